@@ -1,0 +1,95 @@
+/**
+ * Access tokens are short-lived JWTs (HS256, jose) that any gateway node verifies locally.
+ * Refresh tokens are opaque: `<sessionId>.<secret>`; only a SHA-256 of the secret is stored,
+ * which is enough because the secret is 256 random bits, not a user-chosen password.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
+import type { Role } from "../roles";
+
+export interface AccessClaims {
+	userId: string;
+	tenantId: string;
+	roles: Role[];
+	employeeId: string | null;
+	sessionId: string;
+}
+
+export interface TokenSettings {
+	secret: string;
+	issuer: string;
+	accessTtlSeconds: number;
+}
+
+const ALGORITHM = "HS256";
+const keyCache = new Map<string, Uint8Array>();
+
+function key(secret: string): Uint8Array {
+	let k = keyCache.get(secret);
+	if (!k) {
+		k = new TextEncoder().encode(secret);
+		keyCache.set(secret, k);
+	}
+	return k;
+}
+
+export function signAccessToken(claims: AccessClaims, settings: TokenSettings): Promise<string> {
+	return new SignJWT({ tid: claims.tenantId, roles: claims.roles, eid: claims.employeeId, sid: claims.sessionId })
+		.setProtectedHeader({ alg: ALGORITHM })
+		.setSubject(claims.userId)
+		.setIssuer(settings.issuer)
+		.setIssuedAt()
+		.setJti(randomUUID())
+		.setExpirationTime(`${settings.accessTtlSeconds}s`)
+		.sign(key(settings.secret));
+}
+
+export type TokenProblem = "expired" | "invalid";
+
+/** The claims of a valid token, or why it is not valid. Never throws. */
+export async function verifyAccessToken(
+	token: string,
+	settings: Pick<TokenSettings, "secret" | "issuer">
+): Promise<AccessClaims | TokenProblem> {
+	try {
+		const { payload } = await jwtVerify(token, key(settings.secret), {
+			issuer: settings.issuer,
+			algorithms: [ALGORITHM]
+		});
+		const { sub, tid, sid, roles, eid } = payload;
+		if (typeof sub !== "string" || typeof tid !== "string" || typeof sid !== "string" || !Array.isArray(roles)) {
+			return "invalid";
+		}
+		return { userId: sub, tenantId: tid, sessionId: sid, roles: roles as Role[], employeeId: typeof eid === "string" ? eid : null };
+	} catch (err) {
+		return err instanceof joseErrors.JWTExpired ? "expired" : "invalid";
+	}
+}
+
+export interface RefreshToken {
+	token: string;
+	sessionId: string;
+	hash: string;
+}
+
+export function hashSecret(secret: string): string {
+	return createHash("sha256").update(secret).digest("base64url");
+}
+
+export function newRefreshToken(sessionId: string = randomUUID()): RefreshToken {
+	const secret = randomBytes(32).toString("base64url");
+	return { token: `${sessionId}.${secret}`, sessionId, hash: hashSecret(secret) };
+}
+
+/** Splits a presented refresh token; null when it is not of our shape. */
+export function parseRefreshToken(token: string): { sessionId: string; hash: string } | null {
+	const match = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/.exec(token);
+	if (!match) return null;
+	return { sessionId: match[1], hash: hashSecret(match[2]) };
+}
+
+export function sameHash(a: string, b: string): boolean {
+	const x = Buffer.from(a);
+	const y = Buffer.from(b);
+	return x.length === y.length && timingSafeEqual(x, y);
+}

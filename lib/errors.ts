@@ -1,0 +1,50 @@
+/**
+ * The errors a client can see. Each keeps Moleculer's shape { name, message, code, type, data }
+ * and carries the HTTP status as its code, so the gateway maps them without a lookup table.
+ */
+import { Errors } from "moleculer";
+
+const { MoleculerClientError } = Errors;
+
+export class UnauthorizedError extends MoleculerClientError {
+	constructor(message = "Authentication required", type = "UNAUTHORIZED") {
+		super(message, 401, type);
+		this.name = "UnauthorizedError";
+	}
+}
+
+export class ForbiddenError extends MoleculerClientError {
+	constructor(message = "You are not allowed to do this", data?: unknown) {
+		super(message, 403, "FORBIDDEN", data);
+		this.name = "ForbiddenError";
+	}
+}
+
+export class NotFoundError extends MoleculerClientError {
+	constructor(entity: string, id?: string) {
+		super(`${entity} not found`, 404, "NOT_FOUND", id === undefined ? undefined : { id });
+		this.name = "NotFoundError";
+	}
+}
+
+export class ConflictError extends MoleculerClientError {
+	constructor(message: string, data?: unknown) {
+		super(message, 409, "CONFLICT", data);
+		this.name = "ConflictError";
+	}
+}
+
+/** A 422 naming the field, in the same data shape as the parameter validator's errors. */
+export class UnprocessableError extends MoleculerClientError {
+	constructor(field: string, message: string, type = "invalid") {
+		super("Parameters validation error!", 422, "VALIDATION_ERROR", [{ type, field, message }]);
+		this.name = "ValidationError";
+	}
+}
+
+export class TooManyRequestsError extends MoleculerClientError {
+	constructor(retryAfterSeconds: number) {
+		super("Too many requests, try again later", 429, "RATE_LIMITED", { retryAfter: retryAfterSeconds });
+		this.name = "TooManyRequestsError";
+	}
+}

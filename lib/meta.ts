@@ -1,0 +1,39 @@
+/**
+ * What every request carries through the cluster in ctx.meta. The gateway sets `user` from the
+ * access token; services read the tenant from here, never from client parameters.
+ */
+import type { Context } from "moleculer";
+import type { Role } from "./roles";
+
+export interface AuthUser {
+	id: string;
+	tenantId: string;
+	roles: Role[];
+	employeeId: string | null;
+	/** The refresh-token family (login session) the access token belongs to. */
+	sessionId: string;
+}
+
+export interface RequestMeta {
+	user?: AuthUser | null;
+	/** Client IP as the gateway saw it, for audit and login throttling. */
+	clientIp?: string;
+	$statusCode?: number;
+	/** The Location of a created resource (moleculer-web sends it with a 201). */
+	$location?: string;
+	$responseHeaders?: Record<string, string>;
+}
+
+export type RosterContext<P = unknown> = Context<P, RequestMeta>;
+
+/**
+ * What an action requires of its caller, checked by the gateway before the call:
+ * `false` for public routes, otherwise an authenticated user with one of `roles` (any role when omitted).
+ */
+export type ActionAuth = false | { roles?: Role[] };
+
+declare module "moleculer" {
+	interface ActionSchema {
+		auth?: ActionAuth;
+	}
+}

@@ -1,0 +1,10 @@
+/**
+ * The broker's middlewares, in order: the last one wraps outermost. moleculer.config.ts and
+ * the tests use this same list.
+ */
+import type { Middleware } from "moleculer";
+import { RequestLogMiddleware } from "./request-log.middleware";
+
+export function middlewares(): Middleware[] {
+	return [RequestLogMiddleware()];
+}

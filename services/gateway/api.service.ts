@@ -1,0 +1,270 @@
+/**
+ * The REST gateway. It routes (the services publish their own aliases), authenticates the
+ * Bearer token, checks the roles an action declares, applies rate limits and maps errors to
+ * HTTP. It knows no business rule.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Context, Service, ServiceSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
+import { verifyAccessToken } from "../../lib/auth/tokens";
+import { type Config, config } from "../../lib/config";
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from "../../lib/errors";
+import type { ActionAuth, AuthUser, RequestMeta } from "../../lib/meta";
+import { IdentityActions } from "../../lib/names";
+import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
+import { clientIp, formatError } from "./http-errors";
+
+// ---- Types -------------------------------------------------------------------------------
+
+export interface GatewayRequest extends IncomingMessage {
+	$action?: { name: string; auth?: ActionAuth };
+	$params: Record<string, unknown>;
+	$ctx: Context<unknown, RequestMeta>;
+	/** Set when a Bearer token was presented, so a 401 can say it was the token at fault. */
+	$tokenPresented?: boolean;
+}
+
+type GatewayResponse = ServerResponse;
+
+interface AliasSpec { method: string; path: string; action: string }
+
+type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
+	settings: { port: number; roster: Config };
+	limiters: GatewayLimiters;
+	/** Every alias ever generated, so a route whose service is gone answers 503, not 404. */
+	knownAliases: Map<string, AliasSpec>;
+	aliases: Array<{ route: unknown; method: string; path: string; action: string | null; _generated?: boolean }>;
+	broker: ServiceSchema["broker"] & any;
+	logger: { info: (...a: unknown[]) => void; warn: (...a: unknown[]) => void; error: (...a: unknown[]) => void };
+	createAlias(route: unknown, spec: object, action: string): GatewayThis["aliases"][number];
+	limit(req: GatewayRequest, res: GatewayResponse, kind: "anonymous" | "user", key: string): Promise<void>;
+	checkLoginThrottle(ctx: Context, req: GatewayRequest): Promise<void>;
+	sendErrorResponse(req: GatewayRequest, res: GatewayResponse, err: unknown): void;
+};
+
+// ---- Helpers -----------------------------------------------------------------------------
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function setRateLimitHeaders(res: GatewayResponse, verdict: RateLimitVerdict): void {
+	res.setHeader("RateLimit-Limit", String(verdict.limit));
+	res.setHeader("RateLimit-Remaining", String(verdict.remaining));
+	res.setHeader("RateLimit-Reset", String(verdict.resetSeconds));
+}
+
+function bearerToken(req: GatewayRequest): string | undefined {
+	const header = req.headers.authorization;
+	if (!header) return undefined;
+	const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+	return match ? match[1] : "";
+}
+
+function corsSettings(cfg: Config) {
+	if (cfg.corsOrigins !== "*" && cfg.corsOrigins.length === 0) return undefined;
+	return {
+		origin: cfg.corsOrigins,
+		methods: ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+		allowedHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+		exposedHeaders: ["X-Request-Id", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"],
+		maxAge: 600
+	};
+}
+
+// ---- Service -----------------------------------------------------------------------------
+
+const cfg = config();
+
+const ApiService: ServiceSchema = {
+	name: "api",
+	mixins: [ApiGateway],
+
+	settings: {
+		port: cfg.port,
+		ip: "0.0.0.0",
+		roster: cfg,
+		// Settings travel to every node in INFO packets; the configuration holds the JWT secret.
+		$secureSettings: ["roster"],
+		cors: corsSettings(cfg),
+		log4XXResponses: false,
+		logRequestParams: null,
+		logResponseData: null,
+		// Accept a sane client request id, or let Moleculer make one; it flows through every call.
+		rootCallOptions(this: GatewayThis, options: { requestID?: string; meta?: RequestMeta }, req: GatewayRequest) {
+			if (options.requestID && !REQUEST_ID.test(options.requestID)) delete options.requestID;
+			options.meta = { clientIp: clientIp(req, cfg.trustProxy) };
+		},
+
+		routes: [
+			{
+				name: "health",
+				path: "/health",
+				authentication: false,
+				authorization: false,
+				bodyParsers: false,
+				mappingPolicy: "restrict",
+				aliases: { "GET live": "api.live", "GET ready": "api.ready" }
+			},
+			{
+				name: "api",
+				path: "/api/v1",
+				autoAliases: true,
+				mappingPolicy: "restrict",
+				authentication: true,
+				authorization: true,
+				bodyParsers: { json: { strict: true, limit: cfg.bodyLimit } },
+
+				onBeforeCall(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest) {
+					// The tenant comes from the token alone; a client-sent one is dropped, never trusted.
+					delete req.$params.tenantId;
+					if (req.$action?.name === IdentityActions.login) return this.checkLoginThrottle(ctx, req);
+				},
+
+				async onAfterCall(this: GatewayThis, _ctx: Context, _route: unknown, req: GatewayRequest, _res: GatewayResponse, data: unknown) {
+					if (req.$action?.name === IdentityActions.login) {
+						await this.limiters.loginSucceeded(String(req.$params.email ?? ""), clientIp(req, cfg.trustProxy));
+					}
+					return data;
+				},
+
+				async onError(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: { code?: number }) {
+					if (req.$action?.name === IdentityActions.login && err?.code === 401) {
+						await this.limiters
+							.loginFailed(String(req.$params?.email ?? ""), clientIp(req, cfg.trustProxy))
+							.catch(e => this.logger.warn("Could not record a failed login:", (e as Error).message));
+					}
+					this.sendErrorResponse(req, res, err);
+				}
+			}
+		],
+
+		onError(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {
+			this.sendErrorResponse(req, res, err);
+		}
+	},
+
+	actions: {
+		live: {
+			visibility: "published",
+			handler(): { status: "ok" } {
+				return { status: "ok" };
+			}
+		},
+
+		ready: {
+			visibility: "published",
+			async handler(this: GatewayThis, ctx: Context<unknown, RequestMeta>) {
+				const checks: Record<string, string> = {};
+				if (this.broker.transit) checks.transporter = this.broker.transit.connected ? "ok" : "disconnected";
+				const storageActions: string[] = this.broker.registry
+					.getActionList({ onlyAvailable: true, skipInternal: true })
+					.map((a: { name: string }) => a.name)
+					.filter((name: string) => name.endsWith(".storageReady"));
+				if (storageActions.length === 0) checks.storage = "no data service reachable";
+				await Promise.all(
+					[...new Set(storageActions)].map(async name => {
+						const service = name.slice(0, -".storageReady".length);
+						checks[service] = await ctx
+							.call(name, {}, { timeout: 2000 })
+							.then(() => "ok", (err: Error) => `unavailable: ${err.message}`);
+					})
+				);
+				const ready = Object.values(checks).every(v => v === "ok");
+				if (!ready) ctx.meta.$statusCode = 503;
+				return { status: ready ? "ok" : "unavailable", checks };
+			}
+		}
+	},
+
+	methods: {
+		async authenticate(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest, res: GatewayResponse): Promise<AuthUser | null> {
+			const ip = clientIp(req, cfg.trustProxy);
+			if (req.$action?.auth === false) {
+				await this.limit(req, res, "anonymous", ip);
+				return null;
+			}
+			const token = bearerToken(req);
+			req.$tokenPresented = token !== undefined;
+			const claims = token ? await verifyAccessToken(token, cfg.jwt) : undefined;
+			const user: AuthUser | null =
+				claims && typeof claims === "object"
+					? await ctx.call(IdentityActions.session, { sessionId: claims.sessionId })
+					: null;
+			if (!user) {
+				// Guessing tokens costs the same as any anonymous request.
+				await this.limit(req, res, "anonymous", ip);
+				if (!token) throw new UnauthorizedError("Authentication required", "NO_TOKEN");
+				if (claims === "expired") throw new UnauthorizedError("Access token expired", "TOKEN_EXPIRED");
+				throw new UnauthorizedError("Invalid access token", "INVALID_TOKEN");
+			}
+			await this.limit(req, res, "user", user.id);
+			return user;
+		},
+
+		authorize(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest) {
+			const auth = req.$action?.auth;
+			if (auth === false || !auth?.roles) return;
+			const roles = ctx.meta.user?.roles ?? [];
+			if (!roles.some(role => auth.roles!.includes(role))) {
+				throw new ForbiddenError("Your role does not allow this", { required: auth.roles });
+			}
+		},
+
+		async limit(this: GatewayThis, _req: GatewayRequest, res: GatewayResponse, kind: "anonymous" | "user", key: string) {
+			const verdict = await this.limiters.consume(kind, key);
+			setRateLimitHeaders(res, verdict);
+			if (!verdict.allowed) throw new TooManyRequestsError(Math.max(1, verdict.resetSeconds));
+		},
+
+		async checkLoginThrottle(this: GatewayThis, _ctx: Context, req: GatewayRequest) {
+			const wait = await this.limiters.loginRetryAfter(String(req.$params.email ?? ""), clientIp(req, cfg.trustProxy));
+			if (wait > 0) throw new TooManyRequestsError(wait);
+		},
+
+		sendErrorResponse(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {
+			const { status, body, headers } = formatError(err, { tokenPresented: !!req.$tokenPresented });
+			if (status >= 500 && status !== 503) {
+				this.logger.error(`Request ${req.$ctx?.requestID ?? "-"} failed:`, err);
+			}
+			if (res.headersSent) return;
+			for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+			if (req.$ctx?.requestID) res.setHeader("X-Request-Id", req.$ctx.requestID);
+			res.setHeader("Content-Type", "application/json; charset=utf-8");
+			res.writeHead(status);
+			res.end(JSON.stringify(body));
+		},
+
+		regenerateAutoAliases(this: GatewayThis, route: unknown) {
+			ApiGateway.methods!.regenerateAutoAliases.call(this, route);
+			// moleculer-web builds its routes in its own created(), before ours runs.
+			this.knownAliases ??= new Map();
+			const present = new Set<string>();
+			for (const alias of this.aliases) {
+				if (alias.route !== route || !alias._generated || !alias.action) continue;
+				const key = `${alias.method} ${alias.path}`;
+				present.add(key);
+				this.knownAliases.set(key, { method: alias.method, path: alias.path, action: alias.action });
+			}
+			// Keep routes whose service went away: the call then fails as 503 Service Unavailable.
+			for (const [key, spec] of this.knownAliases) {
+				if (present.has(key)) continue;
+				this.aliases.push(this.createAlias(route, { method: spec.method, path: spec.path, _generated: true }, spec.action));
+			}
+		}
+	},
+
+	created(this: Service) {
+		const self = this as unknown as GatewayThis;
+		self.knownAliases ??= new Map();
+		self.limiters = createGatewayLimiters({
+			config: self.settings.roster.rateLimit,
+			redisUrl: self.settings.roster.redisUrl,
+			logger: self.logger
+		});
+	},
+
+	async stopped(this: Service) {
+		await (this as unknown as GatewayThis).limiters.close();
+	}
+};
+
+export default ApiService;

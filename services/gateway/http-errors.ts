@@ -1,0 +1,111 @@
+/**
+ * How an error leaves the gateway: Moleculer's shape { name, message, code, type, data }, the
+ * right status and headers, and never a stack trace or an internal message from a 5xx.
+ */
+import type { IncomingMessage } from "node:http";
+
+export interface HttpError {
+	status: number;
+	body: { name: string; message: string; code: number; type: string; data?: unknown };
+	headers: Record<string, string>;
+}
+
+interface AnyError {
+	name?: string;
+	message?: string;
+	code?: unknown;
+	status?: number;
+	type?: string;
+	data?: unknown;
+}
+
+interface ValidationItem { type?: string; field?: string; message?: string; actual?: unknown; expected?: unknown }
+
+/** body-parser's errors carry `status` and a `type` of their own. */
+const BODY_ERRORS: Record<string, { name: string; type: string; message: string }> = {
+	"entity.parse.failed": { name: "BadRequestError", type: "INVALID_JSON", message: "The request body is not valid JSON" },
+	"entity.too.large": { name: "PayloadTooLargeError", type: "PAYLOAD_TOO_LARGE", message: "The request body is too large" },
+	"encoding.unsupported": { name: "UnsupportedMediaTypeError", type: "UNSUPPORTED_ENCODING", message: "Unsupported content encoding" },
+	"charset.unsupported": { name: "UnsupportedMediaTypeError", type: "UNSUPPORTED_CHARSET", message: "Unsupported charset" }
+};
+
+/** Moleculer's transport-level failures, as a client should see them. */
+const UNAVAILABLE = new Set(["ServiceNotAvailableError", "ServiceNotFoundError", "RequestRejectedError", "ServiceUnavailableError"]);
+
+/**
+ * One entry per field: fastest-validator reports unknown keys once for the whole object, and
+ * adds the node and action names, which are nobody's business outside.
+ */
+function nameFields(items: ValidationItem[]): ValidationItem[] {
+	return items.flatMap(item => {
+		if (item.type !== "objectStrict" || typeof item.actual !== "string") {
+			return [{ type: item.type, field: item.field, message: item.message }];
+		}
+		const prefix = item.field ? `${item.field}.` : "";
+		return item.actual.split(",").map(key => key.trim()).map(key => ({
+			type: "unknownField",
+			field: prefix + key,
+			message: `The '${prefix + key}' field is not allowed.`
+		}));
+	});
+}
+
+export function formatError(raw: unknown, opts: { tokenPresented: boolean }): HttpError {
+	const err = (raw ?? {}) as AnyError;
+	const headers: Record<string, string> = {};
+
+	// moleculer-web rewraps body-parser's errors, keeping the type and moving status to code.
+	const bodyStatus = err.status ?? err.code;
+	if (err.type && BODY_ERRORS[err.type] && typeof bodyStatus === "number") {
+		const known = BODY_ERRORS[err.type];
+		return { status: bodyStatus, body: { ...known, code: bodyStatus }, headers };
+	}
+
+	let status = typeof err.code === "number" && err.code >= 400 && err.code < 600 ? err.code : 500;
+	if (err.name && UNAVAILABLE.has(err.name)) status = 503;
+	if (err.name === "RequestTimeoutError") status = 504;
+
+	if (status >= 500 && status !== 503 && status !== 504) {
+		return {
+			status: 500,
+			body: { name: "InternalServerError", message: "Internal server error", code: 500, type: "INTERNAL_ERROR" },
+			headers
+		};
+	}
+	if (status === 503) {
+		return {
+			status,
+			body: { name: "ServiceUnavailableError", message: "No node can serve this request right now", code: 503, type: "SERVICE_UNAVAILABLE" },
+			headers: { "Retry-After": "5" }
+		};
+	}
+
+	let data = err.data;
+	if (status === 401) {
+		headers["WWW-Authenticate"] = opts.tokenPresented ? 'Bearer error="invalid_token"' : "Bearer";
+	}
+	if (status === 422 && Array.isArray(data)) data = nameFields(data as ValidationItem[]);
+	if (status === 429) {
+		const retryAfter = (data as { retryAfter?: number } | undefined)?.retryAfter;
+		headers["Retry-After"] = String(retryAfter && retryAfter > 0 ? Math.ceil(retryAfter) : 1);
+	}
+
+	const body: HttpError["body"] = {
+		name: err.name ?? "Error",
+		message: err.message ?? "Error",
+		code: status,
+		type: err.type ?? "ERROR"
+	};
+	if (data !== undefined) body.data = data;
+	return { status, body, headers };
+}
+
+/** The client's address: the first X-Forwarded-For hop when a trusted proxy is in front. */
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+	if (trustProxy) {
+		const forwarded = req.headers["x-forwarded-for"];
+		const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
+		if (first) return first;
+	}
+	return req.socket?.remoteAddress ?? "unknown";
+}

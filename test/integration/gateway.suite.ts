@@ -1,0 +1,309 @@
+/**
+ * The gateway's REST contract, driven over HTTP. It runs twice: against the one-process broker
+ * (gateway.spec.ts) and against a gateway node and an identity node over NATS (test/cluster).
+ */
+import { SignJWT } from "jose";
+import request from "supertest";
+import { PASSWORD, type Signup, bearer, createUser, login, signup, uniqueEmail } from "../support/http";
+
+export interface GatewayTarget {
+	url: string;
+	jwtSecret: string;
+	/** Takes the identity service away, as when its last node dies. */
+	stopIdentity(): Promise<void>;
+	stop(): Promise<void>;
+}
+
+async function expiredToken(secret: string, owner: Signup): Promise<string> {
+	const issuedAt = Math.floor(Date.now() / 1000) - 3600;
+	return new SignJWT({ tid: owner.tenant.id, roles: ["owner"], eid: null, sid: owner.refreshToken.split(".")[0] })
+		.setProtectedHeader({ alg: "HS256" })
+		.setSubject(owner.user.id)
+		.setIssuer("roster")
+		.setIssuedAt(issuedAt)
+		.setExpirationTime(issuedAt + 60)
+		.sign(new TextEncoder().encode(secret));
+}
+
+export function defineGatewaySuite(title: string, start: () => Promise<GatewayTarget>): void {
+	describe(title, () => {
+		let target: GatewayTarget;
+		let url: string;
+
+		beforeAll(async () => {
+			target = await start();
+			url = target.url;
+		});
+		afterAll(() => target?.stop());
+
+		describe("signup and login", () => {
+			it("signs a company up: 201 with its tenant, owner and a token pair", async () => {
+				const email = uniqueEmail();
+				const res = await request(url).post("/api/v1/auth/signup").send({ company: "Acme", name: "Ann", email, password: PASSWORD });
+				expect(res.status).toBe(201);
+				expect(res.body.tenant).toMatchObject({ name: "Acme" });
+				expect(res.body.user).toMatchObject({ email, role: "owner", tenantId: res.body.tenant.id, status: "active" });
+				expect(res.body.user).not.toHaveProperty("passwordHash");
+				expect(res.body).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String), tokenType: "Bearer" });
+				const me = await request(url).get("/api/v1/me").set(bearer(res.body.accessToken));
+				expect(me.status).toBe(200);
+				expect(me.body).toMatchObject({ id: res.body.user.id, tenant: { id: res.body.tenant.id } });
+			});
+
+			it("refuses a second signup with the same email (409) and keeps the first account", async () => {
+				const first = await signup(url);
+				const res = await request(url).post("/api/v1/auth/signup").send({ company: "Copy", name: "X", email: first.email.toUpperCase(), password: PASSWORD });
+				expect(res.status).toBe(409);
+				expect(res.body).toMatchObject({ name: "ConflictError", code: 409, data: { field: "email" } });
+				const me = await request(url).get("/api/v1/me").set(bearer((await login(url, first.email)).accessToken));
+				expect(me.body.tenant.name).toBe("Acme");
+			});
+
+			it("answers wrong credentials with the same 401 whether the email exists or not", async () => {
+				const owner = await signup(url);
+				const wrongPassword = await request(url).post("/api/v1/auth/login").send({ email: owner.email, password: "Not-The-Password-1" });
+				const unknownEmail = await request(url).post("/api/v1/auth/login").send({ email: uniqueEmail(), password: "Not-The-Password-1" });
+				expect(wrongPassword.status).toBe(401);
+				expect(unknownEmail.status).toBe(401);
+				expect(unknownEmail.body).toEqual(wrongPassword.body);
+				expect(wrongPassword.headers["www-authenticate"]).toBe("Bearer");
+			});
+
+			it("rejects a weak password naming the field, and creates nothing", async () => {
+				const email = uniqueEmail();
+				const res = await request(url).post("/api/v1/auth/signup").send({ company: "Weak", name: "W", email, password: "short" });
+				expect(res.status).toBe(422);
+				expect(res.body.data).toEqual([expect.objectContaining({ field: "password" })]);
+				expect((await request(url).post("/api/v1/auth/login").send({ email, password: "short" })).status).toBe(401);
+			});
+		});
+
+		describe("access tokens", () => {
+			let owner: Signup;
+			beforeAll(async () => {
+				owner = await signup(url);
+			});
+
+			it("401 with WWW-Authenticate: Bearer when the token is missing", async () => {
+				const res = await request(url).get("/api/v1/me");
+				expect(res.status).toBe(401);
+				expect(res.headers["www-authenticate"]).toBe("Bearer");
+				expect(res.body).toMatchObject({ name: "UnauthorizedError", code: 401, type: "NO_TOKEN" });
+				expect(res.body).not.toHaveProperty("stack");
+			});
+
+			it("401 for a tampered token", async () => {
+				const [head, payload, signature] = owner.accessToken.split(".");
+				const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+				const forged = Buffer.from(JSON.stringify({ ...claims, roles: ["owner"], tid: "someone-else" })).toString("base64url");
+				const res = await request(url).get("/api/v1/me").set(bearer(`${head}.${forged}.${signature}`));
+				expect(res.status).toBe(401);
+				expect(res.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
+				expect((await request(url).get("/api/v1/me").set(bearer("not-a-jwt"))).status).toBe(401);
+			});
+
+			it("401 for an expired token", async () => {
+				const res = await request(url).get("/api/v1/me").set(bearer(await expiredToken(target.jwtSecret, owner)));
+				expect(res.status).toBe(401);
+				expect(res.body.type).toBe("TOKEN_EXPIRED");
+			});
+
+			it("logout (204) ends both the access and the refresh token", async () => {
+				const session = await login(url, owner.email);
+				const out = await request(url).post("/api/v1/auth/logout").set(bearer(session.accessToken)).send({ refreshToken: session.refreshToken });
+				expect(out.status).toBe(204);
+				expect((await request(url).get("/api/v1/me").set(bearer(session.accessToken))).status).toBe(401);
+				expect((await request(url).post("/api/v1/auth/refresh").send({ refreshToken: session.refreshToken })).status).toBe(401);
+				// Other sessions of the same user go on.
+				expect((await request(url).get("/api/v1/me").set(bearer(owner.accessToken))).status).toBe(200);
+			});
+
+			it("a disabled user's tokens stop working at once", async () => {
+				const employee = await createUser(url, owner, "employee");
+				expect((await request(url).get("/api/v1/me").set(bearer(employee.accessToken))).status).toBe(200);
+				expect((await request(url).delete(`/api/v1/users/${employee.id}`).set(bearer(owner.accessToken))).status).toBe(204);
+				expect((await request(url).get("/api/v1/me").set(bearer(employee.accessToken))).status).toBe(401);
+				expect((await request(url).post("/api/v1/auth/refresh").send({ refreshToken: employee.refreshToken })).status).toBe(401);
+				expect((await request(url).post("/api/v1/auth/login").send({ email: employee.email, password: PASSWORD })).status).toBe(401);
+			});
+		});
+
+		describe("refresh tokens", () => {
+			it("rotate on every use", async () => {
+				const owner = await signup(url);
+				const res = await request(url).post("/api/v1/auth/refresh").send({ refreshToken: owner.refreshToken });
+				expect(res.status).toBe(200);
+				expect(res.body.refreshToken).not.toBe(owner.refreshToken);
+				expect((await request(url).get("/api/v1/me").set(bearer(res.body.accessToken))).status).toBe(200);
+				const again = await request(url).post("/api/v1/auth/refresh").send({ refreshToken: res.body.refreshToken });
+				expect(again.status).toBe(200);
+			});
+
+			it("reusing a rotated token revokes the whole family", async () => {
+				const owner = await signup(url);
+				const rotated = (await request(url).post("/api/v1/auth/refresh").send({ refreshToken: owner.refreshToken })).body;
+				const reuse = await request(url).post("/api/v1/auth/refresh").send({ refreshToken: owner.refreshToken });
+				expect(reuse.status).toBe(401);
+				expect(reuse.body.type).toBe("REFRESH_TOKEN_REUSED");
+				// The thief's copy and the rightful holder's newer token both die.
+				expect((await request(url).post("/api/v1/auth/refresh").send({ refreshToken: rotated.refreshToken })).status).toBe(401);
+				expect((await request(url).get("/api/v1/me").set(bearer(rotated.accessToken))).status).toBe(401);
+			});
+
+			it("401 for a made-up refresh token", async () => {
+				const res = await request(url).post("/api/v1/auth/refresh").send({ refreshToken: "garbage" });
+				expect(res.status).toBe(401);
+			});
+		});
+
+		describe("users, roles and tenants", () => {
+			let acme: Signup;
+			let globex: Signup;
+			beforeAll(async () => {
+				[acme, globex] = await Promise.all([signup(url, "Acme"), signup(url, "Globex")]);
+			});
+
+			it("hr creates an employee; the employee cannot create or list users (403)", async () => {
+				const hr = await createUser(url, acme, "hr");
+				const employee = await createUser(url, hr, "employee");
+				const create = await request(url).post("/api/v1/users").set(bearer(employee.accessToken)).send({ email: uniqueEmail(), name: "N", role: "employee", password: PASSWORD });
+				expect(create.status).toBe(403);
+				expect(create.body).toMatchObject({ name: "ForbiddenError", code: 403 });
+				expect((await request(url).get("/api/v1/users").set(bearer(employee.accessToken))).status).toBe(403);
+				expect((await request(url).get(`/api/v1/users/${employee.id}`).set(bearer(employee.accessToken))).status).toBe(200);
+				expect((await request(url).get(`/api/v1/users/${hr.id}`).set(bearer(employee.accessToken))).status).toBe(403);
+			});
+
+			it("nobody grants a role above their own", async () => {
+				const hr = await createUser(url, acme, "hr");
+				const res = await request(url).post("/api/v1/users").set(bearer(hr.accessToken)).send({ email: uniqueEmail(), name: "N", role: "admin", password: PASSWORD });
+				expect(res.status).toBe(403);
+			});
+
+			it("another tenant's user is 404 on every route", async () => {
+				const acmeUser = await createUser(url, acme, "employee");
+				const as = bearer(globex.accessToken);
+				expect((await request(url).get(`/api/v1/users/${acmeUser.id}`).set(as)).status).toBe(404);
+				expect((await request(url).patch(`/api/v1/users/${acmeUser.id}`).set(as).send({ name: "Hijacked" })).status).toBe(404);
+				expect((await request(url).delete(`/api/v1/users/${acmeUser.id}`).set(as)).status).toBe(404);
+				const still = await request(url).get(`/api/v1/users/${acmeUser.id}`).set(bearer(acme.accessToken));
+				expect(still.body).toMatchObject({ name: "A employee", status: "active" });
+				const list = await request(url).get("/api/v1/users").set(as);
+				expect(list.body.rows.map((u: { tenantId: string }) => u.tenantId)).toEqual(list.body.rows.map(() => globex.tenant.id));
+			});
+
+			it("ignores a tenant id sent by the client in body, query or header", async () => {
+				const email = uniqueEmail();
+				const res = await request(url)
+					.post(`/api/v1/users?tenantId=${acme.tenant.id}`)
+					.set({ ...bearer(globex.accessToken), "X-Tenant-Id": acme.tenant.id })
+					.send({ email, name: "Sneaky", role: "employee", password: PASSWORD, tenantId: acme.tenant.id });
+				expect(res.status).toBe(201);
+				expect(res.body.tenantId).toBe(globex.tenant.id);
+				const acmeList = await request(url).get("/api/v1/users").query({ search: email }).set(bearer(acme.accessToken));
+				expect(acmeList.body.total).toBe(0);
+			});
+
+			it("lists with paging, filters and sort, in the list shape", async () => {
+				const res = await request(url).get("/api/v1/users").query({ page: 1, pageSize: 2, sort: "-createdAt", role: "owner" }).set(bearer(acme.accessToken));
+				expect(res.status).toBe(200);
+				expect(res.body).toMatchObject({ page: 1, pageSize: 2, total: 1, totalPages: 1 });
+				expect(res.body.rows[0]).toMatchObject({ id: acme.user.id, role: "owner" });
+				const badSort = await request(url).get("/api/v1/users").query({ sort: "passwordHash" }).set(bearer(acme.accessToken));
+				expect(badSort.status).toBe(422);
+				expect(badSort.body.data[0].field).toBe("sort");
+				const badFilter = await request(url).get("/api/v1/users").query({ salary: 1 }).set(bearer(acme.accessToken));
+				expect(badFilter.status).toBe(422);
+				expect(badFilter.body.data[0].field).toBe("salary");
+				const tooBig = await request(url).get("/api/v1/users").query({ pageSize: 1000 }).set(bearer(acme.accessToken));
+				expect(tooBig.status).toBe(422);
+			});
+
+			it("updates a user, and a duplicate email is 409", async () => {
+				const employee = await createUser(url, acme, "employee");
+				const res = await request(url).patch(`/api/v1/users/${employee.id}`).set(bearer(acme.accessToken)).send({ name: "Renamed", role: "manager" });
+				expect(res.status).toBe(200);
+				expect(res.body).toMatchObject({ name: "Renamed", role: "manager" });
+				const dup = await request(url).post("/api/v1/users").set(bearer(acme.accessToken)).send({ email: employee.email, name: "Dup", role: "employee", password: PASSWORD });
+				expect(dup.status).toBe(409);
+			});
+		});
+
+		describe("bad input changes nothing", () => {
+			let owner: Signup;
+			beforeAll(async () => {
+				owner = await signup(url);
+			});
+
+			it("malformed JSON is 400", async () => {
+				const res = await request(url).post("/api/v1/users").set(bearer(owner.accessToken)).set("Content-Type", "application/json").send('{"email": "x@y.z",');
+				expect(res.status).toBe(400);
+				expect(res.body).toMatchObject({ name: "BadRequestError", code: 400, type: "INVALID_JSON" });
+			});
+
+			it("an oversized body is 413", async () => {
+				const res = await request(url).post("/api/v1/auth/signup").send({ company: "x".repeat(200_000), name: "n", email: uniqueEmail(), password: PASSWORD });
+				expect(res.status).toBe(413);
+				expect(res.body.type).toBe("PAYLOAD_TOO_LARGE");
+			});
+
+			it("unknown fields are 422 naming the field", async () => {
+				const res = await request(url).patch(`/api/v1/users/${owner.user.id}`).set(bearer(owner.accessToken)).send({ name: "New", isAdmin: true });
+				expect(res.status).toBe(422);
+				expect(res.body.data).toEqual([expect.objectContaining({ field: "isAdmin" })]);
+				const me = await request(url).get("/api/v1/me").set(bearer(owner.accessToken));
+				expect(me.body.name).toBe("Olivia Owner");
+			});
+
+			it("an operator object where a string belongs is 422", async () => {
+				const res = await request(url).post("/api/v1/auth/login").send({ email: owner.email, password: { $ne: "" } });
+				expect(res.status).toBe(422);
+				expect(res.body.data).toEqual([expect.objectContaining({ field: "password" })]);
+				const byEmail = await request(url).post("/api/v1/auth/login").send({ email: { $gt: "" }, password: PASSWORD });
+				expect(byEmail.status).toBe(422);
+			});
+
+			it("an unknown route is 404", async () => {
+				expect((await request(url).get("/api/v1/nothing-here").set(bearer(owner.accessToken))).status).toBe(404);
+			});
+		});
+
+		describe("request ids, CORS and health", () => {
+			it("returns the client's X-Request-Id, or makes one", async () => {
+				const given = await request(url).get("/health/live").set("X-Request-Id", "client-req-42");
+				expect(given.headers["x-request-id"]).toBe("client-req-42");
+				const made = await request(url).get("/api/v1/me");
+				expect(made.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+				const hostile = await request(url).get("/health/live").set("X-Request-Id", "<script>");
+				expect(hostile.headers["x-request-id"]).not.toBe("<script>");
+			});
+
+			it("answers a CORS preflight", async () => {
+				const res = await request(url).options("/api/v1/me").set("Origin", "https://app.example.test").set("Access-Control-Request-Method", "GET");
+				expect(res.status).toBe(204);
+				expect(res.headers["access-control-allow-origin"]).toBeDefined();
+			});
+
+			it("is live and ready", async () => {
+				expect((await request(url).get("/health/live")).body).toEqual({ status: "ok" });
+				const ready = await request(url).get("/health/ready");
+				expect(ready.status).toBe(200);
+				expect(ready.body.checks.identity).toBe("ok");
+			});
+		});
+
+		// Last: it takes the identity service away.
+		describe("when no node serves an action", () => {
+			it("answers 503 and says it is not ready", async () => {
+				const owner = await signup(url);
+				await target.stopIdentity();
+				const res = await request(url).get("/api/v1/users").set(bearer(owner.accessToken));
+				expect(res.status).toBe(503);
+				expect(res.body).toMatchObject({ name: "ServiceUnavailableError", code: 503 });
+				const login = await request(url).post("/api/v1/auth/login").send({ email: owner.email, password: PASSWORD });
+				expect(login.status).toBe(503);
+				expect((await request(url).get("/health/ready")).status).toBe(503);
+			});
+		});
+	});
+}

@@ -1,0 +1,29 @@
+/**
+ * Tests that need a real NATS or Redis use these. On a machine without them the tests are
+ * skipped (global setup says so once); with ROSTER_REQUIRE_SERVICES=1, as .ci/run sets it,
+ * a missing service fails the suite instead of quietly skipping it.
+ */
+export const NATS_URL = process.env.TEST_NATS_URL || "nats://127.0.0.1:4222";
+export const REDIS_URL = process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
+
+export type ExternalService = "nats" | "redis";
+
+const flag: Record<ExternalService, string> = { nats: "ROSTER_HAS_NATS", redis: "ROSTER_HAS_REDIS" };
+
+export function hasService(name: ExternalService): boolean {
+	return process.env[flag[name]] === "1";
+}
+
+/** `describe` that runs only when every named service answers. */
+export function describeWith(services: ExternalService[], title: string, body: () => void): void {
+	const missing = services.filter(s => !hasService(s));
+	if (missing.length === 0) return describe(title, body);
+	if (process.env.ROSTER_REQUIRE_SERVICES === "1") {
+		return describe(title, () => {
+			it(`needs ${missing.join(" and ")}`, () => {
+				throw new Error(`${missing.join(" and ")} not reachable, and ROSTER_REQUIRE_SERVICES=1`);
+			});
+		});
+	}
+	return describe.skip(`${title} (skipped: ${missing.join(" and ")} not reachable)`, body);
+}

@@ -258,6 +258,8 @@ const ApiService: ServiceSchema = {
 		self.limiters = createGatewayLimiters({
 			config: self.settings.roster.rateLimit,
 			redisUrl: self.settings.roster.redisUrl,
+			// Gateways of one namespace share one limit; other namespaces on the same Redis do not.
+			keyPrefix: `${self.settings.roster.namespace}:rl`,
 			logger: self.logger
 		});
 	},

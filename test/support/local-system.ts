@@ -20,7 +20,7 @@ export async function startLocalSystem(gatewaySettings: Record<string, unknown> 
 		broker.createService({ name: "test-aliases-watch", events: { "$api.aliases.regenerated": () => resolve() } });
 	});
 	broker.createService(IdentityService);
-	const api = broker.createService({ mixins: [ApiService], settings: { port: 0, ...gatewaySettings } } as ServiceSchema);
+	const api = broker.createService({ name: "api", mixins: [ApiService], settings: { port: 0, ...gatewaySettings } } as ServiceSchema);
 	await broker.start();
 	await aliasesReady;
 	const { port } = (api as unknown as { server: { address(): { port: number } } }).server.address();

@@ -143,6 +143,9 @@ const ApiService: ServiceSchema = {
 	},
 
 	actions: {
+		// moleculer-web's own route listing would be published by autoAliases; keep it in-cluster.
+		listAliases: { visibility: "public" },
+
 		live: {
 			visibility: "published",
 			handler(): { status: "ok" } {

@@ -14,8 +14,12 @@ describe(`db mixin on ${backend}`, () => {
 	const service = broker.createService({
 		name: "things",
 		mixins: [
-			DbMixin("things", { name: `things_${suffix}`, indexes: [{ fields: { code: 1 }, unique: true }] }, [
-				{ name: `parts_${suffix}`, indexes: [{ fields: { serial: 1 }, unique: true }] }
+			DbMixin("things", {
+				name: `things_${suffix}`,
+				indexes: [{ fields: { code: 1 }, unique: true }]
+			}, [
+				{ name: `parts_${suffix}`, indexes: [{ fields: { serial: 1 }, unique: true }] },
+				{ name: `staff_${suffix}`, indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }] }
 			])
 		]
 	}) as DbService;
@@ -38,6 +42,14 @@ describe(`db mixin on ${backend}`, () => {
 		await expect(second).rejects.toThrow(ConflictError);
 		await expect(second).rejects.toMatchObject({ code: 409, data: { field: "code" } });
 		expect(await service.adapter.count({ query: { code: "dup" } })).toBe(1);
+	});
+
+	it("enforces a unique index over two fields (a number unique per tenant)", async () => {
+		const staff = service.store(`staff_${suffix}`);
+		await staff.insert({ _id: service.newId(), tenantId: "t1", number: "7" });
+		await staff.insert({ _id: service.newId(), tenantId: "t2", number: "7" });
+		const clash = service.unique("number", () => staff.insert({ _id: service.newId(), tenantId: "t1", number: "7" }));
+		await expect(clash).rejects.toMatchObject({ code: 409, data: { field: "number" } });
 	});
 
 	it("gives the service's further collections their own indexes", async () => {

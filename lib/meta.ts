@@ -3,7 +3,8 @@
  * access token; services read the tenant from here, never from client parameters.
  */
 import type { Context } from "moleculer";
-import type { Role } from "./roles";
+import { UnauthorizedError } from "./errors";
+import { type Role, STAFF_ROLES } from "./roles";
 
 export interface AuthUser {
 	id: string;
@@ -36,4 +37,20 @@ declare module "moleculer" {
 	interface ActionSchema {
 		auth?: ActionAuth;
 	}
+}
+
+/** The authenticated caller; a 401 when an action that needs one is called without. */
+export function requireUser(ctx: RosterContext): AuthUser {
+	const user = ctx.meta.user;
+	if (!user) throw new UnauthorizedError();
+	return user;
+}
+
+/** Owner, admin and hr see and manage the whole tenant. */
+export function isStaff(user: AuthUser): boolean {
+	return user.roles.some(role => STAFF_ROLES.includes(role));
+}
+
+export function hasRole(user: AuthUser, role: Role): boolean {
+	return user.roles.includes(role);
 }

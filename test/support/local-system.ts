@@ -1,12 +1,16 @@
 /**
  * The whole system in one broker, as `npm start` runs it: no transporter, memory cacher, NeDB
- * in memory (or MongoDB when MONGO_URI is set). The gateway listens on a random port.
+ * in memory (or MongoDB when MONGO_URI is set), every service under services/. The gateway
+ * listens on a random port.
  */
+import { readdirSync } from "node:fs";
+import path from "node:path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { loadConfig } from "../../lib/config";
 import { brokerOptions } from "../../moleculer.config";
 import ApiService from "../../services/gateway/api.service";
-import IdentityService from "../../services/data/identity.service";
+
+const SERVICES_DIR = path.resolve(__dirname, "../../services");
 
 export interface RunningSystem {
 	url: string;
@@ -14,12 +18,24 @@ export interface RunningSystem {
 	stop(): Promise<void>;
 }
 
+/** Every service schema except the gateway, which each system creates with its own settings. */
+export function domainServices(): ServiceSchema[] {
+	const files = readdirSync(SERVICES_DIR, { recursive: true, encoding: "utf8" })
+		.filter(file => file.endsWith(".service.ts") && !file.startsWith("gateway"))
+		.sort();
+	return files.map(file => {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const mod = require(path.join(SERVICES_DIR, file));
+		return (mod.default ?? mod) as ServiceSchema;
+	});
+}
+
 export async function startLocalSystem(gatewaySettings: Record<string, unknown> = {}): Promise<RunningSystem> {
 	const broker = new ServiceBroker({ ...brokerOptions(loadConfig({ ...process.env, TRANSPORTER: "", CACHER: "" })), logger: false });
 	const aliasesReady = new Promise<void>(resolve => {
 		broker.createService({ name: "test-aliases-watch", events: { "$api.aliases.regenerated": () => resolve() } });
 	});
-	broker.createService(IdentityService);
+	for (const schema of domainServices()) broker.createService(schema);
 	const api = broker.createService({ name: "api", mixins: [ApiService], settings: { port: 0, ...gatewaySettings } } as ServiceSchema);
 	await broker.start();
 	await aliasesReady;

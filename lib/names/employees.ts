@@ -1,0 +1,37 @@
+/** Actions and events of the employees context. */
+export const EmployeeActions = {
+	/** Published GET /employees/:id; internally { id } → Employee as the caller may see it, 404 otherwise. */
+	get: "employees.get",
+	/** Published POST /employees (hire); onboarding calls it too. → Employee (201). */
+	hire: "employees.hire",
+	/** Internal { ids } → EmployeeSummary[] of the caller's tenant, in one query. */
+	summaries: "employees.summaries",
+	/** Internal { id, depth: "direct" | "all" } → string[]: ids of the employee's reports. */
+	reportIds: "employees.reportIds",
+	/** Internal { managerId, employeeId } → boolean: is employeeId under managerId (any depth)? */
+	isManagerOf: "employees.isManagerOf",
+	/** Internal { departmentId } → number of employees (any status) in the department. */
+	countInDepartment: "employees.countInDepartment",
+	/** Internal { id } → removes an employee created moments ago: onboarding's compensation. */
+	undoHire: "employees.undoHire"
+} as const;
+
+export const EmployeeEvents = {
+	/** { tenantId, employeeId, changes } after hire, update, transfer, terminate, rehire. */
+	changed: "employees.changed"
+} as const;
+
+export type EmploymentStatus = "active" | "terminated";
+
+export interface EmployeeSummary {
+	id: string;
+	employeeNumber: string;
+	firstName: string;
+	lastName: string;
+	workEmail: string;
+	departmentId: string | null;
+	positionId: string | null;
+	managerId: string | null;
+	status: EmploymentStatus;
+	userId: string | null;
+}

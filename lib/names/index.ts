@@ -1,0 +1,10 @@
+/**
+ * Names of the actions and events services call across the cluster, one file per bounded
+ * context, so a typo fails to compile and the layering test can resolve every call.
+ */
+export * from "./identity";
+export * from "./org";
+export * from "./employees";
+export * from "./leave";
+export * from "./recruitment";
+export * from "./app";

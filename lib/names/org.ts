@@ -1,0 +1,39 @@
+/** Actions and events of the org context (departments, positions, locations). */
+export const OrgActions = {
+	/** { id } → Department, 404 when not in the caller's tenant. */
+	getDepartment: "org.getDepartment",
+	/** { ids } → Department[] of the caller's tenant (missing ids are left out). */
+	findDepartments: "org.findDepartments",
+	/** { id } → Position, 404 when not in the caller's tenant. */
+	getPosition: "org.getPosition",
+	/** { id } → Location, 404 when not in the caller's tenant. */
+	getLocation: "org.getLocation"
+} as const;
+
+export interface Department {
+	id: string;
+	name: string;
+	parentId: string | null;
+	managerId: string | null;
+	locationId: string | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+export interface Position {
+	id: string;
+	title: string;
+	departmentId: string | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+export interface Location {
+	id: string;
+	name: string;
+	address: string | null;
+	country: string | null;
+	timezone: string | null;
+	createdAt: string;
+	updatedAt: string;
+}

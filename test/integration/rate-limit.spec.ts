@@ -1,0 +1,239 @@
+/**
+ * The gateway's rate limits as a client meets them over HTTP, in one process with in-memory
+ * counters. Each block starts its own system with low limits: every request here comes from
+ * 127.0.0.1, so one block's requests would otherwise eat another block's budget.
+ */
+import request, { type Response } from "supertest";
+import { type RateLimitConfig, config } from "../../lib/config";
+import { PASSWORD, type Signup, bearer, signup, uniqueEmail } from "../support/http";
+import { type RunningSystem, startLocalSystem } from "../support/local-system";
+
+// Argon2 makes every signup and login cost real time.
+jest.setTimeout(20_000);
+
+const WINDOW = 60;
+// Unlike WINDOW, so a Retry-After on a blocked login shows which window it came from.
+const LOGIN_WINDOW = 120;
+const WRONG_PASSWORD = "Not-The-Password-1";
+
+function withLimits(limits: Partial<RateLimitConfig>): Record<string, unknown> {
+	const cfg = config();
+	const rateLimit: RateLimitConfig = {
+		...cfg.rateLimit,
+		windowSeconds: WINDOW,
+		anonymousPoints: 1000,
+		userPoints: 1000,
+		loginFailsPerAccount: 1000,
+		loginFailsPerIp: 1000,
+		loginWindowSeconds: LOGIN_WINDOW,
+		...limits
+	};
+	return { roster: { ...cfg, rateLimit } };
+}
+
+/** A header that must be there and hold a whole number; a missing one fails here, not as NaN. */
+function intHeader(res: Response, name: string): number {
+	const raw = res.headers[name.toLowerCase()];
+	expect({ [name]: raw }).toEqual({ [name]: expect.stringMatching(/^\d+$/) });
+	return Number(raw);
+}
+
+interface Budget { limit: number; remaining: number; reset: number }
+
+function budget(res: Response): Budget {
+	return { limit: intHeader(res, "RateLimit-Limit"), remaining: intHeader(res, "RateLimit-Remaining"), reset: intHeader(res, "RateLimit-Reset") };
+}
+
+/** A reset is a whole number of seconds inside the window, and never grows within it. */
+function expectResetsWithin(budgets: Budget[], window: number): void {
+	for (const b of budgets) {
+		expect(b.reset).toBeGreaterThanOrEqual(1);
+		expect(b.reset).toBeLessThanOrEqual(window);
+	}
+	// The window opened with the first request, a moment ago.
+	expect(budgets[0].reset).toBeGreaterThanOrEqual(window - 5);
+	const resets = budgets.map(b => b.reset);
+	expect(resets).toEqual([...resets].sort((a, b) => b - a));
+}
+
+/** What every 429 looks like: the error shape, and a Retry-After a client can act on. */
+function expectTooManyRequests(res: Response, maxWait: number): number {
+	expect(res.status).toBe(429);
+	expect(res.body).toMatchObject({ name: "TooManyRequestsError", message: expect.any(String), code: 429, type: "RATE_LIMITED" });
+	expect(res.body).not.toHaveProperty("stack");
+	const wait = intHeader(res, "Retry-After");
+	expect(wait).toBeGreaterThanOrEqual(1);
+	expect(wait).toBeLessThanOrEqual(maxWait);
+	return wait;
+}
+
+const wrongLogin = (url: string, email: string) => request(url).post("/api/v1/auth/login").send({ email, password: WRONG_PASSWORD });
+const rightLogin = (url: string, email: string) => request(url).post("/api/v1/auth/login").send({ email, password: PASSWORD });
+
+describe("rate limits over HTTP, one process", () => {
+	describe("anonymous clients, counted by IP", () => {
+		const LIMIT = 4;
+		let system: RunningSystem;
+		let url: string;
+
+		beforeAll(async () => {
+			system = await startLocalSystem(withLimits({ anonymousPoints: LIMIT }));
+			url = system.url;
+		});
+		afterAll(() => system?.stop());
+
+		it("counts the login route down with RateLimit headers, then answers 429 with Retry-After", async () => {
+			const allowed: Response[] = [];
+			for (let i = 0; i < LIMIT; i++) allowed.push(await wrongLogin(url, uniqueEmail()));
+			const budgets = allowed.map(budget);
+
+			expect(allowed.map(r => r.status)).toEqual([401, 401, 401, 401]);
+			expect(budgets.map(b => b.limit)).toEqual([LIMIT, LIMIT, LIMIT, LIMIT]);
+			expect(budgets.map(b => b.remaining)).toEqual([3, 2, 1, 0]);
+			expectResetsWithin(budgets, WINDOW);
+
+			const denied = await wrongLogin(url, uniqueEmail());
+			const wait = expectTooManyRequests(denied, WINDOW);
+			// The denial carries the same budget headers, and they agree with Retry-After.
+			expect(budget(denied)).toEqual({ limit: LIMIT, remaining: 0, reset: wait });
+			expect(wait).toBeLessThanOrEqual(budgets[LIMIT - 1].reset);
+		});
+
+		it("denies the other anonymous routes too once the IP's budget is spent", async () => {
+			const owner = await request(url).post("/api/v1/auth/signup").send({ company: "Late", name: "L", email: uniqueEmail(), password: PASSWORD });
+			expectTooManyRequests(owner, WINDOW);
+			expectTooManyRequests(await request(url).post("/api/v1/auth/refresh").send({ refreshToken: "x" }), WINDOW);
+		});
+
+		it("counts a request without a valid token against the IP: guessing tokens is no way around the limit", async () => {
+			const noToken = await request(url).get("/api/v1/me");
+			const forged = await request(url).get("/api/v1/me").set(bearer("not-a-real-token"));
+
+			expectTooManyRequests(noToken, WINDOW);
+			expectTooManyRequests(forged, WINDOW);
+			expect(budget(forged)).toMatchObject({ limit: LIMIT, remaining: 0 });
+		});
+
+		it("never limits the health probes", async () => {
+			const live = await request(url).get("/health/live");
+
+			expect(live.status).toBe(200);
+			expect(live.headers).not.toHaveProperty("ratelimit-limit");
+		});
+	});
+
+	describe("authenticated users, counted by user", () => {
+		const LIMIT = 3;
+		let system: RunningSystem;
+		let url: string;
+		let ann: Signup;
+		let bob: Signup;
+
+		beforeAll(async () => {
+			system = await startLocalSystem(withLimits({ userPoints: LIMIT, anonymousPoints: 100 }));
+			url = system.url;
+			// Two companies, both signing up from this one IP.
+			[ann, bob] = await Promise.all([signup(url, "Ann Co"), signup(url, "Bob Co")]);
+		});
+		afterAll(() => system?.stop());
+
+		it("counts GET /me down per user, then answers 429; another user from the same IP keeps a full budget", async () => {
+			const allowed: Response[] = [];
+			for (let i = 0; i < LIMIT; i++) allowed.push(await request(url).get("/api/v1/me").set(bearer(ann.accessToken)));
+			const budgets = allowed.map(budget);
+
+			expect(allowed.map(r => r.status)).toEqual([200, 200, 200]);
+			expect(allowed[0].body).toMatchObject({ id: ann.user.id });
+			expect(budgets.map(b => b.limit)).toEqual([LIMIT, LIMIT, LIMIT]);
+			expect(budgets.map(b => b.remaining)).toEqual([2, 1, 0]);
+			expectResetsWithin(budgets, WINDOW);
+
+			const denied = await request(url).get("/api/v1/me").set(bearer(ann.accessToken));
+			const wait = expectTooManyRequests(denied, WINDOW);
+			expect(budget(denied)).toEqual({ limit: LIMIT, remaining: 0, reset: wait });
+
+			const other = await request(url).get("/api/v1/me").set(bearer(bob.accessToken));
+			expect(other.status).toBe(200);
+			expect(other.body).toMatchObject({ id: bob.user.id });
+			expect(budget(other)).toMatchObject({ limit: LIMIT, remaining: LIMIT - 1 });
+		});
+
+		it("keeps a spent user limited after a fresh login: the budget is the user's, not the token's", async () => {
+			const relogin = await rightLogin(url, ann.email);
+			// The login itself is anonymous, counted against the IP's budget, which is not spent.
+			expect(relogin.status).toBe(200);
+			expect(budget(relogin)).toMatchObject({ limit: 100 });
+
+			expectTooManyRequests(await request(url).get("/api/v1/me").set(bearer(relogin.body.accessToken)), WINDOW);
+		});
+	});
+
+	describe("failed logins, counted per account and IP", () => {
+		const MAX_FAILS = 3;
+		let system: RunningSystem;
+		let url: string;
+
+		beforeAll(async () => {
+			system = await startLocalSystem(withLimits({ loginFailsPerAccount: MAX_FAILS, loginFailsPerIp: 100 }));
+			url = system.url;
+		});
+		afterAll(() => system?.stop());
+
+		it("blocks an account for the whole login window after the allowed failures, even with the right password", async () => {
+			const [victim, neighbour] = await Promise.all([signup(url, "Victim"), signup(url, "Neighbour")]);
+
+			for (let i = 0; i < MAX_FAILS; i++) {
+				const res = await wrongLogin(url, victim.email);
+				expect(res.status).toBe(401);
+				expect(res.body.type).toBe("INVALID_CREDENTIALS");
+			}
+
+			const blocked = await rightLogin(url, victim.email);
+			const wait = expectTooManyRequests(blocked, LOGIN_WINDOW);
+			expect(wait).toBeGreaterThan(LOGIN_WINDOW - 5);
+			expect(blocked.body).not.toHaveProperty("accessToken");
+			// However the client spells the email, it is the same account.
+			expectTooManyRequests(await rightLogin(url, victim.email.toUpperCase()), LOGIN_WINDOW);
+
+			// Another account from the same IP is not caught by the block.
+			const other = await rightLogin(url, neighbour.email);
+			expect(other.status).toBe(200);
+			expect(other.body).toMatchObject({ accessToken: expect.any(String) });
+		});
+
+		it("starts the count afresh after a successful login", async () => {
+			const owner = await signup(url, "Forgetful");
+
+			// Twice the allowed failures in all, but never more than allowed in a row.
+			for (let round = 0; round < 2; round++) {
+				for (let i = 0; i < MAX_FAILS - 1; i++) expect((await wrongLogin(url, owner.email)).status).toBe(401);
+				const ok = await rightLogin(url, owner.email);
+				expect(ok.status).toBe(200);
+			}
+
+			// And the count does go on: the allowed failures in a row block the account again.
+			for (let i = 0; i < MAX_FAILS; i++) expect((await wrongLogin(url, owner.email)).status).toBe(401);
+			expectTooManyRequests(await rightLogin(url, owner.email), LOGIN_WINDOW);
+		});
+	});
+
+	describe("failed logins, counted per IP over all accounts", () => {
+		const MAX_FAILS_PER_IP = 3;
+		let system: RunningSystem;
+		let url: string;
+
+		beforeAll(async () => {
+			system = await startLocalSystem(withLimits({ loginFailsPerAccount: 100, loginFailsPerIp: MAX_FAILS_PER_IP }));
+			url = system.url;
+		});
+		afterAll(() => system?.stop());
+
+		it("blocks every login from an IP that failed across many accounts, an account it never tried included", async () => {
+			const bystander = await signup(url, "Bystander");
+			for (let i = 0; i < MAX_FAILS_PER_IP; i++) expect((await wrongLogin(url, uniqueEmail("sprayed"))).status).toBe(401);
+
+			const blocked = await rightLogin(url, bystander.email);
+			expect(expectTooManyRequests(blocked, LOGIN_WINDOW)).toBeGreaterThan(LOGIN_WINDOW - 5);
+		});
+	});
+});

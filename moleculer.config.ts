@@ -4,6 +4,7 @@
  */
 import type { BrokerOptions, Errors } from "moleculer";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
+import { SafeValidator } from "./lib/validator";
 import { middlewares } from "./middlewares";
 
 export function brokerOptions(cfg: Config): BrokerOptions {
@@ -36,7 +37,7 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 			check: (err: Error) => typeof (err as Errors.MoleculerError).code === "number" && (err as Errors.MoleculerError).code >= 500
 		},
 		bulkhead: { enabled: true, concurrency: 20, maxQueueSize: 200 },
-		validator: true,
+		validator: new SafeValidator(),
 		metrics: { enabled: false },
 		tracing: { enabled: false },
 		middlewares: middlewares(),

@@ -64,8 +64,13 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace"];
 
+/** URLs in messages keep their user name but never a password. */
+function masked(value: string): string {
+	return value.replace(/(\/\/[^:/@]*):[^@/]*@/, "$1:***@");
+}
+
 function fail(name: string, problem: string, value: string | undefined): never {
-	const shown = value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
+	const shown = value === undefined ? "" : ` (got ${JSON.stringify(masked(value))})`;
 	throw new ConfigError(`Invalid configuration: ${name} ${problem}${shown}`);
 }
 
@@ -107,11 +112,17 @@ function readCacher(env: Env): string | undefined {
 	return raw;
 }
 
+/** Mongo's URIs may list several host:port pairs (a replica set), which URL cannot parse. */
+const MONGO_URI = /^mongodb(?:\+srv)?:\/\/(?:[^@/\s]+@)?([^/?\s]+)(?:\/([^/?\s]*))?(?:\?\S*)?$/;
+
 function readMongoUri(env: Env): string | undefined {
 	const raw = env.MONGO_URI?.trim();
 	if (!raw) return undefined;
-	const url = readUrl("MONGO_URI", raw, ["mongodb:", "mongodb+srv:"]);
-	if (url.pathname.length <= 1) fail("MONGO_URI", "must name a database (mongodb://host/roster)", raw);
+	const match = MONGO_URI.exec(raw);
+	if (!match) fail("MONGO_URI", "must look like mongodb://host:27017/roster or mongodb+srv://cluster/roster", raw);
+	const hosts = match[1].split(",");
+	if (hosts.some(h => !/^[\w.-]+(:\d{1,5})?$/.test(h))) fail("MONGO_URI", "has a malformed host list", raw);
+	if (!match[2]) fail("MONGO_URI", "must name a database (mongodb://host/roster)", raw);
 	return raw;
 }
 

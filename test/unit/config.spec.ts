@@ -1,0 +1,277 @@
+/**
+ * lib/config: every environment variable Roster reads, with explicit env objects (process.env is
+ * never touched, so the suites running beside this one see the same process). The last block
+ * starts the built runner, because "the node refuses to start with one clear line" is a property
+ * of moleculer.config as a deployment runs it, not of loadConfig alone.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import fc from "fast-check";
+import { type Config, ConfigError, loadConfig } from "../../lib/config";
+import { brokerOptions } from "../../moleculer.config";
+
+const ROOT = path.resolve(__dirname, "../..");
+const SECRET = "unit-test-secret-0123456789-abcdefghijklmnop";
+
+type Env = Record<string, string | undefined>;
+
+/** The ConfigError that loading `env` throws; fails the test when nothing or something else is thrown. */
+function configError(env: Env): ConfigError {
+	let config: Config | undefined;
+	try {
+		config = loadConfig(env);
+	} catch (err) {
+		expect(err).toBeInstanceOf(ConfigError);
+		return err as ConfigError;
+	}
+	throw new Error(`expected loadConfig to throw, it returned ${JSON.stringify({ ...config, jwt: "<hidden>" })}`);
+}
+
+/** The operator reads one line, and it must tell them which variable to fix. */
+function expectOneLineNaming(err: ConfigError, variable: string): void {
+	expect(err.name).toBe("ConfigError");
+	expect(err.message).not.toMatch(/[\r\n]/);
+	expect(err.message).toContain(variable);
+}
+
+describe("loadConfig", () => {
+	describe("defaults: one process, nothing external", () => {
+		const cfg = loadConfig({});
+
+		it("runs embedded: no transporter, memory cacher, NeDB in memory", () => {
+			expect(cfg.transporter).toBeUndefined();
+			expect(cfg.cacherRedisUrl).toBeUndefined();
+			expect(cfg.redisUrl).toBeUndefined();
+			expect(cfg.mongoUri).toBeUndefined();
+			expect(cfg.dataDir).toBeUndefined();
+		});
+
+		it("turns into broker options without a transporter and with the memory cacher", () => {
+			const options = brokerOptions(cfg);
+			expect(options.transporter).toBeNull();
+			expect(options.cacher).toMatchObject({ type: "Memory" });
+		});
+
+		it("listens on 3000 at level info, as a development node", () => {
+			expect(cfg.port).toBe(3000);
+			expect(cfg.logLevel).toBe("info");
+			expect(cfg.env).toBe("development");
+			expect(cfg.namespace).toBe("roster");
+		});
+
+		it("treats empty values and the explicit keywords as unset", () => {
+			const cfg2 = loadConfig({ TRANSPORTER: "none", CACHER: "memory", MONGO_URI: "  ", PORT: "", DATA_DIR: " " });
+			expect(cfg2).toMatchObject({ transporter: undefined, cacherRedisUrl: undefined, mongoUri: undefined, port: 3000, dataDir: undefined });
+		});
+	});
+
+	describe("good values", () => {
+		it("accepts a NATS transporter, also a comma-separated list of servers", () => {
+			expect(loadConfig({ TRANSPORTER: "nats://nats:4222" }).transporter).toBe("nats://nats:4222");
+			const seeds = "nats://n1:4222, nats://n2:4222,tls://n3:4443";
+			expect(loadConfig({ TRANSPORTER: seeds }).transporter).toBe(seeds);
+			expect(brokerOptions(loadConfig({ TRANSPORTER: seeds })).transporter).toBe(seeds);
+		});
+
+		it("uses a redis:// CACHER for the rate limits too, unless REDIS_URL is given", () => {
+			const shared = loadConfig({ CACHER: "redis://cache:6379/1" });
+			expect(shared.cacherRedisUrl).toBe("redis://cache:6379/1");
+			expect(shared.redisUrl).toBe("redis://cache:6379/1");
+			expect(brokerOptions(shared).cacher).toMatchObject({ type: "Redis", options: { redis: "redis://cache:6379/1" } });
+
+			const separate = loadConfig({ CACHER: "rediss://cache:6380", REDIS_URL: "redis://limits:6379/2" });
+			expect(separate.cacherRedisUrl).toBe("rediss://cache:6380");
+			expect(separate.redisUrl).toBe("redis://limits:6379/2");
+
+			const limitsOnly = loadConfig({ REDIS_URL: "redis://limits:6379" });
+			expect(limitsOnly.cacherRedisUrl).toBeUndefined();
+			expect(limitsOnly.redisUrl).toBe("redis://limits:6379");
+		});
+
+		it("accepts mongodb:// and mongodb+srv:// URIs that name a database", () => {
+			for (const uri of [
+				"mongodb://db:27017/roster",
+				"mongodb://user:pass@db/roster?authSource=admin",
+				"mongodb+srv://user:pass@cluster0.example.net/roster?retryWrites=true&w=majority"
+			]) {
+				expect(loadConfig({ MONGO_URI: uri }).mongoUri).toBe(uri);
+			}
+		});
+
+		// A replica set is how MongoDB runs in production; its seed list has one host:port per member.
+		it("accepts a replica-set seed list with ports (mongodb://a:27017,b:27017/roster)", () => {
+			const uri = "mongodb://db1:27017,db2:27017,db3:27017/roster?replicaSet=rs0";
+			expect(loadConfig({ MONGO_URI: uri }).mongoUri).toBe(uri);
+		});
+
+		it("resolves DATA_DIR to an absolute path", () => {
+			const cfg = loadConfig({ DATA_DIR: "var/data" });
+			expect(path.isAbsolute(cfg.dataDir!)).toBe(true);
+			expect(cfg.dataDir).toBe(path.resolve(process.cwd(), "var/data"));
+			expect(loadConfig({ DATA_DIR: "/srv/roster/" }).dataDir).toBe("/srv/roster");
+		});
+
+		it("accepts every port from 0 to 65535 and every known log level", () => {
+			expect(loadConfig({ PORT: "0" }).port).toBe(0);
+			expect(loadConfig({ PORT: "65535" }).port).toBe(65535);
+			expect(loadConfig({ PORT: " 8080 " }).port).toBe(8080);
+			for (const level of ["fatal", "error", "warn", "info", "debug", "trace"]) {
+				expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+			}
+		});
+
+		it("keeps a JWT_SECRET of 32 characters or more as given", () => {
+			expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: "production" }).jwt).toMatchObject({ secret: SECRET, generated: false });
+		});
+	});
+
+	describe("bad values stop the node with one line naming the variable", () => {
+		it.each([
+			["TRANSPORTER", "kafka://x"],
+			["TRANSPORTER", "nats://ok:4222,kafka://bad:9092"],
+			["TRANSPORTER", "nats://a:4222,,nats://b:4222"],
+			["TRANSPORTER", "nats://"],
+			["TRANSPORTER", "localhost:4222"],
+			["MONGO_URI", "not a url"],
+			["MONGO_URI", "postgres://db/roster"],
+			["MONGO_URI", "mongodb://db:27017"],
+			["MONGO_URI", "mongodb://db:27017/"],
+			["MONGO_URI", "mongodb+srv://cluster0.example.net"],
+			["CACHER", "not a url"],
+			["CACHER", "Redis"],
+			["CACHER", "memcached://cache:11211"],
+			["CACHER", "http://cache:6379"],
+			["REDIS_URL", "http://limits:6379"],
+			["PORT", "abc"],
+			["PORT", "80a"],
+			["PORT", "3.5"],
+			["PORT", "-1"],
+			["PORT", "65536"],
+			["PORT", "99999999999999999999"],
+			["LOG_LEVEL", "verbose"],
+			["LOG_LEVEL", "INFO "],
+			["BODY_LIMIT", "lots"],
+			["ACCESS_TOKEN_TTL", "0"]
+		])("%s=%j", (variable, value) => {
+			expectOneLineNaming(configError({ [variable]: value }), variable);
+		});
+
+		it("a JWT_SECRET shorter than 32 characters", () => {
+			const err = configError({ JWT_SECRET: "too-short-secret" });
+			expectOneLineNaming(err, "JWT_SECRET");
+			expect(err.message).toMatch(/32/);
+		});
+
+		it("NODE_ENV=production without a JWT_SECRET (an empty one counts as none)", () => {
+			expectOneLineNaming(configError({ NODE_ENV: "production" }), "JWT_SECRET");
+			expectOneLineNaming(configError({ NODE_ENV: "production", JWT_SECRET: "" }), "JWT_SECRET");
+		});
+
+		it("any string in any checked variable: either loads, or throws one line naming that variable", () => {
+			const variables = ["TRANSPORTER", "CACHER", "REDIS_URL", "MONGO_URI", "PORT", "LOG_LEVEL", "BODY_LIMIT", "CORS_ORIGINS", "RATE_LIMIT_USER"];
+			const value = fc.oneof(
+				fc.string(),
+				fc.string({ unit: "grapheme" }),
+				fc.constantFrom("a\nb", "nats://x\r\nkafka://y", "\u2028", "mongodb://x/\ny", "redis://a\u0000b")
+			);
+			fc.assert(
+				fc.property(fc.constantFrom(...variables), value, (variable, raw) => {
+					try {
+						loadConfig({ [variable]: raw });
+					} catch (err) {
+						expect(err).toBeInstanceOf(ConfigError);
+						expectOneLineNaming(err as ConfigError, variable);
+					}
+				}),
+				{ numRuns: 300 }
+			);
+		});
+	});
+
+	describe("the JWT secret", () => {
+		it("is generated in development and test, and is the same for every load in one process", () => {
+			const first = loadConfig({});
+			const second = loadConfig({ NODE_ENV: "test" });
+			expect(first.jwt.generated).toBe(true);
+			expect(second.jwt.generated).toBe(true);
+			expect(first.jwt.secret.length).toBeGreaterThanOrEqual(32);
+			// Several brokers in one process (the tests, the REPL) must verify each other's tokens.
+			expect(second.jwt.secret).toBe(first.jwt.secret);
+		});
+
+		it("never appears in an error message, whichever variable is wrong", () => {
+			const tooShort = "hunter2-pass-phrase";
+			expect(configError({ JWT_SECRET: tooShort }).message).not.toContain(tooShort);
+			for (const bad of [{ PORT: "x" }, { TRANSPORTER: "kafka://x" }, { MONGO_URI: "mongodb://db" }, { ACCESS_TOKEN_TTL: "1" }]) {
+				expect(configError({ JWT_SECRET: SECRET, NODE_ENV: "production", ...bad }).message).not.toContain(SECRET);
+			}
+			fc.assert(
+				fc.property(fc.stringMatching(/^[A-Za-z0-9+/=_-]{0,24}$/), suffix => {
+					const secret = `sk-${suffix}`;
+					expect(configError({ JWT_SECRET: secret }).message).not.toContain(secret);
+				}),
+				{ numRuns: 100 }
+			);
+		});
+	});
+
+	// The line lands in log collectors; a database password in it outlives the fix of the typo.
+	it("does not echo a password embedded in a rejected URL", () => {
+		const password = "Pa55-word-in-url";
+		for (const env of [
+			{ MONGO_URI: `mongodb://admin:${password}@db:27017` },
+			{ CACHER: `http://user:${password}@cache:6379` },
+			{ REDIS_URL: `memcached://user:${password}@limits` }
+		]) {
+			expect(configError(env).message).not.toContain(password);
+		}
+	});
+});
+
+interface Exit {
+	code: number | null;
+	stderr: string;
+}
+
+/** Runs the built node as `npm start` does, with only `env` (plus PATH) in its environment. */
+function runNode(env: Record<string, string>): Promise<Exit> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, ["node_modules/moleculer/bin/moleculer-runner.js", "--config", "dist/moleculer.config.js"], {
+			cwd: ROOT,
+			// A clean environment: the developer's own variables must not decide the outcome.
+			env: { PATH: process.env.PATH ?? "", SERVICEDIR: "dist/services", ...env },
+			stdio: ["ignore", "ignore", "pipe"]
+		});
+		let stderr = "";
+		child.stderr!.setEncoding("utf8");
+		child.stderr!.on("data", chunk => (stderr += chunk));
+		// A config that is wrongly accepted would start a server; do not wait for it forever.
+		const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+		child.once("error", reject);
+		child.once("close", code => {
+			clearTimeout(timer);
+			resolve({ code, stderr });
+		});
+	});
+}
+
+function expectRefusal(exit: Exit, variable: string): void {
+	const lines = exit.stderr.split(/\r?\n/).filter(line => line.trim() !== "");
+	expect(exit.code).not.toBe(0);
+	expect(exit.code).not.toBeNull();
+	expect(lines.filter(line => line.includes(variable))).toHaveLength(1);
+	expect(exit.stderr).not.toMatch(/^\s+at /m);
+}
+
+// Each spawns a Node process that loads Moleculer: seconds, not milliseconds.
+const SPAWN_TIMEOUT = 30_000;
+
+describe("the node refuses to start on a bad configuration", () => {
+	it("TRANSPORTER=kafka://x: non-zero exit and one stderr line naming TRANSPORTER", async () => {
+		expectRefusal(await runNode({ TRANSPORTER: "kafka://x" }), "TRANSPORTER");
+	}, SPAWN_TIMEOUT);
+
+	it("NODE_ENV=production without JWT_SECRET: non-zero exit and one stderr line naming JWT_SECRET", async () => {
+		expectRefusal(await runNode({ NODE_ENV: "production" }), "JWT_SECRET");
+	}, SPAWN_TIMEOUT);
+});

@@ -31,9 +31,10 @@ export function createGatewayLimiters(opts: {
 	const logins = loginThrottle(store, config);
 	return {
 		consume: (kind, key) => countRequest(requests[kind], key, logger),
-		loginRetryAfter: (email, ip) => logins.retryAfter(email, ip),
+		loginAttempt: (email, ip) => logins.attempt(email, ip),
 		loginFailed: (email, ip) => logins.failed(email, ip),
 		loginSucceeded: (email, ip) => logins.succeeded(email, ip),
+		loginAborted: (email, ip) => logins.aborted(email, ip),
 		close: () => store.close()
 	};
 }

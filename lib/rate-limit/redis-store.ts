@@ -43,6 +43,11 @@ class InsuranceLimiter extends RateLimiterMemory {
 		return super.penalty(key, points, options);
 	}
 
+	override reward(key: string | number, points?: number, options: CallOptions = {}) {
+		this.health.insuring(options);
+		return super.reward(key, points, options);
+	}
+
 	override get(key: string | number, options: CallOptions = {}) {
 		this.health.insuring(options);
 		return super.get(key, options);
@@ -83,6 +88,7 @@ function watched(limiter: RateLimiterRedis, health: StoreHealth): Counter {
 		duration: limiter.duration,
 		consume: (key, points, options) => health.watch(own => limiter.consume(key, points, own), options),
 		penalty: (key, points, options) => health.watch(own => limiter.penalty(key, points, own), options),
+		reward: (key, points, options) => health.watch(own => limiter.reward(key, points, own), options),
 		get: (key, options) => health.watch(own => limiter.get(key, own), options),
 		block: (key, seconds, options) => health.watch(own => limiter.block(key, seconds, own), options),
 		delete: (key, options) => health.watch(own => limiter.delete(key, own), options)

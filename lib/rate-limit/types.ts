@@ -14,12 +14,18 @@ export interface RateLimitVerdict {
 export interface GatewayLimiters {
 	/** Count one request for an anonymous client (key = IP) or an authenticated user (key = user id). */
 	consume(kind: "anonymous" | "user", key: string): Promise<RateLimitVerdict>;
-	/** Seconds the login for (email, ip) must wait, 0 when it may proceed. Does not consume. */
-	loginRetryAfter(email: string, ip: string): Promise<number>;
-	/** Record a failed login: counts per account+IP and per IP. */
+	/**
+	 * Before a login is checked: reserves a failure on the account+IP and the IP counters, and
+	 * answers 0 when the login may go ahead (the points stay reserved until one of the three
+	 * calls below), or the seconds it must wait (nothing stays reserved).
+	 */
+	loginAttempt(email: string, ip: string): Promise<number>;
+	/** The reserved login failed: its points stay counted, and may block for a whole window. */
 	loginFailed(email: string, ip: string): Promise<void>;
-	/** A successful login clears the account+IP failure counter. */
+	/** The reserved login succeeded: clears the account+IP count and gives the IP's point back. */
 	loginSucceeded(email: string, ip: string): Promise<void>;
+	/** The reserved login ended before its password was checked: gives both points back. */
+	loginAborted(email: string, ip: string): Promise<void>;
 	/** Quit the Redis connection if one was opened. */
 	close(): Promise<void>;
 }
@@ -33,7 +39,7 @@ export interface LimiterLogger {
 /** The calls made on one counter; the memory and the Redis store answer them alike. */
 export type Counter = Pick<
 	RateLimiterAbstract,
-	"points" | "duration" | "consume" | "penalty" | "get" | "block" | "delete"
+	"points" | "duration" | "consume" | "penalty" | "reward" | "get" | "block" | "delete"
 >;
 
 /** Where counters live: this process, or a Redis shared by every gateway node. */

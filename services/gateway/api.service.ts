@@ -22,6 +22,8 @@ export interface GatewayRequest extends IncomingMessage {
 	$ctx: Context<unknown, RequestMeta>;
 	/** Set when a Bearer token was presented, so a 401 can say it was the token at fault. */
 	$tokenPresented?: boolean;
+	/** Set once a login has reserved its failure point, so the outcome settles that point. */
+	$loginAttempt?: { email: string; ip: string };
 }
 
 type GatewayResponse = ServerResponse;
@@ -120,17 +122,24 @@ const ApiService: ServiceSchema = {
 				},
 
 				async onAfterCall(this: GatewayThis, _ctx: Context, _route: unknown, req: GatewayRequest, _res: GatewayResponse, data: unknown) {
-					if (req.$action?.name === IdentityActions.login) {
-						await this.limiters.loginSucceeded(String(req.$params.email ?? ""), clientIp(req, cfg.trustProxy));
+					const attempt = req.$loginAttempt;
+					if (attempt) {
+						// The session exists by now: a limiter hiccup must not turn it into an error.
+						await this.limiters
+							.loginSucceeded(attempt.email, attempt.ip)
+							.catch(e => this.logger.warn("Could not settle a login attempt:", (e as Error).message));
 					}
 					return data;
 				},
 
 				async onError(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: { code?: number }) {
-					if (req.$action?.name === IdentityActions.login && err?.code === 401) {
-						await this.limiters
-							.loginFailed(String(req.$params?.email ?? ""), clientIp(req, cfg.trustProxy))
-							.catch(e => this.logger.warn("Could not record a failed login:", (e as Error).message));
+					// Only a login that reserved a point settles one: a refused login gave its points back.
+					const attempt = req.$loginAttempt;
+					if (attempt) {
+						// A wrong password keeps the point; anything else never checked the password.
+						const settle = err?.code === 401 ? "loginFailed" : "loginAborted";
+						await this.limiters[settle](attempt.email, attempt.ip)
+							.catch(e => this.logger.warn("Could not settle a login attempt:", (e as Error).message));
 					}
 					this.sendErrorResponse(req, res, err);
 				}
@@ -218,9 +227,12 @@ const ApiService: ServiceSchema = {
 			if (!verdict.allowed) throw new TooManyRequestsError(Math.max(1, verdict.resetSeconds));
 		},
 
+		/** Reserves the login's failure point before the call, so parallel attempts cannot all pass. */
 		async checkLoginThrottle(this: GatewayThis, _ctx: Context, req: GatewayRequest) {
-			const wait = await this.limiters.loginRetryAfter(String(req.$params.email ?? ""), clientIp(req, cfg.trustProxy));
+			const attempt = { email: String(req.$params.email ?? ""), ip: clientIp(req, cfg.trustProxy) };
+			const wait = await this.limiters.loginAttempt(attempt.email, attempt.ip);
 			if (wait > 0) throw new TooManyRequestsError(wait);
+			req.$loginAttempt = attempt;
 		},
 
 		sendErrorResponse(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {

@@ -100,12 +100,17 @@ export function formatError(raw: unknown, opts: { tokenPresented: boolean }): Ht
 	return { status, body, headers };
 }
 
-/** The client's address: the first X-Forwarded-For hop when a trusted proxy is in front. */
+/**
+ * The client's address. With TRUST_PROXY, one proxy of ours is in front (deploy/nginx.conf),
+ * and it appends the address it saw to whatever X-Forwarded-For the client sent: only that
+ * last entry is not the client's own say, so it is the one to count limits by.
+ */
 export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
 	if (trustProxy) {
 		const forwarded = req.headers["x-forwarded-for"];
-		const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
-		if (first) return first;
+		const last = (Array.isArray(forwarded) ? forwarded.join(",") : forwarded)?.split(",").pop()?.trim();
+		if (last) return last;
+		// Never an earlier entry: those are the client's. Our proxy always appends one.
 	}
 	return req.socket?.remoteAddress ?? "unknown";
 }

@@ -4,7 +4,8 @@
  *
  * The gateways trust X-Forwarded-For (TRUST_PROXY=1), as behind a load balancer, so each test
  * is a client with an address of its own: the readiness probes, which come from 127.0.0.1 and
- * count like any request, then spend none of the budget a test counts down.
+ * count like any request, then spend none of the budget a test counts down. Each request sends
+ * that address as the header's only entry, as the load balancer appends it to an empty one.
  */
 import Redis from "ioredis";
 import request, { type Response } from "supertest";

@@ -6,7 +6,14 @@
 import request, { type Response } from "supertest";
 import { type RateLimitConfig, config } from "../../lib/config";
 import { PASSWORD, type Signup, bearer, signup, uniqueEmail } from "../support/http";
-import { type RunningSystem, startLocalSystem } from "../support/local-system";
+import type { RunningSystem } from "../support/local-system";
+
+// The gateway reads TRUST_PROXY once, when its module loads, so the variable is set before that
+// module is required. Every system here then trusts X-Forwarded-For, as in production; a request
+// that sends none is counted by its socket's address, as without a proxy.
+process.env.TRUST_PROXY = "1";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startLocalSystem } = require("../support/local-system") as typeof import("../support/local-system");
 
 // Argon2 makes every signup and login cost real time.
 jest.setTimeout(20_000);
@@ -122,6 +129,34 @@ describe("rate limits over HTTP, one process", () => {
 		});
 	});
 
+	describe("anonymous clients behind our proxy, counted by the address it appended", () => {
+		const LIMIT = 3;
+		let system: RunningSystem;
+		let url: string;
+
+		beforeAll(async () => {
+			system = await startLocalSystem(withLimits({ anonymousPoints: LIMIT }));
+			url = system.url;
+		});
+		afterAll(() => system?.stop());
+
+		it("limits a client that writes a new address in front each time as the address the proxy saw", async () => {
+			// What nginx passes on for a client at 198.51.100.7 that sent its own X-Forwarded-For.
+			const spoofed = (i: number) => `10.9.9.${i}, 198.51.100.7`;
+			const answers: Response[] = [];
+			for (let i = 0; i <= LIMIT; i++) answers.push(await wrongLogin(url, uniqueEmail()).set("X-Forwarded-For", spoofed(i)));
+
+			expect(answers.map(r => r.status)).toEqual([401, 401, 401, 429]);
+			expect(answers.slice(0, LIMIT).map(r => budget(r).remaining)).toEqual([2, 1, 0]);
+			expectTooManyRequests(answers[LIMIT], WINDOW);
+
+			// Another client behind the proxy has a budget of its own, whatever it writes in front.
+			const other = await wrongLogin(url, uniqueEmail()).set("X-Forwarded-For", "198.51.100.7, 198.51.100.8");
+			expect(other.status).toBe(401);
+			expect(budget(other)).toMatchObject({ limit: LIMIT, remaining: LIMIT - 1 });
+		});
+	});
+
 	describe("authenticated users, counted by user", () => {
 		const LIMIT = 3;
 		let system: RunningSystem;
@@ -199,6 +234,20 @@ describe("rate limits over HTTP, one process", () => {
 			const other = await rightLogin(url, neighbour.email);
 			expect(other.status).toBe(200);
 			expect(other.body).toMatchObject({ accessToken: expect.any(String) });
+		});
+
+		it("lets no more parallel wrong passwords through to the check than the failures allowed", async () => {
+			const owner = await signup(url, "Rushed");
+
+			const answers = await Promise.all(Array.from({ length: 20 }, () => wrongLogin(url, owner.email)));
+
+			// Each login reserved its failure before the call, so the rest found none left.
+			const statuses = answers.map(r => r.status);
+			expect(statuses.filter(status => status === 401)).toHaveLength(MAX_FAILS);
+			expect(statuses.filter(status => status === 429)).toHaveLength(20 - MAX_FAILS);
+			for (const res of answers.filter(r => r.status === 429)) expectTooManyRequests(res, LOGIN_WINDOW);
+			// And those failures block the account for a whole window, the right password included.
+			expect(expectTooManyRequests(await rightLogin(url, owner.email), LOGIN_WINDOW)).toBeGreaterThan(LOGIN_WINDOW - 5);
 		});
 
 		it("starts the count afresh after a successful login", async () => {

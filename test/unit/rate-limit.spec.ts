@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import Redis from "ioredis";
 import type { RateLimitConfig } from "../../lib/config";
 import {
@@ -7,6 +8,7 @@ import {
 	RECOVERED_MESSAGE,
 	type RateLimitVerdict
 } from "../../lib/rate-limit";
+import { clientIp } from "../../services/gateway/http-errors";
 import { describeWith, REDIS_URL } from "../support/external";
 import { describeWithRedisServer, freePort, type RedisServer, startRedisServer } from "../support/redis-server";
 
@@ -37,8 +39,24 @@ async function consumeTimes(limiters: GatewayLimiters, kind: "anonymous" | "user
 	return verdicts;
 }
 
+/** Logins that go ahead and fail, one after another, as a client guessing passwords makes them. */
 async function failLogins(limiters: GatewayLimiters, email: string, ip: string, times: number) {
-	for (let i = 0; i < times; i++) await limiters.loginFailed(email, ip);
+	for (let i = 0; i < times; i++) {
+		expect(await limiters.loginAttempt(email, ip)).toBe(0);
+		await limiters.loginFailed(email, ip);
+	}
+}
+
+/** A login whose outcome the test does not care about: the points it reserved are given back. */
+async function loginWait(limiters: GatewayLimiters, email: string, ip: string): Promise<number> {
+	const wait = await limiters.loginAttempt(email, ip);
+	if (wait === 0) await limiters.loginAborted(email, ip);
+	return wait;
+}
+
+/** Attempts all started before any ends, spread over the nodes; answers each one's wait. */
+function parallelAttempts(nodes: GatewayLimiters[], email: (i: number) => string, ip: string, count: number): Promise<number[]> {
+	return Promise.all(Array.from({ length: count }, (_, i) => nodes[i % nodes.length].loginAttempt(email(i), ip)));
 }
 
 /** Polls until the check passes; fails with `what` when it has not by the deadline. */
@@ -110,49 +128,108 @@ describe("rate limits in memory", () => {
 
 	it("blocks a login for one account and IP after the allowed failures, for a whole window", async () => {
 		await failLogins(limiters, "ann@example.com", "10.0.0.1", 2);
-		expect(await limiters.loginRetryAfter("ann@example.com", "10.0.0.1")).toBe(0);
+		expect(await loginWait(limiters, "ann@example.com", "10.0.0.1")).toBe(0);
 
 		// The same account however the email is typed.
+		expect(await limiters.loginAttempt("  Ann@Example.COM ", "10.0.0.1")).toBe(0);
 		await limiters.loginFailed("  Ann@Example.COM ", "10.0.0.1");
 
-		const wait = await limiters.loginRetryAfter("ann@example.com", "10.0.0.1");
+		const wait = await limiters.loginAttempt("ann@example.com", "10.0.0.1");
 		expect(wait).toBeGreaterThanOrEqual(899);
 		expect(wait).toBeLessThanOrEqual(900);
-		expect(await limiters.loginRetryAfter("ANN@example.com", "10.0.0.1")).toBe(wait);
-		expect(await limiters.loginRetryAfter("ann@example.com", "10.0.0.2")).toBe(0);
-		expect(await limiters.loginRetryAfter("bob@example.com", "10.0.0.1")).toBe(0);
+		expect(await limiters.loginAttempt("ANN@example.com", "10.0.0.1")).toBe(wait);
+		expect(await loginWait(limiters, "ann@example.com", "10.0.0.2")).toBe(0);
+		expect(await loginWait(limiters, "bob@example.com", "10.0.0.1")).toBe(0);
 	});
 
-	it("does not count checking the login as a failure", async () => {
-		await failLogins(limiters, "ann@example.com", "10.0.0.1", 2);
-		for (let i = 0; i < 5; i++) await limiters.loginRetryAfter("ann@example.com", "10.0.0.1");
+	it("lets no more parallel attempts go ahead than the failures allowed, however many are in flight", async () => {
+		const waits = await parallelAttempts([limiters], () => "ann@example.com", "10.0.0.1", 20);
 
-		expect(await limiters.loginRetryAfter("ann@example.com", "10.0.0.1")).toBe(0);
+		expect(waits.filter(wait => wait === 0)).toHaveLength(config.loginFailsPerAccount);
+		for (const wait of waits.filter(w => w > 0)) expect(wait).toBeLessThanOrEqual(900);
+		// The failures of those that went ahead block the account for a whole window.
+		for (let i = 0; i < config.loginFailsPerAccount; i++) await limiters.loginFailed("ann@example.com", "10.0.0.1");
+		expect(await limiters.loginAttempt("ann@example.com", "10.0.0.1")).toBeGreaterThanOrEqual(899);
+	});
+
+	it("lets no more parallel attempts from one IP go ahead than its failures allowed, over many accounts", async () => {
+		const waits = await parallelAttempts([limiters], i => `user${i}@example.com`, "10.0.0.9", 20);
+
+		expect(waits.filter(wait => wait === 0)).toHaveLength(config.loginFailsPerIp);
+		expect(await loginWait(limiters, "new@example.com", "10.0.0.10")).toBe(0);
+	});
+
+	it("counts a refused attempt nowhere: retrying a blocked account does not use up the IP's failures", async () => {
+		await failLogins(limiters, "ann@example.com", "10.0.0.1", 3);
+		for (let i = 0; i < 10; i++) expect(await limiters.loginAttempt("ann@example.com", "10.0.0.1")).toBeGreaterThan(0);
+
+		// The IP allows 5 failures: 3 for ann, so 2 are left for any other account.
+		await failLogins(limiters, "bob@example.com", "10.0.0.1", 2);
+		expect(await limiters.loginAttempt("carl@example.com", "10.0.0.1")).toBeGreaterThan(0);
+	});
+
+	it("charges nothing for a successful login, nor for one that ended before the password was checked", async () => {
+		for (let i = 0; i < 10; i++) {
+			expect(await limiters.loginAttempt("ann@example.com", "10.0.0.1")).toBe(0);
+			await limiters.loginSucceeded("ann@example.com", "10.0.0.1");
+			expect(await limiters.loginAttempt(`user${i}@example.com`, "10.0.0.1")).toBe(0);
+			await limiters.loginAborted(`user${i}@example.com`, "10.0.0.1");
+		}
+
+		await failLogins(limiters, "ann@example.com", "10.0.0.1", 2);
+		expect(await loginWait(limiters, "ann@example.com", "10.0.0.1")).toBe(0);
 	});
 
 	it("starts the account count afresh after a successful login", async () => {
 		await failLogins(limiters, "ann@example.com", "10.0.0.1", 2);
+		expect(await limiters.loginAttempt("Ann@example.com", "10.0.0.1")).toBe(0);
 		await limiters.loginSucceeded("Ann@example.com", "10.0.0.1");
 		await failLogins(limiters, "ann@example.com", "10.0.0.1", 2);
 
-		expect(await limiters.loginRetryAfter("ann@example.com", "10.0.0.1")).toBe(0);
-
+		expect(await limiters.loginAttempt("ann@example.com", "10.0.0.1")).toBe(0);
 		await limiters.loginFailed("ann@example.com", "10.0.0.1");
-		expect(await limiters.loginRetryAfter("ann@example.com", "10.0.0.1")).toBeGreaterThan(0);
+		expect(await limiters.loginAttempt("ann@example.com", "10.0.0.1")).toBeGreaterThan(0);
+	});
+
+	it("lifts a block set while attempts were in flight when one of them succeeds", async () => {
+		await parallelAttempts([limiters], () => "ann@example.com", "10.0.0.1", 3);
+		await limiters.loginFailed("ann@example.com", "10.0.0.1");
+		expect(await limiters.loginAttempt("ann@example.com", "10.0.0.1")).toBeGreaterThan(0);
+
+		await limiters.loginSucceeded("ann@example.com", "10.0.0.1");
+		expect(await loginWait(limiters, "ann@example.com", "10.0.0.1")).toBe(0);
 	});
 
 	it("blocks an IP that fails across many accounts, even for an account it never tried", async () => {
-		for (let i = 0; i < 5; i++) await limiters.loginFailed(`user${i}@example.com`, "10.0.0.9");
+		for (let i = 0; i < 5; i++) await failLogins(limiters, `user${i}@example.com`, "10.0.0.9", 1);
 
-		expect(await limiters.loginRetryAfter("new@example.com", "10.0.0.9")).toBeGreaterThan(0);
-		expect(await limiters.loginRetryAfter("new@example.com", "10.0.0.10")).toBe(0);
-		// A success clears the account's count, not the IP's.
-		await limiters.loginSucceeded("user0@example.com", "10.0.0.9");
-		expect(await limiters.loginRetryAfter("user0@example.com", "10.0.0.9")).toBeGreaterThan(0);
+		expect(await limiters.loginAttempt("new@example.com", "10.0.0.9")).toBeGreaterThanOrEqual(899);
+		expect(await loginWait(limiters, "new@example.com", "10.0.0.10")).toBe(0);
+	});
+});
+
+describe("the client's IP", () => {
+	function req(forwardedFor: string | string[] | undefined): IncomingMessage {
+		return { headers: { "x-forwarded-for": forwardedFor }, socket: { remoteAddress: "10.0.0.100" } } as unknown as IncomingMessage;
+	}
+
+	it("is the entry our proxy appended, never one the client wrote in front of it", () => {
+		expect(clientIp(req("198.51.100.7"), true)).toBe("198.51.100.7");
+		expect(clientIp(req("10.9.9.1, 198.51.100.7"), true)).toBe("198.51.100.7");
+		expect(clientIp(req("10.9.9.1,10.9.9.2 ,  198.51.100.7 "), true)).toBe("198.51.100.7");
+		expect(clientIp(req(["10.9.9.1", "198.51.100.7"]), true)).toBe("198.51.100.7");
+	});
+
+	it("is the socket's address without a usable header, or when no proxy is trusted", () => {
+		expect(clientIp(req(undefined), true)).toBe("10.0.0.100");
+		expect(clientIp(req("10.9.9.1, "), true)).toBe("10.0.0.100");
+		expect(clientIp(req("198.51.100.7"), false)).toBe("10.0.0.100");
 	});
 });
 
 describeWith(["redis"], "rate limits in a shared Redis", () => {
+	// The IP's limit is out of the way, so parallel logins for one account meet the account's.
+	const shared: RateLimitConfig = { ...config, loginFailsPerIp: 100 };
 	const prefix = uniquePrefix();
 	let direct: Redis;
 	let nodeA: GatewayLimiters;
@@ -161,8 +238,8 @@ describeWith(["redis"], "rate limits in a shared Redis", () => {
 
 	beforeAll(async () => {
 		direct = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-		nodeA = createGatewayLimiters({ config, redisUrl: REDIS_URL, keyPrefix: prefix, logger });
-		nodeB = createGatewayLimiters({ config, redisUrl: REDIS_URL, keyPrefix: prefix, logger });
+		nodeA = createGatewayLimiters({ config: shared, redisUrl: REDIS_URL, keyPrefix: prefix, logger });
+		nodeB = createGatewayLimiters({ config: shared, redisUrl: REDIS_URL, keyPrefix: prefix, logger });
 		await untilCountingInRedis(nodeA, direct, prefix);
 		await untilCountingInRedis(nodeB, direct, prefix);
 	});
@@ -196,12 +273,26 @@ describeWith(["redis"], "rate limits in a shared Redis", () => {
 
 	it("blocks a login on one node after failures counted on the other, and a success on either resets it", async () => {
 		await failLogins(nodeA, "ann@example.com", "10.0.0.1", 2);
+		expect(await nodeB.loginAttempt("ann@example.com", "10.0.0.1")).toBe(0);
 		await nodeB.loginFailed("ann@example.com", "10.0.0.1");
 
-		expect(await nodeA.loginRetryAfter("ann@example.com", "10.0.0.1")).toBeGreaterThan(890);
+		expect(await nodeA.loginAttempt("ann@example.com", "10.0.0.1")).toBeGreaterThan(890);
 
+		// Only a login that went ahead can succeed: one reserved before the block was set.
 		await nodeB.loginSucceeded("ann@example.com", "10.0.0.1");
-		expect(await nodeA.loginRetryAfter("ann@example.com", "10.0.0.1")).toBe(0);
+		expect(await loginWait(nodeA, "ann@example.com", "10.0.0.1")).toBe(0);
+	});
+
+	it("lets no more parallel attempts go ahead over both nodes than the failures allowed", async () => {
+		const waits = await parallelAttempts([nodeA, nodeB], () => "bob@example.com", "10.0.0.2", 20);
+
+		expect(waits.filter(wait => wait === 0)).toHaveLength(shared.loginFailsPerAccount);
+		for (const wait of waits.filter(w => w > 0)) expect(wait).toBeLessThanOrEqual(900);
+		for (let i = 0; i < shared.loginFailsPerAccount; i++) await nodeA.loginFailed("bob@example.com", "10.0.0.2");
+		// Every refused attempt gave its points back: only the failures are left counted.
+		expect(await direct.get(`${prefix}:login:account:10.0.0.2|bob@example.com`)).toBe("3");
+		expect(await direct.get(`${prefix}:login:ip:10.0.0.2`)).toBe("3");
+		expect(await nodeB.loginAttempt("bob@example.com", "10.0.0.2")).toBeGreaterThan(890);
 	});
 
 	it("does not report a fallback while Redis answers", () => {
@@ -247,7 +338,7 @@ describeWithRedisServer("rate limits when Redis goes down", () => {
 			[false, 0]
 		]);
 		await failLogins(limiters, "ann@example.com", "10.0.0.1", 3);
-		expect(await limiters.loginRetryAfter("ann@example.com", "10.0.0.1")).toBeGreaterThan(0);
+		expect(await limiters.loginAttempt("ann@example.com", "10.0.0.1")).toBeGreaterThan(0);
 		expect(logged(logger.warn, FALLBACK_MESSAGE)).toBe(1);
 		expect(logger.warn).toHaveBeenCalledTimes(1);
 		expect(logger.error).not.toHaveBeenCalled();

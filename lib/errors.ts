@@ -48,3 +48,10 @@ export class TooManyRequestsError extends MoleculerClientError {
 		this.name = "TooManyRequestsError";
 	}
 }
+
+export class UnsupportedMediaTypeError extends MoleculerClientError {
+	constructor() {
+		super("Send the request body as JSON (Content-Type: application/json)", 415, "UNSUPPORTED_MEDIA_TYPE");
+		this.name = "UnsupportedMediaTypeError";
+	}
+}

@@ -8,7 +8,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { verifyAccessToken } from "../../lib/auth/tokens";
 import { type Config, config } from "../../lib/config";
-import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from "../../lib/errors";
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError, UnsupportedMediaTypeError } from "../../lib/errors";
 import type { ActionAuth, AuthUser, RequestMeta } from "../../lib/meta";
 import { IdentityActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
@@ -33,6 +33,9 @@ interface AliasSpec { method: string; path: string; action: string }
 type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	settings: { port: number; roster: Config };
 	limiters: GatewayLimiters;
+	/** Every data service's readiness action ever seen: one that vanished makes the node unready. */
+	knownStorage: Set<string>;
+	rememberStorage(): void;
 	/** Every alias ever generated, so a route whose service is gone answers 503, not 404. */
 	knownAliases: Map<string, AliasSpec>;
 	aliases: Array<{ route: unknown; method: string; path: string; action: string | null; _generated?: boolean }>;
@@ -46,6 +49,7 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 
 // ---- Helpers -----------------------------------------------------------------------------
 
+const STORAGE_READY = ".storageReady";
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function setRateLimitHeaders(res: GatewayResponse, verdict: RateLimitVerdict): void {
@@ -72,6 +76,13 @@ function corsSettings(cfg: Config) {
 	};
 }
 
+/** A body the JSON parser left alone (another content type) would be silently ignored: 415. */
+function requireJsonBody(req: GatewayRequest & { _body?: boolean }, _res: GatewayResponse, next: (err?: unknown) => void): void {
+	const length = Number(req.headers["content-length"] ?? 0);
+	const hasContent = length > 0 || req.headers["transfer-encoding"] !== undefined;
+	next(hasContent && !req._body ? new UnsupportedMediaTypeError() : undefined);
+}
+
 // ---- Service -----------------------------------------------------------------------------
 
 const cfg = config();
@@ -93,7 +104,7 @@ const ApiService: ServiceSchema = {
 		// Accept a sane client request id, or let Moleculer make one; it flows through every call.
 		rootCallOptions(this: GatewayThis, options: { requestID?: string; meta?: RequestMeta }, req: GatewayRequest) {
 			if (options.requestID && !REQUEST_ID.test(options.requestID)) delete options.requestID;
-			options.meta = { clientIp: clientIp(req, cfg.trustProxy) };
+			options.meta = { clientIp: clientIp(req, this.settings.roster.trustProxy) };
 		},
 
 		routes: [
@@ -114,6 +125,7 @@ const ApiService: ServiceSchema = {
 				authentication: true,
 				authorization: true,
 				bodyParsers: { json: { strict: true, limit: cfg.bodyLimit } },
+				use: [requireJsonBody],
 
 				onBeforeCall(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest) {
 					// The tenant comes from the token alone; a client-sent one is dropped, never trusted.
@@ -167,14 +179,12 @@ const ApiService: ServiceSchema = {
 			async handler(this: GatewayThis, ctx: Context<unknown, RequestMeta>) {
 				const checks: Record<string, string> = {};
 				if (this.broker.transit) checks.transporter = this.broker.transit.connected ? "ok" : "disconnected";
-				const storageActions: string[] = this.broker.registry
-					.getActionList({ onlyAvailable: true, skipInternal: true })
-					.map((a: { name: string }) => a.name)
-					.filter((name: string) => name.endsWith(".storageReady"));
-				if (storageActions.length === 0) checks.storage = "no data service reachable";
+				this.rememberStorage();
+				if (this.knownStorage.size === 0) checks.storage = "no data service reachable";
+				// A data service seen once and gone now is a reason not to be ready, not a silent omission.
 				await Promise.all(
-					[...new Set(storageActions)].map(async name => {
-						const service = name.slice(0, -".storageReady".length);
+					[...this.knownStorage].map(async name => {
+						const service = name.slice(0, -STORAGE_READY.length);
 						checks[service] = await ctx
 							.call(name, {}, { timeout: 2000 })
 							.then(() => "ok", (err: Error) => `unavailable: ${err.message}`);
@@ -189,14 +199,14 @@ const ApiService: ServiceSchema = {
 
 	methods: {
 		async authenticate(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest, res: GatewayResponse): Promise<AuthUser | null> {
-			const ip = clientIp(req, cfg.trustProxy);
+			const ip = clientIp(req, this.settings.roster.trustProxy);
 			if (req.$action?.auth === false) {
 				await this.limit(req, res, "anonymous", ip);
 				return null;
 			}
 			const token = bearerToken(req);
 			req.$tokenPresented = token !== undefined;
-			const claims = token ? await verifyAccessToken(token, cfg.jwt) : undefined;
+			const claims = token ? await verifyAccessToken(token, this.settings.roster.jwt) : undefined;
 			const user: AuthUser | null =
 				claims && typeof claims === "object"
 					? await ctx.call(IdentityActions.session, { sessionId: claims.sessionId })
@@ -229,7 +239,9 @@ const ApiService: ServiceSchema = {
 
 		/** Reserves the login's failure point before the call, so parallel attempts cannot all pass. */
 		async checkLoginThrottle(this: GatewayThis, _ctx: Context, req: GatewayRequest) {
-			const attempt = { email: String(req.$params.email ?? ""), ip: clientIp(req, cfg.trustProxy) };
+			// Validation has not run yet: the email may be any JSON value, and only a string counts.
+			const email = typeof req.$params.email === "string" ? req.$params.email : "";
+			const attempt = { email, ip: clientIp(req, this.settings.roster.trustProxy) };
 			const wait = await this.limiters.loginAttempt(attempt.email, attempt.ip);
 			if (wait > 0) throw new TooManyRequestsError(wait);
 			req.$loginAttempt = attempt;
@@ -248,8 +260,16 @@ const ApiService: ServiceSchema = {
 			res.end(JSON.stringify(body));
 		},
 
+		rememberStorage(this: GatewayThis) {
+			this.knownStorage ??= new Set();
+			for (const action of this.broker.registry.getActionList({ onlyAvailable: true, skipInternal: true })) {
+				if ((action as { name: string }).name.endsWith(STORAGE_READY)) this.knownStorage.add((action as { name: string }).name);
+			}
+		},
+
 		regenerateAutoAliases(this: GatewayThis, route: unknown) {
 			ApiGateway.methods!.regenerateAutoAliases.call(this, route);
+			this.rememberStorage();
 			// moleculer-web builds its routes in its own created(), before ours runs.
 			this.knownAliases ??= new Map();
 			const present = new Set<string>();

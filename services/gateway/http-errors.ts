@@ -61,6 +61,11 @@ export function formatError(raw: unknown, opts: { tokenPresented: boolean }): Ht
 		return { status: bodyStatus, body: { ...known, code: bodyStatus }, headers };
 	}
 
+	// zlib failures on a body sent compressed come rewrapped with a string code ("Z_DATA_ERROR").
+	if (typeof err.code === "string" && err.code.startsWith("Z_")) {
+		return { status: 400, body: { name: "BadRequestError", message: "The request body could not be decompressed", code: 400, type: "INVALID_ENCODING" }, headers };
+	}
+
 	let status = typeof err.code === "number" && err.code >= 400 && err.code < 600 ? err.code : 500;
 	if (err.name && UNAVAILABLE.has(err.name)) status = 503;
 	if (err.name === "RequestTimeoutError") status = 504;

@@ -10,6 +10,7 @@ import path from "node:path";
 import type { Service, ServiceSchema } from "moleculer";
 import MoleculerDb from "moleculer-db";
 import MongoDbAdapter from "moleculer-db-adapter-mongo";
+import { bumpGeneration } from "../lib/cache-generation";
 import { config } from "../lib/config";
 import { ConflictError } from "../lib/errors";
 import { CacheCleanerMixin } from "./cache-cleaner.mixin";
@@ -131,6 +132,12 @@ export function DbMixin(serviceName: string, main: CollectionSpec, extra: Collec
 
 			async pingStorage(this: DbService): Promise<void> {
 				await this.adapter.count({ query: {} });
+			},
+
+			/** Before the write returns, results derived from this service's data go stale. */
+			async entityChanged(this: DbService, type: string, json: unknown, ctx?: { meta?: { user?: { tenantId?: string } | null } }) {
+				await bumpGeneration(this.broker.cacher, this.fullName, ctx?.meta?.user?.tenantId);
+				return (MoleculerDb as unknown as ServiceSchema).methods!.entityChanged.call(this, type, json, ctx);
 			}
 		},
 

@@ -1,0 +1,383 @@
+/**
+ * Org: the tenant's department tree (the aggregate root), its positions (job titles) and its
+ * locations. Everyone in the tenant may read the structure; only staff change it.
+ */
+import type { ServiceSchema } from "moleculer";
+import { type TenantDoc, containsPattern, findInTenant, findManyInTenant, now, requireReference, toJSON } from "../../lib/entity";
+import { ConflictError, UnprocessableError } from "../../lib/errors";
+import { type RosterContext, requireUser } from "../../lib/meta";
+import { EmployeeActions, type EmployeeSummary } from "../../lib/names/employees";
+import type { Department, Location, Position } from "../../lib/names/org";
+import { nest, wouldCycle } from "../../lib/org/tree";
+import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
+import { id, nullableId, nullableText, optionalText, text } from "../../lib/params";
+import { STAFF_ROLES } from "../../lib/roles";
+import { type DbService, DbMixin } from "../../mixins/db.mixin";
+
+// ---- Types -------------------------------------------------------------------------------
+
+interface IdParams { id: string }
+interface IdsParams { ids: string[] }
+interface CreateDepartmentParams { name: string; parentId?: string | null; managerId?: string | null; locationId?: string | null }
+interface UpdateDepartmentParams { id: string; name?: string; managerId?: string | null; locationId?: string | null }
+interface MoveDepartmentParams { id: string; parentId: string | null }
+interface ListDepartmentsParams extends ListParams { parentId?: string; search?: string }
+interface CreatePositionParams { title: string; departmentId?: string | null }
+interface UpdatePositionParams { id: string; title?: string; departmentId?: string | null }
+interface ListPositionsParams extends ListParams { departmentId?: string; search?: string }
+interface CreateLocationParams { name: string; address?: string | null; country?: string | null; timezone?: string | null }
+interface UpdateLocationParams extends Partial<CreateLocationParams> { id: string }
+interface ListLocationsParams extends ListParams { search?: string }
+
+type DepartmentDoc = TenantDoc & Omit<Department, "id">;
+type PositionDoc = TenantDoc & Omit<Position, "id">;
+type LocationDoc = TenantDoc & Omit<Location, "id">;
+
+interface OrgMethods {
+	checkManager(ctx: RosterContext, managerId: string | null | undefined): Promise<void>;
+	checkLocation(tenantId: string, locationId: string | null | undefined): Promise<void>;
+	checkDepartment(tenantId: string, departmentId: string | null | undefined, field: string): Promise<void>;
+	saved<T>(ctx: RosterContext, type: "created" | "updated" | "removed", json: T): Promise<T>;
+}
+
+type OrgThis = DbService & OrgMethods;
+
+// ---- Helpers -----------------------------------------------------------------------------
+
+const DEPARTMENTS = "departments";
+const POSITIONS = "positions";
+const LOCATIONS = "locations";
+
+const country = { type: "string", pattern: /^[A-Z]{2}$/, optional: true, nullable: true, messages: { stringPattern: "The '{field}' field must be an ISO 3166 country code such as DE." } } as const;
+const timezone = { type: "string", min: 1, max: 64, optional: true, nullable: true } as const;
+
+function checkTimezone(value: string | null | undefined): void {
+	if (!value) return;
+	try {
+		new Intl.DateTimeFormat("en", { timeZone: value });
+	} catch {
+		throw new UnprocessableError("timezone", "The 'timezone' field must be an IANA time zone such as Europe/Berlin.", "timezone");
+	}
+}
+
+const departmentJSON = (doc: DepartmentDoc) => toJSON(doc) as unknown as Department;
+const positionJSON = (doc: PositionDoc) => toJSON(doc) as unknown as Position;
+const locationJSON = (doc: LocationDoc) => toJSON(doc) as unknown as Location;
+
+function created(ctx: RosterContext, location: string): void {
+	ctx.meta.$statusCode = 201;
+	ctx.meta.$location = location;
+}
+
+// ---- Service -----------------------------------------------------------------------------
+
+const OrgService: ServiceSchema = {
+	name: "org",
+
+	mixins: [
+		DbMixin("org", { name: DEPARTMENTS, indexes: [{ fields: { tenantId: 1, parentId: 1, name: 1 }, unique: true }] }, [
+			{ name: POSITIONS, indexes: [{ fields: { tenantId: 1, title: 1 }, unique: true }] },
+			{ name: LOCATIONS, indexes: [{ fields: { tenantId: 1, name: 1 }, unique: true }] }
+		])
+	],
+
+	settings: {
+		rest: "/"
+	},
+
+	actions: {
+		// ---- Departments ----
+
+		createDepartment: {
+			rest: "POST /departments",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, name: text(), parentId: nullableId, managerId: nullableId, locationId: nullableId },
+			async handler(this: OrgThis, ctx: RosterContext<CreateDepartmentParams>): Promise<Department> {
+				const { tenantId } = requireUser(ctx);
+				const { name, parentId = null, managerId = null, locationId = null } = ctx.params;
+				await this.checkDepartment(tenantId, parentId, "parentId");
+				await this.checkLocation(tenantId, locationId);
+				await this.checkManager(ctx, managerId);
+				const at = now();
+				const doc: DepartmentDoc = { _id: this.newId(), tenantId, name, parentId, managerId, locationId, createdAt: at, updatedAt: at };
+				await this.unique("name", () => this.adapter.insert(doc));
+				created(ctx, `/api/v1/departments/${doc._id}`);
+				return this.saved(ctx, "created", departmentJSON(doc));
+			}
+		},
+
+		listDepartments: {
+			rest: "GET /departments",
+			auth: {},
+			params: { $$strict: true, ...listParams, parentId: { ...id, optional: true }, search: optionalText(100) },
+			async handler(this: OrgThis, ctx: RosterContext<ListDepartmentsParams>): Promise<ListResult<Department>> {
+				const query: Record<string, unknown> = { tenantId: requireUser(ctx).tenantId };
+				if (ctx.params.parentId) query.parentId = ctx.params.parentId;
+				if (ctx.params.search) query.name = containsPattern(ctx.params.search);
+				const sort = parseSort(ctx.params.sort, ["name", "createdAt"], "name");
+				return paginate(this.adapter, query, ctx.params, sort, departmentJSON);
+			}
+		},
+
+		departmentTree: {
+			rest: "GET /departments/tree",
+			auth: {},
+			params: { $$strict: true },
+			async handler(this: OrgThis, ctx: RosterContext) {
+				const docs: DepartmentDoc[] = await this.adapter.find({ query: { tenantId: requireUser(ctx).tenantId }, sort: ["name"] });
+				return nest(docs.map(departmentJSON));
+			}
+		},
+
+		getDepartment: {
+			rest: "GET /departments/:id",
+			auth: {},
+			params: { $$strict: true, id },
+			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<Department> {
+				return departmentJSON(await findInTenant<DepartmentDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.id, "Department"));
+			}
+		},
+
+		findDepartments: {
+			visibility: "public",
+			params: { ids: { type: "array", items: id, max: 1000 } },
+			async handler(this: OrgThis, ctx: RosterContext<IdsParams>): Promise<Department[]> {
+				const docs = await findManyInTenant<DepartmentDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);
+				return docs.map(departmentJSON);
+			}
+		},
+
+		updateDepartment: {
+			rest: "PATCH /departments/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id, name: optionalText(), managerId: nullableId, locationId: nullableId },
+			async handler(this: OrgThis, ctx: RosterContext<UpdateDepartmentParams>): Promise<Department> {
+				const { tenantId } = requireUser(ctx);
+				const dept = await findInTenant<DepartmentDoc>(this.adapter, tenantId, ctx.params.id, "Department");
+				const { name, managerId, locationId } = ctx.params;
+				await this.checkLocation(tenantId, locationId);
+				await this.checkManager(ctx, managerId);
+				const changes: Partial<DepartmentDoc> = { updatedAt: now() };
+				if (name !== undefined) changes.name = name;
+				if (managerId !== undefined) changes.managerId = managerId;
+				if (locationId !== undefined) changes.locationId = locationId;
+				const updated: DepartmentDoc = await this.unique("name", () => this.adapter.updateById(dept._id, { $set: changes }));
+				return this.saved(ctx, "updated", departmentJSON(updated));
+			}
+		},
+
+		moveDepartment: {
+			rest: "POST /departments/:id/move",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id, parentId: { ...id, nullable: true } },
+			async handler(this: OrgThis, ctx: RosterContext<MoveDepartmentParams>): Promise<Department> {
+				const { tenantId } = requireUser(ctx);
+				const dept = await findInTenant<DepartmentDoc>(this.adapter, tenantId, ctx.params.id, "Department");
+				const { parentId } = ctx.params;
+				await this.checkDepartment(tenantId, parentId, "parentId");
+				// One query for the whole tree: tenants have hundreds of departments, not millions.
+				const all: DepartmentDoc[] = await this.adapter.find({ query: { tenantId } });
+				const nodes = all.map(d => ({ id: d._id, parentId: d.parentId }));
+				if (wouldCycle(nodes, dept._id, parentId)) {
+					throw new UnprocessableError("parentId", "A department cannot move under itself or one of its sub-departments.", "cycle");
+				}
+				const updated: DepartmentDoc = await this.unique("name", () =>
+					this.adapter.updateById(dept._id, { $set: { parentId, updatedAt: now() } })
+				);
+				return this.saved(ctx, "updated", departmentJSON(updated));
+			}
+		},
+
+		deleteDepartment: {
+			rest: "DELETE /departments/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id },
+			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<null> {
+				const { tenantId } = requireUser(ctx);
+				const dept = await findInTenant<DepartmentDoc>(this.adapter, tenantId, ctx.params.id, "Department");
+				const [children, positions, employees] = await Promise.all([
+					this.adapter.count({ query: { tenantId, parentId: dept._id } }),
+					this.store(POSITIONS).count({ query: { tenantId, departmentId: dept._id } }),
+					ctx.call<number, { departmentId: string }>(EmployeeActions.countInDepartment, { departmentId: dept._id })
+				]);
+				if (children + positions + employees > 0) {
+					throw new ConflictError("Only an empty department can be deleted", { subDepartments: children, positions, employees });
+				}
+				await this.adapter.removeById(dept._id);
+				await this.saved(ctx, "removed", departmentJSON(dept));
+				ctx.meta.$statusCode = 204;
+				return null;
+			}
+		},
+
+		// ---- Positions ----
+
+		createPosition: {
+			rest: "POST /positions",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, title: text(), departmentId: nullableId },
+			async handler(this: OrgThis, ctx: RosterContext<CreatePositionParams>): Promise<Position> {
+				const { tenantId } = requireUser(ctx);
+				const { title, departmentId = null } = ctx.params;
+				await this.checkDepartment(tenantId, departmentId, "departmentId");
+				const at = now();
+				const doc: PositionDoc = { _id: this.newId(), tenantId, title, departmentId, createdAt: at, updatedAt: at };
+				await this.unique("title", () => this.store(POSITIONS).insert(doc));
+				created(ctx, `/api/v1/positions/${doc._id}`);
+				return this.saved(ctx, "created", positionJSON(doc));
+			}
+		},
+
+		listPositions: {
+			rest: "GET /positions",
+			auth: {},
+			params: { $$strict: true, ...listParams, departmentId: { ...id, optional: true }, search: optionalText(100) },
+			async handler(this: OrgThis, ctx: RosterContext<ListPositionsParams>): Promise<ListResult<Position>> {
+				const query: Record<string, unknown> = { tenantId: requireUser(ctx).tenantId };
+				if (ctx.params.departmentId) query.departmentId = ctx.params.departmentId;
+				if (ctx.params.search) query.title = containsPattern(ctx.params.search);
+				const sort = parseSort(ctx.params.sort, ["title", "createdAt"], "title");
+				return paginate(this.store(POSITIONS), query, ctx.params, sort, positionJSON);
+			}
+		},
+
+		getPosition: {
+			rest: "GET /positions/:id",
+			auth: {},
+			params: { $$strict: true, id },
+			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<Position> {
+				return positionJSON(await findInTenant<PositionDoc>(this.store(POSITIONS), requireUser(ctx).tenantId, ctx.params.id, "Position"));
+			}
+		},
+
+		updatePosition: {
+			rest: "PATCH /positions/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id, title: optionalText(), departmentId: nullableId },
+			async handler(this: OrgThis, ctx: RosterContext<UpdatePositionParams>): Promise<Position> {
+				const { tenantId } = requireUser(ctx);
+				const store = this.store(POSITIONS);
+				const position = await findInTenant<PositionDoc>(store, tenantId, ctx.params.id, "Position");
+				const { title, departmentId } = ctx.params;
+				await this.checkDepartment(tenantId, departmentId, "departmentId");
+				const changes: Partial<PositionDoc> = { updatedAt: now() };
+				if (title !== undefined) changes.title = title;
+				if (departmentId !== undefined) changes.departmentId = departmentId;
+				const updated: PositionDoc = await this.unique("title", () => store.updateById(position._id, { $set: changes }));
+				return this.saved(ctx, "updated", positionJSON(updated));
+			}
+		},
+
+		deletePosition: {
+			rest: "DELETE /positions/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id },
+			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<null> {
+				const store = this.store(POSITIONS);
+				const position = await findInTenant<PositionDoc>(store, requireUser(ctx).tenantId, ctx.params.id, "Position");
+				await store.removeById(position._id);
+				await this.saved(ctx, "removed", positionJSON(position));
+				ctx.meta.$statusCode = 204;
+				return null;
+			}
+		},
+
+		// ---- Locations ----
+
+		createLocation: {
+			rest: "POST /locations",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, name: text(), address: nullableText(500), country, timezone },
+			async handler(this: OrgThis, ctx: RosterContext<CreateLocationParams>): Promise<Location> {
+				const { tenantId } = requireUser(ctx);
+				const { name, address = null, country: code = null, timezone: zone = null } = ctx.params;
+				checkTimezone(zone);
+				const at = now();
+				const doc: LocationDoc = { _id: this.newId(), tenantId, name, address, country: code, timezone: zone, createdAt: at, updatedAt: at };
+				await this.unique("name", () => this.store(LOCATIONS).insert(doc));
+				created(ctx, `/api/v1/locations/${doc._id}`);
+				return this.saved(ctx, "created", locationJSON(doc));
+			}
+		},
+
+		listLocations: {
+			rest: "GET /locations",
+			auth: {},
+			params: { $$strict: true, ...listParams, search: optionalText(100) },
+			async handler(this: OrgThis, ctx: RosterContext<ListLocationsParams>): Promise<ListResult<Location>> {
+				const query: Record<string, unknown> = { tenantId: requireUser(ctx).tenantId };
+				if (ctx.params.search) query.name = containsPattern(ctx.params.search);
+				const sort = parseSort(ctx.params.sort, ["name", "country", "createdAt"], "name");
+				return paginate(this.store(LOCATIONS), query, ctx.params, sort, locationJSON);
+			}
+		},
+
+		getLocation: {
+			rest: "GET /locations/:id",
+			auth: {},
+			params: { $$strict: true, id },
+			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<Location> {
+				return locationJSON(await findInTenant<LocationDoc>(this.store(LOCATIONS), requireUser(ctx).tenantId, ctx.params.id, "Location"));
+			}
+		},
+
+		updateLocation: {
+			rest: "PATCH /locations/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id, name: optionalText(), address: nullableText(500), country, timezone },
+			async handler(this: OrgThis, ctx: RosterContext<UpdateLocationParams>): Promise<Location> {
+				const store = this.store(LOCATIONS);
+				const location = await findInTenant<LocationDoc>(store, requireUser(ctx).tenantId, ctx.params.id, "Location");
+				const { id: _id, ...fields } = ctx.params;
+				checkTimezone(fields.timezone);
+				const changes: Partial<LocationDoc> = { updatedAt: now() };
+				for (const [key, value] of Object.entries(fields)) if (value !== undefined) Object.assign(changes, { [key]: value });
+				const updated: LocationDoc = await this.unique("name", () => store.updateById(location._id, { $set: changes }));
+				return this.saved(ctx, "updated", locationJSON(updated));
+			}
+		},
+
+		deleteLocation: {
+			rest: "DELETE /locations/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id },
+			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<null> {
+				const { tenantId } = requireUser(ctx);
+				const store = this.store(LOCATIONS);
+				const location = await findInTenant<LocationDoc>(store, tenantId, ctx.params.id, "Location");
+				const inUse = await this.adapter.count({ query: { tenantId, locationId: location._id } });
+				if (inUse > 0) throw new ConflictError("The location is still used by departments", { departments: inUse });
+				await store.removeById(location._id);
+				await this.saved(ctx, "removed", locationJSON(location));
+				ctx.meta.$statusCode = 204;
+				return null;
+			}
+		}
+	},
+
+	methods: {
+		async checkDepartment(this: OrgThis, tenantId: string, departmentId: string | null | undefined, field: string): Promise<void> {
+			if (departmentId) await requireReference(this.adapter, tenantId, departmentId, field, "department");
+		},
+
+		async checkLocation(this: OrgThis, tenantId: string, locationId: string | null | undefined): Promise<void> {
+			if (locationId) await requireReference(this.store(LOCATIONS), tenantId, locationId, "locationId", "location");
+		},
+
+		/** A department's manager is an active employee of the tenant. */
+		async checkManager(ctx: RosterContext, managerId: string | null | undefined): Promise<void> {
+			if (!managerId) return;
+			const [manager] = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: [managerId] });
+			if (!manager || manager.status !== "active") {
+				throw new UnprocessableError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
+			}
+		},
+
+		async saved<T>(this: OrgThis, ctx: RosterContext, type: "created" | "updated" | "removed", json: T): Promise<T> {
+			await this.entityChanged(type, json, ctx);
+			return json;
+		}
+	}
+};
+
+export default OrgService;

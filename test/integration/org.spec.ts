@@ -1,0 +1,164 @@
+/** Departments, positions and locations over HTTP: the tree rules, roles and tenant isolation. */
+import request from "supertest";
+import { config } from "../../lib/config";
+import { type Signup, bearer, createUser, signup } from "../support/http";
+import { type RunningSystem, startLocalSystem } from "../support/local-system";
+
+const roomyLimits = { ...config(), rateLimit: { ...config().rateLimit, anonymousPoints: 100_000, userPoints: 100_000 } };
+
+describe("org", () => {
+	let system: RunningSystem;
+	let url: string;
+	let acme: Signup;
+	let globex: Signup;
+
+	const post = (path: string, as: Signup | { accessToken: string }, body: object) =>
+		request(url).post(`/api/v1${path}`).set(bearer(as.accessToken)).send(body);
+	const get = (path: string, as: { accessToken: string }) => request(url).get(`/api/v1${path}`).set(bearer(as.accessToken));
+
+	async function department(name: string, parentId: string | null = null, as: Signup = acme): Promise<string> {
+		const res = await post("/departments", as, { name, parentId });
+		expect(res.status).toBe(201);
+		return res.body.id;
+	}
+
+	beforeAll(async () => {
+		system = await startLocalSystem({ roster: roomyLimits });
+		url = system.url;
+		[acme, globex] = await Promise.all([signup(url, "Acme"), signup(url, "Globex")]);
+	});
+	afterAll(() => system?.stop());
+
+	describe("departments", () => {
+		it("builds a tree and answers it nested", async () => {
+			const root = await department("Company");
+			const eng = await department("Engineering", root);
+			await department("Web", eng);
+			const res = await get("/departments/tree", acme);
+			expect(res.status).toBe(200);
+			const company = res.body.find((d: { id: string }) => d.id === root);
+			expect(company.children.map((c: { name: string }) => c.name)).toEqual(["Engineering"]);
+			expect(company.children[0].children.map((c: { name: string }) => c.name)).toEqual(["Web"]);
+		});
+
+		it("moves a department, and refuses a move under itself or its descendants (422 parentId)", async () => {
+			const a = await department("A");
+			const b = await department("B", a);
+			const c = await department("C", b);
+			for (const target of [a, c]) {
+				const res = await post(`/departments/${a}/move`, acme, { parentId: target });
+				expect(res.status).toBe(422);
+				expect(res.body.data[0]).toMatchObject({ field: "parentId", type: "cycle" });
+			}
+			expect((await get(`/departments/${a}`, acme)).body.parentId).toBeNull();
+			const moved = await post(`/departments/${c}/move`, acme, { parentId: a });
+			expect(moved.status).toBe(200);
+			expect(moved.body.parentId).toBe(a);
+			const top = await post(`/departments/${c}/move`, acme, { parentId: null });
+			expect(top.body.parentId).toBeNull();
+		});
+
+		it("names are unique among siblings (409)", async () => {
+			const parent = await department("Sales");
+			await department("EMEA", parent);
+			const dup = await post("/departments", acme, { name: "EMEA", parentId: parent });
+			expect(dup.status).toBe(409);
+			expect(dup.body.data).toEqual({ field: "name" });
+			expect((await post("/departments", acme, { name: "EMEA" })).status).toBe(201);
+		});
+
+		it("deletes only an empty department (409 otherwise)", async () => {
+			const parent = await department("Parent");
+			const child = await department("Child", parent);
+			const refused = await request(url).delete(`/api/v1/departments/${parent}`).set(bearer(acme.accessToken));
+			expect(refused.status).toBe(409);
+			expect(refused.body.data).toMatchObject({ subDepartments: 1 });
+			await post("/positions", acme, { title: "Child Lead", departmentId: child });
+			expect((await request(url).delete(`/api/v1/departments/${child}`).set(bearer(acme.accessToken))).status).toBe(409);
+			const empty = await department("Empty");
+			expect((await request(url).delete(`/api/v1/departments/${empty}`).set(bearer(acme.accessToken))).status).toBe(204);
+			expect((await get(`/departments/${empty}`, acme)).status).toBe(404);
+		});
+
+		it("rejects a parent, location or manager that does not exist in the tenant (422 naming the field)", async () => {
+			const theirs = await department("Theirs", null, globex);
+			const res = await post("/departments", acme, { name: "X", parentId: theirs });
+			expect(res.status).toBe(422);
+			expect(res.body.data[0].field).toBe("parentId");
+			expect((await post("/departments", acme, { name: "X", locationId: "nope" })).body.data[0].field).toBe("locationId");
+			expect((await post("/departments", acme, { name: "X", managerId: "nope" })).body.data[0].field).toBe("managerId");
+			const list = await get("/departments", acme).query({ search: "X", pageSize: 100 });
+			expect(list.body.rows.filter((d: { name: string }) => d.name === "X")).toEqual([]);
+		});
+
+		it("lists with paging, search and sort; unknown filters and sort fields are 422", async () => {
+			const res = await get("/departments", acme).query({ pageSize: 2, sort: "-name" });
+			expect(res.status).toBe(200);
+			expect(res.body).toMatchObject({ page: 1, pageSize: 2, rows: expect.any(Array), total: expect.any(Number) });
+			expect(res.body.rows).toHaveLength(2);
+			expect(res.body.rows[0].name >= res.body.rows[1].name).toBe(true);
+			expect((await get("/departments", acme).query({ sort: "tenantId" })).status).toBe(422);
+			expect((await get("/departments", acme).query({ color: "red" })).body.data[0].field).toBe("color");
+		});
+	});
+
+	describe("positions and locations", () => {
+		it("creates, updates and deletes a position; titles are unique per tenant", async () => {
+			const created = await post("/positions", acme, { title: "Backend Engineer" });
+			expect(created.status).toBe(201);
+			expect(created.headers.location).toBe(`/api/v1/positions/${created.body.id}`);
+			expect((await post("/positions", acme, { title: "Backend Engineer" })).status).toBe(409);
+			expect((await post("/positions", globex, { title: "Backend Engineer" })).status).toBe(201);
+			const renamed = await request(url).patch(`/api/v1/positions/${created.body.id}`).set(bearer(acme.accessToken)).send({ title: "Senior Backend Engineer" });
+			expect(renamed.body.title).toBe("Senior Backend Engineer");
+			expect((await request(url).delete(`/api/v1/positions/${created.body.id}`).set(bearer(acme.accessToken))).status).toBe(204);
+		});
+
+		it("validates a location's country and time zone, and keeps a used location", async () => {
+			const bad = await post("/locations", acme, { name: "Nowhere", timezone: "Mars/Olympus" });
+			expect(bad.status).toBe(422);
+			expect(bad.body.data[0].field).toBe("timezone");
+			expect((await post("/locations", acme, { name: "Nowhere", country: "Germany" })).body.data[0].field).toBe("country");
+			const berlin = await post("/locations", acme, { name: "Berlin", country: "DE", timezone: "Europe/Berlin", address: "Alexanderplatz 1" });
+			expect(berlin.status).toBe(201);
+			await post("/departments", acme, { name: "Berlin Office", locationId: berlin.body.id });
+			expect((await request(url).delete(`/api/v1/locations/${berlin.body.id}`).set(bearer(acme.accessToken))).status).toBe(409);
+		});
+	});
+
+	describe("roles and tenants", () => {
+		it("everyone reads the structure; only staff change it", async () => {
+			const employee = await createUser(url, acme, "employee");
+			expect((await get("/departments", employee)).status).toBe(200);
+			expect((await get("/positions", employee)).status).toBe(200);
+			expect((await post("/departments", employee, { name: "Shadow IT" })).status).toBe(403);
+			expect((await post("/positions", employee, { title: "CEO" })).status).toBe(403);
+			expect((await post("/locations", employee, { name: "Home" })).status).toBe(403);
+			const hr = await createUser(url, acme, "hr");
+			expect((await post("/departments", hr, { name: "People" })).status).toBe(201);
+		});
+
+		it("another tenant's department, position and location are 404 on every route", async () => {
+			const dept = await department("Private", null, globex);
+			const position = (await post("/positions", globex, { title: "Secret Agent" })).body.id;
+			const location = (await post("/locations", globex, { name: "Vault" })).body.id;
+			const as = bearer(acme.accessToken);
+			const calls = [
+				request(url).get(`/api/v1/departments/${dept}`).set(as),
+				request(url).patch(`/api/v1/departments/${dept}`).set(as).send({ name: "Mine" }),
+				request(url).post(`/api/v1/departments/${dept}/move`).set(as).send({ parentId: null }),
+				request(url).delete(`/api/v1/departments/${dept}`).set(as),
+				request(url).get(`/api/v1/positions/${position}`).set(as),
+				request(url).patch(`/api/v1/positions/${position}`).set(as).send({ title: "Mine" }),
+				request(url).delete(`/api/v1/positions/${position}`).set(as),
+				request(url).get(`/api/v1/locations/${location}`).set(as),
+				request(url).patch(`/api/v1/locations/${location}`).set(as).send({ name: "Mine" }),
+				request(url).delete(`/api/v1/locations/${location}`).set(as)
+			];
+			for (const res of await Promise.all(calls)) expect(res.status).toBe(404);
+			expect((await get(`/departments/${dept}`, globex)).body.name).toBe("Private");
+			const tree = await get("/departments/tree", acme);
+			expect(JSON.stringify(tree.body)).not.toContain(dept);
+		});
+	});
+});

@@ -1,0 +1,68 @@
+/**
+ * The employment lifecycle and who may do what, on plain data: a terminated employee is not
+ * transferred, only an active one is terminated, only a terminated one is rehired, and the
+ * dates of each step come after the hire they belong to.
+ */
+import { ConflictError, UnprocessableError } from "../errors";
+import { type AuthUser, hasRole, isStaff } from "../meta";
+import { CONTACT_FIELDS, type EmployeeDoc } from "./model";
+
+/** Today as YYYY-MM-DD (UTC), the effective date of a change that names none. */
+export const today = (): string => new Date().toISOString().slice(0, 10);
+
+/**
+ * How the caller stands to one employee. Staff see the tenant, everyone sees themself, and a
+ * manager sees the employees under them at any depth; anyone else is "none" (answered 404).
+ */
+export type Relation = "staff" | "self" | "manager" | "none";
+
+export const seesSensitive = (relation: Relation): boolean => relation === "staff" || relation === "self";
+
+/** The relation that needs no look-up, or undefined when it depends on the reporting line. */
+export function directRelation(actor: AuthUser, employeeId: string): Relation | undefined {
+	if (isStaff(actor)) return "staff";
+	if (actor.employeeId === employeeId) return "self";
+	return mayManage(actor) ? undefined : "none";
+}
+
+/** Only users with the manager role and an employee record of their own see a team. */
+export const mayManage = (actor: AuthUser): boolean => hasRole(actor, "manager") && !!actor.employeeId;
+
+/** The fields of a self-service update that only staff may change. */
+export function staffOnlyFields(fields: readonly string[]): string[] {
+	return fields.filter(field => !(CONTACT_FIELDS as readonly string[]).includes(field));
+}
+
+type Dated = Pick<EmployeeDoc, "status" | "hireDate" | "terminationDate">;
+
+function notBefore(date: string, earliest: string, field: string, what: string): void {
+	if (date < earliest) throw new UnprocessableError(field, `The '${field}' field must not be before ${what} (${earliest}).`, "dateOrder");
+}
+
+export function checkTransfer(employee: Dated, effectiveDate: string): void {
+	if (employee.status !== "active") throw new ConflictError("A terminated employee cannot be transferred", { status: employee.status });
+	notBefore(effectiveDate, employee.hireDate, "effectiveDate", "the hire date");
+}
+
+export function checkTerminate(employee: Dated, date: string): void {
+	if (employee.status !== "active") throw new ConflictError("Only an active employee can be terminated", { status: employee.status });
+	notBefore(date, employee.hireDate, "date", "the hire date");
+}
+
+export function checkRehire(employee: Dated, date: string): void {
+	if (employee.status !== "terminated") throw new ConflictError("Only a terminated employee can be rehired", { status: employee.status });
+	if (employee.terminationDate && date <= employee.terminationDate) {
+		throw new UnprocessableError("date", `The 'date' field must be after the termination date (${employee.terminationDate}).`, "dateOrder");
+	}
+}
+
+/** A corrected hire date of a terminated employee must still precede their termination. */
+export function checkHireDate(employee: Dated, hireDate: string): void {
+	if (employee.status === "terminated" && employee.terminationDate && hireDate > employee.terminationDate) {
+		throw new UnprocessableError("hireDate", `The 'hireDate' field must not be after the termination date (${employee.terminationDate}).`, "dateOrder");
+	}
+}
+
+export function checkBirthDate(birthDate: string | null | undefined, on: string = today()): void {
+	if (birthDate && birthDate > on) throw new UnprocessableError("birthDate", "The 'birthDate' field must not be in the future.", "dateOrder");
+}

@@ -1,0 +1,581 @@
+/**
+ * Employees: the employee aggregate (personal data and employment) and its history, one entry
+ * per change with who made it and when. Staff see and run the whole tenant; a manager sees
+ * the employees under them at any depth; everyone sees, and may update the contact fields of,
+ * their own record. An employee outside the caller's view is answered 404, as if absent.
+ */
+import type { ServiceSchema } from "moleculer";
+import { checkDate, containsPattern, findInTenant, findManyInTenant, now } from "../../lib/entity";
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../../lib/errors";
+import { type Changes, HISTORY_TYPES, type HistoryEntry, type HistoryType, changedValues, diffFields } from "../../lib/employees/history";
+import { type LoadManager, type ReportDepth, collectReports, isUnder, wouldCycle } from "../../lib/employees/hierarchy";
+import {
+	EMPLOYMENT_STATUSES, EMPLOYMENT_TYPES, type Employee, type EmployeeDoc, type EmployeeFields, type EmployeeListItem,
+	type EmploymentType, employeeJSON, listItemJSON, summaryJSON
+} from "../../lib/employees/model";
+import { ASSIGNED_NUMBER, nextEmployeeNumber } from "../../lib/employees/numbers";
+import {
+	type Relation, checkBirthDate, checkHireDate, checkRehire, checkTerminate, checkTransfer, directRelation, mayManage,
+	seesSensitive, staffOnlyFields, today
+} from "../../lib/employees/rules";
+import { type RosterContext, isStaff, requireUser } from "../../lib/meta";
+import { EmployeeEvents, type EmployeeSummary, type EmploymentStatus, OrgActions } from "../../lib/names";
+import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
+import { date, email, enumOf, id, nullableId, nullableText, text } from "../../lib/params";
+import { STAFF_ROLES } from "../../lib/roles";
+import { type DbService, DbMixin } from "../../mixins/db.mixin";
+
+// ---- Types -------------------------------------------------------------------------------
+
+interface HireParams {
+	firstName: string;
+	lastName: string;
+	workEmail: string;
+	phone?: string | null;
+	birthDate?: string | null;
+	nationalId?: string | null;
+	homeAddress?: string | null;
+	employeeNumber?: string;
+	departmentId?: string | null;
+	positionId?: string | null;
+	managerId?: string | null;
+	hireDate: string;
+	employmentType?: EmploymentType;
+	userId?: string | null;
+}
+interface UpdateParams extends Partial<HireParams> { id: string }
+interface TransferParams { id: string; departmentId?: string | null; positionId?: string | null; managerId?: string | null; effectiveDate?: string }
+interface TerminateParams { id: string; date: string; reason: string }
+interface RehireParams { id: string; date: string; employmentType?: EmploymentType; departmentId?: string | null; positionId?: string | null; managerId?: string | null }
+interface ListEmployeesParams extends ListParams {
+	search?: string;
+	departmentId?: string;
+	positionId?: string;
+	managerId?: string;
+	status?: EmploymentStatus;
+	employmentType?: EmploymentType;
+}
+interface HistoryParams extends ListParams { id: string; type?: HistoryType }
+interface ReportsParams extends ListParams { id: string; depth?: ReportDepth; status?: EmploymentStatus }
+interface IdParams { id: string }
+interface IdsParams { ids: string[] }
+interface ReportIdsParams { id: string; depth: ReportDepth }
+interface IsManagerOfParams { managerId: string; employeeId: string }
+interface CountInDepartmentParams { departmentId: string }
+
+interface HistoryDoc extends Omit<HistoryEntry, "id"> { _id: string; tenantId: string }
+
+/** Reference and uniqueness checks look only at the fields a write is about to change. */
+type Proposed = Partial<EmployeeFields>;
+
+interface EmployeeMethods {
+	findEmployee(ctx: RosterContext, employeeId: string): Promise<EmployeeDoc>;
+	findVisible(ctx: RosterContext, employeeId: string): Promise<{ employee: EmployeeDoc; relation: Relation }>;
+	relationTo(ctx: RosterContext, employeeId: string): Promise<Relation>;
+	activeManager(ctx: RosterContext): Promise<string | null>;
+	visibleIds(ctx: RosterContext): Promise<string[] | null>;
+	teamOf(ctx: RosterContext, employeeId: string, depth: ReportDepth): Promise<string[]>;
+	managerLoader(tenantId: string): LoadManager;
+	checkReferences(ctx: RosterContext, employee: EmployeeDoc | null, next: Proposed): Promise<void>;
+	checkTaken(tenantId: string, next: Proposed, selfId: string | null): Promise<void>;
+	guarded<T>(tenantId: string, selfId: string, workEmail: string, write: () => Promise<T>): Promise<T>;
+	insertHire(doc: EmployeeDoc, numbered: boolean): Promise<void>;
+	transition(employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>): Promise<EmployeeDoc>;
+	recorded(ctx: RosterContext, employee: EmployeeDoc, type: HistoryType, changes: Changes, effectiveDate: string): Promise<void>;
+}
+
+type EmployeesThis = DbService & EmployeeMethods;
+
+// ---- Helpers -----------------------------------------------------------------------------
+
+const EMPLOYEES = "employees";
+const HISTORY = "employee_history";
+
+const SORTABLE = ["firstName", "lastName", "employeeNumber", "workEmail", "hireDate", "status", "createdAt", "updatedAt"];
+const DEFAULT_SORT = "lastName,firstName";
+/** Tries at an assigned number when concurrent hires pick the same one. */
+const NUMBER_ATTEMPTS = 5;
+
+const personName = text(100);
+const phone = {
+	type: "string", trim: true, min: 3, max: 32, pattern: /^\+?[0-9][0-9 ()./-]*$/, optional: true, nullable: true,
+	messages: { stringPattern: "The '{field}' field must be a phone number." }
+} as const;
+const nullableDate = { ...date, optional: true, nullable: true } as const;
+const employeeNumber = {
+	type: "string", trim: true, min: 1, max: 32, pattern: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/, optional: true,
+	messages: { stringPattern: "The '{field}' field may hold letters, digits and . _ / - only." }
+} as const;
+const employmentType = { ...enumOf(EMPLOYMENT_TYPES), optional: true } as const;
+const status = { ...enumOf(EMPLOYMENT_STATUSES), optional: true } as const;
+const depth = { type: "enum", values: ["direct", "all"] } as const;
+const filterId = { ...id, optional: true } as const;
+
+/** Every field a client may set on an employee; hire requires some of them. */
+const employeeFields = {
+	firstName: { ...personName, optional: true },
+	lastName: { ...personName, optional: true },
+	workEmail: { ...email, optional: true },
+	phone,
+	birthDate: nullableDate,
+	nationalId: nullableText(50),
+	homeAddress: nullableText(500),
+	employeeNumber,
+	departmentId: nullableId,
+	positionId: nullableId,
+	managerId: nullableId,
+	hireDate: { ...date, optional: true },
+	employmentType,
+	userId: nullableId
+} as const;
+
+/** Directory search: every word must match the name, the work email or the employee number. */
+function searchQuery(search: string): object[] {
+	return search.split(/\s+/).filter(Boolean).slice(0, 5).map(word => {
+		const pattern = containsPattern(word);
+		return { $or: [{ firstName: pattern }, { lastName: pattern }, { workEmail: pattern }, { employeeNumber: pattern }] };
+	});
+}
+
+function checkDates(fields: { hireDate?: string; birthDate?: string | null }): void {
+	checkDate(fields.hireDate, "hireDate");
+	checkDate(fields.birthDate, "birthDate");
+	checkBirthDate(fields.birthDate);
+}
+
+const historyJSON = ({ _id, tenantId: _tenant, ...rest }: HistoryDoc): HistoryEntry => ({ id: _id, ...rest });
+
+/** A reference to org that org answers 404 for is the client's mistake: 422 naming the field. */
+async function refersTo(field: string, lookup: Promise<unknown>): Promise<void> {
+	try {
+		await lookup;
+	} catch (err) {
+		if ((err as { type?: string } | null)?.type === "NOT_FOUND") {
+			throw new UnprocessableError(field, `The '${field}' field refers to nothing of this company.`, "reference");
+		}
+		throw err;
+	}
+}
+
+// ---- Service -----------------------------------------------------------------------------
+
+const EmployeesService: ServiceSchema = {
+	name: "employees",
+
+	mixins: [
+		DbMixin(
+			"employees",
+			{
+				name: EMPLOYEES,
+				indexes: [
+					{ fields: { tenantId: 1, employeeNumber: 1 }, unique: true },
+					{ fields: { tenantId: 1, workEmail: 1 }, unique: true },
+					{ fields: { tenantId: 1, managerId: 1 } },
+					{ fields: { tenantId: 1, departmentId: 1 } }
+				]
+			},
+			[{ name: HISTORY, indexes: [{ fields: { tenantId: 1, employeeId: 1 } }] }]
+		)
+	],
+
+	settings: {
+		rest: "/"
+	},
+
+	actions: {
+		/** The directory: staff see the tenant, a manager themself and everyone under them, others themself. */
+		list: {
+			rest: "GET /employees",
+			auth: {},
+			params: {
+				$$strict: true, ...listParams,
+				search: { type: "string", trim: true, min: 1, max: 100, optional: true },
+				departmentId: filterId, positionId: filterId, managerId: filterId, status, employmentType
+			},
+			async handler(this: EmployeesThis, ctx: RosterContext<ListEmployeesParams>): Promise<ListResult<EmployeeListItem>> {
+				const { search, departmentId, positionId, managerId, status: wanted, employmentType: kind } = ctx.params;
+				const sort = parseSort(ctx.params.sort, SORTABLE, DEFAULT_SORT);
+				const query: Record<string, unknown> = { tenantId: requireUser(ctx).tenantId };
+				const visible = await this.visibleIds(ctx);
+				if (visible) query._id = { $in: visible };
+				if (departmentId) query.departmentId = departmentId;
+				if (positionId) query.positionId = positionId;
+				if (managerId) query.managerId = managerId;
+				if (wanted) query.status = wanted;
+				if (kind) query.employmentType = kind;
+				if (search) query.$and = searchQuery(search);
+				return paginate(this.adapter, query, ctx.params, sort, listItemJSON);
+			}
+		},
+
+		/** One employee; the sensitive fields only for staff and the employee themself. */
+		get: {
+			rest: "GET /employees/:id",
+			auth: {},
+			params: { $$strict: true, id },
+			async handler(this: EmployeesThis, ctx: RosterContext<IdParams>): Promise<Employee> {
+				const { employee, relation } = await this.findVisible(ctx, ctx.params.id);
+				return employeeJSON(employee, seesSensitive(relation));
+			}
+		},
+
+		/** Hire. Onboarding calls it too, with the new user's id in `userId`. */
+		hire: {
+			rest: "POST /employees",
+			auth: { roles: STAFF_ROLES },
+			params: {
+				$$strict: true, ...employeeFields,
+				firstName: personName, lastName: personName, workEmail: email, hireDate: date
+			},
+			async handler(this: EmployeesThis, ctx: RosterContext<HireParams>): Promise<Employee> {
+				const { tenantId } = requireUser(ctx);
+				const p = ctx.params;
+				checkDates(p);
+				const fields: EmployeeFields = {
+					firstName: p.firstName, lastName: p.lastName, workEmail: p.workEmail, phone: p.phone ?? null,
+					birthDate: p.birthDate ?? null, nationalId: p.nationalId ?? null, homeAddress: p.homeAddress ?? null,
+					employeeNumber: p.employeeNumber ?? "", departmentId: p.departmentId ?? null, positionId: p.positionId ?? null,
+					managerId: p.managerId ?? null, hireDate: p.hireDate, employmentType: p.employmentType ?? "full_time",
+					userId: p.userId ?? null
+				};
+				const numbered = p.employeeNumber !== undefined;
+				await this.checkReferences(ctx, null, fields);
+				// An assigned number is left empty until insertHire picks it, so nothing is checked for it here.
+				await this.checkTaken(tenantId, fields, null);
+				const at = now();
+				const doc: EmployeeDoc = {
+					_id: this.newId(), tenantId, ...fields, status: "active", terminationDate: null, terminationReason: null,
+					createdAt: at, updatedAt: at
+				};
+				await this.insertHire(doc, numbered);
+				await this.recorded(ctx, doc, "hired", diffFields({}, { ...fields, status: doc.status, employeeNumber: doc.employeeNumber }), doc.hireDate);
+				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = `/api/v1/employees/${doc._id}`;
+				return employeeJSON(doc, true);
+			}
+		},
+
+		/** Staff change any field; employees only their own contact fields (phone, homeAddress). */
+		update: {
+			rest: "PATCH /employees/:id",
+			auth: {},
+			params: { $$strict: true, id, ...employeeFields },
+			async handler(this: EmployeesThis, ctx: RosterContext<UpdateParams>): Promise<Employee> {
+				const { tenantId } = requireUser(ctx);
+				const { id: employeeId, ...fields } = ctx.params;
+				const { employee, relation } = await this.findVisible(ctx, employeeId);
+				if (relation === "manager") throw new ForbiddenError("Only staff may change an employee's record");
+				if (relation === "self") {
+					const denied = staffOnlyFields(Object.keys(fields));
+					if (denied.length > 0) throw new ForbiddenError("You may change only your contact fields (phone, homeAddress)", { fields: denied });
+				}
+				checkDates(fields);
+				if (fields.hireDate) checkHireDate(employee, fields.hireDate);
+				const set = changedValues<EmployeeFields>(employee, fields);
+				if (Object.keys(set).length === 0) return employeeJSON(employee, seesSensitive(relation));
+				await this.checkReferences(ctx, employee, set);
+				await this.checkTaken(tenantId, set, employee._id);
+				const updated: EmployeeDoc = await this.guarded(tenantId, employee._id, set.workEmail ?? employee.workEmail, () =>
+					this.adapter.updateById(employee._id, { $set: { ...set, updatedAt: now() } })
+				);
+				await this.recorded(ctx, updated, "updated", diffFields(employee, set), today());
+				return employeeJSON(updated, seesSensitive(relation));
+			}
+		},
+
+		/** A move to another department, position or manager, effective on a date (today by default). */
+		transfer: {
+			rest: "POST /employees/:id/transfer",
+			auth: { roles: STAFF_ROLES },
+			params: {
+				$$strict: true, id, departmentId: nullableId, positionId: nullableId, managerId: nullableId,
+				effectiveDate: { ...date, optional: true }
+			},
+			async handler(this: EmployeesThis, ctx: RosterContext<TransferParams>): Promise<Employee> {
+				const { id: employeeId, effectiveDate = today(), ...moves } = ctx.params;
+				const employee = await this.findEmployee(ctx, employeeId);
+				checkDate(effectiveDate, "effectiveDate");
+				checkTransfer(employee, effectiveDate);
+				const set = changedValues<EmployeeDoc>(employee, moves);
+				if (Object.keys(set).length === 0) {
+					throw new UnprocessableError("departmentId", "A transfer must change the departmentId, the positionId or the managerId.", "noChange");
+				}
+				await this.checkReferences(ctx, employee, set);
+				const updated = await this.transition(employee, "active", set);
+				await this.recorded(ctx, updated, "transferred", diffFields(employee, set), effectiveDate);
+				return employeeJSON(updated, true);
+			}
+		},
+
+		/**
+		 * Ends the employment. Direct reports keep this manager until staff move them: refusing
+		 * would block a termination on a reorganisation that HR may only do afterwards.
+		 */
+		terminate: {
+			rest: "POST /employees/:id/terminate",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id, date, reason: text(500) },
+			async handler(this: EmployeesThis, ctx: RosterContext<TerminateParams>): Promise<Employee> {
+				const { id: employeeId, date: on, reason } = ctx.params;
+				const employee = await this.findEmployee(ctx, employeeId);
+				checkDate(on, "date");
+				checkTerminate(employee, on);
+				const set: Partial<EmployeeDoc> = { status: "terminated", terminationDate: on, terminationReason: reason };
+				const updated = await this.transition(employee, "active", set);
+				await this.recorded(ctx, updated, "terminated", diffFields(employee, set), on);
+				return employeeJSON(updated, true);
+			}
+		},
+
+		/** A terminated employee starts again on `date`, optionally in another place. */
+		rehire: {
+			rest: "POST /employees/:id/rehire",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id, date, employmentType, departmentId: nullableId, positionId: nullableId, managerId: nullableId },
+			async handler(this: EmployeesThis, ctx: RosterContext<RehireParams>): Promise<Employee> {
+				const { id: employeeId, date: on, ...placement } = ctx.params;
+				const employee = await this.findEmployee(ctx, employeeId);
+				checkDate(on, "date");
+				checkRehire(employee, on);
+				const set = changedValues<EmployeeDoc>(employee, {
+					...placement, status: "active", hireDate: on, terminationDate: null, terminationReason: null
+				});
+				await this.checkReferences(ctx, employee, set);
+				const updated = await this.transition(employee, "terminated", set);
+				await this.recorded(ctx, updated, "rehired", diffFields(employee, set), on);
+				return employeeJSON(updated, true);
+			}
+		},
+
+		/** Every change to the employee, newest first by default: what changed, who changed it and when. */
+		history: {
+			rest: "GET /employees/:id/history",
+			auth: {},
+			params: { $$strict: true, id, ...listParams, type: { ...enumOf(HISTORY_TYPES), optional: true } },
+			async handler(this: EmployeesThis, ctx: RosterContext<HistoryParams>): Promise<ListResult<HistoryEntry>> {
+				const { employee } = await this.findVisible(ctx, ctx.params.id);
+				const sort = parseSort(ctx.params.sort, ["at", "effectiveDate", "type"], "-at");
+				const query: Record<string, unknown> = { tenantId: employee.tenantId, employeeId: employee._id };
+				if (ctx.params.type) query.type = ctx.params.type;
+				return paginate(this.store(HISTORY), query, ctx.params, sort, historyJSON);
+			}
+		},
+
+		/**
+		 * The employee's reports in the list shape: direct ones, or with depth=all everyone under
+		 * them. Only staff and managers see reports; an employee asking about themself gets none.
+		 */
+		reports: {
+			rest: "GET /employees/:id/reports",
+			auth: {},
+			params: { $$strict: true, id, ...listParams, depth: { ...depth, optional: true }, status },
+			async handler(this: EmployeesThis, ctx: RosterContext<ReportsParams>): Promise<ListResult<EmployeeListItem>> {
+				const { employee, relation } = await this.findVisible(ctx, ctx.params.id);
+				const sort = parseSort(ctx.params.sort, SORTABLE, DEFAULT_SORT);
+				// Whoever sees a manager as staff or from above sees everyone under them too.
+				const seesTeam = relation === "staff" || relation === "manager" || (relation === "self" && (await this.activeManager(ctx)) !== null);
+				const ids = seesTeam ? await this.teamOf(ctx, employee._id, ctx.params.depth ?? "direct") : [];
+				const query: Record<string, unknown> = { tenantId: employee.tenantId, _id: { $in: ids } };
+				if (ctx.params.status) query.status = ctx.params.status;
+				return paginate(this.adapter, query, ctx.params, sort, listItemJSON);
+			}
+		},
+
+		// ---- Internal ----
+
+		/** Display data of employees of the caller's tenant, in one query; missing ids are left out. */
+		summaries: {
+			visibility: "public",
+			params: { ids: { type: "array", items: id, max: 1000 } },
+			cache: { keys: ["ids", "#user.tenantId"] },
+			async handler(this: EmployeesThis, ctx: RosterContext<IdsParams>): Promise<EmployeeSummary[]> {
+				const docs = await findManyInTenant<EmployeeDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);
+				return docs.map(summaryJSON);
+			}
+		},
+
+		/** Ids of the employee's direct reports, or of everyone under them; 404 for an unknown employee. */
+		reportIds: {
+			visibility: "public",
+			params: { id, depth },
+			cache: { keys: ["id", "depth", "#user.tenantId"] },
+			async handler(this: EmployeesThis, ctx: RosterContext<ReportIdsParams>): Promise<string[]> {
+				const { tenantId } = requireUser(ctx);
+				const employee = await this.findEmployee(ctx, ctx.params.id);
+				return collectReports(employee._id, ctx.params.depth, async managerIds => {
+					const docs: EmployeeDoc[] = await this.adapter.find({ query: { tenantId, managerId: { $in: managerIds } } });
+					return docs.map(d => ({ id: d._id, managerId: d.managerId }));
+				});
+			}
+		},
+
+		/** Is `employeeId` under `managerId` at any depth? */
+		isManagerOf: {
+			visibility: "public",
+			params: { managerId: id, employeeId: id },
+			cache: { keys: ["managerId", "employeeId", "#user.tenantId"] },
+			async handler(this: EmployeesThis, ctx: RosterContext<IsManagerOfParams>): Promise<boolean> {
+				const { tenantId } = requireUser(ctx);
+				return isUnder(ctx.params.managerId, ctx.params.employeeId, this.managerLoader(tenantId));
+			}
+		},
+
+		/** How many employees, of any status, belong to the department (org refuses to delete it then). */
+		countInDepartment: {
+			visibility: "public",
+			params: { departmentId: id },
+			cache: { keys: ["departmentId", "#user.tenantId"] },
+			async handler(this: EmployeesThis, ctx: RosterContext<CountInDepartmentParams>): Promise<number> {
+				return this.adapter.count({ query: { tenantId: requireUser(ctx).tenantId, departmentId: ctx.params.departmentId } });
+			}
+		},
+
+		/** Onboarding's compensation when a later step of a hire fails: the employee and its history never happened. */
+		undoHire: {
+			visibility: "public",
+			params: { id },
+			async handler(this: EmployeesThis, ctx: RosterContext<IdParams>): Promise<{ removed: boolean }> {
+				const { tenantId } = requireUser(ctx);
+				const employee: EmployeeDoc | null = await this.adapter.findOne({ _id: ctx.params.id, tenantId });
+				if (!employee) return { removed: false };
+				await this.store(HISTORY).removeMany({ tenantId, employeeId: employee._id });
+				await this.adapter.removeById(employee._id);
+				await this.entityChanged("removed", listItemJSON(employee), ctx);
+				return { removed: true };
+			}
+		}
+	},
+
+	methods: {
+		/** An employee of the caller's tenant, whoever the caller is (staff actions and internal use). */
+		async findEmployee(this: EmployeesThis, ctx: RosterContext, employeeId: string): Promise<EmployeeDoc> {
+			return findInTenant<EmployeeDoc>(this.adapter, requireUser(ctx).tenantId, employeeId, "Employee");
+		},
+
+		/** An employee the caller may see; one outside their view is as absent as a missing one. */
+		async findVisible(this: EmployeesThis, ctx: RosterContext, employeeId: string) {
+			const employee = await this.findEmployee(ctx, employeeId);
+			const relation = await this.relationTo(ctx, employee._id);
+			if (relation === "none") throw new NotFoundError("Employee", employeeId);
+			return { employee, relation };
+		},
+
+		async relationTo(this: EmployeesThis, ctx: RosterContext, employeeId: string): Promise<Relation> {
+			const actor = requireUser(ctx);
+			const known = directRelation(actor, employeeId);
+			if (known) return known;
+			const manager = await this.activeManager(ctx);
+			return manager && (await isUnder(manager, employeeId, this.managerLoader(actor.tenantId))) ? "manager" : "none";
+		},
+
+		/** The caller's own employee id when they may see a team: the manager role and an active record. */
+		async activeManager(this: EmployeesThis, ctx: RosterContext): Promise<string | null> {
+			const actor = requireUser(ctx);
+			if (!mayManage(actor)) return null;
+			const active = await this.adapter.count({ query: { _id: actor.employeeId, tenantId: actor.tenantId, status: "active" } });
+			return active > 0 ? actor.employeeId : null;
+		},
+
+		/** The ids the caller may see in lists, or null for the whole tenant (staff). */
+		async visibleIds(this: EmployeesThis, ctx: RosterContext): Promise<string[] | null> {
+			const actor = requireUser(ctx);
+			if (isStaff(actor)) return null;
+			const manager = await this.activeManager(ctx);
+			if (manager) return [manager, ...(await this.teamOf(ctx, manager, "all"))];
+			return actor.employeeId ? [actor.employeeId] : [];
+		},
+
+		/** Through the action, so the walk is served from the cache that every write cleans. */
+		async teamOf(this: EmployeesThis, ctx: RosterContext, employeeId: string, reportDepth: ReportDepth): Promise<string[]> {
+			return this.actions.reportIds({ id: employeeId, depth: reportDepth }, { parentCtx: ctx });
+		},
+
+		managerLoader(this: EmployeesThis, tenantId: string): LoadManager {
+			return async employeeId => {
+				const doc: EmployeeDoc | null = await this.adapter.findOne({ _id: employeeId, tenantId });
+				return doc?.managerId ?? null;
+			};
+		},
+
+		/**
+		 * Department and position must exist in the tenant's org; a manager must be an active
+		 * employee who is neither the employee nor anyone under them. Only changed values are checked.
+		 */
+		async checkReferences(this: EmployeesThis, ctx: RosterContext, employee: EmployeeDoc | null, next: Proposed): Promise<void> {
+			const { tenantId } = requireUser(ctx);
+			if (next.departmentId) await refersTo("departmentId", ctx.call(OrgActions.getDepartment, { id: next.departmentId }));
+			if (next.positionId) await refersTo("positionId", ctx.call(OrgActions.getPosition, { id: next.positionId }));
+			if (!next.managerId) return;
+			if (employee && (await wouldCycle(employee._id, next.managerId, this.managerLoader(tenantId)))) {
+				throw new UnprocessableError("managerId", "An employee cannot be managed by themself or by anyone who reports to them.", "cycle");
+			}
+			const manager = await this.adapter.count({ query: { _id: next.managerId, tenantId, status: "active" } });
+			if (manager === 0) throw new UnprocessableError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
+		},
+
+		/** 409 naming the field when another employee of the tenant already has this email, number or user. */
+		async checkTaken(this: EmployeesThis, tenantId: string, next: Proposed, selfId: string | null): Promise<void> {
+			const others = selfId ? { _id: { $ne: selfId } } : {};
+			for (const field of ["workEmail", "employeeNumber", "userId"] as const) {
+				const value = next[field];
+				if (!value) continue;
+				if ((await this.adapter.count({ query: { tenantId, [field]: value, ...others } })) > 0) {
+					throw new ConflictError(`${field} is already taken`, { field });
+				}
+			}
+		},
+
+		/** A write that may lose a race for a unique email or number: the 409 names the field that clashed. */
+		async guarded<T>(this: EmployeesThis, tenantId: string, selfId: string, workEmail: string, write: () => Promise<T>): Promise<T> {
+			try {
+				return await this.unique("employeeNumber", write);
+			} catch (err) {
+				if (!(err instanceof ConflictError)) throw err;
+				const emailTaken = await this.adapter.count({ query: { tenantId, workEmail, _id: { $ne: selfId } } });
+				throw emailTaken > 0 ? new ConflictError("workEmail is already taken", { field: "workEmail" }) : err;
+			}
+		},
+
+		/** Inserts a hire; without a given number it takes the next free assigned one. */
+		async insertHire(this: EmployeesThis, doc: EmployeeDoc, numbered: boolean): Promise<void> {
+			for (let attempt = 1; ; attempt++) {
+				if (!numbered) {
+					const [highest]: EmployeeDoc[] = await this.adapter.find({
+						query: { tenantId: doc.tenantId, employeeNumber: ASSIGNED_NUMBER }, sort: ["-employeeNumber"], limit: 1
+					});
+					doc.employeeNumber = nextEmployeeNumber(highest?.employeeNumber);
+				}
+				try {
+					await this.guarded(doc.tenantId, doc._id, doc.workEmail, () => this.adapter.insert(doc));
+					return;
+				} catch (err) {
+					const raced = !numbered && attempt < NUMBER_ATTEMPTS && (err as ConflictError).data?.field === "employeeNumber";
+					if (!raced) throw err;
+				}
+			}
+		},
+
+		/** A status-changing write that happens only if nobody changed the status meanwhile. */
+		async transition(this: EmployeesThis, employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>): Promise<EmployeeDoc> {
+			const changed = await this.adapter.updateMany(
+				{ _id: employee._id, tenantId: employee.tenantId, status: from },
+				{ $set: { ...set, updatedAt: now() } }
+			);
+			if (changed !== 1) throw new ConflictError("The employee was changed meanwhile; reload and try again");
+			return this.adapter.findById(employee._id);
+		},
+
+		/** After every write: the history entry (who and when), cache cleaning on every node, the event. */
+		async recorded(this: EmployeesThis, ctx: RosterContext, employee: EmployeeDoc, type: HistoryType, changes: Changes, effectiveDate: string): Promise<void> {
+			const actor = requireUser(ctx);
+			const entry: HistoryDoc = {
+				_id: this.newId(), tenantId: employee.tenantId, employeeId: employee._id, type, changes, effectiveDate, by: actor.id, at: now()
+			};
+			await this.store(HISTORY).insert(entry);
+			await this.entityChanged(type === "hired" ? "created" : "updated", listItemJSON(employee), ctx);
+			ctx.emit(EmployeeEvents.changed, { tenantId: employee.tenantId, employeeId: employee._id, changes });
+		}
+	}
+};
+
+export default EmployeesService;

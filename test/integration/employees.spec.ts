@@ -1,0 +1,607 @@
+/**
+ * Employees over HTTP: hiring and the lifecycle rules, the history, the reporting line and
+ * its cycles, the directory, who sees what (sensitive fields included), and tenant isolation.
+ */
+import request from "supertest";
+import type { AuthUser } from "../../lib/meta";
+import { EmployeeActions, EmployeeEvents, type EmployeeSummary } from "../../lib/names";
+import { type Session, type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
+import { type HiredEmployee, createDepartment, createPosition, hire, linkedUser, startRoomySystem } from "../support/employees";
+import type { RunningSystem } from "../support/local-system";
+
+const SENSITIVE = ["nationalId", "birthDate", "homeAddress"];
+const PERSONAL = { nationalId: "AB-123456", birthDate: "1990-05-17", homeAddress: "1 Main Street, Springfield" };
+
+describe("employees", () => {
+	let system: RunningSystem;
+	let url: string;
+	let acme: Signup;
+	let globex: Signup;
+	let hr: { id: string } & Session;
+
+	const get = (path: string, as: Session) => request(url).get(`/api/v1${path}`).set(bearer(as.accessToken));
+	const post = (path: string, as: Session, body: object) => request(url).post(`/api/v1${path}`).set(bearer(as.accessToken)).send(body);
+	const patch = (path: string, as: Session, body: object) => request(url).patch(`/api/v1${path}`).set(bearer(as.accessToken)).send(body);
+
+	/** The employee as staff see it now. */
+	const current = async (employeeId: string, as: Session = acme) => (await get(`/employees/${employeeId}`, as)).body;
+	const countAll = async (as: Session) => (await get("/employees?pageSize=1", as)).body.total as number;
+	const historyOf = async (employeeId: string, as: Session = acme) => (await get(`/employees/${employeeId}/history?sort=at`, as)).body.rows;
+	const ids = (rows: Array<{ id: string }>) => rows.map(r => r.id).sort();
+
+	function expect422(res: request.Response, field: string, type?: string): void {
+		expect({ status: res.status, type: res.body.type }).toEqual({ status: 422, type: "VALIDATION_ERROR" });
+		expect(res.body.data[0]).toMatchObject(type ? { field, type } : { field });
+	}
+
+	beforeAll(async () => {
+		system = await startRoomySystem();
+		url = system.url;
+		[acme, globex] = await Promise.all([signup(url, "Acme"), signup(url, "Globex")]);
+		hr = await createUser(url, acme, "hr");
+	});
+	afterAll(() => system?.stop());
+
+	describe("hire", () => {
+		it("answers 201 with the record, its location, defaults and an assigned number", async () => {
+			const res = await post("/employees", hr, { firstName: "Grace", lastName: "Hopper", workEmail: uniqueEmail("Grace").toUpperCase(), hireDate: "2024-03-01", phone: "+1 555 0100", ...PERSONAL });
+			expect(res.status).toBe(201);
+			expect(res.headers.location).toBe(`/api/v1/employees/${res.body.id}`);
+			expect(res.body).toMatchObject({
+				firstName: "Grace", lastName: "Hopper", status: "active", employmentType: "full_time", hireDate: "2024-03-01",
+				departmentId: null, positionId: null, managerId: null, terminationDate: null, terminationReason: null, userId: null, ...PERSONAL
+			});
+			expect(res.body.workEmail).toBe(res.body.workEmail.toLowerCase());
+			expect(res.body.employeeNumber).toMatch(/^E\d{6}$/);
+			expect(res.body).not.toHaveProperty("tenantId");
+			const next = await hire(url, acme);
+			expect(Number(next.employeeNumber.slice(1))).toBe(Number(res.body.employeeNumber.slice(1)) + 1);
+		});
+
+		it("takes a department, a position and a manager of the tenant", async () => {
+			const [departmentId, positionId] = await Promise.all([createDepartment(url, acme, "Hiring Dept"), createPosition(url, acme, "Hiring Engineer")]);
+			const boss = await hire(url, acme);
+			const res = await post("/employees", acme, { firstName: "Kay", lastName: "Kay", workEmail: uniqueEmail(), hireDate: "2024-02-02", departmentId, positionId, managerId: boss.id, employmentType: "contractor", employeeNumber: "K-1" });
+			expect(res.status).toBe(201);
+			expect(res.body).toMatchObject({ departmentId, positionId, managerId: boss.id, employmentType: "contractor", employeeNumber: "K-1" });
+		});
+
+		it("is for staff only (403 for managers and employees)", async () => {
+			for (const role of ["manager", "employee"]) {
+				const user = await createUser(url, acme, role);
+				const res = await post("/employees", user, { firstName: "No", lastName: "Body", workEmail: uniqueEmail(), hireDate: "2024-01-01" });
+				expect(res.status).toBe(403);
+			}
+		});
+
+		it("refuses a taken employee number or work email in the tenant (409 naming the field), but not another tenant's", async () => {
+			const first = await hire(url, acme, { employeeNumber: "DUP-1" });
+			const before = await countAll(acme);
+			const number = await post("/employees", hr, { firstName: "A", lastName: "B", workEmail: uniqueEmail(), hireDate: "2024-01-01", employeeNumber: "DUP-1" });
+			expect(number.status).toBe(409);
+			expect(number.body).toMatchObject({ type: "CONFLICT", data: { field: "employeeNumber" } });
+			const mail = await post("/employees", hr, { firstName: "A", lastName: "B", workEmail: first.workEmail.toUpperCase(), hireDate: "2024-01-01" });
+			expect(mail.status).toBe(409);
+			expect(mail.body.data).toEqual({ field: "workEmail" });
+			expect(await countAll(acme)).toBe(before);
+			const elsewhere = await post("/employees", globex, { firstName: "A", lastName: "B", workEmail: first.workEmail, hireDate: "2024-01-01", employeeNumber: "DUP-1" });
+			expect(elsewhere.status).toBe(201);
+		});
+
+		it("refuses a user already linked to another employee (409 userId)", async () => {
+			const user = await createUser(url, acme, "employee");
+			await hire(url, acme, { userId: user.id });
+			const res = await post("/employees", acme, { firstName: "A", lastName: "B", workEmail: uniqueEmail(), hireDate: "2024-01-01", userId: user.id });
+			expect(res.status).toBe(409);
+			expect(res.body.data).toEqual({ field: "userId" });
+		});
+
+		it("refuses references outside the tenant's org and employees (422 naming the field), changing nothing", async () => {
+			const [foreignDept, foreignPos] = await Promise.all([createDepartment(url, globex, "Foreign"), createPosition(url, globex, "Foreign Title")]);
+			const foreignBoss = await hire(url, globex);
+			const leaver = await hire(url, acme);
+			await post(`/employees/${leaver.id}/terminate`, acme, { date: "2024-06-30", reason: "Moved away" });
+			const before = await countAll(acme);
+			const base = { firstName: "A", lastName: "B", workEmail: uniqueEmail(), hireDate: "2024-01-01" };
+			expect422(await post("/employees", acme, { ...base, departmentId: "no-such-department" }), "departmentId", "reference");
+			expect422(await post("/employees", acme, { ...base, departmentId: foreignDept }), "departmentId", "reference");
+			expect422(await post("/employees", acme, { ...base, positionId: foreignPos }), "positionId", "reference");
+			expect422(await post("/employees", acme, { ...base, managerId: foreignBoss.id }), "managerId", "reference");
+			expect422(await post("/employees", acme, { ...base, managerId: leaver.id }), "managerId", "reference");
+			expect(await countAll(acme)).toBe(before);
+		});
+
+		it("validates the body (422 naming the field), changing nothing", async () => {
+			const before = await countAll(acme);
+			const base = { firstName: "A", lastName: "B", workEmail: uniqueEmail(), hireDate: "2024-01-01" };
+			expect422(await post("/employees", acme, { ...base, hireDate: "2024-02-30" }), "hireDate");
+			expect422(await post("/employees", acme, { ...base, hireDate: "01/02/2024" }), "hireDate");
+			expect422(await post("/employees", acme, { ...base, birthDate: "2999-01-01" }), "birthDate");
+			expect422(await post("/employees", acme, { ...base, workEmail: "not-an-email" }), "workEmail");
+			expect422(await post("/employees", acme, { ...base, employmentType: "volunteer" }), "employmentType");
+			expect422(await post("/employees", acme, { ...base, salary: 100 }), "salary", "unknownField");
+			expect422(await post("/employees", acme, { ...base, status: "terminated" }), "status", "unknownField");
+			const { firstName: _omit, ...noName } = base;
+			expect422(await post("/employees", acme, noName), "firstName");
+			expect(await countAll(acme)).toBe(before);
+		});
+	});
+
+	describe("patch", () => {
+		let person: HiredEmployee;
+		let self: { id: string } & Session;
+
+		beforeAll(async () => {
+			person = await hire(url, acme, { firstName: "Pat", lastName: "Patch", phone: "+44 20 7946 0000", ...PERSONAL });
+			self = await linkedUser(url, acme, "employee", person.id);
+		});
+
+		it("lets staff change any field, and records who changed what (sensitive values left out)", async () => {
+			const departmentId = await createDepartment(url, acme, "Patch Dept");
+			const res = await patch(`/employees/${person.id}`, hr, { lastName: "Patched", departmentId, nationalId: "ZZ-999", employmentType: "part_time" });
+			expect(res.status).toBe(200);
+			expect(res.body).toMatchObject({ lastName: "Patched", departmentId, nationalId: "ZZ-999", employmentType: "part_time" });
+			const entry = (await historyOf(person.id)).at(-1);
+			expect(entry).toMatchObject({
+				type: "updated", by: hr.id, employeeId: person.id,
+				changes: { lastName: { from: "Patch", to: "Patched" }, departmentId: { from: null, to: departmentId }, nationalId: { redacted: true } }
+			});
+			expect(JSON.stringify(entry)).not.toContain("ZZ-999");
+			expect(JSON.stringify(entry)).not.toContain(PERSONAL.nationalId);
+			expect(Date.parse(entry.at)).toBeGreaterThan(Date.now() - 60_000);
+		});
+
+		it("answers an empty or unchanged patch with the record and no history entry", async () => {
+			const before = (await historyOf(person.id)).length;
+			const res = await patch(`/employees/${person.id}`, acme, { firstName: "Pat" });
+			expect(res.status).toBe(200);
+			expect((await historyOf(person.id)).length).toBe(before);
+		});
+
+		it("lets employees change their own contact fields", async () => {
+			const res = await patch(`/employees/${person.id}`, self, { phone: "+44 20 7946 0999", homeAddress: "2 New Road" });
+			expect(res.status).toBe(200);
+			expect(res.body).toMatchObject({ phone: "+44 20 7946 0999", homeAddress: "2 New Road" });
+			const entry = (await historyOf(person.id)).at(-1);
+			expect(entry).toMatchObject({ type: "updated", by: self.id, changes: { phone: { from: "+44 20 7946 0000", to: "+44 20 7946 0999" }, homeAddress: { redacted: true } } });
+			expect((await patch(`/employees/${person.id}`, self, { phone: null })).body.phone).toBeNull();
+		});
+
+		it("refuses employees any other field of their own (403), changing nothing", async () => {
+			const before = await current(person.id);
+			for (const body of [{ lastName: "Hacker" }, { phone: "+1 555 0000", employmentType: "intern" }, { managerId: null }, { userId: null }]) {
+				const res = await patch(`/employees/${person.id}`, self, body);
+				expect(res.status).toBe(403);
+				expect(res.body.type).toBe("FORBIDDEN");
+			}
+			expect(await current(person.id)).toEqual(before);
+		});
+
+		it("refuses a taken work email or number (409 naming the field)", async () => {
+			const other = await hire(url, acme, { employeeNumber: "TAKEN-7" });
+			const mail = await patch(`/employees/${person.id}`, acme, { workEmail: other.workEmail });
+			expect(mail.status).toBe(409);
+			expect(mail.body.data).toEqual({ field: "workEmail" });
+			const number = await patch(`/employees/${person.id}`, acme, { employeeNumber: "TAKEN-7" });
+			expect(number.status).toBe(409);
+			expect(number.body.data).toEqual({ field: "employeeNumber" });
+			expect((await patch(`/employees/${other.id}`, acme, { employeeNumber: "TAKEN-7" })).status).toBe(200);
+		});
+
+		it("validates references and values (422 naming the field)", async () => {
+			expect422(await patch(`/employees/${person.id}`, acme, { positionId: "nope" }), "positionId");
+			expect422(await patch(`/employees/${person.id}`, acme, { birthDate: "1990-13-01" }), "birthDate");
+			expect422(await patch(`/employees/${person.id}`, acme, { phone: "call me" }), "phone");
+			expect422(await patch(`/employees/${person.id}`, acme, { status: "terminated" }), "status", "unknownField");
+		});
+
+		it("answers 404 for a missing employee", async () => {
+			expect((await patch("/employees/no-such-id", acme, { firstName: "X" })).status).toBe(404);
+		});
+	});
+
+	describe("lifecycle", () => {
+		it("transfers an active employee, effective on a date, and records it", async () => {
+			const [departmentId, positionId] = await Promise.all([createDepartment(url, acme, "Transfer To"), createPosition(url, acme, "Transfer Title")]);
+			const boss = await hire(url, acme);
+			const mover = await hire(url, acme, { hireDate: "2023-01-01" });
+			const res = await post(`/employees/${mover.id}/transfer`, hr, { departmentId, positionId, managerId: boss.id, effectiveDate: "2024-07-01" });
+			expect(res.status).toBe(200);
+			expect(res.body).toMatchObject({ departmentId, positionId, managerId: boss.id });
+			expect((await historyOf(mover.id)).at(-1)).toMatchObject({
+				type: "transferred", effectiveDate: "2024-07-01", by: hr.id,
+				changes: { departmentId: { from: null, to: departmentId }, managerId: { from: null, to: boss.id } }
+			});
+		});
+
+		it("refuses a transfer that changes nothing, predates the hire or names a bad reference (422)", async () => {
+			const mover = await hire(url, acme, { hireDate: "2024-05-01" });
+			expect422(await post(`/employees/${mover.id}/transfer`, acme, { effectiveDate: "2024-06-01" }), "departmentId", "noChange");
+			expect422(await post(`/employees/${mover.id}/transfer`, acme, { managerId: null }), "departmentId", "noChange");
+			const boss = await hire(url, acme);
+			expect422(await post(`/employees/${mover.id}/transfer`, acme, { managerId: boss.id, effectiveDate: "2024-04-30" }), "effectiveDate", "dateOrder");
+			expect422(await post(`/employees/${mover.id}/transfer`, acme, { departmentId: "nope" }), "departmentId", "reference");
+			expect(await historyOf(mover.id)).toHaveLength(1);
+		});
+
+		it("terminates an active employee once, transfers no terminated one, rehires only a terminated one", async () => {
+			const worker = await hire(url, acme, { hireDate: "2022-01-10" });
+			expect((await post(`/employees/${worker.id}/rehire`, acme, { date: "2024-01-01" })).status).toBe(409);
+			expect422(await post(`/employees/${worker.id}/terminate`, acme, { date: "2021-12-31", reason: "Too early" }), "date", "dateOrder");
+
+			const ended = await post(`/employees/${worker.id}/terminate`, hr, { date: "2024-03-31", reason: "Resigned" });
+			expect(ended.status).toBe(200);
+			expect(ended.body).toMatchObject({ status: "terminated", terminationDate: "2024-03-31", terminationReason: "Resigned" });
+			expect((await post(`/employees/${worker.id}/terminate`, acme, { date: "2024-04-30", reason: "Again" })).status).toBe(409);
+			const boss = await hire(url, acme);
+			const moved = await post(`/employees/${worker.id}/transfer`, acme, { managerId: boss.id });
+			expect(moved.status).toBe(409);
+			expect(moved.body.type).toBe("CONFLICT");
+			expect(await current(worker.id)).toMatchObject({ status: "terminated", managerId: null });
+
+			expect422(await post(`/employees/${worker.id}/rehire`, acme, { date: "2024-03-31" }), "date", "dateOrder");
+			const back = await post(`/employees/${worker.id}/rehire`, hr, { date: "2024-09-01", employmentType: "part_time", managerId: boss.id });
+			expect(back.status).toBe(200);
+			expect(back.body).toMatchObject({ status: "active", hireDate: "2024-09-01", terminationDate: null, terminationReason: null, employmentType: "part_time", managerId: boss.id });
+			expect((await post(`/employees/${worker.id}/rehire`, acme, { date: "2024-10-01" })).status).toBe(409);
+
+			const history = await historyOf(worker.id);
+			expect(history.map((e: { type: string }) => e.type)).toEqual(["hired", "terminated", "rehired"]);
+			expect(history[0]).toMatchObject({ by: acme.user.id, effectiveDate: "2022-01-10", changes: { status: { from: null, to: "active" } } });
+			expect(history[1]).toMatchObject({ by: hr.id, effectiveDate: "2024-03-31", changes: { status: { from: "active", to: "terminated" }, terminationReason: { from: null, to: "Resigned" } } });
+			expect(history[2]).toMatchObject({ by: hr.id, effectiveDate: "2024-09-01", changes: { hireDate: { from: "2022-01-10", to: "2024-09-01" }, terminationDate: { from: "2024-03-31", to: null } } });
+		});
+
+		it("terminates a manager who has reports, leaving the reports with them", async () => {
+			const boss = await hire(url, acme);
+			const report = await hire(url, acme, { managerId: boss.id });
+			expect((await post(`/employees/${boss.id}/terminate`, acme, { date: "2024-12-31", reason: "Retired" })).status).toBe(200);
+			expect(await current(report.id)).toMatchObject({ managerId: boss.id, status: "active" });
+			// Keeping the terminated manager is fine; choosing them anew is not.
+			expect((await patch(`/employees/${report.id}`, acme, { managerId: boss.id, lastName: "Kept" })).status).toBe(200);
+			const fresh = await hire(url, acme);
+			expect422(await patch(`/employees/${fresh.id}`, acme, { managerId: boss.id }), "managerId", "reference");
+		});
+
+		it("is for staff only, and validates its input", async () => {
+			const worker = await hire(url, acme);
+			const self = await linkedUser(url, acme, "manager", worker.id);
+			expect((await post(`/employees/${worker.id}/terminate`, self, { date: "2024-12-31", reason: "Self" })).status).toBe(403);
+			expect((await post(`/employees/${worker.id}/transfer`, self, { managerId: null })).status).toBe(403);
+			expect422(await post(`/employees/${worker.id}/terminate`, acme, { date: "2024-12-31" }), "reason");
+			expect422(await post(`/employees/${worker.id}/terminate`, acme, { date: "2024-02-31", reason: "x" }), "date");
+			expect422(await post(`/employees/${worker.id}/terminate`, acme, { date: "2024-12-31", reason: "x", note: "y" }), "note", "unknownField");
+			expect((await current(worker.id)).status).toBe("active");
+		});
+	});
+
+	describe("reporting line", () => {
+		// boss ← mid ← (low1 ← leaf, low2)
+		let boss: HiredEmployee, mid: HiredEmployee, low1: HiredEmployee, low2: HiredEmployee, leaf: HiredEmployee;
+
+		beforeAll(async () => {
+			boss = await hire(url, acme, { lastName: "Boss" });
+			mid = await hire(url, acme, { lastName: "Mid", managerId: boss.id });
+			[low1, low2] = await Promise.all([hire(url, acme, { lastName: "Low1", managerId: mid.id }), hire(url, acme, { lastName: "Low2", managerId: mid.id })]);
+			leaf = await hire(url, acme, { lastName: "Leaf", managerId: low1.id });
+		});
+
+		it("lists direct reports, and with depth=all the whole subtree, in the list shape", async () => {
+			const direct = await get(`/employees/${mid.id}/reports`, acme);
+			expect(direct.status).toBe(200);
+			expect(direct.body).toMatchObject({ total: 2, page: 1, pageSize: 20, totalPages: 1 });
+			expect(ids(direct.body.rows)).toEqual([low1.id, low2.id].sort());
+			const all = await get(`/employees/${boss.id}/reports?depth=all`, acme);
+			expect(ids(all.body.rows)).toEqual([mid.id, low1.id, low2.id, leaf.id].sort());
+			const paged = await get(`/employees/${boss.id}/reports?depth=all&sort=lastName&pageSize=3&page=2`, acme);
+			expect(paged.body).toMatchObject({ total: 4, totalPages: 2 });
+			expect(paged.body.rows.map((r: { lastName: string }) => r.lastName)).toEqual(["Mid"]);
+			expect((await get(`/employees/${leaf.id}/reports?depth=all`, acme)).body.total).toBe(0);
+			for (const row of all.body.rows) for (const field of SENSITIVE) expect(row).not.toHaveProperty(field);
+		});
+
+		it("is never stale: a new hire under the line shows at once", async () => {
+			expect((await get(`/employees/${boss.id}/reports?depth=all`, acme)).body.total).toBe(4);
+			const newcomer = await hire(url, acme, { managerId: leaf.id });
+			expect(ids((await get(`/employees/${boss.id}/reports?depth=all`, acme)).body.rows)).toContain(newcomer.id);
+			await post(`/employees/${newcomer.id}/transfer`, acme, { managerId: null });
+			expect((await get(`/employees/${boss.id}/reports?depth=all`, acme)).body.total).toBe(4);
+		});
+
+		it("refuses a manager who is the employee or anyone under them (422 managerId), changing nothing", async () => {
+			expect422(await patch(`/employees/${boss.id}`, acme, { managerId: boss.id }), "managerId", "cycle");
+			expect422(await patch(`/employees/${boss.id}`, acme, { managerId: mid.id }), "managerId", "cycle");
+			expect422(await patch(`/employees/${boss.id}`, acme, { managerId: leaf.id }), "managerId", "cycle");
+			expect422(await post(`/employees/${mid.id}/transfer`, acme, { managerId: leaf.id }), "managerId", "cycle");
+			expect422(await post(`/employees/${low1.id}/transfer`, acme, { managerId: low1.id }), "managerId", "cycle");
+			expect((await current(boss.id)).managerId).toBeNull();
+			expect((await current(mid.id)).managerId).toBe(boss.id);
+			// Sideways and upwards is fine.
+			expect((await post(`/employees/${leaf.id}/transfer`, acme, { managerId: low2.id })).status).toBe(200);
+			expect((await post(`/employees/${leaf.id}/transfer`, acme, { managerId: low1.id })).status).toBe(200);
+		});
+
+		it("refuses a rehire under someone who still reports to the employee", async () => {
+			const chief = await hire(url, acme);
+			const deputy = await hire(url, acme, { managerId: chief.id });
+			await post(`/employees/${chief.id}/terminate`, acme, { date: "2024-12-31", reason: "Sabbatical" });
+			expect422(await post(`/employees/${chief.id}/rehire`, acme, { date: "2025-06-01", managerId: deputy.id }), "managerId", "cycle");
+			expect((await current(chief.id)).status).toBe("terminated");
+		});
+
+		it("validates depth and list parameters (422)", async () => {
+			expect422(await get(`/employees/${boss.id}/reports?depth=deep`, acme), "depth");
+			expect422(await get(`/employees/${boss.id}/reports?sort=nationalId`, acme), "sort", "sortField");
+			expect422(await get(`/employees/${boss.id}/reports?team=1`, acme), "team", "unknownField");
+		});
+
+		describe("seen by a manager and an employee", () => {
+			let manager: Session;
+			let worker: Session;
+
+			beforeAll(async () => {
+				manager = await linkedUser(url, acme, "manager", mid.id);
+				worker = await linkedUser(url, acme, "employee", low2.id);
+			});
+
+			it("a manager lists themself and everyone under them, nobody else", async () => {
+				const res = await get("/employees?pageSize=100", manager);
+				expect(res.status).toBe(200);
+				expect(ids(res.body.rows)).toEqual([mid.id, low1.id, low2.id, leaf.id].sort());
+				expect(res.body.total).toBe(4);
+				const filtered = await get(`/employees?managerId=${mid.id}`, manager);
+				expect(ids(filtered.body.rows)).toEqual([low1.id, low2.id].sort());
+			});
+
+			it("a manager reads their reports at any depth without sensitive fields, and themself with them", async () => {
+				for (const target of [low1, leaf]) {
+					const res = await get(`/employees/${target.id}`, manager);
+					expect(res.status).toBe(200);
+					for (const field of SENSITIVE) expect(res.body).not.toHaveProperty(field);
+				}
+				const own = await get(`/employees/${mid.id}`, manager);
+				expect(own.body).toHaveProperty("nationalId");
+				expect((await get(`/employees/${boss.id}`, manager)).status).toBe(404);
+				expect((await get(`/employees/${low1.id}/reports`, manager)).body.rows.map((r: { id: string }) => r.id)).toEqual([leaf.id]);
+				expect((await get(`/employees/${mid.id}/reports?depth=all`, manager)).body.total).toBe(3);
+				expect((await get(`/employees/${leaf.id}/history`, manager)).status).toBe(200);
+				expect((await get(`/employees/${boss.id}/reports`, manager)).status).toBe(404);
+				expect((await get(`/employees/${boss.id}/history`, manager)).status).toBe(404);
+			});
+
+			it("a manager changes nobody's record (403 for reports, 404 beyond)", async () => {
+				expect((await patch(`/employees/${low1.id}`, manager, { phone: "+1 555 1234" })).status).toBe(403);
+				expect((await patch(`/employees/${boss.id}`, manager, { phone: "+1 555 1234" })).status).toBe(404);
+				expect((await current(low1.id)).phone).toBeNull();
+			});
+
+			it("an employee sees only themself", async () => {
+				const list = await get("/employees", worker);
+				expect(list.body).toMatchObject({ total: 1, rows: [{ id: low2.id }] });
+				for (const field of SENSITIVE) expect(list.body.rows[0]).not.toHaveProperty(field);
+				const own = await get(`/employees/${low2.id}`, worker);
+				expect(own.status).toBe(200);
+				expect(own.body).toHaveProperty("birthDate");
+				for (const other of [mid, low1, boss]) expect((await get(`/employees/${other.id}`, worker)).status).toBe(404);
+				expect((await get(`/employees/${low2.id}/history`, worker)).status).toBe(200);
+				expect((await get(`/employees/${mid.id}/history`, worker)).status).toBe(404);
+				expect((await get(`/employees/${low2.id}/reports`, worker)).body.total).toBe(0);
+				expect((await patch(`/employees/${low1.id}`, worker, { phone: "+1 555 1234" })).status).toBe(404);
+			});
+
+			it("a user with no employee record sees no one", async () => {
+				const unlinked = await createUser(url, acme, "manager");
+				expect((await get("/employees", unlinked)).body).toMatchObject({ total: 0, rows: [] });
+				expect((await get(`/employees/${mid.id}`, unlinked)).status).toBe(404);
+			});
+
+			it("a terminated manager's team is no longer theirs", async () => {
+				const head = await hire(url, acme);
+				const member = await hire(url, acme, { managerId: head.id });
+				const headUser = await linkedUser(url, acme, "manager", head.id);
+				expect((await get(`/employees/${member.id}`, headUser)).status).toBe(200);
+				await post(`/employees/${head.id}/terminate`, acme, { date: "2024-12-31", reason: "Left" });
+				expect((await get(`/employees/${member.id}`, headUser)).status).toBe(404);
+				expect((await get("/employees", headUser)).body.total).toBe(1);
+			});
+		});
+	});
+
+	describe("sensitive fields", () => {
+		it("staff and the employee see them on one record; lists never carry them", async () => {
+			const person = await hire(url, acme, { lastName: "Sensitive", ...PERSONAL });
+			const self = await linkedUser(url, acme, "employee", person.id);
+			for (const viewer of [acme, hr, self]) expect((await get(`/employees/${person.id}`, viewer)).body).toMatchObject(PERSONAL);
+			for (const viewer of [acme, hr, self]) {
+				const list = await get("/employees?search=Sensitive&pageSize=100", viewer);
+				expect(list.body.rows.length).toBeGreaterThan(0);
+				for (const row of list.body.rows) for (const field of SENSITIVE) expect(row).not.toHaveProperty(field);
+			}
+		});
+	});
+
+	describe("directory", () => {
+		let owner: Signup;
+		let eng: string, ops: string, dev: string;
+		let ada: HiredEmployee, grace: HiredEmployee, margaret: HiredEmployee;
+
+		beforeAll(async () => {
+			owner = await signup(url, "Directory Co");
+			[eng, ops, dev] = await Promise.all([createDepartment(url, owner, "Eng"), createDepartment(url, owner, "Ops"), createPosition(url, owner, "Developer")]);
+			ada = await hire(url, owner, { firstName: "Ada", lastName: "Lovelace", workEmail: "ada@analytical.test", employeeNumber: "N-001", departmentId: eng, positionId: dev, hireDate: "2020-01-01" });
+			await hire(url, owner, { firstName: "Alan", lastName: "Turing", employeeNumber: "N-002", departmentId: eng, managerId: ada.id, hireDate: "2021-06-01", employmentType: "contractor" });
+			grace = await hire(url, owner, { firstName: "Grace", lastName: "Hopper", employeeNumber: "N-003", departmentId: ops, positionId: dev, hireDate: "2019-03-15" });
+			await hire(url, owner, { firstName: "Linus", lastName: "Torvalds", employeeNumber: "N-004", departmentId: ops, managerId: ada.id, hireDate: "2022-09-09" });
+			margaret = await hire(url, owner, { firstName: "Margaret", lastName: "Hamilton", employeeNumber: "N-005", hireDate: "2018-07-20" });
+			await post(`/employees/${margaret.id}/terminate`, owner, { date: "2023-12-31", reason: "Retired" });
+		});
+
+		const names = (rows: Array<{ lastName: string }>) => rows.map(r => r.lastName);
+
+		it("lists the tenant sorted by last name by default, in the list shape", async () => {
+			const res = await get("/employees", owner);
+			expect(res.status).toBe(200);
+			expect(res.body).toMatchObject({ total: 5, page: 1, pageSize: 20, totalPages: 1 });
+			expect(names(res.body.rows)).toEqual(["Hamilton", "Hopper", "Lovelace", "Torvalds", "Turing"]);
+		});
+
+		it("searches by name, email and number", async () => {
+			expect(names((await get("/employees?search=lovE", owner)).body.rows)).toEqual(["Lovelace"]);
+			expect(names((await get("/employees?search=ada%20love", owner)).body.rows)).toEqual(["Lovelace"]);
+			expect(names((await get("/employees?search=analytical.test", owner)).body.rows)).toEqual(["Lovelace"]);
+			expect(names((await get("/employees?search=N-003", owner)).body.rows)).toEqual(["Hopper"]);
+			expect(names((await get("/employees?search=H", owner)).body.rows)).toEqual(["Hamilton", "Hopper"]);
+			expect((await get("/employees?search=.*", owner)).body.total).toBe(0);
+		});
+
+		it("filters by department, position, manager, status and employment type", async () => {
+			expect(names((await get(`/employees?departmentId=${eng}`, owner)).body.rows)).toEqual(["Lovelace", "Turing"]);
+			expect(names((await get(`/employees?positionId=${dev}`, owner)).body.rows)).toEqual(["Hopper", "Lovelace"]);
+			expect(names((await get(`/employees?managerId=${ada.id}`, owner)).body.rows)).toEqual(["Torvalds", "Turing"]);
+			expect(names((await get("/employees?status=terminated", owner)).body.rows)).toEqual(["Hamilton"]);
+			expect((await get("/employees?status=active", owner)).body.total).toBe(4);
+			expect(names((await get("/employees?employmentType=contractor", owner)).body.rows)).toEqual(["Turing"]);
+			expect(names((await get(`/employees?departmentId=${ops}&managerId=${ada.id}`, owner)).body.rows)).toEqual(["Torvalds"]);
+		});
+
+		it("sorts on allowed fields, descending with '-', and pages", async () => {
+			expect(names((await get("/employees?sort=-hireDate", owner)).body.rows)).toEqual(["Torvalds", "Turing", "Lovelace", "Hopper", "Hamilton"]);
+			expect(names((await get("/employees?sort=employeeNumber", owner)).body.rows)).toEqual(["Lovelace", "Turing", "Hopper", "Torvalds", "Hamilton"]);
+			const page2 = await get("/employees?sort=firstName&pageSize=2&page=2", owner);
+			expect(page2.body).toMatchObject({ total: 5, page: 2, pageSize: 2, totalPages: 3 });
+			expect(page2.body.rows.map((r: { firstName: string }) => r.firstName)).toEqual(["Grace", "Linus"]);
+			expect((await get("/employees?pageSize=2&page=9", owner)).body.rows).toEqual([]);
+		});
+
+		it("refuses unknown filters, unknown sort fields and bad paging (422 naming the field)", async () => {
+			expect422(await get("/employees?salary=100", owner), "salary", "unknownField");
+			expect422(await get("/employees?tenantId=x&nationalId=1", owner), "nationalId", "unknownField");
+			expect422(await get("/employees?sort=nationalId", owner), "sort", "sortField");
+			expect422(await get("/employees?sort=-bogus", owner), "sort", "sortField");
+			expect422(await get("/employees?pageSize=101", owner), "pageSize");
+			expect422(await get("/employees?page=0", owner), "page");
+			expect422(await get("/employees?status=retired", owner), "status");
+			expect422(await get("/employees?search=", owner), "search");
+		});
+
+		it("pages and filters an employee's history", async () => {
+			await patch(`/employees/${grace.id}`, owner, { lastName: "Hopper-Murray" });
+			await patch(`/employees/${grace.id}`, owner, { lastName: "Hopper" });
+			const page = await get(`/employees/${grace.id}/history?pageSize=2`, owner);
+			expect(page.body).toMatchObject({ total: 3, totalPages: 2 });
+			expect(page.body.rows[0].changes.lastName).toEqual({ from: "Hopper-Murray", to: "Hopper" });
+			expect((await get(`/employees/${grace.id}/history?type=hired`, owner)).body.total).toBe(1);
+			expect422(await get(`/employees/${grace.id}/history?sort=by`, owner), "sort", "sortField");
+			expect422(await get(`/employees/${grace.id}/history?type=promoted`, owner), "type");
+		});
+	});
+
+	describe("tenant isolation", () => {
+		it("answers 404 for another tenant's employee on every route", async () => {
+			const theirs = await hire(url, acme, { managerId: null });
+			const before = await current(theirs.id);
+			const routes: Array<() => request.Test> = [
+				() => get(`/employees/${theirs.id}`, globex),
+				() => patch(`/employees/${theirs.id}`, globex, { firstName: "Stolen" }),
+				() => post(`/employees/${theirs.id}/transfer`, globex, { managerId: null, departmentId: null, positionId: null }),
+				() => post(`/employees/${theirs.id}/terminate`, globex, { date: "2024-12-31", reason: "Hostile" }),
+				() => post(`/employees/${theirs.id}/rehire`, globex, { date: "2025-01-01" }),
+				() => get(`/employees/${theirs.id}/history`, globex),
+				() => get(`/employees/${theirs.id}/reports?depth=all`, globex)
+			];
+			for (const route of routes) {
+				const res = await route();
+				expect({ status: res.status, type: res.body.type }).toEqual({ status: 404, type: "NOT_FOUND" });
+			}
+			expect(await current(theirs.id)).toEqual(before);
+			const list = await get("/employees?pageSize=100", globex);
+			expect(ids(list.body.rows)).not.toContain(theirs.id);
+		});
+
+		it("refuses another tenant's employee as a manager, in a patch and a transfer (422)", async () => {
+			const mine = await hire(url, globex);
+			const theirs = await hire(url, acme);
+			expect422(await patch(`/employees/${mine.id}`, globex, { managerId: theirs.id }), "managerId", "reference");
+			expect422(await post(`/employees/${mine.id}/transfer`, globex, { managerId: theirs.id }), "managerId", "reference");
+		});
+
+		it("keeps tenantId out of a client's hands", async () => {
+			const res = await post("/employees", globex, { firstName: "T", lastName: "Id", workEmail: uniqueEmail(), hireDate: "2024-01-01", tenantId: acme.tenant.id });
+			expect(res.status).toBe(201);
+			expect((await get(`/employees/${res.body.id}`, acme)).status).toBe(404);
+		});
+	});
+
+	describe("internal actions", () => {
+		const metaOf = (s: Signup): { user: AuthUser } => ({
+			user: { id: s.user.id, tenantId: s.tenant.id, roles: ["owner"], employeeId: null, sessionId: "test" }
+		});
+
+		it("hire takes a userId (onboarding), and undoHire removes the employee and its history", async () => {
+			const made = await system.broker.call<{ id: string; userId: string }, object>(
+				EmployeeActions.hire,
+				{ firstName: "On", lastName: "Boarded", workEmail: uniqueEmail(), hireDate: "2024-01-01", userId: "user-from-onboarding" },
+				{ meta: metaOf(acme) }
+			);
+			expect(made).toMatchObject({ userId: "user-from-onboarding", status: "active" });
+			expect((await get(`/employees/${made.id}/history`, acme)).body.total).toBe(1);
+			expect(await system.broker.call(EmployeeActions.undoHire, { id: made.id }, { meta: metaOf(globex) })).toEqual({ removed: false });
+			expect((await get(`/employees/${made.id}`, acme)).status).toBe(200);
+			expect(await system.broker.call(EmployeeActions.undoHire, { id: made.id }, { meta: metaOf(acme) })).toEqual({ removed: true });
+			expect((await get(`/employees/${made.id}`, acme)).status).toBe(404);
+			expect((await get(`/employees/${made.id}/history`, acme)).status).toBe(404);
+			expect(await system.broker.call(EmployeeActions.undoHire, { id: made.id }, { meta: metaOf(acme) })).toEqual({ removed: false });
+		});
+
+		it("summaries, reportIds and isManagerOf answer within the caller's tenant", async () => {
+			const boss = await hire(url, acme);
+			const mid = await hire(url, acme, { managerId: boss.id });
+			const low = await hire(url, acme, { managerId: mid.id });
+			const foreign = await hire(url, globex);
+			const summaries = await system.broker.call<EmployeeSummary[], object>(EmployeeActions.summaries, { ids: [boss.id, low.id, foreign.id, "missing"] }, { meta: metaOf(acme) });
+			expect(ids(summaries)).toEqual([boss.id, low.id].sort());
+			expect(Object.keys(summaries[0]).sort()).toEqual(
+				["id", "employeeNumber", "firstName", "lastName", "workEmail", "departmentId", "positionId", "managerId", "status", "userId"].sort()
+			);
+
+			const call = (action: string, params: object, as: Signup = acme) => system.broker.call(action, params, { meta: metaOf(as) });
+			expect(await call(EmployeeActions.reportIds, { id: boss.id, depth: "direct" })).toEqual([mid.id]);
+			expect((await call(EmployeeActions.reportIds, { id: boss.id, depth: "all" }) as string[]).sort()).toEqual([mid.id, low.id].sort());
+			await expect(call(EmployeeActions.reportIds, { id: boss.id, depth: "all" }, globex)).rejects.toMatchObject({ code: 404 });
+			expect(await call(EmployeeActions.isManagerOf, { managerId: boss.id, employeeId: low.id })).toBe(true);
+			expect(await call(EmployeeActions.isManagerOf, { managerId: low.id, employeeId: boss.id })).toBe(false);
+			expect(await call(EmployeeActions.isManagerOf, { managerId: boss.id, employeeId: boss.id })).toBe(false);
+			expect(await call(EmployeeActions.isManagerOf, { managerId: boss.id, employeeId: low.id }, globex)).toBe(false);
+			await expect(call(EmployeeActions.summaries, { ids: [] }, acme)).resolves.toEqual([]);
+			await expect(system.broker.call(EmployeeActions.summaries, { ids: [boss.id] })).rejects.toMatchObject({ code: 401 });
+		});
+
+		it("countInDepartment counts employees of any status, and org refuses to delete a staffed department", async () => {
+			const departmentId = await createDepartment(url, acme, "Counted");
+			const count = () => system.broker.call(EmployeeActions.countInDepartment, { departmentId }, { meta: metaOf(acme) });
+			expect(await count()).toBe(0);
+			const one = await hire(url, acme, { departmentId });
+			await hire(url, acme, { departmentId });
+			await post(`/employees/${one.id}/terminate`, acme, { date: "2024-12-31", reason: "Done" });
+			expect(await count()).toBe(2);
+			expect(await system.broker.call(EmployeeActions.countInDepartment, { departmentId }, { meta: metaOf(globex) })).toBe(0);
+			expect((await request(url).delete(`/api/v1/departments/${departmentId}`).set(bearer(acme.accessToken))).status).toBe(409);
+		});
+
+		it("announces every change with the event, sensitive values left out", async () => {
+			const seen: Array<{ tenantId: string; employeeId: string; changes: Record<string, unknown> }> = [];
+			system.broker.createService({ name: "employees-event-probe", events: { [EmployeeEvents.changed]: (ctx: { params: (typeof seen)[number] }) => { seen.push(ctx.params); } } });
+			await system.broker.waitForServices(["employees-event-probe"], 5000, 10);
+			const person = await hire(url, acme, PERSONAL);
+			await patch(`/employees/${person.id}`, acme, { nationalId: "NEW-1", firstName: "Evented" });
+			await post(`/employees/${person.id}/terminate`, acme, { date: "2024-12-31", reason: "Event" });
+			const mine = seen.filter(e => e.employeeId === person.id);
+			expect(mine).toHaveLength(3);
+			expect(mine.every(e => e.tenantId === acme.tenant.id)).toBe(true);
+			expect(mine[1].changes).toEqual({ nationalId: { redacted: true }, firstName: { from: "Erin", to: "Evented" } });
+			expect(JSON.stringify(mine)).not.toContain("NEW-1");
+			expect(JSON.stringify(mine)).not.toContain(PERSONAL.nationalId);
+			await system.broker.destroyService("employees-event-probe");
+		});
+	});
+});

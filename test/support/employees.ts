@@ -1,0 +1,59 @@
+/** Helpers for the suites that hire employees and link users to them over HTTP. */
+import request from "supertest";
+import { config } from "../../lib/config";
+import { type Session, bearer, createUser, login, uniqueEmail } from "./http";
+import { type RunningSystem, startLocalSystem } from "./local-system";
+
+/** Generous limits: these suites are about employees; rate-limit.spec.ts is about the limits. */
+export function startRoomySystem(): Promise<RunningSystem> {
+	return startLocalSystem({ roster: { ...config(), rateLimit: { ...config().rateLimit, anonymousPoints: 100_000, userPoints: 100_000 } } });
+}
+
+export interface HiredEmployee {
+	id: string;
+	firstName: string;
+	lastName: string;
+	workEmail: string;
+	employeeNumber: string;
+	managerId: string | null;
+	departmentId: string | null;
+	positionId: string | null;
+	status: "active" | "terminated";
+	hireDate: string;
+	[field: string]: unknown;
+}
+
+/** A valid hire body with a unique work email; `overrides` win. */
+export function employeeBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+	return { firstName: "Erin", lastName: "Example", workEmail: uniqueEmail("erin"), hireDate: "2024-01-15", ...overrides };
+}
+
+/** Hires as `by`, and fails loudly unless the answer is 201. */
+export async function hire(url: string, by: Session, overrides: Record<string, unknown> = {}): Promise<HiredEmployee> {
+	const res = await request(url).post("/api/v1/employees").set(bearer(by.accessToken)).send(employeeBody(overrides));
+	if (res.status !== 201) throw new Error(`hire failed: ${res.status} ${JSON.stringify(res.body)}`);
+	return res.body;
+}
+
+/**
+ * A user with `role` linked to an employee record, logged in after the link so that the
+ * access token carries the employeeId.
+ */
+export async function linkedUser(url: string, owner: Session, role: string, employeeId: string): Promise<{ id: string; email: string } & Session> {
+	const user = await createUser(url, owner, role);
+	const res = await request(url).patch(`/api/v1/users/${user.id}`).set(bearer(owner.accessToken)).send({ employeeId });
+	if (res.status !== 200) throw new Error(`linking the user failed: ${res.status} ${JSON.stringify(res.body)}`);
+	return { id: user.id, email: user.email, ...(await login(url, user.email)) };
+}
+
+export async function createDepartment(url: string, by: Session, name: string): Promise<string> {
+	const res = await request(url).post("/api/v1/departments").set(bearer(by.accessToken)).send({ name });
+	if (res.status !== 201) throw new Error(`department failed: ${res.status} ${JSON.stringify(res.body)}`);
+	return res.body.id;
+}
+
+export async function createPosition(url: string, by: Session, title: string): Promise<string> {
+	const res = await request(url).post("/api/v1/positions").set(bearer(by.accessToken)).send({ title });
+	if (res.status !== 201) throw new Error(`position failed: ${res.status} ${JSON.stringify(res.body)}`);
+	return res.body.id;
+}

@@ -1,0 +1,106 @@
+/**
+ * Leave workflow: who may approve or reject a leave request. The employee's manager (at any
+ * depth of the org chart) or staff (owner, admin, hr) decides; nobody decides their own
+ * request. The leave data service stores the decision and guards the status machine; this
+ * service then tells the requester through LeaveEvents.requestDecided.
+ */
+import type { Service, ServiceSchema } from "moleculer";
+import { ForbiddenError } from "../../lib/errors";
+import { type AuthUser, type RosterContext, hasRole, isStaff, requireUser } from "../../lib/meta";
+import { EmployeeActions } from "../../lib/names/employees";
+import { LeaveActions, LeaveEvents, type LeaveRequest } from "../../lib/names/leave";
+import { id, optionalText } from "../../lib/params";
+
+// ---- Types -------------------------------------------------------------------------------
+
+interface DecisionParams { id: string; note?: string }
+
+type Decision = "approved" | "rejected";
+
+interface DecideCallParams { id: string; decision: Decision; note?: string }
+
+interface IsManagerOfParams { managerId: string; employeeId: string }
+
+export interface RequestDecidedEvent {
+	tenantId: string;
+	requestId: string;
+	employeeId: string;
+	status: Decision | "cancelled";
+	/** The user who decided. */
+	decidedBy: string;
+}
+
+interface WorkflowMethods {
+	decideRequest(ctx: RosterContext<DecisionParams>, decision: Decision): Promise<LeaveRequest>;
+	checkDecider(ctx: RosterContext, user: AuthUser, request: LeaveRequest): Promise<void>;
+}
+
+type WorkflowThis = Service & WorkflowMethods;
+
+// ---- Helpers -----------------------------------------------------------------------------
+
+const decisionParams = { $$strict: true, id, note: optionalText(500) } as const;
+
+// ---- Service -----------------------------------------------------------------------------
+
+const LeaveWorkflowService: ServiceSchema = {
+	name: "leaveWorkflow",
+
+	settings: {
+		rest: "/"
+	},
+
+	actions: {
+		approve: {
+			rest: "POST /leave-requests/:id/approve",
+			auth: {},
+			params: decisionParams,
+			handler(this: WorkflowThis, ctx: RosterContext<DecisionParams>): Promise<LeaveRequest> {
+				return this.decideRequest(ctx, "approved");
+			}
+		},
+
+		reject: {
+			rest: "POST /leave-requests/:id/reject",
+			auth: {},
+			params: decisionParams,
+			handler(this: WorkflowThis, ctx: RosterContext<DecisionParams>): Promise<LeaveRequest> {
+				return this.decideRequest(ctx, "rejected");
+			}
+		}
+	},
+
+	methods: {
+		async decideRequest(this: WorkflowThis, ctx: RosterContext<DecisionParams>, decision: Decision): Promise<LeaveRequest> {
+			const user = requireUser(ctx);
+			const request = await ctx.call<LeaveRequest, { id: string }>(LeaveActions.getRequest, { id: ctx.params.id });
+			await this.checkDecider(ctx, user, request);
+			const decided = await ctx.call<LeaveRequest, DecideCallParams>(LeaveActions.decide, { id: request.id, decision, note: ctx.params.note });
+			const event: RequestDecidedEvent = {
+				tenantId: user.tenantId, requestId: decided.id, employeeId: decided.employeeId, status: decision, decidedBy: user.id
+			};
+			// The decision is stored: an event that cannot be sent is logged, not the caller's error.
+			ctx.emit(LeaveEvents.requestDecided, event).catch((err: Error) => this.logger.warn(`Could not emit ${LeaveEvents.requestDecided}:`, err.message));
+			return decided;
+		},
+
+		/**
+		 * Staff, or a manager above the employee; never the employee themself. A manager is a
+		 * user with the manager role whose employee is above the requester at any depth: the
+		 * same people who see the request (the leave and employees contexts scope by the role too).
+		 */
+		async checkDecider(ctx: RosterContext, user: AuthUser, request: LeaveRequest): Promise<void> {
+			if (user.employeeId && user.employeeId === request.employeeId) {
+				throw new ForbiddenError("You cannot decide your own leave request");
+			}
+			if (isStaff(user)) return;
+			const manages =
+				!!user.employeeId &&
+				hasRole(user, "manager") &&
+				(await ctx.call<boolean, IsManagerOfParams>(EmployeeActions.isManagerOf, { managerId: user.employeeId, employeeId: request.employeeId }));
+			if (!manages) throw new ForbiddenError("Only the employee's manager or HR may decide this leave request");
+		}
+	}
+};
+
+export default LeaveWorkflowService;

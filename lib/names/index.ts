@@ -8,3 +8,4 @@ export * from "./employees";
 export * from "./leave";
 export * from "./recruitment";
 export * from "./app";
+export * from "./reports";

@@ -20,6 +20,7 @@ import {
 } from "../../lib/employees/rules";
 import { type RosterContext, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeEvents, type EmployeeSummary, type EmploymentStatus, OrgActions } from "../../lib/names";
+import type { HeadcountRow } from "../../lib/names/reports";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
 import { date, email, enumOf, id, nullableId, nullableText, text } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
@@ -427,6 +428,23 @@ const EmployeesService: ServiceSchema = {
 			cache: { keys: ["departmentId", "#user.tenantId"] },
 			async handler(this: EmployeesThis, ctx: RosterContext<CountInDepartmentParams>): Promise<number> {
 				return this.adapter.count({ query: { tenantId: requireUser(ctx).tenantId, departmentId: ctx.params.departmentId } });
+			}
+		},
+
+		/** The reports service's input: employees per department and status, counted here. */
+		headcount: {
+			visibility: "public",
+			params: {},
+			async handler(this: EmployeesThis, ctx: RosterContext): Promise<HeadcountRow[]> {
+				const docs: EmployeeDoc[] = await this.adapter.find({ query: { tenantId: requireUser(ctx).tenantId } });
+				const counts = new Map<string, HeadcountRow>();
+				for (const doc of docs) {
+					const key = `${doc.departmentId ?? ""}|${doc.status}`;
+					const row = counts.get(key) ?? { departmentId: doc.departmentId, status: doc.status, count: 0 };
+					row.count += 1;
+					counts.set(key, row);
+				}
+				return [...counts.values()];
 			}
 		},
 

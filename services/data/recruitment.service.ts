@@ -23,7 +23,8 @@ import { canChangeOffer, isEditableOffer, isLiveOffer } from "../../lib/recruitm
 import { acceptsApplications, canChangeOpening } from "../../lib/recruitment/openings";
 import { ACTIVE_STAGES, isClosed } from "../../lib/recruitment/stages";
 import { type Role, STAFF_ROLES } from "../../lib/roles";
-import { type DbService, DbMixin } from "../../mixins/db.mixin";
+import { type DbService, DbMixin, type Store } from "../../mixins/db.mixin";
+import type { RecruitingFunnel } from "../../lib/names/reports";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -712,6 +713,24 @@ const RecruitmentService: ServiceSchema = {
 					await this.saved(ctx, "updated", { ...offerJSON(offer), status: "withdrawn", updatedAt: at });
 				}
 				return { withdrawn };
+			}
+		},
+
+		/** The reports service's input: openings by status and applications by stage, counted here. */
+		funnel: {
+			visibility: "public",
+			params: {},
+			async handler(this: RecruitmentThis, ctx: RosterContext): Promise<RecruitingFunnel> {
+				const { tenantId } = requireUser(ctx);
+				const count = (store: Store, field: string, value: string) => store.count({ query: { tenantId, [field]: value } });
+				const [openings, applications] = await Promise.all([
+					Promise.all(OPENING_STATUSES.map(status => count(this.adapter, "status", status))),
+					Promise.all(STAGES.map(stage => count(this.store(APPLICATIONS), "stage", stage)))
+				]);
+				return {
+					openings: Object.fromEntries(OPENING_STATUSES.map((status, i) => [status, openings[i]])) as RecruitingFunnel["openings"],
+					applications: Object.fromEntries(STAGES.map((stage, i) => [stage, applications[i]]))
+				};
 			}
 		}
 	},

@@ -1,0 +1,36 @@
+/**
+ * What the reports service reads: one aggregation action per data service, each computed by
+ * the service that owns the data (no collection is read from outside). All internal.
+ */
+export const ReportSources = {
+	/** {} → HeadcountRow[]: employees per department and status in the caller's tenant. */
+	headcount: "employees.headcount",
+	/** { year } → LeaveTakenRow[]: approved leave days per type and month. */
+	leaveTaken: "leave.takenByMonth",
+	/** {} → RecruitingFunnel: openings by status and applications by stage. */
+	funnel: "recruitment.funnel",
+	/** { ids } → Department[] (names for the headcount rows). */
+	departments: "org.findDepartments"
+} as const;
+
+/** The data services whose changes make a report stale. */
+export const REPORT_INPUTS = ["employees", "leave", "recruitment", "org"] as const;
+
+export interface HeadcountRow {
+	departmentId: string | null;
+	status: "active" | "terminated";
+	count: number;
+}
+
+export interface LeaveTakenRow {
+	leaveTypeId: string;
+	leaveTypeName: string;
+	/** 1 to 12. */
+	month: number;
+	days: number;
+}
+
+export interface RecruitingFunnel {
+	openings: Record<"draft" | "open" | "closed", number>;
+	applications: Record<string, number>;
+}

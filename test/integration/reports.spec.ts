@@ -5,6 +5,7 @@
 import { createDepartment, hire, startRoomySystem } from "../support/employees";
 import { type Signup, createUser, signup } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
+import { entitle, leaveType, person, requestLeave } from "../support/leave";
 import { type Company, applicationAt, client, createOpening, setUpCompany } from "../support/recruitment";
 
 describe("reports", () => {
@@ -67,6 +68,33 @@ describe("reports", () => {
 			const res = await api.get("/reports/headcount?departmentId=x", owner);
 			expect(res.status).toBe(422);
 			expect(res.body.data[0].field).toBe("departmentId");
+		});
+	});
+
+	describe("leave", () => {
+		it("sums approved days per type and month, split where a request crosses months, and follows decisions at once", async () => {
+			const owner = await signup(system.url, "Leave Report GmbH");
+			const annual = await leaveType(system.url, owner, { name: "Annual", yearlyAllowance: 25 });
+			const worker = await person(system.url, owner, "employee");
+			await entitle(system.url, owner, worker.employeeId, annual.id, 2031, 25);
+			// Thursday 30 January to Tuesday 4 February 2031: 2 working days in each month.
+			const crossing = await requestLeave(system.url, worker, { leaveTypeId: annual.id, startDate: "2031-01-30", endDate: "2031-02-04" });
+			const march = await requestLeave(system.url, worker, { leaveTypeId: annual.id, startDate: "2031-03-03", endDate: "2031-03-03" });
+
+			const before = await api.get("/reports/leave?year=2031", owner);
+			expect(before.status).toBe(200);
+			expect(before.body).toEqual({ year: 2031, types: [] });
+
+			expect((await api.post(`/leave-requests/${crossing.id}/approve`, owner)).status).toBe(200);
+			expect((await api.post(`/leave-requests/${march.id}/approve`, owner)).status).toBe(200);
+			const after = await api.get("/reports/leave?year=2031", owner);
+			expect(after.body.types).toEqual([
+				{ leaveTypeId: annual.id, leaveTypeName: "Annual", months: [2, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], total: 5 }
+			]);
+
+			expect((await api.post(`/leave-requests/${march.id}/cancel`, worker)).status).toBe(200);
+			expect((await api.get("/reports/leave?year=2031", owner)).body.types[0]).toMatchObject({ total: 4 });
+			expect((await api.get("/reports/leave?year=1999", owner)).body.data[0].field).toBe("year");
 		});
 	});
 

@@ -13,7 +13,7 @@ import {
 	EMPLOYMENT_STATUSES, EMPLOYMENT_TYPES, type Employee, type EmployeeDoc, type EmployeeFields, type EmployeeListItem,
 	type EmploymentType, employeeJSON, listItemJSON, summaryJSON
 } from "../../lib/employees/model";
-import { ASSIGNED_NUMBER, nextEmployeeNumber } from "../../lib/employees/numbers";
+import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
 import {
 	type Relation, checkBirthDate, checkHireDate, checkRehire, checkTerminate, checkTransfer, directRelation, mayManage,
 	seesSensitive, staffOnlyFields, today
@@ -81,6 +81,7 @@ interface EmployeeMethods {
 	checkTaken(tenantId: string, next: Proposed, selfId: string | null): Promise<void>;
 	guarded<T>(tenantId: string, selfId: string, workEmail: string, write: () => Promise<T>): Promise<T>;
 	insertHire(doc: EmployeeDoc, numbered: boolean): Promise<void>;
+	assignNumber(tenantId: string): Promise<string>;
 	transition(employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>): Promise<EmployeeDoc>;
 	recorded(ctx: RosterContext, employee: EmployeeDoc, type: HistoryType, changes: Changes, effectiveDate: string): Promise<void>;
 }
@@ -91,6 +92,8 @@ type EmployeesThis = DbService & EmployeeMethods;
 
 const EMPLOYEES = "employees";
 const HISTORY = "employee_history";
+/** One document per tenant holding the last assigned employee number, bumped atomically. */
+const COUNTERS = "employee_counters";
 
 const SORTABLE = ["firstName", "lastName", "employeeNumber", "workEmail", "hireDate", "status", "createdAt", "updatedAt"];
 const DEFAULT_SORT = "lastName,firstName";
@@ -175,7 +178,7 @@ const EmployeesService: ServiceSchema = {
 					{ fields: { tenantId: 1, departmentId: 1 } }
 				]
 			},
-			[{ name: HISTORY, indexes: [{ fields: { tenantId: 1, employeeId: 1 } }] }]
+			[{ name: HISTORY, indexes: [{ fields: { tenantId: 1, employeeId: 1 } }] }, { name: COUNTERS }]
 		)
 	],
 
@@ -554,15 +557,29 @@ const EmployeesService: ServiceSchema = {
 			}
 		},
 
+		/**
+		 * The next assigned number, from a per-tenant counter incremented in one atomic update, so
+		 * parallel hires never draw the same one. The counter starts from the highest assigned
+		 * number already stored (a number typed in by hand may still collide: insertHire retries).
+		 */
+		async assignNumber(this: EmployeesThis, tenantId: string): Promise<string> {
+			const counters = this.store(COUNTERS);
+			if (!(await counters.findById(tenantId))) {
+				const [highest]: EmployeeDoc[] = await this.adapter.find({
+					query: { tenantId, employeeNumber: ASSIGNED_NUMBER }, sort: ["-employeeNumber"], limit: 1
+				});
+				const start = highest ? Number(highest.employeeNumber.slice(1)) : 0;
+				// Two first hires may both try to create it: the loser's insert fails, and both go on.
+				await counters.insert({ _id: tenantId, last: start }).catch(() => undefined);
+			}
+			const counter: { last: number } = await counters.updateById(tenantId, { $inc: { last: 1 } });
+			return formatAssignedNumber(counter.last);
+		},
+
 		/** Inserts a hire; without a given number it takes the next free assigned one. */
 		async insertHire(this: EmployeesThis, doc: EmployeeDoc, numbered: boolean): Promise<void> {
 			for (let attempt = 1; ; attempt++) {
-				if (!numbered) {
-					const [highest]: EmployeeDoc[] = await this.adapter.find({
-						query: { tenantId: doc.tenantId, employeeNumber: ASSIGNED_NUMBER }, sort: ["-employeeNumber"], limit: 1
-					});
-					doc.employeeNumber = nextEmployeeNumber(highest?.employeeNumber);
-				}
+				if (!numbered) doc.employeeNumber = await this.assignNumber(doc.tenantId);
 				try {
 					await this.guarded(doc.tenantId, doc._id, doc.workEmail, () => this.adapter.insert(doc));
 					return;

@@ -6,7 +6,8 @@ import request from "supertest";
 import type { AuthUser } from "../../lib/meta";
 import { EmployeeActions, EmployeeEvents, type EmployeeSummary } from "../../lib/names";
 import { type Session, type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
-import { type HiredEmployee, createDepartment, createPosition, hire, linkedUser, startRoomySystem } from "../support/employees";
+import { metaUser } from "../support/leave";
+import { type HiredEmployee, createDepartment, createPosition, employeeBody, hire, linkedUser, startRoomySystem } from "../support/employees";
 import type { RunningSystem } from "../support/local-system";
 
 const SENSITIVE = ["nationalId", "birthDate", "homeAddress"];
@@ -43,6 +44,16 @@ describe("employees", () => {
 	afterAll(() => system?.stop());
 
 	describe("hire", () => {
+		it("gives parallel hires without a number distinct assigned numbers", async () => {
+			const company = await signup(url, "Busy Hiring Day");
+			// Straight to the service, as onboarding and the seed call it: HTTP would space them out.
+			const meta = { user: metaUser(company) };
+			const hires = await Promise.all(Array.from({ length: 25 }, () => system.broker.call<HiredEmployee, object>("employees.hire", employeeBody(), { meta })));
+			const numbers = hires.map(h => h.employeeNumber);
+			expect(new Set(numbers).size).toBe(25);
+			expect(numbers.sort()).toEqual(Array.from({ length: 25 }, (_, i) => `E${String(i + 1).padStart(6, "0")}`));
+		});
+
 		it("answers 201 with the record, its location, defaults and an assigned number", async () => {
 			const res = await post("/employees", hr, { firstName: "Grace", lastName: "Hopper", workEmail: uniqueEmail("Grace").toUpperCase(), hireDate: "2024-03-01", phone: "+1 555 0100", ...PERSONAL });
 			expect(res.status).toBe(201);

@@ -1,7 +1,7 @@
 import { ConflictError, UnprocessableError } from "../../lib/errors";
 import { changedValues, diffFields } from "../../lib/employees/history";
 import { type EmployeeDoc, employeeJSON, listItemJSON, summaryJSON } from "../../lib/employees/model";
-import { nextEmployeeNumber } from "../../lib/employees/numbers";
+import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
 import {
 	checkBirthDate, checkHireDate, checkRehire, checkTerminate, checkTransfer, directRelation, mayManage, seesSensitive, staffOnlyFields
 } from "../../lib/employees/rules";
@@ -114,9 +114,10 @@ describe("who may do what", () => {
 		expect(staffOnlyFields(["phone", "lastName", "userId"])).toEqual(["lastName", "userId"]);
 	});
 
-	it("assigns the next employee number after the highest", () => {
-		expect(nextEmployeeNumber(undefined)).toBe("E000001");
-		expect(nextEmployeeNumber("E000041")).toBe("E000042");
-		expect(nextEmployeeNumber("X-7")).toBe("E000001");
+	it("formats assigned employee numbers so they sort as text", () => {
+		expect(formatAssignedNumber(1)).toBe("E000001");
+		expect(formatAssignedNumber(42)).toBe("E000042");
+		expect(ASSIGNED_NUMBER.test(formatAssignedNumber(7))).toBe(true);
+		expect(ASSIGNED_NUMBER.test("X-7")).toBe(false);
 	});
 });

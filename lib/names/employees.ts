@@ -4,6 +4,10 @@ export const EmployeeActions = {
 	get: "employees.get",
 	/** Published POST /employees (hire); onboarding calls it too. → Employee (201). */
 	hire: "employees.hire",
+	/** Published POST /employees/:id/terminate: { id, date, reason }. */
+	terminate: "employees.terminate",
+	/** Published PATCH /employees/:id; onboarding and the seed call it to link a user: { id, userId }. */
+	update: "employees.update",
 	/** Internal { ids } → EmployeeSummary[] of the caller's tenant, in one query. */
 	summaries: "employees.summaries",
 	/** Internal { id, depth: "direct" | "all" } → string[]: ids of the employee's reports. */

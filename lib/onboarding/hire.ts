@@ -1,0 +1,84 @@
+/**
+ * What accepting an offer turns into, on plain data: which offers may be accepted, the employee
+ * record and the user account a hire makes, the year of its first leave entitlements, and the
+ * initial password of the account.
+ */
+import { randomBytes } from "node:crypto";
+import { passwordWeakness } from "../auth/passwords";
+import type { Candidate, JobOpening, Offer } from "../names/recruitment";
+
+/** The employees.hire parameters onboarding sends. */
+export interface HireRequest {
+	firstName: string;
+	lastName: string;
+	workEmail: string;
+	hireDate: string;
+	departmentId: string;
+	positionId?: string;
+	managerId: string;
+	employmentType: "full_time";
+}
+
+export interface Refusal {
+	/** The `reason` of the 409 (illegalTransition). */
+	reason: "offerStatus" | "expired";
+	message: string;
+}
+
+/** identity's name rule: text of at most 200 characters. */
+const NAME_MAX = 200;
+/** 24 characters of base64url: 144 random bits, and past the 16 characters that pass on length alone. */
+const PASSWORD_BYTES = 18;
+
+/**
+ * Why an offer that is not accepted yet cannot be accepted now, or null when it can: only a
+ * sent offer that has not expired (`expiresAt` is the last day it may be accepted).
+ */
+export function acceptRefusal(offer: Pick<Offer, "status" | "expiresAt">, today: string): Refusal | null {
+	if (offer.status !== "sent") {
+		const hint = offer.status === "draft" ? "; send it first" : "";
+		return { reason: "offerStatus", message: `A ${offer.status} offer cannot be accepted${hint}` };
+	}
+	if (offer.expiresAt !== null && offer.expiresAt < today) {
+		return { reason: "expired", message: `The offer expired on ${offer.expiresAt}` };
+	}
+	return null;
+}
+
+/**
+ * The new employee: the candidate's name and email, starting on the offer's start date in the
+ * opening's department under its hiring manager, in the offer's position if it names one. An
+ * offer carries no employment type (yet), so a hire is full time.
+ */
+export function hireRequest(offer: Offer, candidate: Candidate, opening: JobOpening): HireRequest {
+	const request: HireRequest = {
+		firstName: candidate.firstName,
+		lastName: candidate.lastName,
+		workEmail: candidate.email,
+		hireDate: offer.startDate,
+		departmentId: opening.departmentId,
+		managerId: opening.hiringManagerId,
+		employmentType: "full_time"
+	};
+	if (offer.positionId) request.positionId = offer.positionId;
+	return request;
+}
+
+/** The account's display name; two names of 100 characters would pass identity's limit by one. */
+export function accountName(candidate: Pick<Candidate, "firstName" | "lastName">): string {
+	return `${candidate.firstName} ${candidate.lastName}`.slice(0, NAME_MAX).trim();
+}
+
+/** The calendar year of the first entitlements: the year the employee starts. */
+export function entitlementYear(startDate: string): number {
+	return Number(startDate.slice(0, 4));
+}
+
+/** A random password that identity's strength rule accepts for this email. */
+export function initialPassword(email: string, random: (bytes: number) => Buffer = randomBytes): string {
+	for (;;) {
+		const candidate = random(PASSWORD_BYTES).toString("base64url");
+		// Practically always the first try; the rule (e.g. no email in it) decides, not a guess.
+		if (passwordWeakness(candidate, email) === null) return candidate;
+	}
+}

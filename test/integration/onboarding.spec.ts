@@ -1,0 +1,344 @@
+/**
+ * Onboarding over HTTP: accepting a sent offer hires the candidate (employee, linked user
+ * account, leave entitlements, application hired, offer accepted, employee.hired); it is safe
+ * to retry and to race; a failing step is compensated; roles, tenants and offer statuses.
+ */
+import type { Service, ServiceSchema } from "moleculer";
+import { RecruitmentActions } from "../../lib/names/recruitment";
+import { passwordWeakness } from "../../lib/auth/passwords";
+import LeaveService from "../../services/data/leave.service";
+import { hire, startRoomySystem } from "../support/employees";
+import { createUser, login } from "../support/http";
+import { leaveType } from "../support/leave";
+import type { RunningSystem } from "../support/local-system";
+import { type HireLog, type SentOffer, accept, listenToHires, metaUser, sentOffer } from "../support/onboarding";
+import { type As, type Company, applicationAt, client, createOffer, setUpCompany } from "../support/recruitment";
+
+// Each company is a signup and several users (password hashing): seconds, not milliseconds.
+jest.setTimeout(60_000);
+
+describe("onboarding", () => {
+	let system: RunningSystem;
+	let url: string;
+	let acme: Company;
+	let globex: Company;
+	let hires: HireLog;
+	/** Acme's leave types: every hire gets an entitlement for each. */
+	let types: { id: string; name: string }[];
+
+	const api = () => client(url);
+	const employeesMatching = async (search: string, as: As = acme.hr) => (await api().get("/employees", as).query({ search })).body.total;
+	const usersMatching = async (search: string, as: As = acme.hr) => (await api().get("/users", as).query({ search })).body.total;
+	const entitlementCount = async (as: As = acme.hr) => (await api().get("/leave-entitlements?pageSize=1", as)).body.total;
+	const offerOf = async (offerId: string, as: As = acme.hr) => (await api().get(`/offers/${offerId}`, as)).body;
+	const stageOf = async (applicationId: string, as: As = acme.hr) => (await api().get(`/applications/${applicationId}`, as)).body.stage;
+
+	/** Nothing of a hire exists: no employee or account for the email, the offer sent again, the application at offer. */
+	async function expectNoHire(sent: SentOffer, email: string, usersBefore = 0): Promise<void> {
+		expect(await employeesMatching(email)).toBe(0);
+		expect(await usersMatching(email)).toBe(usersBefore);
+		expect(await offerOf(sent.offer.id)).toMatchObject({ status: "sent", employeeId: null, userId: null });
+		expect(await stageOf(sent.application.id)).toBe("offer");
+		expect(hires.about(sent.offer.id)).toEqual([]);
+	}
+
+	beforeAll(async () => {
+		system = await startRoomySystem();
+		url = system.url;
+		hires = await listenToHires(system.broker);
+		[acme, globex] = await Promise.all([setUpCompany(url, "Acme"), setUpCompany(url, "Globex")]);
+		types = await Promise.all([
+			leaveType(url, acme.hr, { name: "Annual leave", yearlyAllowance: 25 }),
+			leaveType(url, acme.hr, { name: "Sick leave", yearlyAllowance: 10, paid: true })
+		]);
+	});
+	afterAll(() => system?.stop());
+
+	describe("accepting a sent offer", () => {
+		it("hires the candidate: employee, linked user account, entitlements, application hired, offer accepted, employee.hired (201)", async () => {
+			const sent = await sentOffer(url, acme, { positionId: acme.positionId, startDate: "2030-04-01" });
+			const { candidate, application, opening } = sent;
+			const res = await accept(url, acme.hr, sent.offer.id);
+			expect(res.status).toBe(201);
+			const { offer, employee, user, initialPassword } = res.body;
+			expect(res.headers.location).toBe(`/api/v1/employees/${employee.id}`);
+
+			expect(employee).toMatchObject({
+				firstName: candidate.firstName, lastName: candidate.lastName, workEmail: candidate.email, hireDate: "2030-04-01",
+				departmentId: opening.departmentId, managerId: acme.hiringManager.id, positionId: acme.positionId,
+				employmentType: "full_time", status: "active", userId: user.id
+			});
+			expect(user).toMatchObject({ email: candidate.email, role: "employee", status: "active", employeeId: employee.id, name: "Cara Candidate" });
+			expect(user.passwordHash).toBeUndefined();
+			expect(offer).toMatchObject({ id: sent.offer.id, status: "accepted", employeeId: employee.id, userId: user.id });
+			expect(typeof initialPassword).toBe("string");
+			expect(passwordWeakness(initialPassword, candidate.email)).toBeNull();
+
+			// Stored as answered.
+			expect((await api().get(`/employees/${employee.id}`, acme.hr)).body).toMatchObject({
+				departmentId: acme.departmentId, managerId: acme.hiringManager.id, hireDate: "2030-04-01", userId: user.id
+			});
+			expect(await offerOf(sent.offer.id)).toMatchObject({ status: "accepted", employeeId: employee.id, userId: user.id });
+			const app = (await api().get(`/applications/${application.id}`, acme.hr)).body;
+			expect(app.stage).toBe("hired");
+			expect(app.history.at(-1)).toMatchObject({ from: "offer", to: "hired", by: acme.hr.id });
+
+			// One entitlement per leave type for the start year, at the type's allowance.
+			const entitlements = (await api().get(`/leave-entitlements?employeeId=${employee.id}&year=2030`, acme.hr)).body;
+			expect(entitlements.total).toBe(types.length);
+			const allowance = Object.fromEntries(entitlements.rows.map((e: { leaveTypeId: string; days: number }) => [e.leaveTypeId, e.days]));
+			expect(allowance).toEqual({ [types[0].id]: 25, [types[1].id]: 10 });
+
+			// The new employee signs in with the initial password and is linked to their record.
+			const session = await login(url, candidate.email, initialPassword);
+			const me = (await api().get("/me", session)).body;
+			expect(me).toMatchObject({ id: user.id, role: "employee", employeeId: employee.id, tenant: { id: acme.owner.tenant.id } });
+			expect((await api().get(`/employees/${employee.id}`, session)).status).toBe(200);
+			expect((await api().get(`/leave-entitlements?year=2030`, session)).body.total).toBe(types.length);
+
+			expect(await hires.next(sent.offer.id)).toEqual({
+				tenantId: acme.owner.tenant.id, employeeId: employee.id, userId: user.id, offerId: sent.offer.id
+			});
+		});
+
+		it("is safe to retry: the same employee and user again (200, no password), nothing new created", async () => {
+			const sent = await sentOffer(url, acme);
+			const first = await accept(url, acme.hr, sent.offer.id);
+			expect(first.status).toBe(201);
+			const [employeesBefore, usersBefore, entitlementsBefore] = await Promise.all([
+				api().get("/employees?pageSize=1", acme.hr).then(r => r.body.total),
+				api().get("/users?pageSize=1", acme.hr).then(r => r.body.total),
+				entitlementCount()
+			]);
+			for (const as of [acme.hr, acme.owner]) {
+				const again = await accept(url, as, sent.offer.id);
+				expect(again.status).toBe(200);
+				expect(again.headers.location).toBeUndefined();
+				expect(again.body).toMatchObject({
+					offer: { id: sent.offer.id, status: "accepted", employeeId: first.body.employee.id, userId: first.body.user.id },
+					employee: { id: first.body.employee.id, workEmail: sent.candidate.email },
+					user: { id: first.body.user.id, email: sent.candidate.email, employeeId: first.body.employee.id },
+					initialPassword: null
+				});
+			}
+			expect((await api().get("/employees?pageSize=1", acme.hr)).body.total).toBe(employeesBefore);
+			expect((await api().get("/users?pageSize=1", acme.hr)).body.total).toBe(usersBefore);
+			expect(await entitlementCount()).toBe(entitlementsBefore);
+			expect(hires.about(sent.offer.id)).toHaveLength(1);
+		});
+
+		it("hires exactly once when two accepts race: one 201, the other 409 or the same hire", async () => {
+			const sent = await sentOffer(url, acme);
+			const results = await Promise.all([accept(url, acme.hr, sent.offer.id), accept(url, acme.owner, sent.offer.id)]);
+			const created = results.filter(r => r.status === 201);
+			expect(created).toHaveLength(1);
+			const other = results.find(r => r !== created[0])!;
+			expect([200, 409]).toContain(other.status);
+			if (other.status === 200) expect(other.body.employee.id).toBe(created[0].body.employee.id);
+			else expect(other.body.type).toMatch(/illegalTransition|CONFLICT/);
+			expect(await employeesMatching(sent.candidate.email)).toBe(1);
+			expect(await usersMatching(sent.candidate.email)).toBe(1);
+			expect(await offerOf(sent.offer.id)).toMatchObject({ status: "accepted", employeeId: created[0].body.employee.id });
+			// Once the winner is done, a retry answers its hire.
+			const retry = await accept(url, acme.hr, sent.offer.id);
+			expect(retry.status).toBe(200);
+			expect(retry.body.employee.id).toBe(created[0].body.employee.id);
+		});
+
+		it("starts the entitlements in the year of the start date", async () => {
+			const sent = await sentOffer(url, acme, { startDate: "2031-12-31" });
+			const res = await accept(url, acme.hr, sent.offer.id);
+			expect(res.status).toBe(201);
+			const { employee } = res.body;
+			expect((await api().get(`/leave-entitlements?employeeId=${employee.id}&year=2031`, acme.hr)).body.total).toBe(types.length);
+			expect((await api().get(`/leave-entitlements?employeeId=${employee.id}&year=2030`, acme.hr)).body.total).toBe(0);
+			expect(employee.positionId).toBeNull();
+		});
+	});
+
+	describe("when a step fails", () => {
+		it("undoes the hire when the candidate's email already has a user account (409), and succeeds once that is fixed", async () => {
+			const taken = await createUser(url, acme.owner, "employee");
+			const pipeline = await applicationAt(url, acme, "offer");
+			const clash = await api().patch(`/candidates/${pipeline.candidate.id}`, acme.hr, { email: taken.email });
+			expect(clash.status).toBe(200);
+			const offer = await createOffer(url, acme, pipeline.application.id);
+			await api().post(`/offers/${offer.id}/send`, acme.hr);
+			const sent: SentOffer = { ...pipeline, offer };
+			const [employeesBefore, entitlementsBefore] = await Promise.all([
+				api().get("/employees?pageSize=1", acme.hr).then(r => r.body.total),
+				entitlementCount()
+			]);
+
+			const warnings = jest.spyOn(system.broker.getLocalService("onboarding")!.logger, "warn");
+			const res = await accept(url, acme.hr, offer.id);
+			expect(res.status).toBe(409);
+			expect(res.body).toMatchObject({ type: "CONFLICT", data: { field: "email" } });
+			// It got past the hire: the account was the step that failed, and the employee was undone.
+			expect(warnings).toHaveBeenCalledWith(expect.stringContaining(`offer ${offer.id} failed at 'create the user account'`), expect.anything());
+			warnings.mockRestore();
+			// The employee was hired before the account failed: it is gone again, with nothing of it left.
+			await expectNoHire(sent, taken.email, 1);
+			expect((await api().get("/employees?pageSize=1", acme.hr)).body.total).toBe(employeesBefore);
+			expect(await entitlementCount()).toBe(entitlementsBefore);
+			expect((await login(url, taken.email)).accessToken).toBeTruthy();
+
+			// Fixed: the candidate gets their own email; the same offer is accepted now.
+			const fixed = await api().patch(`/candidates/${pipeline.candidate.id}`, acme.hr, { email: `fixed-${taken.email}` });
+			expect(fixed.status).toBe(200);
+			const retry = await accept(url, acme.hr, offer.id);
+			expect(retry.status).toBe(201);
+			expect(retry.body.employee.workEmail).toBe(`fixed-${taken.email}`);
+			expect(await employeesMatching(`fixed-${taken.email}`)).toBe(1);
+			expect(await offerOf(offer.id)).toMatchObject({ status: "accepted", employeeId: retry.body.employee.id, userId: retry.body.user.id });
+			expect(await stageOf(pipeline.application.id)).toBe("hired");
+			expect(await hires.next(offer.id)).toMatchObject({ employeeId: retry.body.employee.id });
+		});
+
+		it("changes nothing when the candidate's email is already an employee's work email (409 naming workEmail)", async () => {
+			const colleague = await hire(url, acme.owner, { firstName: "Wanda", lastName: "Working" });
+			const pipeline = await applicationAt(url, acme, "offer");
+			await api().patch(`/candidates/${pipeline.candidate.id}`, acme.hr, { email: colleague.workEmail });
+			const offer = await createOffer(url, acme, pipeline.application.id);
+			await api().post(`/offers/${offer.id}/send`, acme.hr);
+			const usersBefore = await usersMatching(colleague.workEmail);
+
+			const res = await accept(url, acme.hr, offer.id);
+			expect(res.status).toBe(409);
+			expect(res.body.data).toMatchObject({ field: "workEmail" });
+			expect(await employeesMatching(colleague.workEmail)).toBe(1);
+			expect(await usersMatching(colleague.workEmail)).toBe(usersBefore);
+			expect(await offerOf(offer.id)).toMatchObject({ status: "sent", employeeId: null, userId: null });
+			expect(await stageOf(pipeline.application.id)).toBe("offer");
+		});
+	});
+
+	describe("who may accept", () => {
+		it("is for staff: managers (even the hiring manager) and employees get 403 and change nothing", async () => {
+			const sent = await sentOffer(url, acme);
+			for (const as of [acme.manager, acme.otherManager, acme.employee]) {
+				const res = await accept(url, as, sent.offer.id);
+				expect(res.status).toBe(403);
+			}
+			await expectNoHire(sent, sent.candidate.email);
+			expect((await accept(url, acme.owner, sent.offer.id)).status).toBe(201);
+		});
+
+		it("answers 404 for another company's offer and for an unknown one, changing nothing", async () => {
+			const theirs = await sentOffer(url, globex);
+			const res = await accept(url, acme.owner, theirs.offer.id);
+			expect(res.status).toBe(404);
+			expect(res.body.type).toBe("NOT_FOUND");
+			expect(await offerOf(theirs.offer.id, globex.hr)).toMatchObject({ status: "sent", employeeId: null });
+			expect(await employeesMatching(theirs.candidate.email, globex.hr)).toBe(0);
+			expect(await stageOf(theirs.application.id, globex.hr)).toBe("offer");
+			expect((await accept(url, acme.hr, "no-such-offer")).status).toBe(404);
+			// Globex may still accept its own offer.
+			expect((await accept(url, globex.hr, theirs.offer.id)).status).toBe(201);
+		});
+
+		it("refuses unknown body fields (422 naming the field) and changes nothing", async () => {
+			const sent = await sentOffer(url, acme);
+			const res = await accept(url, acme.hr, sent.offer.id, { employeeId: acme.hiringManager.id });
+			expect(res.status).toBe(422);
+			expect(res.body.data[0].field).toBe("employeeId");
+			await expectNoHire(sent, sent.candidate.email);
+		});
+	});
+
+	describe("offers that cannot be accepted", () => {
+		it("refuses a draft, a declined and a withdrawn offer (409 illegalTransition) and hires no one", async () => {
+			const draft = await applicationAt(url, acme, "offer");
+			const draftOffer = await createOffer(url, acme, draft.application.id);
+			const declined = await sentOffer(url, acme);
+			await api().post(`/offers/${declined.offer.id}/decline`, acme.hr);
+			const withdrawn = await sentOffer(url, acme);
+			await api().post(`/offers/${withdrawn.offer.id}/withdraw`, acme.hr);
+			const cases: [string, string, string][] = [
+				[draftOffer.id, "draft", draft.candidate.email],
+				[declined.offer.id, "declined", declined.candidate.email],
+				[withdrawn.offer.id, "withdrawn", withdrawn.candidate.email]
+			];
+			for (const [offerId, status, email] of cases) {
+				const res = await accept(url, acme.hr, offerId);
+				expect({ status, code: res.status }).toEqual({ status, code: 409 });
+				expect(res.body).toMatchObject({ type: "illegalTransition", data: { from: status, to: "accepted", reason: "offerStatus" } });
+				expect((await offerOf(offerId)).status).toBe(status);
+				expect(await employeesMatching(email)).toBe(0);
+			}
+		});
+
+		it("refuses an offer past its expiry date (409) and hires no one", async () => {
+			const sent = await sentOffer(url, acme, { expiresAt: "2020-01-31" });
+			const res = await accept(url, acme.hr, sent.offer.id);
+			expect(res.status).toBe(409);
+			expect(res.body).toMatchObject({ type: "illegalTransition", data: { reason: "expired" } });
+			await expectNoHire(sent, sent.candidate.email);
+		});
+
+		it("answers 409 while another request is still accepting the offer (accepted, no hire recorded yet)", async () => {
+			const sent = await sentOffer(url, acme);
+			// What a concurrent accept looks like between its claim and its commit.
+			await system.broker.call(RecruitmentActions.setOfferStatus, { id: sent.offer.id, status: "accepted", expect: "sent" }, { meta: { user: metaUser(acme) } });
+			const res = await accept(url, acme.hr, sent.offer.id);
+			expect(res.status).toBe(409);
+			expect(res.body).toMatchObject({ type: "CONFLICT", data: { status: "accepted" } });
+			expect(await employeesMatching(sent.candidate.email)).toBe(0);
+			expect(await offerOf(sent.offer.id)).toMatchObject({ status: "accepted", employeeId: null });
+		});
+
+		it("refuses an offer whose application left the race meanwhile (409) and puts the offer back", async () => {
+			const sent = await sentOffer(url, acme);
+			// Only internal calls can get here (a pipeline move to rejected withdraws the offer).
+			await system.broker.call(
+				RecruitmentActions.setStage, { id: sent.application.id, stage: "rejected", expect: "offer" }, { meta: { user: metaUser(acme) } }
+			);
+			const res = await accept(url, acme.hr, sent.offer.id);
+			expect(res.status).toBe(409);
+			expect(res.body).toMatchObject({ type: "illegalTransition", data: { from: "rejected", to: "hired" } });
+			expect(await offerOf(sent.offer.id)).toMatchObject({ status: "sent", employeeId: null });
+			expect(await employeesMatching(sent.candidate.email)).toBe(0);
+		});
+	});
+});
+
+describe("onboarding while a data service is down", () => {
+	let system: RunningSystem;
+	let url: string;
+	let company: Company;
+
+	beforeAll(async () => {
+		system = await startRoomySystem();
+		url = system.url;
+		company = await setUpCompany(url, "Initech");
+		await leaveType(url, company.hr, { name: "Annual leave" });
+	});
+	afterAll(() => system?.stop());
+
+	it("undoes the account and the employee when granting leave fails (503), logs what it could not undo, and works once leave is back", async () => {
+		const { broker } = system;
+		const sent = await sentOffer(url, company);
+		const email = sent.candidate.email;
+		const onboarding = broker.getLocalService("onboarding") as Service;
+		const errors = jest.spyOn(onboarding.logger, "error");
+		await broker.destroyService(broker.getLocalService("leave") as Service);
+
+		const res = await accept(url, company.hr, sent.offer.id);
+		expect(res.status).toBe(503);
+		const api = client(url);
+		expect((await api.get("/employees", company.hr).query({ search: email })).body.total).toBe(0);
+		expect((await api.get("/users", company.hr).query({ search: email })).body.total).toBe(0);
+		expect((await api.get(`/offers/${sent.offer.id}`, company.hr)).body).toMatchObject({ status: "sent", employeeId: null, userId: null });
+		expect((await api.get(`/applications/${sent.application.id}`, company.hr)).body.stage).toBe("offer");
+		// Revoking the entitlements needed the same service: logged with the offer id, not the client's error.
+		expect(errors).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`offer ${sent.offer.id}.*leave entitlements`)), expect.anything());
+		errors.mockRestore();
+
+		broker.createService(LeaveService as ServiceSchema);
+		await broker.waitForServices("leave");
+		const retry = await accept(url, company.hr, sent.offer.id);
+		expect(retry.status).toBe(201);
+		expect((await api.get("/employees", company.hr).query({ search: email })).body.total).toBe(1);
+		expect((await login(url, email, retry.body.initialPassword)).accessToken).toBeTruthy();
+	});
+});

@@ -1,0 +1,99 @@
+/** Onboarding's rules on plain data: which offers may be accepted, what a hire makes, and undoing in order. */
+import { passwordWeakness } from "../../lib/auth/passwords";
+import type { Candidate, JobOpening, Offer } from "../../lib/names/recruitment";
+import { Compensations } from "../../lib/onboarding/compensation";
+import { accountName, acceptRefusal, entitlementYear, hireRequest, initialPassword } from "../../lib/onboarding/hire";
+
+const offer: Offer = {
+	id: "o1", applicationId: "a1", candidateId: "c1", openingId: "op1", title: null, positionId: null, salary: 70000, currency: "EUR",
+	startDate: "2030-04-01", expiresAt: null, status: "sent", employeeId: null, userId: null, createdBy: "u1",
+	createdAt: "2030-01-01T00:00:00.000Z", updatedAt: "2030-01-01T00:00:00.000Z"
+};
+const candidate: Candidate = {
+	id: "c1", firstName: "Cara", lastName: "Candidate", email: "cara@example.test", phone: "(555) 123", source: "referral", resumeUrl: null,
+	consentToKeepData: true, consentGivenAt: null, createdAt: "", updatedAt: ""
+};
+const opening: JobOpening = {
+	id: "op1", title: "Engineer", departmentId: "d1", hiringManagerId: "e1", headcount: 1, status: "open", description: null, createdAt: "", updatedAt: ""
+};
+
+describe("acceptRefusal", () => {
+	it("accepts a sent offer, up to and including its expiry day", () => {
+		expect(acceptRefusal(offer, "2030-01-01")).toBeNull();
+		expect(acceptRefusal({ ...offer, expiresAt: "2030-03-15" }, "2030-03-15")).toBeNull();
+	});
+
+	it("refuses an expired offer", () => {
+		expect(acceptRefusal({ ...offer, expiresAt: "2030-03-15" }, "2030-03-16")).toMatchObject({ reason: "expired" });
+	});
+
+	it.each(["draft", "declined", "withdrawn", "accepted"] as const)("refuses a %s offer", status => {
+		expect(acceptRefusal({ ...offer, status }, "2030-01-01")).toMatchObject({ reason: "offerStatus" });
+	});
+});
+
+describe("hireRequest", () => {
+	it("hires the candidate into the opening's department, under its hiring manager, from the start date", () => {
+		expect(hireRequest(offer, candidate, opening)).toEqual({
+			firstName: "Cara", lastName: "Candidate", workEmail: "cara@example.test", hireDate: "2030-04-01", departmentId: "d1",
+			managerId: "e1", employmentType: "full_time"
+		});
+	});
+
+	it("takes the offer's position when it names one", () => {
+		expect(hireRequest({ ...offer, positionId: "p1" }, candidate, opening).positionId).toBe("p1");
+	});
+});
+
+describe("accountName and entitlementYear", () => {
+	it("joins the names within identity's 200 characters", () => {
+		expect(accountName(candidate)).toBe("Cara Candidate");
+		expect(accountName({ firstName: "A".repeat(100), lastName: "B".repeat(100) })).toHaveLength(200);
+	});
+
+	it("is the start date's year", () => {
+		expect(entitlementYear("2031-12-31")).toBe(2031);
+	});
+});
+
+describe("initialPassword", () => {
+	it("is strong enough for identity, and different every time", () => {
+		const seen = new Set<string>();
+		for (let i = 0; i < 200; i++) {
+			const password = initialPassword("cara@example.test");
+			expect(passwordWeakness(password, "cara@example.test")).toBeNull();
+			seen.add(password);
+		}
+		expect(seen.size).toBe(200);
+	});
+
+	it("draws again when the rule refuses a draw (here: it contains the email's name)", () => {
+		const refused = "xyzcaraxyzcaraxyzcaraxyz";
+		expect(passwordWeakness(refused, "xyzcara@example.test")).toMatch(/email/);
+		const draws = [Buffer.from(refused, "base64url"), Buffer.from("aSturdyRandomDraw0123456", "base64url")];
+		const password = initialPassword("xyzcara@example.test", () => draws.shift()!);
+		expect(draws).toHaveLength(0);
+		expect(password).toBe("aSturdyRandomDraw0123456");
+	});
+});
+
+describe("Compensations", () => {
+	it("undoes newest first, each once, and carries on past an undo that fails", async () => {
+		const ran: string[] = [];
+		const undo = new Compensations();
+		undo.add("claim", async () => void ran.push("claim"));
+		undo.add("employee", async () => {
+			ran.push("employee");
+			throw new Error("employees down");
+		});
+		undo.add("account", async () => void ran.push("account"));
+		const reported: string[] = [];
+		const failures = await undo.run(f => reported.push(f.step));
+		expect(ran).toEqual(["account", "employee", "claim"]);
+		expect(failures.map(f => f.step)).toEqual(["employee"]);
+		expect(reported).toEqual(["employee"]);
+		expect(undo.size).toBe(0);
+		expect(await undo.run()).toEqual([]);
+		expect(ran).toHaveLength(3);
+	});
+});

@@ -6,6 +6,7 @@ import type { BrokerOptions, Errors } from "moleculer";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
 import { SafeValidator } from "./lib/validator";
 import { middlewares } from "./middlewares";
+import { replCommands } from "./scripts/repl-commands";
 
 export function brokerOptions(cfg: Config): BrokerOptions {
 	return {
@@ -41,6 +42,7 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 		metrics: { enabled: false },
 		tracing: { enabled: false },
 		middlewares: middlewares(),
+		replCommands,
 
 		started(broker) {
 			if (cfg.jwt.generated) {

@@ -50,6 +50,8 @@ export interface DbMethods {
 	unique<T>(field: string, write: () => Promise<T>): Promise<T>;
 	/** Answers when the storage is reachable; rejects otherwise. */
 	pingStorage(): Promise<void>;
+	/** Reports a write (caches, generations, entity hooks) and answers what was written. */
+	saved<T>(ctx: unknown, type: "created" | "updated" | "removed", json: T): Promise<T>;
 }
 
 export type DbService = Service & DbMethods & { adapter: Store };
@@ -132,6 +134,11 @@ export function DbMixin(serviceName: string, main: CollectionSpec, extra: Collec
 
 			async pingStorage(this: DbService): Promise<void> {
 				await this.adapter.count({ query: {} });
+			},
+
+			async saved<T>(this: DbService, ctx: unknown, type: "created" | "updated" | "removed", json: T): Promise<T> {
+				await this.entityChanged(type, json, ctx);
+				return json;
 			},
 
 			/** Before the write returns, results derived from this service's data go stale. */

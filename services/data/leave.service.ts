@@ -76,7 +76,6 @@ interface LeaveMethods {
 	requester(ctx: RosterContext, employeeId: string | undefined): Promise<string>;
 	holidaysBetween(tenantId: string, from: string, to: string): Promise<Set<string>>;
 	admit(doc: RequestDoc, type: TypeDoc): Promise<void>;
-	saved<T>(ctx: RosterContext, type: "created" | "updated" | "removed", json: T): Promise<T>;
 	announce(ctx: RosterContext, event: string, payload: object): void;
 }
 
@@ -719,11 +718,6 @@ const LeaveService: ServiceSchema = {
 					"insufficientBalance"
 				);
 			}
-		},
-
-		async saved<T>(this: LeaveThis, ctx: RosterContext, type: "created" | "updated" | "removed", json: T): Promise<T> {
-			await this.entityChanged(type, json, ctx);
-			return json;
 		},
 
 		/** The change is stored: an event that cannot be sent is logged, never turned into the caller's error. */

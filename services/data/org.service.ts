@@ -37,7 +37,6 @@ interface OrgMethods {
 	checkManager(ctx: RosterContext, managerId: string | null | undefined): Promise<void>;
 	checkLocation(tenantId: string, locationId: string | null | undefined): Promise<void>;
 	checkDepartment(tenantId: string, departmentId: string | null | undefined, field: string): Promise<void>;
-	saved<T>(ctx: RosterContext, type: "created" | "updated" | "removed", json: T): Promise<T>;
 }
 
 type OrgThis = DbService & OrgMethods;
@@ -371,11 +370,6 @@ const OrgService: ServiceSchema = {
 			if (!manager || manager.status !== "active") {
 				throw new UnprocessableError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
 			}
-		},
-
-		async saved<T>(this: OrgThis, ctx: RosterContext, type: "created" | "updated" | "removed", json: T): Promise<T> {
-			await this.entityChanged(type, json, ctx);
-			return json;
 		}
 	}
 };

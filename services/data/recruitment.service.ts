@@ -71,7 +71,6 @@ export interface ApplicationView extends Application {
 }
 
 interface RecruitmentMethods {
-	saved<T>(ctx: RosterContext, type: "created" | "updated" | "removed", json: T): Promise<T>;
 	checkDepartment(ctx: RosterContext, departmentId: string | undefined): Promise<void>;
 	checkPosition(ctx: RosterContext, positionId: string | null | undefined): Promise<void>;
 	checkEmployees(ctx: RosterContext, ids: string[] | undefined, field: string): Promise<void>;
@@ -736,10 +735,6 @@ const RecruitmentService: ServiceSchema = {
 	},
 
 	methods: {
-		async saved<T>(this: RecruitmentThis, ctx: RosterContext, type: "created" | "updated" | "removed", json: T): Promise<T> {
-			await this.entityChanged(type, json, ctx);
-			return json;
-		},
 
 		async checkDepartment(ctx: RosterContext, departmentId: string | undefined): Promise<void> {
 			if (departmentId) await ctx.call(OrgActions.getDepartment, { id: departmentId }).catch(missingAs422("departmentId", "department"));

@@ -1,10 +1,8 @@
 /** Departments, positions and locations over HTTP: the tree rules, roles and tenant isolation. */
 import request from "supertest";
-import { config } from "../../lib/config";
 import { type Signup, bearer, createUser, signup } from "../support/http";
-import { type RunningSystem, startLocalSystem } from "../support/local-system";
+import { type RunningSystem, startRoomySystem } from "../support/local-system";
 
-const roomyLimits = { ...config(), rateLimit: { ...config().rateLimit, anonymousPoints: 100_000, userPoints: 100_000 } };
 
 describe("org", () => {
 	let system: RunningSystem;
@@ -23,7 +21,7 @@ describe("org", () => {
 	}
 
 	beforeAll(async () => {
-		system = await startLocalSystem({ roster: roomyLimits });
+		system = await startRoomySystem();
 		url = system.url;
 		[acme, globex] = await Promise.all([signup(url, "Acme"), signup(url, "Globex")]);
 	});

@@ -1,13 +1,8 @@
 /** Helpers for the suites that hire employees and link users to them over HTTP. */
 import request from "supertest";
-import { config } from "../../lib/config";
 import { type Session, bearer, createUser, login, uniqueEmail } from "./http";
-import { type RunningSystem, startLocalSystem } from "./local-system";
 
-/** Generous limits: these suites are about employees; rate-limit.spec.ts is about the limits. */
-export function startRoomySystem(): Promise<RunningSystem> {
-	return startLocalSystem({ roster: { ...config(), rateLimit: { ...config().rateLimit, anonymousPoints: 100_000, userPoints: 100_000 } } });
-}
+export { startRoomySystem } from "./local-system";
 
 export interface HiredEmployee {
 	id: string;

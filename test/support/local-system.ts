@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
-import { loadConfig } from "../../lib/config";
+import { config, loadConfig } from "../../lib/config";
 import { brokerOptions } from "../../moleculer.config";
 import ApiService from "../../services/gateway/api.service";
 
@@ -41,4 +41,10 @@ export async function startLocalSystem(gatewaySettings: Record<string, unknown> 
 	await aliasesReady;
 	const { port } = (api as unknown as { server: { address(): { port: number } } }).server.address();
 	return { url: `http://127.0.0.1:${port}`, broker, stop: () => broker.stop() };
+}
+
+/** Generous rate limits: for suites about behaviour; rate-limit.spec.ts is about the limits. */
+export function startRoomySystem(): Promise<RunningSystem> {
+	const cfg = config();
+	return startLocalSystem({ roster: { ...cfg, rateLimit: { ...cfg.rateLimit, anonymousPoints: 100_000, userPoints: 100_000 } } });
 }

@@ -4,8 +4,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
+import { freePort } from "./ports";
 
 export const REDIS_SERVER_BIN = process.env.TEST_REDIS_SERVER_BIN || "/usr/bin/redis-server";
 
@@ -22,17 +22,7 @@ export interface RedisServer {
 	resume(): void;
 }
 
-/** A port nothing listens on now: the OS picks it, and it is released again at once. */
-export function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const probe = net.createServer();
-		probe.once("error", reject);
-		probe.listen(0, "127.0.0.1", () => {
-			const { port } = probe.address() as net.AddressInfo;
-			probe.close(() => resolve(port));
-		});
-	});
-}
+export { freePort };
 
 function exited(child: ChildProcess): Promise<void> {
 	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

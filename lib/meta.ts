@@ -54,3 +54,9 @@ export function isStaff(user: AuthUser): boolean {
 export function hasRole(user: AuthUser, role: Role): boolean {
 	return user.roles.includes(role);
 }
+
+/** Answers 201 Created with the new resource's Location. */
+export function created(ctx: RosterContext, location: string): void {
+	ctx.meta.$statusCode = 201;
+	ctx.meta.$location = location;
+}

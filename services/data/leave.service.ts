@@ -23,7 +23,7 @@ import {
 import { overlaps } from "../../lib/leave/overlap";
 import { SerialQueues } from "../../lib/leave/serial";
 import { ACTIVE_STATUSES, LEAVE_STATUSES, statusesBefore } from "../../lib/leave/status";
-import { type RosterContext, hasRole, isStaff, requireUser } from "../../lib/meta";
+import { type RosterContext, created, hasRole, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeActions, type EmployeeSummary } from "../../lib/names/employees";
 import { LeaveEvents, type LeaveStatus } from "../../lib/names/leave";
 import type { LeaveTakenRow } from "../../lib/names/reports";
@@ -93,11 +93,6 @@ const days = { type: "number", min: 0, max: 366 } as const;
 const optionalDays = { ...days, optional: true } as const;
 const year = { type: "number", integer: true, min: 2000, max: 2100 } as const;
 const optionalYear = optionalInt(2000, 2100);
-
-function created(ctx: RosterContext, location: string): void {
-	ctx.meta.$statusCode = 201;
-	ctx.meta.$location = location;
-}
 
 function yearBounds(y: number): { $gte: string; $lte: string } {
 	return { $gte: `${y}-01-01`, $lte: `${y}-12-31` };

@@ -5,7 +5,7 @@
 import type { ServiceSchema } from "moleculer";
 import { type TenantDoc, containsPattern, findInTenant, findManyInTenant, now, requireReference, toJSON } from "../../lib/entity";
 import { ConflictError, UnprocessableError } from "../../lib/errors";
-import { type RosterContext, requireUser } from "../../lib/meta";
+import { type RosterContext, created, requireUser } from "../../lib/meta";
 import { EmployeeActions, type EmployeeSummary } from "../../lib/names/employees";
 import type { Department, Location, Position } from "../../lib/names/org";
 import { nest, wouldCycle } from "../../lib/org/tree";
@@ -62,11 +62,6 @@ function checkTimezone(value: string | null | undefined): void {
 const departmentJSON = (doc: DepartmentDoc) => toJSON(doc) as unknown as Department;
 const positionJSON = (doc: PositionDoc) => toJSON(doc) as unknown as Position;
 const locationJSON = (doc: LocationDoc) => toJSON(doc) as unknown as Location;
-
-function created(ctx: RosterContext, location: string): void {
-	ctx.meta.$statusCode = 201;
-	ctx.meta.$location = location;
-}
 
 // ---- Service -----------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@
 import type { ServiceSchema } from "moleculer";
 import { type TenantDoc, checkDate, containsPattern, findInTenant, findManyInTenant, now, toJSON } from "../../lib/entity";
 import { ConflictError, ForbiddenError, UnprocessableError } from "../../lib/errors";
-import { type AuthUser, type RosterContext, isStaff, requireUser } from "../../lib/meta";
+import { type AuthUser, type RosterContext, created, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeActions, type EmployeeSummary, OrgActions } from "../../lib/names";
 import {
 	CANDIDATE_SOURCES, INTERVIEW_RESULTS, OFFER_STATUSES, OPENING_STATUSES, STAGES,
@@ -109,11 +109,6 @@ const interviewJSON = (doc: InterviewDoc) => toJSON(doc) as unknown as Interview
 const offerJSON = (doc: OfferDoc) => toJSON(doc, ["liveKey"]) as unknown as Offer;
 
 const liveKey = (offer: { _id: string; applicationId: string }, status: OfferStatus) => (isLiveOffer(status) ? offer.applicationId : offer._id);
-
-function created(ctx: RosterContext, location: string): void {
-	ctx.meta.$statusCode = 201;
-	ctx.meta.$location = location;
-}
 
 /** A referenced record another service answers 404 for is bad input here: 422 naming the field. */
 function missingAs422(field: string, entity: string) {

@@ -337,10 +337,13 @@ const IdentityService: ServiceSchema = {
 					if (user._id === actor.id) throw new ConflictError("You cannot change your own role", { field: "role" });
 					if (!canGrant(actor.roles[0], granted)) throw new ForbiddenError(`You cannot grant the role '${granted}'`);
 				}
-				const changes: Partial<UserDoc> = { updatedAt: now() };
-				if (name !== undefined) changes.name = name;
-				if (granted !== undefined) changes.role = granted;
-				if (employeeId !== undefined) changes.employeeId = employeeId;
+				const changes: Partial<UserDoc> = {};
+				if (name !== undefined && name !== user.name) changes.name = name;
+				if (granted !== undefined && granted !== user.role) changes.role = granted;
+				if (employeeId !== undefined && employeeId !== user.employeeId) changes.employeeId = employeeId;
+				// Nothing to change is not a change: no write, and updatedAt stays as it was.
+				if (Object.keys(changes).length === 0) return this.userJSON(user);
+				changes.updatedAt = now();
 				const updated: UserDoc = await this.adapter.updateById(user._id, { $set: changes });
 				const json = this.userJSON(updated);
 				await this.entityChanged("updated", json, ctx);

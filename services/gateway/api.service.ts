@@ -76,11 +76,16 @@ function corsSettings(cfg: Config) {
 	};
 }
 
-/** A body the JSON parser left alone (another content type) would be silently ignored: 415. */
+/**
+ * A body the JSON parser left alone (another content type) would be silently ignored, and
+ * one in another charset than UTF-8 (RFC 8259) may decode to nothing at all: both are 415.
+ */
 function requireJsonBody(req: GatewayRequest & { _body?: boolean }, _res: GatewayResponse, next: (err?: unknown) => void): void {
 	const length = Number(req.headers["content-length"] ?? 0);
 	const hasContent = length > 0 || req.headers["transfer-encoding"] !== undefined;
-	next(hasContent && !req._body ? new UnsupportedMediaTypeError() : undefined);
+	const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1]?.toLowerCase();
+	const notUtf8 = charset !== undefined && charset !== "utf-8" && charset !== "utf8";
+	next(hasContent && (!req._body || notUtf8) ? new UnsupportedMediaTypeError() : undefined);
 }
 
 // ---- Service -----------------------------------------------------------------------------

@@ -241,6 +241,15 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				expect(res.body).toMatchObject({ name: "BadRequestError", code: 400, type: "INVALID_JSON" });
 			});
 
+			it("a body in another charset than UTF-8 is 415, and an empty PATCH changes nothing", async () => {
+				const before = (await request(url).get("/api/v1/me").set(bearer(owner.accessToken))).body;
+				const utf16 = await request(url).patch(`/api/v1/users/${owner.user.id}`).set(bearer(owner.accessToken)).set("Content-Type", "application/json; charset=utf-16").send("{");
+				expect(utf16.status).toBe(415);
+				const empty = await request(url).patch(`/api/v1/users/${owner.user.id}`).set(bearer(owner.accessToken)).send({});
+				expect(empty.status).toBe(200);
+				expect((await request(url).get("/api/v1/me").set(bearer(owner.accessToken))).body).toEqual(before);
+			});
+
 			it("an oversized body is 413", async () => {
 				const res = await request(url).post("/api/v1/auth/signup").send({ company: "x".repeat(200_000), name: "n", email: uniqueEmail(), password: PASSWORD });
 				expect(res.status).toBe(413);

@@ -57,17 +57,8 @@ interface SessionDoc {
 	expiresAt: string;
 }
 
-export interface UserJSON {
-	id: string;
-	tenantId: string;
-	email: string;
-	name: string;
-	role: Role;
-	status: UserStatus;
-	employeeId: string | null;
-	createdAt: string;
-	updatedAt: string;
-}
+/** A user as clients see it: the stored user, without its password hash. */
+export type UserJSON = Omit<UserDoc, "_id" | "passwordHash"> & { id: string };
 
 export interface TokenPair { accessToken: string; refreshToken: string; tokenType: "Bearer"; expiresIn: number }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The docker-compose topology as plain processes, for machines without Docker: two gateway
-# nodes and two identity nodes over NATS, sharing Redis for the cache and the rate limits.
+# nodes, two data nodes and two application nodes over NATS, sharing Redis for the cache and
+# the rate limits.
 # Needs NATS (with JetStream) on 127.0.0.1:4222 and Redis on 127.0.0.1:6379. Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,8 +23,10 @@ node_up() {
 	pids+=($!)
 }
 
-node_up identity-1 data/identity
-node_up identity-2 data/identity
+node_up data-1 data
+node_up data-2 data
+node_up app-1 app
+node_up app-2 app
 node_up gateway-1 gateway/api PORT=3001
 node_up gateway-2 gateway/api PORT=3002
 

@@ -77,13 +77,23 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 	throw new Error(`Timed out waiting for ${what} ${last}`);
 }
 
-/** A gateway answers a route once the identity service's aliases reached it. */
-export async function waitForGateway(url: string): Promise<void> {
+/**
+ * A gateway serves a route once the service behind it has reached it: services of one node
+ * start one by one, so the first route answering says nothing of the others. Each of
+ * `routes` ("METHOD /path", no token) must answer anything but 404 and 503.
+ */
+export async function waitForGateway(url: string, routes: string[] = []): Promise<void> {
 	await waitFor(`gateway at ${url}`, async () => {
 		const ready = await fetch(`${url}/health/ready`);
 		if (ready.status !== 200) return false;
 		const login = await fetch(`${url}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-		return login.status === 422;
+		if (login.status !== 422) return false;
+		for (const route of routes) {
+			const [method, path] = route.split(" ");
+			const res = await fetch(`${url}${path}`, { method });
+			if (res.status === 404 || res.status === 503) throw new Error(`${route} answers ${res.status}`);
+		}
+		return true;
 	});
 }
 

@@ -3,7 +3,7 @@
  * gateway services, application services hold no collections, and no collection has two
  * owners. Calls are found in the source, with names resolved through lib/names.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import * as Names from "../../lib/names";
@@ -21,6 +21,20 @@ interface ServiceFile {
 const ROOT = path.resolve(__dirname, "../..");
 const SERVICES = path.join(ROOT, "services");
 
+/**
+ * A service's source: its .service.ts file and, when it is split by aggregate, the files of
+ * the folder beside it (services/data/leave.service.ts + services/data/leave.parts/). The
+ * folder must not bear the service's bare name: moleculer-runner would take SERVICES=data/leave
+ * for that folder and find no service in it.
+ */
+function sourceOf(file: string): string {
+	const folder = path.join(SERVICES, file.replace(/\.service\.ts$/, ".parts"));
+	const parts = existsSync(folder)
+		? readdirSync(folder, { recursive: true, encoding: "utf8" }).filter(f => f.endsWith(".ts")).map(f => path.join(folder, f))
+		: [];
+	return [path.join(SERVICES, file), ...parts].map(f => readFileSync(f, "utf8")).join("\n");
+}
+
 function serviceFiles(): ServiceFile[] {
 	return readdirSync(SERVICES, { recursive: true, encoding: "utf8" })
 		.filter(f => f.endsWith(".service.ts"))
@@ -29,7 +43,7 @@ function serviceFiles(): ServiceFile[] {
 			// eslint-disable-next-line @typescript-eslint/no-require-imports
 			const mod = require(path.join(SERVICES, file));
 			const schema = (mod.default ?? mod) as ServiceSchema;
-			return { file, layer, name: schema.name, source: readFileSync(path.join(SERVICES, file), "utf8"), schema };
+			return { file, layer, name: schema.name, source: sourceOf(file), schema };
 		});
 }
 

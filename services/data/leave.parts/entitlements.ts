@@ -1,0 +1,159 @@
+/** Entitlements: each employee's days per leave type and year, granted or set by hand. */
+import type { ServiceSchema } from "moleculer";
+import { findInTenant, now } from "../../../lib/entity";
+import { balanceOf, carryOver } from "../../../lib/leave/balance";
+import { checkHalfDays } from "../../../lib/leave/calendar";
+import { type EntitlementDoc, type LeaveEntitlement, type RequestDoc, type TypeDoc, entitlementJSON } from "../../../lib/leave/model";
+import { ACTIVE_STATUSES } from "../../../lib/leave/status";
+import { type RosterContext, created, requireUser } from "../../../lib/meta";
+import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
+import { id, optionalId } from "../../../lib/params";
+import { STAFF_ROLES } from "../../../lib/roles";
+import { ENTITLEMENTS, type IdParams, type LeaveThis, TYPES, days, optionalDays, optionalYear, year } from "./shared";
+
+interface CreateEntitlementParams { employeeId: string; leaveTypeId: string; year: number; days: number; carriedOver?: number }
+interface UpdateEntitlementParams { id: string; days?: number; carriedOver?: number }
+interface ListEntitlementsParams extends ListParams { employeeId?: string; leaveTypeId?: string; year?: number }
+interface EmployeeYearParams { employeeId: string; year: number }
+
+export const EntitlementsPart: Partial<ServiceSchema> = {
+	actions: {
+		createEntitlement: {
+			rest: "POST /leave-entitlements",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, employeeId: id, leaveTypeId: id, year, days, carriedOver: optionalDays },
+			async handler(this: LeaveThis, ctx: RosterContext<CreateEntitlementParams>): Promise<LeaveEntitlement> {
+				const { tenantId } = requireUser(ctx);
+				const { employeeId, leaveTypeId, year: y, days: allowance, carriedOver = 0 } = ctx.params;
+				checkHalfDays(allowance, "days");
+				checkHalfDays(carriedOver, "carriedOver");
+				await this.referencedType(tenantId, leaveTypeId);
+				await this.checkEmployee(ctx, employeeId, false);
+				const at = now();
+				const doc: EntitlementDoc = {
+					_id: this.newId(), tenantId, employeeId, leaveTypeId, year: y, days: allowance, carriedOver, source: "manual",
+					createdAt: at, updatedAt: at
+				};
+				await this.unique("year", () => this.store(ENTITLEMENTS).insert(doc));
+				created(ctx, `/api/v1/leave-entitlements/${doc._id}`);
+				return this.saved(ctx, "created", entitlementJSON(doc));
+			}
+		},
+
+		listEntitlements: {
+			rest: "GET /leave-entitlements",
+			auth: {},
+			params: { $$strict: true, ...listParams, employeeId: optionalId, leaveTypeId: optionalId, year: optionalYear },
+			async handler(this: LeaveThis, ctx: RosterContext<ListEntitlementsParams>): Promise<ListResult<LeaveEntitlement>> {
+				const { employeeId, leaveTypeId, year: y } = ctx.params;
+				const sort = parseSort(ctx.params.sort, ["year", "days", "createdAt"], "-year");
+				const query: Record<string, unknown> = { tenantId: requireUser(ctx).tenantId };
+				await this.scopeQuery(ctx, query, employeeId);
+				if (leaveTypeId) query.leaveTypeId = leaveTypeId;
+				if (y !== undefined) query.year = y;
+				return paginate(this.store(ENTITLEMENTS), query, ctx.params, sort, entitlementJSON);
+			}
+		},
+
+		getEntitlement: {
+			rest: "GET /leave-entitlements/:id",
+			auth: {},
+			params: { $$strict: true, id },
+			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<LeaveEntitlement> {
+				return entitlementJSON(await this.findVisible<EntitlementDoc>(ctx, this.store(ENTITLEMENTS), ctx.params.id, "Leave entitlement"));
+			}
+		},
+
+		updateEntitlement: {
+			rest: "PATCH /leave-entitlements/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id, days: optionalDays, carriedOver: optionalDays },
+			async handler(this: LeaveThis, ctx: RosterContext<UpdateEntitlementParams>): Promise<LeaveEntitlement> {
+				const { tenantId } = requireUser(ctx);
+				const { id: entitlementId, ...changes } = ctx.params;
+				checkHalfDays(changes.days, "days");
+				checkHalfDays(changes.carriedOver, "carriedOver");
+				await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), tenantId, entitlementId, "Leave entitlement");
+				const updated: EntitlementDoc = await this.store(ENTITLEMENTS).updateById(entitlementId, { $set: { ...changes, updatedAt: now() } });
+				return this.saved(ctx, "updated", entitlementJSON(updated));
+			}
+		},
+
+		deleteEntitlement: {
+			rest: "DELETE /leave-entitlements/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id },
+			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<null> {
+				const entitlement = await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), requireUser(ctx).tenantId, ctx.params.id, "Leave entitlement");
+				await this.store(ENTITLEMENTS).removeById(entitlement._id);
+				await this.saved(ctx, "removed", entitlementJSON(entitlement));
+				ctx.meta.$statusCode = 204;
+				return null;
+			}
+		},
+
+		/**
+		 * One entitlement per leave type for the year: the type's allowance, plus what the
+		 * previous year's entitlement left over, up to the type's cap. Types that already have an
+		 * entitlement that year are skipped, so calling it twice is calling it once.
+		 */
+		grantEntitlements: {
+			visibility: "public",
+			params: { employeeId: id, year },
+			async handler(this: LeaveThis, ctx: RosterContext<EmployeeYearParams>): Promise<LeaveEntitlement[]> {
+				const { tenantId } = requireUser(ctx);
+				const { employeeId, year: y } = ctx.params;
+				await this.checkEmployee(ctx, employeeId, false);
+				const entitlements = this.store(ENTITLEMENTS);
+				const [types, existing]: [TypeDoc[], EntitlementDoc[]] = await Promise.all([
+					this.store(TYPES).find({ query: { tenantId } }),
+					entitlements.find({ query: { tenantId, employeeId, year: y } })
+				]);
+				const have = new Set(existing.map(e => e.leaveTypeId));
+				const missing = types.filter(t => !have.has(t._id));
+				if (missing.length === 0) return existing.map(entitlementJSON);
+
+				const typeIds = missing.map(t => t._id);
+				const [previous, held]: [EntitlementDoc[], RequestDoc[]] = await Promise.all([
+					entitlements.find({ query: { tenantId, employeeId, year: y - 1, leaveTypeId: { $in: typeIds } } }),
+					this.adapter.find({ query: { tenantId, employeeId, year: y - 1, leaveTypeId: { $in: typeIds }, status: { $in: ACTIVE_STATUSES } } })
+				]);
+				const at = now();
+				const made: EntitlementDoc[] = [];
+				for (const type of missing) {
+					const last = previous.find(e => e.leaveTypeId === type._id);
+					const carried = last ? carryOver(balanceOf(last, held.filter(r => r.leaveTypeId === type._id)).remaining, type.carryOverCap) : 0;
+					const doc: EntitlementDoc = {
+						_id: this.newId(), tenantId, employeeId, leaveTypeId: type._id, year: y, days: type.yearlyAllowance,
+						carriedOver: carried, source: "grant", createdAt: at, updatedAt: at
+					};
+					try {
+						await this.unique("year", () => entitlements.insert(doc));
+						made.push(doc);
+					} catch (err) {
+						// A concurrent grant got there first: that entitlement stands.
+						if ((err as { code?: number }).code !== 409) throw err;
+					}
+				}
+				if (made.length > 0) await this.entityChanged("created", made.map(entitlementJSON), ctx);
+				const all: EntitlementDoc[] = await entitlements.find({ query: { tenantId, employeeId, year: y } });
+				return all.map(entitlementJSON);
+			}
+		},
+
+		/** Onboarding's compensation: removes the year's entitlements that grantEntitlements made. */
+		revokeEntitlements: {
+			visibility: "public",
+			params: { employeeId: id, year },
+			async handler(this: LeaveThis, ctx: RosterContext<EmployeeYearParams>): Promise<{ removed: number }> {
+				const { tenantId } = requireUser(ctx);
+				const query = { tenantId, employeeId: ctx.params.employeeId, year: ctx.params.year, source: "grant" };
+				const doomed: EntitlementDoc[] = await this.store(ENTITLEMENTS).find({ query });
+				if (doomed.length === 0) return { removed: 0 };
+				const removed = await this.store(ENTITLEMENTS).removeMany({ ...query, _id: { $in: doomed.map(d => d._id) } });
+				await this.entityChanged("removed", doomed.map(entitlementJSON), ctx);
+				return { removed };
+			}
+		}
+	}
+};

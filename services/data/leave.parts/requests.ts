@@ -1,0 +1,226 @@
+/** Leave requests, the aggregate root: admission, listing, cancelling, and the stored decision. */
+import type { ServiceSchema } from "moleculer";
+import { checkDate, findInTenant, now } from "../../../lib/entity";
+import { ConflictError, ForbiddenError, UnprocessableError } from "../../../lib/errors";
+import { balanceOf, fits } from "../../../lib/leave/balance";
+import { checkRange, daysPerMonth, requestDays, yearOf } from "../../../lib/leave/calendar";
+import { type EntitlementDoc, type LeaveRequestJSON, type RequestDoc, type TypeDoc, requestJSON } from "../../../lib/leave/model";
+import { overlaps } from "../../../lib/leave/overlap";
+import { ACTIVE_STATUSES, LEAVE_STATUSES, statusesBefore } from "../../../lib/leave/status";
+import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
+import { LeaveEvents, type LeaveStatus } from "../../../lib/names/leave";
+import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
+import { date, enumOf, id, nullableText, optionalDate, optionalId, optionalText } from "../../../lib/params";
+import { ENTITLEMENTS, type IdParams, type LeaveThis, optionalYear } from "./shared";
+
+interface CreateRequestParams {
+	employeeId?: string;
+	leaveTypeId: string;
+	startDate: string;
+	endDate: string;
+	halfDayStart?: boolean;
+	halfDayEnd?: boolean;
+	reason?: string | null;
+}
+interface ListRequestsParams extends ListParams {
+	employeeId?: string;
+	leaveTypeId?: string;
+	status?: LeaveStatus;
+	year?: number;
+	from?: string;
+	to?: string;
+}
+interface DecideParams { id: string; decision: "approved" | "rejected"; note?: string }
+
+export const RequestsPart: Partial<ServiceSchema> = {
+	actions: {
+		/**
+		 * A request for oneself (staff may request for anyone). Admission: the days are counted
+		 * against the tenant's calendar, must not overlap the employee's requested or approved
+		 * leave (409), and must fit the year's balance unless the type allows going negative
+		 * (422 insufficientBalance).
+		 */
+		createRequest: {
+			rest: "POST /leave-requests",
+			auth: {},
+			params: {
+				$$strict: true, employeeId: optionalId, leaveTypeId: id, startDate: date, endDate: date,
+				halfDayStart: { type: "boolean", optional: true }, halfDayEnd: { type: "boolean", optional: true }, reason: nullableText(500)
+			},
+			async handler(this: LeaveThis, ctx: RosterContext<CreateRequestParams>): Promise<LeaveRequestJSON> {
+				const user = requireUser(ctx);
+				const { tenantId } = user;
+				const { leaveTypeId, startDate, endDate, halfDayStart = false, halfDayEnd = false, reason = null } = ctx.params;
+				checkDate(startDate, "startDate");
+				checkDate(endDate, "endDate");
+				checkRange({ startDate, endDate });
+				const employeeId = await this.requester(ctx, ctx.params.employeeId);
+				const type = await this.referencedType(tenantId, leaveTypeId);
+				const holidays = await this.holidaysBetween(tenantId, startDate, endDate);
+				const range = { startDate, endDate, halfDayStart, halfDayEnd };
+				const at = now();
+				const doc: RequestDoc = {
+					_id: this.newId(), tenantId, employeeId, leaveTypeId, ...range, days: requestDays(range, holidays),
+					monthDays: daysPerMonth(range, holidays), reason,
+					status: "requested", year: yearOf(startDate), requestedBy: user.id, decidedBy: null, decidedAt: null,
+					decisionNote: null, cancelledBy: null, cancelledAt: null, createdAt: at, updatedAt: at
+				};
+				await this.admissions.run(`${tenantId}:${employeeId}`, async () => {
+					await this.admit(doc, type);
+					await this.adapter.insert(doc);
+					try {
+						// Another node may have admitted a colliding request meanwhile: check again, now
+						// that ours is visible to it. Two such requests may both fail; never both pass.
+						await this.admit(doc, type);
+					} catch (err) {
+						await this.adapter.removeById(doc._id);
+						throw err;
+					}
+				});
+				const json = requestJSON(doc);
+				await this.saved(ctx, "created", json);
+				this.announce(ctx, LeaveEvents.requested, { tenantId, requestId: doc._id, employeeId });
+				created(ctx, `/api/v1/leave-requests/${doc._id}`);
+				return json;
+			}
+		},
+
+		listRequests: {
+			rest: "GET /leave-requests",
+			auth: {},
+			params: {
+				$$strict: true, ...listParams, employeeId: optionalId, leaveTypeId: optionalId, status: { ...enumOf(LEAVE_STATUSES), optional: true },
+				year: optionalYear, from: optionalDate, to: optionalDate
+			},
+			async handler(this: LeaveThis, ctx: RosterContext<ListRequestsParams>): Promise<ListResult<LeaveRequestJSON>> {
+				const { employeeId, leaveTypeId, status, year: y, from, to } = ctx.params;
+				checkDate(from, "from");
+				checkDate(to, "to");
+				const sort = parseSort(ctx.params.sort, ["startDate", "endDate", "days", "status", "createdAt"], "-startDate");
+				const query: Record<string, unknown> = { tenantId: requireUser(ctx).tenantId };
+				await this.scopeQuery(ctx, query, employeeId);
+				if (leaveTypeId) query.leaveTypeId = leaveTypeId;
+				if (status) query.status = status;
+				if (y !== undefined) query.year = y;
+				// Requests that touch the window: ending on or after `from`, starting on or before `to`.
+				if (from) query.endDate = { $gte: from };
+				if (to) query.startDate = { $lte: to };
+				return paginate(this.adapter, query, ctx.params, sort, requestJSON);
+			}
+		},
+
+		viewRequest: {
+			rest: "GET /leave-requests/:id",
+			auth: {},
+			params: { $$strict: true, id },
+			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<LeaveRequestJSON> {
+				return requestJSON(await this.findVisible<RequestDoc>(ctx, this.adapter, ctx.params.id, "Leave request"));
+			}
+		},
+
+		/** The requester (their own request) or staff; a requested or approved request only. */
+		cancelRequest: {
+			rest: "POST /leave-requests/:id/cancel",
+			auth: {},
+			params: { $$strict: true, id },
+			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<LeaveRequestJSON> {
+				const user = requireUser(ctx);
+				const request = await this.findVisible<RequestDoc>(ctx, this.adapter, ctx.params.id, "Leave request");
+				const own = request.employeeId === user.employeeId || request.requestedBy === user.id;
+				if (!own && !isStaff(user)) throw new ForbiddenError("Only the requester or HR may cancel a leave request");
+				const at = now();
+				const changed = await this.adapter.updateMany(
+					{ _id: request._id, tenantId: user.tenantId, status: { $in: statusesBefore("cancelled") } },
+					{ $set: { status: "cancelled", cancelledBy: user.id, cancelledAt: at, updatedAt: at } }
+				);
+				const current: RequestDoc = await this.adapter.findById(request._id);
+				if (changed !== 1) {
+					throw new ConflictError(`The leave request is ${current.status} and cannot be cancelled`, { field: "status", status: current.status });
+				}
+				const json = await this.saved(ctx, "updated", requestJSON(current));
+				this.announce(ctx, LeaveEvents.requestDecided, {
+					tenantId: user.tenantId, requestId: current._id, employeeId: current.employeeId, status: "cancelled", decidedBy: user.id
+				});
+				return json;
+			}
+		},
+
+		/** The leave workflow's read of a request, before it decides who may decide. */
+		getRequest: {
+			visibility: "public",
+			params: { id },
+			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<LeaveRequestJSON> {
+				return requestJSON(await findInTenant<RequestDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.id, "Leave request"));
+			}
+		},
+
+		/**
+		 * Stores an approval or rejection. The status guard is part of the write, so of two
+		 * decisions racing for one request exactly one lands; the other is a 409.
+		 */
+		decide: {
+			visibility: "public",
+			params: { id, decision: { type: "enum", values: ["approved", "rejected"] }, note: optionalText(500) },
+			async handler(this: LeaveThis, ctx: RosterContext<DecideParams>): Promise<LeaveRequestJSON> {
+				const user = requireUser(ctx);
+				const { id: requestId, decision, note = null } = ctx.params;
+				await findInTenant<RequestDoc>(this.adapter, user.tenantId, requestId, "Leave request");
+				const at = now();
+				const changed = await this.adapter.updateMany(
+					{ _id: requestId, tenantId: user.tenantId, status: { $in: statusesBefore(decision) } },
+					{ $set: { status: decision, decidedBy: user.id, decidedAt: at, decisionNote: note, updatedAt: at } }
+				);
+				const current: RequestDoc = await this.adapter.findById(requestId);
+				if (changed !== 1) {
+					throw new ConflictError(`The leave request is ${current.status}; only a requested one can be ${decision}`, { field: "status", status: current.status });
+				}
+				return this.saved(ctx, "updated", requestJSON(current));
+			}
+		}
+	},
+
+	methods: {
+		/** Whose leave a new request is: the caller's own, or (staff only) any active employee's. */
+		async requester(this: LeaveThis, ctx: RosterContext, employeeId: string | undefined): Promise<string> {
+			const user = requireUser(ctx);
+			const wanted = employeeId ?? user.employeeId;
+			if (!wanted) {
+				throw new UnprocessableError("employeeId", "Your account is linked to no employee: name the 'employeeId' the leave is for.", "required");
+			}
+			if (wanted !== user.employeeId && !isStaff(user)) throw new ForbiddenError("You may request leave only for yourself");
+			await this.checkEmployee(ctx, wanted, true);
+			return wanted;
+		},
+
+		/** The request must not overlap the employee's held leave and must fit the year's balance. */
+		async admit(this: LeaveThis, doc: RequestDoc, type: TypeDoc): Promise<void> {
+			const { tenantId, employeeId } = doc;
+			const active = { $in: ACTIVE_STATUSES };
+			const near: RequestDoc[] = await this.adapter.find({
+				query: { tenantId, employeeId, status: active, startDate: { $lte: doc.endDate }, endDate: { $gte: doc.startDate }, _id: { $ne: doc._id } }
+			});
+			const clash = near.find(other => overlaps(other, doc));
+			if (clash) {
+				throw new ConflictError("The request overlaps another requested or approved leave of the employee", { field: "startDate", requestId: clash._id });
+			}
+			if (type.allowNegative) return;
+			const [entitlement, held]: [EntitlementDoc | null, RequestDoc[]] = await Promise.all([
+				this.store(ENTITLEMENTS).findOne({ tenantId, employeeId, leaveTypeId: type._id, year: doc.year }),
+				this.adapter.find({ query: { tenantId, employeeId, leaveTypeId: type._id, year: doc.year, status: active, _id: { $ne: doc._id } } })
+			]);
+			const { remaining } = balanceOf(entitlement, held);
+			if (!fits(remaining, doc.days, type.allowNegative)) {
+				throw new UnprocessableError(
+					"leaveTypeId",
+					`The request takes ${doc.days} day(s) of '${type.name}' but only ${remaining} remain for ${doc.year}.`,
+					"insufficientBalance"
+				);
+			}
+		},
+
+		/** The change is stored: an event that cannot be sent is logged, never turned into the caller's error. */
+		announce(this: LeaveThis, ctx: RosterContext, event: string, payload: object): void {
+			ctx.emit(event, payload).catch((err: Error) => this.logger.warn(`Could not emit ${event}:`, err.message));
+		}
+	}
+};

@@ -1,0 +1,97 @@
+/**
+ * Leave, what its parts share: the collections, the params schemas, the service's `this`, and
+ * the scoping of who sees whose leave (the rule is in leave.service.ts's header).
+ */
+import type { ServiceSchema } from "moleculer";
+import { type TenantDoc, findInTenant } from "../../../lib/entity";
+import { NotFoundError, UnprocessableError } from "../../../lib/errors";
+import type { RequestDoc, TypeDoc } from "../../../lib/leave/model";
+import type { SerialQueues } from "../../../lib/leave/serial";
+import { type RosterContext, hasRole, isStaff, requireUser } from "../../../lib/meta";
+import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employees";
+import { optionalInt } from "../../../lib/params";
+import type { DbService, Store } from "../../../mixins/db.mixin";
+
+// ---- Types -------------------------------------------------------------------------------
+
+export interface IdParams { id: string }
+
+/** Every method of the service, whichever part holds it: a part calls the others' through `this`. */
+export interface LeaveMethods {
+	// types.ts
+	findType(tenantId: string, typeId: string): Promise<TypeDoc>;
+	referencedType(tenantId: string, typeId: string): Promise<TypeDoc>;
+	// shared.ts
+	checkEmployee(ctx: RosterContext, employeeId: string, activeOnly: boolean): Promise<void>;
+	visibleEmployees(ctx: RosterContext): Promise<string[] | null>;
+	scopeQuery(ctx: RosterContext, query: Record<string, unknown>, wanted?: string): Promise<void>;
+	findVisible<T extends { employeeId: string } & TenantDoc>(ctx: RosterContext, store: Store, docId: string, entity: string): Promise<T>;
+	// requests.ts
+	requester(ctx: RosterContext, employeeId: string | undefined): Promise<string>;
+	admit(doc: RequestDoc, type: TypeDoc): Promise<void>;
+	announce(ctx: RosterContext, event: string, payload: object): void;
+	// holidays.ts
+	holidaysBetween(tenantId: string, from: string, to: string): Promise<Set<string>>;
+}
+
+export type LeaveThis = DbService & LeaveMethods & { admissions: SerialQueues };
+
+// ---- Helpers -----------------------------------------------------------------------------
+
+export const REQUESTS = "leaveRequests";
+export const TYPES = "leaveTypes";
+export const ENTITLEMENTS = "leaveEntitlements";
+export const HOLIDAYS = "holidays";
+
+/** Days, whole or half (checked by checkHalfDays); a year has at most 366 of them. */
+export const days = { type: "number", min: 0, max: 366 } as const;
+export const optionalDays = { ...days, optional: true } as const;
+export const year = { type: "number", integer: true, min: 2000, max: 2100 } as const;
+export const optionalYear = optionalInt(2000, 2100);
+
+// ---- Employees and scoping ---------------------------------------------------------------
+
+export const SharedPart: Partial<ServiceSchema> = {
+	methods: {
+		async checkEmployee(ctx: RosterContext, employeeId: string, activeOnly: boolean): Promise<void> {
+			const [employee] = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: [employeeId] });
+			if (!employee || (activeOnly && employee.status !== "active")) {
+				const what = activeOnly ? "active employee" : "employee";
+				throw new UnprocessableError("employeeId", `The 'employeeId' field refers to no ${what} of this company.`, "reference");
+			}
+		},
+
+		/**
+		 * null: the whole tenant (staff). Otherwise the caller's own employee, and for a manager
+		 * everyone under them at any depth (as the employees context shows its directory).
+		 */
+		async visibleEmployees(ctx: RosterContext): Promise<string[] | null> {
+			const user = requireUser(ctx);
+			if (isStaff(user)) return null;
+			if (!user.employeeId) return [];
+			if (!hasRole(user, "manager")) return [user.employeeId];
+			const reports = await ctx
+				.call<string[], { id: string; depth: "all" }>(EmployeeActions.reportIds, { id: user.employeeId, depth: "all" })
+				// A user linked to an employee record that is gone sees their own leave, no team.
+				.catch((err: { code?: number }) => (err.code === 404 ? [] : Promise.reject(err)));
+			return [user.employeeId, ...reports];
+		},
+
+		/** Narrows a list query to the visible employees; a filter for anyone else finds nothing. */
+		async scopeQuery(this: LeaveThis, ctx: RosterContext, query: Record<string, unknown>, wanted?: string): Promise<void> {
+			const visible = await this.visibleEmployees(ctx);
+			if (visible === null) {
+				if (wanted) query.employeeId = wanted;
+				return;
+			}
+			query.employeeId = { $in: wanted ? visible.filter(e => e === wanted) : visible };
+		},
+
+		async findVisible<T extends { employeeId: string } & TenantDoc>(this: LeaveThis, ctx: RosterContext, store: Store, docId: string, entity: string): Promise<T> {
+			const doc = await findInTenant<T>(store, requireUser(ctx).tenantId, docId, entity);
+			const visible = await this.visibleEmployees(ctx);
+			if (visible !== null && !visible.includes(doc.employeeId)) throw new NotFoundError(entity, docId);
+			return doc;
+		}
+	}
+};

@@ -1,0 +1,150 @@
+/** Applications, the aggregate root of the pipeline (stage moves: POST /applications/:id/move in the recruiting pipeline). */
+import type { ServiceSchema } from "moleculer";
+import { findInTenant, findManyInTenant, now, toJSON } from "../../../lib/entity";
+import { ConflictError } from "../../../lib/errors";
+import { type AuthUser, type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
+import { STAGES, type Application, type Stage, type StageChange } from "../../../lib/names/recruitment";
+import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
+import { enumOf, id, nullableText } from "../../../lib/params";
+import { IllegalTransitionError } from "../../../lib/recruitment/errors";
+import { acceptsApplications } from "../../../lib/recruitment/openings";
+import { isClosed } from "../../../lib/recruitment/stages";
+import { STAFF_ROLES } from "../../../lib/roles";
+import {
+	APPLICATIONS, type ApplicationDoc, type ApplicationView, CANDIDATES, type CandidateDoc, type IdParams, type OpeningDoc, RECRUITERS,
+	type RecruitmentThis, noReference, optional
+} from "./shared";
+
+interface CreateApplicationParams { candidateId: string; openingId: string; note?: string | null }
+interface ListApplicationsParams extends ListParams { openingId?: string; candidateId?: string; stage?: Stage }
+interface SetStageParams { id: string; stage: Stage; expect?: Stage; reason?: string | null }
+
+const applicationJSON = (doc: ApplicationDoc) => toJSON(doc) as unknown as Application;
+
+export const ApplicationsPart: Partial<ServiceSchema> = {
+	actions: {
+		createApplication: {
+			rest: "POST /applications",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, candidateId: id, openingId: id, note: nullableText(2000) },
+			async handler(this: RecruitmentThis, ctx: RosterContext<CreateApplicationParams>): Promise<ApplicationView> {
+				const { tenantId } = requireUser(ctx);
+				const { candidateId, openingId, note = null } = ctx.params;
+				if ((await this.store(CANDIDATES).count({ query: { _id: candidateId, tenantId } })) === 0) throw noReference("candidateId", "candidate");
+				const opening: OpeningDoc | null = await this.adapter.findOne({ _id: openingId, tenantId });
+				if (!opening) throw noReference("openingId", "job opening");
+				if (!acceptsApplications(opening.status)) {
+					throw new ConflictError(`The opening is ${opening.status}; only open openings take applications`, { field: "openingId", status: opening.status });
+				}
+				const store = this.store(APPLICATIONS);
+				if (await store.findOne({ tenantId, candidateId, openingId })) {
+					throw new ConflictError("The candidate has already applied to this opening", { field: "candidateId" });
+				}
+				const at = now();
+				const doc: ApplicationDoc = {
+					_id: this.newId(), tenantId, candidateId, openingId, stage: "applied", closedFrom: null, note, history: [],
+					stageChangedAt: at, createdAt: at, updatedAt: at
+				};
+				await this.unique("candidateId", () => store.insert(doc));
+				created(ctx, `/api/v1/applications/${doc._id}`);
+				const [view] = await this.withParties(tenantId, [applicationJSON(doc)]);
+				return this.saved(ctx, "created", view);
+			}
+		},
+
+		listApplications: {
+			rest: "GET /applications",
+			auth: { roles: RECRUITERS },
+			params: { $$strict: true, ...listParams, openingId: optional(id), candidateId: optional(id), stage: optional(enumOf(STAGES)) },
+			async handler(this: RecruitmentThis, ctx: RosterContext<ListApplicationsParams>): Promise<ListResult<ApplicationView>> {
+				const user = requireUser(ctx);
+				const sort = parseSort(ctx.params.sort, ["createdAt", "updatedAt", "stage", "stageChangedAt"], "-createdAt");
+				const { openingId, candidateId, stage } = ctx.params;
+				const query: Record<string, unknown> = { tenantId: user.tenantId };
+				if (openingId) query.openingId = openingId;
+				if (candidateId) query.candidateId = candidateId;
+				if (stage) query.stage = stage;
+				const scope = await this.scopeOf(user);
+				if (scope) query.$and = [{ openingId: { $in: scope.openingIds } }];
+				const page = await paginate(this.store(APPLICATIONS), query, ctx.params, sort, applicationJSON);
+				return { ...page, rows: await this.withParties(user.tenantId, page.rows) };
+			}
+		},
+
+		getApplicationById: {
+			rest: "GET /applications/:id",
+			auth: { roles: RECRUITERS },
+			params: { $$strict: true, id },
+			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<ApplicationView> {
+				const user = requireUser(ctx);
+				const app = await this.visibleApplication(user, ctx.params.id);
+				const [view] = await this.withParties(user.tenantId, [applicationJSON(app)]);
+				return view;
+			}
+		},
+
+		getApplication: {
+			visibility: "public",
+			params: { id },
+			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Application> {
+				return applicationJSON(await findInTenant<ApplicationDoc>(this.store(APPLICATIONS), requireUser(ctx).tenantId, ctx.params.id, "Application"));
+			}
+		},
+
+		/** Stores a stage change the caller has decided on; lands only if the stage is still the one expected. */
+		setStage: {
+			visibility: "public",
+			params: { id, stage: enumOf(STAGES), expect: optional(enumOf(STAGES)), reason: nullableText(500) },
+			async handler(this: RecruitmentThis, ctx: RosterContext<SetStageParams>): Promise<Application> {
+				const user = requireUser(ctx);
+				const store = this.store(APPLICATIONS);
+				const app = await findInTenant<ApplicationDoc>(store, user.tenantId, ctx.params.id, "Application");
+				const { stage: to, reason = null } = ctx.params;
+				const from = ctx.params.expect ?? app.stage;
+				if (app.stage !== from) throw new IllegalTransitionError(app.stage, to, `The application is in '${app.stage}', not '${from}'`, "stale");
+				if (from === to) return applicationJSON(app);
+				const at = now();
+				const change: StageChange = { from, to, at, by: user.id, reason };
+				// Left for a closed stage: remember how far it had come, which bounds a reopen.
+				const closedFrom = isClosed(to) ? from : null;
+				const moved = await store.updateMany(
+					{ _id: app._id, tenantId: user.tenantId, stage: from },
+					{ $set: { stage: to, closedFrom, stageChangedAt: at, updatedAt: at }, $push: { history: change } }
+				);
+				if (moved !== 1) {
+					const current: ApplicationDoc | null = await store.findOne({ _id: app._id, tenantId: user.tenantId });
+					throw new IllegalTransitionError(current?.stage ?? from, to, "The application was moved meanwhile", "stale");
+				}
+				const updated = applicationJSON(await store.findOne({ _id: app._id, tenantId: user.tenantId }));
+				return this.saved(ctx, "updated", updated);
+			}
+		}
+	},
+
+	methods: {
+		async visibleApplication(this: RecruitmentThis, user: AuthUser, applicationId: string): Promise<ApplicationDoc> {
+			const app = await findInTenant<ApplicationDoc>(this.store(APPLICATIONS), user.tenantId, applicationId, "Application");
+			if (!isStaff(user)) await this.visibleOpening(user, app.openingId);
+			return app;
+		},
+
+		/** Candidates and openings of a page of applications, in one query each. */
+		async withParties(this: RecruitmentThis, tenantId: string, apps: Application[]): Promise<ApplicationView[]> {
+			const [candidates, openings] = await Promise.all([
+				findManyInTenant<CandidateDoc>(this.store(CANDIDATES), tenantId, apps.map(a => a.candidateId)),
+				findManyInTenant<OpeningDoc>(this.adapter, tenantId, apps.map(a => a.openingId))
+			]);
+			const candidateById = new Map(candidates.map(c => [c._id, c]));
+			const openingById = new Map(openings.map(o => [o._id, o]));
+			return apps.map(app => {
+				const c = candidateById.get(app.candidateId);
+				const o = openingById.get(app.openingId);
+				return {
+					...app,
+					candidate: c ? { id: c._id, firstName: c.firstName, lastName: c.lastName, email: c.email } : null,
+					opening: o ? { id: o._id, title: o.title, status: o.status } : null
+				};
+			});
+		}
+	}
+};

@@ -1,0 +1,122 @@
+/** Interviews of an application (scheduling: POST /interviews in the recruiting pipeline). */
+import type { ServiceSchema } from "moleculer";
+import { findInTenant, now, toJSON } from "../../../lib/entity";
+import { type AuthUser, type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
+import { INTERVIEW_RESULTS, type Interview, type InterviewResult } from "../../../lib/names/recruitment";
+import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
+import { enumOf, id, nullableText } from "../../../lib/params";
+import { dateTime, toInstant } from "../../../lib/recruitment/fields";
+import {
+	APPLICATIONS, type ApplicationDoc, INTERVIEWS, type IdParams, type InterviewDoc, RECRUITERS, type RecruitmentThis, noReference, optional
+} from "./shared";
+
+interface CreateInterviewParams { applicationId: string; scheduledAt: string; interviewerIds: string[] }
+interface UpdateInterviewParams { id: string; scheduledAt?: string; interviewerIds?: string[]; feedback?: string | null; result?: InterviewResult }
+interface ListInterviewsParams extends ListParams {
+	applicationId?: string; openingId?: string; interviewerId?: string; result?: InterviewResult; scheduledFrom?: string; scheduledTo?: string;
+}
+
+const interviewerIds = { type: "array", items: id, min: 1, max: 20, unique: true } as const;
+
+const interviewJSON = (doc: InterviewDoc) => toJSON(doc) as unknown as Interview;
+
+export const InterviewsPart: Partial<ServiceSchema> = {
+	actions: {
+		createInterview: {
+			visibility: "public",
+			params: { $$strict: true, applicationId: id, scheduledAt: dateTime, interviewerIds },
+			async handler(this: RecruitmentThis, ctx: RosterContext<CreateInterviewParams>): Promise<Interview> {
+				const { tenantId } = requireUser(ctx);
+				const { applicationId, interviewerIds: interviewers } = ctx.params;
+				const app: ApplicationDoc | null = await this.store(APPLICATIONS).findOne({ _id: applicationId, tenantId });
+				if (!app) throw noReference("applicationId", "application");
+				const scheduledAt = toInstant(ctx.params.scheduledAt, "scheduledAt");
+				await this.checkEmployees(ctx, interviewers, "interviewerIds");
+				const at = now();
+				const doc: InterviewDoc = {
+					_id: this.newId(), tenantId, applicationId, openingId: app.openingId, scheduledAt, interviewerIds: interviewers,
+					feedback: null, result: "pending", createdAt: at, updatedAt: at
+				};
+				await this.store(INTERVIEWS).insert(doc);
+				created(ctx, `/api/v1/interviews/${doc._id}`);
+				return this.saved(ctx, "created", interviewJSON(doc));
+			}
+		},
+
+		/** The pipeline's compensation when the stage move that goes with a new interview fails. */
+		undoCreateInterview: {
+			visibility: "public",
+			params: { id },
+			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<{ removed: boolean }> {
+				const store = this.store(INTERVIEWS);
+				const doc: InterviewDoc | null = await store.findOne({ _id: ctx.params.id, tenantId: requireUser(ctx).tenantId });
+				if (!doc) return { removed: false };
+				await store.removeById(doc._id);
+				await this.saved(ctx, "removed", interviewJSON(doc));
+				return { removed: true };
+			}
+		},
+
+		listInterviews: {
+			rest: "GET /interviews",
+			auth: { roles: RECRUITERS },
+			params: {
+				$$strict: true, ...listParams, applicationId: optional(id), openingId: optional(id), interviewerId: optional(id),
+				result: optional(enumOf(INTERVIEW_RESULTS)), scheduledFrom: optional(dateTime), scheduledTo: optional(dateTime)
+			},
+			async handler(this: RecruitmentThis, ctx: RosterContext<ListInterviewsParams>): Promise<ListResult<Interview>> {
+				const user = requireUser(ctx);
+				const sort = parseSort(ctx.params.sort, ["scheduledAt", "createdAt", "result"], "scheduledAt");
+				const { applicationId, openingId, interviewerId, result, scheduledFrom, scheduledTo } = ctx.params;
+				const query: Record<string, unknown> = { tenantId: user.tenantId };
+				if (applicationId) query.applicationId = applicationId;
+				if (openingId) query.openingId = openingId;
+				// Equality on an array field matches documents whose array holds the value.
+				if (interviewerId) query.interviewerIds = interviewerId;
+				if (result) query.result = result;
+				const window: Record<string, string> = {};
+				if (scheduledFrom) window.$gte = toInstant(scheduledFrom, "scheduledFrom");
+				if (scheduledTo) window.$lt = toInstant(scheduledTo, "scheduledTo");
+				if (Object.keys(window).length > 0) query.scheduledAt = window;
+				const scope = await this.scopeOf(user);
+				if (scope) query.$and = [{ openingId: { $in: scope.openingIds } }];
+				return paginate(this.store(INTERVIEWS), query, ctx.params, sort, interviewJSON);
+			}
+		},
+
+		getInterview: {
+			rest: "GET /interviews/:id",
+			auth: { roles: RECRUITERS },
+			params: { $$strict: true, id },
+			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Interview> {
+				return interviewJSON(await this.visibleInterview(requireUser(ctx), ctx.params.id));
+			}
+		},
+
+		/** Feedback and result after the interview, or a new time or panel before it. */
+		updateInterview: {
+			rest: "PATCH /interviews/:id",
+			auth: { roles: RECRUITERS },
+			params: {
+				$$strict: true, id, scheduledAt: optional(dateTime), interviewerIds: optional(interviewerIds),
+				feedback: nullableText(10_000), result: optional(enumOf(INTERVIEW_RESULTS))
+			},
+			async handler(this: RecruitmentThis, ctx: RosterContext<UpdateInterviewParams>): Promise<Interview> {
+				const interview = await this.visibleInterview(requireUser(ctx), ctx.params.id);
+				const { id: _id, ...changes } = ctx.params;
+				if (changes.scheduledAt) changes.scheduledAt = toInstant(changes.scheduledAt, "scheduledAt");
+				await this.checkEmployees(ctx, changes.interviewerIds, "interviewerIds");
+				const updated: InterviewDoc = await this.store(INTERVIEWS).updateById(interview._id, { $set: { ...changes, updatedAt: now() } });
+				return this.saved(ctx, "updated", interviewJSON(updated));
+			}
+		}
+	},
+
+	methods: {
+		async visibleInterview(this: RecruitmentThis, user: AuthUser, interviewId: string): Promise<InterviewDoc> {
+			const interview = await findInTenant<InterviewDoc>(this.store(INTERVIEWS), user.tenantId, interviewId, "Interview");
+			if (!isStaff(user)) await this.visibleOpening(user, interview.openingId);
+			return interview;
+		}
+	}
+};

@@ -1,0 +1,216 @@
+/** Offers (staff only; accepting one is onboarding's: POST /offers/:id/accept), at most one live per application. */
+import type { ServiceSchema } from "moleculer";
+import { checkDate, findInTenant, now, toJSON } from "../../../lib/entity";
+import { ConflictError } from "../../../lib/errors";
+import { type RosterContext, created, requireUser } from "../../../lib/meta";
+import { OFFER_STATUSES, type Offer, type OfferStatus } from "../../../lib/names/recruitment";
+import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
+import { date, enumOf, id, nullableId, nullableText, optionalDate } from "../../../lib/params";
+import { IllegalTransitionError } from "../../../lib/recruitment/errors";
+import { currency } from "../../../lib/recruitment/fields";
+import { canChangeOffer, isEditableOffer, isLiveOffer } from "../../../lib/recruitment/offers";
+import { STAFF_ROLES } from "../../../lib/roles";
+import {
+	APPLICATIONS, type ApplicationDoc, type IdParams, OFFERS, type OfferDoc, type RecruitmentThis, noReference, nullable, optional
+} from "./shared";
+
+interface OfferTermsParams {
+	title?: string | null; positionId?: string | null; salary?: number | null; currency?: string | null; startDate?: string; expiresAt?: string | null;
+}
+interface CreateOfferParams extends OfferTermsParams { applicationId: string; startDate: string }
+interface UpdateOfferParams extends OfferTermsParams { id: string }
+interface ListOffersParams extends ListParams { applicationId?: string; candidateId?: string; status?: OfferStatus }
+interface SetOfferStatusParams { id: string; status: OfferStatus; expect?: OfferStatus; employeeId?: string | null; userId?: string | null }
+interface ApplicationIdParams { applicationId: string }
+
+const salary = { type: "number", min: 0, max: 1_000_000_000, optional: true, nullable: true } as const;
+
+const offerJSON = (doc: OfferDoc) => toJSON(doc, ["liveKey"]) as unknown as Offer;
+
+const liveKey = (offer: { _id: string; applicationId: string }, status: OfferStatus) => (isLiveOffer(status) ? offer.applicationId : offer._id);
+
+export const OffersPart: Partial<ServiceSchema> = {
+	actions: {
+		/** An offer is made once the pipeline has moved the application to "offer"; one live offer per application. */
+		createOffer: {
+			rest: "POST /offers",
+			auth: { roles: STAFF_ROLES },
+			params: {
+				$$strict: true, applicationId: id, title: nullableText(), positionId: nullableId, salary, currency: nullable(currency),
+				startDate: date, expiresAt: nullable(optionalDate)
+			},
+			async handler(this: RecruitmentThis, ctx: RosterContext<CreateOfferParams>): Promise<Offer> {
+				const user = requireUser(ctx);
+				const { tenantId } = user;
+				const { applicationId, title = null, positionId = null, salary: pay = null, currency: cur = null, startDate, expiresAt = null } = ctx.params;
+				const app: ApplicationDoc | null = await this.store(APPLICATIONS).findOne({ _id: applicationId, tenantId });
+				if (!app) throw noReference("applicationId", "application");
+				checkDate(startDate, "startDate");
+				checkDate(expiresAt, "expiresAt");
+				await this.checkPosition(ctx, positionId);
+				if (app.stage !== "offer") {
+					throw new ConflictError(`An offer needs the application in stage 'offer'; it is in '${app.stage}'`, { field: "applicationId", stage: app.stage });
+				}
+				const store = this.store(OFFERS);
+				if (await store.findOne({ tenantId, liveKey: applicationId })) {
+					throw new ConflictError("The application already has a live offer; withdraw it first", { field: "applicationId" });
+				}
+				const at = now();
+				const doc: OfferDoc = {
+					_id: this.newId(), tenantId, applicationId, candidateId: app.candidateId, openingId: app.openingId, title, positionId,
+					salary: pay, currency: cur, startDate, expiresAt, status: "draft", employeeId: null, userId: null, createdBy: user.id,
+					liveKey: applicationId, createdAt: at, updatedAt: at
+				};
+				await this.unique("applicationId", () => store.insert(doc));
+				created(ctx, `/api/v1/offers/${doc._id}`);
+				return this.saved(ctx, "created", offerJSON(doc));
+			}
+		},
+
+		listOffers: {
+			rest: "GET /offers",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, ...listParams, applicationId: optional(id), candidateId: optional(id), status: optional(enumOf(OFFER_STATUSES)) },
+			async handler(this: RecruitmentThis, ctx: RosterContext<ListOffersParams>): Promise<ListResult<Offer>> {
+				const sort = parseSort(ctx.params.sort, ["createdAt", "updatedAt", "startDate", "status"], "-createdAt");
+				const { applicationId, candidateId, status } = ctx.params;
+				const query: Record<string, unknown> = { tenantId: requireUser(ctx).tenantId };
+				if (applicationId) query.applicationId = applicationId;
+				if (candidateId) query.candidateId = candidateId;
+				if (status) query.status = status;
+				return paginate(this.store(OFFERS), query, ctx.params, sort, offerJSON);
+			}
+		},
+
+		getOfferById: {
+			rest: "GET /offers/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id },
+			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Offer> {
+				return offerJSON(await findInTenant<OfferDoc>(this.store(OFFERS), requireUser(ctx).tenantId, ctx.params.id, "Offer"));
+			}
+		},
+
+		/** A draft's terms; once sent, an offer is withdrawn and made anew rather than changed. */
+		updateOffer: {
+			rest: "PATCH /offers/:id",
+			auth: { roles: STAFF_ROLES },
+			params: {
+				$$strict: true, id, title: nullableText(), positionId: nullableId, salary, currency: nullable(currency),
+				startDate: optionalDate, expiresAt: nullable(optionalDate)
+			},
+			async handler(this: RecruitmentThis, ctx: RosterContext<UpdateOfferParams>): Promise<Offer> {
+				const store = this.store(OFFERS);
+				const offer = await findInTenant<OfferDoc>(store, requireUser(ctx).tenantId, ctx.params.id, "Offer");
+				const { id: _id, ...changes } = ctx.params;
+				checkDate(changes.startDate, "startDate");
+				checkDate(changes.expiresAt, "expiresAt");
+				await this.checkPosition(ctx, changes.positionId);
+				if (!isEditableOffer(offer.status)) throw new ConflictError(`A ${offer.status} offer cannot be changed`, { field: "status", status: offer.status });
+				const updated: OfferDoc = await store.updateById(offer._id, { $set: { ...changes, updatedAt: now() } });
+				return this.saved(ctx, "updated", offerJSON(updated));
+			}
+		},
+
+		sendOffer: {
+			rest: "POST /offers/:id/send",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id },
+			handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Offer> {
+				return this.changeOfferStatus(ctx, "sent");
+			}
+		},
+
+		/** The candidate said no. The application stays in "offer": staff may make a new offer, or reject or withdraw it. */
+		declineOffer: {
+			rest: "POST /offers/:id/decline",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id },
+			handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Offer> {
+				return this.changeOfferStatus(ctx, "declined");
+			}
+		},
+
+		withdrawOffer: {
+			rest: "POST /offers/:id/withdraw",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id },
+			handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Offer> {
+				return this.changeOfferStatus(ctx, "withdrawn");
+			}
+		},
+
+		getOffer: {
+			visibility: "public",
+			params: { id },
+			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Offer> {
+				return offerJSON(await findInTenant<OfferDoc>(this.store(OFFERS), requireUser(ctx).tenantId, ctx.params.id, "Offer"));
+			}
+		},
+
+		/** Sets any status (the caller decides); with `expect`, only while the status is still that one. */
+		setOfferStatus: {
+			visibility: "public",
+			params: {
+				id, status: enumOf(OFFER_STATUSES), expect: optional(enumOf(OFFER_STATUSES)), employeeId: nullableId, userId: nullableId
+			},
+			async handler(this: RecruitmentThis, ctx: RosterContext<SetOfferStatusParams>): Promise<Offer> {
+				const { tenantId } = requireUser(ctx);
+				const store = this.store(OFFERS);
+				const offer = await findInTenant<OfferDoc>(store, tenantId, ctx.params.id, "Offer");
+				const { status, expect, employeeId, userId } = ctx.params;
+				if (expect && offer.status !== expect) {
+					throw new IllegalTransitionError(offer.status, status, `The offer is ${offer.status}, not ${expect}`, "stale");
+				}
+				const set: Partial<OfferDoc> = { status, liveKey: liveKey(offer, status), updatedAt: now() };
+				if (employeeId !== undefined) set.employeeId = employeeId;
+				if (userId !== undefined) set.userId = userId;
+				const changed = await this.unique("applicationId", () =>
+					store.updateMany({ _id: offer._id, tenantId, status: expect ?? offer.status }, { $set: set })
+				);
+				if (changed !== 1) throw new IllegalTransitionError(offer.status, status, "The offer changed meanwhile", "stale");
+				return this.saved(ctx, "updated", offerJSON(await store.findOne({ _id: offer._id, tenantId })));
+			}
+		},
+
+		/** When an application leaves "offer" for rejected or withdrawn, its pending offers go with it. */
+		withdrawOffers: {
+			visibility: "public",
+			params: { applicationId: id },
+			async handler(this: RecruitmentThis, ctx: RosterContext<ApplicationIdParams>): Promise<{ withdrawn: number }> {
+				const { tenantId } = requireUser(ctx);
+				const store = this.store(OFFERS);
+				const pending: OfferDoc[] = await store.find({ query: { tenantId, applicationId: ctx.params.applicationId, status: { $in: ["draft", "sent"] } } });
+				let withdrawn = 0;
+				for (const offer of pending) {
+					const at = now();
+					withdrawn += await store.updateMany(
+						{ _id: offer._id, tenantId, status: offer.status },
+						{ $set: { status: "withdrawn", liveKey: offer._id, updatedAt: at } }
+					);
+					await this.saved(ctx, "updated", { ...offerJSON(offer), status: "withdrawn", updatedAt: at });
+				}
+				return { withdrawn };
+			}
+		}
+	},
+
+	methods: {
+		/** A status change by the published offer routes: the offer rules, applied atomically. */
+		async changeOfferStatus(this: RecruitmentThis, ctx: RosterContext<IdParams>, to: OfferStatus): Promise<Offer> {
+			const { tenantId } = requireUser(ctx);
+			const store = this.store(OFFERS);
+			const offer = await findInTenant<OfferDoc>(store, tenantId, ctx.params.id, "Offer");
+			if (!canChangeOffer(offer.status, to)) {
+				throw new IllegalTransitionError(offer.status, to, `A ${offer.status} offer cannot become ${to}`, "offerStatus");
+			}
+			const at = now();
+			const changed = await store.updateMany(
+				{ _id: offer._id, tenantId, status: offer.status },
+				{ $set: { status: to, liveKey: liveKey(offer, to), updatedAt: at } }
+			);
+			if (changed !== 1) throw new IllegalTransitionError(offer.status, to, "The offer changed meanwhile", "stale");
+			return this.saved(ctx, "updated", offerJSON({ ...offer, status: to, updatedAt: at }));
+		}
+	}
+};

@@ -1,0 +1,125 @@
+/** Job openings: what is hired for, by whom; a manager sees only the openings they hire for. */
+import type { ServiceSchema } from "moleculer";
+import { containsPattern, findInTenant, now, toJSON } from "../../../lib/entity";
+import { ConflictError } from "../../../lib/errors";
+import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
+import { OPENING_STATUSES, type JobOpening, type OpeningStatus } from "../../../lib/names/recruitment";
+import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
+import { enumOf, id, nullableText, optionalText, text } from "../../../lib/params";
+import { IllegalTransitionError } from "../../../lib/recruitment/errors";
+import { canChangeOpening } from "../../../lib/recruitment/openings";
+import { STAFF_ROLES } from "../../../lib/roles";
+import { APPLICATIONS, type IdParams, type OpeningDoc, RECRUITERS, type RecruitmentThis, optional, search } from "./shared";
+
+interface CreateOpeningParams {
+	title: string; departmentId: string; hiringManagerId: string; headcount?: number; status?: OpeningStatus; description?: string | null;
+}
+interface UpdateOpeningParams extends Partial<CreateOpeningParams> { id: string }
+interface ListOpeningsParams extends ListParams { status?: OpeningStatus; departmentId?: string; hiringManagerId?: string; search?: string }
+
+const headcount = { type: "number", integer: true, min: 1, max: 10_000 } as const;
+
+const openingJSON = (doc: OpeningDoc) => toJSON(doc) as unknown as JobOpening;
+
+export const OpeningsPart: Partial<ServiceSchema> = {
+	actions: {
+		createOpening: {
+			rest: "POST /job-openings",
+			auth: { roles: STAFF_ROLES },
+			params: {
+				$$strict: true, title: text(), departmentId: id, hiringManagerId: id, headcount: optional(headcount),
+				status: optional(enumOf(OPENING_STATUSES)), description: nullableText(5000)
+			},
+			async handler(this: RecruitmentThis, ctx: RosterContext<CreateOpeningParams>): Promise<JobOpening> {
+				const { tenantId } = requireUser(ctx);
+				const { title, departmentId, hiringManagerId, headcount: count = 1, status = "draft", description = null } = ctx.params;
+				await this.checkDepartment(ctx, departmentId);
+				await this.checkEmployees(ctx, [hiringManagerId], "hiringManagerId");
+				const at = now();
+				const doc: OpeningDoc = {
+					_id: this.newId(), tenantId, title, departmentId, hiringManagerId, headcount: count, status, description, createdAt: at, updatedAt: at
+				};
+				await this.adapter.insert(doc);
+				created(ctx, `/api/v1/job-openings/${doc._id}`);
+				return this.saved(ctx, "created", openingJSON(doc));
+			}
+		},
+
+		listOpenings: {
+			rest: "GET /job-openings",
+			auth: { roles: RECRUITERS },
+			params: {
+				$$strict: true, ...listParams, status: optional(enumOf(OPENING_STATUSES)), departmentId: optional(id),
+				hiringManagerId: optional(id), search
+			},
+			async handler(this: RecruitmentThis, ctx: RosterContext<ListOpeningsParams>): Promise<ListResult<JobOpening>> {
+				const user = requireUser(ctx);
+				const sort = parseSort(ctx.params.sort, ["title", "status", "headcount", "createdAt", "updatedAt"], "-createdAt");
+				const { status, departmentId, hiringManagerId, search: text } = ctx.params;
+				const query: Record<string, unknown> = { tenantId: user.tenantId };
+				if (status) query.status = status;
+				if (departmentId) query.departmentId = departmentId;
+				if (hiringManagerId) query.hiringManagerId = hiringManagerId;
+				if (text) query.title = containsPattern(text);
+				// A manager's own openings only; without an employee record they hire for nothing.
+				if (!isStaff(user)) query.$and = [{ hiringManagerId: user.employeeId ?? "" }];
+				return paginate(this.adapter, query, ctx.params, sort, openingJSON);
+			}
+		},
+
+		getOpeningById: {
+			rest: "GET /job-openings/:id",
+			auth: { roles: RECRUITERS },
+			params: { $$strict: true, id },
+			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<JobOpening> {
+				return openingJSON(await this.visibleOpening(requireUser(ctx), ctx.params.id));
+			}
+		},
+
+		updateOpening: {
+			rest: "PATCH /job-openings/:id",
+			auth: { roles: STAFF_ROLES },
+			params: {
+				$$strict: true, id, title: optionalText(), departmentId: optional(id), hiringManagerId: optional(id),
+				headcount: optional(headcount), status: optional(enumOf(OPENING_STATUSES)), description: nullableText(5000)
+			},
+			async handler(this: RecruitmentThis, ctx: RosterContext<UpdateOpeningParams>): Promise<JobOpening> {
+				const { tenantId } = requireUser(ctx);
+				const opening = await findInTenant<OpeningDoc>(this.adapter, tenantId, ctx.params.id, "Job opening");
+				const { id: _id, ...changes } = ctx.params;
+				if (changes.status && !canChangeOpening(opening.status, changes.status)) {
+					throw new IllegalTransitionError(opening.status, changes.status, "A published opening does not go back to draft", "openingStatus");
+				}
+				await this.checkDepartment(ctx, changes.departmentId);
+				if (changes.hiringManagerId) await this.checkEmployees(ctx, [changes.hiringManagerId], "hiringManagerId");
+				const updated: OpeningDoc = await this.adapter.updateById(opening._id, { $set: { ...changes, updatedAt: now() } });
+				return this.saved(ctx, "updated", openingJSON(updated));
+			}
+		},
+
+		deleteOpening: {
+			rest: "DELETE /job-openings/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id },
+			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<null> {
+				const { tenantId } = requireUser(ctx);
+				const opening = await findInTenant<OpeningDoc>(this.adapter, tenantId, ctx.params.id, "Job opening");
+				const applications = await this.store(APPLICATIONS).count({ query: { tenantId, openingId: opening._id } });
+				// Applications are the hiring record; an opening that has any is closed, not deleted.
+				if (applications > 0) throw new ConflictError("The opening has applications; close it instead", { applications });
+				await this.adapter.removeById(opening._id);
+				await this.saved(ctx, "removed", openingJSON(opening));
+				ctx.meta.$statusCode = 204;
+				return null;
+			}
+		},
+
+		getOpening: {
+			visibility: "public",
+			params: { id },
+			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<JobOpening> {
+				return openingJSON(await findInTenant<OpeningDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.id, "Job opening"));
+			}
+		}
+	}
+};

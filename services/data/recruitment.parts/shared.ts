@@ -1,0 +1,117 @@
+/**
+ * Recruitment, what its parts share: the collections and their documents, the service's
+ * `this`, the params rules more than one aggregate uses, the checks of records other services
+ * own, and who sees what (the rule is in recruitment.service.ts's header).
+ */
+import type { ServiceSchema } from "moleculer";
+import { type TenantDoc, findInTenant } from "../../../lib/entity";
+import { ForbiddenError, UnprocessableError } from "../../../lib/errors";
+import { type AuthUser, type RosterContext, isStaff } from "../../../lib/meta";
+import { EmployeeActions, type EmployeeSummary, OrgActions } from "../../../lib/names";
+import type { Application, Candidate, Interview, JobOpening, Offer, OfferStatus, OpeningStatus } from "../../../lib/names/recruitment";
+import { optionalText } from "../../../lib/params";
+import { type Role, STAFF_ROLES } from "../../../lib/roles";
+import type { DbService } from "../../../mixins/db.mixin";
+
+// ---- Types -------------------------------------------------------------------------------
+
+export interface IdParams { id: string }
+
+export type OpeningDoc = TenantDoc & Omit<JobOpening, "id">;
+export type CandidateDoc = TenantDoc & Omit<Candidate, "id">;
+export type ApplicationDoc = TenantDoc & Omit<Application, "id">;
+export type InterviewDoc = TenantDoc & Omit<Interview, "id">;
+/** liveKey is the application's id while the offer is live, its own id otherwise: unique per tenant, so one live offer per application. */
+export type OfferDoc = TenantDoc & Omit<Offer, "id"> & { liveKey: string };
+
+/** An application as a client sees it: who applied, to what. */
+export interface ApplicationView extends Application {
+	candidate: { id: string; firstName: string; lastName: string; email: string } | null;
+	opening: { id: string; title: string; status: OpeningStatus } | null;
+}
+
+/** Every method of the service, whichever part holds it: a part calls the others' through `this`. */
+export interface RecruitmentMethods {
+	// shared.ts
+	checkDepartment(ctx: RosterContext, departmentId: string | undefined): Promise<void>;
+	checkPosition(ctx: RosterContext, positionId: string | null | undefined): Promise<void>;
+	checkEmployees(ctx: RosterContext, ids: string[] | undefined, field: string): Promise<void>;
+	scopeOf(user: AuthUser): Promise<{ openingIds: string[] } | null>;
+	visibleOpening(user: AuthUser, openingId: string): Promise<OpeningDoc>;
+	// applications.ts
+	visibleApplication(user: AuthUser, applicationId: string): Promise<ApplicationDoc>;
+	withParties(tenantId: string, apps: Application[]): Promise<ApplicationView[]>;
+	// interviews.ts
+	visibleInterview(user: AuthUser, interviewId: string): Promise<InterviewDoc>;
+	// offers.ts
+	changeOfferStatus(ctx: RosterContext<IdParams>, to: OfferStatus): Promise<Offer>;
+}
+
+export type RecruitmentThis = DbService & RecruitmentMethods;
+
+// ---- Helpers -----------------------------------------------------------------------------
+
+export const OPENINGS = "job_openings";
+export const CANDIDATES = "candidates";
+export const APPLICATIONS = "applications";
+export const INTERVIEWS = "interviews";
+export const OFFERS = "offers";
+
+/** Who may read openings, applications and interviews (a manager only their own openings'). */
+export const RECRUITERS: Role[] = [...STAFF_ROLES, "manager"];
+
+export const search = optionalText(100);
+export const optional = <T extends object>(rule: T) => ({ ...rule, optional: true }) as const;
+export const nullable = <T extends object>(rule: T) => ({ ...rule, optional: true, nullable: true }) as const;
+
+/** A referenced record another service answers 404 for is bad input here: 422 naming the field. */
+function missingAs422(field: string, entity: string) {
+	return (err: { code?: number }): never => {
+		if (err?.code === 404) throw new UnprocessableError(field, `The '${field}' field refers to no ${entity} of this company.`, "reference");
+		throw err;
+	};
+}
+
+export const noReference = (field: string, entity: string) =>
+	new UnprocessableError(field, `The '${field}' field refers to no ${entity} of this company.`, "reference");
+
+// ---- References and scoping --------------------------------------------------------------
+
+export const SharedPart: Partial<ServiceSchema> = {
+	methods: {
+		async checkDepartment(ctx: RosterContext, departmentId: string | undefined): Promise<void> {
+			if (departmentId) await ctx.call(OrgActions.getDepartment, { id: departmentId }).catch(missingAs422("departmentId", "department"));
+		},
+
+		async checkPosition(ctx: RosterContext, positionId: string | null | undefined): Promise<void> {
+			if (positionId) await ctx.call(OrgActions.getPosition, { id: positionId }).catch(missingAs422("positionId", "position"));
+		},
+
+		/** Hiring managers and interviewers are active employees of the tenant; one query for all. */
+		async checkEmployees(ctx: RosterContext, ids: string[] | undefined, field: string): Promise<void> {
+			if (!ids || ids.length === 0) return;
+			const found = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids });
+			const active = new Set(found.filter(e => e.status === "active").map(e => e.id));
+			if (ids.some(i => !active.has(i))) {
+				throw new UnprocessableError(field, `The '${field}' field refers to no active employee of this company.`, "reference");
+			}
+		},
+
+		/** Null for staff (the whole tenant); a manager's openings otherwise. */
+		async scopeOf(this: RecruitmentThis, user: AuthUser): Promise<{ openingIds: string[] } | null> {
+			if (isStaff(user)) return null;
+			if (!user.employeeId) return { openingIds: [] };
+			const own: OpeningDoc[] = await this.adapter.find({ query: { tenantId: user.tenantId, hiringManagerId: user.employeeId } });
+			return { openingIds: own.map(o => o._id) };
+		},
+
+		/** An opening of the tenant (404 otherwise) that the user may see (403 otherwise). */
+		async visibleOpening(this: RecruitmentThis, user: AuthUser, openingId: string): Promise<OpeningDoc> {
+			const opening = await findInTenant<OpeningDoc>(this.adapter, user.tenantId, openingId, "Job opening");
+			if (!isStaff(user) && (!user.employeeId || opening.hiringManagerId !== user.employeeId)) {
+				throw new ForbiddenError("Only the opening's hiring manager and staff may see this");
+			}
+			return opening;
+		}
+	}
+};

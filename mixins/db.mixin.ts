@@ -52,6 +52,8 @@ export interface DbMethods {
 	pingStorage(): Promise<void>;
 	/** Reports a write (caches, generations, entity hooks) and answers what was written. */
 	saved<T>(ctx: unknown, type: "created" | "updated" | "removed", json: T): Promise<T>;
+	/** Removes a document, reports it, and answers 204 No Content. */
+	removed(ctx: { meta: { $statusCode?: number } }, store: Store, id: string, json: unknown): Promise<null>;
 }
 
 export type DbService = Service & DbMethods & { adapter: Store };
@@ -139,6 +141,13 @@ export function DbMixin(serviceName: string, main: CollectionSpec, extra: Collec
 			async saved<T>(this: DbService, ctx: unknown, type: "created" | "updated" | "removed", json: T): Promise<T> {
 				await this.entityChanged(type, json, ctx);
 				return json;
+			},
+
+			async removed(this: DbService, ctx: { meta: { $statusCode?: number } }, store: Store, id: string, json: unknown): Promise<null> {
+				await store.removeById(id);
+				await this.saved(ctx, "removed", json);
+				ctx.meta.$statusCode = 204;
+				return null;
 			},
 
 			/** Before the write returns, results derived from this service's data go stale. */

@@ -197,10 +197,7 @@ const OrgService: ServiceSchema = {
 				if (children + positions + employees > 0) {
 					throw new ConflictError("Only an empty department can be deleted", { subDepartments: children, positions, employees });
 				}
-				await this.adapter.removeById(dept._id);
-				await this.saved(ctx, "removed", departmentJSON(dept));
-				ctx.meta.$statusCode = 204;
-				return null;
+				return this.removed(ctx, this.adapter, dept._id, departmentJSON(dept));
 			}
 		},
 
@@ -269,10 +266,7 @@ const OrgService: ServiceSchema = {
 			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const store = this.store(POSITIONS);
 				const position = await findInTenant<PositionDoc>(store, requireUser(ctx).tenantId, ctx.params.id, "Position");
-				await store.removeById(position._id);
-				await this.saved(ctx, "removed", positionJSON(position));
-				ctx.meta.$statusCode = 204;
-				return null;
+				return this.removed(ctx, store, position._id, positionJSON(position));
 			}
 		},
 
@@ -341,10 +335,7 @@ const OrgService: ServiceSchema = {
 				const location = await findInTenant<LocationDoc>(store, tenantId, ctx.params.id, "Location");
 				const inUse = await this.adapter.count({ query: { tenantId, locationId: location._id } });
 				if (inUse > 0) throw new ConflictError("The location is still used by departments", { departments: inUse });
-				await store.removeById(location._id);
-				await this.saved(ctx, "removed", locationJSON(location));
-				ctx.meta.$statusCode = 204;
-				return null;
+				return this.removed(ctx, store, location._id, locationJSON(location));
 			}
 		}
 	},

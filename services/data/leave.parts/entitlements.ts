@@ -85,10 +85,7 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const entitlement = await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), requireUser(ctx).tenantId, ctx.params.id, "Leave entitlement");
-				await this.store(ENTITLEMENTS).removeById(entitlement._id);
-				await this.saved(ctx, "removed", entitlementJSON(entitlement));
-				ctx.meta.$statusCode = 204;
-				return null;
+				return this.removed(ctx, this.store(ENTITLEMENTS), entitlement._id, entitlementJSON(entitlement));
 			}
 		},
 

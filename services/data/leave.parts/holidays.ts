@@ -81,10 +81,7 @@ export const HolidaysPart: Partial<ServiceSchema> = {
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const holiday = await findInTenant<HolidayDoc>(this.store(HOLIDAYS), requireUser(ctx).tenantId, ctx.params.id, "Holiday");
-				await this.store(HOLIDAYS).removeById(holiday._id);
-				await this.saved(ctx, "removed", holidayJSON(holiday));
-				ctx.meta.$statusCode = 204;
-				return null;
+				return this.removed(ctx, this.store(HOLIDAYS), holiday._id, holidayJSON(holiday));
 			}
 		}
 	},

@@ -92,10 +92,7 @@ export const TypesPart: Partial<ServiceSchema> = {
 				if (entitlements + requests > 0) {
 					throw new ConflictError("The leave type has entitlements or requests; it cannot be deleted", { field: "id", entitlements, requests });
 				}
-				await this.store(TYPES).removeById(type._id);
-				await this.saved(ctx, "removed", typeJSON(type));
-				ctx.meta.$statusCode = 204;
-				return null;
+				return this.removed(ctx, this.store(TYPES), type._id, typeJSON(type));
 			}
 		}
 	},

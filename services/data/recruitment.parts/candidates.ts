@@ -118,10 +118,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 				await this.store(INTERVIEWS).removeMany({ tenantId, applicationId: { $in: appIds } });
 				await this.store(OFFERS).removeMany({ tenantId, candidateId: candidate._id });
 				await applications.removeMany({ tenantId, candidateId: candidate._id });
-				await this.store(CANDIDATES).removeById(candidate._id);
-				await this.saved(ctx, "removed", candidateJSON(candidate));
-				ctx.meta.$statusCode = 204;
-				return null;
+				return this.removed(ctx, this.store(CANDIDATES), candidate._id, candidateJSON(candidate));
 			}
 		},
 

@@ -107,10 +107,7 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 				const applications = await this.store(APPLICATIONS).count({ query: { tenantId, openingId: opening._id } });
 				// Applications are the hiring record; an opening that has any is closed, not deleted.
 				if (applications > 0) throw new ConflictError("The opening has applications; close it instead", { applications });
-				await this.adapter.removeById(opening._id);
-				await this.saved(ctx, "removed", openingJSON(opening));
-				ctx.meta.$statusCode = 204;
-				return null;
+				return this.removed(ctx, this.adapter, opening._id, openingJSON(opening));
 			}
 		},
 

@@ -1,5 +1,8 @@
-// Two projects: the fast suites in one process, and the cluster suites that start real
-// processes over real NATS (built from dist/, so they test what a deployment runs).
+// Three projects: the fast suites in one process; the cluster suites that start real processes
+// over real NATS (built from dist/, so they test what a deployment runs); and the HTTP
+// integration suites again, unchanged, on a cluster of two data nodes (PostgreSQL), two
+// application nodes and a gateway. The gateway suite has its own cluster form, and the storage
+// contract is not about topology.
 const transform = { "^.+\\.ts$": ["@swc/jest"] };
 
 /** @type {import('jest').Config} */
@@ -11,6 +14,14 @@ module.exports = {
 			testEnvironment: "node",
 			transform,
 			testMatch: ["<rootDir>/test/unit/**/*.spec.ts", "<rootDir>/test/integration/**/*.spec.ts"]
+		},
+		{
+			displayName: "cluster-integration",
+			testEnvironment: "node",
+			transform,
+			setupFilesAfterEnv: ["<rootDir>/test/support/cluster-topology.setup.ts"],
+			testMatch: ["<rootDir>/test/integration/**/*.spec.ts"],
+			testPathIgnorePatterns: ["/node_modules/", "/test/integration/gateway\\.spec\\.ts$", "/test/integration/storage\\.spec\\.ts$"]
 		},
 		{
 			displayName: "cluster",

@@ -34,7 +34,11 @@ export interface Config {
 	cacherRedisUrl?: string;
 	/** Redis for gateway rate limits: REDIS_URL, or the cacher's Redis. */
 	redisUrl?: string;
+	/** PostgreSQL (postgres://…), the shared store of a cluster; `?schema=` names the schema. */
+	databaseUrl?: string;
 	mongoUri?: string;
+	/** Connections per node to the shared store (PostgreSQL or MongoDB). */
+	databasePoolSize: number;
 	/** NeDB files live here when set; otherwise NeDB stays in memory. */
 	dataDir?: string;
 	jwt: {
@@ -126,6 +130,16 @@ function readMongoUri(env: Env): string | undefined {
 	return raw;
 }
 
+function readDatabaseUrl(env: Env): string | undefined {
+	const raw = env.DATABASE_URL?.trim();
+	if (!raw) return undefined;
+	const url = readUrl("DATABASE_URL", raw, ["postgres:", "postgresql:"]);
+	const schema = url.searchParams.get("schema");
+	if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) fail("DATABASE_URL", "has a schema that is not a plain lower-case name", raw);
+	if (url.pathname.length <= 1) fail("DATABASE_URL", "must name a database (postgres://host:5432/roster)", raw);
+	return raw;
+}
+
 function readCors(env: Env, isProduction: boolean): string[] | "*" {
 	const raw = env.CORS_ORIGINS?.trim();
 	if (raw === undefined) return isProduction ? [] : "*";
@@ -176,6 +190,10 @@ export function loadConfig(env: Env = process.env): Config {
 	const redisRaw = env.REDIS_URL?.trim();
 	const redisUrl = redisRaw ? readUrl("REDIS_URL", redisRaw, ["redis:", "rediss:"]).href : cacherRedisUrl;
 
+	const databaseUrl = readDatabaseUrl(env);
+	const mongoUri = readMongoUri(env);
+	if (databaseUrl && mongoUri) fail("DATABASE_URL", "and MONGO_URI are both set: choose one store", undefined);
+
 	const bodyLimit = env.BODY_LIMIT?.trim() || "100kb";
 	if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) fail("BODY_LIMIT", "must look like 100kb or 1mb", bodyLimit);
 
@@ -188,7 +206,9 @@ export function loadConfig(env: Env = process.env): Config {
 		transporter: readTransporter(env),
 		cacherRedisUrl,
 		redisUrl,
-		mongoUri: readMongoUri(env),
+		databaseUrl,
+		mongoUri,
+		databasePoolSize: readInt(env, "DATABASE_POOL_SIZE", 10, 1, 1000),
 		dataDir: env.DATA_DIR?.trim() ? path.resolve(env.DATA_DIR.trim()) : undefined,
 		jwt: readJwt(env, isProduction),
 		rateLimit: {

@@ -55,3 +55,11 @@ export class UnsupportedMediaTypeError extends MoleculerClientError {
 		this.name = "UnsupportedMediaTypeError";
 	}
 }
+
+/** This node cannot serve now (its storage is split from its peers', say); another may. */
+export class NodeNotReadyError extends Errors.MoleculerError {
+	constructor(message: string) {
+		super(message, 503, "NODE_NOT_READY");
+		this.name = "NodeNotReadyError";
+	}
+}

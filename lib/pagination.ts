@@ -2,13 +2,15 @@
  * List parameters and the moleculer-db list shape { rows, total, page, pageSize, totalPages },
  * shared by every data service's list actions. Sorting is limited to the fields a service names.
  */
-import type { Store } from "../mixins/db.mixin";
+import type { Store } from "./store";
 import { UnprocessableError } from "./errors";
 
 export const MAX_PAGE_SIZE = 100;
+/** Far past any real list, and small enough that the offset stays an exact integer a database takes. */
+export const MAX_PAGE = 1_000_000;
 
 export const listParams = {
-	page: { type: "number", integer: true, min: 1, optional: true, convert: true },
+	page: { type: "number", integer: true, min: 1, max: MAX_PAGE, optional: true, convert: true },
 	pageSize: { type: "number", integer: true, min: 1, max: MAX_PAGE_SIZE, optional: true, convert: true },
 	sort: { type: "string", optional: true, max: 200 }
 } as const;

@@ -2,13 +2,21 @@
  * Moleculer's fastest-validator, made safe for hostile input. Two gaps let bad input through
  * or crash a call: the checker throws (instead of reporting) on values it cannot print, such
  * as {"toString": 1} or arrays nested thousands deep, and an `optional` field accepts null.
- * Both now end as a 422 that names the field, and the handler never runs.
+ * Both now end as a 422 that names the field, and the handler never runs. So does text holding
+ * a NUL character, which PostgreSQL cannot store or compare.
  */
 import { Validators } from "moleculer";
 
 type Check = ((params: unknown, opts?: unknown) => true | ValidationItem[]) & { async?: boolean };
 interface ValidationItem { type: string; field?: string; message: string }
 type Schema = Record<string, unknown>;
+
+/** Walks a value (not deeper than a sane request) for strings holding NUL, which no store keeps as text. */
+function holdsNul(value: unknown, depth = 0): boolean {
+	if (typeof value === "string") return value.includes("\u0000");
+	if (depth > 32 || value === null || typeof value !== "object") return false;
+	return Object.entries(value).some(([key, v]) => key.includes("\u0000") || holdsNul(v, depth + 1));
+}
 
 function nullRejectedFields(schema: Schema): string[] {
 	return Object.entries(schema)
@@ -43,6 +51,10 @@ export class SafeValidator extends Validators.Fastest {
 			const nulls = noNulls.filter(field => given[field] === null);
 			if (nulls.length > 0) {
 				return nulls.map(field => ({ type: "notNull", field, message: `The '${field}' field must not be null.` }));
+			}
+			const withNul = Object.keys(given).filter(field => holdsNul(given[field]));
+			if (withNul.length > 0) {
+				return withNul.map(field => ({ type: "nulCharacter", field, message: `The '${field}' field must not hold a NUL character.` }));
 			}
 			try {
 				return check(params, opts);

@@ -6,42 +6,15 @@
  * this.store(name). Indexes are created at start; failing to create one is logged, not fatal.
  */
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import type { Service, ServiceSchema } from "moleculer";
 import MoleculerDb from "moleculer-db";
-import MongoDbAdapter from "moleculer-db-adapter-mongo";
 import { bumpGeneration } from "../lib/cache-generation";
-import { config } from "../lib/config";
-import { ConflictError } from "../lib/errors";
+import type { Config } from "../lib/config";
+import { ConflictError, NodeNotReadyError } from "../lib/errors";
+import { type CollectionSpec, type IndexSpec, type Store, createStore, isUniqueViolation } from "../lib/store";
 import { CacheCleanerMixin } from "./cache-cleaner.mixin";
 
-export interface IndexSpec {
-	fields: Record<string, 1 | -1>;
-	unique?: boolean;
-}
-
-export interface CollectionSpec {
-	name: string;
-	indexes?: IndexSpec[];
-}
-
-/** The part of a moleculer-db adapter that Roster uses; both adapters implement it. */
-export interface Store {
-	find(params: { query?: object; sort?: string[]; limit?: number; offset?: number }): Promise<any[]>;
-	findOne(query: object): Promise<any>;
-	findById(id: string): Promise<any>;
-	findByIds(ids: string[]): Promise<any[]>;
-	count(params?: { query?: object }): Promise<number>;
-	insert(doc: object): Promise<any>;
-	updateMany(query: object, update: object): Promise<number>;
-	updateById(id: string, update: object): Promise<any>;
-	removeMany(query: object): Promise<number>;
-	removeById(id: string): Promise<any>;
-	entityToObject(doc: any): any;
-	init(broker: unknown, service: unknown): void;
-	connect(): Promise<unknown>;
-	disconnect(): Promise<unknown> | void;
-}
+export type { CollectionSpec, IndexSpec, Store };
 
 export interface DbMethods {
 	store(name: string): Store;
@@ -61,35 +34,37 @@ export type DbService = Service & DbMethods & { adapter: Store };
 /** The mixin's own view of its service: the collections it opened besides the main one. */
 type Owner = DbService & { stores: Map<string, Store> };
 
-function createAdapter(collection: string): Store {
-	const { mongoUri, dataDir } = config();
-	if (mongoUri) return new MongoDbAdapter(mongoUri) as unknown as Store;
-	if (dataDir) return new MoleculerDb.MemoryAdapter({ filename: path.join(dataDir, `${collection}.db`) }) as unknown as Store;
-	return new MoleculerDb.MemoryAdapter() as unknown as Store;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-	const e = err as { code?: number; errorType?: string } | null;
-	return e?.code === 11000 || e?.errorType === "uniqueViolated";
-}
-
-async function ensureIndexes(service: { logger: Service["logger"] }, adapter: Store, indexes: IndexSpec[] = []): Promise<void> {
-	const raw = adapter as unknown as {
-		collection?: { createIndex(fields: object, opts: object): Promise<unknown> };
-		db?: { ensureIndex(opts: object): Promise<unknown> };
-	};
+async function ensureIndexes(service: { logger: Service["logger"] }, store: Store, indexes: IndexSpec[] = []): Promise<void> {
 	for (const index of indexes) {
-		const fields = Object.keys(index.fields);
 		try {
-			if (raw.collection) {
-				await raw.collection.createIndex(index.fields, { unique: !!index.unique });
-			} else if (raw.db) {
-				await raw.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique });
-			}
+			await store.ensureIndex(index);
 		} catch (err) {
-			service.logger.warn(`Could not create index on ${fields.join("+")}:`, (err as Error).message);
+			service.logger.warn(`Could not create index on ${Object.keys(index.fields).join("+")}:`, (err as Error).message);
 		}
 	}
+}
+
+/** Like moleculer-db with the main collection: a database that is not up yet is waited for, not fatal. */
+async function connectPatiently(service: { logger: Service["logger"] }, store: Store, name: string): Promise<void> {
+	for (;;) {
+		try {
+			await store.connect();
+			return;
+		} catch (err) {
+			service.logger.error(`Could not connect the '${name}' collection, retrying in 1 s:`, (err as Error).message);
+			await new Promise(resolve => setTimeout(resolve, 1000));
+		}
+	}
+}
+
+/**
+ * Another node running this service while our data lives in this process only: the two would
+ * answer from different data. Names that node, or answers undefined.
+ */
+function splitBrainPeer(service: DbService): string | undefined {
+	if (service.adapter.shared || !service.broker.transit) return undefined;
+	const peers = service.broker.registry.getServiceList({ onlyLocal: false, onlyAvailable: true, skipInternal: true, withActions: false }) as Array<{ name: string; nodeID: string }>;
+	return peers.find(peer => peer.name === service.name && peer.nodeID !== service.broker.nodeID)?.nodeID;
 }
 
 /** The generic moleculer-db actions take client-built queries; none of them is published. */
@@ -97,7 +72,12 @@ const NO_GENERIC_ACTIONS = {
 	list: false, find: false, count: false, get: false, create: false, insert: false, update: false, remove: false
 } as const;
 
-export function DbMixin(serviceName: string, main: CollectionSpec, extra: CollectionSpec[] = []): Partial<ServiceSchema> {
+export interface DbMixinOptions {
+	/** The configuration that picks the backend; the process's own by default (tests pass others). */
+	config?: Config;
+}
+
+export function DbMixin(serviceName: string, main: CollectionSpec, extra: CollectionSpec[] = [], options: DbMixinOptions = {}): Partial<ServiceSchema> {
 	return {
 		mixins: [MoleculerDb, CacheCleanerMixin([serviceName])],
 		collection: main.name,
@@ -108,6 +88,12 @@ export function DbMixin(serviceName: string, main: CollectionSpec, extra: Collec
 			storageReady: {
 				visibility: "public",
 				async handler(this: DbService): Promise<{ ok: true }> {
+					const peer = splitBrainPeer(this);
+					if (peer) {
+						throw new NodeNotReadyError(
+							`${this.name} keeps its data in this node's ${this.adapter.backend}, and node ${peer} runs ${this.name} too: set DATABASE_URL so they share one store`
+						);
+					}
 					await this.pingStorage();
 					return { ok: true };
 				}
@@ -159,17 +145,16 @@ export function DbMixin(serviceName: string, main: CollectionSpec, extra: Collec
 
 		// A fresh adapter per service instance: a schema may be started by several brokers (tests).
 		merged(schema: ServiceSchema & { adapter?: Store }) {
-			schema.adapter = createAdapter(main.name);
+			schema.adapter = createStore(main, options.config);
 		},
 
 		created(this: Service) {
 			const self = this as Owner;
 			self.stores = new Map();
 			for (const spec of extra) {
-				const adapter = createAdapter(spec.name);
-				// The mongo adapter reads its collection name from the owning schema.
-				adapter.init(self.broker, { schema: { collection: spec.name }, logger: self.logger });
-				self.stores.set(spec.name, adapter);
+				const store = createStore(spec, options.config);
+				store.init(self.broker, self);
+				self.stores.set(spec.name, store);
 			}
 		},
 
@@ -178,7 +163,7 @@ export function DbMixin(serviceName: string, main: CollectionSpec, extra: Collec
 			await ensureIndexes(self, self.adapter, main.indexes);
 			for (const spec of extra) {
 				const store = self.stores.get(spec.name)!;
-				await store.connect();
+				await connectPatiently(self, store, spec.name);
 				await ensureIndexes(self, store, spec.indexes);
 			}
 		},

@@ -1,25 +1,57 @@
 #!/usr/bin/env bash
-# The docker-compose topology as plain processes, for machines without Docker: two gateway
-# nodes, two data nodes and two application nodes over NATS, sharing Redis for the cache and
-# the rate limits.
-# Needs NATS (with JetStream) on 127.0.0.1:4222 and Redis on 127.0.0.1:6379. Ctrl-C stops all.
+# The docker-compose topology as plain processes, for machines without Docker: two nodes of
+# every kind (gateway, data, application) over NATS, sharing one PostgreSQL database and Redis
+# for the cache and the rate limits. Every node's log streams here line by line, prefixed with
+# its name. Ctrl-C or SIGTERM stops every node (gracefully: in-flight requests finish).
+#
+# Needs NATS on $TRANSPORTER, Redis on $CACHER and PostgreSQL on $DATABASE_URL; the defaults are
+# the local ones. GATEWAY_PORTS (default "3001 3002") and NAMESPACE choose where it listens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export TRANSPORTER="${TRANSPORTER:-nats://127.0.0.1:4222}"
 export CACHER="${CACHER:-redis://127.0.0.1:6379}"
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/roster}"
 export NAMESPACE="${NAMESPACE:-roster-local}"
 export SERVICEDIR=dist/services
 # Every node must verify the tokens any other node signs.
 export JWT_SECRET="${JWT_SECRET:-local-cluster-secret-change-me-0123456789}"
+read -r -a gateway_ports <<< "${GATEWAY_PORTS:-3001 3002}"
+
+# The database named in DATABASE_URL must exist; create it when the server lets us.
+database=$(node -e 'const u = new URL(process.argv[1]); process.stdout.write(decodeURIComponent(u.pathname.slice(1)))' "$DATABASE_URL")
+node -e '
+const { Client } = require("pg");
+const url = new URL(process.argv[1]); const name = process.argv[2]; url.pathname = "/postgres"; url.searchParams.delete("schema");
+const client = new Client({ connectionString: url.toString() });
+client.connect()
+	.then(() => client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]))
+	.then(found => found.rowCount === 0 && client.query(`CREATE DATABASE "${name.replace(/"/g, "\"\"")}"`))
+	.catch(err => { console.error(`cluster: cannot reach PostgreSQL at ${process.argv[1]}: ${err.message}`); process.exitCode = 1; })
+	.finally(() => client.end());
+' "$DATABASE_URL" "$database"
 
 npm run --silent build
 
 pids=()
+stopping=""
+stop_all() {
+	[ -n "$stopping" ] && return
+	stopping=1
+	echo "cluster: stopping ${#pids[@]} nodes"
+	kill -TERM "${pids[@]}" 2>/dev/null || true
+	wait "${pids[@]}" 2>/dev/null || true
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap 'stop_all' EXIT
+
 node_up() {
 	local name=$1 services=$2; shift 2
+	# The node is the background job itself (its output goes through a line-buffered prefixer),
+	# so $! is the node's pid and a signal reaches it.
 	env NODE_ID="$name" SERVICES="$services" "$@" node node_modules/moleculer/bin/moleculer-runner.js \
-		--config dist/moleculer.config.js 2>&1 | sed "s/^/[$name] /" &
+		--config dist/moleculer.config.js > >(sed -u "s/^/[$name] /") 2>&1 &
 	pids+=($!)
 }
 
@@ -27,10 +59,20 @@ node_up data-1 data
 node_up data-2 data
 node_up app-1 app
 node_up app-2 app
-node_up gateway-1 gateway/api PORT=3001
-node_up gateway-2 gateway/api PORT=3002
+i=0
+for port in "${gateway_ports[@]}"; do
+	i=$((i + 1))
+	node_up "gateway-$i" gateway/api PORT="$port"
+done
 
-trap 'kill "${pids[@]}" 2>/dev/null; wait' INT TERM EXIT
-echo "Gateways on http://127.0.0.1:3001 and http://127.0.0.1:3002 (namespace $NAMESPACE)."
-echo "Join with a REPL: TRANSPORTER=$TRANSPORTER NAMESPACE=$NAMESPACE npm run repl"
-wait
+for port in "${gateway_ports[@]}"; do echo "cluster: gateway on http://127.0.0.1:$port (ready: /health/ready)"; done
+echo "cluster: namespace $NAMESPACE, database $DATABASE_URL, cache $CACHER"
+echo "cluster: join with a REPL: TRANSPORTER=$TRANSPORTER NAMESPACE=$NAMESPACE npm run repl"
+# Any node that exits ends the wait; the others keep running until Ctrl-C or SIGTERM.
+while [ -z "$stopping" ]; do
+	wait -n "${pids[@]}" 2>/dev/null || true
+	alive=0
+	for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=$((alive + 1)); done
+	[ "$alive" -eq 0 ] && break
+	sleep 1
+done

@@ -34,7 +34,7 @@ const RecruitmentService: ServiceSchema = {
 				name: APPLICATIONS,
 				indexes: [{ fields: { tenantId: 1, candidateId: 1, openingId: 1 }, unique: true }, { fields: { tenantId: 1, openingId: 1 } }]
 			},
-			{ name: INTERVIEWS, indexes: [{ fields: { tenantId: 1, applicationId: 1 } }] },
+			{ name: INTERVIEWS, indexes: [{ fields: { tenantId: 1, applicationId: 1 } }], arrays: ["interviewerIds"] },
 			{ name: OFFERS, indexes: [{ fields: { tenantId: 1, liveKey: 1 }, unique: true }, { fields: { tenantId: 1, applicationId: 1 } }] }
 		]),
 		SharedPart,

@@ -13,6 +13,7 @@ import { leaveType } from "../support/leave";
 import type { RunningSystem } from "../support/local-system";
 import { type HireLog, type SentOffer, accept, listenToHires, metaUser, sentOffer } from "../support/onboarding";
 import { type As, type Company, applicationAt, client, createOffer, setUpCompany } from "../support/recruitment";
+import { itInProcess } from "../support/cluster-topology";
 
 // Each company is a signup and several users (password hashing): seconds, not milliseconds.
 jest.setTimeout(60_000);
@@ -157,7 +158,7 @@ describe("onboarding", () => {
 	});
 
 	describe("when a step fails", () => {
-		it("undoes the hire when the candidate's email already has a user account (409), and succeeds once that is fixed", async () => {
+		itInProcess("undoes the hire when the candidate's email already has a user account (409), and succeeds once that is fixed", async () => {
 			const taken = await createUser(url, acme.owner, "employee");
 			const pipeline = await applicationAt(url, acme, "offer");
 			const clash = await api().patch(`/candidates/${pipeline.candidate.id}`, acme.hr, { email: taken.email });
@@ -315,7 +316,7 @@ describe("onboarding while a data service is down", () => {
 	});
 	afterAll(() => system?.stop());
 
-	it("undoes the account and the employee when granting leave fails (503), logs what it could not undo, and works once leave is back", async () => {
+	itInProcess("undoes the account and the employee when granting leave fails (503), logs what it could not undo, and works once leave is back", async () => {
 		const { broker } = system;
 		const sent = await sentOffer(url, company);
 		const email = sent.candidate.email;

@@ -1,76 +1,227 @@
 /**
- * The storage contract every data service relies on. It runs on NeDB, and on MongoDB whenever
- * MONGO_URI is set (the db mixin picks the adapter from the environment, as in production).
+ * The storage contract every data service relies on, run on every backend that can run here:
+ * NeDB always, PostgreSQL when it answers (always in CI), MongoDB whenever MONGO_URI is set.
+ * A backend is done when it passes this same suite.
  */
 import { ServiceBroker } from "moleculer";
+import { type Config, loadConfig } from "../../lib/config";
 import { ConflictError } from "../../lib/errors";
+import { createStore } from "../../lib/store";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
+import { describeWith } from "../support/external";
+import { dropSchema, freshSchemaUrl } from "../support/postgres";
 
-const backend = process.env.MONGO_URI ? "MongoDB" : "NeDB";
 const suffix = Date.now().toString(36);
 
-describe(`db mixin on ${backend}`, () => {
-	const broker = new ServiceBroker({ logger: false, cacher: "Memory" });
-	const service = broker.createService({
-		name: "things",
-		mixins: [
-			DbMixin("things", {
-				name: `things_${suffix}`,
-				indexes: [{ fields: { code: 1 }, unique: true }]
-			}, [
-				{ name: `parts_${suffix}`, indexes: [{ fields: { serial: 1 }, unique: true }] },
-				{ name: `staff_${suffix}`, indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }] }
-			])
-		]
-	}) as DbService;
+function storageContract(backend: string, makeConfig: () => Config, cleanUp: () => Promise<void> = async () => undefined): void {
+	describe(`db mixin on ${backend}`, () => {
+		const cfg = makeConfig();
+		const broker = new ServiceBroker({ logger: false, cacher: "Memory" });
+		const service = broker.createService({
+			name: "things",
+			mixins: [
+				DbMixin("things", { name: `things_${suffix}`, indexes: [{ fields: { code: 1 }, unique: true }] }, [
+					{ name: `parts_${suffix}`, indexes: [{ fields: { serial: 1 }, unique: true }] },
+					{ name: `staff_${suffix}`, indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }] },
+					{ name: `people_${suffix}`, arrays: ["tags"] }
+				], { config: cfg })
+			]
+		}) as DbService;
 
-	beforeAll(() => broker.start());
-	afterAll(() => broker.stop());
+		beforeAll(() => broker.start());
+		afterAll(async () => {
+			await broker.stop();
+			await cleanUp();
+		});
 
-	it("stores documents under UUID string ids and finds them by id", async () => {
-		const id = service.newId();
-		await service.adapter.insert({ _id: id, code: "a-1", name: "first" });
-		expect(id).toMatch(/^[0-9a-f-]{36}$/);
-		expect(await service.adapter.findById(id)).toMatchObject({ _id: id, code: "a-1" });
-		expect(await service.adapter.findOne({ _id: id, code: "a-1" })).toMatchObject({ name: "first" });
-		expect(await service.adapter.findByIds([id, service.newId()])).toHaveLength(1);
-	});
+		it("stores documents under UUID string ids and finds them by id", async () => {
+			const id = service.newId();
+			await service.adapter.insert({ _id: id, code: "a-1", name: "first" });
+			expect(id).toMatch(/^[0-9a-f-]{36}$/);
+			expect(await service.adapter.findById(id)).toMatchObject({ _id: id, code: "a-1" });
+			expect(await service.adapter.findOne({ _id: id, code: "a-1" })).toMatchObject({ name: "first" });
+			expect(await service.adapter.findByIds([id, service.newId()])).toHaveLength(1);
+			expect(await service.adapter.findById(service.newId())).toBeNull();
+		});
 
-	it("turns a unique-index violation into a 409 naming the field, and keeps the first", async () => {
-		await service.adapter.insert({ _id: service.newId(), code: "dup", name: "original" });
-		const second = service.unique("code", () => service.adapter.insert({ _id: service.newId(), code: "dup", name: "copy" }));
-		await expect(second).rejects.toThrow(ConflictError);
-		await expect(second).rejects.toMatchObject({ code: 409, data: { field: "code" } });
-		expect(await service.adapter.count({ query: { code: "dup" } })).toBe(1);
-	});
+		it("turns a unique-index violation into a 409 naming the field, and keeps the first", async () => {
+			await service.adapter.insert({ _id: service.newId(), code: "dup", name: "original" });
+			const second = service.unique("code", () => service.adapter.insert({ _id: service.newId(), code: "dup", name: "copy" }));
+			await expect(second).rejects.toThrow(ConflictError);
+			await expect(second).rejects.toMatchObject({ code: 409, data: { field: "code" } });
+			expect(await service.adapter.count({ query: { code: "dup" } })).toBe(1);
+		});
 
-	it("enforces a unique index over two fields (a number unique per tenant)", async () => {
-		const staff = service.store(`staff_${suffix}`);
-		await staff.insert({ _id: service.newId(), tenantId: "t1", number: "7" });
-		await staff.insert({ _id: service.newId(), tenantId: "t2", number: "7" });
-		const clash = service.unique("number", () => staff.insert({ _id: service.newId(), tenantId: "t1", number: "7" }));
-		await expect(clash).rejects.toMatchObject({ code: 409, data: { field: "number" } });
-	});
+		it("lets exactly one of many parallel inserts of the same unique value through", async () => {
+			const results = await Promise.allSettled(
+				Array.from({ length: 12 }, (_, i) => service.adapter.insert({ _id: service.newId(), code: "race", n: i }))
+			);
+			expect(results.filter(r => r.status === "fulfilled")).toHaveLength(1);
+			expect(await service.adapter.count({ query: { code: "race" } })).toBe(1);
+		});
 
-	it("gives the service's further collections their own indexes", async () => {
-		const parts = service.store(`parts_${suffix}`);
-		await parts.insert({ _id: service.newId(), serial: "s-1" });
-		await expect(service.unique("serial", () => parts.insert({ _id: service.newId(), serial: "s-1" }))).rejects.toMatchObject({ code: 409 });
-		expect(() => service.store("not-mine")).toThrow(/owns no collection/);
-	});
+		it("enforces a unique index over two fields (a number unique per tenant)", async () => {
+			const staff = service.store(`staff_${suffix}`);
+			await staff.insert({ _id: service.newId(), tenantId: "t1", number: "7" });
+			await staff.insert({ _id: service.newId(), tenantId: "t2", number: "7" });
+			const clash = service.unique("number", () => staff.insert({ _id: service.newId(), tenantId: "t1", number: "7" }));
+			await expect(clash).rejects.toMatchObject({ code: 409, data: { field: "number" } });
+		});
 
-	it("updates many atomically with a conditional query, reporting how many changed", async () => {
-		const id = service.newId();
-		await service.adapter.insert({ _id: id, code: "cas", version: 1 });
-		expect(await service.adapter.updateMany({ _id: id, version: 1 }, { $set: { version: 2 } })).toBe(1);
-		expect(await service.adapter.updateMany({ _id: id, version: 1 }, { $set: { version: 3 } })).toBe(0);
-		expect(await service.adapter.findById(id)).toMatchObject({ version: 2 });
-	});
+		it("gives the service's further collections their own indexes", async () => {
+			const parts = service.store(`parts_${suffix}`);
+			await parts.insert({ _id: service.newId(), serial: "s-1" });
+			await expect(service.unique("serial", () => parts.insert({ _id: service.newId(), serial: "s-1" }))).rejects.toMatchObject({ code: 409 });
+			expect(() => service.store("not-mine")).toThrow(/owns no collection/);
+		});
 
-	it("publishes none of moleculer-db's generic actions, and answers storageReady", async () => {
-		for (const action of ["list", "find", "count", "get", "create", "insert", "update", "remove"]) {
-			expect(broker.registry.actions.isAvailable(`things.${action}`)).toBe(false);
+		it("updates many atomically with a conditional query, reporting how many changed", async () => {
+			const id = service.newId();
+			await service.adapter.insert({ _id: id, code: "cas", version: 1 });
+			expect(await service.adapter.updateMany({ _id: id, version: 1 }, { $set: { version: 2 } })).toBe(1);
+			expect(await service.adapter.updateMany({ _id: id, version: 1 }, { $set: { version: 3 } })).toBe(0);
+			expect(await service.adapter.findById(id)).toMatchObject({ version: 2 });
+		});
+
+		it("lets exactly one of many parallel conditional updates win (a claim)", async () => {
+			const id = service.newId();
+			await service.adapter.insert({ _id: id, code: "claim", status: "sent" });
+			const wins = await Promise.all(
+				Array.from({ length: 10 }, (_, i) => service.adapter.updateMany({ _id: id, status: "sent" }, { $set: { status: "accepted", by: i } }))
+			);
+			expect(wins.reduce((a, b) => a + b, 0)).toBe(1);
+		});
+
+		it("increments a counter atomically under parallel updates, answering the new value", async () => {
+			const counters = service.store(`people_${suffix}`);
+			await counters.insert({ _id: "counter-1", last: 0 });
+			const seen = await Promise.all(Array.from({ length: 25 }, () => counters.updateById("counter-1", { $inc: { last: 1 } })));
+			expect(new Set(seen.map(doc => doc.last)).size).toBe(25);
+			expect(await counters.findById("counter-1")).toMatchObject({ last: 25 });
+			expect(await counters.updateById("no-such-counter", { $inc: { last: 1 } })).toBeNull();
+		});
+
+		it("sets, unsets and pushes in one update", async () => {
+			const people = service.store(`people_${suffix}`);
+			const id = service.newId();
+			await people.insert({ _id: id, name: "Ann", note: "x", history: [{ at: 1 }] });
+			const after = await people.updateById(id, { $set: { name: "Ann B", nested: { a: [1, "two"] } }, $unset: { note: 1 }, $push: { history: { at: 2 } } });
+			expect(after).toEqual({ _id: id, name: "Ann B", nested: { a: [1, "two"] }, history: [{ at: 1 }, { at: 2 }] });
+			await people.updateById(id, { $push: { tags: "first" } });
+			expect(await people.findById(id)).toMatchObject({ tags: ["first"] });
+		});
+
+		describe("queries", () => {
+			const people = () => service.store(`people_${suffix}`);
+			const tenantId = `q-${suffix}`;
+			const rows = [
+				{ _id: "p1", tenantId, name: "ann.lee@acme.test", age: 30, team: "red", managerId: null },
+				{ _id: "p2", tenantId, name: "Bob O'Hara", age: 41, team: "blue", managerId: "p1" },
+				{ _id: "p3", tenantId, name: 'Cy "the" \\ Backslash', age: 25, team: "red", managerId: "p1" },
+				{ _id: "p4", tenantId, name: "annaleexacme", age: 52, managerId: "p2" },
+				{ _id: "p5", tenantId, name: "Émile 100%", age: "n/a", team: "green", managerId: null, tags: ["x", "y"] }
+			];
+			const ids = (docs: Array<{ _id: string }>) => docs.map(d => d._id).sort();
+			const find = (query: object, sort?: string[], limit?: number, offset?: number) =>
+				people().find({ query: { tenantId, ...query }, sort, limit, offset });
+
+			beforeAll(async () => {
+				for (const row of rows) await people().insert(row);
+			});
+
+			it("matches plain values, including strings with quotes and backslashes", async () => {
+				expect(ids(await find({ team: "red" }))).toEqual(["p1", "p3"]);
+				expect(ids(await find({ name: "Bob O'Hara" }))).toEqual(["p2"]);
+				expect(ids(await find({ name: 'Cy "the" \\ Backslash' }))).toEqual(["p3"]);
+				expect(ids(await find({ name: { $in: ['Cy "the" \\ Backslash', "nobody"] } }))).toEqual(["p3"]);
+			});
+
+			// Services store an explicit null: NeDB, unlike the others, does not match a missing field to null.
+			it("matches null, and counts a missing field as not equal to any value", async () => {
+				expect(ids(await find({ managerId: null }))).toEqual(["p1", "p5"]);
+				expect(ids(await find({ managerId: { $ne: null } }))).toEqual(["p2", "p3", "p4"]);
+				expect(ids(await find({ team: { $ne: "red" } }))).toEqual(["p2", "p4", "p5"]);
+				expect(ids(await find({ managerId: { $in: ["p2", null] } }))).toEqual(["p1", "p4", "p5"]);
+				expect(ids(await find({ team: { $nin: ["red"] } }))).toEqual(["p2", "p4", "p5"]);
+				expect(ids(await find({ team: { $exists: false } }))).toEqual(["p4"]);
+				expect(await find({ team: { $in: [] } })).toEqual([]);
+			});
+
+			it("matches a value held by a field declared as an array", async () => {
+				expect(ids(await find({ tags: "y" }))).toEqual(["p5"]);
+				expect(ids(await find({ tags: "z" }))).toEqual([]);
+			});
+
+			it("compares only values of the same type", async () => {
+				expect(ids(await find({ age: { $gte: 30, $lt: 52 } }))).toEqual(["p1", "p2"]);
+				expect(ids(await find({ age: { $gt: 1 } }))).toEqual(["p1", "p2", "p3", "p4"]);
+				expect(ids(await find({ name: { $gte: "B", $lte: "C~" } }))).toEqual(["p2", "p3"]);
+			});
+
+			it("searches by escaped, case-insensitive patterns as the services build them", async () => {
+				const contains = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "i");
+				expect(ids(await find({ name: contains("ann.lee") }))).toEqual(["p1"]);
+				expect(ids(await find({ name: contains("ANN") }))).toEqual(["p1", "p4"]);
+				expect(ids(await find({ name: contains("100%") }))).toEqual(["p5"]);
+				expect(ids(await find({ name: contains('"the" \\') }))).toEqual(["p3"]);
+				expect(ids(await find({ $or: [{ name: contains("bob") }, { team: "green" }] }))).toEqual(["p2", "p5"]);
+				expect(ids(await find({ $and: [{ team: "red" }, { name: contains("cy") }] }))).toEqual(["p3"]);
+				expect(await find({ age: contains("3") })).toEqual([]);
+			});
+
+			it("sorts, with missing values first ascending, and pages without overlap", async () => {
+				const byTeam = await find({}, ["team", "name"]);
+				// Strings sort by code point, as MongoDB does: "Cy" before "ann".
+				expect(byTeam.map(d => d._id)).toEqual(["p4", "p2", "p5", "p3", "p1"]);
+				const byAgeDesc = await find({ age: { $gt: 0 } }, ["-age"]);
+				expect(byAgeDesc.map(d => d._id)).toEqual(["p4", "p2", "p1", "p3"]);
+				const pages = [...(await find({}, ["team"], 2, 0)), ...(await find({}, ["team"], 2, 2)), ...(await find({}, ["team"], 2, 4))];
+				expect(ids(pages)).toEqual(["p1", "p2", "p3", "p4", "p5"]);
+			});
+
+			it("counts and removes by query", async () => {
+				expect(await people().count({ query: { tenantId, team: "red" } })).toBe(2);
+				const extra = service.newId();
+				await people().insert({ _id: extra, tenantId: `${tenantId}-gone`, team: "red" });
+				await people().insert({ _id: service.newId(), tenantId: `${tenantId}-gone`, team: "red" });
+				await people().removeById(extra);
+				expect(await people().findById(extra)).toBeNull();
+				expect(await people().removeMany({ tenantId: `${tenantId}-gone` })).toBe(1);
+				expect(await people().count({ query: { tenantId: `${tenantId}-gone` } })).toBe(0);
+			});
+		});
+
+		it("publishes none of moleculer-db's generic actions, and answers storageReady", async () => {
+			for (const action of ["list", "find", "count", "get", "create", "insert", "update", "remove"]) {
+				expect(broker.registry.actions.isAvailable(`things.${action}`)).toBe(false);
+			}
+			await expect(broker.call("things.storageReady")).resolves.toEqual({ ok: true });
+		});
+
+		if (service.adapter.shared) {
+			it("shows one node's writes to another node's store at once (what two data nodes rely on)", async () => {
+				const other = createStore({ name: `things_${suffix}` }, cfg);
+				await other.connect();
+				try {
+					const id = service.newId();
+					await other.insert({ _id: id, code: "from-the-other-node" });
+					expect(await service.adapter.findOne({ code: "from-the-other-node" })).toMatchObject({ _id: id });
+					await expect(service.unique("code", () => other.insert({ _id: service.newId(), code: "a-1" }))).rejects.toMatchObject({ code: 409 });
+				} finally {
+					await other.disconnect();
+				}
+			});
 		}
-		await expect(broker.call("things.storageReady")).resolves.toEqual({ ok: true });
 	});
+}
+
+storageContract("NeDB", () => loadConfig({ NODE_ENV: "test" }));
+
+describeWith(["postgres"], "PostgreSQL store", () => {
+	const url = freshSchemaUrl("storage");
+	storageContract("PostgreSQL", () => loadConfig({ NODE_ENV: "test", DATABASE_URL: url, DATABASE_POOL_SIZE: "4" }), () => dropSchema(url));
 });
+
+if (process.env.MONGO_URI) {
+	storageContract("MongoDB", () => loadConfig({ NODE_ENV: "test", MONGO_URI: process.env.MONGO_URI }));
+}

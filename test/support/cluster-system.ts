@@ -27,6 +27,12 @@ export function clusterNamespace(): string {
 	return `test-${randomUUID().slice(0, 8)}`;
 }
 
+/** Nodes still running: a test run that ends (or times out) never leaves one behind. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+	for (const child of running) child.kill("SIGKILL");
+});
+
 /** Starts one node running `services` (e.g. "gateway/api,data/identity"). */
 export function startNode(name: string, services: string, opts: ClusterOptions & { namespace: string }): ClusterNode {
 	const child = spawn(process.execPath, [RUNNER, "--config", "dist/moleculer.config.js"], {
@@ -48,7 +54,13 @@ export function startNode(name: string, services: string, opts: ClusterOptions &
 	let log = "";
 	child.stdout!.on("data", chunk => (log += chunk));
 	child.stderr!.on("data", chunk => (log += chunk));
-	const exited = new Promise<void>(resolve => child.once("exit", () => resolve()));
+	running.add(child);
+	const exited = new Promise<void>(resolve =>
+		child.once("exit", () => {
+			running.delete(child);
+			resolve();
+		})
+	);
 	return {
 		name,
 		process: child,

@@ -5,10 +5,12 @@
  */
 export const NATS_URL = process.env.TEST_NATS_URL || "nats://127.0.0.1:4222";
 export const REDIS_URL = process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
+/** The PostgreSQL database the tests use; each suite takes a schema of its own in it (test/support/postgres). */
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/roster_test";
 
-export type ExternalService = "nats" | "redis";
+export type ExternalService = "nats" | "redis" | "postgres";
 
-const flag: Record<ExternalService, string> = { nats: "ROSTER_HAS_NATS", redis: "ROSTER_HAS_REDIS" };
+const flag: Record<ExternalService, string> = { nats: "ROSTER_HAS_NATS", redis: "ROSTER_HAS_REDIS", postgres: "ROSTER_HAS_POSTGRES" };
 
 export function hasService(name: ExternalService): boolean {
 	return process.env[flag[name]] === "1";

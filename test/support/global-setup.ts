@@ -1,10 +1,11 @@
 import net from "node:net";
-import { NATS_URL, REDIS_URL } from "./external";
+import { NATS_URL, POSTGRES_URL, REDIS_URL } from "./external";
+import { ensureTestDatabase } from "./postgres";
 
-function answers(url: string): Promise<boolean> {
+function answers(url: string, defaultPort: number): Promise<boolean> {
 	const { hostname, port } = new URL(url);
 	return new Promise(resolve => {
-		const socket = net.connect({ host: hostname, port: Number(port) });
+		const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });
 		const done = (ok: boolean) => {
 			socket.destroy();
 			resolve(ok);
@@ -15,12 +16,24 @@ function answers(url: string): Promise<boolean> {
 	});
 }
 
-/** Probe NATS and Redis once; the workers read the result from the environment. */
+async function postgresReady(): Promise<boolean> {
+	if (!(await answers(POSTGRES_URL, 5432))) return false;
+	try {
+		await ensureTestDatabase();
+		return true;
+	} catch (err) {
+		console.warn(`\n[roster] PostgreSQL answers at ${POSTGRES_URL} but the test database could not be made: ${(err as Error).message}`);
+		return false;
+	}
+}
+
+/** Probe NATS, Redis and PostgreSQL once; the workers read the result from the environment. */
 export default async function globalSetup(): Promise<void> {
-	const [nats, redis] = await Promise.all([answers(NATS_URL), answers(REDIS_URL)]);
+	const [nats, redis, postgres] = await Promise.all([answers(NATS_URL, 4222), answers(REDIS_URL, 6379), postgresReady()]);
 	process.env.ROSTER_HAS_NATS = nats ? "1" : "0";
 	process.env.ROSTER_HAS_REDIS = redis ? "1" : "0";
-	const missing = [!nats && `NATS (${NATS_URL})`, !redis && `Redis (${REDIS_URL})`].filter(Boolean);
+	process.env.ROSTER_HAS_POSTGRES = postgres ? "1" : "0";
+	const missing = [!nats && `NATS (${NATS_URL})`, !redis && `Redis (${REDIS_URL})`, !postgres && `PostgreSQL (${POSTGRES_URL})`].filter(Boolean);
 	if (missing.length > 0) {
 		const what = process.env.ROSTER_REQUIRE_SERVICES === "1" ? "will FAIL" : "are SKIPPED";
 		console.warn(`\n[roster] ${missing.join(" and ")} not reachable: the tests that need them ${what}.\n`);

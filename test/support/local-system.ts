@@ -1,7 +1,8 @@
 /**
  * The whole system in one broker, as `npm start` runs it: no transporter, memory cacher, NeDB
- * in memory (or MongoDB when MONGO_URI is set), every service under services/. The gateway
- * listens on a random port.
+ * in memory (or the store DATABASE_URL or MONGO_URI names), every service under services/. The
+ * gateway listens on a random port. With ROSTER_TEST_TOPOLOGY=cluster the same suites get a
+ * cluster of real processes instead (cluster-topology.ts).
  */
 import { readdirSync } from "node:fs";
 import path from "node:path";
@@ -9,6 +10,7 @@ import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { config, loadConfig } from "../../lib/config";
 import { brokerOptions } from "../../moleculer.config";
 import ApiService from "../../services/gateway/api.service";
+import { clusterTopology, startClusterTopology } from "./cluster-topology";
 
 const SERVICES_DIR = path.resolve(__dirname, "../../services");
 
@@ -31,6 +33,7 @@ export function domainServices(): ServiceSchema[] {
 }
 
 export async function startLocalSystem(gatewaySettings: Record<string, unknown> = {}): Promise<RunningSystem> {
+	if (clusterTopology) return startClusterTopology(gatewaySettings);
 	const broker = new ServiceBroker({ ...brokerOptions(loadConfig({ ...process.env, TRANSPORTER: "", CACHER: "" })), logger: false });
 	const aliasesReady = new Promise<void>(resolve => {
 		broker.createService({ name: "test-aliases-watch", events: { "$api.aliases.regenerated": () => resolve() } });

@@ -38,6 +38,13 @@ describe("parameter validation", () => {
 		await expect(broker.call("echo.patch", { name: "ok" })).resolves.toEqual({ name: "ok" });
 	});
 
+	it("refuses text holding a NUL character, at any depth, naming the field", async () => {
+		const before = seen.length;
+		await expect(broker.call("echo.patch", { name: "a\u0000b" })).rejects.toMatchObject({ code: 422, data: [{ field: "name", type: "nulCharacter" }] });
+		await expect(broker.call("echo.patch", { note: { deep: ["x", "\u0000"] } })).rejects.toMatchObject({ code: 422, data: [{ field: "note" }] });
+		expect(seen).toHaveLength(before);
+	});
+
 	it("leaves no request in flight after a rejected call", async () => {
 		await expect(broker.call("echo.patch", { name: [{ toString: 1 }] })).rejects.toMatchObject({ code: 422 });
 		// The stock validator throws synchronously here, and the tracker never forgets the call.

@@ -1,0 +1,81 @@
+/**
+ * MongoDB through moleculer-db-adapter-mongo, with one client (and so one bounded connection
+ * pool) per node and URI, shared by every collection; the adapter alone would open a client
+ * per collection.
+ */
+import MongoDbAdapter from "moleculer-db-adapter-mongo";
+import type { IndexSpec, Store } from "./types";
+
+interface MongoClientLike {
+	connect(): Promise<MongoClientLike>;
+	db(name?: string): { collection(name: string): unknown };
+	close(): Promise<void>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { MongoClient } = require("mongodb") as { MongoClient: new (uri: string, options: object) => MongoClientLike };
+
+interface SharedClient {
+	client: MongoClientLike;
+	users: number;
+	ready: Promise<unknown>;
+}
+
+const clients = new Map<string, SharedClient>();
+
+async function acquireClient(uri: string, poolSize: number): Promise<MongoClientLike> {
+	let shared = clients.get(uri);
+	if (!shared) {
+		const client = new MongoClient(uri, { useUnifiedTopology: true, useNewUrlParser: true, maxPoolSize: poolSize });
+		shared = { client, users: 0, ready: client.connect() };
+		clients.set(uri, shared);
+	}
+	shared.users++;
+	try {
+		await shared.ready;
+	} catch (err) {
+		await releaseClient(uri, shared);
+		throw err;
+	}
+	return shared.client;
+}
+
+async function releaseClient(uri: string, shared: SharedClient): Promise<void> {
+	shared.users--;
+	if (shared.users > 0) return;
+	if (clients.get(uri) === shared) clients.delete(uri);
+	await shared.client.close().catch(() => undefined);
+}
+
+type Adapter = Omit<Store, "backend" | "shared" | "ensureIndex"> & {
+	collection: { createIndex(fields: object, options: object): Promise<unknown> };
+	db: unknown;
+	service: { logger: { info(...args: unknown[]): void } };
+};
+
+export function createMongoStore(uri: string, poolSize: number, collection: string): Store {
+	const adapter = new (MongoDbAdapter as unknown as new (uri: string) => Adapter)(uri);
+	let leased: SharedClient | undefined;
+	return Object.assign(adapter, {
+		backend: "mongodb" as const,
+		shared: true,
+		init(this: Adapter, _broker: unknown, service: unknown) {
+			Object.assign(this, { service });
+		},
+		async connect(this: Adapter): Promise<void> {
+			if (leased) return;
+			const client = await acquireClient(uri, poolSize);
+			leased = clients.get(uri);
+			this.db = client.db();
+			this.collection = client.db().collection(collection) as Adapter["collection"];
+		},
+		async disconnect(): Promise<void> {
+			const shared = leased;
+			leased = undefined;
+			if (shared) await releaseClient(uri, shared);
+		},
+		async ensureIndex(this: Adapter, index: IndexSpec): Promise<void> {
+			await this.collection.createIndex(index.fields, { unique: !!index.unique });
+		}
+	});
+}

@@ -1,0 +1,29 @@
+/**
+ * NeDB, the embedded default: moleculer-db's MemoryAdapter, in memory or in one file per
+ * collection. Its data lives inside one process, so a store of this kind is never shared.
+ */
+import MoleculerDb from "moleculer-db";
+import type { IndexSpec, Store } from "./types";
+
+type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex"> & {
+	db: { ensureIndex(options: { fieldName: string | string[]; unique: boolean }): Promise<unknown> };
+};
+
+const MemoryAdapterClass = (MoleculerDb as unknown as { MemoryAdapter: new (options?: { filename: string }) => MemoryAdapter }).MemoryAdapter;
+
+export function createNedbStore(filename?: string): Store {
+	const adapter = new MemoryAdapterClass(filename ? { filename } : undefined);
+	const updateById = adapter.updateById.bind(adapter);
+	return Object.assign(adapter, {
+		backend: "nedb" as const,
+		shared: false,
+		// NeDB answers undefined for a missing document; the contract says null, as the others do.
+		async updateById(id: string, update: object): Promise<unknown> {
+			return (await updateById(id, update)) ?? null;
+		},
+		async ensureIndex(this: MemoryAdapter, index: IndexSpec): Promise<void> {
+			const fields = Object.keys(index.fields);
+			await this.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique });
+		}
+	});
+}

@@ -1,0 +1,100 @@
+/**
+ * One bounded pg pool per node and database URL, shared by every collection of every service
+ * in the process: a node holds at most `max` connections whatever it runs. The pool closes
+ * when the last collection lets go of it.
+ */
+import { Pool, type PoolClient } from "pg";
+
+export interface PoolSpec {
+	/** A postgres:// URL; its `schema` parameter (default public) is where the tables live. */
+	url: string;
+	max: number;
+}
+
+interface Shared {
+	pool: Pool;
+	schema: string;
+	users: number;
+	ready: Promise<void>;
+}
+
+const pools = new Map<string, Shared>();
+
+const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Splits our `schema` parameter off the URL: pg itself knows nothing of it. */
+export function parseDatabaseUrl(url: string): { connectionString: string; schema: string } {
+	const parsed = new URL(url);
+	const schema = parsed.searchParams.get("schema") ?? "public";
+	if (!SCHEMA.test(schema)) throw new Error(`Invalid schema name '${schema}' in DATABASE_URL`);
+	parsed.searchParams.delete("schema");
+	return { connectionString: parsed.toString(), schema };
+}
+
+export interface PoolLease {
+	pool: Pool;
+	schema: string;
+	release(): Promise<void>;
+}
+
+/** Takes a share of the node's pool for this URL, creating it (and its schema) on first use. */
+export async function acquirePool(spec: PoolSpec): Promise<PoolLease> {
+	let shared = pools.get(spec.url);
+	if (!shared) {
+		const { connectionString, schema } = parseDatabaseUrl(spec.url);
+		const pool = new Pool({ connectionString, max: spec.max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+		// An idle client that loses its connection emits here; without a listener it would crash the node.
+		pool.on("error", () => undefined);
+		const created: Shared = { pool, schema, users: 0, ready: createSchema(pool, schema) };
+		pools.set(spec.url, created);
+		shared = created;
+	}
+	shared.users++;
+	const lease = shared;
+	try {
+		await lease.ready;
+	} catch (err) {
+		await releaseShare(spec.url, lease);
+		throw err;
+	}
+	let released = false;
+	return {
+		pool: lease.pool,
+		schema: lease.schema,
+		async release() {
+			if (released) return;
+			released = true;
+			await releaseShare(spec.url, lease);
+		}
+	};
+}
+
+async function releaseShare(url: string, shared: Shared): Promise<void> {
+	shared.users--;
+	if (shared.users > 0) return;
+	if (pools.get(url) === shared) pools.delete(url);
+	await shared.pool.end().catch(() => undefined);
+}
+
+/** Runs DDL under a database-wide advisory lock: two nodes starting at once would race on CREATE … IF NOT EXISTS. */
+export async function withDdlLock<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+	const client = await pool.connect();
+	try {
+		await client.query("BEGIN");
+		await client.query("SELECT pg_advisory_xact_lock(hashtext('roster:ddl'))");
+		const result = await work(client);
+		await client.query("COMMIT");
+		return result;
+	} catch (err) {
+		await client.query("ROLLBACK").catch(() => undefined);
+		throw err;
+	} finally {
+		client.release();
+	}
+}
+
+function createSchema(pool: Pool, schema: string): Promise<void> {
+	return withDdlLock(pool, async client => {
+		await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+	});
+}

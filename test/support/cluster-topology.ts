@@ -1,0 +1,85 @@
+/**
+ * The integration suites' system as a real cluster: two data nodes (every data service, one
+ * PostgreSQL schema), two application nodes and a gateway, each its own process over NATS,
+ * with Redis as the cacher. The suites run on it unchanged (the `cluster-integration` jest
+ * project sets ROSTER_TEST_TOPOLOGY=cluster); `broker` is a client node in the same namespace,
+ * so calls and event probes cross NATS like everything else.
+ */
+import { ServiceBroker } from "moleculer";
+import { type Config, type RateLimitConfig, config, loadConfig } from "../../lib/config";
+import { brokerOptions } from "../../moleculer.config";
+import { type ClusterNode, clusterNamespace, startNode, waitForGateway } from "./cluster-system";
+import { NATS_URL, REDIS_URL } from "./external";
+import { freePort } from "./ports";
+import { dropSchema, freshSchemaUrl } from "./postgres";
+
+export const clusterTopology = process.env.ROSTER_TEST_TOPOLOGY === "cluster";
+
+/** A test that reaches into one process's services (spies, destroying a service): it has no cluster form. */
+export const itInProcess: jest.It = clusterTopology ? it.skip : it;
+
+const RATE_LIMIT_ENV: Record<keyof RateLimitConfig, string> = {
+	windowSeconds: "RATE_LIMIT_WINDOW",
+	anonymousPoints: "RATE_LIMIT_ANONYMOUS",
+	userPoints: "RATE_LIMIT_USER",
+	loginFailsPerAccount: "LOGIN_MAX_FAILS_PER_ACCOUNT",
+	loginFailsPerIp: "LOGIN_MAX_FAILS_PER_IP",
+	loginWindowSeconds: "LOGIN_FAIL_WINDOW"
+};
+
+/** The gateway settings a suite passes in-process, as the environment of a gateway node. */
+function gatewayEnv(settings: { roster?: Partial<Config> }): Record<string, string> {
+	const env: Record<string, string> = {};
+	for (const [key, value] of Object.entries(settings.roster?.rateLimit ?? {})) {
+		env[RATE_LIMIT_ENV[key as keyof RateLimitConfig]] = String(value);
+	}
+	if (settings.roster?.trustProxy !== undefined) env.TRUST_PROXY = String(settings.roster.trustProxy);
+	return env;
+}
+
+/** One route of every service, so the gateway is waited for until each answers. */
+export const EVERY_SERVICE_ROUTE = [
+	"GET /api/v1/departments", "GET /api/v1/employees", "GET /api/v1/leave-types", "GET /api/v1/leave-requests",
+	"GET /api/v1/job-openings", "GET /api/v1/offers", "POST /api/v1/applications/x/move", "POST /api/v1/leave-requests/x/approve",
+	"POST /api/v1/offers/x/accept", "GET /api/v1/reports/headcount"
+];
+
+export interface ClusterTopology {
+	url: string;
+	broker: ServiceBroker;
+	nodes: ClusterNode[];
+	stop(): Promise<void>;
+}
+
+export async function startClusterTopology(settings: { roster?: Partial<Config> } = {}): Promise<ClusterTopology> {
+	const namespace = clusterNamespace();
+	const databaseUrl = freshSchemaUrl("it");
+	const port = await freePort();
+	const env = { DATABASE_URL: databaseUrl, CACHER: REDIS_URL, JWT_SECRET: config().jwt.secret, RATE_LIMIT_ANONYMOUS: "100000", RATE_LIMIT_USER: "100000" };
+	const nodes = [
+		startNode("data-1", "data", { namespace, env }),
+		startNode("data-2", "data", { namespace, env }),
+		startNode("app-1", "app", { namespace, env }),
+		startNode("app-2", "app", { namespace, env }),
+		startNode("gateway", "gateway/api", { namespace, env: { ...env, ...gatewayEnv(settings), PORT: String(port) } })
+	];
+	const broker = new ServiceBroker({
+		...brokerOptions(loadConfig({ ...process.env, ...env, NAMESPACE: namespace, TRANSPORTER: NATS_URL })),
+		nodeID: `test-client-${namespace}`,
+		logger: false
+	});
+	const stop = async () => {
+		await broker.stop().catch(() => undefined);
+		await Promise.all(nodes.map(n => n.stop()));
+		await dropSchema(databaseUrl).catch(() => undefined);
+	};
+	const url = `http://127.0.0.1:${port}`;
+	try {
+		await broker.start();
+		await waitForGateway(url, EVERY_SERVICE_ROUTE);
+	} catch (err) {
+		await stop();
+		throw new Error(`${(err as Error).message}\n${nodes.map(n => `--- ${n.name} ---\n${n.output()}`).join("\n")}`);
+	}
+	return { url, broker, nodes, stop };
+}

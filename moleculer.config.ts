@@ -1,9 +1,10 @@
 /**
  * Broker options. Everything comes from the environment through lib/config (validated once);
- * moleculer-runner's MOL_* variables still override any option here.
+ * moleculer-runner's MOL_* variables still override any option here, and no other variable does.
  */
-import type { BrokerOptions, Errors } from "moleculer";
+import type { BrokerOptions, Errors, Runner } from "moleculer";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
+import { onlyPrefixedEnvOverrides } from "./lib/runner-env";
 import { SafeValidator } from "./lib/validator";
 import { middlewares } from "./middlewares";
 import { replCommands } from "./scripts/repl-commands";
@@ -64,4 +65,11 @@ function configOrExit(): Config {
 	}
 }
 
-export default brokerOptions(configOrExit());
+/**
+ * What moleculer-runner loads: it calls a config module's function with itself as `this`, before
+ * it merges the environment into the options (moleculer/src/runner.js, loadConfigFile).
+ */
+export default function runnerOptions(this: Runner | void): BrokerOptions {
+	if (this) onlyPrefixedEnvOverrides(this);
+	return brokerOptions(configOrExit());
+}

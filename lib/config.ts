@@ -22,8 +22,10 @@ export interface RateLimitConfig {
 	loginWindowSeconds: number;
 }
 
+export type NodeEnv = "production" | "development" | "test";
+
 export interface Config {
-	env: "production" | "development" | "test";
+	env: NodeEnv;
 	namespace: string;
 	nodeId?: string;
 	port: number;
@@ -97,6 +99,28 @@ function readUrl(name: string, raw: string, schemes: string[]): URL {
 	return url;
 }
 
+const NODE_ENVS: NodeEnv[] = ["production", "development", "test"];
+
+/** Exactly one of the three: `prod` or `Production` must not quietly become development. */
+function readNodeEnv(env: Env): NodeEnv {
+	const raw = env.NODE_ENV;
+	if (raw === undefined || raw === "") return "development";
+	if (!NODE_ENVS.includes(raw as NodeEnv)) fail("NODE_ENV", `must be one of ${NODE_ENVS.join(", ")}`, raw);
+	return raw as NodeEnv;
+}
+
+const TRUE = ["true", "1", "yes"];
+const FALSE = ["false", "0", "no"];
+
+/** A yes-or-no variable: true/1/yes or false/0/no, any case; empty or unset is the default. */
+function readBool(env: Env, name: string, fallback: boolean): boolean {
+	const raw = env[name]?.trim().toLowerCase();
+	if (raw === undefined || raw === "") return fallback;
+	if (TRUE.includes(raw)) return true;
+	if (FALSE.includes(raw)) return false;
+	return fail(name, "must be true, false, 1, 0, yes or no", env[name]);
+}
+
 function readTransporter(env: Env): string | undefined {
 	const raw = env.TRANSPORTER?.trim();
 	if (!raw || raw === "none") return undefined;
@@ -166,7 +190,7 @@ function readJwt(env: Env, isProduction: boolean): Config["jwt"] {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-	const nodeEnv = env.NODE_ENV === "production" || env.NODE_ENV === "test" ? env.NODE_ENV : "development";
+	const nodeEnv = readNodeEnv(env);
 	const isProduction = nodeEnv === "production";
 
 	const logLevel = (env.LOG_LEVEL?.trim() || "info") as LogLevel;
@@ -201,7 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
 		},
 		corsOrigins: readCors(env, isProduction),
 		bodyLimit,
-		trustProxy: env.TRUST_PROXY === "1" || env.TRUST_PROXY === "true"
+		trustProxy: readBool(env, "TRUST_PROXY", false)
 	};
 }
 

@@ -2,12 +2,11 @@
  * Broker options. Everything comes from the environment through lib/config (validated once);
  * moleculer-runner's MOL_* variables still override any option here, and no other variable does.
  */
-import type { BrokerOptions, Errors, Runner } from "moleculer";
+import { type BrokerOptions, type Errors, Runner } from "moleculer";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
 import { onlyPrefixedEnvOverrides } from "./lib/runner-env";
 import { SafeValidator } from "./lib/validator";
 import { middlewares } from "./middlewares";
-import { replCommands } from "./scripts/repl-commands";
 
 export function brokerOptions(cfg: Config): BrokerOptions {
 	return {
@@ -43,7 +42,6 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 		metrics: { enabled: false },
 		tracing: { enabled: false },
 		middlewares: middlewares(),
-		replCommands,
 
 		started(broker) {
 			if (cfg.jwt.generated) {
@@ -69,7 +67,7 @@ function configOrExit(): Config {
  * What moleculer-runner loads: it calls a config module's function with itself as `this`, before
  * it merges the environment into the options (moleculer/src/runner.js, loadConfigFile).
  */
-export default function runnerOptions(this: Runner | void): BrokerOptions {
-	if (this) onlyPrefixedEnvOverrides(this);
+export default function runnerOptions(this: unknown): BrokerOptions {
+	if (this instanceof Runner) onlyPrefixedEnvOverrides(this);
 	return brokerOptions(configOrExit());
 }

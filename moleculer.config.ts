@@ -8,13 +8,27 @@ import { onlyPrefixedEnvOverrides } from "./lib/runner-env";
 import { SafeValidator } from "./lib/validator";
 import { middlewares } from "./middlewares";
 
+/** NATS on the servers of TRANSPORTER, with the credentials and TLS the configuration gives. */
+function natsTransporter(servers: string, { user, password, token, tls, tlsCaFile }: Config["nats"]): BrokerOptions["transporter"] {
+	return {
+		type: "NATS",
+		options: {
+			servers: servers.split(",").map(server => server.trim()),
+			...(user && { user, pass: password }),
+			...(token && { token }),
+			// The client refuses a server that does not offer TLS, and checks its certificate.
+			...(tls && { tls: tlsCaFile ? { caFile: tlsCaFile } : {} })
+		}
+	};
+}
+
 export function brokerOptions(cfg: Config): BrokerOptions {
 	return {
 		namespace: cfg.namespace,
 		nodeID: cfg.nodeId ?? null,
 		logger: { type: "Console", options: { formatter: "short", colors: process.stdout.isTTY, moduleColors: false } },
 		logLevel: cfg.logLevel,
-		transporter: cfg.transporter ?? null,
+		transporter: cfg.transporter ? natsTransporter(cfg.transporter, cfg.nats) : null,
 		cacher: cfg.cacherRedisUrl
 			? { type: "Redis", options: { prefix: `${cfg.namespace}-cache`, ttl: 300, redis: cfg.cacherRedisUrl } }
 			: { type: "Memory", options: { ttl: 300, clone: true } },

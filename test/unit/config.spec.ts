@@ -72,7 +72,33 @@ describe("loadConfig", () => {
 			expect(loadConfig({ TRANSPORTER: "nats://nats:4222" }).transporter).toBe("nats://nats:4222");
 			const seeds = "nats://n1:4222, nats://n2:4222,tls://n3:4443";
 			expect(loadConfig({ TRANSPORTER: seeds }).transporter).toBe(seeds);
-			expect(brokerOptions(loadConfig({ TRANSPORTER: seeds })).transporter).toBe(seeds);
+			expect(brokerOptions(loadConfig({ TRANSPORTER: seeds })).transporter).toEqual({
+				type: "NATS",
+				// A tls:// server makes the client insist on TLS with every server.
+				options: { servers: ["nats://n1:4222", "nats://n2:4222", "tls://n3:4443"], tls: {} }
+			});
+			expect(brokerOptions(loadConfig({ TRANSPORTER: "nats://nats:4222" })).transporter).toEqual({
+				type: "NATS",
+				options: { servers: ["nats://nats:4222"] }
+			});
+		});
+
+		it("passes NATS credentials from NATS_USER and NATS_PASSWORD, or NATS_TOKEN", () => {
+			const withUser = loadConfig({ TRANSPORTER: "nats://nats:4222", NATS_USER: "roster", NATS_PASSWORD: "p@ss:w/rd %41" });
+			expect(withUser.nats).toMatchObject({ user: "roster", password: "p@ss:w/rd %41", tls: false });
+			expect(brokerOptions(withUser).transporter).toEqual({
+				type: "NATS",
+				options: { servers: ["nats://nats:4222"], user: "roster", pass: "p@ss:w/rd %41" }
+			});
+			const withToken = loadConfig({ TRANSPORTER: "nats://nats:4222", NATS_TOKEN: "s3cret-token" });
+			expect(brokerOptions(withToken).transporter).toEqual({ type: "NATS", options: { servers: ["nats://nats:4222"], token: "s3cret-token" } });
+		});
+
+		it("insists on TLS, checked against NATS_TLS_CA when given", () => {
+			const caFile = path.join(ROOT, "package.json"); // any existing file: the client reads it when it connects
+			const cfg = loadConfig({ TRANSPORTER: "nats://nats:4222", NATS_TLS_CA: caFile });
+			expect(cfg.nats).toMatchObject({ tls: true, tlsCaFile: caFile });
+			expect(brokerOptions(cfg).transporter).toMatchObject({ options: { tls: { caFile } } });
 		});
 
 		it("uses a redis:// CACHER for the rate limits too, unless REDIS_URL is given", () => {
@@ -185,6 +211,19 @@ describe("loadConfig", () => {
 			const err = configError({ JWT_SECRET: "too-short-secret" });
 			expectOneLineNaming(err, "JWT_SECRET");
 			expect(err.message).toMatch(/32/);
+		});
+
+		it.each([
+			[{ NATS_USER: "roster" }, "NATS_PASSWORD"],
+			[{ NATS_PASSWORD: "secret-pass" }, "NATS_USER"],
+			[{ NATS_USER: "roster", NATS_PASSWORD: "secret-pass", NATS_TOKEN: "secret-token" }, "NATS_TOKEN"],
+			[{ NATS_TLS_CA: "/no/such/ca.pem" }, "NATS_TLS_CA"],
+			[{ TRANSPORTER: "nats://roster:secret-pass@nats:4222" }, "TRANSPORTER"],
+			[{ TRANSPORTER: "nats://n1:4222,nats://roster:secret-pass@n2:4222" }, "TRANSPORTER"]
+		])("NATS credentials: %j", (env, variable) => {
+			const err = configError({ TRANSPORTER: "nats://nats:4222", ...env });
+			expectOneLineNaming(err, variable);
+			expect(err.message).not.toMatch(/secret-(pass|token)/);
 		});
 
 		it("NODE_ENV=production without a JWT_SECRET (an empty one counts as none)", () => {

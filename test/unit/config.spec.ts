@@ -5,7 +5,7 @@
  * of moleculer.config as a deployment runs it, not of loadConfig alone.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
@@ -301,6 +301,38 @@ describe("loadConfig", () => {
 		]) {
 			expect(configError(env).message).not.toContain(password);
 		}
+	});
+});
+
+describe("the README's configuration table", () => {
+	/** Every environment variable the code of a node reads: env.NAME, env["NAME"], read…(env, "NAME"). */
+	function variablesRead(): Set<string> {
+		const files = ["lib", "services", "mixins", "middlewares", "scripts"]
+			.flatMap(dir => readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" }).map(f => path.join(dir, f)))
+			.filter(f => f.endsWith(".ts"))
+			.concat("moleculer.config.ts");
+		const names = new Set<string>();
+		for (const file of files) {
+			const code = readFileSync(path.join(ROOT, file), "utf8");
+			for (const m of code.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)|\[\s*"([A-Z][A-Z0-9_]*)"\s*\]|,\s*"([A-Z][A-Z0-9_]*)")/g)) {
+				names.add(m[1] ?? m[2] ?? m[3]);
+			}
+		}
+		return names;
+	}
+
+	it("names every variable the code reads", () => {
+		const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+		const section = readme.slice(readme.indexOf("\n## Configuration"), readme.indexOf("\n## ", readme.indexOf("\n## Configuration") + 1));
+		const documented = new Set(
+			section
+				.split("\n")
+				.filter(line => line.startsWith("| `"))
+				.flatMap(line => [...line.split("|")[1].matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map(m => m[1]))
+		);
+		const read = variablesRead();
+		expect(read.size).toBeGreaterThan(20);
+		expect([...read].filter(name => !documented.has(name))).toEqual([]);
 	});
 });
 

@@ -1,5 +1,6 @@
 # One image for every node; SERVICES chooses what a container runs.
-FROM node:20-bookworm-slim AS build
+# test/integration/image.spec.ts rebuilds the build stage from exactly the files copied here.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,7 +11,7 @@ COPY middlewares middlewares
 COPY services services
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production SERVICEDIR=dist/services
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules

@@ -1,12 +1,26 @@
 /**
  * Broker options. Everything comes from the environment through lib/config (validated once);
- * moleculer-runner's MOL_* variables still override any option here.
+ * moleculer-runner's MOL_* variables still override any option here, and no other variable does.
  */
-import type { BrokerOptions, Errors } from "moleculer";
+import { type BrokerOptions, type Errors, Runner } from "moleculer";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
+import { onlyPrefixedEnvOverrides } from "./lib/runner-env";
 import { SafeValidator } from "./lib/validator";
 import { middlewares } from "./middlewares";
-import { replCommands } from "./scripts/repl-commands";
+
+/** NATS on the servers of TRANSPORTER, with the credentials and TLS the configuration gives. */
+function natsTransporter(servers: string, { user, password, token, tls, tlsCaFile }: Config["nats"]): BrokerOptions["transporter"] {
+	return {
+		type: "NATS",
+		options: {
+			servers: servers.split(",").map(server => server.trim()),
+			...(user && { user, pass: password }),
+			...(token && { token }),
+			// The client refuses a server that does not offer TLS, and checks its certificate.
+			...(tls && { tls: tlsCaFile ? { caFile: tlsCaFile } : {} })
+		}
+	};
+}
 
 export function brokerOptions(cfg: Config): BrokerOptions {
 	return {
@@ -14,7 +28,7 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 		nodeID: cfg.nodeId ?? null,
 		logger: { type: "Console", options: { formatter: "short", colors: process.stdout.isTTY, moduleColors: false } },
 		logLevel: cfg.logLevel,
-		transporter: cfg.transporter ?? null,
+		transporter: cfg.transporter ? natsTransporter(cfg.transporter, cfg.nats) : null,
 		cacher: cfg.cacherRedisUrl
 			? { type: "Redis", options: { prefix: `${cfg.namespace}-cache`, ttl: 300, redis: cfg.cacherRedisUrl } }
 			: { type: "Memory", options: { ttl: 300, clone: true } },
@@ -42,7 +56,6 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 		metrics: { enabled: false },
 		tracing: { enabled: false },
 		middlewares: middlewares(),
-		replCommands,
 
 		started(broker) {
 			if (cfg.jwt.generated) {
@@ -64,4 +77,11 @@ function configOrExit(): Config {
 	}
 }
 
-export default brokerOptions(configOrExit());
+/**
+ * What moleculer-runner loads: it calls a config module's function with itself as `this`, before
+ * it merges the environment into the options (moleculer/src/runner.js, loadConfigFile).
+ */
+export default function runnerOptions(this: unknown): BrokerOptions {
+	if (this instanceof Runner) onlyPrefixedEnvOverrides(this);
+	return brokerOptions(configOrExit());
+}

@@ -3,6 +3,7 @@
  * a bad value stops the node with one clear line instead of failing later in a handler.
  */
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import path from "node:path";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
@@ -22,14 +23,29 @@ export interface RateLimitConfig {
 	loginWindowSeconds: number;
 }
 
+export type NodeEnv = "production" | "development" | "test";
+
+/** How a node proves itself to NATS, and how it checks the server in turn. */
+export interface NatsSecurity {
+	user?: string;
+	password?: string;
+	token?: string;
+	/** Refuse a connection that is not TLS: a tls:// server in TRANSPORTER, or NATS_TLS_CA given. */
+	tls: boolean;
+	/** PEM file of the CA that signed the NATS servers' certificates; the system's CAs otherwise. */
+	tlsCaFile?: string;
+}
+
 export interface Config {
-	env: "production" | "development" | "test";
+	env: NodeEnv;
 	namespace: string;
 	nodeId?: string;
 	port: number;
 	logLevel: LogLevel;
 	/** NATS URL(s), or undefined to run in one process without a transporter. */
 	transporter?: string;
+	/** NATS credentials and TLS; used only with a transporter. */
+	nats: NatsSecurity;
 	/** Redis URL for the cacher, or undefined for the in-memory cacher. */
 	cacherRedisUrl?: string;
 	/** Redis for gateway rate limits: REDIS_URL, or the cacher's Redis. */
@@ -68,9 +84,9 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace"];
 
-/** URLs in messages keep their user name but never a password. */
+/** URLs in messages keep their user name but never a password (every URL of a list). */
 function masked(value: string): string {
-	return value.replace(/(\/\/[^:/@]*):[^@/]*@/, "$1:***@");
+	return value.replace(/(\/\/[^:/@]*):[^@/]*@/g, "$1:***@");
 }
 
 function fail(name: string, problem: string, value: string | undefined): never {
@@ -101,12 +117,51 @@ function readUrl(name: string, raw: string, schemes: string[]): URL {
 	return url;
 }
 
+const NODE_ENVS: NodeEnv[] = ["production", "development", "test"];
+
+/** Exactly one of the three: `prod` or `Production` must not quietly become development. */
+function readNodeEnv(env: Env): NodeEnv {
+	const raw = env.NODE_ENV;
+	if (raw === undefined || raw === "") return "development";
+	if (!NODE_ENVS.includes(raw as NodeEnv)) fail("NODE_ENV", `must be one of ${NODE_ENVS.join(", ")}`, raw);
+	return raw as NodeEnv;
+}
+
+const TRUE = ["true", "1", "yes"];
+const FALSE = ["false", "0", "no"];
+
+/** A yes-or-no variable: true/1/yes or false/0/no, any case; empty or unset is the default. */
+function readBool(env: Env, name: string, fallback: boolean): boolean {
+	const raw = env[name]?.trim().toLowerCase();
+	if (raw === undefined || raw === "") return fallback;
+	if (TRUE.includes(raw)) return true;
+	if (FALSE.includes(raw)) return false;
+	return fail(name, "must be true, false, 1, 0, yes or no", env[name]);
+}
+
 function readTransporter(env: Env): string | undefined {
 	const raw = env.TRANSPORTER?.trim();
 	if (!raw || raw === "none") return undefined;
 	// NATS takes a comma-separated list of seed servers.
-	for (const server of raw.split(",")) readUrl("TRANSPORTER", server.trim(), ["nats:", "tls:"]);
+	for (const server of raw.split(",")) {
+		const url = readUrl("TRANSPORTER", server.trim(), ["nats:", "tls:"]);
+		// Moleculer hands URL credentials to NATS still percent-encoded; one place for them is enough.
+		if (url.username || url.password) fail("TRANSPORTER", "must not hold credentials: set NATS_USER and NATS_PASSWORD (or NATS_TOKEN)", raw);
+	}
 	return raw;
+}
+
+function readNats(env: Env, transporter: string | undefined): NatsSecurity {
+	const user = env.NATS_USER?.trim() || undefined;
+	const password = env.NATS_PASSWORD || undefined;
+	const token = env.NATS_TOKEN || undefined;
+	if (user && !password) fail("NATS_PASSWORD", "is required with NATS_USER", undefined);
+	if (password && !user) fail("NATS_USER", "is required with NATS_PASSWORD", undefined);
+	if (token && user) fail("NATS_TOKEN", "and NATS_USER/NATS_PASSWORD exclude each other: NATS takes one of them", undefined);
+	const tlsCaFile = env.NATS_TLS_CA?.trim() ? path.resolve(env.NATS_TLS_CA.trim()) : undefined;
+	if (tlsCaFile && !existsSync(tlsCaFile)) fail("NATS_TLS_CA", "names no file", env.NATS_TLS_CA);
+	const tlsServer = transporter?.split(",").some(server => server.trim().startsWith("tls:")) ?? false;
+	return { user, password, token, tls: tlsServer || tlsCaFile !== undefined, tlsCaFile };
 }
 
 function readCacher(env: Env): string | undefined {
@@ -180,7 +235,7 @@ function readJwt(env: Env, isProduction: boolean): Config["jwt"] {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-	const nodeEnv = env.NODE_ENV === "production" || env.NODE_ENV === "test" ? env.NODE_ENV : "development";
+	const nodeEnv = readNodeEnv(env);
 	const isProduction = nodeEnv === "production";
 
 	const logLevel = (env.LOG_LEVEL?.trim() || "info") as LogLevel;
@@ -197,13 +252,16 @@ export function loadConfig(env: Env = process.env): Config {
 	const bodyLimit = env.BODY_LIMIT?.trim() || "100kb";
 	if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) fail("BODY_LIMIT", "must look like 100kb or 1mb", bodyLimit);
 
+	const transporter = readTransporter(env);
+
 	return {
 		env: nodeEnv,
 		namespace: env.NAMESPACE?.trim() || "roster",
 		nodeId: env.NODE_ID?.trim() || undefined,
 		port: readInt(env, "PORT", 3000, 0, 65535),
 		logLevel,
-		transporter: readTransporter(env),
+		transporter,
+		nats: readNats(env, transporter),
 		cacherRedisUrl,
 		redisUrl,
 		databaseUrl,
@@ -221,7 +279,7 @@ export function loadConfig(env: Env = process.env): Config {
 		},
 		corsOrigins: readCors(env, isProduction),
 		bodyLimit,
-		trustProxy: env.TRUST_PROXY === "1" || env.TRUST_PROXY === "true"
+		trustProxy: readBool(env, "TRUST_PROXY", false)
 	};
 }
 

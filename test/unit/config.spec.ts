@@ -5,6 +5,8 @@
  * of moleculer.config as a deployment runs it, not of loadConfig alone.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { type Config, ConfigError, loadConfig } from "../../lib/config";
@@ -70,7 +72,33 @@ describe("loadConfig", () => {
 			expect(loadConfig({ TRANSPORTER: "nats://nats:4222" }).transporter).toBe("nats://nats:4222");
 			const seeds = "nats://n1:4222, nats://n2:4222,tls://n3:4443";
 			expect(loadConfig({ TRANSPORTER: seeds }).transporter).toBe(seeds);
-			expect(brokerOptions(loadConfig({ TRANSPORTER: seeds })).transporter).toBe(seeds);
+			expect(brokerOptions(loadConfig({ TRANSPORTER: seeds })).transporter).toEqual({
+				type: "NATS",
+				// A tls:// server makes the client insist on TLS with every server.
+				options: { servers: ["nats://n1:4222", "nats://n2:4222", "tls://n3:4443"], tls: {} }
+			});
+			expect(brokerOptions(loadConfig({ TRANSPORTER: "nats://nats:4222" })).transporter).toEqual({
+				type: "NATS",
+				options: { servers: ["nats://nats:4222"] }
+			});
+		});
+
+		it("passes NATS credentials from NATS_USER and NATS_PASSWORD, or NATS_TOKEN", () => {
+			const withUser = loadConfig({ TRANSPORTER: "nats://nats:4222", NATS_USER: "roster", NATS_PASSWORD: "p@ss:w/rd %41" });
+			expect(withUser.nats).toMatchObject({ user: "roster", password: "p@ss:w/rd %41", tls: false });
+			expect(brokerOptions(withUser).transporter).toEqual({
+				type: "NATS",
+				options: { servers: ["nats://nats:4222"], user: "roster", pass: "p@ss:w/rd %41" }
+			});
+			const withToken = loadConfig({ TRANSPORTER: "nats://nats:4222", NATS_TOKEN: "s3cret-token" });
+			expect(brokerOptions(withToken).transporter).toEqual({ type: "NATS", options: { servers: ["nats://nats:4222"], token: "s3cret-token" } });
+		});
+
+		it("insists on TLS, checked against NATS_TLS_CA when given", () => {
+			const caFile = path.join(ROOT, "package.json"); // any existing file: the client reads it when it connects
+			const cfg = loadConfig({ TRANSPORTER: "nats://nats:4222", NATS_TLS_CA: caFile });
+			expect(cfg.nats).toMatchObject({ tls: true, tlsCaFile: caFile });
+			expect(brokerOptions(cfg).transporter).toMatchObject({ options: { tls: { caFile } } });
 		});
 
 		it("uses a redis:// CACHER for the rate limits too, unless REDIS_URL is given", () => {
@@ -120,6 +148,20 @@ describe("loadConfig", () => {
 			}
 		});
 
+		it("takes NODE_ENV as exactly production, development or test; unset or empty is development", () => {
+			for (const env of ["production", "development", "test"] as const) {
+				expect(loadConfig({ NODE_ENV: env, JWT_SECRET: SECRET }).env).toBe(env);
+			}
+			expect(loadConfig({ NODE_ENV: "" }).env).toBe("development");
+			expect(loadConfig({}).env).toBe("development");
+		});
+
+		it("takes TRUST_PROXY as true/1/yes or false/0/no in any case; unset or empty is false", () => {
+			for (const yes of ["true", "1", "yes", "TRUE", "Yes", " true "]) expect(loadConfig({ TRUST_PROXY: yes }).trustProxy).toBe(true);
+			for (const no of ["false", "0", "no", "FALSE", "No", ""]) expect(loadConfig({ TRUST_PROXY: no }).trustProxy).toBe(false);
+			expect(loadConfig({}).trustProxy).toBe(false);
+		});
+
 		it("keeps a JWT_SECRET of 32 characters or more as given", () => {
 			expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: "production" }).jwt).toMatchObject({ secret: SECRET, generated: false });
 		});
@@ -151,7 +193,16 @@ describe("loadConfig", () => {
 			["LOG_LEVEL", "verbose"],
 			["LOG_LEVEL", "INFO "],
 			["BODY_LIMIT", "lots"],
-			["ACCESS_TOKEN_TTL", "0"]
+			["ACCESS_TOKEN_TTL", "0"],
+			// Each of these silently became development once: a random JWT secret and CORS "*".
+			["NODE_ENV", "prod"],
+			["NODE_ENV", "Production"],
+			["NODE_ENV", "production "],
+			["NODE_ENV", "staging"],
+			["TRUST_PROXY", "on"],
+			["TRUST_PROXY", "y"],
+			["TRUST_PROXY", "2"],
+			["TRUST_PROXY", "treu"]
 		])("%s=%j", (variable, value) => {
 			expectOneLineNaming(configError({ [variable]: value }), variable);
 		});
@@ -162,13 +213,38 @@ describe("loadConfig", () => {
 			expect(err.message).toMatch(/32/);
 		});
 
+		it.each([
+			[{ NATS_USER: "roster" }, "NATS_PASSWORD"],
+			[{ NATS_PASSWORD: "secret-pass" }, "NATS_USER"],
+			[{ NATS_USER: "roster", NATS_PASSWORD: "secret-pass", NATS_TOKEN: "secret-token" }, "NATS_TOKEN"],
+			[{ NATS_TLS_CA: "/no/such/ca.pem" }, "NATS_TLS_CA"],
+			[{ TRANSPORTER: "nats://roster:secret-pass@nats:4222" }, "TRANSPORTER"],
+			[{ TRANSPORTER: "nats://n1:4222,nats://roster:secret-pass@n2:4222" }, "TRANSPORTER"]
+		])("NATS credentials: %j", (env, variable) => {
+			const err = configError({ TRANSPORTER: "nats://nats:4222", ...env });
+			expectOneLineNaming(err, variable);
+			expect(err.message).not.toMatch(/secret-(pass|token)/);
+		});
+
 		it("NODE_ENV=production without a JWT_SECRET (an empty one counts as none)", () => {
 			expectOneLineNaming(configError({ NODE_ENV: "production" }), "JWT_SECRET");
 			expectOneLineNaming(configError({ NODE_ENV: "production", JWT_SECRET: "" }), "JWT_SECRET");
 		});
 
 		it("any string in any checked variable: either loads, or throws one line naming that variable", () => {
-			const variables = ["TRANSPORTER", "CACHER", "REDIS_URL", "MONGO_URI", "PORT", "LOG_LEVEL", "BODY_LIMIT", "CORS_ORIGINS", "RATE_LIMIT_USER"];
+			const variables = [
+				"NODE_ENV",
+				"TRANSPORTER",
+				"CACHER",
+				"REDIS_URL",
+				"MONGO_URI",
+				"PORT",
+				"LOG_LEVEL",
+				"BODY_LIMIT",
+				"CORS_ORIGINS",
+				"RATE_LIMIT_USER",
+				"TRUST_PROXY"
+			];
 			const value = fc.oneof(
 				fc.string(),
 				fc.string({ unit: "grapheme" }),
@@ -228,6 +304,38 @@ describe("loadConfig", () => {
 	});
 });
 
+describe("the README's configuration table", () => {
+	/** Every environment variable the code of a node reads: env.NAME, env["NAME"], read…(env, "NAME"). */
+	function variablesRead(): Set<string> {
+		const files = ["lib", "services", "mixins", "middlewares", "scripts"]
+			.flatMap(dir => readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" }).map(f => path.join(dir, f)))
+			.filter(f => f.endsWith(".ts"))
+			.concat("moleculer.config.ts");
+		const names = new Set<string>();
+		for (const file of files) {
+			const code = readFileSync(path.join(ROOT, file), "utf8");
+			for (const m of code.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)|\[\s*"([A-Z][A-Z0-9_]*)"\s*\]|,\s*"([A-Z][A-Z0-9_]*)")/g)) {
+				names.add(m[1] ?? m[2] ?? m[3]);
+			}
+		}
+		return names;
+	}
+
+	it("names every variable the code reads", () => {
+		const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+		const section = readme.slice(readme.indexOf("\n## Configuration"), readme.indexOf("\n## ", readme.indexOf("\n## Configuration") + 1));
+		const documented = new Set(
+			section
+				.split("\n")
+				.filter(line => line.startsWith("| `"))
+				.flatMap(line => [...line.split("|")[1].matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map(m => m[1]))
+		);
+		const read = variablesRead();
+		expect(read.size).toBeGreaterThan(20);
+		expect([...read].filter(name => !documented.has(name))).toEqual([]);
+	});
+});
+
 interface Exit {
 	code: number | null;
 	stderr: string;
@@ -273,5 +381,107 @@ describe("the node refuses to start on a bad configuration", () => {
 
 	it("NODE_ENV=production without JWT_SECRET: non-zero exit and one stderr line naming JWT_SECRET", async () => {
 		expectRefusal(await runNode({ NODE_ENV: "production" }), "JWT_SECRET");
+	}, SPAWN_TIMEOUT);
+
+	it("NODE_ENV=Production: non-zero exit and one stderr line naming NODE_ENV", async () => {
+		expectRefusal(await runNode({ NODE_ENV: "Production" }), "NODE_ENV");
+	}, SPAWN_TIMEOUT);
+});
+
+/** What the broker a runner built ended up with, as the probe service below prints it. */
+interface Probe {
+	cacher: string;
+	ttl: number | null;
+	prefix: string;
+	namespace: unknown;
+	transporter: string | null;
+	requestTimeout: number;
+}
+
+/**
+ * moleculer-runner applies environment variables named like broker options (CACHER, NAMESPACE,
+ * TRANSPORTER, CACHER_OPTIONS_TTL…) over the options moleculer.config built from the same
+ * variables. The built runner is started with a one-service directory: the probe prints what
+ * the broker really got (the cacher instance, not the options) and exits.
+ */
+describe("moleculer-runner leaves the broker options to lib/config, except for MOL_* variables", () => {
+	let probeDir: string;
+
+	beforeAll(() => {
+		probeDir = mkdtempSync(path.join(os.tmpdir(), "roster-probe-"));
+		writeFileSync(
+			path.join(probeDir, "probe.service.js"),
+			`module.exports = {
+				name: "probe",
+				created() {
+					const broker = this.broker;
+					console.log("PROBE " + JSON.stringify({
+						cacher: broker.cacher.constructor.name,
+						ttl: broker.cacher.opts.ttl,
+						prefix: broker.cacher.prefix,
+						namespace: broker.namespace,
+						transporter: broker.transit ? broker.transit.tx.constructor.name : null,
+						requestTimeout: broker.options.requestTimeout
+					}));
+					process.exit(0);
+				}
+			};`
+		);
+	});
+
+	afterAll(() => rmSync(probeDir, { recursive: true, force: true }));
+
+	async function probe(env: Record<string, string>): Promise<Probe> {
+		return new Promise((resolve, reject) => {
+			const child = spawn(process.execPath, ["node_modules/moleculer/bin/moleculer-runner.js", "--config", "dist/moleculer.config.js"], {
+				cwd: ROOT,
+				env: { PATH: process.env.PATH ?? "", SERVICEDIR: probeDir, LOG_LEVEL: "warn", ...env },
+				stdio: ["ignore", "pipe", "pipe"]
+			});
+			let output = "";
+			child.stdout!.on("data", chunk => (output += chunk));
+			child.stderr!.on("data", chunk => (output += chunk));
+			const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+			child.once("error", reject);
+			child.once("close", () => {
+				clearTimeout(timer);
+				const line = /^PROBE (.*)$/m.exec(output);
+				if (line) resolve(JSON.parse(line[1]) as Probe);
+				else reject(new Error(`the probe printed nothing; the runner said:\n${output}`));
+			});
+		});
+	}
+
+	// The cacher connects lazily and only the probe's created() runs: no Redis needs to answer.
+	const REDIS = "redis://127.0.0.1:1";
+
+	it("CACHER=redis://… keeps the configured Redis cacher: ttl 300 and the namespaced key prefix", async () => {
+		expect(await probe({ CACHER: REDIS, NAMESPACE: "probe-ns" })).toMatchObject({
+			cacher: "RedisCacher",
+			ttl: 300,
+			prefix: "probe-ns-cache-",
+			namespace: "probe-ns"
+		});
+	}, SPAWN_TIMEOUT);
+
+	it("nested names (CACHER_OPTIONS_TTL, REQUESTTIMEOUT) change nothing either", async () => {
+		expect(await probe({ CACHER: REDIS, CACHER_OPTIONS_TTL: "5", CACHER_OPTIONS_PREFIX: "x", REQUESTTIMEOUT: "1" })).toMatchObject({
+			ttl: 300,
+			prefix: "roster-cache-",
+			requestTimeout: 10_000
+		});
+	}, SPAWN_TIMEOUT);
+
+	it("TRANSPORTER=none and NAMESPACE=2024 mean what lib/config says: one process, the string namespace", async () => {
+		expect(await probe({ TRANSPORTER: "none", NAMESPACE: "2024" })).toMatchObject({ transporter: null, namespace: "2024", cacher: "MemoryCacher" });
+	}, SPAWN_TIMEOUT);
+
+	it("MOL_* variables still override, by Moleculer's naming rules", async () => {
+		expect(await probe({ CACHER: REDIS, MOL_CACHER__OPTIONS__TTL: "42", MOL_REQUEST_TIMEOUT: "5000" })).toMatchObject({
+			cacher: "RedisCacher",
+			ttl: 42,
+			prefix: "roster-cache-",
+			requestTimeout: 5000
+		});
 	}, SPAWN_TIMEOUT);
 });

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { ApiServices } from "./names/services";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
 
@@ -51,6 +52,8 @@ export interface Config {
 	bodyLimit: string;
 	/** Take the client IP from X-Forwarded-For (set when a load balancer is in front). */
 	trustProxy: boolean;
+	/** The services the gateway's /health/ready waits for: every service the API routes to, or a subset. */
+	readyServices: string[];
 }
 
 export class ConfigError extends Error {
@@ -136,6 +139,15 @@ function readCors(env: Env, isProduction: boolean): string[] | "*" {
 	return origins;
 }
 
+function readReadyServices(env: Env): string[] {
+	const raw = env.READY_SERVICES?.trim();
+	if (!raw || raw === "all") return [...ApiServices];
+	const names = raw.split(",").map(n => n.trim()).filter(Boolean);
+	const unknown = names.find(n => !(ApiServices as readonly string[]).includes(n));
+	if (unknown !== undefined) fail("READY_SERVICES", `names no service of the API (${ApiServices.join(", ")}, or all)`, raw);
+	return names;
+}
+
 let processSecret: string | undefined;
 
 /** One random secret per process, so every broker in it signs and verifies alike. */
@@ -201,7 +213,8 @@ export function loadConfig(env: Env = process.env): Config {
 		},
 		corsOrigins: readCors(env, isProduction),
 		bodyLimit,
-		trustProxy: env.TRUST_PROXY === "1" || env.TRUST_PROXY === "true"
+		trustProxy: env.TRUST_PROXY === "1" || env.TRUST_PROXY === "true",
+		readyServices: readReadyServices(env)
 	};
 }
 

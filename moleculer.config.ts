@@ -41,7 +41,7 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 		validator: new SafeValidator(),
 		metrics: { enabled: false },
 		tracing: { enabled: false },
-		middlewares: middlewares(),
+		middlewares: middlewares({ healthPort: cfg.healthPort }),
 		replCommands,
 
 		started(broker) {

@@ -54,6 +54,8 @@ export interface Config {
 	trustProxy: boolean;
 	/** The services the gateway's /health/ready waits for: every service the API routes to, or a subset. */
 	readyServices: string[];
+	/** A node-level health port (/health/live, /health/ready) on any node; off when undefined. */
+	healthPort?: number;
 }
 
 export class ConfigError extends Error {
@@ -214,7 +216,8 @@ export function loadConfig(env: Env = process.env): Config {
 		corsOrigins: readCors(env, isProduction),
 		bodyLimit,
 		trustProxy: env.TRUST_PROXY === "1" || env.TRUST_PROXY === "true",
-		readyServices: readReadyServices(env)
+		readyServices: readReadyServices(env),
+		healthPort: env.HEALTH_PORT?.trim() ? readInt(env, "HEALTH_PORT", 0, 1, 65535) : undefined
 	};
 }
 

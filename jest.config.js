@@ -1,8 +1,7 @@
 // Three projects: the fast suites in one process; the cluster suites that start real processes
 // over real NATS (built from dist/, so they test what a deployment runs); and the HTTP
 // integration suites again, unchanged, on a cluster of two data nodes (PostgreSQL), two
-// application nodes and a gateway. The gateway suite has its own cluster form, and the storage
-// contract is not about topology.
+// application nodes and a gateway.
 const transform = { "^.+\\.ts$": ["@swc/jest"] };
 
 /** @type {import('jest').Config} */
@@ -21,7 +20,8 @@ module.exports = {
 			transform,
 			setupFilesAfterEnv: ["<rootDir>/test/support/cluster-topology.setup.ts"],
 			testMatch: ["<rootDir>/test/integration/**/*.spec.ts"],
-			testPathIgnorePatterns: ["/node_modules/", "/test/integration/gateway\\.spec\\.ts$", "/test/integration/storage\\.spec\\.ts$"]
+			// Suites about one process or one artefact rather than the API: they gain nothing on a cluster.
+			testPathIgnorePatterns: ["/node_modules/", "/test/integration/(gateway|storage|readiness|health-port|npm-start|image)\\.spec\\.ts$"]
 		},
 		{
 			displayName: "cluster",

@@ -55,7 +55,7 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 		validator: new SafeValidator(),
 		metrics: { enabled: false },
 		tracing: { enabled: false },
-		middlewares: middlewares(),
+		middlewares: middlewares({ healthPort: cfg.healthPort }),
 
 		started(broker) {
 			if (cfg.jwt.generated) {

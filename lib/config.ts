@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { ApiServices } from "./names/services";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
 
@@ -71,6 +72,10 @@ export interface Config {
 	bodyLimit: string;
 	/** Take the client IP from X-Forwarded-For (set when a load balancer is in front). */
 	trustProxy: boolean;
+	/** The services the gateway's /health/ready waits for: every service the API routes to, or a subset. */
+	readyServices: string[];
+	/** A node-level health port (/health/live, /health/ready) on any node; off when undefined. */
+	healthPort?: number;
 }
 
 export class ConfigError extends Error {
@@ -205,6 +210,15 @@ function readCors(env: Env, isProduction: boolean): string[] | "*" {
 	return origins;
 }
 
+function readReadyServices(env: Env): string[] {
+	const raw = env.READY_SERVICES?.trim();
+	if (!raw || raw === "all") return [...ApiServices];
+	const names = raw.split(",").map(n => n.trim()).filter(Boolean);
+	const unknown = names.find(n => !(ApiServices as readonly string[]).includes(n));
+	if (unknown !== undefined) fail("READY_SERVICES", `names no service of the API (${ApiServices.join(", ")}, or all)`, raw);
+	return names;
+}
+
 let processSecret: string | undefined;
 
 /** One random secret per process, so every broker in it signs and verifies alike. */
@@ -279,7 +293,9 @@ export function loadConfig(env: Env = process.env): Config {
 		},
 		corsOrigins: readCors(env, isProduction),
 		bodyLimit,
-		trustProxy: readBool(env, "TRUST_PROXY", false)
+		trustProxy: readBool(env, "TRUST_PROXY", false),
+		readyServices: readReadyServices(env),
+		healthPort: env.HEALTH_PORT?.trim() ? readInt(env, "HEALTH_PORT", 0, 1, 65535) : undefined
 	};
 }
 

@@ -9,3 +9,4 @@ export * from "./leave";
 export * from "./recruitment";
 export * from "./app";
 export * from "./reports";
+export * from "./services";

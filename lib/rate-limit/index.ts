@@ -10,7 +10,7 @@ import { redisStore } from "./redis-store";
 import { countRequest } from "./request-limits";
 import type { GatewayLimiters, LimiterLogger } from "./types";
 
-export type { GatewayLimiters, LimiterLogger, RateLimitVerdict } from "./types";
+export type { GatewayLimiters, LimiterLogger, RateLimitVerdict, StoreStatus } from "./types";
 export { FALLBACK_MESSAGE, RECOVERED_MESSAGE } from "./store-health";
 
 export const DEFAULT_KEY_PREFIX = "roster:rl";
@@ -35,6 +35,7 @@ export function createGatewayLimiters(opts: {
 		loginFailed: (email, ip) => logins.failed(email, ip),
 		loginSucceeded: (email, ip) => logins.succeeded(email, ip),
 		loginAborted: (email, ip) => logins.aborted(email, ip),
+		storeStatus: () => store.status(),
 		close: () => store.close()
 	};
 }

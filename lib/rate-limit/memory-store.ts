@@ -5,6 +5,7 @@ import type { CounterStore } from "./types";
 export function memoryStore(keyPrefix: string): CounterStore {
 	return {
 		counter: (name, points, duration) => new RateLimiterMemory({ keyPrefix: `${keyPrefix}:${name}`, points, duration }),
+		status: () => ({ store: "memory" }),
 		// Nothing to release: expiry timers in RateLimiterMemory are unref'd.
 		close: async () => undefined
 	};

@@ -118,6 +118,7 @@ export function redisStore(url: string, keyPrefix: string, logger: LimiterLogger
 			const insuranceLimiter = new InsuranceLimiter(opts, health);
 			return watched(new RateLimiterRedis({ ...opts, storeClient: client, insuranceLimiter }), health);
 		},
+		status: () => ({ store: "redis", degraded: health.degraded(client.status) }),
 		close: () => disconnect(client)
 	};
 }

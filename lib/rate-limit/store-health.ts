@@ -36,6 +36,16 @@ export class StoreHealth {
 		this.lastError = err.message;
 	}
 
+	/**
+	 * Why the counters are not shared right now, or undefined when Redis answers. `connection`
+	 * is the client's state: a connection lost is news before any call has fallen back.
+	 */
+	degraded(connection: string): string | undefined {
+		if (connection !== "ready") return `Redis ${connection}${this.lastError ? ` (${this.lastError})` : ""}, limits are per node`;
+		if (this.usingFallback) return "Redis does not answer, limits are per node";
+		return undefined;
+	}
+
 	/** The insurance calls this for each call it answers in place of Redis. */
 	insuring(options: object): void {
 		this.insured.add(options);

@@ -26,9 +26,14 @@ export interface GatewayLimiters {
 	loginSucceeded(email: string, ip: string): Promise<void>;
 	/** The reserved login ended before its password was checked: gives both points back. */
 	loginAborted(email: string, ip: string): Promise<void>;
+	/** Where the counters live, and whether Redis answers: for the gateway's readiness. */
+	storeStatus(): StoreStatus;
 	/** Quit the Redis connection if one was opened. */
 	close(): Promise<void>;
 }
+
+/** In this process by design, or in Redis; `degraded` says why Redis is not answering now. */
+export type StoreStatus = { store: "memory" } | { store: "redis"; degraded?: string };
 
 export interface LimiterLogger {
 	info(...a: unknown[]): void;
@@ -46,5 +51,6 @@ export type Counter = Pick<
 export interface CounterStore {
 	/** `points` per `durationSeconds` window, its keys kept apart from other counters by `name`. */
 	counter(name: string, points: number, durationSeconds: number): Counter;
+	status(): StoreStatus;
 	close(): Promise<void>;
 }

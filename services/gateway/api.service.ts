@@ -4,7 +4,7 @@
  * HTTP. It knows no business rule.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Context, Service, ServiceSchema } from "moleculer";
+import { type Context, Errors, type Service, type ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { verifyAccessToken } from "../../lib/auth/tokens";
 import { type Config, config } from "../../lib/config";
@@ -13,6 +13,7 @@ import type { ActionAuth, AuthUser, RequestMeta } from "../../lib/meta";
 import { IdentityActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
 import { clientIp, formatError } from "./http-errors";
+import { GatewayReadiness, type ReadinessReport } from "./readiness";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -33,15 +34,16 @@ interface AliasSpec { method: string; path: string; action: string }
 type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	settings: { port: number; roster: Config };
 	limiters: GatewayLimiters;
-	/** Every data service's readiness action ever seen: one that vanished makes the node unready. */
-	knownStorage: Set<string>;
-	rememberStorage(): void;
+	readiness: GatewayReadiness;
 	/** Every alias ever generated, so a route whose service is gone answers 503, not 404. */
 	knownAliases: Map<string, AliasSpec>;
 	aliases: Array<{ route: unknown; method: string; path: string; action: string | null; _generated?: boolean }>;
 	broker: ServiceSchema["broker"] & any;
 	logger: { info: (...a: unknown[]) => void; warn: (...a: unknown[]) => void; error: (...a: unknown[]) => void };
 	createAlias(route: unknown, spec: object, action: string): GatewayThis["aliases"][number];
+	optimizeAliasesOrder(): void;
+	/** The actions the generated routes lead to. */
+	routedActions(): Set<string>;
 	limit(req: GatewayRequest, res: GatewayResponse, kind: "anonymous" | "user", key: string): Promise<void>;
 	checkLoginThrottle(ctx: Context, req: GatewayRequest): Promise<void>;
 	sendErrorResponse(req: GatewayRequest, res: GatewayResponse, err: unknown): void;
@@ -49,7 +51,6 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 
 // ---- Helpers -----------------------------------------------------------------------------
 
-const STORAGE_READY = ".storageReady";
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function setRateLimitHeaders(res: GatewayResponse, verdict: RateLimitVerdict): void {
@@ -106,6 +107,9 @@ const ApiService: ServiceSchema = {
 		log4XXResponses: false,
 		logRequestParams: null,
 		logResponseData: null,
+		// Routes follow the services a tenth of a second after the registry changes (moleculer-web
+		// waits 500 ms by default); readiness holds until they do.
+		debounceTime: 100,
 		// Accept a sane client request id, or let Moleculer make one; it flows through every call.
 		rootCallOptions(this: GatewayThis, options: { requestID?: string; meta?: RequestMeta }, req: GatewayRequest) {
 			if (options.requestID && !REQUEST_ID.test(options.requestID)) delete options.requestID;
@@ -179,25 +183,13 @@ const ApiService: ServiceSchema = {
 			}
 		},
 
+		/** 200 once every service the API needs has a node and a route (services/gateway/readiness.ts). */
 		ready: {
 			visibility: "published",
-			async handler(this: GatewayThis, ctx: Context<unknown, RequestMeta>) {
-				const checks: Record<string, string> = {};
-				if (this.broker.transit) checks.transporter = this.broker.transit.connected ? "ok" : "disconnected";
-				this.rememberStorage();
-				if (this.knownStorage.size === 0) checks.storage = "no data service reachable";
-				// A data service seen once and gone now is a reason not to be ready, not a silent omission.
-				await Promise.all(
-					[...this.knownStorage].map(async name => {
-						const service = name.slice(0, -STORAGE_READY.length);
-						checks[service] = await ctx
-							.call(name, {}, { timeout: 2000 })
-							.then(() => "ok", (err: Error) => `unavailable: ${err.message}`);
-					})
-				);
-				const ready = Object.values(checks).every(v => v === "ok");
-				if (!ready) ctx.meta.$statusCode = 503;
-				return { status: ready ? "ok" : "unavailable", checks };
+			async handler(this: GatewayThis, ctx: Context<unknown, RequestMeta>): Promise<ReadinessReport> {
+				const report = await this.readiness.report(ctx, this.routedActions(), this.limiters.storeStatus());
+				if (report.status === "unavailable") ctx.meta.$statusCode = 503;
+				return report;
 			}
 		}
 	},
@@ -265,17 +257,26 @@ const ApiService: ServiceSchema = {
 			res.end(JSON.stringify(body));
 		},
 
-		rememberStorage(this: GatewayThis) {
-			this.knownStorage ??= new Set();
-			for (const action of this.broker.registry.getActionList({ onlyAvailable: true, skipInternal: true })) {
-				if ((action as { name: string }).name.endsWith(STORAGE_READY)) this.knownStorage.add((action as { name: string }).name);
+		routedActions(this: GatewayThis): Set<string> {
+			return new Set(this.aliases.filter(a => a._generated && a.action).map(a => a.action!));
+		},
+
+		/**
+		 * A path that matches no route while routes are still being generated may be one about
+		 * to exist: 503 with Retry-After (a load balancer tries another gateway), not 404.
+		 */
+		send404(this: GatewayThis, req: GatewayRequest, res: GatewayResponse) {
+			if (this.readiness.routesIncomplete(this.routedActions())) {
+				return this.sendErrorResponse(req, res, new Errors.ServiceNotAvailableError({ action: req.url ?? "" }));
 			}
+			return ApiGateway.methods!.send404.call(this, req, res);
 		},
 
 		regenerateAutoAliases(this: GatewayThis, route: unknown) {
 			ApiGateway.methods!.regenerateAutoAliases.call(this, route);
-			this.rememberStorage();
 			// moleculer-web builds its routes in its own created(), before ours runs.
+			this.readiness ??= new GatewayReadiness(this.broker, this.settings.roster.readyServices);
+			this.readiness.observe();
 			this.knownAliases ??= new Map();
 			const present = new Set<string>();
 			for (const alias of this.aliases) {
@@ -289,12 +290,15 @@ const ApiService: ServiceSchema = {
 				if (present.has(key)) continue;
 				this.aliases.push(this.createAlias(route, { method: spec.method, path: spec.path, _generated: true }, spec.action));
 			}
+			// Kept routes in their place, so a specific path still wins over a parameter.
+			this.optimizeAliasesOrder();
 		}
 	},
 
 	created(this: Service) {
 		const self = this as unknown as GatewayThis;
 		self.knownAliases ??= new Map();
+		self.readiness ??= new GatewayReadiness(self.broker, self.settings.roster.readyServices);
 		self.limiters = createGatewayLimiters({
 			config: self.settings.roster.rateLimit,
 			redisUrl: self.settings.roster.redisUrl,

@@ -20,7 +20,7 @@ describe("NeDB under DATA_DIR", () => {
 		const port = await freePort();
 		node = startNode("all", "gateway/api,data/identity", {
 			namespace: clusterNamespace(),
-			env: { TRANSPORTER: "", DATA_DIR: dataDir, PORT: String(port) }
+			env: { TRANSPORTER: "", DATA_DIR: dataDir, PORT: String(port), READY_SERVICES: "identity" }
 		});
 		const url = `http://127.0.0.1:${port}`;
 		await waitForGateway(url);

@@ -87,7 +87,7 @@ describeWith(["nats", "redis"], "rate limits across gateway processes", () => {
 			};
 			const ports = await Promise.all([freePort(), freePort()]);
 			nodes.push(startNode("identity", "data/identity", { namespace, env }));
-			ports.forEach((port, i) => nodes.push(startNode(`gateway-${i + 1}`, "gateway/api", { namespace, env: { ...env, PORT: String(port) } })));
+			ports.forEach((port, i) => nodes.push(startNode(`gateway-${i + 1}`, "gateway/api", { namespace, env: { ...env, PORT: String(port), READY_SERVICES: "identity" } })));
 			gateways = ports.map(port => `http://127.0.0.1:${port}`);
 			try {
 				await Promise.all(gateways.map(url => waitForGateway(url)));
@@ -167,6 +167,7 @@ describeWith(["nats", "redis"], "rate limits across gateway processes", () => {
 					REDIS_URL: redis.url,
 					TRUST_PROXY: "1",
 					PORT: String(port),
+					READY_SERVICES: "identity",
 					RATE_LIMIT_WINDOW: String(WINDOW),
 					RATE_LIMIT_ANONYMOUS: String(ANONYMOUS),
 					LOG_LEVEL: "warn"

@@ -9,6 +9,7 @@ import { type Session, type Signup, bearer, createUser, signup, uniqueEmail } fr
 import { metaUser } from "../support/leave";
 import { type HiredEmployee, createDepartment, createPosition, employeeBody, hire, linkedUser, startRoomySystem } from "../support/employees";
 import type { RunningSystem } from "../support/local-system";
+import { eventually, knownEverywhere } from "../support/cluster-topology";
 
 const SENSITIVE = ["nationalId", "birthDate", "homeAddress"];
 const PERSONAL = { nationalId: "AB-123456", birthDate: "1990-05-17", homeAddress: "1 Main Street, Springfield" };
@@ -602,12 +603,12 @@ describe("employees", () => {
 		it("announces every change with the event, sensitive values left out", async () => {
 			const seen: Array<{ tenantId: string; employeeId: string; changes: Record<string, unknown> }> = [];
 			system.broker.createService({ name: "employees-event-probe", events: { [EmployeeEvents.changed]: (ctx: { params: (typeof seen)[number] }) => { seen.push(ctx.params); } } });
-			await system.broker.waitForServices(["employees-event-probe"], 5000, 10);
+			await knownEverywhere(system.broker, "employees-event-probe");
 			const person = await hire(url, acme, PERSONAL);
 			await patch(`/employees/${person.id}`, acme, { nationalId: "NEW-1", firstName: "Evented" });
 			await post(`/employees/${person.id}/terminate`, acme, { date: "2024-12-31", reason: "Event" });
+			await eventually(() => expect(seen.filter(e => e.employeeId === person.id)).toHaveLength(3));
 			const mine = seen.filter(e => e.employeeId === person.id);
-			expect(mine).toHaveLength(3);
 			expect(mine.every(e => e.tenantId === acme.tenant.id)).toBe(true);
 			expect(mine[1].changes).toEqual({ nationalId: { redacted: true }, firstName: { from: "Erin", to: "Evented" } });
 			expect(JSON.stringify(mine)).not.toContain("NEW-1");

@@ -8,7 +8,7 @@
 import { ServiceBroker } from "moleculer";
 import { type Config, type RateLimitConfig, config, loadConfig } from "../../lib/config";
 import { brokerOptions } from "../../moleculer.config";
-import { type ClusterNode, clusterNamespace, startNode, waitForGateway } from "./cluster-system";
+import { type ClusterNode, clusterNamespace, startNode, waitFor, waitForGateway } from "./cluster-system";
 import { NATS_URL, REDIS_URL } from "./external";
 import { freePort } from "./ports";
 import { dropSchema, freshSchemaUrl } from "./postgres";
@@ -76,4 +76,34 @@ export async function startClusterTopology(settings: { roster?: Partial<Config> 
 		throw new Error(`${(err as Error).message}\n${nodes.map(n => `--- ${n.name} ---\n${n.output()}`).join("\n")}`);
 	}
 	return { url, broker, nodes, stop };
+}
+
+/**
+ * Waits until every node knows `service`, a probe a test has just created on `broker`: on a
+ * cluster, an event emitted by a node that has not yet heard of the probe never reaches it.
+ */
+export async function knownEverywhere(broker: ServiceBroker, service: string): Promise<void> {
+	await broker.waitForServices([service], 5000, 10);
+	if (!clusterTopology) return;
+	const registry = broker.registry as unknown as { getNodeList(opts: object): Array<{ id: string; local: boolean }> };
+	const others = registry.getNodeList({ onlyAvailable: true, withServices: false }).filter(n => !n.local);
+	const knows = async (nodeID: string): Promise<boolean> => {
+		const services: Array<{ name: string }> = await broker.call("$node.services", { onlyAvailable: true, skipInternal: true }, { nodeID });
+		return services.some(s => s.name === service);
+	};
+	await Promise.all(others.map(node => waitFor(`${service} known on ${node.id}`, () => knows(node.id), 10_000)));
+}
+
+/** Retries an assertion until it holds: events cross NATS after the HTTP answer, not before it. */
+export async function eventually(assertion: () => void, timeoutMs = 5000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		try {
+			assertion();
+			return;
+		} catch (err) {
+			if (Date.now() > deadline) throw err;
+			await new Promise(resolve => setTimeout(resolve, 50));
+		}
+	}
 }

@@ -4,6 +4,7 @@
  */
 import type { BrokerOptions, Errors } from "moleculer";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
+import { isServiceBusy } from "./lib/errors";
 import { SafeValidator } from "./lib/validator";
 import { middlewares } from "./middlewares";
 import { replCommands } from "./scripts/repl-commands";
@@ -35,7 +36,10 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 			minRequestCount: 20,
 			windowTime: 60,
 			halfOpenTime: 10_000,
-			check: (err: Error) => typeof (err as Errors.MoleculerError).code === "number" && (err as Errors.MoleculerError).code >= 500
+			// A node that sheds load (503 SERVICE_BUSY) is healthy: opening its breaker would turn a
+			// burst of logins into no logins at all for halfOpenTime.
+			check: (err: Error) =>
+				typeof (err as Errors.MoleculerError).code === "number" && (err as Errors.MoleculerError).code >= 500 && !isServiceBusy(err)
 		},
 		bulkhead: { enabled: true, concurrency: 20, maxQueueSize: 200 },
 		validator: new SafeValidator(),

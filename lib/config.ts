@@ -3,6 +3,7 @@
  * a bad value stops the node with one clear line instead of failing later in a handler.
  */
 import { randomBytes } from "node:crypto";
+import os from "node:os";
 import path from "node:path";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
@@ -20,6 +21,14 @@ export interface RateLimitConfig {
 	loginFailsPerIp: number;
 	/** How long the failed-login counters and blocks last, in seconds. */
 	loginWindowSeconds: number;
+}
+
+/** Argon2 work per process: lib/auth/passwords.ts runs it in a bounded queue of its own. */
+export interface PasswordHashingConfig {
+	/** Hashes or verifications at once. */
+	concurrency: number;
+	/** Waiting beyond those; one more is refused with 503 and Retry-After. */
+	maxQueue: number;
 }
 
 export interface Config {
@@ -46,6 +55,7 @@ export interface Config {
 		refreshTtlSeconds: number;
 	};
 	rateLimit: RateLimitConfig;
+	passwordHashing: PasswordHashingConfig;
 	/** Allowed CORS origins; "*" allows any, an empty list turns CORS off. */
 	corsOrigins: string[] | "*";
 	bodyLimit: string;
@@ -165,6 +175,20 @@ function readJwt(env: Env, isProduction: boolean): Config["jwt"] {
 	};
 }
 
+/** Lanes of one argon2 hash (argon2's default): each runs on a thread of its own. */
+export const ARGON2_PARALLELISM = 4;
+
+/**
+ * By default as many hashes at once as the cores can run without queueing their lanes, and
+ * never all of libuv's pool (UV_THREADPOOL_SIZE, 4 unless set), which file and DNS work need too.
+ */
+function readPasswordHashing(env: Env): PasswordHashingConfig {
+	const pool = Math.min(Math.max(Number.parseInt(env.UV_THREADPOOL_SIZE ?? "", 10) || 4, 1), 1024);
+	const fits = Math.max(1, Math.min(Math.floor(os.availableParallelism() / ARGON2_PARALLELISM), pool - 1));
+	const concurrency = readInt(env, "PASSWORD_HASH_CONCURRENCY", fits, 1, 1024);
+	return { concurrency, maxQueue: readInt(env, "PASSWORD_HASH_QUEUE", 8 * concurrency, 0, 100_000) };
+}
+
 export function loadConfig(env: Env = process.env): Config {
 	const nodeEnv = env.NODE_ENV === "production" || env.NODE_ENV === "test" ? env.NODE_ENV : "development";
 	const isProduction = nodeEnv === "production";
@@ -199,6 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
 			loginFailsPerIp: readInt(env, "LOGIN_MAX_FAILS_PER_IP", 50, 1, 100_000),
 			loginWindowSeconds: readInt(env, "LOGIN_FAIL_WINDOW", 15 * 60, 1, 7 * 24 * 3600)
 		},
+		passwordHashing: readPasswordHashing(env),
 		corsOrigins: readCors(env, isProduction),
 		bodyLimit,
 		trustProxy: env.TRUST_PROXY === "1" || env.TRUST_PROXY === "true"

@@ -1,23 +1,71 @@
-/** Password hashing (argon2id) and the minimum strength a new password must have. */
+/**
+ * Password hashing (argon2id) and the minimum strength a new password must have.
+ *
+ * Every hash and verification runs in one bounded queue per process: argon2 takes all the
+ * cores for a good fraction of a second, so a burst of logins must wait its turn (or be turned
+ * away with 503 and Retry-After) rather than starve every other request and libuv's thread pool.
+ */
 import argon2 from "argon2";
+import { ARGON2_PARALLELISM, type PasswordHashingConfig, config } from "../config";
+import { ServiceBusyError } from "../errors";
+import { BoundedSemaphore } from "../semaphore";
 
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 128;
 
+const HASH_OPTIONS = { type: argon2.argon2id, parallelism: ARGON2_PARALLELISM } as const;
+
 /** Verified against when the account does not exist, so a miss costs as long as a hit. */
 let decoyHash: Promise<string> | undefined;
 
-export function hashPassword(password: string): Promise<string> {
-	return argon2.hash(password, { type: argon2.argon2id });
+let queue: BoundedSemaphore | undefined;
+/** How long one hash or verification takes here, smoothed: the basis of Retry-After. */
+let averageMs = 500;
+
+/** The queue every hash and verification of this process waits in. */
+export function passwordHashingQueue(): BoundedSemaphore {
+	queue ??= new BoundedSemaphore(config().passwordHashing.concurrency, config().passwordHashing.maxQueue);
+	return queue;
 }
 
-export async function verifyPassword(hash: string | undefined, password: string): Promise<boolean> {
-	if (!hash) {
-		decoyHash ??= hashPassword("decoy-password-for-timing");
+/** Resizes the queue (tests); work already queued finishes in the old one. */
+export function configurePasswordHashing(limits: PasswordHashingConfig): void {
+	queue = new BoundedSemaphore(limits.concurrency, limits.maxQueue);
+}
+
+/** Seconds until the queue ahead has drained, were a client to come back then. */
+function retryAfter(q: BoundedSemaphore): number {
+	return Math.max(1, Math.ceil((averageMs * (q.queued + q.running)) / q.concurrency / 1000));
+}
+
+function hashingSlot<T>(work: () => Promise<T>): Promise<T> {
+	const q = passwordHashingQueue();
+	return q.run(async () => {
+		const started = performance.now();
+		try {
+			return await work();
+		} finally {
+			averageMs += (performance.now() - started - averageMs) / 8;
+		}
+	}, () => new ServiceBusyError(retryAfter(q)));
+}
+
+export function hashPassword(password: string): Promise<string> {
+	return hashingSlot(() => argon2.hash(password, HASH_OPTIONS));
+}
+
+export function verifyPassword(hash: string | undefined, password: string): Promise<boolean> {
+	return hashingSlot(async () => {
+		if (hash) return argon2.verify(hash, password).catch(() => false);
+		// Made inside the slot it is verified in: a slot taken for it alone could be refused, and
+		// a refusal kept here would refuse every unknown email from then on.
+		decoyHash ??= argon2.hash("decoy-password-for-timing", HASH_OPTIONS).catch(err => {
+			decoyHash = undefined;
+			throw err;
+		});
 		await argon2.verify(await decoyHash, password).catch(() => false);
 		return false;
-	}
-	return argon2.verify(hash, password).catch(() => false);
+	});
 }
 
 /**

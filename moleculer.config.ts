@@ -41,7 +41,11 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 			check: (err: Error) =>
 				typeof (err as Errors.MoleculerError).code === "number" && (err as Errors.MoleculerError).code >= 500 && !isServiceBusy(err)
 		},
-		bulkhead: { enabled: true, concurrency: 20, maxQueueSize: 200 },
+		// Off broker-wide: it would wrap every action and event handler, the gateway's api.rest
+		// (every HTTP request) included, so 20 slow requests of one kind would queue all the others
+		// of every tenant. CPU-heavy work is bounded where it happens instead: password hashing
+		// (lib/auth/passwords.ts). An action that needs a bulkhead sets its own `bulkhead` option.
+		bulkhead: { enabled: false },
 		validator: new SafeValidator(),
 		metrics: { enabled: false },
 		tracing: { enabled: false },

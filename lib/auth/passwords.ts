@@ -5,6 +5,7 @@
  * cores for a good fraction of a second, so a burst of logins must wait its turn (or be turned
  * away with 503 and Retry-After) rather than starve every other request and libuv's thread pool.
  */
+import { performance } from "node:perf_hooks";
 import argon2 from "argon2";
 import { ARGON2_PARALLELISM, type PasswordHashingConfig, config } from "../config";
 import { ServiceBusyError } from "../errors";
@@ -33,28 +34,42 @@ export function configurePasswordHashing(limits: PasswordHashingConfig): void {
 	queue = new BoundedSemaphore(limits.concurrency, limits.maxQueue);
 }
 
+/** How long a task queued now would wait for its slot, going by the recent pace. */
+function expectedWaitMs(q: BoundedSemaphore): number {
+	return q.running < q.concurrency ? 0 : (averageMs * (q.queued + 1)) / q.concurrency;
+}
+
 /** Seconds until the queue ahead has drained, were a client to come back then. */
 function retryAfter(q: BoundedSemaphore): number {
 	return Math.max(1, Math.ceil((averageMs * (q.queued + q.running)) / q.concurrency / 1000));
 }
 
-function hashingSlot<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Runs argon2 work in the queue. `deadline` (performance.now() time) is when the caller stops
+ * waiting: work that would still be queued then is refused now (a 503 rather than a timeout),
+ * and work still queued when it passes is dropped, never done for nobody.
+ */
+function hashingSlot<T>(work: () => Promise<T>, deadline?: number): Promise<T> {
 	const q = passwordHashingQueue();
-	return q.run(async () => {
+	if (deadline !== undefined && performance.now() + expectedWaitMs(q) >= deadline) {
+		return Promise.reject(new ServiceBusyError(retryAfter(q)));
+	}
+	const timed = async () => {
 		const started = performance.now();
 		try {
 			return await work();
 		} finally {
 			averageMs += (performance.now() - started - averageMs) / 8;
 		}
-	}, () => new ServiceBusyError(retryAfter(q)));
+	};
+	return q.run(timed, () => new ServiceBusyError(retryAfter(q)), deadline);
 }
 
-export function hashPassword(password: string): Promise<string> {
-	return hashingSlot(() => argon2.hash(password, HASH_OPTIONS));
+export function hashPassword(password: string, deadline?: number): Promise<string> {
+	return hashingSlot(() => argon2.hash(password, HASH_OPTIONS), deadline);
 }
 
-export function verifyPassword(hash: string | undefined, password: string): Promise<boolean> {
+export function verifyPassword(hash: string | undefined, password: string, deadline?: number): Promise<boolean> {
 	return hashingSlot(async () => {
 		if (hash) return argon2.verify(hash, password).catch(() => false);
 		// Made inside the slot it is verified in: a slot taken for it alone could be refused, and
@@ -65,7 +80,7 @@ export function verifyPassword(hash: string | undefined, password: string): Prom
 		});
 		await argon2.verify(await decoyHash, password).catch(() => false);
 		return false;
-	});
+	}, deadline);
 }
 
 /**

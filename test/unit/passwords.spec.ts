@@ -3,10 +3,13 @@
  * (PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE, or sized from the machine).
  */
 import os from "node:os";
+import { performance } from "node:perf_hooks";
 import argon2 from "argon2";
+import type { Context } from "moleculer";
 import { configurePasswordHashing, hashPassword, passwordHashingQueue, verifyPassword } from "../../lib/auth/passwords";
 import { ConfigError, config, loadConfig } from "../../lib/config";
 import { ServiceBusyError } from "../../lib/errors";
+import { callDeadline } from "../../lib/meta";
 
 jest.setTimeout(30_000);
 
@@ -76,6 +79,41 @@ describe("password hashing", () => {
 		await expect(verifyPassword(undefined, PASSWORD)).resolves.toBe(false);
 	});
 
+	it("drops a check still queued when its caller's deadline passes, without running argon2 for nobody", async () => {
+		// Many slots: the wait expected for one more is short, so both checks are let in to wait.
+		configurePasswordHashing({ concurrency: 8, maxQueue: 5 });
+		const hash = await hashPassword(PASSWORD);
+		const verify = jest.spyOn(argon2, "verify");
+		const release = holdEverySlot();
+
+		const outcome = (p: Promise<boolean>) => p.then(ok => ok, (err: Error) => err);
+		const givenUp = outcome(verifyPassword(hash, PASSWORD, performance.now() + 1000));
+		const stillWanted = outcome(verifyPassword(hash, PASSWORD, performance.now() + 60_000));
+		expect(passwordHashingQueue().queued).toBe(2);
+		await new Promise(resolve => setTimeout(resolve, 1100));
+		await release();
+
+		expect(await givenUp).toBeInstanceOf(ServiceBusyError);
+		expect(await stillWanted).toBe(true);
+		expect(verify).toHaveBeenCalledTimes(1);
+	});
+
+	it("refuses at once a check that could not start before its caller stops waiting", async () => {
+		configurePasswordHashing({ concurrency: 1, maxQueue: 100 });
+		const hash = await hashPassword(PASSWORD);
+		const release = holdEverySlot();
+
+		// A slot is at least one argon2 verification away, which takes longer than 5 ms.
+		const tooLate = verifyPassword(hash, PASSWORD, performance.now() + 5).then(ok => ok, (err: Error) => err);
+		const queued = passwordHashingQueue().queued;
+		await release();
+
+		expect(await tooLate).toBeInstanceOf(ServiceBusyError);
+		expect(queued).toBe(0);
+		// With a slot free, even a short deadline is let in.
+		await expect(verifyPassword(hash, PASSWORD, performance.now() + 5)).resolves.toBe(true);
+	});
+
 	it("runs no more at once than configured, and lets the queued ones through in turn", async () => {
 		configurePasswordHashing({ concurrency: 2, maxQueue: 10 });
 		let running = 0;
@@ -91,6 +129,18 @@ describe("password hashing", () => {
 
 		expect(results).toEqual(Array(12).fill(true));
 		expect(most).toBe(2);
+	});
+});
+
+describe("callDeadline", () => {
+	it("is when the call's timeout ends, counted from when the call reached this node", () => {
+		const ctx = { options: { timeout: 1000 }, startHrTime: process.hrtime() } as unknown as Context;
+		const deadline = callDeadline(ctx)!;
+
+		expect(deadline).toBeGreaterThan(performance.now() + 900);
+		expect(deadline).toBeLessThanOrEqual(performance.now() + 1000);
+		expect(callDeadline({ options: { timeout: 0 }, startHrTime: process.hrtime() } as unknown as Context)).toBeUndefined();
+		expect(callDeadline({ options: {} } as unknown as Context)).toBeUndefined();
 	});
 });
 

@@ -1,5 +1,6 @@
 /** lib/semaphore: the bounded queue that password hashing runs in. */
-import { BoundedSemaphore } from "../../lib/semaphore";
+import { performance } from "node:perf_hooks";
+import { BoundedSemaphore, type Refusal } from "../../lib/semaphore";
 
 /** A task that finishes when the test says so. */
 function gate<T = void>() {
@@ -16,6 +17,14 @@ const flush = () => new Promise(resolve => setImmediate(resolve));
 
 class Full extends Error {}
 const full = () => new Full("full");
+
+class NotRun extends Error {
+	constructor(readonly why: Refusal) {
+		super(why);
+	}
+}
+const notRun = (why: Refusal) => new NotRun(why);
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 describe("BoundedSemaphore", () => {
 	it("runs at most `concurrency` tasks at once and starts the waiting ones first come, first served", async () => {
@@ -96,6 +105,42 @@ describe("BoundedSemaphore", () => {
 		g.open();
 		await running;
 		await expect(sem.run(async () => 1, full)).resolves.toBe(1);
+	});
+
+	it("drops a waiting task whose deadline passed, and hands the slot to the next one still wanted", async () => {
+		const sem = new BoundedSemaphore(1, 5);
+		const first = gate();
+		let ranExpired = false;
+		const running = sem.run(first.task, notRun);
+		const expired = sem.run(async () => void (ranExpired = true), notRun, performance.now() + 20);
+		const wanted = sem.run(async () => "wanted", notRun, performance.now() + 60_000);
+
+		await sleep(40);
+		first.open();
+
+		await expect(expired).rejects.toEqual(new NotRun("expired"));
+		await expect(wanted).resolves.toBe("wanted");
+		await running;
+		expect(ranExpired).toBe(false);
+		expect([sem.running, sem.queued]).toEqual([0, 0]);
+	});
+
+	it("makes room in a full queue by dropping the tasks whose deadline passed", async () => {
+		const sem = new BoundedSemaphore(1, 2);
+		const first = gate();
+		const running = sem.run(first.task, notRun);
+		const stale = [sem.run(async () => 1, notRun, performance.now() + 20), sem.run(async () => 2, notRun, performance.now() + 20)];
+		const staleSettled = Promise.allSettled(stale);
+
+		await expect(sem.run(async () => 3, notRun)).rejects.toEqual(new NotRun("full"));
+		await sleep(40);
+		const fresh = sem.run(async () => "fresh", notRun);
+
+		expect((await staleSettled).map(r => r.status)).toEqual(["rejected", "rejected"]);
+		expect(sem.queued).toBe(1);
+		first.open();
+		await running;
+		await expect(fresh).resolves.toBe("fresh");
 	});
 
 	it("rejects sizes that make no sense", () => {

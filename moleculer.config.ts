@@ -4,6 +4,7 @@
  */
 import { type BrokerOptions, type Errors, Runner } from "moleculer";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
+import { isServiceBusy } from "./lib/errors";
 import { onlyPrefixedEnvOverrides } from "./lib/runner-env";
 import { SafeValidator } from "./lib/validator";
 import { middlewares } from "./middlewares";
@@ -49,9 +50,16 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 			minRequestCount: 20,
 			windowTime: 60,
 			halfOpenTime: 10_000,
-			check: (err: Error) => typeof (err as Errors.MoleculerError).code === "number" && (err as Errors.MoleculerError).code >= 500
+			// A node that sheds load (503 SERVICE_BUSY) is healthy: opening its breaker would turn a
+			// burst of logins into no logins at all for halfOpenTime.
+			check: (err: Error) =>
+				typeof (err as Errors.MoleculerError).code === "number" && (err as Errors.MoleculerError).code >= 500 && !isServiceBusy(err)
 		},
-		bulkhead: { enabled: true, concurrency: 20, maxQueueSize: 200 },
+		// Off broker-wide: it would wrap every action and event handler, the gateway's api.rest
+		// (every HTTP request) included, so 20 slow requests of one kind would queue all the others
+		// of every tenant. CPU-heavy work is bounded where it happens instead: password hashing
+		// (lib/auth/passwords.ts). An action that needs a bulkhead sets its own `bulkhead` option.
+		bulkhead: { enabled: false },
 		validator: new SafeValidator(),
 		metrics: { enabled: false },
 		tracing: { enabled: false },

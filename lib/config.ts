@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { ApiServices } from "./names/services";
 
@@ -37,6 +38,14 @@ export interface NatsSecurity {
 	tlsCaFile?: string;
 }
 
+/** Argon2 work per process: lib/auth/passwords.ts runs it in a bounded queue of its own. */
+export interface PasswordHashingConfig {
+	/** Hashes or verifications at once. */
+	concurrency: number;
+	/** Waiting beyond those; one more is refused with 503 and Retry-After. */
+	maxQueue: number;
+}
+
 export interface Config {
 	env: NodeEnv;
 	namespace: string;
@@ -67,6 +76,7 @@ export interface Config {
 		refreshTtlSeconds: number;
 	};
 	rateLimit: RateLimitConfig;
+	passwordHashing: PasswordHashingConfig;
 	/** Allowed CORS origins; "*" allows any, an empty list turns CORS off. */
 	corsOrigins: string[] | "*";
 	bodyLimit: string;
@@ -248,6 +258,20 @@ function readJwt(env: Env, isProduction: boolean): Config["jwt"] {
 	};
 }
 
+/** Lanes of one argon2 hash (argon2's default): each runs on a thread of its own. */
+export const ARGON2_PARALLELISM = 4;
+
+/**
+ * By default as many hashes at once as the cores can run without queueing their lanes, and
+ * never all of libuv's pool (UV_THREADPOOL_SIZE, 4 unless set), which file and DNS work need too.
+ */
+function readPasswordHashing(env: Env): PasswordHashingConfig {
+	const pool = Math.min(Math.max(Number.parseInt(env.UV_THREADPOOL_SIZE ?? "", 10) || 4, 1), 1024);
+	const fits = Math.max(1, Math.min(Math.floor(os.availableParallelism() / ARGON2_PARALLELISM), pool - 1));
+	const concurrency = readInt(env, "PASSWORD_HASH_CONCURRENCY", fits, 1, 1024);
+	return { concurrency, maxQueue: readInt(env, "PASSWORD_HASH_QUEUE", 8 * concurrency, 0, 100_000) };
+}
+
 export function loadConfig(env: Env = process.env): Config {
 	const nodeEnv = readNodeEnv(env);
 	const isProduction = nodeEnv === "production";
@@ -291,6 +315,7 @@ export function loadConfig(env: Env = process.env): Config {
 			loginFailsPerIp: readInt(env, "LOGIN_MAX_FAILS_PER_IP", 50, 1, 100_000),
 			loginWindowSeconds: readInt(env, "LOGIN_FAIL_WINDOW", 15 * 60, 1, 7 * 24 * 3600)
 		},
+		passwordHashing: readPasswordHashing(env),
 		corsOrigins: readCors(env, isProduction),
 		bodyLimit,
 		trustProxy: readBool(env, "TRUST_PROXY", false),

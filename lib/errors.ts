@@ -4,7 +4,7 @@
  */
 import { Errors } from "moleculer";
 
-const { MoleculerClientError } = Errors;
+const { MoleculerClientError, MoleculerRetryableError } = Errors;
 
 export class UnauthorizedError extends MoleculerClientError {
 	constructor(message = "Authentication required", type = "UNAUTHORIZED") {
@@ -47,6 +47,25 @@ export class TooManyRequestsError extends MoleculerClientError {
 		super("Too many requests, try again later", 429, "RATE_LIMITED", { retryAfter: retryAfterSeconds });
 		this.name = "TooManyRequestsError";
 	}
+}
+
+/**
+ * This node is too busy for the request now (a work queue is full), though it is healthy:
+ * 503 with Retry-After. Retryable, and never a reason to trip a circuit breaker (see
+ * moleculer.config.ts): the node is shedding load, not failing.
+ */
+export class ServiceBusyError extends MoleculerRetryableError {
+	static readonly TYPE = "SERVICE_BUSY";
+
+	constructor(retryAfterSeconds: number, message = "The server is busy, try again shortly") {
+		super(message, 503, ServiceBusyError.TYPE, { retryAfter: retryAfterSeconds });
+		this.name = "ServiceBusyError";
+	}
+}
+
+/** By type, not class: an error from another node arrives rebuilt as a plain error. */
+export function isServiceBusy(err: unknown): boolean {
+	return (err as { type?: unknown } | null)?.type === ServiceBusyError.TYPE;
 }
 
 export class UnsupportedMediaTypeError extends MoleculerClientError {

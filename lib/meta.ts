@@ -2,6 +2,7 @@
  * What every request carries through the cluster in ctx.meta. The gateway sets `user` from the
  * access token; services read the tenant from here, never from client parameters.
  */
+import { performance } from "node:perf_hooks";
 import type { Context } from "moleculer";
 import { UnauthorizedError } from "./errors";
 import { type Role, STAFF_ROLES } from "./roles";
@@ -37,6 +38,18 @@ declare module "moleculer" {
 	interface ActionSchema {
 		auth?: ActionAuth;
 	}
+}
+
+/**
+ * When the caller stops waiting for this call, in performance.now() time; undefined without a
+ * timeout. Moleculer counts a call's timeout from when it reached this node (startHrTime).
+ */
+export function callDeadline(ctx: Context): number | undefined {
+	const timeout = ctx.options?.timeout;
+	const started = (ctx as Context & { startHrTime?: [number, number] }).startHrTime;
+	if (!timeout || timeout <= 0 || !started) return undefined;
+	const [seconds, nanos] = process.hrtime(started);
+	return performance.now() + timeout - (seconds * 1e3 + nanos / 1e6);
 }
 
 /** The authenticated caller; a 401 when an action that needs one is called without. */

@@ -8,7 +8,7 @@ import { type RefreshToken, newRefreshToken, parseRefreshToken, sameHash, signAc
 import { config } from "../../lib/config";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, UnprocessableError } from "../../lib/errors";
 import { containsPattern, now } from "../../lib/entity";
-import { type AuthUser, type RosterContext, requireUser } from "../../lib/meta";
+import { type AuthUser, type RosterContext, callDeadline, requireUser } from "../../lib/meta";
 import { email, enumOf, id, nullableId, text } from "../../lib/params";
 import { IdentityEvents } from "../../lib/names";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
@@ -123,7 +123,7 @@ const IdentityService: ServiceSchema = {
 				const tenant: TenantDoc = { _id: this.newId(), name: company, ownerId: this.newId(), createdAt };
 				const user: UserDoc = {
 					_id: tenant.ownerId, tenantId: tenant._id, email: address, name, role: "owner", status: "active",
-					employeeId: null, passwordHash: await hashPassword(plain), createdAt, updatedAt: createdAt
+					employeeId: null, passwordHash: await hashPassword(plain, callDeadline(ctx)), createdAt, updatedAt: createdAt
 				};
 				await this.store(TENANTS).insert(tenant);
 				try {
@@ -148,7 +148,7 @@ const IdentityService: ServiceSchema = {
 			async handler(this: IdentityThis, ctx: RosterContext<LoginParams>): Promise<TokenPair> {
 				const user: UserDoc | null = await this.adapter.findOne({ email: ctx.params.email });
 				// Verify even for an unknown email, so the answer and its timing say nothing.
-				const ok = await verifyPassword(user?.passwordHash, ctx.params.password);
+				const ok = await verifyPassword(user?.passwordHash, ctx.params.password, callDeadline(ctx));
 				if (!user || !ok || user.status !== "active") throw invalidCredentials();
 				return this.openSession(user);
 			}
@@ -252,7 +252,7 @@ const IdentityService: ServiceSchema = {
 				const createdAt = now();
 				const user: UserDoc = {
 					_id: this.newId(), tenantId: actor.tenantId, email: address, name, role: granted, status: "active",
-					employeeId, passwordHash: await hashPassword(plain), createdAt, updatedAt: createdAt
+					employeeId, passwordHash: await hashPassword(plain, callDeadline(ctx)), createdAt, updatedAt: createdAt
 				};
 				await this.unique("email", () => this.adapter.insert(user));
 				const json = this.userJSON(user);

@@ -8,7 +8,7 @@ import { type Context, Errors, type Service, type ServiceSchema } from "molecule
 import ApiGateway from "moleculer-web";
 import { verifyAccessToken } from "../../lib/auth/tokens";
 import { type Config, config } from "../../lib/config";
-import { ForbiddenError, TooManyRequestsError, UnauthorizedError, UnsupportedMediaTypeError } from "../../lib/errors";
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError, UnsupportedMediaTypeError, isServiceBusy } from "../../lib/errors";
 import type { ActionAuth, AuthUser, RequestMeta } from "../../lib/meta";
 import { IdentityActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
@@ -47,6 +47,7 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	limit(req: GatewayRequest, res: GatewayResponse, kind: "anonymous" | "user", key: string): Promise<void>;
 	checkLoginThrottle(ctx: Context, req: GatewayRequest): Promise<void>;
 	sendErrorResponse(req: GatewayRequest, res: GatewayResponse, err: unknown): void;
+	sendError(req: GatewayRequest, res: GatewayResponse, err: unknown): void;
 };
 
 // ---- Helpers -----------------------------------------------------------------------------
@@ -242,6 +243,15 @@ const ApiService: ServiceSchema = {
 			const wait = await this.limiters.loginAttempt(attempt.email, attempt.ip);
 			if (wait > 0) throw new TooManyRequestsError(wait);
 			req.$loginAttempt = attempt;
+		},
+
+		/**
+		 * moleculer-web's, less its error log with a stack for a node shedding load: those 503s
+		 * come by the dozen when they come at all, and they are the node working as meant.
+		 */
+		errorHandler(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {
+			if (isServiceBusy(err)) return this.sendError(req, res, err);
+			return ApiGateway.methods!.errorHandler.call(this, req, res, err);
 		},
 
 		sendErrorResponse(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {

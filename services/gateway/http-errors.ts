@@ -3,6 +3,7 @@
  * right status and headers, and never a stack trace or an internal message from a 5xx.
  */
 import type { IncomingMessage } from "node:http";
+import { isServiceBusy } from "../../lib/errors";
 
 export interface HttpError {
 	status: number;
@@ -50,6 +51,12 @@ function nameFields(items: ValidationItem[]): ValidationItem[] {
 	});
 }
 
+/** Whole seconds, at least one: what the error's data asks for, or one. */
+function retryAfterHeader(data: unknown): string {
+	const retryAfter = (data as { retryAfter?: unknown } | undefined)?.retryAfter;
+	return String(typeof retryAfter === "number" && retryAfter > 0 ? Math.ceil(retryAfter) : 1);
+}
+
 export function formatError(raw: unknown, opts: { tokenPresented: boolean }): HttpError {
 	const err = (raw ?? {}) as AnyError;
 	const headers: Record<string, string> = {};
@@ -77,6 +84,14 @@ export function formatError(raw: unknown, opts: { tokenPresented: boolean }): Ht
 			headers
 		};
 	}
+	if (status === 503 && isServiceBusy(err)) {
+		// A healthy node shedding load says when to come back; its message is meant for clients.
+		return {
+			status,
+			body: { name: err.name ?? "ServiceBusyError", message: err.message ?? "The server is busy", code: 503, type: err.type!, data: err.data },
+			headers: { "Retry-After": retryAfterHeader(err.data) }
+		};
+	}
 	if (status === 503) {
 		return {
 			status,
@@ -90,10 +105,7 @@ export function formatError(raw: unknown, opts: { tokenPresented: boolean }): Ht
 		headers["WWW-Authenticate"] = opts.tokenPresented ? 'Bearer error="invalid_token"' : "Bearer";
 	}
 	if (status === 422 && Array.isArray(data)) data = nameFields(data as ValidationItem[]);
-	if (status === 429) {
-		const retryAfter = (data as { retryAfter?: number } | undefined)?.retryAfter;
-		headers["Retry-After"] = String(retryAfter && retryAfter > 0 ? Math.ceil(retryAfter) : 1);
-	}
+	if (status === 429) headers["Retry-After"] = retryAfterHeader(data);
 
 	const body: HttpError["body"] = {
 		name: err.name ?? "Error",

@@ -4,6 +4,7 @@
  * 127.0.0.1, so one block's requests would otherwise eat another block's budget.
  */
 import request, { type Response } from "supertest";
+import { configurePasswordHashing, passwordHashingQueue } from "../../lib/auth/passwords";
 import { type RateLimitConfig, config } from "../../lib/config";
 import { PASSWORD, type Signup, bearer, signup, uniqueEmail } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
@@ -248,6 +249,33 @@ describe("rate limits over HTTP, one process", () => {
 			for (const res of answers.filter(r => r.status === 429)) expectTooManyRequests(res, LOGIN_WINDOW);
 			// And those failures block the account for a whole window, the right password included.
 			expect(expectTooManyRequests(await rightLogin(url, owner.email), LOGIN_WINDOW)).toBeGreaterThan(LOGIN_WINDOW - 5);
+		});
+
+		it("does not count a login refused by a busy hashing queue (503) as a failed password", async () => {
+			const owner = await signup(url, "Busy");
+			const defaults = config().passwordHashing;
+			// Every hashing slot held and no queue: each login is refused before its password is checked.
+			configurePasswordHashing({ concurrency: 1, maxQueue: 0 });
+			let release!: () => void;
+			const held = passwordHashingQueue().run(() => new Promise<void>(resolve => (release = resolve)));
+			try {
+				const refused: Response[] = [];
+				for (let i = 0; i < MAX_FAILS + 2; i++) refused.push(await wrongLogin(url, owner.email));
+				expect(refused.map(r => r.status)).toEqual(Array(MAX_FAILS + 2).fill(503));
+				for (const res of refused) {
+					expect(res.body).toMatchObject({ code: 503, type: "SERVICE_BUSY" });
+					expect(intHeader(res, "Retry-After")).toBeGreaterThanOrEqual(1);
+				}
+			} finally {
+				release();
+				await held;
+				configurePasswordHashing(defaults);
+			}
+
+			// None of those counted: the right password gets in, and the count starts from zero.
+			expect((await rightLogin(url, owner.email)).status).toBe(200);
+			for (let i = 0; i < MAX_FAILS; i++) expect((await wrongLogin(url, owner.email)).status).toBe(401);
+			expectTooManyRequests(await rightLogin(url, owner.email), LOGIN_WINDOW);
 		});
 
 		it("starts the count afresh after a successful login", async () => {

@@ -49,6 +49,7 @@ describeWith(["nats", "redis", "postgres"], "two data nodes and two application 
 
 	it("never accepts two clashing leave requests sent to the two nodes at once", async () => {
 		const annual = await leaveType(system.url, owner, { name: "Annual leave", yearlyAllowance: 25 });
+		let accepted = 0;
 		for (let round = 0; round < 6; round++) {
 			const p = await person(system.url, owner, "employee");
 			await entitle(system.url, owner, p.employeeId, annual.id, 2030, 25);
@@ -58,11 +59,14 @@ describeWith(["nats", "redis", "postgres"], "two data nodes and two application 
 				[1, 2, 1, 2].map(i => system.broker.call("leave.createRequest", { leaveTypeId: annual.id, ...week }, { meta: { user }, nodeID: node("data", i) }))
 			);
 			const statuses = answers.map(statusOf);
+			accepted += statuses.filter(s => s === 200).length;
 			expect(statuses.filter(s => s === 200).length).toBeLessThanOrEqual(1);
 			expect(statuses.every(s => s === 200 || s === 409)).toBe(true);
 			const held = await client(system.url).get(`/leave-requests?employeeId=${p.employeeId}&status=requested`, owner);
 			expect(held.body.total).toBe(statuses.filter(s => s === 200).length);
 		}
+		// Both may lose a close race (each sees the other's request), but not every time.
+		expect(accepted).toBeGreaterThan(0);
 	});
 
 	it("never lets two requests on the two nodes spend the same balance twice", async () => {

@@ -6,6 +6,7 @@
 #
 # Needs NATS on $TRANSPORTER, Redis on $CACHER and PostgreSQL on $DATABASE_URL; the defaults are
 # the local ones. GATEWAY_PORTS (default "3001 3002") and NAMESPACE choose where it listens.
+# --no-build starts the nodes from the dist/ that is there (npm run build first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +32,7 @@ client.connect()
 	.finally(() => client.end());
 ' "$DATABASE_URL" "$database"
 
-npm run --silent build
+[ "${1:-}" = "--no-build" ] || npm run --silent build
 
 pids=()
 stopping=""

@@ -46,7 +46,7 @@ describeWith(["nats", "postgres"], "two nodes of a data service", () => {
 		try {
 			const url = await pair({ DATABASE_URL: databaseUrl });
 			await waitForGateway(url);
-			const ready = await (await fetch(`${url}/health/ready`)).json();
+			const ready = (await (await fetch(`${url}/health/ready`)).json()) as { status: string };
 			expect(ready.status).not.toBe("unavailable");
 		} finally {
 			await Promise.all(nodes.map(n => n.stop()));

@@ -55,7 +55,7 @@ describeWithNatsServer("a closed bus: NATS with a user and password", () => {
 		url = `http://127.0.0.1:${port}`;
 		// Info level: what a node logs when it connects must not carry the password either.
 		nodes.push(startNode("identity", "data/identity", { namespace, env: { ...credentials, LOG_LEVEL: "info" } }));
-		nodes.push(startNode("gateway", "gateway/api", { namespace, env: { ...credentials, PORT: String(port) } }));
+		nodes.push(startNode("gateway", "gateway/api", { namespace, env: { ...credentials, PORT: String(port), READY_SERVICES: "identity" } }));
 	});
 
 	afterAll(async () => {

@@ -8,6 +8,7 @@ import { configurePasswordHashing, passwordHashingQueue } from "../../lib/auth/p
 import { type RateLimitConfig, config } from "../../lib/config";
 import { PASSWORD, type Signup, bearer, signup, uniqueEmail } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
+import { itInProcess } from "../support/cluster-topology";
 
 // The gateway reads TRUST_PROXY once, when its module loads, so the variable is set before that
 // module is required. Every system here then trusts X-Forwarded-For, as in production; a request
@@ -251,7 +252,7 @@ describe("rate limits over HTTP, one process", () => {
 			expect(expectTooManyRequests(await rightLogin(url, owner.email), LOGIN_WINDOW)).toBeGreaterThan(LOGIN_WINDOW - 5);
 		});
 
-		it("does not count a login refused by a busy hashing queue (503) as a failed password", async () => {
+		itInProcess("does not count a login refused by a busy hashing queue (503) as a failed password", async () => {
 			const owner = await signup(url, "Busy");
 			const defaults = config().passwordHashing;
 			// Every hashing slot held and no queue: each login is refused before its password is checked.

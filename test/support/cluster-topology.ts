@@ -18,20 +18,26 @@ export const clusterTopology = process.env.ROSTER_TEST_TOPOLOGY === "cluster";
 /** A test that reaches into one process's services (spies, destroying a service): it has no cluster form. */
 export const itInProcess: jest.It = clusterTopology ? it.skip : it;
 
-const RATE_LIMIT_ENV: Record<keyof RateLimitConfig, string> = {
-	windowSeconds: "RATE_LIMIT_WINDOW",
-	anonymousPoints: "RATE_LIMIT_ANONYMOUS",
-	userPoints: "RATE_LIMIT_USER",
-	loginFailsPerAccount: "LOGIN_MAX_FAILS_PER_ACCOUNT",
-	loginFailsPerIp: "LOGIN_MAX_FAILS_PER_IP",
-	loginWindowSeconds: "LOGIN_FAIL_WINDOW"
+/** Each limit's variable, and the most lib/config accepts for it. */
+const RATE_LIMIT_ENV: Record<keyof RateLimitConfig, [name: string, max: number]> = {
+	windowSeconds: ["RATE_LIMIT_WINDOW", 24 * 3600],
+	anonymousPoints: ["RATE_LIMIT_ANONYMOUS", 1_000_000],
+	userPoints: ["RATE_LIMIT_USER", 1_000_000],
+	loginFailsPerAccount: ["LOGIN_MAX_FAILS_PER_ACCOUNT", 1000],
+	loginFailsPerIp: ["LOGIN_MAX_FAILS_PER_IP", 100_000],
+	loginWindowSeconds: ["LOGIN_FAIL_WINDOW", 7 * 24 * 3600]
 };
 
-/** The gateway settings a suite passes in-process, as the environment of a gateway node. */
+/**
+ * The gateway settings a suite passes in-process, as the environment of a gateway node. A suite
+ * that wants limits out of the way passes numbers past what an operator may configure: those
+ * become the largest the configuration takes, which no suite comes near.
+ */
 function gatewayEnv(settings: { roster?: Partial<Config> }): Record<string, string> {
 	const env: Record<string, string> = {};
 	for (const [key, value] of Object.entries(settings.roster?.rateLimit ?? {})) {
-		env[RATE_LIMIT_ENV[key as keyof RateLimitConfig]] = String(value);
+		const [name, max] = RATE_LIMIT_ENV[key as keyof RateLimitConfig];
+		env[name] = String(Math.min(Number(value), max));
 	}
 	if (settings.roster?.trustProxy !== undefined) env.TRUST_PROXY = String(settings.roster.trustProxy);
 	return env;

@@ -1,9 +1,9 @@
 /**
- * Storage for a data service. The adapter comes from the environment (MongoDB when MONGO_URI
- * is set, NeDB otherwise: in memory, or in files under DATA_DIR), so service code never names
- * one. Ids are UUID strings on both, which makes them behave the same everywhere. Besides its
- * main collection (this.adapter), a service may own further collections, reached with
- * this.store(name). Indexes are created at start; failing to create one is logged, not fatal.
+ * Storage for a data service. The store comes from the environment through lib/store
+ * (PostgreSQL for DATABASE_URL, MongoDB for MONGO_URI, NeDB otherwise), so service code never
+ * names one. Ids are UUID strings everywhere, which makes them behave the same on every store.
+ * Besides its main collection (this.adapter), a service may own further collections, reached
+ * with this.store(name). Indexes are created at start; failing to create one is logged, not fatal.
  */
 import { randomUUID } from "node:crypto";
 import type { Service, ServiceSchema } from "moleculer";

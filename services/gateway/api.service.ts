@@ -12,6 +12,7 @@ import { ForbiddenError, TooManyRequestsError, UnauthorizedError, UnsupportedMed
 import type { ActionAuth, AuthUser, RequestMeta } from "../../lib/meta";
 import { IdentityActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
+import { refuseDeepBodies } from "./body-depth";
 import { clientIp, formatError } from "./http-errors";
 import { GatewayReadiness, type ReadinessReport } from "./readiness";
 
@@ -135,7 +136,7 @@ const ApiService: ServiceSchema = {
 				authentication: true,
 				authorization: true,
 				bodyParsers: { json: { strict: true, limit: cfg.bodyLimit } },
-				use: [requireJsonBody],
+				use: [requireJsonBody, refuseDeepBodies],
 
 				onBeforeCall(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest) {
 					// The tenant comes from the token alone; a client-sent one is dropped, never trusted.

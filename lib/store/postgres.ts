@@ -88,7 +88,8 @@ export class PostgresStore implements Store {
 	find(params: FindParams): Promise<any[]> {
 		const p = new Params();
 		let text = `SELECT data FROM ${this.table} WHERE ${where(params.query, p, this.arrays)} ORDER BY ${orderBy(params.sort)}`;
-		if (params.limit !== undefined && params.limit !== null) text += ` LIMIT ${p.add(params.limit)}`;
+		// As in MongoDB and NeDB, a limit of 0 means none.
+		if (params.limit) text += ` LIMIT ${p.add(params.limit)}`;
 		if (params.offset) text += ` OFFSET ${p.add(params.offset)}`;
 		return this.rows(text, p.values);
 	}

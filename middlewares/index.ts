@@ -4,8 +4,14 @@
  */
 import type { Middleware } from "moleculer";
 import { HealthPortMiddleware } from "./health-port.middleware";
+import { RemoteTimeoutMiddleware } from "./remote-timeout.middleware";
 import { RequestLogMiddleware } from "./request-log.middleware";
 
 export function middlewares(opts: { healthPort?: number } = {}): Middleware[] {
-	return [RequestLogMiddleware(), ...(opts.healthPort === undefined ? [] : [HealthPortMiddleware(opts.healthPort)])];
+	return [
+		// First: the innermost wrapper of remote calls, right around the transit request.
+		RemoteTimeoutMiddleware(),
+		RequestLogMiddleware(),
+		...(opts.healthPort === undefined ? [] : [HealthPortMiddleware(opts.healthPort)])
+	];
 }

@@ -4,6 +4,7 @@
  */
 import type { Middleware } from "moleculer";
 import { HealthPortMiddleware } from "./health-port.middleware";
+import { HttpDrainMiddleware } from "./http-drain.middleware";
 import { RemoteTimeoutMiddleware } from "./remote-timeout.middleware";
 import { RequestLogMiddleware } from "./request-log.middleware";
 
@@ -12,6 +13,7 @@ export function middlewares(opts: { healthPort?: number } = {}): Middleware[] {
 		// First: the innermost wrapper of remote calls, right around the transit request.
 		RemoteTimeoutMiddleware(),
 		RequestLogMiddleware(),
+		HttpDrainMiddleware(),
 		...(opts.healthPort === undefined ? [] : [HealthPortMiddleware(opts.healthPort)])
 	];
 }

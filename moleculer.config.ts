@@ -34,8 +34,10 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 			? { type: "Redis", options: { prefix: `${cfg.namespace}-cache`, ttl: 300, redis: cfg.cacherRedisUrl } }
 			: { type: "Memory", options: { ttl: 300, clone: true } },
 		serializer: "JSON",
+		// A client's whole request; each read attempt inside it has a shorter one (READ_ATTEMPT_TIMEOUT).
 		requestTimeout: 10_000,
-		// Retries stay off by default: most writes are not idempotent. Safe reads opt in per call.
+		// Moleculer's Retry stays off: most writes are not idempotent. Read-only actions are tried
+		// on another node by middlewares/read-retry.middleware.ts, which avoids the node that failed.
 		retryPolicy: { enabled: false },
 		contextParamsCloning: false,
 		maxCallLevel: 100,
@@ -63,7 +65,10 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 		validator: new SafeValidator(),
 		metrics: { enabled: false },
 		tracing: { enabled: false },
-		middlewares: middlewares({ healthPort: cfg.healthPort }),
+		middlewares: middlewares({
+			healthPort: cfg.healthPort,
+			reads: { attemptTimeout: cfg.reads.attemptTimeoutMs, retries: cfg.reads.retries }
+		}),
 
 		started(broker) {
 			if (cfg.jwt.generated) {

@@ -86,6 +86,8 @@ export interface Config {
 	readyServices: string[];
 	/** A node-level health port (/health/live, /health/ready) on any node; off when undefined. */
 	healthPort?: number;
+	/** Read-only calls: how long one attempt may take, and how many more nodes are tried (middlewares/read-retry). */
+	reads: { attemptTimeoutMs: number; retries: number };
 }
 
 export class ConfigError extends Error {
@@ -320,7 +322,11 @@ export function loadConfig(env: Env = process.env): Config {
 		bodyLimit,
 		trustProxy: readBool(env, "TRUST_PROXY", false),
 		readyServices: readReadyServices(env),
-		healthPort: env.HEALTH_PORT?.trim() ? readInt(env, "HEALTH_PORT", 0, 1, 65535) : undefined
+		healthPort: env.HEALTH_PORT?.trim() ? readInt(env, "HEALTH_PORT", 0, 1, 65535) : undefined,
+		reads: {
+			attemptTimeoutMs: readInt(env, "READ_ATTEMPT_TIMEOUT", 1000, 50, 60_000),
+			retries: readInt(env, "READ_RETRIES", 2, 0, 5)
+		}
 	};
 }
 

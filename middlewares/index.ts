@@ -5,14 +5,16 @@
 import type { Middleware } from "moleculer";
 import { HealthPortMiddleware } from "./health-port.middleware";
 import { HttpDrainMiddleware } from "./http-drain.middleware";
+import { type ReadRetryOptions, ReadRetryMiddleware } from "./read-retry.middleware";
 import { RemoteTimeoutMiddleware } from "./remote-timeout.middleware";
 import { RequestLogMiddleware } from "./request-log.middleware";
 
-export function middlewares(opts: { healthPort?: number } = {}): Middleware[] {
+export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions }): Middleware[] {
 	return [
 		// First: the innermost wrapper of remote calls, right around the transit request.
 		RemoteTimeoutMiddleware(),
 		RequestLogMiddleware(),
+		ReadRetryMiddleware(opts.reads),
 		HttpDrainMiddleware(),
 		...(opts.healthPort === undefined ? [] : [HealthPortMiddleware(opts.healthPort)])
 	];

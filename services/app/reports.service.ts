@@ -35,6 +35,13 @@ type ReportsThis = DerivedCacheMethods;
 
 // ---- Helpers -----------------------------------------------------------------------------
 
+/**
+ * One attempt at a report (middlewares/read-retry.middleware.ts): a report waits on up to two
+ * data reads in turn, and each may lose one attempt (READ_ATTEMPT_TIMEOUT) to a node that died
+ * or froze before the next node answers; the default attempt timeout would give up on it first.
+ */
+const REPORT_ATTEMPT_TIMEOUT_MS = 4000;
+
 const PIPELINE = ["applied", "screening", "interview", "offer", "hired"] as const;
 const CLOSED = ["rejected", "withdrawn"] as const;
 
@@ -102,6 +109,7 @@ const ReportsService: ServiceSchema = {
 	actions: {
 		headcount: {
 			rest: "GET /headcount",
+			timeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true },
 			async handler(this: ReportsThis, ctx: RosterContext): Promise<HeadcountReport> {
@@ -117,6 +125,7 @@ const ReportsService: ServiceSchema = {
 
 		leave: {
 			rest: "GET /leave",
+			timeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, year: optionalInt(2000, 2100) },
 			async handler(this: ReportsThis, ctx: RosterContext<LeaveReportParams>): Promise<LeaveReport> {
@@ -130,6 +139,7 @@ const ReportsService: ServiceSchema = {
 
 		recruiting: {
 			rest: "GET /recruiting",
+			timeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true },
 			async handler(this: ReportsThis, ctx: RosterContext): Promise<RecruitingReport> {

@@ -390,6 +390,7 @@ const EmployeesService: ServiceSchema = {
 		/** Display data of employees of the caller's tenant, in one query; missing ids are left out. */
 		summaries: {
 			visibility: "public",
+			readOnly: true,
 			params: { ids: { type: "array", items: id, max: 1000 } },
 			cache: { keys: ["ids", "#user.tenantId"] },
 			async handler(this: EmployeesThis, ctx: RosterContext<IdsParams>): Promise<EmployeeSummary[]> {
@@ -401,6 +402,7 @@ const EmployeesService: ServiceSchema = {
 		/** Ids of the employee's direct reports, or of everyone under them; 404 for an unknown employee. */
 		reportIds: {
 			visibility: "public",
+			readOnly: true,
 			params: { id, depth },
 			cache: { keys: ["id", "depth", "#user.tenantId"] },
 			async handler(this: EmployeesThis, ctx: RosterContext<ReportIdsParams>): Promise<string[]> {
@@ -416,6 +418,7 @@ const EmployeesService: ServiceSchema = {
 		/** Is `employeeId` under `managerId` at any depth? */
 		isManagerOf: {
 			visibility: "public",
+			readOnly: true,
 			params: { managerId: id, employeeId: id },
 			cache: { keys: ["managerId", "employeeId", "#user.tenantId"] },
 			async handler(this: EmployeesThis, ctx: RosterContext<IsManagerOfParams>): Promise<boolean> {
@@ -427,6 +430,7 @@ const EmployeesService: ServiceSchema = {
 		/** How many employees, of any status, belong to the department (org refuses to delete it then). */
 		countInDepartment: {
 			visibility: "public",
+			readOnly: true,
 			params: { departmentId: id },
 			cache: { keys: ["departmentId", "#user.tenantId"] },
 			async handler(this: EmployeesThis, ctx: RosterContext<CountInDepartmentParams>): Promise<number> {
@@ -437,6 +441,7 @@ const EmployeesService: ServiceSchema = {
 		/** The reports service's input: employees per department and status, counted here. */
 		headcount: {
 			visibility: "public",
+			readOnly: true,
 			params: {},
 			async handler(this: EmployeesThis, ctx: RosterContext): Promise<HeadcountRow[]> {
 				const docs: EmployeeDoc[] = await this.adapter.find({ query: { tenantId: requireUser(ctx).tenantId } });

@@ -212,6 +212,7 @@ const IdentityService: ServiceSchema = {
 		/** The gateway's check that an access token's session and user are still good. */
 		session: {
 			visibility: "public",
+			readOnly: true,
 			params: { sessionId: id },
 			cache: { keys: ["sessionId"], ttl: 60 },
 			async handler(this: IdentityThis, ctx: RosterContext<SessionParams>): Promise<AuthUser | null> {

@@ -134,6 +134,7 @@ const OrgService: ServiceSchema = {
 
 		findDepartments: {
 			visibility: "public",
+			readOnly: true,
 			params: { ids: { type: "array", items: id, max: 1000 } },
 			async handler(this: OrgThis, ctx: RosterContext<IdsParams>): Promise<Department[]> {
 				const docs = await findManyInTenant<DepartmentDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);

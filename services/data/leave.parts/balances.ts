@@ -50,6 +50,7 @@ export const BalancesPart: Partial<ServiceSchema> = {
 		/** The reports' source: approved days of the tenant's year, per leave type and month. */
 		takenByMonth: {
 			visibility: "public",
+			readOnly: true,
 			params: { year },
 			async handler(this: LeaveThis, ctx: RosterContext<YearParams>): Promise<LeaveTakenRow[]> {
 				const { tenantId } = requireUser(ctx);

@@ -148,6 +148,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 		/** The leave workflow's read of a request, before it decides who may decide. */
 		getRequest: {
 			visibility: "public",
+			readOnly: true,
 			params: { id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<LeaveRequestJSON> {
 				return requestJSON(await findInTenant<RequestDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.id, "Leave request"));

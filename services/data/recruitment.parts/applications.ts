@@ -85,6 +85,7 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 
 		getApplication: {
 			visibility: "public",
+			readOnly: true,
 			params: { id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Application> {
 				return applicationJSON(await findInTenant<ApplicationDoc>(this.store(APPLICATIONS), requireUser(ctx).tenantId, ctx.params.id, "Application"));

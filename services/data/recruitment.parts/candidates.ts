@@ -124,6 +124,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 
 		getCandidate: {
 			visibility: "public",
+			readOnly: true,
 			params: { id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Candidate> {
 				return candidateJSON(await findInTenant<CandidateDoc>(this.store(CANDIDATES), requireUser(ctx).tenantId, ctx.params.id, "Candidate"));

@@ -11,6 +11,7 @@ export const FunnelPart: Partial<ServiceSchema> = {
 		/** The reports service's input: openings by status and applications by stage, counted here. */
 		funnel: {
 			visibility: "public",
+			readOnly: true,
 			params: {},
 			async handler(this: RecruitmentThis, ctx: RosterContext): Promise<RecruitingFunnel> {
 				const { tenantId } = requireUser(ctx);

@@ -142,6 +142,7 @@ export const OffersPart: Partial<ServiceSchema> = {
 
 		getOffer: {
 			visibility: "public",
+			readOnly: true,
 			params: { id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Offer> {
 				return offerJSON(await findInTenant<OfferDoc>(this.store(OFFERS), requireUser(ctx).tenantId, ctx.params.id, "Offer"));

@@ -113,6 +113,7 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 
 		getOpening: {
 			visibility: "public",
+			readOnly: true,
 			params: { id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<JobOpening> {
 				return openingJSON(await findInTenant<OpeningDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.id, "Job opening"));

@@ -41,8 +41,11 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 		retryPolicy: { enabled: false },
 		contextParamsCloning: false,
 		maxCallLevel: 100,
-		heartbeatInterval: 5,
-		heartbeatTimeout: 15,
+		// A node that vanishes (killed, frozen, cut off) is declared gone after 3 to 6 s without a
+		// heartbeat: the NATS transporter has no other way to learn it (discoverers/base.js checks
+		// every heartbeatTimeout s). Its pending calls are then rejected, and reads go elsewhere.
+		heartbeatInterval: 1,
+		heartbeatTimeout: 3,
 		// In-flight requests finish before a node stops.
 		tracking: { enabled: true, shutdownTimeout: 10_000 },
 		registry: { strategy: "RoundRobin", preferLocal: true },

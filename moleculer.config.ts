@@ -5,6 +5,7 @@
 import { type BrokerOptions, type Errors, Runner } from "moleculer";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
 import { isServiceBusy } from "./lib/errors";
+import { RESILIENT_REDIS_CACHER } from "./lib/redis-cacher";
 import { onlyPrefixedEnvOverrides } from "./lib/runner-env";
 import { SafeValidator } from "./lib/validator";
 import { middlewares } from "./middlewares";
@@ -30,8 +31,9 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 		logger: { type: "Console", options: { formatter: "short", colors: process.stdout.isTTY, moduleColors: false } },
 		logLevel: cfg.logLevel,
 		transporter: cfg.transporter ? natsTransporter(cfg.transporter, cfg.nats) : null,
+		// Redis as a cache that may die or stall: a miss then, never a failed or hung request (lib/redis-cacher.ts).
 		cacher: cfg.cacherRedisUrl
-			? { type: "Redis", options: { prefix: `${cfg.namespace}-cache`, ttl: 300, redis: cfg.cacherRedisUrl } }
+			? { type: RESILIENT_REDIS_CACHER, options: { prefix: `${cfg.namespace}-cache`, ttl: 300, redis: cfg.cacherRedisUrl } }
 			: { type: "Memory", options: { ttl: 300, clone: true } },
 		serializer: "JSON",
 		// A client's whole request; each read attempt inside it has a shorter one (READ_ATTEMPT_TIMEOUT).

@@ -23,7 +23,8 @@ export function DerivedCacheMixin(inputs: readonly string[], ttlSeconds = 300): 
 				const hit = (await cacher.get(key)) as T | null;
 				if (hit !== null && hit !== undefined) return hit;
 				const result = await compute();
-				await cacher.set(key, result, ttlSeconds);
+				// The result is right either way: a cache that cannot keep it (Redis down) costs the next read a recomputation.
+				await cacher.set(key, result, ttlSeconds).catch(() => undefined);
 				return result;
 			}
 		}

@@ -105,7 +105,7 @@ describe("loadConfig", () => {
 			const shared = loadConfig({ CACHER: "redis://cache:6379/1" });
 			expect(shared.cacherRedisUrl).toBe("redis://cache:6379/1");
 			expect(shared.redisUrl).toBe("redis://cache:6379/1");
-			expect(brokerOptions(shared).cacher).toMatchObject({ type: "Redis", options: { redis: "redis://cache:6379/1" } });
+			expect(brokerOptions(shared).cacher).toMatchObject({ type: "ResilientRedis", options: { redis: "redis://cache:6379/1" } });
 
 			const separate = loadConfig({ CACHER: "rediss://cache:6380", REDIS_URL: "redis://limits:6379/2" });
 			expect(separate.cacherRedisUrl).toBe("rediss://cache:6380");
@@ -457,7 +457,7 @@ describe("moleculer-runner leaves the broker options to lib/config, except for M
 
 	it("CACHER=redis://… keeps the configured Redis cacher: ttl 300 and the namespaced key prefix", async () => {
 		expect(await probe({ CACHER: REDIS, NAMESPACE: "probe-ns" })).toMatchObject({
-			cacher: "RedisCacher",
+			cacher: "ResilientRedisCacher",
 			ttl: 300,
 			prefix: "probe-ns-cache-",
 			namespace: "probe-ns"
@@ -478,7 +478,7 @@ describe("moleculer-runner leaves the broker options to lib/config, except for M
 
 	it("MOL_* variables still override, by Moleculer's naming rules", async () => {
 		expect(await probe({ CACHER: REDIS, MOL_CACHER__OPTIONS__TTL: "42", MOL_REQUEST_TIMEOUT: "5000" })).toMatchObject({
-			cacher: "RedisCacher",
+			cacher: "ResilientRedisCacher",
 			ttl: 42,
 			prefix: "roster-cache-",
 			requestTimeout: 5000

@@ -24,9 +24,12 @@ function exited(child: ChildProcess): Promise<void> {
 	return new Promise(resolve => child.once("exit", () => resolve()));
 }
 
-/** Starts nats-server with `args` (e.g. ["--user", "u", "--pass", "p"]) and resolves once it is ready. */
-export async function startNatsServer(args: string[] = []): Promise<NatsServer> {
-	const port = await freePort();
+/**
+ * Starts nats-server with `args` (e.g. ["--user", "u", "--pass", "p"]) and resolves once it is
+ * ready; on a spare port, or on `port` (a server started again where clients expect it).
+ */
+export async function startNatsServer(args: string[] = [], opts: { port?: number } = {}): Promise<NatsServer> {
+	const port = opts.port ?? (await freePort());
 	const child = spawn(NATS_SERVER_BIN, ["-a", "127.0.0.1", "-p", String(port), ...args], { stdio: ["ignore", "pipe", "pipe"] });
 	let output = "";
 	const server: NatsServer = {

@@ -1,0 +1,303 @@
+/**
+ * The faults operators meet, under a steady, bounded stream of authenticated reads through two
+ * gateways (round-robin, as the load balancer sends it): a data node killed, every node kind
+ * restarted in turn, NATS stopped and started again, Redis killed, a data node frozen. Real
+ * runner processes from dist/ on a NATS, a Redis and a PostgreSQL schema of this suite's own,
+ * so nothing shared is disturbed. Each test logs what a client saw; docs/operations.md quotes it.
+ *
+ * A service joining (routed within a second) and a service whose last node leaves (503) are
+ * shown by test/cluster/readiness.cluster.spec.ts.
+ */
+import { ServiceBroker } from "moleculer";
+import { type ClusterNode, clusterNamespace, startNode, waitFor, waitForGateway } from "../support/cluster-system";
+import { describeWith } from "../support/external";
+import { hire } from "../support/employees";
+import { signup } from "../support/http";
+import { type NatsServer, startNatsServer } from "../support/nats-server";
+import { freePort } from "../support/ports";
+import { dropSchema, freshSchemaUrl } from "../support/postgres";
+import { type Sample, type StreamSummary, failed, startReadStream, summarize } from "../support/read-stream";
+import { type RedisServer, startRedisServer } from "../support/redis-server";
+
+jest.setTimeout(120_000);
+
+/** The stream: ~60 authenticated reads a second, a third of them through an application node. */
+const RATE = 60;
+/** The client gives up on a request after this long: anything near it is a hang. */
+const CLIENT_TIMEOUT_MS = 15_000;
+/**
+ * No request may take longer than this while a data node is frozen. A read tried on the frozen
+ * node gives up after the read attempt timeout (1 s, moleculer.config.ts) and goes to the other
+ * node; a request makes two such reads (the session, then the resource), so at worst two lost
+ * attempts, plus the answer itself: 3 s leaves room for a loaded machine.
+ */
+const FROZEN_BOUND_MS = 3000;
+
+const NODE_KINDS: Record<string, string> = {
+	"data-1": "data",
+	"data-2": "data",
+	"app-1": "app",
+	"app-2": "app",
+	"gateway-1": "gateway/api",
+	"gateway-2": "gateway/api"
+};
+
+interface Row { fault: string; summary: StreamSummary; recovery: string }
+
+/** {"503": 3, "refused": 1} → "3×503, 1×refused". */
+const counts = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${v}×${k}`).join(", ") || "none";
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+describeWith(["nats", "redis", "postgres"], "faults under a steady stream of reads", () => {
+	const namespace = clusterNamespace();
+	const databaseUrl = freshSchemaUrl("faults");
+	const nodes = new Map<string, ClusterNode>();
+	/** Every process ever started, restarted ones too, for their logs. */
+	const started: ClusterNode[] = [];
+	const ports = new Map<string, number>();
+	const rows: Row[] = [];
+	let nats: NatsServer;
+	let redis: RedisServer;
+	let env: Record<string, string>;
+	let gateways: string[];
+	let paths: string[];
+	let token: string;
+	/** A bare node of the namespace: it sees nodes join and leave as the gateways do. */
+	let observer: ServiceBroker;
+
+	const nodeId = (name: string) => `${name}-${namespace}`;
+	const logs = () => started.map(n => `--- ${n.name} (pid ${n.process.pid}) ---\n${n.output().slice(-4000)}`).join("\n");
+
+	function start(name: string): ClusterNode {
+		const port = ports.get(name);
+		const node = startNode(name, NODE_KINDS[name], { namespace, env: { ...env, ...(port ? { PORT: String(port) } : {}) } });
+		nodes.set(name, node);
+		started.push(node);
+		return node;
+	}
+
+	/** The observer sees the node with its services (its INFO arrived after they started). */
+	function serving(name: string): boolean {
+		return observer.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).some(s => s.nodeID === nodeId(name));
+	}
+
+	async function whole(): Promise<void> {
+		await waitFor("every node serving", async () => [...nodes.keys()].every(serving), 60_000);
+		await Promise.all(gateways.map(url => waitForGateway(url)));
+	}
+
+	/** Any node a failed test left stopped, frozen or killed runs again, and the cluster is whole. */
+	async function heal(): Promise<void> {
+		for (const [name, node] of nodes) {
+			node.process.kill("SIGCONT");
+			if (node.process.exitCode !== null || node.process.signalCode !== null) start(name);
+		}
+		await whole();
+	}
+
+	function stream(durationMs: number) {
+		return startReadStream({ gateways, paths, token, ratePerSecond: RATE, durationMs, clientTimeoutMs: CLIENT_TIMEOUT_MS });
+	}
+
+	/** Waits until `ms` into the stream: the fault's moment in the scenario, not a wait for readiness. */
+	async function until(s: { elapsed(): number }, ms: number): Promise<number> {
+		await sleep(Math.max(0, ms - s.elapsed()));
+		return s.elapsed();
+	}
+
+	/** An `it` whose failure also prints the tail of every node's log. */
+	function scenario(title: string, body: () => Promise<void>): void {
+		it(title, async () => {
+			try {
+				await body();
+			} catch (err) {
+				console.error(`${title}: the nodes' logs\n${logs()}`);
+				throw err;
+			}
+		});
+	}
+
+	function report(fault: string, samples: Sample[], recovery: string): StreamSummary {
+		const summary = summarize(samples);
+		rows.push({ fault, summary, recovery });
+		console.log(
+			`${fault}: ${summary.requests} requests, ${summary.failed} failed (${counts(summary.failures)}), ` +
+				`handed over to the other gateway: ${counts(summary.handedOver)}; p50 ${summary.p50} ms, p99 ${summary.p99} ms, max ${summary.max} ms; ${recovery}`
+		);
+		return summary;
+	}
+
+	beforeAll(async () => {
+		nats = await startNatsServer();
+		redis = await startRedisServer(await freePort());
+		env = {
+			TRANSPORTER: nats.url,
+			CACHER: redis.url,
+			DATABASE_URL: databaseUrl,
+			RATE_LIMIT_ANONYMOUS: "1000000",
+			RATE_LIMIT_USER: "1000000"
+		};
+		for (const name of ["gateway-1", "gateway-2"]) ports.set(name, await freePort());
+		gateways = ["gateway-1", "gateway-2"].map(name => `http://127.0.0.1:${ports.get(name)}`);
+		observer = new ServiceBroker({ namespace, nodeID: `observer-${namespace}`, transporter: nats.url, logger: false, heartbeatInterval: 1, heartbeatTimeout: 3 });
+		await observer.start();
+		try {
+			// One data node first: it makes the schema's tables, then the second joins it.
+			start("data-1");
+			await waitFor("data-1 serving", async () => serving("data-1"), 60_000);
+			for (const name of Object.keys(NODE_KINDS).filter(n => n !== "data-1")) start(name);
+			await whole();
+		} catch (err) {
+			throw new Error(`${(err as Error).message}\n${logs()}`);
+		}
+		const owner = await signup(gateways[0], "Faults Inc");
+		const employee = await hire(gateways[0], owner);
+		token = owner.accessToken;
+		paths = ["/api/v1/me", `/api/v1/employees/${employee.id}`, "/api/v1/reports/headcount"];
+	});
+
+	afterAll(async () => {
+		if (rows.length > 0) {
+			console.log(
+				[
+					"| fault | requests | failed | handed over by the load balancer | p50 ms | p99 ms | max ms | recovery |",
+					"| --- | --- | --- | --- | --- | --- | --- | --- |",
+					...rows.map(
+						r =>
+							`| ${r.fault} | ${r.summary.requests} | ${r.summary.failed}${r.summary.failed ? ` (${counts(r.summary.failures)})` : ""} | ` +
+							`${counts(r.summary.handedOver)} | ${r.summary.p50} | ${r.summary.p99} | ${r.summary.max} | ${r.recovery} |`
+					)
+				].join("\n")
+			);
+		}
+		for (const node of nodes.values()) node.process.kill("SIGCONT");
+		await Promise.all([...nodes.values()].map(n => n.stop()));
+		await observer?.stop().catch(() => undefined);
+		await nats?.stop();
+		await redis?.kill();
+		await dropSchema(databaseUrl).catch(() => undefined);
+	});
+
+	scenario("SIGKILL one of two data nodes: at most 1% of requests fail, and none after 5 s", async () => {
+		await heal();
+		const s = stream(15_000);
+		const killedAt = await until(s, 3000);
+		nodes.get("data-1")!.process.kill("SIGKILL");
+		const samples = await s.done;
+		const late = samples.filter(x => failed(x) && x.at >= killedAt + 5000);
+		const lastSlow = samples.filter(x => x.at >= killedAt && x.ms > 500).pop();
+		const summary = report(
+			"SIGKILL a data node",
+			samples,
+			lastSlow ? `requests slower than 500 ms until ${lastSlow.at - killedAt} ms after the kill` : "no request slower than 500 ms"
+		);
+		expect(summary.failed / summary.requests).toBeLessThanOrEqual(0.01);
+		expect(late).toEqual([]);
+	});
+
+	scenario("a rolling SIGTERM restart of every node, one at a time: no request fails", async () => {
+		await heal();
+		const order = Object.keys(NODE_KINDS);
+		const s = stream(120_000);
+		const restartMs: string[] = [];
+		for (const name of order) {
+			const t = Date.now();
+			await nodes.get(name)!.stop();
+			const stopped = Date.now() - t;
+			start(name);
+			await waitFor(`${name} serving again`, async () => serving(name), 60_000);
+			if (name.startsWith("gateway")) await waitForGateway(gateways[Number(name.slice(-1)) - 1]);
+			restartMs.push(`${name} ${stopped}+${Date.now() - t - stopped}`);
+		}
+		s.stop();
+		const samples = await s.done;
+		const summary = report("rolling SIGTERM restart", samples, `stop+start of each node (ms): ${restartMs.join(", ")}`);
+		expect(samples.filter(failed)).toEqual([]);
+		expect(summary.failed).toBe(0);
+	});
+
+	scenario("NATS stopped for 5 s and started again: the API answers again within 10 s of the restart", async () => {
+		await heal();
+		const s = stream(25_000);
+		const stoppedAt = await until(s, 3000);
+		let restartedAt: number;
+		try {
+			await nats.stop();
+			await until(s, stoppedAt + 5000);
+		} finally {
+			nats = await startNatsServer([], { port: nats.port });
+			restartedAt = s.elapsed();
+		}
+		const samples = await s.done;
+		const after = samples.filter(x => x.at >= restartedAt);
+		const firstOk = after.find(x => !failed(x));
+		const lastFailure = after.filter(failed).pop();
+		report(
+			"NATS down 5 s",
+			samples,
+			`first answer ${firstOk ? firstOk.at + firstOk.ms - restartedAt : "never"} ms after the restart; ` +
+				(lastFailure ? `last failed request sent ${lastFailure.at - restartedAt} ms after it` : "no request sent after it failed")
+		);
+		expect(firstOk).toBeDefined();
+		expect(samples.filter(x => failed(x) && x.at >= restartedAt + 10_000)).toEqual([]);
+		// While NATS was down, requests failed in bounded time: no client was left hanging.
+		expect(samples.filter(x => typeof x.status !== "number")).toEqual([]);
+	});
+
+	scenario("Redis killed: reads keep working, uncached, and readiness says so", async () => {
+		await heal();
+		const s = stream(12_000);
+		const killedAt = await until(s, 3000);
+		let samples: Sample[];
+		let body: { status: string; checks: Record<string, string> };
+		try {
+			await redis.kill();
+			samples = await s.done;
+			body = (await (await fetch(`${gateways[0]}/health/ready`)).json()) as typeof body;
+		} finally {
+			// Redis back where the nodes expect it: the cache and the shared limits return on their own.
+			redis = await startRedisServer(redis.port);
+		}
+		const slowest = Math.max(0, ...samples.filter(x => x.at >= killedAt).map(x => x.ms));
+		report("Redis killed", samples, `slowest request after the kill ${slowest} ms; readiness: ${body.status} (cache: ${body.checks.cache})`);
+		expect(samples.filter(failed)).toEqual([]);
+		expect(body.status).toBe("degraded");
+		expect(body.checks.cache).toMatch(/^degraded/);
+		// The rate limits notice Redis is back on their next request: live traffic, as in production.
+		await waitFor("readiness ok again once Redis is back", async () => {
+			await fetch(`${gateways[0]}${paths[0]}`, { headers: { Authorization: `Bearer ${token}` } });
+			const again = await (await fetch(`${gateways[0]}/health/ready`)).text();
+			if (JSON.parse(again).status === "ok") return true;
+			throw new Error(again);
+		});
+	});
+
+	scenario("a data node frozen with SIGSTOP for 10 s: bounded waits, reads move to the other node, and it comes back", async () => {
+		await heal();
+		const frozen = nodes.get("data-2")!;
+		const s = stream(22_000);
+		const frozenAt = await until(s, 3000);
+		frozen.process.kill("SIGSTOP");
+		const thawedAt = await until(s, frozenAt + 10_000);
+		frozen.process.kill("SIGCONT");
+		await waitFor("data-2 serving again", async () => serving("data-2"), 20_000);
+		const backAt = s.elapsed();
+		const samples = await s.done;
+		// Declared gone within 2 heartbeat timeouts (6 s): from then on nothing waits on it.
+		const moved = samples.filter(x => x.at >= frozenAt + 6000 && x.at < thawedAt);
+		const summary = report(
+			"SIGSTOP a data node 10 s",
+			samples,
+			`slowest request ${Math.max(...samples.map(x => x.ms))} ms (bound ${FROZEN_BOUND_MS}); once declared gone, slowest ${Math.max(0, ...moved.map(x => x.ms))} ms; ` +
+				`serving again ${backAt - thawedAt} ms after SIGCONT`
+		);
+		expect(summary.max).toBeLessThanOrEqual(FROZEN_BOUND_MS);
+		expect(summary.failed / summary.requests).toBeLessThanOrEqual(0.01);
+		expect(moved.length).toBeGreaterThan(0);
+		expect(Math.max(...moved.map(x => x.ms))).toBeLessThan(1000);
+		expect(samples.filter(x => failed(x) && x.at >= thawedAt)).toEqual([]);
+		// The thawed node answers calls again.
+		await expect(observer.call("identity.storageReady", {}, { nodeID: nodeId("data-2"), timeout: 2000 })).resolves.toEqual({ ok: true });
+	});
+});

@@ -8,8 +8,11 @@
  * - a command fails at once while Redis is not connected, and after 500 ms when it does not
  *   answer (a stalled Redis), instead of queueing;
  * - a get that fails is a miss: the action runs against its store, uncached, and still answers;
- * - a set that fails is logged; one that nobody awaits can no longer end the process, and one
- *   that is awaited (a write bumping its cache generation) still fails its caller, as before;
+ * - a set or clean that fails is logged, never its caller's failure: a write that was stored
+ *   answers as stored (a 500 would have the client retry it into a duplicate), and a set that
+ *   nobody awaits can no longer end the process;
+ * - the first command that succeeds after an outage empties the cache: entries made before the
+ *   outage may predate writes whose cleaning or generation bump failed meanwhile;
  * - closing while Redis is gone drops the connection rather than waiting on it.
  *
  * The outage is logged once when it starts and once when Redis answers again.
@@ -68,10 +71,15 @@ export class ResilientRedisCacher extends Cachers.Redis {
 	override init(broker: ServiceBroker): void {
 		super.init(broker);
 		this.log = broker.getLogger("cacher");
-		(this.client as { on(event: string, fn: () => void): void }).on("ready", () => {
-			if (this.failing) this.log?.info("Redis cache answers again: results are cached again.");
-			this.failing = false;
-		});
+		(this.client as { on(event: string, fn: () => void): void }).on("ready", () => this.recovered());
+	}
+
+	/** Redis answers again: drop what was cached before the outage, then cache as usual. */
+	private recovered(): void {
+		if (!this.failing) return;
+		this.failing = false;
+		this.log?.info("Redis cache answers again: emptied it of entries from before the outage; results are cached again.");
+		super.clean().catch((err: unknown) => this.failed(err));
 	}
 
 	private failed(err: unknown): void {
@@ -81,16 +89,30 @@ export class ResilientRedisCacher extends Cachers.Redis {
 	}
 
 	override get(key: string): Promise<Record<string, unknown> | null> {
-		return super.get(key).catch((err: unknown) => {
-			this.failed(err);
-			return null;
-		});
+		return super.get(key).then(
+			value => {
+				this.recovered();
+				return value;
+			},
+			(err: unknown) => {
+				this.failed(err);
+				return null;
+			}
+		);
 	}
 
 	override set(key: string, data: unknown, ttl?: number): Promise<unknown> {
-		const result = super.set(key, data, ttl);
-		result.catch((err: unknown) => this.failed(err));
-		return result;
+		return super.set(key, data, ttl).then(
+			result => {
+				this.recovered();
+				return result;
+			},
+			(err: unknown) => this.failed(err)
+		);
+	}
+
+	override clean(match?: string | string[]): Promise<unknown> {
+		return super.clean(match).catch((err: unknown) => this.failed(err));
 	}
 
 	override close(): Promise<unknown> {

@@ -7,6 +7,7 @@
  */
 import { ServiceBroker } from "moleculer";
 import { type Config, type RateLimitConfig, config, loadConfig } from "../../lib/config";
+import { AppServices, DataServices } from "../../lib/names/services";
 import { brokerOptions } from "../../moleculer.config";
 import { type ClusterNode, clusterNamespace, startNode, waitFor, waitForGateway } from "./cluster-system";
 import { NATS_URL, REDIS_URL } from "./external";
@@ -43,6 +44,13 @@ function gatewayEnv(settings: { roster?: Partial<Config> }): Record<string, stri
 	return env;
 }
 
+/** Whether `broker` sees each node of the topology with all the services of its kind. */
+function everyNodeKnown(broker: ServiceBroker, namespace: string): boolean {
+	const list = broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }) as unknown as Array<{ name: string; nodeID: string }>;
+	const serves = (node: string, names: readonly string[]) => names.every(name => list.some(s => s.nodeID === `${node}-${namespace}` && s.name === name));
+	return ["data-1", "data-2"].every(n => serves(n, DataServices)) && ["app-1", "app-2"].every(n => serves(n, AppServices));
+}
+
 export interface ClusterTopology {
 	url: string;
 	broker: ServiceBroker;
@@ -75,8 +83,10 @@ export async function startClusterTopology(settings: { roster?: Partial<Config> 
 	const url = `http://127.0.0.1:${port}`;
 	try {
 		await broker.start();
-		// Ready means every service has a node and a route (the gateway's /health/ready).
+		// Ready means every service has a node and a route (the gateway's /health/ready); a test
+		// that sends calls to a named node also needs this client to know every node's services.
 		await waitForGateway(url);
+		await waitFor("the test client to know every node's services", async () => everyNodeKnown(broker, namespace));
 	} catch (err) {
 		await stop();
 		throw new Error(`${(err as Error).message}\n${nodes.map(n => `--- ${n.name} ---\n${n.output()}`).join("\n")}`);

@@ -5,6 +5,7 @@ import type { AuthUser } from "../../lib/meta";
 import { LeaveEvents } from "../../lib/names/leave";
 import { hire, linkedUser } from "./employees";
 import { type Session, type Signup, bearer } from "./http";
+import { knownEverywhere } from "./cluster-topology";
 
 export type As = { accessToken: string };
 
@@ -129,7 +130,7 @@ export async function listenToLeaveEvents(broker: ServiceBroker): Promise<LeaveE
 			[LeaveEvents.requested]: { handler: (ctx: { params: Record<string, unknown> }) => record(LeaveEvents.requested)(ctx.params) }
 		}
 	});
-	await broker.waitForServices("leave-test-listener");
+	await knownEverywhere(broker, "leave-test-listener");
 	return {
 		events,
 		next: match => {

@@ -6,6 +6,7 @@ import { AppEvents } from "../../lib/names/app";
 import type { Offer } from "../../lib/names/recruitment";
 import type { Role } from "../../lib/roles";
 import { type As, type Company, type Pipeline, applicationAt, client, createOffer } from "./recruitment";
+import { knownEverywhere } from "./cluster-topology";
 
 export interface SentOffer extends Pipeline {
 	offer: Offer;
@@ -61,7 +62,7 @@ export async function listenToHires(broker: ServiceBroker): Promise<HireLog> {
 			}
 		}
 	});
-	await broker.waitForServices("onboarding-test-listener");
+	await knownEverywhere(broker, "onboarding-test-listener");
 	return {
 		events,
 		next: offerId => {

@@ -284,8 +284,10 @@ describeWith(["nats", "redis", "postgres"], "faults under a steady stream of rea
 		await waitFor("data-2 serving again", async () => serving("data-2"), 20_000);
 		const backAt = s.elapsed();
 		const samples = await s.done;
-		// Declared gone within 2 heartbeat timeouts (6 s): from then on nothing waits on it.
-		const moved = samples.filter(x => x.at >= frozenAt + 6000 && x.at < thawedAt);
+		// Declared gone within 2 heartbeat timeouts (6 s), plus 1 s for the late timers of a
+		// loaded machine (a full npm test once saw a gateway drop it after 6 s): from then on
+		// nothing waits on it.
+		const moved = samples.filter(x => x.at >= frozenAt + 7000 && x.at < thawedAt);
 		const summary = report(
 			"SIGSTOP a data node 10 s",
 			samples,

@@ -1,8 +1,8 @@
 /**
  * Runs tasks that share a key one after another, tasks of different keys side by side. The
  * leave service admits one request per employee at a time, so a double-submitted form cannot
- * pass the overlap and balance checks twice on the same node. (Across nodes, the service
- * checks again after writing; see its admission method.)
+ * pass the overlap and balance checks twice on the same node, and waiters on one node do not
+ * poll the shared lease (lib/store/lease.ts) that orders admissions across nodes.
  */
 export class SerialQueues {
 	private readonly tails = new Map<string, Promise<void>>();

@@ -23,7 +23,7 @@ import { BalancesPart } from "./leave.parts/balances";
 import { EntitlementsPart } from "./leave.parts/entitlements";
 import { HolidaysPart } from "./leave.parts/holidays";
 import { RequestsPart } from "./leave.parts/requests";
-import { ENTITLEMENTS, HOLIDAYS, type LeaveThis, REQUESTS, SharedPart, TYPES } from "./leave.parts/shared";
+import { ADMISSIONS, ENTITLEMENTS, HOLIDAYS, type LeaveThis, REQUESTS, SharedPart, TYPES } from "./leave.parts/shared";
 import { TypesPart } from "./leave.parts/types";
 
 const LeaveService: ServiceSchema = {
@@ -35,7 +35,8 @@ const LeaveService: ServiceSchema = {
 		DbMixin("leave", { name: REQUESTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, startDate: 1 } }, { fields: { tenantId: 1, year: 1, status: 1 } }] }, [
 			{ name: TYPES, indexes: [{ fields: { tenantId: 1, nameKey: 1 }, unique: true }] },
 			{ name: ENTITLEMENTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, leaveTypeId: 1, year: 1 }, unique: true }] },
-			{ name: HOLIDAYS, indexes: [{ fields: { tenantId: 1, date: 1 }, unique: true }] }
+			{ name: HOLIDAYS, indexes: [{ fields: { tenantId: 1, date: 1 }, unique: true }] },
+			{ name: ADMISSIONS }
 		]),
 		SharedPart,
 		TypesPart,

@@ -7,6 +7,7 @@ import { ServiceBroker } from "moleculer";
 import { type Config, loadConfig } from "../../lib/config";
 import { ConflictError } from "../../lib/errors";
 import { createStore } from "../../lib/store";
+import { withLease } from "../../lib/store/lease";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { describeWith } from "../support/external";
 import { dropSchema, freshSchemaUrl } from "../support/postgres";
@@ -23,7 +24,8 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 				DbMixin("things", { name: `things_${suffix}`, indexes: [{ fields: { code: 1 }, unique: true }] }, [
 					{ name: `parts_${suffix}`, indexes: [{ fields: { serial: 1 }, unique: true }] },
 					{ name: `staff_${suffix}`, indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }] },
-					{ name: `people_${suffix}`, arrays: ["tags"] }
+					{ name: `people_${suffix}`, arrays: ["tags"] },
+					{ name: `locks_${suffix}` }
 				], { config: cfg })
 			]
 		}) as DbService;
@@ -198,6 +200,44 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 			await expect(broker.call("things.storageReady")).resolves.toEqual({ ok: true });
 		});
 
+		describe("leases", () => {
+			const pause = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+			it("lets one holder at a time run, and every waiter after it", async () => {
+				const locks = service.store(`locks_${suffix}`);
+				let inside = 0;
+				let most = 0;
+				const order: number[] = [];
+				await Promise.all(
+					Array.from({ length: 8 }, (_, i) =>
+						withLease(locks, "one-at-a-time", async () => {
+							most = Math.max(most, ++inside);
+							await pause(5);
+							order.push(i);
+							inside--;
+						})
+					)
+				);
+				expect(most).toBe(1);
+				expect(order.sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+			});
+
+			it("lets go when the task fails, so the next holder runs", async () => {
+				const locks = service.store(`locks_${suffix}`);
+				await expect(withLease(locks, "failing", async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+				await expect(withLease(locks, "failing", async () => "next", { waitMs: 200 })).resolves.toBe("next");
+			});
+
+			it("takes over the lease of a holder that died once it expires, and answers 503 while it holds", async () => {
+				const locks = service.store(`locks_${suffix}`);
+				await locks.insert({ _id: "dead-holder", holder: "crashed-node", until: Date.now() + 300 });
+				const run = jest.fn(async () => "ran");
+				await expect(withLease(locks, "dead-holder", run, { waitMs: 50 })).rejects.toMatchObject({ code: 503, type: "SERVICE_BUSY" });
+				expect(run).not.toHaveBeenCalled();
+				await expect(withLease(locks, "dead-holder", run, { waitMs: 2000 })).resolves.toBe("ran");
+			});
+		});
+
 		if (service.adapter.shared) {
 			it("shows one node's writes to another node's store at once (what two data nodes rely on)", async () => {
 				const other = createStore({ name: `things_${suffix}` }, cfg);
@@ -207,6 +247,28 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 					await other.insert({ _id: id, code: "from-the-other-node" });
 					expect(await service.adapter.findOne({ code: "from-the-other-node" })).toMatchObject({ _id: id });
 					await expect(service.unique("code", () => other.insert({ _id: service.newId(), code: "a-1" }))).rejects.toMatchObject({ code: 409 });
+				} finally {
+					await other.disconnect();
+				}
+			});
+
+			it("holds a lease against another node's store: one holder at a time across both", async () => {
+				const other = createStore({ name: `locks_${suffix}` }, cfg);
+				await other.connect();
+				try {
+					const stores = [service.store(`locks_${suffix}`), other];
+					let inside = 0;
+					let most = 0;
+					await Promise.all(
+						Array.from({ length: 10 }, (_, i) =>
+							withLease(stores[i % 2], "across-nodes", async () => {
+								most = Math.max(most, ++inside);
+								await new Promise(resolve => setTimeout(resolve, 5));
+								inside--;
+							})
+						)
+					);
+					expect(most).toBe(1);
 				} finally {
 					await other.disconnect();
 				}

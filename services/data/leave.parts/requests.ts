@@ -11,7 +11,8 @@ import { type RosterContext, created, isStaff, requireUser } from "../../../lib/
 import { LeaveEvents, type LeaveStatus } from "../../../lib/names/leave";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { date, enumOf, id, nullableText, optionalDate, optionalId, optionalText } from "../../../lib/params";
-import { ENTITLEMENTS, type IdParams, type LeaveThis, optionalYear } from "./shared";
+import { withLease } from "../../../lib/store/lease";
+import { ADMISSIONS, ENTITLEMENTS, type IdParams, type LeaveThis, optionalYear } from "./shared";
 
 interface CreateRequestParams {
 	employeeId?: string;
@@ -65,18 +66,14 @@ export const RequestsPart: Partial<ServiceSchema> = {
 					status: "requested", year: yearOf(startDate), requestedBy: user.id, decidedBy: null, decidedAt: null,
 					decisionNote: null, cancelledBy: null, cancelledAt: null, createdAt: at, updatedAt: at
 				};
-				await this.admissions.run(`${tenantId}:${employeeId}`, async () => {
-					await this.admit(doc, type);
-					await this.adapter.insert(doc);
-					try {
-						// Another node may have admitted a colliding request meanwhile: check again, now
-						// that ours is visible to it. Two such requests may both fail; never both pass.
+				// One admission per employee at a time on this node (queued) and across nodes (a lease
+				// in the shared store), so the second of two identical requests sees the first.
+				await this.admissions.run(`${tenantId}:${employeeId}`, () =>
+					withLease(this.store(ADMISSIONS), `${tenantId}:${employeeId}`, async () => {
 						await this.admit(doc, type);
-					} catch (err) {
-						await this.adapter.removeById(doc._id);
-						throw err;
-					}
-				});
+						await this.adapter.insert(doc);
+					})
+				);
 				const json = requestJSON(doc);
 				await this.saved(ctx, "created", json);
 				this.announce(ctx, LeaveEvents.requested, { tenantId, requestId: doc._id, employeeId });

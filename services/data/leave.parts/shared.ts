@@ -42,6 +42,8 @@ export const REQUESTS = "leaveRequests";
 export const TYPES = "leaveTypes";
 export const ENTITLEMENTS = "leaveEntitlements";
 export const HOLIDAYS = "holidays";
+/** One lease row per employee whose request is being admitted (lib/store/lease.ts). */
+export const ADMISSIONS = "leaveAdmissions";
 
 /** Days, whole or half (checked by checkHalfDays); a year has at most 366 of them. */
 export const days = { type: "number", min: 0, max: 366 } as const;

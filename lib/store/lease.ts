@@ -1,0 +1,63 @@
+/**
+ * A lock every node sees: a row of a shared collection that one holder owns until it lets go or
+ * its lease runs out. It serves checks that must see each other's writes, such as admitting one
+ * leave request per employee at a time, on any backend (a conditional update and a unique _id
+ * are all it needs). On NeDB, with one node, it is an ordinary lock.
+ *
+ * The lease outlives any single call (the broker's request timeout is 10 s), so it expires only
+ * for a holder that died; the clocks of the nodes matter only then.
+ */
+import { randomUUID } from "node:crypto";
+import { ServiceBusyError } from "../errors";
+import { type Store, isUniqueViolation } from "./types";
+
+export interface LeaseOptions {
+	/** How long a holder that never lets go keeps the lock. */
+	ttlMs?: number;
+	/** How long to wait for the lock before answering 503. */
+	waitMs?: number;
+}
+
+const DEFAULTS = { ttlMs: 15_000, waitMs: 10_000 };
+
+interface LeaseDoc {
+	_id: string;
+	holder: string | null;
+	until: number;
+}
+
+async function tryClaim(store: Store, key: string, holder: string, ttlMs: number): Promise<boolean> {
+	const now = Date.now();
+	const claimed = await store.updateMany({ _id: key, until: { $lt: now } }, { $set: { holder, until: now + ttlMs } });
+	if (claimed === 1) return true;
+	try {
+		const doc: LeaseDoc = { _id: key, holder, until: now + ttlMs };
+		await store.insert(doc);
+		return true;
+	} catch (err) {
+		if (isUniqueViolation(err)) return false;
+		throw err;
+	}
+}
+
+const pause = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** Runs the task while holding the lock named `key` in `store`; waits for it, or fails with 503. */
+export async function withLease<T>(store: Store, key: string, task: () => Promise<T>, options: LeaseOptions = {}): Promise<T> {
+	const { ttlMs, waitMs } = { ...DEFAULTS, ...options };
+	const holder = randomUUID();
+	const deadline = Date.now() + waitMs;
+	let delay = 2;
+	while (!(await tryClaim(store, key, holder, ttlMs))) {
+		if (Date.now() >= deadline) throw new ServiceBusyError(1);
+		// Jittered, growing pauses: holders keep a lease for milliseconds, waiters should not stampede.
+		await pause(delay + Math.random() * delay);
+		delay = Math.min(delay * 2, 50);
+	}
+	try {
+		return await task();
+	} finally {
+		// Only our own claim is released: after an expiry the row may belong to someone else.
+		await store.updateMany({ _id: key, holder }, { $set: { holder: null, until: 0 } });
+	}
+}

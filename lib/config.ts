@@ -88,6 +88,8 @@ export interface Config {
 	healthPort?: number;
 	/** Read-only calls: how long one attempt may take, and how many more nodes are tried (middlewares/read-retry). */
 	reads: { attemptTimeoutMs: number; retries: number };
+	/** Mail to people (activation and reset links): written as files to `dir` until a mail transport exists. */
+	mail: { dir: string; publicUrl: string };
 }
 
 export class ConfigError extends Error {
@@ -239,6 +241,16 @@ function generatedSecret(): string {
 	return processSecret;
 }
 
+/** The mail sink's folder: MAIL_DIR, else DATA_DIR/mail, else one per namespace in the temp dir. */
+function readMail(env: Env, port: number): Config["mail"] {
+	const dataDir = env.DATA_DIR?.trim();
+	const namespace = env.NAMESPACE?.trim() || "roster";
+	const dir = env.MAIL_DIR?.trim() || (dataDir ? path.join(dataDir, "mail") : path.join(os.tmpdir(), `roster-mail-${namespace}`));
+	const raw = env.PUBLIC_URL?.trim();
+	const publicUrl = raw ? readUrl("PUBLIC_URL", raw, ["http:", "https:"]).href.replace(/\/$/, "") : `http://localhost:${port}`;
+	return { dir: path.resolve(dir), publicUrl };
+}
+
 function readJwt(env: Env, isProduction: boolean): Config["jwt"] {
 	const raw = env.JWT_SECRET;
 	let secret: string;
@@ -293,12 +305,13 @@ export function loadConfig(env: Env = process.env): Config {
 	if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) fail("BODY_LIMIT", "must look like 100kb or 1mb", bodyLimit);
 
 	const transporter = readTransporter(env);
+	const port = readInt(env, "PORT", 3000, 0, 65535);
 
 	return {
 		env: nodeEnv,
 		namespace: env.NAMESPACE?.trim() || "roster",
 		nodeId: env.NODE_ID?.trim() || undefined,
-		port: readInt(env, "PORT", 3000, 0, 65535),
+		port,
 		logLevel,
 		transporter,
 		nats: readNats(env, transporter),
@@ -326,7 +339,8 @@ export function loadConfig(env: Env = process.env): Config {
 		reads: {
 			attemptTimeoutMs: readInt(env, "READ_ATTEMPT_TIMEOUT", 1000, 50, 60_000),
 			retries: readInt(env, "READ_RETRIES", 2, 0, 5)
-		}
+		},
+		mail: readMail(env, port)
 	};
 }
 

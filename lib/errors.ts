@@ -34,6 +34,14 @@ export class ConflictError extends MoleculerClientError {
 	}
 }
 
+/** A one-time link that was used or has expired: it will never work again. */
+export class GoneError extends MoleculerClientError {
+	constructor(message: string, type: string) {
+		super(message, 410, type, { field: "token" });
+		this.name = "GoneError";
+	}
+}
+
 /** A 422 naming the field, in the same data shape as the parameter validator's errors. */
 export class UnprocessableError extends MoleculerClientError {
 	constructor(field: string, message: string, type = "invalid") {

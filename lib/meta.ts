@@ -37,6 +37,8 @@ export type ActionAuth = false | { roles?: Role[] };
 declare module "moleculer" {
 	interface ActionSchema {
 		auth?: ActionAuth;
+		/** The answer carries a secret (tokens): the gateway sends it with Cache-Control: no-store. */
+		noStore?: boolean;
 	}
 }
 

@@ -87,7 +87,7 @@ export function verifyPassword(hash: string | undefined, password: string, deadl
  * Why a password is too weak, or null when it is acceptable. Long passphrases pass on length
  * alone; shorter passwords need three kinds of character.
  */
-export function passwordWeakness(password: string, email?: string): string | null {
+export function passwordWeakness(password: string, email?: string, _name?: string): string | null {
 	if (password.length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters`;
 	if (password.length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`;
 	if (new Set(password).size < 5) return "must not repeat the same few characters";

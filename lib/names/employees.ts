@@ -6,8 +6,10 @@ export const EmployeeActions = {
 	hire: "employees.hire",
 	/** Published POST /employees/:id/terminate: { id, date, reason }. */
 	terminate: "employees.terminate",
-	/** Published PATCH /employees/:id; onboarding and the seed call it to link a user: { id, userId }. */
+	/** Published PATCH /employees/:id. */
 	update: "employees.update",
+	/** Internal { id, userId, expect } → Employee: the employee's side of an account link, written by identity only. */
+	setUser: "employees.setUser",
 	/** Internal { ids } → EmployeeSummary[] of the caller's tenant, in one query. */
 	summaries: "employees.summaries",
 	/** Internal { id, depth: "direct" | "all" } → string[]: ids of the employee's reports. */

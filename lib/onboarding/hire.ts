@@ -3,8 +3,6 @@
  * record and the user account a hire makes, the year of its first leave entitlements, and the
  * initial password of the account.
  */
-import { randomBytes } from "node:crypto";
-import { passwordWeakness } from "../auth/passwords";
 import type { Candidate, JobOpening, Offer } from "../names/recruitment";
 
 /** The employees.hire parameters onboarding sends. */
@@ -27,8 +25,6 @@ export interface Refusal {
 
 /** identity's name rule: text of at most 200 characters. */
 const NAME_MAX = 200;
-/** 24 characters of base64url: 144 random bits, and past the 16 characters that pass on length alone. */
-const PASSWORD_BYTES = 18;
 
 /**
  * Why an offer that is not accepted yet cannot be accepted now, or null when it can: only a
@@ -72,13 +68,4 @@ export function accountName(candidate: Pick<Candidate, "firstName" | "lastName">
 /** The calendar year of the first entitlements: the year the employee starts. */
 export function entitlementYear(startDate: string): number {
 	return Number(startDate.slice(0, 4));
-}
-
-/** A random password that identity's strength rule accepts for this email. */
-export function initialPassword(email: string, random: (bytes: number) => Buffer = randomBytes): string {
-	for (;;) {
-		const candidate = random(PASSWORD_BYTES).toString("base64url");
-		// Practically always the first try; the rule (e.g. no email in it) decides, not a guess.
-		if (passwordWeakness(candidate, email) === null) return candidate;
-	}
 }

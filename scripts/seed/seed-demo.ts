@@ -4,6 +4,7 @@
  * and leave in every state. Used by `npm run seed` and by the REPL's `seed` command.
  */
 import type { ServiceBroker } from "moleculer";
+import { config } from "../../lib/config";
 import type { AuthUser, RequestMeta } from "../../lib/meta";
 import { DEMO_COMPANY, DEMO_DOMAIN, DEMO_PASSWORD, DEPARTMENTS, OPENINGS, POSITIONS, personName, random, workEmail, workingDay } from "./demo-data";
 
@@ -17,6 +18,8 @@ export interface DemoLogin {
 export interface SeedResult {
 	created: boolean;
 	logins: DemoLogin[];
+	/** People invited by onboarding: they choose a password from the link in their mail. */
+	invited?: string[];
 	counts: Record<string, number>;
 }
 
@@ -40,7 +43,7 @@ async function inBatches<T, R>(items: T[], size: number, task: (item: T, index: 
 export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 	const year = new Date().getUTCFullYear();
 	const signup = await broker
-		.call<any, object>("identity.signup", { company: DEMO_COMPANY, name: "Olivia Owner", email: OWNER_EMAIL, password: DEMO_PASSWORD })
+		.call<any, object>("identity.provision", { company: DEMO_COMPANY, name: "Olivia Owner", email: OWNER_EMAIL, role: "owner", password: DEMO_PASSWORD })
 		.catch((err: { code?: number }) => {
 			if (err.code === 409) return null;
 			throw err;
@@ -48,7 +51,7 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 	if (!signup) return { created: false, logins: [login("owner", OWNER_EMAIL, "the demo company was seeded before")], counts: {} };
 
 	const owner: AuthUser = {
-		id: signup.user.id, tenantId: signup.tenant.id, roles: ["owner"], employeeId: null, sessionId: signup.refreshToken.split(".")[0]
+		id: signup.user.id, tenantId: signup.tenant.id, roles: ["owner"], employeeId: null, sessionId: "seed"
 	};
 	const meta: RequestMeta = { user: owner };
 	const call: Call = (action, params = {}) => broker.call(action, params, { meta });
@@ -105,8 +108,8 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 		{ role: "employee", email: `employee@${DEMO_DOMAIN}`, name: "Emil Employee", employeeId: reportEmployee, note: "reports to the manager" }
 	];
 	for (const u of users) {
-		const user = await call("identity.createUser", { email: u.email, name: u.name, role: u.role, password: DEMO_PASSWORD, employeeId: u.employeeId });
-		await call("employees.update", { id: u.employeeId, userId: user.id });
+		const { user } = await call("identity.provision", { email: u.email, name: u.name, role: u.role, password: DEMO_PASSWORD });
+		await call("identity.linkEmployee", { id: user.id, employeeId: u.employeeId });
 	}
 
 	// ---- Leave: types, holidays, entitlements for everyone, requests in every state ----
@@ -142,7 +145,7 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 	const interviewer = members.find(m => m.department === "Platform" && m.id !== reportEmployee && m.id !== managerEmployee)!.id;
 	const stages = ["applied", "screening", "interview", "offer", "hired", "rejected", "withdrawn"] as const;
 	let candidates = 0;
-	let hiredLogin: DemoLogin | undefined;
+	const invited: string[] = [];
 	for (const [o, spec] of OPENINGS.entries()) {
 		const opening = await call("recruitment.createOpening", {
 			title: spec.title, departmentId: departmentIds.get(spec.department), hiringManagerId: heads.get(spec.department), headcount: 2, status: spec.status
@@ -169,19 +172,19 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 					applicationId: application.id, title: spec.title, salary: 70000 + o * 5000, currency: "EUR", startDate: workingDay(year + 1, 3, 1)
 				});
 				await call("recruitment.sendOffer", { id: offer.id });
-				if (stage === "hired" && !hiredLogin) {
+				if (stage === "hired" && invited.length === 0) {
 					const hired = await call("onboarding.acceptOffer", { id: offer.id });
-					hiredLogin = login("employee", hired.user.email, "hired through onboarding; starts next March", hired.initialPassword);
+					invited.push(hired.user.email);
 				}
 			}
 		}
 	}
 
 	const logins = [login("owner", OWNER_EMAIL, "owns the demo company"), ...users.map(u => login(u.role, u.email, u.note))];
-	if (hiredLogin) logins.push(hiredLogin);
 	return {
 		created: true,
 		logins,
+		invited,
 		counts: {
 			departments: DEPARTMENTS.length, employees: members.length, leaveRequests: requests.length + 1, openings: OPENINGS.length, candidates
 		}
@@ -191,5 +194,8 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 export function describeSeed(result: SeedResult): string {
 	const lines = [result.created ? `Seeded "${DEMO_COMPANY}": ${JSON.stringify(result.counts)}` : `"${DEMO_COMPANY}" exists already.`, "Demo logins:"];
 	for (const l of result.logins) lines.push(`  ${l.role.padEnd(8)} ${l.email.padEnd(44)} ${l.password.padEnd(22)} ${l.note}`);
+	for (const email of result.invited ?? []) {
+		lines.push(`  employee ${email.padEnd(44)} ${"(invited)".padEnd(22)} hired through onboarding: the link to choose a password is in ${config().mail.dir}`);
+	}
 	return lines.join("\n");
 }

@@ -19,7 +19,7 @@ import {
 	type StageChangedEvent
 } from "../../lib/names/recruitment";
 import { Compensations, type UndoFailure } from "../../lib/onboarding/compensation";
-import { accountName, acceptRefusal, entitlementYear, hireRequest, initialPassword } from "../../lib/onboarding/hire";
+import { accountName, acceptRefusal, entitlementYear, hireRequest } from "../../lib/onboarding/hire";
 import { id } from "../../lib/params";
 import { IllegalTransitionError } from "../../lib/recruitment/errors";
 import { STAFF_ROLES } from "../../lib/roles";
@@ -30,8 +30,7 @@ interface AcceptParams { id: string }
 interface IdParams { id: string }
 interface SetOfferStatusParams { id: string; status: OfferStatus; expect?: OfferStatus; employeeId?: string | null; userId?: string | null }
 interface SetStageParams { id: string; stage: Stage; expect: Stage; reason: string }
-interface CreateUserParams { email: string; name: string; role: "employee"; password: string; employeeId: string }
-interface LinkUserParams { id: string; userId: string }
+interface CreateUserParams { email: string; name: string; role: "employee"; employeeId: string }
 interface EmployeeYearParams { employeeId: string; year: number }
 
 /** The user account as identity answers it (the fields onboarding relies on). */
@@ -48,8 +47,6 @@ export interface Onboarded {
 	offer: Offer;
 	employee: Employee;
 	user: UserAccount;
-	/** Shown once, on the request that made the account; null when answering a retry. */
-	initialPassword: string | null;
 }
 
 export interface EmployeeHiredEvent {
@@ -92,8 +89,9 @@ const OnboardingService: ServiceSchema = {
 
 	actions: {
 		/**
-		 * The candidate accepted: 201 with the offer, the employee, the user account and its
-		 * initial password; 200 with the same hire (and no password) when it was accepted before.
+		 * The candidate accepted: 201 with the offer, the employee and the user account (invited:
+		 * the new hire gets a link to choose their password); 200 with the same hire when it was
+		 * accepted before.
 		 */
 		acceptOffer: {
 			rest: "POST /offers/:id/accept",
@@ -137,18 +135,15 @@ const OnboardingService: ServiceSchema = {
 				const hired = await ctx.call<Employee, object>(EmployeeActions.hire, hireRequest(claimed, candidate, opening));
 				undo.add("employee", () => this.broker.call(EmployeeActions.undoHire, { id: hired.id }, this.undoOptions(ctx)));
 
-				// The user is made after the employee, so it is born linked (user.employeeId) and
-				// the employee's side of the link is one update; undoHire removes that link with the record.
-				step = "create the user account";
-				// A real deployment would email an activation link instead of answering a password.
-				const password = initialPassword(candidate.email);
+				// The user is made after the employee, so it is born linked (identity writes both sides of
+				// the link); undoHire removes the employee's side with the record. The person is sent an
+				// invitation and chooses their own password: nobody else ever knows it.
+				step = "invite the new hire";
 				const user = await ctx.call<UserAccount, CreateUserParams>(IdentityActions.createUser, {
-					email: candidate.email, name: accountName(candidate), role: "employee", password, employeeId: hired.id
+					email: candidate.email, name: accountName(candidate), role: "employee", employeeId: hired.id
 				});
 				undo.add("user account", () => this.broker.call(IdentityActions.undoCreateUser, { id: user.id }, this.undoOptions(ctx)));
-
-				step = "link the user to the employee";
-				const employee = await ctx.call<Employee, LinkUserParams>(EmployeeActions.update, { id: hired.id, userId: user.id });
+				const employee = hired;
 
 				step = "grant leave entitlements";
 				const grant: EmployeeYearParams = { employeeId: employee.id, year: entitlementYear(claimed.startDate) };
@@ -181,7 +176,7 @@ const OnboardingService: ServiceSchema = {
 				// The data services' own 201s and Locations were merged into ctx.meta; this is ours.
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/employees/${employee.id}`;
-				return { offer, employee, user, initialPassword: password };
+				return { offer, employee: { ...employee, userId: user.id }, user };
 			} catch (err) {
 				delete ctx.meta.$statusCode;
 				delete ctx.meta.$location;
@@ -201,7 +196,7 @@ const OnboardingService: ServiceSchema = {
 			]);
 			ctx.meta.$statusCode = 200;
 			delete ctx.meta.$location;
-			return { offer, employee, user, initialPassword: null };
+			return { offer, employee, user };
 		},
 
 		/**

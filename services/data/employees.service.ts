@@ -61,6 +61,7 @@ interface ReportsParams extends ListParams { id: string; depth?: ReportDepth; st
 interface IdParams { id: string }
 interface IdsParams { ids: string[] }
 interface ReportIdsParams { id: string; depth: ReportDepth }
+interface SetUserParams { id: string; userId: string | null; expect: string | null }
 interface IsManagerOfParams { managerId: string; employeeId: string }
 interface CountInDepartmentParams { departmentId: string }
 
@@ -129,8 +130,7 @@ const employeeFields = {
 	positionId: nullableId,
 	managerId: nullableId,
 	hireDate: { ...date, optional: true },
-	employmentType,
-	userId: nullableId
+	employmentType
 } as const;
 
 /** Directory search: every word must match the name, the work email or the employee number. */
@@ -223,7 +223,7 @@ const EmployeesService: ServiceSchema = {
 			}
 		},
 
-		/** Hire. Onboarding calls it too, with the new user's id in `userId`. */
+		/** Hire. Onboarding calls it too; the account link is identity's to make (setUser below). */
 		hire: {
 			rest: "POST /employees",
 			auth: { roles: STAFF_ROLES },
@@ -240,7 +240,7 @@ const EmployeesService: ServiceSchema = {
 					birthDate: p.birthDate ?? null, nationalId: p.nationalId ?? null, homeAddress: p.homeAddress ?? null,
 					employeeNumber: p.employeeNumber ?? "", departmentId: p.departmentId ?? null, positionId: p.positionId ?? null,
 					managerId: p.managerId ?? null, hireDate: p.hireDate, employmentType: p.employmentType ?? "full_time",
-					userId: p.userId ?? null
+					userId: null
 				};
 				const numbered = p.employeeNumber !== undefined;
 				await this.checkReferences(ctx, null, fields);
@@ -456,6 +456,29 @@ const EmployeesService: ServiceSchema = {
 			}
 		},
 
+		/**
+		 * The employee's side of the link to a user account. Identity owns the link (one account
+		 * per employee, never one's own) and writes this side after its own; `expect` is the
+		 * account it believes is linked now, so two links racing cannot both land here.
+		 */
+		setUser: {
+			visibility: "public",
+			params: { id, userId: { ...id, nullable: true }, expect: { ...id, nullable: true } },
+			async handler(this: EmployeesThis, ctx: RosterContext<SetUserParams>): Promise<Employee> {
+				const { id: employeeId, userId, expect } = ctx.params;
+				const employee = await this.findEmployee(ctx, employeeId);
+				if (employee.userId === userId) return employeeJSON(employee, true);
+				const changed = await this.adapter.updateMany(
+					{ _id: employee._id, tenantId: employee.tenantId, userId: expect },
+					{ $set: { userId, updatedAt: now() } }
+				);
+				if (changed !== 1) throw new ConflictError("The employee's account link changed meanwhile; reload and try again", { field: "employeeId" });
+				const updated: EmployeeDoc = await this.adapter.findById(employee._id);
+				await this.recorded(ctx, updated, "updated", diffFields(employee, { userId }), today());
+				return employeeJSON(updated, true);
+			}
+		},
+
 		/** Onboarding's compensation when a later step of a hire fails: the employee and its history never happened. */
 		undoHire: {
 			visibility: "public",
@@ -542,7 +565,7 @@ const EmployeesService: ServiceSchema = {
 		/** 409 naming the field when another employee of the tenant already has this email, number or user. */
 		async checkTaken(this: EmployeesThis, tenantId: string, next: Proposed, selfId: string | null): Promise<void> {
 			const others = selfId ? { _id: { $ne: selfId } } : {};
-			for (const field of ["workEmail", "employeeNumber", "userId"] as const) {
+			for (const field of ["workEmail", "employeeNumber"] as const) {
 				const value = next[field];
 				if (!value) continue;
 				if ((await this.adapter.count({ query: { tenantId, [field]: value, ...others } })) > 0) {

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import request from "supertest";
+import { mailTo } from "../support/mail";
 import { clusterNamespace, startNode, waitForGateway, type ClusterNode } from "../support/cluster-system";
 import { PASSWORD, signup } from "../support/http";
 import { freePort } from "../support/ports";
@@ -39,12 +40,14 @@ describe("NeDB under DATA_DIR", () => {
 		const first = await startOneProcess();
 		const owner = await signup(first);
 		await node!.stop();
-		expect(readdirSync(dataDir).sort()).toEqual(["sessions.db", "tenants.db", "users.db"]);
+		expect(readdirSync(dataDir).sort()).toEqual(["accounts.db", "identityLocks.db", "linkTokens.db", "sessions.db", "tenants.db", "users.db"]);
 
 		const second = await startOneProcess();
 		const login = await request(second).post("/api/v1/auth/login").send({ email: owner.email, password: PASSWORD });
 		expect(login.status).toBe(200);
+		// The account is known after the restart: a second signup with its email is told so by mail.
 		const again = await request(second).post("/api/v1/auth/signup").send({ company: "Again", name: "A", email: owner.email, password: PASSWORD });
-		expect(again.status).toBe(409);
+		expect(again.status).toBe(202);
+		await mailTo(owner.email, "signupExisting");
 	});
 });

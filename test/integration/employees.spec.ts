@@ -2,10 +2,11 @@
  * Employees over HTTP: hiring and the lifecycle rules, the history, the reporting line and
  * its cycles, the directory, who sees what (sensitive fields included), and tenant isolation.
  */
+import { randomUUID } from "node:crypto";
 import request from "supertest";
 import type { AuthUser } from "../../lib/meta";
 import { EmployeeActions, EmployeeEvents, type EmployeeSummary } from "../../lib/names";
-import { type Session, type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
+import { PASSWORD, type Session, type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
 import { metaUser } from "../support/leave";
 import { type HiredEmployee, createDepartment, createPosition, employeeBody, hire, linkedUser, startRoomySystem } from "../support/employees";
 import type { RunningSystem } from "../support/local-system";
@@ -100,12 +101,15 @@ describe("employees", () => {
 			expect(elsewhere.status).toBe(201);
 		});
 
-		it("refuses a user already linked to another employee (409 userId)", async () => {
+		it("leaves the account link to identity: hire and patch refuse a userId (422 naming it)", async () => {
 			const user = await createUser(url, acme, "employee");
-			await hire(url, acme, { userId: user.id });
-			const res = await post("/employees", acme, { firstName: "A", lastName: "B", workEmail: uniqueEmail(), hireDate: "2024-01-01", userId: user.id });
-			expect(res.status).toBe(409);
-			expect(res.body.data).toEqual({ field: "userId" });
+			const hired = await post("/employees", acme, { firstName: "A", lastName: "B", workEmail: uniqueEmail(), hireDate: "2024-01-01", userId: user.id });
+			expect(hired.status).toBe(422);
+			expect(hired.body.data).toEqual([expect.objectContaining({ field: "userId" })]);
+			const someone = await hire(url, acme);
+			const patched = await patch(`/employees/${someone.id}`, acme, { userId: user.id });
+			expect(patched.status).toBe(422);
+			expect((await get(`/employees/${someone.id}`, acme)).body.userId).toBeNull();
 		});
 
 		it("refuses references outside the tenant's org and employees (422 naming the field), changing nothing", async () => {
@@ -181,7 +185,7 @@ describe("employees", () => {
 
 		it("refuses employees any other field of their own (403), changing nothing", async () => {
 			const before = await current(person.id);
-			for (const body of [{ lastName: "Hacker" }, { phone: "+1 555 0000", employmentType: "intern" }, { managerId: null }, { userId: null }]) {
+			for (const body of [{ lastName: "Hacker" }, { phone: "+1 555 0000", employmentType: "intern" }, { managerId: null }]) {
 				const res = await patch(`/employees/${person.id}`, self, body);
 				expect(res.status).toBe(403);
 				expect(res.body.type).toBe("FORBIDDEN");
@@ -413,8 +417,9 @@ describe("employees", () => {
 				const headUser = await linkedUser(url, acme, "manager", head.id);
 				expect((await get(`/employees/${member.id}`, headUser)).status).toBe(200);
 				await post(`/employees/${head.id}/terminate`, acme, { date: "2024-12-31", reason: "Left" });
-				expect((await get(`/employees/${member.id}`, headUser)).status).toBe(404);
-				expect((await get("/employees", headUser)).body.total).toBe(1);
+				// The account ends with the employment: its session is refused at once, and so is a new sign-in.
+				await eventually(async () => expect((await get(`/employees/${member.id}`, headUser)).status).toBe(401));
+				expect((await request(url).post("/api/v1/auth/login").send({ email: headUser.email, password: PASSWORD })).status).toBe(401);
 			});
 		});
 	});
@@ -549,13 +554,25 @@ describe("employees", () => {
 			user: { id: s.user.id, tenantId: s.tenant.id, roles: ["owner"], employeeId: null, sessionId: "test" }
 		});
 
-		it("hire takes a userId (onboarding), and undoHire removes the employee and its history", async () => {
+		it("setUser writes the employee's side of an account link only over the link it expects", async () => {
+			const made = await hire(url, acme);
+			const set = (userId: string | null, expect: string | null) =>
+				system.broker.call(EmployeeActions.setUser, { id: made.id, userId, expect }, { meta: metaOf(acme) });
+			const userId = randomUUID();
+			await expect(set(userId, randomUUID())).rejects.toMatchObject({ code: 409 });
+			await expect(set(userId, null)).resolves.toMatchObject({ id: made.id, userId });
+			await expect(set(randomUUID(), null)).rejects.toMatchObject({ code: 409 });
+			expect((await get(`/employees/${made.id}`, acme)).body.userId).toBe(userId);
+			await expect(system.broker.call(EmployeeActions.setUser, { id: made.id, userId: null, expect: userId }, { meta: metaOf(globex) })).rejects.toMatchObject({ code: 404 });
+		});
+
+		it("undoHire removes the employee and its history (onboarding's compensation)", async () => {
 			const made = await system.broker.call<{ id: string; userId: string }, object>(
 				EmployeeActions.hire,
-				{ firstName: "On", lastName: "Boarded", workEmail: uniqueEmail(), hireDate: "2024-01-01", userId: "user-from-onboarding" },
+				{ firstName: "On", lastName: "Boarded", workEmail: uniqueEmail(), hireDate: "2024-01-01" },
 				{ meta: metaOf(acme) }
 			);
-			expect(made).toMatchObject({ userId: "user-from-onboarding", status: "active" });
+			expect(made).toMatchObject({ userId: null, status: "active" });
 			expect((await get(`/employees/${made.id}/history`, acme)).body.total).toBe(1);
 			expect(await system.broker.call(EmployeeActions.undoHire, { id: made.id }, { meta: metaOf(globex) })).toEqual({ removed: false });
 			expect((await get(`/employees/${made.id}`, acme)).status).toBe(200);

@@ -5,6 +5,7 @@
 import { SignJWT } from "jose";
 import request from "supertest";
 import { PASSWORD, type Signup, bearer, createUser, login, signup, uniqueEmail } from "../support/http";
+import { mailTo, tokenOf } from "../support/mail";
 
 export interface GatewayTarget {
 	url: string;
@@ -37,9 +38,15 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 		afterAll(() => target?.stop());
 
 		describe("signup and login", () => {
-			it("signs a company up: 201 with its tenant, owner and a token pair", async () => {
+			it("signs a company up once the mailed link is followed: 201 with its tenant, owner and a token pair", async () => {
 				const email = uniqueEmail();
-				const res = await request(url).post("/api/v1/auth/signup").send({ company: "Acme", name: "Ann", email, password: PASSWORD });
+				const asked = await request(url).post("/api/v1/auth/signup").send({ company: "Acme", name: "Ann", email, password: PASSWORD });
+				expect(asked.status).toBe(202);
+				expect(asked.body).toMatchObject({ status: "pending" });
+				// Nothing exists until the mailbox owner follows the link.
+				expect((await request(url).post("/api/v1/auth/login").send({ email, password: PASSWORD })).status).toBe(401);
+				const token = tokenOf(await mailTo(email, "signup"));
+				const res = await request(url).post("/api/v1/auth/activate").send({ token });
 				expect(res.status).toBe(201);
 				expect(res.body.tenant).toMatchObject({ name: "Acme" });
 				expect(res.body.user).toMatchObject({ email, role: "owner", tenantId: res.body.tenant.id, status: "active" });
@@ -50,13 +57,23 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				expect(me.body).toMatchObject({ id: res.body.user.id, tenant: { id: res.body.tenant.id } });
 			});
 
-			it("refuses a second signup with the same email (409) and keeps the first account", async () => {
+			it("answers a signup with a known email as any other, and its link opens a second company for the same account", async () => {
 				const first = await signup(url);
-				const res = await request(url).post("/api/v1/auth/signup").send({ company: "Copy", name: "X", email: first.email.toUpperCase(), password: PASSWORD });
-				expect(res.status).toBe(409);
-				expect(res.body).toMatchObject({ name: "ConflictError", code: 409, data: { field: "email" } });
+				const fresh = await request(url).post("/api/v1/auth/signup").send({ company: "Copy", name: "X", email: uniqueEmail(), password: PASSWORD });
+				const known = await request(url).post("/api/v1/auth/signup").send({ company: "Copy", name: "X", email: first.email.toUpperCase(), password: "Another-Sturdy-Phrase-77" });
+				expect(known.status).toBe(202);
+				expect(known.body).toEqual(fresh.body);
+				// Someone else's signup with this address changes nothing: the first password still works.
 				const me = await request(url).get("/api/v1/me").set(bearer((await login(url, first.email)).accessToken));
 				expect(me.body.tenant.name).toBe("Acme");
+				expect(me.body.companies).toHaveLength(1);
+				const mail = await mailTo(first.email, "signupExisting");
+				const opened = await request(url).post("/api/v1/auth/activate").send({ token: tokenOf(mail) });
+				expect(opened.status).toBe(201);
+				expect(opened.body.tenant.name).toBe("Copy");
+				expect((await request(url).post("/api/v1/auth/login").send({ email: first.email, password: "Another-Sturdy-Phrase-77" })).status).toBe(401);
+				const again = await request(url).post("/api/v1/auth/login").send({ email: first.email, password: PASSWORD });
+				expect(again.body.companies.map((c: { name: string }) => c.name).sort()).toEqual(["Acme", "Copy"]);
 			});
 
 			it("answers wrong credentials with the same 401 whether the email exists or not", async () => {
@@ -166,7 +183,7 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			it("hr creates an employee; the employee cannot create or list users (403)", async () => {
 				const hr = await createUser(url, acme, "hr");
 				const employee = await createUser(url, hr, "employee");
-				const create = await request(url).post("/api/v1/users").set(bearer(employee.accessToken)).send({ email: uniqueEmail(), name: "N", role: "employee", password: PASSWORD });
+				const create = await request(url).post("/api/v1/users").set(bearer(employee.accessToken)).send({ email: uniqueEmail(), name: "N", role: "employee" });
 				expect(create.status).toBe(403);
 				expect(create.body).toMatchObject({ name: "ForbiddenError", code: 403 });
 				expect((await request(url).get("/api/v1/users").set(bearer(employee.accessToken))).status).toBe(403);
@@ -176,7 +193,7 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 
 			it("nobody grants a role above their own", async () => {
 				const hr = await createUser(url, acme, "hr");
-				const res = await request(url).post("/api/v1/users").set(bearer(hr.accessToken)).send({ email: uniqueEmail(), name: "N", role: "admin", password: PASSWORD });
+				const res = await request(url).post("/api/v1/users").set(bearer(hr.accessToken)).send({ email: uniqueEmail(), name: "N", role: "admin" });
 				expect(res.status).toBe(403);
 			});
 
@@ -197,7 +214,7 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				const res = await request(url)
 					.post(`/api/v1/users?tenantId=${acme.tenant.id}`)
 					.set({ ...bearer(globex.accessToken), "X-Tenant-Id": acme.tenant.id })
-					.send({ email, name: "Sneaky", role: "employee", password: PASSWORD, tenantId: acme.tenant.id });
+					.send({ email, name: "Sneaky", role: "employee", tenantId: acme.tenant.id });
 				expect(res.status).toBe(201);
 				expect(res.body.tenantId).toBe(globex.tenant.id);
 				const acmeList = await request(url).get("/api/v1/users").query({ search: email }).set(bearer(acme.accessToken));
@@ -224,8 +241,9 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				const res = await request(url).patch(`/api/v1/users/${employee.id}`).set(bearer(acme.accessToken)).send({ name: "Renamed", role: "manager" });
 				expect(res.status).toBe(200);
 				expect(res.body).toMatchObject({ name: "Renamed", role: "manager" });
-				const dup = await request(url).post("/api/v1/users").set(bearer(acme.accessToken)).send({ email: employee.email, name: "Dup", role: "employee", password: PASSWORD });
+				const dup = await request(url).post("/api/v1/users").set(bearer(acme.accessToken)).send({ email: employee.email.toUpperCase(), name: "Dup", role: "employee" });
 				expect(dup.status).toBe(409);
+				expect(dup.body.data).toEqual({ field: "email" });
 			});
 		});
 

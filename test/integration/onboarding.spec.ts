@@ -4,11 +4,12 @@
  * to retry and to race; a failing step is compensated; roles, tenants and offer statuses.
  */
 import type { Service, ServiceSchema } from "moleculer";
+import request from "supertest";
 import { RecruitmentActions } from "../../lib/names/recruitment";
-import { passwordWeakness } from "../../lib/auth/passwords";
 import LeaveService from "../../services/data/leave.service";
 import { hire, startRoomySystem } from "../support/employees";
-import { createUser, login } from "../support/http";
+import { PASSWORD, acceptInvitation, bearer, createUser, login, signup } from "../support/http";
+import { mailTo, tokenOf } from "../support/mail";
 import { leaveType } from "../support/leave";
 import type { RunningSystem } from "../support/local-system";
 import { type HireLog, type SentOffer, accept, listenToHires, metaUser, sentOffer } from "../support/onboarding";
@@ -61,7 +62,8 @@ describe("onboarding", () => {
 			const { candidate, application, opening } = sent;
 			const res = await accept(url, acme.hr, sent.offer.id);
 			expect(res.status).toBe(201);
-			const { offer, employee, user, initialPassword } = res.body;
+			const { offer, employee, user } = res.body;
+			expect(res.body).not.toHaveProperty("initialPassword");
 			expect(res.headers.location).toBe(`/api/v1/employees/${employee.id}`);
 
 			expect(employee).toMatchObject({
@@ -69,11 +71,9 @@ describe("onboarding", () => {
 				departmentId: opening.departmentId, managerId: acme.hiringManager.id, positionId: acme.positionId,
 				employmentType: "full_time", status: "active", userId: user.id
 			});
-			expect(user).toMatchObject({ email: candidate.email, role: "employee", status: "active", employeeId: employee.id, name: "Cara Candidate" });
+			expect(user).toMatchObject({ email: candidate.email, role: "employee", status: "invited", employeeId: employee.id, name: "Cara Candidate" });
 			expect(user.passwordHash).toBeUndefined();
 			expect(offer).toMatchObject({ id: sent.offer.id, status: "accepted", employeeId: employee.id, userId: user.id });
-			expect(typeof initialPassword).toBe("string");
-			expect(passwordWeakness(initialPassword, candidate.email)).toBeNull();
 
 			// Stored as answered.
 			expect((await api().get(`/employees/${employee.id}`, acme.hr)).body).toMatchObject({
@@ -90,8 +90,9 @@ describe("onboarding", () => {
 			const allowance = Object.fromEntries(entitlements.rows.map((e: { leaveTypeId: string; days: number }) => [e.leaveTypeId, e.days]));
 			expect(allowance).toEqual({ [types[0].id]: 25, [types[1].id]: 10 });
 
-			// The new employee signs in with the initial password and is linked to their record.
-			const session = await login(url, candidate.email, initialPassword);
+			// The new employee follows the mailed invitation, chooses a password, and is linked to their record.
+			await acceptInvitation(url, candidate.email, "Caras-Own-Secret-Phrase");
+			const session = await login(url, candidate.email, "Caras-Own-Secret-Phrase");
 			const me = (await api().get("/me", session)).body;
 			expect(me).toMatchObject({ id: user.id, role: "employee", employeeId: employee.id, tenant: { id: acme.owner.tenant.id } });
 			expect((await api().get(`/employees/${employee.id}`, session)).status).toBe(200);
@@ -100,6 +101,33 @@ describe("onboarding", () => {
 			expect(await hires.next(sent.offer.id)).toEqual({
 				tenantId: acme.owner.tenant.id, employeeId: employee.id, userId: user.id, offerId: sent.offer.id
 			});
+		});
+
+		it("hires a candidate who has an account at another company: a second membership, joined with their own password", async () => {
+			const elsewhere = await signup(url, "Elsewhere Ltd");
+			const pipeline = await applicationAt(url, acme, "offer");
+			expect((await api().patch(`/candidates/${pipeline.candidate.id}`, acme.hr, { email: elsewhere.email })).status).toBe(200);
+			const offer = await createOffer(url, acme, pipeline.application.id);
+			await api().post(`/offers/${offer.id}/send`, acme.hr);
+			const res = await accept(url, acme.hr, offer.id);
+			expect(res.status).toBe(201);
+			expect(res.body.user).toMatchObject({ email: elsewhere.email, status: "invited", tenantId: acme.owner.tenant.id });
+
+			// A password is the person's own: the invitation neither asks for one nor takes one.
+			const token = tokenOf(await mailTo(elsewhere.email, "invitation"));
+			const withPassword = await request(url).post("/api/v1/auth/activate").send({ token, password: "Somebody-Elses-Choice-9" });
+			expect(withPassword.status).toBe(422);
+			expect(withPassword.body.data[0].field).toBe("password");
+			const joined = await request(url).post("/api/v1/auth/activate").send({ token });
+			expect(joined.status).toBe(200);
+			expect(joined.body).toMatchObject({ tenantId: acme.owner.tenant.id, user: { id: res.body.user.id, status: "active", employeeId: res.body.employee.id } });
+
+			// One person, two companies: each token names one, and sees only that one.
+			const signedIn = await login(url, elsewhere.email);
+			expect((signedIn as unknown as { companies: Array<{ name: string }> }).companies.map(c => c.name).sort()).toEqual([acme.owner.tenant.name, "Elsewhere Ltd"].sort());
+			const inAcme = await request(url).post("/api/v1/auth/login").send({ email: elsewhere.email, password: PASSWORD, companyId: acme.owner.tenant.id });
+			expect((await request(url).get("/api/v1/me").set(bearer(inAcme.body.accessToken))).body).toMatchObject({ role: "employee", employeeId: res.body.employee.id });
+			expect((await request(url).get("/api/v1/me").set(bearer(elsewhere.accessToken))).body).toMatchObject({ role: "owner", employeeId: null, tenant: { name: "Elsewhere Ltd" } });
 		});
 
 		it("is safe to retry: the same employee and user again (200, no password), nothing new created", async () => {
@@ -118,8 +146,7 @@ describe("onboarding", () => {
 				expect(again.body).toMatchObject({
 					offer: { id: sent.offer.id, status: "accepted", employeeId: first.body.employee.id, userId: first.body.user.id },
 					employee: { id: first.body.employee.id, workEmail: sent.candidate.email },
-					user: { id: first.body.user.id, email: sent.candidate.email, employeeId: first.body.employee.id },
-					initialPassword: null
+					user: { id: first.body.user.id, email: sent.candidate.email, employeeId: first.body.employee.id }
 				});
 			}
 			expect((await api().get("/employees?pageSize=1", acme.hr)).body.total).toBe(employeesBefore);
@@ -176,7 +203,7 @@ describe("onboarding", () => {
 			expect(res.status).toBe(409);
 			expect(res.body).toMatchObject({ type: "CONFLICT", data: { field: "email" } });
 			// It got past the hire: the account was the step that failed, and the employee was undone.
-			expect(warnings).toHaveBeenCalledWith(expect.stringContaining(`offer ${offer.id} failed at 'create the user account'`), expect.anything());
+			expect(warnings).toHaveBeenCalledWith(expect.stringContaining(`offer ${offer.id} failed at 'invite the new hire'`), expect.anything());
 			warnings.mockRestore();
 			// The employee was hired before the account failed: it is gone again, with nothing of it left.
 			await expectNoHire(sent, taken.email, 1);
@@ -340,6 +367,7 @@ describe("onboarding while a data service is down", () => {
 		const retry = await accept(url, company.hr, sent.offer.id);
 		expect(retry.status).toBe(201);
 		expect((await api.get("/employees", company.hr).query({ search: email })).body.total).toBe(1);
-		expect((await login(url, email, retry.body.initialPassword)).accessToken).toBeTruthy();
+		await acceptInvitation(url, email);
+		expect((await login(url, email)).accessToken).toBeTruthy();
 	});
 });

@@ -5,6 +5,7 @@
  * cluster of gateway, data and application nodes over NATS (test/cluster).
  */
 import request from "supertest";
+import { mailTo, tokenOf } from "../support/mail";
 import { uniqueEmail } from "../support/http";
 
 export interface StoryTarget {
@@ -38,8 +39,10 @@ export function defineStory(title: string, start: () => Promise<StoryTarget>): v
 				(await request(url).post("/api/v1/auth/login").send({ email, password })).body.accessToken as string;
 			const year = new Date().getUTCFullYear() + 1;
 
-			// 1. A company signs up; its owner is signed in.
-			const signup = await request(url).post("/api/v1/auth/signup").send({ company: "Story GmbH", name: "Sofia Owner", email: uniqueEmail("sofia"), password: PASSWORD });
+			// 1. A company signs up; its owner confirms the address from the mail and is signed in.
+			const sofia = uniqueEmail("sofia");
+			expect((await request(url).post("/api/v1/auth/signup").send({ company: "Story GmbH", name: "Sofia Owner", email: sofia, password: PASSWORD })).status).toBe(202);
+			const signup = await request(url).post("/api/v1/auth/activate").send({ token: tokenOf(await mailTo(sofia, "signup")) });
 			expect(signup.status).toBe(201);
 			token = signup.body.accessToken;
 
@@ -55,7 +58,9 @@ export function defineStory(title: string, start: () => Promise<StoryTarget>): v
 			for (const [name, dept] of [["Maya", platform.id], ["Sam", sales.id]] as const) {
 				const email = uniqueEmail(name.toLowerCase());
 				const employee = await ok("post", "/employees", { firstName: name, lastName: "Manager", workEmail: email, hireDate: "2020-01-06", departmentId: dept });
-				await ok("post", "/users", { email, name: `${name} Manager`, role: "manager", password: PASSWORD, employeeId: employee.id });
+				await ok("post", "/users", { email, name: `${name} Manager`, role: "manager", employeeId: employee.id });
+				const invited = await request(url).post("/api/v1/auth/activate").send({ token: tokenOf(await mailTo(email, "invitation")), password: PASSWORD });
+				expect(invited.status).toBe(200);
 				managers[name] = { employeeId: employee.id, token: await loginAs(email) };
 			}
 
@@ -79,8 +84,11 @@ export function defineStory(title: string, start: () => Promise<StoryTarget>): v
 			const newcomer = accepted.body.employee;
 			expect(newcomer).toMatchObject({ departmentId: platform.id, positionId: backend.id, managerId: managers.Maya.employeeId, hireDate: `${year}-01-05` });
 
-			// 5. The new employee logs in with the initial password and asks for three days off.
-			const cole = await loginAs(candidateEmail, accepted.body.initialPassword);
+			// 5. The new employee follows the invitation, chooses a password and asks for three days off.
+			expect(accepted.body).not.toHaveProperty("initialPassword");
+			const joined = await request(url).post("/api/v1/auth/activate").send({ token: tokenOf(await mailTo(candidateEmail, "invitation")), password: "Coles-Own-Secret-Phrase" });
+			expect(joined.status).toBe(200);
+			const cole = await loginAs(candidateEmail, "Coles-Own-Secret-Phrase");
 			expect((await ok("get", "/me", undefined, cole)).employeeId).toBe(newcomer.id);
 			const before = await ok("get", `/leave-balances?year=${year}`, undefined, cole);
 			expect(before.balances[0]).toMatchObject({ leaveTypeId: annual.id, entitled: 25, remaining: 25 });

@@ -1,6 +1,6 @@
 /** Helpers for the suites that hire employees and link users to them over HTTP. */
 import request from "supertest";
-import { type Session, bearer, createUser, login, uniqueEmail } from "./http";
+import { type Session, bearer, createUser, uniqueEmail } from "./http";
 
 export { startRoomySystem } from "./local-system";
 
@@ -30,15 +30,9 @@ export async function hire(url: string, by: Session, overrides: Record<string, u
 	return res.body;
 }
 
-/**
- * A user with `role` linked to an employee record, logged in after the link so that the
- * access token carries the employeeId.
- */
-export async function linkedUser(url: string, owner: Session, role: string, employeeId: string): Promise<{ id: string; email: string } & Session> {
-	const user = await createUser(url, owner, role);
-	const res = await request(url).patch(`/api/v1/users/${user.id}`).set(bearer(owner.accessToken)).send({ employeeId });
-	if (res.status !== 200) throw new Error(`linking the user failed: ${res.status} ${JSON.stringify(res.body)}`);
-	return { id: user.id, email: user.email, ...(await login(url, user.email)) };
+/** A user with `role` invited as the employee's account, who accepted and is signed in. */
+export function linkedUser(url: string, owner: Session, role: string, employeeId: string): Promise<{ id: string; email: string } & Session> {
+	return createUser(url, owner, role, employeeId);
 }
 
 export async function createDepartment(url: string, by: Session, name: string): Promise<string> {

@@ -1,4 +1,7 @@
+import { mkdtempSync } from "node:fs";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { NATS_URL, POSTGRES_URL, REDIS_URL } from "./external";
 import { ensureTestDatabase } from "./postgres";
 
@@ -29,6 +32,8 @@ async function postgresReady(): Promise<boolean> {
 
 /** Probe NATS, Redis and PostgreSQL once; the workers read the result from the environment. */
 export default async function globalSetup(): Promise<void> {
+	// One mail folder for the run, shared by the test processes and every node they start.
+	process.env.MAIL_DIR ??= mkdtempSync(path.join(os.tmpdir(), "roster-test-mail-"));
 	const [nats, redis, postgres] = await Promise.all([answers(NATS_URL, 4222), answers(REDIS_URL, 6379), postgresReady()]);
 	process.env.ROSTER_HAS_NATS = nats ? "1" : "0";
 	process.env.ROSTER_HAS_REDIS = redis ? "1" : "0";

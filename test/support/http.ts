@@ -1,6 +1,7 @@
 /** HTTP helpers shared by the suites that drive the gateway. */
 import { randomUUID } from "node:crypto";
 import request from "supertest";
+import { mailTo, tokenOf } from "./mail";
 
 export const PASSWORD = "Sturdy-Password-42";
 
@@ -21,11 +22,22 @@ export function uniqueEmail(prefix = "user"): string {
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-export async function signup(url: string, company = "Acme"): Promise<Signup> {
-	const email = uniqueEmail("owner");
-	const res = await request(url).post("/api/v1/auth/signup").send({ company, name: "Olivia Owner", email, password: PASSWORD });
-	if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+/** Signs up as a new owner and follows the mailed link, as a person does; answers the signed-in owner. */
+export async function signup(url: string, company = "Acme", email = uniqueEmail("owner")): Promise<Signup> {
+	const asked = await request(url).post("/api/v1/auth/signup").send({ company, name: "Olivia Owner", email, password: PASSWORD });
+	if (asked.status !== 202) throw new Error(`signup failed: ${asked.status} ${JSON.stringify(asked.body)}`);
+	const token = tokenOf(await mailTo(email, "signup"));
+	const res = await request(url).post("/api/v1/auth/activate").send({ token });
+	if (res.status !== 201) throw new Error(`activation failed: ${res.status} ${JSON.stringify(res.body)}`);
 	return { ...res.body, email };
+}
+
+/** Follows the newest invitation to `email`, choosing PASSWORD; answers the activation's body (user and tokens). */
+export async function acceptInvitation(url: string, email: string, password: string | undefined = PASSWORD) {
+	const token = tokenOf(await mailTo(email, "invitation"));
+	const res = await request(url).post("/api/v1/auth/activate").send(password === undefined ? { token } : { token, password });
+	if (res.status !== 200) throw new Error(`accepting the invitation failed: ${res.status} ${JSON.stringify(res.body)}`);
+	return res.body;
 }
 
 export async function login(url: string, email: string, password = PASSWORD): Promise<Session> {
@@ -34,10 +46,11 @@ export async function login(url: string, email: string, password = PASSWORD): Pr
 	return res.body;
 }
 
-/** Creates a user with `role` as `by`, and logs them in. */
-export async function createUser(url: string, by: Session, role: string): Promise<{ id: string; email: string } & Session> {
+/** Invites a user with `role` as `by` (linked to `employeeId` when given); they accept and are signed in. */
+export async function createUser(url: string, by: Session, role: string, employeeId?: string): Promise<{ id: string; email: string } & Session> {
 	const email = uniqueEmail(role);
-	const res = await request(url).post("/api/v1/users").set(bearer(by.accessToken)).send({ email, name: `A ${role}`, role, password: PASSWORD });
+	const res = await request(url).post("/api/v1/users").set(bearer(by.accessToken)).send({ email, name: `A ${role}`, role, ...(employeeId ? { employeeId } : {}) });
 	if (res.status !== 201) throw new Error(`create user failed: ${res.status} ${JSON.stringify(res.body)}`);
-	return { id: res.body.id, email, ...(await login(url, email)) };
+	const accepted = await acceptInvitation(url, email);
+	return { id: res.body.id, email, accessToken: accepted.accessToken, refreshToken: accepted.refreshToken };
 }

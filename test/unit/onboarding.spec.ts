@@ -1,8 +1,7 @@
 /** Onboarding's rules on plain data: which offers may be accepted, what a hire makes, and undoing in order. */
-import { passwordWeakness } from "../../lib/auth/passwords";
 import type { Candidate, JobOpening, Offer } from "../../lib/names/recruitment";
 import { Compensations } from "../../lib/onboarding/compensation";
-import { accountName, acceptRefusal, entitlementYear, hireRequest, initialPassword } from "../../lib/onboarding/hire";
+import { accountName, acceptRefusal, entitlementYear, hireRequest } from "../../lib/onboarding/hire";
 
 const offer: Offer = {
 	id: "o1", applicationId: "a1", candidateId: "c1", openingId: "op1", title: null, positionId: null, salary: 70000, currency: "EUR",
@@ -53,27 +52,6 @@ describe("accountName and entitlementYear", () => {
 
 	it("is the start date's year", () => {
 		expect(entitlementYear("2031-12-31")).toBe(2031);
-	});
-});
-
-describe("initialPassword", () => {
-	it("is strong enough for identity, and different every time", () => {
-		const seen = new Set<string>();
-		for (let i = 0; i < 200; i++) {
-			const password = initialPassword("cara@example.test");
-			expect(passwordWeakness(password, "cara@example.test")).toBeNull();
-			seen.add(password);
-		}
-		expect(seen.size).toBe(200);
-	});
-
-	it("draws again when the rule refuses a draw (here: it contains the email's name)", () => {
-		const refused = "xyzcaraxyzcaraxyzcaraxyz";
-		expect(passwordWeakness(refused, "xyzcara@example.test")).toMatch(/email/);
-		const draws = [Buffer.from(refused, "base64url"), Buffer.from("aSturdyRandomDraw0123456", "base64url")];
-		const password = initialPassword("xyzcara@example.test", () => draws.shift()!);
-		expect(draws).toHaveLength(0);
-		expect(password).toBe("aSturdyRandomDraw0123456");
 	});
 });
 

@@ -1,0 +1,48 @@
+/**
+ * Mail to people, written as files: one JSON document per message, in a folder per recipient
+ * under the configured directory, where a developer (or a test) reads it. It stands in for a
+ * delivery outbox with a real transport; the message itself is what that outbox will send.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+export type MailKind = "signup" | "invitation" | "passwordReset" | "signupExisting";
+
+export interface Mail {
+	to: string;
+	kind: MailKind;
+	subject: string;
+	text: string;
+	/** The link the message is about, when it has one. */
+	link?: string;
+}
+
+export interface SentMail extends Mail {
+	sentAt: string;
+}
+
+/** A recipient's folder name: the address, lower-cased and made safe for any file system. */
+function folderOf(dir: string, to: string): string {
+	return path.join(dir, encodeURIComponent(to.toLowerCase()).replace(/[%*]/g, "_"));
+}
+
+/** Writes the message whole or not at all: a reader never sees half a file. */
+export async function writeMail(dir: string, mail: Mail): Promise<SentMail> {
+	const sent: SentMail = { ...mail, sentAt: new Date().toISOString() };
+	const folder = folderOf(dir, mail.to);
+	await mkdir(folder, { recursive: true });
+	const name = `${sent.sentAt.replace(/[:.]/g, "-")}-${randomUUID()}.json`;
+	const partial = path.join(folder, `.${name}.tmp`);
+	await writeFile(partial, JSON.stringify(sent, null, 2), { mode: 0o600 });
+	await rename(partial, path.join(folder, name));
+	return sent;
+}
+
+/** Every message to `to`, oldest first. */
+export async function readMailbox(dir: string, to: string): Promise<SentMail[]> {
+	const folder = folderOf(dir, to);
+	const names = await readdir(folder).catch(() => [] as string[]);
+	const files = names.filter(n => n.endsWith(".json")).sort();
+	return Promise.all(files.map(async n => JSON.parse(await readFile(path.join(folder, n), "utf8")) as SentMail));
+}

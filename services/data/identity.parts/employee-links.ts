@@ -1,0 +1,156 @@
+/**
+ * The link between a user and the employee they are. Identity owns it: one action sets both
+ * sides (the user's employeeId here, the employee's userId in the employees service) or
+ * neither, checks that the employee is an active one of the same company with no other
+ * account, and is never for one's own account. Employment drives the account: a termination
+ * disables the linked users and ends their sessions, a rehire gives them back.
+ */
+import type { Context, ServiceSchema } from "moleculer";
+import { now } from "../../../lib/entity";
+import { ConflictError, ForbiddenError, UnprocessableError } from "../../../lib/errors";
+import { type RosterContext, requireUser } from "../../../lib/meta";
+import { EmployeeActions, EmployeeEvents, type EmployeeSummary } from "../../../lib/names/employees";
+import { id } from "../../../lib/params";
+import { canGrant } from "../../../lib/roles";
+import { withLease } from "../../../lib/store/lease";
+import type { Changes } from "../../../lib/employees/history";
+import { ACCOUNTS, type AccountDoc, type IdentityThis, LOCKS, type UserDoc, type UserJSON } from "./shared";
+
+interface LinkParams { id: string; employeeId: string }
+interface UserIdParams { id: string }
+interface EmployeesChangedEvent { tenantId: string; employeeId: string; changes: Changes }
+interface SetUserParams { id: string; userId: string | null; expect: string | null }
+
+export interface EmployeeLinks { employeeId: string | null; linkedEmployeeIds: string[] }
+
+/** The status change an employees.changed event carries, if any. */
+function statusChange(changes: Changes): { from: unknown; to: unknown } | null {
+	const change = changes.status;
+	return change && "to" in change ? change : null;
+}
+
+export const EmployeeLinksPart: Partial<ServiceSchema> = {
+	actions: {
+		linkEmployee: {
+			rest: "PUT /users/:id/employee",
+			auth: { roles: ["owner", "admin", "hr"] },
+			params: { $$strict: true, id, employeeId: id },
+			async handler(this: IdentityThis, ctx: RosterContext<LinkParams>): Promise<UserJSON> {
+				const user = await this.linkableUser(ctx, ctx.params.id);
+				return this.userJSON(await this.link(ctx, user, ctx.params.employeeId));
+			}
+		},
+
+		unlinkEmployee: {
+			rest: "DELETE /users/:id/employee",
+			auth: { roles: ["owner", "admin", "hr"] },
+			params: { $$strict: true, id },
+			async handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<UserJSON> {
+				const user = await this.linkableUser(ctx, ctx.params.id);
+				return this.userJSON(await this.link(ctx, user, null));
+			}
+		},
+
+		/** Internal: the employee a user is now, and every one they have been (for "own" decisions). */
+		employeeLinks: {
+			visibility: "public",
+			readOnly: true,
+			params: { userId: id },
+			async handler(this: IdentityThis, ctx: RosterContext<{ userId: string }>): Promise<EmployeeLinks> {
+				const user = await this.findUser(ctx, ctx.params.userId);
+				return { employeeId: user.employeeId, linkedEmployeeIds: user.linkedEmployeeIds ?? [] };
+			}
+		}
+	},
+
+	events: {
+		async [EmployeeEvents.changed](this: IdentityThis, ctx: Context<EmployeesChangedEvent>) {
+			const { tenantId, employeeId, changes } = ctx.params;
+			const change = statusChange(changes);
+			if (change?.to === "terminated") await this.employmentEnded(tenantId, employeeId);
+			else if (change?.from === "terminated" && change.to === "active") await this.employmentResumed(tenantId, employeeId);
+		}
+	},
+
+	methods: {
+		/** A user of the caller's company whom the caller may re-link: not themself, not above them. */
+		async linkableUser(this: IdentityThis, ctx: RosterContext, userId: string): Promise<UserDoc> {
+			const actor = requireUser(ctx);
+			const user = await this.findUser(ctx, userId);
+			if (user._id === actor.id) throw new ForbiddenError("You cannot change the employee link of your own account");
+			if (!canGrant(actor.roles[0], user.role)) throw new ForbiddenError(`You cannot change a user with the role '${user.role}'`);
+			return user;
+		},
+
+		/**
+		 * Links `user` to `employeeId` (null unlinks): the old employee's side is cleared, the
+		 * user's side written, the new employee's side set, each undone if a later one fails.
+		 * One link per employee at a time, across nodes, under a lease.
+		 */
+		async link(this: IdentityThis, ctx: RosterContext, user: UserDoc, employeeId: string | null): Promise<UserDoc> {
+			if (user.employeeId === employeeId) return user;
+			const write = async (): Promise<UserDoc> => {
+				if (employeeId) await this.checkLinkable(ctx, user, employeeId);
+				const undo: Array<() => Promise<unknown>> = [];
+				try {
+					if (user.employeeId) {
+						await ctx.call<unknown, SetUserParams>(EmployeeActions.setUser, { id: user.employeeId, userId: null, expect: user._id });
+						undo.push(() => ctx.call(EmployeeActions.setUser, { id: user.employeeId, userId: user._id, expect: null }));
+					}
+					const history = employeeId && !(user.linkedEmployeeIds ?? []).includes(employeeId) ? [...(user.linkedEmployeeIds ?? []), employeeId] : user.linkedEmployeeIds ?? [];
+					const changed = await this.adapter.updateMany(
+						{ _id: user._id, employeeId: user.employeeId },
+						{ $set: { employeeId, linkedEmployeeIds: history, updatedAt: now() } }
+					);
+					if (changed !== 1) throw new ConflictError("The user's employee link changed meanwhile; reload and try again", { field: "employeeId" });
+					undo.push(() => this.adapter.updateMany({ _id: user._id, employeeId }, { $set: { employeeId: user.employeeId } }));
+					if (employeeId) await ctx.call<unknown, SetUserParams>(EmployeeActions.setUser, { id: employeeId, userId: user._id, expect: null });
+				} catch (err) {
+					for (const step of undo.reverse()) {
+						await step().catch((e: Error) => this.logger.error(`Could not undo a step of linking user ${user._id}; it needs fixing by hand:`, e.message));
+					}
+					throw err;
+				}
+				const updated: UserDoc = await this.adapter.findById(user._id);
+				// The session check answers the caller's employee: it must see the new link at once.
+				await this.clearCache();
+				await this.entityChanged("updated", this.userJSON(updated), ctx);
+				return updated;
+			};
+			return employeeId ? withLease(this.store(LOCKS), `employee:${user.tenantId}:${employeeId}`, write) : write();
+		},
+
+		/** 422 for an employee that is not an active one of this company, 409 for one with an account. */
+		async checkLinkable(this: IdentityThis, ctx: RosterContext, user: UserDoc, employeeId: string): Promise<void> {
+			const [employee] = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: [employeeId] });
+			if (!employee || employee.status !== "active") {
+				throw new UnprocessableError("employeeId", "The 'employeeId' field refers to no active employee of this company.", "reference");
+			}
+			const other: UserDoc | null = await this.adapter.findOne({ tenantId: user.tenantId, employeeId, _id: { $ne: user._id } });
+			if (other || (employee.userId && employee.userId !== user._id)) {
+				throw new ConflictError("The employee already has an account", { field: "employeeId" });
+			}
+		},
+
+		async employmentEnded(this: IdentityThis, tenantId: string, employeeId: string): Promise<void> {
+			const users: UserDoc[] = await this.adapter.find({ query: { tenantId, employeeId, status: { $in: ["active", "invited"] } } });
+			for (const user of users) {
+				await this.adapter.updateMany({ _id: user._id }, { $set: { status: "disabled", disabledBecause: "employmentEnded", updatedAt: now() } });
+				await this.revokeSessions({ userId: user._id }, "employment ended");
+				this.logger.info(`User ${user._id} disabled: the employment of ${employeeId} ended`);
+			}
+			if (users.length > 0) await this.clearCache();
+		},
+
+		/** A rehire gives back what the termination took, and nothing a person on staff took away. */
+		async employmentResumed(this: IdentityThis, tenantId: string, employeeId: string): Promise<void> {
+			const users: UserDoc[] = await this.adapter.find({ query: { tenantId, employeeId, status: "disabled", disabledBecause: "employmentEnded" } });
+			for (const user of users) {
+				const account: AccountDoc | null = await this.store(ACCOUNTS).findById(user.accountId);
+				const status = account?.passwordHash ? "active" : "invited";
+				await this.adapter.updateMany({ _id: user._id, status: "disabled" }, { $set: { status, disabledBecause: null, updatedAt: now() } });
+			}
+			if (users.length > 0) await this.clearCache();
+		}
+	}
+};

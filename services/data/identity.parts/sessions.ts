@@ -1,0 +1,148 @@
+/**
+ * Signing in, staying signed in and switching company. A session is one refresh-token family
+ * of one user (a membership); the gateway checks it on every request through `session`.
+ */
+import type { ServiceSchema } from "moleculer";
+import { verifyPassword } from "../../../lib/auth/passwords";
+import { newRefreshToken, parseRefreshToken, sameHash } from "../../../lib/auth/tokens";
+import { now } from "../../../lib/entity";
+import { NotFoundError, UnauthorizedError } from "../../../lib/errors";
+import { type AuthUser, type RosterContext, callDeadline, requireUser } from "../../../lib/meta";
+import { email, id } from "../../../lib/params";
+import { password } from "./credentials";
+import {
+	ACCOUNTS, type AccountDoc, type Company, type IdentityThis, SESSIONS, type SessionDoc, type SignedIn, TENANTS, type TenantDoc,
+	type TokenPair, USED_HASHES_KEPT, type UserDoc, normalEmail
+} from "./shared";
+
+/** `companyId`, not tenantId: the gateway drops any tenantId a client sends (the token alone names it). */
+interface LoginParams { email: string; password: string; companyId?: string }
+interface SwitchParams { companyId: string }
+interface RefreshParams { refreshToken: string }
+interface SessionParams { sessionId: string }
+
+const refreshToken = { type: "string", min: 1, max: 512 } as const;
+
+const invalidCredentials = () => new UnauthorizedError("Invalid email or password", "INVALID_CREDENTIALS");
+const invalidRefresh = () => new UnauthorizedError("Invalid or expired refresh token", "INVALID_REFRESH_TOKEN");
+
+export const SessionsPart: Partial<ServiceSchema> = {
+	actions: {
+		/**
+		 * Tokens for one company: the one `companyId` names, else the person's first. `companies`
+		 * lists every company they may switch to. A company they are not in fails like a wrong password.
+		 */
+		login: {
+			rest: "POST /auth/login",
+			auth: false,
+			noStore: true,
+			params: { $$strict: true, email, password, companyId: { ...id, optional: true } },
+			async handler(this: IdentityThis, ctx: RosterContext<LoginParams>): Promise<SignedIn> {
+				const account: AccountDoc | null = await this.store(ACCOUNTS).findOne({ email: normalEmail(ctx.params.email) });
+				// Verify even for an unknown email (or one without a password yet): the answer and its timing say nothing.
+				const ok = await verifyPassword(account?.passwordHash ?? undefined, ctx.params.password, callDeadline(ctx));
+				if (!account || !ok) throw invalidCredentials();
+				const companies = await this.companiesOf(account._id);
+				const chosen = ctx.params.companyId ? companies.find(c => c.id === ctx.params.companyId) : companies[0];
+				if (!chosen) throw invalidCredentials();
+				return this.signIn(account, await this.adapter.findById(chosen.userId));
+			}
+		},
+
+		/** New tokens for another company of the same person; the current session goes on. */
+		switchCompany: {
+			rest: "POST /auth/switch",
+			auth: {},
+			noStore: true,
+			params: { $$strict: true, companyId: id },
+			async handler(this: IdentityThis, ctx: RosterContext<SwitchParams>): Promise<SignedIn> {
+				const current = await this.findUser(ctx, requireUser(ctx).id);
+				const target: UserDoc | null = await this.adapter.findOne({ accountId: current.accountId, tenantId: ctx.params.companyId, status: "active" });
+				if (!target) throw new NotFoundError("Company", ctx.params.companyId);
+				return this.signIn(await this.store(ACCOUNTS).findById(current.accountId), target);
+			}
+		},
+
+		refresh: {
+			rest: "POST /auth/refresh",
+			auth: false,
+			noStore: true,
+			params: { $$strict: true, refreshToken },
+			async handler(this: IdentityThis, ctx: RosterContext<RefreshParams>): Promise<TokenPair> {
+				const presented = parseRefreshToken(ctx.params.refreshToken);
+				if (!presented) throw invalidRefresh();
+				const sessions = this.store(SESSIONS);
+				const session: SessionDoc | null = await sessions.findById(presented.sessionId);
+				if (!session || session.status !== "active" || session.expiresAt <= now()) throw invalidRefresh();
+
+				if (!sameHash(session.tokenHash, presented.hash)) {
+					if (session.usedHashes.some(h => sameHash(h, presented.hash))) {
+						await this.revokeSessions({ _id: session._id }, "refresh token reused");
+						this.logger.warn(`Refresh token reuse in session ${session._id}: family revoked`, { requestID: ctx.requestID });
+						throw new UnauthorizedError("Refresh token was already used; the session is revoked", "REFRESH_TOKEN_REUSED");
+					}
+					throw invalidRefresh();
+				}
+
+				const user: UserDoc | null = await this.adapter.findById(session.userId);
+				if (!user || user.status !== "active") throw invalidRefresh();
+
+				const next = newRefreshToken(session._id);
+				// Only the request that still sees the old hash wins; a concurrent twin fails.
+				const rotated = await sessions.updateMany(
+					{ _id: session._id, tokenHash: session.tokenHash, status: "active" },
+					{
+						$set: {
+							tokenHash: next.hash,
+							usedHashes: [...session.usedHashes, session.tokenHash].slice(-USED_HASHES_KEPT),
+							refreshedAt: now()
+						}
+					}
+				);
+				if (rotated !== 1) throw invalidRefresh();
+				return this.issueTokens(user, next);
+			}
+		},
+
+		logout: {
+			rest: "POST /auth/logout",
+			auth: {},
+			params: { $$strict: true, refreshToken },
+			async handler(this: IdentityThis, ctx: RosterContext<RefreshParams>): Promise<null> {
+				const user = requireUser(ctx);
+				const presented = parseRefreshToken(ctx.params.refreshToken);
+				const ids = [user.sessionId, presented?.sessionId].filter((s): s is string => !!s);
+				// Only the caller's own sessions: a stolen refresh token of someone else is left alone.
+				await this.revokeSessions({ _id: { $in: ids }, userId: user.id, tenantId: user.tenantId }, "logout");
+				ctx.meta.$statusCode = 204;
+				return null;
+			}
+		},
+
+		/** The gateway's check that an access token's session and user are still good. */
+		session: {
+			visibility: "public",
+			readOnly: true,
+			params: { sessionId: id },
+			cache: { keys: ["sessionId"], ttl: 60 },
+			async handler(this: IdentityThis, ctx: RosterContext<SessionParams>): Promise<AuthUser | null> {
+				const session: SessionDoc | null = await this.store(SESSIONS).findById(ctx.params.sessionId);
+				if (!session || session.status !== "active" || session.expiresAt <= now()) return null;
+				const user: UserDoc | null = await this.adapter.findById(session.userId);
+				if (!user || user.status !== "active") return null;
+				return { id: user._id, tenantId: user.tenantId, roles: [user.role], employeeId: user.employeeId, sessionId: session._id };
+			}
+		},
+
+		me: {
+			rest: "GET /me",
+			auth: {},
+			params: { $$strict: true },
+			async handler(this: IdentityThis, ctx: RosterContext): Promise<ReturnType<IdentityThis["userJSON"]> & { tenant: object | null; companies: Company[] }> {
+				const user = await this.findUser(ctx, requireUser(ctx).id);
+				const tenant: TenantDoc | null = await this.store(TENANTS).findById(user.tenantId);
+				return { ...this.userJSON(user), tenant: tenant ? this.tenantJSON(tenant) : null, companies: await this.companiesOf(user.accountId) };
+			}
+		}
+	}
+};

@@ -1,0 +1,270 @@
+/**
+ * Identity, what its parts share: the collections, the documents, the service's `this`, and the
+ * methods every part uses (sessions, one-time links, the JSON of a user).
+ *
+ * The model: an account is a person (an email and a password); a user is that person's
+ * membership in one company (tenant), with its own role, status and employee link. Clients
+ * see users: `/users/:id` and a token's subject are memberships, so one person in two
+ * companies is two users, and a token names exactly one company.
+ */
+import type { ServiceSchema } from "moleculer";
+import { type LinkToken, linkTokenHash, newLinkToken } from "../../../lib/auth/link-tokens";
+import { type RefreshToken, newRefreshToken, signAccessToken } from "../../../lib/auth/tokens";
+import { config } from "../../../lib/config";
+import { now } from "../../../lib/entity";
+import { GoneError, NotFoundError, UnprocessableError } from "../../../lib/errors";
+import { type Mail, writeMail } from "../../../lib/mail/sink";
+import { type RosterContext, requireUser } from "../../../lib/meta";
+import type { Role } from "../../../lib/roles";
+import type { DbService } from "../../../mixins/db.mixin";
+
+// ---- Documents ---------------------------------------------------------------------------
+
+export const USERS = "users";
+export const ACCOUNTS = "accounts";
+export const TENANTS = "tenants";
+export const SESSIONS = "sessions";
+export const LINKS = "linkTokens";
+/** Lease rows (lib/store/lease.ts): one per account email being created, one per employee being linked. */
+export const LOCKS = "identityLocks";
+
+/** A person: what they sign in with. `passwordHash` is null until they set one from a link. */
+export interface AccountDoc {
+	_id: string;
+	email: string;
+	passwordHash: string | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+/** invited: the person has not followed their invitation yet; disabled: by staff, or employment ended. */
+export type UserStatus = "invited" | "active" | "disabled";
+export type DisabledBecause = "staff" | "employmentEnded";
+
+/** A membership of an account in one company. */
+export interface UserDoc {
+	_id: string;
+	tenantId: string;
+	accountId: string;
+	email: string;
+	name: string;
+	role: Role;
+	status: UserStatus;
+	disabledBecause: DisabledBecause | null;
+	employeeId: string | null;
+	/** Every employee this user was ever linked to: "own" decisions hold after a re-link. */
+	linkedEmployeeIds: string[];
+	createdAt: string;
+	updatedAt: string;
+}
+
+export interface TenantDoc { _id: string; name: string; ownerId: string; createdAt: string }
+
+export interface SessionDoc {
+	_id: string;
+	tenantId: string;
+	userId: string;
+	accountId: string;
+	tokenHash: string;
+	/** Hashes of tokens already rotated away: presenting one again means the family leaked. */
+	usedHashes: string[];
+	status: "active" | "revoked";
+	revokedReason?: string;
+	createdAt: string;
+	refreshedAt: string;
+	expiresAt: string;
+}
+
+/** What a one-time link does when followed. */
+export type LinkPurpose = "signup" | "invitation" | "passwordReset";
+
+/** A one-time link, stored under the hash of its secret. */
+export interface LinkDoc {
+	_id: string;
+	purpose: LinkPurpose;
+	email: string;
+	accountId: string | null;
+	userId: string | null;
+	/** A signup's company, name and password, kept until the mailbox owner confirms it. */
+	signup: { company: string; name: string; passwordHash: string } | null;
+	createdAt: string;
+	expiresAt: string;
+	usedAt: string | null;
+}
+
+/** A user as clients see it. */
+export interface UserJSON {
+	id: string;
+	tenantId: string;
+	email: string;
+	name: string;
+	role: Role;
+	status: UserStatus;
+	employeeId: string | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+export interface Company { id: string; name: string; role: Role; userId: string }
+
+export interface TokenPair { accessToken: string; refreshToken: string; tokenType: "Bearer"; expiresIn: number }
+
+/** What a sign-in answers: the tokens for one company, and every company the person may switch to. */
+export interface SignedIn extends TokenPair { tenantId: string; userId: string; companies: Company[] }
+
+/** A followed signup or invitation: the person, signed in to the company. */
+export type Activated = SignedIn & { user: UserJSON; tenant: { id: string; name: string; createdAt: string } };
+
+// ---- The service's `this` ----------------------------------------------------------------
+
+export interface IdentityMethods {
+	userJSON(doc: UserDoc): UserJSON;
+	tenantJSON(doc: TenantDoc): { id: string; name: string; createdAt: string };
+	findUser(ctx: RosterContext, id: string): Promise<UserDoc>;
+	companiesOf(accountId: string): Promise<Company[]>;
+	signIn(account: AccountDoc, user: UserDoc): Promise<SignedIn>;
+	issueTokens(user: UserDoc, refresh: RefreshToken): Promise<TokenPair>;
+	revokeSessions(query: object, reason: string): Promise<number>;
+	sendLink(link: Omit<LinkDoc, "_id" | "createdAt" | "expiresAt" | "usedAt">, mail: (url: string) => Mail): Promise<void>;
+	claimLink(token: string, purposes: LinkPurpose[]): Promise<LinkDoc>;
+	releaseLink(link: LinkDoc): Promise<void>;
+	// signup.ts
+	openCompany(ctx: RosterContext, link: LinkDoc): Promise<Activated>;
+	joinCompany(ctx: RosterContext, link: LinkDoc, passwordHash: string | null): Promise<Activated>;
+	// employee-links.ts
+	link(ctx: RosterContext, user: UserDoc, employeeId: string | null): Promise<UserDoc>;
+	linkableUser(ctx: RosterContext, userId: string): Promise<UserDoc>;
+	checkLinkable(ctx: RosterContext, user: UserDoc, employeeId: string): Promise<void>;
+	employmentEnded(tenantId: string, employeeId: string): Promise<void>;
+	employmentResumed(tenantId: string, employeeId: string): Promise<void>;
+	// passwords.ts
+	mailReset(address: string): Promise<void>;
+	// users.ts
+	invite(ctx: RosterContext, params: InviteParams): Promise<UserDoc>;
+	accountFor(address: string, passwordHash: string | null): Promise<AccountDoc>;
+}
+
+export interface InviteParams { email: string; name: string; role: Role; employeeId?: string | null }
+
+export type IdentityThis = DbService & IdentityMethods;
+
+// ---- Helpers -----------------------------------------------------------------------------
+
+/** How long a link may wait to be followed. */
+export const LINK_TTL_MS: Record<LinkPurpose, number> = {
+	signup: 7 * 24 * 3600_000,
+	invitation: 7 * 24 * 3600_000,
+	passwordReset: 3600_000
+};
+
+/** Sessions keep this many rotated-away hashes for reuse detection. */
+export const USED_HASHES_KEPT = 100;
+
+export const linkToken = { type: "string", min: 1, max: 256 } as const;
+
+/** An email as stored and compared: addresses differ only in case are one person. */
+export const normalEmail = (address: string): string => address.trim().toLowerCase();
+
+const linkPaths: Record<LinkPurpose, string> = { signup: "activate", invitation: "activate", passwordReset: "reset-password" };
+
+// ---- Part --------------------------------------------------------------------------------
+
+export const SharedPart: Partial<ServiceSchema> = {
+	methods: {
+		userJSON(doc: UserDoc): UserJSON {
+			return {
+				id: doc._id, tenantId: doc.tenantId, email: doc.email, name: doc.name, role: doc.role,
+				status: doc.status, employeeId: doc.employeeId, createdAt: doc.createdAt, updatedAt: doc.updatedAt
+			};
+		},
+
+		tenantJSON(doc: TenantDoc) {
+			return { id: doc._id, name: doc.name, createdAt: doc.createdAt };
+		},
+
+		/** A user of the caller's tenant; another tenant's user is as absent as a missing one. */
+		async findUser(this: IdentityThis, ctx: RosterContext, userId: string): Promise<UserDoc> {
+			const user: UserDoc | null = await this.adapter.findOne({ _id: userId, tenantId: requireUser(ctx).tenantId });
+			if (!user) throw new NotFoundError("User", userId);
+			return user;
+		},
+
+		/** The companies the person may sign in to, oldest membership first. */
+		async companiesOf(this: IdentityThis, accountId: string): Promise<Company[]> {
+			const users: UserDoc[] = await this.adapter.find({ query: { accountId, status: "active" }, sort: ["createdAt"] });
+			const tenants: TenantDoc[] = await this.store(TENANTS).findByIds(users.map(u => u.tenantId));
+			const names = new Map(tenants.map(t => [t._id, t.name]));
+			return users.map(u => ({ id: u.tenantId, name: names.get(u.tenantId) ?? "", role: u.role, userId: u._id }));
+		},
+
+		/** A new session (refresh-token family) for the user, and the person's companies. */
+		async signIn(this: IdentityThis, account: AccountDoc, user: UserDoc): Promise<SignedIn> {
+			const refresh = newRefreshToken();
+			const createdAt = now();
+			const session: SessionDoc = {
+				_id: refresh.sessionId, tenantId: user.tenantId, userId: user._id, accountId: account._id, tokenHash: refresh.hash,
+				usedHashes: [], status: "active", createdAt, refreshedAt: createdAt,
+				expiresAt: new Date(Date.now() + config().jwt.refreshTtlSeconds * 1000).toISOString()
+			};
+			await this.store(SESSIONS).insert(session);
+			const tokens = await this.issueTokens(user, refresh);
+			return { ...tokens, tenantId: user.tenantId, userId: user._id, companies: await this.companiesOf(account._id) };
+		},
+
+		async issueTokens(user: UserDoc, refresh: RefreshToken): Promise<TokenPair> {
+			const { jwt } = config();
+			const accessToken = await signAccessToken(
+				{ userId: user._id, tenantId: user.tenantId, roles: [user.role], employeeId: user.employeeId, sessionId: refresh.sessionId },
+				jwt
+			);
+			return { accessToken, refreshToken: refresh.token, tokenType: "Bearer", expiresIn: jwt.accessTtlSeconds };
+		},
+
+		async revokeSessions(this: IdentityThis, query: object, reason: string): Promise<number> {
+			const revoked = await this.store(SESSIONS).updateMany(
+				{ ...query, status: "active" },
+				{ $set: { status: "revoked", revokedReason: reason, refreshedAt: now() } }
+			);
+			// The gateway caches session checks; a revoked session must stop working at once.
+			if (revoked > 0) await this.clearCache();
+			return revoked;
+		},
+
+		/** Stores a one-time link and mails it; the secret exists only in the mail. */
+		async sendLink(this: IdentityThis, link: Omit<LinkDoc, "_id" | "createdAt" | "expiresAt" | "usedAt">, mail: (url: string) => Mail): Promise<void> {
+			const secret: LinkToken = newLinkToken();
+			const createdAt = now();
+			const doc: LinkDoc = {
+				...link, _id: secret.hash, createdAt, usedAt: null, expiresAt: new Date(Date.now() + LINK_TTL_MS[link.purpose]).toISOString()
+			};
+			await this.store(LINKS).insert(doc);
+			const { dir, publicUrl } = config().mail;
+			await writeMail(dir, mail(`${publicUrl}/${linkPaths[link.purpose]}#token=${secret.token}`));
+		},
+
+		/**
+		 * Uses a link up: of two requests with the same link exactly one gets it. 410 when it was
+		 * used or has expired, 422 when it is no link of ours (or not of this kind).
+		 */
+		async claimLink(this: IdentityThis, token: string, purposes: LinkPurpose[]): Promise<LinkDoc> {
+			const hash = linkTokenHash(token);
+			const links = this.store(LINKS);
+			const link: LinkDoc | null = hash ? await links.findById(hash) : null;
+			if (!link || !purposes.includes(link.purpose)) {
+				throw new UnprocessableError("token", "The 'token' is not a valid link.", "invalidLink");
+			}
+			const at = now();
+			const claimed = await links.updateMany({ _id: link._id, usedAt: null, expiresAt: { $gt: at } }, { $set: { usedAt: at } });
+			if (claimed !== 1) {
+				const used = (await links.findById(link._id))?.usedAt;
+				throw used ? new GoneError("The link was already used", "LINK_USED") : new GoneError("The link has expired", "LINK_EXPIRED");
+			}
+			return { ...link, usedAt: at };
+		},
+
+		/** Gives a claimed link back when what it was claimed for failed, so it can be followed again. */
+		async releaseLink(this: IdentityThis, link: LinkDoc): Promise<void> {
+			await this.store(LINKS).updateMany({ _id: link._id, usedAt: link.usedAt }, { $set: { usedAt: null } });
+		}
+	}
+};

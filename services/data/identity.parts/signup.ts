@@ -1,0 +1,130 @@
+/**
+ * Opening a company, and following a link. Signing up only asks: the company, its owner and
+ * the account exist once the mailbox owner follows the mailed link, so nobody can take an
+ * address they do not read, and the answer is the same whether the address is known or not.
+ * An invitation (POST /users, onboarding) is followed the same way; a person without a
+ * password sets it there, so staff never know it.
+ */
+import type { ServiceSchema } from "moleculer";
+import { linkTokenHash } from "../../../lib/auth/link-tokens";
+import { hashPassword } from "../../../lib/auth/passwords";
+import { now } from "../../../lib/entity";
+import { UnprocessableError } from "../../../lib/errors";
+import { type RosterContext, callDeadline } from "../../../lib/meta";
+import { IdentityEvents } from "../../../lib/names";
+import { email, text } from "../../../lib/params";
+import { checkPassword, password } from "./credentials";
+import {
+	ACCOUNTS, type AccountDoc, type Activated, type IdentityThis, LINKS, type LinkDoc, TENANTS, type TenantDoc, type UserDoc, linkToken,
+	normalEmail
+} from "./shared";
+
+interface SignupParams { company: string; name: string; email: string; password: string }
+interface ActivateParams { token: string; password?: string }
+
+export interface SignupPending { status: "pending"; message: string }
+
+const PENDING: SignupPending = {
+	status: "pending",
+	message: "Check your mail: the link in it opens the company. It works once, for 7 days."
+};
+
+export const SignupPart: Partial<ServiceSchema> = {
+	actions: {
+		/** 202 whatever the address: a new one is asked to confirm, a known one is told it has an account. */
+		signup: {
+			rest: "POST /auth/signup",
+			auth: false,
+			params: { $$strict: true, company: text(), name: text(), email, password },
+			async handler(this: IdentityThis, ctx: RosterContext<SignupParams>): Promise<SignupPending> {
+				const { company, name, password: plain } = ctx.params;
+				const address = normalEmail(ctx.params.email);
+				checkPassword(plain, address, name);
+				// Hashed either way, so a known address answers as slowly as a new one.
+				const passwordHash = await hashPassword(plain, callDeadline(ctx));
+				const account: AccountDoc | null = await this.store(ACCOUNTS).findOne({ email: address });
+				await this.sendLink({ purpose: "signup", email: address, accountId: account?._id ?? null, userId: null, signup: { company, name, passwordHash } }, url => account
+					? {
+						to: address, kind: "signupExisting", subject: `Open ${company} on Roster with your account`, link: url,
+						text: `Someone asked to open the company "${company}" on Roster with this address, which already has a Roster account.\n\nTo open it with your account (and your current password), follow: ${url}\n\nIf it was not you, ignore this mail; nothing changes.`
+					}
+					: {
+						to: address, kind: "signup", subject: `Confirm your address to open ${company} on Roster`, link: url,
+						text: `Follow this link to confirm your address and open "${company}" on Roster: ${url}\n\nIf it was not you, ignore this mail; nothing is created.`
+					});
+				ctx.meta.$statusCode = 202;
+				return PENDING;
+			}
+		},
+
+		/**
+		 * Follows a signup or invitation link: the company or the membership becomes real and the
+		 * person is signed in. A person without a password yet must set one here.
+		 */
+		activate: {
+			rest: "POST /auth/activate",
+			auth: false,
+			noStore: true,
+			params: { $$strict: true, token: linkToken, password: { ...password, optional: true } },
+			async handler(this: IdentityThis, ctx: RosterContext<ActivateParams>): Promise<Activated> {
+				const peeked: LinkDoc | null = await this.store(LINKS).findById(linkTokenHash(ctx.params.token) ?? "-");
+				const account: AccountDoc | null = peeked ? await this.store(ACCOUNTS).findOne({ email: peeked.email }) : null;
+				const settingPassword = peeked?.purpose === "invitation" && !account?.passwordHash;
+				let passwordHash: string | null = null;
+				if (peeked && settingPassword) {
+					if (ctx.params.password === undefined) {
+						throw new UnprocessableError("password", "Choose a 'password' for your new account.", "required");
+					}
+					checkPassword(ctx.params.password, peeked.email);
+					passwordHash = await hashPassword(ctx.params.password, callDeadline(ctx));
+				} else if (peeked?.purpose === "invitation" && ctx.params.password !== undefined) {
+					throw new UnprocessableError("password", "Your account already has a password: leave 'password' out and sign in with it.", "notAllowed");
+				}
+				const link = await this.claimLink(ctx.params.token, ["signup", "invitation"]);
+				try {
+					return link.purpose === "signup" ? await this.openCompany(ctx, link) : await this.joinCompany(ctx, link, passwordHash);
+				} catch (err) {
+					await this.releaseLink(link);
+					throw err;
+				}
+			}
+		}
+	},
+
+	methods: {
+		/** A confirmed signup: the account (unless the person has one), the company and its owner. */
+		async openCompany(this: IdentityThis, ctx: RosterContext, link: LinkDoc): Promise<Activated> {
+			const signup = link.signup!;
+			const createdAt = now();
+			// A person who has an account keeps it, password included; the signup's password is for a new one.
+			const account = await this.accountFor(link.email, signup.passwordHash);
+			const tenant: TenantDoc = { _id: this.newId(), name: signup.company, ownerId: this.newId(), createdAt };
+			const owner: UserDoc = {
+				_id: tenant.ownerId, tenantId: tenant._id, accountId: account._id, email: link.email, name: signup.name, role: "owner",
+				status: "active", disabledBecause: null, employeeId: null, linkedEmployeeIds: [], createdAt, updatedAt: createdAt
+			};
+			await this.store(TENANTS).insert(tenant);
+			await this.adapter.insert(owner);
+			await this.clearCache();
+			ctx.emit(IdentityEvents.tenantCreated, { tenantId: tenant._id, ownerId: owner._id });
+			ctx.meta.$statusCode = 201;
+			ctx.meta.$location = "/api/v1/me";
+			return { tenant: this.tenantJSON(tenant), user: this.userJSON(owner), ...(await this.signIn(account, owner)) };
+		},
+
+		/** An accepted invitation: the membership becomes active, with the password set if there was none. */
+		async joinCompany(this: IdentityThis, ctx: RosterContext, link: LinkDoc, passwordHash: string | null): Promise<Activated> {
+			const accounts = this.store(ACCOUNTS);
+			if (passwordHash) await accounts.updateMany({ _id: link.accountId, passwordHash: null }, { $set: { passwordHash, updatedAt: now() } });
+			const account: AccountDoc | null = await accounts.findById(link.accountId!);
+			const joined = await this.adapter.updateMany({ _id: link.userId, status: "invited" }, { $set: { status: "active", updatedAt: now() } });
+			const user: UserDoc | null = await this.adapter.findById(link.userId!);
+			if (!account?.passwordHash || !user || (joined !== 1 && user.status !== "active")) {
+				throw new UnprocessableError("token", "The invitation was withdrawn.", "invalidLink");
+			}
+			await this.entityChanged("updated", this.userJSON(user), ctx);
+			const tenant: TenantDoc = await this.store(TENANTS).findById(user.tenantId);
+			return { tenant: this.tenantJSON(tenant), user: this.userJSON(user), ...(await this.signIn(account, user)) };
+		}
+	}
+};

@@ -1,0 +1,231 @@
+/**
+ * A company's users (memberships). Staff invite people by email: the person gets a one-time
+ * link and chooses their own password, or joins with the account they have. The answer is the
+ * same either way, so nobody learns whether an address is known at another company.
+ */
+import type { ServiceSchema } from "moleculer";
+import { hashPassword } from "../../../lib/auth/passwords";
+import { containsPattern, now } from "../../../lib/entity";
+import { ConflictError, ForbiddenError } from "../../../lib/errors";
+import { type RosterContext, callDeadline, requireUser } from "../../../lib/meta";
+import { IdentityEvents } from "../../../lib/names";
+import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
+import { email, enumOf, id, nullableId, text } from "../../../lib/params";
+import { ROLES, type Role, STAFF_ROLES, canGrant } from "../../../lib/roles";
+import { withLease } from "../../../lib/store/lease";
+import { checkPassword, password } from "./credentials";
+import {
+	ACCOUNTS, type AccountDoc, type IdentityThis, type InviteParams, LINKS, LOCKS, TENANTS, type TenantDoc, type UserDoc,
+	type UserJSON, type UserStatus, normalEmail
+} from "./shared";
+
+interface ListUsersParams extends ListParams { role?: Role; status?: UserStatus; search?: string }
+interface UserIdParams { id: string }
+interface UpdateUserParams { id: string; name?: string; role?: Role }
+interface ProvisionParams { company?: string; email: string; name: string; role: Role; password: string }
+
+const role = enumOf(ROLES);
+
+export const UsersPart: Partial<ServiceSchema> = {
+	actions: {
+		/** 201 with the user, status "invited" until the person follows the mailed link. */
+		createUser: {
+			rest: "POST /users",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, email, name: text(), role, employeeId: nullableId },
+			async handler(this: IdentityThis, ctx: RosterContext<InviteParams>): Promise<UserJSON> {
+				const actor = requireUser(ctx);
+				if (!canGrant(actor.roles[0], ctx.params.role)) throw new ForbiddenError(`You cannot grant the role '${ctx.params.role}'`);
+				const user = await this.invite(ctx, ctx.params);
+				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = `/api/v1/users/${user._id}`;
+				return this.userJSON(user);
+			}
+		},
+
+		/** Onboarding's compensation when a later step of a hire fails: the membership never happened. */
+		undoCreateUser: {
+			visibility: "public",
+			params: { id },
+			async handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<{ removed: boolean }> {
+				const user: UserDoc | null = await this.adapter.findOne({ _id: ctx.params.id, tenantId: requireUser(ctx).tenantId });
+				if (!user) return { removed: false };
+				await this.revokeSessions({ userId: user._id }, "user removed");
+				await this.store(LINKS).removeMany({ userId: user._id });
+				await this.adapter.removeById(user._id);
+				// An account made for this membership alone goes with it.
+				const account: AccountDoc | null = await this.store(ACCOUNTS).findById(user.accountId);
+				if (account && !account.passwordHash && (await this.adapter.count({ query: { accountId: account._id } })) === 0) {
+					await this.store(ACCOUNTS).removeById(account._id);
+				}
+				await this.entityChanged("removed", this.userJSON(user), ctx);
+				return { removed: true };
+			}
+		},
+
+		listUsers: {
+			rest: "GET /users",
+			auth: { roles: STAFF_ROLES },
+			params: {
+				$$strict: true, ...listParams,
+				role: { ...role, optional: true },
+				status: { type: "enum", values: ["invited", "active", "disabled"], optional: true },
+				search: { type: "string", trim: true, min: 1, max: 100, optional: true }
+			},
+			async handler(this: IdentityThis, ctx: RosterContext<ListUsersParams>): Promise<ListResult<UserJSON>> {
+				const { role: wanted, status, search } = ctx.params;
+				const sort = parseSort(ctx.params.sort, ["name", "email", "role", "createdAt"], "name");
+				const query: Record<string, unknown> = { tenantId: requireUser(ctx).tenantId };
+				if (wanted) query.role = wanted;
+				if (status) query.status = status;
+				if (search) {
+					const pattern = containsPattern(search);
+					query.$or = [{ name: pattern }, { email: pattern }];
+				}
+				return paginate(this.adapter, query, ctx.params, sort, (doc: UserDoc) => this.userJSON(doc));
+			}
+		},
+
+		getUser: {
+			rest: "GET /users/:id",
+			auth: {},
+			params: { $$strict: true, id },
+			async handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<UserJSON> {
+				const actor = requireUser(ctx);
+				const user = await this.findUser(ctx, ctx.params.id);
+				if (user._id !== actor.id && !STAFF_ROLES.includes(actor.roles[0])) throw new ForbiddenError();
+				return this.userJSON(user);
+			}
+		},
+
+		/** Name and role; the employee link has its own route (employee-links.ts). */
+		updateUser: {
+			rest: "PATCH /users/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id, name: { ...text(), optional: true }, role: { ...role, optional: true } },
+			async handler(this: IdentityThis, ctx: RosterContext<UpdateUserParams>): Promise<UserJSON> {
+				const actor = requireUser(ctx);
+				const user = await this.findUser(ctx, ctx.params.id);
+				const { name, role: granted } = ctx.params;
+				if (!canGrant(actor.roles[0], user.role)) throw new ForbiddenError(`You cannot change a user with the role '${user.role}'`);
+				if (granted !== undefined && granted !== user.role) {
+					if (user._id === actor.id) throw new ConflictError("You cannot change your own role", { field: "role" });
+					if (!canGrant(actor.roles[0], granted)) throw new ForbiddenError(`You cannot grant the role '${granted}'`);
+				}
+				const changes: Partial<UserDoc> = {};
+				if (name !== undefined && name !== user.name) changes.name = name;
+				if (granted !== undefined && granted !== user.role) changes.role = granted;
+				// Nothing to change is not a change: no write, and updatedAt stays as it was.
+				if (Object.keys(changes).length === 0) return this.userJSON(user);
+				changes.updatedAt = now();
+				const updated: UserDoc = await this.adapter.updateById(user._id, { $set: changes });
+				const json = this.userJSON(updated);
+				// A role is in every token of the user: the session check must see the new one at once.
+				await this.clearCache();
+				await this.entityChanged("updated", json, ctx);
+				return json;
+			}
+		},
+
+		/** Ends the membership's sessions and sign-ins; the person's other companies are untouched. */
+		disableUser: {
+			rest: "DELETE /users/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id },
+			async handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<null> {
+				const actor = requireUser(ctx);
+				const user = await this.findUser(ctx, ctx.params.id);
+				if (user._id === actor.id) throw new ConflictError("You cannot disable yourself", { field: "id" });
+				if (!canGrant(actor.roles[0], user.role)) throw new ForbiddenError(`You cannot disable a user with the role '${user.role}'`);
+				if (user.status !== "disabled") {
+					const updated: UserDoc = await this.adapter.updateById(user._id, { $set: { status: "disabled", disabledBecause: "staff", updatedAt: now() } });
+					await this.revokeSessions({ userId: user._id }, "user disabled");
+					await this.store(LINKS).updateMany({ userId: user._id, usedAt: null }, { $set: { usedAt: now() } });
+					await this.entityChanged("updated", this.userJSON(updated), ctx);
+					ctx.emit(IdentityEvents.userDisabled, { tenantId: user.tenantId, userId: user._id });
+				}
+				ctx.meta.$statusCode = 204;
+				return null;
+			}
+		},
+
+		/**
+		 * Never routed: an active account with a known password, for the demo seed and the REPL
+		 * (trusted members of the cluster). With a caller it joins the caller's company; without,
+		 * it opens `company` with the person as owner.
+		 */
+		provision: {
+			visibility: "public",
+			params: { company: { ...text(), optional: true }, email, name: text(), role, password },
+			async handler(this: IdentityThis, ctx: RosterContext<ProvisionParams>): Promise<{ tenant: object; user: UserJSON }> {
+				const address = normalEmail(ctx.params.email);
+				checkPassword(ctx.params.password, address, ctx.params.name);
+				const passwordHash = await hashPassword(ctx.params.password, callDeadline(ctx));
+				const createdAt = now();
+				let tenantId = ctx.meta.user?.tenantId;
+				if (!tenantId) {
+					if (await this.store(ACCOUNTS).findOne({ email: address })) throw new ConflictError("email is already taken", { field: "email" });
+					const tenant: TenantDoc = { _id: this.newId(), name: ctx.params.company ?? ctx.params.name, ownerId: "", createdAt };
+					await this.store(TENANTS).insert(tenant);
+					tenantId = tenant._id;
+				}
+				const account = await this.accountFor(address, passwordHash);
+				const user: UserDoc = {
+					_id: this.newId(), tenantId, accountId: account._id, email: address, name: ctx.params.name, role: ctx.meta.user ? ctx.params.role : "owner",
+					status: "active", disabledBecause: null, employeeId: null, linkedEmployeeIds: [], createdAt, updatedAt: createdAt
+				};
+				await this.unique("email", () => this.adapter.insert(user));
+				if (!ctx.meta.user) await this.store(TENANTS).updateMany({ _id: tenantId }, { $set: { ownerId: user._id } });
+				const tenant: TenantDoc = await this.store(TENANTS).findById(tenantId);
+				return { tenant: this.tenantJSON(tenant), user: this.userJSON(user) };
+			}
+		}
+	},
+
+	methods: {
+		/**
+		 * A membership for `email` in the caller's company, status invited, linked to the employee
+		 * when one is named, and the invitation mailed. Onboarding comes here too.
+		 */
+		async invite(this: IdentityThis, ctx: RosterContext, params: InviteParams): Promise<UserDoc> {
+			const { tenantId } = requireUser(ctx);
+			const address = normalEmail(params.email);
+			if (await this.adapter.findOne({ tenantId, email: address })) {
+				throw new ConflictError("A user of this company already has this email", { field: "email" });
+			}
+			const account = await this.accountFor(address, null);
+			const createdAt = now();
+			const user: UserDoc = {
+				_id: this.newId(), tenantId, accountId: account._id, email: address, name: params.name, role: params.role, status: "invited",
+				disabledBecause: null, employeeId: null, linkedEmployeeIds: [], createdAt, updatedAt: createdAt
+			};
+			await this.unique("email", () => this.adapter.insert(user));
+			let invited = user;
+			try {
+				if (params.employeeId) invited = await this.link(ctx, user, params.employeeId);
+			} catch (err) {
+				await this.adapter.removeById(user._id);
+				throw err;
+			}
+			const tenant: TenantDoc = await this.store(TENANTS).findById(tenantId);
+			await this.sendLink({ purpose: "invitation", email: address, accountId: account._id, userId: user._id, signup: null }, url => ({
+				to: address, kind: "invitation", subject: `You are invited to ${tenant.name} on Roster`, link: url,
+				text: `${tenant.name} invites you to Roster. Follow this link to join (you choose your password there, unless you already have a Roster account): ${url}\n\nThe link works once, for 7 days.`
+			}));
+			await this.entityChanged("created", this.userJSON(invited), ctx);
+			return invited;
+		},
+
+		/** The person's account, made (without a password unless one is given) when the address is new. */
+		async accountFor(this: IdentityThis, address: string, passwordHash: string | null): Promise<AccountDoc> {
+			return withLease(this.store(LOCKS), `account:${address}`, async () => {
+				const known: AccountDoc | null = await this.store(ACCOUNTS).findOne({ email: address });
+				if (known) return known;
+				const at = now();
+				const fresh: AccountDoc = { _id: this.newId(), email: address, passwordHash, createdAt: at, updatedAt: at };
+				await this.store(ACCOUNTS).insert(fresh);
+				return fresh;
+			});
+		}
+	}
+};

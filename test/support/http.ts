@@ -32,10 +32,13 @@ export async function signup(url: string, company = "Acme", email = uniqueEmail(
 	return { ...res.body, email };
 }
 
-/** Follows the newest invitation to `email`, choosing PASSWORD; answers the activation's body (user and tokens). */
-export async function acceptInvitation(url: string, email: string, password: string | undefined = PASSWORD) {
+/**
+ * Follows the newest invitation to `email`, choosing `password` (null: the person has one
+ * already); answers the activation's body (user and tokens).
+ */
+export async function acceptInvitation(url: string, email: string, password: string | null = PASSWORD) {
 	const token = tokenOf(await mailTo(email, "invitation"));
-	const res = await request(url).post("/api/v1/auth/activate").send(password === undefined ? { token } : { token, password });
+	const res = await request(url).post("/api/v1/auth/activate").send(password === null ? { token } : { token, password });
 	if (res.status !== 200) throw new Error(`accepting the invitation failed: ${res.status} ${JSON.stringify(res.body)}`);
 	return res.body;
 }

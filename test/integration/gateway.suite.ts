@@ -2,7 +2,7 @@
  * The gateway's REST contract, driven over HTTP. It runs twice: against the one-process broker
  * (gateway.spec.ts) and against a gateway node and an identity node over NATS (test/cluster).
  */
-import { SignJWT } from "jose";
+import { type JWTPayload, SignJWT, decodeJwt } from "jose";
 import request from "supertest";
 import { PASSWORD, type Signup, bearer, createUser, login, signup, uniqueEmail } from "../support/http";
 
@@ -14,15 +14,22 @@ export interface GatewayTarget {
 	stop(): Promise<void>;
 }
 
-async function expiredToken(secret: string, owner: Signup): Promise<string> {
+/**
+ * A token the gateway issued, its claims changed by `change` and signed again with the real
+ * secret: what a holder of the secret (another service sharing it, a leaked test key) could make.
+ */
+async function resigned(secret: string, token: string, change: (claims: JWTPayload) => void): Promise<string> {
+	const claims = decodeJwt(token);
+	change(claims);
+	return new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(secret));
+}
+
+function expiredToken(secret: string, owner: Signup): Promise<string> {
 	const issuedAt = Math.floor(Date.now() / 1000) - 3600;
-	return new SignJWT({ tid: owner.tenant.id, roles: ["owner"], eid: null, sid: owner.refreshToken.split(".")[0] })
-		.setProtectedHeader({ alg: "HS256" })
-		.setSubject(owner.user.id)
-		.setIssuer("roster")
-		.setIssuedAt(issuedAt)
-		.setExpirationTime(issuedAt + 60)
-		.sign(new TextEncoder().encode(secret));
+	return resigned(secret, owner.accessToken, claims => {
+		claims.iat = issuedAt;
+		claims.exp = issuedAt + 60;
+	});
 }
 
 export function defineGatewaySuite(title: string, start: () => Promise<GatewayTarget>): void {
@@ -106,6 +113,25 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				const res = await request(url).get("/api/v1/me").set(bearer(await expiredToken(target.jwtSecret, owner)));
 				expect(res.status).toBe(401);
 				expect(res.body.type).toBe("TOKEN_EXPIRED");
+			});
+
+			it("accepts its own token signed again unchanged (what the cases below change one claim of)", async () => {
+				const res = await request(url).get("/api/v1/me").set(bearer(await resigned(target.jwtSecret, owner.accessToken, () => {})));
+				expect(res.status).toBe(200);
+			});
+
+			it.each<[string, (claims: JWTPayload) => void]>([
+				["no expiry (exp)", claims => delete claims.exp],
+				["no issue time (iat)", claims => delete claims.iat],
+				["another audience", claims => (claims.aud = "another-api")],
+				["no audience", claims => delete claims.aud],
+				["another issuer", claims => (claims.iss = "someone-else")],
+				["no issuer", claims => delete claims.iss]
+			])("401 for a token with the right signature but %s", async (_case, change) => {
+				const res = await request(url).get("/api/v1/me").set(bearer(await resigned(target.jwtSecret, owner.accessToken, change)));
+				expect(res.status).toBe(401);
+				expect(res.body).toMatchObject({ name: "UnauthorizedError", type: "INVALID_TOKEN" });
+				expect(res.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
 			});
 
 			it("logout (204) ends both the access and the refresh token", async () => {

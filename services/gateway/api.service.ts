@@ -15,6 +15,7 @@ import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } fr
 import { refuseDeepBodies } from "./body-depth";
 import { clientIp, formatError } from "./http-errors";
 import { GatewayReadiness, type ReadinessReport } from "./readiness";
+import { setEveryResponseHeaders } from "./response-headers";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -31,6 +32,8 @@ export interface GatewayRequest extends IncomingMessage {
 type GatewayResponse = ServerResponse;
 
 interface AliasSpec { method: string; path: string; action: string }
+
+type Next = (err?: unknown) => void;
 
 type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	settings: { port: number; roster: Config };
@@ -197,6 +200,15 @@ const ApiService: ServiceSchema = {
 	},
 
 	methods: {
+		/**
+		 * The one entry of every request, so the place for headers that every answer carries: the
+		 * routes' own hooks miss a 404 outside any route, a body the parser refuses, a preflight.
+		 */
+		httpHandler(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, next?: Next) {
+			setEveryResponseHeaders(res);
+			return ApiGateway.methods!.httpHandler.call(this, req, res, next);
+		},
+
 		async authenticate(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest, res: GatewayResponse): Promise<AuthUser | null> {
 			const ip = clientIp(req, this.settings.roster.trustProxy);
 			if (req.$action?.auth === false) {

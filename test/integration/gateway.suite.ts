@@ -327,6 +327,34 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			});
 		});
 
+		describe("headers on every response", () => {
+			it("X-Content-Type-Options: nosniff on successes, errors, 404s outside any route, preflights and health", async () => {
+				const owner = await signup(url);
+				const as = bearer(owner.accessToken);
+				const answers: Array<[string, Promise<request.Response>]> = [
+					["GET /health/live", request(url).get("/health/live")],
+					["GET /health/ready", request(url).get("/health/ready")],
+					["GET /me", request(url).get("/api/v1/me").set(as)],
+					["POST /auth/signup", request(url).post("/api/v1/auth/signup").send({ company: "Sniff", name: "S", email: uniqueEmail(), password: PASSWORD })],
+					["GET /me without a token", request(url).get("/api/v1/me")],
+					["PATCH /users/:id with an unknown field", request(url).patch(`/api/v1/users/${owner.user.id}`).set(as).send({ isAdmin: true })],
+					["GET /users/:id of nobody", request(url).get("/api/v1/users/no-such-user").set(as)],
+					["malformed JSON", request(url).post("/api/v1/users").set(as).set("Content-Type", "application/json").send('{"email": ')],
+					["a text/plain body", request(url).post("/api/v1/users").set(as).set("Content-Type", "text/plain").send("hello")],
+					["an oversized body", request(url).post("/api/v1/auth/signup").send({ company: "x".repeat(200_000), name: "n", email: uniqueEmail(), password: PASSWORD })],
+					["an unknown API path", request(url).get("/api/v1/nothing-here").set(as)],
+					["a path outside every route", request(url).get("/nothing-here")],
+					["a CORS preflight", request(url).options("/api/v1/me").set("Origin", "https://app.example.test").set("Access-Control-Request-Method", "GET")]
+				];
+				const seen = await Promise.all(answers.map(async ([what, answer]) => {
+					const res = await answer;
+					return { what, status: res.status, nosniff: res.headers["x-content-type-options"] };
+				}));
+				expect(seen.map(s => s.status)).toEqual([200, 200, 200, 201, 401, 422, 404, 400, 415, 413, 404, 404, 204]);
+				expect(seen).toEqual(seen.map(s => ({ ...s, nosniff: "nosniff" })));
+			});
+		});
+
 		// Last: it takes the identity service away.
 		describe("when no node serves an action", () => {
 			it("answers 503 and says it is not ready", async () => {
@@ -335,6 +363,7 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				const res = await request(url).get("/api/v1/users").set(bearer(owner.accessToken));
 				expect(res.status).toBe(503);
 				expect(res.body).toMatchObject({ name: "ServiceUnavailableError", code: 503 });
+				expect(res.headers["x-content-type-options"]).toBe("nosniff");
 				const login = await request(url).post("/api/v1/auth/login").send({ email: owner.email, password: PASSWORD });
 				expect(login.status).toBe(503);
 				expect((await request(url).get("/health/ready")).status).toBe(503);

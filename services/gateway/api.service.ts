@@ -15,12 +15,12 @@ import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } fr
 import { refuseDeepBodies } from "./body-depth";
 import { clientIp, formatError } from "./http-errors";
 import { GatewayReadiness, type ReadinessReport } from "./readiness";
-import { setEveryResponseHeaders } from "./response-headers";
+import { forbidStoring, setEveryResponseHeaders } from "./response-headers";
 
 // ---- Types -------------------------------------------------------------------------------
 
 export interface GatewayRequest extends IncomingMessage {
-	$action?: { name: string; auth?: ActionAuth };
+	$action?: { name: string; auth?: ActionAuth; noStore?: boolean };
 	$params: Record<string, unknown>;
 	$ctx: Context<unknown, RequestMeta>;
 	/** Set when a Bearer token was presented, so a 401 can say it was the token at fault. */
@@ -141,7 +141,10 @@ const ApiService: ServiceSchema = {
 				bodyParsers: { json: { strict: true, limit: cfg.bodyLimit } },
 				use: [requireJsonBody, refuseDeepBodies],
 
-				onBeforeCall(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest) {
+				onBeforeCall(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest, res: GatewayResponse) {
+					// The first hook that knows the action: from here on the answer and any error carry the
+					// header. Earlier refusals (body parser, no node for the action) never hold a token.
+					if (req.$action?.noStore) forbidStoring(res);
 					// The tenant comes from the token alone; a client-sent one is dropped, never trusted.
 					delete req.$params.tenantId;
 					if (req.$action?.name === IdentityActions.login) return this.checkLoginThrottle(ctx, req);

@@ -11,3 +11,12 @@ import type { ServerResponse } from "node:http";
 export function setEveryResponseHeaders(res: ServerResponse): void {
 	res.setHeader("X-Content-Type-Options", "nosniff");
 }
+
+/**
+ * On every answer of an action marked `noStore` (lib/meta.ts), errors included: a response that
+ * holds a token must not be kept by any cache (RFC 6749 section 5.1). Pragma is for HTTP/1.0 caches.
+ */
+export function forbidStoring(res: ServerResponse): void {
+	res.setHeader("Cache-Control", "no-store");
+	res.setHeader("Pragma", "no-cache");
+}

@@ -327,6 +327,25 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			});
 		});
 
+		describe("no cache keeps a token", () => {
+			it("Cache-Control: no-store on what signup, login and refresh answer, and on their errors", async () => {
+				const email = uniqueEmail();
+				const signedUp = await request(url).post("/api/v1/auth/signup").send({ company: "Cacheless", name: "C", email, password: PASSWORD });
+				const answers: Array<[string, request.Response]> = [
+					["signup", signedUp],
+					["signup with a taken email", await request(url).post("/api/v1/auth/signup").send({ company: "Again", name: "C", email, password: PASSWORD })],
+					["signup with a weak password", await request(url).post("/api/v1/auth/signup").send({ company: "Weak", name: "W", email: uniqueEmail(), password: "short" })],
+					["login", await request(url).post("/api/v1/auth/login").send({ email, password: PASSWORD })],
+					["login with a wrong password", await request(url).post("/api/v1/auth/login").send({ email, password: "Not-The-Password-1" })],
+					["refresh", await request(url).post("/api/v1/auth/refresh").send({ refreshToken: signedUp.body.refreshToken })],
+					["refresh with a made-up token", await request(url).post("/api/v1/auth/refresh").send({ refreshToken: "garbage" })]
+				];
+				const seen = answers.map(([what, res]) => ({ what, status: res.status, cacheControl: res.headers["cache-control"] }));
+				expect(seen.map(s => s.status)).toEqual([201, 409, 422, 200, 401, 200, 401]);
+				expect(seen).toEqual(seen.map(s => ({ ...s, cacheControl: "no-store" })));
+			});
+		});
+
 		describe("headers on every response", () => {
 			it("X-Content-Type-Options: nosniff on successes, errors, 404s outside any route, preflights and health", async () => {
 				const owner = await signup(url);

@@ -72,6 +72,8 @@ export interface Config {
 		/** True when no JWT_SECRET was given and a random one was made for this process. */
 		generated: boolean;
 		issuer: string;
+		/** The `aud` claim: a token made for another service with the same secret is refused here. */
+		audience: string;
 		accessTtlSeconds: number;
 		refreshTtlSeconds: number;
 	};
@@ -267,6 +269,7 @@ function readJwt(env: Env, isProduction: boolean): Config["jwt"] {
 		secret,
 		generated,
 		issuer: env.JWT_ISSUER?.trim() || "roster",
+		audience: env.JWT_AUDIENCE?.trim() || "roster-api",
 		accessTtlSeconds: readInt(env, "ACCESS_TOKEN_TTL", 900, 10, 24 * 3600),
 		refreshTtlSeconds: readInt(env, "REFRESH_TOKEN_TTL", 30 * 24 * 3600, 60, 365 * 24 * 3600)
 	};

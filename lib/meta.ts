@@ -37,7 +37,10 @@ export type ActionAuth = false | { roles?: Role[] };
 declare module "moleculer" {
 	interface ActionSchema {
 		auth?: ActionAuth;
-		/** The answer carries a secret (tokens): the gateway sends it with Cache-Control: no-store. */
+		/**
+		 * The answer carries credentials (tokens): the gateway sends it, and the route's errors,
+		 * with `Cache-Control: no-store`, so no browser or proxy cache keeps a copy.
+		 */
 		noStore?: boolean;
 	}
 }

@@ -18,6 +18,7 @@ export interface AccessClaims {
 export interface TokenSettings {
 	secret: string;
 	issuer: string;
+	audience: string;
 	accessTtlSeconds: number;
 }
 
@@ -38,6 +39,7 @@ export function signAccessToken(claims: AccessClaims, settings: TokenSettings): 
 		.setProtectedHeader({ alg: ALGORITHM })
 		.setSubject(claims.userId)
 		.setIssuer(settings.issuer)
+		.setAudience(settings.audience)
 		.setIssuedAt()
 		.setJti(randomUUID())
 		.setExpirationTime(`${settings.accessTtlSeconds}s`)
@@ -46,14 +48,22 @@ export function signAccessToken(claims: AccessClaims, settings: TokenSettings): 
 
 export type TokenProblem = "expired" | "invalid";
 
+/**
+ * jose checks `exp` and `iat` only when they are there: a token without `exp` would never
+ * expire. The issuer and audience options make `iss` and `aud` required as well.
+ */
+const REQUIRED_CLAIMS = ["exp", "iat"];
+
 /** The claims of a valid token, or why it is not valid. Never throws. */
 export async function verifyAccessToken(
 	token: string,
-	settings: Pick<TokenSettings, "secret" | "issuer">
+	settings: Pick<TokenSettings, "secret" | "issuer" | "audience">
 ): Promise<AccessClaims | TokenProblem> {
 	try {
 		const { payload } = await jwtVerify(token, key(settings.secret), {
 			issuer: settings.issuer,
+			audience: settings.audience,
+			requiredClaims: REQUIRED_CLAIMS,
 			algorithms: [ALGORITHM]
 		});
 		const { sub, tid, sid, roles, eid } = payload;

@@ -63,6 +63,6 @@ export function summaryJSON(doc: EmployeeDoc): EmployeeSummary {
 	return {
 		id: doc._id, employeeNumber: doc.employeeNumber, firstName: doc.firstName, lastName: doc.lastName,
 		workEmail: doc.workEmail, departmentId: doc.departmentId, positionId: doc.positionId,
-		managerId: doc.managerId, status: doc.status, userId: doc.userId
+		managerId: doc.managerId, status: doc.status, userId: doc.userId, hireDate: doc.hireDate, terminationDate: doc.terminationDate
 	};
 }

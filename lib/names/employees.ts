@@ -40,4 +40,8 @@ export interface EmployeeSummary {
 	managerId: string | null;
 	status: EmploymentStatus;
 	userId: string | null;
+	/** The first day of the current employment (a rehire moves it). */
+	hireDate: string;
+	/** The last day of employment once terminated (it may lie ahead), null while active. */
+	terminationDate: string | null;
 }

@@ -15,11 +15,12 @@ import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } fr
 import { refuseDeepBodies } from "./body-depth";
 import { clientIp, formatError } from "./http-errors";
 import { GatewayReadiness, type ReadinessReport } from "./readiness";
+import { forbidStoring, setEveryResponseHeaders } from "./response-headers";
 
 // ---- Types -------------------------------------------------------------------------------
 
 export interface GatewayRequest extends IncomingMessage {
-	$action?: { name: string; auth?: ActionAuth };
+	$action?: { name: string; auth?: ActionAuth; noStore?: boolean };
 	$params: Record<string, unknown>;
 	$ctx: Context<unknown, RequestMeta>;
 	/** Set when a Bearer token was presented, so a 401 can say it was the token at fault. */
@@ -31,6 +32,8 @@ export interface GatewayRequest extends IncomingMessage {
 type GatewayResponse = ServerResponse;
 
 interface AliasSpec { method: string; path: string; action: string }
+
+type Next = (err?: unknown) => void;
 
 type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	settings: { port: number; roster: Config };
@@ -138,7 +141,10 @@ const ApiService: ServiceSchema = {
 				bodyParsers: { json: { strict: true, limit: cfg.bodyLimit } },
 				use: [requireJsonBody, refuseDeepBodies],
 
-				onBeforeCall(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest) {
+				onBeforeCall(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest, res: GatewayResponse) {
+					// The first hook that knows the action: from here on the answer and any error carry the
+					// header. Earlier refusals (body parser, no node for the action) never hold a token.
+					if (req.$action?.noStore) forbidStoring(res);
 					// The tenant comes from the token alone; a client-sent one is dropped, never trusted.
 					delete req.$params.tenantId;
 					if (req.$action?.name === IdentityActions.login) return this.checkLoginThrottle(ctx, req);
@@ -197,6 +203,15 @@ const ApiService: ServiceSchema = {
 	},
 
 	methods: {
+		/**
+		 * The one entry of every request, so the place for headers that every answer carries: the
+		 * routes' own hooks miss a 404 outside any route, a body the parser refuses, a preflight.
+		 */
+		httpHandler(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, next?: Next) {
+			setEveryResponseHeaders(res);
+			return ApiGateway.methods!.httpHandler.call(this, req, res, next);
+		},
+
 		async authenticate(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest, res: GatewayResponse): Promise<AuthUser | null> {
 			const ip = clientIp(req, this.settings.roster.trustProxy);
 			if (req.$action?.auth === false) {

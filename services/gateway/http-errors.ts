@@ -1,6 +1,7 @@
 /**
  * How an error leaves the gateway: Moleculer's shape { name, message, code, type, data }, the
- * right status and headers, and never a stack trace or an internal message from a 5xx.
+ * right status and headers, and never a stack trace. A 5xx tells only its kind: no internal
+ * message, and neither the action nor the node that failed.
  */
 import type { IncomingMessage } from "node:http";
 import { isServiceBusy } from "../../lib/errors";
@@ -28,6 +29,13 @@ const BODY_ERRORS: Record<string, { name: string; type: string; message: string 
 	"entity.too.large": { name: "PayloadTooLargeError", type: "PAYLOAD_TOO_LARGE", message: "The request body is too large" },
 	"encoding.unsupported": { name: "UnsupportedMediaTypeError", type: "UNSUPPORTED_ENCODING", message: "Unsupported content encoding" },
 	"charset.unsupported": { name: "UnsupportedMediaTypeError", type: "UNSUPPORTED_CHARSET", message: "Unsupported charset" }
+};
+
+/** What a client learns of a failure on our side: the kind, never the action, node or cause. */
+const GENERIC_5XX: Record<number, HttpError["body"]> = {
+	500: { name: "InternalServerError", message: "Internal server error", code: 500, type: "INTERNAL_ERROR" },
+	503: { name: "ServiceUnavailableError", message: "No node can serve this request right now", code: 503, type: "SERVICE_UNAVAILABLE" },
+	504: { name: "RequestTimeoutError", message: "No answer in time; the request may still have taken effect", code: 504, type: "REQUEST_TIMEOUT" }
 };
 
 /** Moleculer's transport-level failures, as a client should see them. */
@@ -77,26 +85,25 @@ export function formatError(raw: unknown, opts: { tokenPresented: boolean }): Ht
 	if (err.name && UNAVAILABLE.has(err.name)) status = 503;
 	if (err.name === "RequestTimeoutError") status = 504;
 
-	if (status >= 500 && status !== 503 && status !== 504) {
-		return {
-			status: 500,
-			body: { name: "InternalServerError", message: "Internal server error", code: 500, type: "INTERNAL_ERROR" },
-			headers
-		};
-	}
-	if (status === 503 && isServiceBusy(err)) {
+	if (isServiceBusy(err) || err.name === "QueueIsFullError") {
 		// A healthy node shedding load says when to come back; its message is meant for clients.
+		// A bulkhead's full queue is the same case, though Moleculer calls it a 429 and names the node.
+		const retryAfter = Number(retryAfterHeader(err.data));
+		const message = isServiceBusy(err) && err.message ? err.message : "The server is busy, try again shortly";
 		return {
-			status,
-			body: { name: err.name ?? "ServiceBusyError", message: err.message ?? "The server is busy", code: 503, type: err.type!, data: err.data },
-			headers: { "Retry-After": retryAfterHeader(err.data) }
+			status: 503,
+			body: { name: "ServiceBusyError", message, code: 503, type: "SERVICE_BUSY", data: { retryAfter } },
+			headers: { "Retry-After": String(retryAfter) }
 		};
 	}
-	if (status === 503) {
+	if (status >= 500) {
+		// Moleculer's messages and data name the action and the node (a timeout, a rejected or
+		// unroutable call, the call level); none of it is a client's business.
+		const generic = GENERIC_5XX[status] ?? GENERIC_5XX[500];
 		return {
-			status,
-			body: { name: "ServiceUnavailableError", message: "No node can serve this request right now", code: 503, type: "SERVICE_UNAVAILABLE" },
-			headers: { "Retry-After": "5" }
+			status: generic.code,
+			body: { ...generic },
+			headers: generic.code === 503 ? { "Retry-After": "5" } : {}
 		};
 	}
 

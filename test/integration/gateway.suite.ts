@@ -2,7 +2,7 @@
  * The gateway's REST contract, driven over HTTP. It runs twice: against the one-process broker
  * (gateway.spec.ts) and against a gateway node and an identity node over NATS (test/cluster).
  */
-import { SignJWT } from "jose";
+import { type JWTPayload, SignJWT, decodeJwt } from "jose";
 import request from "supertest";
 import { PASSWORD, type Signup, bearer, createUser, login, signup, uniqueEmail } from "../support/http";
 import { mailTo, tokenOf } from "../support/mail";
@@ -15,15 +15,22 @@ export interface GatewayTarget {
 	stop(): Promise<void>;
 }
 
-async function expiredToken(secret: string, owner: Signup): Promise<string> {
+/**
+ * A token the gateway issued, its claims changed by `change` and signed again with the real
+ * secret: what a holder of the secret (another service sharing it, a leaked test key) could make.
+ */
+async function resigned(secret: string, token: string, change: (claims: JWTPayload) => void): Promise<string> {
+	const claims = decodeJwt(token);
+	change(claims);
+	return new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(secret));
+}
+
+function expiredToken(secret: string, owner: Signup): Promise<string> {
 	const issuedAt = Math.floor(Date.now() / 1000) - 3600;
-	return new SignJWT({ tid: owner.tenant.id, roles: ["owner"], eid: null, sid: owner.refreshToken.split(".")[0] })
-		.setProtectedHeader({ alg: "HS256" })
-		.setSubject(owner.user.id)
-		.setIssuer("roster")
-		.setIssuedAt(issuedAt)
-		.setExpirationTime(issuedAt + 60)
-		.sign(new TextEncoder().encode(secret));
+	return resigned(secret, owner.accessToken, claims => {
+		claims.iat = issuedAt;
+		claims.exp = issuedAt + 60;
+	});
 }
 
 export function defineGatewaySuite(title: string, start: () => Promise<GatewayTarget>): void {
@@ -123,6 +130,25 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				const res = await request(url).get("/api/v1/me").set(bearer(await expiredToken(target.jwtSecret, owner)));
 				expect(res.status).toBe(401);
 				expect(res.body.type).toBe("TOKEN_EXPIRED");
+			});
+
+			it("accepts its own token signed again unchanged (what the cases below change one claim of)", async () => {
+				const res = await request(url).get("/api/v1/me").set(bearer(await resigned(target.jwtSecret, owner.accessToken, () => {})));
+				expect(res.status).toBe(200);
+			});
+
+			it.each<[string, (claims: JWTPayload) => void]>([
+				["no expiry (exp)", claims => delete claims.exp],
+				["no issue time (iat)", claims => delete claims.iat],
+				["another audience", claims => (claims.aud = "another-api")],
+				["no audience", claims => delete claims.aud],
+				["another issuer", claims => (claims.iss = "someone-else")],
+				["no issuer", claims => delete claims.iss]
+			])("401 for a token with the right signature but %s", async (_case, change) => {
+				const res = await request(url).get("/api/v1/me").set(bearer(await resigned(target.jwtSecret, owner.accessToken, change)));
+				expect(res.status).toBe(401);
+				expect(res.body).toMatchObject({ name: "UnauthorizedError", type: "INVALID_TOKEN" });
+				expect(res.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
 			});
 
 			it("logout (204) ends both the access and the refresh token", async () => {
@@ -319,6 +345,53 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			});
 		});
 
+		describe("no cache keeps a token", () => {
+			it("Cache-Control: no-store on what signup, login and refresh answer, and on their errors", async () => {
+				const email = uniqueEmail();
+				const signedUp = await request(url).post("/api/v1/auth/signup").send({ company: "Cacheless", name: "C", email, password: PASSWORD });
+				const answers: Array<[string, request.Response]> = [
+					["signup", signedUp],
+					["signup with a taken email", await request(url).post("/api/v1/auth/signup").send({ company: "Again", name: "C", email, password: PASSWORD })],
+					["signup with a weak password", await request(url).post("/api/v1/auth/signup").send({ company: "Weak", name: "W", email: uniqueEmail(), password: "short" })],
+					["login", await request(url).post("/api/v1/auth/login").send({ email, password: PASSWORD })],
+					["login with a wrong password", await request(url).post("/api/v1/auth/login").send({ email, password: "Not-The-Password-1" })],
+					["refresh", await request(url).post("/api/v1/auth/refresh").send({ refreshToken: signedUp.body.refreshToken })],
+					["refresh with a made-up token", await request(url).post("/api/v1/auth/refresh").send({ refreshToken: "garbage" })]
+				];
+				const seen = answers.map(([what, res]) => ({ what, status: res.status, cacheControl: res.headers["cache-control"] }));
+				expect(seen.map(s => s.status)).toEqual([201, 409, 422, 200, 401, 200, 401]);
+				expect(seen).toEqual(seen.map(s => ({ ...s, cacheControl: "no-store" })));
+			});
+		});
+
+		describe("headers on every response", () => {
+			it("X-Content-Type-Options: nosniff on successes, errors, 404s outside any route, preflights and health", async () => {
+				const owner = await signup(url);
+				const as = bearer(owner.accessToken);
+				const answers: Array<[string, Promise<request.Response>]> = [
+					["GET /health/live", request(url).get("/health/live")],
+					["GET /health/ready", request(url).get("/health/ready")],
+					["GET /me", request(url).get("/api/v1/me").set(as)],
+					["POST /auth/signup", request(url).post("/api/v1/auth/signup").send({ company: "Sniff", name: "S", email: uniqueEmail(), password: PASSWORD })],
+					["GET /me without a token", request(url).get("/api/v1/me")],
+					["PATCH /users/:id with an unknown field", request(url).patch(`/api/v1/users/${owner.user.id}`).set(as).send({ isAdmin: true })],
+					["GET /users/:id of nobody", request(url).get("/api/v1/users/no-such-user").set(as)],
+					["malformed JSON", request(url).post("/api/v1/users").set(as).set("Content-Type", "application/json").send('{"email": ')],
+					["a text/plain body", request(url).post("/api/v1/users").set(as).set("Content-Type", "text/plain").send("hello")],
+					["an oversized body", request(url).post("/api/v1/auth/signup").send({ company: "x".repeat(200_000), name: "n", email: uniqueEmail(), password: PASSWORD })],
+					["an unknown API path", request(url).get("/api/v1/nothing-here").set(as)],
+					["a path outside every route", request(url).get("/nothing-here")],
+					["a CORS preflight", request(url).options("/api/v1/me").set("Origin", "https://app.example.test").set("Access-Control-Request-Method", "GET")]
+				];
+				const seen = await Promise.all(answers.map(async ([what, answer]) => {
+					const res = await answer;
+					return { what, status: res.status, nosniff: res.headers["x-content-type-options"] };
+				}));
+				expect(seen.map(s => s.status)).toEqual([200, 200, 200, 201, 401, 422, 404, 400, 415, 413, 404, 404, 204]);
+				expect(seen).toEqual(seen.map(s => ({ ...s, nosniff: "nosniff" })));
+			});
+		});
+
 		// Last: it takes the identity service away.
 		describe("when no node serves an action", () => {
 			it("answers 503 and says it is not ready", async () => {
@@ -327,6 +400,7 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				const res = await request(url).get("/api/v1/users").set(bearer(owner.accessToken));
 				expect(res.status).toBe(503);
 				expect(res.body).toMatchObject({ name: "ServiceUnavailableError", code: 503 });
+				expect(res.headers["x-content-type-options"]).toBe("nosniff");
 				const login = await request(url).post("/api/v1/auth/login").send({ email: owner.email, password: PASSWORD });
 				expect(login.status).toBe(503);
 				expect((await request(url).get("/health/ready")).status).toBe(503);

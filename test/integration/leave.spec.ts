@@ -5,7 +5,7 @@
  */
 import { LeaveActions, LeaveEvents } from "../../lib/names/leave";
 import { ReportSources } from "../../lib/names/reports";
-import { startRoomySystem } from "../support/employees";
+import { hire, startRoomySystem } from "../support/employees";
 import { type Session, type Signup, createUser, signup } from "../support/http";
 import {
 	type LeaveEventLog, type Person, client, day, entitle, holiday, leaveType, listenToLeaveEvents, metaUser, person, requestLeave, workWeek
@@ -511,6 +511,34 @@ describe("leave", () => {
 				expect(res.status).toBe(422);
 				expect(res.body.data[0].field).toBe("employeeId");
 			}
+		});
+
+		it("may not start before the employee's hire date (422 startDate, outsideEmployment); from that day on they may", async () => {
+			const newcomer = await hire(system.url, acme, { hireDate: day(21, 2) });
+			await entitle(system.url, acme, newcomer.id, annual.id, 2030, 20);
+			const early = await api.post("/leave-requests", hr, { employeeId: newcomer.id, leaveTypeId: annual.id, ...workWeek(21) });
+			expect(early.status).toBe(422);
+			expect(early.body.data).toEqual([expect.objectContaining({ field: "startDate", type: "outsideEmployment" })]);
+			expect(early.body.data[0].message).toContain(day(21, 2));
+			expect(await requestsOf(newcomer.id)).toBe(0);
+			const fromHire = await requestLeave(system.url, hr, { employeeId: newcomer.id, leaveTypeId: annual.id, startDate: day(21, 2), endDate: day(21, 4) });
+			expect(fromHire.days).toBe(3);
+		});
+
+		it("may not end after the termination date (422 endDate, outsideEmployment); leave up to the last day is taken", async () => {
+			const p = await employee();
+			const terminated = await api.post(`/employees/${p.employeeId}/terminate`, acme, { date: day(22, 2), reason: "Resigned" });
+			expect(terminated.status).toBe(200);
+			for (const range of [workWeek(22), workWeek(23)]) {
+				const late = await api.post("/leave-requests", p, { leaveTypeId: annual.id, ...range });
+				expect({ range, status: late.status }).toEqual({ range, status: 422 });
+				expect(late.body.data).toEqual([expect.objectContaining({ field: "endDate", type: "outsideEmployment" })]);
+				expect(late.body.data[0].message).toContain(day(22, 2));
+			}
+			expect(await requestsOf(p.employeeId)).toBe(0);
+			// Working their notice, they take the days up to and including their last one.
+			const notice = await requestLeave(system.url, p, { leaveTypeId: annual.id, startDate: day(22, 0), endDate: day(22, 2) });
+			expect(notice).toMatchObject({ days: 3, status: "requested", employeeId: p.employeeId });
 		});
 
 		it("announce themselves with an event", async () => {

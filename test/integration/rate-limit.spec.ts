@@ -70,6 +70,7 @@ function expectTooManyRequests(res: Response, maxWait: number): number {
 	expect(res.status).toBe(429);
 	expect(res.body).toMatchObject({ name: "TooManyRequestsError", message: expect.any(String), code: 429, type: "RATE_LIMITED" });
 	expect(res.body).not.toHaveProperty("stack");
+	expect(res.headers["x-content-type-options"]).toBe("nosniff");
 	const wait = intHeader(res, "Retry-After");
 	expect(wait).toBeGreaterThanOrEqual(1);
 	expect(wait).toBeLessThanOrEqual(maxWait);

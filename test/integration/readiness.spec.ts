@@ -50,6 +50,7 @@ describe("readiness, one process", () => {
 		const res = await fetch(`${url}/api/v1/employees`);
 		expect(res.status).toBe(503);
 		expect(res.headers.get("retry-after")).toBeTruthy();
+		expect(res.headers.get("x-content-type-options")).toBe("nosniff");
 	});
 
 	it("turns ready once the services have started and are routed, and from its first 200 on no route answers 404", async () => {

@@ -41,7 +41,7 @@ describe("employee views", () => {
 	it("summaries carry exactly the contract's fields", () => {
 		expect(summaryJSON(doc)).toEqual({
 			id: "e1", employeeNumber: "E000001", firstName: "Ada", lastName: "Lovelace", workEmail: "ada@x.test",
-			departmentId: null, positionId: null, managerId: "m1", status: "active", userId: null
+			departmentId: null, positionId: null, managerId: "m1", status: "active", userId: null, hireDate: "2020-01-01", terminationDate: null
 		});
 	});
 });

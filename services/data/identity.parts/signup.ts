@@ -35,6 +35,7 @@ export const SignupPart: Partial<ServiceSchema> = {
 		signup: {
 			rest: "POST /auth/signup",
 			auth: false,
+			noStore: true,
 			params: { $$strict: true, company: text(), name: text(), email, password },
 			async handler(this: IdentityThis, ctx: RosterContext<SignupParams>): Promise<SignupPending> {
 				const { company, name, password: plain } = ctx.params;

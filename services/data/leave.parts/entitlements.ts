@@ -28,7 +28,7 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 				checkHalfDays(allowance, "days");
 				checkHalfDays(carriedOver, "carriedOver");
 				await this.referencedType(tenantId, leaveTypeId);
-				await this.checkEmployee(ctx, employeeId, false);
+				await this.checkEmployee(ctx, employeeId);
 				const at = now();
 				const doc: EntitlementDoc = {
 					_id: this.newId(), tenantId, employeeId, leaveTypeId, year: y, days: allowance, carriedOver, source: "manual",
@@ -100,7 +100,7 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 			async handler(this: LeaveThis, ctx: RosterContext<EmployeeYearParams>): Promise<LeaveEntitlement[]> {
 				const { tenantId } = requireUser(ctx);
 				const { employeeId, year: y } = ctx.params;
-				await this.checkEmployee(ctx, employeeId, false);
+				await this.checkEmployee(ctx, employeeId);
 				const entitlements = this.store(ENTITLEMENTS);
 				const [types, existing]: [TypeDoc[], EntitlementDoc[]] = await Promise.all([
 					this.store(TYPES).find({ query: { tenantId } }),

@@ -4,10 +4,12 @@ import { checkDate, findInTenant, now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError, UnprocessableError } from "../../../lib/errors";
 import { balanceOf, fits } from "../../../lib/leave/balance";
 import { checkRange, daysPerMonth, requestDays, yearOf } from "../../../lib/leave/calendar";
+import { checkWithinEmployment } from "../../../lib/leave/employment";
 import { type EntitlementDoc, type LeaveRequestJSON, type RequestDoc, type TypeDoc, requestJSON } from "../../../lib/leave/model";
 import { overlaps } from "../../../lib/leave/overlap";
 import { ACTIVE_STATUSES, LEAVE_STATUSES, statusesBefore } from "../../../lib/leave/status";
 import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
+import type { EmployeeSummary } from "../../../lib/names/employees";
 import { LeaveEvents, type LeaveStatus } from "../../../lib/names/leave";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { date, enumOf, id, nullableText, optionalDate, optionalId, optionalText } from "../../../lib/params";
@@ -36,10 +38,10 @@ interface DecideParams { id: string; decision: "approved" | "rejected"; note?: s
 export const RequestsPart: Partial<ServiceSchema> = {
 	actions: {
 		/**
-		 * A request for oneself (staff may request for anyone). Admission: the days are counted
-		 * against the tenant's calendar, must not overlap the employee's requested or approved
-		 * leave (409), and must fit the year's balance unless the type allows going negative
-		 * (422 insufficientBalance).
+		 * A request for oneself (staff may request for anyone). Admission: the days lie within the
+		 * employment (422 outsideEmployment), are counted against the tenant's calendar, must not
+		 * overlap the employee's requested or approved leave (409), and must fit the year's
+		 * balance unless the type allows going negative (422 insufficientBalance).
 		 */
 		createRequest: {
 			rest: "POST /leave-requests",
@@ -55,7 +57,9 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				checkDate(startDate, "startDate");
 				checkDate(endDate, "endDate");
 				checkRange({ startDate, endDate });
-				const employeeId = await this.requester(ctx, ctx.params.employeeId);
+				const employee = await this.requester(ctx, ctx.params.employeeId);
+				checkWithinEmployment(employee, { startDate, endDate });
+				const employeeId = employee.id;
 				const type = await this.referencedType(tenantId, leaveTypeId);
 				const holidays = await this.holidaysBetween(tenantId, startDate, endDate);
 				const range = { startDate, endDate, halfDayStart, halfDayEnd };
@@ -178,16 +182,18 @@ export const RequestsPart: Partial<ServiceSchema> = {
 	},
 
 	methods: {
-		/** Whose leave a new request is: the caller's own, or (staff only) any active employee's. */
-		async requester(this: LeaveThis, ctx: RosterContext, employeeId: string | undefined): Promise<string> {
+		/**
+		 * Whose leave a new request is: the caller's own, or (staff only) any employee's. A
+		 * terminated one too: their leave must then end by their last day (checkWithinEmployment).
+		 */
+		async requester(this: LeaveThis, ctx: RosterContext, employeeId: string | undefined): Promise<EmployeeSummary> {
 			const user = requireUser(ctx);
 			const wanted = employeeId ?? user.employeeId;
 			if (!wanted) {
 				throw new UnprocessableError("employeeId", "Your account is linked to no employee: name the 'employeeId' the leave is for.", "required");
 			}
 			if (wanted !== user.employeeId && !isStaff(user)) throw new ForbiddenError("You may request leave only for yourself");
-			await this.checkEmployee(ctx, wanted, true);
-			return wanted;
+			return this.checkEmployee(ctx, wanted);
 		},
 
 		/** The request must not overlap the employee's held leave and must fit the year's balance. */

@@ -22,12 +22,12 @@ export interface LeaveMethods {
 	findType(tenantId: string, typeId: string): Promise<TypeDoc>;
 	referencedType(tenantId: string, typeId: string): Promise<TypeDoc>;
 	// shared.ts
-	checkEmployee(ctx: RosterContext, employeeId: string, activeOnly: boolean): Promise<void>;
+	checkEmployee(ctx: RosterContext, employeeId: string): Promise<EmployeeSummary>;
 	visibleEmployees(ctx: RosterContext): Promise<string[] | null>;
 	scopeQuery(ctx: RosterContext, query: Record<string, unknown>, wanted?: string): Promise<void>;
 	findVisible<T extends { employeeId: string } & TenantDoc>(ctx: RosterContext, store: Store, docId: string, entity: string): Promise<T>;
 	// requests.ts
-	requester(ctx: RosterContext, employeeId: string | undefined): Promise<string>;
+	requester(ctx: RosterContext, employeeId: string | undefined): Promise<EmployeeSummary>;
 	admit(doc: RequestDoc, type: TypeDoc): Promise<void>;
 	announce(ctx: RosterContext, event: string, payload: object): void;
 	// holidays.ts
@@ -55,12 +55,11 @@ export const optionalYear = optionalInt(2000, 2100);
 
 export const SharedPart: Partial<ServiceSchema> = {
 	methods: {
-		async checkEmployee(ctx: RosterContext, employeeId: string, activeOnly: boolean): Promise<void> {
+		/** An employee of the caller's tenant, terminated or not; a 422 naming employeeId otherwise. */
+		async checkEmployee(ctx: RosterContext, employeeId: string): Promise<EmployeeSummary> {
 			const [employee] = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: [employeeId] });
-			if (!employee || (activeOnly && employee.status !== "active")) {
-				const what = activeOnly ? "active employee" : "employee";
-				throw new UnprocessableError("employeeId", `The 'employeeId' field refers to no ${what} of this company.`, "reference");
-			}
+			if (!employee) throw new UnprocessableError("employeeId", "The 'employeeId' field refers to no employee of this company.", "reference");
+			return employee;
 		},
 
 		/**

@@ -143,7 +143,7 @@ describe("accounts", () => {
 	});
 
 	describe("one person, several companies", () => {
-		let person: { email: string; acme: Session; globexUserId: string };
+		let person: { email: string; acme: Session & { id: string }; globexUserId: string };
 
 		beforeAll(async () => {
 			const inAcme = await createUser(url, acme, "employee");

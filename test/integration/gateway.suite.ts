@@ -346,20 +346,23 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 		});
 
 		describe("no cache keeps a token", () => {
-			it("Cache-Control: no-store on what signup, login and refresh answer, and on their errors", async () => {
+			it("Cache-Control: no-store on what signup, activation, login, switch and refresh answer, and on their errors", async () => {
 				const email = uniqueEmail();
-				const signedUp = await request(url).post("/api/v1/auth/signup").send({ company: "Cacheless", name: "C", email, password: PASSWORD });
+				const asked = await request(url).post("/api/v1/auth/signup").send({ company: "Cacheless", name: "C", email, password: PASSWORD });
+				const activated = await request(url).post("/api/v1/auth/activate").send({ token: tokenOf(await mailTo(email, "signup")) });
 				const answers: Array<[string, request.Response]> = [
-					["signup", signedUp],
-					["signup with a taken email", await request(url).post("/api/v1/auth/signup").send({ company: "Again", name: "C", email, password: PASSWORD })],
+					["signup", asked],
+					["activation", activated],
+					["activation of a used link", await request(url).post("/api/v1/auth/activate").send({ token: tokenOf(await mailTo(email, "signup")) })],
 					["signup with a weak password", await request(url).post("/api/v1/auth/signup").send({ company: "Weak", name: "W", email: uniqueEmail(), password: "short" })],
 					["login", await request(url).post("/api/v1/auth/login").send({ email, password: PASSWORD })],
 					["login with a wrong password", await request(url).post("/api/v1/auth/login").send({ email, password: "Not-The-Password-1" })],
-					["refresh", await request(url).post("/api/v1/auth/refresh").send({ refreshToken: signedUp.body.refreshToken })],
+					["switch", await request(url).post("/api/v1/auth/switch").set(bearer(activated.body.accessToken)).send({ companyId: activated.body.tenantId })],
+					["refresh", await request(url).post("/api/v1/auth/refresh").send({ refreshToken: activated.body.refreshToken })],
 					["refresh with a made-up token", await request(url).post("/api/v1/auth/refresh").send({ refreshToken: "garbage" })]
 				];
 				const seen = answers.map(([what, res]) => ({ what, status: res.status, cacheControl: res.headers["cache-control"] }));
-				expect(seen.map(s => s.status)).toEqual([201, 409, 422, 200, 401, 200, 401]);
+				expect(seen.map(s => s.status)).toEqual([202, 201, 410, 422, 200, 401, 200, 200, 401]);
 				expect(seen).toEqual(seen.map(s => ({ ...s, cacheControl: "no-store" })));
 			});
 		});
@@ -387,7 +390,7 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 					const res = await answer;
 					return { what, status: res.status, nosniff: res.headers["x-content-type-options"] };
 				}));
-				expect(seen.map(s => s.status)).toEqual([200, 200, 200, 201, 401, 422, 404, 400, 415, 413, 404, 404, 204]);
+				expect(seen.map(s => s.status)).toEqual([200, 200, 200, 202, 401, 422, 404, 400, 415, 413, 404, 404, 204]);
 				expect(seen).toEqual(seen.map(s => ({ ...s, nosniff: "nosniff" })));
 			});
 		});

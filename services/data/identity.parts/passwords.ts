@@ -4,14 +4,13 @@
  * hold them.
  */
 import type { ServiceSchema } from "moleculer";
-import { linkTokenHash } from "../../../lib/auth/link-tokens";
 import { hashPassword, verifyPassword } from "../../../lib/auth/passwords";
 import { now } from "../../../lib/entity";
 import { UnprocessableError } from "../../../lib/errors";
 import { type RosterContext, callDeadline, requireUser } from "../../../lib/meta";
 import { email } from "../../../lib/params";
 import { checkPassword, password } from "./credentials";
-import { ACCOUNTS, type AccountDoc, type IdentityThis, LINKS, type LinkDoc, linkToken, normalEmail } from "./shared";
+import { ACCOUNTS, type AccountDoc, type IdentityThis, linkToken, normalEmail } from "./shared";
 
 interface ChangeParams { currentPassword: string; newPassword: string }
 interface ForgotParams { email: string }
@@ -69,8 +68,8 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 			auth: false,
 			params: { $$strict: true, token: linkToken, password },
 			async handler(this: IdentityThis, ctx: RosterContext<ResetParams>): Promise<null> {
-				const peeked: LinkDoc | null = await this.store(LINKS).findById(linkTokenHash(ctx.params.token) ?? "-");
-				if (peeked?.purpose === "passwordReset") checkPassword(ctx.params.password, peeked.email);
+				const peeked = await this.usableLink(ctx.params.token, ["passwordReset"]);
+				checkPassword(ctx.params.password, peeked.email);
 				const passwordHash = await hashPassword(ctx.params.password, callDeadline(ctx));
 				const link = await this.claimLink(ctx.params.token, ["passwordReset"]);
 				try {

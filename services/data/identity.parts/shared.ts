@@ -126,6 +126,8 @@ export interface IdentityMethods {
 	issueTokens(user: UserDoc, refresh: RefreshToken): Promise<TokenPair>;
 	revokeSessions(query: object, reason: string): Promise<number>;
 	sendLink(link: Omit<LinkDoc, "_id" | "createdAt" | "expiresAt" | "usedAt">, mail: (url: string) => Mail): Promise<void>;
+	refuseUnusable(link: LinkDoc | null, purposes: LinkPurpose[]): void;
+	usableLink(token: string, purposes: LinkPurpose[]): Promise<LinkDoc>;
 	claimLink(token: string, purposes: LinkPurpose[]): Promise<LinkDoc>;
 	releaseLink(link: LinkDoc): Promise<void>;
 	// signup.ts
@@ -242,22 +244,32 @@ export const SharedPart: Partial<ServiceSchema> = {
 			await writeMail(dir, mail(`${publicUrl}/${linkPaths[link.purpose]}#token=${secret.token}`));
 		},
 
-		/**
-		 * Uses a link up: of two requests with the same link exactly one gets it. 410 when it was
-		 * used or has expired, 422 when it is no link of ours (or not of this kind).
-		 */
-		async claimLink(this: IdentityThis, token: string, purposes: LinkPurpose[]): Promise<LinkDoc> {
-			const hash = linkTokenHash(token);
-			const links = this.store(LINKS);
-			const link: LinkDoc | null = hash ? await links.findById(hash) : null;
+		/** Throws why a link cannot be followed: 422 when it is no link of ours (or not of this kind), 410 when used or expired. */
+		refuseUnusable(link: LinkDoc | null, purposes: LinkPurpose[]): void {
 			if (!link || !purposes.includes(link.purpose)) {
 				throw new UnprocessableError("token", "The 'token' is not a valid link.", "invalidLink");
 			}
+			if (link.usedAt) throw new GoneError("The link was already used", "LINK_USED");
+			if (link.expiresAt <= now()) throw new GoneError("The link has expired", "LINK_EXPIRED");
+		},
+
+		/** The link of a presented token, if it can be followed; refused as refuseUnusable says otherwise. */
+		async usableLink(this: IdentityThis, token: string, purposes: LinkPurpose[]): Promise<LinkDoc> {
+			const hash = linkTokenHash(token);
+			const link: LinkDoc | null = hash ? await this.store(LINKS).findById(hash) : null;
+			this.refuseUnusable(link, purposes);
+			return link!;
+		},
+
+		/** Uses a link up: of two requests with the same link exactly one gets it; the other is refused as above. */
+		async claimLink(this: IdentityThis, token: string, purposes: LinkPurpose[]): Promise<LinkDoc> {
+			const link = await this.usableLink(token, purposes);
+			const links = this.store(LINKS);
 			const at = now();
 			const claimed = await links.updateMany({ _id: link._id, usedAt: null, expiresAt: { $gt: at } }, { $set: { usedAt: at } });
 			if (claimed !== 1) {
-				const used = (await links.findById(link._id))?.usedAt;
-				throw used ? new GoneError("The link was already used", "LINK_USED") : new GoneError("The link has expired", "LINK_EXPIRED");
+				this.refuseUnusable(await links.findById(link._id), purposes);
+				throw new GoneError("The link was already used", "LINK_USED");
 			}
 			return { ...link, usedAt: at };
 		},

@@ -6,7 +6,6 @@
  * password sets it there, so staff never know it.
  */
 import type { ServiceSchema } from "moleculer";
-import { linkTokenHash } from "../../../lib/auth/link-tokens";
 import { hashPassword } from "../../../lib/auth/passwords";
 import { now } from "../../../lib/entity";
 import { UnprocessableError } from "../../../lib/errors";
@@ -15,7 +14,7 @@ import { IdentityEvents } from "../../../lib/names";
 import { email, text } from "../../../lib/params";
 import { checkPassword, password } from "./credentials";
 import {
-	ACCOUNTS, type AccountDoc, type Activated, type IdentityThis, LINKS, type LinkDoc, TENANTS, type TenantDoc, type UserDoc, linkToken,
+	ACCOUNTS, type AccountDoc, type Activated, type IdentityThis, type LinkDoc, TENANTS, type TenantDoc, type UserDoc, linkToken,
 	normalEmail
 } from "./shared";
 
@@ -68,17 +67,17 @@ export const SignupPart: Partial<ServiceSchema> = {
 			noStore: true,
 			params: { $$strict: true, token: linkToken, password: { ...password, optional: true } },
 			async handler(this: IdentityThis, ctx: RosterContext<ActivateParams>): Promise<Activated> {
-				const peeked: LinkDoc | null = await this.store(LINKS).findById(linkTokenHash(ctx.params.token) ?? "-");
-				const account: AccountDoc | null = peeked ? await this.store(ACCOUNTS).findOne({ email: peeked.email }) : null;
-				const settingPassword = peeked?.purpose === "invitation" && !account?.passwordHash;
+				// Checked before the link is used up, so a refused password leaves it usable.
+				const peeked = await this.usableLink(ctx.params.token, ["signup", "invitation"]);
+				const account: AccountDoc | null = await this.store(ACCOUNTS).findOne({ email: peeked.email });
 				let passwordHash: string | null = null;
-				if (peeked && settingPassword) {
+				if (peeked.purpose === "invitation" && !account?.passwordHash) {
 					if (ctx.params.password === undefined) {
 						throw new UnprocessableError("password", "Choose a 'password' for your new account.", "required");
 					}
 					checkPassword(ctx.params.password, peeked.email);
 					passwordHash = await hashPassword(ctx.params.password, callDeadline(ctx));
-				} else if (peeked?.purpose === "invitation" && ctx.params.password !== undefined) {
+				} else if (ctx.params.password !== undefined) {
 					throw new UnprocessableError("password", "Your account already has a password: leave 'password' out and sign in with it.", "notAllowed");
 				}
 				const link = await this.claimLink(ctx.params.token, ["signup", "invitation"]);

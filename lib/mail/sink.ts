@@ -22,9 +22,9 @@ export interface SentMail extends Mail {
 	sentAt: string;
 }
 
-/** A recipient's folder name: the address, lower-cased and made safe for any file system. */
+/** A recipient's folder: the address, lower-cased, any character a file system may mind as "_". */
 function folderOf(dir: string, to: string): string {
-	return path.join(dir, encodeURIComponent(to.toLowerCase()).replace(/[%*]/g, "_"));
+	return path.join(dir, to.toLowerCase().replace(/[^a-z0-9._@+-]/g, "_").replace(/^\.+/, "_"));
 }
 
 /** Writes the message whole or not at all: a reader never sees half a file. */
@@ -44,5 +44,7 @@ export async function readMailbox(dir: string, to: string): Promise<SentMail[]> 
 	const folder = folderOf(dir, to);
 	const names = await readdir(folder).catch(() => [] as string[]);
 	const files = names.filter(n => n.endsWith(".json")).sort();
-	return Promise.all(files.map(async n => JSON.parse(await readFile(path.join(folder, n), "utf8")) as SentMail));
+	const mails = await Promise.all(files.map(async n => JSON.parse(await readFile(path.join(folder, n), "utf8")) as SentMail));
+	// Two odd addresses may share a folder; each reads only its own.
+	return mails.filter(m => m.to.toLowerCase() === to.toLowerCase());
 }

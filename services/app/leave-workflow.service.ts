@@ -1,7 +1,7 @@
 /**
  * Leave workflow: who may approve or reject a leave request. The employee's manager (at any
- * depth of the org chart) or staff (owner, admin, hr) decides; nobody decides their own
- * request. The leave data service stores the decision and guards the status machine; this
+ * depth of the org chart, while their own employment is active) or staff (owner, admin, hr)
+ * decides; nobody decides their own request. The leave data service stores the decision and guards the status machine; this
  * service then tells the requester through LeaveEvents.requestDecided.
  */
 import type { Service, ServiceSchema } from "moleculer";
@@ -86,8 +86,9 @@ const LeaveWorkflowService: ServiceSchema = {
 
 		/**
 		 * Staff, or a manager above the employee; never the employee themself. A manager is a
-		 * user with the manager role whose employee is above the requester at any depth: the
-		 * same people who see the request (the leave and employees contexts scope by the role too).
+		 * user with the manager role whose employee is above the requester at any depth and
+		 * still employed (isManagerOf answers false for a terminated one): the same people who
+		 * see the request (the leave and employees contexts scope by the role and the record too).
 		 */
 		async checkDecider(ctx: RosterContext, user: AuthUser, request: LeaveRequest): Promise<void> {
 			if (user.employeeId && user.employeeId === request.employeeId) {

@@ -689,6 +689,21 @@ describe("leave", () => {
 			}
 			expect((await api.get(`/leave-requests/${made.id}`, alice)).body.status).toBe("requested");
 		});
+
+		it("a terminated manager decides none of their former reports' requests (403), which stay requested", async () => {
+			const boss = await employee(100, "manager");
+			const report = await employee(100, "employee", boss.employeeId);
+			const first = await ask(report);
+			expect((await api.post(`/leave-requests/${first.id}/approve`, boss)).status).toBe(200);
+			const pending = await ask(report);
+			expect((await api.post(`/employees/${boss.employeeId}/terminate`, hr, { date: "2024-12-31", reason: "Left" })).status).toBe(200);
+			for (const action of ["approve", "reject"]) {
+				const res = await api.post(`/leave-requests/${pending.id}/${action}`, boss);
+				expect({ action, status: res.status, type: res.body.type }).toEqual({ action, status: 403, type: "FORBIDDEN" });
+			}
+			expect((await api.get(`/leave-requests/${pending.id}`, hr)).body.status).toBe("requested");
+			expect(events.about(pending.id).filter(e => e.event === LeaveEvents.requestDecided)).toEqual([]);
+		});
 	});
 
 	// ---- Who sees what -------------------------------------------------------------------
@@ -728,6 +743,25 @@ describe("leave", () => {
 			expect(await seenBy(hr)).toEqual(["alice", "director", "lead", "olga", "oscar"]);
 			expect(await seenBy(olga, { employeeId: alice.employeeId })).toEqual([]);
 			expect(await seenBy(director, { employeeId: alice.employeeId })).toEqual(["alice"]);
+		});
+
+		it("a terminated manager sees their own leave only: the former reports' is 404, as for any employee", async () => {
+			const boss = await employee(50, "manager");
+			const report = await employee(50, "employee", boss.employeeId);
+			const own = await requestLeave(system.url, boss, { leaveTypeId: annual.id, ...workWeek(44) });
+			const theirs = await requestLeave(system.url, report, { leaveTypeId: annual.id, ...workWeek(44) });
+			const listed = async () => (await api.get("/leave-requests", boss, { pageSize: 100 })).body.rows.map((r: { id: string }) => r.id).sort();
+			expect(await listed()).toEqual([own.id, theirs.id].sort());
+			expect((await api.get(`/leave-requests/${theirs.id}`, boss)).status).toBe(200);
+
+			expect((await api.post(`/employees/${boss.employeeId}/terminate`, hr, { date: "2024-12-31", reason: "Left" })).status).toBe(200);
+			expect(await listed()).toEqual([own.id]);
+			expect((await api.get("/leave-requests", boss, { employeeId: report.employeeId })).body.total).toBe(0);
+			expect((await api.get(`/leave-requests/${theirs.id}`, boss)).status).toBe(404);
+			expect((await api.get(`/leave-requests/${own.id}`, boss)).status).toBe(200);
+			expect((await api.get("/leave-entitlements", boss, { employeeId: report.employeeId })).body.total).toBe(0);
+			expect((await api.get("/leave-balances", boss, { employeeId: report.employeeId, year: 2030 })).status).toBe(404);
+			expect((await api.get("/leave-balances", boss, { year: 2030 })).status).toBe(200);
 		});
 
 		it("a user linked to no employee sees no leave and cannot request any for themself (422 employeeId)", async () => {

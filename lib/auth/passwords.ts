@@ -1,5 +1,6 @@
 /**
- * Password hashing (argon2id) and the minimum strength a new password must have.
+ * Password hashing (argon2id), and the minimum strength a new password must have
+ * (lib/auth/password-strength.ts).
  *
  * Every hash and verification runs in one bounded queue per process: argon2 takes all the
  * cores for a good fraction of a second, so a burst of logins must wait its turn (or be turned
@@ -11,8 +12,8 @@ import { ARGON2_PARALLELISM, type PasswordHashingConfig, config } from "../confi
 import { ServiceBusyError } from "../errors";
 import { BoundedSemaphore } from "../semaphore";
 
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 128;
+// The strength rule has a file of its own; identity and onboarding import it from here.
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordWeakness } from "./password-strength";
 
 const HASH_OPTIONS = { type: argon2.argon2id, parallelism: ARGON2_PARALLELISM } as const;
 
@@ -83,18 +84,3 @@ export function verifyPassword(hash: string | undefined, password: string, deadl
 	}, deadline);
 }
 
-/**
- * Why a password is too weak, or null when it is acceptable. Long passphrases pass on length
- * alone; shorter passwords need three kinds of character.
- */
-export function passwordWeakness(password: string, email?: string, _name?: string): string | null {
-	if (password.length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters`;
-	if (password.length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`;
-	if (new Set(password).size < 5) return "must not repeat the same few characters";
-	const local = email?.split("@")[0]?.toLowerCase();
-	if (local && local.length >= 4 && password.toLowerCase().includes(local)) return "must not contain the email address";
-	if (password.length >= 16) return null;
-	const kinds = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter(re => re.test(password)).length;
-	if (kinds < 3) return "needs three of: lower case, upper case, digits, symbols (or 16+ characters)";
-	return null;
-}

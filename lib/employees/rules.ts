@@ -25,8 +25,11 @@ export function directRelation(actor: AuthUser, employeeId: string): Relation | 
 	return mayManage(actor) ? undefined : "none";
 }
 
-/** Only users with the manager role and an employee record of their own see a team. */
-export const mayManage = (actor: AuthUser): boolean => hasRole(actor, "manager") && !!actor.employeeId;
+/**
+ * Only users with the manager role and an employee record of their own may see a team; the
+ * employees service also requires that record to be active (a terminated manager manages nobody).
+ */
+export const mayManage = (actor: AuthUser): actor is AuthUser & { employeeId: string } => hasRole(actor, "manager") && !!actor.employeeId;
 
 /** The fields of a self-service update that only staff may change. */
 export function staffOnlyFields(fields: readonly string[]): string[] {

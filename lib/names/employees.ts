@@ -14,8 +14,14 @@ export const EmployeeActions = {
 	summaries: "employees.summaries",
 	/** Internal { id, depth: "direct" | "all" } → string[]: ids of the employee's reports. */
 	reportIds: "employees.reportIds",
-	/** Internal { managerId, employeeId } → boolean: is employeeId under managerId (any depth)? */
+	/** Internal { managerId, employeeId } → boolean: is employeeId under managerId (any depth), the manager's employment active? */
 	isManagerOf: "employees.isManagerOf",
+	/**
+	 * Internal {} → string | null: the caller's employee id when they may act as a manager (the
+	 * manager role and an active employee record), null otherwise. Every context that gives a
+	 * manager power over others asks this.
+	 */
+	activeManager: "employees.activeManager",
 	/** Internal { departmentId } → number of employees (any status) in the department. */
 	countInDepartment: "employees.countInDepartment",
 	/** Internal { id } → removes an employee created moments ago: onboarding's compensation. */

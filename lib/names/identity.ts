@@ -2,13 +2,21 @@
 export const IdentityActions = {
 	session: "identity.session",
 	login: "identity.login",
-	/** Published POST /users; onboarding calls it too: { email, name, role, password, employeeId } → User (201). */
+	/** Published POST /users; onboarding calls it too: { email, name, role, employeeId } → User (201), invited. */
 	createUser: "identity.createUser",
 	/** Published GET /users/:id: { id } → User of the caller's tenant. */
 	getUser: "identity.getUser",
 	/** Internal { id } → removes a user created moments ago: onboarding's compensation. */
-	undoCreateUser: "identity.undoCreateUser"
+	undoCreateUser: "identity.undoCreateUser",
+	/** Internal { userId } → EmployeeLinks of a user of the caller's tenant. */
+	employeeLinks: "identity.employeeLinks"
 } as const;
+
+/** The employee a user is now, and every one they have been linked to. */
+export interface EmployeeLinks {
+	employeeId: string | null;
+	linkedEmployeeIds: string[];
+}
 
 export const IdentityEvents = {
 	userDisabled: "identity.user.disabled",

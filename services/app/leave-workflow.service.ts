@@ -1,13 +1,14 @@
 /**
  * Leave workflow: who may approve or reject a leave request. The employee's manager (at any
- * depth of the org chart) or staff (owner, admin, hr) decides; nobody decides their own
- * request. The leave data service stores the decision and guards the status machine; this
+ * depth of the org chart, while their own employment is active) or staff (owner, admin, hr)
+ * decides; nobody decides their own request. The leave data service stores the decision and guards the status machine; this
  * service then tells the requester through LeaveEvents.requestDecided.
  */
 import type { Service, ServiceSchema } from "moleculer";
 import { ForbiddenError } from "../../lib/errors";
 import { type AuthUser, type RosterContext, hasRole, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeActions } from "../../lib/names/employees";
+import { type EmployeeLinks, IdentityActions } from "../../lib/names/identity";
 import { LeaveActions, LeaveEvents, type LeaveRequest } from "../../lib/names/leave";
 import { id, optionalText } from "../../lib/params";
 
@@ -86,13 +87,16 @@ const LeaveWorkflowService: ServiceSchema = {
 
 		/**
 		 * Staff, or a manager above the employee; never the employee themself. A manager is a
-		 * user with the manager role whose employee is above the requester at any depth: the
-		 * same people who see the request (the leave and employees contexts scope by the role too).
+		 * user with the manager role whose employee is above the requester at any depth and
+		 * still employed (isManagerOf answers false for a terminated one): the same people who
+		 * see the request (the leave and employees contexts scope by the role and the record too).
 		 */
 		async checkDecider(ctx: RosterContext, user: AuthUser, request: LeaveRequest): Promise<void> {
-			if (user.employeeId && user.employeeId === request.employeeId) {
-				throw new ForbiddenError("You cannot decide your own leave request");
-			}
+			// "Own" is asked of identity at decision time, across every employee the user was ever
+			// linked to, and of who filed it: a link changed since the request changes nothing.
+			const links = await ctx.call<EmployeeLinks, { userId: string }>(IdentityActions.employeeLinks, { userId: user.id });
+			const own = request.requestedBy === user.id || [user.employeeId, links.employeeId, ...links.linkedEmployeeIds].includes(request.employeeId);
+			if (own) throw new ForbiddenError("You cannot decide your own leave request");
 			if (isStaff(user)) return;
 			const manages =
 				!!user.employeeId &&

@@ -8,6 +8,7 @@
 import type { ServiceSchema } from "moleculer";
 import { ForbiddenError, UnprocessableError } from "../../lib/errors";
 import { type RosterContext, isStaff, requireUser } from "../../lib/meta";
+import { EmployeeActions } from "../../lib/names/employees";
 import {
 	type Application, type Interview, type JobOpening, RecruitmentActions, RecruitmentEvents, STAGES, type Stage, type StageChangedEvent
 } from "../../lib/names/recruitment";
@@ -23,7 +24,7 @@ interface MoveParams { id: string; stage: Stage; reason?: string | null }
 interface ScheduleInterviewParams { applicationId: string; scheduledAt: string; interviewerIds: string[] }
 
 interface RecruitingMethods {
-	/** Staff, or the hiring manager of the application's opening; 403 for anyone else. */
+	/** Staff, or the hiring manager of the application's opening while their employment is active; 403 for anyone else. */
 	checkHiringManager(ctx: RosterContext, app: Application): Promise<void>;
 	stageChanged(ctx: RosterContext, app: Application, from: Stage, reason: string | null): Promise<void>;
 }
@@ -103,10 +104,13 @@ const RecruitingService: ServiceSchema = {
 
 	methods: {
 		async checkHiringManager(ctx: RosterContext, app: Application): Promise<void> {
-			const user = requireUser(ctx);
-			if (isStaff(user)) return;
-			const opening = await ctx.call<JobOpening, { id: string }>(RecruitmentActions.getOpening, { id: app.openingId });
-			if (!user.employeeId || opening.hiringManagerId !== user.employeeId) {
+			if (isStaff(requireUser(ctx))) return;
+			// The employees context says whether the caller still acts as a manager: a terminated one hires for nothing.
+			const [opening, manager] = await Promise.all([
+				ctx.call<JobOpening, { id: string }>(RecruitmentActions.getOpening, { id: app.openingId }),
+				ctx.call<string | null>(EmployeeActions.activeManager)
+			]);
+			if (!manager || opening.hiringManagerId !== manager) {
 				throw new ForbiddenError("Only the opening's hiring manager and staff may do this");
 			}
 		},

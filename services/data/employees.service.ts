@@ -1,8 +1,9 @@
 /**
  * Employees: the employee aggregate (personal data and employment) and its history, one entry
  * per change with who made it and when. Staff see and run the whole tenant; a manager sees
- * the employees under them at any depth; everyone sees, and may update the contact fields of,
- * their own record. An employee outside the caller's view is answered 404, as if absent.
+ * the employees under them at any depth while their own employment is active (a terminated
+ * manager is a plain employee to everyone else); everyone sees, and may update the contact
+ * fields of, their own record. An employee outside the caller's view is answered 404, as if absent.
  */
 import type { ServiceSchema } from "moleculer";
 import { checkDate, containsPattern, findInTenant, findManyInTenant, now } from "../../lib/entity";
@@ -75,6 +76,7 @@ interface EmployeeMethods {
 	findVisible(ctx: RosterContext, employeeId: string): Promise<{ employee: EmployeeDoc; relation: Relation }>;
 	relationTo(ctx: RosterContext, employeeId: string): Promise<Relation>;
 	activeManager(ctx: RosterContext): Promise<string | null>;
+	employed(tenantId: string, employeeId: string): Promise<boolean>;
 	visibleIds(ctx: RosterContext): Promise<string[] | null>;
 	teamOf(ctx: RosterContext, employeeId: string, depth: ReportDepth): Promise<string[]>;
 	managerLoader(tenantId: string): LoadManager;
@@ -415,7 +417,11 @@ const EmployeesService: ServiceSchema = {
 			}
 		},
 
-		/** Is `employeeId` under `managerId` at any depth? */
+		/**
+		 * Is `employeeId` under `managerId` at any depth, and is the manager still employed? A
+		 * terminated manager manages nobody, though their reports keep them until staff move them
+		 * (so a manager above them still manages those reports).
+		 */
 		isManagerOf: {
 			visibility: "public",
 			readOnly: true,
@@ -423,7 +429,23 @@ const EmployeesService: ServiceSchema = {
 			cache: { keys: ["managerId", "employeeId", "#user.tenantId"] },
 			async handler(this: EmployeesThis, ctx: RosterContext<IsManagerOfParams>): Promise<boolean> {
 				const { tenantId } = requireUser(ctx);
-				return isUnder(ctx.params.managerId, ctx.params.employeeId, this.managerLoader(tenantId));
+				const { managerId, employeeId } = ctx.params;
+				return (await this.employed(tenantId, managerId)) && isUnder(managerId, employeeId, this.managerLoader(tenantId));
+			}
+		},
+
+		/**
+		 * The caller's own employee id when they may act as a manager (the manager role and an
+		 * active record of their own), null otherwise: the one check behind every power a manager
+		 * has over others, in the leave and recruitment contexts as here.
+		 */
+		activeManager: {
+			visibility: "public",
+			readOnly: true,
+			params: {},
+			cache: { keys: ["#user.tenantId", "#user.employeeId", "#user.roles"] },
+			handler(this: EmployeesThis, ctx: RosterContext): Promise<string | null> {
+				return this.activeManager(ctx);
 			}
 		},
 
@@ -521,8 +543,12 @@ const EmployeesService: ServiceSchema = {
 		async activeManager(this: EmployeesThis, ctx: RosterContext): Promise<string | null> {
 			const actor = requireUser(ctx);
 			if (!mayManage(actor)) return null;
-			const active = await this.adapter.count({ query: { _id: actor.employeeId, tenantId: actor.tenantId, status: "active" } });
-			return active > 0 ? actor.employeeId : null;
+			return (await this.employed(actor.tenantId, actor.employeeId)) ? actor.employeeId : null;
+		},
+
+		/** An employee of the tenant whose employment is active (a missing one is not). */
+		async employed(this: EmployeesThis, tenantId: string, employeeId: string): Promise<boolean> {
+			return (await this.adapter.count({ query: { _id: employeeId, tenantId, status: "active" } })) > 0;
 		},
 
 		/** The ids the caller may see in lists, or null for the whole tenant (staff). */
@@ -558,8 +584,7 @@ const EmployeesService: ServiceSchema = {
 			if (employee && (await wouldCycle(employee._id, next.managerId, this.managerLoader(tenantId)))) {
 				throw new UnprocessableError("managerId", "An employee cannot be managed by themself or by anyone who reports to them.", "cycle");
 			}
-			const manager = await this.adapter.count({ query: { _id: next.managerId, tenantId, status: "active" } });
-			if (manager === 0) throw new UnprocessableError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
+			if (!(await this.employed(tenantId, next.managerId))) throw new UnprocessableError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
 		},
 
 		/** 409 naming the field when another employee of the tenant already has this email, number or user. */

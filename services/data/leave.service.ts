@@ -6,9 +6,10 @@
  * (services/app/leave-workflow.service.ts); this service stores the decision and guards the
  * status machine.
  *
- * Who sees what: staff (owner, admin, hr) the whole tenant; a user with the manager role their
- * own leave and that of everyone under them in the org chart (the employees' managerId, any
- * depth), which is also whom the workflow lets them approve; anyone else their own leave.
+ * Who sees what: staff (owner, admin, hr) the whole tenant; a user with the manager role and an
+ * active employee record their own leave and that of everyone under them in the org chart (the
+ * employees' managerId, any depth), which is also whom the workflow lets them approve; anyone
+ * else, a terminated manager included, their own leave.
  * Leave outside that scope is as absent as another tenant's (404).
  *
  * One service, split by aggregate: each file of services/data/leave.parts/ holds one aggregate's

@@ -3,7 +3,8 @@
  * pipeline), interviews and offers. This service stores and validates; which stage moves are
  * allowed is the recruiting pipeline's business (services/app/recruiting.service.ts), which
  * calls setStage here. Owner, admin and hr see the whole tenant; a manager sees the openings
- * they hire for and those openings' applications and interviews; employees see nothing here.
+ * they hire for and those openings' applications and interviews, while their own employment is
+ * active (a terminated manager, like an employee, works on none); employees see nothing here.
  *
  * One service, split by aggregate: each file of services/data/recruitment.parts/ holds one
  * aggregate's actions and methods and is mixed in below (they are not *.service.ts, so the

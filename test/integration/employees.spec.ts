@@ -5,12 +5,14 @@
 import { randomUUID } from "node:crypto";
 import request from "supertest";
 import type { AuthUser } from "../../lib/meta";
+import type { Role } from "../../lib/roles";
 import { EmployeeActions, EmployeeEvents, type EmployeeSummary } from "../../lib/names";
 import { PASSWORD, type Session, type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
 import { metaUser } from "../support/leave";
 import { type HiredEmployee, createDepartment, createPosition, employeeBody, hire, linkedUser, startRoomySystem } from "../support/employees";
 import type { RunningSystem } from "../support/local-system";
 import { eventually, knownEverywhere } from "../support/cluster-topology";
+import { staleSession } from "../support/stale-session";
 
 const SENSITIVE = ["nationalId", "birthDate", "homeAddress"];
 const PERSONAL = { nationalId: "AB-123456", birthDate: "1990-05-17", homeAddress: "1 Main Street, Springfield" };
@@ -411,15 +413,32 @@ describe("employees", () => {
 				expect((await get(`/employees/${mid.id}`, unlinked)).status).toBe(404);
 			});
 
-			it("a terminated manager's team is no longer theirs", async () => {
+			it("a terminated manager's team is no longer theirs: they see themself only, as an employee does", async () => {
+				// head ← member ← sub
 				const head = await hire(url, acme);
 				const member = await hire(url, acme, { managerId: head.id });
+				const sub = await hire(url, acme, { managerId: member.id });
 				const headUser = await linkedUser(url, acme, "manager", head.id);
 				expect((await get(`/employees/${member.id}`, headUser)).status).toBe(200);
-				await post(`/employees/${head.id}/terminate`, acme, { date: "2024-12-31", reason: "Left" });
+				expect(ids((await get(`/employees/${head.id}/reports?depth=all`, headUser)).body.rows)).toEqual([member.id, sub.id].sort());
+				expect(ids((await get(`/employees/${member.id}/reports`, headUser)).body.rows)).toEqual([sub.id]);
+				const inFlight = await staleSession(system.broker, { id: headUser.id, tenantId: acme.tenant.id, roles: ["manager"], employeeId: head.id, sessionId: "in-flight" });
+
+				expect((await post(`/employees/${head.id}/terminate`, hr, { date: "2024-12-31", reason: "Left" })).status).toBe(200);
 				// The account ends with the employment: its session is refused at once, and so is a new sign-in.
 				await eventually(async () => expect((await get(`/employees/${member.id}`, headUser)).status).toBe(401));
 				expect((await request(url).post("/api/v1/auth/login").send({ email: headUser.email, password: PASSWORD })).status).toBe(401);
+				// A request already past the gateway finds no team either: the powers need the employment.
+				for (const other of [member, sub]) {
+					expect((await inFlight("GET", `/employees/${other.id}`)).status).toBe(404);
+					expect((await inFlight("GET", `/employees/${other.id}/history`)).status).toBe(404);
+					expect((await inFlight("GET", `/employees/${other.id}/reports`)).status).toBe(404);
+					expect((await inFlight("PATCH", `/employees/${other.id}`, { phone: "+1 555 1234" })).status).toBe(404);
+				}
+				expect((await inFlight("GET", "/employees?pageSize=100")).body).toMatchObject({ total: 1, rows: [{ id: head.id }] });
+				expect((await inFlight("GET", `/employees?managerId=${head.id}`)).body.total).toBe(0);
+				expect((await inFlight("GET", `/employees/${head.id}/reports?depth=all`)).body.total).toBe(0);
+				expect((await inFlight("GET", `/employees/${head.id}`)).body).toMatchObject({ id: head.id, status: "terminated" });
 			});
 		});
 	});
@@ -603,6 +622,32 @@ describe("employees", () => {
 			expect(await call(EmployeeActions.isManagerOf, { managerId: boss.id, employeeId: low.id }, globex)).toBe(false);
 			await expect(call(EmployeeActions.summaries, { ids: [] }, acme)).resolves.toEqual([]);
 			await expect(system.broker.call(EmployeeActions.summaries, { ids: [boss.id] })).rejects.toMatchObject({ code: 401 });
+		});
+
+		it("isManagerOf and activeManager answer for an active employment only, again after a rehire", async () => {
+			const boss = await hire(url, acme);
+			const mid = await hire(url, acme, { managerId: boss.id });
+			const low = await hire(url, acme, { managerId: mid.id });
+			const foreign = await hire(url, globex);
+			const manages = (managerId: string, employeeId: string) =>
+				system.broker.call(EmployeeActions.isManagerOf, { managerId, employeeId }, { meta: metaOf(acme) });
+			const as = (roles: Role[], employeeId: string) => ({ meta: { user: { ...metaOf(acme).user, roles, employeeId } } });
+			const activeManager = (roles: Role[] = ["manager"]) => system.broker.call(EmployeeActions.activeManager, {}, as(roles, mid.id));
+			expect(await manages(boss.id, low.id)).toBe(true);
+			expect(await manages(mid.id, low.id)).toBe(true);
+			expect(await activeManager()).toBe(mid.id);
+			expect(await activeManager(["employee"])).toBeNull();
+			expect(await system.broker.call(EmployeeActions.activeManager, {}, as(["manager"], foreign.id))).toBeNull();
+
+			await post(`/employees/${mid.id}/terminate`, acme, { date: "2024-12-31", reason: "Left" });
+			expect(await manages(mid.id, low.id)).toBe(false);
+			expect(await activeManager()).toBeNull();
+			// Above a terminated manager, the line still holds: the reports keep them until staff move them.
+			expect(await manages(boss.id, low.id)).toBe(true);
+
+			await post(`/employees/${mid.id}/rehire`, acme, { date: "2025-02-01" });
+			expect(await manages(mid.id, low.id)).toBe(true);
+			expect(await activeManager()).toBe(mid.id);
 		});
 
 		it("countInDepartment counts employees of any status, and org refuses to delete a staffed department", async () => {

@@ -3,6 +3,7 @@
  * and approvals (the leave workflow). Rules, role scoping, tenant isolation on every route,
  * bad input, and the event that tells the requester.
  */
+import type { AuthUser } from "../../lib/meta";
 import { LeaveActions, LeaveEvents } from "../../lib/names/leave";
 import { ReportSources } from "../../lib/names/reports";
 import { hire, startRoomySystem } from "../support/employees";
@@ -11,6 +12,8 @@ import {
 	type LeaveEventLog, type Person, client, day, entitle, holiday, leaveType, listenToLeaveEvents, metaUser, person, requestLeave, workWeek
 } from "../support/leave";
 import type { RunningSystem } from "../support/local-system";
+import { eventually } from "../support/cluster-topology";
+import { staleSession } from "../support/stale-session";
 
 // Every test hires and signs in a few people (password hashing included).
 jest.setTimeout(30_000);
@@ -39,6 +42,9 @@ describe("leave", () => {
 		expect(res.status).toBe(200);
 		return res.body.balances.find((b: { leaveTypeId: string }) => b.leaveTypeId === leaveTypeId);
 	}
+
+	/** The caller the gateway saw for `p`, before anything changed. */
+	const stale = (p: Person): AuthUser => ({ id: p.userId, tenantId: acme.tenant.id, roles: ["manager"], employeeId: p.employeeId, sessionId: "in-flight" });
 
 	async function requestsOf(employeeId: string): Promise<number> {
 		const res = await api.get("/leave-requests", acme, { employeeId });
@@ -717,6 +723,24 @@ describe("leave", () => {
 			}
 			expect((await api.get(`/leave-requests/${made.id}`, alice)).body.status).toBe("requested");
 		});
+
+		it("a terminated manager decides none of their former reports' requests (403), which stay requested", async () => {
+			const boss = await employee(100, "manager");
+			const report = await employee(100, "employee", boss.employeeId);
+			const first = await ask(report);
+			expect((await api.post(`/leave-requests/${first.id}/approve`, boss)).status).toBe(200);
+			const pending = await ask(report);
+			const inFlight = await staleSession(system.broker, stale(boss));
+			expect((await api.post(`/employees/${boss.employeeId}/terminate`, hr, { date: "2024-12-31", reason: "Left" })).status).toBe(200);
+			await eventually(async () => expect((await api.post(`/leave-requests/${pending.id}/approve`, boss)).status).toBe(401));
+			// A decision already past the gateway when the termination landed is refused too.
+			for (const action of ["approve", "reject"]) {
+				const res = await inFlight("POST", `/leave-requests/${pending.id}/${action}`);
+				expect({ action, status: res.status, type: res.body.type }).toEqual({ action, status: 403, type: "FORBIDDEN" });
+			}
+			expect((await api.get(`/leave-requests/${pending.id}`, hr)).body.status).toBe("requested");
+			expect(events.about(pending.id).filter(e => e.event === LeaveEvents.requestDecided)).toEqual([]);
+		});
 	});
 
 	// ---- Who sees what -------------------------------------------------------------------
@@ -756,6 +780,29 @@ describe("leave", () => {
 			expect(await seenBy(hr)).toEqual(["alice", "director", "lead", "olga", "oscar"]);
 			expect(await seenBy(olga, { employeeId: alice.employeeId })).toEqual([]);
 			expect(await seenBy(director, { employeeId: alice.employeeId })).toEqual(["alice"]);
+		});
+
+		it("a terminated manager sees their own leave only: the former reports' is 404, as for any employee", async () => {
+			const boss = await employee(50, "manager");
+			const report = await employee(50, "employee", boss.employeeId);
+			const own = await requestLeave(system.url, boss, { leaveTypeId: annual.id, ...workWeek(44) });
+			const theirs = await requestLeave(system.url, report, { leaveTypeId: annual.id, ...workWeek(44) });
+			const listed = async () => (await api.get("/leave-requests", boss, { pageSize: 100 })).body.rows.map((r: { id: string }) => r.id).sort();
+			expect(await listed()).toEqual([own.id, theirs.id].sort());
+			expect((await api.get(`/leave-requests/${theirs.id}`, boss)).status).toBe(200);
+
+			const inFlight = await staleSession(system.broker, stale(boss));
+			expect((await api.post(`/employees/${boss.employeeId}/terminate`, hr, { date: "2024-12-31", reason: "Left" })).status).toBe(200);
+			await eventually(async () => expect((await api.get("/leave-requests", boss)).status).toBe(401));
+			// Reads already past the gateway when the termination landed see what an employee sees.
+			const rows = (await inFlight("GET", "/leave-requests?pageSize=100")).body.rows.map((r: { id: string }) => r.id);
+			expect(rows).toEqual([own.id]);
+			expect((await inFlight("GET", `/leave-requests?employeeId=${report.employeeId}`)).body.total).toBe(0);
+			expect((await inFlight("GET", `/leave-requests/${theirs.id}`)).status).toBe(404);
+			expect((await inFlight("GET", `/leave-requests/${own.id}`)).status).toBe(200);
+			expect((await inFlight("GET", `/leave-entitlements?employeeId=${report.employeeId}`)).body.total).toBe(0);
+			expect((await inFlight("GET", `/leave-balances?employeeId=${report.employeeId}&year=2030`)).status).toBe(404);
+			expect((await inFlight("GET", "/leave-balances?year=2030")).status).toBe(200);
 		});
 
 		it("a user linked to no employee sees no leave and cannot request any for themself (422 employeeId)", async () => {

@@ -6,9 +6,10 @@
 import type { Application, Interview, Offer, StageChangedEvent } from "../../lib/names/recruitment";
 import { RecruitmentActions, RecruitmentEvents } from "../../lib/names/recruitment";
 import { eventually, knownEverywhere } from "../support/cluster-topology";
-import { hire, startRoomySystem } from "../support/employees";
+import { hire, linkedUser, startRoomySystem } from "../support/employees";
 import { createUser } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
+import { staleSession } from "../support/stale-session";
 import {
 	type As, type Company, type Pipeline, applicationAt, candidateBody, client, createCandidate, createOffer, createOpening,
 	openingBody, scheduleInterview, setUpCompany
@@ -802,6 +803,43 @@ describe("recruitment", () => {
 			const { application } = await applicationAt(url, acme, "applied");
 			expect((await api().get(`/applications/${application.id}`, unlinked)).status).toBe(403);
 			expect((await api().post(`/applications/${application.id}/move`, unlinked, { stage: "screening" })).status).toBe(403);
+		});
+
+		it("a terminated hiring manager sees and moves nothing of their openings, as an employee (403), and changes no offer", async () => {
+			const leaver = await hire(url, acme.owner, { firstName: "Lee", lastName: "Leaver", departmentId: acme.departmentId });
+			const as = await linkedUser(url, acme.owner, "manager", leaver.id);
+			const opening = await createOpening(url, acme, { hiringManagerId: leaver.id });
+			const early = await applicationAt(url, acme, "screening", opening);
+			const interview = await scheduleInterview(url, acme, early.application.id);
+			const late = await applicationAt(url, acme, "offer", opening);
+			const offer = await createOffer(url, acme, late.application.id);
+			expect((await api().post(`/offers/${offer.id}/send`, acme.hr)).status).toBe(200);
+			expect((await api().get("/applications", as)).body.total).toBe(2);
+			expect((await api().get(`/job-openings/${opening.id}`, as)).status).toBe(200);
+
+			const inFlight = await staleSession(system.broker, {
+				id: as.id, tenantId: acme.owner.tenant.id, roles: ["manager"], employeeId: leaver.id, sessionId: "in-flight"
+			});
+			expect((await api().post(`/employees/${leaver.id}/terminate`, acme.hr, { date: "2024-12-31", reason: "Left" })).status).toBe(200);
+			await eventually(async () => expect((await api().get("/applications", as)).status).toBe(401));
+			// Requests already past the gateway when the termination landed: nothing to see or move.
+			for (const path of ["/job-openings", "/applications", "/interviews"]) {
+				expect({ path, total: (await inFlight("GET", path)).body.total }).toEqual({ path, total: 0 });
+			}
+			const body = { applicationId: early.application.id, scheduledAt: "2030-06-01T09:00:00Z", interviewerIds: [acme.interviewer.id] };
+			const answers = await Promise.all([
+				inFlight("GET", `/job-openings/${opening.id}`), inFlight("GET", `/applications/${early.application.id}`),
+				inFlight("GET", `/interviews/${interview.id}`), inFlight("PATCH", `/interviews/${interview.id}`, { feedback: "late word", result: "pass" }),
+				inFlight("POST", `/applications/${early.application.id}/move`, { stage: "rejected" }), inFlight("POST", "/interviews", body),
+				inFlight("POST", `/applications/${late.application.id}/move`, { stage: "withdrawn" }),
+				inFlight("PATCH", `/offers/${offer.id}`, { salary: 1 }), inFlight("POST", `/offers/${offer.id}/withdraw`)
+			]);
+			expect(answers.map(r => r.status)).toEqual(answers.map(() => 403));
+			expect(await stageOf(early.application.id)).toBe("interview");
+			expect(await stageOf(late.application.id)).toBe("offer");
+			expect((await api().get(`/interviews?applicationId=${early.application.id}`, acme.hr)).body.total).toBe(1);
+			expect((await api().get(`/interviews/${interview.id}`, acme.hr)).body).toMatchObject({ feedback: null, result: "pending" });
+			expect((await api().get(`/offers/${offer.id}`, acme.hr)).body).toMatchObject({ status: "sent", salary: 70000 });
 		});
 	});
 });

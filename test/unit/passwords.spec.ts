@@ -1,12 +1,15 @@
 /**
  * lib/auth/passwords: argon2 in a bounded queue per process, and how big that queue is
- * (PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE, or sized from the machine).
+ * (PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE, or sized from the machine); and the strength
+ * a new password must have (lib/auth/password-strength.ts, by zxcvbn).
  */
+import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import argon2 from "argon2";
 import type { Context } from "moleculer";
-import { configurePasswordHashing, hashPassword, passwordHashingQueue, verifyPassword } from "../../lib/auth/passwords";
+import { configurePasswordHashing, hashPassword, passwordHashingQueue, passwordWeakness, verifyPassword } from "../../lib/auth/passwords";
+import { PASSWORD as SHARED_TEST_PASSWORD, uniqueEmail } from "../support/http";
 import { ConfigError, config, loadConfig } from "../../lib/config";
 import { ServiceBusyError } from "../../lib/errors";
 import { callDeadline } from "../../lib/meta";
@@ -167,5 +170,70 @@ describe("password hashing limits from the environment", () => {
 	])("refuses %s=%s with an error naming the variable", (name, value) => {
 		expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
 		expect(() => loadConfig({ [name]: value })).toThrow(name);
+	});
+});
+
+describe("passwordWeakness", () => {
+	const email = "olivia.owner@acme.test";
+	const name = "Olivia Owner";
+	const tooEasy = (warning: string) => `is too easy to guess: ${warning}`;
+
+	it("keeps the length bounds: 10 to 128 characters", () => {
+		expect(passwordWeakness("Kx8#pQ2v!", email)).toBe("must be at least 10 characters");
+		expect(passwordWeakness(`Kx8#pQ2v!${randomBytes(96).toString("base64url")}`.slice(0, 129), email)).toBe("must be at most 128 characters");
+		expect(passwordWeakness(randomBytes(96).toString("base64url").slice(0, 128), email)).toBeNull();
+	});
+
+	it("refuses common passwords and patterns, saying why", () => {
+		expect(passwordWeakness("Password123!", email)).toBe(tooEasy("this is similar to a commonly used password"));
+		expect(passwordWeakness("P@ssw0rd2024", email)).toBe(tooEasy("this is similar to a commonly used password"));
+		expect(passwordWeakness("1qaz2wsx3edc", email)).toBe(tooEasy("this is a commonly used password"));
+		expect(passwordWeakness("qwertyuiop", email)).toBe(tooEasy("this is a frequently used password"));
+		expect(passwordWeakness("zxcvbnm,./", email)).toBe(tooEasy("straight rows of keys are easy to guess"));
+		expect(passwordWeakness("9876543210", email)).toBe(tooEasy('sequences like "abc" or "6543" are easy to guess'));
+		expect(passwordWeakness("aaaaaaaaaaaaaaaaaaaa", email)).toBe(tooEasy('repeated characters like "aaa" are easy to guess'));
+		expect(passwordWeakness("2024-01-15-x", email)).toBe(tooEasy("dates are easy to guess"));
+	});
+
+	it("sees through separators: a repeated word stays a repeat, however it is joined", () => {
+		for (const password of ["password-password", "password.password!", "password_password1", "letmein-letmein", "hello world hello world"]) {
+			expect({ password, weakness: passwordWeakness(password, email) }).toEqual({ password, weakness: expect.stringMatching(/^is too easy to guess: /) });
+		}
+		expect(passwordWeakness("password-password", email)).toBe(tooEasy('repeated patterns like "abcabcabc" are easy to guess'));
+		// Separators between uncommon words, or in a random string, cost them nothing.
+		for (const password of ["Correct-Horse-Battery-9", "Glacier-Otter-Mango-57", "Kx8-pQ2vLm", "Tulip.Granite.Velvet"]) {
+			expect({ password, weakness: passwordWeakness(password, email) }).toEqual({ password, weakness: null });
+		}
+	});
+
+	it("counts the email and the name as known to the attacker", () => {
+		expect(passwordWeakness("Olivia.Owner-2030", email)).toBe("must not contain the email address");
+		expect(passwordWeakness("OliviaOwner-Kx8#pQ", "oo@acme.test", name)).toBe("must not contain your name");
+		// A part of them is one word of a dictionary of the user's own.
+		expect(passwordWeakness("Okonkwo1987!", "m@acme.test")).toBeNull();
+		expect(passwordWeakness("Okonkwo1987!", "m@acme.test", "Marguerite Okonkwo")).toBe(tooEasy("it holds your name or email address"));
+		expect(passwordWeakness("marguerite77", "marguerite.o@acme.test")).toBe(tooEasy("it holds your name or email address"));
+	});
+
+	it("accepts the password the test suites sign every user up with, and random ones", () => {
+		for (const prefix of ["owner", "hr", "admin", "manager", "employee", "erin", "cara"]) {
+			const address = uniqueEmail(prefix);
+			expect({ address, weakness: passwordWeakness(SHARED_TEST_PASSWORD, address, `A ${prefix}`) }).toEqual({ address, weakness: null });
+		}
+		for (let i = 0; i < 20; i++) expect(passwordWeakness(randomBytes(18).toString("base64url"), email, name)).toBeNull();
+	});
+
+	it("stays cheap: a few milliseconds a check once the estimator is built", () => {
+		passwordWeakness("Warm-Up-Password-1", email);
+		const samples = Array.from({ length: 30 }, (_, i) => [
+			randomBytes(18).toString("base64url"), `Sturdy-Password-${i}`, `Password${i}!`, `Xy7!${i}`.repeat(30).slice(0, 128),
+			randomBytes(96).toString("base64url").slice(0, 128)
+		]).flat();
+		const started = performance.now();
+		for (const password of samples) passwordWeakness(password, email, name);
+		const meanMs = (performance.now() - started) / samples.length;
+		// About 2 ms here (docs/benchmarks.md); the bound leaves room for a loaded machine, and
+		// still fails zxcvbn's default l33t search, which took up to 250 ms on a long password.
+		expect(meanMs).toBeLessThan(25);
 	});
 });

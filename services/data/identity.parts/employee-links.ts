@@ -10,6 +10,7 @@ import { now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError, UnprocessableError } from "../../../lib/errors";
 import { type RosterContext, requireUser } from "../../../lib/meta";
 import { EmployeeActions, EmployeeEvents, type EmployeeSummary } from "../../../lib/names/employees";
+import type { EmployeeLinks } from "../../../lib/names/identity";
 import { id } from "../../../lib/params";
 import { canGrant } from "../../../lib/roles";
 import { withLease } from "../../../lib/store/lease";
@@ -21,7 +22,6 @@ interface UserIdParams { id: string }
 interface EmployeesChangedEvent { tenantId: string; employeeId: string; changes: Changes }
 interface SetUserParams { id: string; userId: string | null; expect: string | null }
 
-export interface EmployeeLinks { employeeId: string | null; linkedEmployeeIds: string[] }
 
 /** The status change an employees.changed event carries, if any. */
 function statusChange(changes: Changes): { from: unknown; to: unknown } | null {

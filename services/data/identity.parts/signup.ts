@@ -75,7 +75,8 @@ export const SignupPart: Partial<ServiceSchema> = {
 					if (ctx.params.password === undefined) {
 						throw new UnprocessableError("password", "Choose a 'password' for your new account.", "required");
 					}
-					checkPassword(ctx.params.password, peeked.email);
+					const invited: UserDoc | null = await this.adapter.findById(peeked.userId!);
+					checkPassword(ctx.params.password, peeked.email, invited?.name);
 					passwordHash = await hashPassword(ctx.params.password, callDeadline(ctx));
 				} else if (ctx.params.password !== undefined) {
 					throw new UnprocessableError("password", "Your account already has a password: leave 'password' out and sign in with it.", "notAllowed");

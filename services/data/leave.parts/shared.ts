@@ -64,18 +64,19 @@ export const SharedPart: Partial<ServiceSchema> = {
 
 		/**
 		 * null: the whole tenant (staff). Otherwise the caller's own employee, and for a manager
-		 * everyone under them at any depth (as the employees context shows its directory).
+		 * everyone under them at any depth (as the employees context shows its directory). Who
+		 * counts as a manager is the employees context's answer: the role and an active record,
+		 * so a terminated manager (or one whose record is gone) sees their own leave, no team.
 		 */
 		async visibleEmployees(ctx: RosterContext): Promise<string[] | null> {
 			const user = requireUser(ctx);
 			if (isStaff(user)) return null;
 			if (!user.employeeId) return [];
 			if (!hasRole(user, "manager")) return [user.employeeId];
-			const reports = await ctx
-				.call<string[], { id: string; depth: "all" }>(EmployeeActions.reportIds, { id: user.employeeId, depth: "all" })
-				// A user linked to an employee record that is gone sees their own leave, no team.
-				.catch((err: { code?: number }) => (err.code === 404 ? [] : Promise.reject(err)));
-			return [user.employeeId, ...reports];
+			const manager = await ctx.call<string | null>(EmployeeActions.activeManager);
+			if (!manager) return [user.employeeId];
+			const reports = await ctx.call<string[], { id: string; depth: "all" }>(EmployeeActions.reportIds, { id: manager, depth: "all" });
+			return [manager, ...reports];
 		},
 
 		/** Narrows a list query to the visible employees; a filter for anyone else finds nothing. */

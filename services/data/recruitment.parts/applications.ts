@@ -2,7 +2,7 @@
 import type { ServiceSchema } from "moleculer";
 import { findInTenant, findManyInTenant, now, toJSON } from "../../../lib/entity";
 import { ConflictError } from "../../../lib/errors";
-import { type AuthUser, type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
+import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
 import { STAGES, type Application, type Stage, type StageChange } from "../../../lib/names/recruitment";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { enumOf, id, nullableText } from "../../../lib/params";
@@ -64,7 +64,7 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 				if (openingId) query.openingId = openingId;
 				if (candidateId) query.candidateId = candidateId;
 				if (stage) query.stage = stage;
-				const scope = await this.scopeOf(user);
+				const scope = await this.scopeOf(ctx);
 				if (scope) query.$and = [{ openingId: { $in: scope.openingIds } }];
 				const page = await paginate(this.store(APPLICATIONS), query, ctx.params, sort, applicationJSON);
 				return { ...page, rows: await this.withParties(user.tenantId, page.rows) };
@@ -77,7 +77,7 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<ApplicationView> {
 				const user = requireUser(ctx);
-				const app = await this.visibleApplication(user, ctx.params.id);
+				const app = await this.visibleApplication(ctx, ctx.params.id);
 				const [view] = await this.withParties(user.tenantId, [applicationJSON(app)]);
 				return view;
 			}
@@ -123,9 +123,10 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 	},
 
 	methods: {
-		async visibleApplication(this: RecruitmentThis, user: AuthUser, applicationId: string): Promise<ApplicationDoc> {
+		async visibleApplication(this: RecruitmentThis, ctx: RosterContext, applicationId: string): Promise<ApplicationDoc> {
+			const user = requireUser(ctx);
 			const app = await findInTenant<ApplicationDoc>(this.store(APPLICATIONS), user.tenantId, applicationId, "Application");
-			if (!isStaff(user)) await this.visibleOpening(user, app.openingId);
+			if (!isStaff(user)) await this.visibleOpening(ctx, app.openingId);
 			return app;
 		},
 

@@ -1,7 +1,7 @@
 /** Interviews of an application (scheduling: POST /interviews in the recruiting pipeline). */
 import type { ServiceSchema } from "moleculer";
 import { findInTenant, now, toJSON } from "../../../lib/entity";
-import { type AuthUser, type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
+import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
 import { INTERVIEW_RESULTS, type Interview, type InterviewResult } from "../../../lib/names/recruitment";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { enumOf, id, nullableText } from "../../../lib/params";
@@ -78,7 +78,7 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 				if (scheduledFrom) window.$gte = toInstant(scheduledFrom, "scheduledFrom");
 				if (scheduledTo) window.$lt = toInstant(scheduledTo, "scheduledTo");
 				if (Object.keys(window).length > 0) query.scheduledAt = window;
-				const scope = await this.scopeOf(user);
+				const scope = await this.scopeOf(ctx);
 				if (scope) query.$and = [{ openingId: { $in: scope.openingIds } }];
 				return paginate(this.store(INTERVIEWS), query, ctx.params, sort, interviewJSON);
 			}
@@ -89,7 +89,7 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 			auth: { roles: RECRUITERS },
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Interview> {
-				return interviewJSON(await this.visibleInterview(requireUser(ctx), ctx.params.id));
+				return interviewJSON(await this.visibleInterview(ctx, ctx.params.id));
 			}
 		},
 
@@ -102,7 +102,7 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 				feedback: nullableText(10_000), result: optional(enumOf(INTERVIEW_RESULTS))
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<UpdateInterviewParams>): Promise<Interview> {
-				const interview = await this.visibleInterview(requireUser(ctx), ctx.params.id);
+				const interview = await this.visibleInterview(ctx, ctx.params.id);
 				const { id: _id, ...changes } = ctx.params;
 				if (changes.scheduledAt) changes.scheduledAt = toInstant(changes.scheduledAt, "scheduledAt");
 				await this.checkEmployees(ctx, changes.interviewerIds, "interviewerIds");
@@ -113,9 +113,10 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 	},
 
 	methods: {
-		async visibleInterview(this: RecruitmentThis, user: AuthUser, interviewId: string): Promise<InterviewDoc> {
+		async visibleInterview(this: RecruitmentThis, ctx: RosterContext, interviewId: string): Promise<InterviewDoc> {
+			const user = requireUser(ctx);
 			const interview = await findInTenant<InterviewDoc>(this.store(INTERVIEWS), user.tenantId, interviewId, "Interview");
-			if (!isStaff(user)) await this.visibleOpening(user, interview.openingId);
+			if (!isStaff(user)) await this.visibleOpening(ctx, interview.openingId);
 			return interview;
 		}
 	}

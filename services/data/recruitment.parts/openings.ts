@@ -61,8 +61,8 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 				if (departmentId) query.departmentId = departmentId;
 				if (hiringManagerId) query.hiringManagerId = hiringManagerId;
 				if (text) query.title = containsPattern(text);
-				// A manager's own openings only; without an employee record they hire for nothing.
-				if (!isStaff(user)) query.$and = [{ hiringManagerId: user.employeeId ?? "" }];
+				// A manager's own openings only; without an active employee record they hire for nothing.
+				if (!isStaff(user)) query.$and = [{ hiringManagerId: (await this.hiringManager(ctx)) ?? "" }];
 				return paginate(this.adapter, query, ctx.params, sort, openingJSON);
 			}
 		},
@@ -72,7 +72,7 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 			auth: { roles: RECRUITERS },
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<JobOpening> {
-				return openingJSON(await this.visibleOpening(requireUser(ctx), ctx.params.id));
+				return openingJSON(await this.visibleOpening(ctx, ctx.params.id));
 			}
 		},
 

@@ -6,7 +6,7 @@
 import type { ServiceSchema } from "moleculer";
 import { type TenantDoc, findInTenant } from "../../../lib/entity";
 import { ForbiddenError, UnprocessableError } from "../../../lib/errors";
-import { type AuthUser, type RosterContext, isStaff } from "../../../lib/meta";
+import { type RosterContext, isStaff, requireUser } from "../../../lib/meta";
 import { EmployeeActions, type EmployeeSummary, OrgActions } from "../../../lib/names";
 import type { Application, Candidate, Interview, JobOpening, Offer, OfferStatus, OpeningStatus } from "../../../lib/names/recruitment";
 import { optionalText } from "../../../lib/params";
@@ -36,13 +36,14 @@ export interface RecruitmentMethods {
 	checkDepartment(ctx: RosterContext, departmentId: string | undefined): Promise<void>;
 	checkPosition(ctx: RosterContext, positionId: string | null | undefined): Promise<void>;
 	checkEmployees(ctx: RosterContext, ids: string[] | undefined, field: string): Promise<void>;
-	scopeOf(user: AuthUser): Promise<{ openingIds: string[] } | null>;
-	visibleOpening(user: AuthUser, openingId: string): Promise<OpeningDoc>;
+	hiringManager(ctx: RosterContext): Promise<string | null>;
+	scopeOf(ctx: RosterContext): Promise<{ openingIds: string[] } | null>;
+	visibleOpening(ctx: RosterContext, openingId: string): Promise<OpeningDoc>;
 	// applications.ts
-	visibleApplication(user: AuthUser, applicationId: string): Promise<ApplicationDoc>;
+	visibleApplication(ctx: RosterContext, applicationId: string): Promise<ApplicationDoc>;
 	withParties(tenantId: string, apps: Application[]): Promise<ApplicationView[]>;
 	// interviews.ts
-	visibleInterview(user: AuthUser, interviewId: string): Promise<InterviewDoc>;
+	visibleInterview(ctx: RosterContext, interviewId: string): Promise<InterviewDoc>;
 	// offers.ts
 	changeOfferStatus(ctx: RosterContext<IdParams>, to: OfferStatus): Promise<Offer>;
 }
@@ -97,20 +98,32 @@ export const SharedPart: Partial<ServiceSchema> = {
 			}
 		},
 
+		/**
+		 * The employee whose openings a caller who is not staff works on: their own, while they are
+		 * a manager with an active employment (the employees context decides); null for anyone
+		 * else, a terminated manager included, who then hires for nothing.
+		 */
+		hiringManager(ctx: RosterContext): Promise<string | null> {
+			return ctx.call<string | null>(EmployeeActions.activeManager);
+		},
+
 		/** Null for staff (the whole tenant); a manager's openings otherwise. */
-		async scopeOf(this: RecruitmentThis, user: AuthUser): Promise<{ openingIds: string[] } | null> {
+		async scopeOf(this: RecruitmentThis, ctx: RosterContext): Promise<{ openingIds: string[] } | null> {
+			const user = requireUser(ctx);
 			if (isStaff(user)) return null;
-			if (!user.employeeId) return { openingIds: [] };
-			const own: OpeningDoc[] = await this.adapter.find({ query: { tenantId: user.tenantId, hiringManagerId: user.employeeId } });
+			const manager = await this.hiringManager(ctx);
+			if (!manager) return { openingIds: [] };
+			const own: OpeningDoc[] = await this.adapter.find({ query: { tenantId: user.tenantId, hiringManagerId: manager } });
 			return { openingIds: own.map(o => o._id) };
 		},
 
 		/** An opening of the tenant (404 otherwise) that the user may see (403 otherwise). */
-		async visibleOpening(this: RecruitmentThis, user: AuthUser, openingId: string): Promise<OpeningDoc> {
+		async visibleOpening(this: RecruitmentThis, ctx: RosterContext, openingId: string): Promise<OpeningDoc> {
+			const user = requireUser(ctx);
 			const opening = await findInTenant<OpeningDoc>(this.adapter, user.tenantId, openingId, "Job opening");
-			if (!isStaff(user) && (!user.employeeId || opening.hiringManagerId !== user.employeeId)) {
-				throw new ForbiddenError("Only the opening's hiring manager and staff may see this");
-			}
+			if (isStaff(user)) return opening;
+			const manager = await this.hiringManager(ctx);
+			if (!manager || opening.hiringManagerId !== manager) throw new ForbiddenError("Only the opening's hiring manager and staff may see this");
 			return opening;
 		}
 	}

@@ -93,9 +93,9 @@ const LeaveWorkflowService: ServiceSchema = {
 		 */
 		async checkDecider(ctx: RosterContext, user: AuthUser, request: LeaveRequest): Promise<void> {
 			// "Own" is asked of identity at decision time, across every employee the user was ever
-			// linked to, and of who filed it: a link changed since the request changes nothing.
+			// linked to: a link changed since the request (by anyone) changes nothing.
 			const links = await ctx.call<EmployeeLinks, { userId: string }>(IdentityActions.employeeLinks, { userId: user.id });
-			const own = request.requestedBy === user.id || [user.employeeId, links.employeeId, ...links.linkedEmployeeIds].includes(request.employeeId);
+			const own = [user.employeeId, links.employeeId, ...links.linkedEmployeeIds].includes(request.employeeId);
 			if (own) throw new ForbiddenError("You cannot decide your own leave request");
 			if (isStaff(user)) return;
 			const manages =

@@ -536,14 +536,15 @@ describe("leave", () => {
 			const terminated = await api.post(`/employees/${p.employeeId}/terminate`, acme, { date: day(22, 2), reason: "Resigned" });
 			expect(terminated.status).toBe(200);
 			for (const range of [workWeek(22), workWeek(23)]) {
-				const late = await api.post("/leave-requests", p, { leaveTypeId: annual.id, ...range });
+				const late = await api.post("/leave-requests", hr, { employeeId: p.employeeId, leaveTypeId: annual.id, ...range });
 				expect({ range, status: late.status }).toEqual({ range, status: 422 });
 				expect(late.body.data).toEqual([expect.objectContaining({ field: "endDate", type: "outsideEmployment" })]);
 				expect(late.body.data[0].message).toContain(day(22, 2));
 			}
 			expect(await requestsOf(p.employeeId)).toBe(0);
-			// Working their notice, they take the days up to and including their last one.
-			const notice = await requestLeave(system.url, p, { leaveTypeId: annual.id, startDate: day(22, 0), endDate: day(22, 2) });
+			// Working their notice (their account ended with the termination, so HR files it), they
+			// take the days up to and including their last one.
+			const notice = await requestLeave(system.url, hr, { employeeId: p.employeeId, leaveTypeId: annual.id, startDate: day(22, 0), endDate: day(22, 2) });
 			expect(notice).toMatchObject({ days: 3, status: "requested", employeeId: p.employeeId });
 		});
 

@@ -4,7 +4,7 @@
  * it, with the caller the gateway had seen, so the services' own checks are what answer.
  */
 import type { ServiceBroker } from "moleculer";
-import type { AuthUser } from "../../lib/meta";
+import type { ActionAuth, AuthUser } from "../../lib/meta";
 
 interface Alias { actionName: string; fullPath: string; methods: string }
 
@@ -25,6 +25,10 @@ export async function staleSession(broker: ServiceBroker, user: AuthUser): Promi
 			if (!match) continue;
 			const params: Record<string, unknown> = { ...Object.fromEntries(new URLSearchParams(query)), ...body };
 			names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1])));
+			// The gateway's own check of the roles an action declares (api.service.ts authorize).
+			const definition = broker.registry.getActionList({ onlyAvailable: true }).find(a => a.name === alias.actionName)?.action as { auth?: ActionAuth } | undefined;
+			const roles = definition?.auth ? definition.auth.roles : undefined;
+			if (roles && !user.roles.some(role => roles.includes(role))) return { status: 403, body: { type: "FORBIDDEN" } };
 			try {
 				return { status: 200, body: await broker.call(alias.actionName, params, { meta: { user } }) };
 			} catch (err) {

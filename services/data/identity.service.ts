@@ -9,6 +9,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { DbMixin } from "../../mixins/db.mixin";
+import { DerivedCacheMixin } from "../../mixins/derived-cache.mixin";
 import { EmployeeLinksPart } from "./identity.parts/employee-links";
 import { PasswordsPart } from "./identity.parts/passwords";
 import { SessionsPart } from "./identity.parts/sessions";
@@ -33,6 +34,8 @@ const IdentityService: ServiceSchema = {
 				{ name: LOCKS }
 			]
 		),
+		// Session checks, cached under the tenant's generation of this service (sessions.ts).
+		DerivedCacheMixin(["identity"], 60),
 		SharedPart,
 		SignupPart,
 		SessionsPart,

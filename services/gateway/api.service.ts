@@ -223,7 +223,7 @@ const ApiService: ServiceSchema = {
 			const claims = token ? await verifyAccessToken(token, this.settings.roster.jwt) : undefined;
 			const user: AuthUser | null =
 				claims && typeof claims === "object"
-					? await ctx.call(IdentityActions.session, { sessionId: claims.sessionId })
+					? await ctx.call(IdentityActions.session, { sessionId: claims.sessionId, tenantId: claims.tenantId })
 					: null;
 			if (!user) {
 				// Guessing tokens costs the same as any anonymous request.

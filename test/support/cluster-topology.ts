@@ -110,12 +110,12 @@ export async function knownEverywhere(broker: ServiceBroker, service: string): P
 	await Promise.all(others.map(node => waitFor(`${service} known on ${node.id}`, () => knows(node.id), 10_000)));
 }
 
-/** Retries an assertion until it holds: events cross NATS after the HTTP answer, not before it. */
-export async function eventually(assertion: () => void, timeoutMs = 5000): Promise<void> {
+/** Retries an assertion (it may be async) until it holds: events cross NATS after the HTTP answer, not before it. */
+export async function eventually(assertion: () => void | Promise<void>, timeoutMs = 5000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		try {
-			assertion();
+			await assertion();
 			return;
 		} catch (err) {
 			if (Date.now() > deadline) throw err;

@@ -113,7 +113,7 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 				}
 				const updated: UserDoc = await this.adapter.findById(user._id);
 				// The session check answers the caller's employee: it must see the new link at once.
-				await this.clearCache();
+				await this.usersChanged(user.tenantId);
 				await this.entityChanged("updated", this.userJSON(updated), ctx);
 				return updated;
 			};
@@ -139,7 +139,7 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 				await this.revokeSessions({ userId: user._id }, "employment ended");
 				this.logger.info(`User ${user._id} disabled: the employment of ${employeeId} ended`);
 			}
-			if (users.length > 0) await this.clearCache();
+			await this.usersChanged(tenantId);
 		},
 
 		/** A rehire gives back what the termination took, and nothing a person on staff took away. */
@@ -150,7 +150,7 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 				const status = account?.passwordHash ? "active" : "invited";
 				await this.adapter.updateMany({ _id: user._id, status: "disabled" }, { $set: { status, disabledBecause: null, updatedAt: now() } });
 			}
-			if (users.length > 0) await this.clearCache();
+			await this.usersChanged(tenantId);
 		}
 	}
 };

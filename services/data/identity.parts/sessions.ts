@@ -19,7 +19,7 @@ import {
 interface LoginParams { email: string; password: string; companyId?: string }
 interface SwitchParams { companyId: string }
 interface RefreshParams { refreshToken: string }
-interface SessionParams { sessionId: string }
+interface SessionParams { sessionId: string; tenantId: string }
 
 const refreshToken = { type: "string", min: 1, max: 512 } as const;
 
@@ -119,18 +119,25 @@ export const SessionsPart: Partial<ServiceSchema> = {
 			}
 		},
 
-		/** The gateway's check that an access token's session and user are still good. */
+		/**
+		 * The gateway's check that an access token's session and user are still good. Cached
+		 * under the tenant's identity generation, which every change to its users and sessions
+		 * bumps before it returns: a revoked session is refused by the very next request, on
+		 * every gateway, and a check racing a revocation can only cache under the old generation.
+		 */
 		session: {
 			visibility: "public",
 			readOnly: true,
-			params: { sessionId: id },
-			cache: { keys: ["sessionId"], ttl: 60 },
+			params: { sessionId: id, tenantId: id },
 			async handler(this: IdentityThis, ctx: RosterContext<SessionParams>): Promise<AuthUser | null> {
-				const session: SessionDoc | null = await this.store(SESSIONS).findById(ctx.params.sessionId);
-				if (!session || session.status !== "active" || session.expiresAt <= now()) return null;
-				const user: UserDoc | null = await this.adapter.findById(session.userId);
-				if (!user || user.status !== "active") return null;
-				return { id: user._id, tenantId: user.tenantId, roles: [user.role], employeeId: user.employeeId, sessionId: session._id };
+				const { sessionId, tenantId } = ctx.params;
+				return this.cachedDerived(tenantId, "session", sessionId, async () => {
+					const session: SessionDoc | null = await this.store(SESSIONS).findById(sessionId);
+					if (!session || session.tenantId !== tenantId || session.status !== "active" || session.expiresAt <= now()) return null;
+					const user: UserDoc | null = await this.adapter.findById(session.userId);
+					if (!user || user.status !== "active") return null;
+					return { id: user._id, tenantId: user.tenantId, roles: [user.role], employeeId: user.employeeId, sessionId: session._id };
+				});
 			}
 		},
 

@@ -10,6 +10,7 @@
 import type { ServiceSchema } from "moleculer";
 import { type LinkToken, linkTokenHash, newLinkToken } from "../../../lib/auth/link-tokens";
 import { type RefreshToken, newRefreshToken, signAccessToken } from "../../../lib/auth/tokens";
+import { bumpGeneration } from "../../../lib/cache-generation";
 import { config } from "../../../lib/config";
 import { now } from "../../../lib/entity";
 import { GoneError, NotFoundError, UnprocessableError } from "../../../lib/errors";
@@ -17,6 +18,7 @@ import { type Mail, writeMail } from "../../../lib/mail/sink";
 import { type RosterContext, requireUser } from "../../../lib/meta";
 import type { Role } from "../../../lib/roles";
 import type { DbService } from "../../../mixins/db.mixin";
+import type { DerivedCacheMethods } from "../../../mixins/derived-cache.mixin";
 
 // ---- Documents ---------------------------------------------------------------------------
 
@@ -125,6 +127,7 @@ export interface IdentityMethods {
 	signIn(account: AccountDoc, user: UserDoc): Promise<SignedIn>;
 	issueTokens(user: UserDoc, refresh: RefreshToken): Promise<TokenPair>;
 	revokeSessions(query: object, reason: string): Promise<number>;
+	usersChanged(...tenantIds: string[]): Promise<void>;
 	sendLink(link: Omit<LinkDoc, "_id" | "createdAt" | "expiresAt" | "usedAt">, mail: (url: string) => Mail): Promise<void>;
 	refuseUnusable(link: LinkDoc | null, purposes: LinkPurpose[]): void;
 	usableLink(token: string, purposes: LinkPurpose[]): Promise<LinkDoc>;
@@ -148,7 +151,7 @@ export interface IdentityMethods {
 
 export interface InviteParams { email: string; name: string; role: Role; employeeId?: string | null }
 
-export type IdentityThis = DbService & IdentityMethods;
+export type IdentityThis = DbService & IdentityMethods & DerivedCacheMethods;
 
 // ---- Helpers -----------------------------------------------------------------------------
 
@@ -223,13 +226,18 @@ export const SharedPart: Partial<ServiceSchema> = {
 		},
 
 		async revokeSessions(this: IdentityThis, query: object, reason: string): Promise<number> {
-			const revoked = await this.store(SESSIONS).updateMany(
-				{ ...query, status: "active" },
-				{ $set: { status: "revoked", revokedReason: reason, refreshedAt: now() } }
-			);
-			// The gateway caches session checks; a revoked session must stop working at once.
-			if (revoked > 0) await this.clearCache();
+			const sessions = this.store(SESSIONS);
+			const active = { ...query, status: "active" };
+			const tenants = new Set((await sessions.find({ query: active })).map((s: SessionDoc) => s.tenantId));
+			const revoked = await sessions.updateMany(active, { $set: { status: "revoked", revokedReason: reason, refreshedAt: now() } });
+			// Before answering: the gateways' cached session checks must stop working at once.
+			await this.usersChanged(...tenants);
 			return revoked;
+		},
+
+		/** Makes every cached session check of these tenants stale (see the session action). */
+		async usersChanged(this: IdentityThis, ...tenantIds: string[]): Promise<void> {
+			await Promise.all(tenantIds.map(tenantId => bumpGeneration(this.broker.cacher, this.fullName, tenantId)));
 		},
 
 		/** Stores a one-time link and mails it; the secret exists only in the mail. */

@@ -106,7 +106,6 @@ export const SignupPart: Partial<ServiceSchema> = {
 			};
 			await this.store(TENANTS).insert(tenant);
 			await this.adapter.insert(owner);
-			await this.clearCache();
 			ctx.emit(IdentityEvents.tenantCreated, { tenantId: tenant._id, ownerId: owner._id });
 			ctx.meta.$statusCode = 201;
 			ctx.meta.$location = "/api/v1/me";

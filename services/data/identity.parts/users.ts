@@ -121,7 +121,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 				const updated: UserDoc = await this.adapter.updateById(user._id, { $set: changes });
 				const json = this.userJSON(updated);
 				// A role is in every token of the user: the session check must see the new one at once.
-				await this.clearCache();
+				await this.usersChanged(user.tenantId);
 				await this.entityChanged("updated", json, ctx);
 				return json;
 			}

@@ -1,5 +1,5 @@
 /**
- * Hostile input against the auth and user routes, property-based (fast-check), over HTTP to the
+ * Hostile input against the auth, account and user routes, property-based (fast-check), over HTTP to the
  * whole system in one process. Whatever a client sends, the gateway must answer with a 4xx in
  * the error shape (never a 5xx, never a stack), accept only input that is actually valid, stay
  * alive, and leave the data as it was. Generators for routes that write (signup, logout, create,
@@ -13,7 +13,7 @@ import { config } from "../../lib/config";
 import { MAX_PAGE } from "../../lib/pagination";
 import { ROLES } from "../../lib/roles";
 import { itInProcess } from "../support/cluster-topology";
-import { type Session, type Signup, bearer, createUser, signup } from "../support/http";
+import { PASSWORD, type Session, type Signup, bearer, createUser, signup } from "../support/http";
 import { type RunningSystem, startLocalSystem } from "../support/local-system";
 
 // Every property sends a hundred-odd requests; the default 5 s is for one request.
@@ -34,7 +34,7 @@ interface Reply {
 }
 
 interface Call {
-	method: "GET" | "POST" | "PATCH" | "DELETE";
+	method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 	path: string;
 	token?: string;
 	headers?: Record<string, string>;
@@ -259,8 +259,14 @@ const ROUTE_FIELDS = {
 	login: { email: "email", password: "password" },
 	refresh: { refreshToken: "token" },
 	logout: { refreshToken: "token" },
-	createUser: { email: "email", name: "text", role: "role", password: "password", employeeId: "employeeId" },
-	updateUser: { name: "optionalText", role: "optionalRole", employeeId: "employeeId" }
+	createUser: { email: "email", name: "text", role: "role", employeeId: "employeeId" },
+	updateUser: { name: "optionalText", role: "optionalRole" },
+	activate: { token: "token", password: "password" },
+	changePassword: { currentPassword: "password", newPassword: "password" },
+	forgotPassword: { email: "email" },
+	resetPassword: { token: "token", password: "password" },
+	switchCompany: { companyId: "employeeId" },
+	linkEmployee: { employeeId: "employeeId" }
 } satisfies Record<string, Fields>;
 
 /** JSON text of an object from entries, so "__proto__" and repeated keys reach the server as written. */
@@ -385,7 +391,7 @@ function listParamValid(key: string, value: string): boolean {
 		case "role":
 			return (ROLES as readonly string[]).includes(value);
 		case "status":
-			return value === "active" || value === "disabled";
+			return value === "active" || value === "disabled" || value === "invited";
 		case "search":
 			return value.trim().length >= 1 && value.trim().length <= 100;
 		default:
@@ -487,7 +493,7 @@ beforeAll(async () => {
 // A request that crashed the validator stays "in flight" for Moleculer: stopping then waits 10 s.
 afterAll(() => system?.stop(), 20_000);
 
-describe("hostile input to the auth and user routes", () => {
+describe("hostile input to the auth, account and user routes", () => {
 	let world: World;
 	let before: Snapshot;
 
@@ -541,6 +547,71 @@ describe("hostile input to the auth and user routes", () => {
 					refused({ method: "POST", path: "/api/v1/auth/logout", token, headers: JSON_TYPE, body })
 				),
 				80
+			);
+		}, PROPERTY_TIMEOUT);
+	});
+
+	describe("account routes", () => {
+		/** Made-up link tokens of our shape, near misses and junk. */
+		const linkTokens = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), fc.stringMatching(/^[A-Za-z0-9_-]{40,46}$/), fc.string({ maxLength: 80 }));
+
+		it("POST /auth/activate and /auth/password/reset refuse made-up links and every invalid body", async () => {
+			const madeUp = fc
+				.tuple(linkTokens, fc.option(fc.constantFrom("Another-Sturdy-Pass-99", "short"), { nil: undefined }))
+				.map(([token, password]) => objectText(password === undefined ? [["token", token]] : [["token", token], ["password", password]]));
+			const route = fc.constantFrom("/api/v1/auth/activate", "/api/v1/auth/password/reset");
+			await check(
+				fc.asyncProperty(route, fc.oneof(madeUp, invalidBody(ROUTE_FIELDS.activate), invalidBody(ROUTE_FIELDS.resetPassword)), (path, body) =>
+					refused({ method: "POST", path, headers: JSON_TYPE, body })
+				),
+				120
+			);
+		}, PROPERTY_TIMEOUT);
+
+		it("POST /auth/password/forgot refuses every invalid body", async () => {
+			await check(
+				fc.asyncProperty(invalidBody(ROUTE_FIELDS.forgotPassword), body =>
+					refused({ method: "POST", path: "/api/v1/auth/password/forgot", headers: JSON_TYPE, body })
+				),
+				80
+			);
+		}, PROPERTY_TIMEOUT);
+
+		it("POST /auth/password refuses every invalid body and any wrong current password", async () => {
+			const wrongCurrent = fc
+				.tuple(fc.string({ minLength: 1, maxLength: 40 }).filter(p => p !== "Sturdy-Password-42"), fc.constantFrom("Brand-New-Phrase-2031", "short"))
+				.map(([current, next]) => objectText([["currentPassword", current], ["newPassword", next]]));
+			await check(
+				fc.asyncProperty(fc.oneof(wrongCurrent, invalidBody(ROUTE_FIELDS.changePassword)), body =>
+					refused({ method: "POST", path: "/api/v1/auth/password", token: world.employee.accessToken, headers: JSON_TYPE, body })
+				),
+				80
+			);
+		}, PROPERTY_TIMEOUT);
+
+		it("POST /auth/switch refuses companies the caller is not in and every invalid body", async () => {
+			const notMine = fc.constantFrom(world.stranger.tenant.id, "00000000-0000-4000-8000-000000000000").map(id => objectText([["companyId", id]]));
+			await check(
+				fc.asyncProperty(fc.oneof(notMine, invalidBody(ROUTE_FIELDS.switchCompany)), body =>
+					refused({ method: "POST", path: "/api/v1/auth/switch", token: world.owner.accessToken, headers: JSON_TYPE, body })
+				),
+				80
+			);
+		}, PROPERTY_TIMEOUT);
+
+		it("PUT and DELETE /users/:id/employee refuse bad links, one's own account and another tenant's user", async () => {
+			const target = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...ownIds(), world.stranger.user.id) }, rawId);
+			const madeUpEmployee = fc.uuid().map(id => objectText([["employeeId", id]]));
+			await check(
+				fc.asyncProperty(target, fc.oneof(madeUpEmployee, invalidBody(ROUTE_FIELDS.linkEmployee)), (segment, body) =>
+					refused({ method: "PUT", path: `/api/v1/users/${segment}/employee`, token: world.owner.accessToken, headers: JSON_TYPE, body })
+				),
+				100
+			);
+			const unlinkable = fc.oneof(fc.constantFrom(world.owner.user.id, world.stranger.user.id), rawId);
+			await check(
+				fc.asyncProperty(unlinkable, segment => refused({ method: "DELETE", path: `/api/v1/users/${segment}/employee`, token: world.owner.accessToken })),
+				40
 			);
 		}, PROPERTY_TIMEOUT);
 	});
@@ -645,7 +716,12 @@ describe("hostile input to the auth and user routes", () => {
 			{ method: "POST", path: "/api/v1/auth/refresh" },
 			{ method: "POST", path: "/api/v1/auth/logout", token: world.owner.accessToken },
 			{ method: "POST", path: "/api/v1/users", token: world.owner.accessToken },
-			{ method: "PATCH", path: `/api/v1/users/${world.employee.id}`, token: world.owner.accessToken }
+			{ method: "PATCH", path: `/api/v1/users/${world.employee.id}`, token: world.owner.accessToken },
+			{ method: "POST", path: "/api/v1/auth/activate" },
+			{ method: "POST", path: "/api/v1/auth/password", token: world.employee.accessToken },
+			{ method: "POST", path: "/api/v1/auth/password/reset" },
+			{ method: "POST", path: "/api/v1/auth/switch", token: world.owner.accessToken },
+			{ method: "PUT", path: `/api/v1/users/${world.employee.id}/employee`, token: world.owner.accessToken }
 		];
 
 		it("raw bytes declared as JSON, with or without a content encoding, are a 4xx", async () => {
@@ -682,11 +758,11 @@ describe("hostile input to the auth and user routes", () => {
 			const unsigned = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${payload}.`;
 			const caller = fc.constantFrom<string | undefined>(world.employee.accessToken, world.stranger.accessToken, undefined, tampered, unsigned, "", "x.y.z");
 			const updateBody = fc.oneof(
-				fc.record({ name: fc.constantFrom("Mallory", "Owned"), role: fc.constantFrom(...ROLES), employeeId: fc.constantFrom("E-1", null) }, { requiredKeys: [] }).map(v => JSON.stringify(v)),
+				fc.record({ name: fc.constantFrom("Mallory", "Owned"), role: fc.constantFrom(...ROLES) }, { requiredKeys: [] }).map(v => JSON.stringify(v)),
 				invalidBody(ROUTE_FIELDS.updateUser)
 			);
 			const createBody = fc
-				.record({ email: fc.constant("mallory@example.test"), name: fc.constant("Mallory"), role: fc.constantFrom(...ROLES), password: fc.constant("Another-Sturdy-Pass-99") })
+				.record({ email: fc.constant("mallory@example.test"), name: fc.constant("Mallory"), role: fc.constantFrom(...ROLES) })
 				.map(v => JSON.stringify(v));
 			const action = fc.oneof(
 				fc.tuple(fc.constant<Call["method"]>("PATCH"), fc.constantFrom(...ownIds()), updateBody),
@@ -752,6 +828,8 @@ describe("hostile input to the auth and user routes", () => {
 			expect(after.employeeMe).toEqual(before.employeeMe);
 			expect(after.strangerMe).toEqual(before.strangerMe);
 			expect(after.strangerList).toEqual(before.strangerList);
+			// No password changed, and no link was used up on a real account.
+			expect((await request(system.url).post("/api/v1/auth/login").send({ email: world.employee.email, password: PASSWORD })).status).toBe(200);
 		});
 	});
 });

@@ -4,7 +4,7 @@
  *   npm run bench:password-strength        (ROUNDS=5; each round checks the same 300 passwords)
  *
  * Times the first check (loading the estimator: its dictionaries are ranked then), then every
- * check of a mix of 300 passwords a round: random ones of 24 characters (onboarding's), short
+ * check of a mix of 300 passwords a round: random ones of 24 characters (a password manager's), short
  * passphrases, common ones that are refused, and long ones of up to 128 characters (the worst
  * case: the estimator looks at the first 32). Prints p50, p90, p99, max and mean per round, and
  * the medians over the rounds.

@@ -1,7 +1,6 @@
 /**
  * What accepting an offer turns into, on plain data: which offers may be accepted, the employee
- * record and the user account a hire makes, the year of its first leave entitlements, and the
- * initial password of the account.
+ * record and the user account a hire makes, and the year of its first leave entitlements.
  */
 import type { Candidate, JobOpening, Offer } from "../names/recruitment";
 

@@ -79,7 +79,8 @@ export const SignupPart: Partial<ServiceSchema> = {
 					checkPassword(ctx.params.password, peeked.email, invited?.name);
 					passwordHash = await hashPassword(ctx.params.password, callDeadline(ctx));
 				} else if (ctx.params.password !== undefined) {
-					throw new UnprocessableError("password", "Your account already has a password: leave 'password' out and sign in with it.", "notAllowed");
+					const why = peeked.purpose === "signup" ? "The password was chosen at signup" : "Your account already has a password";
+					throw new UnprocessableError("password", `${why}: leave 'password' out.`, "notAllowed");
 				}
 				const link = await this.claimLink(ctx.params.token, ["signup", "invitation"]);
 				try {

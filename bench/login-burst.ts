@@ -14,10 +14,13 @@
  * raised for the node: they are not what is measured here. Exits 1 when the p99 target is missed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { readMailbox } from "../lib/mail/sink";
 
 const ROOT = path.resolve(__dirname, "..");
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -25,6 +28,8 @@ const BURST = Number(process.env.BURST ?? 40);
 const BASELINE_MS = Number(process.env.BASELINE_MS ?? 2000);
 const TARGET_P99_MS = 100;
 const PASSWORD = "Bench-Password-42";
+/** Where the node writes its mail: the signup links are read from here. */
+const MAIL_DIR = mkdtempSync(path.join(os.tmpdir(), "roster-bench-mail-"));
 
 interface Reply { status: number; body: string }
 
@@ -70,6 +75,7 @@ async function startNode(port: number): Promise<ChildProcess> {
 			...process.env,
 			SERVICEDIR: "dist/services",
 			PORT: String(port),
+			MAIL_DIR,
 			LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
 			TRANSPORTER: "",
 			CACHER: "",
@@ -90,10 +96,15 @@ async function startNode(port: number): Promise<ChildProcess> {
 	}
 }
 
+/** Signs a company up and follows the mailed link, as its owner would. */
 async function signup(port: number, company: string): Promise<{ email: string; accessToken: string }> {
 	const email = `owner-${company.toLowerCase()}-${process.pid}@bench.test`;
-	const reply = await send(port, false, "POST", "/api/v1/auth/signup", { company, name: "Bench Owner", email, password: PASSWORD });
-	if (reply.status !== 201) throw new Error(`signup failed: ${reply.status} ${reply.body}`);
+	const asked = await send(port, false, "POST", "/api/v1/auth/signup", { company, name: "Bench Owner", email, password: PASSWORD });
+	if (asked.status !== 202) throw new Error(`signup failed: ${asked.status} ${asked.body}`);
+	const [mail] = await readMailbox(MAIL_DIR, email);
+	const token = mail?.link?.split("#token=")[1];
+	const reply = await send(port, false, "POST", "/api/v1/auth/activate", { token });
+	if (reply.status !== 201) throw new Error(`activation failed: ${reply.status} ${reply.body}`);
 	return { email, accessToken: JSON.parse(reply.body).accessToken };
 }
 

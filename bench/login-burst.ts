@@ -13,100 +13,20 @@
  * Any other variable is passed to the node (PASSWORD_HASH_QUEUE=40, ...). Rate limits are
  * raised for the node: they are not what is measured here. Exits 1 when the p99 target is missed.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { readMailbox } from "../lib/mail/sink";
+import { PASSWORD, freePort, median, percentile, send, signup, startRoster, stopNode } from "./support";
 
-const ROOT = path.resolve(__dirname, "..");
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const BURST = Number(process.env.BURST ?? 40);
 const BASELINE_MS = Number(process.env.BASELINE_MS ?? 2000);
 const TARGET_P99_MS = 100;
-const PASSWORD = "Bench-Password-42";
-/** Where the node writes its mail: the signup links are read from here. */
-const MAIL_DIR = mkdtempSync(path.join(os.tmpdir(), "roster-bench-mail-"));
 
-interface Reply { status: number; body: string }
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer().once("error", reject);
-		server.listen(0, "127.0.0.1", () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-function send(port: number, agent: http.Agent | false, method: string, urlPath: string, body?: object, token?: string): Promise<Reply> {
-	const payload = body === undefined ? undefined : JSON.stringify(body);
-	const headers: Record<string, string> = {};
-	if (payload !== undefined) Object.assign(headers, { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) });
-	if (token) headers.authorization = `Bearer ${token}`;
-	return new Promise((resolve, reject) => {
-		const req = http.request({ host: "127.0.0.1", port, method, path: urlPath, headers, agent }, res => {
-			const chunks: Buffer[] = [];
-			res.on("data", (chunk: Buffer) => chunks.push(chunk));
-			res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-			res.on("error", reject);
-		});
-		req.on("error", reject);
-		req.end(payload);
-	});
-}
-
-function percentile(sorted: number[], p: number): number {
-	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
-async function startNode(port: number): Promise<ChildProcess> {
-	const node = spawn(process.execPath, [path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.js"), "--config", "dist/moleculer.config.js"], {
-		cwd: ROOT,
-		stdio: ["ignore", "inherit", "inherit"],
-		env: {
-			...process.env,
-			SERVICEDIR: "dist/services",
-			PORT: String(port),
-			MAIL_DIR,
-			LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-			TRANSPORTER: "",
-			CACHER: "",
-			RATE_LIMIT_ANONYMOUS: "1000000",
-			RATE_LIMIT_USER: "1000000",
-			LOGIN_MAX_FAILS_PER_ACCOUNT: "1000",
-			LOGIN_MAX_FAILS_PER_IP: "100000"
-		}
-	});
-	// Up when its routes answer: a login for nobody is a 401 once the identity routes exist.
-	const deadline = Date.now() + 60_000;
-	for (;;) {
-		if (node.exitCode !== null) throw new Error(`the node exited with ${node.exitCode}`);
-		const reply = await send(port, false, "POST", "/api/v1/auth/login", { email: "nobody@bench.test", password: PASSWORD }).catch(() => undefined);
-		if (reply?.status === 401) return node;
-		if (Date.now() > deadline) throw new Error("the node did not come up within 60 s");
-		await new Promise(resolve => setTimeout(resolve, 200));
-	}
-}
-
-/** Signs a company up and follows the mailed link, as its owner would. */
-async function signup(port: number, company: string): Promise<{ email: string; accessToken: string }> {
-	const email = `owner-${company.toLowerCase()}-${process.pid}@bench.test`;
-	const asked = await send(port, false, "POST", "/api/v1/auth/signup", { company, name: "Bench Owner", email, password: PASSWORD });
-	if (asked.status !== 202) throw new Error(`signup failed: ${asked.status} ${asked.body}`);
-	const [mail] = await readMailbox(MAIL_DIR, email);
-	const token = mail?.link?.split("#token=")[1];
-	const reply = await send(port, false, "POST", "/api/v1/auth/activate", { token });
-	if (reply.status !== 201) throw new Error(`activation failed: ${reply.status} ${reply.body}`);
-	return { email, accessToken: JSON.parse(reply.body).accessToken };
-}
+/** Up when its routes answer: a login for nobody is a 401 once the identity routes exist. */
+const loginRouteReady = (port: number) => async () =>
+	(await send(port, false, "POST", "/api/v1/auth/login", { email: "nobody@bench.test", password: PASSWORD })).status === 401;
 
 /** GET /me one at a time until `until()` says stop; the latency of each, sorted. */
 async function closedLoop(port: number, token: string, until: () => boolean): Promise<number[]> {
@@ -180,7 +100,7 @@ async function round(port: number, crowdEmail: string, token: string): Promise<R
 
 async function main(): Promise<void> {
 	const port = await freePort();
-	const node = await startNode(port);
+	const node = await startRoster({ PORT: String(port) }, loginRouteReady(port));
 	try {
 		const [crowd, quiet] = await Promise.all([signup(port, "Crowd"), signup(port, "Quiet")]);
 		console.log(`login burst: ${BURST} parallel logins of one tenant while another tenant's GET /me runs in a closed loop`);
@@ -207,8 +127,7 @@ async function main(): Promise<void> {
 		console.log(`target: p99 of GET /me during the burst (corrected) under ${TARGET_P99_MS} ms: ${p99 < TARGET_P99_MS ? "met" : "MISSED"}`);
 		if (p99 >= TARGET_P99_MS) process.exitCode = 1;
 	} finally {
-		node.kill("SIGTERM");
-		await new Promise(resolve => node.once("exit", resolve));
+		await stopNode(node);
 	}
 }
 

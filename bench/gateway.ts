@@ -1,0 +1,143 @@
+/**
+ * What the gateway costs, as a ratio of raw Node http measured in the same run (issue #8).
+ *
+ *   npm run bench:gateway        (builds first; ROUNDS=3 DURATION=10 CONNECTIONS=50)
+ *
+ * Each scenario runs in a process of its own, driven by autocannon from this one, for ROUNDS
+ * rounds of DURATION seconds at CONNECTIONS connections (keep-alive), taking turns so that a
+ * noisy minute of a shared machine falls on every scenario alike. Printed: median requests per
+ * second, its ratio to raw http, and median p50/p99 latency.
+ * - raw http: node:http answering a small JSON body;
+ * - bare moleculer-web: one route to a local action, no authentication;
+ * - Roster, one process: the embedded defaults, an authenticated GET /api/v1/employees/:id;
+ * - Roster, gateway → data node over NATS (127.0.0.1:4222, skipped when it does not answer).
+ * Rate limits are raised for Roster: every request is still counted, none is refused.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import net from "node:net";
+import path from "node:path";
+import autocannon from "autocannon";
+import { freePort, gatewayReady, median, send, signup, startRoster, stopNode } from "./support";
+
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const DURATION = Number(process.env.DURATION ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
+const NATS = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+
+interface Scenario {
+	name: string;
+	url: string;
+	headers?: Record<string, string>;
+	stop(): Promise<void>;
+}
+
+interface Sample { rps: number; p50: number; p99: number; errors: number }
+
+/** A bench server of bench/servers/, run with tsx, ready when it says so. */
+async function startServer(file: string): Promise<{ port: number; child: ChildProcess }> {
+	const port = await freePort();
+	const child = fork(path.join(__dirname, "servers", file), [], { env: { ...process.env, PORT: String(port) }, execArgv: ["--import", "tsx"] });
+	await new Promise<void>((resolve, reject) => {
+		child.once("message", () => resolve());
+		child.once("exit", code => reject(new Error(`${file} exited with ${code}`)));
+	});
+	return { port, child };
+}
+
+function natsAnswers(): Promise<boolean> {
+	const { hostname, port } = new URL(NATS);
+	return new Promise(resolve => {
+		const socket = net.connect({ host: hostname, port: Number(port || 4222) });
+		const done = (ok: boolean) => {
+			socket.destroy();
+			resolve(ok);
+		};
+		socket.setTimeout(1000, () => done(false));
+		socket.once("connect", () => done(true));
+		socket.once("error", () => done(false));
+	});
+}
+
+/** A company with one employee, and its owner's token: what GET /api/v1/employees/:id reads. */
+async function employeeToRead(port: number, company: string): Promise<{ path: string; token: string }> {
+	const owner = await signup(port, company);
+	const hired = await send(port, false, "POST", "/api/v1/employees", { firstName: "Ada", lastName: "Lovelace", workEmail: `ada-${company}@bench.test`, hireDate: "2024-01-01" }, owner.accessToken);
+	if (hired.status !== 201) throw new Error(`hire failed: ${hired.status} ${hired.body}`);
+	return { path: `/api/v1/employees/${JSON.parse(hired.body).id}`, token: owner.accessToken };
+}
+
+async function rosterOneProcess(): Promise<Scenario> {
+	const port = await freePort();
+	const node = await startRoster({ PORT: String(port) }, gatewayReady(port));
+	const { path: urlPath, token } = await employeeToRead(port, "OneProcess");
+	return { name: "Roster, one process", url: `http://127.0.0.1:${port}${urlPath}`, headers: { authorization: `Bearer ${token}` }, stop: () => stopNode(node) };
+}
+
+async function rosterOverNats(): Promise<Scenario> {
+	const port = await freePort();
+	// Tokens signed by the data node are verified by the gateway: one secret for both.
+	const cluster = { TRANSPORTER: NATS, NAMESPACE: `bench-${process.pid}`, JWT_SECRET: randomBytes(24).toString("hex") };
+	const data = startRoster({ ...cluster, SERVICES: "data" }, async () => true);
+	const gateway = await startRoster({ ...cluster, SERVICES: "gateway/api", PORT: String(port), READY_SERVICES: "identity,employees" }, gatewayReady(port));
+	const dataNode = await data;
+	const { path: urlPath, token } = await employeeToRead(port, "OverNats");
+	return {
+		name: "Roster, gateway → data over NATS",
+		url: `http://127.0.0.1:${port}${urlPath}`,
+		headers: { authorization: `Bearer ${token}` },
+		stop: async () => {
+			await stopNode(gateway);
+			await stopNode(dataNode);
+		}
+	};
+}
+
+async function serverScenario(name: string, file: string, urlPath: string): Promise<Scenario> {
+	const { port, child } = await startServer(file);
+	return { name, url: `http://127.0.0.1:${port}${urlPath}`, stop: () => stopNode(child) };
+}
+
+async function measure(scenario: Scenario): Promise<Sample> {
+	const result = await autocannon({ url: scenario.url, headers: scenario.headers, connections: CONNECTIONS, duration: DURATION });
+	const errors = result.errors + result.timeouts + result.non2xx;
+	return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
+}
+
+async function main(): Promise<void> {
+	const scenarios: Scenario[] = [];
+	try {
+		scenarios.push(await serverScenario("raw Node http", "raw-http.ts", "/"));
+		scenarios.push(await serverScenario("bare moleculer-web, no auth", "bare-web.ts", "/api/people/1"));
+		scenarios.push(await rosterOneProcess());
+		if (await natsAnswers()) scenarios.push(await rosterOverNats());
+		else console.log(`NATS does not answer at ${NATS}: the cluster scenario is left out.`);
+
+		console.log(`${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per scenario, taking turns\n`);
+		const samples = new Map<string, Sample[]>(scenarios.map(s => [s.name, []]));
+		for (let round = 1; round <= ROUNDS; round++) {
+			for (const scenario of scenarios) {
+				const sample = await measure(scenario);
+				samples.get(scenario.name)!.push(sample);
+				console.log(`round ${round}: ${scenario.name.padEnd(34)} ${sample.rps.toFixed(0).padStart(8)} req/s  p99 ${sample.p99} ms  errors ${sample.errors}`);
+			}
+		}
+
+		const raw = median(samples.get(scenarios[0].name)!.map(s => s.rps));
+		const oneProcess = median(samples.get("Roster, one process")!.map(s => s.rps));
+		console.log(`\n${"scenario".padEnd(34)} ${"req/s".padStart(8)} ${"of raw".padStart(7)} ${"p50".padStart(6)} ${"p99".padStart(6)}`);
+		for (const scenario of scenarios) {
+			const list = samples.get(scenario.name)!;
+			const rps = median(list.map(s => s.rps));
+			const row = `${scenario.name.padEnd(34)} ${rps.toFixed(0).padStart(8)} ${(rps / raw).toFixed(2).padStart(7)} ${`${median(list.map(s => s.p50))}ms`.padStart(6)} ${`${median(list.map(s => s.p99))}ms`.padStart(6)}`;
+			console.log(scenario.name.includes("NATS") ? `${row}   (${(rps / oneProcess).toFixed(2)} of one process)` : row);
+		}
+	} finally {
+		for (const scenario of scenarios) await scenario.stop().catch(() => undefined);
+	}
+}
+
+main().catch(err => {
+	console.error(err);
+	process.exit(1);
+});

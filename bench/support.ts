@@ -1,0 +1,100 @@
+/** What the benchmarks share: ports, plain HTTP calls, percentiles, and Roster nodes started as a deployment runs them. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { readMailbox } from "../lib/mail/sink";
+
+export const ROOT = path.resolve(__dirname, "..");
+export const PASSWORD = "Bench-Password-42";
+/** Where the nodes a benchmark starts write their mail: signup links are read from here. */
+export const MAIL_DIR = mkdtempSync(path.join(os.tmpdir(), "roster-bench-mail-"));
+
+export interface Reply { status: number; body: string }
+
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer().once("error", reject);
+		server.listen(0, "127.0.0.1", () => {
+			const { port } = server.address() as net.AddressInfo;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+export function send(port: number, agent: http.Agent | false, method: string, urlPath: string, body?: object, token?: string): Promise<Reply> {
+	const payload = body === undefined ? undefined : JSON.stringify(body);
+	const headers: Record<string, string> = {};
+	if (payload !== undefined) Object.assign(headers, { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) });
+	if (token) headers.authorization = `Bearer ${token}`;
+	return new Promise((resolve, reject) => {
+		const req = http.request({ host: "127.0.0.1", port, method, path: urlPath, headers, agent }, res => {
+			const chunks: Buffer[] = [];
+			res.on("data", (chunk: Buffer) => chunks.push(chunk));
+			res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+			res.on("error", reject);
+		});
+		req.on("error", reject);
+		req.end(payload);
+	});
+}
+
+export function percentile(sorted: number[], p: number): number {
+	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+
+/**
+ * A Roster node from dist/, as `npm run serve` runs it: the services `SERVICES` names (all by
+ * default), rate limits out of the way, mail to MAIL_DIR. Ready when `ready` says so.
+ */
+export async function startRoster(env: Record<string, string>, ready: () => Promise<boolean>): Promise<ChildProcess> {
+	const node = spawn(process.execPath, [path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.js"), "--config", "dist/moleculer.config.js"], {
+		cwd: ROOT,
+		stdio: ["ignore", "inherit", "inherit"],
+		env: {
+			...process.env,
+			SERVICEDIR: "dist/services",
+			LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+			TRANSPORTER: "",
+			CACHER: "",
+			MAIL_DIR,
+			RATE_LIMIT_ANONYMOUS: "1000000",
+			RATE_LIMIT_USER: "1000000",
+			LOGIN_MAX_FAILS_PER_ACCOUNT: "1000",
+			LOGIN_MAX_FAILS_PER_IP: "100000",
+			...env
+		}
+	});
+	const deadline = Date.now() + 60_000;
+	for (;;) {
+		if (node.exitCode !== null) throw new Error(`the node exited with ${node.exitCode}`);
+		if (await ready().catch(() => false)) return node;
+		if (Date.now() > deadline) throw new Error("the node did not come up within 60 s");
+		await new Promise(resolve => setTimeout(resolve, 200));
+	}
+}
+
+/** Ready when the gateway on `port` says so (every service has a node and a route). */
+export const gatewayReady = (port: number) => async () => (await send(port, false, "GET", "/health/ready")).status === 200;
+
+export async function stopNode(node: ChildProcess): Promise<void> {
+	if (node.exitCode !== null) return;
+	node.kill("SIGTERM");
+	await new Promise(resolve => node.once("exit", resolve));
+}
+
+/** Signs a company up and follows the mailed link, as its owner would. */
+export async function signup(port: number, company: string): Promise<{ email: string; accessToken: string }> {
+	const email = `owner-${company.toLowerCase()}-${process.pid}@bench.test`;
+	const asked = await send(port, false, "POST", "/api/v1/auth/signup", { company, name: "Bench Owner", email, password: PASSWORD });
+	if (asked.status !== 202) throw new Error(`signup failed: ${asked.status} ${asked.body}`);
+	const [mail] = await readMailbox(MAIL_DIR, email);
+	const token = mail?.link?.split("#token=")[1];
+	const reply = await send(port, false, "POST", "/api/v1/auth/activate", { token });
+	if (reply.status !== 201) throw new Error(`activation failed: ${reply.status} ${reply.body}`);
+	return { email, accessToken: JSON.parse(reply.body).accessToken };
+}

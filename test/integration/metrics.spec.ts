@@ -4,14 +4,19 @@
  * and the scrape is on the metrics port only, never on the API's.
  */
 import { randomUUID } from "node:crypto";
+import { Errors, ServiceBroker } from "moleculer";
 import request from "supertest";
 import { config, loadConfig } from "../../lib/config";
 import { brokerOptions } from "../../moleculer.config";
+import { StoreMetricNames } from "../../middlewares/store-metrics.middleware";
+import { DbMixin } from "../../mixins/db.mixin";
 import { HttpMetricNames } from "../../services/gateway/http-metrics";
+import { describeWith } from "../support/external";
 import { bearer, signup } from "../support/http";
 import { type RunningSystem, startLocalSystem } from "../support/local-system";
 import { scrape, valueOf } from "../support/metrics";
 import { freePort } from "../support/ports";
+import { dropSchema, freshSchemaUrl } from "../support/postgres";
 
 const REQUESTS = HttpMetricNames.requests.replace(/\./g, "_");
 const DURATION = HttpMetricNames.duration.replace(/\./g, "_");
@@ -70,6 +75,59 @@ describe("metrics on METRICS_PORT", () => {
 		await request(system.url).get("/api/v1/metrics").expect(404);
 		const page = await request(system.url).get("/metrics");
 		expect(page.text).not.toContain("moleculer_request_total");
+	});
+});
+
+describe("metrics of circuit breakers", () => {
+	it("show a breaker opened on an endpoint (Moleculer's own gauges, per node, service and action)", async () => {
+		const metricsPort = await freePort();
+		const cfg = loadConfig({ ...process.env, TRANSPORTER: "", CACHER: "", METRICS_PORT: String(metricsPort) });
+		const broker = new ServiceBroker({ ...brokerOptions(cfg), logger: false });
+		broker.createService({
+			name: "flaky",
+			actions: { fail: () => Promise.reject(new Errors.MoleculerError("down", 500, "DOWN")) }
+		});
+		await broker.start();
+		try {
+			// The breaker's least count in its window (moleculer.config.ts), every call failing.
+			for (let i = 0; i < 20; i++) await expect(broker.call("flaky.fail")).rejects.toThrow("down");
+			await expect(broker.call("flaky.fail")).rejects.toThrow(Errors.ServiceNotAvailableError);
+
+			const { samples } = await scrape(metricsPort);
+			const endpoint = { affectedNodeID: broker.nodeID, service: "flaky", action: "flaky.fail" };
+			expect(valueOf(samples, "moleculer_circuit_breaker_opened_active", endpoint)).toBe(1);
+			expect(valueOf(samples, "moleculer_circuit_breaker_opened_total", endpoint)).toBe(1);
+		} finally {
+			await broker.stop();
+		}
+	});
+});
+
+describeWith(["postgres"], "metrics of the PostgreSQL pool", () => {
+	const url = freshSchemaUrl("metrics");
+	const schema = new URL(url).searchParams.get("schema")!;
+	const gauge = (name: string) => name.replace(/\./g, "_");
+
+	afterAll(() => dropSchema(url));
+
+	it("shows the node's pool: its bound, connections open and idle, and none waiting", async () => {
+		const metricsPort = await freePort();
+		const cfg = loadConfig({ ...process.env, NODE_ENV: "test", TRANSPORTER: "", CACHER: "", DATABASE_URL: url, DATABASE_POOL_SIZE: "3", METRICS_PORT: String(metricsPort) });
+		const broker = new ServiceBroker({ ...brokerOptions(cfg), logger: false });
+		broker.createService({ name: "things", mixins: [DbMixin("things", { name: "things" }, [], { config: cfg })] });
+		await broker.start();
+		try {
+			const { samples, text } = await scrape(metricsPort);
+			const labels = { database: new URL(url).pathname.slice(1), schema };
+			expect(valueOf(samples, gauge(StoreMetricNames.max), labels)).toBe(3);
+			expect(valueOf(samples, gauge(StoreMetricNames.total), labels)).toBeGreaterThanOrEqual(1);
+			expect(valueOf(samples, gauge(StoreMetricNames.idle), labels)).toBeLessThanOrEqual(valueOf(samples, gauge(StoreMetricNames.total), labels)!);
+			expect(valueOf(samples, gauge(StoreMetricNames.waiting), labels)).toBe(0);
+			// The database's name and schema, never its URL.
+			expect(text).not.toContain("postgres://");
+		} finally {
+			await broker.stop();
+		}
 	});
 });
 

@@ -68,7 +68,12 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 		// (lib/auth/passwords.ts). An action that needs a bulkhead sets its own `bulkhead` option.
 		bulkhead: { enabled: false },
 		validator: new SafeValidator(),
-		metrics: { enabled: false },
+		// Off unless METRICS_PORT is set: every action call and event then pays for its counters.
+		// Moleculer's Prometheus reporter serves GET /metrics on a listener of its own, every series
+		// labelled with this node's namespace and nodeID.
+		metrics: cfg.metricsPort === undefined
+			? { enabled: false }
+			: { enabled: true, reporter: { type: "Prometheus", options: { port: cfg.metricsPort, path: "/metrics" } } },
 		tracing: { enabled: false },
 		middlewares: middlewares({
 			healthPort: cfg.healthPort,

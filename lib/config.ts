@@ -88,6 +88,8 @@ export interface Config {
 	readyServices: string[];
 	/** A node-level health port (/health/live, /health/ready) on any node; off when undefined. */
 	healthPort?: number;
+	/** Prometheus metrics of this node on this port (GET /metrics), never the API's; off when undefined. */
+	metricsPort?: number;
 	/** Read-only calls: how long one attempt may take, and how many more nodes are tried (middlewares/read-retry). */
 	reads: { attemptTimeoutMs: number; retries: number };
 	/** Mail to people (activation and reset links): written as files to `dir` until a mail transport exists. */
@@ -226,6 +228,18 @@ function readCors(env: Env, isProduction: boolean): string[] | "*" {
 	return origins;
 }
 
+/**
+ * A port of its own: on the API's port the scrape would be public, and on the health port it
+ * would answer on a path an orchestrator probes. Two listeners on one port stop the node at start.
+ */
+function readMetricsPort(env: Env, apiPort: number, healthPort: number | undefined): number | undefined {
+	if (!env.METRICS_PORT?.trim()) return undefined;
+	const port = readInt(env, "METRICS_PORT", 0, 1, 65535);
+	if (port === apiPort) fail("METRICS_PORT", "must differ from PORT: the metrics are not for the public", env.METRICS_PORT);
+	if (port === healthPort) fail("METRICS_PORT", "must differ from HEALTH_PORT", env.METRICS_PORT);
+	return port;
+}
+
 function readReadyServices(env: Env): string[] {
 	const raw = env.READY_SERVICES?.trim();
 	if (!raw || raw === "all") return [...ApiServices];
@@ -309,6 +323,7 @@ export function loadConfig(env: Env = process.env): Config {
 
 	const transporter = readTransporter(env);
 	const port = readInt(env, "PORT", 3000, 0, 65535);
+	const healthPort = env.HEALTH_PORT?.trim() ? readInt(env, "HEALTH_PORT", 0, 1, 65535) : undefined;
 
 	return {
 		env: nodeEnv,
@@ -338,7 +353,8 @@ export function loadConfig(env: Env = process.env): Config {
 		bodyLimit,
 		trustProxy: readBool(env, "TRUST_PROXY", false),
 		readyServices: readReadyServices(env),
-		healthPort: env.HEALTH_PORT?.trim() ? readInt(env, "HEALTH_PORT", 0, 1, 65535) : undefined,
+		healthPort,
+		metricsPort: readMetricsPort(env, port, healthPort),
 		reads: {
 			attemptTimeoutMs: readInt(env, "READ_ATTEMPT_TIMEOUT", 1000, 50, 60_000),
 			retries: readInt(env, "READ_RETRIES", 2, 0, 5)

@@ -8,6 +8,7 @@ import { HttpDrainMiddleware } from "./http-drain.middleware";
 import { type ReadRetryOptions, ReadRetryMiddleware } from "./read-retry.middleware";
 import { RemoteTimeoutMiddleware } from "./remote-timeout.middleware";
 import { RequestLogMiddleware } from "./request-log.middleware";
+import { StoreMetricsMiddleware } from "./store-metrics.middleware";
 
 export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions }): Middleware[] {
 	return [
@@ -16,6 +17,8 @@ export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions
 		RequestLogMiddleware(),
 		ReadRetryMiddleware(opts.reads),
 		HttpDrainMiddleware(),
+		// Wraps nothing: registers the pool's gauges when metrics are on, and keeps them current.
+		StoreMetricsMiddleware(),
 		...(opts.healthPort === undefined ? [] : [HealthPortMiddleware(opts.healthPort)])
 	];
 }

@@ -11,6 +11,7 @@ import { PostgresStore } from "./postgres";
 import type { CollectionSpec, Store } from "./types";
 
 export * from "./types";
+export { type PoolStats, poolStats } from "./postgres-pool";
 
 const COLLECTION = /^[a-z][a-z0-9_]{0,62}$/i;
 

@@ -13,6 +13,8 @@ export interface PoolSpec {
 
 interface Shared {
 	pool: Pool;
+	/** The database's name, for metrics: never its URL, which may hold a password. */
+	database: string;
 	schema: string;
 	users: number;
 	ready: Promise<void>;
@@ -45,7 +47,8 @@ export async function acquirePool(spec: PoolSpec): Promise<PoolLease> {
 		const pool = new Pool({ connectionString, max: spec.max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
 		// An idle client that loses its connection emits here; without a listener it would crash the node.
 		pool.on("error", () => undefined);
-		const created: Shared = { pool, schema, users: 0, ready: createSchema(pool, schema) };
+		const database = decodeURIComponent(new URL(connectionString).pathname.slice(1));
+		const created: Shared = { pool, database, schema, users: 0, ready: createSchema(pool, schema) };
 		pools.set(spec.url, created);
 		shared = created;
 	}
@@ -74,6 +77,29 @@ async function releaseShare(url: string, shared: Shared): Promise<void> {
 	if (shared.users > 0) return;
 	if (pools.get(url) === shared) pools.delete(url);
 	await shared.pool.end().catch(() => undefined);
+}
+
+export interface PoolStats {
+	database: string;
+	schema: string;
+	/** Connections open, in use or idle; at most `max`. */
+	total: number;
+	idle: number;
+	/** Queries waiting for a connection: the pool is the bottleneck when this stays above zero. */
+	waiting: number;
+	max: number;
+}
+
+/** This node's pools as they stand now (middlewares/store-metrics.middleware.ts). */
+export function poolStats(): PoolStats[] {
+	return [...pools.values()].map(({ pool, database, schema }) => ({
+		database,
+		schema,
+		total: pool.totalCount,
+		idle: pool.idleCount,
+		waiting: pool.waitingCount,
+		max: pool.options.max
+	}));
 }
 
 /** Runs DDL under a database-wide advisory lock: two nodes starting at once would race on CREATE … IF NOT EXISTS. */

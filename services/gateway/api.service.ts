@@ -3,7 +3,7 @@
  * Bearer token, checks the roles an action declares, applies rate limits and maps errors to
  * HTTP. It knows no business rule.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { type Context, Errors, type Service, type ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { verifyAccessToken } from "../../lib/auth/tokens";
@@ -14,12 +14,13 @@ import { IdentityActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
 import { refuseDeepBodies } from "./body-depth";
 import { clientIp, formatError } from "./http-errors";
+import { HttpMetrics, type MeasuredRequest } from "./http-metrics";
 import { GatewayReadiness, type ReadinessReport } from "./readiness";
 import { forbidStoring, setEveryResponseHeaders } from "./response-headers";
 
 // ---- Types -------------------------------------------------------------------------------
 
-export interface GatewayRequest extends IncomingMessage {
+export interface GatewayRequest extends MeasuredRequest {
 	$action?: { name: string; auth?: ActionAuth; noStore?: boolean };
 	$params: Record<string, unknown>;
 	$ctx: Context<unknown, RequestMeta>;
@@ -39,6 +40,8 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	settings: { port: number; roster: Config };
 	limiters: GatewayLimiters;
 	readiness: GatewayReadiness;
+	/** Requests by route and status, when this node has metrics (METRICS_PORT). */
+	httpMetrics?: HttpMetrics;
 	/** Every alias ever generated, so a route whose service is gone answers 503, not 404. */
 	knownAliases: Map<string, AliasSpec>;
 	aliases: Array<{ route: unknown; method: string; path: string; action: string | null; _generated?: boolean }>;
@@ -209,7 +212,17 @@ const ApiService: ServiceSchema = {
 		 */
 		httpHandler(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, next?: Next) {
 			setEveryResponseHeaders(res);
+			this.httpMetrics?.track(req, res);
 			return ApiGateway.methods!.httpHandler.call(this, req, res, next);
+		},
+
+		/**
+		 * Where moleculer-web hands over the alias a request matched, before the route's body parsers
+		 * and hooks run: a 413 or a 401 on a route is counted under that route.
+		 */
+		routeHandler(this: GatewayThis, ctx: Context, route: unknown, req: GatewayRequest, res: GatewayResponse, found?: { alias: { fullPath: string } }) {
+			if (found) req.$metricRoute = found.alias.fullPath;
+			return ApiGateway.methods!.routeHandler.call(this, ctx, route, req, res, found);
 		},
 
 		async authenticate(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest, res: GatewayResponse): Promise<AuthUser | null> {
@@ -325,6 +338,7 @@ const ApiService: ServiceSchema = {
 		const self = this as unknown as GatewayThis;
 		self.knownAliases ??= new Map();
 		self.readiness ??= new GatewayReadiness(self.broker, self.settings.roster.readyServices);
+		self.httpMetrics = self.broker.isMetricsEnabled() ? new HttpMetrics(self.broker) : undefined;
 		self.limiters = createGatewayLimiters({
 			config: self.settings.roster.rateLimit,
 			redisUrl: self.settings.roster.redisUrl,

@@ -32,9 +32,10 @@ export function domainServices(): ServiceSchema[] {
 	});
 }
 
-export async function startLocalSystem(gatewaySettings: Record<string, unknown> = {}): Promise<RunningSystem> {
+/** `env` adds to the environment the broker's options are read from (not the gateway's settings). */
+export async function startLocalSystem(gatewaySettings: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<RunningSystem> {
 	if (clusterTopology) return startClusterTopology(gatewaySettings);
-	const broker = new ServiceBroker({ ...brokerOptions(loadConfig({ ...process.env, TRANSPORTER: "", CACHER: "" })), logger: false });
+	const broker = new ServiceBroker({ ...brokerOptions(loadConfig({ ...process.env, ...env, TRANSPORTER: "", CACHER: "" })), logger: false });
 	const aliasesReady = new Promise<void>(resolve => {
 		broker.createService({ name: "test-aliases-watch", events: { "$api.aliases.regenerated": () => resolve() } });
 	});

@@ -5,17 +5,20 @@
 import type { Middleware } from "moleculer";
 import { HealthPortMiddleware } from "./health-port.middleware";
 import { HttpDrainMiddleware } from "./http-drain.middleware";
+import { LogContextMiddleware } from "./log-context.middleware";
 import { type ReadRetryOptions, ReadRetryMiddleware } from "./read-retry.middleware";
 import { RemoteTimeoutMiddleware } from "./remote-timeout.middleware";
 import { RequestLogMiddleware } from "./request-log.middleware";
 
-export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions }): Middleware[] {
+export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions; requestLogContext?: boolean }): Middleware[] {
 	return [
 		// First: the innermost wrapper of remote calls, right around the transit request.
 		RemoteTimeoutMiddleware(),
 		RequestLogMiddleware(),
 		ReadRetryMiddleware(opts.reads),
 		HttpDrainMiddleware(),
-		...(opts.healthPort === undefined ? [] : [HealthPortMiddleware(opts.healthPort)])
+		...(opts.healthPort === undefined ? [] : [HealthPortMiddleware(opts.healthPort)]),
+		// Last: outermost of ours, so the lines of every middleware above carry the request too.
+		...(opts.requestLogContext ? [LogContextMiddleware()] : [])
 	];
 }

@@ -6,6 +6,7 @@ import type { Middleware } from "moleculer";
 import { HealthPortMiddleware } from "./health-port.middleware";
 import { HttpDrainMiddleware } from "./http-drain.middleware";
 import { LogContextMiddleware } from "./log-context.middleware";
+import { NodeStateMiddleware } from "./node-state.middleware";
 import { type ReadRetryOptions, ReadRetryMiddleware } from "./read-retry.middleware";
 import { RemoteTimeoutMiddleware } from "./remote-timeout.middleware";
 import { RequestLogMiddleware } from "./request-log.middleware";
@@ -17,6 +18,7 @@ export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions
 		RequestLogMiddleware(),
 		ReadRetryMiddleware(opts.reads),
 		HttpDrainMiddleware(),
+		NodeStateMiddleware(),
 		...(opts.healthPort === undefined ? [] : [HealthPortMiddleware(opts.healthPort)]),
 		// Last: outermost of ours, so the lines of every middleware above carry the request too.
 		...(opts.requestLogContext ? [LogContextMiddleware()] : [])

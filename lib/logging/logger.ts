@@ -14,15 +14,34 @@ import { currentRequestLogFields } from "./request-context";
  * Keys whose value is a credential wherever it appears. `actual` is fastest-validator's copy
  * of the rejected value in a 422's data: for a too-short password, the password.
  */
-const SECRET_KEYS = [
-	"authorization", "Authorization", "cookie", "password", "currentPassword", "newPassword", "pass",
+const SECRET_NAMES = [
+	"authorization", "cookie", "password", "currentPassword", "newPassword", "pass",
 	"token", "accessToken", "refreshToken", "secret", "actual"
 ];
 
-/** pino's redaction has no "any depth": five levels cover Moleculer's `data` and errors' `data[i]`. */
-const DEPTHS = ["", "*.", "*.*.", "*.*.*.", "*.*.*.*."];
+/** Compared in lower case: `Authorization` and `authorization` are one header. */
+const SECRET_KEYS = new Set(SECRET_NAMES.map(name => name.toLowerCase()));
 
-export const REDACTED_PATHS = DEPTHS.flatMap(prefix => SECRET_KEYS.map(key => prefix + key));
+const CENSOR = "[redacted]";
+const MAX_DEPTH = 8;
+
+/**
+ * A copy of `value` with every secret key's value censored, at any depth (cut off at MAX_DEPTH).
+ * pino's own `redact` needs a wildcard path per depth, and five depths made every line 20 times
+ * slower (50 µs instead of 2.5): this runs only on the values a line carries in `data` or `err`.
+ */
+export function redacted(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+	if (value === null || typeof value !== "object") return value;
+	if (depth >= MAX_DEPTH) return "[deep]";
+	if (seen.has(value)) return "[circular]";
+	seen.add(value);
+	if (Array.isArray(value)) return value.map(item => redacted(item, depth + 1, seen));
+	const copy: Record<string, unknown> = {};
+	for (const [key, item] of Object.entries(value)) {
+		copy[key] = SECRET_KEYS.has(key.toLowerCase()) ? CENSOR : redacted(item, depth + 1, seen);
+	}
+	return copy;
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === "object" && value !== null && !(value instanceof Error) && !Array.isArray(value);
@@ -70,7 +89,13 @@ export function pinoOptions(): LoggerOptions {
 		timestamp: pino.stdTimeFunctions.isoTime,
 		formatters: { level: label => ({ level: label }) },
 		mixin: currentRequestLogFields,
-		redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+		// Where values of unknown shape go (moleculerArgs below): searched at any depth.
+		serializers: {
+			data: redacted,
+			err: (err: Error) => redacted(pino.stdSerializers.err(err))
+		},
+		// An object logged pino's way, `logger.info({ ... }, "text")`, is ours and flat.
+		redact: { paths: [...SECRET_NAMES, "Authorization"], censor: CENSOR },
 		hooks: { logMethod: moleculerArgs as NonNullable<LoggerOptions["hooks"]>["logMethod"] }
 	};
 }

@@ -3,8 +3,11 @@
  * moleculer-runner's MOL_* variables still override any option here, and no other variable does.
  */
 import { type BrokerOptions, type Errors, Runner } from "moleculer";
+import type { DestinationStream } from "pino";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
 import { isServiceBusy } from "./lib/errors";
+import { loggerOptions } from "./lib/logging/logger";
+import { tracingOptions } from "./lib/logging/tracing";
 import { RESILIENT_REDIS_CACHER } from "./lib/redis-cacher";
 import { onlyPrefixedEnvOverrides } from "./lib/runner-env";
 import { SafeValidator } from "./lib/validator";
@@ -24,11 +27,12 @@ function natsTransporter(servers: string, { user, password, token, tls, tlsCaFil
 	};
 }
 
-export function brokerOptions(cfg: Config): BrokerOptions {
+/** `logDestination`: where JSON log lines go instead of stdout (tests read them back). */
+export function brokerOptions(cfg: Config, { logDestination }: { logDestination?: DestinationStream } = {}): BrokerOptions {
 	return {
 		namespace: cfg.namespace,
 		nodeID: cfg.nodeId ?? null,
-		logger: { type: "Console", options: { formatter: "short", colors: process.stdout.isTTY, moduleColors: false } },
+		logger: loggerOptions(cfg, logDestination),
 		logLevel: cfg.logLevel,
 		transporter: cfg.transporter ? natsTransporter(cfg.transporter, cfg.nats) : null,
 		// Redis as a cache that may die or stall: a miss then, never a failed or hung request (lib/redis-cacher.ts).
@@ -74,9 +78,10 @@ export function brokerOptions(cfg: Config): BrokerOptions {
 		metrics: cfg.metricsPort === undefined
 			? { enabled: false }
 			: { enabled: true, reporter: { type: "Prometheus", options: { port: cfg.metricsPort, path: "/metrics" } } },
-		tracing: { enabled: false },
+		tracing: tracingOptions(cfg.tracing),
 		middlewares: middlewares({
 			healthPort: cfg.healthPort,
+			requestLogContext: cfg.logFormat === "json",
 			reads: { attemptTimeout: cfg.reads.attemptTimeoutMs, retries: cfg.reads.retries }
 		}),
 

@@ -10,6 +10,18 @@ import { ApiServices } from "./names/services";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
 
+/** `json`: one pino object a line, for a log shipper; `text`: Moleculer's short lines, for a person. */
+export type LogFormat = "json" | "text";
+
+/** Moleculer's trace exporters Roster can pick from the environment. */
+export type TracingExporter = "console" | "jaeger" | "zipkin";
+
+/** Off when `exporter` is undefined; `endpoint` is where Jaeger or Zipkin receive spans. */
+export interface TracingConfig {
+	exporter?: TracingExporter;
+	endpoint?: string;
+}
+
 export interface RateLimitConfig {
 	/** Window length for the per-client limits, in seconds. */
 	windowSeconds: number;
@@ -52,6 +64,8 @@ export interface Config {
 	nodeId?: string;
 	port: number;
 	logLevel: LogLevel;
+	logFormat: LogFormat;
+	tracing: TracingConfig;
 	/** NATS URL(s), or undefined to run in one process without a transporter. */
 	transporter?: string;
 	/** NATS credentials and TLS; used only with a transporter. */
@@ -148,6 +162,41 @@ function readNodeEnv(env: Env): NodeEnv {
 	if (raw === undefined || raw === "") return "development";
 	if (!NODE_ENVS.includes(raw as NodeEnv)) fail("NODE_ENV", `must be one of ${NODE_ENVS.join(", ")}`, raw);
 	return raw as NodeEnv;
+}
+
+const LOG_FORMATS: LogFormat[] = ["json", "text"];
+
+/** JSON where a machine reads the logs (production), text where a person does (`npm start`, tests). */
+function readLogFormat(env: Env, isProduction: boolean): LogFormat {
+	const raw = env.LOG_FORMAT?.trim();
+	if (raw === undefined || raw === "") return isProduction ? "json" : "text";
+	if (!LOG_FORMATS.includes(raw as LogFormat)) fail("LOG_FORMAT", `must be one of ${LOG_FORMATS.join(", ")}`, raw);
+	return raw as LogFormat;
+}
+
+const TRACING_EXPORTERS: TracingExporter[] = ["console", "jaeger", "zipkin"];
+
+/**
+ * Off unless TRACING names an exporter. Jaeger and Zipkin need TRACING_ENDPOINT; an endpoint
+ * with nothing to send to it is a mistake worth stopping for, not a setting to ignore.
+ */
+function readTracing(env: Env): TracingConfig {
+	const raw = env.TRACING?.trim();
+	const endpointRaw = env.TRACING_ENDPOINT?.trim() || undefined;
+	if (raw === undefined || raw === "" || raw === "none") {
+		if (endpointRaw) fail("TRACING_ENDPOINT", "is set but TRACING is not jaeger or zipkin", endpointRaw);
+		return {};
+	}
+	if (!TRACING_EXPORTERS.includes(raw as TracingExporter)) fail("TRACING", `must be none, ${TRACING_EXPORTERS.join(", ")}`, raw);
+	const exporter = raw as TracingExporter;
+	if (exporter === "console") {
+		if (endpointRaw) fail("TRACING_ENDPOINT", "is set but TRACING=console prints spans to the log", endpointRaw);
+		return { exporter };
+	}
+	const example = exporter === "jaeger" ? "http://jaeger:14268/api/traces" : "http://zipkin:9411";
+	if (!endpointRaw) fail("TRACING_ENDPOINT", `is required with TRACING=${exporter} (e.g. ${example})`, undefined);
+	const endpoint = readUrl("TRACING_ENDPOINT", endpointRaw, ["http:", "https:"]).href;
+	return { exporter, endpoint: exporter === "zipkin" ? endpoint.replace(/\/$/, "") : endpoint };
 }
 
 const TRUE = ["true", "1", "yes"];
@@ -331,6 +380,8 @@ export function loadConfig(env: Env = process.env): Config {
 		nodeId: env.NODE_ID?.trim() || undefined,
 		port,
 		logLevel,
+		logFormat: readLogFormat(env, isProduction),
+		tracing: readTracing(env),
 		transporter,
 		nats: readNats(env, transporter),
 		cacherRedisUrl,

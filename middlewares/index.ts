@@ -5,12 +5,14 @@
 import type { Middleware } from "moleculer";
 import { HealthPortMiddleware } from "./health-port.middleware";
 import { HttpDrainMiddleware } from "./http-drain.middleware";
+import { LogContextMiddleware } from "./log-context.middleware";
+import { NodeStateMiddleware } from "./node-state.middleware";
 import { type ReadRetryOptions, ReadRetryMiddleware } from "./read-retry.middleware";
 import { RemoteTimeoutMiddleware } from "./remote-timeout.middleware";
 import { RequestLogMiddleware } from "./request-log.middleware";
 import { StoreMetricsMiddleware } from "./store-metrics.middleware";
 
-export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions }): Middleware[] {
+export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions; requestLogContext?: boolean }): Middleware[] {
 	return [
 		// First: the innermost wrapper of remote calls, right around the transit request.
 		RemoteTimeoutMiddleware(),
@@ -19,6 +21,9 @@ export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions
 		HttpDrainMiddleware(),
 		// Wraps nothing: registers the pool's gauges when metrics are on, and keeps them current.
 		StoreMetricsMiddleware(),
-		...(opts.healthPort === undefined ? [] : [HealthPortMiddleware(opts.healthPort)])
+		NodeStateMiddleware(),
+		...(opts.healthPort === undefined ? [] : [HealthPortMiddleware(opts.healthPort)]),
+		// Last: outermost of ours, so the lines of every middleware above carry the request too.
+		...(opts.requestLogContext ? [LogContextMiddleware()] : [])
 	];
 }

@@ -1,8 +1,28 @@
 /**
  * Roster's own REPL commands, next to Moleculer's (`call`, `services`, `nodes`, …).
  * `seed` fills the running system (or the cluster the REPL joined) with the demo company.
+ * `breakers` asks every node for its circuit breakers and in-flight calls (lib/node-state).
  */
 import type { ServiceBroker } from "moleculer";
+import { type NodeStateAnswer, gatherNodeStates } from "../lib/node-state";
+
+/** One block per node: busy services, the oldest calls, and every breaker not closed or with failures. */
+export function describeNodeStates(answers: NodeStateAnswer[]): string {
+	return answers
+		.map(answer => {
+			if ("error" in answer) return `${answer.nodeID}: no answer (${answer.error})`;
+			const { handling, calling, awaitingReply, oldest } = answer.inFlight;
+			const busy = Object.entries(handling).map(([service, n]) => `${service} ${n}`).join(", ") || "nothing";
+			const lines = [`${answer.nodeID}: handling ${busy}; calling ${calling}; awaiting ${awaitingReply} replies`];
+			for (const call of oldest) lines.push(`  ${call.ageMs} ms  ${call.action}  req=${call.requestId ?? "-"}`);
+			const notable = answer.breakers.filter(b => b.state !== "close" || b.failures > 0);
+			const closed = answer.breakers.length - notable.length;
+			for (const b of notable) lines.push(`  breaker ${b.state.toUpperCase()}  ${b.action} on ${b.nodeID}  ${b.failures}/${b.count} failed`);
+			lines.push(`  ${closed} breaker(s) closed without failures`);
+			return lines.join("\n");
+		})
+		.join("\n");
+}
 
 export const replCommands = [
 	{
@@ -17,6 +37,13 @@ export const replCommands = [
 				const e = err as { message?: string; data?: unknown };
 				console.error("Seeding failed:", e.message, e.data ? JSON.stringify(e.data) : "");
 			}
+		}
+	},
+	{
+		command: "breakers",
+		description: "Circuit-breaker states and in-flight calls of every node",
+		async action(broker: ServiceBroker): Promise<void> {
+			console.log(describeNodeStates(await gatherNodeStates(broker)));
 		}
 	}
 ];

@@ -12,6 +12,7 @@ import { ForbiddenError, TooManyRequestsError, UnauthorizedError, UnsupportedMed
 import type { ActionAuth, AuthUser, RequestMeta } from "../../lib/meta";
 import { IdentityActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
+import { logAccess } from "./access-log";
 import { refuseDeepBodies } from "./body-depth";
 import { clientIp, formatError } from "./http-errors";
 import { HttpMetrics, type MeasuredRequest } from "./http-metrics";
@@ -112,6 +113,10 @@ const ApiService: ServiceSchema = {
 		// Settings travel to every node in INFO packets; the configuration holds the JWT secret.
 		$secureSettings: ["roster"],
 		cors: corsSettings(cfg),
+		// One line per request of our own (access-log.ts) instead of moleculer-web's three, which
+		// skip 4xx and show the query string. Never the params or the answer: they hold credentials.
+		logRequest: null,
+		logResponse: null,
 		log4XXResponses: false,
 		logRequestParams: null,
 		logResponseData: null,
@@ -211,6 +216,7 @@ const ApiService: ServiceSchema = {
 		 * routes' own hooks miss a 404 outside any route, a body the parser refuses, a preflight.
 		 */
 		httpHandler(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, next?: Next) {
+			logAccess(this.logger, this.settings.roster.logFormat === "json", req, res);
 			setEveryResponseHeaders(res);
 			this.httpMetrics?.track(req, res);
 			return ApiGateway.methods!.httpHandler.call(this, req, res, next);

@@ -162,6 +162,28 @@ describe("loadConfig", () => {
 			expect(loadConfig({}).trustProxy).toBe(false);
 		});
 
+		it("logs JSON in production and text elsewhere, unless LOG_FORMAT says which", () => {
+			expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET }).logFormat).toBe("json");
+			expect(loadConfig({}).logFormat).toBe("text");
+			expect(loadConfig({ NODE_ENV: "test" }).logFormat).toBe("text");
+			expect(loadConfig({ LOG_FORMAT: "json" }).logFormat).toBe("json");
+			expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET, LOG_FORMAT: "text" }).logFormat).toBe("text");
+			expect(brokerOptions(loadConfig({ LOG_FORMAT: "json" })).logger).toMatchObject({ type: "Pino" });
+			expect(brokerOptions(loadConfig({ LOG_FORMAT: "text" })).logger).toMatchObject({ type: "Console" });
+		});
+
+		it("traces only when TRACING names an exporter; Jaeger and Zipkin at TRACING_ENDPOINT", () => {
+			expect(loadConfig({}).tracing).toEqual({});
+			expect(brokerOptions(loadConfig({ TRACING: "none" })).tracing).toEqual({ enabled: false });
+			expect(brokerOptions(loadConfig({ TRACING: "console" })).tracing).toMatchObject({ enabled: true, exporter: { type: "Console" } });
+			expect(brokerOptions(loadConfig({ TRACING: "jaeger", TRACING_ENDPOINT: "http://jaeger:14268/api/traces" })).tracing)
+				.toMatchObject({ enabled: true, exporter: { type: "Jaeger", options: { endpoint: "http://jaeger:14268/api/traces" } } });
+			expect(brokerOptions(loadConfig({ TRACING: "zipkin", TRACING_ENDPOINT: "http://zipkin:9411/" })).tracing)
+				.toMatchObject({ enabled: true, exporter: { type: "Zipkin", options: { baseURL: "http://zipkin:9411" } } });
+			// A span must not carry an action's params: a login's hold the password.
+			expect(brokerOptions(loadConfig({ TRACING: "console" })).tracing).toMatchObject({ tags: { action: { params: false, meta: false } } });
+		});
+
 		it("keeps a JWT_SECRET of 32 characters or more as given", () => {
 			expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: "production" }).jwt).toMatchObject({ secret: SECRET, generated: false });
 		});
@@ -202,9 +224,24 @@ describe("loadConfig", () => {
 			["TRUST_PROXY", "on"],
 			["TRUST_PROXY", "y"],
 			["TRUST_PROXY", "2"],
-			["TRUST_PROXY", "treu"]
+			["TRUST_PROXY", "treu"],
+			["LOG_FORMAT", "pretty"],
+			["LOG_FORMAT", "JSON"],
+			["TRACING", "otlp"],
+			["TRACING", "Jaeger"],
+			["TRACING", "true"]
 		])("%s=%j", (variable, value) => {
 			expectOneLineNaming(configError({ [variable]: value }), variable);
+		});
+
+		it.each([
+			[{ TRACING: "jaeger" }, "TRACING_ENDPOINT"],
+			[{ TRACING: "zipkin", TRACING_ENDPOINT: "zipkin:9411" }, "TRACING_ENDPOINT"],
+			[{ TRACING: "zipkin", TRACING_ENDPOINT: "udp://zipkin:9411" }, "TRACING_ENDPOINT"],
+			[{ TRACING: "console", TRACING_ENDPOINT: "http://zipkin:9411" }, "TRACING_ENDPOINT"],
+			[{ TRACING_ENDPOINT: "http://jaeger:14268/api/traces" }, "TRACING_ENDPOINT"]
+		])("tracing %j", (env, variable) => {
+			expectOneLineNaming(configError(env), variable);
 		});
 
 		it("a JWT_SECRET shorter than 32 characters", () => {
@@ -381,6 +418,10 @@ describe("the node refuses to start on a bad configuration", () => {
 
 	it("NODE_ENV=production without JWT_SECRET: non-zero exit and one stderr line naming JWT_SECRET", async () => {
 		expectRefusal(await runNode({ NODE_ENV: "production" }), "JWT_SECRET");
+	}, SPAWN_TIMEOUT);
+
+	it("TRACING=otlp: non-zero exit and one stderr line naming TRACING", async () => {
+		expectRefusal(await runNode({ TRACING: "otlp" }), "TRACING");
 	}, SPAWN_TIMEOUT);
 
 	it("NODE_ENV=Production: non-zero exit and one stderr line naming NODE_ENV", async () => {

@@ -14,6 +14,7 @@ import { IdentityActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
 import { logAccess } from "./access-log";
 import { refuseDeepBodies } from "./body-depth";
+import { SessionCheck } from "./session-check";
 import { clientIp, formatError } from "./http-errors";
 import { HttpMetrics, type MeasuredRequest } from "./http-metrics";
 import { GatewayReadiness, type ReadinessReport } from "./readiness";
@@ -43,6 +44,7 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	readiness: GatewayReadiness;
 	/** Requests by route and status, when this node has metrics (METRICS_PORT). */
 	httpMetrics?: HttpMetrics;
+	sessions: SessionCheck;
 	/** Every alias ever generated, so a route whose service is gone answers 503, not 404. */
 	knownAliases: Map<string, AliasSpec>;
 	aliases: Array<{ route: unknown; method: string; path: string; action: string | null; _generated?: boolean }>;
@@ -240,10 +242,7 @@ const ApiService: ServiceSchema = {
 			const token = bearerToken(req);
 			req.$tokenPresented = token !== undefined;
 			const claims = token ? await verifyAccessToken(token, this.settings.roster.jwt) : undefined;
-			const user: AuthUser | null =
-				claims && typeof claims === "object"
-					? await ctx.call(IdentityActions.session, { sessionId: claims.sessionId, tenantId: claims.tenantId })
-					: null;
+			const user = claims && typeof claims === "object" ? await this.sessions.user(ctx, claims) : null;
 			if (!user) {
 				// Guessing tokens costs the same as any anonymous request.
 				await this.limit(req, res, "anonymous", ip);
@@ -345,6 +344,9 @@ const ApiService: ServiceSchema = {
 		self.knownAliases ??= new Map();
 		self.readiness ??= new GatewayReadiness(self.broker, self.settings.roster.readyServices);
 		self.httpMetrics = self.broker.isMetricsEnabled() ? new HttpMetrics(self.broker) : undefined;
+		// Generations are shared in one process, or through Redis; a memory cacher per node shares nothing.
+		const sharedGenerations = !self.broker.transit || !!self.settings.roster.cacherRedisUrl;
+		self.sessions = new SessionCheck(sharedGenerations ? self.broker.cacher : undefined);
 		self.limiters = createGatewayLimiters({
 			config: self.settings.roster.rateLimit,
 			redisUrl: self.settings.roster.redisUrl,

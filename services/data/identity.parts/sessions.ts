@@ -4,6 +4,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { verifyPassword } from "../../../lib/auth/passwords";
+import { readGenerations } from "../../../lib/cache-generation";
 import { newRefreshToken, parseRefreshToken, sameHash } from "../../../lib/auth/tokens";
 import { now } from "../../../lib/entity";
 import { NotFoundError, UnauthorizedError } from "../../../lib/errors";
@@ -124,6 +125,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 		 * under the tenant's identity generation, which every change to its users and sessions
 		 * bumps before it returns: a revoked session is refused by the very next request, on
 		 * every gateway, and a check racing a revocation can only cache under the old generation.
+		 * Gateways remember answers under the same generation (services/gateway/session-check.ts).
 		 */
 		session: {
 			visibility: "public",
@@ -131,6 +133,8 @@ export const SessionsPart: Partial<ServiceSchema> = {
 			params: { sessionId: id, tenantId: id },
 			async handler(this: IdentityThis, ctx: RosterContext<SessionParams>): Promise<AuthUser | null> {
 				const { sessionId, tenantId } = ctx.params;
+				// A tenant gets a generation on its first check: gateways remember sessions only under one.
+				if (this.broker.cacher && (await readGenerations(this.broker.cacher, [this.fullName], tenantId)) === "0") await this.usersChanged(tenantId);
 				return this.cachedDerived(tenantId, "session", sessionId, async () => {
 					const session: SessionDoc | null = await this.store(SESSIONS).findById(sessionId);
 					if (!session || session.tenantId !== tenantId || session.status !== "active" || session.expiresAt <= now()) return null;

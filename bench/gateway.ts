@@ -10,7 +10,8 @@
  * - raw http: node:http answering a small JSON body;
  * - bare moleculer-web: one route to a local action, no authentication;
  * - Roster, one process: the embedded defaults, an authenticated GET /api/v1/employees/:id;
- * - Roster, gateway → data node over NATS (127.0.0.1:4222, skipped when it does not answer).
+ * - Roster, gateway → data node over NATS (127.0.0.1:4222, skipped when it does not answer),
+ *   sharing the Redis cache at 127.0.0.1:6379 as compose does (without it when it does not answer).
  * Rate limits are raised for Roster: every request is still counted, none is refused.
  */
 import { type ChildProcess, fork } from "node:child_process";
@@ -24,6 +25,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const NATS = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+/** The cluster's shared cache, as in compose: the gateway then remembers checked sessions (services/gateway/session-check.ts). */
+const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 interface Scenario {
 	name: string;
@@ -45,10 +48,10 @@ async function startServer(file: string): Promise<{ port: number; child: ChildPr
 	return { port, child };
 }
 
-function natsAnswers(): Promise<boolean> {
-	const { hostname, port } = new URL(NATS);
+function answers(url: string, defaultPort: number): Promise<boolean> {
+	const { hostname, port } = new URL(url);
 	return new Promise(resolve => {
-		const socket = net.connect({ host: hostname, port: Number(port || 4222) });
+		const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });
 		const done = (ok: boolean) => {
 			socket.destroy();
 			resolve(ok);
@@ -77,7 +80,13 @@ async function rosterOneProcess(): Promise<Scenario> {
 async function rosterOverNats(): Promise<Scenario> {
 	const port = await freePort();
 	// Tokens signed by the data node are verified by the gateway: one secret for both.
-	const cluster = { TRANSPORTER: NATS, NAMESPACE: `bench-${process.pid}`, JWT_SECRET: randomBytes(24).toString("hex") };
+	const cluster = {
+		TRANSPORTER: NATS,
+		NAMESPACE: `bench-${process.pid}`,
+		JWT_SECRET: randomBytes(24).toString("hex"),
+		CACHER: (await answers(REDIS, 6379)) ? REDIS : ""
+	};
+	if (!cluster.CACHER) console.log(`Redis does not answer at ${REDIS}: the cluster runs without a shared cache.`);
 	const data = startRoster({ ...cluster, SERVICES: "data" }, async () => true);
 	const gateway = await startRoster({ ...cluster, SERVICES: "gateway/api", PORT: String(port), READY_SERVICES: "identity,employees" }, gatewayReady(port));
 	const dataNode = await data;
@@ -110,7 +119,7 @@ async function main(): Promise<void> {
 		scenarios.push(await serverScenario("raw Node http", "raw-http.ts", "/"));
 		scenarios.push(await serverScenario("bare moleculer-web, no auth", "bare-web.ts", "/api/people/1"));
 		scenarios.push(await rosterOneProcess());
-		if (await natsAnswers()) scenarios.push(await rosterOverNats());
+		if (await answers(NATS, 4222)) scenarios.push(await rosterOverNats());
 		else console.log(`NATS does not answer at ${NATS}: the cluster scenario is left out.`);
 
 		console.log(`${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per scenario, taking turns\n`);

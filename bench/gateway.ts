@@ -73,7 +73,10 @@ async function employeeToRead(port: number, company: string): Promise<{ path: st
 async function rosterOneProcess(): Promise<Scenario> {
 	const port = await freePort();
 	const node = await startRoster({ PORT: String(port) }, gatewayReady(port));
-	const { path: urlPath, token } = await employeeToRead(port, "OneProcess");
+	const { path: urlPath, token } = await employeeToRead(port, "OneProcess").catch(async err => {
+		await stopNode(node);
+		throw err;
+	});
 	return { name: "Roster, one process", url: `http://127.0.0.1:${port}${urlPath}`, headers: { authorization: `Bearer ${token}` }, stop: () => stopNode(node) };
 }
 
@@ -87,19 +90,24 @@ async function rosterOverNats(): Promise<Scenario> {
 		CACHER: (await answers(REDIS, 6379)) ? REDIS : ""
 	};
 	if (!cluster.CACHER) console.log(`Redis does not answer at ${REDIS}: the cluster runs without a shared cache.`);
-	const data = startRoster({ ...cluster, SERVICES: "data" }, async () => true);
-	const gateway = await startRoster({ ...cluster, SERVICES: "gateway/api", PORT: String(port), READY_SERVICES: "identity,employees" }, gatewayReady(port));
-	const dataNode = await data;
-	const { path: urlPath, token } = await employeeToRead(port, "OverNats");
-	return {
-		name: "Roster, gateway → data over NATS",
-		url: `http://127.0.0.1:${port}${urlPath}`,
-		headers: { authorization: `Bearer ${token}` },
-		stop: async () => {
-			await stopNode(gateway);
-			await stopNode(dataNode);
-		}
+	const started = await Promise.allSettled([
+		startRoster({ ...cluster, SERVICES: "data" }, async () => true),
+		startRoster({ ...cluster, SERVICES: "gateway/api", PORT: String(port), READY_SERVICES: "identity,employees" }, gatewayReady(port))
+	]);
+	const nodes = started.flatMap(result => (result.status === "fulfilled" ? [result.value] : []));
+	const stop = async () => {
+		for (const node of nodes.reverse()) await stopNode(node);
 	};
+	const failed = started.find(result => result.status === "rejected");
+	if (failed) {
+		await stop();
+		throw failed.reason;
+	}
+	const { path: urlPath, token } = await employeeToRead(port, "OverNats").catch(async err => {
+		await stop();
+		throw err;
+	});
+	return { name: "Roster, gateway → data over NATS", url: `http://127.0.0.1:${port}${urlPath}`, headers: { authorization: `Bearer ${token}` }, stop };
 }
 
 async function serverScenario(name: string, file: string, urlPath: string): Promise<Scenario> {

@@ -71,7 +71,7 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 				const peeked = await this.usableLink(ctx.params.token, ["passwordReset"]);
 				checkPassword(ctx.params.password, peeked.email);
 				const passwordHash = await hashPassword(ctx.params.password, callDeadline(ctx));
-				const link = await this.claimLink(ctx.params.token, ["passwordReset"]);
+				const link = await this.claimLink(peeked);
 				try {
 					await this.store(ACCOUNTS).updateMany({ _id: link.accountId }, { $set: { passwordHash, updatedAt: now() } });
 				} catch (err) {

@@ -131,7 +131,7 @@ export interface IdentityMethods {
 	sendLink(link: Omit<LinkDoc, "_id" | "createdAt" | "expiresAt" | "usedAt">, mail: (url: string) => Mail): Promise<void>;
 	refuseUnusable(link: LinkDoc | null, purposes: LinkPurpose[]): void;
 	usableLink(token: string, purposes: LinkPurpose[]): Promise<LinkDoc>;
-	claimLink(token: string, purposes: LinkPurpose[]): Promise<LinkDoc>;
+	claimLink(link: LinkDoc): Promise<LinkDoc>;
 	releaseLink(link: LinkDoc): Promise<void>;
 	// signup.ts
 	openCompany(ctx: RosterContext, link: LinkDoc): Promise<Activated>;
@@ -269,14 +269,16 @@ export const SharedPart: Partial<ServiceSchema> = {
 			return link!;
 		},
 
-		/** Uses a link up: of two requests with the same link exactly one gets it; the other is refused as above. */
-		async claimLink(this: IdentityThis, token: string, purposes: LinkPurpose[]): Promise<LinkDoc> {
-			const link = await this.usableLink(token, purposes);
+		/**
+		 * Uses up a link usableLink found: of two requests with the same link exactly one gets it;
+		 * the other is refused as refuseUnusable says.
+		 */
+		async claimLink(this: IdentityThis, link: LinkDoc): Promise<LinkDoc> {
 			const links = this.store(LINKS);
 			const at = now();
 			const claimed = await links.updateMany({ _id: link._id, usedAt: null, expiresAt: { $gt: at } }, { $set: { usedAt: at } });
 			if (claimed !== 1) {
-				this.refuseUnusable(await links.findById(link._id), purposes);
+				this.refuseUnusable(await links.findById(link._id), [link.purpose]);
 				throw new GoneError("The link was already used", "LINK_USED");
 			}
 			return { ...link, usedAt: at };

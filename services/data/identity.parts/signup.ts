@@ -82,7 +82,7 @@ export const SignupPart: Partial<ServiceSchema> = {
 					const why = peeked.purpose === "signup" ? "The password was chosen at signup" : "Your account already has a password";
 					throw new UnprocessableError("password", `${why}: leave 'password' out.`, "notAllowed");
 				}
-				const link = await this.claimLink(ctx.params.token, ["signup", "invitation"]);
+				const link = await this.claimLink(peeked);
 				try {
 					return link.purpose === "signup" ? await this.openCompany(ctx, link) : await this.joinCompany(ctx, link, passwordHash);
 				} catch (err) {

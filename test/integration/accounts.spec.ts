@@ -203,10 +203,14 @@ describe("accounts", () => {
 				expect((await invite(acme, { email })).status).toBe(201);
 				return performance.now() - started;
 			};
+			// The known people are made first: timing one right after the password hashing of its
+			// making would charge that work's tail to the known side alone.
+			const people: string[] = [];
+			for (let i = 0; i < 7; i++) people.push((await createUser(url, globex, "employee")).email);
 			const knownTimes: number[] = [];
 			const freshTimes: number[] = [];
-			for (let i = 0; i < 7; i++) {
-				knownTimes.push(await timeOf((await createUser(url, globex, "employee")).email));
+			for (const email of people) {
+				knownTimes.push(await timeOf(email));
 				freshTimes.push(await timeOf(uniqueEmail()));
 			}
 			const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -3,7 +3,7 @@
  * Refresh tokens are opaque: `<sessionId>.<secret>`; only a SHA-256 of the secret is stored,
  * which is enough because the secret is 256 random bits, not a user-chosen password.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { type KeyObject, createHash, createSecretKey, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
 import type { Role } from "../roles";
 
@@ -23,12 +23,13 @@ export interface TokenSettings {
 }
 
 const ALGORITHM = "HS256";
-const keyCache = new Map<string, Uint8Array>();
+const keyCache = new Map<string, KeyObject>();
 
-function key(secret: string): Uint8Array {
+/** One KeyObject per secret: given bytes, jose makes a new one on every sign and verify. */
+function key(secret: string): KeyObject {
 	let k = keyCache.get(secret);
 	if (!k) {
-		k = new TextEncoder().encode(secret);
+		k = createSecretKey(Buffer.from(secret, "utf8"));
 		keyCache.set(secret, k);
 	}
 	return k;
@@ -54,11 +55,40 @@ export type TokenProblem = "expired" | "invalid";
  */
 const REQUIRED_CLAIMS = ["exp", "iat"];
 
+type VerifySettings = Pick<TokenSettings, "secret" | "issuer" | "audience">;
+
+interface Verified { settings: VerifySettings; claims: AccessClaims; expiresAt: number }
+
+/**
+ * Tokens that verified, by their exact text: a client sends the same token with every request
+ * until it expires, and the same text under the same settings always verifies the same way, but
+ * for the clock. So a remembered token is checked against its `exp` on every use and nothing
+ * else is skipped: a changed byte is another text, and whether its session still stands is the
+ * session check's to say, not this one's. Only valid tokens are kept, so guessing cannot fill it.
+ */
+const verified = new Map<string, Verified>();
+const MAX_VERIFIED = 10_000;
+
+function remembered(token: string, settings: VerifySettings): AccessClaims | TokenProblem | undefined {
+	const known = verified.get(token);
+	if (!known || known.settings !== settings) return undefined;
+	if (Date.now() < known.expiresAt) return known.claims;
+	verified.delete(token);
+	return "expired";
+}
+
+function remember(token: string, settings: VerifySettings, claims: AccessClaims, exp: number): void {
+	// A Map keeps insertion order: past the bound, the longest-known token goes first.
+	if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+	verified.set(token, { settings, claims, expiresAt: exp * 1000 });
+}
+
 /** The claims of a valid token, or why it is not valid. Never throws. */
-export async function verifyAccessToken(
-	token: string,
-	settings: Pick<TokenSettings, "secret" | "issuer" | "audience">
-): Promise<AccessClaims | TokenProblem> {
+export async function verifyAccessToken(token: string, settings: VerifySettings): Promise<AccessClaims | TokenProblem> {
+	return remembered(token, settings) ?? verifyAnew(token, settings);
+}
+
+async function verifyAnew(token: string, settings: VerifySettings): Promise<AccessClaims | TokenProblem> {
 	try {
 		const { payload } = await jwtVerify(token, key(settings.secret), {
 			issuer: settings.issuer,
@@ -70,7 +100,12 @@ export async function verifyAccessToken(
 		if (typeof sub !== "string" || typeof tid !== "string" || typeof sid !== "string" || !Array.isArray(roles)) {
 			return "invalid";
 		}
-		return { userId: sub, tenantId: tid, sessionId: sid, roles: roles as Role[], employeeId: typeof eid === "string" ? eid : null };
+		// Frozen: every request that presents this token gets this same object.
+		const claims: AccessClaims = Object.freeze({
+			userId: sub, tenantId: tid, sessionId: sid, roles: Object.freeze([...roles]) as Role[], employeeId: typeof eid === "string" ? eid : null
+		});
+		remember(token, settings, claims, payload.exp!);
+		return claims;
 	} catch (err) {
 		return err instanceof joseErrors.JWTExpired ? "expired" : "invalid";
 	}

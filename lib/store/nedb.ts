@@ -6,7 +6,11 @@ import MoleculerDb from "moleculer-db";
 import type { IndexSpec, Store } from "./types";
 
 type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex"> & {
-	db: { ensureIndex(options: { fieldName: string | string[]; unique: boolean }): Promise<unknown> };
+	db: {
+		ensureIndex(options: { fieldName: string | string[]; unique: boolean }): Promise<unknown>;
+		findOneAsync(query: object): PromiseLike<unknown>;
+		countAsync(query: object): PromiseLike<number>;
+	};
 };
 
 const MemoryAdapterClass = (MoleculerDb as unknown as { MemoryAdapter: new (options?: { filename: string }) => MemoryAdapter }).MemoryAdapter;
@@ -17,6 +21,17 @@ export function createNedbStore(filename?: string): Store {
 	return Object.assign(adapter, {
 		backend: "nedb" as const,
 		shared: false,
+		// NeDB 4's own promises: the adapter's promisified callbacks wrap NeDB's callbackified
+		// promises, two layers of wrapping for each of the reads every request makes.
+		async findOne(this: MemoryAdapter, query: object): Promise<unknown> {
+			return this.db.findOneAsync(query);
+		},
+		async findById(this: MemoryAdapter, id: string): Promise<unknown> {
+			return this.db.findOneAsync({ _id: id });
+		},
+		async count(this: MemoryAdapter, params: { query?: object } = {}): Promise<number> {
+			return this.db.countAsync(params.query ?? {});
+		},
 		// NeDB answers undefined for a missing document; the contract says null, as the others do.
 		async updateById(id: string, update: object): Promise<unknown> {
 			return (await updateById(id, update)) ?? null;

@@ -65,6 +65,12 @@ function targetAction(broker: ServiceBroker, target: unknown): ActionSchema | un
 	return (target as Partial<EndpointLike> | null)?.action;
 }
 
+/** A call this node serves itself (the balancer prefers local endpoints) has no node to lose. */
+function servedHere(broker: ServiceBroker, target: unknown): boolean {
+	if (typeof target === "string") return endpointsOf(broker, target).some(ep => ep.local && ep.isAvailable);
+	return !!(target as Partial<EndpointLike> | null)?.local;
+}
+
 /** This node if it is among them, any of the others otherwise. */
 function pick(candidates: EndpointLike[]): EndpointLike | undefined {
 	return candidates.find(ep => ep.local) ?? candidates[Math.floor(Math.random() * candidates.length)];
@@ -124,6 +130,7 @@ export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 				return function readRetryCall(target, params, callOpts = {}) {
 					// A direct call, a caller's own retry policy, or Moleculer's Retry calling again: leave it.
 					if (callOpts.nodeID || callOpts.retries != null || (callOpts as { ctx?: unknown }).ctx) return next(target, params, callOpts);
+					if (servedHere(broker, target)) return next(target, params, callOpts);
 					const action = targetAction(broker, target);
 					if (!action?.name || !isReadOnly(action)) return next(target, params, callOpts);
 					const current: { ctx?: Context } = {};

@@ -52,7 +52,9 @@ export const median = (values: number[]) => percentile([...values].sort((a, b) =
  * default), rate limits out of the way, mail to MAIL_DIR. Ready when `ready` says so.
  */
 export async function startRoster(env: Record<string, string>, ready: () => Promise<boolean>): Promise<ChildProcess> {
-	const node = spawn(process.execPath, [path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.js"), "--config", "dist/moleculer.config.js"], {
+	// NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the nodes (node refuses it in NODE_OPTIONS).
+	const nodeArgs = (process.env.NODE_ARGS ?? "").split(" ").filter(Boolean);
+	const node = spawn(process.execPath, [...nodeArgs, path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.js"), "--config", "dist/moleculer.config.js"], {
 		cwd: ROOT,
 		stdio: ["ignore", "inherit", "inherit"],
 		env: {

@@ -59,6 +59,7 @@ export class ResilientRedisCacher extends Cachers.Redis {
 			redlock: false,
 			redis: {
 				enableOfflineQueue: false,
+				enableAutoPipelining: true,
 				commandTimeout: COMMAND_TIMEOUT_MS,
 				connectTimeout: CONNECT_TIMEOUT_MS,
 				disconnectTimeout: DISCONNECT_TIMEOUT_MS,

@@ -68,6 +68,7 @@ function connect(url: string, health: StoreHealth): Redis {
 	const client = new Redis(url, {
 		// Refuse commands at once while disconnected, so the insurance answers without delay.
 		enableOfflineQueue: false,
+		enableAutoPipelining: true,
 		connectTimeout: CONNECT_TIMEOUT_MS,
 		commandTimeout: COMMAND_TIMEOUT_MS,
 		maxRetriesPerRequest: 1,

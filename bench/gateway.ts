@@ -6,7 +6,10 @@
  * Each scenario runs in a process of its own, driven by autocannon from this one, for ROUNDS
  * rounds of DURATION seconds at CONNECTIONS connections (keep-alive), taking turns so that a
  * noisy minute of a shared machine falls on every scenario alike. Printed: median requests per
- * second, its ratio to raw http, and median p50/p99 latency.
+ * second, its ratio to raw http, and median p50/p99 latency; then, per server process, the CPU
+ * time it spent per request (user + system, from /proc: what a busy machine disturbs least)
+ * and its resident memory idle (before the first round) and under load (the most seen while
+ * the rounds ran).
  * - raw http: node:http answering a small JSON body;
  * - bare moleculer-web: one route to a local action, no authentication;
  * - Roster, one process: the embedded defaults, an authenticated GET /api/v1/employees/:id;
@@ -16,6 +19,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -32,10 +36,25 @@ interface Scenario {
 	name: string;
 	url: string;
 	headers?: Record<string, string>;
+	/** The server processes, by the name the table gives them. */
+	processes: Record<string, ChildProcess>;
 	stop(): Promise<void>;
 }
 
-interface Sample { rps: number; p50: number; p99: number; errors: number }
+interface Sample { rps: number; p50: number; p99: number; errors: number; cpuPerRequest: Record<string, number> }
+
+/** CPU time (user + system) a process has used, in µs. */
+function cpuMicros(pid: number): number {
+	const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+	const ticksPerSecond = 100; // CLK_TCK on Linux
+	return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+}
+
+/** Resident memory in MB. */
+function rssMb(pid: number): number {
+	const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find(l => l.startsWith("VmRSS:"));
+	return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
+}
 
 /** A bench server of bench/servers/, run with tsx, ready when it says so. */
 async function startServer(file: string): Promise<{ port: number; child: ChildProcess }> {
@@ -77,7 +96,13 @@ async function rosterOneProcess(): Promise<Scenario> {
 		await stopNode(node);
 		throw err;
 	});
-	return { name: "Roster, one process", url: `http://127.0.0.1:${port}${urlPath}`, headers: { authorization: `Bearer ${token}` }, stop: () => stopNode(node) };
+	return {
+		name: "Roster, one process",
+		url: `http://127.0.0.1:${port}${urlPath}`,
+		headers: { authorization: `Bearer ${token}` },
+		processes: { "one process": node },
+		stop: () => stopNode(node)
+	};
 }
 
 async function rosterOverNats(): Promise<Scenario> {
@@ -107,18 +132,33 @@ async function rosterOverNats(): Promise<Scenario> {
 		await stop();
 		throw err;
 	});
-	return { name: "Roster, gateway → data over NATS", url: `http://127.0.0.1:${port}${urlPath}`, headers: { authorization: `Bearer ${token}` }, stop };
+	return {
+		name: "Roster, gateway → data over NATS",
+		url: `http://127.0.0.1:${port}${urlPath}`,
+		headers: { authorization: `Bearer ${token}` },
+		processes: { "data node": nodes[0], "gateway node": nodes[1] },
+		stop
+	};
 }
 
 async function serverScenario(name: string, file: string, urlPath: string): Promise<Scenario> {
 	const { port, child } = await startServer(file);
-	return { name, url: `http://127.0.0.1:${port}${urlPath}`, stop: () => stopNode(child) };
+	return { name, url: `http://127.0.0.1:${port}${urlPath}`, processes: { [name]: child }, stop: () => stopNode(child) };
 }
 
+/** The most memory each process held while under load, by process name. */
+const rssUnderLoad = new Map<string, number>();
+
 async function measure(scenario: Scenario): Promise<Sample> {
-	const result = await autocannon({ url: scenario.url, headers: scenario.headers, connections: CONNECTIONS, duration: DURATION });
+	const processes = Object.entries(scenario.processes);
+	const cpuBefore = processes.map(([, child]) => cpuMicros(child.pid!));
+	const watchMemory = setInterval(() => {
+		for (const [name, child] of processes) rssUnderLoad.set(name, Math.max(rssUnderLoad.get(name) ?? 0, rssMb(child.pid!)));
+	}, 500);
+	const result = await autocannon({ url: scenario.url, headers: scenario.headers, connections: CONNECTIONS, duration: DURATION }).finally(() => clearInterval(watchMemory));
 	const errors = result.errors + result.timeouts + result.non2xx;
-	return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
+	const cpuPerRequest = Object.fromEntries(processes.map(([name, child], i) => [name, (cpuMicros(child.pid!) - cpuBefore[i]) / Math.max(1, result.requests.total)]));
+	return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors, cpuPerRequest };
 }
 
 async function main(): Promise<void> {
@@ -130,6 +170,7 @@ async function main(): Promise<void> {
 		if (await answers(NATS, 4222)) scenarios.push(await rosterOverNats());
 		else console.log(`NATS does not answer at ${NATS}: the cluster scenario is left out.`);
 
+		const rssIdle = new Map(scenarios.flatMap(s => Object.entries(s.processes)).map(([name, child]) => [name, rssMb(child.pid!)]));
 		console.log(`${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per scenario, taking turns\n`);
 		const samples = new Map<string, Sample[]>(scenarios.map(s => [s.name, []]));
 		for (let round = 1; round <= ROUNDS; round++) {
@@ -148,6 +189,13 @@ async function main(): Promise<void> {
 			const rps = median(list.map(s => s.rps));
 			const row = `${scenario.name.padEnd(34)} ${rps.toFixed(0).padStart(8)} ${(rps / raw).toFixed(2).padStart(7)} ${`${median(list.map(s => s.p50))}ms`.padStart(6)} ${`${median(list.map(s => s.p99))}ms`.padStart(6)}`;
 			console.log(scenario.name.includes("NATS") ? `${row}   (${(rps / oneProcess).toFixed(2)} of one process)` : row);
+		}
+		console.log(`\n${"process".padEnd(34)} ${"CPU µs/request".padStart(15)} ${"RSS idle".padStart(9)} ${"RSS load".padStart(9)}`);
+		for (const scenario of scenarios) {
+			for (const name of Object.keys(scenario.processes)) {
+				const cpu = median(samples.get(scenario.name)!.map(s => s.cpuPerRequest[name]));
+				console.log(`${name.padEnd(34)} ${cpu.toFixed(0).padStart(15)} ${`${rssIdle.get(name)!.toFixed(0)} MB`.padStart(9)} ${`${(rssUnderLoad.get(name) ?? 0).toFixed(0)} MB`.padStart(9)}`);
+			}
 		}
 	} finally {
 		for (const scenario of scenarios) await scenario.stop().catch(() => undefined);

@@ -2,10 +2,10 @@
  * Broker options. Everything comes from the environment through lib/config (validated once);
  * moleculer-runner's MOL_* variables still override any option here, and no other variable does.
  */
-import { type BrokerOptions, type Errors, Runner } from "moleculer";
+import { type BrokerOptions, Runner } from "moleculer";
 import type { DestinationStream } from "pino";
+import { CIRCUIT_BREAKER } from "./lib/circuit-breaker";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
-import { isServiceBusy } from "./lib/errors";
 import { loggerOptions } from "./lib/logging/logger";
 import { tracingOptions } from "./lib/logging/tracing";
 import { RESILIENT_REDIS_CACHER } from "./lib/redis-cacher";
@@ -55,17 +55,9 @@ export function brokerOptions(cfg: Config, { logDestination }: { logDestination?
 		// In-flight requests finish before a node stops.
 		tracking: { enabled: true, shutdownTimeout: 10_000 },
 		registry: { strategy: "RoundRobin", preferLocal: true },
-		circuitBreaker: {
-			enabled: true,
-			threshold: 0.5,
-			minRequestCount: 20,
-			windowTime: 60,
-			halfOpenTime: 10_000,
-			// A node that sheds load (503 SERVICE_BUSY) is healthy: opening its breaker would turn a
-			// burst of logins into no logins at all for halfOpenTime.
-			check: (err: Error) =>
-				typeof (err as Errors.MoleculerError).code === "number" && (err as Errors.MoleculerError).code >= 500 && !isServiceBusy(err)
-		},
+		// Opens for an endpoint (an action on one node) that fails at cluster traffic within about 2 s;
+		// never for 4xx or a node shedding load (lib/circuit-breaker.ts).
+		circuitBreaker: { ...CIRCUIT_BREAKER },
 		// Off broker-wide: it would wrap every action and event handler, the gateway's api.rest
 		// (every HTTP request) included, so 20 slow requests of one kind would queue all the others
 		// of every tenant. CPU-heavy work is bounded where it happens instead: password hashing

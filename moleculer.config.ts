@@ -4,6 +4,7 @@
  */
 import { type BrokerOptions, Runner } from "moleculer";
 import type { DestinationStream } from "pino";
+import { ActionTimeouts } from "./lib/action-timeouts";
 import { CIRCUIT_BREAKER } from "./lib/circuit-breaker";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
 import { loggerOptions } from "./lib/logging/logger";
@@ -40,8 +41,10 @@ export function brokerOptions(cfg: Config, { logDestination }: { logDestination?
 			? { type: RESILIENT_REDIS_CACHER, options: { prefix: `${cfg.namespace}-cache`, ttl: 300, redis: cfg.cacherRedisUrl } }
 			: { type: "Memory", options: { ttl: 300, clone: true } },
 		serializer: "JSON",
-		// A client's whole request; each read attempt inside it has a shorter one (READ_ATTEMPT_TIMEOUT).
-		requestTimeout: 10_000,
+		// For an action that declares no timeout and is not read-only: a write. Reads, logins and
+		// reports declare theirs (lib/action-timeouts.ts); each read attempt inside a call has a
+		// shorter one while another node is left (READ_ATTEMPT_TIMEOUT).
+		requestTimeout: ActionTimeouts.write,
 		// Moleculer's Retry stays off: most writes are not idempotent. Read-only actions are tried
 		// on another node by middlewares/read-retry.middleware.ts, which avoids the node that failed.
 		retryPolicy: { enabled: false },

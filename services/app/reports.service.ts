@@ -4,6 +4,7 @@
  * (mixins/derived-cache.mixin.ts): a report never shows stale data after a change returns.
  */
 import type { ServiceSchema } from "moleculer";
+import { ActionTimeouts } from "../../lib/action-timeouts";
 import { type RosterContext, requireUser } from "../../lib/meta";
 import type { Department } from "../../lib/names/org";
 import { type HeadcountRow, type LeaveTakenRow, REPORT_INPUTS, type RecruitingFunnel, ReportSources } from "../../lib/names/reports";
@@ -109,7 +110,8 @@ const ReportsService: ServiceSchema = {
 	actions: {
 		headcount: {
 			rest: "GET /headcount",
-			timeout: REPORT_ATTEMPT_TIMEOUT_MS,
+			timeout: ActionTimeouts.report,
+			attemptTimeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true },
 			async handler(this: ReportsThis, ctx: RosterContext): Promise<HeadcountReport> {
@@ -125,7 +127,8 @@ const ReportsService: ServiceSchema = {
 
 		leave: {
 			rest: "GET /leave",
-			timeout: REPORT_ATTEMPT_TIMEOUT_MS,
+			timeout: ActionTimeouts.report,
+			attemptTimeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, year: optionalInt(2000, 2100) },
 			async handler(this: ReportsThis, ctx: RosterContext<LeaveReportParams>): Promise<LeaveReport> {
@@ -139,7 +142,8 @@ const ReportsService: ServiceSchema = {
 
 		recruiting: {
 			rest: "GET /recruiting",
-			timeout: REPORT_ATTEMPT_TIMEOUT_MS,
+			timeout: ActionTimeouts.report,
+			attemptTimeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true },
 			async handler(this: ReportsThis, ctx: RosterContext): Promise<RecruitingReport> {

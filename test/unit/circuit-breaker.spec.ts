@@ -5,7 +5,7 @@
  * The cluster case, with real processes, is test/cluster/breaker.cluster.spec.ts.
  */
 import { randomUUID } from "node:crypto";
-import { type Context, Errors, ServiceBroker } from "moleculer";
+import { Errors, ServiceBroker } from "moleculer";
 import { CIRCUIT_BREAKER, isEndpointFailure } from "../../lib/circuit-breaker";
 import { NotFoundError, ServiceBusyError } from "../../lib/errors";
 import { type BreakerPosition, nodeState } from "../../lib/node-state";

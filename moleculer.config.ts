@@ -2,10 +2,11 @@
  * Broker options. Everything comes from the environment through lib/config (validated once);
  * moleculer-runner's MOL_* variables still override any option here, and no other variable does.
  */
-import { type BrokerOptions, type Errors, Runner } from "moleculer";
+import { type BrokerOptions, Runner } from "moleculer";
 import type { DestinationStream } from "pino";
+import { ActionTimeouts } from "./lib/action-timeouts";
+import { CIRCUIT_BREAKER } from "./lib/circuit-breaker";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
-import { isServiceBusy } from "./lib/errors";
 import { loggerOptions } from "./lib/logging/logger";
 import { tracingOptions } from "./lib/logging/tracing";
 import { RESILIENT_REDIS_CACHER } from "./lib/redis-cacher";
@@ -40,8 +41,10 @@ export function brokerOptions(cfg: Config, { logDestination }: { logDestination?
 			? { type: RESILIENT_REDIS_CACHER, options: { prefix: `${cfg.namespace}-cache`, ttl: 300, redis: cfg.cacherRedisUrl } }
 			: { type: "Memory", options: { ttl: 300, clone: true } },
 		serializer: "JSON",
-		// A client's whole request; each read attempt inside it has a shorter one (READ_ATTEMPT_TIMEOUT).
-		requestTimeout: 10_000,
+		// For an action that declares no timeout and is not read-only: a write. Reads, logins and
+		// reports declare theirs (lib/action-timeouts.ts); each read attempt inside a call has a
+		// shorter one while another node is left (READ_ATTEMPT_TIMEOUT).
+		requestTimeout: ActionTimeouts.write,
 		// Moleculer's Retry stays off: most writes are not idempotent. Read-only actions are tried
 		// on another node by middlewares/read-retry.middleware.ts, which avoids the node that failed.
 		retryPolicy: { enabled: false },
@@ -55,17 +58,9 @@ export function brokerOptions(cfg: Config, { logDestination }: { logDestination?
 		// In-flight requests finish before a node stops.
 		tracking: { enabled: true, shutdownTimeout: 10_000 },
 		registry: { strategy: "RoundRobin", preferLocal: true },
-		circuitBreaker: {
-			enabled: true,
-			threshold: 0.5,
-			minRequestCount: 20,
-			windowTime: 60,
-			halfOpenTime: 10_000,
-			// A node that sheds load (503 SERVICE_BUSY) is healthy: opening its breaker would turn a
-			// burst of logins into no logins at all for halfOpenTime.
-			check: (err: Error) =>
-				typeof (err as Errors.MoleculerError).code === "number" && (err as Errors.MoleculerError).code >= 500 && !isServiceBusy(err)
-		},
+		// Opens for an endpoint (an action on one node) that fails at cluster traffic within about 2 s;
+		// never for 4xx or a node shedding load (lib/circuit-breaker.ts).
+		circuitBreaker: { ...CIRCUIT_BREAKER },
 		// Off broker-wide: it would wrap every action and event handler, the gateway's api.rest
 		// (every HTTP request) included, so 20 slow requests of one kind would queue all the others
 		// of every tenant. CPU-heavy work is bounded where it happens instead: password hashing

@@ -3,6 +3,8 @@
  * the tests use this same list.
  */
 import type { Middleware } from "moleculer";
+import { ActionTimeouts } from "../lib/action-timeouts";
+import { ActionTimeoutsMiddleware } from "./action-timeouts.middleware";
 import { HealthPortMiddleware } from "./health-port.middleware";
 import { HttpDrainMiddleware } from "./http-drain.middleware";
 import { LogContextMiddleware } from "./log-context.middleware";
@@ -18,6 +20,8 @@ export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions
 		RemoteTimeoutMiddleware(),
 		RequestLogMiddleware(),
 		ReadRetryMiddleware(opts.reads),
+		// Wraps nothing: gives read-only actions their timeout as their services are created.
+		ActionTimeoutsMiddleware(ActionTimeouts.read),
 		HttpDrainMiddleware(),
 		// Wraps nothing: registers the pool's gauges when metrics are on, and keeps them current.
 		StoreMetricsMiddleware(),

@@ -17,7 +17,7 @@
 import { type ActionSchema, type CallingOptions, type Context, Errors, type Middleware, type ServiceBroker } from "moleculer";
 
 export interface ReadRetryOptions {
-	/** How long one attempt may take (ms) while another node is left, unless the action declares its own `timeout`. */
+	/** How long one attempt may take (ms) while another node is left, unless the action declares its own `attemptTimeout`. */
 	attemptTimeout: number;
 	/** Attempts after the first. */
 	retries: number;
@@ -30,6 +30,8 @@ declare module "moleculer" {
 		 * is read-only unless it says `readOnly: false`; any other action only when it says true.
 		 */
 		readOnly?: boolean;
+		/** How long one attempt may take (ms) while another node is left; READ_ATTEMPT_TIMEOUT unless set. */
+		attemptTimeout?: number;
 	}
 }
 
@@ -83,9 +85,9 @@ export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 
 		async function attempts(first: unknown, action: ActionSchema, params: unknown, callOpts: CallingOptions, next: Call, current: { ctx?: Context }) {
 			const name = action.name!;
-			// The caller's time (ctx.call passes what is left of its own), or the broker's.
-			const budget = callOpts.timeout ?? broker.options.requestTimeout ?? 0;
-			const perAttempt = typeof action.timeout === "number" && action.timeout > 0 ? action.timeout : opts.attemptTimeout;
+			// The caller's time (ctx.call passes what is left of its own), else the action's, else the broker's.
+			const budget = callOpts.timeout ?? action.timeout ?? broker.options.requestTimeout ?? 0;
+			const perAttempt = action.attemptTimeout ?? opts.attemptTimeout;
 			const started = Date.now();
 			const failed = new Set<string>();
 			let lastError: unknown;

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { Errors, ServiceBroker } from "moleculer";
 import request from "supertest";
+import { CIRCUIT_BREAKER } from "../../lib/circuit-breaker";
 import { config, loadConfig } from "../../lib/config";
 import { brokerOptions } from "../../moleculer.config";
 import { StoreMetricNames } from "../../middlewares/store-metrics.middleware";
@@ -90,8 +91,8 @@ describe("metrics of circuit breakers", () => {
 		});
 		await broker.start();
 		try {
-			// The breaker's least count in its window (moleculer.config.ts), every call failing.
-			for (let i = 0; i < 20; i++) await expect(broker.call("flaky.fail")).rejects.toThrow("down");
+			// The breaker's least count in its window (lib/circuit-breaker.ts), every call failing.
+			for (let i = 0; i < CIRCUIT_BREAKER.minRequestCount!; i++) await expect(broker.call("flaky.fail")).rejects.toThrow("down");
 			await expect(broker.call("flaky.fail")).rejects.toThrow(Errors.ServiceNotAvailableError);
 
 			const { samples } = await scrape(metricsPort);

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
+import { ActionTimeouts } from "../../lib/action-timeouts";
 import { type Config, ConfigError, loadConfig } from "../../lib/config";
 import { brokerOptions } from "../../moleculer.config";
 
@@ -509,7 +510,7 @@ describe("moleculer-runner leaves the broker options to lib/config, except for M
 		expect(await probe({ CACHER: REDIS, CACHER_OPTIONS_TTL: "5", CACHER_OPTIONS_PREFIX: "x", REQUESTTIMEOUT: "1" })).toMatchObject({
 			ttl: 300,
 			prefix: "roster-cache-",
-			requestTimeout: 10_000
+			requestTimeout: ActionTimeouts.write
 		});
 	}, SPAWN_TIMEOUT);
 
@@ -518,11 +519,11 @@ describe("moleculer-runner leaves the broker options to lib/config, except for M
 	}, SPAWN_TIMEOUT);
 
 	it("MOL_* variables still override, by Moleculer's naming rules", async () => {
-		expect(await probe({ CACHER: REDIS, MOL_CACHER__OPTIONS__TTL: "42", MOL_REQUEST_TIMEOUT: "5000" })).toMatchObject({
+		expect(await probe({ CACHER: REDIS, MOL_CACHER__OPTIONS__TTL: "42", MOL_REQUEST_TIMEOUT: "7000" })).toMatchObject({
 			cacher: "ResilientRedisCacher",
 			ttl: 42,
 			prefix: "roster-cache-",
-			requestTimeout: 5000
+			requestTimeout: 7000
 		});
 	}, SPAWN_TIMEOUT);
 });

@@ -4,6 +4,7 @@
  * hold them.
  */
 import type { ServiceSchema } from "moleculer";
+import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { hashPassword, verifyPassword } from "../../../lib/auth/passwords";
 import { now } from "../../../lib/entity";
 import { UnprocessableError } from "../../../lib/errors";
@@ -26,6 +27,7 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 		/** 204; the caller's current session stays, every other session of the person ends. */
 		changePassword: {
 			rest: "POST /auth/password",
+			timeout: ActionTimeouts.password,
 			auth: {},
 			params: { $$strict: true, currentPassword: password, newPassword: password },
 			async handler(this: IdentityThis, ctx: RosterContext<ChangeParams>): Promise<null> {
@@ -65,6 +67,7 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 		/** 204; the new password works at once and every session of the person ends. */
 		resetPassword: {
 			rest: "POST /auth/password/reset",
+			timeout: ActionTimeouts.password,
 			auth: false,
 			params: { $$strict: true, token: linkToken, password },
 			async handler(this: IdentityThis, ctx: RosterContext<ResetParams>): Promise<null> {

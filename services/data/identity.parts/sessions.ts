@@ -3,6 +3,7 @@
  * of one user (a membership); the gateway checks it on every request through `session`.
  */
 import type { ServiceSchema } from "moleculer";
+import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { verifyPassword } from "../../../lib/auth/passwords";
 import { readGenerations } from "../../../lib/cache-generation";
 import { newRefreshToken, parseRefreshToken, sameHash } from "../../../lib/auth/tokens";
@@ -35,6 +36,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 		 */
 		login: {
 			rest: "POST /auth/login",
+			timeout: ActionTimeouts.password,
 			auth: false,
 			noStore: true,
 			params: { $$strict: true, email, password, companyId: { ...id, optional: true } },

@@ -6,6 +6,7 @@
  * password sets it there, so staff never know it.
  */
 import type { ServiceSchema } from "moleculer";
+import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { hashPassword } from "../../../lib/auth/passwords";
 import { now } from "../../../lib/entity";
 import { UnprocessableError } from "../../../lib/errors";
@@ -33,6 +34,7 @@ export const SignupPart: Partial<ServiceSchema> = {
 		/** 202 whatever the address: a new one is asked to confirm, a known one is told it has an account. */
 		signup: {
 			rest: "POST /auth/signup",
+			timeout: ActionTimeouts.password,
 			auth: false,
 			noStore: true,
 			params: { $$strict: true, company: text(), name: text(), email, password },
@@ -63,6 +65,7 @@ export const SignupPart: Partial<ServiceSchema> = {
 		 */
 		activate: {
 			rest: "POST /auth/activate",
+			timeout: ActionTimeouts.password,
 			auth: false,
 			noStore: true,
 			params: { $$strict: true, token: linkToken, password: { ...password, optional: true } },

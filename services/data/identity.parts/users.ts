@@ -4,6 +4,7 @@
  * same either way, so nobody learns whether an address is known at another company.
  */
 import type { ServiceSchema } from "moleculer";
+import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { hashPassword } from "../../../lib/auth/passwords";
 import { containsPattern, now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError } from "../../../lib/errors";
@@ -156,6 +157,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 		 */
 		provision: {
 			visibility: "public",
+			timeout: ActionTimeouts.password,
 			params: { company: { ...text(), optional: true }, email, name: text(), role, password },
 			async handler(this: IdentityThis, ctx: RosterContext<ProvisionParams>): Promise<{ tenant: object; user: UserJSON }> {
 				const address = normalEmail(ctx.params.email);

@@ -1,0 +1,21 @@
+/**
+ * How long a call may take, by what the action does. An action declares its own with `timeout`
+ * on its schema; Moleculer's Timeout middleware applies it whenever the caller gives none, as
+ * the gateway never does (moleculer-web calls with no timeout). A call made inside another
+ * (ctx.call) gets what is left of its caller's time instead, so a report's reads share the
+ * report's time.
+ *
+ * Unless it declares one, a read-only action (a GET route, or `readOnly: true`) gets `read`
+ * (middlewares/action-timeouts.middleware.ts) and any other action the broker's requestTimeout,
+ * `write`. docs/operations.md has the table.
+ */
+export const ActionTimeouts = {
+	/** A read: one record or a page of them, each attempt of which may be cut short on a node that does not answer (READ_ATTEMPT_TIMEOUT). */
+	read: 3000,
+	/** A write or anything else that says nothing: a few statements. */
+	write: 5000,
+	/** Argon2 work (logins, sign-ups, password changes): each waits its turn in the hashing queue (lib/auth/passwords.ts). */
+	password: 10_000,
+	/** A report: aggregations over a whole tenant, uncached after any change. */
+	report: 15_000
+} as const;

@@ -1,0 +1,87 @@
+/**
+ * A report whose inputs cannot be read answers its last value, marked stale, instead of a 5xx
+ * (services/app/reports.service.ts); the fresh answer stays the rule whenever the inputs answer.
+ * One process: the employees service's store fails, then the service is gone altogether. The
+ * cluster case, where the last value comes from Redis through another application node, is in
+ * test/cluster/breaker.cluster.spec.ts.
+ */
+import type { Service } from "moleculer";
+import { STALE_WARNING } from "../../services/app/reports.service";
+import { hire, startRoomySystem } from "../support/employees";
+import { type Signup, createUser, signup } from "../support/http";
+import type { RunningSystem } from "../support/local-system";
+import { client } from "../support/recruitment";
+
+describe("reports when their inputs fail", () => {
+	let system: RunningSystem;
+	let api: ReturnType<typeof client>;
+	let owner: Signup;
+	let employees: Service & { adapter: { find(...args: unknown[]): Promise<unknown> } };
+
+	/** Every read of the employees store fails, as when its database is gone. */
+	function breakEmployeesStore(): void {
+		jest.spyOn(employees.adapter, "find").mockRejectedValue(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }));
+	}
+
+	beforeAll(async () => {
+		system = await startRoomySystem();
+		api = client(system.url);
+		employees = system.broker.getLocalService("employees") as typeof employees;
+		owner = await signup(system.url, "Fallback GmbH");
+		await hire(system.url, owner);
+		await hire(system.url, owner);
+	});
+	afterAll(() => system?.stop());
+	afterEach(() => jest.restoreAllMocks());
+
+	it("answers fresh, unmarked, while the inputs answer", async () => {
+		const res = await api.get("/reports/headcount", owner);
+		expect(res.status).toBe(200);
+		expect(res.body).toEqual({ departments: [expect.objectContaining({ active: 2 })], totals: { active: 2, terminated: 0, total: 2 } });
+		expect(res.headers.warning).toBeUndefined();
+	});
+
+	it("answers the last value, marked stale, when the data behind it fails after a change", async () => {
+		// A change: the cached report no longer holds, so the next read must compute it.
+		await hire(system.url, owner);
+		breakEmployeesStore();
+		const res = await api.get("/reports/headcount", owner);
+		expect(res.status).toBe(200);
+		expect(res.headers.warning).toBe(STALE_WARNING);
+		expect(res.body.stale).toBe(true);
+		expect(Date.parse(res.body.computedAt)).toBeLessThanOrEqual(Date.now());
+		expect(res.body.totals).toEqual({ active: 2, terminated: 0, total: 2 });
+	});
+
+	it("a client's error is still the client's: 422 for an unknown parameter, 403 for a role without access", async () => {
+		breakEmployeesStore();
+		expect((await api.get("/reports/headcount?departmentId=x", owner)).status).toBe(422);
+		const employee = await createUser(system.url, owner, "employee");
+		expect((await api.get("/reports/headcount", employee)).status).toBe(403);
+	});
+
+	it("with no last value to give, the failure shows (500), and nothing of another tenant's is given", async () => {
+		const other = await signup(system.url, "Never Computed Ltd");
+		breakEmployeesStore();
+		const res = await api.get("/reports/headcount", other);
+		expect(res.status).toBe(500);
+		expect(res.headers.warning).toBeUndefined();
+	});
+
+	it("once the data answers again, the answer is fresh and unmarked", async () => {
+		const res = await api.get("/reports/headcount", owner);
+		expect(res.status).toBe(200);
+		expect(res.headers.warning).toBeUndefined();
+		expect(res.body.stale).toBeUndefined();
+		expect(res.body.totals).toEqual({ active: 3, terminated: 0, total: 3 });
+	});
+
+	it("answers the last value when no node runs the employees service at all", async () => {
+		await hire(system.url, owner);
+		await system.broker.destroyService(employees);
+		const res = await api.get("/reports/headcount", owner);
+		expect(res.status).toBe(200);
+		expect(res.headers.warning).toBe(STALE_WARNING);
+		expect(res.body).toMatchObject({ stale: true, totals: { active: 3, terminated: 0, total: 3 } });
+	});
+});

@@ -19,7 +19,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -43,15 +43,17 @@ interface Scenario {
 
 interface Sample { rps: number; p50: number; p99: number; errors: number; cpuPerRequest: Record<string, number> }
 
-/** CPU time (user + system) a process has used, in µs. */
+/** CPU time (user + system) a process has used, in µs (NaN once the process is gone). */
 function cpuMicros(pid: number): number {
+	if (!existsSync(`/proc/${pid}/stat`)) return Number.NaN;
 	const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
 	const ticksPerSecond = 100; // CLK_TCK on Linux
 	return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
 }
 
-/** Resident memory in MB. */
+/** Resident memory in MB (NaN once the process is gone). */
 function rssMb(pid: number): number {
+	if (!existsSync(`/proc/${pid}/status`)) return Number.NaN;
 	const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find(l => l.startsWith("VmRSS:"));
 	return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
@@ -155,8 +157,9 @@ async function measure(scenario: Scenario): Promise<Sample> {
 	const watchMemory = setInterval(() => {
 		for (const [name, child] of processes) rssUnderLoad.set(name, Math.max(rssUnderLoad.get(name) ?? 0, rssMb(child.pid!)));
 	}, 500);
-	const result = await autocannon({ url: scenario.url, headers: scenario.headers, connections: CONNECTIONS, duration: DURATION }).finally(() => clearInterval(watchMemory));
+	const result = await Promise.resolve(autocannon({ url: scenario.url, headers: scenario.headers, connections: CONNECTIONS, duration: DURATION })).finally(() => clearInterval(watchMemory));
 	const errors = result.errors + result.timeouts + result.non2xx;
+	for (const [name, child] of processes) if (child.exitCode !== null || child.signalCode !== null) console.log(`${name} exited (${child.exitCode ?? child.signalCode}) during the round`);
 	const cpuPerRequest = Object.fromEntries(processes.map(([name, child], i) => [name, (cpuMicros(child.pid!) - cpuBefore[i]) / Math.max(1, result.requests.total)]));
 	return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors, cpuPerRequest };
 }

@@ -197,6 +197,10 @@ const ApiService: ServiceSchema = {
 	},
 
 	actions: {
+		// Every HTTP request runs through this local action; a breaker on it guards no endpoint
+		// (nothing balances calls to it) and only costs each request its bookkeeping.
+		rest: { circuitBreaker: { enabled: false } },
+
 		// moleculer-web's own route listing would be published by autoAliases; keep it in-cluster.
 		listAliases: { visibility: "public" },
 

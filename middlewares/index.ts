@@ -3,6 +3,7 @@
  * the tests use this same list.
  */
 import type { Middleware } from "moleculer";
+import { CallerRateLimitMiddleware } from "./caller-rate-limit.middleware";
 import { HealthPortMiddleware } from "./health-port.middleware";
 import { HedgedReadMiddleware } from "./hedged-read.middleware";
 import { HttpDrainMiddleware } from "./http-drain.middleware";
@@ -22,6 +23,8 @@ export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions
 		// Inside ReadRetry: each of its attempts is one hedged call (a first try and maybe a backup).
 		HedgedReadMiddleware({ enabled: opts.hedgedReads ?? true }),
 		ReadRetryMiddleware(opts.reads),
+		// Outside both: a retry or a backup is not another call of the caller.
+		CallerRateLimitMiddleware(),
 		HttpDrainMiddleware(),
 		// Wraps nothing: registers the pool's gauges when metrics are on, and keeps them current.
 		StoreMetricsMiddleware(),

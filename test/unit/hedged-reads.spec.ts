@@ -8,6 +8,7 @@ import { type Context, Errors, ServiceBroker, type ServiceSchema } from "molecul
 import { type HedgedReadState, nodeState } from "../../lib/node-state";
 import { NotFoundError } from "../../lib/errors";
 import { middlewares } from "../../middlewares";
+import { describeNodeStates } from "../../scripts/repl-commands";
 
 const ATTEMPT_MS = 1500;
 
@@ -110,6 +111,8 @@ describe("hedged reads between nodes", () => {
 		// The attempts the frozen node never answered were settled: nothing pending, no context kept.
 		expect(caller.transit!.pendingRequests.size).toBe(0);
 		expect((caller as unknown as { _trackedContexts: unknown[] })._trackedContexts).toHaveLength(0);
+		// The REPL's `breakers` shows the same counts.
+		expect(describeNodeStates([nodeState(caller)])).toContain(`hedged records.get: 8 calls, ${state.backups} backups (${state.won} won), 0 over budget`);
 	});
 
 	it("without hedging, the same read waits the attempt timeout on the frozen node", async () => {

@@ -4,7 +4,9 @@
  * on another node, and the first answer wins. The other attempt is settled at once
  * (remote-timeout's cancelRemoteCall), so it leaves no pending request or context behind. A
  * budget per action keeps backups near a tenth of its calls (lib/hedging/backup-budget.ts), so
- * a slow cluster is not also sent more work.
+ * a slow cluster is not also sent more work; half of it is kept for calls still unanswered at
+ * four times the p90 (stuck on a frozen or dead node rather than slow), which a burst of
+ * ordinary slowness would otherwise have spent.
  *
  * Within ReadRetry (registered before it in middlewares/index.ts): one ReadRetry attempt is one
  * hedged call, the primary and perhaps a backup, both within that attempt's time. A node fault
@@ -37,6 +39,13 @@ const DEFAULT_DELAY_MS = 50;
 const MIN_DELAY_MS = 5;
 /** A tenth of the calls may have a backup, and ten may go at once after a quiet spell. */
 const BUDGET = { ratio: 0.1, burst: 10 };
+/**
+ * Tokens a merely slow call (past the p90) leaves in the budget, for calls that are stuck (past
+ * STUCK_FACTOR × the p90: a frozen or dead node). Without it, the ordinary tail of a busy
+ * machine spent the whole budget, and a node that froze met an empty one.
+ */
+const RESERVE = BUDGET.burst / 2;
+const STUCK_FACTOR = 4;
 
 export const HedgedReadMetricNames = {
 	calls: "roster.hedged.calls.total",
@@ -159,20 +168,34 @@ export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 				const primary = send(target, { ...callOpts });
 				const primaryNode = primary.p.ctx?.nodeID ?? undefined;
 				if (!primary.p.ctx || primary.p.ctx.endpoint?.local || (timeout > 0 && delay >= timeout)) return;
-				timer = setTimeout(function sendBackup() {
-					if (winner || !primary.pending) return;
+				const stuckAfter = delay * STUCK_FACTOR;
+
+				/** A backup now if the budget allows, leaving `keep` tokens; false if it did not. */
+				function backup(keep: number): boolean {
+					if (winner || !primary.pending) return true;
 					const backupTo = otherEndpoint(broker, action, primaryNode);
-					if (!backupTo) return;
-					if (!state.budget.take()) {
-						state.overBudget++;
-						count("overBudget", action);
-						return;
-					}
+					if (!backupTo) return true;
+					if (!state.budget.take(keep)) return false;
 					state.backups++;
 					count("backups", action);
 					// Within the same time as the primary: the caller's deadline does not move.
 					const left = timeout > 0 ? timeout - (Date.now() - started) : 0;
 					send(backupTo, { ...callOpts, timeout: timeout > 0 ? Math.max(1, left) : callOpts.timeout });
+					return true;
+				}
+
+				function noBackup(): void {
+					state.overBudget++;
+					count("overBudget", action);
+				}
+
+				timer = setTimeout(function slowPrimary() {
+					if (backup(RESERVE)) return;
+					if (timeout > 0 && stuckAfter >= timeout) return noBackup();
+					timer = setTimeout(function stuckPrimary() {
+						if (!backup(0)) noBackup();
+					}, stuckAfter - delay);
+					timer.unref();
 				}, delay);
 				timer.unref();
 			}) as ReturnType<Call>;

@@ -58,6 +58,12 @@ describe("the backup budget", () => {
 		}
 	});
 
+	it("lets a spender keep some tokens back for a need it ranks higher", () => {
+		const budget = new BackupBudget({ ratio: 0.1, burst: 4 });
+		expect([budget.take(2), budget.take(2), budget.take(2)]).toEqual([true, true, false]);
+		expect([budget.take(), budget.take(), budget.take()]).toEqual([true, true, false]);
+	});
+
 	it("keeps no more than its burst through a quiet spell", () => {
 		const budget = new BackupBudget({ ratio: 0.1, burst: 5 });
 		for (let i = 0; i < 1000; i++) budget.earn();

@@ -42,6 +42,7 @@ function records(node: string, served: string[], behave: Behaviour): ServiceSche
 			missing: { rest: "GET /missing/:id", handler: action("missing") },
 			flaky: { visibility: "public", readOnly: true, handler: action("flaky") },
 			burst: { visibility: "public", readOnly: true, handler: action("burst") },
+			stuck: { visibility: "public", readOnly: true, handler: action("stuck") },
 			update: { rest: "PATCH /records/:id", handler: action("update") }
 		}
 	};
@@ -173,6 +174,19 @@ describe("hedged reads between nodes", () => {
 		expect(state.overBudget).toBeGreaterThan(0);
 		expect(state.backups).toBeGreaterThan(0);
 		expect(caller.transit!.pendingRequests.size).toBe(0);
+	});
+
+	it("half the budget is kept for calls still unanswered at four times the wait: merely slow ones cannot spend it", async () => {
+		// A fresh action: a full budget of 10, and the default wait of 50 ms (no answers yet).
+		const times = await Promise.all(Array.from({ length: 12 }, (_, i) => timed(() => caller.call("records.stuck", { i })).then(t => t.ms)));
+		const state = hedging(caller, "records.stuck")!;
+		// Six first attempts met the frozen node: five backups at 50 ms (down to the reserve of
+		// five), and the sixth from the reserve at 200 ms.
+		expect(state.backups).toBe(6);
+		expect(state.overBudget).toBe(0);
+		const slowest = Math.max(...times);
+		expect(slowest).toBeGreaterThanOrEqual(200);
+		expect(slowest).toBeLessThan(ATTEMPT_MS / 3);
 	});
 
 	it("writes are never hedged", async () => {

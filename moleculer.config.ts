@@ -77,7 +77,8 @@ export function brokerOptions(cfg: Config, { logDestination }: { logDestination?
 		middlewares: middlewares({
 			healthPort: cfg.healthPort,
 			requestLogContext: cfg.logFormat === "json",
-			reads: { attemptTimeout: cfg.reads.attemptTimeoutMs, retries: cfg.reads.retries }
+			reads: { attemptTimeout: cfg.reads.attemptTimeoutMs, retries: cfg.reads.retries },
+			hedgedReads: cfg.reads.hedged
 		}),
 
 		started(broker) {

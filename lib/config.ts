@@ -104,8 +104,11 @@ export interface Config {
 	healthPort?: number;
 	/** Prometheus metrics of this node on this port (GET /metrics), never the API's; off when undefined. */
 	metricsPort?: number;
-	/** Read-only calls: how long one attempt may take, and how many more nodes are tried (middlewares/read-retry). */
-	reads: { attemptTimeoutMs: number; retries: number };
+	/**
+	 * Read-only calls: how long one attempt may take, and how many more nodes are tried
+	 * (middlewares/read-retry); whether a slow one gets a backup on another node (middlewares/hedged-read).
+	 */
+	reads: { attemptTimeoutMs: number; retries: number; hedged: boolean };
 	/** Mail to people (activation and reset links): written as files to `dir` until a mail transport exists. */
 	mail: { dir: string; publicUrl: string };
 }
@@ -408,7 +411,8 @@ export function loadConfig(env: Env = process.env): Config {
 		metricsPort: readMetricsPort(env, port, healthPort),
 		reads: {
 			attemptTimeoutMs: readInt(env, "READ_ATTEMPT_TIMEOUT", 1000, 50, 60_000),
-			retries: readInt(env, "READ_RETRIES", 2, 0, 5)
+			retries: readInt(env, "READ_RETRIES", 2, 0, 5),
+			hedged: readBool(env, "HEDGED_READS", true)
 		},
 		mail: readMail(env, port)
 	};

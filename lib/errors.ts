@@ -71,6 +71,21 @@ export class ServiceBusyError extends MoleculerRetryableError {
 	}
 }
 
+/**
+ * A caller of this node called an action faster than the action allows its callers
+ * (`callerRateLimit`), so the call was refused here, before it was sent: a client-side limit
+ * that keeps one runaway caller from flooding the action's nodes. Retryable after `retryAfter`
+ * seconds; the gateway answers it as 429 with Retry-After, without the internal names.
+ */
+export class CallerRateLimitedError extends MoleculerRetryableError {
+	static readonly TYPE = "CALLER_RATE_LIMITED";
+
+	constructor(caller: string, action: string, retryAfterSeconds: number) {
+		super(`${caller} calls ${action} faster than the action allows its callers`, 429, CallerRateLimitedError.TYPE, { caller, action, retryAfter: retryAfterSeconds });
+		this.name = "CallerRateLimitedError";
+	}
+}
+
 /** By type, not class: an error from another node arrives rebuilt as a plain error. */
 export function isServiceBusy(err: unknown): boolean {
 	return (err as { type?: unknown } | null)?.type === ServiceBusyError.TYPE;

@@ -1,6 +1,6 @@
 /**
  * What an operator asks a node when calls go wrong: which endpoints its circuit breaker holds
- * open, and what it is busy with. Each node answers for itself (middlewares/node-state), since
+ * open, what it is busy with, and how often its reads needed a backup. Each node answers for itself (middlewares/node-state), since
  * both live in the node's memory; `gatherNodeStates` asks every node of the cluster.
  */
 import type { Context, ServiceBroker } from "moleculer";
@@ -28,9 +28,25 @@ export interface InFlightCall {
 	ageMs: number;
 }
 
+/** Hedged reads (middlewares/hedged-read) of one action, as this node sent them since it started. */
+export interface HedgedReadState {
+	action: string;
+	/** Remote reads that could have had a backup (two nodes or more served the action). */
+	calls: number;
+	/** Backups sent, and those that answered first. */
+	backups: number;
+	won: number;
+	/** Reads that waited past the delay but had no backup: the budget was spent. */
+	overBudget: number;
+	/** How long a read waits now before its backup goes (the recent p90), in ms. */
+	delayMs: number;
+}
+
 export interface NodeState {
 	nodeID: string;
 	breakers: BreakerState[];
+	/** Per action, busiest first; empty when hedging is off or nothing was eligible. */
+	hedgedReads: HedgedReadState[];
 	inFlight: {
 		/** Calls this node's services are handling (Moleculer's context tracker), by service. */
 		handling: Record<string, number>;
@@ -58,6 +74,13 @@ interface BrokerInternals {
 }
 
 const OLDEST = 5;
+
+/** What a node's hedged-read middleware knows, by broker: it lives in the middleware, read here on demand. */
+const hedgedReadSources = new WeakMap<ServiceBroker, () => HedgedReadState[]>();
+
+export function reportHedgedReads(broker: ServiceBroker, source: () => HedgedReadState[]): void {
+	hedgedReadSources.set(broker, source);
+}
 
 function ageMs(ctx: TrackedContext): number {
 	if (!ctx.startHrTime) return 0;
@@ -87,9 +110,11 @@ export function nodeState(broker: ServiceBroker, self?: Context): NodeState {
 		.map(ctx => ({ action: ctx.action?.name ?? ctx.eventName ?? "?", requestId: ctx.requestID ?? null, ageMs: ageMs(ctx) }))
 		.sort((a, b) => b.ageMs - a.ageMs)
 		.slice(0, OLDEST);
+	const hedgedReads = (hedgedReadSources.get(broker)?.() ?? []).sort((a, b) => b.calls - a.calls);
 	return {
 		nodeID: broker.nodeID,
 		breakers,
+		hedgedReads,
 		inFlight: { handling, calling: calling.length, awaitingReply: internals.transit?.pendingRequests.size ?? 0, oldest }
 	};
 }

@@ -35,12 +35,12 @@ declare module "moleculer" {
 	}
 }
 
-type Call = (action: unknown, params?: unknown, opts?: CallingOptions) => Promise<unknown> & { ctx?: Context };
+export type Call = (action: unknown, params?: unknown, opts?: CallingOptions) => Promise<unknown> & { ctx?: Context };
 
-interface EndpointLike { id: string; local: boolean; isAvailable: boolean; action: ActionSchema }
+export interface EndpointLike { id: string; local: boolean; isAvailable: boolean; action: ActionSchema }
 
 /** Errors that say a node did not serve the call, not that the action failed: another node may. */
-const NODE_FAULTS = new Set(["RequestTimeoutError", "RequestRejectedError", "ServiceNotAvailableError"]);
+export const NODE_FAULTS = new Set(["RequestTimeoutError", "RequestRejectedError", "ServiceNotAvailableError"]);
 
 /** With no other node to try after a node turned the call away, a short pause lets a restarting one come back. */
 const NO_OTHER_NODE_DELAY_MS = 100;
@@ -55,14 +55,14 @@ export function isReadOnly(action: ActionSchema): boolean {
 	return action.readOnly ?? restMethod(action.rest) === "GET";
 }
 
-function endpointsOf(broker: ServiceBroker, name: string): EndpointLike[] {
+export function endpointsOf(broker: ServiceBroker, name: string): EndpointLike[] {
 	// Typed in moleculer's index.d.ts on the registry's catalog only; the registry has it (registry.js).
 	const registry = broker.registry as unknown as { getActionEndpoints(name: string): { endpoints: EndpointLike[] } | undefined };
 	return registry.getActionEndpoints(name)?.endpoints ?? [];
 }
 
 /** The action a call is for: moleculer-web calls with an endpoint, everyone else with a name. */
-function targetAction(broker: ServiceBroker, target: unknown): ActionSchema | undefined {
+export function targetAction(broker: ServiceBroker, target: unknown): ActionSchema | undefined {
 	if (typeof target === "string") return endpointsOf(broker, target)[0]?.action;
 	return (target as Partial<EndpointLike> | null)?.action;
 }
@@ -83,7 +83,7 @@ export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 	return function readRetry(broker: ServiceBroker) {
 		const logger = broker.getLogger("read-retry");
 
-		async function attempts(first: unknown, action: ActionSchema, params: unknown, callOpts: CallingOptions, next: Call, current: { ctx?: Context }) {
+		async function attempts(first: unknown, action: ActionSchema, params: unknown, callOpts: CallingOptions, next: Call, current: { attempt?: { ctx?: Context } }) {
 			const name = action.name!;
 			// The caller's time (ctx.call passes what is left of its own), else the action's, else the broker's.
 			const budget = callOpts.timeout ?? action.timeout ?? broker.options.requestTimeout ?? 0;
@@ -109,7 +109,7 @@ export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 				const anotherLeft = attempt < opts.retries && untried.some(ep => ep.id !== targetNode) && untried.length > (targetNode ? 0 : 1);
 				const timeout = anotherLeft ? Math.min(perAttempt, left) : left;
 				const p = next(target, params, { ...callOpts, timeout: Number.isFinite(timeout) ? timeout : 0 });
-				current.ctx = p.ctx;
+				current.attempt = p;
 				try {
 					return await p;
 				} catch (err) {
@@ -135,11 +135,12 @@ export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 					if (servedHere(broker, target)) return next(target, params, callOpts);
 					const action = targetAction(broker, target);
 					if (!action?.name || !isReadOnly(action)) return next(target, params, callOpts);
-					const current: { ctx?: Context } = {};
+					const current: { attempt?: { ctx?: Context } } = {};
 					const result = attempts(target, action, params, callOpts, next, current) as ReturnType<Call>;
-					// ctx.call merges the callee's meta back through `p.ctx`: the attempt that answered.
+					// ctx.call merges the callee's meta back through `p.ctx`: the attempt that answered
+					// (read when it has, since a hedged attempt knows its winner only then).
 					// Moleculer's call interceptor sets it to the first attempt's; that is ignored.
-					Object.defineProperty(result, "ctx", { get: () => current.ctx, set: () => undefined });
+					Object.defineProperty(result, "ctx", { get: () => current.attempt?.ctx, set: () => undefined });
 					return result;
 				};
 			}

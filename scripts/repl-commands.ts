@@ -1,12 +1,12 @@
 /**
  * Roster's own REPL commands, next to Moleculer's (`call`, `services`, `nodes`, …).
  * `seed` fills the running system (or the cluster the REPL joined) with the demo company.
- * `breakers` asks every node for its circuit breakers and in-flight calls (lib/node-state).
+ * `breakers` asks every node for its circuit breakers, in-flight calls and hedged reads (lib/node-state).
  */
 import type { ServiceBroker } from "moleculer";
 import { type NodeStateAnswer, gatherNodeStates } from "../lib/node-state";
 
-/** One block per node: busy services, the oldest calls, and every breaker not closed or with failures. */
+/** One block per node: busy services, the oldest calls, every breaker not closed or with failures, and hedged reads per action. */
 export function describeNodeStates(answers: NodeStateAnswer[]): string {
 	return answers
 		.map(answer => {
@@ -19,6 +19,9 @@ export function describeNodeStates(answers: NodeStateAnswer[]): string {
 			const closed = answer.breakers.length - notable.length;
 			for (const b of notable) lines.push(`  breaker ${b.state.toUpperCase()}  ${b.action} on ${b.nodeID}  ${b.failures}/${b.count} failed`);
 			lines.push(`  ${closed} breaker(s) closed without failures`);
+			for (const h of answer.hedgedReads ?? []) {
+				lines.push(`  hedged ${h.action}: ${h.calls} calls, ${h.backups} backups (${h.won} won), ${h.overBudget} over budget; backup after ${h.delayMs} ms`);
+			}
 			return lines.join("\n");
 		})
 		.join("\n");
@@ -41,7 +44,7 @@ export const replCommands = [
 	},
 	{
 		command: "breakers",
-		description: "Circuit-breaker states and in-flight calls of every node",
+		description: "Circuit-breaker states, in-flight calls and hedged reads of every node",
 		async action(broker: ServiceBroker): Promise<void> {
 			console.log(describeNodeStates(await gatherNodeStates(broker)));
 		}

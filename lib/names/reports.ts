@@ -13,6 +13,14 @@ export const ReportSources = {
 	departments: "org.findDepartments"
 } as const;
 
+/**
+ * How fast one caller (the reports service, on one node) may ask each source: a source reads
+ * a whole tenant's rows. Reports are cached until an input changes, so a caller comes near this
+ * only when many tenants' reports go stale at once; beyond it, a 429 to retry in a moment is
+ * better than data nodes busy with aggregations while every other call waits behind them.
+ */
+export const REPORT_SOURCE_CALLER_LIMIT = { ratePerSecond: 20, burst: 40 };
+
 /** The data services whose changes make a report stale. */
 export const REPORT_INPUTS = ["employees", "leave", "recruitment", "org"] as const;
 

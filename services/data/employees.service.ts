@@ -21,7 +21,7 @@ import {
 } from "../../lib/employees/rules";
 import { type RosterContext, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeEvents, type EmployeeSummary, type EmploymentStatus, OrgActions } from "../../lib/names";
-import type { HeadcountRow } from "../../lib/names/reports";
+import { type HeadcountRow, REPORT_SOURCE_CALLER_LIMIT } from "../../lib/names/reports";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
 import { date, email, enumOf, id, nullableId, nullableText, text } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
@@ -464,6 +464,7 @@ const EmployeesService: ServiceSchema = {
 		headcount: {
 			visibility: "public",
 			readOnly: true,
+			callerRateLimit: REPORT_SOURCE_CALLER_LIMIT,
 			params: {},
 			async handler(this: EmployeesThis, ctx: RosterContext): Promise<HeadcountRow[]> {
 				const docs: EmployeeDoc[] = await this.adapter.find({ query: { tenantId: requireUser(ctx).tenantId } });

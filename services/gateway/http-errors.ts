@@ -4,7 +4,7 @@
  * message, and neither the action nor the node that failed.
  */
 import type { IncomingMessage } from "node:http";
-import { isServiceBusy } from "../../lib/errors";
+import { CallerRateLimitedError, isServiceBusy } from "../../lib/errors";
 
 export interface HttpError {
 	status: number;
@@ -93,6 +93,16 @@ export function formatError(raw: unknown, opts: { tokenPresented: boolean }): Ht
 		return {
 			status: 503,
 			body: { name: "ServiceBusyError", message, code: 503, type: "SERVICE_BUSY", data: { retryAfter } },
+			headers: { "Retry-After": String(retryAfter) }
+		};
+	}
+	if (err.type === CallerRateLimitedError.TYPE) {
+		// A limit between our own services (callerRateLimit): when to come back is the client's
+		// business, which service called which action is not.
+		const retryAfter = Number(retryAfterHeader(err.data));
+		return {
+			status: 429,
+			body: { name: "TooManyRequestsError", message: "Too many requests of this kind right now, try again shortly", code: 429, type: CallerRateLimitedError.TYPE, data: { retryAfter } },
 			headers: { "Retry-After": String(retryAfter) }
 		};
 	}

@@ -163,6 +163,12 @@ describe("loadConfig", () => {
 			expect(loadConfig({}).trustProxy).toBe(false);
 		});
 
+		it("hedges reads unless HEDGED_READS says no", () => {
+			expect(loadConfig({}).reads.hedged).toBe(true);
+			expect(loadConfig({ HEDGED_READS: "" }).reads.hedged).toBe(true);
+			for (const no of ["false", "0", "no"]) expect(loadConfig({ HEDGED_READS: no }).reads.hedged).toBe(false);
+		});
+
 		it("logs JSON in production and text elsewhere, unless LOG_FORMAT says which", () => {
 			expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET }).logFormat).toBe("json");
 			expect(loadConfig({}).logFormat).toBe("text");
@@ -226,6 +232,7 @@ describe("loadConfig", () => {
 			["TRUST_PROXY", "y"],
 			["TRUST_PROXY", "2"],
 			["TRUST_PROXY", "treu"],
+			["HEDGED_READS", "off"],
 			["LOG_FORMAT", "pretty"],
 			["LOG_FORMAT", "JSON"],
 			["TRACING", "otlp"],

@@ -4,7 +4,7 @@
  * their message and the field they name.
  */
 import { Errors } from "moleculer";
-import { ConflictError, NodeNotReadyError, NotFoundError, ServiceBusyError, UnprocessableError } from "../../lib/errors";
+import { CallerRateLimitedError, ConflictError, NodeNotReadyError, NotFoundError, ServiceBusyError, UnprocessableError } from "../../lib/errors";
 import { formatError } from "../../services/gateway/http-errors";
 
 const ACTION = "employees.get";
@@ -83,6 +83,29 @@ describe("errors as the gateway answers them", () => {
 			expect(answer.body).toMatchObject({ name: "ServiceBusyError", code: 503, type: "SERVICE_BUSY", data: { retryAfter: 1 } });
 			expect(answer.headers).toEqual({ "Retry-After": "1" });
 			expectNothingInternal(answer);
+		});
+	});
+
+	describe("a limit between our own services (callerRateLimit)", () => {
+		it.each([
+			["refused at the gateway itself", new CallerRateLimitedError("api", ACTION, 0.25)],
+			["refused to a service that answered the gateway from another node", fromAnotherNode(new CallerRateLimitedError("reports", ACTION, 2.2))]
+		])("%s: 429 with Retry-After in whole seconds, without which service called which action", (_case, err) => {
+			const answer = format(err);
+			expect(answer.status).toBe(429);
+			expect(answer.body).toMatchObject({ code: 429, type: "CALLER_RATE_LIMITED" });
+			expect(answer.body.data).toEqual({ retryAfter: Number(answer.headers["Retry-After"]) });
+			expect(Number(answer.headers["Retry-After"])).toBeGreaterThanOrEqual(1);
+			expect(JSON.stringify(answer)).not.toMatch(/reports|"api"/);
+			expectNothingInternal(answer);
+		});
+
+		it("is retryable, and names caller and action inside the cluster", () => {
+			const err = new CallerRateLimitedError("reports", ACTION, 2.2);
+			expect(err).toBeInstanceOf(Errors.MoleculerRetryableError);
+			expect(err.retryable).toBe(true);
+			expect(err.data).toEqual({ caller: "reports", action: ACTION, retryAfter: 2.2 });
+			expect(format(err).headers).toEqual({ "Retry-After": "3" });
 		});
 	});
 

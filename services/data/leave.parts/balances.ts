@@ -6,7 +6,7 @@ import type { EntitlementDoc, LeaveBalances, RequestDoc, TypeDoc } from "../../.
 import { ACTIVE_STATUSES } from "../../../lib/leave/status";
 import { type RosterContext, requireUser } from "../../../lib/meta";
 import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employees";
-import type { LeaveTakenRow } from "../../../lib/names/reports";
+import { type LeaveTakenRow, REPORT_SOURCE_CALLER_LIMIT } from "../../../lib/names/reports";
 import { optionalId } from "../../../lib/params";
 import { ENTITLEMENTS, type LeaveThis, TYPES, optionalYear, year } from "./shared";
 
@@ -51,6 +51,7 @@ export const BalancesPart: Partial<ServiceSchema> = {
 		takenByMonth: {
 			visibility: "public",
 			readOnly: true,
+			callerRateLimit: REPORT_SOURCE_CALLER_LIMIT,
 			params: { year },
 			async handler(this: LeaveThis, ctx: RosterContext<YearParams>): Promise<LeaveTakenRow[]> {
 				const { tenantId } = requireUser(ctx);

@@ -2,7 +2,7 @@
 import type { ServiceSchema } from "moleculer";
 import { type RosterContext, requireUser } from "../../../lib/meta";
 import { OPENING_STATUSES, STAGES } from "../../../lib/names/recruitment";
-import type { RecruitingFunnel } from "../../../lib/names/reports";
+import { REPORT_SOURCE_CALLER_LIMIT, type RecruitingFunnel } from "../../../lib/names/reports";
 import type { Store } from "../../../mixins/db.mixin";
 import { APPLICATIONS, type RecruitmentThis } from "./shared";
 
@@ -12,6 +12,7 @@ export const FunnelPart: Partial<ServiceSchema> = {
 		funnel: {
 			visibility: "public",
 			readOnly: true,
+			callerRateLimit: REPORT_SOURCE_CALLER_LIMIT,
 			params: {},
 			async handler(this: RecruitmentThis, ctx: RosterContext): Promise<RecruitingFunnel> {
 				const { tenantId } = requireUser(ctx);

@@ -1,0 +1,232 @@
+/**
+ * Hedged reads. A remote call to a read-only action (the rule of read-retry: a GET route, or
+ * `readOnly: true`) that has not answered after the action's recent p90 latency gets one backup
+ * on another node, and the first answer wins. The other attempt is settled at once
+ * (remote-timeout's cancelRemoteCall), so it leaves no pending request or context behind. A
+ * budget per action keeps backups near a tenth of its calls (lib/hedging/backup-budget.ts), so
+ * a slow cluster is not also sent more work; half of it is kept for calls still unanswered at
+ * four times the p90 (stuck on a frozen or dead node rather than slow), which a burst of
+ * ordinary slowness would otherwise have spent.
+ *
+ * Within ReadRetry (registered before it in middlewares/index.ts): one ReadRetry attempt is one
+ * hedged call, the primary and perhaps a backup, both within that attempt's time. A node fault
+ * (timeout, turned away, node gone) of one attempt while the other is still pending is not an
+ * answer: the call waits for the other, so ReadRetry turns to a third node only once both have
+ * failed. A node fault of the primary before any backup went ends the call at once, and
+ * ReadRetry tries another node as before. An error the action answered (404, 422) is an answer:
+ * the other node shares its database and would say the same.
+ *
+ * Not hedged: calls this node serves itself (preferLocal: nothing to gain), actions served by
+ * one node, writes, and calls sent to a named node. HEDGED_READS=false leaves calls untouched.
+ */
+import type { CallingOptions, Middleware, ServiceBroker } from "moleculer";
+import { BackupBudget } from "../lib/hedging/backup-budget";
+import { LatencyWindow } from "../lib/hedging/latency-window";
+import { type HedgedReadState, reportHedgedReads } from "../lib/node-state";
+import { type Call, type EndpointLike, NODE_FAULTS, endpointsOf, isReadOnly, targetAction } from "./read-retry.middleware";
+import { cancelRemoteCall } from "./remote-timeout.middleware";
+
+export interface HedgedReadOptions {
+	enabled: boolean;
+}
+
+/** The last 128 answers of an action; its p90 says nothing until 20 have come. */
+const WINDOW = { size: 128, minSamples: 20 };
+const PERCENTILE = 90;
+/** The wait before a backup while an action has too few answers for a p90. */
+const DEFAULT_DELAY_MS = 50;
+/** Never sooner: a backup that could save only a millisecond or two is not worth a call. */
+const MIN_DELAY_MS = 5;
+/** A tenth of the calls may have a backup, and ten may go at once after a quiet spell. */
+const BUDGET = { ratio: 0.1, burst: 10 };
+/**
+ * Tokens a merely slow call (past the p90) leaves in the budget, for calls that are stuck (past
+ * STUCK_FACTOR × the p90: a frozen or dead node). Without it, the ordinary tail of a busy
+ * machine spent the whole budget, and a node that froze met an empty one.
+ */
+const RESERVE = BUDGET.burst / 2;
+const STUCK_FACTOR = 4;
+
+export const HedgedReadMetricNames = {
+	calls: "roster.hedged.calls.total",
+	backups: "roster.hedged.backups.total",
+	won: "roster.hedged.backups.won.total",
+	overBudget: "roster.hedged.over.budget.total"
+} as const;
+
+const DESCRIPTIONS: Record<keyof typeof HedgedReadMetricNames, string> = {
+	calls: "Remote read calls that could have a backup (the action had two nodes or more)",
+	backups: "Backups sent to another node because the first attempt had not answered after the action's p90",
+	won: "Backups that answered before the first attempt",
+	overBudget: "Reads that waited past the action's p90 but had no backup: the budget (a tenth of calls) was spent"
+};
+
+/** One action's hedging, on this node. */
+class ActionHedging {
+	readonly latency = new LatencyWindow(WINDOW);
+	readonly budget = new BackupBudget(BUDGET);
+	calls = 0;
+	backups = 0;
+	won = 0;
+	overBudget = 0;
+
+	delayMs(): number {
+		return Math.max(MIN_DELAY_MS, this.latency.percentile(PERCENTILE) ?? DEFAULT_DELAY_MS);
+	}
+}
+
+interface Attempt {
+	p: ReturnType<Call>;
+	sentAt: number;
+	pending: boolean;
+	error?: unknown;
+}
+
+/** Someone else than `nodeID` that can serve the action now, if any. */
+function otherEndpoint(broker: ServiceBroker, action: string, nodeID: string | undefined): EndpointLike | undefined {
+	const others = endpointsOf(broker, action).filter(ep => ep.isAvailable && !ep.local && ep.id !== nodeID);
+	return others[Math.floor(Math.random() * others.length)];
+}
+
+/** Two remote nodes or more, and none here: the balancer (preferLocal) would keep a local call local. */
+function hedgeable(broker: ServiceBroker, action: string, target: unknown): boolean {
+	if (typeof target !== "string" && (target as EndpointLike).local) return false;
+	const available = endpointsOf(broker, action).filter(ep => ep.isAvailable);
+	return available.length >= 2 && !available.some(ep => ep.local);
+}
+
+export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
+	return function hedgedRead(broker: ServiceBroker) {
+		const actions = new Map<string, ActionHedging>();
+		const count = (name: keyof typeof HedgedReadMetricNames, action: string) => {
+			if (broker.isMetricsEnabled()) broker.metrics.increment(HedgedReadMetricNames[name], { action });
+		};
+
+		function hedgingOf(action: string): ActionHedging {
+			let state = actions.get(action);
+			if (!state) actions.set(action, (state = new ActionHedging()));
+			return state;
+		}
+
+		function hedged(action: string, target: unknown, params: unknown, callOpts: CallingOptions, next: Call): ReturnType<Call> {
+			const state = hedgingOf(action);
+			state.calls++;
+			state.budget.earn();
+			count("calls", action);
+			const started = Date.now();
+			const timeout = callOpts.timeout ?? broker.options.requestTimeout ?? 0;
+			const delay = state.delayMs();
+			const attempts: Attempt[] = [];
+			let winner: Attempt | undefined;
+
+			const result = new Promise((resolve, reject) => {
+				let timer: NodeJS.Timeout | undefined;
+
+				function settle(attempt: Attempt, outcome: () => void): void {
+					winner = attempt;
+					clearTimeout(timer);
+					// The other attempt, if still out, is not waited for: settled here, its answer an orphan.
+					for (const other of attempts) if (other !== attempt && other.pending) cancelRemoteCall(other.p.ctx);
+					outcome();
+				}
+
+				function answered(attempt: Attempt, value: unknown): void {
+					attempt.pending = false;
+					if (winner) return;
+					state.latency.add(Date.now() - attempt.sentAt);
+					if (attempt !== attempts[0]) {
+						state.won++;
+						count("won", action);
+					}
+					settle(attempt, () => resolve(value));
+				}
+
+				function failed(attempt: Attempt, err: unknown): void {
+					attempt.pending = false;
+					attempt.error = err;
+					if (winner) return;
+					if (!NODE_FAULTS.has((err as Error).name)) {
+						// The action's own answer, an error: as good as a value from the other node.
+						state.latency.add(Date.now() - attempt.sentAt);
+						return settle(attempt, () => reject(err));
+					}
+					// Another attempt still out may yet answer: ReadRetry must not turn to a third node now.
+					if (attempts.some(a => a.pending)) return;
+					settle(attempts[0], () => reject(attempts[0].error));
+				}
+
+				function send(target: unknown, callOpts: CallingOptions): Attempt {
+					const attempt: Attempt = { p: next(target, params, callOpts), sentAt: Date.now(), pending: true };
+					attempts.push(attempt);
+					attempt.p.then(
+						value => answered(attempt, value),
+						err => failed(attempt, err)
+					);
+					return attempt;
+				}
+
+				const primary = send(target, { ...callOpts });
+				const primaryNode = primary.p.ctx?.nodeID ?? undefined;
+				if (!primary.p.ctx || primary.p.ctx.endpoint?.local || (timeout > 0 && delay >= timeout)) return;
+				const stuckAfter = delay * STUCK_FACTOR;
+
+				/** A backup now if the budget allows, leaving `keep` tokens; false if it did not. */
+				function backup(keep: number): boolean {
+					if (winner || !primary.pending) return true;
+					const backupTo = otherEndpoint(broker, action, primaryNode);
+					if (!backupTo) return true;
+					if (!state.budget.take(keep)) return false;
+					state.backups++;
+					count("backups", action);
+					// Within the same time as the primary: the caller's deadline does not move.
+					const left = timeout > 0 ? timeout - (Date.now() - started) : 0;
+					send(backupTo, { ...callOpts, timeout: timeout > 0 ? Math.max(1, left) : callOpts.timeout });
+					return true;
+				}
+
+				function noBackup(): void {
+					state.overBudget++;
+					count("overBudget", action);
+				}
+
+				timer = setTimeout(function slowPrimary() {
+					if (backup(RESERVE)) return;
+					if (timeout > 0 && stuckAfter >= timeout) return noBackup();
+					timer = setTimeout(function stuckPrimary() {
+						if (!backup(0)) noBackup();
+					}, stuckAfter - delay);
+					timer.unref();
+				}, delay);
+				timer.unref();
+			}) as ReturnType<Call>;
+			// ctx.call merges the callee's meta back through `p.ctx`: the attempt that answered.
+			Object.defineProperty(result, "ctx", { get: () => (winner ?? attempts[0])?.p.ctx, set: () => undefined });
+			return result;
+		}
+
+		return {
+			name: "HedgedRead",
+
+			created() {
+				reportHedgedReads(broker, (): HedgedReadState[] =>
+					[...actions].map(([action, s]) => ({ action, calls: s.calls, backups: s.backups, won: s.won, overBudget: s.overBudget, delayMs: s.delayMs() }))
+				);
+				if (!opts.enabled || !broker.isMetricsEnabled()) return;
+				for (const key of Object.keys(HedgedReadMetricNames) as Array<keyof typeof HedgedReadMetricNames>) {
+					broker.metrics.register({ name: HedgedReadMetricNames[key], type: "counter", labelNames: ["action"], description: DESCRIPTIONS[key] });
+				}
+			},
+
+			call(next: Call): Call {
+				if (!opts.enabled) return next;
+				return function hedgedReadCall(target, params, callOpts = {}) {
+					// Sent to a named node, by a caller's own retry policy, or Moleculer's Retry calling again: leave it.
+					if (callOpts.nodeID || callOpts.retries != null || (callOpts as { ctx?: unknown }).ctx) return next(target, params, callOpts);
+					const action = targetAction(broker, target);
+					if (!action?.name || !isReadOnly(action) || !hedgeable(broker, action.name, target)) return next(target, params, callOpts);
+					return hedged(action.name, target, params, callOpts, next);
+				};
+			}
+		};
+	} as unknown as Middleware;
+}

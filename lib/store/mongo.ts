@@ -5,7 +5,7 @@
  */
 import MongoDbAdapter from "moleculer-db-adapter-mongo";
 import { checkGroupFields } from "./count-by";
-import { findThenCount } from "./page";
+import { findAndCount } from "./page";
 import type { CountByRow, FindParams, IndexSpec, Page, Store } from "./types";
 
 interface MongoClientLike {
@@ -80,7 +80,7 @@ export function createMongoStore(uri: string, poolSize: number, collection: stri
 			if (shared) await releaseClient(uri, shared);
 		},
 		page(this: Adapter, params: FindParams): Promise<Page> {
-			return findThenCount(this, params);
+			return findAndCount(this, params);
 		},
 		/** $group in the server; $ifNull makes a missing field and null one group, as the other stores do. */
 		async countBy(this: Adapter, query: object, fields: string[]): Promise<CountByRow[]> {

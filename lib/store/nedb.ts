@@ -4,7 +4,7 @@
  */
 import MoleculerDb from "moleculer-db";
 import { checkGroupFields, groupCounts } from "./count-by";
-import { findThenCount } from "./page";
+import { findAndCount } from "./page";
 import type { CountByRow, FindParams, IndexSpec, Page, Store } from "./types";
 
 type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy" | "page"> & {
@@ -24,7 +24,7 @@ export function createNedbStore(filename?: string): Store {
 			return (await updateById(id, update)) ?? null;
 		},
 		page(this: MemoryAdapter, params: FindParams): Promise<Page> {
-			return findThenCount(this, params);
+			return findAndCount(this, params);
 		},
 		/** The documents are in this process already: counting them here costs no more than NeDB would. */
 		async countBy(this: MemoryAdapter, query: object, fields: string[]): Promise<CountByRow[]> {

@@ -1,17 +1,13 @@
 /**
  * A page and its total for a store that has no better way (NeDB, MongoDB, and PostgreSQL for
- * queries its indexes answer alone): the page first, then a count only when the page does not
- * tell the total itself. A page that is not full, and not past the end, does: a search with few
- * matches, a small team, the last page. Only a full or an empty page pays for counting.
+ * queries its indexes answer alone): the page and the count at once, as two queries side by
+ * side. Counting costs what there is to count, so a small result (a rare search, a team, a
+ * filter) costs little either way; for the whole directory the count is the longer of the two,
+ * and running it beside the page, not after it, keeps the answer at the longer one.
  */
 import type { FindParams, Page, Store } from "./types";
 
-export async function findThenCount(store: Pick<Store, "find" | "count">, params: FindParams): Promise<Page> {
-	const docs = await store.find(params);
-	const offset = params.offset ?? 0;
-	// A limit of 0 means none, as in find.
-	const full = !!params.limit && docs.length >= params.limit;
-	const told = !full && (docs.length > 0 || offset === 0);
-	const total = told ? offset + docs.length : await store.count({ query: params.query });
+export async function findAndCount(store: Pick<Store, "find" | "count">, params: FindParams): Promise<Page> {
+	const [docs, total] = await Promise.all([store.find(params), store.count({ query: params.query })]);
 	return { docs, total };
 }

@@ -8,7 +8,7 @@
 import type { Pool } from "pg";
 import { checkGroupFields } from "./count-by";
 import { type PoolLease, acquirePool, withDdlLock } from "./postgres-pool";
-import { findThenCount } from "./page";
+import { findAndCount } from "./page";
 import { Params, type Shape, fieldExpression, hasPattern, orderBy, sortKeys, textColumn, updateExpression, where } from "./postgres-query";
 import { type Table, addColumns, createIndex, shapeOf } from "./postgres-schema";
 import type { CollectionSpec, CountByRow, FindParams, IndexSpec, Page, Store } from "./types";
@@ -115,14 +115,14 @@ export class PostgresStore implements Store {
 
 	/**
 	 * A query without a pattern is served by the indexes (the page from one in sort order, the
-	 * count from one alone), so the page comes first and a count only when needed. A pattern
-	 * (a search) is answered by trigram indexes, which only propose rows: each is read and
-	 * checked. Then the matches are found once, with their sort keys, and both the count and the
-	 * page come from that one pass; apart, the page would take a second pass, or walk the sort
-	 * index through every row before the matches (all of A to G for "garcia").
+	 * count from one alone), both at once. A pattern (a search) is answered by trigram indexes,
+	 * which only propose rows: each is read and checked. Then the matches are found once, with
+	 * their sort keys, and both the count and the page come from that one pass; apart, the page
+	 * would take a second pass, or walk the sort index through every row before the matches
+	 * (all of A to G for "garcia").
 	 */
 	async page(params: FindParams): Promise<Page> {
-		if (!hasPattern(params.query)) return findThenCount(this, params);
+		if (!hasPattern(params.query)) return findAndCount(this, params);
 		const p = new Params();
 		const keys = sortKeys(params.sort, this.shape);
 		const columns = ["id", ...keys.map((key, i) => `${key.expr} AS k${i}`)].join(", ");

@@ -44,6 +44,7 @@ interface System {
 	/** The department with the most people, for the filtered list. */
 	bigDepartment: string;
 	commonSurname: string;
+	middleSurname: string;
 	rareSurname: string;
 	/** An employee whose phone the headcount samples edit. */
 	editable: string;
@@ -86,11 +87,12 @@ async function company(port: number, name: string): Promise<{ token: string; ten
 	return { token, tenant: { tenantId: tid, ownerId: sub, departmentIds, positionIds } };
 }
 
-function describeSeed(seed: ReturnType<typeof generate>): Pick<System, "bigDepartment" | "commonSurname" | "rareSurname" | "editable"> {
+function describeSeed(seed: ReturnType<typeof generate>): Pick<System, "bigDepartment" | "commonSurname" | "middleSurname" | "rareSurname" | "editable"> {
 	const sizes = new Map<string, number>();
 	for (const doc of seed.employees) if (doc.departmentId) sizes.set(doc.departmentId, (sizes.get(doc.departmentId) ?? 0) + 1);
 	const bigDepartment = [...sizes].sort((a, b) => b[1] - a[1])[0][0];
-	return { bigDepartment, commonSurname: seed.commonSurname, rareSurname: seed.rareSurname, editable: seed.employees[0]._id };
+	const { commonSurname, middleSurname, rareSurname } = seed;
+	return { bigDepartment, commonSurname, middleSurname, rareSurname, editable: seed.employees[0]._id };
 }
 
 /** Creates the bench database unless it exists. */
@@ -180,6 +182,7 @@ function scenarios(system: System, count: number): Scenario[] {
 		{ name: "directory, one department, active", path: `${list}?pageSize=${PAGE_SIZE}&departmentId=${system.bigDepartment}&status=active`, samples: SAMPLES },
 		{ name: "search, name prefix \"mar\"", path: `${list}?pageSize=${PAGE_SIZE}&search=mar`, samples: SAMPLES },
 		{ name: `search, common "${system.commonSurname.toLowerCase()}"`, path: `${list}?pageSize=${PAGE_SIZE}&search=${system.commonSurname.toLowerCase()}`, samples: SAMPLES },
+		{ name: `search, less common "${system.middleSurname.toLowerCase()}"`, path: `${list}?pageSize=${PAGE_SIZE}&search=${system.middleSurname.toLowerCase()}`, samples: SAMPLES },
 		{ name: `search, rare "${system.rareSurname.toLowerCase()}"`, path: `${list}?pageSize=${PAGE_SIZE}&search=${system.rareSurname.toLowerCase()}`, samples: SAMPLES },
 		{
 			name: "headcount report, uncached",

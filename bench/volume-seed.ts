@@ -35,8 +35,9 @@ interface HistoryDoc {
 export interface Seed {
 	employees: EmployeeDoc[];
 	history: HistoryDoc[];
-	/** What the bench searches for: a surname many people have, and one only a few have. */
+	/** What the bench searches for: the most common surname, one of the middle of the list, and one only five people have. */
 	commonSurname: string;
+	middleSurname: string;
 	rareSurname: string;
 }
 
@@ -175,8 +176,7 @@ export function generate(tenant: Tenant, count: number, seed = 42): Seed {
 		});
 		Object.assign(doc, set);
 	}
-	const commonSurname = LAST[0];
-	return { employees, history, commonSurname, rareSurname: RARE };
+	return { employees, history, commonSurname: LAST[0], middleSurname: LAST[40], rareSurname: RARE };
 }
 
 /** Rows in batches, each as one JSON array the server unpacks: far faster than a statement per row. */

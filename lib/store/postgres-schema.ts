@@ -1,13 +1,13 @@
 /**
  * A collection's table as PostgreSQL keeps it: `id text PRIMARY KEY, data jsonb`, plus a stored
- * generated column (jsonb, named as the field) for every top-level field an index names, and
- * the indexes over those columns.
+ * generated column, named as the field, for every top-level field an index names (text for the
+ * fields the collection declares as strings, jsonb for the others), and the indexes over them.
  *
  * Why columns: PostgreSQL answers a query from an index alone (an index-only scan) only when
  * every column the query reads is in the index, and it never counts `data->'tenantId'` as such,
  * even with an index over that very expression. Counting a tenant's 100,000 employees, or
  * skipping 50,000 of them to reach a deep page, then reads every row from the heap. Over
- * columns the same work stays in the index (tenfold faster, measured in docs/benchmarks.md).
+ * columns the same work stays in the index (figures in docs/benchmarks.md).
  */
 import { createHash } from "node:crypto";
 import type { PoolClient } from "pg";

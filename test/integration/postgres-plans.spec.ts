@@ -3,9 +3,10 @@
  * tenant of 100,000 employees; bench/data-volume.ts measures it). A query whose expressions
  * drift from its index's stays right, only slow, and no other test would notice: this one reads
  * the plans of the very statements the store sends. Sequential scans are priced out, as they
- * are at volume, so a Seq Scan in a plan means that no index fits the query.
+ * are at volume, so a Seq Scan in a plan means that no index fits the query. It also checks
+ * that a table an earlier version made is brought to the columns and indexes queries now use.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { Client, Pool } from "pg";
 import { generate } from "../../bench/volume-seed";
 import { loadConfig } from "../../lib/config";
@@ -96,6 +97,31 @@ describeWith(["postgres"], "PostgreSQL plans of the directory", () => {
 		noScanOfTheTable(search);
 		for (const field of ["firstName", "lastName", "workEmail", "employeeNumber"]) {
 			expect(search).toMatch(new RegExp(`Bitmap Index Scan on employees_tg_\\w+[^\\n]*\\n\\s+Index Cond: \\("${field}" ~\\* `));
+		}
+	});
+
+	it("brings a table of an earlier version to its shape at start: columns added or retyped, old indexes replaced", async () => {
+		const name = `upgraded_${Date.now().toString(36)}`;
+		// What the version before generated columns made for { code: 1, unique }: an index over the jsonb path.
+		const legacy = `${name}_uq_${createHash("sha1").update(`${name}:code:true`).digest("hex").slice(0, 12)}`;
+		await client.query(`CREATE TABLE "${schema}"."${name}" (id text PRIMARY KEY, data jsonb NOT NULL)`);
+		await client.query(`CREATE UNIQUE INDEX "${legacy}" ON "${schema}"."${name}" ((data->'code'))`);
+		await client.query(`INSERT INTO "${schema}"."${name}" VALUES ('a', '{"_id":"a","code":"x-1"}'), ('b', '{"_id":"b","code":7}')`);
+		const columnType = async () =>
+			(await client.query("SELECT data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'code'", [schema, name])).rows[0]?.data_type;
+		const indexes = async () => (await client.query("SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2", [schema, name])).rows.map(r => r.indexname);
+		const cfg = loadConfig({ NODE_ENV: "test", DATABASE_URL: url, DATABASE_POOL_SIZE: "2" });
+
+		for (const [strings, type] of [[[], "jsonb"], [["code"], "text"]] as const) {
+			const upgraded = createStore({ name, indexes: [{ fields: { code: 1 }, unique: true }], strings: [...strings] }, cfg);
+			await upgraded.connect();
+			await upgraded.ensureIndex({ fields: { code: 1 }, unique: true });
+			expect(await columnType()).toBe(type);
+			expect(await indexes()).not.toContain(legacy);
+			expect((await upgraded.find({ query: { code: "x-1" } })).map(doc => doc._id)).toEqual(["a"]);
+			expect((await upgraded.find({ query: { code: 7 } })).map(doc => doc._id)).toEqual(["b"]);
+			await expect(upgraded.insert({ _id: "c", code: "x-1" })).rejects.toMatchObject({ code: "23505" });
+			await upgraded.disconnect();
 		}
 	});
 

@@ -50,9 +50,6 @@ export async function paginate<T>(
 ): Promise<ListResult<T>> {
 	const page = params.page ?? 1;
 	const pageSize = params.pageSize ?? 20;
-	const [docs, total] = await Promise.all([
-		store.find({ query, sort, limit: pageSize, offset: (page - 1) * pageSize }),
-		store.count({ query })
-	]);
+	const { docs, total } = await store.page({ query, sort, limit: pageSize, offset: (page - 1) * pageSize });
 	return { rows: docs.map(toJSON), total, page, pageSize, totalPages: Math.ceil(total / pageSize) };
 }

@@ -18,7 +18,7 @@ const COLLECTION = /^[a-z][a-z0-9_]{0,62}$/i;
 export function createStore(spec: CollectionSpec, cfg: Config = config()): Store {
 	const collection = spec.name;
 	if (!COLLECTION.test(collection)) throw new Error(`Invalid collection name '${collection}'`);
-	if (cfg.databaseUrl) return new PostgresStore(cfg.databaseUrl, cfg.databasePoolSize, collection, spec.arrays);
+	if (cfg.databaseUrl) return new PostgresStore(cfg.databaseUrl, cfg.databasePoolSize, spec);
 	if (cfg.mongoUri) return createMongoStore(cfg.mongoUri, cfg.databasePoolSize, collection);
 	return createNedbStore(cfg.dataDir ? path.join(cfg.dataDir, `${collection}.db`) : undefined);
 }

@@ -4,7 +4,9 @@
  * per collection.
  */
 import MongoDbAdapter from "moleculer-db-adapter-mongo";
-import type { IndexSpec, Store } from "./types";
+import { checkGroupFields } from "./count-by";
+import { findAndCount } from "./page";
+import type { CountByRow, FindParams, IndexSpec, Page, Store } from "./types";
 
 interface MongoClientLike {
 	connect(): Promise<MongoClientLike>;
@@ -47,8 +49,11 @@ async function releaseClient(uri: string, shared: SharedClient): Promise<void> {
 	await shared.client.close().catch(() => undefined);
 }
 
-type Adapter = Omit<Store, "backend" | "shared" | "ensureIndex"> & {
-	collection: { createIndex(fields: object, options: object): Promise<unknown> };
+type Adapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy" | "page"> & {
+	collection: {
+		createIndex(fields: object, options: object): Promise<unknown>;
+		aggregate(pipeline: object[]): { toArray(): Promise<Array<{ _id: Record<string, unknown>; count: number }>> };
+	};
 	db: unknown;
 	service: { logger: { info(...args: unknown[]): void } };
 };
@@ -74,7 +79,19 @@ export function createMongoStore(uri: string, poolSize: number, collection: stri
 			leased = undefined;
 			if (shared) await releaseClient(uri, shared);
 		},
+		page(this: Adapter, params: FindParams): Promise<Page> {
+			return findAndCount(this, params);
+		},
+		/** $group in the server; $ifNull makes a missing field and null one group, as the other stores do. */
+		async countBy(this: Adapter, query: object, fields: string[]): Promise<CountByRow[]> {
+			checkGroupFields(fields);
+			const key = Object.fromEntries(fields.map((field, i) => [`k${i}`, { $ifNull: [`$${field}`, null] }]));
+			const groups = await this.collection.aggregate([{ $match: query }, { $group: { _id: key, count: { $sum: 1 } } }]).toArray();
+			return groups.map(group => ({ ...Object.fromEntries(fields.map((field, i) => [field, group._id[`k${i}`] ?? null])), count: group.count }));
+		},
 		async ensureIndex(this: Adapter, index: IndexSpec): Promise<void> {
+			// A case-insensitive "contains" pattern cannot use a MongoDB index (a text index matches words, not parts).
+			if (index.search) return;
 			await this.collection.createIndex(index.fields, { unique: !!index.unique });
 		}
 	});

@@ -3,9 +3,11 @@
  * collection. Its data lives inside one process, so a store of this kind is never shared.
  */
 import MoleculerDb from "moleculer-db";
-import type { IndexSpec, Store } from "./types";
+import { checkGroupFields, groupCounts } from "./count-by";
+import { findAndCount } from "./page";
+import type { CountByRow, FindParams, IndexSpec, Page, Store } from "./types";
 
-type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex"> & {
+type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy" | "page"> & {
 	db: {
 		ensureIndex(options: { fieldName: string | string[]; unique: boolean }): Promise<unknown>;
 		findOneAsync(query: object): PromiseLike<unknown>;
@@ -36,7 +38,17 @@ export function createNedbStore(filename?: string): Store {
 		async updateById(id: string, update: object): Promise<unknown> {
 			return (await updateById(id, update)) ?? null;
 		},
+		page(this: MemoryAdapter, params: FindParams): Promise<Page> {
+			return findAndCount(this, params);
+		},
+		/** The documents are in this process already: counting them here costs no more than NeDB would. */
+		async countBy(this: MemoryAdapter, query: object, fields: string[]): Promise<CountByRow[]> {
+			checkGroupFields(fields);
+			return groupCounts(await this.find({ query }), fields);
+		},
 		async ensureIndex(this: MemoryAdapter, index: IndexSpec): Promise<void> {
+			// NeDB has no index for patterns: a search scans the collection in memory anyway.
+			if (index.search) return;
 			const fields = Object.keys(index.fields);
 			await this.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique });
 		}

@@ -1,17 +1,26 @@
 /**
- * A collection as a PostgreSQL table of JSONB documents: `id text PRIMARY KEY, data jsonb`.
- * Tables are created at start; indexes are expression indexes on the same jsonb paths the
- * queries use, unique ones included; every update is one statement, so a conditional update
- * (`updateMany({ _id, status: "sent" }, …)`) is atomic. The node's pool is shared (postgres-pool).
+ * A collection as a PostgreSQL table of JSONB documents: `id text PRIMARY KEY, data jsonb`, and
+ * a generated column for each field an index names (postgres-schema.ts). Tables and columns are
+ * created at start, indexes when the service asks; every update is one statement, so a
+ * conditional update (`updateMany({ _id, status: "sent" }, …)`) is atomic. The node's pool is
+ * shared (postgres-pool).
  */
-import { createHash } from "node:crypto";
 import type { Pool } from "pg";
+import { checkGroupFields } from "./count-by";
 import { type PoolLease, acquirePool, withDdlLock } from "./postgres-pool";
-import { Params, fieldExpression, orderBy, updateExpression, where } from "./postgres-query";
-import type { FindParams, IndexSpec, Store } from "./types";
+import { findAndCount } from "./page";
+import { Params, type Shape, fieldExpression, hasPattern, orderBy, sortKeys, textColumn, updateExpression, where } from "./postgres-query";
+import { type Table, addColumns, createIndex, shapeOf } from "./postgres-schema";
+import type { CollectionSpec, CountByRow, FindParams, IndexSpec, Page, Store } from "./types";
 
 interface Row {
 	data: Record<string, unknown>;
+}
+
+/** A grouped field: a text column as it is (NULL for null and missing alike), else the jsonb with JSON null made NULL. */
+function groupExpression(field: string, shape: Shape): string {
+	if (field === "_id") return "to_jsonb(id)";
+	return textColumn(field, shape) ?? `NULLIF(${fieldExpression(field, shape)}, 'null'::jsonb)`;
 }
 
 export class PostgresStore implements Store {
@@ -20,12 +29,17 @@ export class PostgresStore implements Store {
 	private lease?: PoolLease;
 	private connecting?: Promise<void>;
 
+	private readonly collection: string;
+	private readonly shape: Shape;
+
 	constructor(
 		private readonly url: string,
 		private readonly poolSize: number,
-		private readonly collection: string,
-		private readonly arrays: readonly string[] = []
-	) {}
+		spec: CollectionSpec
+	) {
+		this.collection = spec.name;
+		this.shape = shapeOf(spec);
+	}
 
 	private get pool(): Pool {
 		if (!this.lease) throw new Error(`The '${this.collection}' collection is not connected`);
@@ -34,6 +48,10 @@ export class PostgresStore implements Store {
 
 	private get table(): string {
 		return `"${this.lease!.schema}"."${this.collection}"`;
+	}
+
+	private where(query: object | undefined, params: Params): string {
+		return where(query, params, this.shape);
 	}
 
 	private async rows(text: string, values: unknown[]): Promise<Array<Record<string, unknown>>> {
@@ -56,9 +74,10 @@ export class PostgresStore implements Store {
 	private async open(): Promise<void> {
 		const lease = await acquirePool({ url: this.url, max: this.poolSize });
 		try {
-			await withDdlLock(lease.pool, client =>
-				client.query(`CREATE TABLE IF NOT EXISTS "${lease.schema}"."${this.collection}" (id text PRIMARY KEY, data jsonb NOT NULL)`)
-			);
+			await withDdlLock(lease.pool, async client => {
+				await client.query(`CREATE TABLE IF NOT EXISTS "${lease.schema}"."${this.collection}" (id text PRIMARY KEY, data jsonb NOT NULL)`);
+				await addColumns(client, { schema: lease.schema, collection: this.collection, shape: this.shape });
+			});
 		} catch (err) {
 			await lease.release();
 			throw err;
@@ -75,28 +94,53 @@ export class PostgresStore implements Store {
 
 	async ensureIndex(index: IndexSpec): Promise<void> {
 		await this.connect();
-		const fields = Object.keys(index.fields);
-		const expressions = fields.map(field => (field === "_id" ? "id" : `(${fieldExpression(field)})`));
-		// Index names are at most 63 bytes: a hash of what is indexed keeps them unique and stable.
-		const digest = createHash("sha1").update(`${this.collection}:${fields.join(",")}:${!!index.unique}`).digest("hex").slice(0, 12);
-		const name = `${this.collection.slice(0, 40)}_${index.unique ? "uq" : "ix"}_${digest}`;
-		await withDdlLock(this.pool, client =>
-			client.query(`CREATE ${index.unique ? "UNIQUE " : ""}INDEX IF NOT EXISTS "${name}" ON ${this.table} (${expressions.join(", ")})`)
-		);
+		const table: Table = { schema: this.lease!.schema, collection: this.collection, shape: this.shape };
+		await withDdlLock(this.pool, client => createIndex(client, table, index));
 	}
 
+	/**
+	 * A page past the first is found as ids first: skipping rows then reads only an index that
+	 * holds the filter, the sort and the id, never the documents skipped.
+	 */
 	find(params: FindParams): Promise<any[]> {
 		const p = new Params();
-		let text = `SELECT data FROM ${this.table} WHERE ${where(params.query, p, this.arrays)} ORDER BY ${orderBy(params.sort)}`;
+		const order = orderBy(params.sort, this.shape);
+		let page = `SELECT ${params.offset ? "id" : "data"} FROM ${this.table} WHERE ${this.where(params.query, p)} ORDER BY ${order}`;
 		// As in MongoDB and NeDB, a limit of 0 means none.
-		if (params.limit) text += ` LIMIT ${p.add(params.limit)}`;
-		if (params.offset) text += ` OFFSET ${p.add(params.offset)}`;
-		return this.rows(text, p.values);
+		if (params.limit) page += ` LIMIT ${p.add(params.limit)}`;
+		if (!params.offset) return this.rows(page, p.values);
+		page += ` OFFSET ${p.add(params.offset)}`;
+		return this.rows(`SELECT data FROM ${this.table} WHERE id = ANY(ARRAY(${page})) ORDER BY ${order}`, p.values);
+	}
+
+	/**
+	 * A query without a pattern is served by the indexes (the page from one in sort order, the
+	 * count from one alone), both at once. A pattern (a search) is answered by trigram indexes,
+	 * which only propose rows: each is read and checked. Then the matches are found once, with
+	 * their sort keys, and both the count and the page come from that one pass; apart, the page
+	 * would take a second pass, or walk the sort index through every row before the matches
+	 * (all of A to G for "garcia").
+	 */
+	async page(params: FindParams): Promise<Page> {
+		if (!hasPattern(params.query)) return findAndCount(this, params);
+		const p = new Params();
+		const keys = sortKeys(params.sort, this.shape);
+		const columns = ["id", ...keys.map((key, i) => `${key.expr} AS k${i}`)].join(", ");
+		let page = `SELECT id FROM matches ORDER BY ${[...keys.map((key, i) => `k${i} ${key.direction}`), "id ASC"].join(", ")}`;
+		if (params.limit) page += ` LIMIT ${p.add(params.limit)}`;
+		if (params.offset) page += ` OFFSET ${p.add(params.offset)}`;
+		const result = await this.pool.query<{ total: string; docs: any[] | null }>(
+			`WITH matches AS MATERIALIZED (SELECT ${columns} FROM ${this.table} WHERE ${this.where(params.query, p)})
+			SELECT (SELECT count(*) FROM matches) AS total,
+				(SELECT jsonb_agg(data ORDER BY ${orderBy(params.sort, this.shape)}) FROM ${this.table} WHERE id IN (${page})) AS docs`,
+			p.values
+		);
+		return { docs: result.rows[0].docs ?? [], total: Number(result.rows[0].total) };
 	}
 
 	async findOne(query: object): Promise<any> {
 		const p = new Params();
-		const [doc] = await this.rows(`SELECT data FROM ${this.table} WHERE ${where(query, p, this.arrays)} LIMIT 1`, p.values);
+		const [doc] = await this.rows(`SELECT data FROM ${this.table} WHERE ${this.where(query, p)} LIMIT 1`, p.values);
 		return doc ?? null;
 	}
 
@@ -111,8 +155,22 @@ export class PostgresStore implements Store {
 
 	async count(params: { query?: object } = {}): Promise<number> {
 		const p = new Params();
-		const result = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table} WHERE ${where(params.query, p, this.arrays)}`, p.values);
+		const result = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table} WHERE ${this.where(params.query, p)}`, p.values);
 		return Number(result.rows[0].n);
+	}
+
+	/** GROUP BY in the database: from an index alone when one leads with the query's fields and holds the grouped ones. */
+	async countBy(query: object, fields: string[]): Promise<CountByRow[]> {
+		checkGroupFields(fields);
+		const p = new Params();
+		const keys = fields.map((field, i) => `${groupExpression(field, this.shape)} AS k${i}`);
+		const groups = fields.map((_, i) => i + 1);
+		// Asking for the groups in index order lets the planner count them along an index, without hashing every row.
+		const result = await this.pool.query<Record<string, unknown>>(
+			`SELECT ${keys.join(", ")}, count(*) AS n FROM ${this.table} WHERE ${this.where(query, p)} GROUP BY ${groups.join(", ")} ORDER BY ${groups.map(i => `${i} NULLS FIRST`).join(", ")}`,
+			p.values
+		);
+		return result.rows.map(row => ({ ...Object.fromEntries(fields.map((field, i) => [field, row[`k${i}`] ?? null])), count: Number(row.n) }));
 	}
 
 	async insert(doc: Record<string, unknown>): Promise<any> {
@@ -124,7 +182,7 @@ export class PostgresStore implements Store {
 	async updateMany(query: object, update: object): Promise<number> {
 		const p = new Params();
 		const set = updateExpression(update, p);
-		const result = await this.pool.query(`UPDATE ${this.table} SET data = ${set} WHERE ${where(query, p, this.arrays)}`, p.values);
+		const result = await this.pool.query(`UPDATE ${this.table} SET data = ${set} WHERE ${this.where(query, p)}`, p.values);
 		return result.rowCount ?? 0;
 	}
 
@@ -137,7 +195,7 @@ export class PostgresStore implements Store {
 
 	async removeMany(query: object): Promise<number> {
 		const p = new Params();
-		const result = await this.pool.query(`DELETE FROM ${this.table} WHERE ${where(query, p, this.arrays)}`, p.values);
+		const result = await this.pool.query(`DELETE FROM ${this.table} WHERE ${this.where(query, p)}`, p.values);
 		return result.rowCount ?? 0;
 	}
 

@@ -4,9 +4,18 @@
  * factory in index.ts picks one from the configuration, so services never name a backend.
  */
 
+/**
+ * An index over one or more fields, in order, each ascending (1) or descending (-1), as in
+ * MongoDB. Lead with the fields a query matches exactly (the tenant first), then the ones it
+ * sorts by, then `_id`, which breaks ties in every sort: such an index serves
+ * `WHERE tenantId = … ORDER BY lastName, firstName` and its LIMIT without sorting the tenant.
+ * `search` asks for an index that serves case-insensitive "contains" patterns (a RegExp) on
+ * each field, where the backend has one (PostgreSQL's pg_trgm); elsewhere it is skipped.
+ */
 export interface IndexSpec {
 	fields: Record<string, 1 | -1>;
 	unique?: boolean;
+	search?: boolean;
 }
 
 export interface CollectionSpec {
@@ -14,6 +23,11 @@ export interface CollectionSpec {
 	indexes?: IndexSpec[];
 	/** Fields holding arrays that queries match by element ({ interviewerIds: id }), as MongoDB does. */
 	arrays?: string[];
+	/**
+	 * Fields that always hold a string, or null: ids, names, ISO dates. PostgreSQL keeps an
+	 * indexed one as a text column, which compares, sorts and groups several times faster than jsonb.
+	 */
+	strings?: string[];
 }
 
 export interface FindParams {
@@ -21,6 +35,15 @@ export interface FindParams {
 	sort?: string[];
 	limit?: number;
 	offset?: number;
+}
+
+/** One group of a countBy: the grouped fields' values (null for a missing one) and how many documents have them. */
+export type CountByRow = Record<string, unknown> & { count: number };
+
+/** A page of documents in order, and how many documents match in all. */
+export interface Page {
+	docs: any[];
+	total: number;
 }
 
 export interface Store {
@@ -33,6 +56,14 @@ export interface Store {
 	findById(id: string): Promise<any>;
 	findByIds(ids: string[]): Promise<any[]>;
 	count(params?: { query?: object }): Promise<number>;
+	/** One page of the documents that match (find's parameters), and the exact number that match in all. */
+	page(params: FindParams): Promise<Page>;
+	/**
+	 * How many documents match the query, per distinct combination of the fields' values (a
+	 * missing value and null are one group, null), counted by the database where it can: the
+	 * documents never leave it. Groups come in no particular order.
+	 */
+	countBy(query: object, fields: string[]): Promise<CountByRow[]>;
 	insert(doc: object): Promise<any>;
 	/** Applies a Mongo-style update to every match in one atomic statement; answers how many changed. */
 	updateMany(query: object, update: object): Promise<number>;

@@ -25,7 +25,7 @@ import { type HeadcountRow, REPORT_SOURCE_CALLER_LIMIT } from "../../lib/names/r
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
 import { date, email, enumOf, id, nullableId, nullableText, text } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
-import { type DbService, DbMixin } from "../../mixins/db.mixin";
+import { type CollectionSpec, type DbService, DbMixin } from "../../mixins/db.mixin";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -143,6 +143,28 @@ function searchQuery(search: string): object[] {
 	});
 }
 
+/**
+ * The directory's collection. Its indexes serve the list's filters, its default sort and newest
+ * hires first, the headcount, and the search (test/integration/postgres-plans.spec.ts checks
+ * that PostgreSQL uses them).
+ */
+export const EMPLOYEES_COLLECTION: CollectionSpec = {
+	name: EMPLOYEES,
+	strings: ["tenantId", "employeeNumber", "workEmail", "managerId", "departmentId", "status", "lastName", "firstName", "hireDate"],
+	indexes: [
+		{ fields: { tenantId: 1, employeeNumber: 1 }, unique: true },
+		{ fields: { tenantId: 1, workEmail: 1 }, unique: true },
+		{ fields: { tenantId: 1, managerId: 1 } },
+		// The department filter; the count and the headcount (per department and status) from this index alone.
+		{ fields: { tenantId: 1, departmentId: 1, status: 1 } },
+		// The directory in its default order, and newest hires first, each with the id that breaks ties: a page without sorting.
+		{ fields: { tenantId: 1, lastName: 1, firstName: 1, _id: 1 } },
+		{ fields: { tenantId: 1, hireDate: -1, _id: 1 } },
+		// Directory search: "contains" on every field it looks at (searchQuery).
+		{ fields: { firstName: 1, lastName: 1, workEmail: 1, employeeNumber: 1 }, search: true }
+	]
+};
+
 function checkDates(fields: { hireDate?: string; birthDate?: string | null }): void {
 	checkDate(fields.hireDate, "hireDate");
 	checkDate(fields.birthDate, "birthDate");
@@ -171,15 +193,7 @@ const EmployeesService: ServiceSchema = {
 	mixins: [
 		DbMixin(
 			"employees",
-			{
-				name: EMPLOYEES,
-				indexes: [
-					{ fields: { tenantId: 1, employeeNumber: 1 }, unique: true },
-					{ fields: { tenantId: 1, workEmail: 1 }, unique: true },
-					{ fields: { tenantId: 1, managerId: 1 } },
-					{ fields: { tenantId: 1, departmentId: 1 } }
-				]
-			},
+			EMPLOYEES_COLLECTION,
 			[{ name: HISTORY, indexes: [{ fields: { tenantId: 1, employeeId: 1 } }] }, { name: COUNTERS }]
 		)
 	],
@@ -460,22 +474,15 @@ const EmployeesService: ServiceSchema = {
 			}
 		},
 
-		/** The reports service's input: employees per department and status, counted here. */
+		/** The reports service's input: employees per department and status, counted by the database. */
 		headcount: {
 			visibility: "public",
 			readOnly: true,
 			callerRateLimit: REPORT_SOURCE_CALLER_LIMIT,
 			params: {},
 			async handler(this: EmployeesThis, ctx: RosterContext): Promise<HeadcountRow[]> {
-				const docs: EmployeeDoc[] = await this.adapter.find({ query: { tenantId: requireUser(ctx).tenantId } });
-				const counts = new Map<string, HeadcountRow>();
-				for (const doc of docs) {
-					const key = `${doc.departmentId ?? ""}|${doc.status}`;
-					const row = counts.get(key) ?? { departmentId: doc.departmentId, status: doc.status, count: 0 };
-					row.count += 1;
-					counts.set(key, row);
-				}
-				return [...counts.values()];
+				const groups = await this.adapter.countBy({ tenantId: requireUser(ctx).tenantId }, ["departmentId", "status"]);
+				return groups.map(group => ({ departmentId: group.departmentId as string | null, status: group.status as EmploymentStatus, count: group.count }));
 			}
 		},
 

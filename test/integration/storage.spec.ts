@@ -24,7 +24,13 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 				DbMixin("things", { name: `things_${suffix}`, indexes: [{ fields: { code: 1 }, unique: true }] }, [
 					{ name: `parts_${suffix}`, indexes: [{ fields: { serial: 1 }, unique: true }] },
 					{ name: `staff_${suffix}`, indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }] },
-					{ name: `people_${suffix}`, arrays: ["tags"] },
+					{
+						// On PostgreSQL, queries read indexed fields from columns of their own (text for strings, jsonb for age), the others from the document.
+						name: `people_${suffix}`,
+						arrays: ["tags"],
+						strings: ["tenantId", "team", "name"],
+						indexes: [{ fields: { tenantId: 1, team: 1, name: 1 } }, { fields: { tenantId: 1, age: -1 } }, { fields: { name: 1 }, search: true }]
+					},
 					{ name: `locks_${suffix}` }
 				], { config: cfg })
 			]
@@ -179,6 +185,52 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 				expect(byAgeDesc.map(d => d._id)).toEqual(["p4", "p2", "p1", "p3"]);
 				const pages = [...(await find({}, ["team"], 2, 0)), ...(await find({}, ["team"], 2, 2)), ...(await find({}, ["team"], 2, 4))];
 				expect(ids(pages)).toEqual(["p1", "p2", "p3", "p4", "p5"]);
+			});
+
+			it("answers a page in sort order with the exact total, with or without a pattern", async () => {
+				const page = (query: object, sort: string[], limit: number, offset: number) => people().page({ query: { tenantId, ...query }, sort, limit, offset });
+				const byTeam = await find({}, ["team", "name"]);
+				expect(await page({}, ["team", "name"], 2, 0)).toEqual({ docs: byTeam.slice(0, 2), total: 5 });
+				expect(await page({}, ["team", "name"], 2, 4)).toEqual({ docs: byTeam.slice(4), total: 5 });
+				expect(await page({}, ["team", "name"], 2, 10)).toEqual({ docs: [], total: 5 });
+				expect(await page({ team: "red" }, ["-name"], 5, 0)).toEqual({ docs: await find({ team: "red" }, ["-name"]), total: 2 });
+
+				const withA = { name: /a/i };
+				const byName = await find(withA, ["name"]);
+				expect(byName.map(d => d._id)).toEqual(["p2", "p3", "p1", "p4"]);
+				expect(await page(withA, ["name"], 2, 1)).toEqual({ docs: byName.slice(1, 3), total: 4 });
+				expect(await page(withA, ["-age"], 1, 0)).toEqual({ docs: [byName[3]], total: 4 });
+				expect(await page({ $and: [withA, { team: "red" }] }, ["name"], 0, 0)).toEqual({ docs: [byName[1], byName[2]], total: 2 });
+				expect(await page(withA, ["name"], 2, 10)).toEqual({ docs: [], total: 4 });
+				expect(await page({ name: /nobody/i }, ["name"], 2, 0)).toEqual({ docs: [], total: 0 });
+			});
+
+			it("counts by the values of fields, a missing value and null as one group", async () => {
+				const groups = `${tenantId}-groups`;
+				const docs = [
+					...Array.from({ length: 3 }, () => ({ dept: "a", status: "active" })),
+					{ dept: "a", status: "terminated" },
+					{ dept: null, status: "active" },
+					{ status: "active" },
+					{ dept: "b", status: "active", level: { rank: 2 } }
+				];
+				for (const doc of docs) await people().insert({ _id: service.newId(), tenantId: groups, ...doc });
+				await people().insert({ _id: service.newId(), tenantId: `${groups}-other`, dept: "a", status: "active" });
+				const sorted = (rows: object[]) => [...rows].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+
+				expect(sorted(await people().countBy({ tenantId: groups }, ["dept", "status"]))).toEqual(sorted([
+					{ dept: "a", status: "active", count: 3 },
+					{ dept: "a", status: "terminated", count: 1 },
+					{ dept: null, status: "active", count: 2 },
+					{ dept: "b", status: "active", count: 1 }
+				]));
+				expect(sorted(await people().countBy({ tenantId: groups, status: { $ne: "terminated" } }, ["dept"]))).toEqual(sorted([
+					{ dept: "a", count: 3 }, { dept: null, count: 2 }, { dept: "b", count: 1 }
+				]));
+				expect(sorted(await people().countBy({ tenantId: groups }, ["level.rank"]))).toEqual(sorted([{ "level.rank": 2, count: 1 }, { "level.rank": null, count: 6 }]));
+				expect(await people().countBy({ tenantId: "nobody" }, ["dept"])).toEqual([]);
+				await expect(people().countBy({ tenantId: groups }, [])).rejects.toThrow(/at least one field/);
+				await expect(people().countBy({ tenantId: groups }, ["count"])).rejects.toThrow(/cannot group by 'count'/);
 			});
 
 			it("counts and removes by query", async () => {

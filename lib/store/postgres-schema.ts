@@ -1,0 +1,130 @@
+/**
+ * A collection's table as PostgreSQL keeps it: `id text PRIMARY KEY, data jsonb`, plus a stored
+ * generated column, named as the field, for every top-level field an index names (text for the
+ * fields the collection declares as strings, jsonb for the others), and the indexes over them.
+ *
+ * Why columns: PostgreSQL answers a query from an index alone (an index-only scan) only when
+ * every column the query reads is in the index, and it never counts `data->'tenantId'` as such,
+ * even with an index over that very expression. Counting a tenant's 100,000 employees, or
+ * skipping 50,000 of them to reach a deep page, then reads every row from the heap. Over
+ * columns the same work stays in the index (figures in docs/benchmarks.md).
+ */
+import { createHash } from "node:crypto";
+import type { PoolClient } from "pg";
+import { type Shape, keyExpression, textExpression } from "./postgres-query";
+import type { CollectionSpec, IndexSpec } from "./types";
+
+/** A column is named as its field; the table's own columns' names are not free. */
+const COLUMN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const TAKEN = new Set(["id", "data", "_id"]);
+
+/**
+ * Which fields of the collection are columns (every top-level field an index names), and of
+ * what kind: text for the fields the collection declares as strings, jsonb for the others.
+ */
+export function shapeOf(spec: CollectionSpec): Shape {
+	const columns = new Map<string, "jsonb" | "text">();
+	for (const index of spec.indexes ?? []) {
+		for (const field of Object.keys(index.fields)) {
+			if (COLUMN.test(field) && !TAKEN.has(field)) columns.set(field, spec.strings?.includes(field) ? "text" : "jsonb");
+		}
+	}
+	return { columns, arrays: spec.arrays ?? [] };
+}
+
+function columnDefinition(field: string, kind: "jsonb" | "text"): string {
+	const value = kind === "text" ? `CASE WHEN jsonb_typeof(data->'${field}') = 'string' THEN data->>'${field}' END` : `data->'${field}'`;
+	return `"${field}" ${kind} GENERATED ALWAYS AS (${value}) STORED`;
+}
+
+/** Where an index lives: the table, its schema (for DROP INDEX) and the collection's name (for index names). */
+export interface Table {
+	schema: string;
+	collection: string;
+	shape: Shape;
+}
+
+const qualified = (table: Table) => `"${table.schema}"."${table.collection}"`;
+
+/**
+ * Adds the columns the table lacks (and replaces one whose kind changed, with its indexes, which
+ * ensureIndex then makes again), all in one statement: adding a stored column rewrites the table
+ * once, under an exclusive lock. A table that has them all is not locked at all.
+ */
+export async function addColumns(client: PoolClient, table: Table): Promise<void> {
+	const { rows } = await client.query<{ column_name: string; data_type: string }>(
+		"SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
+		[table.schema, table.collection]
+	);
+	const present = new Map(rows.map(row => [row.column_name, row.data_type]));
+	const clauses: string[] = [];
+	for (const [field, kind] of table.shape.columns) {
+		if (present.get(field) === kind) continue;
+		if (present.has(field)) clauses.push(`DROP COLUMN "${field}"`);
+		clauses.push(`ADD COLUMN ${columnDefinition(field, kind)}`);
+	}
+	if (clauses.length > 0) await client.query(`ALTER TABLE ${qualified(table)} ${clauses.join(", ")}`);
+}
+
+/** Index names are at most 63 bytes: a digest of what is indexed keeps them unique and stable. */
+function indexName(table: Table, kind: string, keys: string): string {
+	return `${table.collection.slice(0, 40)}_${kind}_${createHash("sha1").update(`${table.collection}:${kind}:${keys}`).digest("hex").slice(0, 12)}`;
+}
+
+/** The name an earlier version gave the index of this spec (over expressions, without the id): it is replaced. */
+function legacyName(table: Table, index: IndexSpec): string {
+	const digest = createHash("sha1").update(`${table.collection}:${Object.keys(index.fields).join(",")}:${!!index.unique}`).digest("hex").slice(0, 12);
+	return `${table.collection.slice(0, 40)}_${index.unique ? "uq" : "ix"}_${digest}`;
+}
+
+/**
+ * A B-tree whose keys sort as orderBy sorts (ascending NULLS FIRST, descending NULLS LAST), so
+ * one ending with `_id` (the tie-break of every sort) serves `tenantId = … ORDER BY …` and its
+ * LIMIT, and hands a deep page its ids from the index alone. One without it holds each distinct
+ * key once (B-tree deduplication): counting or grouping a tenant's rows by it reads little.
+ */
+function btree(table: Table, index: IndexSpec): string[] {
+	const keys = Object.entries(index.fields).map(([field, direction]) => {
+		// The id is never NULL, but the planner matches NULLS FIRST/LAST all the same: as orderBy says it.
+		if (field === "_id") return direction === -1 ? "id DESC" : "id ASC";
+		const expr = table.shape.columns.has(field) ? keyExpression(field, table.shape) : `(${keyExpression(field, table.shape)})`;
+		return `${expr} ${direction === -1 ? "DESC NULLS LAST" : "ASC NULLS FIRST"}`;
+	});
+	const columns = `(${keys.join(", ")})`;
+	const kind = index.unique ? "uq" : "ix";
+	return [
+		`CREATE ${index.unique ? "UNIQUE " : ""}INDEX IF NOT EXISTS "${indexName(table, kind, columns)}" ON ${qualified(table)} ${columns}`,
+		`DROP INDEX IF EXISTS "${table.schema}"."${legacyName(table, index)}"`
+	];
+}
+
+/** The schema holding pg_trgm, creating the extension unless it is there; a clear error where it cannot be. */
+async function trigramSchema(client: PoolClient): Promise<string> {
+	const find = () =>
+		client.query<{ schema: string }>("SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'");
+	let { rows } = await find();
+	if (rows.length === 0) {
+		try {
+			await client.query("CREATE EXTENSION IF NOT EXISTS pg_trgm");
+		} catch (err) {
+			throw new Error(`search indexes need the pg_trgm extension, which this database cannot create (${(err as Error).message}); searches read the whole table instead`);
+		}
+		({ rows } = await find());
+	}
+	return rows[0].schema;
+}
+
+/** One trigram index (GIN) per field over its text: a case-insensitive "contains" pattern is then an index lookup. */
+async function trigrams(client: PoolClient, table: Table, index: IndexSpec): Promise<string[]> {
+	const schema = await trigramSchema(client);
+	return Object.keys(index.fields).map(field => {
+		const columns = `(${textExpression(field, table.shape)} "${schema}".gin_trgm_ops)`;
+		return `CREATE INDEX IF NOT EXISTS "${indexName(table, "tg", columns)}" ON ${qualified(table)} USING gin ${columns}`;
+	});
+}
+
+/** Creates the index unless it exists, in the caller's transaction (postgres-pool's withDdlLock). */
+export async function createIndex(client: PoolClient, table: Table, index: IndexSpec): Promise<void> {
+	const statements = index.search ? await trigrams(client, table, index) : btree(table, index);
+	for (const statement of statements) await client.query(statement);
+}

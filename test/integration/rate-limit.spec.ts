@@ -18,7 +18,8 @@ process.env.TRUST_PROXY = "1";
 const { startLocalSystem } = require("../support/local-system") as typeof import("../support/local-system");
 
 // Argon2 makes every signup and login cost real time.
-jest.setTimeout(20_000);
+// Each describe starts a system of its own: on the cluster project five nodes and a fresh schema.
+jest.setTimeout(60_000);
 
 const WINDOW = 60;
 // Unlike WINDOW, so a Retry-After on a blocked login shows which window it came from.

@@ -2,8 +2,11 @@
  * The broker's middlewares, in order: the last one wraps outermost. moleculer.config.ts and
  * the tests use this same list.
  */
+import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import type { Middleware } from "moleculer";
 import { ActionTimeouts } from "../lib/action-timeouts";
+import { type ChannelAdapterDefinition } from "../lib/channels/adapter";
+import { type ChannelRetryOptions, ChannelRetriesMiddleware } from "./channel-retries.middleware";
 import { ActionTimeoutsMiddleware } from "./action-timeouts.middleware";
 import { HealthPortMiddleware } from "./health-port.middleware";
 import { HttpDrainMiddleware } from "./http-drain.middleware";
@@ -14,8 +17,21 @@ import { RemoteTimeoutMiddleware } from "./remote-timeout.middleware";
 import { RequestLogMiddleware } from "./request-log.middleware";
 import { StoreMetricsMiddleware } from "./store-metrics.middleware";
 
-export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions; requestLogContext?: boolean }): Middleware[] {
+export interface MiddlewareOptions {
+	healthPort?: number;
+	reads: ReadRetryOptions;
+	requestLogContext?: boolean;
+	/** Durable domain events: the adapter (lib/channels/adapter.ts) and how failed deliveries are retried; none without. */
+	channels?: { adapter: ChannelAdapterDefinition } & ChannelRetryOptions;
+}
+
+export function middlewares(opts: MiddlewareOptions): Middleware[] {
 	return [
+		// Adds broker.sendToChannel and subscribes the `channels` of every service; the next one
+		// wraps each of those handlers with the waits between retries.
+		...(opts.channels
+			? [ChannelsMiddleware({ adapter: opts.channels.adapter } as never) as unknown as Middleware, ChannelRetriesMiddleware(opts.channels)]
+			: []),
 		// First: the innermost wrapper of remote calls, right around the transit request.
 		RemoteTimeoutMiddleware(),
 		RequestLogMiddleware(),

@@ -6,6 +6,7 @@ import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import type { Middleware } from "moleculer";
 import { ActionTimeouts } from "../lib/action-timeouts";
 import { type ChannelAdapterDefinition } from "../lib/channels/adapter";
+import { ChannelReplaysMiddleware } from "./channel-replays.middleware";
 import { type ChannelRetryOptions, ChannelRetriesMiddleware } from "./channel-retries.middleware";
 import { ActionTimeoutsMiddleware } from "./action-timeouts.middleware";
 import { HealthPortMiddleware } from "./health-port.middleware";
@@ -27,10 +28,15 @@ export interface MiddlewareOptions {
 
 export function middlewares(opts: MiddlewareOptions): Middleware[] {
 	return [
-		// Adds broker.sendToChannel and subscribes the `channels` of every service; the next one
-		// wraps each of those handlers with the waits between retries.
+		// Adds broker.sendToChannel and subscribes the `channels` of every service; the next two
+		// wrap each of those handlers: the waits between retries, then (outside them) a replay
+		// skipped by every group but the one it is for.
 		...(opts.channels
-			? [ChannelsMiddleware({ adapter: opts.channels.adapter } as never) as unknown as Middleware, ChannelRetriesMiddleware(opts.channels)]
+			? [
+				ChannelsMiddleware({ adapter: opts.channels.adapter } as never) as unknown as Middleware,
+				ChannelRetriesMiddleware(opts.channels),
+				ChannelReplaysMiddleware()
+			]
 			: []),
 		// First: the innermost wrapper of remote calls, right around the transit request.
 		RemoteTimeoutMiddleware(),

@@ -21,11 +21,13 @@ export function handledEventsCollection(service: string): CollectionSpec {
 	return { name: `${service}_handled_events` };
 }
 
-export type Handling = "handled" | "duplicate" | "notForThisGroup";
+export type Handling = "handled" | "duplicate";
 
-/** Runs `effect` for `event` unless `group` handled it already; records it after. */
+/**
+ * Runs `effect` for `event` unless `group` handled it already; records it after. (A replay
+ * meant for another group never gets here: middlewares/channel-replays.middleware.ts.)
+ */
 export async function handleOnce(store: Store, group: string, event: EventEnvelope, effect: () => Promise<void>): Promise<Handling> {
-	if (event.replayFor !== undefined && event.replayFor !== group) return "notForThisGroup";
 	const key = `${group}:${event.eventId}`;
 	if (await store.findById(key)) return "duplicate";
 	await effect();

@@ -24,15 +24,25 @@ export async function subscribed(broker: ServiceBroker, service: string, channel
 	await waitFor(`${service} to subscribe to ${channel}`, async () => (adapter.subscriptions ?? adapter.activeMessages).has(id), 10_000);
 }
 
-/** A group named `name` on `channel`; `handle` may throw to fail a delivery. */
-export async function channelProbe<T>(broker: ServiceBroker, name: string, channel: string, handle: (payload: T) => void | Promise<void> = () => undefined): Promise<ChannelProbe<T>> {
+export interface ProbeOptions<T> {
+	/** Called for each delivery; throwing fails it. */
+	handle?: (payload: T) => void | Promise<void>;
+	/** The channel option of that name: deliveries before the dead-letter queue. */
+	maxRetries?: number;
+}
+
+/** A group named `name` on `channel`, recording every delivery. */
+export async function channelProbe<T>(broker: ServiceBroker, name: string, channel: string, opts: ProbeOptions<T> = {}): Promise<ChannelProbe<T>> {
 	const seen: T[] = [];
 	broker.createService({
 		name,
 		channels: {
-			[channel]: async (payload: T) => {
-				seen.push(payload);
-				await handle(payload);
+			[channel]: {
+				...(opts.maxRetries !== undefined && { maxRetries: opts.maxRetries }),
+				async handler(payload: T) {
+					seen.push(payload);
+					await opts.handle?.(payload);
+				}
 			}
 		}
 	});

@@ -7,13 +7,14 @@
 import type { Config } from "../config";
 import { DEAD_LETTER_CHANNEL } from "./events";
 import { InProcessAdapter } from "./in-process-adapter";
+import { JetStreamAdapter } from "./jetstream-adapter";
 
 /** A JetStream stream keeps an event this long, whether or not every group has handled it. */
 export const STREAM_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 const nanos = (ms: number) => ms * 1_000_000;
 
-export type ChannelAdapterDefinition = InProcessAdapter | { type: "NATS" | "Redis"; options: Record<string, unknown> };
+export type ChannelAdapterDefinition = InProcessAdapter | JetStreamAdapter | { type: "Redis"; options: Record<string, unknown> };
 
 export function channelAdapter(cfg: Pick<Config, "channels" | "nats">): ChannelAdapterDefinition {
 	const { channels, nats } = cfg;
@@ -41,24 +42,21 @@ export function channelAdapter(cfg: Pick<Config, "channels" | "nats">): ChannelA
 			}
 		};
 	}
-	return {
-		type: "NATS",
-		options: {
-			...common,
-			nats: {
-				connectionOptions: {
-					servers: channels.servers,
-					name: "roster-channels",
-					...(nats.user && { user: nats.user, pass: nats.password }),
-					...(nats.token && { token: nats.token }),
-					...(nats.tls && { tls: nats.tlsCaFile ? { caFile: nats.tlsCaFile } : {} }),
-					// nats.js gives up after 10 attempts (20 s) by default, and channels would then stay dead.
-					maxReconnectAttempts: -1,
-					reconnectTimeWait: 1000
-				},
-				streamConfig: { max_age: nanos(STREAM_MAX_AGE_MS) },
-				consumerOptions: { config: { ack_wait: nanos(channels.ackWaitMs) } }
-			}
+	return new JetStreamAdapter({
+		...common,
+		nats: {
+			connectionOptions: {
+				servers: channels.servers,
+				name: "roster-channels",
+				...(nats.user && { user: nats.user, pass: nats.password }),
+				...(nats.token && { token: nats.token }),
+				...(nats.tls && { tls: nats.tlsCaFile ? { caFile: nats.tlsCaFile } : {} }),
+				// nats.js gives up after 10 attempts (20 s) by default, and channels would then stay dead.
+				maxReconnectAttempts: -1,
+				reconnectTimeWait: 1000
+			},
+			streamConfig: { max_age: nanos(STREAM_MAX_AGE_MS) },
+			consumerOptions: { config: { ack_wait: nanos(channels.ackWaitMs) } }
 		}
-	};
+	});
 }

@@ -12,6 +12,8 @@ import fc from "fast-check";
 import { ActionTimeouts } from "../../lib/action-timeouts";
 import { type Config, ConfigError, loadConfig } from "../../lib/config";
 import { channelAdapter } from "../../lib/channels/adapter";
+import { InProcessAdapter } from "../../lib/channels/in-process-adapter";
+import { JetStreamAdapter } from "../../lib/channels/jetstream-adapter";
 import { brokerOptions } from "../../moleculer.config";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -111,10 +113,12 @@ describe("loadConfig", () => {
 			expect(loadConfig({ CHANNEL_MAX_RETRIES: "2", CHANNEL_RETRY_DELAY: "0", CHANNEL_ACK_WAIT: "5000" }).channels).toMatchObject({ maxRetries: 2, retryDelayMs: 0, ackWaitMs: 5000 });
 			expect(loadConfig({ NODE_ENV: "test", TEST_CHANNEL_PAUSE: "4000" }).channels.testPauseMs).toBe(4000);
 			const jetstream = channelAdapter(loadConfig({ TRANSPORTER: "nats://n1:4222", NATS_USER: "roster", NATS_PASSWORD: "pw" }));
-			expect(jetstream).toMatchObject({
-				type: "NATS",
-				options: { maxRetries: 5, deadLettering: { enabled: true }, nats: { connectionOptions: { servers: ["nats://n1:4222"], user: "roster", pass: "pw", maxReconnectAttempts: -1 } } }
+			expect(jetstream).toBeInstanceOf(JetStreamAdapter);
+			expect((jetstream as JetStreamAdapter).opts).toMatchObject({
+				maxRetries: 5, deadLettering: { enabled: true }, nats: { connectionOptions: { servers: ["nats://n1:4222"], user: "roster", pass: "pw", maxReconnectAttempts: -1 } }
 			});
+			expect(channelAdapter(loadConfig({}))).toBeInstanceOf(InProcessAdapter);
+			expect(channelAdapter(loadConfig({ CHANNELS: "redis://streams:6379" }))).toMatchObject({ type: "Redis", options: { redis: { url: "redis://streams:6379" } } });
 		});
 
 		it("uses a redis:// CACHER for the rate limits too, unless REDIS_URL is given", () => {

@@ -106,7 +106,9 @@ describeWith(["nats", "redis", "postgres"], "a channel consumer killed mid-handl
 		expect(await handledCount()).toBe(2);
 
 		first.process.kill("SIGKILL");
+		const killedAt = Date.now();
 		await waitFor("the other worker to take the termination over", async () => paused(other) > before[workers.indexOf(other)], 30_000);
+		console.log(`The other worker had the event ${Date.now() - killedAt} ms after the kill (CHANNEL_ACK_WAIT=${ACK_WAIT_MS})`);
 		await waitFor("the other worker to record it", async () => (await handledCount()) === 3, PAUSE_MS + 30_000);
 
 		// Once in effect: the second run found the user disabled and changed nothing.

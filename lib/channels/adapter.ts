@@ -36,7 +36,9 @@ export function channelAdapter(cfg: Pick<Config, "channels" | "nats">): ChannelA
 						// A delivery nobody acknowledged for this long is claimed by another consumer of the group.
 						minIdleTime: channels.ackWaitMs,
 						claimInterval: 1000,
-						processingAttemptsInterval: 1000
+						// The library moves a message that used up its deliveries to the dead-letter queue in a
+						// loop of its own: well within the ack wait, or a claim may deliver it once more first.
+						processingAttemptsInterval: Math.min(1000, channels.ackWaitMs / 4)
 					}
 				}
 			}

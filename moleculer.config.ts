@@ -5,6 +5,7 @@
 import { type BrokerOptions, Runner } from "moleculer";
 import type { DestinationStream } from "pino";
 import { ActionTimeouts } from "./lib/action-timeouts";
+import { channelAdapter } from "./lib/channels/adapter";
 import { CIRCUIT_BREAKER } from "./lib/circuit-breaker";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
 import { loggerOptions } from "./lib/logging/logger";
@@ -78,7 +79,8 @@ export function brokerOptions(cfg: Config, { logDestination }: { logDestination?
 			healthPort: cfg.healthPort,
 			requestLogContext: cfg.logFormat === "json",
 			reads: { attemptTimeout: cfg.reads.attemptTimeoutMs, retries: cfg.reads.retries },
-			hedgedReads: cfg.reads.hedged
+			hedgedReads: cfg.reads.hedged,
+			channels: { adapter: channelAdapter(cfg), retryDelayMs: cfg.channels.retryDelayMs, ackWaitMs: cfg.channels.ackWaitMs }
 		}),
 
 		started(broker) {

@@ -58,6 +58,24 @@ export interface PasswordHashingConfig {
 	maxQueue: number;
 }
 
+/**
+ * Where durable domain events travel (@moleculer/channels, see docs/operations.md): NATS
+ * JetStream on the transporter's servers in a cluster, Redis Streams when CHANNELS names a
+ * Redis, and an in-process queue in one process (events then live as long as the process).
+ */
+export type ChannelsTransport = { adapter: "memory" } | { adapter: "nats"; servers: string[] } | { adapter: "redis"; url: string };
+
+export type ChannelsConfig = ChannelsTransport & {
+	/** Deliveries of one event to one consumer group before it goes to the dead-letter queue (the first counts). */
+	maxRetries: number;
+	/** Pause after the first failed delivery, doubled after each further one. */
+	retryDelayMs: number;
+	/** How long a delivery may go unacknowledged before another node of the group gets it (a crashed consumer). */
+	ackWaitMs: number;
+	/** Tests only (NODE_ENV=test): a handler pauses this long after its effect, so a test can kill it mid-handling. */
+	testPauseMs?: number;
+};
+
 export interface Config {
 	env: NodeEnv;
 	namespace: string;
@@ -111,6 +129,7 @@ export interface Config {
 	reads: { attemptTimeoutMs: number; retries: number; hedged: boolean };
 	/** Mail to people (activation and reset links): written as files to `dir` until a mail transport exists. */
 	mail: { dir: string; publicUrl: string };
+	channels: ChannelsConfig;
 }
 
 export class ConfigError extends Error {
@@ -237,6 +256,39 @@ function readNats(env: Env, transporter: string | undefined): NatsSecurity {
 	if (tlsCaFile && !existsSync(tlsCaFile)) fail("NATS_TLS_CA", "names no file", env.NATS_TLS_CA);
 	const tlsServer = transporter?.split(",").some(server => server.trim().startsWith("tls:")) ?? false;
 	return { user, password, token, tls: tlsServer || tlsCaFile !== undefined, tlsCaFile };
+}
+
+/**
+ * CHANNELS: unset for the transporter's NATS (JetStream) in a cluster and the in-process queue
+ * in one process; `memory`, a `nats://` server list or a `redis://` URL to choose. An in-process
+ * queue in a cluster would keep every event on the node that wrote it: refused.
+ */
+function readChannelsTransport(env: Env, transporter: string | undefined): ChannelsTransport {
+	const raw = env.CHANNELS?.trim();
+	const servers = (list: string) => list.split(",").map(server => server.trim());
+	if (!raw) return transporter ? { adapter: "nats", servers: servers(transporter) } : { adapter: "memory" };
+	if (raw === "memory") {
+		if (transporter) fail("CHANNELS", "=memory keeps events on the node that wrote them: a cluster (TRANSPORTER set) needs nats:// or redis://", raw);
+		return { adapter: "memory" };
+	}
+	if (/^rediss?:/.test(raw)) return { adapter: "redis", url: readUrl("CHANNELS", raw, ["redis:", "rediss:"]).href };
+	for (const server of servers(raw)) {
+		const url = readUrl("CHANNELS", server, ["nats:", "tls:"]);
+		if (url.username || url.password) fail("CHANNELS", "must not hold credentials: set NATS_USER and NATS_PASSWORD (or NATS_TOKEN)", raw);
+	}
+	return { adapter: "nats", servers: servers(raw) };
+}
+
+function readChannels(env: Env, transporter: string | undefined, nodeEnv: NodeEnv): ChannelsConfig {
+	const pause = env.TEST_CHANNEL_PAUSE?.trim();
+	if (pause && nodeEnv !== "test") fail("TEST_CHANNEL_PAUSE", "is a test hook: it is refused unless NODE_ENV=test", pause);
+	return {
+		...readChannelsTransport(env, transporter),
+		maxRetries: readInt(env, "CHANNEL_MAX_RETRIES", 5, 1, 100),
+		retryDelayMs: readInt(env, "CHANNEL_RETRY_DELAY", 500, 0, 60_000),
+		ackWaitMs: readInt(env, "CHANNEL_ACK_WAIT", 30_000, 1000, 3_600_000),
+		testPauseMs: pause ? readInt(env, "TEST_CHANNEL_PAUSE", 0, 1, 600_000) : undefined
+	};
 }
 
 function readCacher(env: Env): string | undefined {
@@ -414,7 +466,8 @@ export function loadConfig(env: Env = process.env): Config {
 			retries: readInt(env, "READ_RETRIES", 2, 0, 5),
 			hedged: readBool(env, "HEDGED_READS", true)
 		},
-		mail: readMail(env, port)
+		mail: readMail(env, port),
+		channels: readChannels(env, transporter, nodeEnv)
 	};
 }
 

@@ -2,8 +2,12 @@
  * The broker's middlewares, in order: the last one wraps outermost. moleculer.config.ts and
  * the tests use this same list.
  */
+import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import type { Middleware } from "moleculer";
 import { ActionTimeouts } from "../lib/action-timeouts";
+import { type ChannelAdapterDefinition } from "../lib/channels/adapter";
+import { ChannelReplaysMiddleware } from "./channel-replays.middleware";
+import { type ChannelRetryOptions, ChannelRetriesMiddleware } from "./channel-retries.middleware";
 import { ActionTimeoutsMiddleware } from "./action-timeouts.middleware";
 import { CallerRateLimitMiddleware } from "./caller-rate-limit.middleware";
 import { HealthPortMiddleware } from "./health-port.middleware";
@@ -16,9 +20,28 @@ import { RemoteTimeoutMiddleware } from "./remote-timeout.middleware";
 import { RequestLogMiddleware } from "./request-log.middleware";
 import { StoreMetricsMiddleware } from "./store-metrics.middleware";
 
-/** `hedgedReads`: backups for slow remote reads (HEDGED_READS), on unless false. */
-export function middlewares(opts: { healthPort?: number; reads: ReadRetryOptions; hedgedReads?: boolean; requestLogContext?: boolean }): Middleware[] {
+export interface MiddlewareOptions {
+	healthPort?: number;
+	reads: ReadRetryOptions;
+	/** Backups for slow remote reads (HEDGED_READS), on unless false. */
+	hedgedReads?: boolean;
+	requestLogContext?: boolean;
+	/** Durable domain events: the adapter (lib/channels/adapter.ts) and how failed deliveries are retried; none without. */
+	channels?: { adapter: ChannelAdapterDefinition } & ChannelRetryOptions;
+}
+
+export function middlewares(opts: MiddlewareOptions): Middleware[] {
 	return [
+		// Adds broker.sendToChannel and subscribes the `channels` of every service; the next two
+		// wrap each of those handlers: the waits between retries, then (outside them) a replay
+		// skipped by every group but the one it is for.
+		...(opts.channels
+			? [
+				ChannelsMiddleware({ adapter: opts.channels.adapter } as never) as unknown as Middleware,
+				ChannelRetriesMiddleware(opts.channels),
+				ChannelReplaysMiddleware()
+			]
+			: []),
 		// First: the innermost wrapper of remote calls, right around the transit request.
 		RemoteTimeoutMiddleware(),
 		RequestLogMiddleware(),

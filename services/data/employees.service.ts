@@ -6,6 +6,7 @@
  * fields of, their own record. An employee outside the caller's view is answered 404, as if absent.
  */
 import type { ServiceSchema } from "moleculer";
+import { type PendingEvent, OUTBOX_INDEX, insertWithEvent, pendingEvent, updateWithEvent } from "../../lib/channels/outbox";
 import { checkDate, containsPattern, findInTenant, findManyInTenant, now } from "../../lib/entity";
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../../lib/errors";
 import { type Changes, HISTORY_TYPES, type HistoryEntry, type HistoryType, changedValues, diffFields } from "../../lib/employees/history";
@@ -26,6 +27,7 @@ import { type ListParams, type ListResult, listParams, paginate, parseSort } fro
 import { date, email, enumOf, id, nullableId, nullableText, text } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
 import { type CollectionSpec, type DbService, DbMixin } from "../../mixins/db.mixin";
+import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -83,13 +85,14 @@ interface EmployeeMethods {
 	checkReferences(ctx: RosterContext, employee: EmployeeDoc | null, next: Proposed): Promise<void>;
 	checkTaken(tenantId: string, next: Proposed, selfId: string | null): Promise<void>;
 	guarded<T>(tenantId: string, selfId: string, workEmail: string, write: () => Promise<T>): Promise<T>;
-	insertHire(doc: EmployeeDoc, numbered: boolean): Promise<void>;
+	insertHire(doc: EmployeeDoc, numbered: boolean, changesOf: (doc: EmployeeDoc) => Changes): Promise<void>;
 	assignNumber(tenantId: string): Promise<string>;
-	transition(employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>): Promise<EmployeeDoc>;
+	transition(employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>, changes: Changes): Promise<EmployeeDoc>;
+	changedEvent(employee: EmployeeDoc, changes: Changes): PendingEvent;
 	recorded(ctx: RosterContext, employee: EmployeeDoc, type: HistoryType, changes: Changes, effectiveDate: string): Promise<void>;
 }
 
-type EmployeesThis = DbService & EmployeeMethods;
+type EmployeesThis = DbService & EmployeeMethods & OutboxMethods;
 
 // ---- Helpers -----------------------------------------------------------------------------
 
@@ -161,7 +164,9 @@ export const EMPLOYEES_COLLECTION: CollectionSpec = {
 		{ fields: { tenantId: 1, lastName: 1, firstName: 1, _id: 1 } },
 		{ fields: { tenantId: 1, hireDate: -1, _id: 1 } },
 		// Directory search: "contains" on every field it looks at (searchQuery).
-		{ fields: { firstName: 1, lastName: 1, workEmail: 1, employeeNumber: 1 }, search: true }
+		{ fields: { firstName: 1, lastName: 1, workEmail: 1, employeeNumber: 1 }, search: true },
+		// Events not yet relayed (lib/channels/outbox.ts).
+		OUTBOX_INDEX
 	]
 };
 
@@ -195,7 +200,9 @@ const EmployeesService: ServiceSchema = {
 			"employees",
 			EMPLOYEES_COLLECTION,
 			[{ name: HISTORY, indexes: [{ fields: { tenantId: 1, employeeId: 1 } }] }, { name: COUNTERS }]
-		)
+		),
+		// Every write carries its employees.changed event in the same statement (lib/channels/outbox.ts).
+		OutboxMixin()
 	],
 
 	settings: {
@@ -267,8 +274,9 @@ const EmployeesService: ServiceSchema = {
 					_id: this.newId(), tenantId, ...fields, status: "active", terminationDate: null, terminationReason: null,
 					createdAt: at, updatedAt: at
 				};
-				await this.insertHire(doc, numbered);
-				await this.recorded(ctx, doc, "hired", diffFields({}, { ...fields, status: doc.status, employeeNumber: doc.employeeNumber }), doc.hireDate);
+				const changesOf = (hired: EmployeeDoc) => diffFields({}, { ...fields, status: hired.status, employeeNumber: hired.employeeNumber });
+				await this.insertHire(doc, numbered, changesOf);
+				await this.recorded(ctx, doc, "hired", changesOf(doc), doc.hireDate);
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/employees/${doc._id}`;
 				return employeeJSON(doc, true);
@@ -295,10 +303,11 @@ const EmployeesService: ServiceSchema = {
 				if (Object.keys(set).length === 0) return employeeJSON(employee, seesSensitive(relation));
 				await this.checkReferences(ctx, employee, set);
 				await this.checkTaken(tenantId, set, employee._id);
+				const changes = diffFields(employee, set);
 				const updated: EmployeeDoc = await this.guarded(tenantId, employee._id, set.workEmail ?? employee.workEmail, () =>
-					this.adapter.updateById(employee._id, { $set: { ...set, updatedAt: now() } })
+					this.adapter.updateById(employee._id, updateWithEvent({ $set: { ...set, updatedAt: now() } }, this.changedEvent(employee, changes)))
 				);
-				await this.recorded(ctx, updated, "updated", diffFields(employee, set), today());
+				await this.recorded(ctx, updated, "updated", changes, today());
 				return employeeJSON(updated, seesSensitive(relation));
 			}
 		},
@@ -321,8 +330,9 @@ const EmployeesService: ServiceSchema = {
 					throw new UnprocessableError("departmentId", "A transfer must change the departmentId, the positionId or the managerId.", "noChange");
 				}
 				await this.checkReferences(ctx, employee, set);
-				const updated = await this.transition(employee, "active", set);
-				await this.recorded(ctx, updated, "transferred", diffFields(employee, set), effectiveDate);
+				const changes = diffFields(employee, set);
+				const updated = await this.transition(employee, "active", set, changes);
+				await this.recorded(ctx, updated, "transferred", changes, effectiveDate);
 				return employeeJSON(updated, true);
 			}
 		},
@@ -341,8 +351,9 @@ const EmployeesService: ServiceSchema = {
 				checkDate(on, "date");
 				checkTerminate(employee, on);
 				const set: Partial<EmployeeDoc> = { status: "terminated", terminationDate: on, terminationReason: reason };
-				const updated = await this.transition(employee, "active", set);
-				await this.recorded(ctx, updated, "terminated", diffFields(employee, set), on);
+				const changes = diffFields(employee, set);
+				const updated = await this.transition(employee, "active", set, changes);
+				await this.recorded(ctx, updated, "terminated", changes, on);
 				return employeeJSON(updated, true);
 			}
 		},
@@ -361,8 +372,9 @@ const EmployeesService: ServiceSchema = {
 					...placement, status: "active", hireDate: on, terminationDate: null, terminationReason: null
 				});
 				await this.checkReferences(ctx, employee, set);
-				const updated = await this.transition(employee, "terminated", set);
-				await this.recorded(ctx, updated, "rehired", diffFields(employee, set), on);
+				const changes = diffFields(employee, set);
+				const updated = await this.transition(employee, "terminated", set, changes);
+				await this.recorded(ctx, updated, "rehired", changes, on);
 				return employeeJSON(updated, true);
 			}
 		},
@@ -498,13 +510,14 @@ const EmployeesService: ServiceSchema = {
 				const { id: employeeId, userId, expect } = ctx.params;
 				const employee = await this.findEmployee(ctx, employeeId);
 				if (employee.userId === userId) return employeeJSON(employee, true);
+				const changes = diffFields(employee, { userId });
 				const changed = await this.adapter.updateMany(
 					{ _id: employee._id, tenantId: employee.tenantId, userId: expect },
-					{ $set: { userId, updatedAt: now() } }
+					updateWithEvent({ $set: { userId, updatedAt: now() } }, this.changedEvent(employee, changes))
 				);
 				if (changed !== 1) throw new ConflictError("The employee's account link changed meanwhile; reload and try again", { field: "employeeId" });
 				const updated: EmployeeDoc = await this.adapter.findById(employee._id);
-				await this.recorded(ctx, updated, "updated", diffFields(employee, { userId }), today());
+				await this.recorded(ctx, updated, "updated", changes, today());
 				return employeeJSON(updated, true);
 			}
 		},
@@ -637,12 +650,12 @@ const EmployeesService: ServiceSchema = {
 			return formatAssignedNumber(counter.last);
 		},
 
-		/** Inserts a hire; without a given number it takes the next free assigned one. */
-		async insertHire(this: EmployeesThis, doc: EmployeeDoc, numbered: boolean): Promise<void> {
+		/** Inserts a hire, with its event; without a given number it takes the next free assigned one. */
+		async insertHire(this: EmployeesThis, doc: EmployeeDoc, numbered: boolean, changesOf: (doc: EmployeeDoc) => Changes): Promise<void> {
 			for (let attempt = 1; ; attempt++) {
 				if (!numbered) doc.employeeNumber = await this.assignNumber(doc.tenantId);
 				try {
-					await this.guarded(doc.tenantId, doc._id, doc.workEmail, () => this.adapter.insert(doc));
+					await this.guarded(doc.tenantId, doc._id, doc.workEmail, () => this.adapter.insert(insertWithEvent(doc, this.changedEvent(doc, changesOf(doc)))));
 					return;
 				} catch (err) {
 					const raced = !numbered && attempt < NUMBER_ATTEMPTS && (err as ConflictError).data?.field === "employeeNumber";
@@ -651,25 +664,33 @@ const EmployeesService: ServiceSchema = {
 			}
 		},
 
-		/** A status-changing write that happens only if nobody changed the status meanwhile. */
-		async transition(this: EmployeesThis, employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>): Promise<EmployeeDoc> {
+		/** A status-changing write, with its event, that happens only if nobody changed the status meanwhile. */
+		async transition(this: EmployeesThis, employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>, changes: Changes): Promise<EmployeeDoc> {
 			const changed = await this.adapter.updateMany(
 				{ _id: employee._id, tenantId: employee.tenantId, status: from },
-				{ $set: { ...set, updatedAt: now() } }
+				updateWithEvent({ $set: { ...set, updatedAt: now() } }, this.changedEvent(employee, changes))
 			);
 			if (changed !== 1) throw new ConflictError("The employee was changed meanwhile; reload and try again");
 			return this.adapter.findById(employee._id);
 		},
 
-		/** After every write: the history entry (who and when), cache cleaning on every node, the event. */
+		/** The employees.changed event a write carries in its own statement (the outbox). */
+		changedEvent(employee: EmployeeDoc, changes: Changes): PendingEvent {
+			return pendingEvent(EmployeeEvents.changed, employee.tenantId, { employeeId: employee._id, changes });
+		},
+
+		/**
+		 * After every write: its event goes out (it is already stored with the change), then the
+		 * history entry (who and when), and cache cleaning on every node.
+		 */
 		async recorded(this: EmployeesThis, ctx: RosterContext, employee: EmployeeDoc, type: HistoryType, changes: Changes, effectiveDate: string): Promise<void> {
+			this.publishEvents(employee._id);
 			const actor = requireUser(ctx);
 			const entry: HistoryDoc = {
 				_id: this.newId(), tenantId: employee.tenantId, employeeId: employee._id, type, changes, effectiveDate, by: actor.id, at: now()
 			};
 			await this.store(HISTORY).insert(entry);
 			await this.entityChanged(type === "hired" ? "created" : "updated", listItemJSON(employee), ctx);
-			ctx.emit(EmployeeEvents.changed, { tenantId: employee.tenantId, employeeId: employee._id, changes });
 		}
 	}
 };

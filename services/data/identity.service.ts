@@ -13,7 +13,7 @@ import { DerivedCacheMixin } from "../../mixins/derived-cache.mixin";
 import { EmployeeLinksPart } from "./identity.parts/employee-links";
 import { PasswordsPart } from "./identity.parts/passwords";
 import { SessionsPart } from "./identity.parts/sessions";
-import { ACCOUNTS, LINKS, LOCKS, SESSIONS, SharedPart, TENANTS, USERS } from "./identity.parts/shared";
+import { ACCOUNTS, EMPLOYMENTS, HANDLED_EVENTS, LINKS, LOCKS, SESSIONS, SharedPart, TENANTS, USERS } from "./identity.parts/shared";
 import { SignupPart } from "./identity.parts/signup";
 import { UsersPart } from "./identity.parts/users";
 
@@ -31,7 +31,9 @@ const IdentityService: ServiceSchema = {
 				{ name: TENANTS },
 				{ name: SESSIONS, indexes: [{ fields: { userId: 1 } }, { fields: { accountId: 1 } }] },
 				{ name: LINKS, indexes: [{ fields: { userId: 1 } }] },
-				{ name: LOCKS }
+				{ name: LOCKS },
+				{ name: HANDLED_EVENTS },
+				{ name: EMPLOYMENTS }
 			]
 		),
 		// Session checks, cached under the tenant's generation of this service (sessions.ts).

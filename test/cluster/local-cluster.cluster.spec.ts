@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { waitFor, waitForGateway } from "../support/cluster-system";
 import { describeWith } from "../support/external";
+import { deleteStreams } from "../support/jetstream";
 import { freePort } from "../support/ports";
 import { dropSchema, freshSchemaUrl } from "../support/postgres";
 import { signup } from "../support/http";
@@ -40,6 +41,7 @@ describeWith(["nats", "redis", "postgres"], "npm run cluster", () => {
 		if (script && script.exitCode === null) script.kill("SIGKILL");
 		for (const pid of nodesOf(namespace)) process.kill(pid, "SIGKILL");
 		await dropSchema(databaseUrl);
+		await deleteStreams([namespace]).catch(() => undefined);
 	});
 
 	it("runs two gateways, two data and two application nodes, streams their logs, and stops them all on SIGTERM", async () => {

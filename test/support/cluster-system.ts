@@ -5,7 +5,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import { NATS_URL } from "./external";
+import { NATS_URL, hasService } from "./external";
+import { deleteStreams } from "./jetstream";
 import { freePort } from "./ports";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -33,8 +34,15 @@ process.once("exit", () => {
 	for (const child of running) child.kill("SIGKILL");
 });
 
+/** The namespaces this test file's nodes used: their JetStream streams go when the file's suites end. */
+const namespaces = new Set<string>();
+afterAll(async () => {
+	if (hasService("nats")) await deleteStreams([...namespaces]).catch(() => undefined);
+});
+
 /** Starts one node running `services` (e.g. "gateway/api,data/identity"). */
 export function startNode(name: string, services: string, opts: ClusterOptions & { namespace: string }): ClusterNode {
+	namespaces.add(opts.namespace);
 	const child = spawn(process.execPath, [RUNNER, "--config", "dist/moleculer.config.js"], {
 		cwd: ROOT,
 		env: {

@@ -11,6 +11,9 @@ import path from "node:path";
 import fc from "fast-check";
 import { ActionTimeouts } from "../../lib/action-timeouts";
 import { type Config, ConfigError, loadConfig } from "../../lib/config";
+import { channelAdapter } from "../../lib/channels/adapter";
+import { InProcessAdapter } from "../../lib/channels/in-process-adapter";
+import { JetStreamAdapter } from "../../lib/channels/jetstream-adapter";
 import { brokerOptions } from "../../moleculer.config";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -100,6 +103,22 @@ describe("loadConfig", () => {
 			const cfg = loadConfig({ TRANSPORTER: "nats://nats:4222", NATS_TLS_CA: caFile });
 			expect(cfg.nats).toMatchObject({ tls: true, tlsCaFile: caFile });
 			expect(brokerOptions(cfg).transporter).toMatchObject({ options: { tls: { caFile } } });
+		});
+
+		it("sends durable events over the transporter's NATS, an in-process queue without one, or CHANNELS' choice", () => {
+			expect(loadConfig({}).channels).toMatchObject({ adapter: "memory", maxRetries: 5, retryDelayMs: 500, ackWaitMs: 30_000 });
+			expect(loadConfig({ TRANSPORTER: "nats://n1:4222,nats://n2:4222" }).channels).toMatchObject({ adapter: "nats", servers: ["nats://n1:4222", "nats://n2:4222"] });
+			expect(loadConfig({ TRANSPORTER: "nats://n1:4222", CHANNELS: "nats://js:4222" }).channels).toMatchObject({ adapter: "nats", servers: ["nats://js:4222"] });
+			expect(loadConfig({ TRANSPORTER: "nats://n1:4222", CHANNELS: "redis://streams:6379/3" }).channels).toMatchObject({ adapter: "redis", url: "redis://streams:6379/3" });
+			expect(loadConfig({ CHANNEL_MAX_RETRIES: "2", CHANNEL_RETRY_DELAY: "0", CHANNEL_ACK_WAIT: "5000" }).channels).toMatchObject({ maxRetries: 2, retryDelayMs: 0, ackWaitMs: 5000 });
+			expect(loadConfig({ NODE_ENV: "test", TEST_CHANNEL_PAUSE: "4000" }).channels.testPauseMs).toBe(4000);
+			const jetstream = channelAdapter(loadConfig({ TRANSPORTER: "nats://n1:4222", NATS_USER: "roster", NATS_PASSWORD: "pw" }));
+			expect(jetstream).toBeInstanceOf(JetStreamAdapter);
+			expect((jetstream as JetStreamAdapter).opts).toMatchObject({
+				maxRetries: 5, deadLettering: { enabled: true }, nats: { connectionOptions: { servers: ["nats://n1:4222"], user: "roster", pass: "pw", maxReconnectAttempts: -1 } }
+			});
+			expect(channelAdapter(loadConfig({}))).toBeInstanceOf(InProcessAdapter);
+			expect(channelAdapter(loadConfig({ CHANNELS: "redis://streams:6379" }))).toMatchObject({ type: "Redis", options: { redis: { url: "redis://streams:6379" } } });
 		});
 
 		it("uses a redis:// CACHER for the rate limits too, unless REDIS_URL is given", () => {
@@ -237,12 +256,19 @@ describe("loadConfig", () => {
 			["LOG_FORMAT", "JSON"],
 			["TRACING", "otlp"],
 			["TRACING", "Jaeger"],
-			["TRACING", "true"]
+			["TRACING", "true"],
+			["CHANNELS", "kafka://broker:9092"],
+			["CHANNELS", "nats://user:pw@js:4222"],
+			["CHANNEL_MAX_RETRIES", "0"],
+			["CHANNEL_ACK_WAIT", "10"],
+			// A test hook in a real deployment would stall every event.
+			["TEST_CHANNEL_PAUSE", "1000"]
 		])("%s=%j", (variable, value) => {
 			expectOneLineNaming(configError({ [variable]: value }), variable);
 		});
 
 		it.each([
+			[{ TRANSPORTER: "nats://nats:4222", CHANNELS: "memory" }, "CHANNELS"],
 			[{ TRACING: "jaeger" }, "TRACING_ENDPOINT"],
 			[{ TRACING: "zipkin", TRACING_ENDPOINT: "zipkin:9411" }, "TRACING_ENDPOINT"],
 			[{ TRACING: "zipkin", TRACING_ENDPOINT: "udp://zipkin:9411" }, "TRACING_ENDPOINT"],

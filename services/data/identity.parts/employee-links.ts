@@ -5,7 +5,8 @@
  * account, and is never for one's own account. Employment drives the account: a termination
  * disables the linked users and ends their sessions, a rehire gives them back.
  */
-import type { Context, ServiceSchema } from "moleculer";
+import type { ServiceSchema } from "moleculer";
+import { handleOnce } from "../../../lib/channels/handled";
 import { now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError, UnprocessableError } from "../../../lib/errors";
 import { type RosterContext, requireUser } from "../../../lib/meta";
@@ -15,12 +16,13 @@ import { id } from "../../../lib/params";
 import { canGrant } from "../../../lib/roles";
 import { withLease } from "../../../lib/store/lease";
 import type { Changes } from "../../../lib/employees/history";
-import { ACCOUNTS, type AccountDoc, type IdentityThis, LOCKS, type UserDoc, type UserJSON } from "./shared";
+import { ACCOUNTS, type AccountDoc, EMPLOYMENTS, type EmployeesChangedEvent, HANDLED_EVENTS, type IdentityThis, LOCKS, type UserDoc, type UserJSON } from "./shared";
 
 interface LinkParams { id: string; employeeId: string }
 interface UserIdParams { id: string }
-interface EmployeesChangedEvent { tenantId: string; employeeId: string; changes: Changes }
 interface SetUserParams { id: string; userId: string | null; expect: string | null }
+/** The newest status change of an employee that identity has acted on. */
+interface EmploymentDoc { _id: string; seq: number }
 
 
 /** The status change an employees.changed event carries, if any. */
@@ -63,12 +65,15 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 		}
 	},
 
-	events: {
-		async [EmployeeEvents.changed](this: IdentityThis, ctx: Context<EmployeesChangedEvent>) {
-			const { tenantId, employeeId, changes } = ctx.params;
-			const change = statusChange(changes);
-			if (change?.to === "terminated") await this.employmentEnded(tenantId, employeeId);
-			else if (change?.from === "terminated" && change.to === "active") await this.employmentResumed(tenantId, employeeId);
+	/**
+	 * A durable channel (lib/channels): the change is handled once by one identity node, even
+	 * if the node that got it first dies, and its effect happens once (handleOnce).
+	 */
+	channels: {
+		[EmployeeEvents.changed]: {
+			async handler(this: IdentityThis, event: EmployeesChangedEvent): Promise<void> {
+				await handleOnce(this.store(HANDLED_EVENTS), this.fullName, event, () => this.followEmployment(event));
+			}
 		}
 	},
 
@@ -130,6 +135,36 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 			if (other || (employee.userId && employee.userId !== user._id)) {
 				throw new ConflictError("The employee already has an account", { field: "employeeId" });
 			}
+		},
+
+		/**
+		 * A termination disables the linked users, a rehire restores them. Idempotent: both
+		 * change only users still in the state they change from, so a second run changes
+		 * nothing; and a status change older than one already acted on (a replay from the
+		 * dead-letter queue of a termination after the rehire) is ignored.
+		 */
+		async followEmployment(this: IdentityThis, event: EmployeesChangedEvent): Promise<void> {
+			const { tenantId, employeeId } = event;
+			const change = statusChange(event.changes ?? {});
+			if (!change) return;
+			if (!(await this.newestEmploymentChange(event))) {
+				this.logger.info(`Status change ${event.eventId} of ${employeeId} ignored: a later one was acted on`);
+				return;
+			}
+			if (change.to === "terminated") await this.employmentEnded(tenantId, employeeId);
+			else if (change.from === "terminated" && change.to === "active") await this.employmentResumed(tenantId, employeeId);
+		},
+
+		/** False for a change older (by its seq) than one acted on; otherwise remembers it as the newest. */
+		async newestEmploymentChange(this: IdentityThis, { tenantId, employeeId, seq }: EmployeesChangedEvent): Promise<boolean> {
+			if (seq === undefined) return true;
+			const store = this.store(EMPLOYMENTS);
+			const key = `${tenantId}:${employeeId}`;
+			const seen: EmploymentDoc | null = await store.findById(key);
+			if (seen && seen.seq > seq) return false;
+			if (seen) await store.updateMany({ _id: key, seq: { $lt: seq } }, { $set: { seq } });
+			else await store.insert({ _id: key, seq }).catch(() => undefined);
+			return true;
 		},
 
 		async employmentEnded(this: IdentityThis, tenantId: string, employeeId: string): Promise<void> {

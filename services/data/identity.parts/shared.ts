@@ -11,6 +11,9 @@ import type { ServiceSchema } from "moleculer";
 import { type LinkToken, linkTokenHash, newLinkToken } from "../../../lib/auth/link-tokens";
 import { type RefreshToken, newRefreshToken, signAccessToken } from "../../../lib/auth/tokens";
 import { bumpGeneration } from "../../../lib/cache-generation";
+import type { DomainEvent } from "../../../lib/channels/events";
+import { handledEventsCollection } from "../../../lib/channels/handled";
+import type { Changes } from "../../../lib/employees/history";
 import { config } from "../../../lib/config";
 import { now } from "../../../lib/entity";
 import { GoneError, NotFoundError, UnprocessableError } from "../../../lib/errors";
@@ -29,6 +32,10 @@ export const SESSIONS = "sessions";
 export const LINKS = "linkTokens";
 /** Lease rows (lib/store/lease.ts): one per account email being created, one per employee being linked. */
 export const LOCKS = "identityLocks";
+/** The events identity's channel handlers have handled (lib/channels/handled.ts). */
+export const HANDLED_EVENTS = handledEventsCollection("identity").name;
+/** Per employee, the seq of the newest status change identity acted on (a replay of an older one is ignored). */
+export const EMPLOYMENTS = "identity_employments";
 
 /** A person: what they sign in with. `passwordHash` is null until they set one from a link. */
 export interface AccountDoc {
@@ -140,6 +147,8 @@ export interface IdentityMethods {
 	link(ctx: RosterContext, user: UserDoc, employeeId: string | null): Promise<UserDoc>;
 	linkableUser(ctx: RosterContext, userId: string): Promise<UserDoc>;
 	checkLinkable(ctx: RosterContext, user: UserDoc, employeeId: string): Promise<void>;
+	followEmployment(event: EmployeesChangedEvent): Promise<void>;
+	newestEmploymentChange(event: EmployeesChangedEvent): Promise<boolean>;
 	employmentEnded(tenantId: string, employeeId: string): Promise<void>;
 	employmentResumed(tenantId: string, employeeId: string): Promise<void>;
 	// passwords.ts
@@ -148,6 +157,9 @@ export interface IdentityMethods {
 	invite(ctx: RosterContext, params: InviteParams): Promise<UserDoc>;
 	accountFor(address: string, passwordHash: string | null): Promise<AccountDoc>;
 }
+
+/** employees.changed as identity receives it from its channel. */
+export type EmployeesChangedEvent = DomainEvent<{ employeeId: string; changes: Changes }>;
 
 export interface InviteParams { email: string; name: string; role: Role; employeeId?: string | null }
 

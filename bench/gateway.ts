@@ -23,6 +23,7 @@ import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import autocannon from "autocannon";
+import { deleteStreams } from "../test/support/jetstream";
 import { freePort, gatewayReady, median, send, signup, startRoster, stopNode } from "./support";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -124,6 +125,8 @@ async function rosterOverNats(): Promise<Scenario> {
 	const nodes = started.flatMap(result => (result.status === "fulfilled" ? [result.value] : []));
 	const stop = async () => {
 		for (const node of nodes.reverse()) await stopNode(node);
+		// The nodes' durable-event streams, named after the namespace: not left on a shared NATS.
+		await deleteStreams([cluster.NAMESPACE], NATS).catch(() => undefined);
 	};
 	const failed = started.find(result => result.status === "rejected");
 	if (failed) {

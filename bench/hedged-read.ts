@@ -15,6 +15,7 @@
 import { randomUUID } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { Client } from "pg";
+import { deleteStreams } from "../test/support/jetstream";
 import { parseSamples, samplesOf } from "../test/support/metrics";
 import { type Sample, startReadStream, summarize } from "../test/support/read-stream";
 import { freePort, gatewayReady, send, signup, startRoster, stopNode } from "./support";
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
 	} finally {
 		frozen?.kill("SIGCONT");
 		for (const node of nodes.reverse()) await stopNode(node).catch(() => undefined);
+		await deleteStreams([cluster.NAMESPACE], NATS).catch(() => undefined);
 		await dropSchema(DATABASE, schema).catch(err => console.error(`could not drop schema ${schema}: ${(err as Error).message}`));
 	}
 }

@@ -19,12 +19,11 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import autocannon from "autocannon";
 import { deleteStreams } from "../test/support/jetstream";
-import { freePort, gatewayReady, median, send, signup, startRoster, stopNode } from "./support";
+import { cpuMicros, freePort, gatewayReady, median, rssMb, send, signup, startRoster, stopNode } from "./support";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -43,21 +42,6 @@ interface Scenario {
 }
 
 interface Sample { rps: number; p50: number; p99: number; errors: number; cpuPerRequest: Record<string, number> }
-
-/** CPU time (user + system) a process has used, in µs (NaN once the process is gone). */
-function cpuMicros(pid: number): number {
-	if (!existsSync(`/proc/${pid}/stat`)) return Number.NaN;
-	const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-	const ticksPerSecond = 100; // CLK_TCK on Linux
-	return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
-}
-
-/** Resident memory in MB (NaN once the process is gone). */
-function rssMb(pid: number): number {
-	if (!existsSync(`/proc/${pid}/status`)) return Number.NaN;
-	const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find(l => l.startsWith("VmRSS:"));
-	return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
-}
 
 /** A bench server of bench/servers/, run with tsx, ready when it says so. */
 async function startServer(file: string): Promise<{ port: number; child: ChildProcess }> {

@@ -1,6 +1,6 @@
 /** What the benchmarks share: ports, plain HTTP calls, percentiles, and Roster nodes started as a deployment runs them. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
@@ -39,6 +39,20 @@ export function send(port: number, agent: http.Agent | false, method: string, ur
 		req.on("error", reject);
 		req.end(payload);
 	});
+}
+
+/** CPU time (user + system) a process has used, in µs, from /proc (CLK_TCK is 100 on Linux); NaN once it is gone. */
+export function cpuMicros(pid: number): number {
+	if (!existsSync(`/proc/${pid}/stat`)) return Number.NaN;
+	const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+	return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** Resident memory in MB, from /proc; NaN once the process is gone. */
+export function rssMb(pid: number): number {
+	if (!existsSync(`/proc/${pid}/status`)) return Number.NaN;
+	const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find(l => l.startsWith("VmRSS:"));
+	return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -9,19 +9,12 @@
  * PROF_DIR=/tmp/prof also writes a CPU profile of each node there.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
-import { MAIL_DIR, ROOT, freePort, gatewayReady, median, send, signup, stopNode } from "./support";
+import { MAIL_DIR, ROOT, cpuMicros, freePort, gatewayReady, median, send, signup, stopNode } from "./support";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 5);
-
-/** CPU time (user + system) a process has used, in µs; CLK_TCK is 100 on Linux. */
-function cpuMicros(pid: number): number {
-	const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-	return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
 
 async function startAt(root: string, port: number): Promise<ChildProcess> {
 	const profile = process.env.PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROF_DIR}`] : [];

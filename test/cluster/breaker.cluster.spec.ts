@@ -14,7 +14,7 @@
 import { ServiceBroker } from "moleculer";
 import type { BreakerState, NodeState } from "../../lib/node-state";
 import { STALE_WARNING } from "../../services/app/reports.service";
-import { type ClusterNode, clusterNamespace, startNode, waitFor, waitForGateway } from "../support/cluster-system";
+import { type ClusterNode, clusterNamespace, itWithLogs, startNode, waitFor, waitForGateway } from "../support/cluster-system";
 import { hire } from "../support/employees";
 import { describeWith } from "../support/external";
 import { signup } from "../support/http";
@@ -75,16 +75,8 @@ describeWith(["nats", "redis", "postgres"], "a data node that fails while it sta
 		return startReadStream({ gateways: [gateway], paths, token, ratePerSecond: RATE, durationMs, clientTimeoutMs: 15_000 });
 	}
 
-	function scenario(title: string, body: () => Promise<void>): void {
-		it(title, async () => {
-			try {
-				await body();
-			} catch (err) {
-				console.error(`${title}: the nodes' logs\n${logs()}`);
-				throw err;
-			}
-		});
-	}
+	/** An `it` whose failure also prints the tail of every node's log. */
+	const scenario = (title: string, body: () => Promise<void>) => itWithLogs(title, logs, body);
 
 	beforeAll(async () => {
 		nats = await startNatsServer();

@@ -9,7 +9,7 @@
  * shown by test/cluster/readiness.cluster.spec.ts.
  */
 import { ServiceBroker } from "moleculer";
-import { type ClusterNode, clusterNamespace, startNode, waitFor, waitForGateway } from "../support/cluster-system";
+import { type ClusterNode, clusterNamespace, itWithLogs, startNode, waitFor, waitForGateway } from "../support/cluster-system";
 import { describeWith } from "../support/external";
 import { hire } from "../support/employees";
 import { signup } from "../support/http";
@@ -107,16 +107,7 @@ describeWith(["nats", "redis", "postgres"], "faults under a steady stream of rea
 	}
 
 	/** An `it` whose failure also prints the tail of every node's log. */
-	function scenario(title: string, body: () => Promise<void>): void {
-		it(title, async () => {
-			try {
-				await body();
-			} catch (err) {
-				console.error(`${title}: the nodes' logs\n${logs()}`);
-				throw err;
-			}
-		});
-	}
+	const scenario = (title: string, body: () => Promise<void>) => itWithLogs(title, logs, body);
 
 	function report(fault: string, samples: Sample[], recovery: string): StreamSummary {
 		const summary = summarize(samples);

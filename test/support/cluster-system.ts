@@ -135,3 +135,15 @@ export async function startTwoNodeSystem(opts: ClusterOptions = {}): Promise<Two
 	}
 	return { url, gateway, identity, namespace, stop };
 }
+
+/** An `it` whose failure also prints `logs()` (the tail of every node's log), to see why from CI output. */
+export function itWithLogs(title: string, logs: () => string, body: () => Promise<void>): void {
+	it(title, async () => {
+		try {
+			await body();
+		} catch (err) {
+			console.error(`${title}: the nodes' logs\n${logs()}`);
+			throw err;
+		}
+	});
+}

@@ -1,44 +1,57 @@
 /**
- * A data service whose main collection carries an outbox (lib/channels/outbox.ts): after a
- * write that carried an event, `publishEvents(id)` publishes it at once, and every node of the
- * service sweeps each second for events left waiting (lib/channels/outbox-relay.ts). Mix in
- * after DbMixin, and give the collection OUTBOX_INDEX.
+ * A data service whose collections carry an outbox (lib/channels/outbox.ts): after a write that
+ * carried an event, `publishEvents(id)` publishes it at once, and every node of the service
+ * sweeps each second for events left waiting (lib/channels/outbox-relay.ts). Mix in after
+ * DbMixin, and give each such collection OUTBOX_INDEX. The main collection has an outbox by
+ * default; name further ones with `collections`.
  */
 import type { Service, ServiceSchema } from "moleculer";
 import { OutboxRelay } from "../lib/channels/outbox-relay";
 import { publishEvent } from "../lib/channels/publish";
-import type { Store } from "../lib/store";
+import type { DbService } from "./db.mixin";
 
 export interface OutboxMethods {
-	/** Publishes the events the document `id` holds, without waiting for it. */
-	publishEvents(id: string): void;
+	/** Publishes the events the document `id` of `collection` (the main one when omitted) holds, without waiting for it. */
+	publishEvents(id: string, collection?: string): void;
+}
+
+export interface OutboxOptions {
+	/** Further collections (by name) whose documents carry events. */
+	collections?: string[];
 }
 
 const SWEEP_INTERVAL_MS = 1000;
+const MAIN = "";
 
-type Owner = Service & { adapter: Store; outbox?: OutboxRelay; outboxTimer?: NodeJS.Timeout; outboxSweep?: Promise<unknown> };
+type Owner = DbService & { outboxes?: Map<string, OutboxRelay>; outboxTimer?: NodeJS.Timeout; outboxSweep?: Promise<unknown> };
 
-function relayOf(service: Owner): OutboxRelay {
-	// JetStream drops a second publish with the same id within its duplicate window (two minutes).
-	service.outbox ??= new OutboxRelay(service.adapter, (channel, event) => publishEvent(service.broker, channel, event, { msgID: event.eventId }), service.logger);
-	return service.outbox;
+function relaysOf(service: Owner, options: OutboxOptions): Map<string, OutboxRelay> {
+	if (!service.outboxes) {
+		// JetStream drops a second publish with the same id within its duplicate window (two minutes).
+		const relay = (store: DbService["adapter"]) =>
+			new OutboxRelay(store, (channel, event) => publishEvent(service.broker, channel, event, { msgID: event.eventId }), service.logger);
+		service.outboxes = new Map([[MAIN, relay(service.adapter)]]);
+		for (const name of options.collections ?? []) service.outboxes.set(name, relay(service.store(name)));
+	}
+	return service.outboxes;
 }
 
-export function OutboxMixin(): Partial<ServiceSchema> {
+export function OutboxMixin(options: OutboxOptions = {}): Partial<ServiceSchema> {
 	return {
 		methods: {
-			publishEvents(this: Owner, id: string): void {
-				relayOf(this).flush(id);
+			publishEvents(this: Owner, id: string, collection?: string): void {
+				const relay = relaysOf(this, options).get(collection ?? MAIN);
+				if (!relay) throw new Error(`The collection '${collection}' has no outbox (OutboxMixin collections)`);
+				relay.flush(id);
 			}
 		},
 
 		started(this: Service) {
 			const self = this as Owner;
-			const relay = relayOf(self);
+			const relays = [...relaysOf(self, options).values()];
 			self.outboxTimer = setInterval(() => {
 				// One sweep at a time: a slow store must not stack them up.
-				self.outboxSweep ??= relay
-					.sweep()
+				self.outboxSweep ??= Promise.all(relays.map(relay => relay.sweep()))
 					.catch((err: Error) => self.logger.debug("Outbox sweep failed:", err.message))
 					.finally(() => (self.outboxSweep = undefined));
 			}, SWEEP_INTERVAL_MS);
@@ -49,7 +62,7 @@ export function OutboxMixin(): Partial<ServiceSchema> {
 			const self = this as Owner;
 			clearInterval(self.outboxTimer);
 			await self.outboxSweep;
-			await self.outbox?.drain();
+			await Promise.all([...(self.outboxes?.values() ?? [])].map(relay => relay.drain()));
 		}
 	};
 }

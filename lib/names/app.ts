@@ -1,5 +1,14 @@
 /** Events the application services emit. */
 export const AppEvents = {
-	/** { tenantId, employeeId, userId, offerId } once onboarding has hired a candidate. */
+	/** EmployeeHiredEvent once onboarding has hired a candidate (durable: published from the offer's outbox at the hire's commit). */
 	employeeHired: "employee.hired"
 } as const;
+
+export interface EmployeeHiredEvent {
+	employeeId: string;
+	userId: string;
+	offerId: string;
+	/** The new hire's manager (employee id), who is told. */
+	managerId: string | null;
+	departmentId: string | null;
+}

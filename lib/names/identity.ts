@@ -18,7 +18,19 @@ export interface EmployeeLinks {
 	linkedEmployeeIds: string[];
 }
 
+/** Durable domain events (channels, published from the account's outbox). */
 export const IdentityEvents = {
+	/** { userId } */
 	userDisabled: "identity.user.disabled",
-	tenantCreated: "identity.tenant.created"
+	/** { ownerId } */
+	tenantCreated: "identity.tenant.created",
+	/** InvitationSentEvent when an invitation (or a new one) is sent to a user. */
+	invitationSent: "identity.invitation.sent"
 } as const;
+
+export interface InvitationSentEvent {
+	userId: string;
+	email: string;
+	/** The user who invited, null when the system did (onboarding's hire invites as the accepting user). */
+	invitedBy: string | null;
+}

@@ -9,4 +9,5 @@ export * from "./leave";
 export * from "./recruitment";
 export * from "./app";
 export * from "./reports";
+export * from "./notifications";
 export * from "./services";

@@ -10,12 +10,34 @@ export const LeaveActions = {
 	revokeEntitlements: "leave.revokeEntitlements"
 } as const;
 
+/** Durable domain events (channels, published from the request's outbox), with their payloads below. */
 export const LeaveEvents = {
-	/** { tenantId, requestId, employeeId, status, decidedBy } when a request is approved, rejected or cancelled. */
-	requestDecided: "leave.request.decided",
-	/** { tenantId, requestId, employeeId } when a request is made. */
-	requested: "leave.request.created"
+	/** LeaveRequestedEvent when a request is made. */
+	requested: "leave.request.created",
+	/** LeaveDecidedEvent when a request is approved, rejected or cancelled. */
+	requestDecided: "leave.request.decided"
 } as const;
+
+export interface LeaveRequestedEvent {
+	requestId: string;
+	employeeId: string;
+	leaveTypeId: string;
+	startDate: string;
+	endDate: string;
+	days: number;
+	/** The user who made the request (the employee, or staff on their behalf). */
+	requestedBy: string;
+}
+
+export interface LeaveDecidedEvent {
+	requestId: string;
+	employeeId: string;
+	status: "approved" | "rejected" | "cancelled";
+	/** The user who decided (or cancelled). */
+	decidedBy: string;
+	/** The user who made the request: the one to tell. */
+	requestedBy: string;
+}
 
 export type LeaveStatus = "requested" | "approved" | "rejected" | "cancelled";
 

@@ -31,10 +31,24 @@ export const RecruitmentActions = {
 	withdrawOffers: "recruitment.withdrawOffers"
 } as const;
 
+/** Durable domain events (channels, published from the aggregate's outbox). */
 export const RecruitmentEvents = {
-	/** { tenantId, applicationId, openingId, candidateId, from, to, reason, movedBy } */
-	stageChanged: "recruitment.application.stageChanged"
+	/** StageChangedEvent */
+	stageChanged: "recruitment.application.stageChanged",
+	/** InterviewScheduledEvent when an interview is created. */
+	interviewScheduled: "recruitment.interview.scheduled"
 } as const;
+
+export interface InterviewScheduledEvent {
+	interviewId: string;
+	applicationId: string;
+	openingId: string;
+	candidateId: string;
+	/** ISO 8601 instant. */
+	scheduledAt: string;
+	/** Employee ids. */
+	interviewerIds: string[];
+}
 
 export const STAGES = ["applied", "screening", "interview", "offer", "hired", "rejected", "withdrawn"] as const;
 export type Stage = (typeof STAGES)[number];

@@ -1,15 +1,15 @@
 /**
  * Leave workflow: who may approve or reject a leave request. The employee's manager (at any
  * depth of the org chart, while their own employment is active) or staff (owner, admin, hr)
- * decides; nobody decides their own request. The leave data service stores the decision and guards the status machine; this
- * service then tells the requester through LeaveEvents.requestDecided.
+ * decides; nobody decides their own request. The leave data service stores the decision, guards the status machine and
+ * publishes LeaveEvents.requestDecided with it (from the request's outbox).
  */
 import type { Service, ServiceSchema } from "moleculer";
 import { ForbiddenError } from "../../lib/errors";
 import { type AuthUser, type RosterContext, hasRole, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeActions } from "../../lib/names/employees";
 import { type EmployeeLinks, IdentityActions } from "../../lib/names/identity";
-import { LeaveActions, LeaveEvents, type LeaveRequest } from "../../lib/names/leave";
+import { LeaveActions, type LeaveRequest } from "../../lib/names/leave";
 import { id, optionalText } from "../../lib/params";
 
 // ---- Types -------------------------------------------------------------------------------
@@ -21,15 +21,6 @@ type Decision = "approved" | "rejected";
 interface DecideCallParams { id: string; decision: Decision; note?: string }
 
 interface IsManagerOfParams { managerId: string; employeeId: string }
-
-export interface RequestDecidedEvent {
-	tenantId: string;
-	requestId: string;
-	employeeId: string;
-	status: Decision | "cancelled";
-	/** The user who decided. */
-	decidedBy: string;
-}
 
 interface WorkflowMethods {
 	decideRequest(ctx: RosterContext<DecisionParams>, decision: Decision): Promise<LeaveRequest>;
@@ -76,13 +67,7 @@ const LeaveWorkflowService: ServiceSchema = {
 			const user = requireUser(ctx);
 			const request = await ctx.call<LeaveRequest, { id: string }>(LeaveActions.getRequest, { id: ctx.params.id });
 			await this.checkDecider(ctx, user, request);
-			const decided = await ctx.call<LeaveRequest, DecideCallParams>(LeaveActions.decide, { id: request.id, decision, note: ctx.params.note });
-			const event: RequestDecidedEvent = {
-				tenantId: user.tenantId, requestId: decided.id, employeeId: decided.employeeId, status: decision, decidedBy: user.id
-			};
-			// The decision is stored: an event that cannot be sent is logged, not the caller's error.
-			ctx.emit(LeaveEvents.requestDecided, event).catch((err: Error) => this.logger.warn(`Could not emit ${LeaveEvents.requestDecided}:`, err.message));
-			return decided;
+			return ctx.call<LeaveRequest, DecideCallParams>(LeaveActions.decide, { id: request.id, decision, note: ctx.params.note });
 		},
 
 		/**

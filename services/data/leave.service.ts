@@ -19,7 +19,9 @@
  */
 import type { Service, ServiceSchema } from "moleculer";
 import { SerialQueues } from "../../lib/leave/serial";
+import { OUTBOX_INDEX } from "../../lib/channels/outbox";
 import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { BalancesPart } from "./leave.parts/balances";
 import { EntitlementsPart } from "./leave.parts/entitlements";
 import { HolidaysPart } from "./leave.parts/holidays";
@@ -33,12 +35,14 @@ const LeaveService: ServiceSchema = {
 	// Moleculer merges same-named actions and methods silently (the earlier mixin wins), so each
 	// part's names are its own and none reuses the db mixin's.
 	mixins: [
-		DbMixin("leave", { name: REQUESTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, startDate: 1 } }, { fields: { tenantId: 1, year: 1, status: 1 } }] }, [
+		DbMixin("leave", { name: REQUESTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, startDate: 1 } }, { fields: { tenantId: 1, year: 1, status: 1 } }, OUTBOX_INDEX] }, [
 			{ name: TYPES, indexes: [{ fields: { tenantId: 1, nameKey: 1 }, unique: true }] },
 			{ name: ENTITLEMENTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, leaveTypeId: 1, year: 1 }, unique: true }] },
 			{ name: HOLIDAYS, indexes: [{ fields: { tenantId: 1, date: 1 }, unique: true }] },
 			{ name: ADMISSIONS }
 		]),
+		// Requests carry their leave.request.* events in the write that makes them (lib/channels/outbox.ts).
+		OutboxMixin(),
 		SharedPart,
 		TypesPart,
 		HolidaysPart,

@@ -548,11 +548,19 @@ describe("leave", () => {
 			expect(notice).toMatchObject({ days: 3, status: "requested", employeeId: p.employeeId });
 		});
 
-		it("announce themselves with an event", async () => {
+		it("announce themselves with a durable event, once", async () => {
 			const p = await employee();
 			const made = await requestLeave(system.url, p, { leaveTypeId: annual.id, ...workWeek(20) });
 			const seen = await events.next(e => e.event === LeaveEvents.requested && e.payload.requestId === made.id);
-			expect(seen.payload).toEqual({ tenantId: acme.tenant.id, requestId: made.id, employeeId: p.employeeId });
+			expect(seen.payload).toMatchObject({
+				tenantId: acme.tenant.id, requestId: made.id, employeeId: p.employeeId, leaveTypeId: annual.id,
+				...workWeek(20), days: made.days, requestedBy: p.userId, seq: 1
+			});
+			expect(seen.payload.eventId).toEqual(expect.any(String));
+			// A refused request (it overlaps this one) announces nothing.
+			expect((await api.post("/leave-requests", p, { leaveTypeId: annual.id, ...workWeek(20) })).status).toBe(409);
+			await new Promise(resolve => setTimeout(resolve, 300));
+			expect(events.events.filter(e => e.event === LeaveEvents.requested && e.payload.employeeId === p.employeeId)).toHaveLength(1);
 		});
 
 		describe("cancelling", () => {
@@ -569,7 +577,13 @@ describe("leave", () => {
 				expect(res.body).toMatchObject({ status: "cancelled", cancelledBy: p.userId, decidedBy: boss.userId });
 				expect(await balanceOf(p, p.employeeId)).toMatchObject({ taken: 0, pending: 0, remaining: 20 });
 				const told = await events.next(e => e.event === LeaveEvents.requestDecided && e.payload.requestId === made.id && e.payload.status === "cancelled");
-				expect(told.payload).toEqual({ tenantId: acme.tenant.id, requestId: made.id, employeeId: p.employeeId, status: "cancelled", decidedBy: p.userId });
+				expect(told.payload).toMatchObject({
+					tenantId: acme.tenant.id, requestId: made.id, employeeId: p.employeeId, status: "cancelled", decidedBy: p.userId, requestedBy: p.userId
+				});
+				// The request's history, numbered in the order it happened (two channels: they may arrive in any order).
+				await events.next(e => e.event === LeaveEvents.requested && e.payload.requestId === made.id);
+				const history = events.about(made.id).map(e => [e.payload.seq, e.payload.status ?? "requested"]);
+				expect(history.sort()).toEqual([[1, "requested"], [2, "approved"], [3, "cancelled"]]);
 			});
 
 			it("is for the requester or staff: a manager gets 403, a colleague 404; twice is 409", async () => {
@@ -648,7 +662,9 @@ describe("leave", () => {
 			expect(res.status).toBe(200);
 			expect(res.body).toMatchObject({ id: made.id, status: "approved", decidedBy: lead.userId, decisionNote: "Enjoy" });
 			const told = await events.next(e => e.event === LeaveEvents.requestDecided && e.payload.requestId === made.id);
-			expect(told.payload).toEqual({ tenantId: acme.tenant.id, requestId: made.id, employeeId: alice.employeeId, status: "approved", decidedBy: lead.userId });
+			expect(told.payload).toMatchObject({
+				tenantId: acme.tenant.id, requestId: made.id, employeeId: alice.employeeId, status: "approved", decidedBy: lead.userId, requestedBy: alice.userId
+			});
 		});
 
 		it("a manager above the direct one approves too, and approves the lead's own request", async () => {
@@ -676,7 +692,9 @@ describe("leave", () => {
 			expect(res.status).toBe(200);
 			expect(res.body).toMatchObject({ status: "rejected", decidedBy: olga.userId, decisionNote: "Busy week" });
 			const told = await events.next(e => e.event === LeaveEvents.requestDecided && e.payload.requestId === made.id);
-			expect(told.payload).toEqual({ tenantId: acme.tenant.id, requestId: made.id, employeeId: oscar.employeeId, status: "rejected", decidedBy: olga.userId });
+			expect(told.payload).toMatchObject({
+				tenantId: acme.tenant.id, requestId: made.id, employeeId: oscar.employeeId, status: "rejected", decidedBy: olga.userId, requestedBy: oscar.userId
+			});
 		});
 
 		it("decides a requested request only: approved, rejected and cancelled ones are 409 and stay as they were", async () => {
@@ -689,6 +707,7 @@ describe("leave", () => {
 			// On a cluster the events of those decisions cross NATS after the answers: count them all.
 			for (const made of [approved, rejected, cancelled]) {
 				await events.next(e => e.event === LeaveEvents.requestDecided && e.payload.requestId === made.id);
+				await events.next(e => e.event === LeaveEvents.requested && e.payload.requestId === made.id);
 			}
 			for (const [made, status] of [[approved, "approved"], [rejected, "rejected"], [cancelled, "cancelled"]] as const) {
 				const decidedBefore = events.about(made.id).length;

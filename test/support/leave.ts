@@ -5,7 +5,7 @@ import type { AuthUser } from "../../lib/meta";
 import { LeaveEvents } from "../../lib/names/leave";
 import { hire, linkedUser } from "./employees";
 import { type Session, type Signup, bearer } from "./http";
-import { knownEverywhere } from "./cluster-topology";
+import { subscribed } from "./channels";
 
 export type As = { accessToken: string };
 
@@ -111,7 +111,7 @@ export interface LeaveEventLog {
 	about(requestId: string): LeaveEvent[];
 }
 
-/** A test service that records every leave event the system emits. */
+/** A consumer group of the test's own that records every leave event the system publishes. */
 export async function listenToLeaveEvents(broker: ServiceBroker): Promise<LeaveEventLog> {
 	const events: LeaveEvent[] = [];
 	const waiters: Array<{ match: (e: LeaveEvent) => boolean; resolve: (e: LeaveEvent) => void }> = [];
@@ -123,14 +123,15 @@ export async function listenToLeaveEvents(broker: ServiceBroker): Promise<LeaveE
 			waiter.resolve(entry);
 		}
 	};
+	const name = "leave-test-listener";
 	broker.createService({
-		name: "leave-test-listener",
-		events: {
-			[LeaveEvents.requestDecided]: { handler: (ctx: { params: Record<string, unknown> }) => record(LeaveEvents.requestDecided)(ctx.params) },
-			[LeaveEvents.requested]: { handler: (ctx: { params: Record<string, unknown> }) => record(LeaveEvents.requested)(ctx.params) }
+		name,
+		channels: {
+			[LeaveEvents.requestDecided]: { handler: record(LeaveEvents.requestDecided) },
+			[LeaveEvents.requested]: { handler: record(LeaveEvents.requested) }
 		}
 	});
-	await knownEverywhere(broker, "leave-test-listener");
+	await Promise.all([subscribed(broker, name, LeaveEvents.requestDecided), subscribed(broker, name, LeaveEvents.requested)]);
 	return {
 		events,
 		next: match => {

@@ -1,5 +1,6 @@
 /** Leave requests, the aggregate root: admission, listing, cancelling, and the stored decision. */
 import type { ServiceSchema } from "moleculer";
+import { insertWithEvent, pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { checkDate, findInTenant, now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError, UnprocessableError } from "../../../lib/errors";
 import { balanceOf, fits } from "../../../lib/leave/balance";
@@ -10,7 +11,7 @@ import { overlaps } from "../../../lib/leave/overlap";
 import { ACTIVE_STATUSES, LEAVE_STATUSES, statusesBefore } from "../../../lib/leave/status";
 import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
 import type { EmployeeSummary } from "../../../lib/names/employees";
-import { LeaveEvents, type LeaveStatus } from "../../../lib/names/leave";
+import { type LeaveDecidedEvent, LeaveEvents, type LeaveRequestedEvent, type LeaveStatus } from "../../../lib/names/leave";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { date, enumOf, id, nullableText, optionalDate, optionalId, optionalText } from "../../../lib/params";
 import { withLease } from "../../../lib/store/lease";
@@ -34,6 +35,13 @@ interface ListRequestsParams extends ListParams {
 	to?: string;
 }
 interface DecideParams { id: string; decision: "approved" | "rejected"; note?: string }
+
+/** The event of a decision (or a cancellation), carried by the write that stores it. */
+function decidedEvent(request: RequestDoc, status: LeaveDecidedEvent["status"], decidedBy: string) {
+	return pendingEvent<LeaveDecidedEvent>(LeaveEvents.requestDecided, request.tenantId, {
+		requestId: request._id, employeeId: request.employeeId, status, decidedBy, requestedBy: request.requestedBy
+	});
+}
 
 export const RequestsPart: Partial<ServiceSchema> = {
 	actions: {
@@ -75,12 +83,15 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				await this.admissions.run(`${tenantId}:${employeeId}`, () =>
 					withLease(this.store(ADMISSIONS), `${tenantId}:${employeeId}`, async () => {
 						await this.admit(doc, type);
-						await this.adapter.insert(doc);
+						// The event rides in the request's own insert: published if and only if it is stored.
+						await this.adapter.insert(insertWithEvent(doc, pendingEvent<LeaveRequestedEvent>(LeaveEvents.requested, tenantId, {
+							requestId: doc._id, employeeId, leaveTypeId, startDate, endDate, days: doc.days, requestedBy: user.id
+						})));
 					})
 				);
+				this.publishEvents(doc._id);
 				const json = requestJSON(doc);
 				await this.saved(ctx, "created", json);
-				this.announce(ctx, LeaveEvents.requested, { tenantId, requestId: doc._id, employeeId });
 				created(ctx, `/api/v1/leave-requests/${doc._id}`);
 				return json;
 			}
@@ -132,17 +143,17 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				const at = now();
 				const changed = await this.adapter.updateMany(
 					{ _id: request._id, tenantId: user.tenantId, status: { $in: statusesBefore("cancelled") } },
-					{ $set: { status: "cancelled", cancelledBy: user.id, cancelledAt: at, updatedAt: at } }
+					updateWithEvent(
+						{ $set: { status: "cancelled", cancelledBy: user.id, cancelledAt: at, updatedAt: at } },
+						decidedEvent(request, "cancelled", user.id)
+					)
 				);
 				const current: RequestDoc = await this.adapter.findById(request._id);
 				if (changed !== 1) {
 					throw new ConflictError(`The leave request is ${current.status} and cannot be cancelled`, { field: "status", status: current.status });
 				}
-				const json = await this.saved(ctx, "updated", requestJSON(current));
-				this.announce(ctx, LeaveEvents.requestDecided, {
-					tenantId: user.tenantId, requestId: current._id, employeeId: current.employeeId, status: "cancelled", decidedBy: user.id
-				});
-				return json;
+				this.publishEvents(current._id);
+				return this.saved(ctx, "updated", requestJSON(current));
 			}
 		},
 
@@ -166,16 +177,20 @@ export const RequestsPart: Partial<ServiceSchema> = {
 			async handler(this: LeaveThis, ctx: RosterContext<DecideParams>): Promise<LeaveRequestJSON> {
 				const user = requireUser(ctx);
 				const { id: requestId, decision, note = null } = ctx.params;
-				await findInTenant<RequestDoc>(this.adapter, user.tenantId, requestId, "Leave request");
+				const request = await findInTenant<RequestDoc>(this.adapter, user.tenantId, requestId, "Leave request");
 				const at = now();
 				const changed = await this.adapter.updateMany(
 					{ _id: requestId, tenantId: user.tenantId, status: { $in: statusesBefore(decision) } },
-					{ $set: { status: decision, decidedBy: user.id, decidedAt: at, decisionNote: note, updatedAt: at } }
+					updateWithEvent(
+						{ $set: { status: decision, decidedBy: user.id, decidedAt: at, decisionNote: note, updatedAt: at } },
+						decidedEvent(request, decision, user.id)
+					)
 				);
 				const current: RequestDoc = await this.adapter.findById(requestId);
 				if (changed !== 1) {
 					throw new ConflictError(`The leave request is ${current.status}; only a requested one can be ${decision}`, { field: "status", status: current.status });
 				}
+				this.publishEvents(requestId);
 				return this.saved(ctx, "updated", requestJSON(current));
 			}
 		}
@@ -220,11 +235,6 @@ export const RequestsPart: Partial<ServiceSchema> = {
 					"insufficientBalance"
 				);
 			}
-		},
-
-		/** The change is stored: an event that cannot be sent is logged, never turned into the caller's error. */
-		announce(this: LeaveThis, ctx: RosterContext, event: string, payload: object): void {
-			ctx.emit(event, payload).catch((err: Error) => this.logger.warn(`Could not emit ${event}:`, err.message));
 		}
 	}
 };

@@ -11,6 +11,7 @@ import { type RosterContext, hasRole, isStaff, requireUser } from "../../../lib/
 import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employees";
 import { optionalInt } from "../../../lib/params";
 import type { DbService, Store } from "../../../mixins/db.mixin";
+import type { OutboxMethods } from "../../../mixins/outbox.mixin";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -29,12 +30,11 @@ export interface LeaveMethods {
 	// requests.ts
 	requester(ctx: RosterContext, employeeId: string | undefined): Promise<EmployeeSummary>;
 	admit(doc: RequestDoc, type: TypeDoc): Promise<void>;
-	announce(ctx: RosterContext, event: string, payload: object): void;
 	// holidays.ts
 	holidaysBetween(tenantId: string, from: string, to: string): Promise<Set<string>>;
 }
 
-export type LeaveThis = DbService & LeaveMethods & { admissions: SerialQueues };
+export type LeaveThis = DbService & LeaveMethods & OutboxMethods & { admissions: SerialQueues };
 
 // ---- Helpers -----------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
  * The recruiting pipeline: moves applications between stages by the rules of
  * lib/recruitment/stages.ts, and schedules interviews (which moves an application that is not
  * there yet to "interview"). It holds no data; the recruitment data service stores, with an
- * expected-stage check, so of two concurrent moves from the same stage exactly one wins.
+ * expected-stage check, so of two concurrent moves from the same stage exactly one wins, and
+ * publishes each move's stageChanged event with it.
  * "hired" is not reachable here: onboarding sets it when an offer is accepted.
  */
 import type { ServiceSchema } from "moleculer";
@@ -10,7 +11,7 @@ import { ForbiddenError, UnprocessableError } from "../../lib/errors";
 import { type RosterContext, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeActions } from "../../lib/names/employees";
 import {
-	type Application, type Interview, type JobOpening, RecruitmentActions, RecruitmentEvents, STAGES, type Stage, type StageChangedEvent
+	type Application, type Interview, type JobOpening, RecruitmentActions, STAGES, type Stage
 } from "../../lib/names/recruitment";
 import { enumOf, id, nullableText } from "../../lib/params";
 import { IllegalTransitionError, refusal } from "../../lib/recruitment/errors";
@@ -26,7 +27,6 @@ interface ScheduleInterviewParams { applicationId: string; scheduledAt: string; 
 interface RecruitingMethods {
 	/** Staff, or the hiring manager of the application's opening while their employment is active; 403 for anyone else. */
 	checkHiringManager(ctx: RosterContext, app: Application): Promise<void>;
-	stageChanged(ctx: RosterContext, app: Application, from: Stage, reason: string | null): Promise<void>;
 }
 
 type RecruitingThis = ServiceSchema & RecruitingMethods;
@@ -63,7 +63,6 @@ const RecruitingService: ServiceSchema = {
 				const moved = await ctx.call<Application, object>(RecruitmentActions.setStage, { id: app.id, stage: to, expect: app.stage, reason });
 				// An offer must not stay open for an application that has left the race.
 				if (app.stage === "offer" && isClosed(to)) await ctx.call(RecruitmentActions.withdrawOffers, { applicationId: app.id });
-				await this.stageChanged(ctx, moved, app.stage, reason);
 				return moved;
 			}
 		},
@@ -85,15 +84,13 @@ const RecruitingService: ServiceSchema = {
 				if (!next) throw new IllegalTransitionError(app.stage, "interview", `A ${app.stage} application is not interviewed`, "closed");
 				const interview = await ctx.call<Interview, ScheduleInterviewParams>(RecruitmentActions.createInterview, { applicationId, scheduledAt, interviewerIds });
 				if (next !== app.stage) {
-					let moved: Application;
 					try {
-						moved = await ctx.call<Application, object>(RecruitmentActions.setStage, { id: app.id, stage: next, expect: app.stage, reason: SCHEDULED });
+						await ctx.call<Application, object>(RecruitmentActions.setStage, { id: app.id, stage: next, expect: app.stage, reason: SCHEDULED });
 					} catch (err) {
 						// Moved or closed meanwhile: the interview must not outlive the move that failed.
 						await ctx.call(RecruitmentActions.undoCreateInterview, { id: interview.id });
 						throw err;
 					}
-					await this.stageChanged(ctx, moved, app.stage, SCHEDULED);
 				}
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/interviews/${interview.id}`;
@@ -113,14 +110,6 @@ const RecruitingService: ServiceSchema = {
 			if (!manager || opening.hiringManagerId !== manager) {
 				throw new ForbiddenError("Only the opening's hiring manager and staff may do this");
 			}
-		},
-
-		async stageChanged(ctx: RosterContext, app: Application, from: Stage, reason: string | null): Promise<void> {
-			const event: StageChangedEvent = {
-				tenantId: requireUser(ctx).tenantId, applicationId: app.id, openingId: app.openingId, candidateId: app.candidateId,
-				from, to: app.stage, reason, movedBy: requireUser(ctx).id
-			};
-			await ctx.emit(RecruitmentEvents.stageChanged, event);
 		}
 	}
 };

@@ -12,7 +12,9 @@
  * "recruitment", or the runner would take SERVICES=data/recruitment for it).
  */
 import type { ServiceSchema } from "moleculer";
+import { OUTBOX_INDEX } from "../../lib/channels/outbox";
 import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { ApplicationsPart } from "./recruitment.parts/applications";
 import { CandidatesPart } from "./recruitment.parts/candidates";
 import { FunnelPart } from "./recruitment.parts/funnel";
@@ -33,11 +35,13 @@ const RecruitmentService: ServiceSchema = {
 			{ name: CANDIDATES, indexes: [{ fields: { tenantId: 1, email: 1 }, unique: true }] },
 			{
 				name: APPLICATIONS,
-				indexes: [{ fields: { tenantId: 1, candidateId: 1, openingId: 1 }, unique: true }, { fields: { tenantId: 1, openingId: 1 } }]
+				indexes: [{ fields: { tenantId: 1, candidateId: 1, openingId: 1 }, unique: true }, { fields: { tenantId: 1, openingId: 1 } }, OUTBOX_INDEX]
 			},
-			{ name: INTERVIEWS, indexes: [{ fields: { tenantId: 1, applicationId: 1 } }], arrays: ["interviewerIds"] },
+			{ name: INTERVIEWS, indexes: [{ fields: { tenantId: 1, applicationId: 1 } }, OUTBOX_INDEX], arrays: ["interviewerIds"] },
 			{ name: OFFERS, indexes: [{ fields: { tenantId: 1, liveKey: 1 }, unique: true }, { fields: { tenantId: 1, applicationId: 1 } }] }
 		]),
+		// Stage moves and new interviews carry their events in the write that makes them (lib/channels/outbox.ts).
+		OutboxMixin({ collections: [APPLICATIONS, INTERVIEWS] }),
 		SharedPart,
 		OpeningsPart,
 		CandidatesPart,

@@ -3,9 +3,10 @@
  * service) and the recruiting pipeline (stage moves, interview scheduling): the rules, role
  * scoping, tenant isolation on every route, bad input, and lists.
  */
-import type { Application, Interview, Offer, StageChangedEvent } from "../../lib/names/recruitment";
+import type { Application, Interview, InterviewScheduledEvent, Offer, StageChangedEvent } from "../../lib/names/recruitment";
 import { RecruitmentActions, RecruitmentEvents } from "../../lib/names/recruitment";
-import { eventually, knownEverywhere } from "../support/cluster-topology";
+import { channelProbe } from "../support/channels";
+import { eventually } from "../support/cluster-topology";
 import { hire, linkedUser, startRoomySystem } from "../support/employees";
 import { createUser } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
@@ -26,6 +27,7 @@ describe("recruitment", () => {
 	/** Globex's records of every kind: Acme must find none of them. */
 	let foreign: Pipeline & { interview: Interview; offer: Offer };
 	const events: StageChangedEvent[] = [];
+	const scheduled: InterviewScheduledEvent[] = [];
 
 	const api = () => client(url);
 	const stageOf = async (applicationId: string, as: As = acme.hr) => (await api().get(`/applications/${applicationId}`, as)).body.stage;
@@ -34,11 +36,8 @@ describe("recruitment", () => {
 	beforeAll(async () => {
 		system = await startRoomySystem();
 		url = system.url;
-		system.broker.createService({
-			name: "test-stage-events",
-			events: { [RecruitmentEvents.stageChanged]: (ctx: { params: StageChangedEvent }) => void events.push(ctx.params) }
-		});
-		await knownEverywhere(system.broker, "test-stage-events");
+		await channelProbe<StageChangedEvent>(system.broker, "test-stage-events", RecruitmentEvents.stageChanged, { handle: event => void events.push(event) });
+		await channelProbe<InterviewScheduledEvent>(system.broker, "test-interview-events", RecruitmentEvents.interviewScheduled, { handle: event => void scheduled.push(event) });
 		[acme, globex] = await Promise.all([setUpCompany(url, "Acme"), setUpCompany(url, "Globex")]);
 		const pipeline = await applicationAt(url, globex, "interview");
 		const interview = await scheduleInterview(url, globex, pipeline.application.id);
@@ -363,7 +362,10 @@ describe("recruitment", () => {
 			expect((await move(application.id, "offer")).body.stage).toBe("offer");
 			await eventually(() => expect(eventsFor(application.id)).toHaveLength(3));
 			expect(eventsFor(application.id)).toEqual([
-				{ tenantId: acme.owner.tenant.id, applicationId: application.id, openingId: opening.id, candidateId: candidate.id, from: "applied", to: "screening", reason: "strong CV", movedBy: acme.hr.id },
+				expect.objectContaining({
+					tenantId: acme.owner.tenant.id, applicationId: application.id, openingId: opening.id, candidateId: candidate.id, from: "applied", to: "screening",
+					reason: "strong CV", movedBy: acme.hr.id, seq: 1, eventId: expect.any(String)
+				}),
 				expect.objectContaining({ from: "screening", to: "interview", reason: null }),
 				expect.objectContaining({ from: "interview", to: "offer" })
 			]);
@@ -499,6 +501,11 @@ describe("recruitment", () => {
 			expect(after.stage).toBe("interview");
 			expect(after.history).toEqual([expect.objectContaining({ from: "applied", to: "interview", reason: "interview scheduled" })]);
 			await eventually(() => expect(eventsFor(application.id)).toEqual([expect.objectContaining({ from: "applied", to: "interview" })]));
+			// The interviewers are told through a durable event, once.
+			await eventually(() => expect(scheduled.filter(e => e.interviewId === res.body.id)).toEqual([expect.objectContaining({
+				tenantId: acme.owner.tenant.id, applicationId: application.id, candidateId: application.candidateId, scheduledAt: "2030-05-04T08:30:00.000Z",
+				interviewerIds: [acme.interviewer.id, acme.hiringManager.id]
+			})]));
 		});
 
 		it("leaves an application at interview or offer where it is", async () => {

@@ -1,9 +1,10 @@
 /** Applications, the aggregate root of the pipeline (stage moves: POST /applications/:id/move in the recruiting pipeline). */
 import type { ServiceSchema } from "moleculer";
+import { pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { findInTenant, findManyInTenant, now, toJSON } from "../../../lib/entity";
 import { ConflictError } from "../../../lib/errors";
 import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
-import { STAGES, type Application, type Stage, type StageChange } from "../../../lib/names/recruitment";
+import { STAGES, type Application, RecruitmentEvents, type Stage, type StageChange, type StageChangedEvent } from "../../../lib/names/recruitment";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { enumOf, id, nullableText } from "../../../lib/params";
 import { IllegalTransitionError } from "../../../lib/recruitment/errors";
@@ -108,14 +109,19 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 				const change: StageChange = { from, to, at, by: user.id, reason };
 				// Left for a closed stage: remember how far it had come, which bounds a reopen.
 				const closedFrom = isClosed(to) ? from : null;
+				// The move carries its stageChanged event in the same statement (lib/channels/outbox.ts).
+				const event = pendingEvent<Omit<StageChangedEvent, "tenantId">>(RecruitmentEvents.stageChanged, user.tenantId, {
+					applicationId: app._id, openingId: app.openingId, candidateId: app.candidateId, from, to, reason, movedBy: user.id
+				});
 				const moved = await store.updateMany(
 					{ _id: app._id, tenantId: user.tenantId, stage: from },
-					{ $set: { stage: to, closedFrom, stageChangedAt: at, updatedAt: at }, $push: { history: change } }
+					updateWithEvent({ $set: { stage: to, closedFrom, stageChangedAt: at, updatedAt: at }, $push: { history: change } }, event)
 				);
 				if (moved !== 1) {
 					const current: ApplicationDoc | null = await store.findOne({ _id: app._id, tenantId: user.tenantId });
 					throw new IllegalTransitionError(current?.stage ?? from, to, "The application was moved meanwhile", "stale");
 				}
+				this.publishEvents(app._id, APPLICATIONS);
 				const updated = applicationJSON(await store.findOne({ _id: app._id, tenantId: user.tenantId }));
 				return this.saved(ctx, "updated", updated);
 			}

@@ -1,8 +1,9 @@
 /** Interviews of an application (scheduling: POST /interviews in the recruiting pipeline). */
 import type { ServiceSchema } from "moleculer";
+import { insertWithEvent, pendingEvent } from "../../../lib/channels/outbox";
 import { findInTenant, now, toJSON } from "../../../lib/entity";
 import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
-import { INTERVIEW_RESULTS, type Interview, type InterviewResult } from "../../../lib/names/recruitment";
+import { INTERVIEW_RESULTS, type Interview, type InterviewResult, type InterviewScheduledEvent, RecruitmentEvents } from "../../../lib/names/recruitment";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { enumOf, id, nullableText } from "../../../lib/params";
 import { dateTime, toInstant } from "../../../lib/recruitment/fields";
@@ -37,7 +38,11 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 					_id: this.newId(), tenantId, applicationId, openingId: app.openingId, scheduledAt, interviewerIds: interviewers,
 					feedback: null, result: "pending", createdAt: at, updatedAt: at
 				};
-				await this.store(INTERVIEWS).insert(doc);
+				const scheduled = pendingEvent<InterviewScheduledEvent>(RecruitmentEvents.interviewScheduled, tenantId, {
+					interviewId: doc._id, applicationId, openingId: app.openingId, candidateId: app.candidateId, scheduledAt, interviewerIds: interviewers
+				});
+				await this.store(INTERVIEWS).insert(insertWithEvent(doc, scheduled));
+				this.publishEvents(doc._id, INTERVIEWS);
 				created(ctx, `/api/v1/interviews/${doc._id}`);
 				return this.saved(ctx, "created", interviewJSON(doc));
 			}

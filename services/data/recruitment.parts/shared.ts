@@ -12,6 +12,7 @@ import type { Application, Candidate, Interview, JobOpening, Offer, OfferStatus,
 import { optionalText } from "../../../lib/params";
 import { type Role, STAFF_ROLES } from "../../../lib/roles";
 import type { DbService } from "../../../mixins/db.mixin";
+import type { OutboxMethods } from "../../../mixins/outbox.mixin";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -48,7 +49,7 @@ export interface RecruitmentMethods {
 	changeOfferStatus(ctx: RosterContext<IdParams>, to: OfferStatus): Promise<Offer>;
 }
 
-export type RecruitmentThis = DbService & RecruitmentMethods;
+export type RecruitmentThis = DbService & RecruitmentMethods & OutboxMethods;
 
 // ---- Helpers -----------------------------------------------------------------------------
 

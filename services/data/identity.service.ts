@@ -8,8 +8,10 @@
  * them as services of their own).
  */
 import type { ServiceSchema } from "moleculer";
+import { OUTBOX_INDEX } from "../../lib/channels/outbox";
 import { DbMixin } from "../../mixins/db.mixin";
 import { DerivedCacheMixin } from "../../mixins/derived-cache.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { EmployeeLinksPart } from "./identity.parts/employee-links";
 import { PasswordsPart } from "./identity.parts/passwords";
 import { SessionsPart } from "./identity.parts/sessions";
@@ -25,7 +27,10 @@ const IdentityService: ServiceSchema = {
 	mixins: [
 		DbMixin(
 			"identity",
-			{ name: USERS, indexes: [{ fields: { tenantId: 1, email: 1 }, unique: true }, { fields: { accountId: 1 } }, { fields: { tenantId: 1, employeeId: 1 } }] },
+			{
+				name: USERS,
+				indexes: [{ fields: { tenantId: 1, email: 1 }, unique: true }, { fields: { accountId: 1 } }, { fields: { tenantId: 1, employeeId: 1 } }, OUTBOX_INDEX]
+			},
 			[
 				{ name: ACCOUNTS, indexes: [{ fields: { email: 1 }, unique: true }] },
 				{ name: TENANTS },
@@ -38,6 +43,8 @@ const IdentityService: ServiceSchema = {
 		),
 		// Session checks, cached under the tenant's generation of this service (sessions.ts).
 		DerivedCacheMixin(["identity"], 60),
+		// Users carry identity's events (disabled, invited, a company opened) in the write that makes them (lib/channels/outbox.ts).
+		OutboxMixin(),
 		SharedPart,
 		SignupPart,
 		SessionsPart,

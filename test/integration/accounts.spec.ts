@@ -11,6 +11,8 @@ import { PASSWORD, type Session, type Signup, acceptInvitation, bearer, createUs
 import { client, entitle, leaveType, requestLeave, workWeek } from "../support/leave";
 import type { RunningSystem } from "../support/local-system";
 import { mailTo, mailbox, tokenOf } from "../support/mail";
+import { IdentityEvents } from "../../lib/names/identity";
+import { channelProbe } from "../support/channels";
 import { eventually, itInProcess } from "../support/cluster-topology";
 
 jest.setTimeout(60_000);
@@ -101,6 +103,36 @@ describe("accounts", () => {
 			const res = await post("/auth/activate", { token: tokenOf(await mailTo(email, "invitation")), password: PASSWORD });
 			expect(res.status).toBe(410);
 			expect((await post("/auth/login", { email, password: PASSWORD })).status).toBe(401);
+		});
+	});
+
+	describe("identity's durable events", () => {
+		it("a new company, an invitation and a disabled user are each published once, after the write", async () => {
+			type Seen = { eventId: string; tenantId: string; userId?: string; ownerId?: string; email?: string; invitedBy?: string | null };
+			const seen: Record<string, Seen[]> = { opened: [], invited: [], disabled: [] };
+			await Promise.all([
+				channelProbe<Seen>(system.broker, "test-tenant-events", IdentityEvents.tenantCreated, { handle: e => void seen.opened.push(e) }),
+				channelProbe<Seen>(system.broker, "test-invitation-events", IdentityEvents.invitationSent, { handle: e => void seen.invited.push(e) }),
+				channelProbe<Seen>(system.broker, "test-disabled-events", IdentityEvents.userDisabled, { handle: e => void seen.disabled.push(e) })
+			]);
+			const initech = await signup(url, "Initech");
+			const email = uniqueEmail();
+			const invited = await invite(initech, { email });
+			expect(invited.status).toBe(201);
+			// A refused invitation (the address is taken in this company) publishes nothing.
+			expect((await invite(initech, { email })).status).toBe(409);
+			expect((await del(`/users/${invited.body.id}`, initech)).status).toBe(204);
+			expect((await del(`/users/${invited.body.id}`, initech)).status).toBe(204);
+
+			await eventually(() => {
+				expect(seen.opened.filter(e => e.tenantId === initech.tenant.id)).toEqual([expect.objectContaining({ ownerId: initech.user.id })]);
+				expect(seen.invited.filter(e => e.tenantId === initech.tenant.id)).toEqual([
+					expect.objectContaining({ userId: invited.body.id, email, invitedBy: initech.user.id })
+				]);
+				expect(seen.disabled.filter(e => e.tenantId === initech.tenant.id)).toEqual([expect.objectContaining({ userId: invited.body.id })]);
+			});
+			// Nothing a client reads carries the outbox.
+			expect(JSON.stringify((await request(url).get(`/api/v1/users/${invited.body.id}`).set(bearer(initech.accessToken))).body)).not.toMatch(/outbox/i);
 		});
 	});
 

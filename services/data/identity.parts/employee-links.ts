@@ -7,11 +7,12 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { handleOnce } from "../../../lib/channels/handled";
+import { pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError, UnprocessableError } from "../../../lib/errors";
 import { type RosterContext, requireUser } from "../../../lib/meta";
 import { EmployeeActions, EmployeeEvents, type EmployeeSummary } from "../../../lib/names/employees";
-import type { EmployeeLinks } from "../../../lib/names/identity";
+import { type EmployeeLinks, IdentityEvents } from "../../../lib/names/identity";
 import { id } from "../../../lib/params";
 import { canGrant } from "../../../lib/roles";
 import { withLease } from "../../../lib/store/lease";
@@ -170,7 +171,9 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 		async employmentEnded(this: IdentityThis, tenantId: string, employeeId: string): Promise<void> {
 			const users: UserDoc[] = await this.adapter.find({ query: { tenantId, employeeId, status: { $in: ["active", "invited"] } } });
 			for (const user of users) {
-				await this.adapter.updateMany({ _id: user._id }, { $set: { status: "disabled", disabledBecause: "employmentEnded", updatedAt: now() } });
+				const disabled = pendingEvent(IdentityEvents.userDisabled, tenantId, { userId: user._id });
+				await this.adapter.updateMany({ _id: user._id }, updateWithEvent({ $set: { status: "disabled", disabledBecause: "employmentEnded", updatedAt: now() } }, disabled));
+				this.publishEvents(user._id);
 				await this.revokeSessions({ userId: user._id }, "employment ended");
 				this.logger.info(`User ${user._id} disabled: the employment of ${employeeId} ended`);
 			}

@@ -22,6 +22,7 @@ import { type RosterContext, requireUser } from "../../../lib/meta";
 import type { Role } from "../../../lib/roles";
 import type { DbService } from "../../../mixins/db.mixin";
 import type { DerivedCacheMethods } from "../../../mixins/derived-cache.mixin";
+import type { OutboxMethods } from "../../../mixins/outbox.mixin";
 
 // ---- Documents ---------------------------------------------------------------------------
 
@@ -163,7 +164,7 @@ export type EmployeesChangedEvent = DomainEvent<{ employeeId: string; changes: C
 
 export interface InviteParams { email: string; name: string; role: Role; employeeId?: string | null }
 
-export type IdentityThis = DbService & IdentityMethods & DerivedCacheMethods;
+export type IdentityThis = DbService & IdentityMethods & DerivedCacheMethods & OutboxMethods;
 
 // ---- Helpers -----------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@
  * password sets it there, so staff never know it.
  */
 import type { ServiceSchema } from "moleculer";
+import { insertWithEvent, pendingEvent } from "../../../lib/channels/outbox";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { hashPassword } from "../../../lib/auth/passwords";
 import { now } from "../../../lib/entity";
@@ -109,8 +110,9 @@ export const SignupPart: Partial<ServiceSchema> = {
 				status: "active", disabledBecause: null, employeeId: null, linkedEmployeeIds: [], createdAt, updatedAt: createdAt
 			};
 			await this.store(TENANTS).insert(tenant);
-			await this.adapter.insert(owner);
-			ctx.emit(IdentityEvents.tenantCreated, { tenantId: tenant._id, ownerId: owner._id });
+			// The company exists once its owner does: the owner's insert carries the event.
+			await this.adapter.insert(insertWithEvent(owner, pendingEvent(IdentityEvents.tenantCreated, tenant._id, { ownerId: owner._id })));
+			this.publishEvents(owner._id);
 			ctx.meta.$statusCode = 201;
 			ctx.meta.$location = "/api/v1/me";
 			return { tenant: this.tenantJSON(tenant), user: this.userJSON(owner), ...(await this.signIn(account, owner)) };

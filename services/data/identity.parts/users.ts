@@ -4,12 +4,13 @@
  * same either way, so nobody learns whether an address is known at another company.
  */
 import type { ServiceSchema } from "moleculer";
+import { pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { hashPassword } from "../../../lib/auth/passwords";
 import { containsPattern, now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError } from "../../../lib/errors";
 import { type RosterContext, callDeadline, requireUser } from "../../../lib/meta";
-import { IdentityEvents } from "../../../lib/names";
+import { IdentityEvents, type InvitationSentEvent } from "../../../lib/names";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { email, enumOf, id, nullableId, text } from "../../../lib/params";
 import { ROLES, type Role, STAFF_ROLES, canGrant } from "../../../lib/roles";
@@ -139,11 +140,12 @@ export const UsersPart: Partial<ServiceSchema> = {
 				if (user._id === actor.id) throw new ConflictError("You cannot disable yourself", { field: "id" });
 				if (!canGrant(actor.roles[0], user.role)) throw new ForbiddenError(`You cannot disable a user with the role '${user.role}'`);
 				if (user.status !== "disabled") {
-					const updated: UserDoc = await this.adapter.updateById(user._id, { $set: { status: "disabled", disabledBecause: "staff", updatedAt: now() } });
+					const disabled = pendingEvent(IdentityEvents.userDisabled, user.tenantId, { userId: user._id });
+					await this.adapter.updateMany({ _id: user._id }, updateWithEvent({ $set: { status: "disabled", disabledBecause: "staff", updatedAt: now() } }, disabled));
+					this.publishEvents(user._id);
 					await this.revokeSessions({ userId: user._id }, "user disabled");
 					await this.store(LINKS).updateMany({ userId: user._id, usedAt: null }, { $set: { usedAt: now() } });
-					await this.entityChanged("updated", this.userJSON(updated), ctx);
-					ctx.emit(IdentityEvents.userDisabled, { tenantId: user.tenantId, userId: user._id });
+					await this.entityChanged("updated", this.userJSON(await this.adapter.findById(user._id)), ctx);
 				}
 				ctx.meta.$statusCode = 204;
 				return null;
@@ -214,6 +216,12 @@ export const UsersPart: Partial<ServiceSchema> = {
 				to: address, kind: "invitation", subject: `You are invited to ${tenant.name} on Roster`, link: url,
 				text: `${tenant.name} invites you to Roster. Follow this link to join (you choose your password there, unless you already have a Roster account): ${url}\n\nThe link works once, for 7 days.`
 			}));
+			// The invitation is out: recorded with its event, for whoever tells the inviter.
+			const sent = pendingEvent<InvitationSentEvent>(IdentityEvents.invitationSent, tenantId, {
+				userId: user._id, email: address, invitedBy: ctx.meta.user?.id ?? null
+			});
+			await this.adapter.updateMany({ _id: user._id }, updateWithEvent({ $set: { invitedAt: now() } }, sent));
+			this.publishEvents(user._id);
 			await this.entityChanged("created", this.userJSON(invited), ctx);
 			return invited;
 		},

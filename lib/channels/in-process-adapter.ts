@@ -11,8 +11,10 @@
  *   as it does for JetStream), `redeliveryCount` counting deliveries as JetStream does;
  * - after `maxRetries` deliveries the message moves to the dead-letter channel with the
  *   library's `x-original-channel` and `x-original-group` headers;
- * - publishing to a channel no group has ever subscribed to fails, as JetStream does for a
- *   subject without a stream, so an outbox keeps the event rather than losing it.
+ * - publishing to a channel no group has subscribed to fails while the broker is starting (its
+ *   consumers may not have subscribed yet), so an outbox keeps the event rather than losing it;
+ *   once every local service has started, no group will come, and the event is dropped, as
+ *   JetStream and Redis keep one that no group reads.
  *
  * Nothing is durable: messages live as long as the process (see docs/operations.md).
  */
@@ -94,7 +96,11 @@ export class InProcessAdapter extends Adapters.Base {
 	override async publish(channelName: string, payload: unknown, opts: { raw?: boolean; headers?: Record<string, string> } = {}): Promise<void> {
 		if (!this.connected || this.stopping) throw new Error(`The in-process channel adapter is not connected: '${channelName}' not published`);
 		const groups = this.channels.get(channelName);
-		if (!groups || groups.size === 0) throw new Error(`No consumer group has subscribed to '${channelName}': not published`);
+		if (!groups || groups.size === 0) {
+			if (!this.broker.started) throw new Error(`No consumer group has subscribed to '${channelName}' yet: not published`);
+			this.logger.debug(`No consumer group reads '${channelName}': the event has no one to go to`);
+			return;
+		}
 		// Serialized as on the wire: a consumer never shares an object with the publisher or another group.
 		const data = opts.raw ? (payload as Buffer) : this.serializer.serialize(payload as object, "");
 		for (const group of groups.values()) {

@@ -6,10 +6,15 @@
  * fails to start (two data nodes starting together did so about every other time). Here that
  * error is retried: by then the consumer exists, and the node attaches to it.
  *
+ * A publish to a channel that no group has subscribed to yet finds no stream, and the library
+ * fails it: here the stream is made (as a subscriber would make it) and the publish tried again,
+ * so an event that only later consumers want (audit, say) is kept, not retried forever.
+ *
  * And a NATS server without JetStream answers the adapter's first request with a bare "503":
  * the node then stops with a line that says what to do.
  */
 import { Adapters } from "@moleculer/channels";
+import type { StreamConfig } from "nats";
 
 const ATTEMPTS = 5;
 
@@ -22,6 +27,18 @@ export class JetStreamAdapter extends Adapters.NATS {
 			await this.connection?.close().catch(() => undefined);
 			const servers = (this.opts.nats.connectionOptions as { servers?: string[] }).servers?.join(",");
 			throw new Error(`JetStream is not enabled on NATS ${servers}: run nats-server with -js (and -sd <dir>), or set CHANNELS=redis://… for Redis Streams`);
+		}
+	}
+
+	override async publish(channelName: string, payload: unknown, opts: Record<string, unknown> = {}): Promise<void> {
+		try {
+			return await super.publish(channelName, payload, { ...opts });
+		} catch (err) {
+			// nats.js: "503" is "no responders", a subject that no stream listens on.
+			if ((err as { code?: string }).code !== "503" || this.stopping) throw err;
+			// The library merges its own stream settings (retention) into these, as for a subscriber.
+			await this.createStream(channelName.split(".").join("_"), [channelName], {} as StreamConfig);
+			return super.publish(channelName, payload, { ...opts });
 		}
 	}
 

@@ -9,7 +9,8 @@
  */
 import { randomUUID } from "node:crypto";
 import Redis from "ioredis";
-import type { Service, ServiceBroker } from "moleculer";
+import { type Service, ServiceBroker } from "moleculer";
+import { connect } from "nats";
 import request from "supertest";
 import type { DomainEvent } from "../../lib/channels/events";
 import type { Changes } from "../../lib/employees/history";
@@ -17,10 +18,12 @@ import { EmployeeEvents } from "../../lib/names";
 import { channelProbe } from "../support/channels";
 import { clusterTopology, eventually, itInProcess } from "../support/cluster-topology";
 import { hire } from "../support/employees";
-import { REDIS_URL, describeWith } from "../support/external";
+import { NATS_URL, REDIS_URL, describeWith } from "../support/external";
+import { deleteStreams } from "../support/jetstream";
 import { type Session, type Signup, bearer, createUser, signup } from "../support/http";
 import { type RunningSystem, startLocalSystem } from "../support/local-system";
-import { config } from "../../lib/config";
+import { config, loadConfig } from "../../lib/config";
+import { brokerOptions } from "../../moleculer.config";
 
 jest.setTimeout(90_000);
 
@@ -234,6 +237,38 @@ describe("the outbox of employees", () => {
 		} finally {
 			publish.mockRestore();
 			await probe.stop();
+		}
+	});
+
+	itInProcess("an event that no consumer group reads leaves its document once the system has started, rather than waiting forever", async () => {
+		// Nothing consumes identity.tenant.created yet: the new owner's document must not keep it.
+		const company = await signup(system.url, "Nobody Listens Ltd");
+		const identity = system.broker.getLocalService("identity") as typeof employees;
+		await eventually(async () => expect((await identity.adapter.findById(company.user.id))._outbox).toBeUndefined(), 5000);
+	});
+});
+
+describeWith(["nats"], "JetStream, a channel that no group has subscribed to", () => {
+	const namespace = `test-${randomUUID().slice(0, 8)}`;
+	let broker: ServiceBroker;
+
+	beforeAll(async () => {
+		broker = new ServiceBroker({ ...brokerOptions(loadConfig({ NAMESPACE: namespace, CHANNELS: NATS_URL, LOG_LEVEL: "warn" })), nodeID: `publisher-${namespace}`, logger: false });
+		await broker.start();
+	});
+	afterAll(async () => {
+		await broker?.stop();
+		await deleteStreams([namespace]);
+	});
+
+	it("gets its stream on the first publish, and keeps the event for a reader", async () => {
+		await broker.sendToChannel!("nobody.reads.this", { eventId: randomUUID(), tenantId: "t", at: new Date().toISOString() });
+		const nc = await connect({ servers: NATS_URL });
+		try {
+			const info = await (await nc.jetstreamManager()).streams.info(`${namespace}_nobody_reads_this`);
+			expect(info.state.messages).toBe(1);
+		} finally {
+			await nc.close();
 		}
 	});
 });

@@ -17,7 +17,7 @@ import {
 } from "../support/recruitment";
 
 // Each company is a signup and several users (password hashing): seconds, not milliseconds.
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 describe("recruitment", () => {
 	let system: RunningSystem;

@@ -4,15 +4,17 @@
  * listens on it from the start of its broker:
  *
  * - GET /health/live: 200 while the process runs.
- * - GET /health/ready: 200 once the broker has started (every local service has started), the
- *   transporter is connected, and each local data service reaches its storage; 503 naming what
- *   is not, and 503 again from the moment the node begins to stop.
+ * - GET /health/ready: 200 once the broker has started (every local service has started and,
+ *   this middleware coming after the channels one, every channel is subscribed), the transporter
+ *   and the channel adapter are connected, and each local data service reaches its storage; 503
+ *   naming what is not, and 503 again from the moment the node begins to stop.
  *
  * The gateway's /health/ready is about the whole API (services/gateway/readiness.ts); this one
  * is about this node only.
  */
 import http from "node:http";
 import type { Middleware, ServiceBroker } from "moleculer";
+import "../lib/channels/publish";
 
 const STORAGE_READY = "storageReady";
 const PROBE_TIMEOUT_MS = 2000;
@@ -27,6 +29,8 @@ async function nodeReadiness(broker: ServiceBroker, phase: Phase): Promise<NodeR
 	const checks: Record<string, string> = { broker: running ? "ok" : phase === "started" ? "stopping" : "starting" };
 	const transit = broker.transit as { connected?: boolean } | undefined;
 	if (transit) checks.transporter = transit.connected ? "ok" : "disconnected";
+	// Disconnected, the node's consumers handle nothing: events wait in their streams meanwhile.
+	if (broker.channelAdapter) checks.channels = broker.channelAdapter.connected ? "ok" : phase === "starting" ? "starting" : "disconnected";
 	if (running) {
 		const local = broker.registry.getServiceList({ onlyLocal: true, skipInternal: true, withActions: true }) as unknown as
 			Array<{ name: string; actions: Record<string, unknown> }>;

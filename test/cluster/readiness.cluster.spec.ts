@@ -69,7 +69,7 @@ describeWith(["nats"], "readiness on a cluster", () => {
 		const node = await fetch(`http://127.0.0.1:${healthPort}/health/ready`);
 		expect({ status: node.status, body: await node.json() }).toMatchObject({
 			status: 200,
-			body: { status: "ok", checks: Object.fromEntries(["broker", "transporter", ...DataServices].map(n => [n, "ok"])) }
+			body: { status: "ok", checks: Object.fromEntries(["broker", "transporter", "channels", ...DataServices].map(n => [n, "ok"])) }
 		});
 	});
 

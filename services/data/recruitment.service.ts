@@ -12,12 +12,15 @@
  * "recruitment", or the runner would take SERVICES=data/recruitment for it).
  */
 import type { ServiceSchema } from "moleculer";
+import { OUTBOX_INDEX } from "../../lib/channels/outbox";
 import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { ApplicationsPart } from "./recruitment.parts/applications";
 import { CandidatesPart } from "./recruitment.parts/candidates";
 import { FunnelPart } from "./recruitment.parts/funnel";
 import { InterviewsPart } from "./recruitment.parts/interviews";
 import { OffersPart } from "./recruitment.parts/offers";
+import { OnboardingSagasPart } from "./recruitment.parts/onboarding-sagas";
 import { OpeningsPart } from "./recruitment.parts/openings";
 import { APPLICATIONS, CANDIDATES, INTERVIEWS, OFFERS, OPENINGS, SharedPart } from "./recruitment.parts/shared";
 
@@ -36,14 +39,20 @@ const RecruitmentService: ServiceSchema = {
 				indexes: [{ fields: { tenantId: 1, candidateId: 1, openingId: 1 }, unique: true }, { fields: { tenantId: 1, openingId: 1 } }]
 			},
 			{ name: INTERVIEWS, indexes: [{ fields: { tenantId: 1, applicationId: 1 } }], arrays: ["interviewerIds"] },
-			{ name: OFFERS, indexes: [{ fields: { tenantId: 1, liveKey: 1 }, unique: true }, { fields: { tenantId: 1, applicationId: 1 } }] }
+			{
+				name: OFFERS,
+				// onboardingDue: the sweep for stalled onboarding sagas; the outbox: employee.hired at a hire's commit.
+				indexes: [{ fields: { tenantId: 1, liveKey: 1 }, unique: true }, { fields: { tenantId: 1, applicationId: 1 } }, { fields: { onboardingDue: 1 } }, OUTBOX_INDEX]
+			}
 		]),
+		OutboxMixin({ collections: [OFFERS] }),
 		SharedPart,
 		OpeningsPart,
 		CandidatesPart,
 		ApplicationsPart,
 		InterviewsPart,
 		OffersPart,
+		OnboardingSagasPart,
 		FunnelPart
 	],
 

@@ -18,6 +18,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { CallingOptions, Service, ServiceSchema } from "moleculer";
+import { ActionTimeouts } from "../../lib/action-timeouts";
 import { config } from "../../lib/config";
 import type { Employee } from "../../lib/employees/model";
 import { ConflictError } from "../../lib/errors";
@@ -87,8 +88,7 @@ const OnboardingService: ServiceSchema = {
 			rest: "POST /offers/:id/accept",
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
-			// Several writes in four services; the steps have their own time each (STEP_TIMEOUT_MS).
-			timeout: 30_000,
+			timeout: ActionTimeouts.onboarding,
 			handler(this: OnboardingThis, ctx: RosterContext<AcceptParams>): Promise<Onboarded> {
 				return this.accept(ctx, false);
 			}

@@ -257,17 +257,22 @@ describe("onboarding", () => {
 
 	describe("when the node running a saga dies", () => {
 		const meta = () => ({ meta: { user: metaUser(acme) } });
-		/** What a node leaves behind when it dies right after the claim: a running saga whose lease runs out at once. */
-		async function claimedByADeadNode(sent: SentOffer, leaseMs = 1): Promise<SagaOffer> {
+		/** A saga claimed by a node that is alive (for the lease given). */
+		async function claimedByANode(sent: SentOffer, leaseMs = 60_000): Promise<SagaOffer> {
 			return system.broker.call<SagaOffer, object>(OnboardingSagaActions.start, {
 				id: sent.offer.id, sagaId: `saga-${sent.offer.id}`, employeeId: `emp-${sent.offer.id}`, userId: `usr-${sent.offer.id}`, holder: "dead-node", leaseMs
 			}, meta());
 		}
-		/** …and when it dies right after the hire, the step recorded before it ran. */
-		async function hiredByADeadNode(sent: SentOffer): Promise<SagaOffer> {
-			const claimed = await claimedByADeadNode(sent);
-			await system.broker.call(EmployeeActions.hireWithId, { id: claimed.saga.employeeId, ...hireRequest(sent.offer, sent.candidate, sent.opening) }, meta());
-			return claimed;
+		/**
+		 * What a node leaves behind when it dies right after the hire (the step recorded before it
+		 * ran), `record` saying more: its last record lets the lease run out at once.
+		 */
+		async function hiredByADeadNode(sent: SentOffer, record: object = {}): Promise<SagaOffer> {
+			const { saga } = await claimedByANode(sent);
+			await system.broker.call(EmployeeActions.hireWithId, { id: saga.employeeId, ...hireRequest(sent.offer, sent.candidate, sent.opening) }, meta());
+			return system.broker.call<SagaOffer, object>(OnboardingSagaActions.record, {
+				id: sent.offer.id, sagaId: saga.sagaId, holder: saga.holder, step: "hire", leaseMs: 1, ...record
+			}, meta());
 		}
 
 		it("the sweep resumes a stalled saga forward: the hire it started, one user, application hired, one employee.hired", async () => {
@@ -291,10 +296,7 @@ describe("onboarding", () => {
 
 		it("the sweep finishes a compensation its node left half done: no employee, no user, the offer sent again", async () => {
 			const sent = await sentOffer(url, acme);
-			const { saga } = await hiredByADeadNode(sent);
-			await system.broker.call(OnboardingSagaActions.record, {
-				id: sent.offer.id, sagaId: saga.sagaId, holder: "dead-node", step: "invite", state: "compensating", error: "the node gave up", leaseMs: 1
-			}, meta());
+			const { saga } = await hiredByADeadNode(sent, { step: "invite", state: "compensating", error: "the node gave up" });
 			await eventually(async () => expect(await offerOf(sent.offer.id)).toMatchObject({ status: "sent", onboarding: { state: "compensated", error: "the node gave up" } }), SWEEP_WAIT_MS);
 			await expectNoHire(sent, sent.candidate.email);
 			expect((await api().get(`/employees/${saga.employeeId}`, acme.hr)).status).toBe(404);
@@ -308,7 +310,7 @@ describe("onboarding", () => {
 			const sweep = jest.spyOn(onboarding, "sweepStalled").mockResolvedValue();
 			try {
 				const held = await sentOffer(url, acme);
-				await claimedByADeadNode(held, 60_000);
+				await claimedByANode(held);
 				const busy = await accept(url, acme.hr, held.offer.id);
 				expect(busy.status).toBe(409);
 				expect(busy.body).toMatchObject({ type: "CONFLICT", data: { status: "accepted" } });

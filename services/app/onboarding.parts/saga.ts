@@ -7,7 +7,7 @@
 import type { CallingOptions, Service, ServiceSchema } from "moleculer";
 import { config } from "../../../lib/config";
 import type { Employee } from "../../../lib/employees/model";
-import { EmployeeActions, IdentityActions, LeaveActions } from "../../../lib/names";
+import { EmployeeActions, type EmployeeSummary, IdentityActions, LeaveActions } from "../../../lib/names";
 import { OnboardingSagaActions, type OnboardingSaga, type OnboardingStep, type SagaOffer } from "../../../lib/names/onboarding";
 import { type Application, type Candidate, type JobOpening, type Offer, RecruitmentActions, type Stage } from "../../../lib/names/recruitment";
 import { accountName, entitlementYear, hireRequest } from "../../../lib/onboarding/hire";
@@ -40,7 +40,8 @@ export interface Onboarded {
 
 export interface SagaMethods {
 	drive(run: SagaRun): Promise<Onboarded | null>;
-	forward(run: SagaRun): Promise<Onboarded>;
+	forward(run: SagaRun): Promise<void>;
+	answer(run: SagaRun): Promise<Onboarded>;
 	compensate(run: SagaRun, cause: string): Promise<boolean>;
 	enter(run: SagaRun, step: OnboardingStep): Promise<void>;
 	undo(run: SagaRun, step: Exclude<OnboardingStep, "commit">, offer: Offer): Promise<void>;
@@ -85,7 +86,7 @@ export const SagaPart: Partial<ServiceSchema> = {
 				return null;
 			}
 			try {
-				return await this.forward(run);
+				await this.forward(run);
 			} catch (err) {
 				if (isLeaseLost(err)) throw err;
 				const { requestID } = run.opts;
@@ -103,10 +104,12 @@ export const SagaPart: Partial<ServiceSchema> = {
 				});
 				throw err;
 			}
+			// Committed: what follows only answers the request, and nothing can undo the hire any more.
+			return run.origin === "request" ? this.answer(run) : null;
 		},
 
-		/** Every step from the recorded one to the commit; the answer is the hire as stored. */
-		async forward(this: SagaThis, run: SagaRun): Promise<Onboarded> {
+		/** Every step from the recorded one to the commit. */
+		async forward(this: SagaThis, run: SagaRun): Promise<void> {
 			const { saga } = run;
 			const offer = await this.broker.call<Offer, object>(RecruitmentActions.getOffer, { id: run.offerId }, run.opts);
 			const application = await this.broker.call<Application, object>(RecruitmentActions.getApplication, { id: offer.applicationId }, run.opts);
@@ -118,7 +121,7 @@ export const SagaPart: Partial<ServiceSchema> = {
 				this.broker.call<JobOpening, object>(RecruitmentActions.getOpening, { id: application.openingId }, run.opts)
 			]);
 			const grant = { employeeId: saga.employeeId, year: entitlementYear(offer.startDate) };
-			let employee: Employee | undefined;
+			let employee: Pick<Employee, "managerId" | "departmentId"> | undefined;
 
 			for (const step of stepsFrom(saga.step)) {
 				await this.enter(run, step);
@@ -146,7 +149,9 @@ export const SagaPart: Partial<ServiceSchema> = {
 					}
 					// The commit point: the ids go onto the offer and employee.hired into its outbox, in one write.
 					case "commit":
-						employee ??= await this.broker.call<Employee, object>(EmployeeActions.get, { id: saga.employeeId }, run.opts);
+						// The record as hired, whoever the saga acts as now (summaries sees the whole tenant).
+						employee ??= (await this.broker.call<EmployeeSummary[], object>(EmployeeActions.summaries, { ids: [saga.employeeId] }, run.opts))[0];
+						if (!employee) throw new IllegalTransitionError("hired", "accepted", "The new employee is gone", "stale");
 						await this.broker.call<unknown, object>(OnboardingSagaActions.commit, {
 							id: run.offerId, sagaId: saga.sagaId, holder: saga.holder, managerId: employee.managerId, departmentId: employee.departmentId
 						}, run.opts);
@@ -154,6 +159,11 @@ export const SagaPart: Partial<ServiceSchema> = {
 				}
 				this.crashPoint(step, "after");
 			}
+		},
+
+		/** The hire as stored, for the request that finished it. */
+		async answer(this: SagaThis, run: SagaRun): Promise<Onboarded> {
+			const { saga } = run;
 			const [stored, hired, user] = await Promise.all([
 				this.broker.call<Offer, object>(RecruitmentActions.getOffer, { id: run.offerId }, run.opts),
 				this.broker.call<Employee, object>(EmployeeActions.get, { id: saga.employeeId }, run.opts),

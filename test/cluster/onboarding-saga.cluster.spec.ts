@@ -12,6 +12,10 @@
  * employee.hired delivered) or a clean compensation (offer sent again, no employee, no user, no
  * entitlements, application back at offer); never an offer left accepted without a hire.
  *
+ * One more run shows the other ending: the node dies before the hire, and by the time the
+ * survivor resumes, the hire can no longer succeed (the candidate's email became an employee's):
+ * the survivor compensates, cleanly.
+ *
  * One cluster serves every run; the company is set up once over HTTP.
  */
 import { ServiceBroker } from "moleculer";
@@ -46,6 +50,7 @@ describeWith(["nats", "redis", "postgres"], "onboarding: the node running the sa
 	const nodes: ClusterNode[] = [];
 	const crashers = new Map<string, ClusterNode>();
 	let survivor: ClusterNode;
+	let clashCrasher: ClusterNode;
 	let broker: ServiceBroker;
 	let url = "";
 	let company: Company;
@@ -72,6 +77,8 @@ describeWith(["nats", "redis", "postgres"], "onboarding: the node running the sa
 			crashers.set(key, crasher);
 			nodes.push(crasher);
 		}
+		clashCrasher = startNode("crash-clash", "app/onboarding", { namespace, env: { ...env, TEST_ONBOARDING_CRASH_AT: "hire", ONBOARDING_SWEEP_INTERVAL: "3600000" } });
+		nodes.push(clashCrasher);
 		broker = new ServiceBroker({
 			...brokerOptions(loadConfig({ ...process.env, NODE_ENV: "test", NAMESPACE: namespace, TRANSPORTER: NATS_URL, CACHER: "", DATABASE_URL: "" })),
 			nodeID: `test-client-${namespace}`,
@@ -81,10 +88,9 @@ describeWith(["nats", "redis", "postgres"], "onboarding: the node running the sa
 		try {
 			await broker.start();
 			await waitForGateway(url);
-			await waitFor("every crasher to be known", async () => CRASH_POINTS.every(({ key }) => broker.registry.nodes.get(nodeId(crashers.get(key)!.name))?.available), 120_000);
 			await waitFor("onboarding on every crasher", async () => {
 				const onboarding = new Set(broker.registry.getServiceList({ onlyAvailable: true }).filter(svc => svc.name === "onboarding").map(svc => svc.nodeID));
-				return CRASH_POINTS.every(({ key }) => onboarding.has(nodeId(crashers.get(key)!.name)));
+				return [...crashers.values(), clashCrasher].every(crasher => onboarding.has(nodeId(crasher.name)));
 			}, 60_000);
 		} catch (err) {
 			throw new Error(`${(err as Error).message}\n${nodes.map(n => `--- ${n.name} ---\n${n.output().slice(-3000)}`).join("\n")}`);
@@ -171,6 +177,31 @@ describeWith(["nats", "redis", "postgres"], "onboarding: the node running the sa
 			outcomes.push(`  ${key.padEnd(18)} ${saga.state} (takeovers: ${saga.attempts})`);
 		});
 	});
+
+	it("killed before 'hire', when the hire can no longer succeed: the survivor undoes the saga cleanly", () => explained([clashCrasher, survivor], async () => {
+		const sent = await sentOffer(url, company);
+		const email = sent.candidate.email;
+		accept(clashCrasher.name, sent.offer.id).catch(() => undefined);
+		await waitFor("the crasher to kill itself before 'hire'", async () => clashCrasher.process.signalCode === "SIGKILL", 60_000);
+		// Meanwhile someone hires a colleague under the candidate's email.
+		const colleague = await api().post("/employees", company.owner, { firstName: "Clash", lastName: "Colleague", workEmail: email, hireDate: "2030-01-01" });
+		expect(colleague.status).toBe(201);
+
+		let offer: Offer = sent.offer;
+		await waitFor(`the saga of offer ${sent.offer.id} to end`, async () => {
+			offer = (await api().get(`/offers/${sent.offer.id}`, company.hr)).body;
+			return offer.onboarding?.state === "compensated";
+		}, RECOVERY_WAIT_MS);
+		expect(offer).toMatchObject({ status: "sent", employeeId: null, userId: null, onboarding: { state: "compensated", error: expect.stringMatching(/workEmail/) } });
+		// The colleague is the only employee with that email; the saga's employee and user never came to be.
+		expect(await total(`/employees?search=${encodeURIComponent(email)}`)).toBe(1);
+		expect((await api().get(`/employees/${offer.onboarding!.employeeId}`, company.hr)).status).toBe(404);
+		expect(await total(`/users?search=${encodeURIComponent(email)}`)).toBe(0);
+		expect(await total(`/leave-entitlements?employeeId=${offer.onboarding!.employeeId}`)).toBe(0);
+		expect((await api().get(`/applications/${sent.application.id}`, company.hr)).body.stage).toBe("offer");
+		expect(hires.about(sent.offer.id)).toEqual([]);
+		outcomes.push(`  ${"hire,before+clash".padEnd(18)} ${offer.onboarding!.state} (takeovers: ${offer.onboarding!.attempts})`);
+	}));
 
 	it("delivered employee.hired once per hire, never twice", async () => {
 		// Late redeliveries would show here: every event about an offer is one event.

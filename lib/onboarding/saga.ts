@@ -9,6 +9,10 @@
  * happened). So a successor never needs to know whether the recorded step happened: going
  * forward it runs that step again, compensating it undoes it (an undo of what never happened
  * is a no-op), and every step before it happened for sure.
+ *
+ * Ids chosen up front rather than a look-up by natural key (the work email in the tenant):
+ * an employee found by email may be someone else's (hired by hand meanwhile), and a successor
+ * compensating would then remove a colleague; an id the saga chose is its own beyond doubt.
  */
 import { ONBOARDING_STEPS, type OnboardingSagaView, type OnboardingStep } from "../names/onboarding";
 

@@ -355,6 +355,18 @@ describe("onboarding", () => {
 			expect((await accept(url, globex.hr, theirs.offer.id)).status).toBe(201);
 		});
 
+		it("lets no client choose the id of an employee or a user, as onboarding does internally (422 naming id)", async () => {
+			const email = `chosen-${Date.now()}@example.test`;
+			const employee = await api().post("/employees", acme.hr, { id: "chosen-employee", firstName: "Cho", lastName: "Sen", workEmail: email, hireDate: "2030-01-01" });
+			expect(employee.status).toBe(422);
+			expect(employee.body.data[0].field).toBe("id");
+			const user = await api().post("/users", acme.hr, { id: "chosen-user", email, name: "Cho Sen", role: "employee" });
+			expect(user.status).toBe(422);
+			expect(user.body.data[0].field).toBe("id");
+			expect(await employeesMatching(email)).toBe(0);
+			expect(await usersMatching(email)).toBe(0);
+		});
+
 		it("refuses unknown body fields (422 naming the field) and changes nothing", async () => {
 			const sent = await sentOffer(url, acme);
 			const res = await accept(url, acme.hr, sent.offer.id, { employeeId: acme.hiringManager.id });

@@ -17,5 +17,7 @@ export const ActionTimeouts = {
 	/** Argon2 work (logins, sign-ups, password changes): each waits its turn in the hashing queue (lib/auth/passwords.ts). */
 	password: 10_000,
 	/** A report: aggregations over a whole tenant, uncached after any change. */
-	report: 15_000
+	report: 15_000,
+	/** Accepting an offer: a saga of writes in four services, each call with its own time (a saga outlives its request if need be). */
+	onboarding: 30_000
 } as const;

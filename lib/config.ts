@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ONBOARDING_STEPS } from "./names/onboarding";
 import { ApiServices } from "./names/services";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
@@ -76,6 +77,22 @@ export type ChannelsConfig = ChannelsTransport & {
 	testPauseMs?: number;
 };
 
+/** Where the test hook kills a node: right before or right after a step's effect ("claim" is the offer's claim). */
+export interface OnboardingCrashPoint {
+	step: "claim" | (typeof ONBOARDING_STEPS)[number];
+	when: "before" | "after";
+}
+
+/** The onboarding saga (services/app/onboarding.service.ts, docs/operations.md). */
+export interface OnboardingConfig {
+	/** How long a node owns a saga it runs, renewed at each step: past it, another node takes the saga over. */
+	leaseMs: number;
+	/** How often each onboarding node looks for sagas whose lease ran out. */
+	sweepIntervalMs: number;
+	/** Tests only (NODE_ENV=test): the node kills itself (SIGKILL) at this point of every saga. */
+	testCrashAt?: OnboardingCrashPoint;
+}
+
 export interface Config {
 	env: NodeEnv;
 	namespace: string;
@@ -130,6 +147,7 @@ export interface Config {
 	/** Mail to people (activation and reset links): written as files to `dir` until a mail transport exists. */
 	mail: { dir: string; publicUrl: string };
 	channels: ChannelsConfig;
+	onboarding: OnboardingConfig;
 }
 
 export class ConfigError extends Error {
@@ -288,6 +306,26 @@ function readChannels(env: Env, transporter: string | undefined, nodeEnv: NodeEn
 		retryDelayMs: readInt(env, "CHANNEL_RETRY_DELAY", 500, 0, 60_000),
 		ackWaitMs: readInt(env, "CHANNEL_ACK_WAIT", 30_000, 1000, 3_600_000),
 		testPauseMs: pause ? readInt(env, "TEST_CHANNEL_PAUSE", 0, 1, 600_000) : undefined
+	};
+}
+
+const CRASH_STEPS: readonly string[] = ["claim", ...ONBOARDING_STEPS];
+
+function readOnboarding(env: Env, nodeEnv: NodeEnv): OnboardingConfig {
+	const crash = env.TEST_ONBOARDING_CRASH_AT?.trim();
+	let testCrashAt: OnboardingCrashPoint | undefined;
+	if (crash) {
+		if (nodeEnv !== "test") fail("TEST_ONBOARDING_CRASH_AT", "is a test hook: it is refused unless NODE_ENV=test", crash);
+		const [step, when = "before", ...rest] = crash.split(",").map(part => part.trim());
+		if (!CRASH_STEPS.includes(step) || !["before", "after"].includes(when) || rest.length > 0) {
+			fail("TEST_ONBOARDING_CRASH_AT", `must be <step>[,before|after] with a step of ${CRASH_STEPS.join(", ")}`, crash);
+		}
+		testCrashAt = { step: step as OnboardingCrashPoint["step"], when: when as OnboardingCrashPoint["when"] };
+	}
+	return {
+		leaseMs: readInt(env, "ONBOARDING_LEASE", 30_000, 1000, 3_600_000),
+		sweepIntervalMs: readInt(env, "ONBOARDING_SWEEP_INTERVAL", 5000, 100, 3_600_000),
+		testCrashAt
 	};
 }
 
@@ -467,7 +505,8 @@ export function loadConfig(env: Env = process.env): Config {
 			hedged: readBool(env, "HEDGED_READS", true)
 		},
 		mail: readMail(env, port),
-		channels: readChannels(env, transporter, nodeEnv)
+		channels: readChannels(env, transporter, nodeEnv),
+		onboarding: readOnboarding(env, nodeEnv)
 	};
 }
 

@@ -2,8 +2,8 @@
  * A data service whose collections carry an outbox (lib/channels/outbox.ts): after a write that
  * carried an event, `publishEvents(id)` publishes it at once, and every node of the service
  * sweeps each second for events left waiting (lib/channels/outbox-relay.ts). Mix in after
- * DbMixin, and give each such collection OUTBOX_INDEX. The main collection has an outbox by
- * default; name further ones with `collections`.
+ * DbMixin, and give each such collection OUTBOX_INDEX. The main collection has an outbox unless
+ * `main: false`; name further ones with `collections`.
  */
 import type { Service, ServiceSchema } from "moleculer";
 import { OutboxRelay } from "../lib/channels/outbox-relay";
@@ -16,6 +16,8 @@ export interface OutboxMethods {
 }
 
 export interface OutboxOptions {
+	/** Whether the main collection's documents carry events (its relay sweeps each second): true by default. */
+	main?: boolean;
 	/** Further collections (by name) whose documents carry events. */
 	collections?: string[];
 }
@@ -30,7 +32,7 @@ function relaysOf(service: Owner, options: OutboxOptions): Map<string, OutboxRel
 		// JetStream drops a second publish with the same id within its duplicate window (two minutes).
 		const relay = (store: DbService["adapter"]) =>
 			new OutboxRelay(store, (channel, event) => publishEvent(service.broker, channel, event, { msgID: event.eventId }), service.logger);
-		service.outboxes = new Map([[MAIN, relay(service.adapter)]]);
+		service.outboxes = new Map(options.main === false ? [] : [[MAIN, relay(service.adapter)]]);
 		for (const name of options.collections ?? []) service.outboxes.set(name, relay(service.store(name)));
 	}
 	return service.outboxes;

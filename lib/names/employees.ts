@@ -25,7 +25,13 @@ export const EmployeeActions = {
 	/** Internal { departmentId } → number of employees (any status) in the department. */
 	countInDepartment: "employees.countInDepartment",
 	/** Internal { id } → removes an employee created moments ago: onboarding's compensation. */
-	undoHire: "employees.undoHire"
+	undoHire: "employees.undoHire",
+	/**
+	 * Internal { id, ...hire params } → Employee: onboarding's hire under the id its saga chose
+	 * beforehand, so that a retry (or another node resuming the saga) answers the same employee
+	 * instead of hiring twice. Not published: a client never chooses an id.
+	 */
+	hireWithId: "employees.hireWithId"
 } as const;
 
 export const EmployeeEvents = {

@@ -8,6 +8,12 @@ export const IdentityActions = {
 	getUser: "identity.getUser",
 	/** Internal { id } → removes a user created moments ago: onboarding's compensation. */
 	undoCreateUser: "identity.undoCreateUser",
+	/**
+	 * Internal { id, email, name, role, employeeId } → User: onboarding's invitation under the id
+	 * its saga chose beforehand. Again with the same id it finishes what a crashed run left (the
+	 * employee link, the invitation) and answers the same user. Not published.
+	 */
+	createUserWithId: "identity.createUserWithId",
 	/** Internal { userId } → EmployeeLinks of a user of the caller's tenant. */
 	employeeLinks: "identity.employeeLinks"
 } as const;

@@ -8,6 +8,7 @@ export * from "./employees";
 export * from "./leave";
 export * from "./recruitment";
 export * from "./app";
+export * from "./onboarding";
 export * from "./reports";
 export * from "./notifications";
 export * from "./services";

@@ -1,4 +1,6 @@
 /** Actions and events of the recruitment context. */
+import type { OnboardingSagaView } from "./onboarding";
+
 export const RecruitmentActions = {
 	/** Internal { id } → Application of the caller's tenant (no role scoping), 404 otherwise. */
 	getApplication: "recruitment.getApplication",
@@ -154,6 +156,8 @@ export interface Offer {
 	/** Set by onboarding when the offer is accepted: the new employee and their user account. */
 	employeeId: string | null;
 	userId: string | null;
+	/** The onboarding saga of its latest accept, if any (lib/names/onboarding.ts). */
+	onboarding?: OnboardingSagaView | null;
 	createdBy: string;
 	createdAt: string;
 	updatedAt: string;

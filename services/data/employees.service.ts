@@ -74,6 +74,8 @@ interface HistoryDoc extends Omit<HistoryEntry, "id"> { _id: string; tenantId: s
 type Proposed = Partial<EmployeeFields>;
 
 interface EmployeeMethods {
+	hireEmployee(ctx: RosterContext, params: HireParams, employeeId: string): Promise<Employee>;
+	hiredAs(ctx: RosterContext, employeeId: string): Promise<Employee | null>;
 	findEmployee(ctx: RosterContext, employeeId: string): Promise<EmployeeDoc>;
 	findVisible(ctx: RosterContext, employeeId: string): Promise<{ employee: EmployeeDoc; relation: Relation }>;
 	relationTo(ctx: RosterContext, employeeId: string): Promise<Relation>;
@@ -254,32 +256,35 @@ const EmployeesService: ServiceSchema = {
 				$$strict: true, ...employeeFields,
 				firstName: personName, lastName: personName, workEmail: email, hireDate: date
 			},
-			async handler(this: EmployeesThis, ctx: RosterContext<HireParams>): Promise<Employee> {
-				const { tenantId } = requireUser(ctx);
-				const p = ctx.params;
-				checkDates(p);
-				const fields: EmployeeFields = {
-					firstName: p.firstName, lastName: p.lastName, workEmail: p.workEmail, phone: p.phone ?? null,
-					birthDate: p.birthDate ?? null, nationalId: p.nationalId ?? null, homeAddress: p.homeAddress ?? null,
-					employeeNumber: p.employeeNumber ?? "", departmentId: p.departmentId ?? null, positionId: p.positionId ?? null,
-					managerId: p.managerId ?? null, hireDate: p.hireDate, employmentType: p.employmentType ?? "full_time",
-					userId: null
-				};
-				const numbered = p.employeeNumber !== undefined;
-				await this.checkReferences(ctx, null, fields);
-				// An assigned number is left empty until insertHire picks it, so nothing is checked for it here.
-				await this.checkTaken(tenantId, fields, null);
-				const at = now();
-				const doc: EmployeeDoc = {
-					_id: this.newId(), tenantId, ...fields, status: "active", terminationDate: null, terminationReason: null,
-					createdAt: at, updatedAt: at
-				};
-				const changesOf = (hired: EmployeeDoc) => diffFields({}, { ...fields, status: hired.status, employeeNumber: hired.employeeNumber });
-				await this.insertHire(doc, numbered, changesOf);
-				await this.recorded(ctx, doc, "hired", changesOf(doc), doc.hireDate);
-				ctx.meta.$statusCode = 201;
-				ctx.meta.$location = `/api/v1/employees/${doc._id}`;
-				return employeeJSON(doc, true);
+			handler(this: EmployeesThis, ctx: RosterContext<HireParams>): Promise<Employee> {
+				return this.hireEmployee(ctx, ctx.params, this.newId());
+			}
+		},
+
+		/**
+		 * Onboarding's hire, under the id its saga chose before it ran: again with that id (a retry,
+		 * or another node resuming the saga) it answers the same employee and hires no one else, so
+		 * the saga can tell whether the hire happened. Internal only: the gateway publishes actions
+		 * with a `rest` route, and a client must never choose an id.
+		 */
+		hireWithId: {
+			visibility: "public",
+			params: {
+				$$strict: true, id, ...employeeFields,
+				firstName: personName, lastName: personName, workEmail: email, hireDate: date
+			},
+			async handler(this: EmployeesThis, ctx: RosterContext<HireParams & IdParams>): Promise<Employee> {
+				const { id: chosen, ...params } = ctx.params;
+				const hired = await this.hiredAs(ctx, chosen);
+				if (hired) return hired;
+				try {
+					return await this.hireEmployee(ctx, params, chosen);
+				} catch (err) {
+					// The same hire made meanwhile by a run that raced this one: its answer is ours.
+					const raced = await this.hiredAs(ctx, chosen);
+					if (raced) return raced;
+					throw err;
+				}
 			}
 		},
 
@@ -539,6 +544,49 @@ const EmployeesService: ServiceSchema = {
 	},
 
 	methods: {
+		/** A hire under `employeeId`: the record, its history entry, its event. */
+		async hireEmployee(this: EmployeesThis, ctx: RosterContext, p: HireParams, employeeId: string): Promise<Employee> {
+			const { tenantId } = requireUser(ctx);
+			checkDates(p);
+			const fields: EmployeeFields = {
+				firstName: p.firstName, lastName: p.lastName, workEmail: p.workEmail, phone: p.phone ?? null,
+				birthDate: p.birthDate ?? null, nationalId: p.nationalId ?? null, homeAddress: p.homeAddress ?? null,
+				employeeNumber: p.employeeNumber ?? "", departmentId: p.departmentId ?? null, positionId: p.positionId ?? null,
+				managerId: p.managerId ?? null, hireDate: p.hireDate, employmentType: p.employmentType ?? "full_time",
+				userId: null
+			};
+			const numbered = p.employeeNumber !== undefined;
+			await this.checkReferences(ctx, null, fields);
+			// An assigned number is left empty until insertHire picks it, so nothing is checked for it here.
+			await this.checkTaken(tenantId, fields, null);
+			const at = now();
+			const doc: EmployeeDoc = {
+				_id: employeeId, tenantId, ...fields, status: "active", terminationDate: null, terminationReason: null,
+				createdAt: at, updatedAt: at
+			};
+			const changesOf = (hired: EmployeeDoc) => diffFields({}, { ...fields, status: hired.status, employeeNumber: hired.employeeNumber });
+			await this.insertHire(doc, numbered, changesOf);
+			await this.recorded(ctx, doc, "hired", changesOf(doc), doc.hireDate);
+			ctx.meta.$statusCode = 201;
+			ctx.meta.$location = `/api/v1/employees/${doc._id}`;
+			return employeeJSON(doc, true);
+		},
+
+		/**
+		 * The employee onboarding already hired under `employeeId`, or null. A run that died between
+		 * the record and its history entry left no entry: it is written now, once.
+		 */
+		async hiredAs(this: EmployeesThis, ctx: RosterContext, employeeId: string): Promise<Employee | null> {
+			const { tenantId } = requireUser(ctx);
+			const employee: EmployeeDoc | null = await this.adapter.findOne({ _id: employeeId, tenantId });
+			if (!employee) return null;
+			if ((await this.store(HISTORY).count({ query: { tenantId, employeeId, type: "hired" } })) === 0) {
+				const { _id, tenantId: _t, status, terminationDate: _d, terminationReason: _r, createdAt: _c, updatedAt: _u, ...fields } = employee;
+				await this.recorded(ctx, employee, "hired", diffFields({}, { ...fields, status }), employee.hireDate);
+			}
+			return employeeJSON(employee, true);
+		},
+
 		/** An employee of the caller's tenant, whoever the caller is (staff actions and internal use). */
 		async findEmployee(this: EmployeesThis, ctx: RosterContext, employeeId: string): Promise<EmployeeDoc> {
 			return findInTenant<EmployeeDoc>(this.adapter, requireUser(ctx).tenantId, employeeId, "Employee");

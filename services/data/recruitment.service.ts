@@ -20,6 +20,7 @@ import { CandidatesPart } from "./recruitment.parts/candidates";
 import { FunnelPart } from "./recruitment.parts/funnel";
 import { InterviewsPart } from "./recruitment.parts/interviews";
 import { OffersPart } from "./recruitment.parts/offers";
+import { OnboardingSagasPart } from "./recruitment.parts/onboarding-sagas";
 import { OpeningsPart } from "./recruitment.parts/openings";
 import { APPLICATIONS, CANDIDATES, INTERVIEWS, OFFERS, OPENINGS, SharedPart } from "./recruitment.parts/shared";
 
@@ -38,16 +39,21 @@ const RecruitmentService: ServiceSchema = {
 				indexes: [{ fields: { tenantId: 1, candidateId: 1, openingId: 1 }, unique: true }, { fields: { tenantId: 1, openingId: 1 } }, OUTBOX_INDEX]
 			},
 			{ name: INTERVIEWS, indexes: [{ fields: { tenantId: 1, applicationId: 1 } }, OUTBOX_INDEX], arrays: ["interviewerIds"] },
-			{ name: OFFERS, indexes: [{ fields: { tenantId: 1, liveKey: 1 }, unique: true }, { fields: { tenantId: 1, applicationId: 1 } }] }
+			{
+				name: OFFERS,
+				// onboardingDue: the sweep for stalled onboarding sagas; the outbox: employee.hired at a hire's commit.
+				indexes: [{ fields: { tenantId: 1, liveKey: 1 }, unique: true }, { fields: { tenantId: 1, applicationId: 1 } }, { fields: { onboardingDue: 1 } }, OUTBOX_INDEX]
+			}
 		]),
-		// Stage moves and new interviews carry their events in the write that makes them (lib/channels/outbox.ts).
-		OutboxMixin({ collections: [APPLICATIONS, INTERVIEWS] }),
+		// Stage moves, new interviews and hires carry their events in the write that makes them (lib/channels/outbox.ts).
+		OutboxMixin({ main: false, collections: [APPLICATIONS, INTERVIEWS, OFFERS] }),
 		SharedPart,
 		OpeningsPart,
 		CandidatesPart,
 		ApplicationsPart,
 		InterviewsPart,
 		OffersPart,
+		OnboardingSagasPart,
 		FunnelPart
 	],
 

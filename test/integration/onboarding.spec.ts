@@ -1,7 +1,9 @@
 /**
  * Onboarding over HTTP: accepting a sent offer hires the candidate (employee, linked user
  * account, leave entitlements, application hired, offer accepted, employee.hired); it is safe
- * to retry and to race; a failing step is compensated; roles, tenants and offer statuses.
+ * to retry and to race; a failing step is compensated; a saga whose node died (its lease run
+ * out) is resumed or compensated by the sweep, or taken over by a retried accept; roles,
+ * tenants and offer statuses.
  */
 import type { Service, ServiceSchema } from "moleculer";
 import request from "supertest";
@@ -14,7 +16,14 @@ import { leaveType } from "../support/leave";
 import type { RunningSystem } from "../support/local-system";
 import { type HireLog, type SentOffer, accept, listenToHires, metaUser, sentOffer } from "../support/onboarding";
 import { type As, type Company, applicationAt, client, createOffer, setUpCompany } from "../support/recruitment";
-import { itInProcess } from "../support/cluster-topology";
+import { clusterTopology, eventually, itInProcess } from "../support/cluster-topology";
+import { hireRequest } from "../../lib/onboarding/hire";
+import { EmployeeActions, OnboardingSagaActions, type SagaOffer } from "../../lib/names";
+
+// Sweeps for stalled sagas often in one process (read when the system starts); a cluster's nodes keep their default.
+process.env.ONBOARDING_SWEEP_INTERVAL ??= "200";
+/** How long the sweep may take to notice a stalled saga and finish it. */
+const SWEEP_WAIT_MS = clusterTopology ? 30_000 : 10_000;
 
 // Each company is a signup and several users (password hashing): seconds, not milliseconds.
 jest.setTimeout(60_000);
@@ -98,9 +107,14 @@ describe("onboarding", () => {
 			expect((await api().get(`/employees/${employee.id}`, session)).status).toBe(200);
 			expect((await api().get(`/leave-entitlements?year=2030`, session)).body.total).toBe(types.length);
 
-			expect(await hires.next(sent.offer.id)).toEqual({
-				tenantId: acme.owner.tenant.id, employeeId: employee.id, userId: user.id, offerId: sent.offer.id
+			expect(await hires.next(sent.offer.id)).toMatchObject({
+				tenantId: acme.owner.tenant.id, employeeId: employee.id, userId: user.id, offerId: sent.offer.id,
+				managerId: acme.hiringManager.id, departmentId: opening.departmentId
 			});
+			// The saga's record, as an operator sees it on the offer: done, and nothing of who held it.
+			expect(offer.onboarding).toMatchObject({ state: "done", step: "commit", employeeId: employee.id, userId: user.id, error: null });
+			expect(offer.onboarding).not.toHaveProperty("actor");
+			expect(offer).not.toHaveProperty("_outbox");
 		});
 
 		it("hires a candidate who has an account at another company: a second membership, joined with their own password", async () => {
@@ -241,6 +255,82 @@ describe("onboarding", () => {
 		});
 	});
 
+	describe("when the node running a saga dies", () => {
+		const meta = () => ({ meta: { user: metaUser(acme) } });
+		/** A saga claimed by a node that is alive (for the lease given). */
+		async function claimedByANode(sent: SentOffer, leaseMs = 60_000): Promise<SagaOffer> {
+			return system.broker.call<SagaOffer, object>(OnboardingSagaActions.start, {
+				id: sent.offer.id, sagaId: `saga-${sent.offer.id}`, employeeId: `emp-${sent.offer.id}`, userId: `usr-${sent.offer.id}`, holder: "dead-node", leaseMs
+			}, meta());
+		}
+		/**
+		 * What a node leaves behind when it dies right after the hire (the step recorded before it
+		 * ran), `record` saying more: its last record lets the lease run out at once.
+		 */
+		async function hiredByADeadNode(sent: SentOffer, record: object = {}): Promise<SagaOffer> {
+			const { saga } = await claimedByANode(sent);
+			await system.broker.call(EmployeeActions.hireWithId, { id: saga.employeeId, ...hireRequest(sent.offer, sent.candidate, sent.opening) }, meta());
+			return system.broker.call<SagaOffer, object>(OnboardingSagaActions.record, {
+				id: sent.offer.id, sagaId: saga.sagaId, holder: saga.holder, step: "hire", leaseMs: 1, ...record
+			}, meta());
+		}
+
+		it("the sweep resumes a stalled saga forward: the hire it started, one user, application hired, one employee.hired", async () => {
+			const sent = await sentOffer(url, acme);
+			const { saga } = await hiredByADeadNode(sent);
+			await eventually(async () => expect(await offerOf(sent.offer.id)).toMatchObject({ status: "accepted", employeeId: saga.employeeId, userId: saga.userId }), SWEEP_WAIT_MS);
+			expect((await offerOf(sent.offer.id)).onboarding).toMatchObject({ sagaId: saga.sagaId, state: "done", attempts: 1 });
+			// The employee the dead node hired, not a second one; the account linked to it.
+			expect(await employeesMatching(sent.candidate.email)).toBe(1);
+			expect((await api().get(`/users/${saga.userId}`, acme.hr)).body).toMatchObject({ email: sent.candidate.email, employeeId: saga.employeeId, status: "invited" });
+			expect((await api().get(`/employees/${saga.employeeId}`, acme.hr)).body).toMatchObject({ userId: saga.userId });
+			expect(await stageOf(sent.application.id)).toBe("hired");
+			expect((await api().get(`/leave-entitlements?employeeId=${saga.employeeId}`, acme.hr)).body.total).toBe(types.length);
+			expect(await hires.next(sent.offer.id)).toMatchObject({ employeeId: saga.employeeId, userId: saga.userId });
+			expect(hires.about(sent.offer.id)).toHaveLength(1);
+			// The new hire got their invitation although the node that began never sent it.
+			await acceptInvitation(url, sent.candidate.email);
+			// A retry now answers the finished hire.
+			expect((await accept(url, acme.hr, sent.offer.id)).status).toBe(200);
+		});
+
+		it("the sweep finishes a compensation its node left half done: no employee, no user, the offer sent again", async () => {
+			const sent = await sentOffer(url, acme);
+			const { saga } = await hiredByADeadNode(sent, { step: "invite", state: "compensating", error: "the node gave up" });
+			await eventually(async () => expect(await offerOf(sent.offer.id)).toMatchObject({ status: "sent", onboarding: { state: "compensated", error: "the node gave up" } }), SWEEP_WAIT_MS);
+			await expectNoHire(sent, sent.candidate.email);
+			expect((await api().get(`/employees/${saga.employeeId}`, acme.hr)).status).toBe(404);
+			// Sent again: it can be accepted afresh.
+			expect((await accept(url, acme.hr, sent.offer.id)).status).toBe(201);
+		});
+
+		itInProcess("a retried accept takes a stalled saga over (201, the same hire), and answers 409 while a live node holds it", async () => {
+			const onboarding = system.broker.getLocalService("onboarding") as Service & { sweepStalled(): Promise<void> };
+			// The sweep is paused, so that the retry is what takes the saga over.
+			const sweep = jest.spyOn(onboarding, "sweepStalled").mockResolvedValue();
+			try {
+				const held = await sentOffer(url, acme);
+				await claimedByANode(held);
+				const busy = await accept(url, acme.hr, held.offer.id);
+				expect(busy.status).toBe(409);
+				expect(busy.body).toMatchObject({ type: "CONFLICT", data: { status: "accepted" } });
+				expect(await employeesMatching(held.candidate.email)).toBe(0);
+
+				const stalled = await sentOffer(url, acme);
+				const { saga } = await hiredByADeadNode(stalled);
+				const res = await accept(url, acme.hr, stalled.offer.id);
+				expect(res.status).toBe(201);
+				expect(res.body).toMatchObject({ offer: { status: "accepted", employeeId: saga.employeeId, userId: saga.userId }, employee: { id: saga.employeeId }, user: { id: saga.userId } });
+				expect(res.body.offer.onboarding).toMatchObject({ state: "done", attempts: 1 });
+				expect(await employeesMatching(stalled.candidate.email)).toBe(1);
+				expect(await stageOf(stalled.application.id)).toBe("hired");
+				expect(await hires.next(stalled.offer.id)).toMatchObject({ employeeId: saga.employeeId });
+			} finally {
+				sweep.mockRestore();
+			}
+		});
+	});
+
 	describe("who may accept", () => {
 		it("is for staff: managers (even the hiring manager) and employees get 403 and change nothing", async () => {
 			const sent = await sentOffer(url, acme);
@@ -263,6 +353,18 @@ describe("onboarding", () => {
 			expect((await accept(url, acme.hr, "no-such-offer")).status).toBe(404);
 			// Globex may still accept its own offer.
 			expect((await accept(url, globex.hr, theirs.offer.id)).status).toBe(201);
+		});
+
+		it("lets no client choose the id of an employee or a user, as onboarding does internally (422 naming id)", async () => {
+			const email = `chosen-${Date.now()}@example.test`;
+			const employee = await api().post("/employees", acme.hr, { id: "chosen-employee", firstName: "Cho", lastName: "Sen", workEmail: email, hireDate: "2030-01-01" });
+			expect(employee.status).toBe(422);
+			expect(employee.body.data[0].field).toBe("id");
+			const user = await api().post("/users", acme.hr, { id: "chosen-user", email, name: "Cho Sen", role: "employee" });
+			expect(user.status).toBe(422);
+			expect(user.body.data[0].field).toBe("id");
+			expect(await employeesMatching(email)).toBe(0);
+			expect(await usersMatching(email)).toBe(0);
 		});
 
 		it("refuses unknown body fields (422 naming the field) and changes nothing", async () => {
@@ -343,7 +445,7 @@ describe("onboarding while a data service is down", () => {
 	});
 	afterAll(() => system?.stop());
 
-	itInProcess("undoes the account and the employee when granting leave fails (503), logs what it could not undo, and works once leave is back", async () => {
+	itInProcess("undoes the account and the employee when granting leave fails (503), keeps the saga compensating until leave is back, then the sweep rolls it back and a retry works", async () => {
 		const { broker } = system;
 		const sent = await sentOffer(url, company);
 		const email = sent.candidate.email;
@@ -356,14 +458,22 @@ describe("onboarding while a data service is down", () => {
 		const api = client(url);
 		expect((await api.get("/employees", company.hr).query({ search: email })).body.total).toBe(0);
 		expect((await api.get("/users", company.hr).query({ search: email })).body.total).toBe(0);
-		expect((await api.get(`/offers/${sent.offer.id}`, company.hr)).body).toMatchObject({ status: "sent", employeeId: null, userId: null });
 		expect((await api.get(`/applications/${sent.application.id}`, company.hr)).body.stage).toBe("offer");
 		// Revoking the entitlements needed the same service: logged with the offer id, not the client's error.
 		expect(errors).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`offer ${sent.offer.id}.*leave entitlements`)), expect.anything());
 		errors.mockRestore();
+		// Not rolled back while an undo is owed: the saga stays compensating, for the sweep to finish.
+		expect((await api.get(`/offers/${sent.offer.id}`, company.hr)).body).toMatchObject({
+			status: "accepted", employeeId: null, userId: null, onboarding: { state: "compensating", step: "entitlements" }
+		});
 
 		broker.createService(LeaveService as ServiceSchema);
 		await broker.waitForServices("leave");
+		await eventually(async () => {
+			expect((await api.get(`/offers/${sent.offer.id}`, company.hr)).body).toMatchObject({
+				status: "sent", employeeId: null, userId: null, onboarding: { state: "compensated" }
+			});
+		}, SWEEP_WAIT_MS);
 		const retry = await accept(url, company.hr, sent.offer.id);
 		expect(retry.status).toBe(201);
 		expect((await api.get("/employees", company.hr).query({ search: email })).body.total).toBe(1);

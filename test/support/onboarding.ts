@@ -1,12 +1,13 @@
-/** Helpers for the onboarding suite: sent offers, the accept call, and a listener for employee.hired. */
+/** Helpers for the onboarding suite: sent offers, the accept call, and a consumer of employee.hired. */
 import type { ServiceBroker } from "moleculer";
 import type request from "supertest";
 import type { AuthUser } from "../../lib/meta";
-import { AppEvents } from "../../lib/names/app";
+import type { DomainEvent } from "../../lib/channels/events";
+import { AppEvents, type EmployeeHiredEvent } from "../../lib/names/app";
 import type { Offer } from "../../lib/names/recruitment";
 import type { Role } from "../../lib/roles";
 import { type As, type Company, type Pipeline, applicationAt, client, createOffer } from "./recruitment";
-import { knownEverywhere } from "./cluster-topology";
+import { channelProbe } from "./channels";
 
 export interface SentOffer extends Pipeline {
 	offer: Offer;
@@ -30,45 +31,36 @@ export function metaUser(company: Company, role: Role = "hr"): AuthUser {
 	return { id: company.hr.id, tenantId: company.owner.tenant.id, roles: [role], employeeId: null, sessionId: "onboarding-test" };
 }
 
-export interface HiredEvent {
-	tenantId: string;
-	employeeId: string;
-	userId: string;
-	offerId: string;
-}
+/** employee.hired as delivered: the envelope and the payload (lib/names/app.ts). */
+export type HiredEvent = DomainEvent<EmployeeHiredEvent>;
 
 export interface HireLog {
 	events: HiredEvent[];
 	/** The event about the offer, already seen or still to come. */
 	next(offerId: string): Promise<HiredEvent>;
+	/** The distinct events about the offer (a redelivery of one is the same event). */
 	about(offerId: string): HiredEvent[];
 }
 
-/** A test service that records every employee.hired event the system emits. */
+/** A consumer group of the test's own on employee.hired (the channel), recording every delivery. */
 export async function listenToHires(broker: ServiceBroker): Promise<HireLog> {
 	const events: HiredEvent[] = [];
 	const waiters: Array<{ offerId: string; resolve: (e: HiredEvent) => void }> = [];
-	broker.createService({
-		name: "onboarding-test-listener",
-		events: {
-			[AppEvents.employeeHired]: {
-				handler(ctx: { params: HiredEvent }) {
-					events.push(ctx.params);
-					for (const waiter of waiters.filter(w => w.offerId === ctx.params.offerId)) {
-						waiters.splice(waiters.indexOf(waiter), 1);
-						waiter.resolve(ctx.params);
-					}
-				}
+	await channelProbe<HiredEvent>(broker, "onboarding-test-listener", AppEvents.employeeHired, {
+		handle: event => {
+			events.push(event);
+			for (const waiter of waiters.filter(w => w.offerId === event.offerId)) {
+				waiters.splice(waiters.indexOf(waiter), 1);
+				waiter.resolve(event);
 			}
 		}
 	});
-	await knownEverywhere(broker, "onboarding-test-listener");
 	return {
 		events,
 		next: offerId => {
 			const seen = events.find(e => e.offerId === offerId);
 			return seen ? Promise.resolve(seen) : new Promise(resolve => waiters.push({ offerId, resolve }));
 		},
-		about: offerId => events.filter(e => e.offerId === offerId)
+		about: offerId => [...new Map(events.filter(e => e.offerId === offerId).map(e => [e.eventId, e])).values()]
 	};
 }

@@ -105,6 +105,16 @@ describe("loadConfig", () => {
 			expect(brokerOptions(cfg).transporter).toMatchObject({ options: { tls: { caFile } } });
 		});
 
+		it("times onboarding sagas (lease, sweep) and takes the crash hook only in tests", () => {
+			expect(loadConfig({}).onboarding).toEqual({ leaseMs: 30_000, sweepIntervalMs: 5000, testCrashAt: undefined });
+			expect(loadConfig({ ONBOARDING_LEASE: "3000", ONBOARDING_SWEEP_INTERVAL: "250" }).onboarding).toMatchObject({ leaseMs: 3000, sweepIntervalMs: 250 });
+			expect(loadConfig({ NODE_ENV: "test", TEST_ONBOARDING_CRASH_AT: "invite" }).onboarding.testCrashAt).toEqual({ step: "invite", when: "before" });
+			expect(loadConfig({ NODE_ENV: "test", TEST_ONBOARDING_CRASH_AT: "commit,after" }).onboarding.testCrashAt).toEqual({ step: "commit", when: "after" });
+			for (const bad of ["lunch", "hire,during", "hire,after,again"]) {
+				expect(() => loadConfig({ NODE_ENV: "test", TEST_ONBOARDING_CRASH_AT: bad })).toThrow(/TEST_ONBOARDING_CRASH_AT .*claim, hire/);
+			}
+		});
+
 		it("sends durable events over the transporter's NATS, an in-process queue without one, or CHANNELS' choice", () => {
 			expect(loadConfig({}).channels).toMatchObject({ adapter: "memory", maxRetries: 5, retryDelayMs: 500, ackWaitMs: 30_000 });
 			expect(loadConfig({ TRANSPORTER: "nats://n1:4222,nats://n2:4222" }).channels).toMatchObject({ adapter: "nats", servers: ["nats://n1:4222", "nats://n2:4222"] });
@@ -262,7 +272,11 @@ describe("loadConfig", () => {
 			["CHANNEL_MAX_RETRIES", "0"],
 			["CHANNEL_ACK_WAIT", "10"],
 			// A test hook in a real deployment would stall every event.
-			["TEST_CHANNEL_PAUSE", "1000"]
+			["TEST_CHANNEL_PAUSE", "1000"],
+			// A test hook in a real deployment would kill the node at every hire.
+			["TEST_ONBOARDING_CRASH_AT", "hire"],
+			["ONBOARDING_LEASE", "10"],
+			["ONBOARDING_SWEEP_INTERVAL", "soon"]
 		])("%s=%j", (variable, value) => {
 			expectOneLineNaming(configError({ [variable]: value }), variable);
 		});

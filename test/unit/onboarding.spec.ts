@@ -1,6 +1,5 @@
-/** Onboarding's rules on plain data: which offers may be accepted, what a hire makes, and undoing in order. */
+/** Onboarding's rules on plain data: which offers may be accepted and what a hire makes (the saga's decisions: onboarding-saga.spec.ts). */
 import type { Candidate, JobOpening, Offer } from "../../lib/names/recruitment";
-import { Compensations } from "../../lib/onboarding/compensation";
 import { accountName, acceptRefusal, entitlementYear, hireRequest } from "../../lib/onboarding/hire";
 
 const offer: Offer = {
@@ -52,26 +51,5 @@ describe("accountName and entitlementYear", () => {
 
 	it("is the start date's year", () => {
 		expect(entitlementYear("2031-12-31")).toBe(2031);
-	});
-});
-
-describe("Compensations", () => {
-	it("undoes newest first, each once, and carries on past an undo that fails", async () => {
-		const ran: string[] = [];
-		const undo = new Compensations();
-		undo.add("claim", async () => void ran.push("claim"));
-		undo.add("employee", async () => {
-			ran.push("employee");
-			throw new Error("employees down");
-		});
-		undo.add("account", async () => void ran.push("account"));
-		const reported: string[] = [];
-		const failures = await undo.run(f => reported.push(f.step));
-		expect(ran).toEqual(["account", "employee", "claim"]);
-		expect(failures.map(f => f.step)).toEqual(["employee"]);
-		expect(reported).toEqual(["employee"]);
-		expect(undo.size).toBe(0);
-		expect(await undo.run()).toEqual([]);
-		expect(ran).toHaveLength(3);
 	});
 });

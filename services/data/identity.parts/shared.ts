@@ -155,7 +155,9 @@ export interface IdentityMethods {
 	// passwords.ts
 	mailReset(address: string): Promise<void>;
 	// users.ts
-	invite(ctx: RosterContext, params: InviteParams): Promise<UserDoc>;
+	invite(ctx: RosterContext, params: InviteParams, userId?: string): Promise<UserDoc>;
+	sendInvitation(user: UserDoc, invitedBy: string | null): Promise<void>;
+	finishInvite(ctx: RosterContext, user: UserDoc, employeeId: string | null): Promise<UserDoc>;
 	accountFor(address: string, passwordHash: string | null): Promise<AccountDoc>;
 }
 

@@ -10,7 +10,7 @@ import { hashPassword } from "../../../lib/auth/passwords";
 import { containsPattern, now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError } from "../../../lib/errors";
 import { type RosterContext, callDeadline, requireUser } from "../../../lib/meta";
-import { IdentityEvents, type InvitationSentEvent } from "../../../lib/names";
+import { EmployeeActions, type EmployeeSummary, IdentityEvents, type InvitationSentEvent } from "../../../lib/names";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { email, enumOf, id, nullableId, text } from "../../../lib/params";
 import { ROLES, type Role, STAFF_ROLES, canGrant } from "../../../lib/roles";
@@ -42,6 +42,32 @@ export const UsersPart: Partial<ServiceSchema> = {
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/users/${user._id}`;
 				return this.userJSON(user);
+			}
+		},
+
+		/**
+		 * Onboarding's invitation, under the id its saga chose before it ran: again with that id it
+		 * finishes what a crashed run left (the link, the mail) and answers the same user, so the
+		 * saga can tell whether the account exists. Internal only: a client never chooses an id.
+		 */
+		createUserWithId: {
+			visibility: "public",
+			params: { $$strict: true, id, email, name: text(), role, employeeId: nullableId },
+			async handler(this: IdentityThis, ctx: RosterContext<InviteParams & UserIdParams>): Promise<UserJSON> {
+				const actor = requireUser(ctx);
+				const { id: chosen, ...params } = ctx.params;
+				if (!canGrant(actor.roles[0], params.role)) throw new ForbiddenError(`You cannot grant the role '${params.role}'`);
+				const made = async (): Promise<UserDoc | null> => this.adapter.findOne({ _id: chosen, tenantId: actor.tenantId });
+				const existing = await made();
+				if (existing) return this.userJSON(await this.finishInvite(ctx, existing, params.employeeId ?? null));
+				try {
+					return this.userJSON(await this.invite(ctx, params, chosen));
+				} catch (err) {
+					// A run that raced this one made it meanwhile: finish it rather than fail.
+					const raced = await made();
+					if (raced) return this.userJSON(await this.finishInvite(ctx, raced, params.employeeId ?? null));
+					throw err;
+				}
 			}
 		},
 
@@ -191,7 +217,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 		 * A membership for `email` in the caller's company, status invited, linked to the employee
 		 * when one is named, and the invitation mailed. Onboarding comes here too.
 		 */
-		async invite(this: IdentityThis, ctx: RosterContext, params: InviteParams): Promise<UserDoc> {
+		async invite(this: IdentityThis, ctx: RosterContext, params: InviteParams, userId: string = this.newId()): Promise<UserDoc> {
 			const { tenantId } = requireUser(ctx);
 			const address = normalEmail(params.email);
 			if (await this.adapter.findOne({ tenantId, email: address })) {
@@ -200,7 +226,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 			const account = await this.accountFor(address, null);
 			const createdAt = now();
 			const user: UserDoc = {
-				_id: this.newId(), tenantId, accountId: account._id, email: address, name: params.name, role: params.role, status: "invited",
+				_id: userId, tenantId, accountId: account._id, email: address, name: params.name, role: params.role, status: "invited",
 				disabledBecause: null, employeeId: null, linkedEmployeeIds: [], createdAt, updatedAt: createdAt
 			};
 			await this.unique("email", () => this.adapter.insert(user));
@@ -211,19 +237,39 @@ export const UsersPart: Partial<ServiceSchema> = {
 				await this.adapter.removeById(user._id);
 				throw err;
 			}
-			const tenant: TenantDoc = await this.store(TENANTS).findById(tenantId);
-			await this.sendLink({ purpose: "invitation", email: address, accountId: account._id, userId: user._id, signup: null }, url => ({
-				to: address, kind: "invitation", subject: `You are invited to ${tenant.name} on Roster`, link: url,
-				text: `${tenant.name} invites you to Roster. Follow this link to join (you choose your password there, unless you already have a Roster account): ${url}\n\nThe link works once, for 7 days.`
-			}));
-			// The invitation is out: recorded with its event, for whoever tells the inviter.
-			const sent = pendingEvent<InvitationSentEvent>(IdentityEvents.invitationSent, tenantId, {
-				userId: user._id, email: address, invitedBy: ctx.meta.user?.id ?? null
-			});
-			await this.adapter.updateMany({ _id: user._id }, updateWithEvent({ $set: { invitedAt: now() } }, sent));
-			this.publishEvents(user._id);
+			await this.sendInvitation(user, ctx.meta.user?.id ?? null);
 			await this.entityChanged("created", this.userJSON(invited), ctx);
 			return invited;
+		},
+
+		/** Mails the user a one-time link to join, and records that it went out with its event, for whoever tells the inviter. */
+		async sendInvitation(this: IdentityThis, user: UserDoc, invitedBy: string | null): Promise<void> {
+			const tenant: TenantDoc = await this.store(TENANTS).findById(user.tenantId);
+			await this.sendLink({ purpose: "invitation", email: user.email, accountId: user.accountId, userId: user._id, signup: null }, url => ({
+				to: user.email, kind: "invitation", subject: `You are invited to ${tenant.name} on Roster`, link: url,
+				text: `${tenant.name} invites you to Roster. Follow this link to join (you choose your password there, unless you already have a Roster account): ${url}\n\nThe link works once, for 7 days.`
+			}));
+			const sent = pendingEvent<InvitationSentEvent>(IdentityEvents.invitationSent, user.tenantId, { userId: user._id, email: user.email, invitedBy });
+			await this.adapter.updateMany({ _id: user._id }, updateWithEvent({ $set: { invitedAt: now() } }, sent));
+			this.publishEvents(user._id);
+		},
+
+		/**
+		 * Finishes an invitation a crashed run of createUserWithId left: the employee link (either
+		 * side of it) and the invitation mail, each only if missing.
+		 */
+		async finishInvite(this: IdentityThis, ctx: RosterContext, user: UserDoc, employeeId: string | null): Promise<UserDoc> {
+			let linked = user;
+			if (employeeId && user.employeeId !== employeeId) linked = await this.link(ctx, user, employeeId);
+			else if (employeeId) {
+				const [employee] = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: [employeeId] });
+				if (employee && employee.userId !== user._id) {
+					await ctx.call(EmployeeActions.setUser, { id: employeeId, userId: user._id, expect: null });
+				}
+			}
+			if ((await this.store(LINKS).count({ query: { userId: user._id, purpose: "invitation" } })) === 0) await this.sendInvitation(user, ctx.meta.user?.id ?? null);
+			await this.entityChanged("created", this.userJSON(linked), ctx);
+			return linked;
 		},
 
 		/** The person's account, made (without a password unless one is given) when the address is new. */

@@ -25,9 +25,17 @@ interface ApplicationIdParams { applicationId: string }
 
 const salary = { type: "number", min: 0, max: 1_000_000_000, optional: true, nullable: true } as const;
 
-const offerJSON = (doc: OfferDoc) => toJSON(doc, ["liveKey"]) as unknown as Offer;
+/** What a client sees: the saga without who holds it or as whom it acts, and no outbox. */
+export function offerJSON(doc: OfferDoc): Offer {
+	const json = toJSON(doc, ["liveKey", "onboarding", "onboardingDue", "_outbox", "_outboxSeq", "_outboxSince"]) as unknown as Offer;
+	if (doc.onboarding) {
+		const { holder: _holder, actor: _actor, ...view } = doc.onboarding;
+		json.onboarding = view;
+	}
+	return json;
+}
 
-const liveKey = (offer: { _id: string; applicationId: string }, status: OfferStatus) => (isLiveOffer(status) ? offer.applicationId : offer._id);
+export const liveKey = (offer: { _id: string; applicationId: string }, status: OfferStatus) => (isLiveOffer(status) ? offer.applicationId : offer._id);
 
 export const OffersPart: Partial<ServiceSchema> = {
 	actions: {

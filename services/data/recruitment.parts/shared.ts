@@ -8,6 +8,8 @@ import { type TenantDoc, findInTenant } from "../../../lib/entity";
 import { ForbiddenError, UnprocessableError } from "../../../lib/errors";
 import { type RosterContext, isStaff, requireUser } from "../../../lib/meta";
 import { EmployeeActions, type EmployeeSummary, OrgActions } from "../../../lib/names";
+import type { OutboxFields } from "../../../lib/channels/outbox";
+import type { OnboardingSaga, SagaOffer } from "../../../lib/names/onboarding";
 import type { Application, Candidate, Interview, JobOpening, Offer, OfferStatus, OpeningStatus } from "../../../lib/names/recruitment";
 import { optionalText } from "../../../lib/params";
 import { type Role, STAFF_ROLES } from "../../../lib/roles";
@@ -22,8 +24,17 @@ export type OpeningDoc = TenantDoc & Omit<JobOpening, "id">;
 export type CandidateDoc = TenantDoc & Omit<Candidate, "id">;
 export type ApplicationDoc = TenantDoc & Omit<Application, "id">;
 export type InterviewDoc = TenantDoc & Omit<Interview, "id">;
-/** liveKey is the application's id while the offer is live, its own id otherwise: unique per tenant, so one live offer per application. */
-export type OfferDoc = TenantDoc & Omit<Offer, "id"> & { liveKey: string };
+/**
+ * liveKey is the application's id while the offer is live, its own id otherwise: unique per
+ * tenant, so one live offer per application. `onboarding` is the saga of its latest accept
+ * (holder and actor included), and `onboardingDue` mirrors its lease while it is under way
+ * (null otherwise), so the sweep for stalled sagas reads one indexed top-level field.
+ */
+export type OfferDoc = TenantDoc & Omit<Offer, "id" | "onboarding"> & OutboxFields & {
+	liveKey: string;
+	onboarding?: OnboardingSaga | null;
+	onboardingDue?: number | null;
+};
 
 /** An application as a client sees it: who applied, to what. */
 export interface ApplicationView extends Application {
@@ -47,6 +58,8 @@ export interface RecruitmentMethods {
 	visibleInterview(ctx: RosterContext, interviewId: string): Promise<InterviewDoc>;
 	// offers.ts
 	changeOfferStatus(ctx: RosterContext<IdParams>, to: OfferStatus): Promise<Offer>;
+	// onboarding-sagas.ts
+	sagaOffer(ctx: RosterContext, offerId: string): Promise<SagaOffer>;
 }
 
 export type RecruitmentThis = DbService & RecruitmentMethods & OutboxMethods;

@@ -6,6 +6,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { checkPattern } from "./jobs/schedule";
+import { JOB_NAMES, type JobName } from "./names/jobs";
 import { ApiServices } from "./names/services";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
@@ -76,6 +78,16 @@ export type ChannelsConfig = ChannelsTransport & {
 	testPauseMs?: number;
 };
 
+/** Scheduled jobs (mixins/scheduled-jobs.mixin.ts, docs/operations.md#scheduled-jobs). */
+export interface JobsConfig {
+	/** Per job, the cron pattern (UTC) that replaces the service's own, or "off" to run it never. */
+	schedules: Partial<Record<JobName, string>>;
+	/** How long a run's node keeps its claim without renewing it: how soon a run whose node died is taken over. */
+	leaseMs: number;
+	/** Tests only (NODE_ENV=test): a run pauses this long after its handler, before it is marked done, so a test can kill it there. */
+	testPauseMs?: number;
+}
+
 export interface Config {
 	env: NodeEnv;
 	namespace: string;
@@ -130,6 +142,7 @@ export interface Config {
 	/** Mail to people (activation and reset links): written as files to `dir` until a mail transport exists. */
 	mail: { dir: string; publicUrl: string };
 	channels: ChannelsConfig;
+	jobs: JobsConfig;
 }
 
 export class ConfigError extends Error {
@@ -288,6 +301,42 @@ function readChannels(env: Env, transporter: string | undefined, nodeEnv: NodeEn
 		retryDelayMs: readInt(env, "CHANNEL_RETRY_DELAY", 500, 0, 60_000),
 		ackWaitMs: readInt(env, "CHANNEL_ACK_WAIT", 30_000, 1000, 3_600_000),
 		testPauseMs: pause ? readInt(env, "TEST_CHANNEL_PAUSE", 0, 1, 600_000) : undefined
+	};
+}
+
+/**
+ * JOB_SCHEDULES: `name=pattern` pairs separated by `;` (a pattern has spaces and commas), e.g.
+ * `interviewReminders=0 7 * * *;leaveRollover=off`. Unknown names and bad patterns are refused.
+ */
+function readJobSchedules(env: Env): Partial<Record<JobName, string>> {
+	const raw = env.JOB_SCHEDULES?.trim();
+	const schedules: Partial<Record<JobName, string>> = {};
+	if (!raw) return schedules;
+	for (const entry of raw.split(";").map(part => part.trim()).filter(Boolean)) {
+		const eq = entry.indexOf("=");
+		const name = entry.slice(0, eq).trim() as JobName;
+		const pattern = entry.slice(eq + 1).trim();
+		if (eq < 1 || !pattern) fail("JOB_SCHEDULES", "must be name=pattern pairs separated by ';'", raw);
+		if (!JOB_NAMES.includes(name)) fail("JOB_SCHEDULES", `names no job '${name}' (jobs: ${JOB_NAMES.join(", ")})`, raw);
+		if (pattern !== "off") {
+			try {
+				checkPattern(pattern);
+			} catch (err) {
+				fail("JOB_SCHEDULES", `has a bad pattern for ${name}: ${(err as Error).message}`, raw);
+			}
+		}
+		schedules[name] = pattern;
+	}
+	return schedules;
+}
+
+function readJobs(env: Env, nodeEnv: NodeEnv): JobsConfig {
+	const pause = env.TEST_JOB_PAUSE?.trim();
+	if (pause && nodeEnv !== "test") fail("TEST_JOB_PAUSE", "is a test hook: it is refused unless NODE_ENV=test", pause);
+	return {
+		schedules: readJobSchedules(env),
+		leaseMs: readInt(env, "JOB_LEASE", 30_000, 1000, 3_600_000),
+		testPauseMs: pause ? readInt(env, "TEST_JOB_PAUSE", 0, 1, 600_000) : undefined
 	};
 }
 
@@ -467,7 +516,8 @@ export function loadConfig(env: Env = process.env): Config {
 			hedged: readBool(env, "HEDGED_READS", true)
 		},
 		mail: readMail(env, port),
-		channels: readChannels(env, transporter, nodeEnv)
+		channels: readChannels(env, transporter, nodeEnv),
+		jobs: readJobs(env, nodeEnv)
 	};
 }
 

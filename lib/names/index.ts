@@ -11,3 +11,4 @@ export * from "./app";
 export * from "./reports";
 export * from "./notifications";
 export * from "./services";
+export * from "./jobs";

@@ -10,10 +10,12 @@
 import type { ServiceSchema } from "moleculer";
 import { DbMixin } from "../../mixins/db.mixin";
 import { DerivedCacheMixin } from "../../mixins/derived-cache.mixin";
+import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
+import { InvitationsPart, expireInvitations } from "./identity.parts/invitations";
 import { EmployeeLinksPart } from "./identity.parts/employee-links";
 import { PasswordsPart } from "./identity.parts/passwords";
 import { SessionsPart } from "./identity.parts/sessions";
-import { ACCOUNTS, EMPLOYMENTS, HANDLED_EVENTS, LINKS, LOCKS, SESSIONS, SharedPart, TENANTS, USERS } from "./identity.parts/shared";
+import { ACCOUNTS, EMPLOYMENTS, HANDLED_EVENTS, type IdentityThis, LINKS, LOCKS, SESSIONS, SharedPart, TENANTS, USERS } from "./identity.parts/shared";
 import { SignupPart } from "./identity.parts/signup";
 import { UsersPart } from "./identity.parts/users";
 
@@ -30,12 +32,15 @@ const IdentityService: ServiceSchema = {
 				{ name: ACCOUNTS, indexes: [{ fields: { email: 1 }, unique: true }] },
 				{ name: TENANTS },
 				{ name: SESSIONS, indexes: [{ fields: { userId: 1 } }, { fields: { accountId: 1 } }] },
-				{ name: LINKS, indexes: [{ fields: { userId: 1 } }] },
+				// By expiry: the expireInvitations job (identity.parts/invitations.ts).
+				{ name: LINKS, indexes: [{ fields: { userId: 1 } }, { fields: { expiresAt: 1 } }] },
 				{ name: LOCKS },
 				{ name: HANDLED_EVENTS },
-				{ name: EMPLOYMENTS }
+				{ name: EMPLOYMENTS },
+				jobRunsCollection("identity")
 			]
 		),
+		ScheduledJobsMixin<IdentityThis>("identity", { expireInvitations }),
 		// Session checks, cached under the tenant's generation of this service (sessions.ts).
 		DerivedCacheMixin(["identity"], 60),
 		SharedPart,
@@ -43,6 +48,7 @@ const IdentityService: ServiceSchema = {
 		SessionsPart,
 		PasswordsPart,
 		UsersPart,
+		InvitationsPart,
 		EmployeeLinksPart
 	],
 

@@ -20,10 +20,12 @@
 import type { Service, ServiceSchema } from "moleculer";
 import { SerialQueues } from "../../lib/leave/serial";
 import { DbMixin } from "../../mixins/db.mixin";
+import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
 import { BalancesPart } from "./leave.parts/balances";
 import { EntitlementsPart } from "./leave.parts/entitlements";
 import { HolidaysPart } from "./leave.parts/holidays";
 import { RequestsPart } from "./leave.parts/requests";
+import { leaveRollover } from "./leave.parts/rollover";
 import { ADMISSIONS, ENTITLEMENTS, HOLIDAYS, type LeaveThis, REQUESTS, SharedPart, TYPES } from "./leave.parts/shared";
 import { TypesPart } from "./leave.parts/types";
 
@@ -37,8 +39,11 @@ const LeaveService: ServiceSchema = {
 			{ name: TYPES, indexes: [{ fields: { tenantId: 1, nameKey: 1 }, unique: true }] },
 			{ name: ENTITLEMENTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, leaveTypeId: 1, year: 1 }, unique: true }] },
 			{ name: HOLIDAYS, indexes: [{ fields: { tenantId: 1, date: 1 }, unique: true }] },
-			{ name: ADMISSIONS }
+			{ name: ADMISSIONS },
+			jobRunsCollection("leave")
 		]),
+		// The yearly roll-over of entitlements, once per cluster (leave.parts/rollover.ts).
+		ScheduledJobsMixin<LeaveThis>("leave", { leaveRollover }),
 		SharedPart,
 		TypesPart,
 		HolidaysPart,

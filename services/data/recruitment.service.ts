@@ -12,13 +12,17 @@
  * "recruitment", or the runner would take SERVICES=data/recruitment for it).
  */
 import type { ServiceSchema } from "moleculer";
+import { OUTBOX_INDEX } from "../../lib/channels/outbox";
 import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
 import { ApplicationsPart } from "./recruitment.parts/applications";
 import { CandidatesPart } from "./recruitment.parts/candidates";
 import { FunnelPart } from "./recruitment.parts/funnel";
 import { InterviewsPart } from "./recruitment.parts/interviews";
 import { OffersPart } from "./recruitment.parts/offers";
 import { OpeningsPart } from "./recruitment.parts/openings";
+import { interviewReminders } from "./recruitment.parts/reminders";
 import { APPLICATIONS, CANDIDATES, INTERVIEWS, OFFERS, OPENINGS, SharedPart } from "./recruitment.parts/shared";
 
 export type { ApplicationView } from "./recruitment.parts/shared";
@@ -29,15 +33,24 @@ const RecruitmentService: ServiceSchema = {
 	// Moleculer merges same-named actions and methods silently (the earlier mixin wins), so each
 	// part's names are its own and none reuses the db mixin's.
 	mixins: [
-		DbMixin("recruitment", { name: OPENINGS, indexes: [{ fields: { tenantId: 1, hiringManagerId: 1 } }] }, [
+		DbMixin("recruitment", { name: OPENINGS, indexes: [{ fields: { tenantId: 1, hiringManagerId: 1 } }, OUTBOX_INDEX] }, [
 			{ name: CANDIDATES, indexes: [{ fields: { tenantId: 1, email: 1 }, unique: true }] },
 			{
 				name: APPLICATIONS,
 				indexes: [{ fields: { tenantId: 1, candidateId: 1, openingId: 1 }, unique: true }, { fields: { tenantId: 1, openingId: 1 } }]
 			},
-			{ name: INTERVIEWS, indexes: [{ fields: { tenantId: 1, applicationId: 1 } }], arrays: ["interviewerIds"] },
-			{ name: OFFERS, indexes: [{ fields: { tenantId: 1, liveKey: 1 }, unique: true }, { fields: { tenantId: 1, applicationId: 1 } }] }
+			{
+				name: INTERVIEWS,
+				// By start time: the reminder job's window (reminders.ts).
+				indexes: [{ fields: { tenantId: 1, applicationId: 1 } }, { fields: { tenantId: 1, scheduledAt: 1 } }, OUTBOX_INDEX],
+				arrays: ["interviewerIds"]
+			},
+			{ name: OFFERS, indexes: [{ fields: { tenantId: 1, liveKey: 1 }, unique: true }, { fields: { tenantId: 1, applicationId: 1 } }] },
+			jobRunsCollection("recruitment")
 		]),
+		// Interviews carry their durable events (the reminder) in an outbox.
+		OutboxMixin({ collections: [INTERVIEWS] }),
+		ScheduledJobsMixin("recruitment", { interviewReminders }),
 		SharedPart,
 		OpeningsPart,
 		CandidatesPart,

@@ -168,7 +168,7 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 		},
 
 		async employmentEnded(this: IdentityThis, tenantId: string, employeeId: string): Promise<void> {
-			const users: UserDoc[] = await this.adapter.find({ query: { tenantId, employeeId, status: { $in: ["active", "invited"] } } });
+			const users: UserDoc[] = await this.adapter.find({ query: { tenantId, employeeId, status: { $in: ["active", "invited", "expired"] } } });
 			for (const user of users) {
 				await this.adapter.updateMany({ _id: user._id }, { $set: { status: "disabled", disabledBecause: "employmentEnded", updatedAt: now() } });
 				await this.revokeSessions({ userId: user._id }, "employment ended");

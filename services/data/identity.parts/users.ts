@@ -17,8 +17,9 @@ import { withLease } from "../../../lib/store/lease";
 import { checkPassword, password } from "./credentials";
 import {
 	ACCOUNTS, type AccountDoc, type IdentityThis, type InviteParams, LINKS, LOCKS, TENANTS, type TenantDoc, type UserDoc,
-	type UserJSON, type UserStatus, normalEmail
+	USER_STATUSES, type UserJSON, type UserStatus, normalEmail
 } from "./shared";
+import { invitationMail } from "./invitations";
 
 interface ListUsersParams extends ListParams { role?: Role; status?: UserStatus; search?: string }
 interface UserIdParams { id: string }
@@ -70,7 +71,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 			params: {
 				$$strict: true, ...listParams,
 				role: { ...role, optional: true },
-				status: { type: "enum", values: ["invited", "active", "disabled"], optional: true },
+				status: { type: "enum", values: [...USER_STATUSES], optional: true },
 				search: { type: "string", trim: true, min: 1, max: 100, optional: true }
 			},
 			async handler(this: IdentityThis, ctx: RosterContext<ListUsersParams>): Promise<ListResult<UserJSON>> {
@@ -210,10 +211,9 @@ export const UsersPart: Partial<ServiceSchema> = {
 				throw err;
 			}
 			const tenant: TenantDoc = await this.store(TENANTS).findById(tenantId);
-			await this.sendLink({ purpose: "invitation", email: address, accountId: account._id, userId: user._id, signup: null }, url => ({
-				to: address, kind: "invitation", subject: `You are invited to ${tenant.name} on Roster`, link: url,
-				text: `${tenant.name} invites you to Roster. Follow this link to join (you choose your password there, unless you already have a Roster account): ${url}\n\nThe link works once, for 7 days.`
-			}));
+			await this.sendLink({ purpose: "invitation", email: address, accountId: account._id, userId: user._id, signup: null }, url =>
+				invitationMail(tenant.name, address, url)
+			);
 			await this.entityChanged("created", this.userJSON(invited), ctx);
 			return invited;
 		},

@@ -11,6 +11,7 @@
  */
 import request from "supertest";
 import type { RunJobAnswer } from "../../mixins/scheduled-jobs.mixin";
+import { jobsCommand } from "../../scripts/repl-commands";
 import { Jobs, JobServices, type JobName } from "../../lib/names/jobs";
 import { type InterviewReminderEvent, RecruitmentEvents } from "../../lib/names/recruitment";
 import { type ChannelProbe, channelProbe } from "../support/channels";
@@ -109,9 +110,14 @@ describe("scheduled jobs", () => {
 			expect(await balance(acme, frugal.id, annual.id, 2031)).toMatchObject({ carriedOver: 5 });
 		});
 
-		it("keeps the runs for operators: jobRuns lists them newest first", async () => {
+		it("keeps the runs for operators: jobRuns lists them newest first, and the REPL's `jobs` shows and runs them", async () => {
 			const runs: Array<{ _id: string; status: string }> = await system.broker.call("leave.jobRuns", { job: Jobs.leaveRollover });
 			expect(runs.slice(0, 2).map(r => r._id)).toEqual(["leaveRollover:2031-01-02T00:05:00.000Z", "leaveRollover:2031-01-01T00:05:00.000Z"]);
+			const listed = await jobsCommand(system.broker, "leaveRollover", undefined, undefined);
+			expect(listed.split("\n")[0]).toMatch(/^2031-01-02T00:05:00.000Z\s+leaveRollover\s+done\s+attempts 1 /);
+			const ran = JSON.parse(await jobsCommand(system.broker, "run", "leaveRollover", "2031-01-03T00:05:00Z"));
+			expect(ran).toMatchObject({ ran: true, outcome: "done", run: { result: { created: 0, added: 0 } } });
+			expect(await jobsCommand(system.broker, "run", "nightlyBackup", undefined)).toMatch(/Which job\?/);
 		});
 	});
 

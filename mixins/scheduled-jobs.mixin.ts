@@ -58,7 +58,7 @@ const DAY_MS = 24 * 3600_000;
 interface Scheduled { name: JobName; definition: JobDefinition<unknown>; cron: Cron; timer: Cron }
 
 type Owner = DbService & {
-	jobState: { scheduled: Scheduled[]; sweepTimer?: NodeJS.Timeout; inFlight: Set<Promise<unknown>>; ticking: Set<string>; stopping: boolean };
+	jobState: { scheduled: Scheduled[]; sweepTimer?: NodeJS.Timeout; inFlight: Set<Promise<unknown>>; ticking: Set<string>; ready: boolean; stopping: boolean };
 	runSlot(name: JobName, slot: Date): Promise<RunAnswer>;
 	sweepJobs(): Promise<void>;
 };
@@ -186,7 +186,7 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 		started(this: Service) {
 			const self = this as Owner;
 			const { schedules, leaseMs } = cfg().jobs;
-			self.jobState = { scheduled: [], inFlight: new Set(), ticking: new Set(), stopping: false };
+			self.jobState = { scheduled: [], inFlight: new Set(), ticking: new Set(), ready: false, stopping: false };
 			for (const name of names) {
 				const definition = definitionOf(name);
 				const pattern = schedules[name] ?? definition.schedule;
@@ -205,12 +205,17 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 			}
 			if (self.jobState.scheduled.length === 0) return;
 			const sweep = () => {
-				if (!self.jobState.stopping) self.sweepJobs().catch((err: Error) => self.logger.warn("Scheduled-job sweep failed:", err.message));
+				if (self.jobState.ready && !self.jobState.stopping) self.sweepJobs().catch((err: Error) => self.logger.warn("Scheduled-job sweep failed:", err.message));
 			};
 			self.jobState.sweepTimer = setInterval(sweep, Math.min(15_000, Math.max(500, Math.floor(leaseMs / 2))));
 			self.jobState.sweepTimer.unref();
-			// Catch-up at start: the latest slot missed while no node ran (only once per job, not every missed slot).
-			sweep();
+			// The collections connect in the db mixin's own `started`, which may come after this one:
+			// nothing runs before the runs collection answers. Then the catch-up: the latest slot
+			// missed while no node ran (once per job, not every missed slot).
+			void untilAnswers(self, self.store(runsCollection)).then(() => {
+				self.jobState.ready = true;
+				sweep();
+			});
 		},
 
 		async stopped(this: Service) {
@@ -225,11 +230,23 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 	};
 }
 
+/** Resolves once the store answers a query (or the service stops). */
+async function untilAnswers(owner: Owner, store: { count(params: { query: object }): Promise<number> }): Promise<void> {
+	while (!owner.jobState.stopping) {
+		try {
+			await store.count({ query: {} });
+			return;
+		} catch {
+			await pause(250);
+		}
+	}
+}
+
 /** Runs a slot in the background, one attempt per job and slot at a time on this node; errors are logged. */
 function tick(owner: Owner, name: JobName, slot: Date): void {
 	const key = `${name}:${slot.toISOString()}`;
 	const state = owner.jobState;
-	if (state.stopping || state.ticking.has(key)) return;
+	if (!state.ready || state.stopping || state.ticking.has(key)) return;
 	state.ticking.add(key);
 	owner
 		.runSlot(name, slot)

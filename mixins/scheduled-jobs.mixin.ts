@@ -178,7 +178,8 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 					const slot = latestDue(cron, now, definition.catchUpMs ?? DAY_MS);
 					if (slot) tick(this, name, slot);
 				}
-				const stale = await staleRuns(this.store(runsCollection), state.scheduled.map(s => s.name), now.getTime());
+				// Every job of the service, scheduled or off: a run asked for by hand is finished too.
+				const stale = await staleRuns(this.store(runsCollection), names, now.getTime());
 				for (const run of stale) tick(this, run.job as JobName, new Date(run.slot));
 			}
 		},
@@ -195,15 +196,14 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 					continue;
 				}
 				const cron = cronOf(pattern);
-				// The timer only says "a slot is due now"; which slot is read from the pattern.
-				const timer = cronTimer(pattern, () => {
-					const slot = latestDue(cron, new Date(), definition.catchUpMs ?? DAY_MS);
+				// croner names the slot it fired for; the sweep catches any it did not fire for.
+				const timer = cronTimer(pattern, fired => {
+					const slot = fired.currentRun() ?? latestDue(cron, new Date(), DAY_MS);
 					if (slot) tick(self, name, slot);
 				});
 				self.jobState.scheduled.push({ name, definition, cron, timer });
 				self.logger.info(`Job ${name}: '${pattern}' (UTC), next slot ${cron.nextRun()?.toISOString() ?? "never"}`);
 			}
-			if (self.jobState.scheduled.length === 0) return;
 			const sweep = () => {
 				if (self.jobState.ready && !self.jobState.stopping) self.sweepJobs().catch((err: Error) => self.logger.warn("Scheduled-job sweep failed:", err.message));
 			};

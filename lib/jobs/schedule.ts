@@ -11,7 +11,7 @@ export function cronOf(pattern: string): Cron {
 }
 
 /** A timer that calls `fire` at every slot of `pattern` (UTC); it does not keep the process alive. */
-export function cronTimer(pattern: string, fire: () => void): Cron {
+export function cronTimer(pattern: string, fire: (self: Cron) => void): Cron {
 	return new Cron(pattern, { timezone: "UTC", unref: true, catch: true, mode: "5-or-6-parts" }, fire);
 }
 

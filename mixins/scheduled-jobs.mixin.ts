@@ -12,7 +12,13 @@
  *
  * A handler's "now" is its slot, so `<service>.runJob { job, at }` (internal, and the REPL's
  * `jobs run`) runs a job for any instant, through the same claim: a slot runs once however it
- * is asked for. Mix in after DbMixin.
+ * is asked for.
+ *
+ * List it BEFORE DbMixin in `mixins`: Moleculer starts later mixins first and stops them last,
+ * so it then starts once the collections are connected and, when the node stops, waits for a run
+ * in flight to record itself before they close. (Listed after, it still waits for its runs
+ * collection to answer before running anything, but a stopping node's run in flight would fail
+ * to record itself and be run again elsewhere once its lease ran out.)
  */
 import { randomUUID } from "node:crypto";
 import type { Cron } from "croner";

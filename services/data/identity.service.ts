@@ -25,6 +25,9 @@ const IdentityService: ServiceSchema = {
 	// Moleculer merges same-named actions and methods silently (the earlier mixin wins), so each
 	// part's names are its own and none reuses the db mixin's.
 	mixins: [
+		// Expiring invitations, once per cluster (identity.parts/invitations.ts); before the db
+		// mixin, so it starts after the collections connect and stops before they close.
+		ScheduledJobsMixin<IdentityThis>("identity", { expireInvitations }),
 		DbMixin(
 			"identity",
 			{ name: USERS, indexes: [{ fields: { tenantId: 1, email: 1 }, unique: true }, { fields: { accountId: 1 } }, { fields: { tenantId: 1, employeeId: 1 } }] },
@@ -40,7 +43,6 @@ const IdentityService: ServiceSchema = {
 				jobRunsCollection("identity")
 			]
 		),
-		ScheduledJobsMixin<IdentityThis>("identity", { expireInvitations }),
 		// Session checks, cached under the tenant's generation of this service (sessions.ts).
 		DerivedCacheMixin(["identity"], 60),
 		SharedPart,

@@ -35,6 +35,10 @@ const LeaveService: ServiceSchema = {
 	// Moleculer merges same-named actions and methods silently (the earlier mixin wins), so each
 	// part's names are its own and none reuses the db mixin's.
 	mixins: [
+		// The yearly roll-over of entitlements, once per cluster (leave.parts/rollover.ts). Listed
+		// before the db mixin: Moleculer starts later mixins first, so this starts once the
+		// collections are connected and stops (waiting for a run in flight) before they close.
+		ScheduledJobsMixin<LeaveThis>("leave", { leaveRollover }),
 		DbMixin("leave", { name: REQUESTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, startDate: 1 } }, { fields: { tenantId: 1, year: 1, status: 1 } }] }, [
 			{ name: TYPES, indexes: [{ fields: { tenantId: 1, nameKey: 1 }, unique: true }] },
 			{ name: ENTITLEMENTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, leaveTypeId: 1, year: 1 }, unique: true }] },
@@ -42,8 +46,6 @@ const LeaveService: ServiceSchema = {
 			{ name: ADMISSIONS },
 			jobRunsCollection("leave")
 		]),
-		// The yearly roll-over of entitlements, once per cluster (leave.parts/rollover.ts).
-		ScheduledJobsMixin<LeaveThis>("leave", { leaveRollover }),
 		SharedPart,
 		TypesPart,
 		HolidaysPart,

@@ -33,6 +33,9 @@ const RecruitmentService: ServiceSchema = {
 	// Moleculer merges same-named actions and methods silently (the earlier mixin wins), so each
 	// part's names are its own and none reuses the db mixin's.
 	mixins: [
+		// Interview reminders, once per cluster (recruitment.parts/reminders.ts); before the db
+		// mixin, so it starts after the collections connect and stops before they close.
+		ScheduledJobsMixin("recruitment", { interviewReminders }),
 		DbMixin("recruitment", { name: OPENINGS, indexes: [{ fields: { tenantId: 1, hiringManagerId: 1 } }, OUTBOX_INDEX] }, [
 			{ name: CANDIDATES, indexes: [{ fields: { tenantId: 1, email: 1 }, unique: true }] },
 			{
@@ -50,7 +53,6 @@ const RecruitmentService: ServiceSchema = {
 		]),
 		// Interviews carry their durable events (the reminder) in an outbox.
 		OutboxMixin({ collections: [INTERVIEWS] }),
-		ScheduledJobsMixin("recruitment", { interviewReminders }),
 		SharedPart,
 		OpeningsPart,
 		CandidatesPart,

@@ -11,12 +11,12 @@
  * at a time and their entitlements a page at a time, never all in memory.
  */
 import { now } from "../../../lib/entity";
-import type { JobDefinition } from "../../../mixins/scheduled-jobs.mixin";
-import { ACTIVE_STATUSES } from "../../../lib/leave/status";
 import type { EntitlementDoc, RequestDoc, TypeDoc } from "../../../lib/leave/model";
 import { carriedInto, closingYear, employedIn, rolloverAction } from "../../../lib/leave/rollover";
+import { ACTIVE_STATUSES } from "../../../lib/leave/status";
 import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employees";
 import { isUniqueViolation } from "../../../lib/store";
+import type { JobDefinition } from "../../../mixins/scheduled-jobs.mixin";
 import { ENTITLEMENTS, type LeaveThis, TYPES } from "./shared";
 
 /** Entitlements of one tenant read at once (and the ids in one employees call, whose limit is 1000). */

@@ -10,24 +10,18 @@
  * the event in the interview's own outbox (lib/channels/outbox.ts), so an interview is reminded,
  * and its event stored, exactly once however often the job runs.
  */
-import { updateWithEvent, pendingEvent } from "../../../lib/channels/outbox";
+import { pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { findManyInTenant } from "../../../lib/entity";
 import { type InterviewReminderEvent, RecruitmentEvents } from "../../../lib/names/recruitment";
-import type { JobDefinition } from "../../../mixins/scheduled-jobs.mixin";
+import { reminderWindow } from "../../../lib/recruitment/reminders";
 import type { OutboxMethods } from "../../../mixins/outbox.mixin";
+import type { JobDefinition } from "../../../mixins/scheduled-jobs.mixin";
 import { APPLICATIONS, type ApplicationDoc, INTERVIEWS, type InterviewDoc, type RecruitmentThis } from "./shared";
 
 const PAGE = 200;
-const DAY_MS = 24 * 3600_000;
 
 /** Not reminded yet: null, or absent on an interview stored before reminders existed. */
 const NOT_REMINDED = { $or: [{ remindedAt: null }, { remindedAt: { $exists: false } }] };
-
-/** The interviews a reminder at `slot` is for: from the slot to the end of the next UTC day. */
-export function reminderWindow(slot: Date): { from: string; to: string } {
-	const startOfDay = Date.UTC(slot.getUTCFullYear(), slot.getUTCMonth(), slot.getUTCDate());
-	return { from: slot.toISOString(), to: new Date(startOfDay + 2 * DAY_MS).toISOString() };
-}
 
 type ReminderThis = RecruitmentThis & OutboxMethods;
 

@@ -17,5 +17,7 @@ export const ActionTimeouts = {
 	/** Argon2 work (logins, sign-ups, password changes): each waits its turn in the hashing queue (lib/auth/passwords.ts). */
 	password: 10_000,
 	/** A report: aggregations over a whole tenant, uncached after any change. */
-	report: 15_000
+	report: 15_000,
+	/** A scheduled job run by hand (`<service>.runJob`): one pass over every tenant's data of its kind. */
+	job: 10 * 60_000
 } as const;

@@ -23,9 +23,10 @@
 import { randomUUID } from "node:crypto";
 import type { Cron } from "croner";
 import type { Service, ServiceSchema } from "moleculer";
+import { ActionTimeouts } from "../lib/action-timeouts";
 import { type Config, config as processConfig } from "../lib/config";
 import { type Claim, type RunDoc, claimRun, failRun, finishRun, jobRunsCollection, recentRuns, renewRun, staleRuns } from "../lib/jobs/runs";
-import { cronOf, cronTimer, latestDue } from "../lib/jobs/schedule";
+import { cronOf, cronTimer, latestDue, runId } from "../lib/jobs/schedule";
 import type { JobName } from "../lib/names/jobs";
 import type { DbService } from "./db.mixin";
 
@@ -99,11 +100,13 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 			/** Internal: runs `job` for the slot `at` (default now), unless that slot has run or is running. */
 			runJob: {
 				visibility: "public",
+				// A pass over every tenant; a caller that gives up earlier does not stop the run (its record tells how it ended).
+				timeout: ActionTimeouts.job,
 				params: { $$strict: true, job: { type: "enum", values: names }, at: { type: "date", convert: true, optional: true } },
 				async handler(this: Owner, ctx: { params: RunJobParams }): Promise<RunJobAnswer> {
 					const slot = new Date(Math.floor((ctx.params.at ?? new Date()).getTime() / 1000) * 1000);
 					const { outcome, ran } = await this.runSlot(ctx.params.job, slot);
-					const run: RunDoc | null = await this.store(runsCollection).findById(`${ctx.params.job}:${slot.toISOString()}`);
+					const run: RunDoc | null = await this.store(runsCollection).findById(runId(ctx.params.job, slot));
 					return { job: ctx.params.job, slot: slot.toISOString(), ran, outcome, run };
 				}
 			},

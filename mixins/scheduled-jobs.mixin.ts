@@ -25,7 +25,7 @@ import type { Cron } from "croner";
 import type { Service, ServiceSchema } from "moleculer";
 import { ActionTimeouts } from "../lib/action-timeouts";
 import { type Config, config as processConfig } from "../lib/config";
-import { type Claim, type RunDoc, claimRun, failRun, finishRun, jobRunsCollection, recentRuns, renewRun, staleRuns } from "../lib/jobs/runs";
+import { type Claim, type RunDoc, claimRun, failRun, finishRun, jobRunsCollection, pruneRuns, recentRuns, renewRun, staleRuns } from "../lib/jobs/runs";
 import { cronOf, cronTimer, latestDue, runId } from "../lib/jobs/schedule";
 import type { JobName } from "../lib/names/jobs";
 import type { DbService } from "./db.mixin";
@@ -61,11 +61,17 @@ export const JobMetricNames = {
 } as const;
 
 const DAY_MS = 24 * 3600_000;
+/** Finished runs are kept this long (longer than any catch-up window, so a kept record is what stops a re-run). */
+export const RUNS_KEPT_MS = 90 * DAY_MS;
+/** How often a node prunes them. */
+const PRUNE_EVERY_MS = 3600_000;
 
 interface Scheduled { name: JobName; definition: JobDefinition<unknown>; cron: Cron; timer: Cron }
 
 type Owner = DbService & {
-	jobState: { scheduled: Scheduled[]; sweepTimer?: NodeJS.Timeout; inFlight: Set<Promise<unknown>>; ticking: Set<string>; ready: boolean; stopping: boolean };
+	jobState: {
+		scheduled: Scheduled[]; sweepTimer?: NodeJS.Timeout; inFlight: Set<Promise<unknown>>; ticking: Set<string>; ready: boolean; stopping: boolean; prunedAt: number;
+	};
 	runSlot(name: JobName, slot: Date): Promise<RunAnswer>;
 	sweepJobs(): Promise<void>;
 };
@@ -190,13 +196,18 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 				// Every job of the service, scheduled or off: a run asked for by hand is finished too.
 				const stale = await staleRuns(this.store(runsCollection), names, now.getTime());
 				for (const run of stale) tick(this, run.job as JobName, new Date(run.slot));
+				if (now.getTime() - state.prunedAt >= PRUNE_EVERY_MS) {
+					state.prunedAt = now.getTime();
+					const pruned = await pruneRuns(this.store(runsCollection), names, new Date(now.getTime() - RUNS_KEPT_MS));
+					if (pruned > 0) this.logger.info(`Scheduled jobs: ${pruned} finished run(s) older than ${RUNS_KEPT_MS / DAY_MS} days removed`);
+				}
 			}
 		},
 
 		started(this: Service) {
 			const self = this as Owner;
 			const { schedules, leaseMs } = cfg().jobs;
-			self.jobState = { scheduled: [], inFlight: new Set(), ticking: new Set(), ready: false, stopping: false };
+			self.jobState = { scheduled: [], inFlight: new Set(), ticking: new Set(), ready: false, stopping: false, prunedAt: 0 };
 			for (const name of names) {
 				const definition = definitionOf(name);
 				const pattern = schedules[name] ?? definition.schedule;

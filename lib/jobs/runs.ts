@@ -120,6 +120,11 @@ export async function staleRuns(store: Store, jobs: string[], now = Date.now(), 
 	return store.find({ query: { status: { $in: OPEN }, until: { $lt: now }, job: { $in: jobs } }, sort: ["until"], limit });
 }
 
+/** Removes finished runs (done or failed) of these jobs whose slot is before `before`; answers how many. */
+export async function pruneRuns(store: Store, jobs: string[], before: Date): Promise<number> {
+	return store.removeMany({ job: { $in: jobs }, slot: { $lt: before.toISOString() }, status: { $in: ["done", "failed"] } });
+}
+
 /** The newest runs, of one job or all, for operators (REPL `jobs`, `<service>.jobRuns`). */
 export async function recentRuns(store: Store, job: string | undefined, limit: number): Promise<RunDoc[]> {
 	return store.find({ query: job ? { job } : {}, sort: ["-slot"], limit });

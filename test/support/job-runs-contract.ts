@@ -5,7 +5,7 @@
  * (and MongoDB with MONGO_URI), whose conditional updates are what a cluster relies on.
  */
 import type { Config } from "../../lib/config";
-import { MAX_ATTEMPTS, claimRun, failRun, finishRun, jobRunsCollection, renewRun, staleRuns } from "../../lib/jobs/runs";
+import { MAX_ATTEMPTS, claimRun, failRun, finishRun, jobRunsCollection, pruneRuns, renewRun, staleRuns } from "../../lib/jobs/runs";
 import { type Store, createStore } from "../../lib/store";
 
 const SLOT = new Date("2027-01-01T00:05:00Z");
@@ -89,6 +89,20 @@ export function jobRunsContract(backend: string, makeConfig: () => Config, clean
 			expect(await claimRun(store, "job", SLOT, "next", "node", LEASE, t)).toBeNull();
 			expect(await store.findById("job:2027-01-01T00:05:00.000Z")).toMatchObject({ status: "failed" });
 			expect(await staleRuns(store, ["job"], t)).toHaveLength(0);
+		});
+
+		it("prunes finished runs before a date, never an open one or another job's", async () => {
+			const at = (iso: string) => new Date(iso);
+			const old = (await claimRun(store, "job", at("2026-01-01T00:00:00Z"), "a", "node", LEASE))!;
+			await finishRun(store, old, {});
+			await claimRun(store, "job", at("2026-01-02T00:00:00Z"), "b", "node", LEASE);
+			const other = (await claimRun(store, "other", at("2026-01-01T00:00:00Z"), "c", "node", LEASE))!;
+			await finishRun(store, other, {});
+			const recent = (await claimRun(store, "job", at("2026-06-01T00:00:00Z"), "d", "node", LEASE))!;
+			await finishRun(store, recent, {});
+			expect(await pruneRuns(store, ["job"], at("2026-03-01T00:00:00Z"))).toBe(1);
+			const left: Array<{ _id: string }> = await store.find({ query: {}, sort: ["_id"] });
+			expect(left.map(r => r._id)).toEqual(["job:2026-01-02T00:00:00.000Z", "job:2026-06-01T00:00:00.000Z", "other:2026-01-01T00:00:00.000Z"]);
 		});
 	});
 }

@@ -39,6 +39,21 @@ describe("scheduled jobs", () => {
 	});
 	afterAll(() => system?.stop());
 
+	it("at start each service ran the latest slot of its hourly job (catch-up), once, for the present", async () => {
+		const hour = new Date(Math.floor(Date.now() / 3600_000) * 3600_000);
+		for (const job of [Jobs.interviewReminders, Jobs.expireInvitations]) {
+			let runs: Array<{ job: string; slot: string; status: string; claims: unknown[] }> = [];
+			await eventually(async () => {
+				runs = await system.broker.call(`${JobServices[job]}.jobRuns`, { job });
+				expect(runs[0]?.status).toBe("done");
+			});
+			// The latest slot at or before now: this hour's (reminders at :00), or the last :30.
+			expect(Date.now() - Date.parse(runs[0].slot)).toBeLessThan(3600_000 + 60_000);
+			expect(Date.parse(runs[0].slot)).toBeGreaterThanOrEqual(hour.getTime() - 3600_000);
+			expect(runs[0].claims).toHaveLength(1);
+		}
+	});
+
 	it("runJob is internal: no route reaches it", async () => {
 		const owner = await signup(url, "Outsider");
 		for (const path of ["/api/v1/runJob", "/api/v1/leave/runJob", "/api/v1/jobs/leaveRollover"]) {

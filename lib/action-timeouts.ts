@@ -19,5 +19,7 @@ export const ActionTimeouts = {
 	/** A report: aggregations over a whole tenant, uncached after any change. */
 	report: 15_000,
 	/** Accepting an offer: a saga of writes in four services, each call with its own time (a saga outlives its request if need be). */
-	onboarding: 30_000
+	onboarding: 30_000,
+	/** A scheduled job run by hand (`<service>.runJob`): one pass over every tenant's data of its kind. */
+	job: 10 * 60_000
 } as const;

@@ -6,6 +6,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { checkPattern } from "./jobs/schedule";
+import { JOB_NAMES, type JobName } from "./names/jobs";
 import { ONBOARDING_STEPS } from "./names/onboarding";
 import { ApiServices } from "./names/services";
 
@@ -93,6 +95,16 @@ export interface OnboardingConfig {
 	testCrashAt?: OnboardingCrashPoint;
 }
 
+/** Scheduled jobs (mixins/scheduled-jobs.mixin.ts, docs/operations.md#scheduled-jobs). */
+export interface JobsConfig {
+	/** Per job, the cron pattern (UTC) that replaces the service's own, or "off" to run it never. */
+	schedules: Partial<Record<JobName, string>>;
+	/** How long a run's node keeps its claim without renewing it: how soon a run whose node died is taken over. */
+	leaseMs: number;
+	/** Tests only (NODE_ENV=test): a run pauses this long after its handler, before it is marked done, so a test can kill it there. */
+	testPauseMs?: number;
+}
+
 export interface Config {
 	env: NodeEnv;
 	namespace: string;
@@ -148,6 +160,7 @@ export interface Config {
 	mail: { dir: string; publicUrl: string };
 	channels: ChannelsConfig;
 	onboarding: OnboardingConfig;
+	jobs: JobsConfig;
 }
 
 export class ConfigError extends Error {
@@ -329,6 +342,42 @@ function readOnboarding(env: Env, nodeEnv: NodeEnv): OnboardingConfig {
 	};
 }
 
+/**
+ * JOB_SCHEDULES: `name=pattern` pairs separated by `;` (a pattern has spaces and commas), e.g.
+ * `interviewReminders=0 7 * * *;leaveRollover=off`. Unknown names and bad patterns are refused.
+ */
+function readJobSchedules(env: Env): Partial<Record<JobName, string>> {
+	const raw = env.JOB_SCHEDULES?.trim();
+	const schedules: Partial<Record<JobName, string>> = {};
+	if (!raw) return schedules;
+	for (const entry of raw.split(";").map(part => part.trim()).filter(Boolean)) {
+		const eq = entry.indexOf("=");
+		const name = entry.slice(0, eq).trim() as JobName;
+		const pattern = entry.slice(eq + 1).trim();
+		if (eq < 1 || !pattern) fail("JOB_SCHEDULES", "must be name=pattern pairs separated by ';'", raw);
+		if (!JOB_NAMES.includes(name)) fail("JOB_SCHEDULES", `names no job '${name}' (jobs: ${JOB_NAMES.join(", ")})`, raw);
+		if (pattern !== "off") {
+			try {
+				checkPattern(pattern);
+			} catch (err) {
+				fail("JOB_SCHEDULES", `has a bad pattern for ${name}: ${(err as Error).message}`, raw);
+			}
+		}
+		schedules[name] = pattern;
+	}
+	return schedules;
+}
+
+function readJobs(env: Env, nodeEnv: NodeEnv): JobsConfig {
+	const pause = env.TEST_JOB_PAUSE?.trim();
+	if (pause && nodeEnv !== "test") fail("TEST_JOB_PAUSE", "is a test hook: it is refused unless NODE_ENV=test", pause);
+	return {
+		schedules: readJobSchedules(env),
+		leaseMs: readInt(env, "JOB_LEASE", 30_000, 1000, 3_600_000),
+		testPauseMs: pause ? readInt(env, "TEST_JOB_PAUSE", 0, 1, 600_000) : undefined
+	};
+}
+
 function readCacher(env: Env): string | undefined {
 	const raw = env.CACHER?.trim();
 	if (!raw || raw.toLowerCase() === "memory") return undefined;
@@ -506,7 +555,8 @@ export function loadConfig(env: Env = process.env): Config {
 		},
 		mail: readMail(env, port),
 		channels: readChannels(env, transporter, nodeEnv),
-		onboarding: readOnboarding(env, nodeEnv)
+		onboarding: readOnboarding(env, nodeEnv),
+		jobs: readJobs(env, nodeEnv)
 	};
 }
 

@@ -2,8 +2,11 @@
  * Roster's own REPL commands, next to Moleculer's (`call`, `services`, `nodes`, …).
  * `seed` fills the running system (or the cluster the REPL joined) with the demo company.
  * `breakers` asks every node for its circuit breakers, in-flight calls and hedged reads (lib/node-state).
+ * `jobs` lists the scheduled jobs' latest runs; `jobs run <job> [at]` runs one for a slot (once per slot).
  */
 import type { ServiceBroker } from "moleculer";
+import type { RunDoc } from "../lib/jobs/runs";
+import { JOB_NAMES, type JobName, JobServices } from "../lib/names/jobs";
 import { type NodeStateAnswer, gatherNodeStates } from "../lib/node-state";
 
 /** One block per node: busy services, the oldest calls, every breaker not closed or with failures, and hedged reads per action. */
@@ -27,6 +30,31 @@ export function describeNodeStates(answers: NodeStateAnswer[]): string {
 		.join("\n");
 }
 
+/** One line per run: slot, job, status, attempts, the nodes that claimed it, what it did or why it failed. */
+export function describeRuns(runs: RunDoc[]): string {
+	if (runs.length === 0) return "No runs yet.";
+	return runs
+		.map(r => {
+			const nodes = r.claims.map(c => c.node).join(" → ");
+			const outcome = r.status === "done" ? JSON.stringify(r.result) : (r.error ?? "");
+			return `${r.slot}  ${r.job.padEnd(18)} ${r.status.padEnd(8)} attempts ${r.attempts}  ${nodes}  ${outcome}`;
+		})
+		.join("\n");
+}
+
+/** What the REPL's `jobs` command prints (exported for its test). */
+export async function jobsCommand(broker: ServiceBroker, action: string | undefined, job: string | undefined, at: string | undefined): Promise<string> {
+	const known = (name: string | undefined): name is JobName => JOB_NAMES.includes(name as JobName);
+	if (action === "run") {
+		if (!known(job)) return `Which job? One of ${JOB_NAMES.join(", ")}`;
+		const answer = await broker.call(`${JobServices[job]}.runJob`, at ? { job, at } : { job });
+		return JSON.stringify(answer, null, 2);
+	}
+	const wanted = known(action) ? [action] : known(job) ? [job] : JOB_NAMES;
+	const lists = await Promise.all(wanted.map(name => broker.call<RunDoc[], { job: string; limit: number }>(`${JobServices[name]}.jobRuns`, { job: name, limit: 10 }).catch(() => [] as RunDoc[])));
+	return describeRuns(lists.flat().sort((a, b) => b.slot.localeCompare(a.slot)));
+}
+
 export const replCommands = [
 	{
 		command: "seed",
@@ -39,6 +67,17 @@ export const replCommands = [
 			} catch (err) {
 				const e = err as { message?: string; data?: unknown };
 				console.error("Seeding failed:", e.message, e.data ? JSON.stringify(e.data) : "");
+			}
+		}
+	},
+	{
+		command: "jobs [action] [job] [at]",
+		description: "Scheduled jobs: `jobs [job]` lists the latest runs; `jobs run <job> [at]` runs one for the slot `at` (default now), once per slot",
+		async action(broker: ServiceBroker, params: { action?: string; job?: string; at?: string }): Promise<void> {
+			try {
+				console.log(await jobsCommand(broker, params.action, params.job, params.at));
+			} catch (err) {
+				console.error("jobs failed:", (err as Error).message);
 			}
 		}
 	},

@@ -60,7 +60,10 @@ export interface LeaveBalances { employeeId: string; year: number; balances: Lea
 
 export type TypeDoc = TenantDoc & Omit<LeaveType, "id"> & { /** The name lower-cased: names are unique regardless of case. */ nameKey: string };
 export type HolidayDoc = TenantDoc & Omit<Holiday, "id">;
-export type EntitlementDoc = TenantDoc & Omit<LeaveEntitlement, "id">;
+export type EntitlementDoc = TenantDoc & Omit<LeaveEntitlement, "id"> & {
+	/** The year whose remainder it has received (the roll-over, or a grant that computed it): it receives it once. */
+	rolledOverFrom?: number | null;
+};
 export type RequestDoc = TenantDoc & Omit<LeaveRequestJSON, "id"> & {
 	/** The days split by calendar month, January first (reports of leave taken per month). */
 	monthDays: number[];

@@ -12,3 +12,4 @@ export * from "./onboarding";
 export * from "./reports";
 export * from "./notifications";
 export * from "./services";
+export * from "./jobs";

@@ -38,8 +38,25 @@ export const RecruitmentEvents = {
 	/** StageChangedEvent */
 	stageChanged: "recruitment.application.stageChanged",
 	/** InterviewScheduledEvent when an interview is created. */
-	interviewScheduled: "recruitment.interview.scheduled"
+	interviewScheduled: "recruitment.interview.scheduled",
+	/**
+	 * InterviewReminderEvent, once per interview (again after a reschedule) by the interviewReminders
+	 * job: the interview starts before the end of the next UTC day. For the interviewers.
+	 */
+	interviewReminder: "recruitment.interview.reminder"
 } as const;
+
+export interface InterviewReminderEvent {
+	interviewId: string;
+	applicationId: string;
+	openingId: string;
+	/** null if the application is gone. */
+	candidateId: string | null;
+	/** ISO 8601 instant. */
+	scheduledAt: string;
+	/** Employee ids: whom to remind. */
+	interviewerIds: string[];
+}
 
 export interface InterviewScheduledEvent {
 	interviewId: string;
@@ -137,6 +154,8 @@ export interface Interview {
 	interviewerIds: string[];
 	feedback: string | null;
 	result: InterviewResult;
+	/** When the interviewers were reminded of it (the slot of the reminder job), null until then or since a reschedule. */
+	remindedAt: string | null;
 	createdAt: string;
 	updatedAt: string;
 }

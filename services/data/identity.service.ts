@@ -12,10 +12,12 @@ import { OUTBOX_INDEX } from "../../lib/channels/outbox";
 import { DbMixin } from "../../mixins/db.mixin";
 import { DerivedCacheMixin } from "../../mixins/derived-cache.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
+import { InvitationsPart, expireInvitations } from "./identity.parts/invitations";
 import { EmployeeLinksPart } from "./identity.parts/employee-links";
 import { PasswordsPart } from "./identity.parts/passwords";
 import { SessionsPart } from "./identity.parts/sessions";
-import { ACCOUNTS, EMPLOYMENTS, HANDLED_EVENTS, LINKS, LOCKS, SESSIONS, SharedPart, TENANTS, USERS } from "./identity.parts/shared";
+import { ACCOUNTS, EMPLOYMENTS, HANDLED_EVENTS, type IdentityThis, LINKS, LOCKS, SESSIONS, SharedPart, TENANTS, USERS } from "./identity.parts/shared";
 import { SignupPart } from "./identity.parts/signup";
 import { UsersPart } from "./identity.parts/users";
 
@@ -25,6 +27,9 @@ const IdentityService: ServiceSchema = {
 	// Moleculer merges same-named actions and methods silently (the earlier mixin wins), so each
 	// part's names are its own and none reuses the db mixin's.
 	mixins: [
+		// Expiring invitations, once per cluster (identity.parts/invitations.ts); before the db
+		// mixin, so it starts after the collections connect and stops before they close.
+		ScheduledJobsMixin<IdentityThis>("identity", { expireInvitations }),
 		DbMixin(
 			"identity",
 			{
@@ -35,10 +40,12 @@ const IdentityService: ServiceSchema = {
 				{ name: ACCOUNTS, indexes: [{ fields: { email: 1 }, unique: true }] },
 				{ name: TENANTS },
 				{ name: SESSIONS, indexes: [{ fields: { userId: 1 } }, { fields: { accountId: 1 } }] },
-				{ name: LINKS, indexes: [{ fields: { userId: 1 } }] },
+				// By expiry: the expireInvitations job (identity.parts/invitations.ts).
+				{ name: LINKS, indexes: [{ fields: { userId: 1 } }, { fields: { expiresAt: 1 } }] },
 				{ name: LOCKS },
 				{ name: HANDLED_EVENTS },
-				{ name: EMPLOYMENTS }
+				{ name: EMPLOYMENTS },
+				jobRunsCollection("identity")
 			]
 		),
 		// Session checks, cached under the tenant's generation of this service (sessions.ts).
@@ -50,6 +57,7 @@ const IdentityService: ServiceSchema = {
 		SessionsPart,
 		PasswordsPart,
 		UsersPart,
+		InvitationsPart,
 		EmployeeLinksPart
 	],
 

@@ -22,10 +22,12 @@ import { SerialQueues } from "../../lib/leave/serial";
 import { OUTBOX_INDEX } from "../../lib/channels/outbox";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
 import { BalancesPart } from "./leave.parts/balances";
 import { EntitlementsPart } from "./leave.parts/entitlements";
 import { HolidaysPart } from "./leave.parts/holidays";
 import { RequestsPart } from "./leave.parts/requests";
+import { leaveRollover } from "./leave.parts/rollover";
 import { ADMISSIONS, ENTITLEMENTS, HOLIDAYS, type LeaveThis, REQUESTS, SharedPart, TYPES } from "./leave.parts/shared";
 import { TypesPart } from "./leave.parts/types";
 
@@ -35,11 +37,16 @@ const LeaveService: ServiceSchema = {
 	// Moleculer merges same-named actions and methods silently (the earlier mixin wins), so each
 	// part's names are its own and none reuses the db mixin's.
 	mixins: [
+		// The yearly roll-over of entitlements, once per cluster (leave.parts/rollover.ts). Listed
+		// before the db mixin: Moleculer starts later mixins first, so this starts once the
+		// collections are connected and stops (waiting for a run in flight) before they close.
+		ScheduledJobsMixin<LeaveThis>("leave", { leaveRollover }),
 		DbMixin("leave", { name: REQUESTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, startDate: 1 } }, { fields: { tenantId: 1, year: 1, status: 1 } }, OUTBOX_INDEX] }, [
 			{ name: TYPES, indexes: [{ fields: { tenantId: 1, nameKey: 1 }, unique: true }] },
 			{ name: ENTITLEMENTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, leaveTypeId: 1, year: 1 }, unique: true }] },
 			{ name: HOLIDAYS, indexes: [{ fields: { tenantId: 1, date: 1 }, unique: true }] },
-			{ name: ADMISSIONS }
+			{ name: ADMISSIONS },
+			jobRunsCollection("leave")
 		]),
 		// Requests carry their leave.request.* events in the write that makes them (lib/channels/outbox.ts).
 		OutboxMixin(),

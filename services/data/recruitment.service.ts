@@ -15,6 +15,7 @@ import type { ServiceSchema } from "moleculer";
 import { OUTBOX_INDEX } from "../../lib/channels/outbox";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
 import { ApplicationsPart } from "./recruitment.parts/applications";
 import { CandidatesPart } from "./recruitment.parts/candidates";
 import { FunnelPart } from "./recruitment.parts/funnel";
@@ -22,6 +23,7 @@ import { InterviewsPart } from "./recruitment.parts/interviews";
 import { OffersPart } from "./recruitment.parts/offers";
 import { OnboardingSagasPart } from "./recruitment.parts/onboarding-sagas";
 import { OpeningsPart } from "./recruitment.parts/openings";
+import { interviewReminders } from "./recruitment.parts/reminders";
 import { APPLICATIONS, CANDIDATES, INTERVIEWS, OFFERS, OPENINGS, SharedPart } from "./recruitment.parts/shared";
 
 export type { ApplicationView } from "./recruitment.parts/shared";
@@ -32,20 +34,29 @@ const RecruitmentService: ServiceSchema = {
 	// Moleculer merges same-named actions and methods silently (the earlier mixin wins), so each
 	// part's names are its own and none reuses the db mixin's.
 	mixins: [
+		// Interview reminders, once per cluster (recruitment.parts/reminders.ts); before the db
+		// mixin, so it starts after the collections connect and stops before they close.
+		ScheduledJobsMixin("recruitment", { interviewReminders }),
 		DbMixin("recruitment", { name: OPENINGS, indexes: [{ fields: { tenantId: 1, hiringManagerId: 1 } }] }, [
 			{ name: CANDIDATES, indexes: [{ fields: { tenantId: 1, email: 1 }, unique: true }] },
 			{
 				name: APPLICATIONS,
 				indexes: [{ fields: { tenantId: 1, candidateId: 1, openingId: 1 }, unique: true }, { fields: { tenantId: 1, openingId: 1 } }, OUTBOX_INDEX]
 			},
-			{ name: INTERVIEWS, indexes: [{ fields: { tenantId: 1, applicationId: 1 } }, OUTBOX_INDEX], arrays: ["interviewerIds"] },
+			{
+				name: INTERVIEWS,
+				// By start time: the reminder job's window (reminders.ts).
+				indexes: [{ fields: { tenantId: 1, applicationId: 1 } }, { fields: { tenantId: 1, scheduledAt: 1 } }, OUTBOX_INDEX],
+				arrays: ["interviewerIds"]
+			},
 			{
 				name: OFFERS,
 				// onboardingDue: the sweep for stalled onboarding sagas; the outbox: employee.hired at a hire's commit.
 				indexes: [{ fields: { tenantId: 1, liveKey: 1 }, unique: true }, { fields: { tenantId: 1, applicationId: 1 } }, { fields: { onboardingDue: 1 } }, OUTBOX_INDEX]
-			}
+			},
+			jobRunsCollection("recruitment")
 		]),
-		// Stage moves, new interviews and hires carry their events in the write that makes them (lib/channels/outbox.ts).
+		// Stage moves, new interviews, reminders and hires carry their events in the write that makes them (lib/channels/outbox.ts).
 		OutboxMixin({ main: false, collections: [APPLICATIONS, INTERVIEWS, OFFERS] }),
 		SharedPart,
 		OpeningsPart,

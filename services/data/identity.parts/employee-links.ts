@@ -169,7 +169,7 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 		},
 
 		async employmentEnded(this: IdentityThis, tenantId: string, employeeId: string): Promise<void> {
-			const users: UserDoc[] = await this.adapter.find({ query: { tenantId, employeeId, status: { $in: ["active", "invited"] } } });
+			const users: UserDoc[] = await this.adapter.find({ query: { tenantId, employeeId, status: { $in: ["active", "invited", "expired"] } } });
 			for (const user of users) {
 				const disabled = pendingEvent(IdentityEvents.userDisabled, tenantId, { userId: user._id });
 				await this.adapter.updateMany({ _id: user._id }, updateWithEvent({ $set: { status: "disabled", disabledBecause: "employmentEnded", updatedAt: now() } }, disabled));

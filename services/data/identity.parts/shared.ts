@@ -47,8 +47,13 @@ export interface AccountDoc {
 	updatedAt: string;
 }
 
-/** invited: the person has not followed their invitation yet; disabled: by staff, or employment ended. */
-export type UserStatus = "invited" | "active" | "disabled";
+/**
+ * invited: the person has not followed their invitation yet; expired: every invitation link
+ * expired unfollowed (invitations.ts; staff may invite again); disabled: by staff, or employment ended.
+ */
+export type UserStatus = "invited" | "expired" | "active" | "disabled";
+
+export const USER_STATUSES: readonly UserStatus[] = ["invited", "expired", "active", "disabled"];
 export type DisabledBecause = "staff" | "employmentEnded";
 
 /** A membership of an account in one company. */
@@ -100,6 +105,8 @@ export interface LinkDoc {
 	createdAt: string;
 	expiresAt: string;
 	usedAt: string | null;
+	/** Set by the expireInvitations job once it has looked at this expired link (invitations.ts). */
+	expiryHandled?: boolean;
 }
 
 /** A user as clients see it. */

@@ -121,6 +121,11 @@ export const SignupPart: Partial<ServiceSchema> = {
 		/** An accepted invitation: the membership becomes active, with the password set if there was none. */
 		async joinCompany(this: IdentityThis, ctx: RosterContext, link: LinkDoc, passwordHash: string | null): Promise<Activated> {
 			const accounts = this.store(ACCOUNTS);
+			// A membership no longer waiting (expired, disabled, removed) refuses before anything is written.
+			const invited: UserDoc | null = await this.adapter.findById(link.userId!);
+			if (!invited || (invited.status !== "invited" && invited.status !== "active")) {
+				throw new UnprocessableError("token", "The invitation was withdrawn.", "invalidLink");
+			}
 			if (passwordHash) await accounts.updateMany({ _id: link.accountId, passwordHash: null }, { $set: { passwordHash, updatedAt: now() } });
 			const account: AccountDoc | null = await accounts.findById(link.accountId!);
 			const joined = await this.adapter.updateMany({ _id: link.userId, status: "invited" }, { $set: { status: "active", updatedAt: now() } });

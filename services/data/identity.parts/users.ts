@@ -18,8 +18,9 @@ import { withLease } from "../../../lib/store/lease";
 import { checkPassword, password } from "./credentials";
 import {
 	ACCOUNTS, type AccountDoc, type IdentityThis, type InviteParams, LINKS, LOCKS, TENANTS, type TenantDoc, type UserDoc,
-	type UserJSON, type UserStatus, normalEmail
+	USER_STATUSES, type UserJSON, type UserStatus, normalEmail
 } from "./shared";
+import { invitationMail } from "./invitations";
 
 interface ListUsersParams extends ListParams { role?: Role; status?: UserStatus; search?: string }
 interface UserIdParams { id: string }
@@ -97,7 +98,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 			params: {
 				$$strict: true, ...listParams,
 				role: { ...role, optional: true },
-				status: { type: "enum", values: ["invited", "active", "disabled"], optional: true },
+				status: { type: "enum", values: [...USER_STATUSES], optional: true },
 				search: { type: "string", trim: true, min: 1, max: 100, optional: true }
 			},
 			async handler(this: IdentityThis, ctx: RosterContext<ListUsersParams>): Promise<ListResult<UserJSON>> {
@@ -245,10 +246,9 @@ export const UsersPart: Partial<ServiceSchema> = {
 		/** Mails the user a one-time link to join, and records that it went out with its event, for whoever tells the inviter. */
 		async sendInvitation(this: IdentityThis, user: UserDoc, invitedBy: string | null): Promise<void> {
 			const tenant: TenantDoc = await this.store(TENANTS).findById(user.tenantId);
-			await this.sendLink({ purpose: "invitation", email: user.email, accountId: user.accountId, userId: user._id, signup: null }, url => ({
-				to: user.email, kind: "invitation", subject: `You are invited to ${tenant.name} on Roster`, link: url,
-				text: `${tenant.name} invites you to Roster. Follow this link to join (you choose your password there, unless you already have a Roster account): ${url}\n\nThe link works once, for 7 days.`
-			}));
+			await this.sendLink({ purpose: "invitation", email: user.email, accountId: user.accountId, userId: user._id, signup: null }, url =>
+				invitationMail(tenant.name, user.email, url)
+			);
 			const sent = pendingEvent<InvitationSentEvent>(IdentityEvents.invitationSent, user.tenantId, { userId: user._id, email: user.email, invitedBy });
 			await this.adapter.updateMany({ _id: user._id }, updateWithEvent({ $set: { invitedAt: now() } }, sent));
 			this.publishEvents(user._id);

@@ -120,9 +120,10 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 				for (const type of missing) {
 					const last = previous.find(e => e.leaveTypeId === type._id);
 					const carried = last ? carryOver(balanceOf(last, held.filter(r => r.leaveTypeId === type._id)).remaining, type.carryOverCap) : 0;
+					// A carry-over computed from last year's entitlement is the one the roll-over would add: it is not added again.
 					const doc: EntitlementDoc = {
 						_id: this.newId(), tenantId, employeeId, leaveTypeId: type._id, year: y, days: type.yearlyAllowance,
-						carriedOver: carried, source: "grant", createdAt: at, updatedAt: at
+						carriedOver: carried, source: "grant", rolledOverFrom: last ? y - 1 : null, createdAt: at, updatedAt: at
 					};
 					try {
 						await this.unique("year", () => entitlements.insert(doc));

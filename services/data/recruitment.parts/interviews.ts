@@ -19,7 +19,9 @@ interface ListInterviewsParams extends ListParams {
 
 const interviewerIds = { type: "array", items: id, min: 1, max: 20, unique: true } as const;
 
-const interviewJSON = (doc: InterviewDoc) => toJSON(doc) as unknown as Interview;
+/** The outbox's fields (lib/channels/outbox.ts) stay inside; an interview stored before reminders existed was never reminded. */
+const OUTBOX_FIELDS = ["_outbox", "_outboxSeq", "_outboxSince"];
+const interviewJSON = (doc: InterviewDoc) => ({ remindedAt: null, ...toJSON(doc, OUTBOX_FIELDS) }) as unknown as Interview;
 
 export const InterviewsPart: Partial<ServiceSchema> = {
 	actions: {
@@ -36,7 +38,7 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 				const at = now();
 				const doc: InterviewDoc = {
 					_id: this.newId(), tenantId, applicationId, openingId: app.openingId, scheduledAt, interviewerIds: interviewers,
-					feedback: null, result: "pending", createdAt: at, updatedAt: at
+					feedback: null, result: "pending", remindedAt: null, createdAt: at, updatedAt: at
 				};
 				const scheduled = pendingEvent<InterviewScheduledEvent>(RecruitmentEvents.interviewScheduled, tenantId, {
 					interviewId: doc._id, applicationId, openingId: app.openingId, candidateId: app.candidateId, scheduledAt, interviewerIds: interviewers
@@ -111,7 +113,10 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 				const { id: _id, ...changes } = ctx.params;
 				if (changes.scheduledAt) changes.scheduledAt = toInstant(changes.scheduledAt, "scheduledAt");
 				await this.checkEmployees(ctx, changes.interviewerIds, "interviewerIds");
-				const updated: InterviewDoc = await this.store(INTERVIEWS).updateById(interview._id, { $set: { ...changes, updatedAt: now() } });
+				const set: Partial<InterviewDoc> = { ...changes, updatedAt: now() };
+				// A new time is a new thing to be reminded of (the interviewReminders job, reminders.ts).
+				if (changes.scheduledAt && changes.scheduledAt !== interview.scheduledAt) set.remindedAt = null;
+				const updated: InterviewDoc = await this.store(INTERVIEWS).updateById(interview._id, { $set: set });
 				return this.saved(ctx, "updated", interviewJSON(updated));
 			}
 		}

@@ -1,0 +1,190 @@
+/**
+ * The inbox is fed by domain events (durable channels): each consumer works out who is told,
+ * and `notify` stores one entry per recipient, pushes it to the realtime nodes, and queues its
+ * email and text message as the recipient chose.
+ *
+ * Consumers have no user: they call other contexts' internal actions as the system caller of
+ * the event's tenant (lib/meta.ts systemCaller), which scopes those actions' queries to it.
+ *
+ * Exactly once in effect: handleOnce skips an event already recorded; an event redelivered
+ * after a crash between an entry's insert and the record finds the entry under its
+ * deterministic id (notificationId) and adds nothing, not even a seq.
+ */
+import type { ServiceSchema } from "moleculer";
+import type { DomainEvent, EventEnvelope } from "../../../lib/channels/events";
+import { handleOnce } from "../../../lib/channels/handled";
+import { type PendingEvent, insertWithEvents, pendingEvent } from "../../../lib/channels/outbox";
+import { now } from "../../../lib/entity";
+import { systemCaller } from "../../../lib/meta";
+import {
+	AppEvents, type DeliveryChoice, EmployeeActions, type EmployeeHiredEvent, type EmployeeSummary, IdentityActions, IdentityEvents, type InterviewScheduledEvent,
+	type InvitationSentEvent, type LeaveDecidedEvent, LeaveEvents, type LeaveRequestedEvent, type NotificationPreferences, RealtimeEvents,
+	type RealtimePush, RecruitmentEvents, type UserContact
+} from "../../../lib/names";
+import * as Messages from "../../../lib/notifications/messages";
+import { channelsFor } from "../../../lib/notifications/preferences";
+import { isUniqueViolation } from "../../../lib/store";
+import {
+	COUNTERS, DELIVERY_CHANNEL, HANDLED_EVENTS, type NotificationDoc, type NotificationsThis, PREFERENCES, type PreferencesDoc, type Recipient,
+	notificationId, notificationJSON, preferencesJSON, userKey
+} from "./shared";
+
+interface FeedMethods {
+	summaries(tenantId: string, ids: string[]): Promise<EmployeeSummary[]>;
+	approversOf(event: DomainEvent<LeaveRequestedEvent>, employee: EmployeeSummary | undefined): Promise<string[]>;
+	deliveriesOf(doc: NotificationDoc, choice: DeliveryChoice, to: Recipient | undefined): PendingEvent[];
+}
+
+type FeedThis = NotificationsThis & FeedMethods;
+
+/** A channel consumer of `T` events that runs `effect` once per event. */
+function consumer<T>(effect: (this: FeedThis, event: DomainEvent<T>) => Promise<void>) {
+	return {
+		async handler(this: FeedThis, event: DomainEvent<T>): Promise<void> {
+			await handleOnce(this.store(HANDLED_EVENTS), this.fullName, event, () => effect.call(this, event));
+		}
+	};
+}
+
+export const FeedPart: Partial<ServiceSchema> = {
+	channels: {
+		/** To the approver: the employee's manager while employed, else the tenant's staff. */
+		[LeaveEvents.requested]: consumer<LeaveRequestedEvent>(async function (event) {
+			const [employee] = await this.summaries(event.tenantId, [event.employeeId]);
+			await this.notify(event, await this.approversOf(event, employee), Messages.leaveRequested(event, employee));
+		}),
+
+		/** To the requester, unless they decided it themselves (a cancellation of their own). */
+		[LeaveEvents.requestDecided]: consumer<LeaveDecidedEvent>(async function (event) {
+			const told = event.requestedBy === event.decidedBy ? [] : [event.requestedBy];
+			await this.notify(event, told, Messages.leaveDecided(event));
+		}),
+
+		/** To each interviewer who has an account. */
+		[RecruitmentEvents.interviewScheduled]: consumer<InterviewScheduledEvent>(async function (event) {
+			const interviewers = await this.summaries(event.tenantId, event.interviewerIds);
+			await this.notify(event, interviewers.map(i => i.userId).filter((u): u is string => !!u), Messages.interviewScheduled(event));
+		}),
+
+		/** To the tenant's staff and the new hire's manager (not to the new hire). */
+		[AppEvents.employeeHired]: consumer<EmployeeHiredEvent>(async function (event) {
+			const [hire, manager] = await this.summaries(event.tenantId, [event.employeeId, ...(event.managerId ? [event.managerId] : [])]).then(found => [
+				found.find(e => e.id === event.employeeId),
+				found.find(e => e.id === event.managerId)
+			]);
+			const staff = await this.staffUserIds(event.tenantId);
+			const told = [...staff, ...(manager?.userId ? [manager.userId] : [])].filter(u => u !== event.userId);
+			await this.notify(event, told, Messages.employeeHired(event, hire));
+		}),
+
+		/** To whoever invited, when a person did. */
+		[IdentityEvents.invitationSent]: consumer<InvitationSentEvent>(async function (event) {
+			const told = event.invitedBy && event.invitedBy !== event.userId ? [event.invitedBy] : [];
+			await this.notify(event, told, Messages.invitationSent(event));
+		})
+	},
+
+	methods: {
+		/**
+		 * One entry per recipient (each once), pushed to the realtime nodes, with a delivery event
+		 * per channel the recipient chose for this type riding in the entry's own outbox.
+		 */
+		async notify(this: FeedThis, event: EventEnvelope, userIds: string[], content: Messages.NotificationContent): Promise<void> {
+			const { tenantId } = event;
+			const users = [...new Set(userIds)];
+			if (users.length === 0) return;
+			const prefs = await this.preferencesOf(tenantId, users);
+			const choices = new Map(users.map(userId => [userId, channelsFor(prefs.get(userId)!, content.type)]));
+			const reach = [...choices.values()].some(c => c.email || c.sms) ? await this.recipients(tenantId, users) : [];
+			for (const userId of users) {
+				const _id = notificationId(event.eventId, userId);
+				// Made by an earlier delivery of this event that died before its record: done already.
+				if (await this.adapter.findById(_id)) continue;
+				const doc: NotificationDoc = {
+					_id, tenantId, userId, seq: await this.nextSeq(tenantId, userId), type: content.type, title: content.title, body: content.body,
+					data: content.data, read: false, readAt: null, eventId: event.eventId, createdAt: now()
+				};
+				const deliveries = this.deliveriesOf(doc, choices.get(userId)!, reach.find(r => r.userId === userId));
+				try {
+					await this.adapter.insert(deliveries.length > 0 ? insertWithEvents(doc, deliveries) : doc);
+				} catch (err) {
+					// Another node handling a redelivery of the event inserted it meanwhile.
+					if (isUniqueViolation(err)) continue;
+					throw err;
+				}
+				if (deliveries.length > 0) this.publishEvents(_id);
+				const push: RealtimePush = { tenantId, userIds: [userId], message: { type: "notification", notification: notificationJSON(doc) } };
+				// Live push is a courtesy: a node that misses it has no socket that needed it, and a client replays from the inbox.
+				this.broker.broadcast(RealtimeEvents.push, push).catch((err: Error) => this.logger.warn(`Realtime push of ${_id} failed:`, err.message));
+			}
+		},
+
+		/** The email and text message of an entry, as its recipient chose and as far as they can be reached. */
+		deliveriesOf(this: FeedThis, doc: NotificationDoc, choice: DeliveryChoice, to: Recipient | undefined): PendingEvent[] {
+			const pending: PendingEvent[] = [];
+			const base = { notificationId: doc._id, userId: doc.userId, subject: doc.title };
+			if (choice.email) {
+				if (to?.email) pending.push(pendingEvent(DELIVERY_CHANNEL, doc.tenantId, { ...base, medium: "email", to: to.email, text: `${doc.body}\n` }));
+				else this.logger.info(`Notification ${doc._id}: user ${doc.userId} has no active account to mail, email skipped`);
+			}
+			if (choice.sms) {
+				if (to?.phone) pending.push(pendingEvent(DELIVERY_CHANNEL, doc.tenantId, { ...base, medium: "sms", to: to.phone, text: Messages.smsText(doc) }));
+				else this.logger.info(`Notification ${doc._id}: user ${doc.userId} has no phone on record, SMS skipped`);
+			}
+			return pending;
+		},
+
+		/** Each user's mail address (an active account) and phone (their employee record), in two calls. */
+		async recipients(this: FeedThis, tenantId: string, userIds: string[]): Promise<Recipient[]> {
+			const contacts = await this.broker.call<UserContact[], { ids: string[] }>(IdentityActions.contacts, { ids: userIds }, { meta: systemCaller(tenantId) });
+			const employeeIds = contacts.map(c => c.employeeId).filter((e): e is string => !!e);
+			const employees = await this.summaries(tenantId, employeeIds);
+			return contacts.map(c => ({
+				userId: c.id,
+				email: c.email,
+				phone: employees.find(e => e.id === c.employeeId && e.status === "active")?.phone ?? null
+			}));
+		},
+
+		/** The manager's user while the manager is employed; otherwise (or for their own request) the tenant's staff. */
+		async approversOf(this: FeedThis, event: DomainEvent<LeaveRequestedEvent>, employee: EmployeeSummary | undefined): Promise<string[]> {
+			const [manager] = employee?.managerId ? await this.summaries(event.tenantId, [employee.managerId]) : [];
+			const approvers = manager?.status === "active" && manager.userId ? [manager.userId] : await this.staffUserIds(event.tenantId);
+			// Whoever made the request knows of it.
+			return approvers.filter(userId => userId !== event.requestedBy);
+		},
+
+		async summaries(this: FeedThis, tenantId: string, ids: string[]): Promise<EmployeeSummary[]> {
+			if (ids.length === 0) return [];
+			return this.broker.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids }, { meta: systemCaller(tenantId) });
+		},
+
+		async staffUserIds(this: FeedThis, tenantId: string): Promise<string[]> {
+			return this.broker.call<string[], object>(IdentityActions.staffUserIds, {}, { meta: systemCaller(tenantId) });
+		},
+
+		async preferencesOf(this: FeedThis, tenantId: string, userIds: string[]): Promise<Map<string, NotificationPreferences>> {
+			const docs: PreferencesDoc[] = await this.store(PREFERENCES).findByIds(userIds.map(u => userKey(tenantId, u)));
+			return new Map(userIds.map(userId => {
+				return [userId, preferencesJSON(docs.find(d => d.userId === userId && d.tenantId === tenantId))];
+			}));
+		},
+
+		/**
+		 * The user's next seq, from a counter bumped in one atomic update: two nodes never hand out
+		 * the same one. A consumer that dies after bumping leaves a gap, which readers allow.
+		 */
+		async nextSeq(this: FeedThis, tenantId: string, userId: string): Promise<number> {
+			const counters = this.store(COUNTERS);
+			const key = userKey(tenantId, userId);
+			if (!(await counters.findById(key))) {
+				// Two first notifications at once: one insert wins, the other's unique violation is harmless.
+				await counters.insert({ _id: key, tenantId, last: 0 }).catch((err: unknown) => {
+					if (!isUniqueViolation(err)) throw err;
+				});
+			}
+			const counter: { last: number } = await counters.updateById(key, { $inc: { last: 1 } });
+			return counter.last;
+		}
+	}
+};

@@ -12,8 +12,8 @@ import type { ServiceSchema } from "moleculer";
 import { OUTBOX_INDEX } from "../../lib/channels/outbox";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
-import { DeliveryPart } from "./notifications.parts/delivery";
-import { FeedPart } from "./notifications.parts/feed";
+import { DeliveryChannels, DeliveryPart } from "./notifications.parts/delivery";
+import { FeedChannels, FeedPart } from "./notifications.parts/feed";
 import { InboxPart } from "./notifications.parts/inbox";
 import { PreferencesPart } from "./notifications.parts/preferences";
 import { COUNTERS, HANDLED_EVENTS, NOTIFICATIONS, PREFERENCES } from "./notifications.parts/shared";
@@ -48,7 +48,11 @@ const NotificationsService: ServiceSchema = {
 
 	settings: {
 		rest: "/"
-	}
+	},
+
+	// Here, not in the parts: Moleculer merges a schema key it does not know (`channels`) by
+	// letting one mixin's replace another's, so two parts' channels would lose one of them.
+	channels: { ...FeedChannels, ...DeliveryChannels }
 };
 
 export default NotificationsService;

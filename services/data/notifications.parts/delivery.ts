@@ -15,20 +15,22 @@ import { config } from "../../../lib/config";
 import { deliveryTransports } from "../../../lib/notifications/transport";
 import { DELIVERY_CHANNEL, type DeliveryEvent, HANDLED_EVENTS, type NotificationsThis } from "./shared";
 
-export const DeliveryPart: Partial<ServiceSchema> = {
-	channels: {
-		[DELIVERY_CHANNEL]: {
-			async handler(this: NotificationsThis, event: DeliveryEvent): Promise<void> {
-				await handleOnce(this.store(HANDLED_EVENTS), this.fullName, event, async () => {
-					const { medium, to, subject, text, eventId: id } = event;
-					if (medium === "email") await this.transports.mail.send({ id, to, subject, text });
-					else await this.transports.sms.send({ id, to, text });
-					this.logger.info(`Notification ${event.notificationId}: ${medium} sent (${medium === "email" ? this.transports.mail.kind : this.transports.sms.kind})`);
-				});
-			}
+/** The consumer of deliveries (mixed into the service's own `channels`: see notifications.service.ts). */
+export const DeliveryChannels: ServiceSchema["channels"] = {
+	[DELIVERY_CHANNEL]: {
+		async handler(this: NotificationsThis, event: DeliveryEvent): Promise<void> {
+			await handleOnce(this.store(HANDLED_EVENTS), this.fullName, event, async () => {
+				const { medium, to, subject, text, eventId: id } = event;
+				if (medium === "email") await this.transports.mail.send({ id, to, subject, text });
+				else await this.transports.sms.send({ id, to, text });
+				this.logger.info(`Notification ${event.notificationId}: ${medium} sent (${medium === "email" ? this.transports.mail.kind : this.transports.sms.kind})`);
+			});
 		}
-	},
+	}
+};
 
+/** The transports, per node: opened when the service is created, closed when it stops. */
+export const DeliveryPart: Partial<ServiceSchema> = {
 	created() {
 		(this as NotificationsThis).transports = deliveryTransports(config().mail);
 	},

@@ -46,44 +46,45 @@ function consumer<T>(effect: (this: FeedThis, event: DomainEvent<T>) => Promise<
 	};
 }
 
+/** The consumers of domain events (mixed into the service's own `channels`: see notifications.service.ts). */
+export const FeedChannels: ServiceSchema["channels"] = {
+	/** To the approver: the employee's manager while employed, else the tenant's staff. */
+	[LeaveEvents.requested]: consumer<LeaveRequestedEvent>(async function (event) {
+		const [employee] = await this.summaries(event.tenantId, [event.employeeId]);
+		await this.notify(event, await this.approversOf(event, employee), Messages.leaveRequested(event, employee));
+	}),
+
+	/** To the requester, unless they decided it themselves (a cancellation of their own). */
+	[LeaveEvents.requestDecided]: consumer<LeaveDecidedEvent>(async function (event) {
+		const told = event.requestedBy === event.decidedBy ? [] : [event.requestedBy];
+		await this.notify(event, told, Messages.leaveDecided(event));
+	}),
+
+	/** To each interviewer who has an account. */
+	[RecruitmentEvents.interviewScheduled]: consumer<InterviewScheduledEvent>(async function (event) {
+		const interviewers = await this.summaries(event.tenantId, event.interviewerIds);
+		await this.notify(event, interviewers.map(i => i.userId).filter((u): u is string => !!u), Messages.interviewScheduled(event));
+	}),
+
+	/** To the tenant's staff and the new hire's manager (not to the new hire). */
+	[AppEvents.employeeHired]: consumer<EmployeeHiredEvent>(async function (event) {
+		const [hire, manager] = await this.summaries(event.tenantId, [event.employeeId, ...(event.managerId ? [event.managerId] : [])]).then(found => [
+			found.find(e => e.id === event.employeeId),
+			found.find(e => e.id === event.managerId)
+		]);
+		const staff = await this.staffUserIds(event.tenantId);
+		const told = [...staff, ...(manager?.userId ? [manager.userId] : [])].filter(u => u !== event.userId);
+		await this.notify(event, told, Messages.employeeHired(event, hire));
+	}),
+
+	/** To whoever invited, when a person did. */
+	[IdentityEvents.invitationSent]: consumer<InvitationSentEvent>(async function (event) {
+		const told = event.invitedBy && event.invitedBy !== event.userId ? [event.invitedBy] : [];
+		await this.notify(event, told, Messages.invitationSent(event));
+	})
+};
+
 export const FeedPart: Partial<ServiceSchema> = {
-	channels: {
-		/** To the approver: the employee's manager while employed, else the tenant's staff. */
-		[LeaveEvents.requested]: consumer<LeaveRequestedEvent>(async function (event) {
-			const [employee] = await this.summaries(event.tenantId, [event.employeeId]);
-			await this.notify(event, await this.approversOf(event, employee), Messages.leaveRequested(event, employee));
-		}),
-
-		/** To the requester, unless they decided it themselves (a cancellation of their own). */
-		[LeaveEvents.requestDecided]: consumer<LeaveDecidedEvent>(async function (event) {
-			const told = event.requestedBy === event.decidedBy ? [] : [event.requestedBy];
-			await this.notify(event, told, Messages.leaveDecided(event));
-		}),
-
-		/** To each interviewer who has an account. */
-		[RecruitmentEvents.interviewScheduled]: consumer<InterviewScheduledEvent>(async function (event) {
-			const interviewers = await this.summaries(event.tenantId, event.interviewerIds);
-			await this.notify(event, interviewers.map(i => i.userId).filter((u): u is string => !!u), Messages.interviewScheduled(event));
-		}),
-
-		/** To the tenant's staff and the new hire's manager (not to the new hire). */
-		[AppEvents.employeeHired]: consumer<EmployeeHiredEvent>(async function (event) {
-			const [hire, manager] = await this.summaries(event.tenantId, [event.employeeId, ...(event.managerId ? [event.managerId] : [])]).then(found => [
-				found.find(e => e.id === event.employeeId),
-				found.find(e => e.id === event.managerId)
-			]);
-			const staff = await this.staffUserIds(event.tenantId);
-			const told = [...staff, ...(manager?.userId ? [manager.userId] : [])].filter(u => u !== event.userId);
-			await this.notify(event, told, Messages.employeeHired(event, hire));
-		}),
-
-		/** To whoever invited, when a person did. */
-		[IdentityEvents.invitationSent]: consumer<InvitationSentEvent>(async function (event) {
-			const told = event.invitedBy && event.invitedBy !== event.userId ? [event.invitedBy] : [];
-			await this.notify(event, told, Messages.invitationSent(event));
-		})
-	},
-
 	methods: {
 		/**
 		 * One entry per recipient (each once), pushed to the realtime nodes, with a delivery event

@@ -1,6 +1,7 @@
 /**
- * A tiny SMTP server on 127.0.0.1 for the tests of mail delivery: it refuses every message
- * (`refusing`, with the reply the test chose) until told to accept, and keeps what it accepted.
+ * A tiny SMTP server on 127.0.0.1 for the tests of mail delivery: it refuses every message at
+ * the end of its DATA (`refusing`, with the reply the test chose) until told to accept, and
+ * keeps every message offered and the ones it accepted.
  * It speaks only what nodemailer needs over plain SMTP (no STARTTLS, no AUTH).
  */
 import net from "node:net";
@@ -14,17 +15,18 @@ export interface ReceivedMail {
 
 export interface FakeSmtpServer {
 	url: string;
-	/** A reply such as "451 4.3.0 Try again later" to refuse every MAIL FROM with; null to accept. */
+	/** A reply such as "451 4.3.0 Try again later" to refuse every message with; null to accept. */
 	refusing: string | null;
-	/** How many messages were offered (MAIL FROM), refused or not. */
-	attempts: number;
+	/** Every message offered, refused or not. */
+	offered: ReceivedMail[];
+	/** The messages accepted. */
 	received: ReceivedMail[];
 	close(): Promise<void>;
 }
 
 export async function startFakeSmtpServer(refusing: string | null = "451 4.3.0 Mailbox busy, try again later"): Promise<FakeSmtpServer> {
 	const sockets = new Set<net.Socket>();
-	const state: Omit<FakeSmtpServer, "url" | "close"> = { refusing, attempts: 0, received: [] };
+	const state: Omit<FakeSmtpServer, "url" | "close"> = { refusing, offered: [], received: [] };
 	const server = net.createServer(socket => {
 		sockets.add(socket);
 		socket.on("close", () => sockets.delete(socket));
@@ -44,9 +46,13 @@ export async function startFakeSmtpServer(refusing: string | null = "451 4.3.0 M
 					mail!.data = buffer.slice(0, end);
 					buffer = buffer.slice(end + 5);
 					inData = false;
-					state.received.push(mail!);
+					state.offered.push(mail!);
+					if (state.refusing) reply(state.refusing);
+					else {
+						state.received.push(mail!);
+						reply("250 2.0.0 Queued");
+					}
 					mail = null;
-					reply("250 2.0.0 Queued");
 					continue;
 				}
 				const eol = buffer.indexOf("\r\n");
@@ -57,12 +63,8 @@ export async function startFakeSmtpServer(refusing: string | null = "451 4.3.0 M
 				if (verb === "EHLO") reply("250-fake-smtp\r\n250 8BITMIME");
 				else if (verb === "HELO" || verb === "NOOP" || verb === "RSET") reply("250 OK");
 				else if (verb === "MAIL") {
-					state.attempts++;
-					if (state.refusing) reply(state.refusing);
-					else {
-						mail = { from: line.slice(10).trim(), to: [], data: "" };
-						reply("250 2.1.0 OK");
-					}
+					mail = { from: line.slice(10).trim(), to: [], data: "" };
+					reply("250 2.1.0 OK");
 				} else if (verb === "RCPT" && mail) {
 					mail.to.push(line.slice(8).trim().replace(/^<|>$/g, ""));
 					reply("250 2.1.5 OK");

@@ -262,7 +262,12 @@ describe("loadConfig", () => {
 			["CHANNEL_MAX_RETRIES", "0"],
 			["CHANNEL_ACK_WAIT", "10"],
 			// A test hook in a real deployment would stall every event.
-			["TEST_CHANNEL_PAUSE", "1000"]
+			["TEST_CHANNEL_PAUSE", "1000"],
+			["SMTP_URL", "mail.example.com:587"],
+			["SMTP_URL", "http://mail.example.com"],
+			["SMTP_TIMEOUT", "10"],
+			["MAIL_FROM", "Roster"],
+			["MAIL_FROM", "Roster <no-reply>"]
 		])("%s=%j", (variable, value) => {
 			expectOneLineNaming(configError({ [variable]: value }), variable);
 		});
@@ -368,10 +373,21 @@ describe("loadConfig", () => {
 		for (const env of [
 			{ MONGO_URI: `mongodb://admin:${password}@db:27017` },
 			{ CACHER: `http://user:${password}@cache:6379` },
-			{ REDIS_URL: `memcached://user:${password}@limits` }
+			{ REDIS_URL: `memcached://user:${password}@limits` },
+			{ SMTP_URL: `imap://user:${password}@mail` }
 		]) {
 			expect(configError(env).message).not.toContain(password);
 		}
+	});
+});
+
+describe("notification mail and text messages", () => {
+	it("go to the file sinks under DATA_DIR (or MAIL_DIR and SMS_DIR) unless SMTP_URL names a server", () => {
+		const sinks = loadConfig({ DATA_DIR: "/var/roster" }).mail;
+		expect(sinks).toMatchObject({ dir: path.resolve("/var/roster/mail"), smsDir: path.resolve("/var/roster/sms"), smtpUrl: undefined, smtpTimeoutMs: 10_000 });
+		expect(loadConfig({ MAIL_DIR: "/m", SMS_DIR: "/s" }).mail).toMatchObject({ dir: path.resolve("/m"), smsDir: path.resolve("/s") });
+		const smtp = loadConfig({ SMTP_URL: "smtps://user:pw@mail.example.com:465", MAIL_FROM: "Acme HR <hr@acme.test>", SMTP_TIMEOUT: "2000" }).mail;
+		expect(smtp).toMatchObject({ smtpUrl: "smtps://user:pw@mail.example.com:465", from: "Acme HR <hr@acme.test>", smtpTimeoutMs: 2000 });
 	});
 });
 

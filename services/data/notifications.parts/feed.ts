@@ -41,7 +41,7 @@ type FeedThis = NotificationsThis & FeedMethods;
 function consumer<T>(effect: (this: FeedThis, event: DomainEvent<T>) => Promise<void>) {
 	return {
 		async handler(this: FeedThis, event: DomainEvent<T>): Promise<void> {
-			await handleOnce(this.store(HANDLED_EVENTS), this.fullName, event, () => effect.call(this, event));
+			await handleOnce(this.store(HANDLED_EVENTS), this.fullName, event, () => effect.apply(this, [event]));
 		}
 	};
 }

@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import request from "supertest";
+import { signAccessToken } from "../../lib/auth/tokens";
 import type { DomainEvent } from "../../lib/channels/events";
 import { config } from "../../lib/config";
 import { systemCaller } from "../../lib/meta";
@@ -247,6 +248,13 @@ describe("notifications", () => {
 			expect((await request(url).get("/api/v1/notifications")).status).toBe(401);
 			expect((await request(url).post("/api/v1/notifications/read-all").send({})).status).toBe(401);
 			expect((await request(url).get("/api/v1/notifications/preferences")).status).toBe(401);
+		});
+
+		it("no request acts as the system caller the consumers use: even a validly signed token naming it is 401", async () => {
+			const { user } = systemCaller(acme.tenant.id);
+			const token = await signAccessToken({ ...user, userId: user.id }, config().jwt);
+			expect((await request(url).get("/api/v1/notifications").set(bearer(token))).status).toBe(401);
+			expect((await request(url).get("/api/v1/employees").set(bearer(token))).status).toBe(401);
 		});
 
 		it("bad input is 422 naming the field, and changes nothing", async () => {

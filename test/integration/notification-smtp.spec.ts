@@ -98,4 +98,23 @@ describe("notification mail by SMTP", () => {
 		expect(received()).toHaveLength(1);
 		expect(offered()).toHaveLength(MAX_RETRIES + 1);
 	});
+
+	it("a server that never answers fails each delivery after SMTP_TIMEOUT, not the ack wait: dead-lettered, then replayed", async () => {
+		smtp.silent = true;
+		const admin = await createUser(url, acme, "admin");
+		await system.broker.sendToChannel!(IdentityEvents.invitationSent, {
+			eventId: randomUUID(), tenantId: acme.tenant.id, at: new Date().toISOString(), userId: randomUUID(), email: "hanging@example.test", invitedBy: acme.user.id
+		});
+		const ours = (text: string) => text.includes("hanging@example.test");
+		const deadLetters = async () =>
+			((await request(url).get("/api/v1/admin/dead-letters?channel=notifications.delivery&state=dead").set(bearer(admin.accessToken))).body.rows as Array<{
+				id: string; event: { text: string };
+			}>).filter(l => ours(l.event.text));
+		// Three deliveries of about SMTP_TIMEOUT (3 s) each, and the waits between them.
+		await eventually(async () => expect(await deadLetters()).toHaveLength(1), 60_000);
+		smtp.silent = false;
+		const [letter] = await deadLetters();
+		expect((await request(url).post(`/api/v1/admin/dead-letters/${letter.id}/replay`).set(bearer(admin.accessToken)).send({})).status).toBe(202);
+		await eventually(() => expect(smtp.received.filter(m => ours(m.data))).toHaveLength(1), 20_000);
+	});
 });

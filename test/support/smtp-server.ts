@@ -17,6 +17,8 @@ export interface FakeSmtpServer {
 	url: string;
 	/** A reply such as "451 4.3.0 Try again later" to refuse every message with; null to accept. */
 	refusing: string | null;
+	/** True: connections are accepted and never answered (a server that hangs). */
+	silent: boolean;
 	/** Every message offered, refused or not. */
 	offered: ReceivedMail[];
 	/** The messages accepted. */
@@ -26,12 +28,13 @@ export interface FakeSmtpServer {
 
 export async function startFakeSmtpServer(refusing: string | null = "451 4.3.0 Mailbox busy, try again later"): Promise<FakeSmtpServer> {
 	const sockets = new Set<net.Socket>();
-	const state: Omit<FakeSmtpServer, "url" | "close"> = { refusing, offered: [], received: [] };
+	const state: Omit<FakeSmtpServer, "url" | "close"> = { refusing, silent: false, offered: [], received: [] };
 	const server = net.createServer(socket => {
 		sockets.add(socket);
 		socket.on("close", () => sockets.delete(socket));
 		socket.on("error", () => undefined);
 		socket.setEncoding("utf8");
+		if (state.silent) return;
 		const reply = (line: string) => socket.write(`${line}\r\n`);
 		let buffer = "";
 		let mail: ReceivedMail | null = null;

@@ -16,7 +16,7 @@ import { DeliveryChannels, DeliveryPart } from "./notifications.parts/delivery";
 import { FeedChannels, FeedPart } from "./notifications.parts/feed";
 import { InboxPart } from "./notifications.parts/inbox";
 import { PreferencesPart } from "./notifications.parts/preferences";
-import { COUNTERS, HANDLED_EVENTS, NOTIFICATIONS, PREFERENCES } from "./notifications.parts/shared";
+import { COUNTERS, HANDLED_EVENTS, LOCKS, NOTIFICATIONS, PREFERENCES } from "./notifications.parts/shared";
 
 const NotificationsService: ServiceSchema = {
 	name: "notifications",
@@ -36,7 +36,7 @@ const NotificationsService: ServiceSchema = {
 					OUTBOX_INDEX
 				]
 			},
-			[{ name: COUNTERS }, { name: PREFERENCES }, { name: HANDLED_EVENTS }]
+			[{ name: COUNTERS }, { name: PREFERENCES }, { name: HANDLED_EVENTS }, { name: LOCKS }]
 		),
 		// Each entry carries its email and text message in the same insert (lib/channels/outbox.ts).
 		OutboxMixin(),

@@ -24,8 +24,9 @@ import {
 import * as Messages from "../../../lib/notifications/messages";
 import { channelsFor } from "../../../lib/notifications/preferences";
 import { isUniqueViolation } from "../../../lib/store";
+import { withLease } from "../../../lib/store/lease";
 import {
-	COUNTERS, DELIVERY_CHANNEL, HANDLED_EVENTS, type NotificationDoc, type NotificationsThis, PREFERENCES, type PreferencesDoc, type Recipient,
+	COUNTERS, DELIVERY_CHANNEL, HANDLED_EVENTS, LOCKS, type NotificationDoc, type NotificationsThis, PREFERENCES, type PreferencesDoc, type Recipient,
 	notificationId, notificationJSON, preferencesJSON, userKey
 } from "./shared";
 
@@ -33,6 +34,7 @@ interface FeedMethods {
 	summaries(tenantId: string, ids: string[]): Promise<EmployeeSummary[]>;
 	approversOf(event: DomainEvent<LeaveRequestedEvent>, employee: EmployeeSummary | undefined): Promise<string[]>;
 	deliveriesOf(doc: NotificationDoc, choice: DeliveryChoice, to: Recipient | undefined): PendingEvent[];
+	storeEntry(event: EventEnvelope, userId: string, content: Messages.NotificationContent, deliveries: (doc: NotificationDoc) => PendingEvent[]): Promise<NotificationDoc | null>;
 }
 
 type FeedThis = NotificationsThis & FeedMethods;
@@ -98,26 +100,46 @@ export const FeedPart: Partial<ServiceSchema> = {
 			const choices = new Map(users.map(userId => [userId, channelsFor(prefs.get(userId)!, content.type)]));
 			const reach = [...choices.values()].some(c => c.email || c.sms) ? await this.recipients(tenantId, users) : [];
 			for (const userId of users) {
-				const _id = notificationId(event.eventId, userId);
+				const doc = await this.storeEntry(event, userId, content, (doc: NotificationDoc) =>
+					this.deliveriesOf(doc, choices.get(userId)!, reach.find(r => r.userId === userId))
+				);
+				if (!doc) continue;
+				if (doc._outbox) this.publishEvents(doc._id);
+				const push: RealtimePush = { tenantId, userIds: [userId], message: { type: "notification", notification: notificationJSON(doc) } };
+				// Live push is a courtesy: a node that misses it has no socket that needed it, and a client replays from the inbox.
+				this.broker.broadcast(RealtimeEvents.push, push).catch((err: Error) => this.logger.warn(`Realtime push of ${doc._id} failed:`, err.message));
+			}
+		},
+
+		/**
+		 * Stores the user's entry of this event, unless it is there: answers it, or null. Under the
+		 * user's inbox lease, so entries are stored in the order of their seq: a client that saw
+		 * seq 7 has seen 1 to 6 as well, even when two consumers (two channels, two nodes) write to
+		 * one inbox at once. The counter keeps seqs unique even for a holder whose lease ran out.
+		 */
+		async storeEntry(
+			this: FeedThis, event: EventEnvelope, userId: string, content: Messages.NotificationContent, deliveries: (doc: NotificationDoc) => PendingEvent[]
+		): Promise<NotificationDoc | null> {
+			const { tenantId } = event;
+			const _id = notificationId(event.eventId, userId);
+			return withLease(this.store(LOCKS), `inbox:${userKey(tenantId, userId)}`, async () => {
 				// Made by an earlier delivery of this event that died before its record: done already.
-				if (await this.adapter.findById(_id)) continue;
+				if (await this.adapter.findById(_id)) return null;
 				const doc: NotificationDoc = {
 					_id, tenantId, userId, seq: await this.nextSeq(tenantId, userId), type: content.type, title: content.title, body: content.body,
 					data: content.data, read: false, readAt: null, eventId: event.eventId, createdAt: now()
 				};
-				const deliveries = this.deliveriesOf(doc, choices.get(userId)!, reach.find(r => r.userId === userId));
+				const pending = deliveries(doc);
+				const stored = pending.length > 0 ? insertWithEvents(doc, pending) : doc;
 				try {
-					await this.adapter.insert(deliveries.length > 0 ? insertWithEvents(doc, deliveries) : doc);
+					await this.adapter.insert(stored);
 				} catch (err) {
-					// Another node handling a redelivery of the event inserted it meanwhile.
-					if (isUniqueViolation(err)) continue;
+					// A lease that ran out let a redelivery of the event on another node insert it meanwhile.
+					if (isUniqueViolation(err)) return null;
 					throw err;
 				}
-				if (deliveries.length > 0) this.publishEvents(_id);
-				const push: RealtimePush = { tenantId, userIds: [userId], message: { type: "notification", notification: notificationJSON(doc) } };
-				// Live push is a courtesy: a node that misses it has no socket that needed it, and a client replays from the inbox.
-				this.broker.broadcast(RealtimeEvents.push, push).catch((err: Error) => this.logger.warn(`Realtime push of ${_id} failed:`, err.message));
-			}
+				return stored;
+			});
 		},
 
 		/** The email and text message of an entry, as its recipient chose and as far as they can be reached. */

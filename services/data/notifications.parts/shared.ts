@@ -22,6 +22,8 @@ export const NOTIFICATIONS = "notifications";
 export const COUNTERS = "notification_counters";
 export const PREFERENCES = "notification_preferences";
 export const HANDLED_EVENTS = handledEventsCollection("notifications").name;
+/** Lease rows (lib/store/lease.ts): one per inbox being written, so entries are stored in seq order. */
+export const LOCKS = "notification_locks";
 
 /** The channel of email and SMS deliveries, published from the inbox entries' outbox. */
 export const DELIVERY_CHANNEL = "notifications.delivery";

@@ -75,7 +75,7 @@ describe("notifications", () => {
 	}
 
 	beforeAll(async () => {
-		system = await startLocalSystem(ROOMY);
+		system = await startLocalSystem(ROOMY, { CHANNEL_RETRY_DELAY: "100" });
 		url = system.url;
 		[acme, globex] = await Promise.all([signup(url, "Acme"), signup(url, "Globex")]);
 		hr = await createUser(url, acme, "hr");
@@ -171,6 +171,23 @@ describe("notifications", () => {
 			const [entry] = await entries(hr, "invitation.sent", { userId: byHr });
 			expect(entry.body).toContain("new@example.test");
 			for (const other of [acme, manager, worker]) expect((await inbox(other)).filter(n => n.type === "invitation.sent")).toEqual([]);
+		});
+
+		it("an event it cannot handle is retried, then dead-lettered for the tenant's admins; the events after it are handled", async () => {
+			const interviewId = randomUUID();
+			await publish(system.broker, RecruitmentEvents.interviewScheduled, acme.tenant.id, {
+				interviewId, applicationId: randomUUID(), openingId: randomUUID(), candidateId: randomUUID(), scheduledAt: "2025-09-01T09:00:00.000Z", interviewerIds: 42
+			});
+			const letters = async () =>
+				((await get("/admin/dead-letters?channel=recruitment.interview.scheduled", acme)).body.rows as Array<{ group: string; event: { interviewId: string } }>)
+					.filter(l => l.event.interviewId === interviewId);
+			await eventually(async () => expect(await letters()).toMatchObject([{ group: "notifications" }]), 60_000);
+			const next = randomUUID();
+			await publish(system.broker, RecruitmentEvents.interviewScheduled, acme.tenant.id, {
+				interviewId: next, applicationId: randomUUID(), openingId: randomUUID(), candidateId: randomUUID(), scheduledAt: "2025-09-02T09:00:00.000Z", interviewerIds: [managerEmployee.id]
+			});
+			await entries(manager, "interview.scheduled", { interviewId: next });
+			expect((await inbox(manager)).filter(n => n.data.interviewId === interviewId)).toEqual([]);
 		});
 
 		itInProcess("a consumer that died between storing an entry and recording the event adds nothing when the event comes again", async () => {

@@ -10,6 +10,7 @@
  * Message-ID (smtp-transport.ts).
  */
 import type { ServiceSchema } from "moleculer";
+import { envelopeOf } from "../../../lib/channels/events";
 import { handleOnce } from "../../../lib/channels/handled";
 import { config } from "../../../lib/config";
 import { deliveryTransports } from "../../../lib/notifications/transport";
@@ -19,6 +20,7 @@ import { DELIVERY_CHANNEL, type DeliveryEvent, HANDLED_EVENTS, type Notification
 export const DeliveryChannels: ServiceSchema["channels"] = {
 	[DELIVERY_CHANNEL]: {
 		async handler(this: NotificationsThis, event: DeliveryEvent): Promise<void> {
+			if (!envelopeOf(event)) throw new Error("Not a delivery: no eventId or tenantId");
 			await handleOnce(this.store(HANDLED_EVENTS), this.fullName, event, async () => {
 				const { medium, to, subject, text, eventId: id } = event;
 				if (medium === "email") await this.transports.mail.send({ id, to, subject, text });

@@ -11,7 +11,7 @@
  * deterministic id (notificationId) and adds nothing, not even a seq.
  */
 import type { ServiceSchema } from "moleculer";
-import type { DomainEvent, EventEnvelope } from "../../../lib/channels/events";
+import { type DomainEvent, type EventEnvelope, envelopeOf } from "../../../lib/channels/events";
 import { handleOnce } from "../../../lib/channels/handled";
 import { type PendingEvent, insertWithEvents, pendingEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
@@ -43,6 +43,8 @@ type FeedThis = NotificationsThis & FeedMethods;
 function consumer<T>(effect: (this: FeedThis, event: DomainEvent<T>) => Promise<void>) {
 	return {
 		async handler(this: FeedThis, event: DomainEvent<T>): Promise<void> {
+			// Not ours to guess a tenant for: dead-lettered (after the retries) where an operator sees it.
+			if (!envelopeOf(event)) throw new Error("Not a domain event: no eventId or tenantId");
 			await handleOnce(this.store(HANDLED_EVENTS), this.fullName, event, () => effect.apply(this, [event]));
 		}
 	};

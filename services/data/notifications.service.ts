@@ -5,7 +5,8 @@
  *
  * - inbox.ts: the caller's inbox over REST, and the replay the realtime service asks for;
  * - preferences.ts: each user's choice of channels;
- * - feed.ts: the consumers of domain events, who is told, and storing the entries;
+ * - feed.ts: the consumers of domain events, and storing the entries;
+ * - recipients.ts: who is told, and how they are reached;
  * - delivery.ts: sending the email and text messages, with retries and dead letters.
  */
 import type { ServiceSchema } from "moleculer";
@@ -16,6 +17,7 @@ import { DeliveryChannels, DeliveryPart } from "./notifications.parts/delivery";
 import { FeedChannels, FeedPart } from "./notifications.parts/feed";
 import { InboxPart } from "./notifications.parts/inbox";
 import { PreferencesPart } from "./notifications.parts/preferences";
+import { RecipientsPart } from "./notifications.parts/recipients";
 import { COUNTERS, HANDLED_EVENTS, LOCKS, NOTIFICATIONS, PREFERENCES } from "./notifications.parts/shared";
 
 const NotificationsService: ServiceSchema = {
@@ -43,6 +45,7 @@ const NotificationsService: ServiceSchema = {
 		InboxPart,
 		PreferencesPart,
 		FeedPart,
+		RecipientsPart,
 		DeliveryPart
 	],
 

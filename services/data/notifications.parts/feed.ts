@@ -3,8 +3,7 @@
  * and `notify` stores one entry per recipient, pushes it to the realtime nodes, and queues its
  * email and text message as the recipient chose.
  *
- * Consumers have no user: they call other contexts' internal actions as the system caller of
- * the event's tenant (lib/meta.ts systemCaller), which scopes those actions' queries to it.
+ * Whom to tell and how to reach them: recipients.ts.
  *
  * Exactly once in effect: handleOnce skips an event already recorded; an event redelivered
  * after a crash between an entry's insert and the record finds the entry under its
@@ -15,29 +14,25 @@ import { type DomainEvent, type EventEnvelope, envelopeOf } from "../../../lib/c
 import { handleOnce } from "../../../lib/channels/handled";
 import { type PendingEvent, insertWithEvents, pendingEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
-import { systemCaller } from "../../../lib/meta";
 import {
-	AppEvents, type DeliveryChoice, EmployeeActions, type EmployeeHiredEvent, type EmployeeSummary, IdentityActions, IdentityEvents, type InterviewScheduledEvent,
-	type InvitationSentEvent, type LeaveDecidedEvent, LeaveEvents, type LeaveRequestedEvent, type NotificationPreferences, RealtimeEvents,
-	type RealtimePush, RecruitmentEvents, type UserContact
+	AppEvents, type DeliveryChoice, type EmployeeHiredEvent, IdentityEvents, type InterviewScheduledEvent, type InvitationSentEvent, type LeaveDecidedEvent,
+	LeaveEvents, type LeaveRequestedEvent, RealtimeEvents, type RealtimePush, RecruitmentEvents
 } from "../../../lib/names";
 import * as Messages from "../../../lib/notifications/messages";
 import { channelsFor } from "../../../lib/notifications/preferences";
 import { isUniqueViolation } from "../../../lib/store";
 import { withLease } from "../../../lib/store/lease";
+import type { RecipientsMethods } from "./recipients";
 import {
-	COUNTERS, DELIVERY_CHANNEL, HANDLED_EVENTS, LOCKS, type NotificationDoc, type NotificationsThis, PREFERENCES, type PreferencesDoc, type Recipient,
-	notificationId, notificationJSON, preferencesJSON, userKey
+	COUNTERS, DELIVERY_CHANNEL, HANDLED_EVENTS, LOCKS, type NotificationDoc, type NotificationsThis, type Recipient, notificationId, notificationJSON, userKey
 } from "./shared";
 
 interface FeedMethods {
-	summaries(tenantId: string, ids: string[]): Promise<EmployeeSummary[]>;
-	approversOf(event: DomainEvent<LeaveRequestedEvent>, employee: EmployeeSummary | undefined): Promise<string[]>;
 	deliveriesOf(doc: NotificationDoc, choice: DeliveryChoice, to: Recipient | undefined): PendingEvent[];
 	storeEntry(event: EventEnvelope, userId: string, content: Messages.NotificationContent, deliveries: (doc: NotificationDoc) => PendingEvent[]): Promise<NotificationDoc | null>;
 }
 
-type FeedThis = NotificationsThis & FeedMethods;
+type FeedThis = NotificationsThis & RecipientsMethods & FeedMethods;
 
 /** A channel consumer of `T` events that runs `effect` once per event. */
 function consumer<T>(effect: (this: FeedThis, event: DomainEvent<T>) => Promise<void>) {
@@ -157,42 +152,6 @@ export const FeedPart: Partial<ServiceSchema> = {
 				else this.logger.info(`Notification ${doc._id}: user ${doc.userId} has no phone on record, SMS skipped`);
 			}
 			return pending;
-		},
-
-		/** Each user's mail address (an active account) and phone (their employee record), in two calls. */
-		async recipients(this: FeedThis, tenantId: string, userIds: string[]): Promise<Recipient[]> {
-			const contacts = await this.broker.call<UserContact[], { ids: string[] }>(IdentityActions.contacts, { ids: userIds }, { meta: systemCaller(tenantId) });
-			const employeeIds = contacts.map(c => c.employeeId).filter((e): e is string => !!e);
-			const employees = await this.summaries(tenantId, employeeIds);
-			return contacts.map(c => ({
-				userId: c.id,
-				email: c.email,
-				phone: employees.find(e => e.id === c.employeeId && e.status === "active")?.phone ?? null
-			}));
-		},
-
-		/** The manager's user while the manager is employed; otherwise (or for their own request) the tenant's staff. */
-		async approversOf(this: FeedThis, event: DomainEvent<LeaveRequestedEvent>, employee: EmployeeSummary | undefined): Promise<string[]> {
-			const [manager] = employee?.managerId ? await this.summaries(event.tenantId, [employee.managerId]) : [];
-			const approvers = manager?.status === "active" && manager.userId ? [manager.userId] : await this.staffUserIds(event.tenantId);
-			// Whoever made the request knows of it.
-			return approvers.filter(userId => userId !== event.requestedBy);
-		},
-
-		async summaries(this: FeedThis, tenantId: string, ids: string[]): Promise<EmployeeSummary[]> {
-			if (ids.length === 0) return [];
-			return this.broker.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids }, { meta: systemCaller(tenantId) });
-		},
-
-		async staffUserIds(this: FeedThis, tenantId: string): Promise<string[]> {
-			return this.broker.call<string[], object>(IdentityActions.staffUserIds, {}, { meta: systemCaller(tenantId) });
-		},
-
-		async preferencesOf(this: FeedThis, tenantId: string, userIds: string[]): Promise<Map<string, NotificationPreferences>> {
-			const docs: PreferencesDoc[] = await this.store(PREFERENCES).findByIds(userIds.map(u => userKey(tenantId, u)));
-			return new Map(userIds.map(userId => {
-				return [userId, preferencesJSON(docs.find(d => d.userId === userId && d.tenantId === tenantId))];
-			}));
 		},
 
 		/**

@@ -83,10 +83,7 @@ export interface Recipient {
 
 export interface NotificationsMethods {
 	notify(event: EventEnvelope, userIds: string[], content: NotificationContent): Promise<void>;
-	recipients(tenantId: string, userIds: string[]): Promise<Recipient[]>;
 	nextSeq(tenantId: string, userId: string): Promise<number>;
-	preferencesOf(tenantId: string, userIds: string[]): Promise<Map<string, NotificationPreferences>>;
-	staffUserIds(tenantId: string): Promise<string[]>;
 }
 
 export type NotificationsThis = DbService & OutboxMethods & NotificationsMethods & { transports: DeliveryTransports };

@@ -11,10 +11,13 @@ import { randomUUID } from "node:crypto";
 import request from "supertest";
 import type { Config } from "../../lib/config";
 import { IdentityEvents } from "../../lib/names";
+import { DELIVERIES_METRIC } from "../../services/data/notifications.parts/delivery";
 import type { Notification } from "../../lib/names/notifications";
 import { eventually } from "../support/cluster-topology";
 import { type Signup, bearer, createUser, signup } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
+import { scrape, valueOf } from "../support/metrics";
+import { freePort } from "../support/ports";
 import { type FakeSmtpServer, startFakeSmtpServer } from "../support/smtp-server";
 
 jest.setTimeout(120_000);
@@ -28,9 +31,11 @@ describe("notification mail by SMTP", () => {
 	let url: string;
 	let acme: Signup;
 	let cfg: Config;
+	let metricsPort: number;
 
 	beforeAll(async () => {
 		smtp = await startFakeSmtpServer("451 4.3.0 Mailbox busy, try again later");
+		metricsPort = await freePort();
 		process.env.SMTP_URL = smtp.url;
 		process.env.SMTP_TIMEOUT = "3000";
 		const { config } = await import("../../lib/config");
@@ -38,7 +43,7 @@ describe("notification mail by SMTP", () => {
 		cfg = config();
 		system = await startLocalSystem(
 			{ roster: { ...cfg, rateLimit: { ...cfg.rateLimit, anonymousPoints: 100_000, userPoints: 100_000 } } },
-			{ CHANNEL_MAX_RETRIES: String(MAX_RETRIES), CHANNEL_RETRY_DELAY: "100" }
+			{ CHANNEL_MAX_RETRIES: String(MAX_RETRIES), CHANNEL_RETRY_DELAY: "100", METRICS_PORT: String(metricsPort) }
 		);
 		url = system.url;
 		acme = await signup(url, "Acme");
@@ -97,6 +102,12 @@ describe("notification mail by SMTP", () => {
 		await pause(1000);
 		expect(received()).toHaveLength(1);
 		expect(offered()).toHaveLength(MAX_RETRIES + 1);
+
+		// Counted on the node's metrics port: at least ours (other mail fails and goes alike).
+		const { samples } = await scrape(metricsPort);
+		const count = (result: string) => valueOf(samples, DELIVERIES_METRIC.replace(/\./g, "_"), { medium: "email", transport: "smtp", result });
+		expect(count("failed")).toBeGreaterThanOrEqual(MAX_RETRIES);
+		expect(count("sent")).toBeGreaterThanOrEqual(1);
 	});
 
 	it("a server that never answers fails each delivery after SMTP_TIMEOUT, not the ack wait: dead-lettered, then replayed", async () => {

@@ -23,18 +23,37 @@ export const DeliveryChannels: ServiceSchema["channels"] = {
 			if (!envelopeOf(event)) throw new Error("Not a delivery: no eventId or tenantId");
 			await handleOnce(this.store(HANDLED_EVENTS), this.fullName, event, async () => {
 				const { medium, to, subject, text, eventId: id } = event;
-				if (medium === "email") await this.transports.mail.send({ id, to, subject, text });
-				else await this.transports.sms.send({ id, to, text });
-				this.logger.info(`Notification ${event.notificationId}: ${medium} sent (${medium === "email" ? this.transports.mail.kind : this.transports.sms.kind})`);
+				const transport = medium === "email" ? this.transports.mail : this.transports.sms;
+				const count = (result: "sent" | "failed") => {
+					if (this.broker.isMetricsEnabled()) this.broker.metrics.increment(DELIVERIES_METRIC, { medium, transport: transport.kind, result });
+				};
+				try {
+					if (medium === "email") await this.transports.mail.send({ id, to, subject, text });
+					else await this.transports.sms.send({ id, to, text });
+				} catch (err) {
+					count("failed");
+					throw err;
+				}
+				count("sent");
+				this.logger.info(`Notification ${event.notificationId}: ${medium} sent (${transport.kind})`);
 			});
 		}
 	}
 };
 
+/** Sends and failed sends, per medium, transport and result (a retried delivery counts each try). */
+export const DELIVERIES_METRIC = "roster.notifications.deliveries.total";
+
 /** The transports, per node: opened when the service is created, closed when it stops. */
 export const DeliveryPart: Partial<ServiceSchema> = {
 	created() {
 		(this as NotificationsThis).transports = deliveryTransports(config().mail);
+		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(DELIVERIES_METRIC)) {
+			this.broker.metrics.register({
+				name: DELIVERIES_METRIC, type: "counter", labelNames: ["medium", "transport", "result"],
+				description: "Notification mail and text messages sent, and sends that failed (each is retried, then dead-lettered)"
+			});
+		}
 	},
 
 	async stopped() {

@@ -65,14 +65,14 @@ export const FeedChannels: ServiceSchema["channels"] = {
 		await this.notify(event, interviewers.map(i => i.userId).filter((u): u is string => !!u), Messages.interviewScheduled(event));
 	}),
 
-	/** To the tenant's staff and the new hire's manager (not to the new hire). */
+	/** To the tenant's staff and the new hire's manager while employed (not to the new hire). */
 	[AppEvents.employeeHired]: consumer<EmployeeHiredEvent>(async function (event) {
 		const [hire, manager] = await this.summaries(event.tenantId, [event.employeeId, ...(event.managerId ? [event.managerId] : [])]).then(found => [
 			found.find(e => e.id === event.employeeId),
 			found.find(e => e.id === event.managerId)
 		]);
 		const staff = await this.staffUserIds(event.tenantId);
-		const told = [...staff, ...(manager?.userId ? [manager.userId] : [])].filter(u => u !== event.userId);
+		const told = [...staff, ...(manager?.status === "active" && manager.userId ? [manager.userId] : [])].filter(u => u !== event.userId);
 		await this.notify(event, told, Messages.employeeHired(event, hire));
 	}),
 

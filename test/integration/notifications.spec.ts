@@ -245,9 +245,17 @@ describe("notifications", () => {
 			expect((await inbox(worker, "&unread=true")).map(n => n.id)).not.toContain(mine[0].id);
 			expect((await inbox(worker, "&unread=false")).map(n => n.id)).toEqual([mine[0].id]);
 
+			// The user's other sockets hear of it, with what is left unread.
+			await eventually(() => expect(pushes).toContainEqual({
+				tenantId: acme.tenant.id, userIds: [worker.id], message: { type: "notifications.read", ids: [mine[0].id], unread: before - 1 }
+			}));
+
 			const all = await post("/notifications/read-all", worker);
 			expect(all.status).toBe(200);
 			expect(all.body).toEqual({ marked: before - 1 });
+			await eventually(() => expect(pushes).toContainEqual({
+				tenantId: acme.tenant.id, userIds: [worker.id], message: { type: "notifications.read", all: true, unread: 0 }
+			}));
 			expect((await get("/notifications/unread-count", worker)).body).toEqual({ unread: 0 });
 			expect((await inbox(worker, "&unread=true"))).toEqual([]);
 			// Nobody else's inbox moved.

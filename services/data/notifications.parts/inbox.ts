@@ -7,7 +7,7 @@ import type { ServiceSchema } from "moleculer";
 import { now } from "../../../lib/entity";
 import { NotFoundError } from "../../../lib/errors";
 import { type RosterContext, requireUser } from "../../../lib/meta";
-import type { Notification } from "../../../lib/names/notifications";
+import { type Notification, RealtimeEvents, type RealtimePush } from "../../../lib/names/notifications";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { id, optionalBoolean } from "../../../lib/params";
 import { type NotificationDoc, type NotificationsThis, notificationJSON } from "./shared";
@@ -53,9 +53,10 @@ export const InboxPart: Partial<ServiceSchema> = {
 			async handler(this: NotificationsThis, ctx: RosterContext<IdParams>): Promise<Notification> {
 				const { id: userId, tenantId } = requireUser(ctx);
 				const mine = { _id: ctx.params.id, tenantId, userId };
-				await this.adapter.updateMany({ ...mine, read: false }, { $set: { read: true, readAt: now() } });
+				const marked = await this.adapter.updateMany({ ...mine, read: false }, { $set: { read: true, readAt: now() } });
 				const doc: NotificationDoc | null = await this.adapter.findOne(mine);
 				if (!doc) throw new NotFoundError("Notification", ctx.params.id);
+				if (marked > 0) await this.readElsewhere(tenantId, userId, { ids: [doc._id] });
 				return notificationJSON(doc);
 			}
 		},
@@ -66,7 +67,9 @@ export const InboxPart: Partial<ServiceSchema> = {
 			params: { $$strict: true },
 			async handler(this: NotificationsThis, ctx: RosterContext): Promise<{ marked: number }> {
 				const { id: userId, tenantId } = requireUser(ctx);
-				return { marked: await this.adapter.updateMany({ tenantId, userId, read: false }, { $set: { read: true, readAt: now() } }) };
+				const marked = await this.adapter.updateMany({ tenantId, userId, read: false }, { $set: { read: true, readAt: now() } });
+				if (marked > 0) await this.readElsewhere(tenantId, userId, { all: true });
+				return { marked };
 			}
 		},
 
@@ -94,6 +97,19 @@ export const InboxPart: Partial<ServiceSchema> = {
 				});
 				return docs.map(notificationJSON);
 			}
+		}
+	},
+
+	methods: {
+		/**
+		 * Tells the user's other sockets (another tab, the phone) what was read, and how many are
+		 * left unread, so their badges follow. A courtesy like every push: a lost one is corrected
+		 * by the next read of the inbox.
+		 */
+		async readElsewhere(this: NotificationsThis, tenantId: string, userId: string, what: { ids: string[] } | { all: true }): Promise<void> {
+			const unread = await this.adapter.count({ query: { tenantId, userId, read: false } });
+			const push: RealtimePush = { tenantId, userIds: [userId], message: { type: "notifications.read", ...what, unread } };
+			this.broker.broadcast(RealtimeEvents.push, push).catch((err: Error) => this.logger.warn("Realtime push of a read failed:", err.message));
 		}
 	}
 };

@@ -84,6 +84,7 @@ export interface Recipient {
 export interface NotificationsMethods {
 	notify(event: EventEnvelope, userIds: string[], content: NotificationContent): Promise<void>;
 	nextSeq(tenantId: string, userId: string): Promise<number>;
+	readElsewhere(tenantId: string, userId: string, what: { ids: string[] } | { all: true }): Promise<void>;
 }
 
 export type NotificationsThis = DbService & OutboxMethods & NotificationsMethods & { transports: DeliveryTransports };

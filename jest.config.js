@@ -21,7 +21,8 @@ module.exports = {
 			setupFilesAfterEnv: ["<rootDir>/test/support/cluster-topology.setup.ts"],
 			testMatch: ["<rootDir>/test/integration/**/*.spec.ts"],
 			// Suites about one process or one artefact rather than the API: they gain nothing on a cluster.
-			testPathIgnorePatterns: ["/node_modules/", "/test/integration/(gateway|storage|postgres-plans|outbox|readiness|health-port|metrics|npm-start|image|overload|cache-outage|logs|tracing|timeouts|report-fallback|scheduled-jobs-mixin|job-runs)\\.spec\\.ts$"]
+			// notification-smtp points one process's SMTP_URL at the test's own server before it loads the system.
+			testPathIgnorePatterns: ["/node_modules/", "/test/integration/(gateway|storage|postgres-plans|outbox|readiness|health-port|metrics|npm-start|image|overload|cache-outage|logs|tracing|timeouts|report-fallback|scheduled-jobs-mixin|job-runs|notification-smtp)\\.spec\\.ts$"]
 		},
 		{
 			displayName: "cluster",

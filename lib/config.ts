@@ -156,11 +156,27 @@ export interface Config {
 	 * (middlewares/read-retry); whether a slow one gets a backup on another node (middlewares/hedged-read).
 	 */
 	reads: { attemptTimeoutMs: number; retries: number; hedged: boolean };
-	/** Mail to people (activation and reset links): written as files to `dir` until a mail transport exists. */
-	mail: { dir: string; publicUrl: string };
+	/**
+	 * Mail to people. Links (activation, reset) are written as files to `dir`; notifications go
+	 * by SMTP when `smtpUrl` is set, else to the same folder; text messages to `smsDir`.
+	 */
+	mail: MailConfig;
 	channels: ChannelsConfig;
 	onboarding: OnboardingConfig;
 	jobs: JobsConfig;
+}
+
+export interface MailConfig {
+	dir: string;
+	publicUrl: string;
+	/** smtp:// or smtps:// (user and password in the URL, as nodemailer takes them); undefined: the file sink. */
+	smtpUrl?: string;
+	/** The From of notification mail. */
+	from: string;
+	/** How long SMTP may take to connect, greet and answer each command before the delivery fails (and is retried). */
+	smtpTimeoutMs: number;
+	/** Text messages (SMS) are written as files here: a folder per phone number. */
+	smsDir: string;
 }
 
 export class ConfigError extends Error {
@@ -448,14 +464,25 @@ function generatedSecret(): string {
 	return processSecret;
 }
 
-/** The mail sink's folder: MAIL_DIR, else DATA_DIR/mail, else one per namespace in the temp dir. */
-function readMail(env: Env, port: number): Config["mail"] {
+/** The sinks' folders: MAIL_DIR (SMS_DIR), else DATA_DIR/mail (DATA_DIR/sms), else one per namespace in the temp dir. */
+function readMail(env: Env, port: number): MailConfig {
 	const dataDir = env.DATA_DIR?.trim();
 	const namespace = env.NAMESPACE?.trim() || "roster";
-	const dir = env.MAIL_DIR?.trim() || (dataDir ? path.join(dataDir, "mail") : path.join(os.tmpdir(), `roster-mail-${namespace}`));
+	const folder = (given: string | undefined, kind: string) => path.resolve(given?.trim() || (dataDir ? path.join(dataDir, kind) : path.join(os.tmpdir(), `roster-${kind}-${namespace}`)));
 	const raw = env.PUBLIC_URL?.trim();
 	const publicUrl = raw ? readUrl("PUBLIC_URL", raw, ["http:", "https:"]).href.replace(/\/$/, "") : `http://localhost:${port}`;
-	return { dir: path.resolve(dir), publicUrl };
+	const smtpRaw = env.SMTP_URL?.trim();
+	const smtpUrl = smtpRaw ? readUrl("SMTP_URL", smtpRaw, ["smtp:", "smtps:"]).href : undefined;
+	const from = env.MAIL_FROM?.trim() || "Roster <no-reply@roster.invalid>";
+	if (!/^[^<>@\s]+@[^<>@\s]+$|^[^<>]*<[^<>@\s]+@[^<>@\s]+>$/.test(from)) fail("MAIL_FROM", "must be an address, or a name and <address>", from);
+	return {
+		dir: folder(env.MAIL_DIR, "mail"),
+		publicUrl,
+		smtpUrl,
+		from,
+		smtpTimeoutMs: readInt(env, "SMTP_TIMEOUT", 10_000, 100, 300_000),
+		smsDir: folder(env.SMS_DIR, "sms")
+	};
 }
 
 function readJwt(env: Env, isProduction: boolean): Config["jwt"] {

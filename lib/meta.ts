@@ -64,6 +64,22 @@ export function requireUser(ctx: RosterContext): AuthUser {
 	return user;
 }
 
+/**
+ * The id of the caller that background work (a channel consumer, a job) acts as. No user has
+ * it: ids are UUIDs, and the gateway builds ctx.meta.user only from a session identity
+ * answers for a signed access token, so no request can ever carry it.
+ */
+export const SYSTEM_USER_ID = "system";
+
+/**
+ * The meta of a call made by background work for `tenantId`: a consumer has no user, and the
+ * internal actions it calls scope their queries by the caller's tenant. It acts as hr, which
+ * sees the tenant's records and holds no power over its owners and admins.
+ */
+export function systemCaller(tenantId: string): { user: AuthUser } {
+	return { user: { id: SYSTEM_USER_ID, tenantId, roles: ["hr"], employeeId: null, sessionId: SYSTEM_USER_ID } };
+}
+
 /** Owner, admin and hr see and manage the whole tenant. */
 export function isStaff(user: AuthUser): boolean {
 	return user.roles.some(role => STAFF_ROLES.includes(role));

@@ -46,6 +46,11 @@ export function insertWithEvent<T extends object>(doc: T, pending: PendingEvent)
 	return { ...doc, _outbox: [pending], _outboxSeq: 1, _outboxSince: Date.now() };
 }
 
+/** A document to insert, carrying several events at once (each published on its own channel, in order). */
+export function insertWithEvents<T extends object>(doc: T, pending: PendingEvent[]): T & OutboxFields {
+	return { ...doc, _outbox: pending, _outboxSeq: pending.length, _outboxSince: Date.now() };
+}
+
 interface MongoUpdate {
 	$set?: Record<string, unknown>;
 	$unset?: Record<string, unknown>;

@@ -47,6 +47,8 @@ export interface EmployeeSummary {
 	firstName: string;
 	lastName: string;
 	workEmail: string;
+	/** For text messages (notifications' SMS); null when none is on record. */
+	phone: string | null;
 	departmentId: string | null;
 	positionId: string | null;
 	managerId: string | null;

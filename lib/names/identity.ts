@@ -15,8 +15,20 @@ export const IdentityActions = {
 	 */
 	createUserWithId: "identity.createUserWithId",
 	/** Internal { userId } → EmployeeLinks of a user of the caller's tenant. */
-	employeeLinks: "identity.employeeLinks"
+	employeeLinks: "identity.employeeLinks",
+	/** Internal {} → string[]: ids of the caller's tenant's active owners, admins and hr (who are told of tenant-wide events). */
+	staffUserIds: "identity.staffUserIds",
+	/** Internal { ids } → UserContact[] of the caller's tenant's active users among ids (how to reach them). */
+	contacts: "identity.contacts"
 } as const;
+
+/** How to reach a user: what notifications need to mail them or find their phone. */
+export interface UserContact {
+	id: string;
+	email: string;
+	name: string;
+	employeeId: string | null;
+}
 
 /** The employee a user is now, and every one they have been linked to. */
 export interface EmployeeLinks {

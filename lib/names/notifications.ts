@@ -15,8 +15,29 @@ export const NotificationActions = {
 	 * Internal { after?: string, limit } → Notification[] of the caller, oldest first, strictly after
 	 * the notification `after` (by seq); the realtime service replays a reconnecting client with it.
 	 */
-	since: "notifications.since"
+	since: "notifications.since",
+	/** Published GET /notifications/preferences → NotificationPreferences of the caller. */
+	preferences: "notifications.preferences",
+	/** Published PUT /notifications/preferences: NotificationPreferences → NotificationPreferences. */
+	updatePreferences: "notifications.updatePreferences"
 } as const;
+
+/** What a notification is about (its `type`). */
+export const NOTIFICATION_TYPES = [
+	"leave.requested", "leave.decided", "interview.scheduled", "interview.reminder", "employee.hired", "invitation.sent", "import.finished"
+] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+/** The channels besides the inbox (which always gets every notification). */
+export interface DeliveryChoice {
+	email: boolean;
+	sms: boolean;
+}
+
+/** A user's choice of channels: for every type, and per type where it differs. */
+export interface NotificationPreferences extends DeliveryChoice {
+	types: Partial<Record<NotificationType, Partial<DeliveryChoice>>>;
+}
 
 /**
  * Plain Moleculer events, broadcast to every realtime node (not durable: a node that misses one

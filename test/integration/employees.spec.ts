@@ -610,7 +610,7 @@ describe("employees", () => {
 			const summaries = await system.broker.call<EmployeeSummary[], object>(EmployeeActions.summaries, { ids: [boss.id, low.id, foreign.id, "missing"] }, { meta: metaOf(acme) });
 			expect(ids(summaries)).toEqual([boss.id, low.id].sort());
 			expect(Object.keys(summaries[0]).sort()).toEqual(
-				["id", "employeeNumber", "firstName", "lastName", "workEmail", "departmentId", "positionId", "managerId", "status", "userId", "hireDate", "terminationDate"].sort()
+				["id", "employeeNumber", "firstName", "lastName", "workEmail", "phone", "departmentId", "positionId", "managerId", "status", "userId", "hireDate", "terminationDate"].sort()
 			);
 
 			const call = (action: string, params: object, as: Signup = acme) => system.broker.call(action, params, { meta: metaOf(as) });

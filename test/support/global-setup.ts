@@ -34,6 +34,7 @@ async function postgresReady(): Promise<boolean> {
 export default async function globalSetup(): Promise<void> {
 	// One mail folder for the run, shared by the test processes and every node they start.
 	process.env.MAIL_DIR ??= mkdtempSync(path.join(os.tmpdir(), "roster-test-mail-"));
+	process.env.SMS_DIR ??= mkdtempSync(path.join(os.tmpdir(), "roster-test-sms-"));
 	const [nats, redis, postgres] = await Promise.all([answers(NATS_URL, 4222), answers(REDIS_URL, 6379), postgresReady()]);
 	process.env.ROSTER_HAS_NATS = nats ? "1" : "0";
 	process.env.ROSTER_HAS_REDIS = redis ? "1" : "0";

@@ -276,7 +276,12 @@ describe("loadConfig", () => {
 			// A test hook in a real deployment would kill the node at every hire.
 			["TEST_ONBOARDING_CRASH_AT", "hire"],
 			["ONBOARDING_LEASE", "10"],
-			["ONBOARDING_SWEEP_INTERVAL", "soon"]
+			["ONBOARDING_SWEEP_INTERVAL", "soon"],
+			["SMTP_URL", "mail.example.com:587"],
+			["SMTP_URL", "http://mail.example.com"],
+			["SMTP_TIMEOUT", "10"],
+			["MAIL_FROM", "Roster"],
+			["MAIL_FROM", "Roster <no-reply>"]
 		])("%s=%j", (variable, value) => {
 			expectOneLineNaming(configError({ [variable]: value }), variable);
 		});
@@ -382,10 +387,21 @@ describe("loadConfig", () => {
 		for (const env of [
 			{ MONGO_URI: `mongodb://admin:${password}@db:27017` },
 			{ CACHER: `http://user:${password}@cache:6379` },
-			{ REDIS_URL: `memcached://user:${password}@limits` }
+			{ REDIS_URL: `memcached://user:${password}@limits` },
+			{ SMTP_URL: `imap://user:${password}@mail` }
 		]) {
 			expect(configError(env).message).not.toContain(password);
 		}
+	});
+});
+
+describe("notification mail and text messages", () => {
+	it("go to the file sinks under DATA_DIR (or MAIL_DIR and SMS_DIR) unless SMTP_URL names a server", () => {
+		const sinks = loadConfig({ DATA_DIR: "/var/roster" }).mail;
+		expect(sinks).toMatchObject({ dir: path.resolve("/var/roster/mail"), smsDir: path.resolve("/var/roster/sms"), smtpUrl: undefined, smtpTimeoutMs: 10_000 });
+		expect(loadConfig({ MAIL_DIR: "/m", SMS_DIR: "/s" }).mail).toMatchObject({ dir: path.resolve("/m"), smsDir: path.resolve("/s") });
+		const smtp = loadConfig({ SMTP_URL: "smtps://user:pw@mail.example.com:465", MAIL_FROM: "Acme HR <hr@acme.test>", SMTP_TIMEOUT: "2000" }).mail;
+		expect(smtp).toMatchObject({ smtpUrl: "smtps://user:pw@mail.example.com:465", from: "Acme HR <hr@acme.test>", smtpTimeoutMs: 2000 });
 	});
 });
 

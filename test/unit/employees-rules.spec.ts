@@ -40,7 +40,7 @@ describe("employee views", () => {
 
 	it("summaries carry exactly the contract's fields", () => {
 		expect(summaryJSON(doc)).toEqual({
-			id: "e1", employeeNumber: "E000001", firstName: "Ada", lastName: "Lovelace", workEmail: "ada@x.test",
+			id: "e1", employeeNumber: "E000001", firstName: "Ada", lastName: "Lovelace", workEmail: "ada@x.test", phone: "+1 555",
 			departmentId: null, positionId: null, managerId: "m1", status: "active", userId: null, hireDate: "2020-01-01", terminationDate: null
 		});
 	});

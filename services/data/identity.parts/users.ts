@@ -7,10 +7,10 @@ import type { ServiceSchema } from "moleculer";
 import { pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { hashPassword } from "../../../lib/auth/passwords";
-import { containsPattern, now } from "../../../lib/entity";
+import { containsPattern, findManyInTenant, now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError } from "../../../lib/errors";
 import { type RosterContext, callDeadline, requireUser } from "../../../lib/meta";
-import { EmployeeActions, type EmployeeSummary, IdentityEvents, type InvitationSentEvent } from "../../../lib/names";
+import { EmployeeActions, type EmployeeSummary, IdentityEvents, type InvitationSentEvent, type UserContact } from "../../../lib/names";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { email, enumOf, id, nullableId, text } from "../../../lib/params";
 import { ROLES, type Role, STAFF_ROLES, canGrant } from "../../../lib/roles";
@@ -89,6 +89,28 @@ export const UsersPart: Partial<ServiceSchema> = {
 				}
 				await this.entityChanged("removed", this.userJSON(user), ctx);
 				return { removed: true };
+			}
+		},
+
+		/** Notifications tell the tenant's staff of tenant-wide events: its active owners, admins and hr. */
+		staffUserIds: {
+			visibility: "public",
+			readOnly: true,
+			params: {},
+			async handler(this: IdentityThis, ctx: RosterContext): Promise<string[]> {
+				const staff: UserDoc[] = await this.adapter.find({ query: { tenantId: requireUser(ctx).tenantId, role: { $in: STAFF_ROLES }, status: "active" } });
+				return staff.map(user => user._id);
+			}
+		},
+
+		/** How to reach the active users among `ids` (of the caller's tenant), in one query. */
+		contacts: {
+			visibility: "public",
+			readOnly: true,
+			params: { ids: { type: "array", items: id, max: 1000 } },
+			async handler(this: IdentityThis, ctx: RosterContext<{ ids: string[] }>): Promise<UserContact[]> {
+				const users = await findManyInTenant<UserDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);
+				return users.filter(u => u.status === "active").map(u => ({ id: u._id, email: u.email, name: u.name, employeeId: u.employeeId }));
 			}
 		},
 

@@ -1,0 +1,84 @@
+/**
+ * What a notification says, per domain event: plain text, the same in the inbox, the mail and
+ * the text message. Names come from the records the consumer looked up; a record that is gone
+ * leaves a neutral word rather than no notification.
+ */
+import type { EmployeeHiredEvent } from "../names/app";
+import type { EmployeeSummary } from "../names/employees";
+import type { InvitationSentEvent } from "../names/identity";
+import type { LeaveDecidedEvent, LeaveRequestedEvent } from "../names/leave";
+import type { Notification, NotificationType } from "../names/notifications";
+import type { InterviewReminderEvent, InterviewScheduledEvent } from "../names/recruitment";
+
+export interface NotificationContent {
+	type: NotificationType;
+	title: string;
+	body: string;
+	data: Notification["data"];
+}
+
+export const personName = (employee: EmployeeSummary | undefined, fallback = "An employee"): string =>
+	employee ? `${employee.firstName} ${employee.lastName}` : fallback;
+
+const days = (n: number) => `${n} day${n === 1 ? "" : "s"}`;
+const span = (start: string, end: string) => (start === end ? start : `${start} to ${end}`);
+
+export function leaveRequested(event: LeaveRequestedEvent, employee: EmployeeSummary | undefined): NotificationContent {
+	return {
+		type: "leave.requested",
+		title: "Leave request to decide",
+		body: `${personName(employee)} asks for ${days(event.days)} of leave, ${span(event.startDate, event.endDate)}.`,
+		data: { requestId: event.requestId, employeeId: event.employeeId }
+	};
+}
+
+export function leaveDecided(event: LeaveDecidedEvent): NotificationContent {
+	return {
+		type: "leave.decided",
+		title: `Leave request ${event.status}`,
+		body: `Your leave request was ${event.status}.`,
+		data: { requestId: event.requestId, employeeId: event.employeeId, status: event.status }
+	};
+}
+
+export function interviewScheduled(event: InterviewScheduledEvent): NotificationContent {
+	return {
+		type: "interview.scheduled",
+		title: "Interview scheduled",
+		body: `You are on the panel of an interview at ${event.scheduledAt}.`,
+		data: { interviewId: event.interviewId, applicationId: event.applicationId, openingId: event.openingId, candidateId: event.candidateId, scheduledAt: event.scheduledAt }
+	};
+}
+
+export function interviewReminder(event: InterviewReminderEvent): NotificationContent {
+	return {
+		type: "interview.reminder",
+		title: "Interview coming up",
+		body: `Reminder: you are on the panel of an interview at ${event.scheduledAt}.`,
+		data: { interviewId: event.interviewId, applicationId: event.applicationId, openingId: event.openingId, candidateId: event.candidateId, scheduledAt: event.scheduledAt }
+	};
+}
+
+export function employeeHired(event: EmployeeHiredEvent, hire: EmployeeSummary | undefined): NotificationContent {
+	return {
+		type: "employee.hired",
+		title: "New hire",
+		body: `${personName(hire, "A new employee")} was hired${hire ? ` and starts on ${hire.hireDate}` : ""}.`,
+		data: { employeeId: event.employeeId, offerId: event.offerId, managerId: event.managerId, departmentId: event.departmentId }
+	};
+}
+
+export function invitationSent(event: InvitationSentEvent): NotificationContent {
+	return {
+		type: "invitation.sent",
+		title: "Invitation sent",
+		body: `An invitation to join was sent to ${event.email}.`,
+		data: { userId: event.userId, email: event.email }
+	};
+}
+
+/** A text message is short: the title and as much of the body as fits in one SMS. */
+export function smsText(content: { title: string; body: string }): string {
+	const text = `${content.title}: ${content.body}`;
+	return text.length <= 160 ? text : `${text.slice(0, 159)}…`;
+}

@@ -1,0 +1,61 @@
+/**
+ * Notifications: each user's inbox, fed by domain events, pushed live to the realtime nodes,
+ * and sent by email and text message as the user chose. The model is in
+ * services/data/notifications.parts/shared.ts; each part file holds one job:
+ *
+ * - inbox.ts: the caller's inbox over REST, and the replay the realtime service asks for;
+ * - preferences.ts: each user's choice of channels;
+ * - feed.ts: the consumers of domain events, and storing the entries;
+ * - recipients.ts: who is told, and how they are reached;
+ * - delivery.ts: sending the email and text messages, with retries and dead letters.
+ */
+import type { ServiceSchema } from "moleculer";
+import { OUTBOX_INDEX } from "../../lib/channels/outbox";
+import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { DeliveryChannels, DeliveryPart } from "./notifications.parts/delivery";
+import { FeedChannels, FeedPart } from "./notifications.parts/feed";
+import { InboxPart } from "./notifications.parts/inbox";
+import { PreferencesPart } from "./notifications.parts/preferences";
+import { RecipientsPart } from "./notifications.parts/recipients";
+import { COUNTERS, HANDLED_EVENTS, LOCKS, NOTIFICATIONS, PREFERENCES } from "./notifications.parts/shared";
+
+const NotificationsService: ServiceSchema = {
+	name: "notifications",
+
+	mixins: [
+		DbMixin(
+			"notifications",
+			{
+				name: NOTIFICATIONS,
+				strings: ["tenantId", "userId", "type", "createdAt"],
+				indexes: [
+					// The inbox newest first, `since` oldest first after a seq: one index serves both.
+					{ fields: { tenantId: 1, userId: 1, seq: -1 } },
+					// The unread filter and the unread count.
+					{ fields: { tenantId: 1, userId: 1, read: 1, seq: -1 } },
+					// Deliveries not yet relayed (lib/channels/outbox.ts).
+					OUTBOX_INDEX
+				]
+			},
+			[{ name: COUNTERS }, { name: PREFERENCES }, { name: HANDLED_EVENTS }, { name: LOCKS }]
+		),
+		// Each entry carries its email and text message in the same insert (lib/channels/outbox.ts).
+		OutboxMixin(),
+		InboxPart,
+		PreferencesPart,
+		FeedPart,
+		RecipientsPart,
+		DeliveryPart
+	],
+
+	settings: {
+		rest: "/"
+	},
+
+	// Here, not in the parts: Moleculer merges a schema key it does not know (`channels`) by
+	// letting one mixin's replace another's, so two parts' channels would lose one of them.
+	channels: { ...FeedChannels, ...DeliveryChannels }
+};
+
+export default NotificationsService;

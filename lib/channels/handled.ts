@@ -18,7 +18,8 @@ import type { EventEnvelope } from "./events";
 
 /** The collection a consuming service adds to its DbMixin: one per service, as every collection. */
 export function handledEventsCollection(service: string): CollectionSpec {
-	return { name: `${service}_handled_events` };
+	// By time: the daily prune (retention.ts).
+	return { name: `${service}_handled_events`, indexes: [{ fields: { at: 1 } }] };
 }
 
 export type Handling = "handled" | "duplicate";

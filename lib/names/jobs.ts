@@ -9,7 +9,13 @@ export const Jobs = {
 	/** leave: on 1 January, each employee's entitlements of the year before roll into the new year, carry-over capped per leave type. */
 	leaveRollover: "leaveRollover",
 	/** identity: invitations whose link expired are marked expired (HR sees them, and may invite again); long-dead links are removed. */
-	expireInvitations: "expireInvitations"
+	expireInvitations: "expireInvitations",
+	/** identity: handled-event records past their keeping time (lib/channels/retention.ts). */
+	identityHandledPrune: "identityHandledPrune",
+	/** notifications: handled-event records past their keeping time. */
+	notificationsHandledPrune: "notificationsHandledPrune",
+	/** deadLetters: replayed dead letters after 30 days, unreplayed ones after 90. */
+	deadLettersPrune: "deadLettersPrune"
 } as const;
 
 export type JobName = (typeof Jobs)[keyof typeof Jobs];
@@ -20,5 +26,8 @@ export const JOB_NAMES = Object.values(Jobs) as JobName[];
 export const JobServices: Record<JobName, string> = {
 	interviewReminders: "recruitment",
 	leaveRollover: "leave",
-	expireInvitations: "identity"
+	expireInvitations: "identity",
+	identityHandledPrune: "identity",
+	notificationsHandledPrune: "notifications",
+	deadLettersPrune: "deadLetters"
 };

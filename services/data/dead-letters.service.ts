@@ -20,7 +20,9 @@ import { type ListParams, type ListResult, listParams, paginate, parseSort } fro
 import { enumOf, id } from "../../lib/params";
 import { ADMIN_ROLES } from "../../lib/roles";
 import { isUniqueViolation } from "../../lib/store";
+import { pruneDeadLettersJob } from "../../lib/channels/retention";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
+import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -73,10 +75,12 @@ const DeadLettersService: ServiceSchema = {
 	name: "deadLetters",
 
 	mixins: [
+		// Before the db mixin (see the mixin): the daily prune (lib/channels/retention.ts).
+		ScheduledJobsMixin("deadLetters", { deadLettersPrune: pruneDeadLettersJob }),
 		DbMixin("deadLetters", {
 			name: DEAD_LETTERS,
-			indexes: [{ fields: { tenantId: 1, deadAt: -1 } }]
-		})
+			indexes: [{ fields: { tenantId: 1, deadAt: -1 } }, { fields: { state: 1, deadAt: 1 } }]
+		}, [jobRunsCollection("deadLetters")])
 	],
 
 	settings: {

@@ -8,7 +8,9 @@
  * them as services of their own).
  */
 import type { ServiceSchema } from "moleculer";
+import { handledEventsCollection } from "../../lib/channels/handled";
 import { OUTBOX_INDEX } from "../../lib/channels/outbox";
+import { pruneHandledEventsJob } from "../../lib/channels/retention";
 import { DbMixin } from "../../mixins/db.mixin";
 import { DerivedCacheMixin } from "../../mixins/derived-cache.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
@@ -17,7 +19,7 @@ import { InvitationsPart, expireInvitations } from "./identity.parts/invitations
 import { EmployeeLinksPart } from "./identity.parts/employee-links";
 import { PasswordsPart } from "./identity.parts/passwords";
 import { SessionsPart } from "./identity.parts/sessions";
-import { ACCOUNTS, EMPLOYMENTS, HANDLED_EVENTS, type IdentityThis, LINKS, LOCKS, SESSIONS, SharedPart, TENANTS, USERS } from "./identity.parts/shared";
+import { ACCOUNTS, EMPLOYMENTS, type IdentityThis, LINKS, LOCKS, SESSIONS, SharedPart, TENANTS, USERS } from "./identity.parts/shared";
 import { SignupPart } from "./identity.parts/signup";
 import { UsersPart } from "./identity.parts/users";
 
@@ -29,7 +31,7 @@ const IdentityService: ServiceSchema = {
 	mixins: [
 		// Expiring invitations, once per cluster (identity.parts/invitations.ts); before the db
 		// mixin, so it starts after the collections connect and stops before they close.
-		ScheduledJobsMixin<IdentityThis>("identity", { expireInvitations }),
+		ScheduledJobsMixin<IdentityThis>("identity", { expireInvitations, identityHandledPrune: pruneHandledEventsJob("identity") }),
 		DbMixin(
 			"identity",
 			{
@@ -43,7 +45,7 @@ const IdentityService: ServiceSchema = {
 				// By expiry: the expireInvitations job (identity.parts/invitations.ts).
 				{ name: LINKS, indexes: [{ fields: { userId: 1 } }, { fields: { expiresAt: 1 } }] },
 				{ name: LOCKS },
-				{ name: HANDLED_EVENTS },
+				handledEventsCollection("identity"),
 				{ name: EMPLOYMENTS },
 				jobRunsCollection("identity")
 			]

@@ -10,7 +10,10 @@
  * - delivery.ts: sending the email and text messages, with retries and dead letters.
  */
 import type { ServiceSchema } from "moleculer";
+import { handledEventsCollection } from "../../lib/channels/handled";
 import { OUTBOX_INDEX } from "../../lib/channels/outbox";
+import { pruneHandledEventsJob } from "../../lib/channels/retention";
+import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { DeliveryChannels, DeliveryPart } from "./notifications.parts/delivery";
@@ -18,12 +21,14 @@ import { FeedChannels, FeedPart } from "./notifications.parts/feed";
 import { InboxPart } from "./notifications.parts/inbox";
 import { PreferencesPart } from "./notifications.parts/preferences";
 import { RecipientsPart } from "./notifications.parts/recipients";
-import { COUNTERS, HANDLED_EVENTS, LOCKS, NOTIFICATIONS, PREFERENCES } from "./notifications.parts/shared";
+import { COUNTERS, LOCKS, NOTIFICATIONS, PREFERENCES } from "./notifications.parts/shared";
 
 const NotificationsService: ServiceSchema = {
 	name: "notifications",
 
 	mixins: [
+		// Before the db mixin (see the mixin): the daily prune of handled-event records.
+		ScheduledJobsMixin("notifications", { notificationsHandledPrune: pruneHandledEventsJob("notifications") }),
 		DbMixin(
 			"notifications",
 			{
@@ -38,7 +43,7 @@ const NotificationsService: ServiceSchema = {
 					OUTBOX_INDEX
 				]
 			},
-			[{ name: COUNTERS }, { name: PREFERENCES }, { name: HANDLED_EVENTS }, { name: LOCKS }]
+			[{ name: COUNTERS }, { name: PREFERENCES }, handledEventsCollection("notifications"), { name: LOCKS }, jobRunsCollection("notifications")]
 		),
 		// Each entry carries its email and text message in the same insert (lib/channels/outbox.ts).
 		OutboxMixin(),

@@ -10,12 +10,13 @@
  * for the present, never touch this suite's data.
  */
 import request from "supertest";
+import type { DbService, Store } from "../../mixins/db.mixin";
 import type { RunJobAnswer } from "../../mixins/scheduled-jobs.mixin";
 import { jobsCommand } from "../../scripts/repl-commands";
 import { Jobs, JobServices, type JobName } from "../../lib/names/jobs";
 import { type InterviewReminderEvent, RecruitmentEvents } from "../../lib/names/recruitment";
 import { type ChannelProbe, channelProbe } from "../support/channels";
-import { eventually } from "../support/cluster-topology";
+import { eventually, itInProcess } from "../support/cluster-topology";
 import { hire, startRoomySystem } from "../support/employees";
 import { PASSWORD, type Signup, bearer, signup, uniqueEmail } from "../support/http";
 import { client as leaveClient, entitle, leaveType, requestLeave } from "../support/leave";
@@ -281,6 +282,36 @@ describe("scheduled jobs", () => {
 			expect((run.run?.result as { linksRemoved: number }).linksRemoved).toBeGreaterThanOrEqual(1);
 			expect((await request(url).post("/api/v1/auth/activate").send({ token, password: PASSWORD })).status).toBe(422);
 			expect((await users().get(`/users/${gone.id}`, owner)).body.status).toBe("expired");
+		});
+	});
+
+	describe("pruning the records of durable events", () => {
+		type Pruned = DbService & { store(name: string): Store };
+		const day = 24 * 3600_000;
+		const local = (name: string) => system.broker.getLocalService(name) as Pruned;
+
+		itInProcess("handled-event records go once they are past every redelivery (30 days), not before", async () => {
+			const store = local("identity").store("identity_handled_events");
+			const at = (daysAgo: number) => new Date(Date.now() - daysAgo * day).toISOString();
+			await store.insert({ _id: "test:old", group: "identity", eventId: "old", tenantId: "t", at: at(31) });
+			await store.insert({ _id: "test:recent", group: "identity", eventId: "recent", tenantId: "t", at: at(29) });
+			const answer = await runJob(Jobs.identityHandledPrune, new Date().toISOString());
+			expect(answer).toMatchObject({ ran: true, outcome: "done" });
+			expect(await store.findById("test:old")).toBeNull();
+			expect(await store.findById("test:recent")).not.toBeNull();
+		});
+
+		itInProcess("dead letters go 30 days after their replay, or after 90 days unreplayed", async () => {
+			const letters = local("deadLetters").adapter;
+			const at = (daysAgo: number) => new Date(Date.now() - daysAgo * day).toISOString();
+			const letter = (id: string, fields: object) => letters.insert({ _id: id, tenantId: "t", channel: "c", group: "g", payload: {}, deaths: 1, ...fields });
+			await letter("replayed-long-ago", { state: "replayed", deadAt: at(60), replayedAt: at(31) });
+			await letter("replayed-lately", { state: "replayed", deadAt: at(60), replayedAt: at(29) });
+			await letter("dead-long", { state: "dead", deadAt: at(91), replayedAt: null });
+			await letter("dead-waiting", { state: "dead", deadAt: at(89), replayedAt: null });
+			await runJob(Jobs.deadLettersPrune, new Date().toISOString());
+			const left = (await letters.find({ query: { tenantId: "t" } })).map((l: { _id: string }) => l._id).sort();
+			expect(left).toEqual(["dead-waiting", "replayed-lately"]);
 		});
 	});
 });

@@ -93,6 +93,14 @@ export interface OnboardingConfig {
 	testCrashAt?: OnboardingCrashPoint;
 }
 
+/** Short links (services/data/shorturl.service.ts). */
+export interface ShortLinksConfig {
+	/** The origin that serves GET /s/:code (the gateway, as the world reaches it): SHORT_LINK_URL, else PUBLIC_URL. */
+	baseUrl: string;
+	/** Tests only (NODE_ENV=test): codes this short, so that parallel creation collides and must retry. */
+	testCodeLength?: number;
+}
+
 export interface Config {
 	env: NodeEnv;
 	namespace: string;
@@ -148,6 +156,7 @@ export interface Config {
 	mail: { dir: string; publicUrl: string };
 	channels: ChannelsConfig;
 	onboarding: OnboardingConfig;
+	shortLinks: ShortLinksConfig;
 }
 
 export class ConfigError extends Error {
@@ -391,6 +400,14 @@ function readReadyServices(env: Env): string[] {
 	return names;
 }
 
+function readShortLinks(env: Env, nodeEnv: NodeEnv, publicUrl: string): ShortLinksConfig {
+	const raw = env.SHORT_LINK_URL?.trim();
+	const baseUrl = raw ? readUrl("SHORT_LINK_URL", raw, ["http:", "https:"]).href.replace(/\/$/, "") : publicUrl;
+	const length = env.TEST_SHORT_LINK_CODE_LENGTH?.trim();
+	if (length && nodeEnv !== "test") fail("TEST_SHORT_LINK_CODE_LENGTH", "is a test hook: it is refused unless NODE_ENV=test", length);
+	return { baseUrl, testCodeLength: length ? readInt(env, "TEST_SHORT_LINK_CODE_LENGTH", 8, 1, 32) : undefined };
+}
+
 let processSecret: string | undefined;
 
 /** One random secret per process, so every broker in it signs and verifies alike. */
@@ -466,6 +483,7 @@ export function loadConfig(env: Env = process.env): Config {
 	const transporter = readTransporter(env);
 	const port = readInt(env, "PORT", 3000, 0, 65535);
 	const healthPort = env.HEALTH_PORT?.trim() ? readInt(env, "HEALTH_PORT", 0, 1, 65535) : undefined;
+	const mail = readMail(env, port);
 
 	return {
 		env: nodeEnv,
@@ -504,9 +522,10 @@ export function loadConfig(env: Env = process.env): Config {
 			retries: readInt(env, "READ_RETRIES", 2, 0, 5),
 			hedged: readBool(env, "HEDGED_READS", true)
 		},
-		mail: readMail(env, port),
+		mail,
 		channels: readChannels(env, transporter, nodeEnv),
-		onboarding: readOnboarding(env, nodeEnv)
+		onboarding: readOnboarding(env, nodeEnv),
+		shortLinks: readShortLinks(env, nodeEnv, mail.publicUrl)
 	};
 }
 

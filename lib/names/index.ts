@@ -11,4 +11,5 @@ export * from "./app";
 export * from "./onboarding";
 export * from "./reports";
 export * from "./notifications";
+export * from "./shorturl";
 export * from "./services";

@@ -5,7 +5,8 @@
 import request from "supertest";
 import { mailTo } from "../support/mail";
 import { type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
-import { type RunningSystem, startRoomySystem } from "../support/local-system";
+import { config } from "../../lib/config";
+import { type RunningSystem, startLocalSystem, startRoomySystem } from "../support/local-system";
 
 const CODE = /^[0-9A-Za-z]{8}$/;
 
@@ -202,5 +203,33 @@ describe("short links", () => {
 		const res = await request(url).get(new URL(mail.shortLink!).pathname).redirects(0);
 		expect(res.status).toBe(302);
 		expect(res.headers.location).toBe(mail.link);
+	});
+
+	describe("with the anonymous per-IP limit of an unroomy gateway", () => {
+		let limited: RunningSystem;
+		const LIMIT = 8;
+
+		beforeAll(async () => {
+			const cfg = config();
+			limited = await startLocalSystem({ roster: { ...cfg, rateLimit: { ...cfg.rateLimit, anonymousPoints: LIMIT } } });
+		});
+		afterAll(() => limited?.stop());
+
+		it("counts redirects against it like any anonymous request: 429 with Retry-After, no Location", async () => {
+			// The signup and its activation spend two of the IP's points.
+			const owner = await signup(limited.url, "Limited");
+			const made = await request(limited.url).post("/api/v1/short-links").set(bearer(owner.accessToken)).send({ url: "https://example.com/limited" });
+			expect(made.status).toBe(201);
+			const answers = [];
+			for (let i = 0; i < LIMIT + 2; i++) answers.push(await request(limited.url).get(`/s/${made.body.code}`).redirects(0));
+			const statuses = answers.map(a => a.status);
+			const firstRefused = statuses.indexOf(429);
+			expect(firstRefused).toBeGreaterThan(0);
+			expect(statuses.slice(0, firstRefused).every(s => s === 302)).toBe(true);
+			expect(statuses.slice(firstRefused).every(s => s === 429)).toBe(true);
+			expect(Number(answers[firstRefused].headers["retry-after"])).toBeGreaterThan(0);
+			expect(answers[firstRefused].headers.location).toBeUndefined();
+			expect(answers[0].headers["ratelimit-limit"]).toBe(String(LIMIT));
+		});
 	});
 });

@@ -177,14 +177,14 @@ const ShortUrlService: ServiceSchema = {
 
 		/**
 		 * The redirect. Not awaited for anything but the (cached) look-up: the click is counted in
-		 * memory and stored within a second (lib/shorturl/click-counter.ts). Marked read-only so a
-		 * node that dies mid-call costs a retry on another node, not a failed click; such a retry
-		 * may count that click twice, which a statistic can bear.
+		 * memory and stored within a second (lib/shorturl/click-counter.ts). Not read-only, since it
+		 * counts: a hedged backup or a retry on a second node would count one click twice (hedging
+		 * sends about a tenth of calls twice). A node dying mid-redirect costs that one request.
 		 */
 		follow: {
 			visibility: "published",
 			auth: false,
-			readOnly: true,
+			readOnly: false,
 			// No params schema on purpose: whatever follows /s/ is checked here, and anything that is not
 			// a code (a NUL, 200 characters) is a 404 like an unknown code, never a 422 a link has no
 			// use for; tracking parameters added to a shared link (?utm_source=…) are ignored.

@@ -6,6 +6,7 @@ import request from "supertest";
 import { mailTo } from "../support/mail";
 import { type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
 import { config } from "../../lib/config";
+import { itInProcess } from "../support/cluster-topology";
 import { type RunningSystem, startLocalSystem, startRoomySystem } from "../support/local-system";
 
 const CODE = /^[0-9A-Za-z]{8}$/;
@@ -91,6 +92,21 @@ describe("short links", () => {
 		expect(res.status).toBe(410);
 		expect(res.body.type).toBe("SHORT_LINK_EXPIRED");
 		expect(res.headers.location).toBeUndefined();
+	});
+
+	itInProcess("redirects from the cache: a followed code needs no database read the next time", async () => {
+		const { code } = await link("https://example.com/cached");
+		expect((await follow(code)).status).toBe(302);
+		const shorturl = system.broker.getLocalService("shorturl") as unknown as { adapter: { findOne: (...args: unknown[]) => Promise<unknown> } };
+		const read = jest.spyOn(shorturl.adapter, "findOne");
+		try {
+			const again = await follow(code);
+			expect(again.status).toBe(302);
+			expect(again.headers.location).toBe("https://example.com/cached");
+			expect(read).not.toHaveBeenCalled();
+		} finally {
+			read.mockRestore();
+		}
 	});
 
 	it("answers 404 for an unknown code and for a malformed one", async () => {

@@ -14,7 +14,8 @@ const PARTS: Array<{ file: string; title: string }> = [
 	{ file: "gateway.ts", title: "Gateway: raw http, bare moleculer-web, Roster in one process and over NATS; CPU and memory per process" },
 	{ file: "cold-start.ts", title: "Cold start of the one-process system" },
 	{ file: "hedged-read.ts", title: "Hedged reads with one data node frozen" },
-	{ file: "data-volume.ts", title: "One tenant of 100,000 employees on PostgreSQL" }
+	{ file: "data-volume.ts", title: "One tenant of 100,000 employees on PostgreSQL" },
+	{ file: "short-links.ts", title: "Short-link redirects (GET /s/:code) against a raw http 302" }
 ];
 
 let failed = 0;

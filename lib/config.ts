@@ -105,6 +105,14 @@ export interface JobsConfig {
 	testPauseMs?: number;
 }
 
+/** Short links (services/data/shorturl.service.ts). */
+export interface ShortLinksConfig {
+	/** The origin that serves GET /s/:code (the gateway, as the world reaches it): SHORT_LINK_URL, else PUBLIC_URL. */
+	baseUrl: string;
+	/** Tests only (NODE_ENV=test): codes this short, so that parallel creation collides and must retry. */
+	testCodeLength?: number;
+}
+
 export interface Config {
 	env: NodeEnv;
 	namespace: string;
@@ -164,6 +172,7 @@ export interface Config {
 	channels: ChannelsConfig;
 	onboarding: OnboardingConfig;
 	jobs: JobsConfig;
+	shortLinks: ShortLinksConfig;
 }
 
 export interface MailConfig {
@@ -456,6 +465,14 @@ function readReadyServices(env: Env): string[] {
 	return names;
 }
 
+function readShortLinks(env: Env, nodeEnv: NodeEnv, publicUrl: string): ShortLinksConfig {
+	const raw = env.SHORT_LINK_URL?.trim();
+	const baseUrl = raw ? readUrl("SHORT_LINK_URL", raw, ["http:", "https:"]).href.replace(/\/$/, "") : publicUrl;
+	const length = env.TEST_SHORT_LINK_CODE_LENGTH?.trim();
+	if (length && nodeEnv !== "test") fail("TEST_SHORT_LINK_CODE_LENGTH", "is a test hook: it is refused unless NODE_ENV=test", length);
+	return { baseUrl, testCodeLength: length ? readInt(env, "TEST_SHORT_LINK_CODE_LENGTH", 8, 1, 32) : undefined };
+}
+
 let processSecret: string | undefined;
 
 /** One random secret per process, so every broker in it signs and verifies alike. */
@@ -542,6 +559,7 @@ export function loadConfig(env: Env = process.env): Config {
 	const transporter = readTransporter(env);
 	const port = readInt(env, "PORT", 3000, 0, 65535);
 	const healthPort = env.HEALTH_PORT?.trim() ? readInt(env, "HEALTH_PORT", 0, 1, 65535) : undefined;
+	const mail = readMail(env, port);
 
 	return {
 		env: nodeEnv,
@@ -580,10 +598,11 @@ export function loadConfig(env: Env = process.env): Config {
 			retries: readInt(env, "READ_RETRIES", 2, 0, 5),
 			hedged: readBool(env, "HEDGED_READS", true)
 		},
-		mail: readMail(env, port),
+		mail,
 		channels: readChannels(env, transporter, nodeEnv),
 		onboarding: readOnboarding(env, nodeEnv),
-		jobs: readJobs(env, nodeEnv)
+		jobs: readJobs(env, nodeEnv),
+		shortLinks: readShortLinks(env, nodeEnv, mail.publicUrl)
 	};
 }
 

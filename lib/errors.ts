@@ -36,8 +36,8 @@ export class ConflictError extends MoleculerClientError {
 
 /** A one-time link that was used or has expired: it will never work again. */
 export class GoneError extends MoleculerClientError {
-	constructor(message: string, type: string) {
-		super(message, 410, type, { field: "token" });
+	constructor(message: string, type: string, data: object = { field: "token" }) {
+		super(message, 410, type, data);
 		this.name = "GoneError";
 	}
 }

@@ -16,6 +16,8 @@ export interface Mail {
 	text: string;
 	/** The link the message is about, when it has one. */
 	link?: string;
+	/** The same link as a short link (GET /s/:code redirects to `link`): what the text shows, when shortening worked. */
+	shortLink?: string;
 }
 
 export interface SentMail extends Mail {

@@ -11,5 +11,6 @@ export * from "./app";
 export * from "./onboarding";
 export * from "./reports";
 export * from "./notifications";
+export * from "./shorturl";
 export * from "./services";
 export * from "./jobs";

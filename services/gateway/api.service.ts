@@ -10,7 +10,7 @@ import { verifyAccessToken } from "../../lib/auth/tokens";
 import { type Config, config } from "../../lib/config";
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError, UnsupportedMediaTypeError, isServiceBusy } from "../../lib/errors";
 import type { ActionAuth, AuthUser, RequestMeta } from "../../lib/meta";
-import { IdentityActions } from "../../lib/names";
+import { IdentityActions, ShortUrlActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
 import { logAccess } from "./access-log";
 import { refuseDeepBodies } from "./body-depth";
@@ -144,6 +144,22 @@ const ApiService: ServiceSchema = {
 				bodyParsers: false,
 				mappingPolicy: "restrict",
 				aliases: { "GET live": "api.live", "GET ready": "api.ready" }
+			},
+			{
+				// Short links (GET /s/:code) live outside /api so they stay short. No body, no token: the
+				// action is `auth: false`, so authenticate() applies the per-IP limit of anonymous requests.
+				name: "short",
+				path: "/s",
+				logging: false,
+				authentication: true,
+				authorization: true,
+				bodyParsers: false,
+				mappingPolicy: "restrict",
+				aliases: { "GET /:code": ShortUrlActions.follow },
+
+				onError(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {
+					this.sendErrorResponse(req, res, err);
+				}
 			},
 			{
 				name: "api",

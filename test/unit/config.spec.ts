@@ -115,6 +115,13 @@ describe("loadConfig", () => {
 			}
 		});
 
+		it("hands out short links at SHORT_LINK_URL, else PUBLIC_URL; a short code space only in tests", () => {
+			expect(loadConfig({ PORT: "8080" }).shortLinks).toEqual({ baseUrl: "http://localhost:8080", testCodeLength: undefined });
+			expect(loadConfig({ PUBLIC_URL: "https://app.example.com/" }).shortLinks.baseUrl).toBe("https://app.example.com");
+			expect(loadConfig({ PUBLIC_URL: "https://app.example.com", SHORT_LINK_URL: "https://rstr.example/" }).shortLinks.baseUrl).toBe("https://rstr.example");
+			expect(loadConfig({ NODE_ENV: "test", TEST_SHORT_LINK_CODE_LENGTH: "2" }).shortLinks.testCodeLength).toBe(2);
+		});
+
 		it("sends durable events over the transporter's NATS, an in-process queue without one, or CHANNELS' choice", () => {
 			expect(loadConfig({}).channels).toMatchObject({ adapter: "memory", maxRetries: 5, retryDelayMs: 500, ackWaitMs: 30_000 });
 			expect(loadConfig({ TRANSPORTER: "nats://n1:4222,nats://n2:4222" }).channels).toMatchObject({ adapter: "nats", servers: ["nats://n1:4222", "nats://n2:4222"] });
@@ -275,6 +282,9 @@ describe("loadConfig", () => {
 			["TEST_CHANNEL_PAUSE", "1000"],
 			// A test hook in a real deployment would kill the node at every hire.
 			["TEST_ONBOARDING_CRASH_AT", "hire"],
+			// A test hook in a real deployment would make codes guessable.
+			["TEST_SHORT_LINK_CODE_LENGTH", "2"],
+			["SHORT_LINK_URL", "javascript:alert(1)"],
 			["ONBOARDING_LEASE", "10"],
 			["ONBOARDING_SWEEP_INTERVAL", "soon"],
 			["SMTP_URL", "mail.example.com:587"],

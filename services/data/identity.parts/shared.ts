@@ -19,6 +19,7 @@ import { now } from "../../../lib/entity";
 import { GoneError, NotFoundError, UnprocessableError } from "../../../lib/errors";
 import { type Mail, writeMail } from "../../../lib/mail/sink";
 import { type RosterContext, requireUser } from "../../../lib/meta";
+import { type ShortLink, type ShortenParams, ShortUrlActions } from "../../../lib/names/shorturl";
 import type { Role } from "../../../lib/roles";
 import type { DbService } from "../../../mixins/db.mixin";
 import type { DerivedCacheMethods } from "../../../mixins/derived-cache.mixin";
@@ -144,6 +145,7 @@ export interface IdentityMethods {
 	revokeSessions(query: object, reason: string): Promise<number>;
 	usersChanged(...tenantIds: string[]): Promise<void>;
 	sendLink(link: Omit<LinkDoc, "_id" | "createdAt" | "expiresAt" | "usedAt">, mail: (url: string) => Mail): Promise<void>;
+	shortLinkFor(url: string, expiresAt: string): Promise<string | undefined>;
 	refuseUnusable(link: LinkDoc | null, purposes: LinkPurpose[]): void;
 	usableLink(token: string, purposes: LinkPurpose[]): Promise<LinkDoc>;
 	claimLink(link: LinkDoc): Promise<LinkDoc>;
@@ -191,6 +193,9 @@ export const linkToken = { type: "string", min: 1, max: 256 } as const;
 
 /** An email as stored and compared: addresses differ only in case are one person. */
 export const normalEmail = (address: string): string => address.trim().toLowerCase();
+
+/** How long a mail waits for its short link before it goes out with the full one. */
+const SHORTEN_TIMEOUT_MS = 2000;
 
 const linkPaths: Record<LinkPurpose, string> = { signup: "activate", invitation: "activate", passwordReset: "reset-password" };
 
@@ -271,7 +276,25 @@ export const SharedPart: Partial<ServiceSchema> = {
 			};
 			await this.store(LINKS).insert(doc);
 			const { dir, publicUrl } = config().mail;
-			await writeMail(dir, mail(`${publicUrl}/${linkPaths[link.purpose]}#token=${secret.token}`));
+			const full = `${publicUrl}/${linkPaths[link.purpose]}#token=${secret.token}`;
+			const short = await this.shortLinkFor(full, doc.expiresAt);
+			// The person reads the short link; `link` keeps the full one for whoever reads the message as data.
+			await writeMail(dir, { ...mail(short ?? full), link: full, ...(short ? { shortLink: short } : {}) });
+		},
+
+		/**
+		 * The short link of a mailed link, dying when it does; undefined when shorturl cannot make
+		 * one right now (not deployed, no node, slow): the mail then carries the full link, since a
+		 * long link is better than no invitation.
+		 */
+		async shortLinkFor(this: IdentityThis, url: string, expiresAt: string): Promise<string | undefined> {
+			try {
+				const link = await this.broker.call<ShortLink, ShortenParams>(ShortUrlActions.shorten, { url, expiresAt }, { timeout: SHORTEN_TIMEOUT_MS, retries: 0 });
+				return link.shortUrl;
+			} catch (err) {
+				this.logger.warn("Could not shorten a mailed link; the mail carries the full link:", (err as Error).message);
+				return undefined;
+			}
 		},
 
 		/** Throws why a link cannot be followed: 422 when it is no link of ours (or not of this kind), 410 when used or expired. */

@@ -18,5 +18,6 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY package.json ./
 USER node
-EXPOSE 3000
+# The REST API (PORT) and real-time push (REALTIME_PORT).
+EXPOSE 3000 3300
 CMD ["node", "node_modules/moleculer/bin/moleculer-runner.js", "--config", "dist/moleculer.config.js"]

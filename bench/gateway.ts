@@ -19,11 +19,10 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import net from "node:net";
 import path from "node:path";
 import autocannon from "autocannon";
 import { deleteStreams } from "../test/support/jetstream";
-import { cpuMicros, freePort, gatewayReady, median, rssMb, send, signup, startRoster, stopNode } from "./support";
+import { answers, cpuMicros, freePort, gatewayReady, median, rssMb, send, signup, startRoster, stopNode } from "./support";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -52,20 +51,6 @@ async function startServer(file: string): Promise<{ port: number; child: ChildPr
 		child.once("exit", code => reject(new Error(`${file} exited with ${code}`)));
 	});
 	return { port, child };
-}
-
-function answers(url: string, defaultPort: number): Promise<boolean> {
-	const { hostname, port } = new URL(url);
-	return new Promise(resolve => {
-		const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });
-		const done = (ok: boolean) => {
-			socket.destroy();
-			resolve(ok);
-		};
-		socket.setTimeout(1000, () => done(false));
-		socket.once("connect", () => done(true));
-		socket.once("error", () => done(false));
-	});
 }
 
 /** A company with one employee, and its owner's token: what GET /api/v1/employees/:id reads. */

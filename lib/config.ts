@@ -79,6 +79,20 @@ export type ChannelsConfig = ChannelsTransport & {
 	testPauseMs?: number;
 };
 
+/** The real-time push service (services/gateway/realtime.service.ts, docs/realtime.md). */
+export interface RealtimeConfig {
+	/** Its own HTTP port: WebSocket upgrades on REALTIME_PATH, and /health/live, /health/ready. */
+	port: number;
+	/** Open sockets one user may hold at once, over every realtime node together. */
+	maxConnectionsPerUser: number;
+	/** A ping every this many ms; a socket that has not answered the previous one is dropped. */
+	heartbeatMs: number;
+	/** Bytes a socket may have waiting to be sent; a message past it closes the socket (a slow client). */
+	maxBufferedBytes: number;
+	/** How often an open socket's session is checked again (a logout, a disabled user closes it). */
+	sessionRecheckMs: number;
+}
+
 /** Where the test hook kills a node: right before or right after a step's effect ("claim" is the offer's claim). */
 export interface OnboardingCrashPoint {
 	step: "claim" | (typeof ONBOARDING_STEPS)[number];
@@ -170,6 +184,7 @@ export interface Config {
 	 */
 	mail: MailConfig;
 	channels: ChannelsConfig;
+	realtime: RealtimeConfig;
 	onboarding: OnboardingConfig;
 	jobs: JobsConfig;
 	shortLinks: ShortLinksConfig;
@@ -456,6 +471,26 @@ function readMetricsPort(env: Env, apiPort: number, healthPort: number | undefin
 	return port;
 }
 
+/**
+ * The realtime port: 3300 unless set, and any free port when PORT=0 (one process started by a
+ * test or a tool that asked for free ports): a fixed one would collide between such processes.
+ */
+function readRealtime(env: Env, apiPort: number, healthPort: number | undefined, metricsPort: number | undefined): RealtimeConfig {
+	const port = readInt(env, "REALTIME_PORT", apiPort === 0 ? 0 : 3300, 0, 65535);
+	if (port !== 0) {
+		if (port === apiPort) fail("REALTIME_PORT", "must differ from PORT", env.REALTIME_PORT);
+		if (port === healthPort) fail("REALTIME_PORT", "must differ from HEALTH_PORT", env.REALTIME_PORT);
+		if (port === metricsPort) fail("REALTIME_PORT", "must differ from METRICS_PORT", env.REALTIME_PORT);
+	}
+	return {
+		port,
+		maxConnectionsPerUser: readInt(env, "REALTIME_MAX_CONNECTIONS_PER_USER", 10, 1, 100_000),
+		heartbeatMs: readInt(env, "REALTIME_HEARTBEAT", 30, 1, 3600) * 1000,
+		maxBufferedBytes: readInt(env, "REALTIME_MAX_BUFFER", 1024 * 1024, 1024, 1024 * 1024 * 1024),
+		sessionRecheckMs: readInt(env, "REALTIME_SESSION_RECHECK", 60, 1, 24 * 3600) * 1000
+	};
+}
+
 function readReadyServices(env: Env): string[] {
 	const raw = env.READY_SERVICES?.trim();
 	if (!raw || raw === "all") return [...ApiServices];
@@ -560,6 +595,7 @@ export function loadConfig(env: Env = process.env): Config {
 	const port = readInt(env, "PORT", 3000, 0, 65535);
 	const healthPort = env.HEALTH_PORT?.trim() ? readInt(env, "HEALTH_PORT", 0, 1, 65535) : undefined;
 	const mail = readMail(env, port);
+	const metricsPort = readMetricsPort(env, port, healthPort);
 
 	return {
 		env: nodeEnv,
@@ -592,7 +628,7 @@ export function loadConfig(env: Env = process.env): Config {
 		trustProxy: readBool(env, "TRUST_PROXY", false),
 		readyServices: readReadyServices(env),
 		healthPort,
-		metricsPort: readMetricsPort(env, port, healthPort),
+		metricsPort,
 		reads: {
 			attemptTimeoutMs: readInt(env, "READ_ATTEMPT_TIMEOUT", 1000, 50, 60_000),
 			retries: readInt(env, "READ_RETRIES", 2, 0, 5),
@@ -600,6 +636,7 @@ export function loadConfig(env: Env = process.env): Config {
 		},
 		mail,
 		channels: readChannels(env, transporter, nodeEnv),
+		realtime: readRealtime(env, port, healthPort, metricsPort),
 		onboarding: readOnboarding(env, nodeEnv),
 		jobs: readJobs(env, nodeEnv),
 		shortLinks: readShortLinks(env, nodeEnv, mail.publicUrl)

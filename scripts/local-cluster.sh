@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The docker-compose topology as plain processes, for machines without Docker: two nodes of
-# every kind (gateway, data, application) over NATS, sharing one PostgreSQL database and Redis
+# every kind (gateway, realtime, data, application) over NATS, sharing one PostgreSQL database and Redis
 # for the cache and the rate limits. Every node's log streams here line by line, prefixed with
 # its name. Ctrl-C or SIGTERM stops every node (gracefully: in-flight requests finish).
 #
 # Needs NATS on $TRANSPORTER, Redis on $CACHER and PostgreSQL on $DATABASE_URL; the defaults are
-# the local ones. GATEWAY_PORTS (default "3001 3002") and NAMESPACE choose where it listens.
+# the local ones. GATEWAY_PORTS (default "3001 3002"), REALTIME_PORTS (default "3301 3302") and
+# NAMESPACE choose where it listens.
 # --no-build starts the nodes from the dist/ that is there (npm run build first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ export SERVICEDIR=dist/services
 # Every node must verify the tokens any other node signs.
 export JWT_SECRET="${JWT_SECRET:-local-cluster-secret-change-me-0123456789}"
 read -r -a gateway_ports <<< "${GATEWAY_PORTS:-3001 3002}"
+read -r -a realtime_ports <<< "${REALTIME_PORTS:-3301 3302}"
 
 # The database named in DATABASE_URL must exist; create it when the server lets us.
 database=$(node -e 'const u = new URL(process.argv[1]); process.stdout.write(decodeURIComponent(u.pathname.slice(1)))' "$DATABASE_URL")
@@ -65,8 +67,14 @@ for port in "${gateway_ports[@]}"; do
 	i=$((i + 1))
 	node_up "gateway-$i" gateway/api PORT="$port"
 done
+i=0
+for port in "${realtime_ports[@]}"; do
+	i=$((i + 1))
+	node_up "realtime-$i" gateway/realtime REALTIME_PORT="$port"
+done
 
 for port in "${gateway_ports[@]}"; do echo "cluster: gateway on http://127.0.0.1:$port (ready: /health/ready)"; done
+for port in "${realtime_ports[@]}"; do echo "cluster: realtime on ws://127.0.0.1:$port/realtime (ready: http://127.0.0.1:$port/health/ready)"; done
 echo "cluster: namespace $NAMESPACE, database $DATABASE_URL, cache $CACHER"
 echo "cluster: join with a REPL: TRANSPORTER=$TRANSPORTER NAMESPACE=$NAMESPACE npm run repl"
 # Any node that exits ends the wait; the others keep running until Ctrl-C or SIGTERM.

@@ -44,11 +44,12 @@ describeWith(["nats", "redis", "postgres"], "npm run cluster", () => {
 		await deleteStreams([namespace]).catch(() => undefined);
 	});
 
-	it("runs two gateways, two data and two application nodes, streams their logs, and stops them all on SIGTERM", async () => {
+	it("runs two gateways, two realtime, two data and two application nodes, streams their logs, and stops them all on SIGTERM", async () => {
 		const ports = [await freePort(), await freePort()];
+		const realtimePorts = [await freePort(), await freePort()];
 		script = spawn("bash", ["scripts/local-cluster.sh", "--no-build"], {
 			cwd: ROOT,
-			env: { ...process.env, NAMESPACE: namespace, GATEWAY_PORTS: ports.join(" "), DATABASE_URL: databaseUrl, LOG_LEVEL: "info" },
+			env: { ...process.env, NAMESPACE: namespace, GATEWAY_PORTS: ports.join(" "), REALTIME_PORTS: realtimePorts.join(" "), DATABASE_URL: databaseUrl, LOG_LEVEL: "info" },
 			stdio: ["ignore", "pipe", "pipe"]
 		});
 		script.stdout!.on("data", chunk => (log += chunk));
@@ -65,15 +66,19 @@ describeWith(["nats", "redis", "postgres"], "npm run cluster", () => {
 			body: JSON.stringify({ email: owner.email, password: "Sturdy-Password-42" })
 		});
 		expect(login.status).toBe(200);
-		for (const name of ["data-1", "data-2", "app-1", "app-2", "gateway-1", "gateway-2"]) {
+		for (const port of realtimePorts) {
+			expect(log).toContain(`realtime on ws://127.0.0.1:${port}/realtime`);
+			await waitFor(`realtime node on ${port} to be ready`, async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200);
+		}
+		for (const name of ["data-1", "data-2", "app-1", "app-2", "gateway-1", "gateway-2", "realtime-1", "realtime-2"]) {
 			expect(log).toMatch(new RegExp(`^\\[${name}\\] .*ServiceBroker with \\d+ service\\(s\\) started successfully`, "m"));
 		}
-		expect(nodesOf(namespace).length).toBeGreaterThanOrEqual(6);
+		expect(nodesOf(namespace).length).toBeGreaterThanOrEqual(8);
 
 		script.kill("SIGTERM");
 		await exited;
 		await waitFor("every node to stop", async () => nodesOf(namespace).length === 0, 20_000);
-		expect(log).toContain("stopping 6 nodes");
+		expect(log).toContain("stopping 8 nodes");
 		expect(log).toMatch(/\[data-1\] .*ServiceBroker is stopped/);
 	});
 });

@@ -109,6 +109,12 @@ describeOnLinux("npm run serve passes signals to the broker", () => {
 			const tree = [served.npm.pid!, ...descendants(served.npm.pid!)];
 			try {
 				expect(tree.length).toBeGreaterThan(1);
+				// Real-time push is part of the one process, on a port of its own (any free one with PORT=0).
+				const listening = /Realtime listening on ws:\/\/[^:]+:(\d+)\/realtime/;
+				for (let tries = 0; !listening.test(served.output()) && tries < 100; tries++) await new Promise(r => setTimeout(r, 100));
+				const realtimePort = listening.exec(served.output())?.[1];
+				expect(realtimePort).toBeDefined();
+				expect((await fetch(`http://127.0.0.1:${realtimePort}/health/live`)).status).toBe(200);
 				served.npm.kill(signal);
 				expect(await allGone(tree, 10_000)).toEqual([]);
 				await served.exited;

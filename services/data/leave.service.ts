@@ -28,6 +28,7 @@ import { HolidaysPart } from "./leave.parts/holidays";
 import { RequestsPart } from "./leave.parts/requests";
 import { ADMISSIONS, ENTITLEMENTS, HOLIDAYS, type LeaveThis, REQUESTS, SharedPart, TYPES } from "./leave.parts/shared";
 import { TypesPart } from "./leave.parts/types";
+import { UsagePart } from "./leave.parts/usage";
 
 const LeaveService: ServiceSchema = {
 	name: "leave",
@@ -48,7 +49,8 @@ const LeaveService: ServiceSchema = {
 		HolidaysPart,
 		EntitlementsPart,
 		RequestsPart,
-		BalancesPart
+		BalancesPart,
+		UsagePart
 	],
 
 	settings: {

@@ -86,6 +86,7 @@ export interface LeaveUsageRow {
 export interface EntitlementRow {
 	employeeId: string;
 	leaveTypeId: string;
+	leaveTypeName: string;
 	days: number;
 	carriedOver: number;
 }

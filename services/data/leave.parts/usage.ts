@@ -51,8 +51,16 @@ export const UsagePart: Partial<ServiceSchema> = {
 			callerRateLimit: REPORT_SOURCE_CALLER_LIMIT,
 			params: { year, employeeIds },
 			async handler(this: LeaveThis, ctx: RosterContext<UsageParams>): Promise<EntitlementRow[]> {
-				const groups = await this.store(ENTITLEMENTS).sumBy(scope(requireUser(ctx).tenantId, ctx.params), ["employeeId", "leaveTypeId"], ["days", "carriedOver"]);
-				return groups.map(g => ({ employeeId: g.employeeId as string, leaveTypeId: g.leaveTypeId as string, days: g.sums.days, carriedOver: g.sums.carriedOver }));
+				const { tenantId } = requireUser(ctx);
+				const [types, groups] = await Promise.all([
+					this.store(TYPES).find({ query: { tenantId } }) as Promise<TypeDoc[]>,
+					this.store(ENTITLEMENTS).sumBy(scope(tenantId, ctx.params), ["employeeId", "leaveTypeId"], ["days", "carriedOver"])
+				]);
+				const names = new Map(types.map(t => [t._id, t.name]));
+				return groups.map(g => ({
+					employeeId: g.employeeId as string, leaveTypeId: g.leaveTypeId as string, leaveTypeName: names.get(g.leaveTypeId as string) ?? "",
+					days: g.sums.days, carriedOver: g.sums.carriedOver
+				}));
 			}
 		}
 	}

@@ -27,10 +27,10 @@ import { type HeadcountRow, REPORT_SOURCE_CALLER_LIMIT } from "../../lib/names/r
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
 import { date, email, enumOf, id, nullableId, nullableText, text } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
+import { isUniqueViolation } from "../../lib/store/types";
 import { type CollectionSpec, type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 import { HeadcountPart, SPELLS } from "./employees.parts/headcount";
-import { isUniqueViolation } from "../../lib/store/types";
 
 // ---- Types -------------------------------------------------------------------------------
 

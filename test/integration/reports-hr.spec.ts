@@ -5,6 +5,8 @@
  * (staff, a manager's team, a terminated manager, an employee), bad parameters, CSV that reads
  * back to the same figures, and figures fresh right after a write.
  */
+import type { DbService } from "../../mixins/db.mixin";
+import { itInProcess } from "../support/cluster-topology";
 import { hire, linkedUser, startRoomySystem } from "../support/employees";
 import { csvRecords } from "../support/csv";
 import { type Signup, createUser, signup } from "../support/http";
@@ -195,6 +197,23 @@ describe("HR reports", () => {
 			expect((await ok("/reports/leave-usage?year=2025", other)).body.groups).toEqual([]);
 			expect((await ok("/reports/turnover?from=2025-03&to=2025-03", other)).body.totals).toMatchObject({ hires: 1, terminations: 0 });
 			expect((await ok("/reports/headcount-as-of?asOf=2025-03-15", owner)).body.total).toBe(5);
+		});
+	});
+
+	describe("employees stored before spells existed", () => {
+		itInProcess("are counted once the start-up backfill has given them a spell, and only once", async () => {
+			const owner = await signup(system.url, "Old Records AG");
+			const hired = await hire(system.url, owner, { hireDate: "2023-05-02" });
+			const employees = system.broker.getLocalService("employees") as DbService & { backfillSpells(): Promise<number> };
+			// As the data was before this change: the record, no spell, no marker of a finished backfill.
+			await employees.store("employment_spells").removeMany({ employeeId: hired.id });
+			await employees.store("employee_counters").removeById("~spells-backfilled");
+			expect((await ok("/reports/headcount-as-of?asOf=2023-06-01", owner)).body.total).toBe(0);
+
+			expect(await employees.backfillSpells()).toBe(1);
+			expect(await employees.backfillSpells()).toBe(0);
+			// The report cached without the spell is stale now.
+			expect((await ok("/reports/headcount-as-of?asOf=2023-06-01", owner)).body.total).toBe(1);
 		});
 	});
 

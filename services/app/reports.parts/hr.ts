@@ -39,7 +39,6 @@ interface Audience { scope: ReportScope; key: string; employeeIds?: string[] }
 
 interface HrReportMethods {
 	audience(ctx: RosterContext): Promise<Audience>;
-	inChunks<T>(ctx: RosterContext, action: string, ids: string[]): Promise<T[]>;
 }
 
 type HrThis = DerivedCacheMethods & HrReportMethods;
@@ -64,6 +63,20 @@ function monthsBefore(m: string, count: number): string {
 	const i = monthIndex(m) - count;
 	return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}`;
 }
+/** A look-up by ids, IDS_PER_CALL at a time (the callees bound their lists). */
+async function inChunks<T>(ids: string[], lookup: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+	const chunks: string[][] = [];
+	for (let i = 0; i < ids.length; i += IDS_PER_CALL) chunks.push(ids.slice(i, i + IDS_PER_CALL));
+	return (await Promise.all(chunks.map(lookup))).flat();
+}
+
+const departmentsOf = (ctx: RosterContext, ids: string[]) =>
+	inChunks(ids, chunk => ctx.call<Department[], { ids: string[] }>(ReportSources.departments, { ids: chunk }));
+const locationsOf = (ctx: RosterContext, ids: string[]) =>
+	inChunks(ids, chunk => ctx.call<Location[], { ids: string[] }>(ReportSources.locations, { ids: chunk }));
+const employeesOf = (ctx: RosterContext, ids: string[]) =>
+	inChunks(ids, chunk => ctx.call<EmployeeSummary[], { ids: string[] }>(ReportSources.employeeSummaries, { ids: chunk }));
+
 const unique = (values: Array<string | null | undefined>) => [...new Set(values.filter((v): v is string => !!v))];
 
 // ---- Part --------------------------------------------------------------------------------
@@ -82,8 +95,8 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 				const audience = await this.audience(ctx);
 				const report = await this.cachedDerived(tenantId, "headcountAsOf", { asOf, groupBy, audience: audience.key }, async () => {
 					const rows = await ctx.call<HeadcountAsOfRow[], object>(ReportSources.headcountAsOf, { asOf, employeeIds: audience.employeeIds });
-					const departments = await this.inChunks<Department>(ctx, ReportSources.departments, unique(rows.map(r => r.departmentId)));
-					const locations = groupBy === "location" ? await this.inChunks<Location>(ctx, ReportSources.locations, unique(departments.map(d => d.locationId))) : [];
+					const departments = await departmentsOf(ctx, unique(rows.map(r => r.departmentId)));
+					const locations = groupBy === "location" ? await locationsOf(ctx, unique(departments.map(d => d.locationId))) : [];
 					return headcountAsOfReport(asOf, groupBy, audience.scope, rows, departments, locations);
 				});
 				return ctx.params.format === "csv" ? sendCsv(ctx, `headcount-${asOf}.csv`, headcountCsv(report)) : report;
@@ -128,8 +141,8 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 					]);
 					const needsPeople = groupBy !== "type";
 					const ids = needsPeople ? unique([...usage, ...entitlements].map(r => r.employeeId)) : [];
-					const employees = await this.inChunks<EmployeeSummary>(ctx, ReportSources.employeeSummaries, ids);
-					const departments = groupBy === "department" ? await this.inChunks<Department>(ctx, ReportSources.departments, unique(employees.map(e => e.departmentId))) : [];
+					const employees = await employeesOf(ctx, ids);
+					const departments = groupBy === "department" ? await departmentsOf(ctx, unique(employees.map(e => e.departmentId))) : [];
 					return leaveUsageReport(year, groupBy, audience.scope, usage, entitlements, employees, departments);
 				});
 				return ctx.params.format === "csv" ? sendCsv(ctx, `leave-${year}-by-${groupBy}.csv`, leaveCsv(report)) : report;
@@ -167,11 +180,5 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 			return { scope: "team", key: `team:${manager}`, employeeIds: [manager, ...reports] };
 		},
 
-		/** A look-up by ids, IDS_PER_CALL at a time (the callees bound their lists). */
-		async inChunks<T>(ctx: RosterContext, action: string, ids: string[]): Promise<T[]> {
-			const chunks: string[][] = [];
-			for (let i = 0; i < ids.length; i += IDS_PER_CALL) chunks.push(ids.slice(i, i + IDS_PER_CALL));
-			return (await Promise.all(chunks.map(chunk => ctx.call<T[], { ids: string[] }>(action, { ids: chunk })))).flat();
-		}
 	}
 };

@@ -3,9 +3,9 @@
  * `this`, the params rules more than one aggregate uses, the checks of records other services
  * own, and who sees what (the rule is in recruitment.service.ts's header).
  */
-import type { ApplicationFigures } from "../../../lib/recruitment/figures";
 import type { ServiceSchema } from "moleculer";
 import { type TenantDoc, findInTenant } from "../../../lib/entity";
+import type { ApplicationFigures } from "../../../lib/recruitment/figures";
 import { ForbiddenError, UnprocessableError } from "../../../lib/errors";
 import { type RosterContext, isStaff, requireUser } from "../../../lib/meta";
 import { EmployeeActions, type EmployeeSummary, OrgActions } from "../../../lib/names";

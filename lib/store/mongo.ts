@@ -25,15 +25,17 @@ interface SharedClient {
 
 /**
  * A summed path as an aggregation expression: "$a.b" for names, $arrayElemAt for an array
- * position (in an aggregation "$monthDays.0" would look for a field "0" in each element).
+ * position (in an aggregation "$monthDays.0" would look for a field "0" in each element), and
+ * $getField for a name after a position. $sum skips anything that is not a number, as the
+ * other stores do.
  */
 function sumExpression(path: string): unknown {
-	let expr: unknown = null;
+	let expr: unknown;
 	for (const part of path.split(".")) {
-		if (/^[0-9]+$/.test(part)) expr = { $arrayElemAt: [expr, Number(part)] };
-		else expr = expr === null ? `$${part}` : typeof expr === "string" ? `${expr}.${part}` : { $getField: { field: part, input: expr } };
+		if (expr === undefined) expr = `$${part}`;
+		else if (/^[0-9]+$/.test(part)) expr = { $arrayElemAt: [expr, Number(part)] };
+		else expr = typeof expr === "string" ? `${expr}.${part}` : { $getField: { field: part, input: expr } };
 	}
-	// Only numbers add up, as on the other stores ($sum already skips anything else).
 	return expr;
 }
 

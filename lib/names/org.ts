@@ -7,7 +7,9 @@ export const OrgActions = {
 	/** { id } → Position, 404 when not in the caller's tenant. */
 	getPosition: "org.getPosition",
 	/** { id } → Location, 404 when not in the caller's tenant. */
-	getLocation: "org.getLocation"
+	getLocation: "org.getLocation",
+	/** { ids } → Location[] of the caller's tenant (missing ids are left out). */
+	findLocations: "org.findLocations"
 } as const;
 
 export interface Department {

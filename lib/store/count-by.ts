@@ -2,7 +2,7 @@
  * What every adapter's countBy shares: the check of the grouped fields, and the grouping
  * itself for a backend that counts in this process (NeDB, whose data lives here anyway).
  */
-import type { CountByRow } from "./types";
+import type { CountByRow, SumByRow } from "./types";
 
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -11,6 +11,18 @@ export function checkGroupFields(fields: readonly string[]): void {
 	if (fields.length === 0) throw new Error("countBy needs at least one field");
 	for (const field of fields) {
 		if (!FIELD.test(field) || field === "count") throw new Error(`countBy cannot group by '${field}'`);
+	}
+}
+
+/** A path to a number: names, with array positions after the first part ("monthDays.0"). */
+const SUM_FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|[0-9]+))*$/;
+
+/** The grouped fields as countBy checks them, and at least one summed field, each a path to a number. */
+export function checkSumFields(fields: readonly string[], sums: readonly string[]): void {
+	checkGroupFields(fields);
+	if (sums.length === 0) throw new Error("sumBy needs at least one field to sum");
+	for (const sum of sums) {
+		if (!SUM_FIELD.test(sum)) throw new Error(`sumBy cannot sum '${sum}'`);
 	}
 }
 
@@ -29,6 +41,26 @@ export function groupCounts(docs: Array<Record<string, unknown>>, fields: readon
 		const group = groups.get(key);
 		if (group) group.count += 1;
 		else groups.set(key, { ...Object.fromEntries(fields.map((field, i) => [field, values[i]])), count: 1 });
+	}
+	return [...groups.values()];
+}
+
+/** The groups of `docs` with the totals of the summed fields (NeDB: the documents are here anyway). */
+export function groupSums(docs: Array<Record<string, unknown>>, fields: readonly string[], sums: readonly string[]): SumByRow[] {
+	const groups = new Map<string, SumByRow>();
+	for (const doc of docs) {
+		const values = fields.map(field => valueAt(doc, field));
+		const key = JSON.stringify(values);
+		let group = groups.get(key);
+		if (!group) {
+			group = { ...Object.fromEntries(fields.map((field, i) => [field, values[i]])), count: 0, sums: Object.fromEntries(sums.map(sum => [sum, 0])) } as SumByRow;
+			groups.set(key, group);
+		}
+		group.count += 1;
+		for (const sum of sums) {
+			const value = valueAt(doc, sum);
+			if (typeof value === "number" && Number.isFinite(value)) group.sums[sum] += value;
+		}
 	}
 	return [...groups.values()];
 }

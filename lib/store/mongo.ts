@@ -4,9 +4,9 @@
  * per collection.
  */
 import MongoDbAdapter from "moleculer-db-adapter-mongo";
-import { checkGroupFields } from "./count-by";
+import { checkGroupFields, checkSumFields } from "./count-by";
 import { findAndCount } from "./page";
-import type { CountByRow, FindParams, IndexSpec, Page, Store } from "./types";
+import type { CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from "./types";
 
 interface MongoClientLike {
 	connect(): Promise<MongoClientLike>;
@@ -21,6 +21,22 @@ interface SharedClient {
 	client: MongoClientLike;
 	users: number;
 	ready: Promise<unknown>;
+}
+
+/**
+ * A summed path as an aggregation expression: "$a.b" for names, $arrayElemAt for an array
+ * position (in an aggregation "$monthDays.0" would look for a field "0" in each element), and
+ * $getField for a name after a position. $sum skips anything that is not a number, as the
+ * other stores do.
+ */
+function sumExpression(path: string): unknown {
+	let expr: unknown;
+	for (const part of path.split(".")) {
+		if (expr === undefined) expr = `$${part}`;
+		else if (/^[0-9]+$/.test(part)) expr = { $arrayElemAt: [expr, Number(part)] };
+		else expr = typeof expr === "string" ? `${expr}.${part}` : { $getField: { field: part, input: expr } };
+	}
+	return expr;
 }
 
 const clients = new Map<string, SharedClient>();
@@ -49,10 +65,10 @@ async function releaseClient(uri: string, shared: SharedClient): Promise<void> {
 	await shared.client.close().catch(() => undefined);
 }
 
-type Adapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy" | "page"> & {
+type Adapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy" | "sumBy" | "page"> & {
 	collection: {
 		createIndex(fields: object, options: object): Promise<unknown>;
-		aggregate(pipeline: object[]): { toArray(): Promise<Array<{ _id: Record<string, unknown>; count: number }>> };
+		aggregate(pipeline: object[]): { toArray(): Promise<Array<{ _id: Record<string, unknown>; count: number } & Record<string, unknown>>> };
 	};
 	db: unknown;
 	service: { logger: { info(...args: unknown[]): void } };
@@ -88,6 +104,18 @@ export function createMongoStore(uri: string, poolSize: number, collection: stri
 			const key = Object.fromEntries(fields.map((field, i) => [`k${i}`, { $ifNull: [`$${field}`, null] }]));
 			const groups = await this.collection.aggregate([{ $match: query }, { $group: { _id: key, count: { $sum: 1 } } }]).toArray();
 			return groups.map(group => ({ ...Object.fromEntries(fields.map((field, i) => [field, group._id[`k${i}`] ?? null])), count: group.count }));
+		},
+		/** $group with a $sum per summed path (s0, s1, …: a path may hold dots, which a field name may not). */
+		async sumBy(this: Adapter, query: object, fields: string[], sums: string[]): Promise<SumByRow[]> {
+			checkSumFields(fields, sums);
+			const key = Object.fromEntries(fields.map((field, i) => [`k${i}`, { $ifNull: [`$${field}`, null] }]));
+			const totals = Object.fromEntries(sums.map((sum, i) => [`s${i}`, { $sum: sumExpression(sum) }]));
+			const groups = await this.collection.aggregate([{ $match: query }, { $group: { _id: key, count: { $sum: 1 }, ...totals } }]).toArray();
+			return groups.map(group => ({
+				...Object.fromEntries(fields.map((field, i) => [field, group._id[`k${i}`] ?? null])),
+				count: group.count,
+				sums: Object.fromEntries(sums.map((sum, i) => [sum, Number(group[`s${i}`] ?? 0)]))
+			}));
 		},
 		async ensureIndex(this: Adapter, index: IndexSpec): Promise<void> {
 			// A case-insensitive "contains" pattern cannot use a MongoDB index (a text index matches words, not parts).

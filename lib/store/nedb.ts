@@ -3,11 +3,11 @@
  * collection. Its data lives inside one process, so a store of this kind is never shared.
  */
 import MoleculerDb from "moleculer-db";
-import { checkGroupFields, groupCounts } from "./count-by";
+import { checkGroupFields, checkSumFields, groupCounts, groupSums } from "./count-by";
 import { findAndCount } from "./page";
-import type { CountByRow, FindParams, IndexSpec, Page, Store } from "./types";
+import type { CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from "./types";
 
-type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy" | "page"> & {
+type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy" | "sumBy" | "page"> & {
 	db: {
 		ensureIndex(options: { fieldName: string | string[]; unique: boolean }): Promise<unknown>;
 		findOneAsync(query: object): PromiseLike<unknown>;
@@ -45,6 +45,10 @@ export function createNedbStore(filename?: string): Store {
 		async countBy(this: MemoryAdapter, query: object, fields: string[]): Promise<CountByRow[]> {
 			checkGroupFields(fields);
 			return groupCounts(await this.find({ query }), fields);
+		},
+		async sumBy(this: MemoryAdapter, query: object, fields: string[], sums: string[]): Promise<SumByRow[]> {
+			checkSumFields(fields, sums);
+			return groupSums(await this.find({ query }), fields, sums);
 		},
 		async ensureIndex(this: MemoryAdapter, index: IndexSpec): Promise<void> {
 			// NeDB has no index for patterns: a search scans the collection in memory anyway.

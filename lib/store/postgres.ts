@@ -6,12 +6,12 @@
  * shared (postgres-pool).
  */
 import type { Pool } from "pg";
-import { checkGroupFields } from "./count-by";
+import { checkGroupFields, checkSumFields } from "./count-by";
 import { type PoolLease, acquirePool, withDdlLock } from "./postgres-pool";
 import { findAndCount } from "./page";
 import { Params, type Shape, fieldExpression, hasPattern, orderBy, sortKeys, textColumn, updateExpression, where } from "./postgres-query";
 import { type Table, addColumns, createIndex, shapeOf } from "./postgres-schema";
-import type { CollectionSpec, CountByRow, FindParams, IndexSpec, Page, Store } from "./types";
+import type { CollectionSpec, CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from "./types";
 
 interface Row {
 	data: Record<string, unknown>;
@@ -171,6 +171,31 @@ export class PostgresStore implements Store {
 			p.values
 		);
 		return result.rows.map(row => ({ ...Object.fromEntries(fields.map((field, i) => [field, row[`k${i}`] ?? null])), count: Number(row.n) }));
+	}
+
+	/**
+	 * countBy's GROUP BY with a sum per summed path. The path is bound as a text[] for `#>`, which
+	 * reads an array position from a part that is a number ("monthDays.0" → {monthDays,0}).
+	 */
+	async sumBy(query: object, fields: string[], sums: string[]): Promise<SumByRow[]> {
+		checkSumFields(fields, sums);
+		const p = new Params();
+		const keys = fields.map((field, i) => `${groupExpression(field, this.shape)} AS k${i}`);
+		const totals = sums.map((sum, i) => {
+			const path = `${p.add(sum.split("."))}::text[]`;
+			// Only numbers add up: anything else (a string, a missing value) adds nothing.
+			return `COALESCE(sum(CASE WHEN jsonb_typeof(data #> ${path}) = 'number' THEN (data #>> ${path})::numeric END), 0) AS s${i}`;
+		});
+		const groups = fields.map((_, i) => i + 1);
+		const result = await this.pool.query<Record<string, unknown>>(
+			`SELECT ${[...keys, ...totals].join(", ")}, count(*) AS n FROM ${this.table} WHERE ${this.where(query, p)} GROUP BY ${groups.join(", ")}`,
+			p.values
+		);
+		return result.rows.map(row => ({
+			...Object.fromEntries(fields.map((field, i) => [field, row[`k${i}`] ?? null])),
+			count: Number(row.n),
+			sums: Object.fromEntries(sums.map((sum, i) => [sum, Number(row[`s${i}`])]))
+		}));
 	}
 
 	async insert(doc: Record<string, unknown>): Promise<any> {

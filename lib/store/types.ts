@@ -40,6 +40,9 @@ export interface FindParams {
 /** One group of a countBy: the grouped fields' values (null for a missing one) and how many documents have them. */
 export type CountByRow = Record<string, unknown> & { count: number };
 
+/** One group of a sumBy: a countBy row, and the total of each summed field (0 where none of the group's documents holds a number). */
+export type SumByRow = CountByRow & { sums: Record<string, number> };
+
 /** A page of documents in order, and how many documents match in all. */
 export interface Page {
 	docs: any[];
@@ -64,6 +67,12 @@ export interface Store {
 	 * documents never leave it. Groups come in no particular order.
 	 */
 	countBy(query: object, fields: string[]): Promise<CountByRow[]>;
+	/**
+	 * countBy, and per group the total of each of `sums`: numeric fields, dotted paths whose parts
+	 * may be array positions ("monthDays.0"). A value that is not a number adds nothing. Summed
+	 * by the database where it can, as countBy counts.
+	 */
+	sumBy(query: object, fields: string[], sums: string[]): Promise<SumByRow[]>;
 	insert(doc: object): Promise<any>;
 	/** Applies a Mongo-style update to every match in one atomic statement; answers how many changed. */
 	updateMany(query: object, update: object): Promise<number>;

@@ -18,6 +18,7 @@ import { type HeadcountRow, type LeaveTakenRow, REPORT_INPUTS, type RecruitingFu
 import { optionalInt } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
 import { type DerivedCacheMethods, DerivedCacheMixin, type LastDerived } from "../../mixins/derived-cache.mixin";
+import { HrReportsPart } from "./reports.parts/hr";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -149,7 +150,7 @@ const leaveParams = (ctx: RosterContext<LeaveReportParams>) => ({ year: ctx.para
 const ReportsService: ServiceSchema = {
 	name: "reports",
 
-	mixins: [DerivedCacheMixin(REPORT_INPUTS, 300, KEEP_LAST_SECONDS)],
+	mixins: [DerivedCacheMixin(REPORT_INPUTS, 300, KEEP_LAST_SECONDS), HrReportsPart],
 
 	settings: {
 		rest: "/reports"

@@ -16,6 +16,7 @@ import {
 	type EmploymentType, employeeJSON, listItemJSON, summaryJSON
 } from "../../lib/employees/model";
 import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
+import { type SpellDoc, spellFields, spellId } from "../../lib/employees/spells";
 import {
 	type Relation, checkBirthDate, checkHireDate, checkRehire, checkTerminate, checkTransfer, directRelation, mayManage,
 	seesSensitive, staffOnlyFields, today
@@ -26,8 +27,10 @@ import { type HeadcountRow, REPORT_SOURCE_CALLER_LIMIT } from "../../lib/names/r
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
 import { date, email, enumOf, id, nullableId, nullableText, text } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
+import { isUniqueViolation } from "../../lib/store/types";
 import { type CollectionSpec, type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
+import { HeadcountPart, SPELLS } from "./employees.parts/headcount";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -92,6 +95,7 @@ interface EmployeeMethods {
 	transition(employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>, changes: Changes): Promise<EmployeeDoc>;
 	changedEvent(employee: EmployeeDoc, changes: Changes): PendingEvent;
 	recorded(ctx: RosterContext, employee: EmployeeDoc, type: HistoryType, changes: Changes, effectiveDate: string): Promise<void>;
+	syncSpell(employee: EmployeeDoc, type: HistoryType): Promise<void>;
 }
 
 type EmployeesThis = DbService & EmployeeMethods & OutboxMethods;
@@ -201,10 +205,25 @@ const EmployeesService: ServiceSchema = {
 		DbMixin(
 			"employees",
 			EMPLOYEES_COLLECTION,
-			[{ name: HISTORY, indexes: [{ fields: { tenantId: 1, employeeId: 1 } }] }, { name: COUNTERS }]
+			[
+				{ name: HISTORY, indexes: [{ fields: { tenantId: 1, employeeId: 1 } }] },
+				{ name: COUNTERS },
+				{
+					name: SPELLS,
+					strings: ["tenantId", "employeeId", "start", "startMonth", "endMonth"],
+					indexes: [
+						{ fields: { tenantId: 1, employeeId: 1 } },
+						// Headcount on a date reads the spells started by then; movements group by month.
+						{ fields: { tenantId: 1, start: 1 } },
+						{ fields: { tenantId: 1, startMonth: 1 } },
+						{ fields: { tenantId: 1, endMonth: 1 } }
+					]
+				}
+			]
 		),
 		// Every write carries its employees.changed event in the same statement (lib/channels/outbox.ts).
-		OutboxMixin()
+		OutboxMixin(),
+		HeadcountPart
 	],
 
 	settings: {
@@ -536,6 +555,7 @@ const EmployeesService: ServiceSchema = {
 				const employee: EmployeeDoc | null = await this.adapter.findOne({ _id: ctx.params.id, tenantId });
 				if (!employee) return { removed: false };
 				await this.store(HISTORY).removeMany({ tenantId, employeeId: employee._id });
+				await this.store(SPELLS).removeMany({ tenantId, employeeId: employee._id });
 				await this.adapter.removeById(employee._id);
 				await this.entityChanged("removed", listItemJSON(employee), ctx);
 				return { removed: true };
@@ -738,7 +758,33 @@ const EmployeesService: ServiceSchema = {
 				_id: this.newId(), tenantId: employee.tenantId, employeeId: employee._id, type, changes, effectiveDate, by: actor.id, at: now()
 			};
 			await this.store(HISTORY).insert(entry);
+			// Before the cache is cleaned, so the first report read after this write counts it.
+			await this.syncSpell(employee, type);
 			await this.entityChanged(type === "hired" ? "created" : "updated", listItemJSON(employee), ctx);
+		},
+
+		/**
+		 * The employment spell the record describes, made to match it: a hire or rehire opens one
+		 * (closing any spell still marked current), every other change rewrites the current one. An
+		 * employee with no spell yet (stored before spells existed) gets one from the record.
+		 */
+		async syncSpell(this: EmployeesThis, employee: EmployeeDoc, type: HistoryType): Promise<void> {
+			const spells = this.store(SPELLS);
+			const fields = spellFields(employee);
+			const key = { tenantId: employee.tenantId, employeeId: employee._id };
+			if (type !== "hired" && type !== "rehired") {
+				if ((await spells.updateMany({ ...key, current: true }, { $set: fields })) > 0) return;
+			} else {
+				await spells.updateMany({ ...key, current: true, _id: { $ne: spellId(employee) } }, { $set: { current: false } });
+			}
+			const spell: SpellDoc = { _id: spellId(employee), ...key, ...fields, current: true };
+			try {
+				await spells.insert(spell);
+			} catch (err) {
+				// The same hire recorded again (a retry, a resumed saga): the spell is there already.
+				if (!isUniqueViolation(err)) throw err;
+				await spells.updateById(spell._id, { $set: { ...fields, current: true } });
+			}
 		}
 	}
 };

@@ -30,6 +30,7 @@ import { RequestsPart } from "./leave.parts/requests";
 import { leaveRollover } from "./leave.parts/rollover";
 import { ADMISSIONS, ENTITLEMENTS, HOLIDAYS, type LeaveThis, REQUESTS, SharedPart, TYPES } from "./leave.parts/shared";
 import { TypesPart } from "./leave.parts/types";
+import { UsagePart } from "./leave.parts/usage";
 
 const LeaveService: ServiceSchema = {
 	name: "leave",
@@ -55,7 +56,8 @@ const LeaveService: ServiceSchema = {
 		HolidaysPart,
 		EntitlementsPart,
 		RequestsPart,
-		BalancesPart
+		BalancesPart,
+		UsagePart
 	],
 
 	settings: {

@@ -310,6 +310,17 @@ const OrgService: ServiceSchema = {
 			}
 		},
 
+		/** Locations of the caller's tenant by id, in one query (missing ids are left out): names for the reports. */
+		findLocations: {
+			visibility: "public",
+			readOnly: true,
+			params: { ids: { type: "array", items: id, max: 1000 } },
+			async handler(this: OrgThis, ctx: RosterContext<IdsParams>): Promise<Location[]> {
+				const docs = await findManyInTenant<LocationDoc>(this.store(LOCATIONS), requireUser(ctx).tenantId, ctx.params.ids);
+				return docs.map(locationJSON);
+			}
+		},
+
 		updateLocation: {
 			rest: "PATCH /locations/:id",
 			auth: { roles: STAFF_ROLES },

@@ -8,6 +8,7 @@ import { type Config, loadConfig } from "../../lib/config";
 import { ConflictError } from "../../lib/errors";
 import { createStore } from "../../lib/store";
 import { withLease } from "../../lib/store/lease";
+import type { SumByRow } from "../../lib/store/types";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { describeWith } from "../support/external";
 import { dropSchema, freshSchemaUrl } from "../support/postgres";
@@ -231,6 +232,28 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 				expect(await people().countBy({ tenantId: "nobody" }, ["dept"])).toEqual([]);
 				await expect(people().countBy({ tenantId: groups }, [])).rejects.toThrow(/at least one field/);
 				await expect(people().countBy({ tenantId: groups }, ["count"])).rejects.toThrow(/cannot group by 'count'/);
+			});
+
+			it("sums fields per group, array positions included, and adds nothing for a missing or non-numeric value", async () => {
+				const sums = `${tenantId}-sums`;
+				const docs = [
+					{ type: "a", days: 2, months: [1, 1, 0] },
+					{ type: "a", days: 1.5, months: [0, 1.5, 0] },
+					{ type: "a", days: "three" },
+					{ type: "b", days: 4, months: [0, 0, 4] }
+				];
+				for (const doc of docs) await people().insert({ _id: service.newId(), tenantId: sums, ...doc });
+				await people().insert({ _id: service.newId(), tenantId: `${sums}-other`, type: "a", days: 100, months: [100, 0, 0] });
+				const sorted = (rows: SumByRow[]) => [...rows].sort((x, y) => String(x.type).localeCompare(String(y.type)));
+
+				expect(sorted(await people().sumBy({ tenantId: sums }, ["type"], ["days", "months.0", "months.1", "months.2"]))).toEqual([
+					{ type: "a", count: 3, sums: { days: 3.5, "months.0": 1, "months.1": 2.5, "months.2": 0 } },
+					{ type: "b", count: 1, sums: { days: 4, "months.0": 0, "months.1": 0, "months.2": 4 } }
+				]);
+				expect(await people().sumBy({ tenantId: sums, type: "b" }, ["type"], ["days"])).toEqual([{ type: "b", count: 1, sums: { days: 4 } }]);
+				expect(await people().sumBy({ tenantId: "nobody" }, ["type"], ["days"])).toEqual([]);
+				await expect(people().sumBy({ tenantId: sums }, ["type"], [])).rejects.toThrow(/at least one field to sum/);
+				await expect(people().sumBy({ tenantId: sums }, ["type"], ["0.days"])).rejects.toThrow(/cannot sum/);
 			});
 
 			it("counts and removes by query", async () => {

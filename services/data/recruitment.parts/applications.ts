@@ -9,6 +9,7 @@ import { type ListParams, type ListResult, listParams, paginate, parseSort } fro
 import { enumOf, id, nullableText } from "../../../lib/params";
 import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { acceptsApplications } from "../../../lib/recruitment/openings";
+import { figuresOf } from "../../../lib/recruitment/figures";
 import { isClosed } from "../../../lib/recruitment/stages";
 import { STAFF_ROLES } from "../../../lib/roles";
 import {
@@ -20,7 +21,7 @@ interface CreateApplicationParams { candidateId: string; openingId: string; note
 interface ListApplicationsParams extends ListParams { openingId?: string; candidateId?: string; stage?: Stage }
 interface SetStageParams { id: string; stage: Stage; expect?: Stage; reason?: string | null }
 
-const applicationJSON = (doc: ApplicationDoc) => toJSON(doc) as unknown as Application;
+const applicationJSON = (doc: ApplicationDoc) => toJSON(doc, ["figures"]) as unknown as Application;
 
 export const ApplicationsPart: Partial<ServiceSchema> = {
 	actions: {
@@ -44,7 +45,7 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 				const at = now();
 				const doc: ApplicationDoc = {
 					_id: this.newId(), tenantId, candidateId, openingId, stage: "applied", closedFrom: null, note, history: [],
-					stageChangedAt: at, createdAt: at, updatedAt: at
+					figures: figuresOf(at, []), stageChangedAt: at, createdAt: at, updatedAt: at
 				};
 				await this.unique("candidateId", () => store.insert(doc));
 				created(ctx, `/api/v1/applications/${doc._id}`);
@@ -115,7 +116,10 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 				});
 				const moved = await store.updateMany(
 					{ _id: app._id, tenantId: user.tenantId, stage: from },
-					updateWithEvent({ $set: { stage: to, closedFrom, stageChangedAt: at, updatedAt: at }, $push: { history: change } }, event)
+					updateWithEvent(
+						{ $set: { stage: to, closedFrom, stageChangedAt: at, updatedAt: at, figures: figuresOf(app.createdAt, [...app.history, change]) }, $push: { history: change } },
+						event
+					)
 				);
 				if (moved !== 1) {
 					const current: ApplicationDoc | null = await store.findOne({ _id: app._id, tenantId: user.tenantId });

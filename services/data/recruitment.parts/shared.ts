@@ -5,6 +5,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { type TenantDoc, findInTenant } from "../../../lib/entity";
+import type { ApplicationFigures } from "../../../lib/recruitment/figures";
 import { ForbiddenError, UnprocessableError } from "../../../lib/errors";
 import { type RosterContext, isStaff, requireUser } from "../../../lib/meta";
 import { EmployeeActions, type EmployeeSummary, OrgActions } from "../../../lib/names";
@@ -22,7 +23,8 @@ export interface IdParams { id: string }
 
 export type OpeningDoc = TenantDoc & Omit<JobOpening, "id">;
 export type CandidateDoc = TenantDoc & Omit<Candidate, "id">;
-export type ApplicationDoc = TenantDoc & Omit<Application, "id">;
+/** `figures` are the funnel report's sums (lib/recruitment/figures.ts), kept inside: no client sees them. */
+export type ApplicationDoc = TenantDoc & Omit<Application, "id"> & { figures?: ApplicationFigures };
 export type InterviewDoc = TenantDoc & Omit<Interview, "id">;
 /**
  * liveKey is the application's id while the offer is live, its own id otherwise: unique per

@@ -1,0 +1,67 @@
+/**
+ * Employment spells: one record per stint of employment (hire or rehire to termination). The
+ * employee record holds only the current stint (a rehire overwrites hireDate and clears the
+ * termination), so headcount as of a past date, and hires and terminations per month, are
+ * counted from the spells, by the database.
+ *
+ * A spell is active on a date from its start through its end inclusive: the termination date is
+ * the last day employed (a rehire must come after it, so two spells never overlap).
+ */
+import type { EmployeeDoc, EmploymentType } from "./model";
+
+export interface SpellDoc {
+	_id: string;
+	tenantId: string;
+	employeeId: string;
+	/** YYYY-MM-DD: the hire or rehire date. */
+	start: string;
+	/** YYYY-MM-DD: the last day employed, null while employed. */
+	end: string | null;
+	/** YYYY-MM of start and end, so hires and terminations per month are plain groups. */
+	startMonth: string;
+	endMonth: string | null;
+	/** The stint's placement as it is now (a transfer moves the open spell; see docs/operations.md). */
+	departmentId: string | null;
+	employmentType: EmploymentType;
+	/** The spell the employee record describes now; earlier ones are closed history. */
+	current: boolean;
+}
+
+/** The fields of the current spell, as the employee record says them now. */
+export function spellFields(employee: EmployeeDoc): Omit<SpellDoc, "_id" | "tenantId" | "employeeId" | "current"> {
+	return {
+		start: employee.hireDate,
+		end: employee.terminationDate,
+		startMonth: employee.hireDate.slice(0, 7),
+		endMonth: employee.terminationDate ? employee.terminationDate.slice(0, 7) : null,
+		departmentId: employee.departmentId,
+		employmentType: employee.employmentType
+	};
+}
+
+/** One id per stint: the same hire written twice (a retry, a resumed saga) lands on one spell. */
+export const spellId = (employee: EmployeeDoc): string => `${employee._id}:${employee.hireDate}`;
+
+/** The query of spells active on `asOf`. */
+export function activeOn(asOf: string): object {
+	return { start: { $lte: asOf }, $or: [{ end: null }, { end: { $gte: asOf } }] };
+}
+
+/** YYYY-MM → its first and last day. */
+export function monthBounds(month: string): { first: string; last: string } {
+	const [y, m] = month.split("-").map(Number);
+	const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+	return { first: `${month}-01`, last: `${month}-${String(last).padStart(2, "0")}` };
+}
+
+/** Every month from `from` to `to`, both YYYY-MM and in order. */
+export function monthsBetween(from: string, to: string): string[] {
+	const months: string[] = [];
+	let [y, m] = from.split("-").map(Number);
+	for (let month = from; month <= to; month = `${y}-${String(m).padStart(2, "0")}`) {
+		months.push(month);
+		m += 1;
+		if (m > 12) { m = 1; y += 1; }
+	}
+	return months;
+}

@@ -42,6 +42,8 @@ export class Connection implements IndexedSocket {
 	readonly userId: string;
 	/** Cleared by each heartbeat, set by the pong: still false at the next heartbeat means dead. */
 	alive = true;
+	/** The socket's unsent bytes at the last heartbeat: a ping waits behind them (see stillReading). */
+	private bufferedAtHeartbeat = 0;
 	/** The code the server closed it with, if the server did. */
 	closedWith?: number;
 	/** Live pushes held while the replay runs; undefined when none runs. */
@@ -62,6 +64,19 @@ export class Connection implements IndexedSocket {
 	) {
 		this.tenantId = user.tenantId;
 		this.userId = user.id;
+	}
+
+	/**
+	 * Asked by each heartbeat. A ping is queued behind the data not yet sent, so a client draining
+	 * a big backlog answers late through no fault of its own: a backlog that moved since the last
+	 * heartbeat is a peer still reading, or one growing towards the slow-consumer limit, which
+	 * closes it (4408). A dead peer's backlog stands still, and its missing pong condemns it.
+	 */
+	stillReading(): boolean {
+		const buffered = this.socket.bufferedAmount;
+		const moved = buffered > 0 && buffered !== this.bufferedAtHeartbeat;
+		this.bufferedAtHeartbeat = buffered;
+		return moved;
 	}
 
 	get open(): boolean {

@@ -217,7 +217,8 @@ const RealtimeService: ServiceSchema = {
 			for (const connection of [...this.index.all()]) {
 				// One being closed (a slow client's close frame behind its backlog) is ws's to end (its close timeout).
 				if (connection.bucket !== bucket || !connection.open) continue;
-				if (!connection.alive) {
+				const reading = connection.stillReading();
+				if (!connection.alive && !reading) {
 					// No pong since the last ping: the peer is gone without a word (1006 for the metrics).
 					connection.socket.terminate();
 					continue;

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import request from "supertest";
 import { AuditEvents, type AuditRecord } from "../../lib/names/audit";
 import { type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
+import { entitle, leaveType, person, workWeek } from "../support/leave";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
 
 /** Long enough for a busy machine; the records usually land within milliseconds. */
@@ -95,6 +96,47 @@ describe("audit trail", () => {
 		expect(byRequest["audit-employee-update"].changes).toEqual({ nationalId: { from: "changed", to: "changed" }, phone: { from: null, to: "+49 30 1234" } });
 		expect(byRequest["audit-terminate"]).toMatchObject({ action: "employees.terminate", changes: { status: { from: "active", to: "terminated" } } });
 		expect(JSON.stringify(rows)).not.toContain("SECRET-NID");
+	});
+
+	it("records a user's invitation, role change and disabling; no password, token or link appears anywhere", async () => {
+		const admin = await createUser(url, acme, "admin");
+		const [invited] = await awaitTrail({ targetType: "user", targetId: admin.id });
+		expect(invited).toMatchObject({ action: "identity.createUser", operation: "created", actor: { userId: acme.user.id, role: "owner" } });
+		expect(invited.changes.role).toEqual({ from: null, to: "admin" });
+
+		const user = await createUser(url, acme, "employee");
+		expect((await api("patch", `/users/${user.id}`, admin, "audit-role-change").send({ role: "manager" })).status).toBe(200);
+		expect((await api("delete", `/users/${user.id}`, admin, "audit-disable")).status).toBe(204);
+		const rows = await awaitTrail({ targetId: user.id }, 3);
+		const byRequest = Object.fromEntries(rows.map(r => [r.requestId, r]));
+		expect(byRequest["audit-role-change"]).toMatchObject({ action: "identity.updateUser", actor: { userId: admin.id, role: "admin" }, changes: { role: { from: "employee", to: "manager" } } });
+		expect(byRequest["audit-disable"]).toMatchObject({ action: "identity.disableUser", changes: { status: { from: "active", to: "disabled" } } });
+
+		// Everything the tenant's trail holds, as stored: no secret in clear anywhere.
+		const all = JSON.stringify(await trail({}));
+		for (const secret of [/passwordHash"\s*:\s*"(?!changed)/, /\$argon|\$2[aby]\$|scrypt/, /token"\s*:\s*"(?!changed)/i, /https?:\/\//, /Sturdy-Password/]) {
+			expect(all).not.toMatch(secret);
+		}
+	});
+
+	it("records leave types, entitlements and a request's life, by whoever acted", async () => {
+		const type = await leaveType(url, acme, { name: `Audit leave ${randomUUID().slice(0, 6)}`, yearlyAllowance: 10 });
+		expect((await api("patch", `/leave-types/${type.id}`, acme, "audit-leave-type").send({ yearlyAllowance: 12 })).status).toBe(200);
+		const [typeUpdate] = await awaitTrail({ targetId: type.id, operation: "updated" });
+		expect(typeUpdate).toMatchObject({ action: "leave.updateLeaveType", requestId: "audit-leave-type", changes: { yearlyAllowance: { from: 10, to: 12 } } });
+
+		const worker = await person(url, acme, "employee");
+		const entitlement = await entitle(url, acme, worker.employeeId, type.id, 2030, 12);
+		const [granted] = await awaitTrail({ targetType: "leaveEntitlement", targetId: entitlement });
+		expect(granted.changes.days).toEqual({ from: null, to: 12 });
+
+		const asked = await api("post", "/leave-requests", worker, "audit-leave-request").send({ leaveTypeId: type.id, ...workWeek(3) });
+		expect(asked.status).toBe(201);
+		expect((await api("post", `/leave-requests/${asked.body.id}/cancel`, worker, "audit-leave-cancel")).status).toBe(200);
+		const rows = await awaitTrail({ targetType: "leaveRequest", targetId: asked.body.id }, 2);
+		const byRequest = Object.fromEntries(rows.map(r => [r.requestId, r]));
+		expect(byRequest["audit-leave-request"]).toMatchObject({ operation: "created", actor: { userId: worker.userId, role: "employee" } });
+		expect(byRequest["audit-leave-cancel"]).toMatchObject({ action: "leave.cancelRequest", changes: { status: { from: "requested", to: "cancelled" } } });
 	});
 
 	it("records nothing for a refused request (422, 403, 409)", async () => {

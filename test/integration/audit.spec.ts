@@ -8,6 +8,7 @@ import request from "supertest";
 import { AuditEvents, type AuditRecord } from "../../lib/names/audit";
 import { type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
 import { entitle, leaveType, person, workWeek } from "../support/leave";
+import { candidateBody } from "../support/recruitment";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
 
 /** Long enough for a busy machine; the records usually land within milliseconds. */
@@ -137,6 +138,19 @@ describe("audit trail", () => {
 		const byRequest = Object.fromEntries(rows.map(r => [r.requestId, r]));
 		expect(byRequest["audit-leave-request"]).toMatchObject({ operation: "created", actor: { userId: worker.userId, role: "employee" } });
 		expect(byRequest["audit-leave-cancel"]).toMatchObject({ action: "leave.cancelRequest", changes: { status: { from: "requested", to: "cancelled" } } });
+	});
+
+	it("records recruitment: a candidate's creation, change and erasure", async () => {
+		const made = await api("post", "/candidates", acme, "audit-candidate").send(candidateBody({ firstName: "Cara", resumeUrl: "https://cv.example.test/cara.pdf" }));
+		expect(made.status).toBe(201);
+		const id = made.body.id;
+		expect((await api("patch", `/candidates/${id}`, acme, "audit-candidate-update").send({ firstName: "Carla" })).status).toBe(200);
+		expect((await api("delete", `/candidates/${id}`, acme, "audit-candidate-erase")).status).toBe(204);
+		const rows = await awaitTrail({ targetType: "candidate", targetId: id }, 3);
+		const byRequest = Object.fromEntries(rows.map(r => [r.requestId, r]));
+		expect(byRequest["audit-candidate"]).toMatchObject({ action: "recruitment.createCandidate", changes: { firstName: { from: null, to: "Cara" }, resumeUrl: { from: null, to: "changed" } } });
+		expect(byRequest["audit-candidate-update"].changes).toEqual({ firstName: { from: "Cara", to: "Carla" } });
+		expect(byRequest["audit-candidate-erase"]).toMatchObject({ operation: "removed", changes: { firstName: { from: "Carla", to: null } } });
 	});
 
 	it("records nothing for a refused request (422, 403, 409)", async () => {

@@ -9,6 +9,7 @@ import { AuditEvents, type AuditRecord } from "../../lib/names/audit";
 import { type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
 import { entitle, leaveType, person, workWeek } from "../support/leave";
 import { candidateBody } from "../support/recruitment";
+import { itInProcess } from "../support/cluster-topology";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
 
 /** Long enough for a busy machine; the records usually land within milliseconds. */
@@ -214,6 +215,29 @@ describe("audit trail", () => {
 			const res = await request(url).get("/api/v1/audit").query(query).set(bearer(acme.accessToken));
 			expect(res.status).toBe(422);
 			expect(res.body.data.map((d: { field: string }) => d.field)).toContain(field);
+		}
+	});
+
+	itInProcess("keeps a record whose publish failed with its write, and the relay delivers it later", async () => {
+		const broker = system.broker as typeof system.broker & { sendToChannel: (channel: string, ...rest: unknown[]) => Promise<void> };
+		const original = broker.sendToChannel.bind(broker);
+		let refused = 0;
+		const publish = jest.spyOn(broker, "sendToChannel").mockImplementation(async (channel, ...rest) => {
+			if (channel === AuditEvents.recorded && refused === 0) {
+				refused++;
+				throw new Error("NATS is away");
+			}
+			return original(channel, ...rest);
+		});
+		try {
+			const res = await api("post", "/departments", acme, "audit-relayed").send({ name: `Relayed ${randomUUID()}` });
+			expect(res.status).toBe(201);
+			// The relay's sweep publishes it after its grace period (2 s).
+			const rows = await awaitTrail({ targetId: res.body.id });
+			expect(refused).toBe(1);
+			expect(rows.map(r => r.requestId)).toEqual(["audit-relayed"]);
+		} finally {
+			publish.mockRestore();
 		}
 	});
 

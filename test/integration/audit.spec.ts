@@ -154,6 +154,18 @@ describe("audit trail", () => {
 		expect(byRequest["audit-candidate-erase"]).toMatchObject({ operation: "removed", changes: { firstName: { from: "Carla", to: null } } });
 	});
 
+	it("records a staff member's short link and its removal, its URL and code never in clear; mailed links stay off the trail", async () => {
+		const made = await api("post", "/short-links", acme, "audit-short-link").send({ url: "https://example.test/private?token=SECRET-LINK-TOKEN" });
+		expect(made.status).toBe(201);
+		expect((await api("delete", `/short-links/${made.body.id}`, acme, "audit-short-link-remove")).status).toBe(204);
+		const rows = await awaitTrail({ targetType: "shortLink", targetId: made.body.id }, 2);
+		expect(rows.map(r => r.requestId).sort()).toEqual(["audit-short-link", "audit-short-link-remove"]);
+		expect(rows.find(r => r.operation === "created")!.changes).toMatchObject({ url: { from: null, to: "changed" }, code: { from: null, to: "changed" } });
+		const all = JSON.stringify(await trail({}));
+		expect(all).not.toContain("SECRET-LINK-TOKEN");
+		expect(all).not.toContain(made.body.code);
+	});
+
 	it("records nothing for a refused request (422, 403, 409)", async () => {
 		const employee = await createUser(url, acme, "employee");
 		const taken = `Taken ${randomUUID()}`;

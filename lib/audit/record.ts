@@ -8,9 +8,9 @@
  *   await store.updateById(id, updateWithEvent({ $set }, auditUpdate(ctx, "department", before, $set)));
  *   this.publishEvents(id, collection);
  *
- * A removal cannot carry an event in a document that is gone: `auditRemoval` marks the document
- * with the event first (one statement), then removes it; see removeAudited in the db mixin's
- * caller, and docs/operations.md "Audit trail" for the window that leaves.
+ * A removal cannot carry an event in a document that is gone: removal.ts writes its record
+ * (`auditRemoval`) into the service's audit outbox just before removing; docs/operations.md
+ * "Audit trail" says what window that leaves.
  *
  * Changes list each field with its value before and after (`from` is null for a creation,
  * `to` null for a removal); bookkeeping fields (ids, tenant, timestamps, the outbox) are left

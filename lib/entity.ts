@@ -20,7 +20,8 @@ export function toJSON<T extends { _id: string }>(doc: T, hidden: readonly strin
 	const { _id, ...rest } = doc as T & Record<string, unknown>;
 	const out: Record<string, unknown> & { id: string } = { id: _id };
 	for (const [key, value] of Object.entries(rest)) {
-		if (key !== "tenantId" && !hidden.includes(key)) out[key] = value;
+		// The outbox (events waiting to be published) is bookkeeping, never part of the answer.
+		if (key !== "tenantId" && !key.startsWith("_outbox") && !hidden.includes(key)) out[key] = value;
 	}
 	return out;
 }

@@ -41,9 +41,10 @@ export function pendingEvent<T extends object>(channel: string, tenantId: string
 	return { channel, event: { eventId: randomUUID(), tenantId, at: new Date().toISOString(), ...fields } };
 }
 
-/** A document to insert, carrying its first event. */
+/** A document to insert, carrying its first event (or one more, when `doc` carries some already). */
 export function insertWithEvent<T extends object>(doc: T, pending: PendingEvent): T & OutboxFields {
-	return { ...doc, _outbox: [pending], _outboxSeq: 1, _outboxSince: Date.now() };
+	const carried = (doc as OutboxFields)._outbox ?? [];
+	return { ...doc, _outbox: [...carried, pending], _outboxSeq: carried.length + 1, _outboxSince: Date.now() };
 }
 
 /** A document to insert, carrying several events at once (each published on its own channel, in order). */
@@ -51,19 +52,30 @@ export function insertWithEvents<T extends object>(doc: T, pending: PendingEvent
 	return { ...doc, _outbox: pending, _outboxSeq: pending.length, _outboxSince: Date.now() };
 }
 
-interface MongoUpdate {
+export interface MongoUpdate {
 	$set?: Record<string, unknown>;
 	$unset?: Record<string, unknown>;
 	$inc?: Record<string, number>;
 	$push?: Record<string, unknown>;
 }
 
-/** A Mongo-style update that also appends `pending` to the document's outbox, in the same statement. */
+/** The events an update appends to the outbox already (one, or several with $each). */
+function pushedEvents(update: MongoUpdate): PendingEvent[] {
+	const pushed = update.$push?._outbox as PendingEvent | { $each: PendingEvent[] } | undefined;
+	if (!pushed) return [];
+	return "$each" in pushed ? pushed.$each : [pushed];
+}
+
+/**
+ * A Mongo-style update that also appends `pending` to the document's outbox, in the same
+ * statement. Composes: an update that carries events already carries one more ($each).
+ */
 export function updateWithEvent(update: MongoUpdate, pending: PendingEvent): MongoUpdate {
+	const events = [...pushedEvents(update), pending];
 	return {
 		...update,
 		$set: { ...update.$set, _outboxSince: Date.now() },
-		$inc: { ...update.$inc, _outboxSeq: 1 },
-		$push: { ...update.$push, _outbox: pending }
+		$inc: { ...update.$inc, _outboxSeq: events.length },
+		$push: { ...update.$push, _outbox: events.length === 1 ? pending : { $each: events } }
 	};
 }

@@ -12,5 +12,6 @@ export * from "./onboarding";
 export * from "./reports";
 export * from "./notifications";
 export * from "./shorturl";
+export * from "./audit";
 export * from "./services";
 export * from "./jobs";

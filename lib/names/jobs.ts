@@ -14,6 +14,8 @@ export const Jobs = {
 	identityHandledPrune: "identityHandledPrune",
 	/** notifications: handled-event records past their keeping time. */
 	notificationsHandledPrune: "notificationsHandledPrune",
+	/** audit: handled-event records past their keeping time (the audit records themselves are kept). */
+	auditHandledPrune: "auditHandledPrune",
 	/** deadLetters: replayed dead letters after 30 days, unreplayed ones after 90. */
 	deadLettersPrune: "deadLettersPrune"
 } as const;
@@ -29,5 +31,6 @@ export const JobServices: Record<JobName, string> = {
 	expireInvitations: "identity",
 	identityHandledPrune: "identity",
 	notificationsHandledPrune: "notifications",
+	auditHandledPrune: "audit",
 	deadLettersPrune: "deadLetters"
 };

@@ -279,9 +279,13 @@ export function updateExpression(update: object, params: Params): string {
 					if (typeof value !== "number" || !Number.isFinite(value)) throw new Error("$inc takes a number");
 					expr = `jsonb_set(${expr}, ${path}, to_jsonb(COALESCE((data #>> ${path})::numeric, 0) + ${params.add(value)}::numeric), TRUE)`;
 					break;
-				case "$push":
-					expr = `jsonb_set(${expr}, ${path}, COALESCE(data #> ${path}, '[]'::jsonb) || jsonb_build_array(${params.json(value)}), TRUE)`;
+				case "$push": {
+					// { $each: [...] } appends several values, as on MongoDB and NeDB.
+					const each = value !== null && typeof value === "object" && "$each" in value ? (value as { $each: unknown[] }).$each : undefined;
+					const added = each ? params.json(each) : `jsonb_build_array(${params.json(value)})`;
+					expr = `jsonb_set(${expr}, ${path}, COALESCE(data #> ${path}, '[]'::jsonb) || ${added}, TRUE)`;
 					break;
+				}
 				default:
 					throw new Error(`Unsupported update operator '${op}'`);
 			}

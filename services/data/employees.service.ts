@@ -7,6 +7,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { type PendingEvent, OUTBOX_INDEX, insertWithEvent, pendingEvent, updateWithEvent } from "../../lib/channels/outbox";
+import { auditCreation, auditUpdate } from "../../lib/audit/record";
 import { checkDate, containsPattern, findInTenant, findManyInTenant, now } from "../../lib/entity";
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../../lib/errors";
 import { type Changes, HISTORY_TYPES, type HistoryEntry, type HistoryType, changedValues, diffFields } from "../../lib/employees/history";
@@ -90,9 +91,9 @@ interface EmployeeMethods {
 	checkReferences(ctx: RosterContext, employee: EmployeeDoc | null, next: Proposed): Promise<void>;
 	checkTaken(tenantId: string, next: Proposed, selfId: string | null): Promise<void>;
 	guarded<T>(tenantId: string, selfId: string, workEmail: string, write: () => Promise<T>): Promise<T>;
-	insertHire(doc: EmployeeDoc, numbered: boolean, changesOf: (doc: EmployeeDoc) => Changes): Promise<void>;
+	insertHire(ctx: RosterContext, doc: EmployeeDoc, numbered: boolean, changesOf: (doc: EmployeeDoc) => Changes): Promise<void>;
 	assignNumber(tenantId: string): Promise<string>;
-	transition(employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>, changes: Changes): Promise<EmployeeDoc>;
+	transition(ctx: RosterContext, employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>, changes: Changes): Promise<EmployeeDoc>;
 	changedEvent(employee: EmployeeDoc, changes: Changes): PendingEvent;
 	recorded(ctx: RosterContext, employee: EmployeeDoc, type: HistoryType, changes: Changes, effectiveDate: string): Promise<void>;
 	syncSpell(employee: EmployeeDoc, type: HistoryType): Promise<void>;
@@ -329,7 +330,10 @@ const EmployeesService: ServiceSchema = {
 				await this.checkTaken(tenantId, set, employee._id);
 				const changes = diffFields(employee, set);
 				const updated: EmployeeDoc = await this.guarded(tenantId, employee._id, set.workEmail ?? employee.workEmail, () =>
-					this.adapter.updateById(employee._id, updateWithEvent({ $set: { ...set, updatedAt: now() } }, this.changedEvent(employee, changes)))
+					this.adapter.updateById(employee._id, updateWithEvent(
+						updateWithEvent({ $set: { ...set, updatedAt: now() } }, this.changedEvent(employee, changes)),
+						auditUpdate(ctx, "employee", employee, set)
+					))
 				);
 				await this.recorded(ctx, updated, "updated", changes, today());
 				return employeeJSON(updated, seesSensitive(relation));
@@ -355,7 +359,7 @@ const EmployeesService: ServiceSchema = {
 				}
 				await this.checkReferences(ctx, employee, set);
 				const changes = diffFields(employee, set);
-				const updated = await this.transition(employee, "active", set, changes);
+				const updated = await this.transition(ctx, employee, "active", set, changes);
 				await this.recorded(ctx, updated, "transferred", changes, effectiveDate);
 				return employeeJSON(updated, true);
 			}
@@ -376,7 +380,7 @@ const EmployeesService: ServiceSchema = {
 				checkTerminate(employee, on);
 				const set: Partial<EmployeeDoc> = { status: "terminated", terminationDate: on, terminationReason: reason };
 				const changes = diffFields(employee, set);
-				const updated = await this.transition(employee, "active", set, changes);
+				const updated = await this.transition(ctx, employee, "active", set, changes);
 				await this.recorded(ctx, updated, "terminated", changes, on);
 				return employeeJSON(updated, true);
 			}
@@ -397,7 +401,7 @@ const EmployeesService: ServiceSchema = {
 				});
 				await this.checkReferences(ctx, employee, set);
 				const changes = diffFields(employee, set);
-				const updated = await this.transition(employee, "terminated", set, changes);
+				const updated = await this.transition(ctx, employee, "terminated", set, changes);
 				await this.recorded(ctx, updated, "rehired", changes, on);
 				return employeeJSON(updated, true);
 			}
@@ -537,7 +541,10 @@ const EmployeesService: ServiceSchema = {
 				const changes = diffFields(employee, { userId });
 				const changed = await this.adapter.updateMany(
 					{ _id: employee._id, tenantId: employee.tenantId, userId: expect },
-					updateWithEvent({ $set: { userId, updatedAt: now() } }, this.changedEvent(employee, changes))
+					updateWithEvent(
+						updateWithEvent({ $set: { userId, updatedAt: now() } }, this.changedEvent(employee, changes)),
+						auditUpdate(ctx, "employee", employee, { userId })
+					)
 				);
 				if (changed !== 1) throw new ConflictError("The employee's account link changed meanwhile; reload and try again", { field: "employeeId" });
 				const updated: EmployeeDoc = await this.adapter.findById(employee._id);
@@ -585,7 +592,7 @@ const EmployeesService: ServiceSchema = {
 				createdAt: at, updatedAt: at
 			};
 			const changesOf = (hired: EmployeeDoc) => diffFields({}, { ...fields, status: hired.status, employeeNumber: hired.employeeNumber });
-			await this.insertHire(doc, numbered, changesOf);
+			await this.insertHire(ctx, doc, numbered, changesOf);
 			await this.recorded(ctx, doc, "hired", changesOf(doc), doc.hireDate);
 			ctx.meta.$statusCode = 201;
 			ctx.meta.$location = `/api/v1/employees/${doc._id}`;
@@ -719,11 +726,13 @@ const EmployeesService: ServiceSchema = {
 		},
 
 		/** Inserts a hire, with its event; without a given number it takes the next free assigned one. */
-		async insertHire(this: EmployeesThis, doc: EmployeeDoc, numbered: boolean, changesOf: (doc: EmployeeDoc) => Changes): Promise<void> {
+		async insertHire(this: EmployeesThis, ctx: RosterContext, doc: EmployeeDoc, numbered: boolean, changesOf: (doc: EmployeeDoc) => Changes): Promise<void> {
 			for (let attempt = 1; ; attempt++) {
 				if (!numbered) doc.employeeNumber = await this.assignNumber(doc.tenantId);
 				try {
-					await this.guarded(doc.tenantId, doc._id, doc.workEmail, () => this.adapter.insert(insertWithEvent(doc, this.changedEvent(doc, changesOf(doc)))));
+					await this.guarded(doc.tenantId, doc._id, doc.workEmail, () => this.adapter.insert(
+						insertWithEvent(insertWithEvent(doc, this.changedEvent(doc, changesOf(doc))), auditCreation(ctx, "employee", doc))
+					));
 					return;
 				} catch (err) {
 					const raced = !numbered && attempt < NUMBER_ATTEMPTS && (err as ConflictError).data?.field === "employeeNumber";
@@ -733,10 +742,10 @@ const EmployeesService: ServiceSchema = {
 		},
 
 		/** A status-changing write, with its event, that happens only if nobody changed the status meanwhile. */
-		async transition(this: EmployeesThis, employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>, changes: Changes): Promise<EmployeeDoc> {
+		async transition(this: EmployeesThis, ctx: RosterContext, employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>, changes: Changes): Promise<EmployeeDoc> {
 			const changed = await this.adapter.updateMany(
 				{ _id: employee._id, tenantId: employee.tenantId, status: from },
-				updateWithEvent({ $set: { ...set, updatedAt: now() } }, this.changedEvent(employee, changes))
+				updateWithEvent(updateWithEvent({ $set: { ...set, updatedAt: now() } }, this.changedEvent(employee, changes)), auditUpdate(ctx, "employee", employee, set))
 			);
 			if (changed !== 1) throw new ConflictError("The employee was changed meanwhile; reload and try again");
 			return this.adapter.findById(employee._id);

@@ -20,6 +20,7 @@
 import type { Service, ServiceSchema } from "moleculer";
 import { SerialQueues } from "../../lib/leave/serial";
 import { OUTBOX_INDEX } from "../../lib/channels/outbox";
+import { auditOutboxCollection } from "../../lib/audit/removal";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
@@ -43,14 +44,16 @@ const LeaveService: ServiceSchema = {
 		// collections are connected and stops (waiting for a run in flight) before they close.
 		ScheduledJobsMixin<LeaveThis>("leave", { leaveRollover }),
 		DbMixin("leave", { name: REQUESTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, startDate: 1 } }, { fields: { tenantId: 1, year: 1, status: 1 } }, OUTBOX_INDEX] }, [
-			{ name: TYPES, indexes: [{ fields: { tenantId: 1, nameKey: 1 }, unique: true }] },
-			{ name: ENTITLEMENTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, leaveTypeId: 1, year: 1 }, unique: true }] },
-			{ name: HOLIDAYS, indexes: [{ fields: { tenantId: 1, date: 1 }, unique: true }] },
+			// Types, entitlements and holidays carry their audit records in their outboxes (lib/audit/record.ts).
+			{ name: TYPES, indexes: [{ fields: { tenantId: 1, nameKey: 1 }, unique: true }, OUTBOX_INDEX] },
+			{ name: ENTITLEMENTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, leaveTypeId: 1, year: 1 }, unique: true }, OUTBOX_INDEX] },
+			{ name: HOLIDAYS, indexes: [{ fields: { tenantId: 1, date: 1 }, unique: true }, OUTBOX_INDEX] },
+			auditOutboxCollection("leave"),
 			{ name: ADMISSIONS },
 			jobRunsCollection("leave")
 		]),
 		// Requests carry their leave.request.* events in the write that makes them (lib/channels/outbox.ts).
-		OutboxMixin(),
+		OutboxMixin({ collections: [TYPES, ENTITLEMENTS, HOLIDAYS, auditOutboxCollection("leave").name] }),
 		SharedPart,
 		TypesPart,
 		HolidaysPart,

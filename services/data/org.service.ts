@@ -12,7 +12,11 @@ import { nest, wouldCycle } from "../../lib/org/tree";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
 import { id, nullableId, nullableText, optionalText, text } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
+import { auditCreation, auditUpdate } from "../../lib/audit/record";
+import { auditOutboxCollection, removeAudited } from "../../lib/audit/removal";
+import { OUTBOX_INDEX, insertWithEvent, updateWithEvent } from "../../lib/channels/outbox";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
+import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -39,7 +43,7 @@ interface OrgMethods {
 	checkDepartment(tenantId: string, departmentId: string | null | undefined, field: string): Promise<void>;
 }
 
-type OrgThis = DbService & OrgMethods;
+type OrgThis = DbService & OrgMethods & OutboxMethods;
 
 // ---- Helpers -----------------------------------------------------------------------------
 
@@ -69,10 +73,13 @@ const OrgService: ServiceSchema = {
 	name: "org",
 
 	mixins: [
-		DbMixin("org", { name: DEPARTMENTS, indexes: [{ fields: { tenantId: 1, parentId: 1, name: 1 }, unique: true }] }, [
-			{ name: POSITIONS, indexes: [{ fields: { tenantId: 1, title: 1 }, unique: true }] },
-			{ name: LOCATIONS, indexes: [{ fields: { tenantId: 1, name: 1 }, unique: true }] }
-		])
+		// Every collection carries the audit records of its writes in its outbox (lib/audit/record.ts).
+		DbMixin("org", { name: DEPARTMENTS, indexes: [{ fields: { tenantId: 1, parentId: 1, name: 1 }, unique: true }, OUTBOX_INDEX] }, [
+			{ name: POSITIONS, indexes: [{ fields: { tenantId: 1, title: 1 }, unique: true }, OUTBOX_INDEX] },
+			{ name: LOCATIONS, indexes: [{ fields: { tenantId: 1, name: 1 }, unique: true }, OUTBOX_INDEX] },
+			auditOutboxCollection("org")
+		]),
+		OutboxMixin({ collections: [POSITIONS, LOCATIONS, auditOutboxCollection("org").name] })
 	],
 
 	settings: {
@@ -94,7 +101,8 @@ const OrgService: ServiceSchema = {
 				await this.checkManager(ctx, managerId);
 				const at = now();
 				const doc: DepartmentDoc = { _id: this.newId(), tenantId, name, parentId, managerId, locationId, createdAt: at, updatedAt: at };
-				await this.unique("name", () => this.adapter.insert(doc));
+				await this.unique("name", () => this.adapter.insert(insertWithEvent(doc, auditCreation(ctx, "department", doc))));
+				this.publishEvents(doc._id);
 				created(ctx, `/api/v1/departments/${doc._id}`);
 				return this.saved(ctx, "created", departmentJSON(doc));
 			}
@@ -156,7 +164,10 @@ const OrgService: ServiceSchema = {
 				if (name !== undefined) changes.name = name;
 				if (managerId !== undefined) changes.managerId = managerId;
 				if (locationId !== undefined) changes.locationId = locationId;
-				const updated: DepartmentDoc = await this.unique("name", () => this.adapter.updateById(dept._id, { $set: changes }));
+				const updated: DepartmentDoc = await this.unique("name", () =>
+					this.adapter.updateById(dept._id, updateWithEvent({ $set: changes }, auditUpdate(ctx, "department", dept, changes)))
+				);
+				this.publishEvents(dept._id);
 				return this.saved(ctx, "updated", departmentJSON(updated));
 			}
 		},
@@ -176,9 +187,11 @@ const OrgService: ServiceSchema = {
 				if (wouldCycle(nodes, dept._id, parentId)) {
 					throw new UnprocessableError("parentId", "A department cannot move under itself or one of its sub-departments.", "cycle");
 				}
+				const set = { parentId, updatedAt: now() };
 				const updated: DepartmentDoc = await this.unique("name", () =>
-					this.adapter.updateById(dept._id, { $set: { parentId, updatedAt: now() } })
+					this.adapter.updateById(dept._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "department", dept, set)))
 				);
+				this.publishEvents(dept._id);
 				return this.saved(ctx, "updated", departmentJSON(updated));
 			}
 		},
@@ -198,7 +211,7 @@ const OrgService: ServiceSchema = {
 				if (children + positions + employees > 0) {
 					throw new ConflictError("Only an empty department can be deleted", { subDepartments: children, positions, employees });
 				}
-				return this.removed(ctx, this.adapter, dept._id, departmentJSON(dept));
+				return removeAudited(this, ctx, this.adapter, "department", dept, departmentJSON(dept));
 			}
 		},
 
@@ -214,7 +227,8 @@ const OrgService: ServiceSchema = {
 				await this.checkDepartment(tenantId, departmentId, "departmentId");
 				const at = now();
 				const doc: PositionDoc = { _id: this.newId(), tenantId, title, departmentId, createdAt: at, updatedAt: at };
-				await this.unique("title", () => this.store(POSITIONS).insert(doc));
+				await this.unique("title", () => this.store(POSITIONS).insert(insertWithEvent(doc, auditCreation(ctx, "position", doc))));
+				this.publishEvents(doc._id, POSITIONS);
 				created(ctx, `/api/v1/positions/${doc._id}`);
 				return this.saved(ctx, "created", positionJSON(doc));
 			}
@@ -255,7 +269,10 @@ const OrgService: ServiceSchema = {
 				const changes: Partial<PositionDoc> = { updatedAt: now() };
 				if (title !== undefined) changes.title = title;
 				if (departmentId !== undefined) changes.departmentId = departmentId;
-				const updated: PositionDoc = await this.unique("title", () => store.updateById(position._id, { $set: changes }));
+				const updated: PositionDoc = await this.unique("title", () =>
+					store.updateById(position._id, updateWithEvent({ $set: changes }, auditUpdate(ctx, "position", position, changes)))
+				);
+				this.publishEvents(position._id, POSITIONS);
 				return this.saved(ctx, "updated", positionJSON(updated));
 			}
 		},
@@ -267,7 +284,7 @@ const OrgService: ServiceSchema = {
 			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const store = this.store(POSITIONS);
 				const position = await findInTenant<PositionDoc>(store, requireUser(ctx).tenantId, ctx.params.id, "Position");
-				return this.removed(ctx, store, position._id, positionJSON(position));
+				return removeAudited(this, ctx, store, "position", position, positionJSON(position));
 			}
 		},
 
@@ -283,7 +300,8 @@ const OrgService: ServiceSchema = {
 				checkTimezone(zone);
 				const at = now();
 				const doc: LocationDoc = { _id: this.newId(), tenantId, name, address, country: code, timezone: zone, createdAt: at, updatedAt: at };
-				await this.unique("name", () => this.store(LOCATIONS).insert(doc));
+				await this.unique("name", () => this.store(LOCATIONS).insert(insertWithEvent(doc, auditCreation(ctx, "location", doc))));
+				this.publishEvents(doc._id, LOCATIONS);
 				created(ctx, `/api/v1/locations/${doc._id}`);
 				return this.saved(ctx, "created", locationJSON(doc));
 			}
@@ -332,7 +350,10 @@ const OrgService: ServiceSchema = {
 				checkTimezone(fields.timezone);
 				const changes: Partial<LocationDoc> = { updatedAt: now() };
 				for (const [key, value] of Object.entries(fields)) if (value !== undefined) Object.assign(changes, { [key]: value });
-				const updated: LocationDoc = await this.unique("name", () => store.updateById(location._id, { $set: changes }));
+				const updated: LocationDoc = await this.unique("name", () =>
+					store.updateById(location._id, updateWithEvent({ $set: changes }, auditUpdate(ctx, "location", location, changes)))
+				);
+				this.publishEvents(location._id, LOCATIONS);
 				return this.saved(ctx, "updated", locationJSON(updated));
 			}
 		},
@@ -347,7 +368,7 @@ const OrgService: ServiceSchema = {
 				const location = await findInTenant<LocationDoc>(store, tenantId, ctx.params.id, "Location");
 				const inUse = await this.adapter.count({ query: { tenantId, locationId: location._id } });
 				if (inUse > 0) throw new ConflictError("The location is still used by departments", { departments: inUse });
-				return this.removed(ctx, store, location._id, locationJSON(location));
+				return removeAudited(this, ctx, store, "location", location, locationJSON(location));
 			}
 		}
 	},

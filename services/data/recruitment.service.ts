@@ -13,6 +13,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { OUTBOX_INDEX } from "../../lib/channels/outbox";
+import { auditOutboxCollection } from "../../lib/audit/removal";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
@@ -37,8 +38,9 @@ const RecruitmentService: ServiceSchema = {
 		// Interview reminders, once per cluster (recruitment.parts/reminders.ts); before the db
 		// mixin, so it starts after the collections connect and stops before they close.
 		ScheduledJobsMixin("recruitment", { interviewReminders }),
-		DbMixin("recruitment", { name: OPENINGS, indexes: [{ fields: { tenantId: 1, hiringManagerId: 1 } }] }, [
-			{ name: CANDIDATES, indexes: [{ fields: { tenantId: 1, email: 1 }, unique: true }] },
+		// Openings and candidates carry only their audit records in their outboxes (lib/audit/record.ts).
+		DbMixin("recruitment", { name: OPENINGS, indexes: [{ fields: { tenantId: 1, hiringManagerId: 1 } }, OUTBOX_INDEX] }, [
+			{ name: CANDIDATES, indexes: [{ fields: { tenantId: 1, email: 1 }, unique: true }, OUTBOX_INDEX] },
 			{
 				name: APPLICATIONS,
 				indexes: [{ fields: { tenantId: 1, candidateId: 1, openingId: 1 }, unique: true }, { fields: { tenantId: 1, openingId: 1 } }, OUTBOX_INDEX]
@@ -54,10 +56,11 @@ const RecruitmentService: ServiceSchema = {
 				// onboardingDue: the sweep for stalled onboarding sagas; the outbox: employee.hired at a hire's commit.
 				indexes: [{ fields: { tenantId: 1, liveKey: 1 }, unique: true }, { fields: { tenantId: 1, applicationId: 1 } }, { fields: { onboardingDue: 1 } }, OUTBOX_INDEX]
 			},
-			jobRunsCollection("recruitment")
+			jobRunsCollection("recruitment"),
+			auditOutboxCollection("recruitment")
 		]),
 		// Stage moves, new interviews, reminders and hires carry their events in the write that makes them (lib/channels/outbox.ts).
-		OutboxMixin({ main: false, collections: [APPLICATIONS, INTERVIEWS, OFFERS] }),
+		OutboxMixin({ collections: [CANDIDATES, APPLICATIONS, INTERVIEWS, OFFERS, auditOutboxCollection("recruitment").name] }),
 		SharedPart,
 		OpeningsPart,
 		CandidatesPart,

@@ -23,6 +23,10 @@ import { CODE_LENGTH, CODE_PATTERN, randomCode } from "../../lib/shorturl/codes"
 import { MAX_URL_LENGTH, checkTarget } from "../../lib/shorturl/target";
 import { isUniqueViolation } from "../../lib/store";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
+import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
+import { type AuditContext, auditCreation } from "../../lib/audit/record";
+import { auditOutboxCollection, removeAudited } from "../../lib/audit/removal";
+import { OUTBOX_INDEX, insertWithEvent } from "../../lib/channels/outbox";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -42,12 +46,13 @@ type ShortLinkDoc = Omit<TenantDoc, "tenantId" | "updatedAt"> & {
 };
 
 interface ShortUrlMethods {
-	insertWithFreshCode(doc: Omit<ShortLinkDoc, "code">): Promise<ShortLinkDoc>;
+	/** With `audited`, the insert carries its audit record (a staff member's link; mailed links are not on the trail). */
+	insertWithFreshCode(doc: Omit<ShortLinkDoc, "code">, audited?: AuditContext): Promise<ShortLinkDoc>;
 	linkJSON(doc: ShortLinkDoc): ShortLink;
 	staffLink(ctx: RosterContext, id: string): Promise<ShortLinkDoc>;
 }
 
-type ShortUrlThis = DbService & ShortUrlMethods & { clicks: ClickCounter; codeLength: number };
+type ShortUrlThis = DbService & ShortUrlMethods & OutboxMethods & { clicks: ClickCounter; codeLength: number };
 
 // ---- Helpers -----------------------------------------------------------------------------
 
@@ -97,9 +102,11 @@ const ShortUrlService: ServiceSchema = {
 	mixins: [
 		DbMixin(
 			"shorturl",
-			{ name: LINKS, strings: ["code", "tenantId"], indexes: [{ fields: { code: 1 }, unique: true }, { fields: { tenantId: 1, internal: 1, createdAt: -1 } }] },
-			[{ name: CLICKS, strings: ["linkId", "day"], indexes: [{ fields: { linkId: 1, day: 1 } }] }]
-		)
+			{ name: LINKS, strings: ["code", "tenantId"], indexes: [{ fields: { code: 1 }, unique: true }, { fields: { tenantId: 1, internal: 1, createdAt: -1 } }, OUTBOX_INDEX] },
+			[{ name: CLICKS, strings: ["linkId", "day"], indexes: [{ fields: { linkId: 1, day: 1 } }] }, auditOutboxCollection("shorturl")]
+		),
+		// Staff members' links carry their audit records (lib/audit/record.ts).
+		OutboxMixin({ collections: [auditOutboxCollection("shorturl").name] })
 	],
 
 	settings: {
@@ -117,7 +124,7 @@ const ShortUrlService: ServiceSchema = {
 				const expiresAt = ctx.params.expiresAt ? futureTime(ctx.params.expiresAt, "expiresAt") : null;
 				const doc = await this.insertWithFreshCode({
 					_id: this.newId(), tenantId: user.tenantId, url: target, expiresAt, internal: false, createdBy: user.id, createdAt: now()
-				});
+				}, ctx);
 				created(ctx, `/api/v1/short-links/${doc._id}`);
 				return this.linkJSON(doc);
 			}
@@ -154,7 +161,7 @@ const ShortUrlService: ServiceSchema = {
 				const doc = await this.staffLink(ctx, ctx.params.id);
 				await this.store(CLICKS).removeMany({ linkId: doc._id, tenantId: doc.tenantId });
 				// removed() reports the change: every node's cached copy of the code goes before we answer.
-				return this.removed(ctx, this.adapter, doc._id, this.linkJSON(doc));
+				return removeAudited(this, ctx, this.adapter, "shortLink", doc as ShortLinkDoc & { tenantId: string }, this.linkJSON(doc));
 			}
 		},
 
@@ -225,11 +232,12 @@ const ShortUrlService: ServiceSchema = {
 		 * nodes that drew the same one, and the loser draws again. A new code was never cached
 		 * (unknown codes are not), so nothing needs cleaning.
 		 */
-		async insertWithFreshCode(this: ShortUrlThis, doc: Omit<ShortLinkDoc, "code">): Promise<ShortLinkDoc> {
+		async insertWithFreshCode(this: ShortUrlThis, doc: Omit<ShortLinkDoc, "code">, audited?: AuditContext): Promise<ShortLinkDoc> {
 			for (let attempt = 1; attempt <= CODE_ATTEMPTS; attempt++) {
 				const withCode: ShortLinkDoc = { ...doc, code: randomCode(this.codeLength) };
 				try {
-					await this.adapter.insert(withCode);
+					await this.adapter.insert(audited ? insertWithEvent(withCode, auditCreation(audited, "shortLink", withCode as ShortLinkDoc & { tenantId: string })) : withCode);
+					if (audited) this.publishEvents(withCode._id);
 					return withCode;
 				} catch (err) {
 					if (!isUniqueViolation(err)) throw err;

@@ -14,6 +14,7 @@ import { connect } from "nats";
 import request from "supertest";
 import type { DomainEvent } from "../../lib/channels/events";
 import type { Changes } from "../../lib/employees/history";
+import { AuditEvents } from "../../lib/names/audit";
 import { EmployeeEvents } from "../../lib/names";
 import { channelProbe } from "../support/channels";
 import { clusterTopology, eventually, itInProcess } from "../support/cluster-topology";
@@ -213,7 +214,8 @@ describe("the outbox of employees", () => {
 			await pause(3500);
 			const seen = events(probe.seen, employee.id);
 			expect(seen.map(e => Object.keys(e.changes))).toEqual([expect.arrayContaining(["status", "workEmail"]), ["phone"]]);
-			expect(seen.map(e => e.seq)).toEqual([1, 2]);
+			// Each write also carries its audit record (lib/audit/record.ts), numbered after its change.
+			expect(seen.map(e => e.seq)).toEqual([1, 3]);
 		} finally {
 			await probe.stop();
 		}
@@ -226,8 +228,8 @@ describe("the outbox of employees", () => {
 		try {
 			const employee = await hire(system.url, acme);
 			await eventually(() => expect(publish).toHaveBeenCalledTimes(1));
-			// The write answered 201; its event waits in the employee's document.
-			expect(await pending(employee.id)).toHaveLength(1);
+			// The write answered 201; its event (and its audit record) wait in the employee's document.
+			expect(((await pending(employee.id)) as Array<{ channel: string }>).map(p => p.channel)).toEqual([EmployeeEvents.changed, AuditEvents.recorded]);
 			expect(events(probe.seen, employee.id)).toHaveLength(0);
 			await eventually(() => expect(events(probe.seen, employee.id)).toHaveLength(1), 10_000);
 			await eventually(async () => expect(await pending(employee.id)).toBeUndefined());

@@ -118,6 +118,9 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 			expect(after).toEqual({ _id: id, name: "Ann B", nested: { a: [1, "two"] }, history: [{ at: 1 }, { at: 2 }] });
 			await people.updateById(id, { $push: { tags: "first" } });
 			expect(await people.findById(id)).toMatchObject({ tags: ["first"] });
+			// Several at once ($each), as an outbox write carrying an event and its audit record does.
+			await people.updateById(id, { $push: { tags: { $each: ["second", { third: 3 }] } } });
+			expect(await people.findById(id)).toMatchObject({ tags: ["first", "second", { third: 3 }] });
 		});
 
 		describe("queries", () => {

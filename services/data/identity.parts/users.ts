@@ -4,7 +4,8 @@
  * same either way, so nobody learns whether an address is known at another company.
  */
 import type { ServiceSchema } from "moleculer";
-import { pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
+import { auditCreation, auditUpdate } from "../../../lib/audit/record";
+import { insertWithEvent, pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { hashPassword } from "../../../lib/auth/passwords";
 import { containsPattern, findManyInTenant, now } from "../../../lib/entity";
@@ -169,7 +170,8 @@ export const UsersPart: Partial<ServiceSchema> = {
 				// Nothing to change is not a change: no write, and updatedAt stays as it was.
 				if (Object.keys(changes).length === 0) return this.userJSON(user);
 				changes.updatedAt = now();
-				const updated: UserDoc = await this.adapter.updateById(user._id, { $set: changes });
+				const updated: UserDoc = await this.adapter.updateById(user._id, updateWithEvent({ $set: changes }, auditUpdate(ctx, "user", user, changes)));
+				this.publishEvents(user._id);
 				const json = this.userJSON(updated);
 				// A role is in every token of the user: the session check must see the new one at once.
 				await this.usersChanged(user.tenantId);
@@ -190,7 +192,8 @@ export const UsersPart: Partial<ServiceSchema> = {
 				if (!canGrant(actor.roles[0], user.role)) throw new ForbiddenError(`You cannot disable a user with the role '${user.role}'`);
 				if (user.status !== "disabled") {
 					const disabled = pendingEvent(IdentityEvents.userDisabled, user.tenantId, { userId: user._id });
-					await this.adapter.updateMany({ _id: user._id }, updateWithEvent({ $set: { status: "disabled", disabledBecause: "staff", updatedAt: now() } }, disabled));
+					const set = { status: "disabled", disabledBecause: "staff", updatedAt: now() };
+					await this.adapter.updateMany({ _id: user._id }, updateWithEvent(updateWithEvent({ $set: set }, disabled), auditUpdate(ctx, "user", user, set)));
 					this.publishEvents(user._id);
 					await this.revokeSessions({ userId: user._id }, "user disabled");
 					await this.store(LINKS).updateMany({ userId: user._id, usedAt: null }, { $set: { usedAt: now() } });
@@ -252,7 +255,8 @@ export const UsersPart: Partial<ServiceSchema> = {
 				_id: userId, tenantId, accountId: account._id, email: address, name: params.name, role: params.role, status: "invited",
 				disabledBecause: null, employeeId: null, linkedEmployeeIds: [], createdAt, updatedAt: createdAt
 			};
-			await this.unique("email", () => this.adapter.insert(user));
+			await this.unique("email", () => this.adapter.insert(insertWithEvent(user, auditCreation(ctx, "user", user))));
+			this.publishEvents(user._id);
 			let invited = user;
 			try {
 				if (params.employeeId) invited = await this.link(ctx, user, params.employeeId);

@@ -1,5 +1,8 @@
 /** Entitlements: each employee's days per leave type and year, granted or set by hand. */
 import type { ServiceSchema } from "moleculer";
+import { auditCreation, auditUpdate } from "../../../lib/audit/record";
+import { removeAudited } from "../../../lib/audit/removal";
+import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { findInTenant, now } from "../../../lib/entity";
 import { balanceOf, carryOver } from "../../../lib/leave/balance";
 import { checkHalfDays } from "../../../lib/leave/calendar";
@@ -34,7 +37,8 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 					_id: this.newId(), tenantId, employeeId, leaveTypeId, year: y, days: allowance, carriedOver, source: "manual",
 					createdAt: at, updatedAt: at
 				};
-				await this.unique("year", () => this.store(ENTITLEMENTS).insert(doc));
+				await this.unique("year", () => this.store(ENTITLEMENTS).insert(insertWithEvent(doc, auditCreation(ctx, "leaveEntitlement", doc))));
+				this.publishEvents(doc._id, ENTITLEMENTS);
 				created(ctx, `/api/v1/leave-entitlements/${doc._id}`);
 				return this.saved(ctx, "created", entitlementJSON(doc));
 			}
@@ -73,8 +77,10 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 				const { id: entitlementId, ...changes } = ctx.params;
 				checkHalfDays(changes.days, "days");
 				checkHalfDays(changes.carriedOver, "carriedOver");
-				await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), tenantId, entitlementId, "Leave entitlement");
-				const updated: EntitlementDoc = await this.store(ENTITLEMENTS).updateById(entitlementId, { $set: { ...changes, updatedAt: now() } });
+				const before = await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), tenantId, entitlementId, "Leave entitlement");
+				const set = { ...changes, updatedAt: now() };
+				const updated: EntitlementDoc = await this.store(ENTITLEMENTS).updateById(entitlementId, updateWithEvent({ $set: set }, auditUpdate(ctx, "leaveEntitlement", before, set)));
+				this.publishEvents(entitlementId, ENTITLEMENTS);
 				return this.saved(ctx, "updated", entitlementJSON(updated));
 			}
 		},
@@ -85,7 +91,7 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const entitlement = await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), requireUser(ctx).tenantId, ctx.params.id, "Leave entitlement");
-				return this.removed(ctx, this.store(ENTITLEMENTS), entitlement._id, entitlementJSON(entitlement));
+				return removeAudited(this, ctx, this.store(ENTITLEMENTS), "leaveEntitlement", entitlement, entitlementJSON(entitlement));
 			}
 		},
 

@@ -1,5 +1,8 @@
 /** Holidays: the tenant's calendar, whose days a leave request does not count. */
 import type { ServiceSchema } from "moleculer";
+import { auditCreation, auditUpdate } from "../../../lib/audit/record";
+import { removeAudited } from "../../../lib/audit/removal";
+import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { checkDate, findInTenant, now } from "../../../lib/entity";
 import { type Holiday, type HolidayDoc, holidayJSON } from "../../../lib/leave/model";
 import { type RosterContext, created, requireUser } from "../../../lib/meta";
@@ -28,7 +31,8 @@ export const HolidaysPart: Partial<ServiceSchema> = {
 				checkDate(ctx.params.date, "date");
 				const at = now();
 				const doc: HolidayDoc = { _id: this.newId(), tenantId, date: ctx.params.date, name: ctx.params.name, createdAt: at, updatedAt: at };
-				await this.unique("date", () => this.store(HOLIDAYS).insert(doc));
+				await this.unique("date", () => this.store(HOLIDAYS).insert(insertWithEvent(doc, auditCreation(ctx, "holiday", doc))));
+				this.publishEvents(doc._id, HOLIDAYS);
 				created(ctx, `/api/v1/holidays/${doc._id}`);
 				return this.saved(ctx, "created", holidayJSON(doc));
 			}
@@ -69,8 +73,10 @@ export const HolidaysPart: Partial<ServiceSchema> = {
 				const { tenantId } = requireUser(ctx);
 				const { id: holidayId, ...changes } = ctx.params;
 				checkDate(changes.date, "date");
-				await findInTenant<HolidayDoc>(this.store(HOLIDAYS), tenantId, holidayId, "Holiday");
-				const updated: HolidayDoc = await this.unique("date", () => this.store(HOLIDAYS).updateById(holidayId, { $set: { ...changes, updatedAt: now() } }));
+				const before = await findInTenant<HolidayDoc>(this.store(HOLIDAYS), tenantId, holidayId, "Holiday");
+				const set = { ...changes, updatedAt: now() };
+				const updated: HolidayDoc = await this.unique("date", () => this.store(HOLIDAYS).updateById(holidayId, updateWithEvent({ $set: set }, auditUpdate(ctx, "holiday", before, set))));
+				this.publishEvents(holidayId, HOLIDAYS);
 				return this.saved(ctx, "updated", holidayJSON(updated));
 			}
 		},
@@ -81,7 +87,7 @@ export const HolidaysPart: Partial<ServiceSchema> = {
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const holiday = await findInTenant<HolidayDoc>(this.store(HOLIDAYS), requireUser(ctx).tenantId, ctx.params.id, "Holiday");
-				return this.removed(ctx, this.store(HOLIDAYS), holiday._id, holidayJSON(holiday));
+				return removeAudited(this, ctx, this.store(HOLIDAYS), "holiday", holiday, holidayJSON(holiday));
 			}
 		}
 	},

@@ -1,6 +1,7 @@
 /** Leave requests, the aggregate root: admission, listing, cancelling, and the stored decision. */
 import type { ServiceSchema } from "moleculer";
 import { insertWithEvent, pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
+import { auditCreation, auditUpdate } from "../../../lib/audit/record";
 import { checkDate, findInTenant, now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError, UnprocessableError } from "../../../lib/errors";
 import { balanceOf, fits } from "../../../lib/leave/balance";
@@ -84,9 +85,10 @@ export const RequestsPart: Partial<ServiceSchema> = {
 					withLease(this.store(ADMISSIONS), `${tenantId}:${employeeId}`, async () => {
 						await this.admit(doc, type);
 						// The event rides in the request's own insert: published if and only if it is stored.
-						await this.adapter.insert(insertWithEvent(doc, pendingEvent<LeaveRequestedEvent>(LeaveEvents.requested, tenantId, {
+						const requested = pendingEvent<LeaveRequestedEvent>(LeaveEvents.requested, tenantId, {
 							requestId: doc._id, employeeId, leaveTypeId, startDate, endDate, days: doc.days, requestedBy: user.id
-						})));
+						});
+						await this.adapter.insert(insertWithEvent(insertWithEvent(doc, requested), auditCreation(ctx, "leaveRequest", doc)));
 					})
 				);
 				this.publishEvents(doc._id);
@@ -141,12 +143,10 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				const own = request.employeeId === user.employeeId || request.requestedBy === user.id;
 				if (!own && !isStaff(user)) throw new ForbiddenError("Only the requester or HR may cancel a leave request");
 				const at = now();
+				const set = { status: "cancelled", cancelledBy: user.id, cancelledAt: at, updatedAt: at };
 				const changed = await this.adapter.updateMany(
 					{ _id: request._id, tenantId: user.tenantId, status: { $in: statusesBefore("cancelled") } },
-					updateWithEvent(
-						{ $set: { status: "cancelled", cancelledBy: user.id, cancelledAt: at, updatedAt: at } },
-						decidedEvent(request, "cancelled", user.id)
-					)
+					updateWithEvent(updateWithEvent({ $set: set }, decidedEvent(request, "cancelled", user.id)), auditUpdate(ctx, "leaveRequest", request, set))
 				);
 				const current: RequestDoc = await this.adapter.findById(request._id);
 				if (changed !== 1) {
@@ -179,12 +179,10 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				const { id: requestId, decision, note = null } = ctx.params;
 				const request = await findInTenant<RequestDoc>(this.adapter, user.tenantId, requestId, "Leave request");
 				const at = now();
+				const set = { status: decision, decidedBy: user.id, decidedAt: at, decisionNote: note, updatedAt: at };
 				const changed = await this.adapter.updateMany(
 					{ _id: requestId, tenantId: user.tenantId, status: { $in: statusesBefore(decision) } },
-					updateWithEvent(
-						{ $set: { status: decision, decidedBy: user.id, decidedAt: at, decisionNote: note, updatedAt: at } },
-						decidedEvent(request, decision, user.id)
-					)
+					updateWithEvent(updateWithEvent({ $set: set }, decidedEvent(request, decision, user.id)), auditUpdate(ctx, "leaveRequest", request, set))
 				);
 				const current: RequestDoc = await this.adapter.findById(requestId);
 				if (changed !== 1) {

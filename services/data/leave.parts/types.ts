@@ -1,5 +1,8 @@
 /** Leave types: the tenant's kinds of leave, their yearly allowance and carry-over cap. */
 import type { ServiceSchema } from "moleculer";
+import { auditCreation, auditUpdate } from "../../../lib/audit/record";
+import { removeAudited } from "../../../lib/audit/removal";
+import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { containsPattern, findInTenant, now } from "../../../lib/entity";
 import { ConflictError, UnprocessableError } from "../../../lib/errors";
 import { checkHalfDays } from "../../../lib/leave/calendar";
@@ -30,7 +33,8 @@ export const TypesPart: Partial<ServiceSchema> = {
 					_id: this.newId(), tenantId, name, nameKey: name.toLowerCase(), paid, yearlyAllowance, carryOverCap, allowNegative,
 					createdAt: at, updatedAt: at
 				};
-				await this.unique("name", () => this.store(TYPES).insert(doc));
+				await this.unique("name", () => this.store(TYPES).insert(insertWithEvent(doc, auditCreation(ctx, "leaveType", doc))));
+				this.publishEvents(doc._id, TYPES);
 				created(ctx, `/api/v1/leave-types/${doc._id}`);
 				return this.saved(ctx, "created", typeJSON(doc));
 			}
@@ -71,10 +75,11 @@ export const TypesPart: Partial<ServiceSchema> = {
 				const { id: typeId, ...changes } = ctx.params;
 				checkHalfDays(changes.yearlyAllowance, "yearlyAllowance");
 				checkHalfDays(changes.carryOverCap, "carryOverCap");
-				await this.findType(tenantId, typeId);
+				const before = await this.findType(tenantId, typeId);
 				const set: Partial<TypeDoc> = { ...changes, updatedAt: now() };
 				if (changes.name !== undefined) set.nameKey = changes.name.toLowerCase();
-				const updated: TypeDoc = await this.unique("name", () => this.store(TYPES).updateById(typeId, { $set: set }));
+				const updated: TypeDoc = await this.unique("name", () => this.store(TYPES).updateById(typeId, updateWithEvent({ $set: set }, auditUpdate(ctx, "leaveType", before, set))));
+				this.publishEvents(typeId, TYPES);
 				return this.saved(ctx, "updated", typeJSON(updated));
 			}
 		},
@@ -92,7 +97,7 @@ export const TypesPart: Partial<ServiceSchema> = {
 				if (entitlements + requests > 0) {
 					throw new ConflictError("The leave type has entitlements or requests; it cannot be deleted", { field: "id", entitlements, requests });
 				}
-				return this.removed(ctx, this.store(TYPES), type._id, typeJSON(type));
+				return removeAudited(this, ctx, this.store(TYPES), "leaveType", type, typeJSON(type));
 			}
 		}
 	},

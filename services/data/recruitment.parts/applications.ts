@@ -1,6 +1,7 @@
 /** Applications, the aggregate root of the pipeline (stage moves: POST /applications/:id/move in the recruiting pipeline). */
 import type { ServiceSchema } from "moleculer";
-import { pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
+import { insertWithEvent, pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
+import { auditCreation, auditUpdate } from "../../../lib/audit/record";
 import { findInTenant, findManyInTenant, now, toJSON } from "../../../lib/entity";
 import { ConflictError } from "../../../lib/errors";
 import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
@@ -47,7 +48,8 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 					_id: this.newId(), tenantId, candidateId, openingId, stage: "applied", closedFrom: null, note, history: [],
 					figures: figuresOf(at, []), stageChangedAt: at, createdAt: at, updatedAt: at
 				};
-				await this.unique("candidateId", () => store.insert(doc));
+				await this.unique("candidateId", () => store.insert(insertWithEvent(doc, auditCreation(ctx, "application", doc))));
+				this.publishEvents(doc._id, APPLICATIONS);
 				created(ctx, `/api/v1/applications/${doc._id}`);
 				const [view] = await this.withParties(tenantId, [applicationJSON(doc)]);
 				return this.saved(ctx, "created", view);
@@ -114,11 +116,12 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 				const event = pendingEvent<Omit<StageChangedEvent, "tenantId">>(RecruitmentEvents.stageChanged, user.tenantId, {
 					applicationId: app._id, openingId: app.openingId, candidateId: app.candidateId, from, to, reason, movedBy: user.id
 				});
+				const set = { stage: to, closedFrom, stageChangedAt: at, updatedAt: at, figures: figuresOf(app.createdAt, [...app.history, change]) };
 				const moved = await store.updateMany(
 					{ _id: app._id, tenantId: user.tenantId, stage: from },
 					updateWithEvent(
-						{ $set: { stage: to, closedFrom, stageChangedAt: at, updatedAt: at, figures: figuresOf(app.createdAt, [...app.history, change]) }, $push: { history: change } },
-						event
+						updateWithEvent({ $set: set, $push: { history: change } }, event),
+						auditUpdate(ctx, "application", app, { stage: to, closedFrom })
 					)
 				);
 				if (moved !== 1) {

@@ -1,4 +1,7 @@
 /** Candidates (staff only: contact data of people who are not employees), and their erasure. */
+import { auditCreation, auditUpdate } from "../../../lib/audit/record";
+import { removeAudited } from "../../../lib/audit/removal";
+import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import type { ServiceSchema } from "moleculer";
 import { containsPattern, findInTenant, now, toJSON } from "../../../lib/entity";
 import { ConflictError } from "../../../lib/errors";
@@ -41,7 +44,8 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 					_id: this.newId(), tenantId, firstName, lastName, email: address, phone: tel, source, resumeUrl,
 					consentToKeepData, consentGivenAt: consentToKeepData ? at : null, createdAt: at, updatedAt: at
 				};
-				await this.unique("email", () => store.insert(doc));
+				await this.unique("email", () => store.insert(insertWithEvent(doc, auditCreation(ctx, "candidate", doc))));
+				this.publishEvents(doc._id, CANDIDATES);
 				created(ctx, `/api/v1/candidates/${doc._id}`);
 				return this.saved(ctx, "created", candidateJSON(doc));
 			}
@@ -94,7 +98,8 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 				if (changes.consentToKeepData !== undefined && changes.consentToKeepData !== candidate.consentToKeepData) {
 					set.consentGivenAt = changes.consentToKeepData ? set.updatedAt : null;
 				}
-				const updated: CandidateDoc = await this.unique("email", () => store.updateById(candidate._id, { $set: set }));
+				const updated: CandidateDoc = await this.unique("email", () => store.updateById(candidate._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "candidate", candidate, set))));
+				this.publishEvents(candidate._id, CANDIDATES);
 				return this.saved(ctx, "updated", candidateJSON(updated));
 			}
 		},
@@ -118,7 +123,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 				await this.store(INTERVIEWS).removeMany({ tenantId, applicationId: { $in: appIds } });
 				await this.store(OFFERS).removeMany({ tenantId, candidateId: candidate._id });
 				await applications.removeMany({ tenantId, candidateId: candidate._id });
-				return this.removed(ctx, this.store(CANDIDATES), candidate._id, candidateJSON(candidate));
+				return removeAudited(this, ctx, this.store(CANDIDATES), "candidate", candidate, candidateJSON(candidate));
 			}
 		},
 

@@ -1,6 +1,7 @@
 /** Interviews of an application (scheduling: POST /interviews in the recruiting pipeline). */
 import type { ServiceSchema } from "moleculer";
-import { insertWithEvent, pendingEvent } from "../../../lib/channels/outbox";
+import { insertWithEvent, pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
+import { auditCreation, auditUpdate } from "../../../lib/audit/record";
 import { findInTenant, now, toJSON } from "../../../lib/entity";
 import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
 import { INTERVIEW_RESULTS, type Interview, type InterviewResult, type InterviewScheduledEvent, RecruitmentEvents } from "../../../lib/names/recruitment";
@@ -43,7 +44,7 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 				const scheduled = pendingEvent<InterviewScheduledEvent>(RecruitmentEvents.interviewScheduled, tenantId, {
 					interviewId: doc._id, applicationId, openingId: app.openingId, candidateId: app.candidateId, scheduledAt, interviewerIds: interviewers
 				});
-				await this.store(INTERVIEWS).insert(insertWithEvent(doc, scheduled));
+				await this.store(INTERVIEWS).insert(insertWithEvent(insertWithEvent(doc, scheduled), auditCreation(ctx, "interview", doc)));
 				this.publishEvents(doc._id, INTERVIEWS);
 				created(ctx, `/api/v1/interviews/${doc._id}`);
 				return this.saved(ctx, "created", interviewJSON(doc));
@@ -116,7 +117,8 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 				const set: Partial<InterviewDoc> = { ...changes, updatedAt: now() };
 				// A new time is a new thing to be reminded of (the interviewReminders job, reminders.ts).
 				if (changes.scheduledAt && changes.scheduledAt !== interview.scheduledAt) set.remindedAt = null;
-				const updated: InterviewDoc = await this.store(INTERVIEWS).updateById(interview._id, { $set: set });
+				const updated: InterviewDoc = await this.store(INTERVIEWS).updateById(interview._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "interview", interview, set)));
+				this.publishEvents(interview._id, INTERVIEWS);
 				return this.saved(ctx, "updated", interviewJSON(updated));
 			}
 		}

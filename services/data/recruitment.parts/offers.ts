@@ -1,4 +1,6 @@
 /** Offers (staff only; accepting one is onboarding's: POST /offers/:id/accept), at most one live per application. */
+import { auditCreation, auditUpdate } from "../../../lib/audit/record";
+import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import type { ServiceSchema } from "moleculer";
 import { checkDate, findInTenant, now, toJSON } from "../../../lib/entity";
 import { ConflictError } from "../../../lib/errors";
@@ -69,7 +71,8 @@ export const OffersPart: Partial<ServiceSchema> = {
 					salary: pay, currency: cur, startDate, expiresAt, status: "draft", employeeId: null, userId: null, createdBy: user.id,
 					liveKey: applicationId, createdAt: at, updatedAt: at
 				};
-				await this.unique("applicationId", () => store.insert(doc));
+				await this.unique("applicationId", () => store.insert(insertWithEvent(doc, auditCreation(ctx, "offer", doc))));
+				this.publishEvents(doc._id, OFFERS);
 				created(ctx, `/api/v1/offers/${doc._id}`);
 				return this.saved(ctx, "created", offerJSON(doc));
 			}
@@ -115,7 +118,9 @@ export const OffersPart: Partial<ServiceSchema> = {
 				checkDate(changes.expiresAt, "expiresAt");
 				await this.checkPosition(ctx, changes.positionId);
 				if (!isEditableOffer(offer.status)) throw new ConflictError(`A ${offer.status} offer cannot be changed`, { field: "status", status: offer.status });
-				const updated: OfferDoc = await store.updateById(offer._id, { $set: { ...changes, updatedAt: now() } });
+				const set = { ...changes, updatedAt: now() };
+				const updated: OfferDoc = await store.updateById(offer._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set)));
+				this.publishEvents(offer._id, OFFERS);
 				return this.saved(ctx, "updated", offerJSON(updated));
 			}
 		},
@@ -175,9 +180,10 @@ export const OffersPart: Partial<ServiceSchema> = {
 				if (employeeId !== undefined) set.employeeId = employeeId;
 				if (userId !== undefined) set.userId = userId;
 				const changed = await this.unique("applicationId", () =>
-					store.updateMany({ _id: offer._id, tenantId, status: expect ?? offer.status }, { $set: set })
+					store.updateMany({ _id: offer._id, tenantId, status: expect ?? offer.status }, updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set)))
 				);
 				if (changed !== 1) throw new IllegalTransitionError(offer.status, status, "The offer changed meanwhile", "stale");
+				this.publishEvents(offer._id, OFFERS);
 				return this.saved(ctx, "updated", offerJSON(await store.findOne({ _id: offer._id, tenantId })));
 			}
 		},
@@ -214,11 +220,10 @@ export const OffersPart: Partial<ServiceSchema> = {
 				throw new IllegalTransitionError(offer.status, to, `A ${offer.status} offer cannot become ${to}`, "offerStatus");
 			}
 			const at = now();
-			const changed = await store.updateMany(
-				{ _id: offer._id, tenantId, status: offer.status },
-				{ $set: { status: to, liveKey: liveKey(offer, to), updatedAt: at } }
-			);
+			const set = { status: to, liveKey: liveKey(offer, to), updatedAt: at };
+			const changed = await store.updateMany({ _id: offer._id, tenantId, status: offer.status }, updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set)));
 			if (changed !== 1) throw new IllegalTransitionError(offer.status, to, "The offer changed meanwhile", "stale");
+			this.publishEvents(offer._id, OFFERS);
 			return this.saved(ctx, "updated", offerJSON({ ...offer, status: to, updatedAt: at }));
 		}
 	}

@@ -1,4 +1,7 @@
 /** Job openings: what is hired for, by whom; a manager sees only the openings they hire for. */
+import { auditCreation, auditUpdate } from "../../../lib/audit/record";
+import { removeAudited } from "../../../lib/audit/removal";
+import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import type { ServiceSchema } from "moleculer";
 import { containsPattern, findInTenant, now, toJSON } from "../../../lib/entity";
 import { ConflictError } from "../../../lib/errors";
@@ -39,7 +42,8 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 				const doc: OpeningDoc = {
 					_id: this.newId(), tenantId, title, departmentId, hiringManagerId, headcount: count, status, description, createdAt: at, updatedAt: at
 				};
-				await this.adapter.insert(doc);
+				await this.adapter.insert(insertWithEvent(doc, auditCreation(ctx, "jobOpening", doc)));
+				this.publishEvents(doc._id);
 				created(ctx, `/api/v1/job-openings/${doc._id}`);
 				return this.saved(ctx, "created", openingJSON(doc));
 			}
@@ -92,7 +96,9 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 				}
 				await this.checkDepartment(ctx, changes.departmentId);
 				if (changes.hiringManagerId) await this.checkEmployees(ctx, [changes.hiringManagerId], "hiringManagerId");
-				const updated: OpeningDoc = await this.adapter.updateById(opening._id, { $set: { ...changes, updatedAt: now() } });
+				const set = { ...changes, updatedAt: now() };
+				const updated: OpeningDoc = await this.adapter.updateById(opening._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "jobOpening", opening, set)));
+				this.publishEvents(opening._id);
 				return this.saved(ctx, "updated", openingJSON(updated));
 			}
 		},
@@ -107,7 +113,7 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 				const applications = await this.store(APPLICATIONS).count({ query: { tenantId, openingId: opening._id } });
 				// Applications are the hiring record; an opening that has any is closed, not deleted.
 				if (applications > 0) throw new ConflictError("The opening has applications; close it instead", { applications });
-				return this.removed(ctx, this.adapter, opening._id, openingJSON(opening));
+				return removeAudited(this, ctx, this.adapter, "jobOpening", opening, openingJSON(opening));
 			}
 		},
 

@@ -1,0 +1,94 @@
+/**
+ * The audit trail's input: an `audit.recorded` event that a data service puts into the SAME
+ * write as the change it describes, through the written document's outbox
+ * (lib/channels/outbox.ts). The write and its record commit together or not at all: a refused
+ * or failed write records nothing, and a crash after the write cannot lose the record (the
+ * outbox relay publishes it later). The audit data service stores it (services/data/audit.service.ts).
+ *
+ *   await store.updateById(id, updateWithEvent({ $set }, auditUpdate(ctx, "department", before, $set)));
+ *   this.publishEvents(id, collection);
+ *
+ * A removal cannot carry an event in a document that is gone: removal.ts writes its record
+ * (`auditRemoval`) into the service's audit outbox just before removing; docs/operations.md
+ * "Audit trail" says what window that leaves.
+ *
+ * Changes list each field with its value before and after (`from` is null for a creation,
+ * `to` null for a removal); bookkeeping fields (ids, tenant, timestamps, the outbox) are left
+ * out, and secrets are redacted by field name (redact.ts).
+ */
+import { type PendingEvent, pendingEvent } from "../channels/outbox";
+import type { RequestMeta } from "../meta";
+import { SYSTEM_USER_ID } from "../meta";
+import { AuditEvents, type AuditActor, type AuditChange, type AuditOperation, type AuditRecordedFields } from "../names/audit";
+import { ROLES } from "../roles";
+import { redactValue } from "./redact";
+
+/** What the builders read from a Moleculer context: the caller, the request, the action. */
+export interface AuditContext {
+	meta: RequestMeta;
+	requestID?: string | null;
+	action?: { name?: string } | null;
+}
+
+/** Fields every document has that say nothing about the change. */
+const BOOKKEEPING = new Set(["_id", "tenantId", "createdAt", "updatedAt"]);
+const isBookkeeping = (field: string) => BOOKKEEPING.has(field) || field.startsWith("_outbox");
+
+function actorOf(ctx: AuditContext): AuditActor {
+	const user = ctx.meta.user;
+	if (!user || user.id === SYSTEM_USER_ID) return { userId: SYSTEM_USER_ID, role: "system", roles: [] };
+	const highest = ROLES.find(role => user.roles.includes(role)) ?? "none";
+	return { userId: user.id, role: highest, roles: [...user.roles] };
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** Each field of `after` whose value differs from `before`'s, with both values, secrets redacted. */
+export function diffChanges(before: Record<string, unknown> | null, after: Record<string, unknown> | null): Record<string, AuditChange> {
+	const fields = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+	const changes: Record<string, AuditChange> = {};
+	for (const field of fields) {
+		if (isBookkeeping(field)) continue;
+		// An update names only the fields it sets: the others did not change.
+		if (before && after && !(field in after)) continue;
+		const from = before?.[field] ?? null;
+		const to = after?.[field] ?? null;
+		if (same(from, to)) continue;
+		changes[field] = { from: redactValue(field, from), to: redactValue(field, to) };
+	}
+	return changes;
+}
+
+function auditEvent(
+	ctx: AuditContext, tenantId: string, operation: AuditOperation, type: string, id: string, changes: Record<string, AuditChange>
+): PendingEvent {
+	const fields: AuditRecordedFields = {
+		actor: actorOf(ctx),
+		action: ctx.action?.name ?? "system",
+		operation,
+		target: { type, id },
+		changes,
+		requestId: ctx.requestID ?? null,
+		clientIp: ctx.meta.clientIp ?? null
+	};
+	return pendingEvent(AuditEvents.recorded, tenantId, fields);
+}
+
+/** Any stored document of a tenant (typed loosely: each context has its own document types). */
+type Doc = { _id: string; tenantId: string };
+const fieldsOf = (doc: Doc) => doc as unknown as Record<string, unknown>;
+
+/** The record of a creation: every field of the new document, from null. */
+export function auditCreation(ctx: AuditContext, type: string, doc: Doc): PendingEvent {
+	return auditEvent(ctx, doc.tenantId, "created", type, doc._id, diffChanges(null, fieldsOf(doc)));
+}
+
+/** The record of an update: the fields `set` changes on `before`, each from its old value. */
+export function auditUpdate(ctx: AuditContext, type: string, before: Doc, set: object): PendingEvent {
+	return auditEvent(ctx, before.tenantId, "updated", type, before._id, diffChanges(fieldsOf(before), set as Record<string, unknown>));
+}
+
+/** The record of a removal: every field of the removed document, to null. */
+export function auditRemoval(ctx: AuditContext, type: string, before: Doc): PendingEvent {
+	return auditEvent(ctx, before.tenantId, "removed", type, before._id, diffChanges(fieldsOf(before), null));
+}

@@ -1,0 +1,155 @@
+/**
+ * Audit: the trail of every audited change in a tenant, for its owners and admins.
+ *
+ * Design. Each audited write carries an `audit.recorded` event in the SAME statement as the
+ * change, in the written document's outbox (lib/audit/record.ts); a removal writes its record
+ * just before removing (lib/audit/removal.ts). The event says who (user and highest role, or
+ * "system" for background work), what (the action, the target's type and id, each changed
+ * field from → to with secrets redacted by field name, lib/audit/redact.ts), and from where
+ * (the gateway's request id, the one the client sent in X-Request-Id or got back, and the
+ * client IP). A refused or failed write commits nothing, so records nothing; a committed one
+ * cannot lose its record, since the outbox relay publishes it after a crash too.
+ *
+ * This service consumes that channel, once per event (handleOnce), and stores one record per
+ * event whose id IS the event id, so a redelivery or a replay can never add a second record.
+ * The trail is append-only: no action updates or removes a record (retention would be a
+ * scheduled prune by age, docs/operations.md "Audit trail"; none runs today, records stay).
+ */
+import type { ServiceSchema } from "moleculer";
+import { handleOnce, handledEventsCollection } from "../../lib/channels/handled";
+import { pruneHandledEventsJob } from "../../lib/channels/retention";
+import { UnprocessableError } from "../../lib/errors";
+import { type RosterContext, requireUser } from "../../lib/meta";
+import { AuditEvents, type AuditRecord, type AuditRecordedEvent } from "../../lib/names/audit";
+import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
+import { enumOf, id } from "../../lib/params";
+import { ADMIN_ROLES } from "../../lib/roles";
+import { isUniqueViolation } from "../../lib/store";
+import { type DbService, DbMixin } from "../../mixins/db.mixin";
+import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
+
+// ---- Types -------------------------------------------------------------------------------
+
+type AuditDoc = Omit<AuditRecord, "id"> & { _id: string; tenantId: string };
+
+interface ListAuditParams extends ListParams {
+	actorId?: string;
+	targetType?: string;
+	targetId?: string;
+	action?: string;
+	operation?: string;
+	from?: string;
+	to?: string;
+}
+
+type AuditThis = DbService;
+
+// ---- Helpers -----------------------------------------------------------------------------
+
+const RECORDS = "audit_records";
+const HANDLED = handledEventsCollection("audit").name;
+const OPERATIONS = ["created", "updated", "removed"] as const;
+
+/** An ISO 8601 instant, as the records' `at`: 2026-03-01T10:00:00Z or with a fraction / offset. */
+const instant = {
+	type: "string", optional: true, max: 40,
+	pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
+	messages: { stringPattern: "The '{field}' field must be an ISO 8601 time such as 2026-03-01T10:00:00Z." }
+} as const;
+
+/** A filter's time as the stored form (UTC, milliseconds), so strings compare in time order. */
+function utc(value: string, field: string): string {
+	const time = new Date(value);
+	if (Number.isNaN(time.getTime())) throw new UnprocessableError(field, `The '${field}' field is not a real time.`, "date");
+	return time.toISOString();
+}
+
+const recordJSON = ({ _id, tenantId: _tenant, ...rest }: AuditDoc): AuditRecord => ({ id: _id, ...rest });
+
+// ---- Service -----------------------------------------------------------------------------
+
+const AuditService: ServiceSchema = {
+	name: "audit",
+
+	mixins: [
+		ScheduledJobsMixin("audit", { auditHandledPrune: pruneHandledEventsJob("audit") }),
+		DbMixin("audit", {
+			name: RECORDS,
+			indexes: [
+				{ fields: { tenantId: 1, at: -1 } },
+				{ fields: { tenantId: 1, "actor.userId": 1, at: -1 } },
+				{ fields: { tenantId: 1, "target.id": 1, at: -1 } }
+			]
+		}, [handledEventsCollection("audit"), jobRunsCollection("audit")])
+	],
+
+	settings: {
+		rest: "/"
+	},
+
+	actions: {
+		/** The tenant's records, newest first, narrowed by actor, target, action and time. */
+		list: {
+			rest: "GET /audit",
+			auth: { roles: ADMIN_ROLES },
+			params: {
+				$$strict: true, ...listParams,
+				actorId: { ...id, optional: true },
+				targetType: { type: "string", min: 1, max: 64, pattern: /^[A-Za-z][A-Za-z0-9]*$/, optional: true },
+				targetId: { ...id, optional: true },
+				action: { type: "string", min: 1, max: 200, optional: true },
+				operation: { ...enumOf(OPERATIONS), optional: true },
+				from: instant,
+				to: instant
+			},
+			async handler(this: AuditThis, ctx: RosterContext<ListAuditParams>): Promise<ListResult<AuditRecord>> {
+				const { actorId, targetType, targetId, action, operation } = ctx.params;
+				const query: Record<string, unknown> = { tenantId: requireUser(ctx).tenantId };
+				if (actorId) query["actor.userId"] = actorId;
+				if (targetType) query["target.type"] = targetType;
+				if (targetId) query["target.id"] = targetId;
+				if (action) query.action = action;
+				if (operation) query.operation = operation;
+				const from = ctx.params.from ? utc(ctx.params.from, "from") : undefined;
+				const to = ctx.params.to ? utc(ctx.params.to, "to") : undefined;
+				if (from && to && from > to) throw new UnprocessableError("to", "The 'to' time must not be before the 'from' time.", "range");
+				if (from || to) query.at = { ...(from && { $gte: from }), ...(to && { $lte: to }) };
+				const sort = parseSort(ctx.params.sort, ["at", "action"], "-at");
+				return paginate(this.adapter, query, ctx.params, sort, recordJSON);
+			}
+		}
+	},
+
+	channels: {
+		[AuditEvents.recorded]: {
+			async handler(this: AuditThis, event: AuditRecordedEvent): Promise<void> {
+				await handleOnce(this.store(HANDLED), this.fullName, event, () => this.storeRecord(event));
+			}
+		}
+	},
+
+	methods: {
+		/** Idempotent in itself: the record's id is the event's, so a second insert is refused and ignored. */
+		async storeRecord(this: AuditThis, event: AuditRecordedEvent): Promise<void> {
+			const doc: AuditDoc = {
+				_id: event.eventId,
+				tenantId: event.tenantId,
+				at: new Date(event.at).toISOString(),
+				actor: event.actor,
+				action: event.action,
+				operation: event.operation,
+				target: event.target,
+				changes: event.changes,
+				requestId: event.requestId,
+				clientIp: event.clientIp
+			};
+			try {
+				await this.adapter.insert(doc);
+			} catch (err) {
+				if (!isUniqueViolation(err)) throw err;
+			}
+		}
+	}
+};
+
+export default AuditService;

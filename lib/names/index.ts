@@ -14,3 +14,4 @@ export * from "./notifications";
 export * from "./shorturl";
 export * from "./services";
 export * from "./jobs";
+export * from "./imports";

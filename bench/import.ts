@@ -80,7 +80,7 @@ function answers(url: string): Promise<boolean> {
 
 function scenario(env: Record<string, string>): Promise<number[]> {
 	return new Promise((resolve, reject) => {
-		const child = fork(__filename, ["--child"], { env: { ...process.env, LOG_LEVEL: "error", ...env }, execArgv: ["--import", "tsx"] });
+		const child = fork(__filename, ["--child"], { env: { ...process.env, LOG_LEVEL: "error", ...env }, execArgv: ["--import", "tsx", ...(process.env.PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/importprof"] : [])] });
 		child.once("message", (m: { results: number[] }) => resolve(m.results));
 		child.once("exit", code => (code ? reject(new Error(`scenario exited with ${code}`)) : undefined));
 	});

@@ -9,6 +9,8 @@ import { csvRecords } from "../support/csv";
 import { createDepartment, createPosition, hire, startRoomySystem } from "../support/employees";
 import type { RunningSystem } from "../support/local-system";
 
+jest.setTimeout(60_000);
+
 describe("employee import", () => {
 	let system: RunningSystem;
 	let url: string;
@@ -78,6 +80,15 @@ describe("employee import", () => {
 		expect(report.status).toBe(200);
 		expect(report.headers["content-type"]).toMatch(/^text\/csv/);
 		expect(csvRecords(report.text).map(r => [r.row, r.field])).toEqual([["4", "department"], ["5", "hireDate"], ["6", "manager"], ["7", "workEmail"]]);
+
+		// The importing user is told when it is done, with the figures.
+		let told: { title: string; body: string; data: Record<string, unknown> } | undefined;
+		for (let i = 0; i < 50 && !told; i++) {
+			const inbox = await request(url).get("/api/v1/notifications").set(bearer(acme.accessToken));
+			told = inbox.body.rows.find((n: { type: string; data: { importId: string } }) => n.type === "import.finished" && n.data.importId === result.id);
+			if (!told) await new Promise(resolve => setTimeout(resolve, 100));
+		}
+		expect(told).toMatchObject({ title: "Employee import finished with errors", data: { importId: result.id, imported: 2, failed: 4 } });
 	});
 
 	it("imports the same file twice without duplicates: the second time every row is unchanged", async () => {

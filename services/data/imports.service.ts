@@ -33,11 +33,12 @@ import { readUpload } from "./imports.parts/upload";
 interface IdParams { id: string }
 interface ChunkEvent { importId: string; chunk: number }
 
-async function testPause(logger: { info(...a: unknown[]): void }, importId: string, chunk: number): Promise<void> {
+async function testPause(importId: string, chunk: number): Promise<void> {
 	// Tests only (TEST_IMPORT_PAUSE, refused unless NODE_ENV=test): a cluster test kills the node here.
 	const ms = config().channels.importTestPauseMs;
 	if (ms) {
-		logger.info(`[test hook] import ${importId} chunk ${chunk}: paused ${ms} ms mid-chunk`);
+		// On stdout whatever the log level: the test reads it.
+		console.log(`[test hook] import ${importId} chunk ${chunk}: paused ${ms} ms mid-chunk`);
 		await new Promise(resolve => setTimeout(resolve, ms));
 	}
 }
@@ -141,7 +142,7 @@ const ImportsService: ServiceSchema = {
 			const chunk: ChunkDoc | null = await this.store(CHUNKS).findById(chunkId(importId, n));
 			if (!chunk) throw new Error(`Import ${importId} has no chunk ${n}`);
 			const { counts, errors } = await importRows(this.broker, importId, doc.actor, chunk.rows);
-			await testPause(this.logger, importId, n);
+			await testPause(importId, n);
 
 			const errorsDoc: ErrorsDoc = { _id: chunkId(importId, n), tenantId: doc.tenantId, importId, n, errors };
 			await this.store(ERRORS).insert(errorsDoc).catch(async (err: unknown) => {

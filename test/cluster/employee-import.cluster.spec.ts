@@ -38,8 +38,8 @@ describeWith(["nats", "redis", "postgres"], "an import worker killed mid-import"
 		workers = [startNode("importer-1", "data/imports", { namespace, env: workerEnv }), startNode("importer-2", "data/imports", { namespace, env: workerEnv })];
 		nodes.push(
 			...workers,
-			startNode("data", "data/identity,data/employees,data/org,data/notifications,data/dead-letters", { namespace, env }),
-			startNode("gateway", "gateway/api", { namespace, env: { ...env, PORT: String(port), READY_SERVICES: "identity,employees,org,notifications,deadLetters,imports" } })
+			startNode("data", "data/identity,data/employees,data/org,data/notifications,data/shorturl,data/dead-letters", { namespace, env }),
+			startNode("gateway", "gateway/api", { namespace, env: { ...env, PORT: String(port), READY_SERVICES: "identity,employees,org,notifications,shorturl,deadLetters,imports" } })
 		);
 		url = `http://127.0.0.1:${port}`;
 		try {

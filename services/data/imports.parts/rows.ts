@@ -15,6 +15,50 @@ import type { AuthUser } from "../../../lib/meta";
 import { EmployeeActions, type ImportCounts, type ImportRowError, OrgActions, type OrgDirectory } from "../../../lib/names";
 import { rowEmployeeId } from "./shared";
 
+/** Rows of a chunk imported at once: each is a few awaited calls, so a chunk is latency-bound, not CPU-bound. */
+const ROW_CONCURRENCY = 16;
+
+const keysOf = ({ cells }: ImportRow): string[] =>
+	[cells.employeeNumber && `#${cells.employeeNumber}`, cells.workEmail && `@${cells.workEmail.toLowerCase()}`].filter((k): k is string => !!k);
+const managerKey = ({ cells }: ImportRow): string | undefined =>
+	cells.manager ? (cells.manager.includes("@") ? `@${cells.manager.toLowerCase()}` : `#${cells.manager}`) : undefined;
+
+/**
+ * The chunk's rows in waves that may each run in parallel and give the result of running them
+ * one by one in file order: a row waits for an earlier row with the same number or email (the
+ * later one updates what the earlier hired) and for the row that hires its manager.
+ */
+export function waves(rows: ImportRow[]): ImportRow[][] {
+	const out: ImportRow[][] = [];
+	let pending = rows;
+	while (pending.length > 0) {
+		const claimed = new Set<string>();
+		const ready: ImportRow[] = [];
+		const later: ImportRow[] = [];
+		const pendingKeys = new Set(pending.flatMap(keysOf));
+		for (const row of pending) {
+			const keys = keysOf(row);
+			const manager = managerKey(row);
+			const blocked = keys.some(k => claimed.has(k)) || (manager !== undefined && pendingKeys.has(manager) && !keys.includes(manager));
+			keys.forEach(k => claimed.add(k));
+			(blocked ? later : ready).push(row);
+		}
+		// Only a cycle of managers blocks every row: they run (and fail on the manager) in file order.
+		if (ready.length === 0) return [...out, ...later.map(row => [row])];
+		out.push(ready);
+		pending = later;
+	}
+	return out;
+}
+
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) await work(items[next++]);
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 export type ChunkCounts = Omit<ImportCounts, "total">;
 
 /** A row's own error, as opposed to a failure of the system (which retries the chunk). */
@@ -85,7 +129,7 @@ export async function importRows(
 		return found[0].id;
 	};
 
-	for (const { row, cells } of rows) {
+	const importOne = async ({ row, cells }: ImportRow): Promise<void> => {
 		try {
 			const fields: Record<string, string> = {};
 			for (const key of ["employeeNumber", "firstName", "lastName", "workEmail", "phone", "birthDate", "homeAddress", "hireDate", "employmentType"] as const) {
@@ -106,7 +150,7 @@ export async function importRows(
 			if (existing?.id === ownId) {
 				// Hired by this very row before a crash: the redone chunk counts it once, as before.
 				counts.imported++;
-				continue;
+				return;
 			}
 			if (existing) {
 				const changes: Record<string, string> = {};
@@ -118,11 +162,11 @@ export async function importRows(
 				}
 				if (Object.keys(changes).length === 0) {
 					counts.skipped++;
-					continue;
+					return;
 				}
 				remember(await broker.call(EmployeeActions.update, { id: existing.id, ...changes }, opts));
 				counts.updated++;
-				continue;
+				return;
 			}
 			remember(await broker.call(EmployeeActions.hireWithId, { id: ownId, ...fields }, opts));
 			counts.imported++;
@@ -132,6 +176,9 @@ export async function importRows(
 			counts.failed++;
 			errors.push(...own);
 		}
-	}
+	};
+
+	for (const wave of waves(rows)) await inParallel(wave, ROW_CONCURRENCY, importOne);
+	errors.sort((a, b) => a.row - b.row);
 	return { counts, errors };
 }

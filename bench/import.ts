@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import net from "node:net";
 import { Readable } from "node:stream";
 import { ServiceBroker } from "moleculer";
+import { Client } from "pg";
 import { loadConfig } from "../lib/config";
 import type { ImportJSON } from "../lib/names/imports";
 import { brokerOptions } from "../moleculer.config";
@@ -95,7 +96,13 @@ async function main(): Promise<void> {
 		const schema = `bench_import_${process.pid}`;
 		const url = new URL(POSTGRES);
 		url.searchParams.set("schema", schema);
-		print("PostgreSQL (one fresh schema)", await scenario({ DATABASE_URL: url.href }));
+		try {
+			print("PostgreSQL (one fresh schema)", await scenario({ DATABASE_URL: url.href }));
+		} finally {
+			const admin = new Client({ connectionString: POSTGRES });
+			await admin.connect();
+			await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => admin.end());
+		}
 	} else console.log(`  PostgreSQL: skipped (${POSTGRES} does not answer)`);
 }
 

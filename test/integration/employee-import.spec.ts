@@ -8,6 +8,7 @@ import { type Signup, bearer, createUser, signup, uniqueEmail } from "../support
 import { csvRecords } from "../support/csv";
 import { createDepartment, createPosition, hire, startRoomySystem } from "../support/employees";
 import type { RunningSystem } from "../support/local-system";
+import { RealtimeEvents, type RealtimePush } from "../../lib/names/notifications";
 
 jest.setTimeout(60_000);
 
@@ -16,6 +17,8 @@ describe("employee import", () => {
 	let url: string;
 	let acme: Signup;
 	let globex: Signup;
+	/** What the system pushed to the realtime nodes (a probe service listens like one). */
+	const pushes: RealtimePush[] = [];
 
 	const upload = (csv: string | Buffer, as: { accessToken: string } = acme, type = "text/csv") =>
 		request(url).post("/api/v1/imports/employees").set(bearer(as.accessToken)).set("Content-Type", type).send(csv);
@@ -45,6 +48,7 @@ describe("employee import", () => {
 		system = await startRoomySystem();
 		url = system.url;
 		[acme, globex] = await Promise.all([signup(url, "Acme"), signup(url, "Globex")]);
+		await system.broker.createService({ name: "import-push-probe", events: { [RealtimeEvents.push]: (ctx: { params: RealtimePush }) => void pushes.push(ctx.params) } });
 		await createDepartment(url, acme, "Engineering");
 		await createPosition(url, acme, "Engineer");
 	});
@@ -80,6 +84,16 @@ describe("employee import", () => {
 		expect(report.status).toBe(200);
 		expect(report.headers["content-type"]).toMatch(/^text\/csv/);
 		expect(csvRecords(report.text).map(r => [r.row, r.field])).toEqual([["4", "department"], ["5", "hireDate"], ["6", "manager"], ["7", "workEmail"]]);
+
+		// Progress went to the importing user's sockets, ending with the whole file processed.
+		const progressOf = () => pushes.filter(p => p.message.type === "import.progress" && p.message.importId === result.id);
+		// Pushed just after the write that GET /imports/:id read: it may trail by a moment.
+		for (let i = 0; i < 50 && progressOf().at(-1)?.message.status !== "done"; i++) await new Promise(resolve => setTimeout(resolve, 100));
+		const progress = progressOf();
+		expect(progress.at(-1)).toEqual({
+			tenantId: acme.tenant.id, userIds: [acme.user.id],
+			message: { type: "import.progress", importId: result.id, status: "done", processed: 6, total: 6, counts: { imported: 2, updated: 0, skipped: 0, failed: 4 } }
+		});
 
 		// The importing user is told when it is done, with the figures.
 		let told: { title: string; body: string; data: Record<string, unknown> } | undefined;

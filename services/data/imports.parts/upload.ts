@@ -45,8 +45,9 @@ export async function readUpload(body: Readable): Promise<ReadFile> {
 		take(reader.push(decoder.decode()));
 		take(reader.end());
 	} catch (err) {
-		// The rest of the body is not wanted: stop reading it.
-		body.destroy?.();
+		// The rest of the body is not wanted: read and dropped, so a client still sending gets the
+		// answer rather than a broken connection (the gateway's request timeout bounds it).
+		body.resume?.();
 		if (err instanceof CsvSyntaxError) throw new UnprocessableError("file", err.message, "csv");
 		if (err instanceof TypeError && /decode|encoding/i.test(err.message)) throw new UnprocessableError("file", "The file is not valid UTF-8 text: save it as CSV UTF-8.", "encoding");
 		throw err;

@@ -77,6 +77,8 @@ export type ChannelsConfig = ChannelsTransport & {
 	ackWaitMs: number;
 	/** Tests only (NODE_ENV=test): a handler pauses this long after its effect, so a test can kill it mid-handling. */
 	testPauseMs?: number;
+	/** Tests only (NODE_ENV=test): the employee import pauses this long mid-chunk (rows imported, chunk not yet counted). */
+	importTestPauseMs?: number;
 };
 
 /** The real-time push service (services/gateway/realtime.service.ts, docs/realtime.md). */
@@ -353,12 +355,15 @@ function readChannelsTransport(env: Env, transporter: string | undefined): Chann
 function readChannels(env: Env, transporter: string | undefined, nodeEnv: NodeEnv): ChannelsConfig {
 	const pause = env.TEST_CHANNEL_PAUSE?.trim();
 	if (pause && nodeEnv !== "test") fail("TEST_CHANNEL_PAUSE", "is a test hook: it is refused unless NODE_ENV=test", pause);
+	const importPause = env.TEST_IMPORT_PAUSE?.trim();
+	if (importPause && nodeEnv !== "test") fail("TEST_IMPORT_PAUSE", "is a test hook: it is refused unless NODE_ENV=test", importPause);
 	return {
 		...readChannelsTransport(env, transporter),
 		maxRetries: readInt(env, "CHANNEL_MAX_RETRIES", 5, 1, 100),
 		retryDelayMs: readInt(env, "CHANNEL_RETRY_DELAY", 500, 0, 60_000),
 		ackWaitMs: readInt(env, "CHANNEL_ACK_WAIT", 30_000, 1000, 3_600_000),
-		testPauseMs: pause ? readInt(env, "TEST_CHANNEL_PAUSE", 0, 1, 600_000) : undefined
+		testPauseMs: pause ? readInt(env, "TEST_CHANNEL_PAUSE", 0, 1, 600_000) : undefined,
+		importTestPauseMs: importPause ? readInt(env, "TEST_IMPORT_PAUSE", 0, 1, 600_000) : undefined
 	};
 }
 

@@ -105,3 +105,19 @@ export class NodeNotReadyError extends Errors.MoleculerError {
 		this.name = "NodeNotReadyError";
 	}
 }
+
+/** A request body over a documented limit: 413 naming the limit. */
+export class PayloadTooLargeError extends MoleculerClientError {
+	constructor(message: string, data: { limit: number; unit: "bytes" | "rows" }) {
+		super(message, 413, "PAYLOAD_TOO_LARGE", data);
+		this.name = "PayloadTooLargeError";
+	}
+}
+
+/** A body in a media type the route does not take: 415 saying which it takes. */
+export class WrongMediaTypeError extends MoleculerClientError {
+	constructor(message: string) {
+		super(message, 415, "UNSUPPORTED_MEDIA_TYPE");
+		this.name = "UnsupportedMediaTypeError";
+	}
+}

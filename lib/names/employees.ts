@@ -31,7 +31,9 @@ export const EmployeeActions = {
 	 * beforehand, so that a retry (or another node resuming the saga) answers the same employee
 	 * instead of hiring twice. Not published: a client never chooses an id.
 	 */
-	hireWithId: "employees.hireWithId"
+	hireWithId: "employees.hireWithId",
+	/** Internal { employeeNumbers, workEmails } → Employee[] (every field) of the caller's tenant having one of them: the import's matching. */
+	matchForImport: "employees.matchForImport"
 } as const;
 
 export const EmployeeEvents = {

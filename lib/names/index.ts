@@ -15,3 +15,4 @@ export * from "./shorturl";
 export * from "./audit";
 export * from "./services";
 export * from "./jobs";
+export * from "./imports";

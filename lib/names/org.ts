@@ -9,7 +9,9 @@ export const OrgActions = {
 	/** { id } → Location, 404 when not in the caller's tenant. */
 	getLocation: "org.getLocation",
 	/** { ids } → Location[] of the caller's tenant (missing ids are left out). */
-	findLocations: "org.findLocations"
+	findLocations: "org.findLocations",
+	/** {} → OrgDirectory: every department (id, name) and position (id, title) of the caller's tenant. */
+	directory: "org.directory"
 } as const;
 
 export interface Department {
@@ -38,4 +40,9 @@ export interface Location {
 	timezone: string | null;
 	createdAt: string;
 	updatedAt: string;
+}
+
+export interface OrgDirectory {
+	departments: Array<{ id: string; name: string }>;
+	positions: Array<{ id: string; title: string }>;
 }

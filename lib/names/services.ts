@@ -4,7 +4,7 @@
  * the list for a partial deployment). test/unit/api-services.spec.ts fails when a service file
  * is added under services/data or services/app and not listed here.
  */
-export const DataServices = ["identity", "org", "employees", "leave", "recruitment", "deadLetters", "notifications", "shorturl", "audit"] as const;
+export const DataServices = ["identity", "org", "employees", "leave", "recruitment", "deadLetters", "notifications", "shorturl", "audit", "imports"] as const;
 
 export const AppServices = ["onboarding", "recruiting", "leaveWorkflow", "reports"] as const;
 

@@ -6,6 +6,7 @@
 import type { EmployeeHiredEvent } from "../names/app";
 import type { EmployeeSummary } from "../names/employees";
 import type { InvitationSentEvent } from "../names/identity";
+import type { ImportFinishedEvent } from "../names/imports";
 import type { LeaveDecidedEvent, LeaveRequestedEvent } from "../names/leave";
 import type { Notification, NotificationType } from "../names/notifications";
 import type { InterviewReminderEvent, InterviewScheduledEvent } from "../names/recruitment";
@@ -81,4 +82,14 @@ export function invitationSent(event: InvitationSentEvent): NotificationContent 
 export function smsText(content: { title: string; body: string }): string {
 	const text = `${content.title}: ${content.body}`;
 	return text.length <= 160 ? text : `${text.slice(0, 159)}…`;
+}
+
+export function importFinished(event: ImportFinishedEvent): NotificationContent {
+	const { total, imported, updated, skipped, failed } = event.counts;
+	return {
+		type: "import.finished",
+		title: failed > 0 ? "Employee import finished with errors" : "Employee import finished",
+		body: `${total} rows: ${imported} imported, ${updated} updated, ${skipped} unchanged, ${failed} failed.`,
+		data: { importId: event.importId, total, imported, updated, skipped, failed }
+	};
 }

@@ -32,6 +32,7 @@ import { isUniqueViolation } from "../../lib/store/types";
 import { type CollectionSpec, type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 import { HeadcountPart, SPELLS } from "./employees.parts/headcount";
+import { ImportExportPart } from "./employees.parts/import-export";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -224,7 +225,8 @@ const EmployeesService: ServiceSchema = {
 		),
 		// Every write carries its employees.changed event in the same statement (lib/channels/outbox.ts).
 		OutboxMixin(),
-		HeadcountPart
+		HeadcountPart,
+		ImportExportPart
 	],
 
 	settings: {

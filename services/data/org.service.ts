@@ -7,7 +7,7 @@ import { type TenantDoc, containsPattern, findInTenant, findManyInTenant, now, r
 import { ConflictError, UnprocessableError } from "../../lib/errors";
 import { type RosterContext, created, requireUser } from "../../lib/meta";
 import { EmployeeActions, type EmployeeSummary } from "../../lib/names/employees";
-import type { Department, Location, Position } from "../../lib/names/org";
+import type { Department, Location, OrgDirectory, Position } from "../../lib/names/org";
 import { nest, wouldCycle } from "../../lib/org/tree";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
 import { id, nullableId, nullableText, optionalText, text } from "../../lib/params";
@@ -147,6 +147,24 @@ const OrgService: ServiceSchema = {
 			async handler(this: OrgThis, ctx: RosterContext<IdsParams>): Promise<Department[]> {
 				const docs = await findManyInTenant<DepartmentDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);
 				return docs.map(departmentJSON);
+			}
+		},
+
+		/** Internal {} → every department and position of the caller's tenant, by name: the employee import resolves names with it. */
+		directory: {
+			visibility: "public",
+			readOnly: true,
+			params: {},
+			async handler(this: OrgThis, ctx: RosterContext): Promise<OrgDirectory> {
+				const { tenantId } = requireUser(ctx);
+				const [departments, positions]: [DepartmentDoc[], PositionDoc[]] = await Promise.all([
+					this.adapter.find({ query: { tenantId } }),
+					this.store(POSITIONS).find({ query: { tenantId } })
+				]);
+				return {
+					departments: departments.map(d => ({ id: d._id, name: d.name })),
+					positions: positions.map(p => ({ id: p._id, title: p.title }))
+				};
 			}
 		},
 

@@ -9,6 +9,8 @@ import ApiGateway from "moleculer-web";
 import { verifyAccessToken } from "../../lib/auth/tokens";
 import { type Config, config } from "../../lib/config";
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError, UnsupportedMediaTypeError, isServiceBusy } from "../../lib/errors";
+import { ImportActions } from "../../lib/names/imports";
+import { requireCsvBody } from "./csv-upload";
 import type { ActionAuth, AuthUser, RequestMeta } from "../../lib/meta";
 import { IdentityActions, ShortUrlActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
@@ -156,6 +158,23 @@ const ApiService: ServiceSchema = {
 				bodyParsers: false,
 				mappingPolicy: "restrict",
 				aliases: { "GET /:code": ShortUrlActions.follow },
+
+				onError(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {
+					this.sendErrorResponse(req, res, err);
+				}
+			},
+			{
+				// Uploads: the body is not JSON but a CSV file, handed to the action as a stream (read
+				// there as it arrives, never buffered here). Checked first: a CSV media type, a bounded size.
+				name: "uploads",
+				path: "/api/v1/imports",
+				logging: false,
+				authentication: true,
+				authorization: true,
+				bodyParsers: false,
+				mappingPolicy: "restrict",
+				use: [requireCsvBody],
+				aliases: { "POST /employees": `stream:${ImportActions.uploadEmployees}` },
 
 				onError(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {
 					this.sendErrorResponse(req, res, err);

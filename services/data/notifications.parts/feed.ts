@@ -15,7 +15,7 @@ import { handleOnce } from "../../../lib/channels/handled";
 import { type PendingEvent, insertWithEvents, pendingEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
 import {
-	AppEvents, type DeliveryChoice, type EmployeeHiredEvent, IdentityEvents, type InterviewReminderEvent, type InterviewScheduledEvent, type InvitationSentEvent, type LeaveDecidedEvent,
+	AppEvents, type DeliveryChoice, type ImportFinishedEvent, ImportEvents, type EmployeeHiredEvent, IdentityEvents, type InterviewReminderEvent, type InterviewScheduledEvent, type InvitationSentEvent, type LeaveDecidedEvent,
 	LeaveEvents, type LeaveRequestedEvent, RealtimeEvents, type RealtimePush, RecruitmentEvents
 } from "../../../lib/names";
 import * as Messages from "../../../lib/notifications/messages";
@@ -80,6 +80,11 @@ export const FeedChannels: ServiceSchema["channels"] = {
 		const staff = await this.staffUserIds(event.tenantId);
 		const told = [...staff, ...(manager?.status === "active" && manager.userId ? [manager.userId] : [])].filter(u => u !== event.userId);
 		await this.notify(event, told, Messages.employeeHired(event, hire));
+	}),
+
+	/** To whoever started the import. */
+	[ImportEvents.finished]: consumer<ImportFinishedEvent>(async function (event) {
+		await this.notify(event, [event.userId], Messages.importFinished(event));
 	}),
 
 	/** To whoever invited, when a person did. */

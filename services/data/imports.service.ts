@@ -1,0 +1,178 @@
+/**
+ * Imports: bulk employee import as a durable job. An upload (a CSV body streamed through the
+ * gateway's upload route) is read and checked whole, its rows stored in chunks, and the import
+ * stored with the event for its first chunk in the same write (lib/channels/outbox.ts). Each
+ * chunk's delivery imports its rows through the employees service and, in one conditional
+ * write to the import, counts them and carries the event for the next chunk (or, after the
+ * last, imports.finished), so each chunk is counted once however often it is delivered. A node
+ * killed mid-chunk leaves the delivery unacknowledged; another node redoes the chunk, and rows
+ * it already hired are recognised by their deterministic id (imports.parts/shared.ts).
+ *
+ * Chunks run one after another, so a manager hired earlier in the file is found by later rows.
+ */
+import type { Readable } from "node:stream";
+import type { ServiceSchema } from "moleculer";
+import { handledEventsCollection } from "../../lib/channels/handled";
+import type { DomainEvent } from "../../lib/channels/events";
+import { OUTBOX_INDEX, insertWithEvent, pendingEvent, updateWithEvent } from "../../lib/channels/outbox";
+import { config } from "../../lib/config";
+import { now } from "../../lib/entity";
+import { NotFoundError } from "../../lib/errors";
+import { type RosterContext, requireUser } from "../../lib/meta";
+import { type ImportFinishedEvent, type ImportJSON, type ImportRowError, ImportEvents, RealtimeEvents, type RealtimePush } from "../../lib/names";
+import { id } from "../../lib/params";
+import { toCsv, sendCsv } from "../../lib/reports/csv";
+import { STAFF_ROLES } from "../../lib/roles";
+import { isUniqueViolation } from "../../lib/store/types";
+import { DbMixin } from "../../mixins/db.mixin";
+import { OutboxMixin } from "../../mixins/outbox.mixin";
+import { importRows } from "./imports.parts/rows";
+import { CHUNKS, type ChunkDoc, ERRORS, ERRORS_SHOWN, type ErrorsDoc, IMPORTS, type ImportDoc, type ImportsThis, chunkId } from "./imports.parts/shared";
+import { readUpload } from "./imports.parts/upload";
+
+interface IdParams { id: string }
+interface ChunkEvent { importId: string; chunk: number }
+
+async function testPause(importId: string, chunk: number): Promise<void> {
+	// Tests only (TEST_IMPORT_PAUSE, refused unless NODE_ENV=test): a cluster test kills the node here.
+	const ms = config().channels.importTestPauseMs;
+	if (ms) {
+		// On stdout whatever the log level: the test reads it.
+		console.log(`[test hook] import ${importId} chunk ${chunk}: paused ${ms} ms mid-chunk`);
+		await new Promise(resolve => setTimeout(resolve, ms));
+	}
+}
+
+const ImportsService: ServiceSchema = {
+	name: "imports",
+
+	mixins: [
+		DbMixin("imports", { name: IMPORTS, indexes: [OUTBOX_INDEX] }, [
+			{ name: CHUNKS, indexes: [{ fields: { importId: 1 } }] },
+			{ name: ERRORS, indexes: [{ fields: { importId: 1 } }] },
+			handledEventsCollection("imports")
+		]),
+		OutboxMixin()
+	],
+
+	settings: { rest: "/" },
+
+	actions: {
+		/**
+		 * The upload: reached only through the gateway's upload route (a raw text/csv body, passed as
+		 * a stream), so it has no `rest` of its own and no params schema (its params are the body).
+		 */
+		uploadEmployees: {
+			auth: { roles: STAFF_ROLES },
+			async handler(this: ImportsThis, ctx: RosterContext<Readable>): Promise<{ id: string; status: string; total: number }> {
+				const actor = requireUser(ctx);
+				const { chunks, total } = await readUpload(ctx.params);
+				const importId = this.newId();
+				for (let n = 0; n < chunks.length; n++) {
+					const chunk: ChunkDoc = { _id: chunkId(importId, n), tenantId: actor.tenantId, importId, n, rows: chunks[n] };
+					await this.store(CHUNKS).insert(chunk);
+				}
+				const doc: ImportDoc = {
+					_id: importId, tenantId: actor.tenantId, status: "queued", total, chunks: chunks.length, nextChunk: 0, processed: 0,
+					counts: { imported: 0, updated: 0, skipped: 0, failed: 0 }, actor, createdAt: now(), finishedAt: null
+				};
+				await this.adapter.insert(insertWithEvent(doc, pendingEvent(ImportEvents.chunk, actor.tenantId, { importId, chunk: 0 })));
+				this.publishEvents(importId);
+				ctx.meta.$statusCode = 202;
+				// moleculer-web sends $location only with a 201 or a redirect.
+				ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, Location: `/api/v1/imports/${importId}` };
+				return { id: importId, status: "queued", total };
+			}
+		},
+
+		get: {
+			rest: "GET /imports/:id",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id },
+			async handler(this: ImportsThis, ctx: RosterContext<IdParams>): Promise<ImportJSON> {
+				const doc = await this.findImport(ctx, ctx.params.id);
+				const errors: ImportRowError[] = await this.errorsOf(doc);
+				return {
+					id: doc._id, status: doc.status, counts: { total: doc.total, ...doc.counts }, processed: doc.processed,
+					errors: errors.slice(0, ERRORS_SHOWN), errorsTruncated: errors.length > ERRORS_SHOWN,
+					createdBy: doc.actor.id, createdAt: doc.createdAt, finishedAt: doc.finishedAt
+				};
+			}
+		},
+
+		/** Every row error as CSV: row, field, reason. */
+		errorsCsv: {
+			rest: "GET /imports/:id/errors.csv",
+			auth: { roles: STAFF_ROLES },
+			params: { $$strict: true, id },
+			async handler(this: ImportsThis, ctx: RosterContext<IdParams>): Promise<string> {
+				const doc = await this.findImport(ctx, ctx.params.id);
+				const errors: ImportRowError[] = await this.errorsOf(doc);
+				return sendCsv(ctx, `import-${doc._id}-errors.csv`, toCsv(["row", "field", "reason"], errors.map(e => [e.row, e.field, e.reason])));
+			}
+		}
+	},
+
+	channels: {
+		[ImportEvents.chunk]: {
+			async handler(this: ImportsThis, event: DomainEvent<ChunkEvent>): Promise<void> {
+				await this.processChunk(event.importId, event.chunk);
+			}
+		}
+	},
+
+	methods: {
+		async findImport(this: ImportsThis, ctx: RosterContext, importId: string): Promise<ImportDoc> {
+			const doc: ImportDoc | null = await this.adapter.findOne({ _id: importId, tenantId: requireUser(ctx).tenantId });
+			if (!doc) throw new NotFoundError("Import", importId);
+			return doc;
+		},
+
+		async errorsOf(this: ImportsThis, doc: ImportDoc): Promise<ImportRowError[]> {
+			const docs: ErrorsDoc[] = await this.store(ERRORS).find({ query: { importId: doc._id, tenantId: doc.tenantId } });
+			// Only the chunks counted so far: a chunk redone after a crash has not added its errors twice.
+			return docs.filter(d => d.n < doc.nextChunk).sort((a, b) => a.n - b.n).flatMap(d => d.errors);
+		},
+
+		/** One chunk, once: a delivery for a chunk already counted (a redelivery) does nothing. */
+		async processChunk(this: ImportsThis, importId: string, n: number): Promise<void> {
+			const doc: ImportDoc | null = await this.adapter.findById(importId);
+			if (!doc || doc.nextChunk !== n || doc.status === "done") return;
+			if (doc.status === "queued") await this.adapter.updateMany({ _id: importId, status: "queued" }, { $set: { status: "running" } });
+			const chunk: ChunkDoc | null = await this.store(CHUNKS).findById(chunkId(importId, n));
+			if (!chunk) throw new Error(`Import ${importId} has no chunk ${n}`);
+			const { counts, errors } = await importRows(this.broker, importId, doc.actor, chunk.rows);
+			await testPause(importId, n);
+
+			const errorsDoc: ErrorsDoc = { _id: chunkId(importId, n), tenantId: doc.tenantId, importId, n, errors };
+			await this.store(ERRORS).insert(errorsDoc).catch(async (err: unknown) => {
+				if (!isUniqueViolation(err)) throw err;
+				await this.store(ERRORS).updateById(errorsDoc._id, { $set: { errors } });
+			});
+
+			const last = n + 1 >= doc.chunks;
+			const processed = doc.processed + chunk.rows.length;
+			const totals = {
+				imported: doc.counts.imported + counts.imported, updated: doc.counts.updated + counts.updated,
+				skipped: doc.counts.skipped + counts.skipped, failed: doc.counts.failed + counts.failed
+			};
+			const next = last
+				? pendingEvent<ImportFinishedEvent>(ImportEvents.finished, doc.tenantId, { importId, userId: doc.actor.id, counts: { total: doc.total, ...totals } })
+				: pendingEvent(ImportEvents.chunk, doc.tenantId, { importId, chunk: n + 1 });
+			const set: Partial<ImportDoc> = { nextChunk: n + 1, processed, counts: totals, status: last ? "done" : "running", ...(last ? { finishedAt: now() } : {}) };
+			// Counted once: only the delivery that finds the import still at this chunk moves it on.
+			const moved = await this.adapter.updateMany({ _id: importId, nextChunk: n }, updateWithEvent({ $set: set }, next));
+			if (moved !== 1) return;
+			this.publishEvents(importId);
+			if (last) await this.store(CHUNKS).removeMany({ importId, tenantId: doc.tenantId });
+			const push: RealtimePush = {
+				tenantId: doc.tenantId, userIds: [doc.actor.id],
+				message: { type: "import.progress", importId, status: set.status!, processed, total: doc.total, counts: totals }
+			};
+			// A courtesy: GET /imports/:id has the same figures.
+			this.broker.broadcast(RealtimeEvents.push, push).catch((err: Error) => this.logger.warn(`Progress push of import ${importId} failed:`, err.message));
+		}
+	}
+};
+
+export default ImportsService;

@@ -1,0 +1,195 @@
+/**
+ * Bulk employee import over HTTP: a CSV body (raw text/csv) starts a durable job answered 202;
+ * GET /imports/:id follows it to the end with counts and a per-row report; the same file twice
+ * creates nobody twice; the export is the same columns and imports back unchanged.
+ */
+import request from "supertest";
+import { type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
+import { csvRecords } from "../support/csv";
+import { createDepartment, createPosition, hire, startRoomySystem } from "../support/employees";
+import type { RunningSystem } from "../support/local-system";
+import { RealtimeEvents, type RealtimePush } from "../../lib/names/notifications";
+import { itInProcess } from "../support/cluster-topology";
+
+jest.setTimeout(60_000);
+
+describe("employee import", () => {
+	let system: RunningSystem;
+	let url: string;
+	let acme: Signup;
+	let globex: Signup;
+	/** What the system pushed to the realtime nodes (a probe service listens like one). */
+	const pushes: RealtimePush[] = [];
+
+	const upload = (csv: string | Buffer, as: { accessToken: string } = acme, type = "text/csv") =>
+		request(url).post("/api/v1/imports/employees").set(bearer(as.accessToken)).set("Content-Type", type).send(csv);
+	const show = (id: string, as: { accessToken: string } = acme) => request(url).get(`/api/v1/imports/${id}`).set(bearer(as.accessToken));
+	const employees = async (as: { accessToken: string } = acme) => {
+		const res = await request(url).get("/api/v1/employees?pageSize=100").set(bearer(as.accessToken));
+		expect(res.status).toBe(200);
+		return res.body;
+	};
+
+	/** Uploads, expects 202, and waits until the import is done (or failed). */
+	async function imported(csv: string | Buffer, as: { accessToken: string } = acme, timeoutMs = 30_000) {
+		const res = await upload(csv, as);
+		expect(res.status).toBe(202);
+		expect(res.headers.location).toBe(`/api/v1/imports/${res.body.id}`);
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const state = await show(res.body.id, as);
+			expect(state.status).toBe(200);
+			if (state.body.status === "done" || state.body.status === "failed") return state.body;
+			if (Date.now() > deadline) throw new Error(`import not done: ${JSON.stringify(state.body)}`);
+			await new Promise(resolve => setTimeout(resolve, 100));
+		}
+	}
+
+	beforeAll(async () => {
+		system = await startRoomySystem();
+		url = system.url;
+		[acme, globex] = await Promise.all([signup(url, "Acme"), signup(url, "Globex")]);
+		// In one process only (itInProcess below): a cluster's probe broker is not a realtime node.
+		await system.broker.createService({ name: "import-push-probe", events: { [RealtimeEvents.push]: (ctx: { params: RealtimePush }) => void pushes.push(ctx.params) } });
+		await createDepartment(url, acme, "Engineering");
+		await createPosition(url, acme, "Engineer");
+	});
+	afterAll(() => system?.stop());
+
+	it("imports the good rows, reports the bad ones by row and field, and creates no department", async () => {
+		const boss = await hire(url, acme, { employeeNumber: "B-1" });
+		const csv = [
+			"employeeNumber,firstName,lastName,workEmail,hireDate,department,position,manager",
+			`G-1,Ada,Lovelace,${uniqueEmail("ada")},2024-02-01,Engineering,Engineer,B-1`,
+			`G-2,Alan,Turing,${uniqueEmail("alan")},2024-02-02,engineering,,${boss.workEmail}`,
+			`G-3,Bad,Dept,${uniqueEmail("bad")},2024-02-03,Marketing,,`,
+			`G-4,Bad,Date,${uniqueEmail("bad")},2024-13-45,,,`,
+			`G-5,Bad,Boss,${uniqueEmail("bad")},2024-02-05,,,NOPE-9`,
+			`G-6,No,Email,,2024-02-06,,,`
+		].join("\n");
+		const result = await imported(csv);
+		expect(result.counts).toEqual({ total: 6, imported: 2, updated: 0, skipped: 0, failed: 4 });
+		expect(result.errors).toEqual([
+			{ row: 4, field: "department", reason: expect.stringContaining("Marketing") },
+			{ row: 5, field: "hireDate", reason: expect.any(String) },
+			{ row: 6, field: "manager", reason: expect.stringContaining("NOPE-9") },
+			{ row: 7, field: "workEmail", reason: expect.any(String) }
+		]);
+		const list = await employees();
+		const ada = list.rows.find((e: { employeeNumber: string }) => e.employeeNumber === "G-1");
+		expect(ada).toMatchObject({ firstName: "Ada", managerId: boss.id });
+		expect(list.rows.find((e: { employeeNumber: string }) => e.employeeNumber === "G-3")).toBeUndefined();
+		const departments = await request(url).get("/api/v1/departments").set(bearer(acme.accessToken));
+		expect(departments.body.rows.map((d: { name: string }) => d.name)).toEqual(["Engineering"]);
+
+		const report = await request(url).get(`/api/v1/imports/${result.id}/errors.csv`).set(bearer(acme.accessToken));
+		expect(report.status).toBe(200);
+		expect(report.headers["content-type"]).toMatch(/^text\/csv/);
+		expect(csvRecords(report.text).map(r => [r.row, r.field])).toEqual([["4", "department"], ["5", "hireDate"], ["6", "manager"], ["7", "workEmail"]]);
+
+		// The importing user is told when it is done, with the figures.
+		let told: { title: string; body: string; data: Record<string, unknown> } | undefined;
+		for (let i = 0; i < 50 && !told; i++) {
+			const inbox = await request(url).get("/api/v1/notifications").set(bearer(acme.accessToken));
+			told = inbox.body.rows.find((n: { type: string; data: { importId: string } }) => n.type === "import.finished" && n.data.importId === result.id);
+			if (!told) await new Promise(resolve => setTimeout(resolve, 100));
+		}
+		expect(told).toMatchObject({ title: "Employee import finished with errors", data: { importId: result.id, imported: 2, failed: 4 } });
+	});
+
+	itInProcess("pushes progress to the importing user's sockets, ending with the whole file", async () => {
+		const result = await imported(`firstName,lastName,workEmail,hireDate\nPia,Push,${uniqueEmail("pia")},2024-02-01\nBad,Date,${uniqueEmail("bad")},2024-02-30\n`);
+		// Progress went to the importing user's sockets, ending with the whole file processed.
+		const progressOf = () => pushes.filter(p => p.message.type === "import.progress" && p.message.importId === result.id);
+		// Pushed just after the write that GET /imports/:id read: it may trail by a moment.
+		for (let i = 0; i < 50 && progressOf().at(-1)?.message.status !== "done"; i++) await new Promise(resolve => setTimeout(resolve, 100));
+		const progress = progressOf();
+		expect(progress.at(-1)).toEqual({
+			tenantId: acme.tenant.id, userIds: [acme.user.id],
+			message: { type: "import.progress", importId: result.id, status: "done", processed: 2, total: 2, counts: { imported: 1, updated: 0, skipped: 0, failed: 1 } }
+		});
+
+	});
+
+	it("imports the same file twice without duplicates: the second time every row is unchanged", async () => {
+		const csv = ["employeeNumber,firstName,lastName,workEmail,hireDate", `T-1,Tom,Twice,${uniqueEmail("tom")},2024-03-01`, `T-2,Tia,Twice,${uniqueEmail("tia")},2024-03-01`].join("\r\n");
+		const first = await imported(csv);
+		expect(first.counts).toMatchObject({ imported: 2, failed: 0 });
+		const before = (await employees()).total;
+		const second = await imported(csv);
+		expect(second.counts).toEqual({ total: 2, imported: 0, updated: 0, skipped: 2, failed: 0 });
+		expect((await employees()).total).toBe(before);
+		// A changed cell updates the employee found by number.
+		const third = await imported(csv.replace("Tom,Twice", "Thomas,Twice"));
+		expect(third.counts).toMatchObject({ updated: 1, skipped: 1 });
+		expect((await employees()).total).toBe(before);
+	});
+
+	it("reads a UTF-8 BOM and quoted fields holding commas, quotes and line breaks", async () => {
+		const email = uniqueEmail("zoe");
+		const csv = `\ufefffirstName,lastName,workEmail,hireDate,homeAddress\r\n"Zoë","O""Brien, Jr.",${email},2024-04-01,"1 Main St,\r\nApt 2"\r\n`;
+		const result = await imported(Buffer.from(csv, "utf8"));
+		expect(result.counts).toMatchObject({ total: 1, imported: 1, failed: 0 });
+		const found = (await employees()).rows.find((e: { workEmail: string }) => e.workEmail === email);
+		const full = await request(url).get(`/api/v1/employees/${found.id}`).set(bearer(acme.accessToken));
+		expect(full.body).toMatchObject({ firstName: "Zoë", lastName: 'O"Brien, Jr.', homeAddress: "1 Main St,\r\nApt 2" });
+	});
+
+	it("refuses what is not a sound CSV file with a 4xx naming the problem, and stores nothing", async () => {
+		const json = await request(url).post("/api/v1/imports/employees").set(bearer(acme.accessToken)).send({ rows: [] });
+		expect(json.status).toBe(415);
+		expect(json.body.message).toMatch(/text\/csv/);
+		const empty = await upload("");
+		expect(empty.status).toBe(422);
+		expect(empty.body.data[0]).toMatchObject({ field: "file", type: "empty" });
+		const noRows = await upload("firstName,lastName,workEmail,hireDate\n");
+		expect(noRows.status).toBe(422);
+		expect(noRows.body.data[0]).toMatchObject({ field: "file", type: "noRows" });
+		const unknown = await upload("firstName,lastName,workEmail,hireDate,salary\nA,B,a@b.co,2024-01-01,1\n");
+		expect(unknown.status).toBe(422);
+		expect(unknown.body.data[0]).toMatchObject({ field: "header", message: expect.stringContaining("salary") });
+		const missing = await upload("firstName,lastName,hireDate\nA,B,2024-01-01\n");
+		expect(missing.status).toBe(422);
+		expect(missing.body.data[0].message).toContain("workEmail");
+		const big = await upload(Buffer.alloc(10 * 1024 * 1024 + 1, "a"));
+		expect(big.status).toBe(413);
+		expect(big.body.data).toMatchObject({ limit: 10 * 1024 * 1024, unit: "bytes" });
+		const tooManyRows = await upload("firstName,lastName,workEmail,hireDate\n" + "A,B,a@b.co,2024-01-01\n".repeat(50_001));
+		expect(tooManyRows.status).toBe(413);
+		expect(tooManyRows.body.data).toMatchObject({ limit: 50_000, unit: "rows" });
+	});
+
+	it("keeps tenants and roles apart: another tenant's import is 404, an employee gets 403", async () => {
+		const result = await imported(`firstName,lastName,workEmail,hireDate\nKim,Kept,${uniqueEmail("kim")},2024-05-01\n`);
+		expect((await show(result.id, globex)).status).toBe(404);
+		expect((await request(url).get(`/api/v1/imports/${result.id}/errors.csv`).set(bearer(globex.accessToken))).status).toBe(404);
+		const plain = await createUser(url, acme, "employee");
+		expect((await upload("firstName,lastName,workEmail,hireDate\nA,B,a@b.co,2024-01-01\n", plain)).status).toBe(403);
+		expect((await show(result.id, plain)).status).toBe(403);
+	});
+
+	it("exports the directory in the import's columns, and the export imports back unchanged", async () => {
+		const res = await request(url).get("/api/v1/employees/export.csv").set(bearer(acme.accessToken));
+		expect(res.status).toBe(200);
+		expect(res.headers["content-type"]).toMatch(/^text\/csv/);
+		const rows = csvRecords(res.text);
+		expect(rows.length).toBe((await employees()).total);
+		expect(rows.find(r => r.employeeNumber === "G-1")).toMatchObject({ department: "Engineering", position: "Engineer", manager: "B-1" });
+		const again = await imported(res.text);
+		expect(again.counts).toMatchObject({ total: rows.length, imported: 0, updated: 0, failed: 0, skipped: rows.length });
+
+		// An employee sees only themself in their export.
+		const me = await hire(url, acme);
+		const own = await createUser(url, acme, "employee", me.id);
+		const mine = await request(url).get("/api/v1/employees/export.csv").set(bearer(own.accessToken));
+		expect(csvRecords(mine.text).map(r => r.workEmail)).toEqual([me.workEmail]);
+	});
+
+	it("imports a 20,000-row file to the end", async () => {
+		const lines = ["employeeNumber,firstName,lastName,workEmail,hireDate"];
+		for (let i = 0; i < 20_000; i++) lines.push(`V-${i},Vol,Ume${i},vol${i}.${Date.now()}@example.com,2024-06-01`);
+		const result = await imported(lines.join("\n"), globex, 240_000);
+		expect(result.counts).toEqual({ total: 20_000, imported: 20_000, updated: 0, skipped: 0, failed: 0 });
+		expect((await employees(globex)).total).toBe(20_000);
+	}, 300_000);
+});

@@ -1,0 +1,63 @@
+/**
+ * The import's file reading: the streaming CSV reader (any split of the input gives the same
+ * records), the header rules, and the waves that let a chunk's rows run in parallel with the
+ * result of running them in file order.
+ */
+import { CsvReader, CsvSyntaxError } from "../../lib/imports/csv-reader";
+import { readHeader, readRow } from "../../lib/imports/employee-columns";
+import { waves } from "../../services/data/imports.parts/rows";
+
+function readAll(text: string, piece: number) {
+	const reader = new CsvReader();
+	const out = [];
+	for (let i = 0; i < text.length; i += piece) out.push(...reader.push(text.slice(i, i + piece)));
+	out.push(...reader.end());
+	return out;
+}
+
+describe("CsvReader", () => {
+	const text = '\ufeffa,b,c\r\n1,"x, y","line1\r\nline2"\r\n\r\n2,"he said ""hi""",\n3,,"q"';
+	const expected = [
+		{ line: 1, fields: ["a", "b", "c"] },
+		{ line: 2, fields: ["1", "x, y", "line1\r\nline2"] },
+		{ line: 5, fields: ["2", 'he said "hi"', ""] },
+		{ line: 6, fields: ["3", "", "q"] }
+	];
+
+	it.each([1, 2, 3, 7, 1000])("reads the same records whatever the pieces the text arrives in (%i characters)", piece => {
+		expect(readAll(text, piece)).toEqual(expected);
+	});
+
+	it("refuses a quote inside an unquoted field and a quoted field never closed, naming the line", () => {
+		expect(() => readAll('a,b\n1,x"y\n', 100)).toThrow(new CsvSyntaxError(2, 'Line 2: a quote inside an unquoted field (quote the whole field and double the quote).'));
+		expect(() => readAll('a,b\n1,"open\n2,3\n', 100)).toThrow(/Line 2: a quoted field is never closed/);
+	});
+});
+
+describe("the header and rows", () => {
+	it("takes known columns in any case and order, and names an unknown, doubled or missing one", () => {
+		expect(readHeader({ line: 1, fields: ["WorkEmail", "firstname", "lastName", "hireDate"] })).toEqual(["workEmail", "firstName", "lastName", "hireDate"]);
+		expect(() => readHeader({ line: 1, fields: ["firstName", "lastName", "workEmail", "hireDate", "salary"] })).toThrow("Parameters validation error!");
+		expect(() => readHeader({ line: 1, fields: ["firstName", "firstName", "lastName", "workEmail", "hireDate"] })).toThrow("Parameters validation error!");
+		expect(() => readHeader({ line: 1, fields: ["firstName", "lastName", "hireDate"] })).toThrow("Parameters validation error!");
+	});
+
+	it("drops empty cells and the quote our own export puts before a formula-like text", () => {
+		expect(readRow(["firstName", "phone", "homeAddress"], { line: 3, fields: [" Ann ", "'+33 1 23", ""] })).toEqual({ row: 3, cells: { firstName: "Ann", phone: "+33 1 23" } });
+	});
+});
+
+describe("waves", () => {
+	const row = (row: number, cells: Record<string, string>) => ({ row, cells });
+
+	it("puts independent rows together, a repeated key and a manager hired in the chunk later", () => {
+		const a = row(2, { employeeNumber: "A", workEmail: "a@x.co" });
+		const b = row(3, { employeeNumber: "B", workEmail: "b@x.co", manager: "A" });
+		const c = row(4, { employeeNumber: "C", workEmail: "c@x.co" });
+		const a2 = row(5, { employeeNumber: "A", workEmail: "a@x.co" });
+		const d = row(6, { employeeNumber: "D", workEmail: "d@x.co", manager: "b@x.co" });
+		const e = row(7, { employeeNumber: "E", workEmail: "e@x.co", manager: "Z" });
+		// b waits for a2 too (it may change A, b's manager): conservative, never wrong.
+		expect(waves([a, b, c, a2, d, e])).toEqual([[a, c, e], [a2], [b], [d]]);
+	});
+});

@@ -12,7 +12,6 @@
  */
 import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import net from "node:net";
 import { Readable } from "node:stream";
 import { ServiceBroker } from "moleculer";
 import { Client } from "pg";
@@ -22,6 +21,7 @@ import { brokerOptions } from "../moleculer.config";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import type { ServiceSchema } from "moleculer";
+import { answers } from "./support";
 
 const ROWS = Number(process.env.ROWS ?? 5000);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
@@ -68,16 +68,6 @@ async function measure(): Promise<void> {
 	process.send!({ results });
 }
 
-function answers(url: string): Promise<boolean> {
-	const { hostname, port } = new URL(url);
-	return new Promise(resolve => {
-		const socket = net.connect({ host: hostname, port: Number(port || 5432) });
-		const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
-		socket.setTimeout(1000, () => done(false));
-		socket.once("connect", () => done(true));
-		socket.once("error", () => done(false));
-	});
-}
 
 function scenario(env: Record<string, string>): Promise<number[]> {
 	return new Promise((resolve, reject) => {
@@ -92,7 +82,7 @@ async function main(): Promise<void> {
 	const print = (name: string, results: number[]) =>
 		console.log(`  ${name.padEnd(34)} ${results.map(r => `${Math.round(r)} rows/s`).join(", ")}   best ${Math.round(Math.max(...results))} rows/s`);
 	print("embedded (NeDB, in-process)", await scenario({ DATABASE_URL: "", MONGO_URI: "" }));
-	if (await answers(POSTGRES)) {
+	if (await answers(POSTGRES, 5432)) {
 		const schema = `bench_import_${process.pid}`;
 		const url = new URL(POSTGRES);
 		url.searchParams.set("schema", schema);

@@ -17,11 +17,10 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import net from "node:net";
 import path from "node:path";
 import autocannon from "autocannon";
 import { deleteStreams } from "../test/support/jetstream";
-import { freePort, gatewayReady, median, send, signup, startRoster, stopNode } from "./support";
+import { answers, freePort, gatewayReady, median, send, signup, startRoster, stopNode } from "./support";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -39,19 +38,6 @@ interface Scenario {
 
 interface Sample { rps: number; p50: number; p99: number; redirects: number; errors: number }
 
-function answers(url: string, defaultPort: number): Promise<boolean> {
-	const { hostname, port } = new URL(url);
-	return new Promise(resolve => {
-		const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });
-		const done = (ok: boolean) => {
-			socket.destroy();
-			resolve(ok);
-		};
-		socket.setTimeout(1000, () => done(false));
-		socket.once("connect", () => done(true));
-		socket.once("error", () => done(false));
-	});
-}
 
 async function rawRedirect(): Promise<Scenario> {
 	const port = await freePort();

@@ -48,20 +48,6 @@ export function cpuMicros(pid: number): number {
 	return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
-/** Whether something accepts TCP connections at `url` (NATS, Redis) within a second. */
-export function answers(url: string, defaultPort: number): Promise<boolean> {
-	const { hostname, port } = new URL(url);
-	return new Promise(resolve => {
-		const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });
-		const done = (ok: boolean) => {
-			socket.destroy();
-			resolve(ok);
-		};
-		socket.setTimeout(1000, () => done(false));
-		socket.once("connect", () => done(true));
-		socket.once("error", () => done(false));
-	});
-}
 
 /** Resident memory in MB, from /proc; NaN once the process is gone. */
 export function rssMb(pid: number): number {
@@ -129,3 +115,5 @@ export async function signup(port: number, company: string): Promise<{ email: st
 	if (reply.status !== 201) throw new Error(`activation failed: ${reply.status} ${reply.body}`);
 	return { email, accessToken: JSON.parse(reply.body).accessToken };
 }
+
+export { answers } from "../test/support/external";

@@ -3,10 +3,27 @@
  * skipped (global setup says so once); with ROSTER_REQUIRE_SERVICES=1, as .ci/run sets it,
  * a missing service fails the suite instead of quietly skipping it.
  */
+import net from "node:net";
+
 export const NATS_URL = process.env.TEST_NATS_URL || "nats://127.0.0.1:4222";
 export const REDIS_URL = process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
 /** The PostgreSQL database the tests use; each suite takes a schema of its own in it (test/support/postgres). */
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/roster_test";
+
+/** Whether something accepts TCP connections at `url` (NATS, Redis, PostgreSQL) within a second. */
+export function answers(url: string, defaultPort: number): Promise<boolean> {
+	const { hostname, port } = new URL(url);
+	return new Promise(resolve => {
+		const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });
+		const done = (ok: boolean) => {
+			socket.destroy();
+			resolve(ok);
+		};
+		socket.setTimeout(1000, () => done(false));
+		socket.once("connect", () => done(true));
+		socket.once("error", () => done(false));
+	});
+}
 
 export type ExternalService = "nats" | "redis" | "postgres";
 

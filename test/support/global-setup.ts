@@ -1,23 +1,9 @@
 import { mkdtempSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { NATS_URL, POSTGRES_URL, REDIS_URL } from "./external";
+import { NATS_URL, POSTGRES_URL, REDIS_URL, answers } from "./external";
 import { ensureTestDatabase } from "./postgres";
 
-function answers(url: string, defaultPort: number): Promise<boolean> {
-	const { hostname, port } = new URL(url);
-	return new Promise(resolve => {
-		const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });
-		const done = (ok: boolean) => {
-			socket.destroy();
-			resolve(ok);
-		};
-		socket.setTimeout(1000, () => done(false));
-		socket.once("connect", () => done(true));
-		socket.once("error", () => done(false));
-	});
-}
 
 async function postgresReady(): Promise<boolean> {
 	if (!(await answers(POSTGRES_URL, 5432))) return false;

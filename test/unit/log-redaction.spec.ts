@@ -25,16 +25,17 @@ describe("JSON log lines", () => {
 	});
 
 	it("censor credentials at any depth, in data and in an error's data, in any case of the key", () => {
-		const cyclic: Record<string, unknown> = { token: "T0" };
+		// Secrets no timestamp, pid or stack path can contain by chance ("T0" once matched 00:15 UTC).
+		const cyclic: Record<string, unknown> = { token: "secret-token-0" };
 		cyclic.self = cyclic;
-		const err = Object.assign(new Error("Parameters validation error!"), { data: [{ field: "password", actual: "A1" }] });
+		const err = Object.assign(new Error("Parameters validation error!"), { data: [{ field: "password", actual: "secret-password-1" }] });
 		const raw = JSON.stringify(logged(log => log.info(
 			"values",
-			{ a: { b: { c: { d: { refreshToken: "R1", headers: { Authorization: "Bearer B1" } } } } }, list: [{ newPassword: "N1" }] },
+			{ a: { b: { c: { d: { refreshToken: "secret-refresh-1", headers: { Authorization: "Bearer secret-bearer-1" } } } } }, list: [{ newPassword: "secret-new-password-1" }] },
 			cyclic,
 			err
 		)));
-		for (const secret of ["T0", "A1", "R1", "B1", "N1"]) expect(raw).not.toContain(secret);
+		for (const secret of ["secret-token-0", "secret-password-1", "secret-refresh-1", "secret-bearer-1", "secret-new-password-1"]) expect(raw).not.toContain(secret);
 		expect(raw).toContain("[redacted]");
 	});
 

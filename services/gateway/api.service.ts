@@ -126,6 +126,9 @@ const ApiService: ServiceSchema = {
 		log4XXResponses: false,
 		logRequestParams: null,
 		logResponseData: null,
+		// Each route and alias as it is (re)generated: about a hundred lines at every start and
+		// every registry change, which would bury the REPL prompt. Still there at LOG_LEVEL=debug.
+		logRouteRegistration: "debug",
 		// Routes follow the services a tenth of a second after the registry changes (moleculer-web
 		// waits 500 ms by default); readiness holds until they do.
 		debounceTime: 100,

@@ -80,8 +80,10 @@ export const replCommands = [
 		description: "Create the demo company (about 200 employees, candidates, leave) and print its logins",
 		async action(broker: ServiceBroker): Promise<void> {
 			// Loaded on use: a node that never seeds does not load the demo data.
-			const { describeSeed, seedDemo } = await import("./seed/seed-demo");
+			const { SEED_SERVICES, describeSeed, seedDemo } = await import("./seed/seed-demo");
 			try {
+				// A REPL that joined a cluster a moment ago may not know every service yet.
+				await broker.waitForServices(SEED_SERVICES, 10_000);
 				console.log(describeSeed(await seedDemo(broker)));
 			} catch (err) {
 				const e = err as { message?: string; data?: unknown };

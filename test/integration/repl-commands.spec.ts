@@ -115,7 +115,8 @@ describe("REPL commands", () => {
 		const employees = lines.find(l => /^GET\s+\/api\/v1\/employees\s/.test(l));
 		expect(employees).toMatch(/employees\.list\s+\S+/);
 		const servedBy = employees!.split(/\s+/).slice(3).join(" ").split(", ");
-		const nodeIds = system.broker.registry.getNodeList({ onlyAvailable: true, withServices: false }).map(n => n.id);
+		const registry = system.broker.registry as unknown as { getNodeList(opts: object): Array<{ id: string }> };
+		const nodeIds = registry.getNodeList({ onlyAvailable: true, withServices: false }).map(n => n.id);
 		for (const node of servedBy) expect(nodeIds).toContain(node);
 		expect(lines).toContainEqual(expect.stringMatching(/^POST\s+\/api\/v1\/auth\/login\s+identity\.login\s+\S/));
 		expect(lines).toContainEqual(expect.stringMatching(/^GET\s+\/health\/ready\s+api\.ready\s+\S/));

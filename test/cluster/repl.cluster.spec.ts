@@ -68,6 +68,14 @@ describeWith(["nats"], "a REPL-only node joined to a cluster", () => {
 		expect(res.body).toMatchObject({ email: "hr@demo.roster.test", role: "hr" });
 	});
 
+	it("token --tenant: the company named, and a clear refusal for one the person is not in", async () => {
+		const tenantId = /^(\S+)\s+Acme Demo\s/m.exec(await repl.run("tenants", /Acme Demo.*\n/))![1];
+		const printed = await repl.run(`token hr@demo.roster.test --tenant ${tenantId}`, /expires in \d+ s\)/);
+		expect(printed).toContain(`in Acme Demo, tenant ${tenantId}`);
+		const refused = await repl.run("token hr@demo.roster.test --tenant no-such-company", /NOT_FOUND.*\n/);
+		expect(refused).toContain("NotFoundError 404 NOT_FOUND: Active membership in that company not found");
+	});
+
 	it("as: calls an action with the user's meta, and refuses what their role may not do", async () => {
 		const printed = await repl.run(`as employee@demo.roster.test call employees.list '{"pageSize": 1}'`, /"totalPages": \d+\n\}/);
 		expect(printed).toMatch(/"total": 1,/);

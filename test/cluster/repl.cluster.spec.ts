@@ -3,7 +3,11 @@
  * NATS), driven at its prompt as a developer would: it seeds the cluster, lists its routes and
  * companies, prints a token the gateway accepts, and calls an action as a user.
  */
+import { ServiceBroker } from "moleculer";
 import request from "supertest";
+import { loadConfig } from "../../lib/config";
+import { IdentityActions } from "../../lib/names";
+import { brokerOptions } from "../../moleculer.config";
 import { type ClusterNode, clusterNamespace, startNode, waitForGateway } from "../support/cluster-system";
 import { NATS_URL, describeWith } from "../support/external";
 import { bearer } from "../support/http";
@@ -81,5 +85,32 @@ describeWith(["nats"], "a REPL-only node joined to a cluster", () => {
 		expect(printed).toMatch(/"total": 1,/);
 		const refused = await repl.run(`as employee@demo.roster.test call org.createDepartment '{"name": "Nope"}'`, /FORBIDDEN.*\n/);
 		expect(refused).toContain("ForbiddenError 403 FORBIDDEN: Your role does not allow this");
+	});
+});
+
+describeWith(["nats"], "identity on a production node", () => {
+	const namespace = clusterNamespace();
+	let identity: ClusterNode;
+	let client: ServiceBroker;
+
+	beforeAll(async () => {
+		identity = startNode("identity", "data/identity", { namespace, env: { NODE_ENV: "production" } });
+		client = new ServiceBroker({ ...brokerOptions(loadConfig({ ...process.env, TRANSPORTER: NATS_URL, NAMESPACE: namespace, CACHER: "" })), logger: false });
+		await client.start();
+		await client.waitForServices(["identity"], 30_000).catch(err => {
+			throw new Error(`${(err as Error).message}\n${identity.output()}`);
+		});
+	});
+
+	afterAll(async () => {
+		await client?.stop();
+		await identity?.stop();
+	});
+
+	it("refuses to sign anyone in without a password, whatever the REPL's own NODE_ENV", async () => {
+		await expect(client.call(IdentityActions.signInWithoutPassword, { email: "someone@example.test" })).rejects.toMatchObject({
+			code: 403,
+			message: "Signing in without a password is refused on a production node"
+		});
 	});
 });

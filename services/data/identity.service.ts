@@ -16,6 +16,7 @@ import { DerivedCacheMixin } from "../../mixins/derived-cache.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
 import { InvitationsPart, expireInvitations } from "./identity.parts/invitations";
+import { OperatorPart } from "./identity.parts/operator";
 import { EmployeeLinksPart } from "./identity.parts/employee-links";
 import { PasswordsPart } from "./identity.parts/passwords";
 import { SessionsPart } from "./identity.parts/sessions";
@@ -60,7 +61,8 @@ const IdentityService: ServiceSchema = {
 		PasswordsPart,
 		UsersPart,
 		InvitationsPart,
-		EmployeeLinksPart
+		EmployeeLinksPart,
+		OperatorPart
 	],
 
 	settings: {

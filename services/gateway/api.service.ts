@@ -8,13 +8,14 @@ import { type Context, Errors, type Service, type ServiceSchema } from "molecule
 import ApiGateway from "moleculer-web";
 import { verifyAccessToken } from "../../lib/auth/tokens";
 import { type Config, config } from "../../lib/config";
-import { ForbiddenError, TooManyRequestsError, UnauthorizedError, UnsupportedMediaTypeError, isServiceBusy } from "../../lib/errors";
+import { TooManyRequestsError, UnauthorizedError, UnsupportedMediaTypeError, isServiceBusy } from "../../lib/errors";
 import { ImportActions } from "../../lib/names/imports";
 import { requireCsvBody } from "./csv-upload";
 import type { ActionAuth, AuthUser, RequestMeta } from "../../lib/meta";
 import { IdentityActions, ShortUrlActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
 import { logAccess } from "./access-log";
+import { checkRoles, dropClientTenant, requestMeta } from "./caller";
 import { refuseDeepBodies } from "./body-depth";
 import { SessionCheck } from "./session-check";
 import { clientIp, formatError } from "./http-errors";
@@ -126,13 +127,16 @@ const ApiService: ServiceSchema = {
 		log4XXResponses: false,
 		logRequestParams: null,
 		logResponseData: null,
+		// Each route and alias as it is (re)generated: about a hundred lines at every start and
+		// every registry change, which would bury the REPL prompt. Still there at LOG_LEVEL=debug.
+		logRouteRegistration: "debug",
 		// Routes follow the services a tenth of a second after the registry changes (moleculer-web
 		// waits 500 ms by default); readiness holds until they do.
 		debounceTime: 100,
 		// Accept a sane client request id, or let Moleculer make one; it flows through every call.
 		rootCallOptions(this: GatewayThis, options: { requestID?: string; meta?: RequestMeta }, req: GatewayRequest) {
 			if (options.requestID && !REQUEST_ID.test(options.requestID)) delete options.requestID;
-			options.meta = { clientIp: clientIp(req, this.settings.roster.trustProxy) };
+			options.meta = requestMeta(clientIp(req, this.settings.roster.trustProxy));
 		},
 
 		routes: [
@@ -195,9 +199,7 @@ const ApiService: ServiceSchema = {
 					// The first hook that knows the action: from here on the answer and any error carry the
 					// header. Earlier refusals (body parser, no node for the action) never hold a token.
 					if (req.$action?.noStore) forbidStoring(res);
-					// The tenant comes from the token alone; a client-sent one is dropped, never trusted.
-					// (Only when there: a delete turns the params into a slow dictionary object for the whole call.)
-					if ("tenantId" in req.$params) delete req.$params.tenantId;
+					dropClientTenant(req.$params);
 					if (req.$action?.name === IdentityActions.login) return this.checkLoginThrottle(ctx, req);
 				},
 
@@ -304,12 +306,7 @@ const ApiService: ServiceSchema = {
 		},
 
 		authorize(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest) {
-			const auth = req.$action?.auth;
-			if (auth === false || !auth?.roles) return;
-			const roles = ctx.meta.user?.roles ?? [];
-			if (!roles.some(role => auth.roles!.includes(role))) {
-				throw new ForbiddenError("Your role does not allow this", { required: auth.roles });
-			}
+			checkRoles(req.$action?.auth, ctx.meta.user?.roles ?? []);
 		},
 
 		async limit(this: GatewayThis, _req: GatewayRequest, res: GatewayResponse, kind: "anonymous" | "user", key: string) {

@@ -204,6 +204,9 @@ const EmployeesService: ServiceSchema = {
 	name: "employees",
 
 	mixins: [
+		// Before DbMixin: Moleculer starts later mixins first, and the spells' start-up backfill
+		// needs the collections DbMixin connects in its own `started`.
+		HeadcountPart,
 		DbMixin(
 			"employees",
 			EMPLOYEES_COLLECTION,
@@ -225,7 +228,6 @@ const EmployeesService: ServiceSchema = {
 		),
 		// Every write carries its employees.changed event in the same statement (lib/channels/outbox.ts).
 		OutboxMixin(),
-		HeadcountPart,
 		ImportExportPart
 	],
 

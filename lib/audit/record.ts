@@ -20,7 +20,7 @@ import { type PendingEvent, pendingEvent } from "../channels/outbox";
 import type { RequestMeta } from "../meta";
 import { SYSTEM_USER_ID } from "../meta";
 import { AuditEvents, type AuditActor, type AuditChange, type AuditOperation, type AuditRecordedFields } from "../names/audit";
-import { ROLES } from "../roles";
+import { ROLES, type Role } from "../roles";
 import { redactValue } from "./redact";
 
 /** What the builders read from a Moleculer context: the caller, the request, the action. */
@@ -28,6 +28,10 @@ export interface AuditContext {
 	meta: RequestMeta;
 	requestID?: string | null;
 	action?: { name?: string } | null;
+	/** Background work (a job, a saga's undo step) acting as "system": its name, in the record's actor. */
+	job?: string;
+	/** The user a system action was done for (the staff member whose onboarding a saga undoes). */
+	onBehalfOf?: string | null;
 }
 
 /** Fields every document has that say nothing about the change. */
@@ -36,7 +40,9 @@ const isBookkeeping = (field: string) => BOOKKEEPING.has(field) || field.startsW
 
 function actorOf(ctx: AuditContext): AuditActor {
 	const user = ctx.meta.user;
-	if (!user || user.id === SYSTEM_USER_ID) return { userId: SYSTEM_USER_ID, role: "system", roles: [] };
+	if (!user || user.id === SYSTEM_USER_ID || ctx.job) {
+		return { userId: SYSTEM_USER_ID, role: "system", roles: [], ...(ctx.job && { job: ctx.job }), ...(ctx.onBehalfOf && { onBehalfOf: ctx.onBehalfOf }) };
+	}
 	const highest = ROLES.find(role => user.roles.includes(role)) ?? "none";
 	return { userId: user.id, role: highest, roles: [...user.roles] };
 }
@@ -64,7 +70,7 @@ function auditEvent(
 ): PendingEvent {
 	const fields: AuditRecordedFields = {
 		actor: actorOf(ctx),
-		action: ctx.action?.name ?? "system",
+		action: ctx.action?.name ?? ctx.job ?? "system",
 		operation,
 		target: { type, id },
 		changes,
@@ -72,6 +78,27 @@ function auditEvent(
 		clientIp: ctx.meta.clientIp ?? null
 	};
 	return pendingEvent(AuditEvents.recorded, tenantId, fields);
+}
+
+/**
+ * The audit context of a person acting before they hold a token (signing in, following a link,
+ * resetting a password): the record names them, with the request's id and IP.
+ */
+export function actingAs(ctx: AuditContext, user: { _id: string; tenantId: string; role: Role }): AuditContext {
+	return { ...ctx, action: ctx.action, meta: { ...ctx.meta, user: { id: user._id, tenantId: user.tenantId, roles: [user.role], employeeId: null, sessionId: "" } } };
+}
+
+/** The audit context of a scheduled job or a channel consumer (no request): actor "system", with the job's name. */
+export function systemAudit(job: string): AuditContext {
+	return { meta: {}, requestID: null, action: { name: job }, job };
+}
+
+/**
+ * The audit context of background work done for a caller, such as a saga's undo step: actor
+ * "system" with the work's name, on behalf of the caller, under the caller's request id.
+ */
+export function onBehalfOf(ctx: AuditContext, job: string): AuditContext {
+	return { ...ctx, job, onBehalfOf: ctx.meta.user?.id ?? null };
 }
 
 /** Any stored document of a tenant (typed loosely: each context has its own document types). */

@@ -7,7 +7,7 @@
  * a record. The removal is then done as usual (DbMixin.removed: 204, caches cleaned).
  */
 import type { CollectionSpec, Store } from "../store";
-import { OUTBOX_INDEX, insertWithEvent } from "../channels/outbox";
+import { OUTBOX_INDEX, insertWithEvents } from "../channels/outbox";
 import { type AuditContext, auditRemoval } from "./record";
 
 export const auditOutboxName = (service: string): string => `${service}_audit_outbox`;
@@ -25,14 +25,29 @@ interface Remover {
 	removed(ctx: { meta: { $statusCode?: number } }, store: Store, id: string, json: unknown): Promise<null>;
 }
 
+type Removed = { _id: string; tenantId: string };
+
+/**
+ * Records the removals of `befores` (each of kind `type`) on the trail, in one write, for the
+ * caller to do next: removals that are not a route's 204 (an internal undo, a cascade).
+ */
+export async function recordRemovals(
+	service: Pick<Remover, "name" | "store" | "newId" | "publishEvents">, ctx: AuditContext, type: string, befores: Removed[]
+): Promise<void> {
+	if (befores.length === 0) return;
+	const collection = auditOutboxName(service.name);
+	const tombstone = insertWithEvents(
+		{ _id: service.newId(), tenantId: befores[0].tenantId, at: new Date().toISOString() }, befores.map(before => auditRemoval(ctx, type, before))
+	);
+	await service.store(collection).insert(tombstone);
+	service.publishEvents(tombstone._id, collection);
+}
+
 /** Records the removal of `before` (of kind `type`) on the trail, then removes it from `store`. */
 export async function removeAudited(
 	service: Remover, ctx: AuditContext & { meta: { $statusCode?: number } }, store: Store, type: string,
-	before: { _id: string; tenantId: string }, json: unknown
+	before: Removed, json: unknown
 ): Promise<null> {
-	const collection = auditOutboxName(service.name);
-	const tombstone = insertWithEvent({ _id: service.newId(), tenantId: before.tenantId, at: new Date().toISOString() }, auditRemoval(ctx, type, before));
-	await service.store(collection).insert(tombstone);
-	service.publishEvents(tombstone._id, collection);
+	await recordRemovals(service, ctx, type, [before]);
 	return service.removed(ctx, store, before._id, json);
 }

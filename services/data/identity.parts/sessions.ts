@@ -4,6 +4,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
+import { systemAudit } from "../../../lib/audit/record";
 import { verifyPassword } from "../../../lib/auth/passwords";
 import { readGenerations } from "../../../lib/cache-generation";
 import { newRefreshToken, parseRefreshToken, sameHash } from "../../../lib/auth/tokens";
@@ -48,7 +49,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 				const companies = await this.companiesOf(account._id);
 				const chosen = ctx.params.companyId ? companies.find(c => c.id === ctx.params.companyId) : companies[0];
 				if (!chosen) throw invalidCredentials();
-				return this.signIn(account, await this.adapter.findById(chosen.userId));
+				return this.signIn(ctx, account, await this.adapter.findById(chosen.userId));
 			}
 		},
 
@@ -62,7 +63,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 				const current = await this.findUser(ctx, requireUser(ctx).id);
 				const target: UserDoc | null = await this.adapter.findOne({ accountId: current.accountId, tenantId: ctx.params.companyId, status: "active" });
 				if (!target) throw new NotFoundError("Company", ctx.params.companyId);
-				return this.signIn(await this.store(ACCOUNTS).findById(current.accountId), target);
+				return this.signIn(ctx, await this.store(ACCOUNTS).findById(current.accountId), target);
 			}
 		},
 
@@ -80,7 +81,8 @@ export const SessionsPart: Partial<ServiceSchema> = {
 
 				if (!sameHash(session.tokenHash, presented.hash)) {
 					if (session.usedHashes.some(h => sameHash(h, presented.hash))) {
-						await this.revokeSessions({ _id: session._id }, "refresh token reused");
+						// No one in particular did it: the trail shows the system ending a leaked family.
+						await this.revokeSessions({ _id: session._id }, "refresh token reused", () => ({ ...systemAudit("identity.refresh"), requestID: ctx.requestID, meta: { clientIp: ctx.meta.clientIp } }));
 						this.logger.warn(`Refresh token reuse in session ${session._id}: family revoked`, { requestID: ctx.requestID });
 						throw new UnauthorizedError("Refresh token was already used; the session is revoked", "REFRESH_TOKEN_REUSED");
 					}
@@ -116,7 +118,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 				const presented = parseRefreshToken(ctx.params.refreshToken);
 				const ids = [user.sessionId, presented?.sessionId].filter((s): s is string => !!s);
 				// Only the caller's own sessions: a stolen refresh token of someone else is left alone.
-				await this.revokeSessions({ _id: { $in: ids }, userId: user.id, tenantId: user.tenantId }, "logout");
+				await this.revokeSessions({ _id: { $in: ids }, userId: user.id, tenantId: user.tenantId }, "logout", () => ctx);
 				ctx.meta.$statusCode = 204;
 				return null;
 			}

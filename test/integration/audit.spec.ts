@@ -102,7 +102,7 @@ describe("audit trail", () => {
 
 	it("records a user's invitation, role change and disabling; no password, token or link appears anywhere", async () => {
 		const admin = await createUser(url, acme, "admin");
-		const [invited] = await awaitTrail({ targetType: "user", targetId: admin.id });
+		const [invited] = await awaitTrail({ targetType: "user", targetId: admin.id, operation: "created" });
 		expect(invited).toMatchObject({ action: "identity.createUser", operation: "created", actor: { userId: acme.user.id, role: "owner" } });
 		expect(invited.changes.role).toEqual({ from: null, to: "admin" });
 

@@ -106,16 +106,16 @@ type Doc = { _id: string; tenantId: string };
 const fieldsOf = (doc: Doc) => doc as unknown as Record<string, unknown>;
 
 /** The record of a creation: every field of the new document, from null. */
-export function auditCreation(ctx: AuditContext, type: string, doc: Doc): PendingEvent {
+export function auditCreation<T extends Doc>(ctx: AuditContext, type: string, doc: T): PendingEvent {
 	return auditEvent(ctx, doc.tenantId, "created", type, doc._id, diffChanges(null, fieldsOf(doc)));
 }
 
 /** The record of an update: the fields `set` changes on `before`, each from its old value. */
-export function auditUpdate(ctx: AuditContext, type: string, before: Doc, set: object): PendingEvent {
+export function auditUpdate<T extends Doc>(ctx: AuditContext, type: string, before: T, set: object): PendingEvent {
 	return auditEvent(ctx, before.tenantId, "updated", type, before._id, diffChanges(fieldsOf(before), set as Record<string, unknown>));
 }
 
 /** The record of a removal: every field of the removed document, to null. */
-export function auditRemoval(ctx: AuditContext, type: string, before: Doc): PendingEvent {
+export function auditRemoval<T extends Doc>(ctx: AuditContext, type: string, before: T): PendingEvent {
 	return auditEvent(ctx, before.tenantId, "removed", type, before._id, diffChanges(fieldsOf(before), null));
 }

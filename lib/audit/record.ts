@@ -19,6 +19,7 @@
 import { type PendingEvent, pendingEvent } from "../channels/outbox";
 import type { RequestMeta } from "../meta";
 import { SYSTEM_USER_ID } from "../meta";
+import { type JobName, JobServices } from "../names/jobs";
 import { AuditEvents, type AuditActor, type AuditChange, type AuditOperation, type AuditRecordedFields } from "../names/audit";
 import { ROLES, type Role } from "../roles";
 import { redactValue } from "./redact";
@@ -91,6 +92,11 @@ export function actingAs(ctx: AuditContext, user: { _id: string; tenantId: strin
 /** The audit context of a scheduled job or a channel consumer (no request): actor "system", with the job's name. */
 export function systemAudit(job: string): AuditContext {
 	return { meta: {}, requestID: null, action: { name: job }, job };
+}
+
+/** The audit context of a scheduled job's writes: "system", named `<service>.<job>` as the job runs them. */
+export function jobAudit(job: JobName): AuditContext {
+	return systemAudit(`${JobServices[job]}.${job}`);
 }
 
 /**

@@ -11,7 +11,8 @@
  * removing what is gone removes nothing.
  */
 import type { ServiceSchema } from "moleculer";
-import { auditUpdate, systemAudit } from "../../../lib/audit/record";
+import { auditUpdate, jobAudit } from "../../../lib/audit/record";
+import { Jobs } from "../../../lib/names/jobs";
 import { updateWithEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError } from "../../../lib/errors";
@@ -73,7 +74,7 @@ async function expireMembership(service: IdentityThis, userId: string, at: strin
 	const live = await service.store(LINKS).count({ query: { userId, purpose: "invitation", usedAt: null, expiresAt: { $gt: at } } });
 	if (live > 0) return null;
 	const set = { status: "expired", updatedAt: now() };
-	const changed = await service.adapter.updateMany({ _id: userId, status: "invited" }, updateWithEvent({ $set: set }, auditUpdate(systemAudit("identity.expireInvitations"), "user", user, set)));
+	const changed = await service.adapter.updateMany({ _id: userId, status: "invited" }, updateWithEvent({ $set: set }, auditUpdate(jobAudit(Jobs.expireInvitations), "user", user, set)));
 	if (changed !== 1) return null;
 	service.publishEvents(userId);
 	return user.tenantId;

@@ -10,7 +10,8 @@
  * conditional update that also records `rolledOverFrom`, so it lands once. Tenants are taken one
  * at a time and their entitlements a page at a time, never all in memory.
  */
-import { auditCreation, auditUpdate, systemAudit } from "../../../lib/audit/record";
+import { auditCreation, auditUpdate, jobAudit } from "../../../lib/audit/record";
+import { Jobs } from "../../../lib/names/jobs";
 import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
 import type { EntitlementDoc, RequestDoc, TypeDoc } from "../../../lib/leave/model";
@@ -25,7 +26,7 @@ import { ENTITLEMENTS, type LeaveThis, TYPES } from "./shared";
 const PAGE = 200;
 
 /** The job's name on the audit trail: its writes are "system" ones (lib/audit/record.ts systemAudit). */
-const AUDIT = systemAudit("leave.leaveRollover");
+const AUDIT = jobAudit(Jobs.leaveRollover);
 
 export interface RolloverCounts { tenants: number; created: number; added: number; unchanged: number; skippedNotEmployed: number }
 

@@ -10,7 +10,8 @@
  * the event in the interview's own outbox (lib/channels/outbox.ts), so an interview is reminded,
  * and its event stored, exactly once however often the job runs.
  */
-import { auditUpdate, systemAudit } from "../../../lib/audit/record";
+import { auditUpdate, jobAudit } from "../../../lib/audit/record";
+import { Jobs } from "../../../lib/names/jobs";
 import { pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { findManyInTenant } from "../../../lib/entity";
 import { type InterviewReminderEvent, RecruitmentEvents } from "../../../lib/names/recruitment";
@@ -22,7 +23,7 @@ import { APPLICATIONS, type ApplicationDoc, INTERVIEWS, type InterviewDoc, type 
 const PAGE = 200;
 
 /** The job's writes on the audit trail: "system", named (lib/audit/record.ts systemAudit). */
-const AUDIT = systemAudit("recruitment.interviewReminders");
+const AUDIT = jobAudit(Jobs.interviewReminders);
 
 /** Not reminded yet: null, or absent on an interview stored before reminders existed. */
 const NOT_REMINDED = { $or: [{ remindedAt: null }, { remindedAt: { $exists: false } }] };

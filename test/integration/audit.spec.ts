@@ -6,6 +6,8 @@
 import { randomUUID } from "node:crypto";
 import request from "supertest";
 import { AuditEvents, type AuditRecord } from "../../lib/names/audit";
+import { Jobs } from "../../lib/names/jobs";
+import type { RunJobAnswer } from "../../mixins/scheduled-jobs.mixin";
 import { auditTrail, awaitAuditTrail } from "../support/audit";
 import { PASSWORD, type Signup, acceptInvitation, bearer, createUser, signup, uniqueEmail } from "../support/http";
 import { mailTo, tokenOf } from "../support/mail";
@@ -408,5 +410,24 @@ describe("audit trail", () => {
 		await awaitTrail({ targetId: marker.body.id });
 		const rows = await trail({ targetId: event.target.id });
 		expect(rows.map(r => r.id)).toEqual([eventId]);
+	});
+
+	it("keeps records for AUDIT_RETENTION_DAYS (seven years by default): the daily auditPrune removes older ones only", async () => {
+		const record = (at: string) => ({
+			eventId: randomUUID(), tenantId: acme.tenant.id, at,
+			actor: { userId: acme.user.id, role: "owner", roles: ["owner"] }, action: "org.updateDepartment", operation: "updated",
+			target: { type: "department", id: randomUUID() }, changes: {}, requestId: "audit-retention", clientIp: "127.0.0.1"
+		});
+		const old = record("2018-06-30T12:00:00.000Z");
+		const kept = record("2018-07-02T12:00:00.000Z");
+		for (const event of [old, kept]) await system.broker.sendToChannel!(AuditEvents.recorded, event);
+		await awaitTrail({ targetId: old.target.id });
+		await awaitTrail({ targetId: kept.target.id });
+
+		// Run for 1 July 2025: seven years (2557 days) back is 1 July 2018.
+		const run: RunJobAnswer = await system.broker.call("audit.runJob", { job: Jobs.auditPrune, at: "2025-07-01T03:35:00Z" });
+		expect(run.run?.result).toMatchObject({ before: "2018-07-01T03:35:00.000Z" });
+		expect(await trail({ targetId: old.target.id })).toEqual([]);
+		expect((await trail({ targetId: kept.target.id })).map(r => r.id)).toEqual([kept.eventId]);
 	});
 });

@@ -25,7 +25,7 @@ import { ENTITLEMENTS, type LeaveThis, TYPES } from "./shared";
 /** Entitlements of one tenant read at once (and the ids in one employees call, whose limit is 1000). */
 const PAGE = 200;
 
-/** The job's name on the audit trail: its writes are "system" ones (lib/audit/record.ts systemAudit). */
+/** The job's name on the audit trail: its writes are "system" ones (lib/audit/record.ts jobAudit). */
 const AUDIT = jobAudit(Jobs.leaveRollover);
 
 export interface RolloverCounts { tenants: number; created: number; added: number; unchanged: number; skippedNotEmployed: number }

@@ -22,7 +22,7 @@ import { APPLICATIONS, type ApplicationDoc, INTERVIEWS, type InterviewDoc, type 
 
 const PAGE = 200;
 
-/** The job's writes on the audit trail: "system", named (lib/audit/record.ts systemAudit). */
+/** The job's writes on the audit trail: "system", named (lib/audit/record.ts jobAudit). */
 const AUDIT = jobAudit(Jobs.interviewReminders);
 
 /** Not reminded yet: null, or absent on an interview stored before reminders existed. */

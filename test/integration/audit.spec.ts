@@ -168,6 +168,23 @@ describe("audit trail", () => {
 		}
 	});
 
+	it("records a leaked session's revocation (a refresh token used twice) as the system's, in the request that showed it", async () => {
+		const user = await createUser(url, acme, "employee");
+		const signedIn = await request(url).post("/api/v1/auth/login").send({ email: user.email, password: PASSWORD });
+		expect(signedIn.status).toBe(200);
+		const refresh = (refreshToken: string, requestId: string) => request(url).post("/api/v1/auth/refresh").set("X-Request-Id", requestId).send({ refreshToken });
+		expect((await refresh(signedIn.body.refreshToken, "audit-refresh")).status).toBe(200);
+		const reused = await refresh(signedIn.body.refreshToken, "audit-refresh-reused");
+		expect(reused.body).toMatchObject({ type: "REFRESH_TOKEN_REUSED" });
+		const [revoked] = await awaitTrail({ action: "identity.refresh", targetType: "session" });
+		expect(revoked).toMatchObject({
+			requestId: "audit-refresh-reused", actor: { userId: "system", job: "identity.refreshTokenReuse" },
+			changes: { status: { from: "active", to: "revoked" }, revokedReason: { from: null, to: "refresh token reused" } }
+		});
+		// A rotation is no record: the session goes on.
+		expect((await trail({})).map(r => r.requestId)).not.toContain("audit-refresh");
+	});
+
 	it("records the identity side of an employee link and an invitation's acceptance, by the person who accepted", async () => {
 		const employee = await api("post", "/employees", acme).send({ firstName: "Lin", lastName: "Linked", workEmail: uniqueEmail("lin"), hireDate: "2024-02-01" });
 		expect(employee.status).toBe(201);

@@ -177,6 +177,8 @@ describe("scheduled jobs", () => {
 			expect(reminded.body).toMatchObject({ remindedAt: slot });
 			expect(reminded.body).not.toHaveProperty("_outbox");
 			for (const other of [later, earlier]) expect((await api().get(`/interviews/${other.interview.id}`, company.hr)).body.remindedAt).toBeNull();
+			const [remindedRecord] = await awaitAuditTrail(url, company.owner, { targetId: tomorrow.interview.id, action: "recruitment.interviewReminders" });
+			expect(remindedRecord).toMatchObject({ actor: { userId: "system", job: "recruitment.interviewReminders" }, changes: { remindedAt: { from: null, to: slot } } });
 
 			await eventually(() => expect(reminders.seen.filter(e => e.interviewId === tomorrow.interview.id)).toHaveLength(1));
 			expect(reminders.seen.find(e => e.interviewId === tomorrow.interview.id)).toMatchObject({

@@ -4,7 +4,6 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
-import { systemAudit } from "../../../lib/audit/record";
 import { verifyPassword } from "../../../lib/auth/passwords";
 import { readGenerations } from "../../../lib/cache-generation";
 import { newRefreshToken, parseRefreshToken, sameHash } from "../../../lib/auth/tokens";
@@ -81,8 +80,9 @@ export const SessionsPart: Partial<ServiceSchema> = {
 
 				if (!sameHash(session.tokenHash, presented.hash)) {
 					if (session.usedHashes.some(h => sameHash(h, presented.hash))) {
-						// No one in particular did it: the trail shows the system ending a leaked family.
-						await this.revokeSessions({ _id: session._id }, "refresh token reused", () => ({ ...systemAudit("identity.refresh"), requestID: ctx.requestID, meta: { clientIp: ctx.meta.clientIp } }));
+						// No signed-in person did it: the system ends a leaked family, in the request that showed the leak.
+						const audit = { meta: ctx.meta, requestID: ctx.requestID, action: ctx.action, job: "identity.refreshTokenReuse" };
+						await this.revokeSessions({ _id: session._id }, "refresh token reused", () => audit);
 						this.logger.warn(`Refresh token reuse in session ${session._id}: family revoked`, { requestID: ctx.requestID });
 						throw new UnauthorizedError("Refresh token was already used; the session is revoked", "REFRESH_TOKEN_REUSED");
 					}

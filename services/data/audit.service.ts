@@ -12,10 +12,11 @@
  *
  * This service consumes that channel, once per event (handleOnce), and stores one record per
  * event whose id IS the event id, so a redelivery or a replay can never add a second record.
- * The trail is append-only: no action updates or removes a record (retention would be a
- * scheduled prune by age, docs/operations.md "Audit trail"; none runs today, records stay).
+ * The trail is append-only: no action updates or removes a record; only age does, the daily
+ * auditPrune past AUDIT_RETENTION_DAYS (lib/audit/retention.ts, seven years by default).
  */
 import type { ServiceSchema } from "moleculer";
+import { pruneAuditRecordsJob } from "../../lib/audit/retention";
 import { handleOnce, handledEventsCollection } from "../../lib/channels/handled";
 import { pruneHandledEventsJob } from "../../lib/channels/retention";
 import { UnprocessableError } from "../../lib/errors";
@@ -72,13 +73,15 @@ const AuditService: ServiceSchema = {
 	name: "audit",
 
 	mixins: [
-		ScheduledJobsMixin("audit", { auditHandledPrune: pruneHandledEventsJob("audit") }),
+		ScheduledJobsMixin("audit", { auditHandledPrune: pruneHandledEventsJob("audit"), auditPrune: pruneAuditRecordsJob }),
 		DbMixin("audit", {
 			name: RECORDS,
 			indexes: [
 				{ fields: { tenantId: 1, at: -1 } },
 				{ fields: { tenantId: 1, "actor.userId": 1, at: -1 } },
-				{ fields: { tenantId: 1, "target.id": 1, at: -1 } }
+				{ fields: { tenantId: 1, "target.id": 1, at: -1 } },
+				// The retention's prune, across tenants (lib/audit/retention.ts).
+				{ fields: { at: 1 } }
 			]
 		}, [handledEventsCollection("audit"), jobRunsCollection("audit")])
 	],

@@ -7,7 +7,8 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { type PendingEvent, OUTBOX_INDEX, insertWithEvent, pendingEvent, updateWithEvent } from "../../lib/channels/outbox";
-import { auditCreation, auditUpdate } from "../../lib/audit/record";
+import { auditCreation, auditUpdate, onBehalfOf } from "../../lib/audit/record";
+import { auditOutboxCollection, auditOutboxName, recordRemovals } from "../../lib/audit/removal";
 import { checkDate, containsPattern, findInTenant, findManyInTenant, now } from "../../lib/entity";
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../../lib/errors";
 import { type Changes, HISTORY_TYPES, type HistoryEntry, type HistoryType, changedValues, diffFields } from "../../lib/employees/history";
@@ -223,11 +224,13 @@ const EmployeesService: ServiceSchema = {
 						{ fields: { tenantId: 1, startMonth: 1 } },
 						{ fields: { tenantId: 1, endMonth: 1 } }
 					]
-				}
+				},
+				auditOutboxCollection("employees")
 			]
 		),
-		// Every write carries its employees.changed event in the same statement (lib/channels/outbox.ts).
-		OutboxMixin(),
+		// Every write carries its employees.changed event in the same statement (lib/channels/outbox.ts);
+		// the audit outbox carries the records of removals (lib/audit/removal.ts).
+		OutboxMixin({ collections: [auditOutboxName("employees")] }),
 		ImportExportPart
 	],
 
@@ -565,6 +568,8 @@ const EmployeesService: ServiceSchema = {
 				const { tenantId } = requireUser(ctx);
 				const employee: EmployeeDoc | null = await this.adapter.findOne({ _id: ctx.params.id, tenantId });
 				if (!employee) return { removed: false };
+				// The saga undoes it for the staff member whose onboarding failed (lib/audit/record.ts onBehalfOf).
+				await recordRemovals(this, onBehalfOf(ctx, "onboarding.undoHire"), "employee", [employee]);
 				await this.store(HISTORY).removeMany({ tenantId, employeeId: employee._id });
 				await this.store(SPELLS).removeMany({ tenantId, employeeId: employee._id });
 				await this.adapter.removeById(employee._id);

@@ -45,7 +45,7 @@ export const OperatorPart: Partial<ServiceSchema> = {
 				if (chosen.length > 1) {
 					throw new ConflictError(`${ctx.params.email} is in ${chosen.length} companies: name one`, { companies: chosen.map(c => ({ id: c.id, name: c.name, role: c.role })) });
 				}
-				return { ...(await this.signIn(account, await this.adapter.findById(chosen[0].userId))), tenantName: chosen[0].name };
+				return { ...(await this.signIn(ctx, account, await this.adapter.findById(chosen[0].userId))), tenantName: chosen[0].name };
 			}
 		}
 	}

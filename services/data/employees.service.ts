@@ -9,7 +9,7 @@ import type { ServiceSchema } from "moleculer";
 import { type PendingEvent, OUTBOX_INDEX, insertWithEvent, pendingEvent, updateWithEvent } from "../../lib/channels/outbox";
 import { auditCreation, auditUpdate } from "../../lib/audit/record";
 import { checkDate, containsPattern, findInTenant, findManyInTenant, now } from "../../lib/entity";
-import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors";
 import { type Changes, HISTORY_TYPES, type HistoryEntry, type HistoryType, changedValues, diffFields } from "../../lib/employees/history";
 import { type LoadManager, type ReportDepth, collectReports, isUnder, wouldCycle } from "../../lib/employees/hierarchy";
 import {
@@ -192,7 +192,7 @@ async function refersTo(field: string, lookup: Promise<unknown>): Promise<void> 
 		await lookup;
 	} catch (err) {
 		if ((err as { type?: string } | null)?.type === "NOT_FOUND") {
-			throw new UnprocessableError(field, `The '${field}' field refers to nothing of this company.`, "reference");
+			throw new BusinessRuleError(field, `The '${field}' field refers to nothing of this company.`, "reference");
 		}
 		throw err;
 	}
@@ -357,7 +357,7 @@ const EmployeesService: ServiceSchema = {
 				checkTransfer(employee, effectiveDate);
 				const set = changedValues<EmployeeDoc>(employee, moves);
 				if (Object.keys(set).length === 0) {
-					throw new UnprocessableError("departmentId", "A transfer must change the departmentId, the positionId or the managerId.", "noChange");
+					throw new BusinessRuleError("departmentId", "A transfer must change the departmentId, the positionId or the managerId.", "noChange");
 				}
 				await this.checkReferences(ctx, employee, set);
 				const changes = diffFields(employee, set);
@@ -680,9 +680,9 @@ const EmployeesService: ServiceSchema = {
 			if (next.positionId) await refersTo("positionId", ctx.call(OrgActions.getPosition, { id: next.positionId }));
 			if (!next.managerId) return;
 			if (employee && (await wouldCycle(employee._id, next.managerId, this.managerLoader(tenantId)))) {
-				throw new UnprocessableError("managerId", "An employee cannot be managed by themself or by anyone who reports to them.", "cycle");
+				throw new BusinessRuleError("managerId", "An employee cannot be managed by themself or by anyone who reports to them.", "cycle");
 			}
-			if (!(await this.employed(tenantId, next.managerId))) throw new UnprocessableError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
+			if (!(await this.employed(tenantId, next.managerId))) throw new BusinessRuleError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
 		},
 
 		/** 409 naming the field when another employee of the tenant already has this email, number or user. */

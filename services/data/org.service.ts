@@ -4,7 +4,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { type TenantDoc, containsPattern, findInTenant, findManyInTenant, now, requireReference, toJSON } from "../../lib/entity";
-import { ConflictError, UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError, ConflictError, UnprocessableError } from "../../lib/errors";
 import { type RosterContext, created, requireUser } from "../../lib/meta";
 import { EmployeeActions, type EmployeeSummary } from "../../lib/names/employees";
 import type { Department, Location, OrgDirectory, Position } from "../../lib/names/org";
@@ -203,7 +203,7 @@ const OrgService: ServiceSchema = {
 				const all: DepartmentDoc[] = await this.adapter.find({ query: { tenantId } });
 				const nodes = all.map(d => ({ id: d._id, parentId: d.parentId }));
 				if (wouldCycle(nodes, dept._id, parentId)) {
-					throw new UnprocessableError("parentId", "A department cannot move under itself or one of its sub-departments.", "cycle");
+					throw new BusinessRuleError("parentId", "A department cannot move under itself or one of its sub-departments.", "cycle");
 				}
 				const set = { parentId, updatedAt: now() };
 				const updated: DepartmentDoc = await this.unique("name", () =>
@@ -405,7 +405,7 @@ const OrgService: ServiceSchema = {
 			if (!managerId) return;
 			const [manager] = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: [managerId] });
 			if (!manager || manager.status !== "active") {
-				throw new UnprocessableError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
+				throw new BusinessRuleError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
 			}
 		}
 	}

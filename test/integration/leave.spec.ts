@@ -524,6 +524,8 @@ describe("leave", () => {
 			await entitle(system.url, acme, newcomer.id, annual.id, 2030, 20);
 			const early = await api.post("/leave-requests", hr, { employeeId: newcomer.id, leaveTypeId: annual.id, ...workWeek(21) });
 			expect(early.status).toBe(422);
+			// A rule of the business, not a malformed parameter: its own type, the rule in the message.
+			expect(early.body).toMatchObject({ name: "BusinessRuleError", type: "BUSINESS_RULE", message: expect.stringMatching(/^The request breaks a rule: The 'startDate' field must not be before the hire date/) });
 			expect(early.body.data).toEqual([expect.objectContaining({ field: "startDate", type: "outsideEmployment" })]);
 			expect(early.body.data[0].message).toContain(day(21, 2));
 			expect(await requestsOf(newcomer.id)).toBe(0);

@@ -3,7 +3,7 @@ import type { ServiceSchema } from "moleculer";
 import { insertWithEvent, pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { auditCreation, auditUpdate } from "../../../lib/audit/record";
 import { checkDate, findInTenant, now } from "../../../lib/entity";
-import { ConflictError, ForbiddenError, UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError, ConflictError, ForbiddenError } from "../../../lib/errors";
 import { balanceOf, fits } from "../../../lib/leave/balance";
 import { checkRange, daysPerMonth, requestDays, yearOf } from "../../../lib/leave/calendar";
 import { checkWithinEmployment } from "../../../lib/leave/employment";
@@ -203,7 +203,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 			const user = requireUser(ctx);
 			const wanted = employeeId ?? user.employeeId;
 			if (!wanted) {
-				throw new UnprocessableError("employeeId", "Your account is linked to no employee: name the 'employeeId' the leave is for.", "required");
+				throw new BusinessRuleError("employeeId", "Your account is linked to no employee: name the 'employeeId' the leave is for.", "required");
 			}
 			if (wanted !== user.employeeId && !isStaff(user)) throw new ForbiddenError("You may request leave only for yourself");
 			return this.checkEmployee(ctx, wanted);
@@ -227,7 +227,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 			]);
 			const { remaining } = balanceOf(entitlement, held);
 			if (!fits(remaining, doc.days, type.allowNegative)) {
-				throw new UnprocessableError(
+				throw new BusinessRuleError(
 					"leaveTypeId",
 					`The request takes ${doc.days} day(s) of '${type.name}' but only ${remaining} remain for ${doc.year}.`,
 					"insufficientBalance"

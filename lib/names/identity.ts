@@ -19,7 +19,9 @@ export const IdentityActions = {
 	/** Internal {} → string[]: ids of the caller's tenant's active owners, admins and hr (who are told of tenant-wide events). */
 	staffUserIds: "identity.staffUserIds",
 	/** Internal { ids } → UserContact[] of the caller's tenant's active users among ids (how to reach them). */
-	contacts: "identity.contacts"
+	contacts: "identity.contacts",
+	/** Internal { ids } → DisplayNames of the caller's tenant's users among ids, any status, uncached. */
+	userNames: "identity.userNames"
 } as const;
 
 /** How to reach a user: what notifications need to mail them or find their phone. */

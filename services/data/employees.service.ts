@@ -13,7 +13,7 @@ import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError } from 
 import { type Changes, HISTORY_TYPES, type HistoryEntry, type HistoryType, changedValues, diffFields } from "../../lib/employees/history";
 import { type LoadManager, type ReportDepth, collectReports, isUnder, wouldCycle } from "../../lib/employees/hierarchy";
 import {
-	EMPLOYMENT_STATUSES, EMPLOYMENT_TYPES, type Employee, type EmployeeDoc, type EmployeeFields, type EmployeeListItem,
+	EMPLOYMENT_STATUSES, EMPLOYMENT_TYPES, type Employee, type EmployeeDoc, type EmployeeFields,
 	type EmploymentType, employeeJSON, listItemJSON, summaryJSON
 } from "../../lib/employees/model";
 import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
@@ -31,6 +31,7 @@ import { STAFF_ROLES } from "../../lib/roles";
 import { isUniqueViolation } from "../../lib/store/types";
 import { type CollectionSpec, type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
+import { type NamedEmployeeRow, withDisplayNames } from "./employees.parts/display-names";
 import { HeadcountPart, SPELLS } from "./employees.parts/headcount";
 import { ImportExportPart } from "./employees.parts/import-export";
 
@@ -243,7 +244,7 @@ const EmployeesService: ServiceSchema = {
 				search: { type: "string", trim: true, min: 1, max: 100, optional: true },
 				departmentId: filterId, positionId: filterId, managerId: filterId, status, employmentType
 			},
-			async handler(this: EmployeesThis, ctx: RosterContext<ListEmployeesParams>): Promise<ListResult<EmployeeListItem>> {
+			async handler(this: EmployeesThis, ctx: RosterContext<ListEmployeesParams>): Promise<ListResult<NamedEmployeeRow>> {
 				const { search, departmentId, positionId, managerId, status: wanted, employmentType: kind } = ctx.params;
 				const sort = parseSort(ctx.params.sort, SORTABLE, DEFAULT_SORT);
 				const query: Record<string, unknown> = { tenantId: requireUser(ctx).tenantId };
@@ -255,7 +256,7 @@ const EmployeesService: ServiceSchema = {
 				if (wanted) query.status = wanted;
 				if (kind) query.employmentType = kind;
 				if (search) query.$and = searchQuery(search);
-				return paginate(this.adapter, query, ctx.params, sort, listItemJSON);
+				return withDisplayNames(ctx, this.adapter, await paginate(this.adapter, query, ctx.params, sort, listItemJSON));
 			}
 		},
 
@@ -431,7 +432,7 @@ const EmployeesService: ServiceSchema = {
 			rest: "GET /employees/:id/reports",
 			auth: {},
 			params: { $$strict: true, id, ...listParams, depth: { ...depth, optional: true }, status },
-			async handler(this: EmployeesThis, ctx: RosterContext<ReportsParams>): Promise<ListResult<EmployeeListItem>> {
+			async handler(this: EmployeesThis, ctx: RosterContext<ReportsParams>): Promise<ListResult<NamedEmployeeRow>> {
 				const { employee, relation } = await this.findVisible(ctx, ctx.params.id);
 				const sort = parseSort(ctx.params.sort, SORTABLE, DEFAULT_SORT);
 				// Whoever sees a manager as staff or from above sees everyone under them too.
@@ -439,7 +440,7 @@ const EmployeesService: ServiceSchema = {
 				const ids = seesTeam ? await this.teamOf(ctx, employee._id, ctx.params.depth ?? "direct") : [];
 				const query: Record<string, unknown> = { tenantId: employee.tenantId, _id: { $in: ids } };
 				if (ctx.params.status) query.status = ctx.params.status;
-				return paginate(this.adapter, query, ctx.params, sort, listItemJSON);
+				return withDisplayNames(ctx, this.adapter, await paginate(this.adapter, query, ctx.params, sort, listItemJSON));
 			}
 		},
 

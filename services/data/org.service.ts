@@ -7,7 +7,7 @@ import { type TenantDoc, containsPattern, findInTenant, findManyInTenant, now, r
 import { BusinessRuleError, ConflictError, UnprocessableError } from "../../lib/errors";
 import { type RosterContext, created, requireUser } from "../../lib/meta";
 import { EmployeeActions, type EmployeeSummary } from "../../lib/names/employees";
-import type { Department, Location, OrgDirectory, Position } from "../../lib/names/org";
+import type { Department, Location, OrgDirectory, OrgNames, Position } from "../../lib/names/org";
 import { nest, wouldCycle } from "../../lib/org/tree";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
 import { id, nullableId, nullableText, optionalText, text } from "../../lib/params";
@@ -147,6 +147,24 @@ const OrgService: ServiceSchema = {
 			async handler(this: OrgThis, ctx: RosterContext<IdsParams>): Promise<Department[]> {
 				const docs = await findManyInTenant<DepartmentDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);
 				return docs.map(departmentJSON);
+			}
+		},
+
+		/** Names for a page of rows that point at departments and positions: one query per collection. */
+		names: {
+			visibility: "public",
+			readOnly: true,
+			params: { departmentIds: { type: "array", items: id, max: 1000 }, positionIds: { type: "array", items: id, max: 1000 } },
+			async handler(this: OrgThis, ctx: RosterContext<{ departmentIds: string[]; positionIds: string[] }>): Promise<OrgNames> {
+				const { tenantId } = requireUser(ctx);
+				const [departments, positions] = await Promise.all([
+					findManyInTenant<DepartmentDoc>(this.adapter, tenantId, ctx.params.departmentIds),
+					findManyInTenant<PositionDoc>(this.store(POSITIONS), tenantId, ctx.params.positionIds)
+				]);
+				return {
+					departments: Object.fromEntries(departments.map(d => [d._id, d.name])),
+					positions: Object.fromEntries(positions.map(p => [p._id, p.title]))
+				};
 			}
 		},
 

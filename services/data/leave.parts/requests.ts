@@ -16,6 +16,7 @@ import { type LeaveDecidedEvent, LeaveEvents, type LeaveRequestedEvent, type Lea
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { date, enumOf, id, nullableText, optionalDate, optionalId, optionalText } from "../../../lib/params";
 import { withLease } from "../../../lib/store/lease";
+import { type NamedLeaveRequest, withDisplayNames } from "./display-names";
 import { ADMISSIONS, ENTITLEMENTS, type IdParams, type LeaveThis, optionalYear } from "./shared";
 
 interface CreateRequestParams {
@@ -106,7 +107,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				$$strict: true, ...listParams, employeeId: optionalId, leaveTypeId: optionalId, status: { ...enumOf(LEAVE_STATUSES), optional: true },
 				year: optionalYear, from: optionalDate, to: optionalDate
 			},
-			async handler(this: LeaveThis, ctx: RosterContext<ListRequestsParams>): Promise<ListResult<LeaveRequestJSON>> {
+			async handler(this: LeaveThis, ctx: RosterContext<ListRequestsParams>): Promise<ListResult<NamedLeaveRequest>> {
 				const { employeeId, leaveTypeId, status, year: y, from, to } = ctx.params;
 				checkDate(from, "from");
 				checkDate(to, "to");
@@ -119,7 +120,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				// Requests that touch the window: ending on or after `from`, starting on or before `to`.
 				if (from) query.endDate = { $gte: from };
 				if (to) query.startDate = { $lte: to };
-				return paginate(this.adapter, query, ctx.params, sort, requestJSON);
+				return withDisplayNames(ctx, await paginate(this.adapter, query, ctx.params, sort, requestJSON));
 			}
 		},
 

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import request from "supertest";
 import type { AuthUser } from "../../lib/meta";
 import type { Role } from "../../lib/roles";
-import { EmployeeActions, EmployeeEvents, type EmployeeSummary } from "../../lib/names";
+import { EmployeeActions, EmployeeEvents, type EmployeeSummary, IdentityActions, OrgActions } from "../../lib/names";
 import { PASSWORD, type Session, type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
 import { metaUser } from "../support/leave";
 import { type HiredEmployee, createDepartment, createPosition, employeeBody, hire, linkedUser, startRoomySystem } from "../support/employees";
@@ -538,6 +538,47 @@ describe("employees", () => {
 			expect((await get(`/employees/${grace.id}/history?type=hired`, owner)).body.total).toBe(1);
 			expect422(await get(`/employees/${grace.id}/history?sort=by`, owner), "sort", "sortField");
 			expect422(await get(`/employees/${grace.id}/history?type=promoted`, owner), "type");
+		});
+	});
+
+	describe("names on rows", () => {
+		it("directory and reports rows name their department, position and manager, and say so anew after a rename", async () => {
+			const company = await signup(url, "Named Rows");
+			const [departmentId, positionId] = await Promise.all([createDepartment(url, company, "Kitchen"), createPosition(url, company, "Cook")]);
+			const chef = await hire(url, company, { firstName: "Hana", lastName: "Head" });
+			const cook = await hire(url, company, { firstName: "Carl", lastName: "Cook", departmentId, positionId, managerId: chef.id });
+			const rowOf = async (path: string, id: string) => (await get(path, company)).body.rows.find((r: { id: string }) => r.id === id);
+
+			expect(await rowOf("/employees", cook.id)).toMatchObject({ departmentName: "Kitchen", positionTitle: "Cook", managerName: "Hana Head" });
+			expect(await rowOf(`/employees/${chef.id}/reports`, cook.id)).toMatchObject({ departmentName: "Kitchen", positionTitle: "Cook", managerName: "Hana Head" });
+			// A row pointing at nothing says so.
+			expect(await rowOf("/employees", chef.id)).toMatchObject({ departmentName: null, positionTitle: null, managerName: null });
+
+			const renames = await Promise.all([
+				request(url).patch(`/api/v1/departments/${departmentId}`).set(bearer(company.accessToken)).send({ name: "Galley" }),
+				request(url).patch(`/api/v1/positions/${positionId}`).set(bearer(company.accessToken)).send({ title: "Sous-chef" }),
+				patch(`/employees/${chef.id}`, company, { lastName: "Heads" })
+			]);
+			expect(renames.map(r => r.status)).toEqual([200, 200, 200]);
+			expect(await rowOf("/employees", cook.id)).toMatchObject({ departmentName: "Galley", positionTitle: "Sous-chef", managerName: "Hana Heads" });
+			expect(await rowOf(`/employees/${chef.id}/reports`, cook.id)).toMatchObject({ departmentName: "Galley", positionTitle: "Sous-chef", managerName: "Hana Heads" });
+		});
+
+		it("an employee sees the names on their own row; the names' batch reads answer for the caller's company only", async () => {
+			const departmentId = await createDepartment(url, acme, "Own Row Dept");
+			const boss = await hire(url, acme, { firstName: "Bea", lastName: "Boss" });
+			const worker = await hire(url, acme, { departmentId, managerId: boss.id });
+			const account = await linkedUser(url, acme, "employee", worker.id);
+			const mine = (await get("/employees", account)).body.rows;
+			expect(mine).toEqual([expect.objectContaining({ id: worker.id, departmentName: "Own Row Dept", managerName: "Bea Boss" })]);
+			// The batch reads behind the names answer only for the caller's own company.
+			const asGlobex = { meta: { user: metaUser(globex) } };
+			const asAcme = { meta: { user: metaUser(acme) } };
+			const ask = { departmentIds: [departmentId], positionIds: [] };
+			expect(await system.broker.call(OrgActions.names, ask, asAcme)).toEqual({ departments: { [departmentId]: "Own Row Dept" }, positions: {} });
+			expect(await system.broker.call(OrgActions.names, ask, asGlobex)).toEqual({ departments: {}, positions: {} });
+			expect(await system.broker.call(IdentityActions.userNames, { ids: [account.id] }, asAcme)).toEqual({ [account.id]: expect.any(String) });
+			expect(await system.broker.call(IdentityActions.userNames, { ids: [account.id] }, asGlobex)).toEqual({});
 		});
 	});
 

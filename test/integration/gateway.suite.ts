@@ -468,6 +468,9 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				expect(res.headers["x-content-type-options"]).toBe("nosniff");
 				const login = await request(url).post("/api/v1/auth/login").send({ email: owner.email, password: PASSWORD });
 				expect(login.status).toBe(503);
+				// The gone service's routes are kept: a method they never took is still a 405, not a 404.
+				const wrongMethod = await request(url).delete("/api/v1/users").set(bearer(owner.accessToken));
+				expect([wrongMethod.status, wrongMethod.headers.allow]).toEqual([405, "GET, POST"]);
 				expect((await request(url).get("/health/ready")).status).toBe(503);
 			});
 		});

@@ -27,7 +27,9 @@ export const IdentityActions = {
 	 * user as a login makes it (409 naming the companies when the person is in several and none is
 	 * named). Refused on a production node.
 	 */
-	signInWithoutPassword: "identity.signInWithoutPassword"
+	signInWithoutPassword: "identity.signInWithoutPassword",
+	/** Internal { ids } → DisplayNames of the caller's tenant's users among ids, any status, uncached. */
+	userNames: "identity.userNames"
 } as const;
 
 export interface TenantSummary { id: string; name: string; createdAt: string }

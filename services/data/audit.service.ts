@@ -19,7 +19,7 @@ import type { ServiceSchema } from "moleculer";
 import { pruneAuditRecordsJob } from "../../lib/audit/retention";
 import { handleOnce, handledEventsCollection } from "../../lib/channels/handled";
 import { pruneHandledEventsJob } from "../../lib/channels/retention";
-import { UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError, UnprocessableError } from "../../lib/errors";
 import { type RosterContext, requireUser } from "../../lib/meta";
 import { AuditEvents, type AuditRecord, type AuditRecordedEvent } from "../../lib/names/audit";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
@@ -115,7 +115,7 @@ const AuditService: ServiceSchema = {
 				if (operation) query.operation = operation;
 				const from = ctx.params.from ? utc(ctx.params.from, "from") : undefined;
 				const to = ctx.params.to ? utc(ctx.params.to, "to") : undefined;
-				if (from && to && from > to) throw new UnprocessableError("to", "The 'to' time must not be before the 'from' time.", "range");
+				if (from && to && from > to) throw new BusinessRuleError("to", "The 'to' time must not be before the 'from' time.", "range");
 				if (from || to) query.at = { ...(from && { $gte: from }), ...(to && { $lte: to }) };
 				const sort = parseSort(ctx.params.sort, ["at", "action"], "-at");
 				return paginate(this.adapter, query, ctx.params, sort, recordJSON);

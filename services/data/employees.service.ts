@@ -10,11 +10,11 @@ import { type PendingEvent, OUTBOX_INDEX, insertWithEvent, pendingEvent, updateW
 import { auditCreation, auditUpdate, onBehalfOf } from "../../lib/audit/record";
 import { auditOutboxCollection, auditOutboxName, recordRemovals } from "../../lib/audit/removal";
 import { checkDate, containsPattern, findInTenant, findManyInTenant, now } from "../../lib/entity";
-import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors";
 import { type Changes, HISTORY_TYPES, type HistoryEntry, type HistoryType, changedValues, diffFields } from "../../lib/employees/history";
 import { type LoadManager, type ReportDepth, collectReports, isUnder, wouldCycle } from "../../lib/employees/hierarchy";
 import {
-	EMPLOYMENT_STATUSES, EMPLOYMENT_TYPES, type Employee, type EmployeeDoc, type EmployeeFields, type EmployeeListItem,
+	EMPLOYMENT_STATUSES, EMPLOYMENT_TYPES, type Employee, type EmployeeDoc, type EmployeeFields,
 	type EmploymentType, employeeJSON, listItemJSON, summaryJSON
 } from "../../lib/employees/model";
 import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
@@ -32,6 +32,7 @@ import { STAFF_ROLES } from "../../lib/roles";
 import { isUniqueViolation } from "../../lib/store/types";
 import { type CollectionSpec, type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
+import { type NamedEmployeeRow, withDisplayNames } from "./employees.parts/display-names";
 import { HeadcountPart, SPELLS } from "./employees.parts/headcount";
 import { ImportExportPart } from "./employees.parts/import-export";
 
@@ -193,7 +194,7 @@ async function refersTo(field: string, lookup: Promise<unknown>): Promise<void> 
 		await lookup;
 	} catch (err) {
 		if ((err as { type?: string } | null)?.type === "NOT_FOUND") {
-			throw new UnprocessableError(field, `The '${field}' field refers to nothing of this company.`, "reference");
+			throw new BusinessRuleError(field, `The '${field}' field refers to nothing of this company.`, "reference");
 		}
 		throw err;
 	}
@@ -248,7 +249,7 @@ const EmployeesService: ServiceSchema = {
 				search: { type: "string", trim: true, min: 1, max: 100, optional: true },
 				departmentId: filterId, positionId: filterId, managerId: filterId, status, employmentType
 			},
-			async handler(this: EmployeesThis, ctx: RosterContext<ListEmployeesParams>): Promise<ListResult<EmployeeListItem>> {
+			async handler(this: EmployeesThis, ctx: RosterContext<ListEmployeesParams>): Promise<ListResult<NamedEmployeeRow>> {
 				const { search, departmentId, positionId, managerId, status: wanted, employmentType: kind } = ctx.params;
 				const sort = parseSort(ctx.params.sort, SORTABLE, DEFAULT_SORT);
 				const query: Record<string, unknown> = { tenantId: requireUser(ctx).tenantId };
@@ -260,7 +261,7 @@ const EmployeesService: ServiceSchema = {
 				if (wanted) query.status = wanted;
 				if (kind) query.employmentType = kind;
 				if (search) query.$and = searchQuery(search);
-				return paginate(this.adapter, query, ctx.params, sort, listItemJSON);
+				return withDisplayNames(ctx, this.adapter, await paginate(this.adapter, query, ctx.params, sort, listItemJSON));
 			}
 		},
 
@@ -362,7 +363,7 @@ const EmployeesService: ServiceSchema = {
 				checkTransfer(employee, effectiveDate);
 				const set = changedValues<EmployeeDoc>(employee, moves);
 				if (Object.keys(set).length === 0) {
-					throw new UnprocessableError("departmentId", "A transfer must change the departmentId, the positionId or the managerId.", "noChange");
+					throw new BusinessRuleError("departmentId", "A transfer must change the departmentId, the positionId or the managerId.", "noChange");
 				}
 				await this.checkReferences(ctx, employee, set);
 				const changes = diffFields(employee, set);
@@ -436,7 +437,7 @@ const EmployeesService: ServiceSchema = {
 			rest: "GET /employees/:id/reports",
 			auth: {},
 			params: { $$strict: true, id, ...listParams, depth: { ...depth, optional: true }, status },
-			async handler(this: EmployeesThis, ctx: RosterContext<ReportsParams>): Promise<ListResult<EmployeeListItem>> {
+			async handler(this: EmployeesThis, ctx: RosterContext<ReportsParams>): Promise<ListResult<NamedEmployeeRow>> {
 				const { employee, relation } = await this.findVisible(ctx, ctx.params.id);
 				const sort = parseSort(ctx.params.sort, SORTABLE, DEFAULT_SORT);
 				// Whoever sees a manager as staff or from above sees everyone under them too.
@@ -444,7 +445,7 @@ const EmployeesService: ServiceSchema = {
 				const ids = seesTeam ? await this.teamOf(ctx, employee._id, ctx.params.depth ?? "direct") : [];
 				const query: Record<string, unknown> = { tenantId: employee.tenantId, _id: { $in: ids } };
 				if (ctx.params.status) query.status = ctx.params.status;
-				return paginate(this.adapter, query, ctx.params, sort, listItemJSON);
+				return withDisplayNames(ctx, this.adapter, await paginate(this.adapter, query, ctx.params, sort, listItemJSON));
 			}
 		},
 
@@ -687,9 +688,9 @@ const EmployeesService: ServiceSchema = {
 			if (next.positionId) await refersTo("positionId", ctx.call(OrgActions.getPosition, { id: next.positionId }));
 			if (!next.managerId) return;
 			if (employee && (await wouldCycle(employee._id, next.managerId, this.managerLoader(tenantId)))) {
-				throw new UnprocessableError("managerId", "An employee cannot be managed by themself or by anyone who reports to them.", "cycle");
+				throw new BusinessRuleError("managerId", "An employee cannot be managed by themself or by anyone who reports to them.", "cycle");
 			}
-			if (!(await this.employed(tenantId, next.managerId))) throw new UnprocessableError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
+			if (!(await this.employed(tenantId, next.managerId))) throw new BusinessRuleError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
 		},
 
 		/** 409 naming the field when another employee of the tenant already has this email, number or user. */

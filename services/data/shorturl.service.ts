@@ -11,7 +11,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import { Errors } from "moleculer";
 import { config } from "../../lib/config";
 import { type TenantDoc, now } from "../../lib/entity";
-import { GoneError, NotFoundError, UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError, GoneError, NotFoundError, UnprocessableError } from "../../lib/errors";
 import { type RosterContext, created, requireUser } from "../../lib/meta";
 import type { ClicksOnDay, ResolvedShortLink, ShortLink, ShortLinkWithClicks, ShortenParams } from "../../lib/names/shorturl";
 import { ShortUrlActions } from "../../lib/names/shorturl";
@@ -87,7 +87,7 @@ function futureTime(value: string, field: string): string {
 	if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(at)) {
 		throw new UnprocessableError(field, `The '${field}' field must be an ISO 8601 date and time, such as 2030-01-31T12:00:00Z.`, "date");
 	}
-	if (at <= Date.now()) throw new UnprocessableError(field, `The '${field}' field must be in the future.`, "future");
+	if (at <= Date.now()) throw new BusinessRuleError(field, `The '${field}' field must be in the future.`, "future");
 	return new Date(at).toISOString();
 }
 

@@ -8,7 +8,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { checkDate } from "../../../lib/entity";
-import { ForbiddenError, UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError, ForbiddenError } from "../../../lib/errors";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { type RosterContext, hasRole, isStaff, requireUser } from "../../../lib/meta";
 import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employees";
@@ -148,9 +148,9 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 			async handler(this: HrThis, ctx: RosterContext<TurnoverParams>): Promise<TurnoverReport | string> {
 				const { tenantId } = requireUser(ctx);
 				const { from, to } = turnoverParams(ctx);
-				if (from > to) throw new UnprocessableError("from", "The 'from' field must not be after the 'to' field.", "dateOrder");
+				if (from > to) throw new BusinessRuleError("from", "The 'from' field must not be after the 'to' field.", "dateOrder");
 				if (monthIndex(to) - monthIndex(from) >= MAX_MONTHS) {
-					throw new UnprocessableError("from", `A range covers at most ${MAX_MONTHS} months.`, "rangeTooLong");
+					throw new BusinessRuleError("from", `A range covers at most ${MAX_MONTHS} months.`, "rangeTooLong");
 				}
 				const audience = await this.audience(ctx);
 				const report = await this.cachedDerived(tenantId, "turnover", { from, to, audience: audience.key }, async () =>

@@ -10,7 +10,7 @@ import { auditUpdate, systemAudit } from "../../../lib/audit/record";
 import { handleOnce } from "../../../lib/channels/handled";
 import { pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
-import { ConflictError, ForbiddenError, UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError, ConflictError, ForbiddenError } from "../../../lib/errors";
 import { type RosterContext, requireUser } from "../../../lib/meta";
 import { EmployeeActions, EmployeeEvents, type EmployeeSummary } from "../../../lib/names/employees";
 import { type EmployeeLinks, IdentityEvents } from "../../../lib/names/identity";
@@ -139,7 +139,7 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 		async checkLinkable(this: IdentityThis, ctx: RosterContext, user: UserDoc, employeeId: string): Promise<void> {
 			const [employee] = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: [employeeId] });
 			if (!employee || employee.status !== "active") {
-				throw new UnprocessableError("employeeId", "The 'employeeId' field refers to no active employee of this company.", "reference");
+				throw new BusinessRuleError("employeeId", "The 'employeeId' field refers to no active employee of this company.", "reference");
 			}
 			const other: UserDoc | null = await this.adapter.findOne({ tenantId: user.tenantId, employeeId, _id: { $ne: user._id } });
 			if (other || (employee.userId && employee.userId !== user._id)) {

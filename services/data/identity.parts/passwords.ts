@@ -9,7 +9,7 @@ import { type AuditContext, actingAs, auditUpdate } from "../../../lib/audit/rec
 import { type MongoUpdate, updateWithEvent } from "../../../lib/channels/outbox";
 import { hashPassword, verifyPassword } from "../../../lib/auth/passwords";
 import { now } from "../../../lib/entity";
-import { UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError } from "../../../lib/errors";
 import { type RosterContext, callDeadline, requireUser } from "../../../lib/meta";
 import { email } from "../../../lib/params";
 import { checkPassword, password } from "./credentials";
@@ -56,7 +56,7 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 				const account: AccountDoc = await this.store(ACCOUNTS).findById(user.accountId);
 				checkPassword(ctx.params.newPassword, account.email, user.name, "newPassword");
 				if (!(await verifyPassword(account.passwordHash ?? undefined, ctx.params.currentPassword, callDeadline(ctx)))) {
-					throw new UnprocessableError("currentPassword", "The 'currentPassword' is not your current password.", "wrongPassword");
+					throw new BusinessRuleError("currentPassword", "The 'currentPassword' is not your current password.", "wrongPassword");
 				}
 				const passwordHash = await hashPassword(ctx.params.newPassword, callDeadline(ctx));
 				const memberships: UserDoc[] = await this.adapter.find({ query: { accountId: account._id } });

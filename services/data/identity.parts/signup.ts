@@ -11,7 +11,7 @@ import { insertWithEvents, pendingEvent, updateWithEvent } from "../../../lib/ch
 import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { hashPassword } from "../../../lib/auth/passwords";
 import { now } from "../../../lib/entity";
-import { UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError } from "../../../lib/errors";
 import { type RosterContext, callDeadline } from "../../../lib/meta";
 import { IdentityEvents } from "../../../lib/names";
 import { email, text } from "../../../lib/params";
@@ -78,14 +78,14 @@ export const SignupPart: Partial<ServiceSchema> = {
 				let passwordHash: string | null = null;
 				if (peeked.purpose === "invitation" && !account?.passwordHash) {
 					if (ctx.params.password === undefined) {
-						throw new UnprocessableError("password", "Choose a 'password' for your new account.", "required");
+						throw new BusinessRuleError("password", "Choose a 'password' for your new account.", "required");
 					}
 					const invited: UserDoc | null = await this.adapter.findById(peeked.userId!);
 					checkPassword(ctx.params.password, peeked.email, invited?.name);
 					passwordHash = await hashPassword(ctx.params.password, callDeadline(ctx));
 				} else if (ctx.params.password !== undefined) {
 					const why = peeked.purpose === "signup" ? "The password was chosen at signup" : "Your account already has a password";
-					throw new UnprocessableError("password", `${why}: leave 'password' out.`, "notAllowed");
+					throw new BusinessRuleError("password", `${why}: leave 'password' out.`, "notAllowed");
 				}
 				const link = await this.claimLink(peeked);
 				try {
@@ -131,7 +131,7 @@ export const SignupPart: Partial<ServiceSchema> = {
 			// A membership no longer waiting (expired, disabled, removed) refuses before anything is written.
 			const invited: UserDoc | null = await this.adapter.findById(link.userId!);
 			if (!invited || (invited.status !== "invited" && invited.status !== "active")) {
-				throw new UnprocessableError("token", "The invitation was withdrawn.", "invalidLink");
+				throw new BusinessRuleError("token", "The invitation was withdrawn.", "invalidLink");
 			}
 			if (passwordHash) await accounts.updateMany({ _id: link.accountId, passwordHash: null }, { $set: { passwordHash, updatedAt: now() } });
 			const account: AccountDoc | null = await accounts.findById(link.accountId!);
@@ -142,7 +142,7 @@ export const SignupPart: Partial<ServiceSchema> = {
 			if (joined === 1) this.publishEvents(invited._id);
 			const user: UserDoc | null = await this.adapter.findById(link.userId!);
 			if (!account?.passwordHash || !user || (joined !== 1 && user.status !== "active")) {
-				throw new UnprocessableError("token", "The invitation was withdrawn.", "invalidLink");
+				throw new BusinessRuleError("token", "The invitation was withdrawn.", "invalidLink");
 			}
 			await this.entityChanged("updated", this.userJSON(user), ctx);
 			const tenant: TenantDoc = await this.store(TENANTS).findById(user.tenantId);

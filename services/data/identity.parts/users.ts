@@ -9,6 +9,7 @@ import { recordRemovals } from "../../../lib/audit/removal";
 import { insertWithEvent, pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { hashPassword } from "../../../lib/auth/passwords";
+import type { DisplayNames } from "../../../lib/display-names";
 import { containsPattern, findManyInTenant, now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError } from "../../../lib/errors";
 import { type RosterContext, callDeadline, requireUser } from "../../../lib/meta";
@@ -116,6 +117,17 @@ export const UsersPart: Partial<ServiceSchema> = {
 			async handler(this: IdentityThis, ctx: RosterContext<{ ids: string[] }>): Promise<UserContact[]> {
 				const users = await findManyInTenant<UserDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);
 				return users.filter(u => u.status === "active").map(u => ({ id: u._id, email: u.email, name: u.name, employeeId: u.employeeId }));
+			}
+		},
+
+		/** Names for a page of rows that point at users (who requested, who decided): disabled users keep theirs. */
+		userNames: {
+			visibility: "public",
+			readOnly: true,
+			params: { ids: { type: "array", items: id, max: 1000 } },
+			async handler(this: IdentityThis, ctx: RosterContext<{ ids: string[] }>): Promise<DisplayNames> {
+				const users = await findManyInTenant<UserDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);
+				return Object.fromEntries(users.map(u => [u._id, u.name]));
 			}
 		},
 

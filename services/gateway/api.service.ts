@@ -162,7 +162,7 @@ const ApiService: ServiceSchema = {
 				authorization: true,
 				bodyParsers: false,
 				mappingPolicy: "restrict",
-				aliases: { "GET /:code": ShortUrlActions.follow },
+				aliases: { "GET /:code": ShortUrlActions.follow, "HEAD /:code": ShortUrlActions.peek },
 
 				onError(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {
 					this.sendErrorResponse(req, res, err);

@@ -9,7 +9,7 @@ import type { CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from ".
 
 type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy" | "sumBy" | "page"> & {
 	db: {
-		ensureIndex(options: { fieldName: string | string[]; unique: boolean }): Promise<unknown>;
+		ensureIndex(options: { fieldName: string | string[]; unique: boolean; sparse: boolean }): Promise<unknown>;
 		findOneAsync(query: object): PromiseLike<unknown>;
 		countAsync(query: object): PromiseLike<number>;
 	};
@@ -54,7 +54,7 @@ export function createNedbStore(filename?: string): Store {
 			// NeDB has no index for patterns: a search scans the collection in memory anyway.
 			if (index.search) return;
 			const fields = Object.keys(index.fields);
-			await this.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique });
+			await this.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique, sparse: !!index.sparse });
 		}
 	});
 }

@@ -1,7 +1,7 @@
 /**
- * Importing one chunk of rows through the employees service's own actions (hireWithId, update),
- * so history, employment spells and employees.changed events are exactly those of a hire or an
- * edit by the importing user.
+ * Importing one chunk of rows through the employees service's own actions (hireMany, hireWithId,
+ * update), so history, employment spells and employees.changed events are exactly those of a
+ * hire or an edit by the importing user. The rows to hire go in one hireMany call per wave.
  *
  * Matching: a row whose employee number is on record (else whose work email is) updates that
  * employee with the row's non-empty cells, or is skipped when they change nothing; any other row
@@ -60,6 +60,9 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
 }
 
 export type ChunkCounts = Omit<ImportCounts, "total">;
+
+/** A row to hire, with the fields of its hire (under the row's own id). */
+interface Hire { row: number; fields: Record<string, string> }
 
 /** A row's own error, as opposed to a failure of the system (which retries the chunk). */
 class RowError extends Error {
@@ -129,7 +132,8 @@ export async function importRows(
 		return found[0].id;
 	};
 
-	const importOne = async ({ row, cells }: ImportRow): Promise<void> => {
+	/** Updates (or skips) a row that matches an employee; a row to hire is added to `hires`. */
+	const importOne = async ({ row, cells }: ImportRow, hires: Hire[]): Promise<void> => {
 		try {
 			const fields: Record<string, string> = {};
 			for (const key of ["employeeNumber", "firstName", "lastName", "workEmail", "phone", "birthDate", "homeAddress", "hireDate", "employmentType"] as const) {
@@ -168,17 +172,45 @@ export async function importRows(
 				counts.updated++;
 				return;
 			}
-			remember(await broker.call(EmployeeActions.hireWithId, { id: ownId, ...fields }, opts));
-			counts.imported++;
+			hires.push({ row, fields: { id: ownId, ...fields } });
 		} catch (err) {
-			const own = err instanceof RowError ? [{ row, field: err.field, reason: err.message }] : rowErrorsOf(row, err);
-			if (!own) throw err;
-			counts.failed++;
-			errors.push(...own);
+			failed(row, err);
 		}
 	};
 
-	for (const wave of waves(rows)) await inParallel(wave, ROW_CONCURRENCY, importOne);
+	const failed = (row: number, err: unknown) => {
+		const own = err instanceof RowError ? [{ row, field: err.field, reason: err.message }] : rowErrorsOf(row, err);
+		if (!own) throw err;
+		counts.failed++;
+		errors.push(...own);
+	};
+
+	/** The wave's hires in one call; when it refuses them (some row's fault), one by one to tell which. */
+	const hireAll = async (wave: Hire[]): Promise<void> => {
+		if (wave.length === 0) return;
+		try {
+			const hired: Employee[] = await broker.call(EmployeeActions.hireMany, { employees: wave.map(h => h.fields) }, opts);
+			hired.forEach(remember);
+			counts.imported += hired.length;
+			return;
+		} catch (err) {
+			if (!rowErrorsOf(0, err)) throw err;
+		}
+		await inParallel(wave, ROW_CONCURRENCY, async ({ row, fields }) => {
+			try {
+				remember(await broker.call(EmployeeActions.hireWithId, fields, opts));
+				counts.imported++;
+			} catch (err) {
+				failed(row, err);
+			}
+		});
+	};
+
+	for (const wave of waves(rows)) {
+		const hires: Hire[] = [];
+		await inParallel(wave, ROW_CONCURRENCY, row => importOne(row, hires));
+		await hireAll(hires.sort((a, b) => a.row - b.row));
+	}
 	errors.sort((a, b) => a.row - b.row);
 	return { counts, errors };
 }

@@ -63,6 +63,19 @@ export type ChunkCounts = Omit<ImportCounts, "total">;
 
 /** A row to hire, with the fields of its hire (under the row's own id). */
 interface Hire { row: number; fields: Record<string, string> }
+/** A row that changes the employee it matches. */
+interface Update { row: number; id: string; changes: Record<string, string> }
+
+/**
+ * What a chunk's earlier, unfinished run did that its outcome cannot show: the rows it was about
+ * to update, written down before the updates. A redone chunk finds those employees unchanged by
+ * the row (the update happened) and counts them updated, as a clean run would, not skipped.
+ * (A hire needs no journal: its row's own id says it was this row's.)
+ */
+export interface ChunkJournal {
+	updated: ReadonlySet<number>;
+	willUpdate(rows: number[]): Promise<void>;
+}
 
 /** A row's own error, as opposed to a failure of the system (which retries the chunk). */
 class RowError extends Error {
@@ -99,7 +112,7 @@ function rowErrorsOf(row: number, err: unknown): ImportRowError[] | undefined {
 }
 
 export async function importRows(
-	broker: ServiceBroker, importId: string, actor: AuthUser, rows: ImportRow[]
+	broker: ServiceBroker, importId: string, actor: AuthUser, rows: ImportRow[], journal: ChunkJournal
 ): Promise<{ counts: ChunkCounts; errors: ImportRowError[] }> {
 	const opts = { meta: { user: actor } };
 	const directory: OrgDirectory = await broker.call(OrgActions.directory, {}, opts);
@@ -132,8 +145,8 @@ export async function importRows(
 		return found[0].id;
 	};
 
-	/** Updates (or skips) a row that matches an employee; a row to hire is added to `hires`. */
-	const importOne = async ({ row, cells }: ImportRow, hires: Hire[]): Promise<void> => {
+	/** Skips a row that matches an employee and changes nothing; one to update or hire is added to `updates` or `hires`. */
+	const importOne = async ({ row, cells }: ImportRow, updates: Update[], hires: Hire[]): Promise<void> => {
 		try {
 			const fields: Record<string, string> = {};
 			for (const key of ["employeeNumber", "firstName", "lastName", "workEmail", "phone", "birthDate", "homeAddress", "hireDate", "employmentType"] as const) {
@@ -164,12 +177,10 @@ export async function importRows(
 					const current = (existing as unknown as Record<string, unknown>)[key];
 					if (key === "workEmail" ? String(current).toLowerCase() !== value.toLowerCase() : current !== value) changes[key] = value;
 				}
-				if (Object.keys(changes).length === 0) {
-					counts.skipped++;
-					return;
-				}
-				remember(await broker.call(EmployeeActions.update, { id: existing.id, ...changes }, opts));
-				counts.updated++;
+				if (Object.keys(changes).length > 0) updates.push({ row, id: existing.id, changes });
+				// Updated by this very row before a crash: the redone chunk counts it as the first run did.
+				else if (journal.updated.has(row)) counts.updated++;
+				else counts.skipped++;
 				return;
 			}
 			hires.push({ row, fields: { id: ownId, ...fields } });
@@ -206,9 +217,25 @@ export async function importRows(
 		});
 	};
 
+	/** The wave's updates, journaled first (see ChunkJournal). */
+	const updateAll = async (wave: Update[]): Promise<void> => {
+		if (wave.length === 0) return;
+		await journal.willUpdate(wave.map(u => u.row));
+		await inParallel(wave, ROW_CONCURRENCY, async ({ row, id, changes }) => {
+			try {
+				remember(await broker.call(EmployeeActions.update, { id, ...changes }, opts));
+				counts.updated++;
+			} catch (err) {
+				failed(row, err);
+			}
+		});
+	};
+
 	for (const wave of waves(rows)) {
+		const updates: Update[] = [];
 		const hires: Hire[] = [];
-		await inParallel(wave, ROW_CONCURRENCY, row => importOne(row, hires));
+		await inParallel(wave, ROW_CONCURRENCY, row => importOne(row, updates, hires));
+		await updateAll(updates);
 		await hireAll(hires.sort((a, b) => a.row - b.row));
 	}
 	errors.sort((a, b) => a.row - b.row);

@@ -5,8 +5,8 @@
  * costs a few statements instead of a dozen per row, and its events leave in one relay pass.
  *
  * The checks are a hire's, asked once per batch: dates per row, each distinct department,
- * position and manager once, numbers and emails already taken in one query. A batch that fails
- * any check is refused whole (422, 409); the import then hires its rows one by one, to learn
+ * position and manager once; a number or email taken already breaks a unique index. A batch
+ * that fails any check is refused whole (422, 409); the import then hires its rows one by one, to learn
  * which row is at fault. Ids are the caller's (the import's row ids): one hired already, by a
  * chunk redone after a crash, is answered as hireWithId answers it and not hired again.
  */
@@ -15,7 +15,6 @@ import type { PendingEvent } from "../../../lib/channels/outbox";
 import { insertWithEvents } from "../../../lib/channels/outbox";
 import { auditCreation } from "../../../lib/audit/record";
 import { now } from "../../../lib/entity";
-import { ConflictError } from "../../../lib/errors";
 import { type Changes, HISTORY, type HistoryDoc } from "../../../lib/employees/history";
 import { type Employee, type EmployeeDoc, employeeJSON, listItemJSON } from "../../../lib/employees/model";
 import { type HireParams, checkDates, hireChanges, hireFields, hiredEmployee } from "../../../lib/employees/params";
@@ -70,7 +69,7 @@ export const HireManyPart: Partial<ServiceSchema> = {
 					const withEvents = docs.map(doc => ({
 						...insertWithEvents(doc, [this.changedEvent(doc, hireChanges(doc)), auditCreation(ctx, "employee", doc)]), _outboxSince: since
 					}));
-					await this.unique("employeeNumber", () => this.adapter.insertMany(withEvents));
+					await this.unique("employeeNumber or workEmail", () => this.adapter.insertMany(withEvents));
 					this.publishEventsOf(docs.map(doc => doc._id));
 					// Spells before history: hiredAs takes a record without its history entry for an unfinished hire, and finishes it.
 					const spells: SpellDoc[] = docs.map(doc => ({ _id: spellId(doc), tenantId, employeeId: doc._id, ...spellFields(doc), current: true }));
@@ -88,21 +87,14 @@ export const HireManyPart: Partial<ServiceSchema> = {
 	},
 
 	methods: {
-		/** A hire's reference and uniqueness checks for a whole batch, each distinct value once. */
+		/**
+		 * A hire's reference checks for a whole batch, each distinct value once. Numbers and emails
+		 * taken already are left to the unique indexes: the insert is refused whole (409).
+		 */
 		async checkBatch(this: PartThis, ctx: RosterContext, docs: EmployeeDoc[]): Promise<void> {
-			const { tenantId } = requireUser(ctx);
 			for (const departmentId of distinct(docs.map(d => d.departmentId))) await this.checkReferences(ctx, null, { departmentId });
 			for (const positionId of distinct(docs.map(d => d.positionId))) await this.checkReferences(ctx, null, { positionId });
 			for (const managerId of distinct(docs.map(d => d.managerId))) await this.checkReferences(ctx, null, { managerId });
-			const numbers = distinct(docs.map(d => d.employeeNumber));
-			const emails = distinct(docs.map(d => d.workEmail));
-			const taken: EmployeeDoc[] = await this.adapter.find({
-				query: { tenantId, $or: [{ employeeNumber: { $in: numbers } }, { workEmail: { $in: emails } }] }, limit: 1
-			});
-			if (taken.length > 0) {
-				const field = numbers.includes(taken[0].employeeNumber) ? "employeeNumber" : "workEmail";
-				throw new ConflictError(`${field} is already taken`, { field });
-			}
 		}
 	}
 };

@@ -111,6 +111,24 @@ describe("employee import", () => {
 
 	});
 
+	it("gives each imported hire its history entry and its audit record, by the importing user, as a hire through the API does", async () => {
+		const csv = ["employeeNumber,firstName,lastName,workEmail,hireDate", `H-1,Hal,Hired,${uniqueEmail("hal")},2024-03-04`, `H-2,Hil,Hired,${uniqueEmail("hil")},2024-03-05`].join("\n");
+		expect((await imported(csv)).counts).toMatchObject({ imported: 2, failed: 0 });
+		const hired = (await employees()).rows.filter((e: { lastName: string }) => e.lastName === "Hired");
+		expect(hired).toHaveLength(2);
+		for (const e of hired) {
+			const history = await request(url).get(`/api/v1/employees/${e.id}/history`).set(bearer(acme.accessToken));
+			expect(history.body.rows).toEqual([expect.objectContaining({ type: "hired", by: acme.user.id, effectiveDate: e.hireDate })]);
+			// Written from the durable event, a moment after the write.
+			let records: Array<{ operation: string; actor: { userId: string } }> = [];
+			for (let tries = 0; records.length === 0 && tries < 50; tries++) {
+				if (tries > 0) await new Promise(resolve => setTimeout(resolve, 100));
+				records = (await request(url).get(`/api/v1/audit?targetType=employee&targetId=${e.id}`).set(bearer(acme.accessToken))).body.rows ?? [];
+			}
+			expect(records).toEqual([expect.objectContaining({ operation: "created", actor: expect.objectContaining({ userId: acme.user.id }) })]);
+		}
+	});
+
 	it("imports the same file twice without duplicates: the second time every row is unchanged", async () => {
 		const csv = ["employeeNumber,firstName,lastName,workEmail,hireDate", `T-1,Tom,Twice,${uniqueEmail("tom")},2024-03-01`, `T-2,Tia,Twice,${uniqueEmail("tia")},2024-03-01`].join("\r\n");
 		const first = await imported(csv);

@@ -72,6 +72,20 @@ describe("the OpenAPI document", () => {
 		expect(doc.paths["/api/v1/imports/employees"].post.requestBody!.content).toHaveProperty("text/csv");
 	});
 
+	it("serves the docs page and its files from the gateway, under a CSP that allows nothing from elsewhere", async () => {
+		const page = await request(system.url).get("/api/docs");
+		expect(page.status).toBe(200);
+		expect(page.headers["content-type"]).toMatch(/^text\/html/);
+		expect(page.headers["content-security-policy"]).toMatch(/script-src 'self';/);
+		expect(page.text).toContain('src="/api/docs/swagger-ui-bundle.js"');
+		const bundle = await request(system.url).get("/api/docs/swagger-ui-bundle.js");
+		expect(bundle.status).toBe(200);
+		expect(bundle.headers["content-type"]).toMatch(/^text\/javascript/);
+		// Only the page's own files: nothing else of the package, nothing outside it.
+		expect((await request(system.url).get("/api/docs/package.json")).status).toBe(404);
+		expect((await request(system.url).get("/api/docs/..%2F..%2Fpackage.json")).status).toBe(404);
+	});
+
 	it("adds the routes of a service that joins later", async () => {
 		const probe: ServiceSchema = {
 			name: "docsProbe",

@@ -81,7 +81,8 @@ function operation(route: RouteInfo, action: ActionInfo | undefined): Operation 
 
 	const responses: Record<string, ResponseSpec | { $ref: string }> = {};
 	for (const [status, spec] of Object.entries(action?.openapi?.responses ?? {})) responses[status] = spec;
-	if (Object.keys(responses).length === 0) responses.default = { description: "Not documented yet" };
+	// Visible in the document as what it is; the contract test then takes any answer for it.
+	if (Object.keys(responses).length === 0) responses.default = { description: "Not documented yet: the action declares no answers (openapi.responses)" };
 	const traits = {
 		method: route.method,
 		public: isPublic,
@@ -92,7 +93,8 @@ function operation(route: RouteInfo, action: ActionInfo | undefined): Operation 
 		jsonBody,
 		extra: action?.openapi?.errors
 	};
-	for (const status of errorStatuses(traits)) responses[String(status)] = { $ref: `#/components/responses/Error${status}` };
+	// An action's own answer for a status (readiness's 503 report) wins over the generic error.
+	for (const status of errorStatuses(traits)) responses[String(status)] ??= { $ref: `#/components/responses/Error${status}` };
 	op.responses = responses;
 	return op;
 }

@@ -14,6 +14,7 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
 	404: "Not found in the caller's company",
 	405: "Wrong method for this path (the Allow header names the right ones)",
 	409: "Conflicts with the current state",
+	410: "The link was used already or has expired",
 	413: "The body is too large",
 	415: "Unsupported media type or charset",
 	422: "Invalid parameters or a business rule refused the request (the error's type says which)",

@@ -23,6 +23,8 @@ import { GatewayReadiness, type ReadinessReport } from "./readiness";
 import { forbidStoring, setEveryResponseHeaders } from "./response-headers";
 import { docsAsset, docsPage } from "./api-docs";
 import { type ActionInfo, type RouteInfo, buildDocument } from "../../lib/openapi/document";
+import * as Health from "../../lib/openapi/contexts/health";
+import { json } from "../../lib/openapi/responses";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -263,6 +265,7 @@ const ApiService: ServiceSchema = {
 
 		live: {
 			visibility: "published",
+			openapi: { responses: { 200: json(Health.Live, "The process is up") } },
 			handler(): { status: "ok" } {
 				return { status: "ok" };
 			}
@@ -287,6 +290,12 @@ const ApiService: ServiceSchema = {
 		/** 200 once every service the API needs has a node and a route (services/gateway/readiness.ts). */
 		ready: {
 			visibility: "published",
+			openapi: {
+				responses: {
+					200: json(Health.Readiness, "Ready: every service has a node and a route (or only degraded)"),
+					503: json(Health.Readiness, "Not ready: `missing` names what is not")
+				}
+			},
 			async handler(this: GatewayThis, ctx: Context<unknown, RequestMeta>): Promise<ReadinessReport> {
 				const report = await this.readiness.report(ctx, this.routedActions(), this.limiters.storeStatus());
 				if (report.status === "unavailable") ctx.meta.$statusCode = 503;

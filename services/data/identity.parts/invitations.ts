@@ -19,6 +19,8 @@ import { id } from "../../../lib/params";
 import { STAFF_ROLES, canGrant } from "../../../lib/roles";
 import type { JobDefinition } from "../../../mixins/scheduled-jobs.mixin";
 import { type IdentityThis, LINKS, type LinkDoc, type UserDoc, type UserJSON } from "./shared";
+import { json } from "../../../lib/openapi/responses";
+import * as Identity from "../../../lib/openapi/contexts/identity";
 
 const PAGE = 200;
 const DAY_MS = 24 * 3600_000;
@@ -85,6 +87,7 @@ export const InvitationsPart: Partial<ServiceSchema> = {
 		 */
 		reinviteUser: {
 			rest: "POST /users/:id/invitation",
+			openapi: { responses: { 200: json(Identity.User) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<UserJSON> {

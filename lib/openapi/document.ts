@@ -6,7 +6,7 @@
  */
 import { errorResponse, errorStatuses } from "./errors";
 import { type JsonSchema, objectSchema } from "./fastest-validator";
-import { ErrorBody } from "./schemas";
+import { COMPONENT_SCHEMAS } from "./components";
 import { CONTEXT_TAGS, tagOf } from "./tags";
 import type { ActionOpenApi, ResponseSpec } from "./types";
 
@@ -88,7 +88,6 @@ function operation(route: RouteInfo, action: ActionInfo | undefined): Operation 
 		public: isPublic,
 		// Routes with no token at all (health) skip the gateway's authenticate(), where limits apply.
 		limited: !route.routePublic,
-		hasPathParams: names.length > 0,
 		hasParams: Object.keys(properties).length > 0,
 		jsonBody,
 		extra: action?.openapi?.errors
@@ -122,7 +121,7 @@ export function buildDocument(info: DocumentInfo, routes: RouteInfo[], actions: 
 		paths,
 		components: {
 			securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The accessToken from POST /api/v1/auth/login" } },
-			schemas: { Error: ErrorBody },
+			schemas: COMPONENT_SCHEMAS,
 			responses: Object.fromEntries([...errorStatusesUsed].sort().map(status => [
 				`Error${status}`,
 				{ ...errorResponse(Number(status)), content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }

@@ -43,8 +43,11 @@ function escapeRegExp(text: string): string {
 	return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** Literal paths first (/departments/tree before /departments/{id}), as the gateway routes them. */
 function operationsOf(doc: Json): Operation[] {
-	return Object.entries(doc.paths as Record<string, Json>).map(([path, methods]) => ({
+	const params = (path: string) => (path.match(/\{/g) ?? []).length;
+	const paths = Object.entries(doc.paths as Record<string, Json>).sort(([a], [b]) => params(a) - params(b));
+	return paths.map(([path, methods]) => ({
 		path,
 		methods,
 		pattern: new RegExp(`^${path.split(/\{[^}]+\}/).map(escapeRegExp).join("[^/]+")}$`)
@@ -83,9 +86,8 @@ function pointerOf(...parts: string[]): string {
 function validatorFor(doc: Json, key: string, schema: Json): ValidateFunction {
 	let validate = compiled.get(key);
 	if (!validate) {
-		const components = doc.components?.schemas ?? {};
-		const inline = JSON.parse(JSON.stringify(schema).replace(/"#\/components\/schemas\/([^"]+)"/g, '"#/$defs/$1"'));
-		validate = ajv.compile({ ...inline, $defs: components });
+		const whole = { ...schema, $defs: doc.components?.schemas ?? {} };
+		validate = ajv.compile(JSON.parse(JSON.stringify(whole).replace(/"#\/components\/schemas\/([^"]+)"/g, '"#/$defs/$1"')));
 		compiled.set(key, validate);
 	}
 	return validate;

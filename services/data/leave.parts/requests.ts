@@ -17,6 +17,9 @@ import { type ListParams, type ListResult, listParams, paginate, parseSort } fro
 import { date, enumOf, id, nullableText, optionalDate, optionalId, optionalText } from "../../../lib/params";
 import { withLease } from "../../../lib/store/lease";
 import { ADMISSIONS, ENTITLEMENTS, type IdParams, type LeaveThis, optionalYear } from "./shared";
+import { json } from "../../../lib/openapi/responses";
+import { page } from "../../../lib/openapi/schemas";
+import * as Leave from "../../../lib/openapi/contexts/leave";
 
 interface CreateRequestParams {
 	employeeId?: string;
@@ -54,6 +57,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 		 */
 		createRequest: {
 			rest: "POST /leave-requests",
+			openapi: { responses: { 201: json(Leave.LeaveRequest) } },
 			auth: {},
 			params: {
 				$$strict: true, employeeId: optionalId, leaveTypeId: id, startDate: date, endDate: date,
@@ -101,6 +105,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 
 		listRequests: {
 			rest: "GET /leave-requests",
+			openapi: { responses: { 200: json(page(Leave.LeaveRequest)) } },
 			auth: {},
 			params: {
 				$$strict: true, ...listParams, employeeId: optionalId, leaveTypeId: optionalId, status: { ...enumOf(LEAVE_STATUSES), optional: true },
@@ -125,6 +130,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 
 		viewRequest: {
 			rest: "GET /leave-requests/:id",
+			openapi: { responses: { 200: json(Leave.LeaveRequest) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<LeaveRequestJSON> {
@@ -135,6 +141,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 		/** The requester (their own request) or staff; a requested or approved request only. */
 		cancelRequest: {
 			rest: "POST /leave-requests/:id/cancel",
+			openapi: { responses: { 200: json(Leave.LeaveRequest) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<LeaveRequestJSON> {

@@ -15,6 +15,9 @@ import { STAFF_ROLES } from "../../../lib/roles";
 import {
 	APPLICATIONS, type ApplicationDoc, CANDIDATES, type CandidateDoc, INTERVIEWS, type IdParams, OFFERS, type RecruitmentThis, nullable, optional, search
 } from "./shared";
+import { json, noContent } from "../../../lib/openapi/responses";
+import { page } from "../../../lib/openapi/schemas";
+import * as Recruitment from "../../../lib/openapi/contexts/recruitment";
 
 interface CreateCandidateParams {
 	firstName: string; lastName: string; email: string; phone?: string | null; source: CandidateSource;
@@ -29,6 +32,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 	actions: {
 		createCandidate: {
 			rest: "POST /candidates",
+			openapi: { responses: { 201: json(Recruitment.Candidate) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, firstName: text(100), lastName: text(100), email, phone: nullable(phone),
@@ -53,6 +57,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 
 		listCandidates: {
 			rest: "GET /candidates",
+			openapi: { responses: { 200: json(page(Recruitment.Candidate)) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, ...listParams, source: optional(enumOf(CANDIDATE_SOURCES)), consentToKeepData: optionalBoolean, search },
 			async handler(this: RecruitmentThis, ctx: RosterContext<ListCandidatesParams>): Promise<ListResult<Candidate>> {
@@ -71,6 +76,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 
 		getCandidateById: {
 			rest: "GET /candidates/:id",
+			openapi: { responses: { 200: json(Recruitment.Candidate) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Candidate> {
@@ -80,6 +86,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 
 		updateCandidate: {
 			rest: "PATCH /candidates/:id",
+			openapi: { responses: { 200: json(Recruitment.Candidate) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, id, firstName: optionalText(100), lastName: optionalText(100), email: optional(email), phone: nullable(phone),
@@ -110,6 +117,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 		 */
 		deleteCandidate: {
 			rest: "DELETE /candidates/:id",
+			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<null> {

@@ -88,8 +88,9 @@ function operation(route: RouteInfo, action: ActionInfo | undefined): Operation 
 		public: isPublic,
 		// Routes with no token at all (health) skip the gateway's authenticate(), where limits apply.
 		limited: !route.routePublic,
+		validated: action?.params !== undefined,
 		hasParams: Object.keys(properties).length > 0,
-		jsonBody,
+		jsonBody: BODY_METHODS.has(route.method) && route.type !== "stream",
 		extra: action?.openapi?.errors
 	};
 	// An action's own answer for a status (readiness's 503 report) wins over the generic error.

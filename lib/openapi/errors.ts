@@ -2,8 +2,9 @@
  * Which error statuses a route may answer, from what the gateway knows of it: every route may
  * be refused with 405 (wrong method on a known path) or 503 (no node serves it); a rate-limited
  * one with 429; one that needs a token with 401 and 403 (a role, or a rule on the record); one
- * that takes parameters with 422, and 404 (a record it names is not in the company); a JSON
- * body with 400, 413 and 415; a write with 409. An action adds others in `openapi.errors`.
+ * with a params schema with 422 (strict: even an unknown field is refused); one that takes
+ * parameters with 404 (a record it names is not in the company); one whose method carries a
+ * JSON body with 400, 413 and 415; a write with 409. An action adds others in `openapi.errors`.
  */
 import type { ResponseSpec } from "./types";
 
@@ -28,7 +29,10 @@ export interface RouteTraits {
 	public: boolean;
 	/** The gateway counts it against a rate limit. */
 	limited: boolean;
+	/** The action checks its params (every published one does, strictly). */
+	validated: boolean;
 	hasParams: boolean;
+	/** The route parses a JSON body (POST, PUT, PATCH outside the upload route). */
 	jsonBody: boolean;
 	extra?: number[];
 }
@@ -39,7 +43,8 @@ export function errorStatuses(route: RouteTraits): number[] {
 	const statuses = new Set<number>([405, 503, ...(route.extra ?? [])]);
 	if (route.limited) statuses.add(429);
 	if (!route.public) [401, 403].forEach(s => statuses.add(s));
-	if (route.hasParams) [404, 422].forEach(s => statuses.add(s));
+	if (route.validated) statuses.add(422);
+	if (route.hasParams) statuses.add(404);
 	if (route.jsonBody) [400, 413, 415].forEach(s => statuses.add(s));
 	if (WRITES.has(route.method)) statuses.add(409);
 	return [...statuses].sort((a, b) => a - b);

@@ -27,6 +27,9 @@ import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 import { type AuditContext, auditCreation } from "../../lib/audit/record";
 import { auditOutboxCollection, removeAudited } from "../../lib/audit/removal";
 import { OUTBOX_INDEX, insertWithEvent } from "../../lib/channels/outbox";
+import { json, noContent } from "../../lib/openapi/responses";
+import { page } from "../../lib/openapi/schemas";
+import * as Operations from "../../lib/openapi/contexts/operations";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -116,6 +119,7 @@ const ShortUrlService: ServiceSchema = {
 	actions: {
 		create: {
 			rest: "POST /short-links",
+			openapi: { responses: { 201: json(Operations.ShortLink) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, url, expiresAt: { ...isoTime, optional: true, nullable: true } },
 			async handler(this: ShortUrlThis, ctx: RosterContext<CreateParams>): Promise<ShortLink> {
@@ -132,6 +136,7 @@ const ShortUrlService: ServiceSchema = {
 
 		list: {
 			rest: "GET /short-links",
+			openapi: { responses: { 200: json(page(Operations.ShortLink)) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, ...listParams },
 			async handler(this: ShortUrlThis, ctx: RosterContext<ListParams>): Promise<ListResult<ShortLink>> {
@@ -143,6 +148,7 @@ const ShortUrlService: ServiceSchema = {
 
 		get: {
 			rest: "GET /short-links/:id",
+			openapi: { responses: { 200: json(Operations.ShortLinkWithClicks) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: ShortUrlThis, ctx: RosterContext<IdParams>): Promise<ShortLinkWithClicks> {
@@ -155,6 +161,7 @@ const ShortUrlService: ServiceSchema = {
 
 		remove: {
 			rest: "DELETE /short-links/:id",
+			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: ShortUrlThis, ctx: RosterContext<IdParams>): Promise<null> {
@@ -190,6 +197,7 @@ const ShortUrlService: ServiceSchema = {
 		 */
 		follow: {
 			visibility: "published",
+			openapi: { responses: { 302: noContent("To the link's URL (Location), counted as a click") }, errors: [404, 410] },
 			auth: false,
 			readOnly: false,
 			// No params schema on purpose: whatever follows /s/ is checked here, and anything that is not

@@ -1,6 +1,7 @@
 /**
  * Which error statuses a route may answer, from what the gateway knows of it: every route may
- * be refused with 405 (wrong method on a known path) or 503 (no node serves it); a rate-limited
+ * be refused with 405 (wrong method on a known path), fail with 500 or 504 (the body names only
+ * the kind) or find no node to serve it (503); a rate-limited
  * one with 429; one that needs a token with 401 and 403 (a role, or a rule on the record); one
  * with a params schema with 422 (strict: even an unknown field is refused); one that takes
  * parameters with 404 (a record it names is not in the company); one whose method carries a
@@ -20,7 +21,9 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
 	415: "Unsupported media type or charset",
 	422: "Invalid parameters or a business rule refused the request (the error's type says which)",
 	429: "Too many requests (Retry-After says when to come back)",
-	503: "No node can serve this request right now (Retry-After)"
+	500: "Internal error (the body names only its kind)",
+	503: "No node can serve this request right now, or the node is shedding load (Retry-After)",
+	504: "No answer in time; the request may still have taken effect"
 };
 
 export interface RouteTraits {
@@ -40,7 +43,7 @@ export interface RouteTraits {
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export function errorStatuses(route: RouteTraits): number[] {
-	const statuses = new Set<number>([405, 503, ...(route.extra ?? [])]);
+	const statuses = new Set<number>([405, 500, 503, 504, ...(route.extra ?? [])]);
 	if (route.limited) statuses.add(429);
 	if (!route.public) [401, 403].forEach(s => statuses.add(s));
 	if (route.validated) statuses.add(422);

@@ -13,3 +13,8 @@ export function csv(description = "A CSV file"): ResponseSpec {
 export function noContent(description = "Done; no body"): ResponseSpec {
 	return { description };
 }
+
+/** A report: JSON, or with format=csv the same figures as a CSV file. */
+export function jsonOrCsv(schema: JsonSchema, description = "The report; with format=csv, as a CSV file"): ResponseSpec {
+	return { description, content: { "application/json": { schema }, "text/csv": { schema: { type: "string" } } } };
+}

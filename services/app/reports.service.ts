@@ -19,6 +19,8 @@ import { optionalInt } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
 import { type DerivedCacheMethods, DerivedCacheMixin, type LastDerived } from "../../mixins/derived-cache.mixin";
 import { HrReportsPart } from "./reports.parts/hr";
+import { json } from "../../lib/openapi/responses";
+import * as Reports from "../../lib/openapi/contexts/reports";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -159,6 +161,7 @@ const ReportsService: ServiceSchema = {
 	actions: {
 		headcount: {
 			rest: "GET /headcount",
+			openapi: { responses: { 200: json(Reports.Headcount) } },
 			timeout: ActionTimeouts.report,
 			attemptTimeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },
@@ -177,6 +180,7 @@ const ReportsService: ServiceSchema = {
 
 		leave: {
 			rest: "GET /leave",
+			openapi: { responses: { 200: json(Reports.Leave) } },
 			timeout: ActionTimeouts.report,
 			attemptTimeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },
@@ -193,6 +197,7 @@ const ReportsService: ServiceSchema = {
 
 		recruiting: {
 			rest: "GET /recruiting",
+			openapi: { responses: { 200: json(Reports.Recruiting) } },
 			timeout: ActionTimeouts.report,
 			attemptTimeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },

@@ -25,6 +25,8 @@ import { funnelCsv, headcountCsv, leaveCsv, turnoverCsv } from "../../../lib/rep
 import { date, enumOf, optionalInt } from "../../../lib/params";
 import { STAFF_ROLES } from "../../../lib/roles";
 import type { DerivedCacheMethods } from "../../../mixins/derived-cache.mixin";
+import { jsonOrCsv } from "../../../lib/openapi/responses";
+import * as Reports from "../../../lib/openapi/contexts/reports";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -87,6 +89,7 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 		headcountAsOf: {
 			...reportAction,
 			rest: "GET /headcount-as-of",
+			openapi: { responses: { 200: jsonOrCsv(Reports.HeadcountAsOf) } },
 			params: { $$strict: true, asOf: { ...date, optional: true }, groupBy: { ...enumOf(HEADCOUNT_GROUPS), optional: true }, format },
 			async handler(this: HrThis, ctx: RosterContext<HeadcountAsOfParams>): Promise<HeadcountAsOfReport | string> {
 				const { tenantId } = requireUser(ctx);
@@ -107,6 +110,7 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 		turnover: {
 			...reportAction,
 			rest: "GET /turnover",
+			openapi: { responses: { 200: jsonOrCsv(Reports.Turnover) } },
 			params: { $$strict: true, from: month, to: month, format },
 			async handler(this: HrThis, ctx: RosterContext<TurnoverParams>): Promise<TurnoverReport | string> {
 				const { tenantId } = requireUser(ctx);
@@ -128,6 +132,7 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 		leaveUsage: {
 			...reportAction,
 			rest: "GET /leave-usage",
+			openapi: { responses: { 200: jsonOrCsv(Reports.LeaveUsage) } },
 			params: { $$strict: true, year: optionalInt(2000, 2100), groupBy: { ...enumOf(LEAVE_GROUPS), optional: true }, format },
 			async handler(this: HrThis, ctx: RosterContext<LeaveUsageParams>): Promise<LeaveUsageReport | string> {
 				const { tenantId } = requireUser(ctx);
@@ -153,6 +158,7 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 		funnel: {
 			...reportAction,
 			rest: "GET /funnel",
+			openapi: { responses: { 200: jsonOrCsv(Reports.Funnel) } },
 			params: { $$strict: true, format },
 			async handler(this: HrThis, ctx: RosterContext<FunnelParams>): Promise<FunnelReport | string> {
 				const { tenantId } = requireUser(ctx);

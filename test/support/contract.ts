@@ -106,8 +106,9 @@ export async function contractViolation(answer: Answer): Promise<string | null> 
 	const find = (c: Contract) => c.operations.find(op => op.pattern.test(url.pathname));
 	let operation = find(contract);
 	const method = answer.method.toLowerCase();
-	if (!operation || !operation.methods[method]) {
-		// A service may have joined since the document was fetched.
+	if ((!operation || !operation.methods[method]) && answer.status !== 404) {
+		// Something answered that this copy of the document does not know: a service may have
+		// joined since it was fetched. (A 404 is no route at all: no need to ask again.)
 		contract = (await contractOf(url.origin, true)) ?? contract;
 		operation = find(contract);
 	}

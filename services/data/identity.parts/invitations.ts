@@ -87,7 +87,7 @@ export const InvitationsPart: Partial<ServiceSchema> = {
 		 */
 		reinviteUser: {
 			rest: "POST /users/:id/invitation",
-			openapi: { responses: { 200: json(Identity.User) } },
+			openapi: { responses: { 201: json(Identity.User, "Invited again: a fresh link is on its way") } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<UserJSON> {

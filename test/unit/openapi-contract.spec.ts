@@ -5,7 +5,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { buildDocument } from "../../lib/openapi/document";
+import { type ActionInfo, buildDocument } from "../../lib/openapi/document";
 import { objectSchema, ruleToSchema } from "../../lib/openapi/fastest-validator";
 import { json, noContent } from "../../lib/openapi/responses";
 import { closed, str } from "../../lib/openapi/schemas";
@@ -45,9 +45,11 @@ describe("the contract check", () => {
 			{ method: "GET", path: "/api/v1/things/:id", action: "things.get", type: "call", routePublic: false },
 			{ method: "DELETE", path: "/api/v1/things/:id", action: "things.remove", type: "call", routePublic: false }
 		],
-		name => (name === "things.get"
-			? { params: { $$strict: true, id: "string" }, auth: {}, openapi: { responses: { 200: json(closed({ id: str, name: str })) } } }
-			: { params: { $$strict: true, id: "string" }, auth: {}, openapi: { responses: { 204: noContent() } } })
+		(name): ActionInfo => ({
+			params: { $$strict: true, id: "string" },
+			auth: {},
+			openapi: { responses: name === "things.get" ? { 200: json(closed({ id: str, name: str })) } : { 204: noContent() } }
+		})
 	);
 
 	beforeAll(async () => {

@@ -5,7 +5,7 @@
  */
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import type { ActionSchema, ServiceSchema } from "moleculer";
+import { type ActionSchema, type ServiceSchema, Utils } from "moleculer";
 import "../../lib/openapi/types";
 
 const SERVICES = path.resolve(__dirname, "../../services");
@@ -55,6 +55,12 @@ describe("response schemas next to the actions (openapi.responses)", () => {
 			.filter(({ action }) => !Object.keys(action.openapi?.responses ?? {}).some(status => Number(status) >= 200 && Number(status) < 400))
 			.map(({ name }) => name);
 		expect(missing).toEqual([]);
+	});
+
+	it("reach a gateway on another node whole: no object shared between declarations", () => {
+		// A node's INFO packet goes through safetyObject, which drops any object it meets twice.
+		const declarations = actions.map(({ name, action }) => ({ name, openapi: action.openapi ?? null }));
+		expect(Utils.safetyObject(declarations, { maxSafeObjectSize: Infinity } as never)).toEqual(JSON.parse(JSON.stringify(declarations)));
 	});
 
 	it("are declared by the actions the gateway routes by alias (upload, health, short links)", () => {

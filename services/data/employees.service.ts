@@ -37,6 +37,9 @@ import { type NamedEmployeeRow, withDisplayNames } from "./employees.parts/displ
 import { HeadcountPart, SPELLS } from "./employees.parts/headcount";
 import { HireManyPart } from "./employees.parts/hire-many";
 import { ImportExportPart } from "./employees.parts/import-export";
+import { json } from "../../lib/openapi/responses";
+import { page } from "../../lib/openapi/schemas";
+import * as Employees from "../../lib/openapi/contexts/employees";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -194,6 +197,7 @@ const EmployeesService: ServiceSchema = {
 		/** The directory: staff see the tenant, a manager themself and everyone under them, others themself. */
 		list: {
 			rest: "GET /employees",
+			openapi: { responses: { 200: json(page(Employees.EmployeeListItem)) } },
 			auth: {},
 			params: {
 				$$strict: true, ...listParams,
@@ -219,6 +223,7 @@ const EmployeesService: ServiceSchema = {
 		/** One employee; the sensitive fields only for staff and the employee themself. */
 		get: {
 			rest: "GET /employees/:id",
+			openapi: { responses: { 200: json(Employees.Employee) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: EmployeesThis, ctx: RosterContext<IdParams>): Promise<Employee> {
@@ -230,6 +235,7 @@ const EmployeesService: ServiceSchema = {
 		/** Hire. Onboarding calls it too; the account link is identity's to make (setUser below). */
 		hire: {
 			rest: "POST /employees",
+			openapi: { responses: { 201: json(Employees.Employee) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, ...hireFields
@@ -268,6 +274,7 @@ const EmployeesService: ServiceSchema = {
 		/** Staff change any field; employees only their own contact fields (phone, homeAddress). */
 		update: {
 			rest: "PATCH /employees/:id",
+			openapi: { responses: { 200: json(Employees.Employee) } },
 			auth: {},
 			params: { $$strict: true, id, ...employeeFields },
 			async handler(this: EmployeesThis, ctx: RosterContext<UpdateParams>): Promise<Employee> {
@@ -300,6 +307,7 @@ const EmployeesService: ServiceSchema = {
 		/** A move to another department, position or manager, effective on a date (today by default). */
 		transfer: {
 			rest: "POST /employees/:id/transfer",
+			openapi: { responses: { 200: json(Employees.Employee) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, id, departmentId: nullableId, positionId: nullableId, managerId: nullableId,
@@ -328,6 +336,7 @@ const EmployeesService: ServiceSchema = {
 		 */
 		terminate: {
 			rest: "POST /employees/:id/terminate",
+			openapi: { responses: { 200: json(Employees.Employee) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id, date, reason: text(500) },
 			async handler(this: EmployeesThis, ctx: RosterContext<TerminateParams>): Promise<Employee> {
@@ -346,6 +355,7 @@ const EmployeesService: ServiceSchema = {
 		/** A terminated employee starts again on `date`, optionally in another place. */
 		rehire: {
 			rest: "POST /employees/:id/rehire",
+			openapi: { responses: { 200: json(Employees.Employee) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id, date, employmentType, departmentId: nullableId, positionId: nullableId, managerId: nullableId },
 			async handler(this: EmployeesThis, ctx: RosterContext<RehireParams>): Promise<Employee> {
@@ -367,6 +377,7 @@ const EmployeesService: ServiceSchema = {
 		/** Every change to the employee, newest first by default: what changed, who changed it and when. */
 		history: {
 			rest: "GET /employees/:id/history",
+			openapi: { responses: { 200: json(page(Employees.HistoryEntry)) } },
 			auth: {},
 			params: { $$strict: true, id, ...listParams, type: { ...enumOf(HISTORY_TYPES), optional: true } },
 			async handler(this: EmployeesThis, ctx: RosterContext<HistoryParams>): Promise<ListResult<HistoryEntry>> {
@@ -384,6 +395,7 @@ const EmployeesService: ServiceSchema = {
 		 */
 		reports: {
 			rest: "GET /employees/:id/reports",
+			openapi: { responses: { 200: json(page(Employees.EmployeeListItem)) } },
 			auth: {},
 			params: { $$strict: true, id, ...listParams, depth: { ...depth, optional: true }, status },
 			async handler(this: EmployeesThis, ctx: RosterContext<ReportsParams>): Promise<ListResult<NamedEmployeeRow>> {

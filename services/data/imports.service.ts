@@ -36,6 +36,8 @@ import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { type ChunkJournal, importRows } from "./imports.parts/rows";
 import { CHUNKS, type ChunkDoc, ERRORS, ERRORS_SHOWN, type ErrorsDoc, IMPORTS, type ImportDoc, type ImportsThis, chunkId } from "./imports.parts/shared";
 import { readUpload } from "./imports.parts/upload";
+import { csv, json } from "../../lib/openapi/responses";
+import * as Operations from "../../lib/openapi/contexts/operations";
 
 interface IdParams { id: string }
 interface ChunkEvent { importId: string; chunk: number }
@@ -70,6 +72,11 @@ const ImportsService: ServiceSchema = {
 		 * a stream), so it has no `rest` of its own and no params schema (its params are the body).
 		 */
 		uploadEmployees: {
+			openapi: {
+				summary: "Upload a CSV file of employees (text/csv); the rows are imported in the background",
+				responses: { 202: json(Operations.ImportQueued, "Queued: follow it at the Location (GET /imports/{id})") },
+				errors: [413, 415, 422]
+			},
 			auth: { roles: STAFF_ROLES },
 			async handler(this: ImportsThis, ctx: RosterContext<Readable>): Promise<{ id: string; status: string; total: number }> {
 				const actor = requireUser(ctx);
@@ -98,6 +105,7 @@ const ImportsService: ServiceSchema = {
 
 		get: {
 			rest: "GET /imports/:id",
+			openapi: { responses: { 200: json(Operations.Import) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: ImportsThis, ctx: RosterContext<IdParams>): Promise<ImportJSON> {
@@ -114,6 +122,7 @@ const ImportsService: ServiceSchema = {
 		/** Every row error as CSV: row, field, reason. */
 		errorsCsv: {
 			rest: "GET /imports/:id/errors.csv",
+			openapi: { responses: { 200: csv("Every row that failed, with the field and the reason") } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: ImportsThis, ctx: RosterContext<IdParams>): Promise<string> {

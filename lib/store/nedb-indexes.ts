@@ -7,7 +7,7 @@
  *
  * `reindexOnlyChangedKeys` has a datastore give NeDB's own update (with its rollback, the only
  * place a unique index can refuse) just the indexes whose key changed, and swap the new
- * document for the old one in place in the others. Written against @seald-io/nedb 4's internals
+ * document for the old one in place in the others. Written against @seald-io/nedb 4.1.2's internals (pinned in package.json)
  * (`indexes`, `_updateIndexes`, an index's `_fields`, `tree.search` answering its live list);
  * the store contract suite runs on NeDB and would see a mismatch.
  */

@@ -4,7 +4,8 @@ import { arrayOf, bool, closed, day, enumeration, int, nullableStr, nullableTime
 export const AuditRecord = closed({
 	id: str,
 	at: timestamp,
-	actor: closed({ userId: str, role: str, roles: arrayOf(str) }),
+	// job: the scheduled job, consumer or saga step that acted as "system"; onBehalfOf: the person it acted for.
+	actor: closed({ userId: str, role: str, roles: arrayOf(str), job: str, onBehalfOf: str }, ["job", "onBehalfOf"]),
 	action: str,
 	operation: enumeration(["created", "updated", "removed"]),
 	target: closed({ type: str, id: str }),
@@ -28,7 +29,9 @@ const counts = closed({ total: int, imported: int, updated: int, skipped: int, f
 
 export const Import = closed({
 	id: str, status: enumeration(["queued", "running", "done", "failed"]), counts, processed: int,
-	errors: arrayOf(closed({ row: int, field: str, reason: str })), errorsTruncated: bool, createdBy: str, createdAt: timestamp, finishedAt: nullableTimestamp
+	errors: arrayOf(closed({ row: int, field: str, reason: str })), errorsTruncated: bool, createdBy: str, createdAt: timestamp, finishedAt: nullableTimestamp,
+	// Why a failed import stopped; null unless failed.
+	failure: nullableStr
 });
 
 export const ImportQueued = closed({ id: str, status: { const: "queued" }, total: int });

@@ -4,7 +4,7 @@
  * HTTP. It knows no business rule.
  */
 import type { ServerResponse } from "node:http";
-import { type Context, Errors, type Service, type ServiceSchema } from "moleculer";
+import { type Context, Errors, type ServiceBroker, type Service, type ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { verifyAccessToken } from "../../lib/auth/tokens";
 import { type Config, config } from "../../lib/config";
@@ -50,7 +50,7 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	/** Every alias ever generated, so a route whose service is gone answers 503, not 404. */
 	knownAliases: Map<string, AliasSpec>;
 	aliases: Array<{ route: unknown; method: string; path: string; action: string | null; _generated?: boolean }>;
-	broker: ServiceSchema["broker"] & any;
+	broker: ServiceBroker;
 	logger: { info: (...a: unknown[]) => void; warn: (...a: unknown[]) => void; error: (...a: unknown[]) => void };
 	createAlias(route: unknown, spec: object, action: string): GatewayThis["aliases"][number];
 	optimizeAliasesOrder(): void;

@@ -7,6 +7,10 @@ const transform = { "^.+\\.ts$": ["@swc/jest"] };
 /** @type {import('jest').Config} */
 module.exports = {
 	globalSetup: "<rootDir>/test/support/global-setup.ts",
+	// Every test and every hook without a timeout of its own (jest-circus: `hook.timeout ||
+	// testTimeout`). Jest's 5 s default failed beforeAll hooks that hash passwords or start a
+	// system when two runs shared this machine; a spec's jest.setTimeout still raises it.
+	testTimeout: 30_000,
 	projects: [
 		{
 			displayName: "unit+integration",

@@ -190,6 +190,8 @@ export interface Config {
 	onboarding: OnboardingConfig;
 	jobs: JobsConfig;
 	shortLinks: ShortLinksConfig;
+	/** The audit trail: records older than `retentionDays` are pruned daily (auditPrune); 0 keeps them for ever. */
+	audit: { retentionDays: number };
 }
 
 export interface MailConfig {
@@ -644,7 +646,9 @@ export function loadConfig(env: Env = process.env): Config {
 		realtime: readRealtime(env, port, healthPort, metricsPort),
 		onboarding: readOnboarding(env, nodeEnv),
 		jobs: readJobs(env, nodeEnv),
-		shortLinks: readShortLinks(env, nodeEnv, mail.publicUrl)
+		shortLinks: readShortLinks(env, nodeEnv, mail.publicUrl),
+		// Seven years (with two leap days) by default: what record-keeping rules for personnel changes commonly ask.
+		audit: { retentionDays: readInt(env, "AUDIT_RETENTION_DAYS", 2557, 0, 36_500) }
 	};
 }
 

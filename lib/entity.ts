@@ -3,7 +3,7 @@
  * scoped to the caller's tenant (another tenant's record is as absent as a missing one).
  */
 import type { Store } from "../mixins/db.mixin";
-import { NotFoundError, UnprocessableError } from "./errors";
+import { BusinessRuleError, NotFoundError, UnprocessableError } from "./errors";
 import { isRealDate } from "./params";
 
 export interface TenantDoc {
@@ -41,7 +41,7 @@ export async function findManyInTenant<T extends TenantDoc>(store: Store, tenant
 /** Checks that a referenced document exists in the tenant; 422 naming the field when not. */
 export async function requireReference(store: Store, tenantId: string, id: string, field: string, entity: string): Promise<void> {
 	const found = await store.count({ query: { _id: id, tenantId } });
-	if (found === 0) throw new UnprocessableError(field, `The '${field}' field refers to no ${entity} of this company.`, "reference");
+	if (found === 0) throw new BusinessRuleError(field, `The '${field}' field refers to no ${entity} of this company.`, "reference");
 }
 
 export function checkDate(value: string | undefined | null, field: string): void {

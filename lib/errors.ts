@@ -42,11 +42,36 @@ export class GoneError extends MoleculerClientError {
 	}
 }
 
-/** A 422 naming the field, in the same data shape as the parameter validator's errors. */
+/**
+ * A parameter the schema could not check (a real date, a time zone, a sortable field): a 422
+ * naming the field, in the same shape and type as the parameter validator's own errors.
+ */
 export class UnprocessableError extends MoleculerClientError {
 	constructor(field: string, message: string, type = "invalid") {
 		super("Parameters validation error!", 422, "VALIDATION_ERROR", [{ type, field, message }]);
 		this.name = "ValidationError";
+	}
+}
+
+/**
+ * A well-formed request that a rule of the business refuses (dates out of order, a reference to
+ * nothing, a manager cycle): a 422 of its own type, whose message says which rule, so a client
+ * can tell "fix the form" from "this cannot be done". Data keeps the validator's shape.
+ */
+export class BusinessRuleError extends MoleculerClientError {
+	static readonly TYPE = "BUSINESS_RULE";
+
+	constructor(field: string, message: string, type = "rule") {
+		super(`The request breaks a rule: ${message}`, 422, BusinessRuleError.TYPE, [{ type, field, message }]);
+		this.name = "BusinessRuleError";
+	}
+}
+
+/** A path the API knows, asked with a method it does not take there: 405 with the methods it takes. */
+export class MethodNotAllowedError extends MoleculerClientError {
+	constructor(method: string, path: string, allow: string[]) {
+		super(`${method} is not allowed on ${path}; it takes ${allow.join(", ")}`, 405, "METHOD_NOT_ALLOWED", { allow });
+		this.name = "MethodNotAllowedError";
 	}
 }
 

@@ -3,11 +3,30 @@
  * `seed` fills the running system (or the cluster the REPL joined) with the demo company.
  * `breakers` asks every node for its circuit breakers, in-flight calls and hedged reads (lib/node-state).
  * `jobs` lists the scheduled jobs' latest runs; `jobs run <job> [at]` runs one for a slot (once per slot).
+ * `token`, `as`, `routes` and `tenants`: scripts/repl/. Each command's work is a function of the
+ * broker, so it runs the same in one process and on a REPL-only node joined to a cluster.
  */
 import type { ServiceBroker } from "moleculer";
+import { config } from "../lib/config";
 import type { RunDoc } from "../lib/jobs/runs";
 import { JOB_NAMES, type JobName, JobServices } from "../lib/names/jobs";
 import { type NodeStateAnswer, gatherNodeStates } from "../lib/node-state";
+import { AsUser, type CallArgs, tokenCommand } from "./repl/as-user";
+import { routesCommand } from "./repl/routes";
+import { tenantsCommand } from "./repl/tenants";
+
+/** Options as moleculer-repl hands them to an action. */
+interface WithOptions { options?: { tenant?: string } }
+
+/** One `as` per broker: it keeps the sessions it signed in for the REPL's life. */
+const asUsers = new WeakMap<ServiceBroker, AsUser>();
+function asUser(broker: ServiceBroker): AsUser {
+	let found = asUsers.get(broker);
+	if (!found) asUsers.set(broker, (found = new AsUser(broker)));
+	return found;
+}
+
+const tenantOption = { option: "--tenant <id>", description: "the company, when the person is in several" };
 
 /** One block per node: busy services, the oldest calls, every breaker not closed or with failures, and hedged reads per action. */
 export function describeNodeStates(answers: NodeStateAnswer[]): string {
@@ -61,8 +80,10 @@ export const replCommands = [
 		description: "Create the demo company (about 200 employees, candidates, leave) and print its logins",
 		async action(broker: ServiceBroker): Promise<void> {
 			// Loaded on use: a node that never seeds does not load the demo data.
-			const { describeSeed, seedDemo } = await import("./seed/seed-demo");
+			const { SEED_SERVICES, describeSeed, seedDemo } = await import("./seed/seed-demo");
 			try {
+				// A REPL that joined a cluster a moment ago may not know every service yet.
+				await broker.waitForServices(SEED_SERVICES, 10_000);
 				console.log(describeSeed(await seedDemo(broker)));
 			} catch (err) {
 				const e = err as { message?: string; data?: unknown };
@@ -79,6 +100,37 @@ export const replCommands = [
 			} catch (err) {
 				console.error("jobs failed:", (err as Error).message);
 			}
+		}
+	},
+	{
+		command: "token <email>",
+		description: "Development only: signs the user in (no password) and prints an access token for curl",
+		options: [tenantOption],
+		async action(broker: ServiceBroker, params: { email: string } & WithOptions): Promise<void> {
+			console.log(await tokenCommand(broker, { email: params.email, tenant: params.options?.tenant }, config().env));
+		}
+	},
+	{
+		command: "as <email> <verb> <action> [json]",
+		description: "Development only: `as <email> call <action> ['{\"param\": 1}']` calls an action as that user, with the meta and role check of the gateway",
+		options: [tenantOption],
+		async action(broker: ServiceBroker, params: Omit<CallArgs, "tenant"> & WithOptions): Promise<void> {
+			const { email, verb, action, json } = params;
+			console.log(await asUser(broker).command({ email, verb, action, json, tenant: params.options?.tenant }, config().env));
+		}
+	},
+	{
+		command: "routes",
+		description: "The gateway's REST routes, each with its action and the nodes serving it",
+		async action(broker: ServiceBroker): Promise<void> {
+			console.log(await routesCommand(broker).catch(err => `routes failed: ${(err as Error).message}`));
+		}
+	},
+	{
+		command: "tenants",
+		description: "Every company with its users, employees, departments, openings, candidates and leave requests",
+		async action(broker: ServiceBroker): Promise<void> {
+			console.log(await tenantsCommand(broker).catch(err => `tenants failed: ${(err as Error).message}`));
 		}
 	},
 	{

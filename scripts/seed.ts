@@ -8,9 +8,7 @@ import { ServiceBroker } from "moleculer";
 import { loadConfig } from "../lib/config";
 import { brokerOptions } from "../moleculer.config";
 import { domainServiceFiles } from "./service-files";
-import { describeSeed, seedDemo } from "./seed/seed-demo";
-
-const REQUIRED = ["identity", "org", "employees", "leave", "recruitment", "leaveWorkflow", "recruiting", "onboarding"];
+import { SEED_SERVICES, describeSeed, seedDemo } from "./seed/seed-demo";
 
 async function main(): Promise<void> {
 	const cfg = loadConfig();
@@ -21,7 +19,7 @@ async function main(): Promise<void> {
 	}
 	await broker.start();
 	try {
-		await broker.waitForServices(REQUIRED, 30_000);
+		await broker.waitForServices(SEED_SERVICES, 30_000);
 		console.log(describeSeed(await seedDemo(broker)));
 	} finally {
 		await broker.stop();

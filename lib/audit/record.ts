@@ -19,8 +19,9 @@
 import { type PendingEvent, pendingEvent } from "../channels/outbox";
 import type { RequestMeta } from "../meta";
 import { SYSTEM_USER_ID } from "../meta";
+import { type JobName, JobServices } from "../names/jobs";
 import { AuditEvents, type AuditActor, type AuditChange, type AuditOperation, type AuditRecordedFields } from "../names/audit";
-import { ROLES } from "../roles";
+import { ROLES, type Role } from "../roles";
 import { redactValue } from "./redact";
 
 /** What the builders read from a Moleculer context: the caller, the request, the action. */
@@ -28,6 +29,10 @@ export interface AuditContext {
 	meta: RequestMeta;
 	requestID?: string | null;
 	action?: { name?: string } | null;
+	/** Background work (a job, a saga's undo step) acting as "system": its name, in the record's actor. */
+	job?: string;
+	/** The user a system action was done for (the staff member whose onboarding a saga undoes). */
+	onBehalfOf?: string | null;
 }
 
 /** Fields every document has that say nothing about the change. */
@@ -36,7 +41,9 @@ const isBookkeeping = (field: string) => BOOKKEEPING.has(field) || field.startsW
 
 function actorOf(ctx: AuditContext): AuditActor {
 	const user = ctx.meta.user;
-	if (!user || user.id === SYSTEM_USER_ID) return { userId: SYSTEM_USER_ID, role: "system", roles: [] };
+	if (!user || user.id === SYSTEM_USER_ID || ctx.job) {
+		return { userId: SYSTEM_USER_ID, role: "system", roles: [], ...(ctx.job && { job: ctx.job }), ...(ctx.onBehalfOf && { onBehalfOf: ctx.onBehalfOf }) };
+	}
 	const highest = ROLES.find(role => user.roles.includes(role)) ?? "none";
 	return { userId: user.id, role: highest, roles: [...user.roles] };
 }
@@ -64,7 +71,7 @@ function auditEvent(
 ): PendingEvent {
 	const fields: AuditRecordedFields = {
 		actor: actorOf(ctx),
-		action: ctx.action?.name ?? "system",
+		action: ctx.action?.name ?? ctx.job ?? "system",
 		operation,
 		target: { type, id },
 		changes,
@@ -74,21 +81,47 @@ function auditEvent(
 	return pendingEvent(AuditEvents.recorded, tenantId, fields);
 }
 
+/**
+ * The audit context of a person acting before they hold a token (signing in, following a link,
+ * resetting a password): the record names them, with the request's id and IP.
+ */
+export function actingAs(ctx: AuditContext, user: { _id: string; tenantId: string; role: Role }): AuditContext {
+	return { ...ctx, action: ctx.action, meta: { ...ctx.meta, user: { id: user._id, tenantId: user.tenantId, roles: [user.role], employeeId: null, sessionId: "" } } };
+}
+
+/** The audit context of a scheduled job or a channel consumer (no request): actor "system", with the job's name. */
+export function systemAudit(job: string): AuditContext {
+	return { meta: {}, requestID: null, action: { name: job }, job };
+}
+
+/** The audit context of a scheduled job's writes: "system", named `<service>.<job>` as the job runs them. */
+export function jobAudit(job: JobName): AuditContext {
+	return systemAudit(`${JobServices[job]}.${job}`);
+}
+
+/**
+ * The audit context of background work done for a caller, such as a saga's undo step: actor
+ * "system" with the work's name, on behalf of the caller, under the caller's request id.
+ */
+export function onBehalfOf(ctx: AuditContext, job: string): AuditContext {
+	return { ...ctx, job, onBehalfOf: ctx.meta.user?.id ?? null };
+}
+
 /** Any stored document of a tenant (typed loosely: each context has its own document types). */
 type Doc = { _id: string; tenantId: string };
 const fieldsOf = (doc: Doc) => doc as unknown as Record<string, unknown>;
 
 /** The record of a creation: every field of the new document, from null. */
-export function auditCreation(ctx: AuditContext, type: string, doc: Doc): PendingEvent {
+export function auditCreation<T extends Doc>(ctx: AuditContext, type: string, doc: T): PendingEvent {
 	return auditEvent(ctx, doc.tenantId, "created", type, doc._id, diffChanges(null, fieldsOf(doc)));
 }
 
 /** The record of an update: the fields `set` changes on `before`, each from its old value. */
-export function auditUpdate(ctx: AuditContext, type: string, before: Doc, set: object): PendingEvent {
+export function auditUpdate<T extends Doc>(ctx: AuditContext, type: string, before: T, set: object): PendingEvent {
 	return auditEvent(ctx, before.tenantId, "updated", type, before._id, diffChanges(fieldsOf(before), set as Record<string, unknown>));
 }
 
 /** The record of a removal: every field of the removed document, to null. */
-export function auditRemoval(ctx: AuditContext, type: string, before: Doc): PendingEvent {
+export function auditRemoval<T extends Doc>(ctx: AuditContext, type: string, before: T): PendingEvent {
 	return auditEvent(ctx, before.tenantId, "removed", type, before._id, diffChanges(fieldsOf(before), null));
 }

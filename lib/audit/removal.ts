@@ -1,5 +1,5 @@
 /**
- * Removals on the audit trail. A removed document cannot carry its own record in its outbox, so
+ * Removals (and other changes no one document can carry) on the audit trail. A removed document cannot carry its own record in its outbox, so
  * the record rides in a small document of the service's `<service>_audit_outbox` collection
  * (which has an outbox, OutboxMixin collections), written just BEFORE the removal: a crash
  * between the two leaves a record of a removal that did not happen (the client got an error
@@ -7,7 +7,7 @@
  * a record. The removal is then done as usual (DbMixin.removed: 204, caches cleaned).
  */
 import type { CollectionSpec, Store } from "../store";
-import { OUTBOX_INDEX, insertWithEvent } from "../channels/outbox";
+import { OUTBOX_INDEX, type PendingEvent, insertWithEvents } from "../channels/outbox";
 import { type AuditContext, auditRemoval } from "./record";
 
 export const auditOutboxName = (service: string): string => `${service}_audit_outbox`;
@@ -25,14 +25,36 @@ interface Remover {
 	removed(ctx: { meta: { $statusCode?: number } }, store: Store, id: string, json: unknown): Promise<null>;
 }
 
+type Removed = { _id: string; tenantId: string };
+type Recorder = Pick<Remover, "name" | "store" | "newId" | "publishEvents">;
+
+/**
+ * Puts audit records into the service's audit outbox, for a change the caller makes next that
+ * no single document can carry (a removal, a change to many documents summarised as one record):
+ * never a change without its record, at worst a record of a change that then failed.
+ */
+export async function recordAhead(service: Recorder, tenantId: string, records: PendingEvent[]): Promise<void> {
+	if (records.length === 0) return;
+	const collection = auditOutboxName(service.name);
+	const note = insertWithEvents({ _id: service.newId(), tenantId, at: new Date().toISOString() }, records);
+	await service.store(collection).insert(note);
+	service.publishEvents(note._id, collection);
+}
+
+/**
+ * Records the removals of `befores` (each of kind `type`) on the trail, in one write, for the
+ * caller to do next: removals that are not a route's 204 (an internal undo, a cascade).
+ */
+export async function recordRemovals(service: Recorder, ctx: AuditContext, type: string, befores: Removed[]): Promise<void> {
+	if (befores.length === 0) return;
+	await recordAhead(service, befores[0].tenantId, befores.map(before => auditRemoval(ctx, type, before)));
+}
+
 /** Records the removal of `before` (of kind `type`) on the trail, then removes it from `store`. */
 export async function removeAudited(
 	service: Remover, ctx: AuditContext & { meta: { $statusCode?: number } }, store: Store, type: string,
-	before: { _id: string; tenantId: string }, json: unknown
+	before: Removed, json: unknown
 ): Promise<null> {
-	const collection = auditOutboxName(service.name);
-	const tombstone = insertWithEvent({ _id: service.newId(), tenantId: before.tenantId, at: new Date().toISOString() }, auditRemoval(ctx, type, before));
-	await service.store(collection).insert(tombstone);
-	service.publishEvents(tombstone._id, collection);
+	await recordRemovals(service, ctx, type, [before]);
 	return service.removed(ctx, store, before._id, json);
 }

@@ -3,7 +3,7 @@
  * transferred, only an active one is terminated, only a terminated one is rehired, and the
  * dates of each step come after the hire they belong to.
  */
-import { ConflictError, UnprocessableError } from "../errors";
+import { BusinessRuleError, ConflictError } from "../errors";
 import { type AuthUser, hasRole, isStaff } from "../meta";
 import { CONTACT_FIELDS, type EmployeeDoc } from "./model";
 
@@ -39,7 +39,7 @@ export function staffOnlyFields(fields: readonly string[]): string[] {
 type Dated = Pick<EmployeeDoc, "status" | "hireDate" | "terminationDate">;
 
 function notBefore(date: string, earliest: string, field: string, what: string): void {
-	if (date < earliest) throw new UnprocessableError(field, `The '${field}' field must not be before ${what} (${earliest}).`, "dateOrder");
+	if (date < earliest) throw new BusinessRuleError(field, `The '${field}' field must not be before ${what} (${earliest}).`, "dateOrder");
 }
 
 export function checkTransfer(employee: Dated, effectiveDate: string): void {
@@ -55,17 +55,17 @@ export function checkTerminate(employee: Dated, date: string): void {
 export function checkRehire(employee: Dated, date: string): void {
 	if (employee.status !== "terminated") throw new ConflictError("Only a terminated employee can be rehired", { status: employee.status });
 	if (employee.terminationDate && date <= employee.terminationDate) {
-		throw new UnprocessableError("date", `The 'date' field must be after the termination date (${employee.terminationDate}).`, "dateOrder");
+		throw new BusinessRuleError("date", `The 'date' field must be after the termination date (${employee.terminationDate}).`, "dateOrder");
 	}
 }
 
 /** A corrected hire date of a terminated employee must still precede their termination. */
 export function checkHireDate(employee: Dated, hireDate: string): void {
 	if (employee.status === "terminated" && employee.terminationDate && hireDate > employee.terminationDate) {
-		throw new UnprocessableError("hireDate", `The 'hireDate' field must not be after the termination date (${employee.terminationDate}).`, "dateOrder");
+		throw new BusinessRuleError("hireDate", `The 'hireDate' field must not be after the termination date (${employee.terminationDate}).`, "dateOrder");
 	}
 }
 
 export function checkBirthDate(birthDate: string | null | undefined, on: string = today()): void {
-	if (birthDate && birthDate > on) throw new UnprocessableError("birthDate", "The 'birthDate' field must not be in the future.", "dateOrder");
+	if (birthDate && birthDate > on) throw new BusinessRuleError("birthDate", "The 'birthDate' field must not be in the future.", "dateOrder");
 }

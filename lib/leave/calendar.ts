@@ -3,7 +3,7 @@
  * day for each half-day flag. Dates are "YYYY-MM-DD" strings read as UTC calendar days, so the
  * count is the same whatever the server's time zone.
  */
-import { UnprocessableError } from "../errors";
+import { BusinessRuleError, UnprocessableError } from "../errors";
 
 export interface DateRange {
 	startDate: string;
@@ -47,10 +47,10 @@ export function countWorkingDays(startDate: string, endDate: string, holidays: R
  */
 export function checkRange(range: Pick<DateRange, "startDate" | "endDate">): void {
 	if (range.endDate < range.startDate) {
-		throw new UnprocessableError("endDate", "The 'endDate' field must not be before the 'startDate'.", "dateOrder");
+		throw new BusinessRuleError("endDate", "The 'endDate' field must not be before the 'startDate'.", "dateOrder");
 	}
 	if (yearOf(range.endDate) !== yearOf(range.startDate)) {
-		throw new UnprocessableError("endDate", "The 'endDate' field must be in the same year as the 'startDate'; request each year separately.", "yearSpan");
+		throw new BusinessRuleError("endDate", "The 'endDate' field must be in the same year as the 'startDate'; request each year separately.", "yearSpan");
 	}
 }
 
@@ -63,17 +63,17 @@ export function requestDays(range: DateRange, holidays: ReadonlySet<string>): nu
 	checkRange(range);
 	const { startDate, endDate, halfDayStart, halfDayEnd } = range;
 	if (startDate === endDate && halfDayStart && halfDayEnd) {
-		throw new UnprocessableError("halfDayEnd", "A one-day request is either a half day or a whole day: set only 'halfDayStart'.", "halfDay");
+		throw new BusinessRuleError("halfDayEnd", "A one-day request is either a half day or a whole day: set only 'halfDayStart'.", "halfDay");
 	}
 	if (halfDayStart && !isWorkingDay(startDate, holidays)) {
-		throw new UnprocessableError("halfDayStart", "The 'halfDayStart' field asks for half of a day that is not a working day.", "halfDay");
+		throw new BusinessRuleError("halfDayStart", "The 'halfDayStart' field asks for half of a day that is not a working day.", "halfDay");
 	}
 	if (halfDayEnd && !isWorkingDay(endDate, holidays)) {
-		throw new UnprocessableError("halfDayEnd", "The 'halfDayEnd' field asks for half of a day that is not a working day.", "halfDay");
+		throw new BusinessRuleError("halfDayEnd", "The 'halfDayEnd' field asks for half of a day that is not a working day.", "halfDay");
 	}
 	const working = countWorkingDays(startDate, endDate, holidays);
 	if (working === 0) {
-		throw new UnprocessableError("startDate", "The range from 'startDate' to 'endDate' has no working day.", "noWorkingDays");
+		throw new BusinessRuleError("startDate", "The range from 'startDate' to 'endDate' has no working day.", "noWorkingDays");
 	}
 	return working - (halfDayStart ? 0.5 : 0) - (halfDayEnd ? 0.5 : 0);
 }

@@ -3,7 +3,7 @@
  * not after the termination date, which may still be ahead (an employee working their notice
  * takes leave until their last day). Dates are "YYYY-MM-DD", compared as strings.
  */
-import { UnprocessableError } from "../errors";
+import { BusinessRuleError } from "../errors";
 import type { EmployeeSummary } from "../names/employees";
 import type { DateRange } from "./calendar";
 
@@ -11,10 +11,10 @@ export type Employment = Pick<EmployeeSummary, "hireDate" | "terminationDate">;
 
 export function checkWithinEmployment(employee: Employment, range: Pick<DateRange, "startDate" | "endDate">): void {
 	if (range.startDate < employee.hireDate) {
-		throw new UnprocessableError("startDate", `The 'startDate' field must not be before the hire date (${employee.hireDate}).`, "outsideEmployment");
+		throw new BusinessRuleError("startDate", `The 'startDate' field must not be before the hire date (${employee.hireDate}).`, "outsideEmployment");
 	}
 	if (employee.terminationDate !== null && range.endDate > employee.terminationDate) {
-		throw new UnprocessableError(
+		throw new BusinessRuleError(
 			"endDate",
 			`The 'endDate' field must not be after the termination date (${employee.terminationDate}).`,
 			"outsideEmployment"

@@ -27,6 +27,10 @@ export interface AuditActor {
 	/** The highest role the actor held when acting ("system" for background work). */
 	role: string;
 	roles: string[];
+	/** For "system": the scheduled job, consumer or saga step that acted ("identity.expireInvitations"). */
+	job?: string;
+	/** For "system" work done for a person (a saga's undo step): that user's id. */
+	onBehalfOf?: string;
 }
 
 export interface AuditTarget {

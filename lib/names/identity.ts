@@ -19,8 +19,30 @@ export const IdentityActions = {
 	/** Internal {} → string[]: ids of the caller's tenant's active owners, admins and hr (who are told of tenant-wide events). */
 	staffUserIds: "identity.staffUserIds",
 	/** Internal { ids } → UserContact[] of the caller's tenant's active users among ids (how to reach them). */
-	contacts: "identity.contacts"
+	contacts: "identity.contacts",
+	/** Internal, for the REPL: {} → TenantSummary[], every company, oldest first. */
+	tenantList: "identity.tenantList",
+	/**
+	 * Internal, for the REPL: { email, tenantId? } → SignedInWithoutPassword, a new session of that
+	 * user as a login makes it (409 naming the companies when the person is in several and none is
+	 * named). Refused on a production node.
+	 */
+	signInWithoutPassword: "identity.signInWithoutPassword",
+	/** Internal { ids } → DisplayNames of the caller's tenant's users among ids, any status, uncached. */
+	userNames: "identity.userNames"
 } as const;
+
+export interface TenantSummary { id: string; name: string; createdAt: string }
+
+/** A login's answer for one company, without the password. */
+export interface SignedInWithoutPassword {
+	accessToken: string;
+	refreshToken: string;
+	expiresIn: number;
+	tenantId: string;
+	tenantName: string;
+	userId: string;
+}
 
 /** How to reach a user: what notifications need to mail them or find their phone. */
 export interface UserContact {

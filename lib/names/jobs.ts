@@ -14,8 +14,10 @@ export const Jobs = {
 	identityHandledPrune: "identityHandledPrune",
 	/** notifications: handled-event records past their keeping time. */
 	notificationsHandledPrune: "notificationsHandledPrune",
-	/** audit: handled-event records past their keeping time (the audit records themselves are kept). */
+	/** audit: handled-event records past their keeping time. */
 	auditHandledPrune: "auditHandledPrune",
+	/** audit: audit records older than AUDIT_RETENTION_DAYS (none when it is 0). */
+	auditPrune: "auditPrune",
 	/** deadLetters: replayed dead letters after 30 days, unreplayed ones after 90. */
 	deadLettersPrune: "deadLettersPrune"
 } as const;
@@ -32,5 +34,6 @@ export const JobServices: Record<JobName, string> = {
 	identityHandledPrune: "identity",
 	notificationsHandledPrune: "notifications",
 	auditHandledPrune: "audit",
+	auditPrune: "audit",
 	deadLettersPrune: "deadLetters"
 };

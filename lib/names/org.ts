@@ -11,7 +11,9 @@ export const OrgActions = {
 	/** { ids } → Location[] of the caller's tenant (missing ids are left out). */
 	findLocations: "org.findLocations",
 	/** {} → OrgDirectory: every department (id, name) and position (id, title) of the caller's tenant. */
-	directory: "org.directory"
+	directory: "org.directory",
+	/** Internal { departmentIds, positionIds } → OrgNames of the caller's tenant, uncached (a rename shows at once). */
+	names: "org.names"
 } as const;
 
 export interface Department {
@@ -40,6 +42,12 @@ export interface Location {
 	timezone: string | null;
 	createdAt: string;
 	updatedAt: string;
+}
+
+/** Department names and position titles by id, for rows that point at them (lib/display-names.ts). */
+export interface OrgNames {
+	departments: Record<string, string>;
+	positions: Record<string, string>;
 }
 
 export interface OrgDirectory {

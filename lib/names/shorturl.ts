@@ -18,6 +18,11 @@ export const ShortUrlActions = {
 	shorten: "shorturl.shorten",
 	/** Published at GET /s/:code (no auth, gateway route "short"): 302 to the URL, 404 unknown, 410 expired. */
 	follow: "shorturl.follow",
+	/**
+	 * Published at HEAD /s/:code: the redirect's status and headers, no body, no click counted
+	 * (link checkers and chat previews ask with HEAD before anyone clicks).
+	 */
+	peek: "shorturl.peek",
 	/** Internal { code } → ResolvedShortLink, cached by code; 404 when there is no such code. */
 	resolve: "shorturl.resolve"
 } as const;

@@ -43,6 +43,9 @@ async function inBatches<T, R>(items: T[], size: number, task: (item: T, index: 
 	return results;
 }
 
+/** The services seedDemo calls: a node that joined a cluster a moment ago waits until it knows them all. */
+export const SEED_SERVICES = ["identity", "org", "employees", "leave", "recruitment", "leaveWorkflow", "recruiting", "onboarding"];
+
 export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 	const year = new Date().getUTCFullYear();
 	const signup = await broker

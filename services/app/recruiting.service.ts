@@ -7,7 +7,7 @@
  * "hired" is not reachable here: onboarding sets it when an offer is accepted.
  */
 import type { ServiceSchema } from "moleculer";
-import { ForbiddenError, UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError, ForbiddenError } from "../../lib/errors";
 import { type RosterContext, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeActions } from "../../lib/names/employees";
 import {
@@ -76,7 +76,7 @@ const RecruitingService: ServiceSchema = {
 				const app = await ctx
 					.call<Application, { id: string }>(RecruitmentActions.getApplication, { id: applicationId })
 					.catch((err: { code?: number }) => {
-						if (err?.code === 404) throw new UnprocessableError("applicationId", "The 'applicationId' field refers to no application of this company.", "reference");
+						if (err?.code === 404) throw new BusinessRuleError("applicationId", "The 'applicationId' field refers to no application of this company.", "reference");
 						throw err;
 					});
 				await this.checkHiringManager(ctx, app);

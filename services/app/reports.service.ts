@@ -3,22 +3,19 @@
  * aggregations the owning data services compute, and cached until any input changes
  * (mixins/derived-cache.mixin.ts): a report never shows stale data after a change returns.
  *
- * Except when its inputs cannot be read at all (no node, a timeout, a breaker open, a data node
- * failing): then a report answers the last value computed for the same tenant and parameters,
- * marked stale (`stale: true`, `computedAt`, and `Warning: 110`), rather than a 5xx. Moleculer
- * calls the action's `fallback` on any error of the action, its own timeout included.
+ * Except when its inputs cannot be read at all: then a report answers the last value computed
+ * for the same tenant and parameters, marked stale (reports.parts/last-report.ts).
  */
-import { performance } from "node:perf_hooks";
-import type { CallingOptions, ServiceSchema } from "moleculer";
+import type { ServiceSchema } from "moleculer";
 import { ActionTimeouts } from "../../lib/action-timeouts";
-import { isServerFailure } from "../../lib/circuit-breaker";
-import { type RosterContext, callDeadline, requireUser } from "../../lib/meta";
+import { type RosterContext, requireUser } from "../../lib/meta";
 import type { Department } from "../../lib/names/org";
 import { type HeadcountRow, type LeaveTakenRow, REPORT_INPUTS, type RecruitingFunnel, ReportSources } from "../../lib/names/reports";
 import { optionalInt } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
-import { type DerivedCacheMethods, DerivedCacheMixin, type LastDerived } from "../../mixins/derived-cache.mixin";
+import { type DerivedCacheMethods, DerivedCacheMixin } from "../../mixins/derived-cache.mixin";
 import { HrReportsPart } from "./reports.parts/hr";
+import { inputOptions, lastReport } from "./reports.parts/last-report";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -42,9 +39,6 @@ export interface RecruitingReport {
 
 type ReportsThis = DerivedCacheMethods;
 
-/** What a report answers when its inputs could not be read: the last value, marked. */
-export type StaleReport<T> = T & { stale: true; computedAt: string };
-
 // ---- Helpers -----------------------------------------------------------------------------
 
 /**
@@ -54,14 +48,8 @@ export type StaleReport<T> = T & { stale: true; computedAt: string };
  */
 const REPORT_ATTEMPT_TIMEOUT_MS = 4000;
 
-/** Kept back from the inputs' time, so a report whose inputs hang still answers its last value before its caller gives up. */
-const FALLBACK_RESERVE_MS = 500;
-
 /** The last value stays this long after it was computed: a day-old headcount, marked, beats none. */
 const KEEP_LAST_SECONDS = 24 * 3600;
-
-/** The `Warning` an answer from the last value carries (RFC 7234 section 5.5.1). */
-export const STALE_WARNING = '110 - "Response is Stale"';
 
 const PIPELINE = ["applied", "screening", "interview", "offer", "hired"] as const;
 const CLOSED = ["rejected", "withdrawn"] as const;
@@ -114,33 +102,6 @@ function recruitingReport(funnel: RecruitingFunnel): RecruitingReport {
 	const closed = CLOSED.map(stage => ({ stage, count: funnel.applications[stage] ?? 0 }));
 	reached[0].count += closed.reduce((sum, c) => sum + c.count, 0);
 	return { openings: funnel.openings, funnel: [...reached, ...closed] };
-}
-
-/** Calls to a report's inputs end before the report's own time does, leaving the fallback time to answer. */
-function inputOptions(ctx: RosterContext): CallingOptions {
-	const deadline = callDeadline(ctx);
-	return deadline === undefined ? {} : { timeout: Math.max(1, deadline - performance.now() - FALLBACK_RESERVE_MS) };
-}
-
-/**
- * A failure to read the inputs, or the report's own timeout: 5xx, or no node for an input
- * (Moleculer's ServiceNotAvailableError is a 404). A client's error (a bad parameter) stays one.
- */
-function inputsUnreadable(err: unknown): boolean {
-	const name = (err as Error | null)?.name;
-	return name === "ServiceNotAvailableError" || name === "ServiceNotFoundError" || isServerFailure(err);
-}
-
-/** The action's `fallback`: the last value of report `name` for the parameters the handler would use, or the error. */
-function lastReport<T extends object>(name: string, paramsOf: (ctx: RosterContext) => object) {
-	return async function answerLastReport(this: ReportsThis, ctx: RosterContext, err: unknown): Promise<StaleReport<T>> {
-		const tenantId = ctx.meta.user?.tenantId;
-		if (!tenantId || !inputsUnreadable(err)) throw err;
-		const last: LastDerived<T> | null = await this.lastDerived<T>(tenantId, name, paramsOf(ctx));
-		if (!last) throw err;
-		ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, Warning: STALE_WARNING };
-		return { ...last.value, stale: true, computedAt: last.computedAt };
-	};
 }
 
 const leaveParams = (ctx: RosterContext<LeaveReportParams>) => ({ year: ctx.params.year ?? new Date().getUTCFullYear() });

@@ -12,13 +12,14 @@
  *
  * This service consumes that channel, once per event (handleOnce), and stores one record per
  * event whose id IS the event id, so a redelivery or a replay can never add a second record.
- * The trail is append-only: no action updates or removes a record (retention would be a
- * scheduled prune by age, docs/operations.md "Audit trail"; none runs today, records stay).
+ * The trail is append-only: no action updates or removes a record; only age does, the daily
+ * auditPrune past AUDIT_RETENTION_DAYS (lib/audit/retention.ts, seven years by default).
  */
 import type { ServiceSchema } from "moleculer";
+import { pruneAuditRecordsJob } from "../../lib/audit/retention";
 import { handleOnce, handledEventsCollection } from "../../lib/channels/handled";
 import { pruneHandledEventsJob } from "../../lib/channels/retention";
-import { UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError, UnprocessableError } from "../../lib/errors";
 import { type RosterContext, requireUser } from "../../lib/meta";
 import { AuditEvents, type AuditRecord, type AuditRecordedEvent } from "../../lib/names/audit";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
@@ -72,13 +73,15 @@ const AuditService: ServiceSchema = {
 	name: "audit",
 
 	mixins: [
-		ScheduledJobsMixin("audit", { auditHandledPrune: pruneHandledEventsJob("audit") }),
+		ScheduledJobsMixin("audit", { auditHandledPrune: pruneHandledEventsJob("audit"), auditPrune: pruneAuditRecordsJob }),
 		DbMixin("audit", {
 			name: RECORDS,
 			indexes: [
 				{ fields: { tenantId: 1, at: -1 } },
 				{ fields: { tenantId: 1, "actor.userId": 1, at: -1 } },
-				{ fields: { tenantId: 1, "target.id": 1, at: -1 } }
+				{ fields: { tenantId: 1, "target.id": 1, at: -1 } },
+				// The retention's prune, across tenants (lib/audit/retention.ts).
+				{ fields: { at: 1 } }
 			]
 		}, [handledEventsCollection("audit"), jobRunsCollection("audit")])
 	],
@@ -112,7 +115,7 @@ const AuditService: ServiceSchema = {
 				if (operation) query.operation = operation;
 				const from = ctx.params.from ? utc(ctx.params.from, "from") : undefined;
 				const to = ctx.params.to ? utc(ctx.params.to, "to") : undefined;
-				if (from && to && from > to) throw new UnprocessableError("to", "The 'to' time must not be before the 'from' time.", "range");
+				if (from && to && from > to) throw new BusinessRuleError("to", "The 'to' time must not be before the 'from' time.", "range");
 				if (from || to) query.at = { ...(from && { $gte: from }), ...(to && { $lte: to }) };
 				const sort = parseSort(ctx.params.sort, ["at", "action"], "-at");
 				return paginate(this.adapter, query, ctx.params, sort, recordJSON);

@@ -10,8 +10,10 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { ServiceSchema } from "moleculer";
+import { auditUpdate } from "../../lib/audit/record";
 import { DEAD_LETTER_CHANNEL, type DomainEvent, envelopeOf } from "../../lib/channels/events";
 import { C } from "../../lib/channels/in-process-adapter";
+import { OUTBOX_INDEX, type OutboxFields, updateWithEvent } from "../../lib/channels/outbox";
 import { publishEvent, unprefixed } from "../../lib/channels/publish";
 import { now } from "../../lib/entity";
 import { ConflictError, NotFoundError, ServiceBusyError } from "../../lib/errors";
@@ -22,6 +24,7 @@ import { ADMIN_ROLES } from "../../lib/roles";
 import { isUniqueViolation } from "../../lib/store";
 import { pruneDeadLettersJob } from "../../lib/channels/retention";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
+import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
 
 // ---- Types -------------------------------------------------------------------------------
@@ -53,7 +56,7 @@ export interface DeadLetter extends Omit<DeadLetterDoc, "_id" | "tenantId"> {
 interface ListDeadLettersParams extends ListParams { state?: DeadLetterState; channel?: string }
 interface IdParams { id: string }
 
-type DeadLettersThis = DbService;
+type DeadLettersThis = DbService & OutboxMethods;
 
 // ---- Helpers -----------------------------------------------------------------------------
 
@@ -67,7 +70,7 @@ function deadLetterId(group: string, eventId: string | null): string {
 	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-const deadLetterJSON = ({ _id, tenantId: _tenant, ...rest }: DeadLetterDoc): DeadLetter => ({ id: _id, ...rest });
+const deadLetterJSON = ({ _id, tenantId: _tenant, _outbox, _outboxSeq, _outboxSince, ...rest }: DeadLetterDoc & OutboxFields): DeadLetter => ({ id: _id, ...rest });
 
 // ---- Service -----------------------------------------------------------------------------
 
@@ -79,8 +82,10 @@ const DeadLettersService: ServiceSchema = {
 		ScheduledJobsMixin("deadLetters", { deadLettersPrune: pruneDeadLettersJob }),
 		DbMixin("deadLetters", {
 			name: DEAD_LETTERS,
-			indexes: [{ fields: { tenantId: 1, deadAt: -1 } }, { fields: { state: 1, deadAt: 1 } }]
-		}, [jobRunsCollection("deadLetters")])
+			indexes: [{ fields: { tenantId: 1, deadAt: -1 } }, { fields: { state: 1, deadAt: 1 } }, OUTBOX_INDEX]
+		}, [jobRunsCollection("deadLetters")]),
+		// A replay carries its audit record in the same write (lib/audit/record.ts).
+		OutboxMixin()
 	],
 
 	settings: {
@@ -121,17 +126,22 @@ const DeadLettersService: ServiceSchema = {
 				if (!letter) throw new NotFoundError("Dead letter", ctx.params.id);
 				const replayedAt = now();
 				// Claimed before it goes out: of two replays at once, one publishes.
+				const set = { state: "replayed", replayedAt, replayedBy: actor.id };
 				const claimed = await this.adapter.updateMany(
-					{ _id: letter._id, tenantId: actor.tenantId, state: "dead" },
-					{ $set: { state: "replayed", replayedAt, replayedBy: actor.id } }
+					{ _id: letter._id, tenantId: actor.tenantId, state: "dead" }, updateWithEvent({ $set: set }, auditUpdate(ctx, "deadLetter", { ...letter, tenantId: actor.tenantId }, set))
 				);
 				if (claimed !== 1) throw new ConflictError("This dead letter was replayed already", { field: "id" });
+				this.publishEvents(letter._id);
 				try {
 					const event = { ...(letter.event as DomainEvent), replayFor: letter.group };
 					// A msgID of its own: JetStream would drop a republished event id as a duplicate.
 					await publishEvent(this.broker, letter.channel, event, { msgID: `${letter.eventId}:replay:${letter.deaths}` });
 				} catch (err) {
-					await this.adapter.updateMany({ _id: letter._id, replayedAt }, { $set: { state: "dead", replayedAt: null, replayedBy: null } });
+					// The claim is on the trail: so is its undoing.
+					const back = { state: "dead", replayedAt: null, replayedBy: null };
+					const claimedLetter = { ...letter, ...set, tenantId: actor.tenantId };
+					await this.adapter.updateMany({ _id: letter._id, replayedAt }, updateWithEvent({ $set: back }, auditUpdate(ctx, "deadLetter", claimedLetter, back)));
+					this.publishEvents(letter._id);
 					this.logger.warn(`Dead letter ${letter._id} could not be replayed:`, (err as Error).message);
 					throw new ServiceBusyError(5, "The event could not be replayed now; try again shortly");
 				}

@@ -7,13 +7,14 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { type PendingEvent, OUTBOX_INDEX, insertWithEvent, pendingEvent, updateWithEvent } from "../../lib/channels/outbox";
-import { auditCreation, auditUpdate } from "../../lib/audit/record";
+import { auditCreation, auditUpdate, onBehalfOf } from "../../lib/audit/record";
+import { auditOutboxCollection, auditOutboxName, recordRemovals } from "../../lib/audit/removal";
 import { checkDate, containsPattern, findInTenant, findManyInTenant, now } from "../../lib/entity";
-import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors";
 import { type Changes, HISTORY_TYPES, type HistoryEntry, type HistoryType, changedValues, diffFields } from "../../lib/employees/history";
 import { type LoadManager, type ReportDepth, collectReports, isUnder, wouldCycle } from "../../lib/employees/hierarchy";
 import {
-	EMPLOYMENT_STATUSES, EMPLOYMENT_TYPES, type Employee, type EmployeeDoc, type EmployeeFields, type EmployeeListItem,
+	EMPLOYMENT_STATUSES, EMPLOYMENT_TYPES, type Employee, type EmployeeDoc, type EmployeeFields,
 	type EmploymentType, employeeJSON, listItemJSON, summaryJSON
 } from "../../lib/employees/model";
 import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
@@ -31,6 +32,7 @@ import { STAFF_ROLES } from "../../lib/roles";
 import { isUniqueViolation } from "../../lib/store/types";
 import { type CollectionSpec, type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
+import { type NamedEmployeeRow, withDisplayNames } from "./employees.parts/display-names";
 import { HeadcountPart, SPELLS } from "./employees.parts/headcount";
 import { ImportExportPart } from "./employees.parts/import-export";
 
@@ -192,7 +194,7 @@ async function refersTo(field: string, lookup: Promise<unknown>): Promise<void> 
 		await lookup;
 	} catch (err) {
 		if ((err as { type?: string } | null)?.type === "NOT_FOUND") {
-			throw new UnprocessableError(field, `The '${field}' field refers to nothing of this company.`, "reference");
+			throw new BusinessRuleError(field, `The '${field}' field refers to nothing of this company.`, "reference");
 		}
 		throw err;
 	}
@@ -204,6 +206,9 @@ const EmployeesService: ServiceSchema = {
 	name: "employees",
 
 	mixins: [
+		// Before DbMixin: Moleculer starts later mixins first, and the spells' start-up backfill
+		// needs the collections DbMixin connects in its own `started`.
+		HeadcountPart,
 		DbMixin(
 			"employees",
 			EMPLOYEES_COLLECTION,
@@ -220,12 +225,13 @@ const EmployeesService: ServiceSchema = {
 						{ fields: { tenantId: 1, startMonth: 1 } },
 						{ fields: { tenantId: 1, endMonth: 1 } }
 					]
-				}
+				},
+				auditOutboxCollection("employees")
 			]
 		),
-		// Every write carries its employees.changed event in the same statement (lib/channels/outbox.ts).
-		OutboxMixin(),
-		HeadcountPart,
+		// Every write carries its employees.changed event in the same statement (lib/channels/outbox.ts);
+		// the audit outbox carries the records of removals (lib/audit/removal.ts).
+		OutboxMixin({ collections: [auditOutboxName("employees")] }),
 		ImportExportPart
 	],
 
@@ -243,7 +249,7 @@ const EmployeesService: ServiceSchema = {
 				search: { type: "string", trim: true, min: 1, max: 100, optional: true },
 				departmentId: filterId, positionId: filterId, managerId: filterId, status, employmentType
 			},
-			async handler(this: EmployeesThis, ctx: RosterContext<ListEmployeesParams>): Promise<ListResult<EmployeeListItem>> {
+			async handler(this: EmployeesThis, ctx: RosterContext<ListEmployeesParams>): Promise<ListResult<NamedEmployeeRow>> {
 				const { search, departmentId, positionId, managerId, status: wanted, employmentType: kind } = ctx.params;
 				const sort = parseSort(ctx.params.sort, SORTABLE, DEFAULT_SORT);
 				const query: Record<string, unknown> = { tenantId: requireUser(ctx).tenantId };
@@ -255,7 +261,7 @@ const EmployeesService: ServiceSchema = {
 				if (wanted) query.status = wanted;
 				if (kind) query.employmentType = kind;
 				if (search) query.$and = searchQuery(search);
-				return paginate(this.adapter, query, ctx.params, sort, listItemJSON);
+				return withDisplayNames(ctx, this.adapter, await paginate(this.adapter, query, ctx.params, sort, listItemJSON));
 			}
 		},
 
@@ -357,7 +363,7 @@ const EmployeesService: ServiceSchema = {
 				checkTransfer(employee, effectiveDate);
 				const set = changedValues<EmployeeDoc>(employee, moves);
 				if (Object.keys(set).length === 0) {
-					throw new UnprocessableError("departmentId", "A transfer must change the departmentId, the positionId or the managerId.", "noChange");
+					throw new BusinessRuleError("departmentId", "A transfer must change the departmentId, the positionId or the managerId.", "noChange");
 				}
 				await this.checkReferences(ctx, employee, set);
 				const changes = diffFields(employee, set);
@@ -431,7 +437,7 @@ const EmployeesService: ServiceSchema = {
 			rest: "GET /employees/:id/reports",
 			auth: {},
 			params: { $$strict: true, id, ...listParams, depth: { ...depth, optional: true }, status },
-			async handler(this: EmployeesThis, ctx: RosterContext<ReportsParams>): Promise<ListResult<EmployeeListItem>> {
+			async handler(this: EmployeesThis, ctx: RosterContext<ReportsParams>): Promise<ListResult<NamedEmployeeRow>> {
 				const { employee, relation } = await this.findVisible(ctx, ctx.params.id);
 				const sort = parseSort(ctx.params.sort, SORTABLE, DEFAULT_SORT);
 				// Whoever sees a manager as staff or from above sees everyone under them too.
@@ -439,7 +445,7 @@ const EmployeesService: ServiceSchema = {
 				const ids = seesTeam ? await this.teamOf(ctx, employee._id, ctx.params.depth ?? "direct") : [];
 				const query: Record<string, unknown> = { tenantId: employee.tenantId, _id: { $in: ids } };
 				if (ctx.params.status) query.status = ctx.params.status;
-				return paginate(this.adapter, query, ctx.params, sort, listItemJSON);
+				return withDisplayNames(ctx, this.adapter, await paginate(this.adapter, query, ctx.params, sort, listItemJSON));
 			}
 		},
 
@@ -563,6 +569,8 @@ const EmployeesService: ServiceSchema = {
 				const { tenantId } = requireUser(ctx);
 				const employee: EmployeeDoc | null = await this.adapter.findOne({ _id: ctx.params.id, tenantId });
 				if (!employee) return { removed: false };
+				// The saga undoes it for the staff member whose onboarding failed (lib/audit/record.ts onBehalfOf).
+				await recordRemovals(this, onBehalfOf(ctx, "onboarding.undoHire"), "employee", [employee]);
 				await this.store(HISTORY).removeMany({ tenantId, employeeId: employee._id });
 				await this.store(SPELLS).removeMany({ tenantId, employeeId: employee._id });
 				await this.adapter.removeById(employee._id);
@@ -680,9 +688,9 @@ const EmployeesService: ServiceSchema = {
 			if (next.positionId) await refersTo("positionId", ctx.call(OrgActions.getPosition, { id: next.positionId }));
 			if (!next.managerId) return;
 			if (employee && (await wouldCycle(employee._id, next.managerId, this.managerLoader(tenantId)))) {
-				throw new UnprocessableError("managerId", "An employee cannot be managed by themself or by anyone who reports to them.", "cycle");
+				throw new BusinessRuleError("managerId", "An employee cannot be managed by themself or by anyone who reports to them.", "cycle");
 			}
-			if (!(await this.employed(tenantId, next.managerId))) throw new UnprocessableError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
+			if (!(await this.employed(tenantId, next.managerId))) throw new BusinessRuleError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
 		},
 
 		/** 409 naming the field when another employee of the tenant already has this email, number or user. */

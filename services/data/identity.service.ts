@@ -8,6 +8,7 @@
  * them as services of their own).
  */
 import type { ServiceSchema } from "moleculer";
+import { auditOutboxCollection, auditOutboxName } from "../../lib/audit/removal";
 import { handledEventsCollection } from "../../lib/channels/handled";
 import { OUTBOX_INDEX } from "../../lib/channels/outbox";
 import { pruneHandledEventsJob } from "../../lib/channels/retention";
@@ -16,6 +17,7 @@ import { DerivedCacheMixin } from "../../mixins/derived-cache.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
 import { InvitationsPart, expireInvitations } from "./identity.parts/invitations";
+import { OperatorPart } from "./identity.parts/operator";
 import { EmployeeLinksPart } from "./identity.parts/employee-links";
 import { PasswordsPart } from "./identity.parts/passwords";
 import { SessionsPart } from "./identity.parts/sessions";
@@ -39,28 +41,32 @@ const IdentityService: ServiceSchema = {
 				indexes: [{ fields: { tenantId: 1, email: 1 }, unique: true }, { fields: { accountId: 1 } }, { fields: { tenantId: 1, employeeId: 1 } }, OUTBOX_INDEX]
 			},
 			[
-				{ name: ACCOUNTS, indexes: [{ fields: { email: 1 }, unique: true }] },
+				{ name: ACCOUNTS, indexes: [{ fields: { email: 1 }, unique: true }, OUTBOX_INDEX] },
 				{ name: TENANTS },
-				{ name: SESSIONS, indexes: [{ fields: { userId: 1 } }, { fields: { accountId: 1 } }] },
+				{ name: SESSIONS, indexes: [{ fields: { userId: 1 } }, { fields: { accountId: 1 } }, OUTBOX_INDEX] },
 				// By expiry: the expireInvitations job (identity.parts/invitations.ts).
 				{ name: LINKS, indexes: [{ fields: { userId: 1 } }, { fields: { expiresAt: 1 } }] },
 				{ name: LOCKS },
 				handledEventsCollection("identity"),
 				{ name: EMPLOYMENTS },
-				jobRunsCollection("identity")
+				jobRunsCollection("identity"),
+				auditOutboxCollection("identity")
 			]
 		),
 		// Session checks, cached under the tenant's generation of this service (sessions.ts).
 		DerivedCacheMixin(["identity"], 60),
-		// Users carry identity's events (disabled, invited, a company opened) in the write that makes them (lib/channels/outbox.ts).
-		OutboxMixin(),
+		// Users carry identity's events (disabled, invited, a company opened) in the write that makes
+		// them (lib/channels/outbox.ts); accounts (passwords) and sessions (sign-ins, sign-outs) carry
+		// their audit records, and the audit outbox the records of removals (lib/audit/removal.ts).
+		OutboxMixin({ collections: [ACCOUNTS, SESSIONS, auditOutboxName("identity")] }),
 		SharedPart,
 		SignupPart,
 		SessionsPart,
 		PasswordsPart,
 		UsersPart,
 		InvitationsPart,
-		EmployeeLinksPart
+		EmployeeLinksPart,
+		OperatorPart
 	],
 
 	settings: {

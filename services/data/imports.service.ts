@@ -14,7 +14,8 @@ import type { Readable } from "node:stream";
 import type { ServiceSchema } from "moleculer";
 import { handledEventsCollection } from "../../lib/channels/handled";
 import type { DomainEvent } from "../../lib/channels/events";
-import { OUTBOX_INDEX, insertWithEvent, pendingEvent, updateWithEvent } from "../../lib/channels/outbox";
+import { auditCreation } from "../../lib/audit/record";
+import { OUTBOX_INDEX, insertWithEvents, pendingEvent, updateWithEvent } from "../../lib/channels/outbox";
 import { config } from "../../lib/config";
 import { now } from "../../lib/entity";
 import { NotFoundError } from "../../lib/errors";
@@ -74,9 +75,13 @@ const ImportsService: ServiceSchema = {
 				}
 				const doc: ImportDoc = {
 					_id: importId, tenantId: actor.tenantId, status: "queued", total, chunks: chunks.length, nextChunk: 0, processed: 0,
-					counts: { imported: 0, updated: 0, skipped: 0, failed: 0 }, actor, createdAt: now(), finishedAt: null
+					counts: { imported: 0, updated: 0, skipped: 0, failed: 0 }, actor, requestId: ctx.requestID ?? null, clientIp: ctx.meta.clientIp ?? null,
+					createdAt: now(), finishedAt: null
 				};
-				await this.adapter.insert(insertWithEvent(doc, pendingEvent(ImportEvents.chunk, actor.tenantId, { importId, chunk: 0 })));
+				const started = pendingEvent(ImportEvents.chunk, actor.tenantId, { importId, chunk: 0 });
+				// On the trail: the upload, by its size (the rows' own records follow, one per employee).
+				const audit = auditCreation(ctx, "employeeImport", { _id: importId, tenantId: actor.tenantId, status: doc.status, total, chunks: doc.chunks });
+				await this.adapter.insert(insertWithEvents(doc, [started, audit]));
 				this.publishEvents(importId);
 				ctx.meta.$statusCode = 202;
 				// moleculer-web sends $location only with a 201 or a redirect.
@@ -141,7 +146,7 @@ const ImportsService: ServiceSchema = {
 			if (doc.status === "queued") await this.adapter.updateMany({ _id: importId, status: "queued" }, { $set: { status: "running" } });
 			const chunk: ChunkDoc | null = await this.store(CHUNKS).findById(chunkId(importId, n));
 			if (!chunk) throw new Error(`Import ${importId} has no chunk ${n}`);
-			const { counts, errors } = await importRows(this.broker, importId, doc.actor, chunk.rows);
+			const { counts, errors } = await importRows(this.broker, importId, { meta: { user: doc.actor, clientIp: doc.clientIp ?? undefined }, requestID: doc.requestId ?? undefined }, chunk.rows);
 			await testPause(importId, n);
 
 			const errorsDoc: ErrorsDoc = { _id: chunkId(importId, n), tenantId: doc.tenantId, importId, n, errors };

@@ -10,6 +10,7 @@
  * - delivery.ts: sending the email and text messages, with retries and dead letters.
  */
 import type { ServiceSchema } from "moleculer";
+import { auditOutboxCollection, auditOutboxName } from "../../lib/audit/removal";
 import { handledEventsCollection } from "../../lib/channels/handled";
 import { OUTBOX_INDEX } from "../../lib/channels/outbox";
 import { pruneHandledEventsJob } from "../../lib/channels/retention";
@@ -43,10 +44,15 @@ const NotificationsService: ServiceSchema = {
 					OUTBOX_INDEX
 				]
 			},
-			[{ name: COUNTERS }, { name: PREFERENCES }, handledEventsCollection("notifications"), { name: LOCKS }, jobRunsCollection("notifications")]
+			[
+				{ name: COUNTERS }, { name: PREFERENCES, indexes: [OUTBOX_INDEX] }, handledEventsCollection("notifications"), { name: LOCKS },
+				jobRunsCollection("notifications"), auditOutboxCollection("notifications")
+			]
 		),
-		// Each entry carries its email and text message in the same insert (lib/channels/outbox.ts).
-		OutboxMixin(),
+		// Each entry carries its email and text message in the same insert, and its read mark's audit
+		// record (lib/channels/outbox.ts); preferences carry their audit records, the audit outbox the
+		// summary of a "mark all read" (lib/audit/removal.ts).
+		OutboxMixin({ collections: [PREFERENCES, auditOutboxName("notifications")] }),
 		InboxPart,
 		PreferencesPart,
 		FeedPart,

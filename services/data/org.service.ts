@@ -4,10 +4,10 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { type TenantDoc, containsPattern, findInTenant, findManyInTenant, now, requireReference, toJSON } from "../../lib/entity";
-import { ConflictError, UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError, ConflictError, UnprocessableError } from "../../lib/errors";
 import { type RosterContext, created, requireUser } from "../../lib/meta";
 import { EmployeeActions, type EmployeeSummary } from "../../lib/names/employees";
-import type { Department, Location, OrgDirectory, Position } from "../../lib/names/org";
+import type { Department, Location, OrgDirectory, OrgNames, Position } from "../../lib/names/org";
 import { nest, wouldCycle } from "../../lib/org/tree";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
 import { id, nullableId, nullableText, optionalText, text } from "../../lib/params";
@@ -150,6 +150,24 @@ const OrgService: ServiceSchema = {
 			}
 		},
 
+		/** Names for a page of rows that point at departments and positions: one query per collection. */
+		names: {
+			visibility: "public",
+			readOnly: true,
+			params: { departmentIds: { type: "array", items: id, max: 1000 }, positionIds: { type: "array", items: id, max: 1000 } },
+			async handler(this: OrgThis, ctx: RosterContext<{ departmentIds: string[]; positionIds: string[] }>): Promise<OrgNames> {
+				const { tenantId } = requireUser(ctx);
+				const [departments, positions] = await Promise.all([
+					findManyInTenant<DepartmentDoc>(this.adapter, tenantId, ctx.params.departmentIds),
+					findManyInTenant<PositionDoc>(this.store(POSITIONS), tenantId, ctx.params.positionIds)
+				]);
+				return {
+					departments: Object.fromEntries(departments.map(d => [d._id, d.name])),
+					positions: Object.fromEntries(positions.map(p => [p._id, p.title]))
+				};
+			}
+		},
+
 		/** Internal {} → every department and position of the caller's tenant, by name: the employee import resolves names with it. */
 		directory: {
 			visibility: "public",
@@ -203,7 +221,7 @@ const OrgService: ServiceSchema = {
 				const all: DepartmentDoc[] = await this.adapter.find({ query: { tenantId } });
 				const nodes = all.map(d => ({ id: d._id, parentId: d.parentId }));
 				if (wouldCycle(nodes, dept._id, parentId)) {
-					throw new UnprocessableError("parentId", "A department cannot move under itself or one of its sub-departments.", "cycle");
+					throw new BusinessRuleError("parentId", "A department cannot move under itself or one of its sub-departments.", "cycle");
 				}
 				const set = { parentId, updatedAt: now() };
 				const updated: DepartmentDoc = await this.unique("name", () =>
@@ -405,7 +423,7 @@ const OrgService: ServiceSchema = {
 			if (!managerId) return;
 			const [manager] = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: [managerId] });
 			if (!manager || manager.status !== "active") {
-				throw new UnprocessableError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
+				throw new BusinessRuleError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
 			}
 		}
 	}

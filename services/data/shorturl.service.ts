@@ -11,7 +11,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import { Errors } from "moleculer";
 import { config } from "../../lib/config";
 import { type TenantDoc, now } from "../../lib/entity";
-import { GoneError, NotFoundError, UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError, GoneError, NotFoundError, UnprocessableError } from "../../lib/errors";
 import { type RosterContext, created, requireUser } from "../../lib/meta";
 import type { ClicksOnDay, ResolvedShortLink, ShortLink, ShortLinkWithClicks, ShortenParams } from "../../lib/names/shorturl";
 import { ShortUrlActions } from "../../lib/names/shorturl";
@@ -46,6 +46,7 @@ type ShortLinkDoc = Omit<TenantDoc, "tenantId" | "updatedAt"> & {
 };
 
 interface ShortUrlMethods {
+	redirect(ctx: RosterContext<Partial<CodeParams>>): Promise<ResolvedShortLink>;
 	/** With `audited`, the insert carries its audit record (a staff member's link; mailed links are not on the trail). */
 	insertWithFreshCode(doc: Omit<ShortLinkDoc, "code">, audited?: AuditContext): Promise<ShortLinkDoc>;
 	linkJSON(doc: ShortLinkDoc): ShortLink;
@@ -87,7 +88,7 @@ function futureTime(value: string, field: string): string {
 	if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(at)) {
 		throw new UnprocessableError(field, `The '${field}' field must be an ISO 8601 date and time, such as 2030-01-31T12:00:00Z.`, "date");
 	}
-	if (at <= Date.now()) throw new UnprocessableError(field, `The '${field}' field must be in the future.`, "future");
+	if (at <= Date.now()) throw new BusinessRuleError(field, `The '${field}' field must be in the future.`, "future");
 	return new Date(at).toISOString();
 }
 
@@ -196,18 +197,18 @@ const ShortUrlService: ServiceSchema = {
 			// a code (a NUL, 200 characters) is a 404 like an unknown code, never a 422 a link has no
 			// use for; tracking parameters added to a shared link (?utm_source=…) are ignored.
 			async handler(this: ShortUrlThis, ctx: RosterContext<Partial<CodeParams>>): Promise<null> {
-				const { code } = ctx.params;
-				// A malformed code can name no link: 404 as for an unknown one, without a look-up.
-				if (typeof code !== "string" || !CODE_PATTERN.test(code)) throw new NotFoundError("Short link");
-				const link = await ctx.call<ResolvedShortLink, CodeParams>(ShortUrlActions.resolve, { code });
-				if (link.expiresAt !== null && link.expiresAt <= now()) {
-					throw new GoneError("The short link has expired", "SHORT_LINK_EXPIRED", { code, expiresAt: link.expiresAt });
-				}
-				this.clicks.count(link);
-				ctx.meta.$statusCode = 302;
-				ctx.meta.$location = link.url;
-				// The target may carry a secret in its fragment (a mailed one-time link): never in a Referer.
-				ctx.meta.$responseHeaders = { "Cache-Control": cacheControl(link.expiresAt), "Referrer-Policy": "no-referrer" };
+				this.clicks.count(await this.redirect(ctx));
+				return null;
+			}
+		},
+
+		/** HEAD /s/:code: what GET answers, without a body and without counting a click. */
+		peek: {
+			visibility: "published",
+			auth: false,
+			readOnly: true,
+			async handler(this: ShortUrlThis, ctx: RosterContext<Partial<CodeParams>>): Promise<null> {
+				await this.redirect(ctx);
 				return null;
 			}
 		},
@@ -227,6 +228,25 @@ const ShortUrlService: ServiceSchema = {
 	},
 
 	methods: {
+		/**
+		 * Sets the redirect to the link behind the code in the answer's status and headers, and gives
+		 * the link: 404 for an unknown or malformed code, 410 once it has expired.
+		 */
+		async redirect(this: ShortUrlThis, ctx: RosterContext<Partial<CodeParams>>): Promise<ResolvedShortLink> {
+			const { code } = ctx.params;
+			// A malformed code can name no link: 404 as for an unknown one, without a look-up.
+			if (typeof code !== "string" || !CODE_PATTERN.test(code)) throw new NotFoundError("Short link");
+			const link = await ctx.call<ResolvedShortLink, CodeParams>(ShortUrlActions.resolve, { code });
+			if (link.expiresAt !== null && link.expiresAt <= now()) {
+				throw new GoneError("The short link has expired", "SHORT_LINK_EXPIRED", { code, expiresAt: link.expiresAt });
+			}
+			ctx.meta.$statusCode = 302;
+			ctx.meta.$location = link.url;
+			// The target may carry a secret in its fragment (a mailed one-time link): never in a Referer.
+			ctx.meta.$responseHeaders = { "Cache-Control": cacheControl(link.expiresAt), "Referrer-Policy": "no-referrer" };
+			return link;
+		},
+
 		/**
 		 * Inserts the link under a fresh random code; the unique index on `code` decides between two
 		 * nodes that drew the same one, and the loser draws again. A new code was never cached

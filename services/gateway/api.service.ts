@@ -8,19 +8,22 @@ import { type Context, Errors, type ServiceBroker, type Service, type ServiceSch
 import ApiGateway from "moleculer-web";
 import { verifyAccessToken } from "../../lib/auth/tokens";
 import { type Config, config } from "../../lib/config";
-import { ForbiddenError, TooManyRequestsError, UnauthorizedError, UnsupportedMediaTypeError, isServiceBusy } from "../../lib/errors";
+import { MethodNotAllowedError, TooManyRequestsError, UnauthorizedError, UnsupportedMediaTypeError, isServiceBusy } from "../../lib/errors";
 import { ImportActions } from "../../lib/names/imports";
 import { requireCsvBody } from "./csv-upload";
 import type { ActionAuth, AuthUser, RequestMeta } from "../../lib/meta";
 import { IdentityActions, ShortUrlActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
 import { logAccess } from "./access-log";
+import { checkRoles, dropClientTenant, requestMeta } from "./caller";
+import { type MatchableAlias, allowedMethods } from "./allowed-methods";
 import { refuseDeepBodies } from "./body-depth";
 import { SessionCheck } from "./session-check";
 import { clientIp, formatError } from "./http-errors";
 import { HttpMetrics, type MeasuredRequest } from "./http-metrics";
 import { GatewayReadiness, type ReadinessReport } from "./readiness";
-import { forbidStoring, setEveryResponseHeaders } from "./response-headers";
+import { refusalToCount, setRateLimitHeaders } from "./rate-limit-headers";
+import { REQUEST_ID_HEADER, forbidStoring, setEveryResponseHeaders } from "./response-headers";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -32,6 +35,8 @@ export interface GatewayRequest extends MeasuredRequest {
 	$tokenPresented?: boolean;
 	/** Set once a login has reserved its failure point, so the outcome settles that point. */
 	$loginAttempt?: { email: string; ip: string };
+	/** moleculer-web's: the path without query string or trailing slash, as aliases match it. */
+	parsedUrl?: string;
 }
 
 type GatewayResponse = ServerResponse;
@@ -49,7 +54,7 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	sessions: SessionCheck;
 	/** Every alias ever generated, so a route whose service is gone answers 503, not 404. */
 	knownAliases: Map<string, AliasSpec>;
-	aliases: Array<{ route: unknown; method: string; path: string; action: string | null; _generated?: boolean }>;
+	aliases: Array<MatchableAlias & { route: unknown; path: string; action: string | null; _generated?: boolean }>;
 	broker: ServiceBroker;
 	logger: { info: (...a: unknown[]) => void; warn: (...a: unknown[]) => void; error: (...a: unknown[]) => void };
 	createAlias(route: unknown, spec: object, action: string): GatewayThis["aliases"][number];
@@ -61,18 +66,15 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	applyVerdict(res: GatewayResponse, verdict: RateLimitVerdict): void;
 	checkLoginThrottle(ctx: Context, req: GatewayRequest): Promise<void>;
 	sendErrorResponse(req: GatewayRequest, res: GatewayResponse, err: unknown): void;
+	writeErrorResponse(req: GatewayRequest, res: GatewayResponse, err: unknown): void;
+	/** Counts a refusal the limiter has not seen yet: the error to send instead when over the limit. */
+	countRefusal(req: GatewayRequest, res: GatewayResponse): Promise<TooManyRequestsError | undefined>;
 	sendError(req: GatewayRequest, res: GatewayResponse, err: unknown): void;
 };
 
 // ---- Helpers -----------------------------------------------------------------------------
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-function setRateLimitHeaders(res: GatewayResponse, verdict: RateLimitVerdict): void {
-	res.setHeader("RateLimit-Limit", String(verdict.limit));
-	res.setHeader("RateLimit-Remaining", String(verdict.remaining));
-	res.setHeader("RateLimit-Reset", String(verdict.resetSeconds));
-}
 
 function bearerToken(req: GatewayRequest): string | undefined {
 	const header = req.headers.authorization;
@@ -87,7 +89,7 @@ function corsSettings(cfg: Config) {
 		origin: cfg.corsOrigins,
 		methods: ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
 		allowedHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
-		exposedHeaders: ["X-Request-Id", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"],
+		exposedHeaders: ["X-Request-Id", "Allow", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"],
 		maxAge: 600
 	};
 }
@@ -126,13 +128,16 @@ const ApiService: ServiceSchema = {
 		log4XXResponses: false,
 		logRequestParams: null,
 		logResponseData: null,
+		// Each route and alias as it is (re)generated: about a hundred lines at every start and
+		// every registry change, which would bury the REPL prompt. Still there at LOG_LEVEL=debug.
+		logRouteRegistration: "debug",
 		// Routes follow the services a tenth of a second after the registry changes (moleculer-web
 		// waits 500 ms by default); readiness holds until they do.
 		debounceTime: 100,
 		// Accept a sane client request id, or let Moleculer make one; it flows through every call.
 		rootCallOptions(this: GatewayThis, options: { requestID?: string; meta?: RequestMeta }, req: GatewayRequest) {
 			if (options.requestID && !REQUEST_ID.test(options.requestID)) delete options.requestID;
-			options.meta = { clientIp: clientIp(req, this.settings.roster.trustProxy) };
+			options.meta = requestMeta(clientIp(req, this.settings.roster.trustProxy));
 		},
 
 		routes: [
@@ -157,7 +162,7 @@ const ApiService: ServiceSchema = {
 				authorization: true,
 				bodyParsers: false,
 				mappingPolicy: "restrict",
-				aliases: { "GET /:code": ShortUrlActions.follow },
+				aliases: { "GET /:code": ShortUrlActions.follow, "HEAD /:code": ShortUrlActions.peek },
 
 				onError(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {
 					this.sendErrorResponse(req, res, err);
@@ -195,9 +200,7 @@ const ApiService: ServiceSchema = {
 					// The first hook that knows the action: from here on the answer and any error carry the
 					// header. Earlier refusals (body parser, no node for the action) never hold a token.
 					if (req.$action?.noStore) forbidStoring(res);
-					// The tenant comes from the token alone; a client-sent one is dropped, never trusted.
-					// (Only when there: a delete turns the params into a slow dictionary object for the whole call.)
-					if ("tenantId" in req.$params) delete req.$params.tenantId;
+					dropClientTenant(req.$params);
 					if (req.$action?.name === IdentityActions.login) return this.checkLoginThrottle(ctx, req);
 				},
 
@@ -304,12 +307,7 @@ const ApiService: ServiceSchema = {
 		},
 
 		authorize(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest) {
-			const auth = req.$action?.auth;
-			if (auth === false || !auth?.roles) return;
-			const roles = ctx.meta.user?.roles ?? [];
-			if (!roles.some(role => auth.roles!.includes(role))) {
-				throw new ForbiddenError("Your role does not allow this", { required: auth.roles });
-			}
+			checkRoles(req.$action?.auth, ctx.meta.user?.roles ?? []);
 		},
 
 		async limit(this: GatewayThis, _req: GatewayRequest, res: GatewayResponse, kind: "anonymous" | "user", key: string) {
@@ -340,14 +338,40 @@ const ApiService: ServiceSchema = {
 			return ApiGateway.methods!.errorHandler.call(this, req, res, err);
 		},
 
+		/**
+		 * Every error answer. One refused before the limiter saw it (a body that is no JSON, an
+		 * unknown path, a wrong method) is counted first, so it carries the rate-limit headers too.
+		 */
 		sendErrorResponse(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {
+			if (res.headersSent || !refusalToCount(req, res)) return this.writeErrorResponse(req, res, err);
+			this.countRefusal(req, res).then(
+				overLimit => this.writeErrorResponse(req, res, overLimit ?? err),
+				failure => {
+					this.logger.warn("Could not count a refused request:", (failure as Error).message);
+					this.writeErrorResponse(req, res, err);
+				}
+			);
+		},
+
+		async countRefusal(this: GatewayThis, req: GatewayRequest, res: GatewayResponse) {
+			// As authenticate() counts: a validly signed token's user, else the client's address.
+			const token = bearerToken(req);
+			const claims = token ? await verifyAccessToken(token, this.settings.roster.jwt) : undefined;
+			const verdict = claims && typeof claims === "object"
+				? await this.limiters.consume("user", claims.userId)
+				: await this.limiters.consume("anonymous", clientIp(req, this.settings.roster.trustProxy));
+			setRateLimitHeaders(res, verdict);
+			return verdict.allowed ? undefined : new TooManyRequestsError(Math.max(1, verdict.resetSeconds));
+		},
+
+		writeErrorResponse(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {
 			const { status, body, headers } = formatError(err, { tokenPresented: !!req.$tokenPresented });
 			if (status >= 500 && status !== 503) {
 				this.logger.error(`Request ${req.$ctx?.requestID ?? "-"} failed:`, err);
 			}
 			if (res.headersSent) return;
 			for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-			if (req.$ctx?.requestID) res.setHeader("X-Request-Id", req.$ctx.requestID);
+			if (req.$ctx?.requestID) res.setHeader(REQUEST_ID_HEADER, req.$ctx.requestID);
 			res.setHeader("Content-Type", "application/json; charset=utf-8");
 			res.writeHead(status);
 			res.end(JSON.stringify(body));
@@ -365,7 +389,24 @@ const ApiService: ServiceSchema = {
 			if (this.readiness.routesIncomplete(this.routedActions())) {
 				return this.sendErrorResponse(req, res, new Errors.ServiceNotAvailableError({ action: req.url ?? "" }));
 			}
-			return ApiGateway.methods!.send404.call(this, req, res);
+			// A path some alias takes with another method: 405 naming them (or, to a plain OPTIONS, 204).
+			const path = req.parsedUrl ?? "";
+			const allow = allowedMethods(this.aliases, path);
+			if (allow.length === 0) return ApiGateway.methods!.send404.call(this, req, res);
+			if (req.method === "OPTIONS") {
+				res.writeHead(204, { Allow: [...allow, "OPTIONS"].join(", ") });
+				return res.end();
+			}
+			return this.sendErrorResponse(req, res, new MethodNotAllowedError(req.method ?? "", path, allow));
+		},
+
+		/**
+		 * Called on every request that reaches routing, before any answer: moleculer-web's rest action
+		 * spells the request id `X-Request-ID`, every other answer of ours `X-Request-Id`. One spelling.
+		 */
+		corsHandler(this: GatewayThis, settings: unknown, req: GatewayRequest, res: GatewayResponse): boolean {
+			if (req.$ctx?.requestID) res.setHeader(REQUEST_ID_HEADER, req.$ctx.requestID);
+			return ApiGateway.methods!.corsHandler.call(this, settings, req, res);
 		},
 
 		regenerateAutoAliases(this: GatewayThis, route: unknown) {

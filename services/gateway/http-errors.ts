@@ -65,6 +65,12 @@ function retryAfterHeader(data: unknown): string {
 	return String(typeof retryAfter === "number" && retryAfter > 0 ? Math.ceil(retryAfter) : 1);
 }
 
+/** The methods a 405's data names (MethodNotAllowedError), as the Allow header lists them. */
+function allowHeader(data: unknown): string {
+	const allow = (data as { allow?: unknown } | undefined)?.allow;
+	return Array.isArray(allow) ? allow.join(", ") : "";
+}
+
 export function formatError(raw: unknown, opts: { tokenPresented: boolean }): HttpError {
 	const err = (raw ?? {}) as AnyError;
 	const headers: Record<string, string> = {};
@@ -123,6 +129,7 @@ export function formatError(raw: unknown, opts: { tokenPresented: boolean }): Ht
 	}
 	if (status === 422 && Array.isArray(data)) data = nameFields(data as ValidationItem[]);
 	if (status === 429) headers["Retry-After"] = retryAfterHeader(data);
+	if (status === 405) headers.Allow = allowHeader(data);
 
 	const body: HttpError["body"] = {
 		name: err.name ?? "Error",

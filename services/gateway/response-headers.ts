@@ -4,6 +4,9 @@
  */
 import type { ServerResponse } from "node:http";
 
+/** The one spelling of the request id header on every answer (clients and logs compare strings). */
+export const REQUEST_ID_HEADER = "X-Request-Id";
+
 /**
  * On every response, whoever answers it: a browser must take a body for the type it is sent
  * as, never sniff a JSON body that echoes client input into HTML or script.

@@ -13,7 +13,7 @@
  */
 import { ServiceBroker } from "moleculer";
 import type { BreakerState, NodeState } from "../../lib/node-state";
-import { STALE_WARNING } from "../../services/app/reports.service";
+import { STALE_WARNING } from "../../services/app/reports.parts/last-report";
 import { type ClusterNode, clusterNamespace, itWithLogs, startNode, waitFor, waitForGateway } from "../support/cluster-system";
 import { hire } from "../support/employees";
 import { describeWith } from "../support/external";

@@ -6,14 +6,15 @@
 import { randomUUID } from "node:crypto";
 import request from "supertest";
 import { AuditEvents, type AuditRecord } from "../../lib/names/audit";
-import { type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
+import { Jobs } from "../../lib/names/jobs";
+import type { RunJobAnswer } from "../../mixins/scheduled-jobs.mixin";
+import { auditTrail, awaitAuditTrail } from "../support/audit";
+import { PASSWORD, type Signup, acceptInvitation, bearer, createUser, signup, uniqueEmail } from "../support/http";
+import { mailTo, tokenOf } from "../support/mail";
 import { entitle, leaveType, person, workWeek } from "../support/leave";
-import { candidateBody } from "../support/recruitment";
+import { applicationAt, candidateBody, createOffer, moveThrough, scheduleInterview, setUpCompany } from "../support/recruitment";
 import { itInProcess } from "../support/cluster-topology";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
-
-/** Long enough for a busy machine; the records usually land within milliseconds. */
-const WAIT_MS = 20_000;
 
 jest.setTimeout(60_000);
 
@@ -26,21 +27,8 @@ describe("audit trail", () => {
 	const api = (method: "get" | "post" | "patch" | "put" | "delete", path: string, as: { accessToken: string }, requestId = `t-${randomUUID()}`) =>
 		request(url)[method](`/api/v1${path}`).set(bearer(as.accessToken)).set("X-Request-Id", requestId);
 
-	async function trail(query: Record<string, string>, as: { accessToken: string } = acme): Promise<AuditRecord[]> {
-		const res = await request(url).get("/api/v1/audit").query({ pageSize: "100", ...query }).set(bearer(as.accessToken));
-		expect(res.status).toBe(200);
-		return res.body.rows;
-	}
-
-	/** Waits until the records `query` selects number at least `count`; answers them. */
-	async function awaitTrail(query: Record<string, string>, count = 1, as: { accessToken: string } = acme): Promise<AuditRecord[]> {
-		const until = Date.now() + WAIT_MS;
-		for (;;) {
-			const rows = await trail(query, as);
-			if (rows.length >= count || Date.now() > until) return rows;
-			await new Promise(resolve => setTimeout(resolve, 100));
-		}
-	}
+	const trail = (query: Record<string, string>, as: { accessToken: string } = acme): Promise<AuditRecord[]> => auditTrail(url, as, query);
+	const awaitTrail = (query: Record<string, string>, count = 1, as: { accessToken: string } = acme): Promise<AuditRecord[]> => awaitAuditTrail(url, as, query, count);
 
 	beforeAll(async () => {
 		system = await startRoomySystem();
@@ -102,7 +90,7 @@ describe("audit trail", () => {
 
 	it("records a user's invitation, role change and disabling; no password, token or link appears anywhere", async () => {
 		const admin = await createUser(url, acme, "admin");
-		const [invited] = await awaitTrail({ targetType: "user", targetId: admin.id });
+		const [invited] = await awaitTrail({ targetType: "user", targetId: admin.id, operation: "created" });
 		expect(invited).toMatchObject({ action: "identity.createUser", operation: "created", actor: { userId: acme.user.id, role: "owner" } });
 		expect(invited.changes.role).toEqual({ from: null, to: "admin" });
 
@@ -119,6 +107,122 @@ describe("audit trail", () => {
 		for (const secret of [/passwordHash"\s*:\s*"(?!changed)/, /\$argon|\$2[aby]\$|scrypt/, /token"\s*:\s*"(?!changed)/i, /https?:\/\//, /Sturdy-Password/]) {
 			expect(all).not.toMatch(secret);
 		}
+	});
+
+	it("records a company's opening and its owner's sign-ins, sign-outs, password change and reset, by the person, with no secret in clear", async () => {
+		const email = uniqueEmail("founder");
+		expect((await request(url).post("/api/v1/auth/signup").send({ company: "Initech", name: "Ina Founder", email, password: PASSWORD })).status).toBe(202);
+		const signupToken = tokenOf(await mailTo(email, "signup"));
+		const opened = await request(url).post("/api/v1/auth/activate").set("X-Request-Id", "audit-open").send({ token: signupToken });
+		expect(opened.status).toBe(201);
+		const owner: Signup = { ...opened.body, email };
+		const ownerId = owner.user.id;
+
+		// The opening: the company, its owner and the first session, each by the owner, in the request that confirmed it.
+		const openedRows = await awaitTrail({ actorId: ownerId }, 3, owner);
+		const byTarget = Object.fromEntries(openedRows.filter(r => r.requestId === "audit-open").map(r => [r.target.type, r]));
+		expect(byTarget.tenant).toMatchObject({ action: "identity.activate", operation: "created", target: { id: owner.tenant.id }, changes: { name: { from: null, to: "Initech" } } });
+		expect(byTarget.user).toMatchObject({ operation: "created", target: { id: ownerId }, changes: { role: { from: null, to: "owner" }, status: { from: null, to: "active" } } });
+		expect(byTarget.session).toMatchObject({ operation: "created", changes: { status: { from: null, to: "active" }, tokenHash: { from: null, to: "changed" } } });
+		for (const row of Object.values(byTarget)) expect(row.actor).toMatchObject({ userId: ownerId, role: "owner" });
+
+		// A sign-in elsewhere; a refused sign-in records nothing.
+		expect((await request(url).post("/api/v1/auth/login").set("X-Request-Id", "audit-login-refused").send({ email, password: "Not-The-Password-1" })).status).toBe(401);
+		const other = await request(url).post("/api/v1/auth/login").set("X-Request-Id", "audit-login").send({ email, password: PASSWORD });
+		expect(other.status).toBe(200);
+		const [login] = (await awaitTrail({ targetType: "session", action: "identity.login" }, 1, owner));
+		expect(login).toMatchObject({ operation: "created", requestId: "audit-login", actor: { userId: ownerId, role: "owner" }, clientIp: expect.stringMatching(/127\.0\.0\.1|::1/) });
+
+		// The password changed with the first session: the other one ends, by the owner; a wrong current password records nothing.
+		const change = (currentPassword: string, requestId: string) =>
+			api("post", "/auth/password", owner, requestId).send({ currentPassword, newPassword: "Changed-Password-2031" });
+		expect((await change("Wrong-Password-2030", "audit-password-refused")).status).toBe(422);
+		expect((await change(PASSWORD, "audit-password")).status).toBe(204);
+		const changed = await awaitTrail({ action: "identity.changePassword" }, 2, owner);
+		const password = changed.find(r => r.target.type === "user")!;
+		expect(password).toMatchObject({ requestId: "audit-password", target: { id: ownerId }, actor: { userId: ownerId }, changes: { password: { from: "changed", to: "changed" } } });
+		expect(changed.find(r => r.target.type === "session")).toMatchObject({ target: { id: login.target.id }, changes: { status: { from: "active", to: "revoked" }, revokedReason: { from: null, to: "password changed" } } });
+
+		// Signed out, then reset by a mailed link: the reset and every session it ends are the person's.
+		expect((await api("post", "/auth/logout", owner, "audit-logout").send({ refreshToken: owner.refreshToken })).status).toBe(204);
+		const fresh = await request(url).post("/api/v1/auth/login").send({ email, password: "Changed-Password-2031" });
+		expect(fresh.status).toBe(200);
+		const [logout] = await awaitTrail({ action: "identity.logout" }, 1, fresh.body);
+		expect(logout).toMatchObject({ requestId: "audit-logout", target: { type: "session", id: byTarget.session.target.id }, changes: { status: { from: "active", to: "revoked" } } });
+		expect((await request(url).post("/api/v1/auth/password/forgot").send({ email })).status).toBe(202);
+		const resetToken = tokenOf(await mailTo(email, "passwordReset"));
+		expect((await request(url).post("/api/v1/auth/password/reset").set("X-Request-Id", "audit-reset").send({ token: resetToken, password: "Reset-Password-2032" })).status).toBe(204);
+		const signedIn = await request(url).post("/api/v1/auth/login").send({ email, password: "Reset-Password-2032" });
+		expect(signedIn.body).toMatchObject({ accessToken: expect.any(String) });
+		const reset = await awaitTrail({ action: "identity.resetPassword" }, 2, signedIn.body);
+		expect(reset.map(r => r.target.type).sort()).toEqual(["session", "user"]);
+		for (const row of reset) expect(row).toMatchObject({ requestId: "audit-reset", actor: { userId: ownerId, role: "owner" } });
+
+		const requestIds = (await trail({}, signedIn.body)).map(r => r.requestId);
+		expect(requestIds).not.toContain("audit-login-refused");
+		expect(requestIds).not.toContain("audit-password-refused");
+		const all = JSON.stringify(await trail({}, signedIn.body));
+		expect(all).not.toMatch(/\$argon|\$2[aby]\$|scrypt/);
+		for (const secret of [PASSWORD, "Changed-Password-2031", "Reset-Password-2032", signupToken, resetToken, owner.refreshToken, other.body.refreshToken]) {
+			expect(all).not.toContain(secret);
+		}
+	});
+
+	it("records a leaked session's revocation (a refresh token used twice) as the system's, in the request that showed it", async () => {
+		const user = await createUser(url, acme, "employee");
+		const signedIn = await request(url).post("/api/v1/auth/login").send({ email: user.email, password: PASSWORD });
+		expect(signedIn.status).toBe(200);
+		const refresh = (refreshToken: string, requestId: string) => request(url).post("/api/v1/auth/refresh").set("X-Request-Id", requestId).send({ refreshToken });
+		expect((await refresh(signedIn.body.refreshToken, "audit-refresh")).status).toBe(200);
+		const reused = await refresh(signedIn.body.refreshToken, "audit-refresh-reused");
+		expect(reused.body).toMatchObject({ type: "REFRESH_TOKEN_REUSED" });
+		const [revoked] = await awaitTrail({ action: "identity.refresh", targetType: "session" });
+		expect(revoked).toMatchObject({
+			requestId: "audit-refresh-reused", actor: { userId: "system", job: "identity.refreshTokenReuse" },
+			changes: { status: { from: "active", to: "revoked" }, revokedReason: { from: null, to: "refresh token reused" } }
+		});
+		// A rotation is no record: the session goes on.
+		expect((await trail({})).map(r => r.requestId)).not.toContain("audit-refresh");
+	});
+
+	it("records the identity side of an employee link and an invitation's acceptance, by the person who accepted", async () => {
+		const employee = await api("post", "/employees", acme).send({ firstName: "Lin", lastName: "Linked", workEmail: uniqueEmail("lin"), hireDate: "2024-02-01" });
+		expect(employee.status).toBe(201);
+		const email = uniqueEmail("joiner");
+		const invited = await api("post", "/users", acme).send({ email, name: "Jo Joiner", role: "employee" });
+		expect(invited.status).toBe(201);
+		const userId = invited.body.id;
+		expect((await api("put", `/users/${userId}/employee`, acme, "audit-link").send({ employeeId: employee.body.id })).status).toBe(200);
+		const joined = await acceptInvitation(url, email);
+
+		const rows = await awaitTrail({ targetType: "user", targetId: userId }, 3);
+		const link = rows.find(r => r.requestId === "audit-link");
+		expect(link).toMatchObject({ action: "identity.linkEmployee", actor: { userId: acme.user.id }, changes: { employeeId: { from: null, to: employee.body.id } } });
+		const accepted = rows.find(r => r.action === "identity.activate");
+		expect(accepted).toMatchObject({ actor: { userId, role: "employee" }, changes: { status: { from: "invited", to: "active" }, password: { from: null, to: "changed" } } });
+		// The employee's side is the employees context's record, in the same request.
+		const [employeeSide] = await awaitTrail({ targetType: "employee", targetId: employee.body.id, action: "employees.setUser" });
+		expect(employeeSide).toMatchObject({ requestId: "audit-link", changes: { userId: { from: null, to: userId } } });
+		expect(joined.user.id).toBe(userId);
+	});
+
+	itInProcess("records onboarding's undo steps as the system's, on behalf of the staff member, under their request id", async () => {
+		const hired = await api("post", "/employees", acme).send({ firstName: "Una", lastName: "Undone", workEmail: uniqueEmail("una"), hireDate: "2024-03-01" });
+		expect(hired.status).toBe(201);
+		const invited = await api("post", "/users", acme).send({ email: uniqueEmail("undone"), name: "Una Undone", role: "employee" });
+		expect(invited.status).toBe(201);
+		const meta = { user: { id: acme.user.id, tenantId: acme.tenant.id, roles: ["owner"], employeeId: null, sessionId: "audit-saga" } };
+		expect(await system.broker.call("identity.undoCreateUser", { id: invited.body.id }, { meta, requestID: "audit-undo" })).toEqual({ removed: true });
+		expect(await system.broker.call("employees.undoHire", { id: hired.body.id }, { meta, requestID: "audit-undo" })).toEqual({ removed: true });
+
+		const rows = await awaitTrail({ operation: "removed", action: "employees.undoHire" });
+		const undone = [...rows, ...(await awaitTrail({ operation: "removed", action: "identity.undoCreateUser" }))];
+		expect(undone.map(r => [r.target.type, r.target.id]).sort()).toEqual([["employee", hired.body.id], ["user", invited.body.id]].sort());
+		for (const row of undone) {
+			expect(row).toMatchObject({ requestId: "audit-undo", actor: { userId: "system", role: "system", onBehalfOf: acme.user.id } });
+		}
+		expect(undone.find(r => r.target.type === "employee")!.actor.job).toBe("onboarding.undoHire");
+		expect(undone.find(r => r.target.type === "user")!.actor.job).toBe("onboarding.undoInvite");
 	});
 
 	it("records leave types, entitlements and a request's life, by whoever acted", async () => {
@@ -152,6 +256,60 @@ describe("audit trail", () => {
 		expect(byRequest["audit-candidate"]).toMatchObject({ action: "recruitment.createCandidate", changes: { firstName: { from: null, to: "Cara" }, resumeUrl: { from: null, to: "changed" } } });
 		expect(byRequest["audit-candidate-update"].changes).toEqual({ firstName: { from: "Cara", to: "Carla" } });
 		expect(byRequest["audit-candidate-erase"]).toMatchObject({ operation: "removed", changes: { firstName: { from: "Carla", to: null } } });
+	});
+
+	it("records an erasure's cascade (interviews, offers, applications) and offers withdrawn with their application", async () => {
+		const company = await setUpCompany(url, "Audit Hiring");
+		const { candidate, application } = await applicationAt(url, company, "interview");
+		const interview = await scheduleInterview(url, company, application.id);
+		await moveThrough(url, company.hr, application.id, ["offer"]);
+		const offer = await createOffer(url, company, application.id);
+		await moveThrough(url, company.hr, application.id, ["rejected"]);
+		const [withdrawn] = await awaitTrail({ targetType: "offer", targetId: offer.id, action: "recruitment.withdrawOffers" }, 1, company.owner);
+		expect(withdrawn).toMatchObject({ operation: "updated", actor: { userId: company.hr.id, role: "hr" }, changes: { status: { from: "draft", to: "withdrawn" } } });
+
+		const erased = await request(url).delete(`/api/v1/candidates/${candidate.id}`).set(bearer(company.owner.accessToken)).set("X-Request-Id", "audit-erase");
+		expect(erased.status).toBe(204);
+		const rows = await awaitTrail({ operation: "removed", action: "recruitment.deleteCandidate" }, 4, company.owner);
+		expect(rows.map(r => `${r.target.type}:${r.target.id}`).sort()).toEqual(
+			[`application:${application.id}`, `candidate:${candidate.id}`, `interview:${interview.id}`, `offer:${offer.id}`].sort()
+		);
+		for (const row of rows) expect(row).toMatchObject({ requestId: "audit-erase", actor: { userId: company.owner.user.id, role: "owner" } });
+	});
+
+	it("records a user's notification preferences and read marks (one record for a mark-all-read call)", async () => {
+		const worker = await createUser(url, acme, "employee");
+		const put = (email: boolean, requestId: string) => api("put", "/notifications/preferences", worker, requestId).send({ email, sms: false });
+		expect((await put(false, "audit-prefs-first")).status).toBe(200);
+		expect((await put(true, "audit-prefs-second")).status).toBe(200);
+		const prefs = await awaitTrail({ targetType: "notificationPreferences", targetId: worker.id }, 2);
+		const byRequest = Object.fromEntries(prefs.map(r => [r.requestId, r]));
+		expect(byRequest["audit-prefs-first"]).toMatchObject({ operation: "created", actor: { userId: worker.id, role: "employee" }, changes: { email: { from: null, to: false } } });
+		expect(byRequest["audit-prefs-second"]).toMatchObject({ operation: "updated", changes: { email: { from: false, to: true } } });
+		expect(byRequest["audit-prefs-second"].changes).not.toHaveProperty("sms");
+
+		// The owner is told of each invitation sent: three entries to mark.
+		const admin = await createUser(url, acme, "admin");
+		await Promise.all([createUser(url, admin, "employee"), createUser(url, admin, "employee"), createUser(url, admin, "employee")]);
+		let entries: Array<{ id: string }> = [];
+		for (const until = Date.now() + 20_000; entries.length < 3 && Date.now() < until; await new Promise(r => setTimeout(r, 100))) {
+			entries = (await api("get", "/notifications?unread=true", admin).send()).body.rows;
+		}
+		expect(entries.length).toBe(3);
+		expect((await api("post", `/notifications/${entries[0].id}/read`, admin, "audit-read-one")).status).toBe(200);
+		expect((await api("post", `/notifications/${entries[0].id}/read`, admin, "audit-read-again")).status).toBe(200);
+		const all = await api("post", "/notifications/read-all", admin, "audit-read-all");
+		expect(all.body).toEqual({ marked: 2 });
+		expect((await api("post", "/notifications/read-all", admin, "audit-read-none")).body).toEqual({ marked: 0 });
+
+		const [one] = await awaitTrail({ targetType: "notification", targetId: entries[0].id });
+		expect(one).toMatchObject({ requestId: "audit-read-one", actor: { userId: admin.id }, changes: { read: { from: false, to: true } } });
+		const [summary] = await awaitTrail({ targetType: "notificationInbox", targetId: admin.id });
+		expect(summary).toMatchObject({ requestId: "audit-read-all", action: "notifications.markAllRead", changes: { unread: { from: 2, to: 0 } } });
+		// Marking what is read already changes nothing, so records nothing.
+		const ids = (await trail({ actorId: admin.id })).map(r => r.requestId);
+		expect(ids).not.toContain("audit-read-again");
+		expect(ids).not.toContain("audit-read-none");
 	});
 
 	it("records a staff member's short link and its removal, its URL and code never in clear; mailed links stay off the trail", async () => {
@@ -269,5 +427,24 @@ describe("audit trail", () => {
 		await awaitTrail({ targetId: marker.body.id });
 		const rows = await trail({ targetId: event.target.id });
 		expect(rows.map(r => r.id)).toEqual([eventId]);
+	});
+
+	it("keeps records for AUDIT_RETENTION_DAYS (seven years by default): the daily auditPrune removes older ones only", async () => {
+		const record = (at: string) => ({
+			eventId: randomUUID(), tenantId: acme.tenant.id, at,
+			actor: { userId: acme.user.id, role: "owner", roles: ["owner"] }, action: "org.updateDepartment", operation: "updated",
+			target: { type: "department", id: randomUUID() }, changes: {}, requestId: "audit-retention", clientIp: "127.0.0.1"
+		});
+		const old = record("2018-06-30T12:00:00.000Z");
+		const kept = record("2018-07-02T12:00:00.000Z");
+		for (const event of [old, kept]) await system.broker.sendToChannel!(AuditEvents.recorded, event);
+		await awaitTrail({ targetId: old.target.id });
+		await awaitTrail({ targetId: kept.target.id });
+
+		// Run for 1 July 2025: seven years (2557 days) back is 1 July 2018.
+		const run: RunJobAnswer = await system.broker.call("audit.runJob", { job: Jobs.auditPrune, at: "2025-07-01T03:35:00Z" });
+		expect(run.run?.result).toMatchObject({ before: "2018-07-01T03:35:00.000Z" });
+		expect(await trail({ targetId: old.target.id })).toEqual([]);
+		expect((await trail({ targetId: kept.target.id })).map(r => r.id)).toEqual([kept.eventId]);
 	});
 });

@@ -16,6 +16,7 @@ import type { DomainEvent } from "../../lib/channels/events";
 import type { Changes } from "../../lib/employees/history";
 import { AuditEvents } from "../../lib/names/audit";
 import { EmployeeEvents } from "../../lib/names";
+import { awaitAuditTrail } from "../support/audit";
 import { channelProbe } from "../support/channels";
 import { clusterTopology, eventually, itInProcess } from "../support/cluster-topology";
 import { hire } from "../support/employees";
@@ -51,7 +52,7 @@ function deadLetterSuite(adapter: string, env: () => Record<string, string>, cle
 		let url: string;
 		let acme: Signup;
 		let globex: Signup;
-		let acmeAdmin: Session;
+		let acmeAdmin: Session & { id: string };
 		let acmeHr: Session;
 
 		const deadLetters = (as: Session, query = "") => request(url).get(`/api/v1/admin/dead-letters${query}`).set(bearer(as.accessToken));
@@ -117,6 +118,11 @@ function deadLetterSuite(adapter: string, env: () => Record<string, string>, cle
 				expect(deliveredAt).toHaveLength(deliveries + 1);
 				expect(steady.seen.filter(mine)).toHaveLength(1);
 				expect((await deadLetters(acme, "?state=replayed")).body.rows.map((l: { id: string }) => l.id)).toContain(letter.id);
+				// On the audit trail: the admin's replay, once (the refused second one records nothing).
+				const replays = await awaitAuditTrail(url, acme, { targetType: "deadLetter", targetId: letter.id });
+				expect(replays).toEqual([expect.objectContaining({
+					action: "deadLetters.replay", actor: expect.objectContaining({ userId: acmeAdmin.id, role: "admin" }), changes: expect.objectContaining({ state: { from: "dead", to: "replayed" } })
+				})]);
 			} finally {
 				await flaky.stop();
 				await steady.stop();

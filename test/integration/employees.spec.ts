@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import request from "supertest";
 import type { AuthUser } from "../../lib/meta";
 import type { Role } from "../../lib/roles";
-import { EmployeeActions, EmployeeEvents, type EmployeeSummary } from "../../lib/names";
+import { EmployeeActions, EmployeeEvents, type EmployeeSummary, IdentityActions, OrgActions } from "../../lib/names";
 import { PASSWORD, type Session, type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
 import { metaUser } from "../support/leave";
 import { type HiredEmployee, createDepartment, createPosition, employeeBody, hire, linkedUser, startRoomySystem } from "../support/employees";
@@ -35,9 +35,17 @@ describe("employees", () => {
 	const historyOf = async (employeeId: string, as: Session = acme) => (await get(`/employees/${employeeId}/history?sort=at`, as)).body.rows;
 	const ids = (rows: Array<{ id: string }>) => rows.map(r => r.id).sort();
 
+	/** A parameter that is malformed in itself: the validator's type and message. */
 	function expect422(res: request.Response, field: string, type?: string): void {
-		expect({ status: res.status, type: res.body.type }).toEqual({ status: 422, type: "VALIDATION_ERROR" });
+		expect({ status: res.status, type: res.body.type, message: res.body.message }).toEqual({ status: 422, type: "VALIDATION_ERROR", message: "Parameters validation error!" });
 		expect(res.body.data[0]).toMatchObject(type ? { field, type } : { field });
+	}
+
+	/** A well-formed request a business rule refuses: its own type, and the rule in the message. */
+	function expectRule(res: request.Response, field: string, type: string): void {
+		expect({ status: res.status, type: res.body.type }).toEqual({ status: 422, type: "BUSINESS_RULE" });
+		expect(res.body.message).toBe(`The request breaks a rule: ${res.body.data[0].message}`);
+		expect(res.body.data[0]).toMatchObject({ field, type });
 	}
 
 	beforeAll(async () => {
@@ -122,11 +130,11 @@ describe("employees", () => {
 			await post(`/employees/${leaver.id}/terminate`, acme, { date: "2024-06-30", reason: "Moved away" });
 			const before = await countAll(acme);
 			const base = { firstName: "A", lastName: "B", workEmail: uniqueEmail(), hireDate: "2024-01-01" };
-			expect422(await post("/employees", acme, { ...base, departmentId: "no-such-department" }), "departmentId", "reference");
-			expect422(await post("/employees", acme, { ...base, departmentId: foreignDept }), "departmentId", "reference");
-			expect422(await post("/employees", acme, { ...base, positionId: foreignPos }), "positionId", "reference");
-			expect422(await post("/employees", acme, { ...base, managerId: foreignBoss.id }), "managerId", "reference");
-			expect422(await post("/employees", acme, { ...base, managerId: leaver.id }), "managerId", "reference");
+			expectRule(await post("/employees", acme, { ...base, departmentId: "no-such-department" }), "departmentId", "reference");
+			expectRule(await post("/employees", acme, { ...base, departmentId: foreignDept }), "departmentId", "reference");
+			expectRule(await post("/employees", acme, { ...base, positionId: foreignPos }), "positionId", "reference");
+			expectRule(await post("/employees", acme, { ...base, managerId: foreignBoss.id }), "managerId", "reference");
+			expectRule(await post("/employees", acme, { ...base, managerId: leaver.id }), "managerId", "reference");
 			expect(await countAll(acme)).toBe(before);
 		});
 
@@ -135,7 +143,7 @@ describe("employees", () => {
 			const base = { firstName: "A", lastName: "B", workEmail: uniqueEmail(), hireDate: "2024-01-01" };
 			expect422(await post("/employees", acme, { ...base, hireDate: "2024-02-30" }), "hireDate");
 			expect422(await post("/employees", acme, { ...base, hireDate: "01/02/2024" }), "hireDate");
-			expect422(await post("/employees", acme, { ...base, birthDate: "2999-01-01" }), "birthDate");
+			expectRule(await post("/employees", acme, { ...base, birthDate: "2999-01-01" }), "birthDate", "dateOrder");
 			expect422(await post("/employees", acme, { ...base, workEmail: "not-an-email" }), "workEmail");
 			expect422(await post("/employees", acme, { ...base, employmentType: "volunteer" }), "employmentType");
 			expect422(await post("/employees", acme, { ...base, salary: 100 }), "salary", "unknownField");
@@ -208,7 +216,7 @@ describe("employees", () => {
 		});
 
 		it("validates references and values (422 naming the field)", async () => {
-			expect422(await patch(`/employees/${person.id}`, acme, { positionId: "nope" }), "positionId");
+			expectRule(await patch(`/employees/${person.id}`, acme, { positionId: "nope" }), "positionId", "reference");
 			expect422(await patch(`/employees/${person.id}`, acme, { birthDate: "1990-13-01" }), "birthDate");
 			expect422(await patch(`/employees/${person.id}`, acme, { phone: "call me" }), "phone");
 			expect422(await patch(`/employees/${person.id}`, acme, { status: "terminated" }), "status", "unknownField");
@@ -235,18 +243,18 @@ describe("employees", () => {
 
 		it("refuses a transfer that changes nothing, predates the hire or names a bad reference (422)", async () => {
 			const mover = await hire(url, acme, { hireDate: "2024-05-01" });
-			expect422(await post(`/employees/${mover.id}/transfer`, acme, { effectiveDate: "2024-06-01" }), "departmentId", "noChange");
-			expect422(await post(`/employees/${mover.id}/transfer`, acme, { managerId: null }), "departmentId", "noChange");
+			expectRule(await post(`/employees/${mover.id}/transfer`, acme, { effectiveDate: "2024-06-01" }), "departmentId", "noChange");
+			expectRule(await post(`/employees/${mover.id}/transfer`, acme, { managerId: null }), "departmentId", "noChange");
 			const boss = await hire(url, acme);
-			expect422(await post(`/employees/${mover.id}/transfer`, acme, { managerId: boss.id, effectiveDate: "2024-04-30" }), "effectiveDate", "dateOrder");
-			expect422(await post(`/employees/${mover.id}/transfer`, acme, { departmentId: "nope" }), "departmentId", "reference");
+			expectRule(await post(`/employees/${mover.id}/transfer`, acme, { managerId: boss.id, effectiveDate: "2024-04-30" }), "effectiveDate", "dateOrder");
+			expectRule(await post(`/employees/${mover.id}/transfer`, acme, { departmentId: "nope" }), "departmentId", "reference");
 			expect(await historyOf(mover.id)).toHaveLength(1);
 		});
 
 		it("terminates an active employee once, transfers no terminated one, rehires only a terminated one", async () => {
 			const worker = await hire(url, acme, { hireDate: "2022-01-10" });
 			expect((await post(`/employees/${worker.id}/rehire`, acme, { date: "2024-01-01" })).status).toBe(409);
-			expect422(await post(`/employees/${worker.id}/terminate`, acme, { date: "2021-12-31", reason: "Too early" }), "date", "dateOrder");
+			expectRule(await post(`/employees/${worker.id}/terminate`, acme, { date: "2021-12-31", reason: "Too early" }), "date", "dateOrder");
 
 			const ended = await post(`/employees/${worker.id}/terminate`, hr, { date: "2024-03-31", reason: "Resigned" });
 			expect(ended.status).toBe(200);
@@ -258,7 +266,7 @@ describe("employees", () => {
 			expect(moved.body.type).toBe("CONFLICT");
 			expect(await current(worker.id)).toMatchObject({ status: "terminated", managerId: null });
 
-			expect422(await post(`/employees/${worker.id}/rehire`, acme, { date: "2024-03-31" }), "date", "dateOrder");
+			expectRule(await post(`/employees/${worker.id}/rehire`, acme, { date: "2024-03-31" }), "date", "dateOrder");
 			const back = await post(`/employees/${worker.id}/rehire`, hr, { date: "2024-09-01", employmentType: "part_time", managerId: boss.id });
 			expect(back.status).toBe(200);
 			expect(back.body).toMatchObject({ status: "active", hireDate: "2024-09-01", terminationDate: null, terminationReason: null, employmentType: "part_time", managerId: boss.id });
@@ -279,7 +287,7 @@ describe("employees", () => {
 			// Keeping the terminated manager is fine; choosing them anew is not.
 			expect((await patch(`/employees/${report.id}`, acme, { managerId: boss.id, lastName: "Kept" })).status).toBe(200);
 			const fresh = await hire(url, acme);
-			expect422(await patch(`/employees/${fresh.id}`, acme, { managerId: boss.id }), "managerId", "reference");
+			expectRule(await patch(`/employees/${fresh.id}`, acme, { managerId: boss.id }), "managerId", "reference");
 		});
 
 		it("is for staff only, and validates its input", async () => {
@@ -328,11 +336,11 @@ describe("employees", () => {
 		});
 
 		it("refuses a manager who is the employee or anyone under them (422 managerId), changing nothing", async () => {
-			expect422(await patch(`/employees/${boss.id}`, acme, { managerId: boss.id }), "managerId", "cycle");
-			expect422(await patch(`/employees/${boss.id}`, acme, { managerId: mid.id }), "managerId", "cycle");
-			expect422(await patch(`/employees/${boss.id}`, acme, { managerId: leaf.id }), "managerId", "cycle");
-			expect422(await post(`/employees/${mid.id}/transfer`, acme, { managerId: leaf.id }), "managerId", "cycle");
-			expect422(await post(`/employees/${low1.id}/transfer`, acme, { managerId: low1.id }), "managerId", "cycle");
+			expectRule(await patch(`/employees/${boss.id}`, acme, { managerId: boss.id }), "managerId", "cycle");
+			expectRule(await patch(`/employees/${boss.id}`, acme, { managerId: mid.id }), "managerId", "cycle");
+			expectRule(await patch(`/employees/${boss.id}`, acme, { managerId: leaf.id }), "managerId", "cycle");
+			expectRule(await post(`/employees/${mid.id}/transfer`, acme, { managerId: leaf.id }), "managerId", "cycle");
+			expectRule(await post(`/employees/${low1.id}/transfer`, acme, { managerId: low1.id }), "managerId", "cycle");
 			expect((await current(boss.id)).managerId).toBeNull();
 			expect((await current(mid.id)).managerId).toBe(boss.id);
 			// Sideways and upwards is fine.
@@ -344,7 +352,7 @@ describe("employees", () => {
 			const chief = await hire(url, acme);
 			const deputy = await hire(url, acme, { managerId: chief.id });
 			await post(`/employees/${chief.id}/terminate`, acme, { date: "2024-12-31", reason: "Sabbatical" });
-			expect422(await post(`/employees/${chief.id}/rehire`, acme, { date: "2025-06-01", managerId: deputy.id }), "managerId", "cycle");
+			expectRule(await post(`/employees/${chief.id}/rehire`, acme, { date: "2025-06-01", managerId: deputy.id }), "managerId", "cycle");
 			expect((await current(chief.id)).status).toBe("terminated");
 		});
 
@@ -533,6 +541,47 @@ describe("employees", () => {
 		});
 	});
 
+	describe("names on rows", () => {
+		it("directory and reports rows name their department, position and manager, and say so anew after a rename", async () => {
+			const company = await signup(url, "Named Rows");
+			const [departmentId, positionId] = await Promise.all([createDepartment(url, company, "Kitchen"), createPosition(url, company, "Cook")]);
+			const chef = await hire(url, company, { firstName: "Hana", lastName: "Head" });
+			const cook = await hire(url, company, { firstName: "Carl", lastName: "Cook", departmentId, positionId, managerId: chef.id });
+			const rowOf = async (path: string, id: string) => (await get(path, company)).body.rows.find((r: { id: string }) => r.id === id);
+
+			expect(await rowOf("/employees", cook.id)).toMatchObject({ departmentName: "Kitchen", positionTitle: "Cook", managerName: "Hana Head" });
+			expect(await rowOf(`/employees/${chef.id}/reports`, cook.id)).toMatchObject({ departmentName: "Kitchen", positionTitle: "Cook", managerName: "Hana Head" });
+			// A row pointing at nothing says so.
+			expect(await rowOf("/employees", chef.id)).toMatchObject({ departmentName: null, positionTitle: null, managerName: null });
+
+			const renames = await Promise.all([
+				request(url).patch(`/api/v1/departments/${departmentId}`).set(bearer(company.accessToken)).send({ name: "Galley" }),
+				request(url).patch(`/api/v1/positions/${positionId}`).set(bearer(company.accessToken)).send({ title: "Sous-chef" }),
+				patch(`/employees/${chef.id}`, company, { lastName: "Heads" })
+			]);
+			expect(renames.map(r => r.status)).toEqual([200, 200, 200]);
+			expect(await rowOf("/employees", cook.id)).toMatchObject({ departmentName: "Galley", positionTitle: "Sous-chef", managerName: "Hana Heads" });
+			expect(await rowOf(`/employees/${chef.id}/reports`, cook.id)).toMatchObject({ departmentName: "Galley", positionTitle: "Sous-chef", managerName: "Hana Heads" });
+		});
+
+		it("an employee sees the names on their own row; the names' batch reads answer for the caller's company only", async () => {
+			const departmentId = await createDepartment(url, acme, "Own Row Dept");
+			const boss = await hire(url, acme, { firstName: "Bea", lastName: "Boss" });
+			const worker = await hire(url, acme, { departmentId, managerId: boss.id });
+			const account = await linkedUser(url, acme, "employee", worker.id);
+			const mine = (await get("/employees", account)).body.rows;
+			expect(mine).toEqual([expect.objectContaining({ id: worker.id, departmentName: "Own Row Dept", managerName: "Bea Boss" })]);
+			// The batch reads behind the names answer only for the caller's own company.
+			const asGlobex = { meta: { user: metaUser(globex) } };
+			const asAcme = { meta: { user: metaUser(acme) } };
+			const ask = { departmentIds: [departmentId], positionIds: [] };
+			expect(await system.broker.call(OrgActions.names, ask, asAcme)).toEqual({ departments: { [departmentId]: "Own Row Dept" }, positions: {} });
+			expect(await system.broker.call(OrgActions.names, ask, asGlobex)).toEqual({ departments: {}, positions: {} });
+			expect(await system.broker.call(IdentityActions.userNames, { ids: [account.id] }, asAcme)).toEqual({ [account.id]: expect.any(String) });
+			expect(await system.broker.call(IdentityActions.userNames, { ids: [account.id] }, asGlobex)).toEqual({});
+		});
+	});
+
 	describe("tenant isolation", () => {
 		it("answers 404 for another tenant's employee on every route", async () => {
 			const theirs = await hire(url, acme, { managerId: null });
@@ -558,8 +607,8 @@ describe("employees", () => {
 		it("refuses another tenant's employee as a manager, in a patch and a transfer (422)", async () => {
 			const mine = await hire(url, globex);
 			const theirs = await hire(url, acme);
-			expect422(await patch(`/employees/${mine.id}`, globex, { managerId: theirs.id }), "managerId", "reference");
-			expect422(await post(`/employees/${mine.id}/transfer`, globex, { managerId: theirs.id }), "managerId", "reference");
+			expectRule(await patch(`/employees/${mine.id}`, globex, { managerId: theirs.id }), "managerId", "reference");
+			expectRule(await post(`/employees/${mine.id}/transfer`, globex, { managerId: theirs.id }), "managerId", "reference");
 		});
 
 		it("keeps tenantId out of a client's hands", async () => {

@@ -395,6 +395,68 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			});
 		});
 
+		describe("methods a path does not take", () => {
+			let owner: Signup;
+			beforeAll(async () => {
+				owner = await signup(url);
+			});
+
+			it("405 with Allow naming the methods the path takes, in the error shape; an unknown path stays 404", async () => {
+				const as = bearer(owner.accessToken);
+				const answers = await Promise.all([
+					request(url).delete("/api/v1/me").set(as),
+					request(url).put("/api/v1/users").set(as).send({ name: "X" }),
+					// A parameter path, matched as moleculer-web matches it.
+					request(url).post(`/api/v1/users/${owner.user.id}`).set(as).send({ name: "X" }),
+					request(url).put("/api/v1/users/").set(as).send({ name: "X" })
+				]);
+				expect(answers.map(res => [res.status, res.headers.allow])).toEqual([
+					[405, "GET"], [405, "GET, POST"], [405, "DELETE, GET, PATCH"], [405, "GET, POST"]
+				]);
+				expect(answers[0].body).toEqual({
+					name: "MethodNotAllowedError", message: "DELETE is not allowed on /api/v1/me; it takes GET",
+					code: 405, type: "METHOD_NOT_ALLOWED", data: { allow: ["GET"] }
+				});
+				// The refused call changed nothing.
+				expect((await request(url).get("/api/v1/me").set(as)).body).toMatchObject({ id: owner.user.id, name: "Olivia Owner" });
+				const unknown = await request(url).delete("/api/v1/nothing-here").set(as);
+				expect(unknown.status).toBe(404);
+				expect(unknown.headers).not.toHaveProperty("allow");
+			});
+
+			it("a CORS preflight for a method the path does not take still answers 204", async () => {
+				const res = await request(url).options("/api/v1/me").set("Origin", "https://app.example.test").set("Access-Control-Request-Method", "DELETE");
+				expect(res.status).toBe(204);
+				expect(res.headers["access-control-allow-origin"]).toBeDefined();
+			});
+		});
+
+		describe("one spelling of X-Request-Id", () => {
+			it("on successes, errors, 404s, 405s, 415s, preflights and health alike", async () => {
+				const owner = await signup(url);
+				const as = bearer(owner.accessToken);
+				const answers = await Promise.all([
+					request(url).get("/health/live"),
+					request(url).get("/health/ready"),
+					request(url).get("/api/v1/me").set(as),
+					request(url).get("/api/v1/me"),
+					request(url).patch(`/api/v1/users/${owner.user.id}`).set(as).send({ isAdmin: true }),
+					request(url).get("/api/v1/nothing-here").set(as),
+					request(url).get("/nothing-here"),
+					request(url).delete("/api/v1/me").set(as),
+					request(url).post("/api/v1/users").set(as).set("Content-Type", "text/plain").send("hello"),
+					request(url).options("/api/v1/me").set("Origin", "https://app.example.test").set("Access-Control-Request-Method", "GET")
+				]);
+				expect(answers.map(res => res.status)).toEqual([200, 200, 200, 401, 422, 404, 404, 405, 415, 204]);
+				// Header names as sent on the wire: supertest's `headers` lower-cases them.
+				const spellings = answers.map(res => {
+					const raw = (res as unknown as { res: { rawHeaders: string[] } }).res.rawHeaders;
+					return raw.filter((_, i) => i % 2 === 0 && raw[i].toLowerCase() === "x-request-id");
+				});
+				expect(spellings).toEqual(answers.map(() => ["X-Request-Id"]));
+			});
+		});
+
 		// Last: it takes the identity service away.
 		describe("when no node serves an action", () => {
 			it("answers 503 and says it is not ready", async () => {
@@ -406,6 +468,9 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				expect(res.headers["x-content-type-options"]).toBe("nosniff");
 				const login = await request(url).post("/api/v1/auth/login").send({ email: owner.email, password: PASSWORD });
 				expect(login.status).toBe(503);
+				// The gone service's routes are kept: a method they never took is still a 405, not a 404.
+				const wrongMethod = await request(url).delete("/api/v1/users").set(bearer(owner.accessToken));
+				expect([wrongMethod.status, wrongMethod.headers.allow]).toEqual([405, "GET, POST"]);
 				expect((await request(url).get("/health/ready")).status).toBe(503);
 			});
 		});

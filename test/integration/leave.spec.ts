@@ -524,6 +524,8 @@ describe("leave", () => {
 			await entitle(system.url, acme, newcomer.id, annual.id, 2030, 20);
 			const early = await api.post("/leave-requests", hr, { employeeId: newcomer.id, leaveTypeId: annual.id, ...workWeek(21) });
 			expect(early.status).toBe(422);
+			// A rule of the business, not a malformed parameter: its own type, the rule in the message.
+			expect(early.body).toMatchObject({ name: "BusinessRuleError", type: "BUSINESS_RULE", message: expect.stringMatching(/^The request breaks a rule: The 'startDate' field must not be before the hire date/) });
 			expect(early.body.data).toEqual([expect.objectContaining({ field: "startDate", type: "outsideEmployment" })]);
 			expect(early.body.data[0].message).toContain(day(21, 2));
 			expect(await requestsOf(newcomer.id)).toBe(0);
@@ -767,6 +769,38 @@ describe("leave", () => {
 	});
 
 	// ---- Who sees what -------------------------------------------------------------------
+
+	describe("names on rows", () => {
+		it("a manager's queue names the employee, the requester and the decider of each request, and the new name after a rename", async () => {
+			const boss = await employee(100, "manager");
+			const worker = await employee(100, "employee", boss.employeeId);
+			const bossUser = (await api.patch(`/users/${boss.userId}`, acme, { name: "Bianca Boss" })).body;
+			expect(bossUser.name).toBe("Bianca Boss");
+			expect((await api.patch(`/employees/${worker.employeeId}`, acme, { firstName: "Wanda", lastName: "Worker" })).status).toBe(200);
+			const [hrName, workerName] = await Promise.all([hr, worker].map(async as => (await api.get("/me", as)).body.name as string));
+			const own = await requestLeave(system.url, worker, { leaveTypeId: annual.id, ...workWeek(44) });
+			const byHr = await requestLeave(system.url, hr, { employeeId: worker.employeeId, leaveTypeId: annual.id, ...workWeek(45) });
+			expect((await api.post(`/leave-requests/${own.id}/approve`, boss)).status).toBe(200);
+
+			const queue = async () => {
+				const res = await api.get("/leave-requests", boss, { employeeId: worker.employeeId, sort: "startDate" });
+				expect(res.status).toBe(200);
+				return res.body.rows.map((r: Record<string, unknown>) => ({ id: r.id, employeeName: r.employeeName, requestedByName: r.requestedByName, decidedByName: r.decidedByName }));
+			};
+			expect(await queue()).toEqual([
+				{ id: own.id, employeeName: "Wanda Worker", requestedByName: workerName, decidedByName: "Bianca Boss" },
+				{ id: byHr.id, employeeName: "Wanda Worker", requestedByName: hrName, decidedByName: null }
+			]);
+
+			// Renamed: the next read says so, with nothing stale in between.
+			expect((await api.patch(`/employees/${worker.employeeId}`, acme, { lastName: "Wright" })).status).toBe(200);
+			expect((await api.patch(`/users/${boss.userId}`, acme, { name: "Bianca Bright" })).status).toBe(200);
+			expect(await queue()).toEqual([
+				{ id: own.id, employeeName: "Wanda Wright", requestedByName: workerName, decidedByName: "Bianca Bright" },
+				{ id: byHr.id, employeeName: "Wanda Wright", requestedByName: hrName, decidedByName: null }
+			]);
+		});
+	});
 
 	describe("scoping", () => {
 		let director: Person;

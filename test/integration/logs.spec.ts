@@ -80,6 +80,14 @@ describe("JSON logs", () => {
 		for (const line of all) expect(line.nodeID).toBe(broker.nodeID);
 	});
 
+	it("keeps the routes out of the info level (they buried the REPL prompt) but writes them at debug, and the listening address at info", () => {
+		const api = lines().filter(l => l.mod === "api");
+		const routeLines = api.filter(l => /=> api\.live|Generate aliases for '\/api\/v1'/.test(l.msg));
+		expect(routeLines.length).toBeGreaterThan(1);
+		expect(routeLines.filter(l => l.level !== "debug")).toEqual([]);
+		expect(api).toContainEqual(expect.objectContaining({ level: "info", msg: expect.stringMatching(/^API Gateway listening on http:/) }));
+	});
+
 	describe("every line written while serving a request carries its request id", () => {
 		it("an authenticated read: the gateway's lines and the identity service's, with tenant and user once known", async () => {
 			const { id, status, lines: written } = await traced(rid => request(url).get("/api/v1/me").set(bearer(owner.accessToken)).set("X-Request-Id", rid));

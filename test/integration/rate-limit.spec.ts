@@ -207,6 +207,53 @@ describe("rate limits over HTTP, one process", () => {
 		});
 	});
 
+	describe("refusals before authentication, counted all the same", () => {
+		const LIMIT = 8;
+		let system: RunningSystem;
+		let url: string;
+		let ann: Signup;
+
+		beforeAll(async () => {
+			system = await startLocalSystem(withLimits({ userPoints: LIMIT, anonymousPoints: LIMIT }));
+			url = system.url;
+			ann = await signup(url, "Ann Co");
+		});
+		afterAll(() => system?.stop());
+
+		it("every counted answer carries the headers, 400, 404, 405 and 415 included, each a point of the user's budget", async () => {
+			const as = bearer(ann.accessToken);
+			const answers: Response[] = [];
+			answers.push(await request(url).post("/api/v1/users").set(as).set("Content-Type", "application/json").send('{"email": '));
+			answers.push(await request(url).get("/api/v1/nothing-here").set(as));
+			answers.push(await request(url).delete("/api/v1/me").set(as));
+			answers.push(await request(url).post("/api/v1/users").set(as).set("Content-Type", "text/plain").send("hello"));
+			answers.push(await request(url).patch(`/api/v1/users/${ann.user.id}`).set(as).send({ isAdmin: true }));
+			answers.push(await request(url).get("/api/v1/me").set(as));
+
+			expect(answers.map(r => r.status)).toEqual([400, 404, 405, 415, 422, 200]);
+			expect(answers.map(r => budget(r).remaining)).toEqual([7, 6, 5, 4, 3, 2]);
+			expect(answers.map(r => budget(r).limit)).toEqual(answers.map(() => LIMIT));
+		});
+
+		it("counts a refusal without a token against the IP, and refuses it with 429 once the IP's budget is spent", async () => {
+			// The signup's own anonymous requests came first: the IP's budget is what they left.
+			const first = await request(url).get("/nothing-here");
+			const left = budget(first).remaining;
+			const answers = [first];
+			for (let i = 0; i <= left; i++) answers.push(await request(url).get("/nothing-here"));
+
+			expect(answers.map(r => r.status)).toEqual([...Array(left + 1).fill(404), 429]);
+			expect(answers.slice(0, left + 1).map(r => budget(r).remaining)).toEqual([...Array(left + 1).keys()].reverse());
+			expectTooManyRequests(answers[left + 1], WINDOW);
+		});
+
+		it("never counts the health endpoints, whatever they answer", async () => {
+			const answers = await Promise.all([request(url).get("/health/live"), request(url).get("/health/ready"), request(url).get("/health/nothing")]);
+			expect(answers.map(r => r.status)).toEqual([200, 200, 404]);
+			expect(answers.map(r => r.headers["ratelimit-limit"])).toEqual([undefined, undefined, undefined]);
+		});
+	});
+
 	describe("failed logins, counted per account and IP", () => {
 		const MAX_FAILS = 3;
 		let system: RunningSystem;

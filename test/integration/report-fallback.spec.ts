@@ -6,8 +6,8 @@
  * test/cluster/breaker.cluster.spec.ts.
  */
 import type { Service } from "moleculer";
-import { STALE_WARNING } from "../../services/app/reports.service";
-import { hire, startRoomySystem } from "../support/employees";
+import { STALE_WARNING } from "../../services/app/reports.parts/last-report";
+import { createDepartment, hire, linkedUser, startRoomySystem } from "../support/employees";
 import { type Signup, createUser, signup } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
 import { client } from "../support/recruitment";
@@ -78,7 +78,34 @@ describe("reports when their inputs fail", () => {
 
 	it("answers the last value when no node runs the employees service at all", async () => {
 		await hire(system.url, owner);
+		// The HR reports, computed once while the employees service runs: staff's and a manager's.
+		const managerId = (await hire(system.url, owner)).id;
+		const manager = await linkedUser(system.url, owner, "manager", managerId);
+		await hire(system.url, owner, { managerId });
+		const staffCounts = (await api.get("/reports/headcount-as-of", owner)).body.total;
+		const teamCounts = (await api.get("/reports/headcount-as-of", manager)).body.total;
+		expect([staffCounts, teamCounts]).toEqual([6, 2]);
+		const turnover = (await api.get("/reports/turnover", owner)).body.months;
 		await system.broker.destroyService(employees);
+		// A change elsewhere: the cached reports no longer hold, so they must be computed again.
+		await createDepartment(system.url, owner, "Opened after");
+
+		// As JSON and as CSV, each for whom it was computed, marked.
+		const asStaff = await api.get("/reports/headcount-as-of", owner);
+		expect(asStaff.headers.warning).toBe(STALE_WARNING);
+		expect(asStaff.body).toMatchObject({ stale: true, total: 6, scope: "company" });
+		const asManager = await api.get("/reports/headcount-as-of", manager);
+		expect(asManager.headers.warning).toBe(STALE_WARNING);
+		expect(asManager.body).toMatchObject({ stale: true, total: 2, scope: "team" });
+		const csv = await api.get("/reports/turnover?format=csv", owner);
+		expect(csv.headers["content-type"]).toMatch(/^text\/csv/);
+		expect(csv.headers.warning).toBe(STALE_WARNING);
+		expect(csv.text.trim().split("\r\n")).toHaveLength(turnover.length + 1);
+		// A report whose inputs still answer (the funnel reads recruitment only) stays fresh.
+		expect((await api.get("/reports/funnel", owner)).headers.warning).toBeUndefined();
+		// Parameters never computed before have no last value: the failure shows.
+		expect((await api.get("/reports/headcount-as-of?asOf=2020-01-01", owner)).status).toBe(503);
+
 		const res = await api.get("/reports/headcount", owner);
 		expect(res.status).toBe(200);
 		expect(res.headers.warning).toBe(STALE_WARNING);

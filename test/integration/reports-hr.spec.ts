@@ -6,7 +6,7 @@
  * back to the same figures, and figures fresh right after a write.
  */
 import type { DbService } from "../../mixins/db.mixin";
-import { itInProcess } from "../support/cluster-topology";
+import { eventually, itInProcess } from "../support/cluster-topology";
 import { hire, linkedUser, startRoomySystem } from "../support/employees";
 import { csvRecords } from "../support/csv";
 import { type Signup, createUser, signup } from "../support/http";
@@ -201,6 +201,11 @@ describe("HR reports", () => {
 	});
 
 	describe("employees stored before spells existed", () => {
+		itInProcess("are looked for once at start-up, which then leaves its marker", async () => {
+			const employees = system.broker.getLocalService("employees") as DbService;
+			await eventually(async () => expect(await employees.store("employee_counters").findById("~spells-backfilled")).toMatchObject({ at: expect.any(String) }));
+		});
+
 		itInProcess("are counted once the start-up backfill has given them a spell, and only once", async () => {
 			const owner = await signup(system.url, "Old Records AG");
 			const hired = await hire(system.url, owner, { hireDate: "2023-05-02" });

@@ -17,6 +17,7 @@ import { Jobs, JobServices, type JobName } from "../../lib/names/jobs";
 import { type InterviewReminderEvent, RecruitmentEvents } from "../../lib/names/recruitment";
 import { type ChannelProbe, channelProbe } from "../support/channels";
 import { eventually, itInProcess } from "../support/cluster-topology";
+import { awaitAuditTrail } from "../support/audit";
 import { hire, startRoomySystem } from "../support/employees";
 import { PASSWORD, type Signup, bearer, signup, uniqueEmail } from "../support/http";
 import { client as leaveClient, entitle, leaveType, requestLeave } from "../support/leave";
@@ -124,6 +125,13 @@ describe("scheduled jobs", () => {
 			expect(again.run?.result).toMatchObject({ created: 0, added: 0, unchanged: 5 });
 			expect(await balance(acme, planned.id, annual.id, 2031)).toMatchObject({ entitled: 25, carriedOver: 6 });
 			expect(await balance(acme, frugal.id, annual.id, 2031)).toMatchObject({ carriedOver: 5 });
+
+			// On the audit trail as the job's: three entitlements made, one added to; the later slot wrote none.
+			const rolled = await awaitAuditTrail(url, acme, { action: "leave.leaveRollover" }, 4);
+			expect(rolled).toHaveLength(4);
+			for (const row of rolled) expect(row).toMatchObject({ actor: { userId: "system", role: "system", job: "leave.leaveRollover" }, requestId: null, target: { type: "leaveEntitlement" } });
+			expect(rolled.filter(r => r.operation === "created")).toHaveLength(3);
+			expect(rolled.find(r => r.operation === "updated")!.changes).toEqual({ carriedOver: { from: 1, to: 6 }, rolledOverFrom: { from: null, to: 2030 } });
 		});
 
 		it("keeps the runs for operators: jobRuns lists them newest first, and the REPL's `jobs` shows and runs them", async () => {
@@ -169,6 +177,8 @@ describe("scheduled jobs", () => {
 			expect(reminded.body).toMatchObject({ remindedAt: slot });
 			expect(reminded.body).not.toHaveProperty("_outbox");
 			for (const other of [later, earlier]) expect((await api().get(`/interviews/${other.interview.id}`, company.hr)).body.remindedAt).toBeNull();
+			const [remindedRecord] = await awaitAuditTrail(url, company.owner, { targetId: tomorrow.interview.id, action: "recruitment.interviewReminders" });
+			expect(remindedRecord).toMatchObject({ actor: { userId: "system", job: "recruitment.interviewReminders" }, changes: { remindedAt: { from: null, to: slot } } });
 
 			await eventually(() => expect(reminders.seen.filter(e => e.interviewId === tomorrow.interview.id)).toHaveLength(1));
 			expect(reminders.seen.find(e => e.interviewId === tomorrow.interview.id)).toMatchObject({
@@ -248,6 +258,13 @@ describe("scheduled jobs", () => {
 			const joined = await request(url).post("/api/v1/auth/activate").send({ token: newToken, password: PASSWORD });
 			expect(joined.status).toBe(200);
 			expect((await users().get(`/users/${late.id}`, owner)).body.status).toBe("active");
+
+			// The trail: expired by the job, invited again by the owner, joined by the person.
+			const rows = await awaitAuditTrail(url, owner, { targetType: "user", targetId: late.id, operation: "updated" }, 3);
+			const byAction = Object.fromEntries(rows.map(r => [r.action, r]));
+			expect(byAction["identity.expireInvitations"]).toMatchObject({ actor: { userId: "system", job: "identity.expireInvitations" }, changes: { status: { from: "invited", to: "expired" } } });
+			expect(byAction["identity.reinviteUser"]).toMatchObject({ actor: { userId: owner.user.id, role: "owner" }, changes: { status: { from: "expired", to: "invited" }, invitationLink: { from: "changed", to: "changed" } } });
+			expect(byAction["identity.activate"]).toMatchObject({ actor: { userId: late.id }, changes: { status: { from: "invited", to: "active" } } });
 		});
 
 		it("leaves alone a membership that still has a live link, and one that joined", async () => {

@@ -77,6 +77,19 @@ describe("short links", () => {
 		expect(maxAge).toBeLessThanOrEqual(20);
 	});
 
+	it("answers HEAD as GET, without a body and without counting a click", async () => {
+		const made = await link("https://example.com/checked-first");
+		const head = await request(url).head(`/s/${made.code}`).redirects(0);
+		expect(head.status).toBe(302);
+		expect(head.headers.location).toBe("https://example.com/checked-first");
+		expect(head.headers["cache-control"]).toBe((await follow(made.code)).headers["cache-control"]);
+		expect((await request(url).head("/s/zzzzzzzz")).status).toBe(404);
+		// Only the GET was a click.
+		expect((await clicksOf(made.id, 1)).totalClicks).toBe(1);
+		await new Promise(resolve => setTimeout(resolve, 1500));
+		expect((await show(made.id)).body.totalClicks).toBe(1);
+	});
+
 	it("ignores tracking parameters added to a shared short link", async () => {
 		const { code } = await link("https://example.com/tracked");
 		const res = await request(url).get(`/s/${code}?utm_source=newsletter`).redirects(0);

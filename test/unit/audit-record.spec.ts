@@ -1,5 +1,5 @@
 /** The audit record's changes: before and after per field, bookkeeping left out, secrets redacted at any depth. */
-import { auditCreation, auditRemoval, auditUpdate, diffChanges } from "../../lib/audit/record";
+import { actingAs, auditCreation, auditRemoval, auditUpdate, diffChanges, onBehalfOf, systemAudit } from "../../lib/audit/record";
 import { isSecretField, redactValue } from "../../lib/audit/redact";
 import { AuditEvents } from "../../lib/names/audit";
 
@@ -45,5 +45,20 @@ describe("audit records", () => {
 		expect(auditUpdate(ctx, "department", { _id: "d1", tenantId: "t1" }, { name: "B" }).event).toMatchObject({ operation: "updated" });
 		const system = auditRemoval({ meta: { user: { id: "system", tenantId: "t1", roles: ["hr"], employeeId: null, sessionId: "system" } } }, "holiday", { _id: "h1", tenantId: "t1" });
 		expect(system.event).toMatchObject({ operation: "removed", actor: { userId: "system", role: "system" }, action: "system", requestId: null, clientIp: null });
+	});
+
+	it("names who acted when no token says so: the person signing in, a job, a saga's undo step for the staff member", () => {
+		const signingIn = auditCreation(actingAs({ meta: { clientIp: "10.0.0.8" }, requestID: "req-2", action: { name: "identity.login" } }, { _id: "u2", tenantId: "t1", role: "manager" }), "session", { _id: "s1", tenantId: "t1" });
+		expect(signingIn.event).toMatchObject({ actor: { userId: "u2", role: "manager", roles: ["manager"] }, action: "identity.login", requestId: "req-2", clientIp: "10.0.0.8" });
+
+		const job = auditUpdate(systemAudit("leave.leaveRollover"), "leaveEntitlement", { _id: "e1", tenantId: "t1", days: 1 }, { days: 2 });
+		expect(job.event).toMatchObject({ actor: { userId: "system", role: "system", roles: [], job: "leave.leaveRollover" }, action: "leave.leaveRollover", requestId: null });
+
+		const undo = auditRemoval(onBehalfOf({ ...ctx, action: { name: "employees.undoHire" } }, "onboarding.undoHire"), "employee", { _id: "x1", tenantId: "t1" });
+		expect(undo.event).toMatchObject({
+			actor: { userId: "system", role: "system", job: "onboarding.undoHire", onBehalfOf: "u1" }, action: "employees.undoHire", requestId: "req-1", clientIp: "10.0.0.7"
+		});
+		// A person's own action names no job.
+		expect(auditCreation(ctx, "department", { _id: "d1", tenantId: "t1" }).event).not.toHaveProperty("actor.job");
 	});
 });

@@ -1,4 +1,4 @@
-import { ConflictError, UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError, ConflictError } from "../../lib/errors";
 import { changedValues, diffFields } from "../../lib/employees/history";
 import { type EmployeeDoc, employeeJSON, listItemJSON, summaryJSON } from "../../lib/employees/model";
 import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
@@ -21,8 +21,8 @@ function fieldOf(fn: () => void): string | undefined {
 	try {
 		fn();
 	} catch (err) {
-		expect(err).toBeInstanceOf(UnprocessableError);
-		return (err as UnprocessableError).data[0].field;
+		expect(err).toBeInstanceOf(BusinessRuleError);
+		return (err as BusinessRuleError).data[0].field;
 	}
 	throw new Error("expected a 422");
 }

@@ -4,7 +4,7 @@
  * their message and the field they name.
  */
 import { Errors } from "moleculer";
-import { CallerRateLimitedError, ConflictError, NodeNotReadyError, NotFoundError, ServiceBusyError, UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError, CallerRateLimitedError, ConflictError, NodeNotReadyError, NotFoundError, ServiceBusyError, UnprocessableError } from "../../lib/errors";
 import { formatError } from "../../services/gateway/http-errors";
 
 const ACTION = "employees.get";
@@ -119,9 +119,14 @@ describe("errors as the gateway answers them", () => {
 		});
 
 		it("domain errors keep their message and data", () => {
-			expect(format(new UnprocessableError("endDate", "The 'endDate' field must not be before the 'startDate'.", "dateOrder")).body).toEqual({
-				name: "ValidationError", message: "Parameters validation error!", code: 422, type: "VALIDATION_ERROR",
+			expect(format(new BusinessRuleError("endDate", "The 'endDate' field must not be before the 'startDate'.", "dateOrder")).body).toEqual({
+				name: "BusinessRuleError", message: "The request breaks a rule: The 'endDate' field must not be before the 'startDate'.", code: 422, type: "BUSINESS_RULE",
 				data: [{ type: "dateOrder", field: "endDate", message: "The 'endDate' field must not be before the 'startDate'." }]
+			});
+			// A parameter the schema could not check stays a validation error, in the validator's words.
+			expect(format(new UnprocessableError("hireDate", "The 'hireDate' field is not a real date.", "date")).body).toEqual({
+				name: "ValidationError", message: "Parameters validation error!", code: 422, type: "VALIDATION_ERROR",
+				data: [{ type: "date", field: "hireDate", message: "The 'hireDate' field is not a real date." }]
 			});
 			expect(format(new ConflictError("The email is taken", { field: "email" })).body).toMatchObject({ code: 409, message: "The email is taken", data: { field: "email" } });
 			expect(format(new NotFoundError("Employee", "e-1"))).toMatchObject({ status: 404, body: { message: "Employee not found", data: { id: "e-1" } } });

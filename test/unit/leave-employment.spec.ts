@@ -1,4 +1,4 @@
-import { UnprocessableError } from "../../lib/errors";
+import { BusinessRuleError } from "../../lib/errors";
 import { checkWithinEmployment } from "../../lib/leave/employment";
 
 const hired = { hireDate: "2030-03-06", terminationDate: null };
@@ -8,8 +8,8 @@ function refusal(fn: () => void): { field?: string; type?: string } | undefined 
 	try {
 		fn();
 	} catch (err) {
-		expect(err).toBeInstanceOf(UnprocessableError);
-		return (err as UnprocessableError).data[0];
+		expect(err).toBeInstanceOf(BusinessRuleError);
+		return (err as BusinessRuleError).data[0];
 	}
 	return undefined;
 }

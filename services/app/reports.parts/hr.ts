@@ -8,7 +8,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { checkDate } from "../../../lib/entity";
-import { ForbiddenError, UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError, ForbiddenError } from "../../../lib/errors";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { type RosterContext, hasRole, isStaff, requireUser } from "../../../lib/meta";
 import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employees";
@@ -25,6 +25,7 @@ import { funnelCsv, headcountCsv, leaveCsv, turnoverCsv } from "../../../lib/rep
 import { date, enumOf, optionalInt } from "../../../lib/params";
 import { STAFF_ROLES } from "../../../lib/roles";
 import type { DerivedCacheMethods } from "../../../mixins/derived-cache.mixin";
+import { type StaleReport, audienceKeyOf, inputOptions, lastReport } from "./last-report";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -71,13 +72,46 @@ async function inChunks<T>(ids: string[], lookup: (chunk: string[]) => Promise<T
 }
 
 const departmentsOf = (ctx: RosterContext, ids: string[]) =>
-	inChunks(ids, chunk => ctx.call<Department[], { ids: string[] }>(ReportSources.departments, { ids: chunk }));
+	inChunks(ids, chunk => ctx.call<Department[], { ids: string[] }>(ReportSources.departments, { ids: chunk }, inputOptions(ctx)));
 const locationsOf = (ctx: RosterContext, ids: string[]) =>
-	inChunks(ids, chunk => ctx.call<Location[], { ids: string[] }>(ReportSources.locations, { ids: chunk }));
+	inChunks(ids, chunk => ctx.call<Location[], { ids: string[] }>(ReportSources.locations, { ids: chunk }, inputOptions(ctx)));
 const employeesOf = (ctx: RosterContext, ids: string[]) =>
-	inChunks(ids, chunk => ctx.call<EmployeeSummary[], { ids: string[] }>(ReportSources.employeeSummaries, { ids: chunk }));
+	inChunks(ids, chunk => ctx.call<EmployeeSummary[], { ids: string[] }>(ReportSources.employeeSummaries, { ids: chunk }, inputOptions(ctx)));
+
+/** Each report's parameters with their defaults: its handler and its fallback name the same cached value by them. */
+const headcountParams = (ctx: RosterContext<HeadcountAsOfParams>) => ({ asOf: ctx.params.asOf ?? today(), groupBy: ctx.params.groupBy ?? "department" });
+function turnoverParams(ctx: RosterContext<TurnoverParams>) {
+	const to = ctx.params.to ?? thisMonth();
+	return { from: ctx.params.from ?? monthsBefore(to, 11), to };
+}
+const leaveUsageParams = (ctx: RosterContext<LeaveUsageParams>) => ({ year: ctx.params.year ?? new Date().getUTCFullYear(), groupBy: ctx.params.groupBy ?? "type" });
+
+/**
+ * An HR report's fallback (./last-report.ts): the last value computed for the caller's audience,
+ * as JSON or as the CSV download asked for. `params` are the report's, as the handler keys it.
+ */
+function lastHrReport<T extends object, P extends { format?: Format }>(
+	name: string,
+	params: (ctx: RosterContext<P>) => object,
+	csv: (ctx: RosterContext<P>, report: StaleReport<T>) => string
+) {
+	return lastReport<T>(
+		name,
+		ctx => {
+			const audience = audienceKeyOf(ctx.meta.user);
+			return audience ? { ...params(ctx as RosterContext<P>), audience } : null;
+		},
+		(ctx, report) => ((ctx as RosterContext<P>).params.format === "csv" ? csv(ctx as RosterContext<P>, report) : report)
+	);
+}
 
 const unique = (values: Array<string | null | undefined>) => [...new Set(values.filter((v): v is string => !!v))];
+
+/** Each report as a CSV download, named after what it covers. */
+const headcountAsOfCsv = (ctx: RosterContext, report: HeadcountAsOfReport) => sendCsv(ctx, `headcount-${report.asOf}.csv`, headcountCsv(report));
+const turnoverCsvOf = (ctx: RosterContext, report: TurnoverReport) => sendCsv(ctx, `turnover-${report.from}-${report.to}.csv`, turnoverCsv(report));
+const leaveUsageCsv = (ctx: RosterContext, report: LeaveUsageReport) => sendCsv(ctx, `leave-${report.year}-by-${report.groupBy}.csv`, leaveCsv(report));
+const funnelCsvOf = (ctx: RosterContext, report: FunnelReport) => sendCsv(ctx, "funnel.csv", funnelCsv(report));
 
 // ---- Part --------------------------------------------------------------------------------
 
@@ -88,18 +122,20 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 			...reportAction,
 			rest: "GET /headcount-as-of",
 			params: { $$strict: true, asOf: { ...date, optional: true }, groupBy: { ...enumOf(HEADCOUNT_GROUPS), optional: true }, format },
+			fallback: lastHrReport<HeadcountAsOfReport, HeadcountAsOfParams>("headcountAsOf", headcountParams, headcountAsOfCsv),
 			async handler(this: HrThis, ctx: RosterContext<HeadcountAsOfParams>): Promise<HeadcountAsOfReport | string> {
 				const { tenantId } = requireUser(ctx);
-				const { asOf = today(), groupBy = "department" } = ctx.params;
+				const params = headcountParams(ctx);
+				const { asOf, groupBy } = params;
 				checkDate(asOf, "asOf");
 				const audience = await this.audience(ctx);
-				const report = await this.cachedDerived(tenantId, "headcountAsOf", { asOf, groupBy, audience: audience.key }, async () => {
-					const rows = await ctx.call<HeadcountAsOfRow[], object>(ReportSources.headcountAsOf, { asOf, employeeIds: audience.employeeIds });
+				const report = await this.cachedDerived(tenantId, "headcountAsOf", { ...params, audience: audience.key }, async () => {
+					const rows = await ctx.call<HeadcountAsOfRow[], object>(ReportSources.headcountAsOf, { asOf, employeeIds: audience.employeeIds }, inputOptions(ctx));
 					const departments = await departmentsOf(ctx, unique(rows.map(r => r.departmentId)));
 					const locations = groupBy === "location" ? await locationsOf(ctx, unique(departments.map(d => d.locationId))) : [];
 					return headcountAsOfReport(asOf, groupBy, audience.scope, rows, departments, locations);
 				});
-				return ctx.params.format === "csv" ? sendCsv(ctx, `headcount-${asOf}.csv`, headcountCsv(report)) : report;
+				return ctx.params.format === "csv" ? headcountAsOfCsv(ctx, report) : report;
 			}
 		},
 
@@ -108,19 +144,19 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 			...reportAction,
 			rest: "GET /turnover",
 			params: { $$strict: true, from: month, to: month, format },
+			fallback: lastHrReport<TurnoverReport, TurnoverParams>("turnover", turnoverParams, turnoverCsvOf),
 			async handler(this: HrThis, ctx: RosterContext<TurnoverParams>): Promise<TurnoverReport | string> {
 				const { tenantId } = requireUser(ctx);
-				const to = ctx.params.to ?? thisMonth();
-				const from = ctx.params.from ?? monthsBefore(to, 11);
-				if (from > to) throw new UnprocessableError("from", "The 'from' field must not be after the 'to' field.", "dateOrder");
+				const { from, to } = turnoverParams(ctx);
+				if (from > to) throw new BusinessRuleError("from", "The 'from' field must not be after the 'to' field.", "dateOrder");
 				if (monthIndex(to) - monthIndex(from) >= MAX_MONTHS) {
-					throw new UnprocessableError("from", `A range covers at most ${MAX_MONTHS} months.`, "rangeTooLong");
+					throw new BusinessRuleError("from", `A range covers at most ${MAX_MONTHS} months.`, "rangeTooLong");
 				}
 				const audience = await this.audience(ctx);
 				const report = await this.cachedDerived(tenantId, "turnover", { from, to, audience: audience.key }, async () =>
-					turnoverReport(from, to, audience.scope, await ctx.call<MovementRow[], object>(ReportSources.movements, { from, to, employeeIds: audience.employeeIds }))
+					turnoverReport(from, to, audience.scope, await ctx.call<MovementRow[], object>(ReportSources.movements, { from, to, employeeIds: audience.employeeIds }, inputOptions(ctx)))
 				);
-				return ctx.params.format === "csv" ? sendCsv(ctx, `turnover-${from}-${to}.csv`, turnoverCsv(report)) : report;
+				return ctx.params.format === "csv" ? turnoverCsvOf(ctx, report) : report;
 			}
 		},
 
@@ -129,15 +165,17 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 			...reportAction,
 			rest: "GET /leave-usage",
 			params: { $$strict: true, year: optionalInt(2000, 2100), groupBy: { ...enumOf(LEAVE_GROUPS), optional: true }, format },
+			fallback: lastHrReport<LeaveUsageReport, LeaveUsageParams>("leaveUsage", leaveUsageParams, leaveUsageCsv),
 			async handler(this: HrThis, ctx: RosterContext<LeaveUsageParams>): Promise<LeaveUsageReport | string> {
 				const { tenantId } = requireUser(ctx);
-				const { year = new Date().getUTCFullYear(), groupBy = "type" } = ctx.params;
+				const params = leaveUsageParams(ctx);
+				const { year, groupBy } = params;
 				const audience = await this.audience(ctx);
-				const report = await this.cachedDerived(tenantId, "leaveUsage", { year, groupBy, audience: audience.key }, async () => {
+				const report = await this.cachedDerived(tenantId, "leaveUsage", { ...params, audience: audience.key }, async () => {
 					const input = { year, employeeIds: audience.employeeIds };
 					const [usage, entitlements] = await Promise.all([
-						ctx.call<LeaveUsageRow[], object>(ReportSources.leaveUsage, input),
-						ctx.call<EntitlementRow[], object>(ReportSources.leaveEntitlements, input)
+						ctx.call<LeaveUsageRow[], object>(ReportSources.leaveUsage, input, inputOptions(ctx)),
+						ctx.call<EntitlementRow[], object>(ReportSources.leaveEntitlements, input, inputOptions(ctx))
 					]);
 					const needsPeople = groupBy !== "type";
 					const ids = needsPeople ? unique([...usage, ...entitlements].map(r => r.employeeId)) : [];
@@ -145,7 +183,7 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 					const departments = groupBy === "department" ? await departmentsOf(ctx, unique(employees.map(e => e.departmentId))) : [];
 					return leaveUsageReport(year, groupBy, audience.scope, usage, entitlements, employees, departments);
 				});
-				return ctx.params.format === "csv" ? sendCsv(ctx, `leave-${year}-by-${groupBy}.csv`, leaveCsv(report)) : report;
+				return ctx.params.format === "csv" ? leaveUsageCsv(ctx, report) : report;
 			}
 		},
 
@@ -154,13 +192,14 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 			...reportAction,
 			rest: "GET /funnel",
 			params: { $$strict: true, format },
+			fallback: lastHrReport<FunnelReport, FunnelParams>("funnel", () => ({}), funnelCsvOf),
 			async handler(this: HrThis, ctx: RosterContext<FunnelParams>): Promise<FunnelReport | string> {
 				const { tenantId } = requireUser(ctx);
 				const audience = await this.audience(ctx);
 				const report = await this.cachedDerived(tenantId, "funnel", { audience: audience.key }, async () =>
-					funnelReport(audience.scope, await ctx.call<OpeningFunnelRow[], object>(ReportSources.openingFunnels, { hiringManagerIds: audience.employeeIds }))
+					funnelReport(audience.scope, await ctx.call<OpeningFunnelRow[], object>(ReportSources.openingFunnels, { hiringManagerIds: audience.employeeIds }, inputOptions(ctx)))
 				);
-				return ctx.params.format === "csv" ? sendCsv(ctx, "funnel.csv", funnelCsv(report)) : report;
+				return ctx.params.format === "csv" ? funnelCsvOf(ctx, report) : report;
 			}
 		}
 	},

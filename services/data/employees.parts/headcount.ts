@@ -114,9 +114,9 @@ export const HeadcountPart: Partial<ServiceSchema> = {
 	},
 
 	/**
-	 * After the db mixin's `started` (it comes first among the service's mixins, and Moleculer runs
-	 * the hooks in that order), in the background: a node is ready without waiting for it, and a
-	 * failure is logged and tried again at the next start.
+	 * After the db mixin's `started` (this part is listed before it, and Moleculer starts later
+	 * mixins first), in the background: a node is ready without waiting for it, and a failure is
+	 * logged and tried again at the next start.
 	 */
 	started(this: Service) {
 		const self = this as DbService & { backfillSpells(): Promise<number> };

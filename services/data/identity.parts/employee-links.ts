@@ -6,10 +6,11 @@
  * disables the linked users and ends their sessions, a rehire gives them back.
  */
 import type { ServiceSchema } from "moleculer";
+import { auditUpdate, systemAudit } from "../../../lib/audit/record";
 import { handleOnce } from "../../../lib/channels/handled";
 import { pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
-import { ConflictError, ForbiddenError, UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError, ConflictError, ForbiddenError } from "../../../lib/errors";
 import { type RosterContext, requireUser } from "../../../lib/meta";
 import { EmployeeActions, EmployeeEvents, type EmployeeSummary } from "../../../lib/names/employees";
 import { type EmployeeLinks, IdentityEvents } from "../../../lib/names/identity";
@@ -25,6 +26,10 @@ interface SetUserParams { id: string; userId: string | null; expect: string | nu
 /** The newest status change of an employee that identity has acted on. */
 interface EmploymentDoc { _id: string; seq: number }
 
+
+/** The names the trail gives identity's own writes that follow an employee's status (actor "system"). */
+const EMPLOYMENT_ENDED = "identity.employmentEnded";
+const EMPLOYMENT_RESUMED = "identity.employmentResumed";
 
 /** The status change an employees.changed event carries, if any. */
 function statusChange(changes: Changes): { from: unknown; to: unknown } | null {
@@ -104,12 +109,16 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 						undo.push(() => ctx.call(EmployeeActions.setUser, { id: user.employeeId, userId: user._id, expect: null }));
 					}
 					const history = employeeId && !(user.linkedEmployeeIds ?? []).includes(employeeId) ? [...(user.linkedEmployeeIds ?? []), employeeId] : user.linkedEmployeeIds ?? [];
-					const changed = await this.adapter.updateMany(
-						{ _id: user._id, employeeId: user.employeeId },
-						{ $set: { employeeId, linkedEmployeeIds: history, updatedAt: now() } }
-					);
+					const set = { employeeId, linkedEmployeeIds: history, updatedAt: now() };
+					const changed = await this.adapter.updateMany({ _id: user._id, employeeId: user.employeeId }, updateWithEvent({ $set: set }, auditUpdate(ctx, "user", user, { employeeId })));
 					if (changed !== 1) throw new ConflictError("The user's employee link changed meanwhile; reload and try again", { field: "employeeId" });
-					undo.push(() => this.adapter.updateMany({ _id: user._id, employeeId }, { $set: { employeeId: user.employeeId } }));
+					this.publishEvents(user._id);
+					undo.push(async () => {
+						const back = { employeeId: user.employeeId };
+						const linked: UserDoc = { ...user, employeeId };
+						await this.adapter.updateMany({ _id: user._id, employeeId }, updateWithEvent({ $set: back }, auditUpdate(ctx, "user", linked, back)));
+						this.publishEvents(user._id);
+					});
 					if (employeeId) await ctx.call<unknown, SetUserParams>(EmployeeActions.setUser, { id: employeeId, userId: user._id, expect: null });
 				} catch (err) {
 					for (const step of undo.reverse()) {
@@ -130,7 +139,7 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 		async checkLinkable(this: IdentityThis, ctx: RosterContext, user: UserDoc, employeeId: string): Promise<void> {
 			const [employee] = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: [employeeId] });
 			if (!employee || employee.status !== "active") {
-				throw new UnprocessableError("employeeId", "The 'employeeId' field refers to no active employee of this company.", "reference");
+				throw new BusinessRuleError("employeeId", "The 'employeeId' field refers to no active employee of this company.", "reference");
 			}
 			const other: UserDoc | null = await this.adapter.findOne({ tenantId: user.tenantId, employeeId, _id: { $ne: user._id } });
 			if (other || (employee.userId && employee.userId !== user._id)) {
@@ -170,11 +179,13 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 
 		async employmentEnded(this: IdentityThis, tenantId: string, employeeId: string): Promise<void> {
 			const users: UserDoc[] = await this.adapter.find({ query: { tenantId, employeeId, status: { $in: ["active", "invited", "expired"] } } });
+			const audit = systemAudit(EMPLOYMENT_ENDED);
 			for (const user of users) {
 				const disabled = pendingEvent(IdentityEvents.userDisabled, tenantId, { userId: user._id });
-				await this.adapter.updateMany({ _id: user._id }, updateWithEvent({ $set: { status: "disabled", disabledBecause: "employmentEnded", updatedAt: now() } }, disabled));
+				const set = { status: "disabled", disabledBecause: "employmentEnded", updatedAt: now() };
+				await this.adapter.updateMany({ _id: user._id }, updateWithEvent(updateWithEvent({ $set: set }, disabled), auditUpdate(audit, "user", user, set)));
 				this.publishEvents(user._id);
-				await this.revokeSessions({ userId: user._id }, "employment ended");
+				await this.revokeSessions({ userId: user._id }, "employment ended", () => audit);
 				this.logger.info(`User ${user._id} disabled: the employment of ${employeeId} ended`);
 			}
 			await this.usersChanged(tenantId);
@@ -185,8 +196,9 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 			const users: UserDoc[] = await this.adapter.find({ query: { tenantId, employeeId, status: "disabled", disabledBecause: "employmentEnded" } });
 			for (const user of users) {
 				const account: AccountDoc | null = await this.store(ACCOUNTS).findById(user.accountId);
-				const status = account?.passwordHash ? "active" : "invited";
-				await this.adapter.updateMany({ _id: user._id, status: "disabled" }, { $set: { status, disabledBecause: null, updatedAt: now() } });
+				const set = { status: account?.passwordHash ? "active" : "invited", disabledBecause: null, updatedAt: now() };
+				const changed = await this.adapter.updateMany({ _id: user._id, status: "disabled" }, updateWithEvent({ $set: set }, auditUpdate(systemAudit(EMPLOYMENT_RESUMED), "user", user, set)));
+				if (changed === 1) this.publishEvents(user._id);
 			}
 			await this.usersChanged(tenantId);
 		}

@@ -11,6 +11,9 @@
  * removing what is gone removes nothing.
  */
 import type { ServiceSchema } from "moleculer";
+import { auditUpdate, jobAudit } from "../../../lib/audit/record";
+import { Jobs } from "../../../lib/names/jobs";
+import { updateWithEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError } from "../../../lib/errors";
 import type { Mail } from "../../../lib/mail/sink";
@@ -70,8 +73,11 @@ async function expireMembership(service: IdentityThis, userId: string, at: strin
 	if (user?.status !== "invited") return null;
 	const live = await service.store(LINKS).count({ query: { userId, purpose: "invitation", usedAt: null, expiresAt: { $gt: at } } });
 	if (live > 0) return null;
-	const changed = await service.adapter.updateMany({ _id: userId, status: "invited" }, { $set: { status: "expired", updatedAt: now() } });
-	return changed === 1 ? user.tenantId : null;
+	const set = { status: "expired", updatedAt: now() };
+	const changed = await service.adapter.updateMany({ _id: userId, status: "invited" }, updateWithEvent({ $set: set }, auditUpdate(jobAudit(Jobs.expireInvitations), "user", user, set)));
+	if (changed !== 1) return null;
+	service.publishEvents(userId);
+	return user.tenantId;
 }
 
 interface UserIdParams { id: string }
@@ -94,8 +100,13 @@ export const InvitationsPart: Partial<ServiceSchema> = {
 				if (user.status !== "invited" && user.status !== "expired") {
 					throw new ConflictError(`The user is ${user.status}: only an invitation nobody followed can be sent again`, { field: "id", status: user.status });
 				}
-				const invited = await this.adapter.updateMany({ _id: user._id, status: user.status }, { $set: { status: "invited", updatedAt: now() } });
+				// On the trail as the membership invited again (from expired, or invited anew) with a new link.
+				const set = { status: "invited", updatedAt: now() };
+				const before = { ...user, invitationLink: "old" };
+				const audit = auditUpdate(ctx, "user", before, { ...set, invitationLink: "new" });
+				const invited = await this.adapter.updateMany({ _id: user._id, status: user.status }, updateWithEvent({ $set: set }, audit));
 				if (invited !== 1) throw new ConflictError("The user changed meanwhile; try again", { field: "id" });
+				this.publishEvents(user._id);
 				// Only the newest link works: an older one forwarded somewhere must not.
 				await this.store(LINKS).removeMany({ userId: user._id, purpose: "invitation", usedAt: null });
 				await this.sendInvitation(user, actor.id);

@@ -5,17 +5,37 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
+import { type AuditContext, actingAs, auditUpdate } from "../../../lib/audit/record";
+import { type MongoUpdate, updateWithEvent } from "../../../lib/channels/outbox";
 import { hashPassword, verifyPassword } from "../../../lib/auth/passwords";
 import { now } from "../../../lib/entity";
-import { UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError } from "../../../lib/errors";
 import { type RosterContext, callDeadline, requireUser } from "../../../lib/meta";
 import { email } from "../../../lib/params";
 import { checkPassword, password } from "./credentials";
-import { ACCOUNTS, type AccountDoc, type IdentityThis, linkToken, normalEmail } from "./shared";
+import { ACCOUNTS, type AccountDoc, type IdentityThis, type SessionDoc, type UserDoc, linkToken, normalEmail } from "./shared";
 
 interface ChangeParams { currentPassword: string; newPassword: string }
 interface ForgotParams { email: string }
 interface ResetParams { token: string; password: string }
+
+/**
+ * A new password for `account`, on the audit trail of every company the person belongs to (a
+ * password opens them all), each record by the person's membership there, the hash as "changed".
+ */
+function setPassword(account: AccountDoc, passwordHash: string, memberships: UserDoc[], ctx: AuditContext): MongoUpdate {
+	const before = { password: account.passwordHash };
+	return memberships.reduce<MongoUpdate>(
+		(update, user) => updateWithEvent(update, auditUpdate(actingAs(ctx, user), "user", { ...before, _id: user._id, tenantId: user.tenantId }, { password: passwordHash })),
+		{ $set: { passwordHash, updatedAt: now() } }
+	);
+}
+
+/** Who ended a session when a password changed: the person, as their membership in the session's company. */
+const asMemberOf = (ctx: AuditContext, memberships: UserDoc[]) => (session: SessionDoc): AuditContext => {
+	const user = memberships.find(u => u._id === session.userId);
+	return user ? actingAs(ctx, user) : ctx;
+};
 
 const RESET_REQUESTED = {
 	status: "pending",
@@ -36,11 +56,13 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 				const account: AccountDoc = await this.store(ACCOUNTS).findById(user.accountId);
 				checkPassword(ctx.params.newPassword, account.email, user.name, "newPassword");
 				if (!(await verifyPassword(account.passwordHash ?? undefined, ctx.params.currentPassword, callDeadline(ctx)))) {
-					throw new UnprocessableError("currentPassword", "The 'currentPassword' is not your current password.", "wrongPassword");
+					throw new BusinessRuleError("currentPassword", "The 'currentPassword' is not your current password.", "wrongPassword");
 				}
 				const passwordHash = await hashPassword(ctx.params.newPassword, callDeadline(ctx));
-				await this.store(ACCOUNTS).updateMany({ _id: account._id }, { $set: { passwordHash, updatedAt: now() } });
-				await this.revokeSessions({ accountId: account._id, _id: { $ne: caller.sessionId } }, "password changed");
+				const memberships: UserDoc[] = await this.adapter.find({ query: { accountId: account._id } });
+				await this.store(ACCOUNTS).updateMany({ _id: account._id }, setPassword(account, passwordHash, memberships, ctx));
+				this.publishEvents(account._id, ACCOUNTS);
+				await this.revokeSessions({ accountId: account._id, _id: { $ne: caller.sessionId } }, "password changed", asMemberOf(ctx, memberships));
 				ctx.meta.$statusCode = 204;
 				return null;
 			}
@@ -75,13 +97,16 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 				checkPassword(ctx.params.password, peeked.email);
 				const passwordHash = await hashPassword(ctx.params.password, callDeadline(ctx));
 				const link = await this.claimLink(peeked);
+				const memberships: UserDoc[] = await this.adapter.find({ query: { accountId: link.accountId } });
 				try {
-					await this.store(ACCOUNTS).updateMany({ _id: link.accountId }, { $set: { passwordHash, updatedAt: now() } });
+					const account: AccountDoc = await this.store(ACCOUNTS).findById(link.accountId!);
+					await this.store(ACCOUNTS).updateMany({ _id: link.accountId }, setPassword(account, passwordHash, memberships, ctx));
+					this.publishEvents(account._id, ACCOUNTS);
 				} catch (err) {
 					await this.releaseLink(link);
 					throw err;
 				}
-				await this.revokeSessions({ accountId: link.accountId }, "password reset");
+				await this.revokeSessions({ accountId: link.accountId }, "password reset", asMemberOf(ctx, memberships));
 				ctx.meta.$statusCode = 204;
 				return null;
 			}

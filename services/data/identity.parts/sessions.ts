@@ -48,7 +48,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 				const companies = await this.companiesOf(account._id);
 				const chosen = ctx.params.companyId ? companies.find(c => c.id === ctx.params.companyId) : companies[0];
 				if (!chosen) throw invalidCredentials();
-				return this.signIn(account, await this.adapter.findById(chosen.userId));
+				return this.signIn(ctx, account, await this.adapter.findById(chosen.userId));
 			}
 		},
 
@@ -62,7 +62,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 				const current = await this.findUser(ctx, requireUser(ctx).id);
 				const target: UserDoc | null = await this.adapter.findOne({ accountId: current.accountId, tenantId: ctx.params.companyId, status: "active" });
 				if (!target) throw new NotFoundError("Company", ctx.params.companyId);
-				return this.signIn(await this.store(ACCOUNTS).findById(current.accountId), target);
+				return this.signIn(ctx, await this.store(ACCOUNTS).findById(current.accountId), target);
 			}
 		},
 
@@ -80,7 +80,9 @@ export const SessionsPart: Partial<ServiceSchema> = {
 
 				if (!sameHash(session.tokenHash, presented.hash)) {
 					if (session.usedHashes.some(h => sameHash(h, presented.hash))) {
-						await this.revokeSessions({ _id: session._id }, "refresh token reused");
+						// No signed-in person did it: the system ends a leaked family, in the request that showed the leak.
+						const audit = { meta: ctx.meta, requestID: ctx.requestID, action: ctx.action, job: "identity.refreshTokenReuse" };
+						await this.revokeSessions({ _id: session._id }, "refresh token reused", () => audit);
 						this.logger.warn(`Refresh token reuse in session ${session._id}: family revoked`, { requestID: ctx.requestID });
 						throw new UnauthorizedError("Refresh token was already used; the session is revoked", "REFRESH_TOKEN_REUSED");
 					}
@@ -116,7 +118,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 				const presented = parseRefreshToken(ctx.params.refreshToken);
 				const ids = [user.sessionId, presented?.sessionId].filter((s): s is string => !!s);
 				// Only the caller's own sessions: a stolen refresh token of someone else is left alone.
-				await this.revokeSessions({ _id: { $in: ids }, userId: user.id, tenantId: user.tenantId }, "logout");
+				await this.revokeSessions({ _id: { $in: ids }, userId: user.id, tenantId: user.tenantId }, "logout", () => ctx);
 				ctx.meta.$statusCode = 204;
 				return null;
 			}

@@ -8,11 +8,13 @@
  * companies is two users, and a token names exactly one company.
  */
 import type { ServiceSchema } from "moleculer";
+import { type AuditContext, actingAs, auditCreation, auditUpdate } from "../../../lib/audit/record";
 import { type LinkToken, linkTokenHash, newLinkToken } from "../../../lib/auth/link-tokens";
 import { type RefreshToken, newRefreshToken, signAccessToken } from "../../../lib/auth/tokens";
 import { bumpGeneration } from "../../../lib/cache-generation";
 import type { DomainEvent } from "../../../lib/channels/events";
 import { handledEventsCollection } from "../../../lib/channels/handled";
+import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import type { Changes } from "../../../lib/employees/history";
 import { config } from "../../../lib/config";
 import { now } from "../../../lib/entity";
@@ -140,9 +142,9 @@ export interface IdentityMethods {
 	tenantJSON(doc: TenantDoc): { id: string; name: string; createdAt: string };
 	findUser(ctx: RosterContext, id: string): Promise<UserDoc>;
 	companiesOf(accountId: string): Promise<Company[]>;
-	signIn(account: AccountDoc, user: UserDoc): Promise<SignedIn>;
+	signIn(ctx: AuditContext, account: AccountDoc, user: UserDoc): Promise<SignedIn>;
 	issueTokens(user: UserDoc, refresh: RefreshToken): Promise<TokenPair>;
-	revokeSessions(query: object, reason: string): Promise<number>;
+	revokeSessions(query: object, reason: string, auditAs: (session: SessionDoc) => AuditContext): Promise<number>;
 	usersChanged(...tenantIds: string[]): Promise<void>;
 	sendLink(link: Omit<LinkDoc, "_id" | "createdAt" | "expiresAt" | "usedAt">, mail: (url: string) => Mail): Promise<void>;
 	shortLinkFor(url: string, expiresAt: string): Promise<string | undefined>;
@@ -229,8 +231,8 @@ export const SharedPart: Partial<ServiceSchema> = {
 			return users.map(u => ({ id: u.tenantId, name: names.get(u.tenantId) ?? "", role: u.role, userId: u._id }));
 		},
 
-		/** A new session (refresh-token family) for the user, and the person's companies. */
-		async signIn(this: IdentityThis, account: AccountDoc, user: UserDoc): Promise<SignedIn> {
+		/** A new session (refresh-token family) for the user, and the person's companies; the sign-in is on the audit trail as the session's creation, by the person. */
+		async signIn(this: IdentityThis, ctx: AuditContext, account: AccountDoc, user: UserDoc): Promise<SignedIn> {
 			const refresh = newRefreshToken();
 			const createdAt = now();
 			const session: SessionDoc = {
@@ -238,7 +240,8 @@ export const SharedPart: Partial<ServiceSchema> = {
 				usedHashes: [], status: "active", createdAt, refreshedAt: createdAt,
 				expiresAt: new Date(Date.now() + config().jwt.refreshTtlSeconds * 1000).toISOString()
 			};
-			await this.store(SESSIONS).insert(session);
+			await this.store(SESSIONS).insert(insertWithEvent(session, auditCreation(actingAs(ctx, user), "session", session)));
+			this.publishEvents(session._id, SESSIONS);
 			const tokens = await this.issueTokens(user, refresh);
 			return { ...tokens, tenantId: user.tenantId, userId: user._id, companies: await this.companiesOf(account._id) };
 		},
@@ -252,13 +255,22 @@ export const SharedPart: Partial<ServiceSchema> = {
 			return { accessToken, refreshToken: refresh.token, tokenType: "Bearer", expiresIn: jwt.accessTtlSeconds };
 		},
 
-		async revokeSessions(this: IdentityThis, query: object, reason: string): Promise<number> {
+		/**
+		 * Revokes the active sessions `query` selects, each in its own conditional write carrying
+		 * its audit record, by whom `auditAs` names for that session (the caller, the person, the system).
+		 */
+		async revokeSessions(this: IdentityThis, query: object, reason: string, auditAs: (session: SessionDoc) => AuditContext): Promise<number> {
 			const sessions = this.store(SESSIONS);
-			const active = { ...query, status: "active" };
-			const tenants = new Set((await sessions.find({ query: active })).map((s: SessionDoc) => s.tenantId));
-			const revoked = await sessions.updateMany(active, { $set: { status: "revoked", revokedReason: reason, refreshedAt: now() } });
+			const active: SessionDoc[] = await sessions.find({ query: { ...query, status: "active" } });
+			let revoked = 0;
+			for (const session of active) {
+				const set = { status: "revoked", revokedReason: reason, refreshedAt: now() };
+				const changed = await sessions.updateMany({ _id: session._id, status: "active" }, updateWithEvent({ $set: set }, auditUpdate(auditAs(session), "session", session, set)));
+				if (changed === 1) this.publishEvents(session._id, SESSIONS);
+				revoked += changed;
+			}
 			// Before answering: the gateways' cached session checks must stop working at once.
-			await this.usersChanged(...tenants);
+			await this.usersChanged(...new Set(active.map(s => s.tenantId)));
 			return revoked;
 		},
 

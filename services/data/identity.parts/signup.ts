@@ -6,11 +6,12 @@
  * password sets it there, so staff never know it.
  */
 import type { ServiceSchema } from "moleculer";
-import { insertWithEvent, pendingEvent } from "../../../lib/channels/outbox";
+import { actingAs, auditCreation, auditUpdate } from "../../../lib/audit/record";
+import { insertWithEvents, pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { hashPassword } from "../../../lib/auth/passwords";
 import { now } from "../../../lib/entity";
-import { UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError } from "../../../lib/errors";
 import { type RosterContext, callDeadline } from "../../../lib/meta";
 import { IdentityEvents } from "../../../lib/names";
 import { email, text } from "../../../lib/params";
@@ -77,14 +78,14 @@ export const SignupPart: Partial<ServiceSchema> = {
 				let passwordHash: string | null = null;
 				if (peeked.purpose === "invitation" && !account?.passwordHash) {
 					if (ctx.params.password === undefined) {
-						throw new UnprocessableError("password", "Choose a 'password' for your new account.", "required");
+						throw new BusinessRuleError("password", "Choose a 'password' for your new account.", "required");
 					}
 					const invited: UserDoc | null = await this.adapter.findById(peeked.userId!);
 					checkPassword(ctx.params.password, peeked.email, invited?.name);
 					passwordHash = await hashPassword(ctx.params.password, callDeadline(ctx));
 				} else if (ctx.params.password !== undefined) {
 					const why = peeked.purpose === "signup" ? "The password was chosen at signup" : "Your account already has a password";
-					throw new UnprocessableError("password", `${why}: leave 'password' out.`, "notAllowed");
+					throw new BusinessRuleError("password", `${why}: leave 'password' out.`, "notAllowed");
 				}
 				const link = await this.claimLink(peeked);
 				try {
@@ -110,12 +111,18 @@ export const SignupPart: Partial<ServiceSchema> = {
 				status: "active", disabledBecause: null, employeeId: null, linkedEmployeeIds: [], createdAt, updatedAt: createdAt
 			};
 			await this.store(TENANTS).insert(tenant);
-			// The company exists once its owner does: the owner's insert carries the event.
-			await this.adapter.insert(insertWithEvent(owner, pendingEvent(IdentityEvents.tenantCreated, tenant._id, { ownerId: owner._id })));
+			// The company exists once its owner does: the owner's insert carries the event, and the
+			// audit records of both, by the owner (the company's first records).
+			const byOwner = actingAs(ctx, owner);
+			await this.adapter.insert(insertWithEvents(owner, [
+				pendingEvent(IdentityEvents.tenantCreated, tenant._id, { ownerId: owner._id }),
+				auditCreation(byOwner, "tenant", { ...tenant, tenantId: tenant._id }),
+				auditCreation(byOwner, "user", owner)
+			]));
 			this.publishEvents(owner._id);
 			ctx.meta.$statusCode = 201;
 			ctx.meta.$location = "/api/v1/me";
-			return { tenant: this.tenantJSON(tenant), user: this.userJSON(owner), ...(await this.signIn(account, owner)) };
+			return { tenant: this.tenantJSON(tenant), user: this.userJSON(owner), ...(await this.signIn(ctx, account, owner)) };
 		},
 
 		/** An accepted invitation: the membership becomes active, with the password set if there was none. */
@@ -124,18 +131,22 @@ export const SignupPart: Partial<ServiceSchema> = {
 			// A membership no longer waiting (expired, disabled, removed) refuses before anything is written.
 			const invited: UserDoc | null = await this.adapter.findById(link.userId!);
 			if (!invited || (invited.status !== "invited" && invited.status !== "active")) {
-				throw new UnprocessableError("token", "The invitation was withdrawn.", "invalidLink");
+				throw new BusinessRuleError("token", "The invitation was withdrawn.", "invalidLink");
 			}
 			if (passwordHash) await accounts.updateMany({ _id: link.accountId, passwordHash: null }, { $set: { passwordHash, updatedAt: now() } });
 			const account: AccountDoc | null = await accounts.findById(link.accountId!);
-			const joined = await this.adapter.updateMany({ _id: link.userId, status: "invited" }, { $set: { status: "active", updatedAt: now() } });
+			// The activation is on the trail by the person, with the password they chose (as "changed").
+			const set = { status: "active", updatedAt: now() };
+			const activated = auditUpdate(actingAs(ctx, invited), "user", invited, { ...set, ...(passwordHash && { password: passwordHash }) });
+			const joined = await this.adapter.updateMany({ _id: link.userId, status: "invited" }, updateWithEvent({ $set: set }, activated));
+			if (joined === 1) this.publishEvents(invited._id);
 			const user: UserDoc | null = await this.adapter.findById(link.userId!);
 			if (!account?.passwordHash || !user || (joined !== 1 && user.status !== "active")) {
-				throw new UnprocessableError("token", "The invitation was withdrawn.", "invalidLink");
+				throw new BusinessRuleError("token", "The invitation was withdrawn.", "invalidLink");
 			}
 			await this.entityChanged("updated", this.userJSON(user), ctx);
 			const tenant: TenantDoc = await this.store(TENANTS).findById(user.tenantId);
-			return { tenant: this.tenantJSON(tenant), user: this.userJSON(user), ...(await this.signIn(account, user)) };
+			return { tenant: this.tenantJSON(tenant), user: this.userJSON(user), ...(await this.signIn(ctx, account, user)) };
 		}
 	}
 };

@@ -4,10 +4,12 @@
  * same either way, so nobody learns whether an address is known at another company.
  */
 import type { ServiceSchema } from "moleculer";
-import { auditCreation, auditUpdate } from "../../../lib/audit/record";
+import { auditCreation, auditUpdate, onBehalfOf } from "../../../lib/audit/record";
+import { recordRemovals } from "../../../lib/audit/removal";
 import { insertWithEvent, pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
 import { hashPassword } from "../../../lib/auth/passwords";
+import type { DisplayNames } from "../../../lib/display-names";
 import { containsPattern, findManyInTenant, now } from "../../../lib/entity";
 import { ConflictError, ForbiddenError } from "../../../lib/errors";
 import { type RosterContext, callDeadline, requireUser } from "../../../lib/meta";
@@ -80,8 +82,11 @@ export const UsersPart: Partial<ServiceSchema> = {
 			async handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<{ removed: boolean }> {
 				const user: UserDoc | null = await this.adapter.findOne({ _id: ctx.params.id, tenantId: requireUser(ctx).tenantId });
 				if (!user) return { removed: false };
-				await this.revokeSessions({ userId: user._id }, "user removed");
+				// The saga undoes it for the staff member whose onboarding failed (lib/audit/record.ts onBehalfOf).
+				const audit = onBehalfOf(ctx, "onboarding.undoInvite");
+				await this.revokeSessions({ userId: user._id }, "user removed", () => audit);
 				await this.store(LINKS).removeMany({ userId: user._id });
+				await recordRemovals(this, audit, "user", [user]);
 				await this.adapter.removeById(user._id);
 				// An account made for this membership alone goes with it.
 				const account: AccountDoc | null = await this.store(ACCOUNTS).findById(user.accountId);
@@ -112,6 +117,17 @@ export const UsersPart: Partial<ServiceSchema> = {
 			async handler(this: IdentityThis, ctx: RosterContext<{ ids: string[] }>): Promise<UserContact[]> {
 				const users = await findManyInTenant<UserDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);
 				return users.filter(u => u.status === "active").map(u => ({ id: u._id, email: u.email, name: u.name, employeeId: u.employeeId }));
+			}
+		},
+
+		/** Names for a page of rows that point at users (who requested, who decided): disabled users keep theirs. */
+		userNames: {
+			visibility: "public",
+			readOnly: true,
+			params: { ids: { type: "array", items: id, max: 1000 } },
+			async handler(this: IdentityThis, ctx: RosterContext<{ ids: string[] }>): Promise<DisplayNames> {
+				const users = await findManyInTenant<UserDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);
+				return Object.fromEntries(users.map(u => [u._id, u.name]));
 			}
 		},
 
@@ -195,7 +211,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 					const set = { status: "disabled", disabledBecause: "staff", updatedAt: now() };
 					await this.adapter.updateMany({ _id: user._id }, updateWithEvent(updateWithEvent({ $set: set }, disabled), auditUpdate(ctx, "user", user, set)));
 					this.publishEvents(user._id);
-					await this.revokeSessions({ userId: user._id }, "user disabled");
+					await this.revokeSessions({ userId: user._id }, "user disabled", () => ctx);
 					await this.store(LINKS).updateMany({ userId: user._id, usedAt: null }, { $set: { usedAt: now() } });
 					await this.entityChanged("updated", this.userJSON(await this.adapter.findById(user._id)), ctx);
 				}
@@ -230,7 +246,9 @@ export const UsersPart: Partial<ServiceSchema> = {
 					_id: this.newId(), tenantId, accountId: account._id, email: address, name: ctx.params.name, role: ctx.meta.user ? ctx.params.role : "owner",
 					status: "active", disabledBecause: null, employeeId: null, linkedEmployeeIds: [], createdAt, updatedAt: createdAt
 				};
-				await this.unique("email", () => this.adapter.insert(user));
+				// By the seed or the REPL: "system" on the trail, unless run as a user.
+				await this.unique("email", () => this.adapter.insert(insertWithEvent(user, auditCreation(ctx, "user", user))));
+				this.publishEvents(user._id);
 				if (!ctx.meta.user) await this.store(TENANTS).updateMany({ _id: tenantId }, { $set: { ownerId: user._id } });
 				const tenant: TenantDoc = await this.store(TENANTS).findById(tenantId);
 				return { tenant: this.tenantJSON(tenant), user: this.userJSON(user) };
@@ -261,6 +279,8 @@ export const UsersPart: Partial<ServiceSchema> = {
 			try {
 				if (params.employeeId) invited = await this.link(ctx, user, params.employeeId);
 			} catch (err) {
+				// The creation is on the trail already: so is its undoing.
+				await recordRemovals(this, ctx, "user", [user]);
 				await this.adapter.removeById(user._id);
 				throw err;
 			}

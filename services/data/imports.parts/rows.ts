@@ -96,9 +96,8 @@ function rowErrorsOf(row: number, err: unknown): ImportRowError[] | undefined {
 }
 
 export async function importRows(
-	broker: ServiceBroker, importId: string, actor: AuthUser, rows: ImportRow[]
+	broker: ServiceBroker, importId: string, opts: { meta: { user: AuthUser; clientIp?: string }; requestID?: string }, rows: ImportRow[]
 ): Promise<{ counts: ChunkCounts; errors: ImportRowError[] }> {
-	const opts = { meta: { user: actor } };
 	const directory: OrgDirectory = await broker.call(OrgActions.directory, {}, opts);
 	const departments = byName(directory.departments, d => d.name);
 	const positions = byName(directory.positions, p => p.title);

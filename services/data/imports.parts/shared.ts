@@ -31,6 +31,9 @@ export interface ImportDoc extends OutboxFields {
 	counts: Omit<ImportCounts, "total">;
 	/** The importing user: rows are hired as them, so history names who did it. */
 	actor: AuthUser;
+	/** The upload's request id and client IP: each row's audit record names them, as if the rows came in that request. */
+	requestId?: string | null;
+	clientIp?: string | null;
 	createdAt: string;
 	finishedAt: string | null;
 }

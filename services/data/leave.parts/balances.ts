@@ -1,6 +1,6 @@
 /** Balances: what an employee has left, and the reports' approved days per month; computed, never stored. */
 import type { ServiceSchema } from "moleculer";
-import { NotFoundError, UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError, NotFoundError } from "../../../lib/errors";
 import { type Allowance, balanceOf } from "../../../lib/leave/balance";
 import type { EntitlementDoc, LeaveBalances, RequestDoc, TypeDoc } from "../../../lib/leave/model";
 import { ACTIVE_STATUSES } from "../../../lib/leave/status";
@@ -24,7 +24,7 @@ export const BalancesPart: Partial<ServiceSchema> = {
 				const user = requireUser(ctx);
 				const { tenantId } = user;
 				const employeeId = ctx.params.employeeId ?? user.employeeId;
-				if (!employeeId) throw new UnprocessableError("employeeId", "Your account is linked to no employee: name the 'employeeId'.", "required");
+				if (!employeeId) throw new BusinessRuleError("employeeId", "Your account is linked to no employee: name the 'employeeId'.", "required");
 				const visible = await this.visibleEmployees(ctx);
 				if (visible === null) {
 					const [employee] = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: [employeeId] });

@@ -1,7 +1,7 @@
 /** Entitlements: each employee's days per leave type and year, granted or set by hand. */
 import type { ServiceSchema } from "moleculer";
-import { auditCreation, auditUpdate } from "../../../lib/audit/record";
-import { removeAudited } from "../../../lib/audit/removal";
+import { auditCreation, auditUpdate, onBehalfOf } from "../../../lib/audit/record";
+import { recordRemovals, removeAudited } from "../../../lib/audit/removal";
 import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { findInTenant, now } from "../../../lib/entity";
 import { balanceOf, carryOver } from "../../../lib/leave/balance";
@@ -132,7 +132,8 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 						carriedOver: carried, source: "grant", rolledOverFrom: last ? y - 1 : null, createdAt: at, updatedAt: at
 					};
 					try {
-						await this.unique("year", () => entitlements.insert(doc));
+						await this.unique("year", () => entitlements.insert(insertWithEvent(doc, auditCreation(ctx, "leaveEntitlement", doc))));
+						this.publishEvents(doc._id, ENTITLEMENTS);
 						made.push(doc);
 					} catch (err) {
 						// A concurrent grant got there first: that entitlement stands.
@@ -154,6 +155,8 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 				const query = { tenantId, employeeId: ctx.params.employeeId, year: ctx.params.year, source: "grant" };
 				const doomed: EntitlementDoc[] = await this.store(ENTITLEMENTS).find({ query });
 				if (doomed.length === 0) return { removed: 0 };
+				// Onboarding's undo step, for the staff member whose hire failed (lib/audit/record.ts onBehalfOf).
+				await recordRemovals(this, onBehalfOf(ctx, "onboarding.undoEntitlements"), "leaveEntitlement", doomed);
 				const removed = await this.store(ENTITLEMENTS).removeMany({ ...query, _id: { $in: doomed.map(d => d._id) } });
 				await this.entityChanged("removed", doomed.map(entitlementJSON), ctx);
 				return { removed };

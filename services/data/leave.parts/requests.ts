@@ -3,7 +3,7 @@ import type { ServiceSchema } from "moleculer";
 import { insertWithEvent, pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { auditCreation, auditUpdate } from "../../../lib/audit/record";
 import { checkDate, findInTenant, now } from "../../../lib/entity";
-import { ConflictError, ForbiddenError, UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError, ConflictError, ForbiddenError } from "../../../lib/errors";
 import { balanceOf, fits } from "../../../lib/leave/balance";
 import { checkRange, daysPerMonth, requestDays, yearOf } from "../../../lib/leave/calendar";
 import { checkWithinEmployment } from "../../../lib/leave/employment";
@@ -16,6 +16,7 @@ import { type LeaveDecidedEvent, LeaveEvents, type LeaveRequestedEvent, type Lea
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { date, enumOf, id, nullableText, optionalDate, optionalId, optionalText } from "../../../lib/params";
 import { withLease } from "../../../lib/store/lease";
+import { type NamedLeaveRequest, withDisplayNames } from "./display-names";
 import { ADMISSIONS, ENTITLEMENTS, type IdParams, type LeaveThis, optionalYear } from "./shared";
 
 interface CreateRequestParams {
@@ -106,7 +107,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				$$strict: true, ...listParams, employeeId: optionalId, leaveTypeId: optionalId, status: { ...enumOf(LEAVE_STATUSES), optional: true },
 				year: optionalYear, from: optionalDate, to: optionalDate
 			},
-			async handler(this: LeaveThis, ctx: RosterContext<ListRequestsParams>): Promise<ListResult<LeaveRequestJSON>> {
+			async handler(this: LeaveThis, ctx: RosterContext<ListRequestsParams>): Promise<ListResult<NamedLeaveRequest>> {
 				const { employeeId, leaveTypeId, status, year: y, from, to } = ctx.params;
 				checkDate(from, "from");
 				checkDate(to, "to");
@@ -119,7 +120,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				// Requests that touch the window: ending on or after `from`, starting on or before `to`.
 				if (from) query.endDate = { $gte: from };
 				if (to) query.startDate = { $lte: to };
-				return paginate(this.adapter, query, ctx.params, sort, requestJSON);
+				return withDisplayNames(ctx, await paginate(this.adapter, query, ctx.params, sort, requestJSON));
 			}
 		},
 
@@ -203,7 +204,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 			const user = requireUser(ctx);
 			const wanted = employeeId ?? user.employeeId;
 			if (!wanted) {
-				throw new UnprocessableError("employeeId", "Your account is linked to no employee: name the 'employeeId' the leave is for.", "required");
+				throw new BusinessRuleError("employeeId", "Your account is linked to no employee: name the 'employeeId' the leave is for.", "required");
 			}
 			if (wanted !== user.employeeId && !isStaff(user)) throw new ForbiddenError("You may request leave only for yourself");
 			return this.checkEmployee(ctx, wanted);
@@ -227,7 +228,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 			]);
 			const { remaining } = balanceOf(entitlement, held);
 			if (!fits(remaining, doc.days, type.allowNegative)) {
-				throw new UnprocessableError(
+				throw new BusinessRuleError(
 					"leaveTypeId",
 					`The request takes ${doc.days} day(s) of '${type.name}' but only ${remaining} remain for ${doc.year}.`,
 					"insufficientBalance"

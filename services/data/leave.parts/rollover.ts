@@ -10,6 +10,9 @@
  * conditional update that also records `rolledOverFrom`, so it lands once. Tenants are taken one
  * at a time and their entitlements a page at a time, never all in memory.
  */
+import { auditCreation, auditUpdate, jobAudit } from "../../../lib/audit/record";
+import { Jobs } from "../../../lib/names/jobs";
+import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
 import type { EntitlementDoc, RequestDoc, TypeDoc } from "../../../lib/leave/model";
 import { carriedInto, closingYear, employedIn, rolloverAction } from "../../../lib/leave/rollover";
@@ -21,6 +24,9 @@ import { ENTITLEMENTS, type LeaveThis, TYPES } from "./shared";
 
 /** Entitlements of one tenant read at once (and the ids in one employees call, whose limit is 1000). */
 const PAGE = 200;
+
+/** The job's name on the audit trail: its writes are "system" ones (lib/audit/record.ts jobAudit). */
+const AUDIT = jobAudit(Jobs.leaveRollover);
 
 export interface RolloverCounts { tenants: number; created: number; added: number; unchanged: number; skippedNotEmployed: number }
 
@@ -86,7 +92,8 @@ async function applyCarryOver(service: LeaveThis, old: EntitlementDoc, type: Typ
 			days: type.yearlyAllowance, carriedOver: action.carriedOver, source: "grant", rolledOverFrom: closing, createdAt: at, updatedAt: at
 		};
 		try {
-			await entitlements.insert(doc);
+			await entitlements.insert(insertWithEvent(doc, auditCreation(AUDIT, "leaveEntitlement", doc)));
+			service.publishEvents(doc._id, ENTITLEMENTS);
 			counts.created++;
 			return;
 		} catch (err) {
@@ -97,11 +104,13 @@ async function applyCarryOver(service: LeaveThis, old: EntitlementDoc, type: Typ
 		}
 	}
 	if (action.kind === "add" && next) {
+		const audit = auditUpdate(AUDIT, "leaveEntitlement", next, { carriedOver: next.carriedOver + action.carriedOver, rolledOverFrom: closing });
 		const added = await entitlements.updateMany(
 			{ _id: next._id, tenantId: old.tenantId, rolledOverFrom: { $ne: closing } },
-			{ $inc: { carriedOver: action.carriedOver }, $set: { rolledOverFrom: closing, updatedAt: at } }
+			updateWithEvent({ $inc: { carriedOver: action.carriedOver }, $set: { rolledOverFrom: closing, updatedAt: at } }, audit)
 		);
 		if (added === 1) {
+			service.publishEvents(next._id, ENTITLEMENTS);
 			counts.added++;
 			return;
 		}

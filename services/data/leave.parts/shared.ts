@@ -4,7 +4,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { type TenantDoc, findInTenant } from "../../../lib/entity";
-import { NotFoundError, UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError, NotFoundError } from "../../../lib/errors";
 import type { RequestDoc, TypeDoc } from "../../../lib/leave/model";
 import type { SerialQueues } from "../../../lib/leave/serial";
 import { type RosterContext, hasRole, isStaff, requireUser } from "../../../lib/meta";
@@ -58,7 +58,7 @@ export const SharedPart: Partial<ServiceSchema> = {
 		/** An employee of the caller's tenant, terminated or not; a 422 naming employeeId otherwise. */
 		async checkEmployee(ctx: RosterContext, employeeId: string): Promise<EmployeeSummary> {
 			const [employee] = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: [employeeId] });
-			if (!employee) throw new UnprocessableError("employeeId", "The 'employeeId' field refers to no employee of this company.", "reference");
+			if (!employee) throw new BusinessRuleError("employeeId", "The 'employeeId' field refers to no employee of this company.", "reference");
 			return employee;
 		},
 

@@ -4,7 +4,7 @@ import { auditCreation, auditUpdate } from "../../../lib/audit/record";
 import { removeAudited } from "../../../lib/audit/removal";
 import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { containsPattern, findInTenant, now } from "../../../lib/entity";
-import { ConflictError, UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError, ConflictError } from "../../../lib/errors";
 import { checkHalfDays } from "../../../lib/leave/calendar";
 import { type LeaveType, type TypeDoc, typeJSON } from "../../../lib/leave/model";
 import { type RosterContext, created, requireUser } from "../../../lib/meta";
@@ -110,7 +110,7 @@ export const TypesPart: Partial<ServiceSchema> = {
 		/** A leave type named in input: missing or another tenant's is a 422 on leaveTypeId. */
 		async referencedType(this: LeaveThis, tenantId: string, typeId: string): Promise<TypeDoc> {
 			const type: TypeDoc | null = await this.store(TYPES).findOne({ _id: typeId, tenantId });
-			if (!type) throw new UnprocessableError("leaveTypeId", "The 'leaveTypeId' field refers to no leave type of this company.", "reference");
+			if (!type) throw new BusinessRuleError("leaveTypeId", "The 'leaveTypeId' field refers to no leave type of this company.", "reference");
 			return type;
 		}
 	}

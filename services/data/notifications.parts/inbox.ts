@@ -4,6 +4,9 @@
  * as absent as a missing one (404).
  */
 import type { ServiceSchema } from "moleculer";
+import { auditUpdate } from "../../../lib/audit/record";
+import { recordAhead } from "../../../lib/audit/removal";
+import { updateWithEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
 import { NotFoundError } from "../../../lib/errors";
 import { type RosterContext, requireUser } from "../../../lib/meta";
@@ -53,10 +56,15 @@ export const InboxPart: Partial<ServiceSchema> = {
 			async handler(this: NotificationsThis, ctx: RosterContext<IdParams>): Promise<Notification> {
 				const { id: userId, tenantId } = requireUser(ctx);
 				const mine = { _id: ctx.params.id, tenantId, userId };
-				const marked = await this.adapter.updateMany({ ...mine, read: false }, { $set: { read: true, readAt: now() } });
+				const set = { read: true, readAt: now() };
+				const unread = { ...mine, read: false, readAt: null };
+				const marked = await this.adapter.updateMany({ ...mine, read: false }, updateWithEvent({ $set: set }, auditUpdate(ctx, "notification", unread, set)));
 				const doc: NotificationDoc | null = await this.adapter.findOne(mine);
 				if (!doc) throw new NotFoundError("Notification", ctx.params.id);
-				if (marked > 0) await this.readElsewhere(tenantId, userId, { ids: [doc._id] });
+				if (marked > 0) {
+					this.publishEvents(doc._id);
+					await this.readElsewhere(tenantId, userId, { ids: [doc._id] });
+				}
 				return notificationJSON(doc);
 			}
 		},
@@ -67,7 +75,13 @@ export const InboxPart: Partial<ServiceSchema> = {
 			params: { $$strict: true },
 			async handler(this: NotificationsThis, ctx: RosterContext): Promise<{ marked: number }> {
 				const { id: userId, tenantId } = requireUser(ctx);
-				const marked = await this.adapter.updateMany({ tenantId, userId, read: false }, { $set: { read: true, readAt: now() } });
+				const query = { tenantId, userId, read: false };
+				const unread = await this.adapter.count({ query });
+				if (unread === 0) return { marked: 0 };
+				// One record for the call, on the user's inbox: how many were unread, none after.
+				const inbox = { _id: userId, tenantId, unread };
+				await recordAhead(this, tenantId, [auditUpdate(ctx, "notificationInbox", inbox, { unread: 0 })]);
+				const marked = await this.adapter.updateMany(query, { $set: { read: true, readAt: now() } });
 				if (marked > 0) await this.readElsewhere(tenantId, userId, { all: true });
 				return { marked };
 			}

@@ -3,11 +3,13 @@
  * the user, per tenant (one person in two companies chooses for each).
  */
 import type { ServiceSchema } from "moleculer";
+import { auditCreation, auditUpdate } from "../../../lib/audit/record";
+import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
 import { type RosterContext, requireUser } from "../../../lib/meta";
 import { NOTIFICATION_TYPES, type NotificationPreferences } from "../../../lib/names/notifications";
 import { isUniqueViolation } from "../../../lib/store";
-import { type NotificationsThis, PREFERENCES, preferencesJSON, typeRows, userKey } from "./shared";
+import { type NotificationsThis, PREFERENCES, type PreferencesDoc, preferencesJSON, typeRows, userKey } from "./shared";
 
 const choice = { type: "boolean" } as const;
 const optionalChoice = { type: "boolean", optional: true } as const;
@@ -44,13 +46,19 @@ export const PreferencesPart: Partial<ServiceSchema> = {
 				const _id = userKey(tenantId, userId);
 				const store = this.store(PREFERENCES);
 				const set = { email, sms, types: typeRows(types), updatedAt: now() };
+				// On the trail under the user's id (the document's is tenant:user), each write with its record.
+				const update = async (before: PreferencesDoc | null) => before
+					? store.updateMany({ _id, updatedAt: before.updatedAt }, updateWithEvent({ $set: set }, auditUpdate(ctx, "notificationPreferences", { ...before, _id: userId }, set)))
+					: 0;
 				// An upsert in two steps: of two first writes at once, one inserts and the other updates.
-				if ((await store.updateMany({ _id }, { $set: set })) === 0) {
-					await store.insert({ _id, tenantId, userId, ...set }).catch(async (err: unknown) => {
+				if ((await update(await store.findById(_id))) === 0) {
+					const doc = { _id, tenantId, userId, ...set };
+					await store.insert(insertWithEvent(doc, auditCreation(ctx, "notificationPreferences", { ...doc, _id: userId }))).catch(async (err: unknown) => {
 						if (!isUniqueViolation(err)) throw err;
-						await store.updateMany({ _id }, { $set: set });
+						await update(await store.findById(_id));
 					});
 				}
+				this.publishEvents(_id, PREFERENCES);
 				return preferencesJSON(await store.findById(_id));
 			}
 		}

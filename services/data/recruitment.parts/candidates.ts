@@ -1,6 +1,6 @@
 /** Candidates (staff only: contact data of people who are not employees), and their erasure. */
 import { auditCreation, auditUpdate } from "../../../lib/audit/record";
-import { removeAudited } from "../../../lib/audit/removal";
+import { recordRemovals, removeAudited } from "../../../lib/audit/removal";
 import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import type { ServiceSchema } from "moleculer";
 import { containsPattern, findInTenant, now, toJSON } from "../../../lib/entity";
@@ -13,7 +13,8 @@ import { httpUrl, phone } from "../../../lib/recruitment/fields";
 import { ACTIVE_STAGES } from "../../../lib/recruitment/stages";
 import { STAFF_ROLES } from "../../../lib/roles";
 import {
-	APPLICATIONS, type ApplicationDoc, CANDIDATES, type CandidateDoc, INTERVIEWS, type IdParams, OFFERS, type RecruitmentThis, nullable, optional, search
+	APPLICATIONS, type ApplicationDoc, CANDIDATES, type CandidateDoc, INTERVIEWS, type IdParams, type InterviewDoc, OFFERS, type OfferDoc, type RecruitmentThis,
+	nullable, optional, search
 } from "./shared";
 
 interface CreateCandidateParams {
@@ -120,8 +121,16 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 				if (active > 0) throw new ConflictError("The candidate still has active applications; withdraw or reject them first", { applications: active });
 				const apps: ApplicationDoc[] = await applications.find({ query: { tenantId, candidateId: candidate._id } });
 				const appIds = apps.map(a => a._id);
+				const [interviews, offers]: [InterviewDoc[], OfferDoc[]] = await Promise.all([
+					this.store(INTERVIEWS).find({ query: { tenantId, applicationId: { $in: appIds } } }),
+					this.store(OFFERS).find({ query: { tenantId, candidateId: candidate._id } })
+				]);
+				// The cascade is on the trail too, each removed record by its kind, before it goes.
+				await recordRemovals(this, ctx, "interview", interviews);
 				await this.store(INTERVIEWS).removeMany({ tenantId, applicationId: { $in: appIds } });
+				await recordRemovals(this, ctx, "offer", offers);
 				await this.store(OFFERS).removeMany({ tenantId, candidateId: candidate._id });
+				await recordRemovals(this, ctx, "application", apps);
 				await applications.removeMany({ tenantId, candidateId: candidate._id });
 				return removeAudited(this, ctx, this.store(CANDIDATES), "candidate", candidate, candidateJSON(candidate));
 			}

@@ -1,7 +1,8 @@
 /** Interviews of an application (scheduling: POST /interviews in the recruiting pipeline). */
 import type { ServiceSchema } from "moleculer";
 import { insertWithEvent, pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
-import { auditCreation, auditUpdate } from "../../../lib/audit/record";
+import { auditCreation, auditUpdate, onBehalfOf } from "../../../lib/audit/record";
+import { recordRemovals } from "../../../lib/audit/removal";
 import { findInTenant, now, toJSON } from "../../../lib/entity";
 import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
 import { INTERVIEW_RESULTS, type Interview, type InterviewResult, type InterviewScheduledEvent, RecruitmentEvents } from "../../../lib/names/recruitment";
@@ -59,6 +60,8 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 				const store = this.store(INTERVIEWS);
 				const doc: InterviewDoc | null = await store.findOne({ _id: ctx.params.id, tenantId: requireUser(ctx).tenantId });
 				if (!doc) return { removed: false };
+				// The pipeline undoes it for the staff member whose request failed (lib/audit/record.ts onBehalfOf).
+				await recordRemovals(this, onBehalfOf(ctx, "recruiting.undoInterview"), "interview", [doc]);
 				await store.removeById(doc._id);
 				await this.saved(ctx, "removed", interviewJSON(doc));
 				return { removed: true };

@@ -199,10 +199,10 @@ export const OffersPart: Partial<ServiceSchema> = {
 				let withdrawn = 0;
 				for (const offer of pending) {
 					const at = now();
-					withdrawn += await store.updateMany(
-						{ _id: offer._id, tenantId, status: offer.status },
-						{ $set: { status: "withdrawn", liveKey: offer._id, updatedAt: at } }
-					);
+					const set = { status: "withdrawn", liveKey: offer._id, updatedAt: at };
+					const changed = await store.updateMany({ _id: offer._id, tenantId, status: offer.status }, updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set)));
+					if (changed === 1) this.publishEvents(offer._id, OFFERS);
+					withdrawn += changed;
 					await this.saved(ctx, "updated", { ...offerJSON(offer), status: "withdrawn", updatedAt: at });
 				}
 				return { withdrawn };

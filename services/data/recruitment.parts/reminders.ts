@@ -10,6 +10,8 @@
  * the event in the interview's own outbox (lib/channels/outbox.ts), so an interview is reminded,
  * and its event stored, exactly once however often the job runs.
  */
+import { auditUpdate, jobAudit } from "../../../lib/audit/record";
+import { Jobs } from "../../../lib/names/jobs";
 import { pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { findManyInTenant } from "../../../lib/entity";
 import { type InterviewReminderEvent, RecruitmentEvents } from "../../../lib/names/recruitment";
@@ -19,6 +21,9 @@ import type { JobDefinition } from "../../../mixins/scheduled-jobs.mixin";
 import { APPLICATIONS, type ApplicationDoc, INTERVIEWS, type InterviewDoc, type RecruitmentThis } from "./shared";
 
 const PAGE = 200;
+
+/** The job's writes on the audit trail: "system", named (lib/audit/record.ts jobAudit). */
+const AUDIT = jobAudit(Jobs.interviewReminders);
 
 /** Not reminded yet: null, or absent on an interview stored before reminders existed. */
 const NOT_REMINDED = { $or: [{ remindedAt: null }, { remindedAt: { $exists: false } }] };
@@ -62,7 +67,10 @@ async function remindTenant(service: ReminderThis, tenantId: string, query: obje
 			// Only while it is still the interview we read: not reminded, at this time, not yet held.
 			const changed = await interviews.updateMany(
 				{ _id: interview._id, tenantId, scheduledAt: interview.scheduledAt, result: "pending", ...NOT_REMINDED },
-				updateWithEvent({ $set: { remindedAt: slot.toISOString() } }, pendingEvent(RecruitmentEvents.interviewReminder, tenantId, payload))
+				updateWithEvent(
+					updateWithEvent({ $set: { remindedAt: slot.toISOString() } }, pendingEvent(RecruitmentEvents.interviewReminder, tenantId, payload)),
+					auditUpdate(AUDIT, "interview", interview, { remindedAt: slot.toISOString() })
+				)
 			);
 			if (changed === 1) {
 				reminded++;

@@ -6,7 +6,7 @@
 import type { ServiceSchema } from "moleculer";
 import { type TenantDoc, findInTenant } from "../../../lib/entity";
 import type { ApplicationFigures } from "../../../lib/recruitment/figures";
-import { ForbiddenError, UnprocessableError } from "../../../lib/errors";
+import { BusinessRuleError, ForbiddenError } from "../../../lib/errors";
 import { type RosterContext, isStaff, requireUser } from "../../../lib/meta";
 import { EmployeeActions, type EmployeeSummary, OrgActions } from "../../../lib/names";
 import type { OutboxFields } from "../../../lib/channels/outbox";
@@ -84,13 +84,13 @@ export const nullable = <T extends object>(rule: T) => ({ ...rule, optional: tru
 /** A referenced record another service answers 404 for is bad input here: 422 naming the field. */
 function missingAs422(field: string, entity: string) {
 	return (err: { code?: number }): never => {
-		if (err?.code === 404) throw new UnprocessableError(field, `The '${field}' field refers to no ${entity} of this company.`, "reference");
+		if (err?.code === 404) throw new BusinessRuleError(field, `The '${field}' field refers to no ${entity} of this company.`, "reference");
 		throw err;
 	};
 }
 
 export const noReference = (field: string, entity: string) =>
-	new UnprocessableError(field, `The '${field}' field refers to no ${entity} of this company.`, "reference");
+	new BusinessRuleError(field, `The '${field}' field refers to no ${entity} of this company.`, "reference");
 
 // ---- References and scoping --------------------------------------------------------------
 
@@ -110,7 +110,7 @@ export const SharedPart: Partial<ServiceSchema> = {
 			const found = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids });
 			const active = new Set(found.filter(e => e.status === "active").map(e => e.id));
 			if (ids.some(i => !active.has(i))) {
-				throw new UnprocessableError(field, `The '${field}' field refers to no active employee of this company.`, "reference");
+				throw new BusinessRuleError(field, `The '${field}' field refers to no active employee of this company.`, "reference");
 			}
 		},
 

@@ -19,5 +19,10 @@ export default tseslint.config(
 	{
 		files: ["**/*.js"],
 		languageOptions: { sourceType: "commonjs" }
+	},
+	{
+		// The docs page's own script runs in the browser, beside swagger-ui-dist's bundle.
+		files: ["services/gateway/docs/**/*.js"],
+		languageOptions: { sourceType: "script", globals: { ...globals.browser, SwaggerUIBundle: "readonly" } }
 	}
 );

@@ -16,13 +16,15 @@ module.exports = {
 			displayName: "unit+integration",
 			testEnvironment: "node",
 			transform,
+			// Every HTTP answer the suites get is checked against GET /api/openapi.json (test/support/contract.ts).
+			setupFilesAfterEnv: ["<rootDir>/test/support/contract.setup.ts"],
 			testMatch: ["<rootDir>/test/unit/**/*.spec.ts", "<rootDir>/test/integration/**/*.spec.ts"]
 		},
 		{
 			displayName: "cluster-integration",
 			testEnvironment: "node",
 			transform,
-			setupFilesAfterEnv: ["<rootDir>/test/support/cluster-topology.setup.ts"],
+			setupFilesAfterEnv: ["<rootDir>/test/support/cluster-topology.setup.ts", "<rootDir>/test/support/contract.setup.ts"],
 			testMatch: ["<rootDir>/test/integration/**/*.spec.ts"],
 			// Suites about one process or one artefact rather than the API: they gain nothing on a cluster.
 			// notification-smtp points one process's SMTP_URL at the test's own server before it loads the system.

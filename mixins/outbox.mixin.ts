@@ -13,6 +13,8 @@ import type { DbService } from "./db.mixin";
 export interface OutboxMethods {
 	/** Publishes the events the document `id` of `collection` (the main one when omitted) holds, without waiting for it. */
 	publishEvents(id: string, collection?: string): void;
+	/** publishEvents for documents written together in one batch (they share their `_outboxSince`). */
+	publishEventsOf(ids: string[], collection?: string): void;
 }
 
 export interface OutboxOptions {
@@ -38,13 +40,21 @@ function relaysOf(service: Owner, options: OutboxOptions): Map<string, OutboxRel
 	return service.outboxes;
 }
 
+function relayOf(service: Owner, options: OutboxOptions, collection: string | undefined): OutboxRelay {
+	const relay = relaysOf(service, options).get(collection ?? MAIN);
+	if (!relay) throw new Error(`The collection '${collection}' has no outbox (OutboxMixin collections)`);
+	return relay;
+}
+
 export function OutboxMixin(options: OutboxOptions = {}): Partial<ServiceSchema> {
 	return {
 		methods: {
 			publishEvents(this: Owner, id: string, collection?: string): void {
-				const relay = relaysOf(this, options).get(collection ?? MAIN);
-				if (!relay) throw new Error(`The collection '${collection}' has no outbox (OutboxMixin collections)`);
-				relay.flush(id);
+				relayOf(this, options, collection).flush(id);
+			},
+
+			publishEventsOf(this: Owner, ids: string[], collection?: string): void {
+				if (ids.length > 0) relayOf(this, options, collection).flushMany(ids);
 			}
 		},
 

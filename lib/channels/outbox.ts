@@ -34,8 +34,11 @@ export interface OutboxFields {
 	_outboxSince?: number;
 }
 
-/** Each collection with an outbox needs it: the relay's sweep looks for waiting events by it. */
-export const OUTBOX_INDEX: IndexSpec = { fields: { _outboxSince: 1 } };
+/**
+ * Each collection with an outbox needs it: the relay's sweep looks for waiting events by it.
+ * Sparse: the documents with nothing waiting (nearly all) are not in it at all.
+ */
+export const OUTBOX_INDEX: IndexSpec = { fields: { _outboxSince: 1 }, sparse: true };
 
 export function pendingEvent<T extends object>(channel: string, tenantId: string, fields: T): PendingEvent {
 	return { channel, event: { eventId: randomUUID(), tenantId, at: new Date().toISOString(), ...fields } };

@@ -4,6 +4,9 @@
  */
 import { SENSITIVE_FIELDS } from "./model";
 
+/** The employees service's collection of history entries. */
+export const HISTORY = "employee_history";
+
 export const HISTORY_TYPES = ["hired", "updated", "transferred", "terminated", "rehired"] as const;
 export type HistoryType = (typeof HISTORY_TYPES)[number];
 
@@ -20,6 +23,9 @@ export interface HistoryEntry {
 	by: string;
 	at: string;
 }
+
+/** A history entry as stored. */
+export interface HistoryDoc extends Omit<HistoryEntry, "id"> { _id: string; tenantId: string }
 
 const isSensitive = (field: string): boolean => (SENSITIVE_FIELDS as readonly string[]).includes(field);
 

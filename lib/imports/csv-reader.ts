@@ -1,13 +1,14 @@
 /**
- * A streaming CSV reader (RFC 4180): text goes in piece by piece as it arrives, complete
- * records come out. Quoted fields may hold commas, doubled quotes and line breaks; lines end in
- * CRLF or LF; a UTF-8 byte order mark before the first field is dropped.
- *
- * Written here rather than csv-parse (a kept parser, the better choice, not installed when this
- * was written; swapping it in changes this class only): the smallest reader that covers what
- * spreadsheets write, keeping at most one unfinished record in memory. test/unit/import-csv.spec.ts
- * checks that any split of the input gives the same records.
+ * Reading CSV text as it streams in, with csv-parse (RFC 4180: quoted fields may hold commas,
+ * doubled quotes and line breaks; lines end in CRLF or LF; a UTF-8 byte order mark before the
+ * first field is dropped). Records come out one by one with the line of the file each starts on,
+ * counted here: a line break inside a quoted field moves the next record's line on, an empty
+ * line is no record but is a line. Bad CSV is a CsvSyntaxError naming the line, in words a
+ * spreadsheet user can act on. test/unit/import-csv.spec.ts checks that any split of the input
+ * gives the same records.
  */
+import { Readable, pipeline } from "node:stream";
+import { CsvError, type Options, parse } from "csv-parse";
 
 export interface CsvRecord {
 	/** The line of the file the record starts on (1 = the header). */
@@ -21,99 +22,35 @@ export class CsvSyntaxError extends Error {
 	}
 }
 
-export class CsvReader {
-	private field = "";
-	private fields: string[] = [];
-	private inQuotes = false;
-	/** A quote seen inside a quoted field: either the closing one or the first of a doubled pair. */
-	private quotePending = false;
-	private started = false;
-	private line = 1;
-	private recordLine = 1;
-	private lastWasCr = false;
-	/** Whether the current record has any content yet (an empty line is no record). */
-	private dirty = false;
+/** csv-parse's error codes, in a spreadsheet user's words. */
+const PROBLEMS: Record<string, string> = {
+	INVALID_OPENING_QUOTE: "a quote inside an unquoted field (quote the whole field and double the quote).",
+	CSV_INVALID_CLOSING_QUOTE: "a quoted field goes on after its closing quote (double a quote that is part of the text).",
+	CSV_QUOTE_NOT_CLOSED: "a quoted field is never closed.",
+	// csv-parse's bound on one record (128,000 characters): in a real file, a quote that opens and never closes.
+	CSV_MAX_RECORD_SIZE: "a record longer than 128,000 characters (a quote may be missing)."
+};
 
-	/** Reads `text` and answers the records it completed. */
-	push(text: string): CsvRecord[] {
-		const out: CsvRecord[] = [];
-		let start = 0;
-		if (!this.started && text.length > 0) {
-			this.started = true;
-			if (text.charCodeAt(0) === 0xfeff) start = 1;
-		}
-		for (let i = start; i < text.length; i++) {
-			const c = text[i];
-			if (this.lastWasCr) {
-				this.lastWasCr = false;
-				if (c === "\n") {
-					// The LF of a CRLF: part of a quoted field's text, or the end of the line already counted.
-					if (this.inQuotes && !this.quotePending) this.field += c;
-					if (!this.inQuotes || !this.quotePending) continue;
-				}
-			}
-			if (this.inQuotes) {
-				if (this.quotePending) {
-					this.quotePending = false;
-					if (c === '"') {
-						this.field += '"';
-						continue;
-					}
-					this.inQuotes = false;
-					// Fall through: the character after the closing quote ends the field or the record.
-				} else {
-					if (c === '"') this.quotePending = true;
-					else {
-						if (c === "\n" || c === "\r") this.line++;
-						if (c === "\r") this.lastWasCr = true;
-						this.field += c;
-					}
-					continue;
-				}
-			}
-			if (c === ",") {
-				this.fields.push(this.field);
-				this.field = "";
-				this.dirty = true;
-			} else if (c === "\n" || c === "\r") {
-				if (c === "\r") this.lastWasCr = true;
-				this.endRecord(out);
-				this.line++;
-				this.recordLine = this.line;
-			} else if (c === '"' && this.field === "") {
-				this.inQuotes = true;
-				this.dirty = true;
-			} else if (c === '"') {
-				throw new CsvSyntaxError(this.line, `Line ${this.line}: a quote inside an unquoted field (quote the whole field and double the quote).`);
-			} else {
-				this.field += c;
-				this.dirty = true;
-			}
-		}
-		return out;
-	}
+const lineBreaks = (fields: string[]) => fields.reduce((n, field) => n + (field.match(/\r\n|\n|\r/g)?.length ?? 0), 0);
 
-	/** The end of the input: the last record, if the file did not end with a line break. */
-	end(): CsvRecord[] {
-		if (this.inQuotes && !this.quotePending) throw new CsvSyntaxError(this.recordLine, `Line ${this.recordLine}: a quoted field is never closed.`);
-		this.inQuotes = false;
-		this.quotePending = false;
-		const out: CsvRecord[] = [];
-		this.endRecord(out);
-		return out;
-	}
-
-	private endRecord(out: CsvRecord[]): void {
-		if (this.quotePending) {
-			this.quotePending = false;
-			this.inQuotes = false;
-		}
-		if (this.dirty || this.field !== "") {
-			this.fields.push(this.field);
-			out.push({ line: this.recordLine, fields: this.fields });
-		}
-		this.fields = [];
-		this.field = "";
-		this.dirty = false;
+/** The records of `text`, as its pieces arrive; a failure of `text` itself (too large, not UTF-8) is thrown as it is. */
+export async function* readCsv(text: AsyncIterable<string> | Iterable<string>): AsyncGenerator<CsvRecord> {
+	// Counted as the parser makes each record (not as they are read from it), so a syntax error names the line it is on.
+	let line = 1;
+	const toRecord = (fields: string[]): CsvRecord | null => {
+		const start = line;
+		line += 1 + lineBreaks(fields);
+		return fields.length === 1 && fields[0] === "" ? null : { line: start, fields };
+	};
+	// csv-parse types on_record as answering a record of the input's shape; ours answers CsvRecord.
+	const options: Options = { bom: true, relax_column_count: true, record_delimiter: ["\r\n", "\n"], on_record: toRecord as unknown as Options["on_record"] };
+	const parser = parse(options);
+	pipeline(Readable.from(text), parser, () => undefined);
+	try {
+		yield* parser as AsyncIterable<CsvRecord>;
+	} catch (err) {
+		if (!(err instanceof CsvError)) throw err;
+		const problem = PROBLEMS[err.code] ?? `${err.message.replace(/ at line \d+.*$/, "")}.`;
+		throw new CsvSyntaxError(line, `Line ${line}: ${problem}`);
 	}
 }

@@ -32,6 +32,12 @@ export const EmployeeActions = {
 	 * instead of hiring twice. Not published: a client never chooses an id.
 	 */
 	hireWithId: "employees.hireWithId",
+	/**
+	 * Internal { employees: [{ id, ...hire params }] } → Employee[] in the same order: the import's
+	 * hires of a chunk in one write, each with the events and history of a hire; an id hired
+	 * already is answered as hireWithId answers it. Refused whole (422, 409) when any row would be.
+	 */
+	hireMany: "employees.hireMany",
 	/** Internal { employeeNumbers, workEmails } → Employee[] (every field) of the caller's tenant having one of them: the import's matching. */
 	matchForImport: "employees.matchForImport"
 } as const;

@@ -42,6 +42,11 @@ export interface ImportJSON {
 	createdBy: string;
 	createdAt: string;
 	finishedAt: string | null;
+	/**
+	 * Why a `failed` import stopped (null otherwise): a chunk that failed every retry, its rows,
+	 * and the last error. Replaying its dead letter (POST /admin/dead-letters/:id/replay) resumes it.
+	 */
+	failure: string | null;
 }
 
 export interface ImportFinishedEvent {

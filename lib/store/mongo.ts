@@ -120,7 +120,7 @@ export function createMongoStore(uri: string, poolSize: number, collection: stri
 		async ensureIndex(this: Adapter, index: IndexSpec): Promise<void> {
 			// A case-insensitive "contains" pattern cannot use a MongoDB index (a text index matches words, not parts).
 			if (index.search) return;
-			await this.collection.createIndex(index.fields, { unique: !!index.unique });
+			await this.collection.createIndex(index.fields, { unique: !!index.unique, sparse: !!index.sparse });
 		}
 	});
 }

@@ -4,12 +4,13 @@
  */
 import MoleculerDb from "moleculer-db";
 import { checkGroupFields, checkSumFields, groupCounts, groupSums } from "./count-by";
+import { type NedbDatastore, compareCompoundKeysFast, reindexOnlyChangedKeys } from "./nedb-indexes";
 import { findAndCount } from "./page";
 import type { CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from "./types";
 
 type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy" | "sumBy" | "page"> & {
 	db: {
-		ensureIndex(options: { fieldName: string | string[]; unique: boolean }): Promise<unknown>;
+		ensureIndex(options: { fieldName: string | string[]; unique: boolean; sparse: boolean }): Promise<unknown>;
 		findOneAsync(query: object): PromiseLike<unknown>;
 		countAsync(query: object): PromiseLike<number>;
 	};
@@ -20,9 +21,15 @@ const MemoryAdapterClass = (MoleculerDb as unknown as { MemoryAdapter: new (opti
 export function createNedbStore(filename?: string): Store {
 	const adapter = new MemoryAdapterClass(filename ? { filename } : undefined);
 	const updateById = adapter.updateById.bind(adapter);
+	const connect = adapter.connect.bind(adapter);
 	return Object.assign(adapter, {
 		backend: "nedb" as const,
 		shared: false,
+		async connect(this: MemoryAdapter): Promise<unknown> {
+			const loaded = await connect();
+			reindexOnlyChangedKeys(this.db as unknown as NedbDatastore);
+			return loaded;
+		},
 		// NeDB 4's own promises: the adapter's promisified callbacks wrap NeDB's callbackified
 		// promises, two layers of wrapping for each of the reads every request makes.
 		async findOne(this: MemoryAdapter, query: object): Promise<unknown> {
@@ -54,7 +61,8 @@ export function createNedbStore(filename?: string): Store {
 			// NeDB has no index for patterns: a search scans the collection in memory anyway.
 			if (index.search) return;
 			const fields = Object.keys(index.fields);
-			await this.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique });
+			await this.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique, sparse: !!index.sparse });
+			compareCompoundKeysFast(this.db as unknown as NedbDatastore);
 		}
 	});
 }

@@ -204,6 +204,17 @@ export class PostgresStore implements Store {
 		return stored;
 	}
 
+	async insertMany(docs: Array<Record<string, unknown>>): Promise<StoredDoc[]> {
+		if (docs.length === 0) return [];
+		const values: unknown[] = [];
+		const rows = docs.map(doc => {
+			if (typeof doc._id !== "string" || doc._id === "") throw new Error("A document needs a string _id before it is stored");
+			values.push(doc._id, JSON.stringify(doc));
+			return `($${values.length - 1}, $${values.length}::jsonb)`;
+		});
+		return this.rows(`INSERT INTO ${this.table} (id, data) VALUES ${rows.join(", ")} RETURNING data`, values);
+	}
+
 	async updateMany(query: object, update: object): Promise<number> {
 		const p = new Params();
 		const set = updateExpression(update, p);

@@ -24,6 +24,13 @@ export interface IndexSpec {
 	fields: Record<string, 1 | -1>;
 	unique?: boolean;
 	search?: boolean;
+	/**
+	 * Documents without the (single) field stay out of the index where the backend can leave them
+	 * out (NeDB, MongoDB): an index over a field most documents lack, such as the outbox's, then
+	 * costs nothing to the documents that lack it (NeDB keeps every document of one key in one
+	 * list, which each write of any of them scans).
+	 */
+	sparse?: boolean;
 }
 
 export interface CollectionSpec {
@@ -82,6 +89,12 @@ export interface Store {
 	 */
 	sumBy(query: object, fields: string[], sums: string[]): Promise<SumByRow[]>;
 	insert(doc: object): Promise<StoredDoc>;
+	/**
+	 * Inserts the documents in one statement, answering them as stored. All or none on NeDB and
+	 * PostgreSQL; MongoDB inserts them in order up to the first it refuses. A unique violation is
+	 * thrown as insert throws it.
+	 */
+	insertMany(docs: object[]): Promise<StoredDoc[]>;
 	/** Applies a Mongo-style update to every match in one atomic statement; answers how many changed. */
 	updateMany(query: object, update: object): Promise<number>;
 	/** Applies a Mongo-style update and answers the document as it is after it, or null. */

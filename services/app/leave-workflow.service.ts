@@ -11,6 +11,8 @@ import { EmployeeActions } from "../../lib/names/employees";
 import { type EmployeeLinks, IdentityActions } from "../../lib/names/identity";
 import { LeaveActions, type LeaveRequest } from "../../lib/names/leave";
 import { id, optionalText } from "../../lib/params";
+import { json } from "../../lib/openapi/responses";
+import * as Leave from "../../lib/openapi/contexts/leave";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -45,6 +47,7 @@ const LeaveWorkflowService: ServiceSchema = {
 	actions: {
 		approve: {
 			rest: "POST /leave-requests/:id/approve",
+			openapi: { responses: { 200: json(Leave.LeaveRequest) } },
 			auth: {},
 			params: decisionParams,
 			handler(this: WorkflowThis, ctx: RosterContext<DecisionParams>): Promise<LeaveRequest> {
@@ -54,6 +57,7 @@ const LeaveWorkflowService: ServiceSchema = {
 
 		reject: {
 			rest: "POST /leave-requests/:id/reject",
+			openapi: { responses: { 200: json(Leave.LeaveRequest) } },
 			auth: {},
 			params: decisionParams,
 			handler(this: WorkflowThis, ctx: RosterContext<DecisionParams>): Promise<LeaveRequest> {

@@ -32,6 +32,8 @@ import { id } from "../../lib/params";
 import { IllegalTransitionError } from "../../lib/recruitment/errors";
 import { STAFF_ROLES } from "../../lib/roles";
 import { type Onboarded, STEP_TIMEOUT_MS, SagaPart, type SagaMethods, type SagaRun, type UserAccount, isLeaseLost } from "./onboarding.parts/saga";
+import { json } from "../../lib/openapi/responses";
+import * as Recruitment from "../../lib/openapi/contexts/recruitment";
 
 export type { Onboarded, UserAccount } from "./onboarding.parts/saga";
 
@@ -86,6 +88,7 @@ const OnboardingService: ServiceSchema = {
 		 */
 		acceptOffer: {
 			rest: "POST /offers/:id/accept",
+			openapi: { responses: { 200: json(Recruitment.Onboarded, "Accepted before: the same hire"), 201: json(Recruitment.Onboarded, "Accepted: the employee and their account") } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			timeout: ActionTimeouts.onboarding,

@@ -18,6 +18,8 @@ import { IllegalTransitionError, refusal } from "../../lib/recruitment/errors";
 import { dateTime } from "../../lib/recruitment/fields";
 import { checkMove, isClosed, stageAfterScheduling } from "../../lib/recruitment/stages";
 import { type Role, STAFF_ROLES } from "../../lib/roles";
+import { json } from "../../lib/openapi/responses";
+import * as Recruitment from "../../lib/openapi/contexts/recruitment";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -51,6 +53,7 @@ const RecruitingService: ServiceSchema = {
 	actions: {
 		move: {
 			rest: "POST /applications/:id/move",
+			openapi: { responses: { 200: json(Recruitment.Application) } },
 			auth: { roles: RECRUITERS },
 			params: { $$strict: true, id, stage: enumOf(STAGES), reason: nullableText(500) },
 			async handler(this: RecruitingThis, ctx: RosterContext<MoveParams>): Promise<Application> {
@@ -69,6 +72,7 @@ const RecruitingService: ServiceSchema = {
 
 		scheduleInterview: {
 			rest: "POST /interviews",
+			openapi: { responses: { 201: json(Recruitment.Interview) } },
 			auth: { roles: RECRUITERS },
 			params: { $$strict: true, applicationId: id, scheduledAt: dateTime, interviewerIds: { type: "array", items: id, min: 1, max: 20, unique: true } },
 			async handler(this: RecruitingThis, ctx: RosterContext<ScheduleInterviewParams>): Promise<Interview> {

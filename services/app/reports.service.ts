@@ -16,6 +16,8 @@ import { STAFF_ROLES } from "../../lib/roles";
 import { type DerivedCacheMethods, DerivedCacheMixin } from "../../mixins/derived-cache.mixin";
 import { HrReportsPart } from "./reports.parts/hr";
 import { inputOptions, lastReport } from "./reports.parts/last-report";
+import { json } from "../../lib/openapi/responses";
+import * as Reports from "../../lib/openapi/contexts/reports";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -120,6 +122,7 @@ const ReportsService: ServiceSchema = {
 	actions: {
 		headcount: {
 			rest: "GET /headcount",
+			openapi: { responses: { 200: json(Reports.Headcount) } },
 			timeout: ActionTimeouts.report,
 			attemptTimeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },
@@ -138,6 +141,7 @@ const ReportsService: ServiceSchema = {
 
 		leave: {
 			rest: "GET /leave",
+			openapi: { responses: { 200: json(Reports.Leave) } },
 			timeout: ActionTimeouts.report,
 			attemptTimeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },
@@ -154,6 +158,7 @@ const ReportsService: ServiceSchema = {
 
 		recruiting: {
 			rest: "GET /recruiting",
+			openapi: { responses: { 200: json(Reports.Recruiting) } },
 			timeout: ActionTimeouts.report,
 			attemptTimeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },

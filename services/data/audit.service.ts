@@ -28,6 +28,9 @@ import { ADMIN_ROLES } from "../../lib/roles";
 import { isUniqueViolation } from "../../lib/store";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
+import { json } from "../../lib/openapi/responses";
+import { page } from "../../lib/openapi/schemas";
+import * as Operations from "../../lib/openapi/contexts/operations";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -94,6 +97,7 @@ const AuditService: ServiceSchema = {
 		/** The tenant's records, newest first, narrowed by actor, target, action and time. */
 		list: {
 			rest: "GET /audit",
+			openapi: { responses: { 200: json(page(Operations.AuditRecord)) } },
 			auth: { roles: ADMIN_ROLES },
 			params: {
 				$$strict: true, ...listParams,

@@ -26,6 +26,9 @@ import { pruneDeadLettersJob } from "../../lib/channels/retention";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
+import { json } from "../../lib/openapi/responses";
+import { page } from "../../lib/openapi/schemas";
+import * as Operations from "../../lib/openapi/contexts/operations";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -96,6 +99,7 @@ const DeadLettersService: ServiceSchema = {
 		/** The tenant's dead letters, newest first. */
 		list: {
 			rest: "GET /admin/dead-letters",
+			openapi: { responses: { 200: json(page(Operations.DeadLetter)) } },
 			auth: { roles: ADMIN_ROLES },
 			params: {
 				$$strict: true, ...listParams,
@@ -117,6 +121,7 @@ const DeadLettersService: ServiceSchema = {
 		 */
 		replay: {
 			rest: "POST /admin/dead-letters/:id/replay",
+			openapi: { responses: { 202: json(Operations.DeadLetter, "Back on its channel, for the group that failed it") } },
 			auth: { roles: ADMIN_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: DeadLettersThis, ctx: RosterContext<IdParams>): Promise<DeadLetter> {

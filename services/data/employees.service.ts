@@ -11,49 +11,38 @@ import { auditCreation, auditUpdate, onBehalfOf } from "../../lib/audit/record";
 import { auditOutboxCollection, auditOutboxName, recordRemovals } from "../../lib/audit/removal";
 import { checkDate, containsPattern, findInTenant, findManyInTenant, now } from "../../lib/entity";
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors";
-import { type Changes, HISTORY_TYPES, type HistoryEntry, type HistoryType, changedValues, diffFields } from "../../lib/employees/history";
+import { type Changes, HISTORY, HISTORY_TYPES, type HistoryDoc, type HistoryEntry, type HistoryType, changedValues, diffFields } from "../../lib/employees/history";
 import { type LoadManager, type ReportDepth, collectReports, isUnder, wouldCycle } from "../../lib/employees/hierarchy";
 import {
-	EMPLOYMENT_STATUSES, EMPLOYMENT_TYPES, type Employee, type EmployeeDoc, type EmployeeFields,
+	EMPLOYMENT_STATUSES, type Employee, type EmployeeDoc, type EmployeeFields,
 	type EmploymentType, employeeJSON, listItemJSON, summaryJSON
 } from "../../lib/employees/model";
 import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
+import { type HireParams, checkDates, employeeFields, employmentType, hireChanges, hireFields, hiredEmployee } from "../../lib/employees/params";
 import { type SpellDoc, spellFields, spellId } from "../../lib/employees/spells";
 import {
-	type Relation, checkBirthDate, checkHireDate, checkRehire, checkTerminate, checkTransfer, directRelation, mayManage,
+	type Relation, checkHireDate, checkRehire, checkTerminate, checkTransfer, directRelation, mayManage,
 	seesSensitive, staffOnlyFields, today
 } from "../../lib/employees/rules";
 import { type RosterContext, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeEvents, type EmployeeSummary, type EmploymentStatus, OrgActions } from "../../lib/names";
 import { type HeadcountRow, REPORT_SOURCE_CALLER_LIMIT } from "../../lib/names/reports";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
-import { date, email, enumOf, id, nullableId, nullableText, text } from "../../lib/params";
+import { date, enumOf, id, nullableId, text } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
 import { isUniqueViolation } from "../../lib/store/types";
 import { type CollectionSpec, type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 import { type NamedEmployeeRow, withDisplayNames } from "./employees.parts/display-names";
 import { HeadcountPart, SPELLS } from "./employees.parts/headcount";
+import { HireManyPart } from "./employees.parts/hire-many";
 import { ImportExportPart } from "./employees.parts/import-export";
+import { json } from "../../lib/openapi/responses";
+import { page } from "../../lib/openapi/schemas";
+import * as Employees from "../../lib/openapi/contexts/employees";
 
 // ---- Types -------------------------------------------------------------------------------
 
-interface HireParams {
-	firstName: string;
-	lastName: string;
-	workEmail: string;
-	phone?: string | null;
-	birthDate?: string | null;
-	nationalId?: string | null;
-	homeAddress?: string | null;
-	employeeNumber?: string;
-	departmentId?: string | null;
-	positionId?: string | null;
-	managerId?: string | null;
-	hireDate: string;
-	employmentType?: EmploymentType;
-	userId?: string | null;
-}
 interface UpdateParams extends Partial<HireParams> { id: string }
 interface TransferParams { id: string; departmentId?: string | null; positionId?: string | null; managerId?: string | null; effectiveDate?: string }
 interface TerminateParams { id: string; date: string; reason: string }
@@ -75,7 +64,6 @@ interface SetUserParams { id: string; userId: string | null; expect: string | nu
 interface IsManagerOfParams { managerId: string; employeeId: string }
 interface CountInDepartmentParams { departmentId: string }
 
-interface HistoryDoc extends Omit<HistoryEntry, "id"> { _id: string; tenantId: string }
 
 /** Reference and uniqueness checks look only at the fields a write is about to change. */
 type Proposed = Partial<EmployeeFields>;
@@ -107,7 +95,6 @@ type EmployeesThis = DbService & EmployeeMethods & OutboxMethods;
 // ---- Helpers -----------------------------------------------------------------------------
 
 const EMPLOYEES = "employees";
-const HISTORY = "employee_history";
 /** One document per tenant holding the last assigned employee number, bumped atomically. */
 const COUNTERS = "employee_counters";
 
@@ -116,37 +103,9 @@ const DEFAULT_SORT = "lastName,firstName";
 /** Tries at an assigned number when concurrent hires pick the same one. */
 const NUMBER_ATTEMPTS = 5;
 
-const personName = text(100);
-const phone = {
-	type: "string", trim: true, min: 3, max: 32, pattern: /^\+?[0-9][0-9 ()./-]*$/, optional: true, nullable: true,
-	messages: { stringPattern: "The '{field}' field must be a phone number." }
-} as const;
-const nullableDate = { ...date, optional: true, nullable: true } as const;
-const employeeNumber = {
-	type: "string", trim: true, min: 1, max: 32, pattern: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/, optional: true,
-	messages: { stringPattern: "The '{field}' field may hold letters, digits and . _ / - only." }
-} as const;
-const employmentType = { ...enumOf(EMPLOYMENT_TYPES), optional: true } as const;
 const status = { ...enumOf(EMPLOYMENT_STATUSES), optional: true } as const;
 const depth = { type: "enum", values: ["direct", "all"] } as const;
 const filterId = { ...id, optional: true } as const;
-
-/** Every field a client may set on an employee; hire requires some of them. */
-const employeeFields = {
-	firstName: { ...personName, optional: true },
-	lastName: { ...personName, optional: true },
-	workEmail: { ...email, optional: true },
-	phone,
-	birthDate: nullableDate,
-	nationalId: nullableText(50),
-	homeAddress: nullableText(500),
-	employeeNumber,
-	departmentId: nullableId,
-	positionId: nullableId,
-	managerId: nullableId,
-	hireDate: { ...date, optional: true },
-	employmentType
-} as const;
 
 /** Directory search: every word must match the name, the work email or the employee number. */
 function searchQuery(search: string): object[] {
@@ -179,12 +138,6 @@ export const EMPLOYEES_COLLECTION: CollectionSpec = {
 		OUTBOX_INDEX
 	]
 };
-
-function checkDates(fields: { hireDate?: string; birthDate?: string | null }): void {
-	checkDate(fields.hireDate, "hireDate");
-	checkDate(fields.birthDate, "birthDate");
-	checkBirthDate(fields.birthDate);
-}
 
 const historyJSON = ({ _id, tenantId: _tenant, ...rest }: HistoryDoc): HistoryEntry => ({ id: _id, ...rest });
 
@@ -232,7 +185,8 @@ const EmployeesService: ServiceSchema = {
 		// Every write carries its employees.changed event in the same statement (lib/channels/outbox.ts);
 		// the audit outbox carries the records of removals (lib/audit/removal.ts).
 		OutboxMixin({ collections: [auditOutboxName("employees")] }),
-		ImportExportPart
+		ImportExportPart,
+		HireManyPart
 	],
 
 	settings: {
@@ -243,6 +197,7 @@ const EmployeesService: ServiceSchema = {
 		/** The directory: staff see the tenant, a manager themself and everyone under them, others themself. */
 		list: {
 			rest: "GET /employees",
+			openapi: { responses: { 200: json(page(Employees.EmployeeListItem)) } },
 			auth: {},
 			params: {
 				$$strict: true, ...listParams,
@@ -268,6 +223,7 @@ const EmployeesService: ServiceSchema = {
 		/** One employee; the sensitive fields only for staff and the employee themself. */
 		get: {
 			rest: "GET /employees/:id",
+			openapi: { responses: { 200: json(Employees.Employee) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: EmployeesThis, ctx: RosterContext<IdParams>): Promise<Employee> {
@@ -279,10 +235,10 @@ const EmployeesService: ServiceSchema = {
 		/** Hire. Onboarding calls it too; the account link is identity's to make (setUser below). */
 		hire: {
 			rest: "POST /employees",
+			openapi: { responses: { 201: json(Employees.Employee) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
-				$$strict: true, ...employeeFields,
-				firstName: personName, lastName: personName, workEmail: email, hireDate: date
+				$$strict: true, ...hireFields
 			},
 			handler(this: EmployeesThis, ctx: RosterContext<HireParams>): Promise<Employee> {
 				return this.hireEmployee(ctx, ctx.params, this.newId());
@@ -298,8 +254,7 @@ const EmployeesService: ServiceSchema = {
 		hireWithId: {
 			visibility: "public",
 			params: {
-				$$strict: true, id, ...employeeFields,
-				firstName: personName, lastName: personName, workEmail: email, hireDate: date
+				$$strict: true, id, ...hireFields
 			},
 			async handler(this: EmployeesThis, ctx: RosterContext<HireParams & IdParams>): Promise<Employee> {
 				const { id: chosen, ...params } = ctx.params;
@@ -319,6 +274,7 @@ const EmployeesService: ServiceSchema = {
 		/** Staff change any field; employees only their own contact fields (phone, homeAddress). */
 		update: {
 			rest: "PATCH /employees/:id",
+			openapi: { responses: { 200: json(Employees.Employee) } },
 			auth: {},
 			params: { $$strict: true, id, ...employeeFields },
 			async handler(this: EmployeesThis, ctx: RosterContext<UpdateParams>): Promise<Employee> {
@@ -351,6 +307,7 @@ const EmployeesService: ServiceSchema = {
 		/** A move to another department, position or manager, effective on a date (today by default). */
 		transfer: {
 			rest: "POST /employees/:id/transfer",
+			openapi: { responses: { 200: json(Employees.Employee) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, id, departmentId: nullableId, positionId: nullableId, managerId: nullableId,
@@ -379,6 +336,7 @@ const EmployeesService: ServiceSchema = {
 		 */
 		terminate: {
 			rest: "POST /employees/:id/terminate",
+			openapi: { responses: { 200: json(Employees.Employee) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id, date, reason: text(500) },
 			async handler(this: EmployeesThis, ctx: RosterContext<TerminateParams>): Promise<Employee> {
@@ -397,6 +355,7 @@ const EmployeesService: ServiceSchema = {
 		/** A terminated employee starts again on `date`, optionally in another place. */
 		rehire: {
 			rest: "POST /employees/:id/rehire",
+			openapi: { responses: { 200: json(Employees.Employee) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id, date, employmentType, departmentId: nullableId, positionId: nullableId, managerId: nullableId },
 			async handler(this: EmployeesThis, ctx: RosterContext<RehireParams>): Promise<Employee> {
@@ -418,6 +377,7 @@ const EmployeesService: ServiceSchema = {
 		/** Every change to the employee, newest first by default: what changed, who changed it and when. */
 		history: {
 			rest: "GET /employees/:id/history",
+			openapi: { responses: { 200: json(page(Employees.HistoryEntry)) } },
 			auth: {},
 			params: { $$strict: true, id, ...listParams, type: { ...enumOf(HISTORY_TYPES), optional: true } },
 			async handler(this: EmployeesThis, ctx: RosterContext<HistoryParams>): Promise<ListResult<HistoryEntry>> {
@@ -435,6 +395,7 @@ const EmployeesService: ServiceSchema = {
 		 */
 		reports: {
 			rest: "GET /employees/:id/reports",
+			openapi: { responses: { 200: json(page(Employees.EmployeeListItem)) } },
 			auth: {},
 			params: { $$strict: true, id, ...listParams, depth: { ...depth, optional: true }, status },
 			async handler(this: EmployeesThis, ctx: RosterContext<ReportsParams>): Promise<ListResult<NamedEmployeeRow>> {
@@ -585,25 +546,13 @@ const EmployeesService: ServiceSchema = {
 		async hireEmployee(this: EmployeesThis, ctx: RosterContext, p: HireParams, employeeId: string): Promise<Employee> {
 			const { tenantId } = requireUser(ctx);
 			checkDates(p);
-			const fields: EmployeeFields = {
-				firstName: p.firstName, lastName: p.lastName, workEmail: p.workEmail, phone: p.phone ?? null,
-				birthDate: p.birthDate ?? null, nationalId: p.nationalId ?? null, homeAddress: p.homeAddress ?? null,
-				employeeNumber: p.employeeNumber ?? "", departmentId: p.departmentId ?? null, positionId: p.positionId ?? null,
-				managerId: p.managerId ?? null, hireDate: p.hireDate, employmentType: p.employmentType ?? "full_time",
-				userId: null
-			};
+			const doc = hiredEmployee(tenantId, employeeId, p, now());
 			const numbered = p.employeeNumber !== undefined;
-			await this.checkReferences(ctx, null, fields);
+			await this.checkReferences(ctx, null, doc);
 			// An assigned number is left empty until insertHire picks it, so nothing is checked for it here.
-			await this.checkTaken(tenantId, fields, null);
-			const at = now();
-			const doc: EmployeeDoc = {
-				_id: employeeId, tenantId, ...fields, status: "active", terminationDate: null, terminationReason: null,
-				createdAt: at, updatedAt: at
-			};
-			const changesOf = (hired: EmployeeDoc) => diffFields({}, { ...fields, status: hired.status, employeeNumber: hired.employeeNumber });
-			await this.insertHire(ctx, doc, numbered, changesOf);
-			await this.recorded(ctx, doc, "hired", changesOf(doc), doc.hireDate);
+			await this.checkTaken(tenantId, doc, null);
+			await this.insertHire(ctx, doc, numbered, hireChanges);
+			await this.recorded(ctx, doc, "hired", hireChanges(doc), doc.hireDate);
 			ctx.meta.$statusCode = 201;
 			ctx.meta.$location = `/api/v1/employees/${doc._id}`;
 			return employeeJSON(doc, true);
@@ -618,8 +567,7 @@ const EmployeesService: ServiceSchema = {
 			const employee: EmployeeDoc | null = await this.adapter.findOne({ _id: employeeId, tenantId });
 			if (!employee) return null;
 			if ((await this.store(HISTORY).count({ query: { tenantId, employeeId, type: "hired" } })) === 0) {
-				const { _id, tenantId: _t, status, terminationDate: _d, terminationReason: _r, createdAt: _c, updatedAt: _u, ...fields } = employee;
-				await this.recorded(ctx, employee, "hired", diffFields({}, { ...fields, status }), employee.hireDate);
+				await this.recorded(ctx, employee, "hired", hireChanges(employee), employee.hireDate);
 			}
 			return employeeJSON(employee, true);
 		},

@@ -9,11 +9,17 @@
  * it already hired are recognised by their deterministic id (imports.parts/shared.ts).
  *
  * Chunks run one after another, so a manager hired earlier in the file is found by later rows.
+ *
+ * A chunk that fails every retry goes to the dead-letter queue; this service reads that queue
+ * too (its own consumer group) and marks the import `failed`, with the chunk and its last error.
+ * Replaying the dead letter delivers the chunk again, and the import resumes where it stopped.
  */
 import type { Readable } from "node:stream";
 import type { ServiceSchema } from "moleculer";
 import { handledEventsCollection } from "../../lib/channels/handled";
-import type { DomainEvent } from "../../lib/channels/events";
+import { DEAD_LETTER_CHANNEL, type DomainEvent } from "../../lib/channels/events";
+import { C } from "../../lib/channels/in-process-adapter";
+import { unprefixed } from "../../lib/channels/publish";
 import { auditCreation } from "../../lib/audit/record";
 import { OUTBOX_INDEX, insertWithEvents, pendingEvent, updateWithEvent } from "../../lib/channels/outbox";
 import { config } from "../../lib/config";
@@ -27,9 +33,11 @@ import { STAFF_ROLES } from "../../lib/roles";
 import { isUniqueViolation } from "../../lib/store/types";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
-import { importRows } from "./imports.parts/rows";
+import { type ChunkJournal, importRows } from "./imports.parts/rows";
 import { CHUNKS, type ChunkDoc, ERRORS, ERRORS_SHOWN, type ErrorsDoc, IMPORTS, type ImportDoc, type ImportsThis, chunkId } from "./imports.parts/shared";
 import { readUpload } from "./imports.parts/upload";
+import { csv, json } from "../../lib/openapi/responses";
+import * as Operations from "../../lib/openapi/contexts/operations";
 
 interface IdParams { id: string }
 interface ChunkEvent { importId: string; chunk: number }
@@ -64,6 +72,11 @@ const ImportsService: ServiceSchema = {
 		 * a stream), so it has no `rest` of its own and no params schema (its params are the body).
 		 */
 		uploadEmployees: {
+			openapi: {
+				summary: "Upload a CSV file of employees (text/csv); the rows are imported in the background",
+				responses: { 202: json(Operations.ImportQueued, "Queued: follow it at the Location (GET /imports/{id})") },
+				errors: [413, 415, 422]
+			},
 			auth: { roles: STAFF_ROLES },
 			async handler(this: ImportsThis, ctx: RosterContext<Readable>): Promise<{ id: string; status: string; total: number }> {
 				const actor = requireUser(ctx);
@@ -92,6 +105,7 @@ const ImportsService: ServiceSchema = {
 
 		get: {
 			rest: "GET /imports/:id",
+			openapi: { responses: { 200: json(Operations.Import) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: ImportsThis, ctx: RosterContext<IdParams>): Promise<ImportJSON> {
@@ -100,7 +114,7 @@ const ImportsService: ServiceSchema = {
 				return {
 					id: doc._id, status: doc.status, counts: { total: doc.total, ...doc.counts }, processed: doc.processed,
 					errors: errors.slice(0, ERRORS_SHOWN), errorsTruncated: errors.length > ERRORS_SHOWN,
-					createdBy: doc.actor.id, createdAt: doc.createdAt, finishedAt: doc.finishedAt
+					createdBy: doc.actor.id, createdAt: doc.createdAt, finishedAt: doc.finishedAt, failure: doc.failure ?? null
 				};
 			}
 		},
@@ -108,6 +122,7 @@ const ImportsService: ServiceSchema = {
 		/** Every row error as CSV: row, field, reason. */
 		errorsCsv: {
 			rest: "GET /imports/:id/errors.csv",
+			openapi: { responses: { 200: csv("Every row that failed, with the field and the reason") } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: ImportsThis, ctx: RosterContext<IdParams>): Promise<string> {
@@ -121,7 +136,28 @@ const ImportsService: ServiceSchema = {
 	channels: {
 		[ImportEvents.chunk]: {
 			async handler(this: ImportsThis, event: DomainEvent<ChunkEvent>): Promise<void> {
-				await this.processChunk(event.importId, event.chunk);
+				try {
+					await this.processChunk(event.importId, event.chunk);
+				} catch (err) {
+					// Kept for the reason a dead-lettered chunk gives (below); the retry may still succeed.
+					const lastError = String((err as Error)?.message ?? err).slice(0, 500);
+					await this.adapter.updateMany({ _id: event.importId, nextChunk: event.chunk }, { $set: { lastError } }).catch(() => undefined);
+					throw err;
+				}
+			}
+		},
+
+		/** A chunk that failed every retry: its import ends `failed` (another group's dead letter is not ours). */
+		[DEAD_LETTER_CHANNEL]: {
+			// As the dead-letters service's own subscription: no dead-letter queue of its own, long retries.
+			maxRetries: 50,
+			deadLettering: { enabled: false },
+			async handler(this: ImportsThis, payload: DomainEvent<Partial<ChunkEvent>>, raw: unknown): Promise<void> {
+				const headers = this.broker.channelAdapter?.parseMessageHeaders(raw) ?? {};
+				if (headers[C.HEADER_ORIGINAL_GROUP] !== "imports") return;
+				if (unprefixed(this.broker, headers[C.HEADER_ORIGINAL_CHANNEL] ?? "") !== ImportEvents.chunk) return;
+				if (typeof payload?.importId !== "string" || typeof payload.chunk !== "number") return;
+				await this.chunkDead(payload.importId, payload.chunk);
 			}
 		}
 	},
@@ -139,14 +175,50 @@ const ImportsService: ServiceSchema = {
 			return docs.filter(d => d.n < doc.nextChunk).sort((a, b) => a.n - b.n).flatMap(d => d.errors);
 		},
 
+		/** The import stuck at chunk `n` (not one that moved on meanwhile) ends failed, saying why. */
+		async chunkDead(this: ImportsThis, importId: string, n: number): Promise<void> {
+			const doc: ImportDoc | null = await this.adapter.findById(importId);
+			if (!doc || doc.nextChunk !== n || doc.status === "done") return;
+			const chunk: ChunkDoc | null = await this.store(CHUNKS).findById(chunkId(importId, n));
+			const rows = chunk?.rows.length ? `rows ${chunk.rows[0].row}–${chunk.rows[chunk.rows.length - 1].row}` : "its rows";
+			const failure = `Chunk ${n + 1} of ${doc.chunks} (${rows} of the file) failed every retry` +
+				`${doc.lastError ? `: ${doc.lastError}` : ""}. The rows before it are imported; replaying its dead letter resumes the import.`;
+			const finishedAt = now();
+			const marked = await this.adapter.updateMany({ _id: importId, nextChunk: n, status: { $ne: "done" } }, { $set: { status: "failed", failure, finishedAt } });
+			if (marked !== 1) return;
+			this.pushProgress({ ...doc, status: "failed", finishedAt, failure });
+		},
+
+		pushProgress(this: ImportsThis, doc: ImportDoc): void {
+			const push: RealtimePush = {
+				tenantId: doc.tenantId, userIds: [doc.actor.id],
+				message: { type: "import.progress", importId: doc._id, status: doc.status, processed: doc.processed, total: doc.total, counts: doc.counts }
+			};
+			// A courtesy: GET /imports/:id has the same figures.
+			this.broker.broadcast(RealtimeEvents.push, push).catch((err: Error) => this.logger.warn(`Progress push of import ${doc._id} failed:`, err.message));
+		},
+
 		/** One chunk, once: a delivery for a chunk already counted (a redelivery) does nothing. */
 		async processChunk(this: ImportsThis, importId: string, n: number): Promise<void> {
 			const doc: ImportDoc | null = await this.adapter.findById(importId);
 			if (!doc || doc.nextChunk !== n || doc.status === "done") return;
-			if (doc.status === "queued") await this.adapter.updateMany({ _id: importId, status: "queued" }, { $set: { status: "running" } });
+			// Queued, or failed and now replayed: running again.
+			if (doc.status !== "running") {
+				await this.adapter.updateMany({ _id: importId, nextChunk: n, status: doc.status }, { $set: { status: "running", failure: null, finishedAt: null } });
+			}
 			const chunk: ChunkDoc | null = await this.store(CHUNKS).findById(chunkId(importId, n));
 			if (!chunk) throw new Error(`Import ${importId} has no chunk ${n}`);
-			const { counts, errors } = await importRows(this.broker, importId, { meta: { user: doc.actor, clientIp: doc.clientIp ?? undefined }, requestID: doc.requestId ?? undefined }, chunk.rows);
+			const updating = new Set(chunk.updating ?? []);
+			const journal: ChunkJournal = {
+				updated: new Set(updating),
+				willUpdate: async rows => {
+					rows.forEach(row => updating.add(row));
+					await this.store(CHUNKS).updateById(chunk._id, { $set: { updating: [...updating] } });
+				}
+			};
+			const { counts, errors } = await importRows(
+				this.broker, importId, { meta: { user: doc.actor, clientIp: doc.clientIp ?? undefined }, requestID: doc.requestId ?? undefined }, chunk.rows, journal
+			);
 			await testPause(importId, n);
 
 			const errorsDoc: ErrorsDoc = { _id: chunkId(importId, n), tenantId: doc.tenantId, importId, n, errors };
@@ -164,18 +236,15 @@ const ImportsService: ServiceSchema = {
 			const next = last
 				? pendingEvent<ImportFinishedEvent>(ImportEvents.finished, doc.tenantId, { importId, userId: doc.actor.id, counts: { total: doc.total, ...totals } })
 				: pendingEvent(ImportEvents.chunk, doc.tenantId, { importId, chunk: n + 1 });
-			const set: Partial<ImportDoc> = { nextChunk: n + 1, processed, counts: totals, status: last ? "done" : "running", ...(last ? { finishedAt: now() } : {}) };
+			const set: Partial<ImportDoc> = {
+				nextChunk: n + 1, processed, counts: totals, status: last ? "done" : "running", lastError: null, failure: null, finishedAt: last ? now() : null
+			};
 			// Counted once: only the delivery that finds the import still at this chunk moves it on.
 			const moved = await this.adapter.updateMany({ _id: importId, nextChunk: n }, updateWithEvent({ $set: set }, next));
 			if (moved !== 1) return;
 			this.publishEvents(importId);
 			if (last) await this.store(CHUNKS).removeMany({ importId, tenantId: doc.tenantId });
-			const push: RealtimePush = {
-				tenantId: doc.tenantId, userIds: [doc.actor.id],
-				message: { type: "import.progress", importId, status: set.status!, processed, total: doc.total, counts: totals }
-			};
-			// A courtesy: GET /imports/:id has the same figures.
-			this.broker.broadcast(RealtimeEvents.push, push).catch((err: Error) => this.logger.warn(`Progress push of import ${importId} failed:`, err.message));
+			this.pushProgress({ ...doc, ...set });
 		}
 	}
 };

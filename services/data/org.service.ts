@@ -17,6 +17,9 @@ import { auditOutboxCollection, removeAudited } from "../../lib/audit/removal";
 import { OUTBOX_INDEX, insertWithEvent, updateWithEvent } from "../../lib/channels/outbox";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
+import { json, noContent } from "../../lib/openapi/responses";
+import { page } from "../../lib/openapi/schemas";
+import * as Org from "../../lib/openapi/contexts/org";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -91,6 +94,7 @@ const OrgService: ServiceSchema = {
 
 		createDepartment: {
 			rest: "POST /departments",
+			openapi: { responses: { 201: json(Org.Department) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, name: text(), parentId: nullableId, managerId: nullableId, locationId: nullableId },
 			async handler(this: OrgThis, ctx: RosterContext<CreateDepartmentParams>): Promise<Department> {
@@ -110,6 +114,7 @@ const OrgService: ServiceSchema = {
 
 		listDepartments: {
 			rest: "GET /departments",
+			openapi: { responses: { 200: json(page(Org.Department)) } },
 			auth: {},
 			params: { $$strict: true, ...listParams, parentId: { ...id, optional: true }, search: optionalText(100) },
 			async handler(this: OrgThis, ctx: RosterContext<ListDepartmentsParams>): Promise<ListResult<Department>> {
@@ -123,6 +128,7 @@ const OrgService: ServiceSchema = {
 
 		departmentTree: {
 			rest: "GET /departments/tree",
+			openapi: { responses: { 200: json(Org.DepartmentTree, "Every department, nested under its parent") } },
 			auth: {},
 			params: { $$strict: true },
 			async handler(this: OrgThis, ctx: RosterContext) {
@@ -133,6 +139,7 @@ const OrgService: ServiceSchema = {
 
 		getDepartment: {
 			rest: "GET /departments/:id",
+			openapi: { responses: { 200: json(Org.Department) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<Department> {
@@ -188,6 +195,7 @@ const OrgService: ServiceSchema = {
 
 		updateDepartment: {
 			rest: "PATCH /departments/:id",
+			openapi: { responses: { 200: json(Org.Department) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id, name: optionalText(), managerId: nullableId, locationId: nullableId },
 			async handler(this: OrgThis, ctx: RosterContext<UpdateDepartmentParams>): Promise<Department> {
@@ -210,6 +218,7 @@ const OrgService: ServiceSchema = {
 
 		moveDepartment: {
 			rest: "POST /departments/:id/move",
+			openapi: { responses: { 200: json(Org.Department) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id, parentId: { ...id, nullable: true } },
 			async handler(this: OrgThis, ctx: RosterContext<MoveDepartmentParams>): Promise<Department> {
@@ -234,6 +243,7 @@ const OrgService: ServiceSchema = {
 
 		deleteDepartment: {
 			rest: "DELETE /departments/:id",
+			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<null> {
@@ -255,6 +265,7 @@ const OrgService: ServiceSchema = {
 
 		createPosition: {
 			rest: "POST /positions",
+			openapi: { responses: { 201: json(Org.Position) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, title: text(), departmentId: nullableId },
 			async handler(this: OrgThis, ctx: RosterContext<CreatePositionParams>): Promise<Position> {
@@ -272,6 +283,7 @@ const OrgService: ServiceSchema = {
 
 		listPositions: {
 			rest: "GET /positions",
+			openapi: { responses: { 200: json(page(Org.Position)) } },
 			auth: {},
 			params: { $$strict: true, ...listParams, departmentId: { ...id, optional: true }, search: optionalText(100) },
 			async handler(this: OrgThis, ctx: RosterContext<ListPositionsParams>): Promise<ListResult<Position>> {
@@ -285,6 +297,7 @@ const OrgService: ServiceSchema = {
 
 		getPosition: {
 			rest: "GET /positions/:id",
+			openapi: { responses: { 200: json(Org.Position) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<Position> {
@@ -294,6 +307,7 @@ const OrgService: ServiceSchema = {
 
 		updatePosition: {
 			rest: "PATCH /positions/:id",
+			openapi: { responses: { 200: json(Org.Position) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id, title: optionalText(), departmentId: nullableId },
 			async handler(this: OrgThis, ctx: RosterContext<UpdatePositionParams>): Promise<Position> {
@@ -315,6 +329,7 @@ const OrgService: ServiceSchema = {
 
 		deletePosition: {
 			rest: "DELETE /positions/:id",
+			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<null> {
@@ -328,6 +343,7 @@ const OrgService: ServiceSchema = {
 
 		createLocation: {
 			rest: "POST /locations",
+			openapi: { responses: { 201: json(Org.Location) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, name: text(), address: nullableText(500), country, timezone },
 			async handler(this: OrgThis, ctx: RosterContext<CreateLocationParams>): Promise<Location> {
@@ -345,6 +361,7 @@ const OrgService: ServiceSchema = {
 
 		listLocations: {
 			rest: "GET /locations",
+			openapi: { responses: { 200: json(page(Org.Location)) } },
 			auth: {},
 			params: { $$strict: true, ...listParams, search: optionalText(100) },
 			async handler(this: OrgThis, ctx: RosterContext<ListLocationsParams>): Promise<ListResult<Location>> {
@@ -357,6 +374,7 @@ const OrgService: ServiceSchema = {
 
 		getLocation: {
 			rest: "GET /locations/:id",
+			openapi: { responses: { 200: json(Org.Location) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<Location> {
@@ -377,6 +395,7 @@ const OrgService: ServiceSchema = {
 
 		updateLocation: {
 			rest: "PATCH /locations/:id",
+			openapi: { responses: { 200: json(Org.Location) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id, name: optionalText(), address: nullableText(500), country, timezone },
 			async handler(this: OrgThis, ctx: RosterContext<UpdateLocationParams>): Promise<Location> {
@@ -396,6 +415,7 @@ const OrgService: ServiceSchema = {
 
 		deleteLocation: {
 			rest: "DELETE /locations/:id",
+			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<null> {

@@ -27,6 +27,9 @@ import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 import { type AuditContext, auditCreation } from "../../lib/audit/record";
 import { auditOutboxCollection, removeAudited } from "../../lib/audit/removal";
 import { OUTBOX_INDEX, insertWithEvent } from "../../lib/channels/outbox";
+import { json, noContent } from "../../lib/openapi/responses";
+import { page } from "../../lib/openapi/schemas";
+import * as Operations from "../../lib/openapi/contexts/operations";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -117,6 +120,7 @@ const ShortUrlService: ServiceSchema = {
 	actions: {
 		create: {
 			rest: "POST /short-links",
+			openapi: { responses: { 201: json(Operations.ShortLink) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, url, expiresAt: { ...isoTime, optional: true, nullable: true } },
 			async handler(this: ShortUrlThis, ctx: RosterContext<CreateParams>): Promise<ShortLink> {
@@ -133,6 +137,7 @@ const ShortUrlService: ServiceSchema = {
 
 		list: {
 			rest: "GET /short-links",
+			openapi: { responses: { 200: json(page(Operations.ShortLink)) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, ...listParams },
 			async handler(this: ShortUrlThis, ctx: RosterContext<ListParams>): Promise<ListResult<ShortLink>> {
@@ -144,6 +149,7 @@ const ShortUrlService: ServiceSchema = {
 
 		get: {
 			rest: "GET /short-links/:id",
+			openapi: { responses: { 200: json(Operations.ShortLinkWithClicks) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: ShortUrlThis, ctx: RosterContext<IdParams>): Promise<ShortLinkWithClicks> {
@@ -156,6 +162,7 @@ const ShortUrlService: ServiceSchema = {
 
 		remove: {
 			rest: "DELETE /short-links/:id",
+			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: ShortUrlThis, ctx: RosterContext<IdParams>): Promise<null> {
@@ -191,6 +198,7 @@ const ShortUrlService: ServiceSchema = {
 		 */
 		follow: {
 			visibility: "published",
+			openapi: { responses: { 302: noContent("To the link's URL (Location), counted as a click") }, errors: [404, 410] },
 			auth: false,
 			readOnly: false,
 			// No params schema on purpose: whatever follows /s/ is checked here, and anything that is not
@@ -205,6 +213,7 @@ const ShortUrlService: ServiceSchema = {
 		/** HEAD /s/:code: what GET answers, without a body and without counting a click. */
 		peek: {
 			visibility: "published",
+			openapi: { responses: { 302: noContent("To the link's URL (Location), not counted") }, errors: [404, 410] },
 			auth: false,
 			readOnly: true,
 			async handler(this: ShortUrlThis, ctx: RosterContext<Partial<CodeParams>>): Promise<null> {

@@ -24,6 +24,10 @@ import { HttpMetrics, type MeasuredRequest } from "./http-metrics";
 import { GatewayReadiness, type ReadinessReport } from "./readiness";
 import { refusalToCount, setRateLimitHeaders } from "./rate-limit-headers";
 import { REQUEST_ID_HEADER, forbidStoring, setEveryResponseHeaders } from "./response-headers";
+import { docsAsset, docsPage } from "./api-docs";
+import { type ActionInfo, type RouteInfo, buildDocument } from "../../lib/openapi/document";
+import * as Health from "../../lib/openapi/contexts/health";
+import { json } from "../../lib/openapi/responses";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -54,13 +58,17 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	sessions: SessionCheck;
 	/** Every alias ever generated, so a route whose service is gone answers 503, not 404. */
 	knownAliases: Map<string, AliasSpec>;
-	aliases: Array<MatchableAlias & { route: unknown; path: string; action: string | null; _generated?: boolean }>;
+	/** The OpenAPI document of the current routes, built on the first request after they change. */
+	openApiDocument?: Record<string, unknown>;
+	aliases: Array<MatchableAlias & { route: unknown; path: string; fullPath: string; type: string; action: string | null; _generated?: boolean }>;
 	broker: ServiceBroker;
 	logger: { info: (...a: unknown[]) => void; warn: (...a: unknown[]) => void; error: (...a: unknown[]) => void };
 	createAlias(route: unknown, spec: object, action: string): GatewayThis["aliases"][number];
 	optimizeAliasesOrder(): void;
 	/** The actions the generated routes lead to. */
 	routedActions(): Set<string>;
+	/** The routes the API reference documents: every alias to an action, but the reference's own. */
+	documentedRoutes(): RouteInfo[];
 	limit(req: GatewayRequest, res: GatewayResponse, kind: "anonymous" | "user", key: string): Promise<void>;
 	/** Rate-limit headers on the answer, and 429 when the count is spent. */
 	applyVerdict(res: GatewayResponse, verdict: RateLimitVerdict): void;
@@ -226,6 +234,22 @@ const ApiService: ServiceSchema = {
 					}
 					this.sendErrorResponse(req, res, err);
 				}
+			},
+			{
+				// The API reference: the document, built from the routes above, and Swagger UI reading it.
+				// Public and static, so outside the rate limits; /api/v1 paths never reach this route.
+				name: "docs",
+				path: "/api",
+				logging: false,
+				authentication: false,
+				authorization: false,
+				bodyParsers: false,
+				mappingPolicy: "restrict",
+				aliases: { "GET /openapi.json": "api.openapi", "GET /docs": docsPage, "GET /docs/:file": docsAsset },
+
+				onError(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {
+					this.sendErrorResponse(req, res, err);
+				}
 			}
 		],
 
@@ -244,14 +268,37 @@ const ApiService: ServiceSchema = {
 
 		live: {
 			visibility: "published",
+			openapi: { responses: { 200: json(Health.Live, "The process is up") } },
 			handler(): { status: "ok" } {
 				return { status: "ok" };
+			}
+		},
+
+		/** The OpenAPI 3.1 document of the routes this gateway holds now (lib/openapi/document.ts). */
+		openapi: {
+			visibility: "published",
+			handler(this: GatewayThis): Record<string, unknown> {
+				if (!this.openApiDocument) {
+					const actions = new Map(this.broker.registry.getActionList({}).map(item => [item.name, item.action]));
+					this.openApiDocument = buildDocument(
+						{ title: "Roster API", version: "1", description: "Multi-tenant HR: people, organisation, leave, recruitment. Sign in with POST /api/v1/auth/login and authorize with its accessToken." },
+						this.documentedRoutes(),
+						name => actions.get(name) as ActionInfo | undefined
+					);
+				}
+				return this.openApiDocument;
 			}
 		},
 
 		/** 200 once every service the API needs has a node and a route (services/gateway/readiness.ts). */
 		ready: {
 			visibility: "published",
+			openapi: {
+				responses: {
+					200: json(Health.Readiness, "Ready: every service has a node and a route (or only degraded)"),
+					503: json(Health.Readiness, "Not ready: `missing` names what is not")
+				}
+			},
 			async handler(this: GatewayThis, ctx: Context<unknown, RequestMeta>): Promise<ReadinessReport> {
 				const report = await this.readiness.report(ctx, this.routedActions(), this.limiters.storeStatus());
 				if (report.status === "unavailable") ctx.meta.$statusCode = 503;
@@ -381,6 +428,18 @@ const ApiService: ServiceSchema = {
 			return new Set(this.aliases.filter(a => a._generated && a.action).map(a => a.action!));
 		},
 
+		documentedRoutes(this: GatewayThis): RouteInfo[] {
+			return this.aliases
+				.filter(alias => alias.action && (alias.route as { name?: string }).name !== "docs")
+				.map(alias => ({
+					method: alias.method,
+					path: alias.fullPath,
+					action: alias.action!,
+					type: alias.type,
+					routePublic: (alias.route as { opts: { authentication?: boolean } }).opts.authentication === false
+				}));
+		},
+
 		/**
 		 * A path that matches no route while routes are still being generated may be one about
 		 * to exist: 503 with Retry-After (a load balancer tries another gateway), not 404.
@@ -411,6 +470,8 @@ const ApiService: ServiceSchema = {
 
 		regenerateAutoAliases(this: GatewayThis, route: unknown) {
 			ApiGateway.methods!.regenerateAutoAliases.call(this, route);
+			// Services came or went: the next request for the document builds it anew.
+			this.openApiDocument = undefined;
 			// moleculer-web builds its routes in its own created(), before ours runs.
 			this.readiness ??= new GatewayReadiness(this.broker, this.settings.roster.readyServices);
 			this.readiness.observe();

@@ -111,6 +111,24 @@ describe("employee import", () => {
 
 	});
 
+	it("gives each imported hire its history entry and its audit record, by the importing user, as a hire through the API does", async () => {
+		const csv = ["employeeNumber,firstName,lastName,workEmail,hireDate", `H-1,Hal,Hired,${uniqueEmail("hal")},2024-03-04`, `H-2,Hil,Hired,${uniqueEmail("hil")},2024-03-05`].join("\n");
+		expect((await imported(csv)).counts).toMatchObject({ imported: 2, failed: 0 });
+		const hired = (await employees()).rows.filter((e: { lastName: string }) => e.lastName === "Hired");
+		expect(hired).toHaveLength(2);
+		for (const e of hired) {
+			const history = await request(url).get(`/api/v1/employees/${e.id}/history`).set(bearer(acme.accessToken));
+			expect(history.body.rows).toEqual([expect.objectContaining({ type: "hired", by: acme.user.id, effectiveDate: e.hireDate })]);
+			// Written from the durable event, a moment after the write.
+			let records: Array<{ operation: string; actor: { userId: string } }> = [];
+			for (let tries = 0; records.length === 0 && tries < 50; tries++) {
+				if (tries > 0) await new Promise(resolve => setTimeout(resolve, 100));
+				records = (await request(url).get(`/api/v1/audit?targetType=employee&targetId=${e.id}`).set(bearer(acme.accessToken))).body.rows ?? [];
+			}
+			expect(records).toEqual([expect.objectContaining({ operation: "created", actor: expect.objectContaining({ userId: acme.user.id }) })]);
+		}
+	});
+
 	it("imports the same file twice without duplicates: the second time every row is unchanged", async () => {
 		const csv = ["employeeNumber,firstName,lastName,workEmail,hireDate", `T-1,Tom,Twice,${uniqueEmail("tom")},2024-03-01`, `T-2,Tia,Twice,${uniqueEmail("tia")},2024-03-01`].join("\r\n");
 		const first = await imported(csv);
@@ -183,6 +201,75 @@ describe("employee import", () => {
 		const own = await createUser(url, acme, "employee", me.id);
 		const mine = await request(url).get("/api/v1/employees/export.csv").set(bearer(own.accessToken));
 		expect(csvRecords(mine.text).map(r => r.workEmail)).toEqual([me.workEmail]);
+	});
+
+	/** Waits until the import `id` has left queued and running; answers its state. */
+	async function settled(id: string, timeoutMs = 30_000) {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const state = await show(id);
+			expect(state.status).toBe(200);
+			if (state.body.status === "done" || state.body.status === "failed") return state.body;
+			if (Date.now() > deadline) throw new Error(`import still ${state.body.status}`);
+			await new Promise(resolve => setTimeout(resolve, 100));
+		}
+	}
+
+	// In one process: the test breaks the imports service's own instance.
+	itInProcess("ends failed when a chunk fails every retry, saying which rows and why; replaying its dead letter finishes it", async () => {
+		const imports = system.broker.getLocalService("imports") as unknown as { processChunk: (...args: unknown[]) => Promise<void> };
+		const processChunk = imports.processChunk;
+		imports.processChunk = () => Promise.reject(new Error("the org service did not answer"));
+		const csv = ["employeeNumber,firstName,lastName,workEmail,hireDate", `D-1,Dee,Dead,${uniqueEmail("dee")},2024-05-01`, `D-2,Dan,Dead,${uniqueEmail("dan")},2024-05-01`].join("\n");
+		let id: string;
+		let failed;
+		try {
+			const res = await upload(csv);
+			expect(res.status).toBe(202);
+			id = res.body.id;
+			failed = await settled(id);
+		} finally {
+			imports.processChunk = processChunk;
+		}
+		expect(failed).toMatchObject({ status: "failed", counts: { total: 2, imported: 0 }, finishedAt: expect.any(String) });
+		expect(failed.failure).toContain("rows 2–3");
+		expect(failed.failure).toContain("the org service did not answer");
+		expect(pushes.some(p => p.message.type === "import.progress" && p.message.importId === id && p.message.status === "failed")).toBe(true);
+
+		let letter: { id: string } | undefined;
+		for (let tries = 0; !letter && tries < 50; tries++) {
+			const letters = await request(url).get("/api/v1/admin/dead-letters?channel=imports.chunk&pageSize=100").set(bearer(acme.accessToken));
+			expect(letters.status).toBe(200);
+			letter = letters.body.rows.find((l: { event: { importId?: string } }) => l.event.importId === id);
+			if (!letter) await new Promise(resolve => setTimeout(resolve, 100));
+		}
+		expect((await request(url).post(`/api/v1/admin/dead-letters/${letter!.id}/replay`).set(bearer(acme.accessToken)).send({})).status).toBe(202);
+		const done = await settled(id!);
+		expect(done).toMatchObject({ status: "done", failure: null, counts: { total: 2, imported: 2, updated: 0, skipped: 0, failed: 0 } });
+	});
+
+	itInProcess("counts a chunk redone after a failure past its writes as a clean run: updated rows stay updated", async () => {
+		const [r1, r2, r3] = [uniqueEmail("redo"), uniqueEmail("redo"), uniqueEmail("redo")];
+		const header = "employeeNumber,firstName,lastName,workEmail,hireDate";
+		await imported([header, `R-1,Rae,Redo,${r1},2024-05-01`, `R-2,Rob,Redo,${r2},2024-05-01`, `R-3,Ray,Redo,${r3},2024-05-01`].join("\n"));
+		// The chunk's writes all happen, then its count fails once (as a node killed there): the channel redelivers it.
+		const imports = system.broker.getLocalService("imports") as unknown as { store(name: string): { insert(doc: object): Promise<unknown> } };
+		const errorsStore = imports.store("import_errors");
+		const insert = errorsStore.insert;
+		let failures = 0;
+		errorsStore.insert = function (this: unknown, doc: object) {
+			if (failures++ === 0) return Promise.reject(new Error("node lost after the writes"));
+			return insert.call(this, doc);
+		};
+		try {
+			const result = await imported([header, `R-1,Rae,Redone,${r1},2024-05-01`, `R-2,Rob,Redone,${r2},2024-05-01`, `R-3,Ray,Redo,${r3},2024-05-01`, `R-4,Roy,Redo,${uniqueEmail("redo")},2024-05-01`].join("\n"));
+			expect(failures).toBeGreaterThan(1);
+			expect(result.counts).toEqual({ total: 4, imported: 1, updated: 2, skipped: 1, failed: 0 });
+		} finally {
+			errorsStore.insert = insert;
+		}
+		const redone = (await employees()).rows.filter((e: { lastName: string }) => e.lastName === "Redone");
+		expect(redone).toHaveLength(2);
 	});
 
 	it("imports a 20,000-row file to the end", async () => {

@@ -84,6 +84,35 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 			expect(() => service.store("not-mine")).toThrow(/owns no collection/);
 		});
 
+		it("inserts many in one call, and refuses a batch that breaks a unique index (all of it, but on MongoDB)", async () => {
+			const parts = service.store(`parts_${suffix}`);
+			const stored = await parts.insertMany([{ _id: service.newId(), serial: "m-1" }, { _id: service.newId(), serial: "m-2" }]);
+			expect(stored.map(doc => doc.serial).sort()).toEqual(["m-1", "m-2"]);
+			const clash = parts.insertMany([{ _id: service.newId(), serial: "m-3" }, { _id: service.newId(), serial: "m-1" }]);
+			await expect(service.unique("serial", () => clash)).rejects.toMatchObject({ code: 409 });
+			if (backend !== "MongoDB") expect(await parts.count({ query: { serial: "m-3" } })).toBe(0);
+		});
+
+		it("finds documents by their indexes after updates that change an indexed key and updates that do not", async () => {
+			const people = service.store(`people_${suffix}`);
+			const staff = service.store(`staff_${suffix}`);
+			const [a, b] = [service.newId(), service.newId()];
+			await people.insertMany([{ _id: a, tenantId: "ix", team: "red", name: "Ann", age: 30 }, { _id: b, tenantId: "ix", team: "red", name: "Bob", age: 40 }]);
+			// Not an indexed field of { tenantId, team, name }: the document is still found by that index, as it is now.
+			await people.updateMany({ tenantId: "ix", team: "red" }, { $set: { note: "n" } });
+			expect(await people.find({ query: { tenantId: "ix", team: "red", name: "Ann" } })).toEqual([expect.objectContaining({ _id: a, note: "n" })]);
+			// An indexed field: found under the new key only.
+			await people.updateById(b, { $set: { team: "blue" } });
+			expect(await people.find({ query: { tenantId: "ix", team: "red", name: "Bob" } })).toEqual([]);
+			expect(await people.find({ query: { tenantId: "ix", team: "blue", name: "Bob" } })).toEqual([expect.objectContaining({ _id: b, note: "n" })]);
+			// A unique index still refuses a clash after updates that left its key alone.
+			const c = service.newId();
+			await staff.insert({ _id: c, tenantId: "ix", number: "1" });
+			await staff.updateById(c, { $set: { note: "x" } });
+			await expect(service.unique("number", () => staff.insert({ _id: service.newId(), tenantId: "ix", number: "1" }))).rejects.toMatchObject({ code: 409 });
+			expect(await staff.findOne({ tenantId: "ix", number: "1" })).toMatchObject({ _id: c, note: "x" });
+		});
+
 		it("updates many atomically with a conditional query, reporting how many changed", async () => {
 			const id = service.newId();
 			await service.adapter.insert({ _id: id, code: "cas", version: 1 });

@@ -1,8 +1,9 @@
 /**
- * Tests that need a real NATS or Redis use these. On a machine without them the tests are
- * skipped (global setup says so once); with ROSTER_REQUIRE_SERVICES=1, as .ci/run sets it,
+ * Tests that need a real NATS, Redis or PostgreSQL (or a browser) use these. On a machine
+ * without them the tests are skipped (global setup says so once); with ROSTER_REQUIRE_SERVICES=1, as .ci/run sets it,
  * a missing service fails the suite instead of quietly skipping it.
  */
+import { accessSync, constants } from "node:fs";
 import net from "node:net";
 
 export const NATS_URL = process.env.TEST_NATS_URL || "nats://127.0.0.1:4222";
@@ -25,9 +26,26 @@ export function answers(url: string, defaultPort: number): Promise<boolean> {
 	});
 }
 
-export type ExternalService = "nats" | "redis" | "postgres";
+/** The browser the docs page's test drives (Debian's chromium package; .ci/run installs it). */
+export const CHROMIUM_PATH = process.env.TEST_CHROMIUM_PATH || "/usr/bin/chromium";
 
-const flag: Record<ExternalService, string> = { nats: "ROSTER_HAS_NATS", redis: "ROSTER_HAS_REDIS", postgres: "ROSTER_HAS_POSTGRES" };
+export function chromiumInstalled(): boolean {
+	try {
+		accessSync(CHROMIUM_PATH, constants.X_OK);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+export type ExternalService = "nats" | "redis" | "postgres" | "chromium";
+
+const flag: Record<ExternalService, string> = {
+	nats: "ROSTER_HAS_NATS",
+	redis: "ROSTER_HAS_REDIS",
+	postgres: "ROSTER_HAS_POSTGRES",
+	chromium: "ROSTER_HAS_CHROMIUM"
+};
 
 export function hasService(name: ExternalService): boolean {
 	return process.env[flag[name]] === "1";

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { NATS_URL, POSTGRES_URL, REDIS_URL, answers } from "./external";
+import { CHROMIUM_PATH, NATS_URL, POSTGRES_URL, REDIS_URL, answers, chromiumInstalled } from "./external";
 import { ensureTestDatabase } from "./postgres";
 
 
@@ -16,7 +16,7 @@ async function postgresReady(): Promise<boolean> {
 	}
 }
 
-/** Probe NATS, Redis and PostgreSQL once; the workers read the result from the environment. */
+/** Probe NATS, Redis, PostgreSQL and the browser once; the workers read the result from the environment. */
 export default async function globalSetup(): Promise<void> {
 	// One mail folder for the run, shared by the test processes and every node they start.
 	process.env.MAIL_DIR ??= mkdtempSync(path.join(os.tmpdir(), "roster-test-mail-"));
@@ -25,7 +25,14 @@ export default async function globalSetup(): Promise<void> {
 	process.env.ROSTER_HAS_NATS = nats ? "1" : "0";
 	process.env.ROSTER_HAS_REDIS = redis ? "1" : "0";
 	process.env.ROSTER_HAS_POSTGRES = postgres ? "1" : "0";
-	const missing = [!nats && `NATS (${NATS_URL})`, !redis && `Redis (${REDIS_URL})`, !postgres && `PostgreSQL (${POSTGRES_URL})`].filter(Boolean);
+	const chromium = chromiumInstalled();
+	process.env.ROSTER_HAS_CHROMIUM = chromium ? "1" : "0";
+	const missing = [
+		!nats && `NATS (${NATS_URL})`,
+		!redis && `Redis (${REDIS_URL})`,
+		!postgres && `PostgreSQL (${POSTGRES_URL})`,
+		!chromium && `chromium (${CHROMIUM_PATH})`
+	].filter(Boolean);
 	if (missing.length > 0) {
 		const what = process.env.ROSTER_REQUIRE_SERVICES === "1" ? "will FAIL" : "are SKIPPED";
 		console.warn(`\n[roster] ${missing.join(" and ")} not reachable: the tests that need them ${what}.\n`);

@@ -3,19 +3,19 @@
  * records), the header rules, and the waves that let a chunk's rows run in parallel with the
  * result of running them in file order.
  */
-import { CsvReader, CsvSyntaxError } from "../../lib/imports/csv-reader";
+import { CsvSyntaxError, readCsv } from "../../lib/imports/csv-reader";
 import { readHeader, readRow } from "../../lib/imports/employee-columns";
 import { waves } from "../../services/data/imports.parts/rows";
 
-function readAll(text: string, piece: number) {
-	const reader = new CsvReader();
+async function readAll(text: string, piece: number) {
+	const pieces: string[] = [];
+	for (let i = 0; i < text.length; i += piece) pieces.push(text.slice(i, i + piece));
 	const out = [];
-	for (let i = 0; i < text.length; i += piece) out.push(...reader.push(text.slice(i, i + piece)));
-	out.push(...reader.end());
+	for await (const record of readCsv(pieces)) out.push(record);
 	return out;
 }
 
-describe("CsvReader", () => {
+describe("readCsv", () => {
 	const text = '\ufeffa,b,c\r\n1,"x, y","line1\r\nline2"\r\n\r\n2,"he said ""hi""",\n3,,"q"';
 	const expected = [
 		{ line: 1, fields: ["a", "b", "c"] },
@@ -24,13 +24,14 @@ describe("CsvReader", () => {
 		{ line: 6, fields: ["3", "", "q"] }
 	];
 
-	it.each([1, 2, 3, 7, 1000])("reads the same records whatever the pieces the text arrives in (%i characters)", piece => {
-		expect(readAll(text, piece)).toEqual(expected);
+	it.each([1, 2, 3, 7, 1000])("reads the same records whatever the pieces the text arrives in (%i characters)", async piece => {
+		await expect(readAll(text, piece)).resolves.toEqual(expected);
 	});
 
-	it("refuses a quote inside an unquoted field and a quoted field never closed, naming the line", () => {
-		expect(() => readAll('a,b\n1,x"y\n', 100)).toThrow(new CsvSyntaxError(2, 'Line 2: a quote inside an unquoted field (quote the whole field and double the quote).'));
-		expect(() => readAll('a,b\n1,"open\n2,3\n', 100)).toThrow(/Line 2: a quoted field is never closed/);
+	it("refuses a quote inside an unquoted field, text after a closing quote and a quoted field never closed, naming the line", async () => {
+		await expect(readAll('a,b\n1,x"y\n', 100)).rejects.toThrow(new CsvSyntaxError(2, 'Line 2: a quote inside an unquoted field (quote the whole field and double the quote).'));
+		await expect(readAll('a,b\n"x\ny",1\n2,"a"b\n', 100)).rejects.toThrow(/^Line 4: a quoted field goes on after its closing quote/);
+		await expect(readAll('a,b\n1,"open\n2,3\n', 100)).rejects.toThrow(/Line 2: a quoted field is never closed/);
 	});
 });
 

@@ -26,6 +26,8 @@ import { date, enumOf, optionalInt } from "../../../lib/params";
 import { STAFF_ROLES } from "../../../lib/roles";
 import type { DerivedCacheMethods } from "../../../mixins/derived-cache.mixin";
 import { type StaleReport, audienceKeyOf, inputOptions, lastReport } from "./last-report";
+import { jsonOrCsv } from "../../../lib/openapi/responses";
+import * as Reports from "../../../lib/openapi/contexts/reports";
 
 // ---- Types -------------------------------------------------------------------------------
 
@@ -121,6 +123,7 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 		headcountAsOf: {
 			...reportAction,
 			rest: "GET /headcount-as-of",
+			openapi: { responses: { 200: jsonOrCsv(Reports.HeadcountAsOf) } },
 			params: { $$strict: true, asOf: { ...date, optional: true }, groupBy: { ...enumOf(HEADCOUNT_GROUPS), optional: true }, format },
 			fallback: lastHrReport<HeadcountAsOfReport, HeadcountAsOfParams>("headcountAsOf", headcountParams, headcountAsOfCsv),
 			async handler(this: HrThis, ctx: RosterContext<HeadcountAsOfParams>): Promise<HeadcountAsOfReport | string> {
@@ -143,6 +146,7 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 		turnover: {
 			...reportAction,
 			rest: "GET /turnover",
+			openapi: { responses: { 200: jsonOrCsv(Reports.Turnover) } },
 			params: { $$strict: true, from: month, to: month, format },
 			fallback: lastHrReport<TurnoverReport, TurnoverParams>("turnover", turnoverParams, turnoverCsvOf),
 			async handler(this: HrThis, ctx: RosterContext<TurnoverParams>): Promise<TurnoverReport | string> {
@@ -164,6 +168,7 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 		leaveUsage: {
 			...reportAction,
 			rest: "GET /leave-usage",
+			openapi: { responses: { 200: jsonOrCsv(Reports.LeaveUsage) } },
 			params: { $$strict: true, year: optionalInt(2000, 2100), groupBy: { ...enumOf(LEAVE_GROUPS), optional: true }, format },
 			fallback: lastHrReport<LeaveUsageReport, LeaveUsageParams>("leaveUsage", leaveUsageParams, leaveUsageCsv),
 			async handler(this: HrThis, ctx: RosterContext<LeaveUsageParams>): Promise<LeaveUsageReport | string> {
@@ -191,6 +196,7 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 		funnel: {
 			...reportAction,
 			rest: "GET /funnel",
+			openapi: { responses: { 200: jsonOrCsv(Reports.Funnel) } },
 			params: { $$strict: true, format },
 			fallback: lastHrReport<FunnelReport, FunnelParams>("funnel", () => ({}), funnelCsvOf),
 			async handler(this: HrThis, ctx: RosterContext<FunnelParams>): Promise<FunnelReport | string> {

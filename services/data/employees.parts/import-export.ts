@@ -12,6 +12,7 @@ import { type RosterContext, requireUser } from "../../../lib/meta";
 import { OrgActions, type OrgDirectory } from "../../../lib/names/org";
 import { csvCell, type Cell } from "../../../lib/reports/csv";
 import type { DbService } from "../../../mixins/db.mixin";
+import { csv } from "../../../lib/openapi/responses";
 
 interface MatchParams { employeeNumbers: string[]; workEmails: string[] }
 
@@ -47,6 +48,7 @@ export const ImportExportPart: Partial<ServiceSchema> = {
 		 */
 		exportCsv: {
 			rest: "GET /employees/export.csv",
+			openapi: { responses: { 200: csv("Every employee of the company, one row each") } },
 			auth: {},
 			params: { $$strict: true },
 			async handler(this: PartThis, ctx: RosterContext): Promise<Readable> {

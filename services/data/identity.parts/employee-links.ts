@@ -19,6 +19,8 @@ import { canGrant } from "../../../lib/roles";
 import { withLease } from "../../../lib/store/lease";
 import type { Changes } from "../../../lib/employees/history";
 import { ACCOUNTS, type AccountDoc, EMPLOYMENTS, type EmployeesChangedEvent, HANDLED_EVENTS, type IdentityThis, LOCKS, type UserDoc, type UserJSON } from "./shared";
+import { json } from "../../../lib/openapi/responses";
+import * as Identity from "../../../lib/openapi/contexts/identity";
 
 interface LinkParams { id: string; employeeId: string }
 interface UserIdParams { id: string }
@@ -41,6 +43,7 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 	actions: {
 		linkEmployee: {
 			rest: "PUT /users/:id/employee",
+			openapi: { responses: { 200: json(Identity.User) } },
 			auth: { roles: ["owner", "admin", "hr"] },
 			params: { $$strict: true, id, employeeId: id },
 			async handler(this: IdentityThis, ctx: RosterContext<LinkParams>): Promise<UserJSON> {
@@ -51,6 +54,7 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 
 		unlinkEmployee: {
 			rest: "DELETE /users/:id/employee",
+			openapi: { responses: { 200: json(Identity.User) } },
 			auth: { roles: ["owner", "admin", "hr"] },
 			params: { $$strict: true, id },
 			async handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<UserJSON> {

@@ -22,6 +22,8 @@ import { id } from "../../../lib/params";
 import { STAFF_ROLES, canGrant } from "../../../lib/roles";
 import type { JobDefinition } from "../../../mixins/scheduled-jobs.mixin";
 import { type IdentityThis, LINKS, type LinkDoc, type UserDoc, type UserJSON } from "./shared";
+import { json } from "../../../lib/openapi/responses";
+import * as Identity from "../../../lib/openapi/contexts/identity";
 
 const PAGE = 200;
 const DAY_MS = 24 * 3600_000;
@@ -91,6 +93,7 @@ export const InvitationsPart: Partial<ServiceSchema> = {
 		 */
 		reinviteUser: {
 			rest: "POST /users/:id/invitation",
+			openapi: { responses: { 201: json(Identity.User, "Invited again: a fresh link is on its way") } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<UserJSON> {

@@ -14,6 +14,8 @@ import { type RosterContext, callDeadline, requireUser } from "../../../lib/meta
 import { email } from "../../../lib/params";
 import { checkPassword, password } from "./credentials";
 import { ACCOUNTS, type AccountDoc, type IdentityThis, type SessionDoc, type UserDoc, linkToken, normalEmail } from "./shared";
+import { json, noContent } from "../../../lib/openapi/responses";
+import * as Identity from "../../../lib/openapi/contexts/identity";
 
 interface ChangeParams { currentPassword: string; newPassword: string }
 interface ForgotParams { email: string }
@@ -47,6 +49,7 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 		/** 204; the caller's current session stays, every other session of the person ends. */
 		changePassword: {
 			rest: "POST /auth/password",
+			openapi: { responses: { 204: noContent() } },
 			timeout: ActionTimeouts.password,
 			auth: {},
 			params: { $$strict: true, currentPassword: password, newPassword: password },
@@ -74,6 +77,7 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 		 */
 		forgotPassword: {
 			rest: "POST /auth/password/forgot",
+			openapi: { responses: { 202: json(Identity.Pending) } },
 			auth: false,
 			params: { $$strict: true, email },
 			async handler(this: IdentityThis, ctx: RosterContext<ForgotParams>): Promise<typeof RESET_REQUESTED> {
@@ -89,6 +93,7 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 		/** 204; the new password works at once and every session of the person ends. */
 		resetPassword: {
 			rest: "POST /auth/password/reset",
+			openapi: { responses: { 204: noContent() }, errors: [410] },
 			timeout: ActionTimeouts.password,
 			auth: false,
 			params: { $$strict: true, token: linkToken, password },

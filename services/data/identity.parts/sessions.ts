@@ -16,6 +16,8 @@ import {
 	ACCOUNTS, type AccountDoc, type Company, type IdentityThis, SESSIONS, type SessionDoc, type SignedIn, TENANTS, type TenantDoc,
 	type TokenPair, USED_HASHES_KEPT, type UserDoc, normalEmail
 } from "./shared";
+import { json, noContent } from "../../../lib/openapi/responses";
+import * as Identity from "../../../lib/openapi/contexts/identity";
 
 /** `companyId`, not tenantId: the gateway drops any tenantId a client sends (the token alone names it). */
 interface LoginParams { email: string; password: string; companyId?: string }
@@ -36,6 +38,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 		 */
 		login: {
 			rest: "POST /auth/login",
+			openapi: { responses: { 200: json(Identity.SignedIn) }, errors: [401] },
 			timeout: ActionTimeouts.password,
 			auth: false,
 			noStore: true,
@@ -55,6 +58,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 		/** New tokens for another company of the same person; the current session goes on. */
 		switchCompany: {
 			rest: "POST /auth/switch",
+			openapi: { responses: { 200: json(Identity.SignedIn) } },
 			auth: {},
 			noStore: true,
 			params: { $$strict: true, companyId: id },
@@ -68,6 +72,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 
 		refresh: {
 			rest: "POST /auth/refresh",
+			openapi: { responses: { 200: json(Identity.TokenPair) }, errors: [401] },
 			auth: false,
 			noStore: true,
 			params: { $$strict: true, refreshToken },
@@ -111,6 +116,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 
 		logout: {
 			rest: "POST /auth/logout",
+			openapi: { responses: { 204: noContent() } },
 			auth: {},
 			params: { $$strict: true, refreshToken },
 			async handler(this: IdentityThis, ctx: RosterContext<RefreshParams>): Promise<null> {
@@ -151,6 +157,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 
 		me: {
 			rest: "GET /me",
+			openapi: { responses: { 200: json(Identity.Me) } },
 			auth: {},
 			params: { $$strict: true },
 			async handler(this: IdentityThis, ctx: RosterContext): Promise<ReturnType<IdentityThis["userJSON"]> & { tenant: object | null; companies: Company[] }> {

@@ -20,6 +20,8 @@ import {
 	ACCOUNTS, type AccountDoc, type Activated, type IdentityThis, type LinkDoc, TENANTS, type TenantDoc, type UserDoc, linkToken,
 	normalEmail
 } from "./shared";
+import { json } from "../../../lib/openapi/responses";
+import * as Identity from "../../../lib/openapi/contexts/identity";
 
 interface SignupParams { company: string; name: string; email: string; password: string }
 interface ActivateParams { token: string; password?: string }
@@ -36,6 +38,7 @@ export const SignupPart: Partial<ServiceSchema> = {
 		/** 202 whatever the address: a new one is asked to confirm, a known one is told it has an account. */
 		signup: {
 			rest: "POST /auth/signup",
+			openapi: { responses: { 202: json(Identity.Pending, "Taken in: the link to follow is on its way by mail") } },
 			timeout: ActionTimeouts.password,
 			auth: false,
 			noStore: true,
@@ -67,6 +70,7 @@ export const SignupPart: Partial<ServiceSchema> = {
 		 */
 		activate: {
 			rest: "POST /auth/activate",
+			openapi: { responses: { 200: json(Identity.Activated, "Joined the company"), 201: json(Identity.Activated, "A new company, signed in") }, errors: [401, 410] },
 			timeout: ActionTimeouts.password,
 			auth: false,
 			noStore: true,

@@ -24,6 +24,9 @@ import {
 	USER_STATUSES, type UserJSON, type UserStatus, normalEmail
 } from "./shared";
 import { invitationMail } from "./invitations";
+import { json, noContent } from "../../../lib/openapi/responses";
+import * as Identity from "../../../lib/openapi/contexts/identity";
+import { page } from "../../../lib/openapi/schemas";
 
 interface ListUsersParams extends ListParams { role?: Role; status?: UserStatus; search?: string }
 interface UserIdParams { id: string }
@@ -37,6 +40,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 		/** 201 with the user, status "invited" until the person follows the mailed link. */
 		createUser: {
 			rest: "POST /users",
+			openapi: { responses: { 201: json(Identity.User) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, email, name: text(), role, employeeId: nullableId },
 			async handler(this: IdentityThis, ctx: RosterContext<InviteParams>): Promise<UserJSON> {
@@ -133,6 +137,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 
 		listUsers: {
 			rest: "GET /users",
+			openapi: { responses: { 200: json(page(Identity.User)) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, ...listParams,
@@ -156,6 +161,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 
 		getUser: {
 			rest: "GET /users/:id",
+			openapi: { responses: { 200: json(Identity.User) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<UserJSON> {
@@ -169,6 +175,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 		/** Name and role; the employee link has its own route (employee-links.ts). */
 		updateUser: {
 			rest: "PATCH /users/:id",
+			openapi: { responses: { 200: json(Identity.User) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id, name: { ...text(), optional: true }, role: { ...role, optional: true } },
 			async handler(this: IdentityThis, ctx: RosterContext<UpdateUserParams>): Promise<UserJSON> {
@@ -199,6 +206,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 		/** Ends the membership's sessions and sign-ins; the person's other companies are untouched. */
 		disableUser: {
 			rest: "DELETE /users/:id",
+			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<null> {

@@ -1,7 +1,7 @@
 /**
- * Importing one chunk of rows through the employees service's own actions (hireWithId, update),
- * so history, employment spells and employees.changed events are exactly those of a hire or an
- * edit by the importing user.
+ * Importing one chunk of rows through the employees service's own actions (hireMany, hireWithId,
+ * update), so history, employment spells and employees.changed events are exactly those of a
+ * hire or an edit by the importing user. The rows to hire go in one hireMany call per wave.
  *
  * Matching: a row whose employee number is on record (else whose work email is) updates that
  * employee with the row's non-empty cells, or is skipped when they change nothing; any other row
@@ -61,6 +61,22 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
 
 export type ChunkCounts = Omit<ImportCounts, "total">;
 
+/** A row to hire, with the fields of its hire (under the row's own id). */
+interface Hire { row: number; fields: Record<string, string> }
+/** A row that changes the employee it matches. */
+interface Update { row: number; id: string; changes: Record<string, string> }
+
+/**
+ * What a chunk's earlier, unfinished run did that its outcome cannot show: the rows it was about
+ * to update, written down before the updates. A redone chunk finds those employees unchanged by
+ * the row (the update happened) and counts them updated, as a clean run would, not skipped.
+ * (A hire needs no journal: its row's own id says it was this row's.)
+ */
+export interface ChunkJournal {
+	updated: ReadonlySet<number>;
+	willUpdate(rows: number[]): Promise<void>;
+}
+
 /** A row's own error, as opposed to a failure of the system (which retries the chunk). */
 class RowError extends Error {
 	constructor(readonly field: string, reason: string) {
@@ -96,7 +112,7 @@ function rowErrorsOf(row: number, err: unknown): ImportRowError[] | undefined {
 }
 
 export async function importRows(
-	broker: ServiceBroker, importId: string, opts: { meta: { user: AuthUser; clientIp?: string }; requestID?: string }, rows: ImportRow[]
+	broker: ServiceBroker, importId: string, opts: { meta: { user: AuthUser; clientIp?: string }; requestID?: string }, rows: ImportRow[], journal: ChunkJournal
 ): Promise<{ counts: ChunkCounts; errors: ImportRowError[] }> {
 	const directory: OrgDirectory = await broker.call(OrgActions.directory, {}, opts);
 	const departments = byName(directory.departments, d => d.name);
@@ -107,7 +123,8 @@ export async function importRows(
 	for (const { cells } of rows) {
 		if (cells.employeeNumber) numbers.add(cells.employeeNumber);
 		if (cells.workEmail) emails.add(cells.workEmail.toLowerCase());
-		if (cells.manager) (cells.manager.includes("@") ? emails.add(cells.manager.toLowerCase()) : numbers.add(cells.manager));
+		if (cells.manager?.includes("@")) emails.add(cells.manager.toLowerCase());
+		else if (cells.manager) numbers.add(cells.manager);
 	}
 	const known: Employee[] = await broker.call(EmployeeActions.matchForImport, { employeeNumbers: [...numbers], workEmails: [...emails] }, opts);
 	const byNumber = new Map(known.map(e => [e.employeeNumber, e]));
@@ -128,7 +145,8 @@ export async function importRows(
 		return found[0].id;
 	};
 
-	const importOne = async ({ row, cells }: ImportRow): Promise<void> => {
+	/** Skips a row that matches an employee and changes nothing; one to update or hire is added to `updates` or `hires`. */
+	const importOne = async ({ row, cells }: ImportRow, updates: Update[], hires: Hire[]): Promise<void> => {
 		try {
 			const fields: Record<string, string> = {};
 			for (const key of ["employeeNumber", "firstName", "lastName", "workEmail", "phone", "birthDate", "homeAddress", "hireDate", "employmentType"] as const) {
@@ -159,25 +177,67 @@ export async function importRows(
 					const current = (existing as unknown as Record<string, unknown>)[key];
 					if (key === "workEmail" ? String(current).toLowerCase() !== value.toLowerCase() : current !== value) changes[key] = value;
 				}
-				if (Object.keys(changes).length === 0) {
-					counts.skipped++;
-					return;
-				}
-				remember(await broker.call(EmployeeActions.update, { id: existing.id, ...changes }, opts));
-				counts.updated++;
+				if (Object.keys(changes).length > 0) updates.push({ row, id: existing.id, changes });
+				// Updated by this very row before a crash: the redone chunk counts it as the first run did.
+				else if (journal.updated.has(row)) counts.updated++;
+				else counts.skipped++;
 				return;
 			}
-			remember(await broker.call(EmployeeActions.hireWithId, { id: ownId, ...fields }, opts));
-			counts.imported++;
+			hires.push({ row, fields: { id: ownId, ...fields } });
 		} catch (err) {
-			const own = err instanceof RowError ? [{ row, field: err.field, reason: err.message }] : rowErrorsOf(row, err);
-			if (!own) throw err;
-			counts.failed++;
-			errors.push(...own);
+			failed(row, err);
 		}
 	};
 
-	for (const wave of waves(rows)) await inParallel(wave, ROW_CONCURRENCY, importOne);
+	const failed = (row: number, err: unknown) => {
+		const own = err instanceof RowError ? [{ row, field: err.field, reason: err.message }] : rowErrorsOf(row, err);
+		if (!own) throw err;
+		counts.failed++;
+		errors.push(...own);
+	};
+
+	/** The wave's hires in one call; when it refuses them (some row's fault), one by one to tell which. */
+	const hireAll = async (wave: Hire[]): Promise<void> => {
+		if (wave.length === 0) return;
+		try {
+			const hired: Employee[] = await broker.call(EmployeeActions.hireMany, { employees: wave.map(h => h.fields) }, opts);
+			hired.forEach(remember);
+			counts.imported += hired.length;
+			return;
+		} catch (err) {
+			if (!rowErrorsOf(0, err)) throw err;
+		}
+		await inParallel(wave, ROW_CONCURRENCY, async ({ row, fields }) => {
+			try {
+				remember(await broker.call(EmployeeActions.hireWithId, fields, opts));
+				counts.imported++;
+			} catch (err) {
+				failed(row, err);
+			}
+		});
+	};
+
+	/** The wave's updates, journaled first (see ChunkJournal). */
+	const updateAll = async (wave: Update[]): Promise<void> => {
+		if (wave.length === 0) return;
+		await journal.willUpdate(wave.map(u => u.row));
+		await inParallel(wave, ROW_CONCURRENCY, async ({ row, id, changes }) => {
+			try {
+				remember(await broker.call(EmployeeActions.update, { id, ...changes }, opts));
+				counts.updated++;
+			} catch (err) {
+				failed(row, err);
+			}
+		});
+	};
+
+	for (const wave of waves(rows)) {
+		const updates: Update[] = [];
+		const hires: Hire[] = [];
+		await inParallel(wave, ROW_CONCURRENCY, row => importOne(row, updates, hires));
+		await updateAll(updates);
+		await hireAll(hires.sort((a, b) => a.row - b.row));
+	}
 	errors.sort((a, b) => a.row - b.row);
 	return { counts, errors };
 }

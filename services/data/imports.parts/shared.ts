@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import type { OutboxFields } from "../../../lib/channels/outbox";
 import type { ImportRow } from "../../../lib/imports/employee-columns";
-import type { AuthUser } from "../../../lib/meta";
+import type { AuthUser, RosterContext } from "../../../lib/meta";
 import type { ImportCounts, ImportRowError, ImportStatus } from "../../../lib/names/imports";
 import type { DbService } from "../../../mixins/db.mixin";
 import type { OutboxMethods } from "../../../mixins/outbox.mixin";
@@ -36,6 +36,10 @@ export interface ImportDoc extends OutboxFields {
 	clientIp?: string | null;
 	createdAt: string;
 	finishedAt: string | null;
+	/** The last error of the chunk being processed, kept until it succeeds: a failed import's reason. */
+	lastError?: string | null;
+	/** Why the import failed (status `failed`), null once a replay resumes it. */
+	failure?: string | null;
 }
 
 export interface ChunkDoc {
@@ -44,6 +48,8 @@ export interface ChunkDoc {
 	importId: string;
 	n: number;
 	rows: ImportRow[];
+	/** Rows an earlier run of this chunk was about to update (imports.parts/rows.ts ChunkJournal). */
+	updating?: number[];
 }
 
 export interface ErrorsDoc {
@@ -66,4 +72,12 @@ export function rowEmployeeId(importId: string, row: number): string {
 	return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export type ImportsThis = DbService & OutboxMethods;
+export interface ImportsMethods {
+	processChunk(importId: string, n: number): Promise<void>;
+	chunkDead(importId: string, n: number): Promise<void>;
+	pushProgress(doc: ImportDoc): void;
+	findImport(ctx: RosterContext, importId: string): Promise<ImportDoc>;
+	errorsOf(doc: ImportDoc): Promise<ImportRowError[]>;
+}
+
+export type ImportsThis = DbService & OutboxMethods & ImportsMethods;

@@ -1,12 +1,12 @@
 /**
  * Reading an uploaded file: the body streams in, is decoded as UTF-8 (a BOM or not), parsed as
- * CSV record by record, checked against the documented bounds as it goes, and cut into chunks
+ * CSV record by record (csv-parse, lib/imports/csv-reader.ts), checked against the documented bounds as it goes, and cut into chunks
  * of rows. Nothing is stored until the whole file has been read and found sound, so a refused
  * upload changes nothing.
  */
 import type { Readable } from "node:stream";
 import { PayloadTooLargeError, UnprocessableError } from "../../../lib/errors";
-import { type CsvRecord, CsvReader, CsvSyntaxError } from "../../../lib/imports/csv-reader";
+import { CsvSyntaxError, readCsv } from "../../../lib/imports/csv-reader";
 import { type EmployeeColumn, type ImportRow, readHeader, readRow } from "../../../lib/imports/employee-columns";
 import { CHUNK_ROWS, MAX_BYTES, MAX_ROWS } from "./shared";
 
@@ -16,15 +16,11 @@ export interface ReadFile {
 }
 
 export async function readUpload(body: Readable): Promise<ReadFile> {
-	const decoder = new TextDecoder("utf-8", { fatal: true });
-	const reader = new CsvReader();
-	let bytes = 0;
 	let columns: EmployeeColumn[] | null = null;
 	const chunks: ImportRow[][] = [];
 	let total = 0;
-
-	const take = (records: CsvRecord[]) => {
-		for (const record of records) {
+	try {
+		for await (const record of readCsv(decoded(body))) {
 			if (!columns) {
 				columns = readHeader(record);
 				continue;
@@ -33,17 +29,6 @@ export async function readUpload(body: Readable): Promise<ReadFile> {
 			if (chunks.length === 0 || chunks[chunks.length - 1].length >= CHUNK_ROWS) chunks.push([]);
 			chunks[chunks.length - 1].push(readRow(columns, record));
 		}
-	};
-
-	try {
-		for await (const piece of body) {
-			const buffer = typeof piece === "string" ? Buffer.from(piece) : (piece as Buffer);
-			bytes += buffer.length;
-			if (bytes > MAX_BYTES) throw new PayloadTooLargeError(`The file is larger than ${MAX_BYTES} bytes (10 MB): split it into several imports.`, { limit: MAX_BYTES, unit: "bytes" });
-			take(reader.push(decoder.decode(buffer, { stream: true })));
-		}
-		take(reader.push(decoder.decode()));
-		take(reader.end());
 	} catch (err) {
 		// The rest of the body is not wanted: read and dropped, so a client still sending gets the
 		// answer rather than a broken connection (the gateway's request timeout bounds it).
@@ -55,4 +40,19 @@ export async function readUpload(body: Readable): Promise<ReadFile> {
 	if (!columns) throw new UnprocessableError("file", "The file is empty: it needs a header row naming the columns.", "empty");
 	if (total === 0) throw new UnprocessableError("file", "The file has a header row but no rows to import.", "noRows");
 	return { chunks, total };
+}
+
+/** The body as UTF-8 text (strictly: a byte that is not UTF-8 fails), refused past MAX_BYTES. */
+async function* decoded(body: Readable): AsyncGenerator<string> {
+	const decoder = new TextDecoder("utf-8", { fatal: true });
+	let bytes = 0;
+	for await (const piece of body) {
+		const buffer = typeof piece === "string" ? Buffer.from(piece) : (piece as Buffer);
+		bytes += buffer.length;
+		if (bytes > MAX_BYTES) throw new PayloadTooLargeError(`The file is larger than ${MAX_BYTES} bytes (10 MB): split it into several imports.`, { limit: MAX_BYTES, unit: "bytes" });
+		const text = decoder.decode(buffer, { stream: true });
+		if (text) yield text;
+	}
+	const rest = decoder.decode();
+	if (rest) yield rest;
 }

@@ -9,6 +9,8 @@ import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employ
 import { type LeaveTakenRow, REPORT_SOURCE_CALLER_LIMIT } from "../../../lib/names/reports";
 import { optionalId } from "../../../lib/params";
 import { ENTITLEMENTS, type LeaveThis, TYPES, optionalYear, year } from "./shared";
+import { json } from "../../../lib/openapi/responses";
+import * as Leave from "../../../lib/openapi/contexts/leave";
 
 interface BalanceParams { employeeId?: string; year?: number }
 interface YearParams { year: number }
@@ -18,6 +20,7 @@ export const BalancesPart: Partial<ServiceSchema> = {
 		/** Per leave type of the tenant; a type without an entitlement that year starts from zero. */
 		balances: {
 			rest: "GET /leave-balances",
+			openapi: { responses: { 200: json(Leave.Balances) } },
 			auth: {},
 			params: { $$strict: true, employeeId: optionalId, year: optionalYear },
 			async handler(this: LeaveThis, ctx: RosterContext<BalanceParams>): Promise<LeaveBalances> {

@@ -13,6 +13,9 @@ import { type ListParams, type ListResult, listParams, paginate, parseSort } fro
 import { id, optionalId } from "../../../lib/params";
 import { STAFF_ROLES } from "../../../lib/roles";
 import { ENTITLEMENTS, type IdParams, type LeaveThis, TYPES, days, optionalDays, optionalYear, year } from "./shared";
+import { json, noContent } from "../../../lib/openapi/responses";
+import { page } from "../../../lib/openapi/schemas";
+import * as Leave from "../../../lib/openapi/contexts/leave";
 
 interface CreateEntitlementParams { employeeId: string; leaveTypeId: string; year: number; days: number; carriedOver?: number }
 interface UpdateEntitlementParams { id: string; days?: number; carriedOver?: number }
@@ -23,6 +26,7 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 	actions: {
 		createEntitlement: {
 			rest: "POST /leave-entitlements",
+			openapi: { responses: { 201: json(Leave.Entitlement) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, employeeId: id, leaveTypeId: id, year, days, carriedOver: optionalDays },
 			async handler(this: LeaveThis, ctx: RosterContext<CreateEntitlementParams>): Promise<LeaveEntitlement> {
@@ -46,6 +50,7 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 
 		listEntitlements: {
 			rest: "GET /leave-entitlements",
+			openapi: { responses: { 200: json(page(Leave.Entitlement)) } },
 			auth: {},
 			params: { $$strict: true, ...listParams, employeeId: optionalId, leaveTypeId: optionalId, year: optionalYear },
 			async handler(this: LeaveThis, ctx: RosterContext<ListEntitlementsParams>): Promise<ListResult<LeaveEntitlement>> {
@@ -61,6 +66,7 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 
 		getEntitlement: {
 			rest: "GET /leave-entitlements/:id",
+			openapi: { responses: { 200: json(Leave.Entitlement) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<LeaveEntitlement> {
@@ -70,6 +76,7 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 
 		updateEntitlement: {
 			rest: "PATCH /leave-entitlements/:id",
+			openapi: { responses: { 200: json(Leave.Entitlement) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id, days: optionalDays, carriedOver: optionalDays },
 			async handler(this: LeaveThis, ctx: RosterContext<UpdateEntitlementParams>): Promise<LeaveEntitlement> {
@@ -87,6 +94,7 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 
 		deleteEntitlement: {
 			rest: "DELETE /leave-entitlements/:id",
+			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<null> {

@@ -10,6 +10,9 @@ import { type ListParams, type ListResult, listParams, paginate, parseSort } fro
 import { date, id, optionalDate, text } from "../../../lib/params";
 import { STAFF_ROLES } from "../../../lib/roles";
 import { HOLIDAYS, type IdParams, type LeaveThis, optionalYear } from "./shared";
+import { json, noContent } from "../../../lib/openapi/responses";
+import { page } from "../../../lib/openapi/schemas";
+import * as Leave from "../../../lib/openapi/contexts/leave";
 
 interface CreateHolidayParams { date: string; name: string }
 interface UpdateHolidayParams extends Partial<CreateHolidayParams> { id: string }
@@ -24,6 +27,7 @@ export const HolidaysPart: Partial<ServiceSchema> = {
 		/** Requests already made keep the days they were counted with. */
 		createHoliday: {
 			rest: "POST /holidays",
+			openapi: { responses: { 201: json(Leave.Holiday) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, date, name: text(100) },
 			async handler(this: LeaveThis, ctx: RosterContext<CreateHolidayParams>): Promise<Holiday> {
@@ -40,6 +44,7 @@ export const HolidaysPart: Partial<ServiceSchema> = {
 
 		listHolidays: {
 			rest: "GET /holidays",
+			openapi: { responses: { 200: json(page(Leave.Holiday)) } },
 			auth: {},
 			params: { $$strict: true, ...listParams, year: optionalYear, from: optionalDate, to: optionalDate },
 			async handler(this: LeaveThis, ctx: RosterContext<ListHolidaysParams>): Promise<ListResult<Holiday>> {
@@ -58,6 +63,7 @@ export const HolidaysPart: Partial<ServiceSchema> = {
 
 		getHoliday: {
 			rest: "GET /holidays/:id",
+			openapi: { responses: { 200: json(Leave.Holiday) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<Holiday> {
@@ -67,6 +73,7 @@ export const HolidaysPart: Partial<ServiceSchema> = {
 
 		updateHoliday: {
 			rest: "PATCH /holidays/:id",
+			openapi: { responses: { 200: json(Leave.Holiday) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id, date: optionalDate, name: { ...text(100), optional: true } },
 			async handler(this: LeaveThis, ctx: RosterContext<UpdateHolidayParams>): Promise<Holiday> {
@@ -83,6 +90,7 @@ export const HolidaysPart: Partial<ServiceSchema> = {
 
 		deleteHoliday: {
 			rest: "DELETE /holidays/:id",
+			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<null> {

@@ -18,6 +18,9 @@ import { date, enumOf, id, nullableText, optionalDate, optionalId, optionalText 
 import { withLease } from "../../../lib/store/lease";
 import { type NamedLeaveRequest, withDisplayNames } from "./display-names";
 import { ADMISSIONS, ENTITLEMENTS, type IdParams, type LeaveThis, optionalYear } from "./shared";
+import { json } from "../../../lib/openapi/responses";
+import { page } from "../../../lib/openapi/schemas";
+import * as Leave from "../../../lib/openapi/contexts/leave";
 
 interface CreateRequestParams {
 	employeeId?: string;
@@ -55,6 +58,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 		 */
 		createRequest: {
 			rest: "POST /leave-requests",
+			openapi: { responses: { 201: json(Leave.LeaveRequest) } },
 			auth: {},
 			params: {
 				$$strict: true, employeeId: optionalId, leaveTypeId: id, startDate: date, endDate: date,
@@ -102,6 +106,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 
 		listRequests: {
 			rest: "GET /leave-requests",
+			openapi: { responses: { 200: json(page(Leave.LeaveRequest)) } },
 			auth: {},
 			params: {
 				$$strict: true, ...listParams, employeeId: optionalId, leaveTypeId: optionalId, status: { ...enumOf(LEAVE_STATUSES), optional: true },
@@ -126,6 +131,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 
 		viewRequest: {
 			rest: "GET /leave-requests/:id",
+			openapi: { responses: { 200: json(Leave.LeaveRequest) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<LeaveRequestJSON> {
@@ -136,6 +142,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 		/** The requester (their own request) or staff; a requested or approved request only. */
 		cancelRequest: {
 			rest: "POST /leave-requests/:id/cancel",
+			openapi: { responses: { 200: json(Leave.LeaveRequest) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<LeaveRequestJSON> {

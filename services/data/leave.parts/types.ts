@@ -12,6 +12,9 @@ import { type ListParams, type ListResult, listParams, paginate, parseSort } fro
 import { id, optionalBoolean, optionalText, text } from "../../../lib/params";
 import { STAFF_ROLES } from "../../../lib/roles";
 import { ENTITLEMENTS, type IdParams, type LeaveThis, TYPES, days, optionalDays } from "./shared";
+import { json, noContent } from "../../../lib/openapi/responses";
+import { page } from "../../../lib/openapi/schemas";
+import * as Leave from "../../../lib/openapi/contexts/leave";
 
 interface CreateTypeParams { name: string; paid: boolean; yearlyAllowance: number; carryOverCap?: number; allowNegative?: boolean }
 interface UpdateTypeParams extends Partial<CreateTypeParams> { id: string }
@@ -21,6 +24,7 @@ export const TypesPart: Partial<ServiceSchema> = {
 	actions: {
 		createLeaveType: {
 			rest: "POST /leave-types",
+			openapi: { responses: { 201: json(Leave.LeaveType) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, name: text(100), paid: "boolean", yearlyAllowance: days, carryOverCap: optionalDays, allowNegative: { type: "boolean", optional: true } },
 			async handler(this: LeaveThis, ctx: RosterContext<CreateTypeParams>): Promise<LeaveType> {
@@ -42,6 +46,7 @@ export const TypesPart: Partial<ServiceSchema> = {
 
 		listLeaveTypes: {
 			rest: "GET /leave-types",
+			openapi: { responses: { 200: json(page(Leave.LeaveType)) } },
 			auth: {},
 			params: { $$strict: true, ...listParams, paid: optionalBoolean, search: optionalText(100) },
 			async handler(this: LeaveThis, ctx: RosterContext<ListTypesParams>): Promise<ListResult<LeaveType>> {
@@ -55,6 +60,7 @@ export const TypesPart: Partial<ServiceSchema> = {
 
 		getLeaveType: {
 			rest: "GET /leave-types/:id",
+			openapi: { responses: { 200: json(Leave.LeaveType) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<LeaveType> {
@@ -65,6 +71,7 @@ export const TypesPart: Partial<ServiceSchema> = {
 		/** Changing the allowance changes next grants, not the entitlements already made. */
 		updateLeaveType: {
 			rest: "PATCH /leave-types/:id",
+			openapi: { responses: { 200: json(Leave.LeaveType) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, id, name: { ...text(100), optional: true }, paid: optionalBoolean, yearlyAllowance: optionalDays,
@@ -87,6 +94,7 @@ export const TypesPart: Partial<ServiceSchema> = {
 		/** Only a type nobody has used: entitlements and requests keep pointing at it. */
 		deleteLeaveType: {
 			rest: "DELETE /leave-types/:id",
+			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<null> {

@@ -14,6 +14,9 @@ import { type Notification, RealtimeEvents, type RealtimePush } from "../../../l
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { id, optionalBoolean } from "../../../lib/params";
 import { type NotificationDoc, type NotificationsThis, notificationJSON } from "./shared";
+import { json } from "../../../lib/openapi/responses";
+import { page } from "../../../lib/openapi/schemas";
+import * as Notifications from "../../../lib/openapi/contexts/notifications";
 
 interface ListParamsWithFilter extends ListParams { unread?: boolean }
 interface IdParams { id: string }
@@ -27,6 +30,7 @@ export const InboxPart: Partial<ServiceSchema> = {
 		/** Newest first; `unread=true` for the unread ones only, `unread=false` for the read ones. */
 		list: {
 			rest: "GET /notifications",
+			openapi: { responses: { 200: json(page(Notifications.Notification)) } },
 			auth: {},
 			params: { $$strict: true, ...listParams, unread: optionalBoolean },
 			async handler(this: NotificationsThis, ctx: RosterContext<ListParamsWithFilter>): Promise<ListResult<Notification>> {
@@ -40,6 +44,7 @@ export const InboxPart: Partial<ServiceSchema> = {
 
 		unreadCount: {
 			rest: "GET /notifications/unread-count",
+			openapi: { responses: { 200: json(Notifications.UnreadCount) } },
 			auth: {},
 			params: { $$strict: true },
 			async handler(this: NotificationsThis, ctx: RosterContext): Promise<{ unread: number }> {
@@ -51,6 +56,7 @@ export const InboxPart: Partial<ServiceSchema> = {
 		/** Marks one entry read (again is fine: it stays read, with its first readAt). */
 		markRead: {
 			rest: "POST /notifications/:id/read",
+			openapi: { responses: { 200: json(Notifications.Notification) } },
 			auth: {},
 			params: { $$strict: true, id },
 			async handler(this: NotificationsThis, ctx: RosterContext<IdParams>): Promise<Notification> {
@@ -71,6 +77,7 @@ export const InboxPart: Partial<ServiceSchema> = {
 
 		markAllRead: {
 			rest: "POST /notifications/read-all",
+			openapi: { responses: { 200: json(Notifications.Marked) } },
 			auth: {},
 			params: { $$strict: true },
 			async handler(this: NotificationsThis, ctx: RosterContext): Promise<{ marked: number }> {

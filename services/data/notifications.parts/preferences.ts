@@ -10,6 +10,8 @@ import { type RosterContext, requireUser } from "../../../lib/meta";
 import { NOTIFICATION_TYPES, type NotificationPreferences } from "../../../lib/names/notifications";
 import { isUniqueViolation } from "../../../lib/store";
 import { type NotificationsThis, PREFERENCES, type PreferencesDoc, preferencesJSON, typeRows, userKey } from "./shared";
+import { json } from "../../../lib/openapi/responses";
+import * as Notifications from "../../../lib/openapi/contexts/notifications";
 
 const choice = { type: "boolean" } as const;
 const optionalChoice = { type: "boolean", optional: true } as const;
@@ -27,6 +29,7 @@ export const PreferencesPart: Partial<ServiceSchema> = {
 	actions: {
 		preferences: {
 			rest: "GET /notifications/preferences",
+			openapi: { responses: { 200: json(Notifications.Preferences) } },
 			auth: {},
 			params: { $$strict: true },
 			async handler(this: NotificationsThis, ctx: RosterContext): Promise<NotificationPreferences> {
@@ -38,6 +41,7 @@ export const PreferencesPart: Partial<ServiceSchema> = {
 		/** Replaces the caller's choice: `email` and `sms` are required, `types` narrows them per type. */
 		updatePreferences: {
 			rest: "PUT /notifications/preferences",
+			openapi: { responses: { 200: json(Notifications.Preferences) } },
 			auth: {},
 			params: { $$strict: true, email: choice, sms: choice, types: typeChoices },
 			async handler(this: NotificationsThis, ctx: RosterContext<NotificationPreferences>): Promise<NotificationPreferences> {

@@ -17,6 +17,9 @@ import {
 	APPLICATIONS, type ApplicationDoc, type ApplicationView, CANDIDATES, type CandidateDoc, type IdParams, type OpeningDoc, RECRUITERS,
 	type RecruitmentThis, noReference, optional
 } from "./shared";
+import { json } from "../../../lib/openapi/responses";
+import { page } from "../../../lib/openapi/schemas";
+import * as Recruitment from "../../../lib/openapi/contexts/recruitment";
 
 interface CreateApplicationParams { candidateId: string; openingId: string; note?: string | null }
 interface ListApplicationsParams extends ListParams { openingId?: string; candidateId?: string; stage?: Stage }
@@ -28,6 +31,7 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 	actions: {
 		createApplication: {
 			rest: "POST /applications",
+			openapi: { responses: { 201: json(Recruitment.ApplicationView) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, candidateId: id, openingId: id, note: nullableText(2000) },
 			async handler(this: RecruitmentThis, ctx: RosterContext<CreateApplicationParams>): Promise<ApplicationView> {
@@ -58,6 +62,7 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 
 		listApplications: {
 			rest: "GET /applications",
+			openapi: { responses: { 200: json(page(Recruitment.ApplicationView)) } },
 			auth: { roles: RECRUITERS },
 			params: { $$strict: true, ...listParams, openingId: optional(id), candidateId: optional(id), stage: optional(enumOf(STAGES)) },
 			async handler(this: RecruitmentThis, ctx: RosterContext<ListApplicationsParams>): Promise<ListResult<ApplicationView>> {
@@ -77,6 +82,7 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 
 		getApplicationById: {
 			rest: "GET /applications/:id",
+			openapi: { responses: { 200: json(Recruitment.ApplicationView) } },
 			auth: { roles: RECRUITERS },
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<ApplicationView> {

@@ -16,6 +16,9 @@ import {
 	APPLICATIONS, type ApplicationDoc, CANDIDATES, type CandidateDoc, INTERVIEWS, type IdParams, type InterviewDoc, OFFERS, type OfferDoc, type RecruitmentThis,
 	nullable, optional, search
 } from "./shared";
+import { json, noContent } from "../../../lib/openapi/responses";
+import { page } from "../../../lib/openapi/schemas";
+import * as Recruitment from "../../../lib/openapi/contexts/recruitment";
 
 interface CreateCandidateParams {
 	firstName: string; lastName: string; email: string; phone?: string | null; source: CandidateSource;
@@ -30,6 +33,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 	actions: {
 		createCandidate: {
 			rest: "POST /candidates",
+			openapi: { responses: { 201: json(Recruitment.Candidate) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, firstName: text(100), lastName: text(100), email, phone: nullable(phone),
@@ -54,6 +58,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 
 		listCandidates: {
 			rest: "GET /candidates",
+			openapi: { responses: { 200: json(page(Recruitment.Candidate)) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, ...listParams, source: optional(enumOf(CANDIDATE_SOURCES)), consentToKeepData: optionalBoolean, search },
 			async handler(this: RecruitmentThis, ctx: RosterContext<ListCandidatesParams>): Promise<ListResult<Candidate>> {
@@ -72,6 +77,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 
 		getCandidateById: {
 			rest: "GET /candidates/:id",
+			openapi: { responses: { 200: json(Recruitment.Candidate) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Candidate> {
@@ -81,6 +87,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 
 		updateCandidate: {
 			rest: "PATCH /candidates/:id",
+			openapi: { responses: { 200: json(Recruitment.Candidate) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, id, firstName: optionalText(100), lastName: optionalText(100), email: optional(email), phone: nullable(phone),
@@ -111,6 +118,7 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 		 */
 		deleteCandidate: {
 			rest: "DELETE /candidates/:id",
+			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<null> {

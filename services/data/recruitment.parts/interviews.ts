@@ -12,6 +12,9 @@ import { dateTime, toInstant } from "../../../lib/recruitment/fields";
 import {
 	APPLICATIONS, type ApplicationDoc, INTERVIEWS, type IdParams, type InterviewDoc, RECRUITERS, type RecruitmentThis, noReference, optional
 } from "./shared";
+import { json } from "../../../lib/openapi/responses";
+import { page } from "../../../lib/openapi/schemas";
+import * as Recruitment from "../../../lib/openapi/contexts/recruitment";
 
 interface CreateInterviewParams { applicationId: string; scheduledAt: string; interviewerIds: string[] }
 interface UpdateInterviewParams { id: string; scheduledAt?: string; interviewerIds?: string[]; feedback?: string | null; result?: InterviewResult }
@@ -70,6 +73,7 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 
 		listInterviews: {
 			rest: "GET /interviews",
+			openapi: { responses: { 200: json(page(Recruitment.Interview)) } },
 			auth: { roles: RECRUITERS },
 			params: {
 				$$strict: true, ...listParams, applicationId: optional(id), openingId: optional(id), interviewerId: optional(id),
@@ -97,6 +101,7 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 
 		getInterview: {
 			rest: "GET /interviews/:id",
+			openapi: { responses: { 200: json(Recruitment.Interview) } },
 			auth: { roles: RECRUITERS },
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Interview> {
@@ -107,6 +112,7 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 		/** Feedback and result after the interview, or a new time or panel before it. */
 		updateInterview: {
 			rest: "PATCH /interviews/:id",
+			openapi: { responses: { 200: json(Recruitment.Interview) } },
 			auth: { roles: RECRUITERS },
 			params: {
 				$$strict: true, id, scheduledAt: optional(dateTime), interviewerIds: optional(interviewerIds),

@@ -15,6 +15,9 @@ import { STAFF_ROLES } from "../../../lib/roles";
 import {
 	APPLICATIONS, type ApplicationDoc, type IdParams, OFFERS, type OfferDoc, type RecruitmentThis, noReference, nullable, optional
 } from "./shared";
+import { json } from "../../../lib/openapi/responses";
+import { page } from "../../../lib/openapi/schemas";
+import * as Recruitment from "../../../lib/openapi/contexts/recruitment";
 
 interface OfferTermsParams {
 	title?: string | null; positionId?: string | null; salary?: number | null; currency?: string | null; startDate?: string; expiresAt?: string | null;
@@ -44,6 +47,7 @@ export const OffersPart: Partial<ServiceSchema> = {
 		/** An offer is made once the pipeline has moved the application to "offer"; one live offer per application. */
 		createOffer: {
 			rest: "POST /offers",
+			openapi: { responses: { 201: json(Recruitment.Offer) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, applicationId: id, title: nullableText(), positionId: nullableId, salary, currency: nullable(currency),
@@ -80,6 +84,7 @@ export const OffersPart: Partial<ServiceSchema> = {
 
 		listOffers: {
 			rest: "GET /offers",
+			openapi: { responses: { 200: json(page(Recruitment.Offer)) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, ...listParams, applicationId: optional(id), candidateId: optional(id), status: optional(enumOf(OFFER_STATUSES)) },
 			async handler(this: RecruitmentThis, ctx: RosterContext<ListOffersParams>): Promise<ListResult<Offer>> {
@@ -95,6 +100,7 @@ export const OffersPart: Partial<ServiceSchema> = {
 
 		getOfferById: {
 			rest: "GET /offers/:id",
+			openapi: { responses: { 200: json(Recruitment.Offer) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Offer> {
@@ -105,6 +111,7 @@ export const OffersPart: Partial<ServiceSchema> = {
 		/** A draft's terms; once sent, an offer is withdrawn and made anew rather than changed. */
 		updateOffer: {
 			rest: "PATCH /offers/:id",
+			openapi: { responses: { 200: json(Recruitment.Offer) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, id, title: nullableText(), positionId: nullableId, salary, currency: nullable(currency),
@@ -127,6 +134,7 @@ export const OffersPart: Partial<ServiceSchema> = {
 
 		sendOffer: {
 			rest: "POST /offers/:id/send",
+			openapi: { responses: { 200: json(Recruitment.Offer) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Offer> {
@@ -137,6 +145,7 @@ export const OffersPart: Partial<ServiceSchema> = {
 		/** The candidate said no. The application stays in "offer": staff may make a new offer, or reject or withdraw it. */
 		declineOffer: {
 			rest: "POST /offers/:id/decline",
+			openapi: { responses: { 200: json(Recruitment.Offer) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Offer> {
@@ -146,6 +155,7 @@ export const OffersPart: Partial<ServiceSchema> = {
 
 		withdrawOffer: {
 			rest: "POST /offers/:id/withdraw",
+			openapi: { responses: { 200: json(Recruitment.Offer) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<Offer> {

@@ -13,6 +13,9 @@ import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { canChangeOpening } from "../../../lib/recruitment/openings";
 import { STAFF_ROLES } from "../../../lib/roles";
 import { APPLICATIONS, type IdParams, type OpeningDoc, RECRUITERS, type RecruitmentThis, optional, search } from "./shared";
+import { json, noContent } from "../../../lib/openapi/responses";
+import { page } from "../../../lib/openapi/schemas";
+import * as Recruitment from "../../../lib/openapi/contexts/recruitment";
 
 interface CreateOpeningParams {
 	title: string; departmentId: string; hiringManagerId: string; headcount?: number; status?: OpeningStatus; description?: string | null;
@@ -28,6 +31,7 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 	actions: {
 		createOpening: {
 			rest: "POST /job-openings",
+			openapi: { responses: { 201: json(Recruitment.JobOpening) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, title: text(), departmentId: id, hiringManagerId: id, headcount: optional(headcount),
@@ -51,6 +55,7 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 
 		listOpenings: {
 			rest: "GET /job-openings",
+			openapi: { responses: { 200: json(page(Recruitment.JobOpening)) } },
 			auth: { roles: RECRUITERS },
 			params: {
 				$$strict: true, ...listParams, status: optional(enumOf(OPENING_STATUSES)), departmentId: optional(id),
@@ -73,6 +78,7 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 
 		getOpeningById: {
 			rest: "GET /job-openings/:id",
+			openapi: { responses: { 200: json(Recruitment.JobOpening) } },
 			auth: { roles: RECRUITERS },
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<JobOpening> {
@@ -82,6 +88,7 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 
 		updateOpening: {
 			rest: "PATCH /job-openings/:id",
+			openapi: { responses: { 200: json(Recruitment.JobOpening) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
 				$$strict: true, id, title: optionalText(), departmentId: optional(id), hiringManagerId: optional(id),
@@ -105,6 +112,7 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 
 		deleteOpening: {
 			rest: "DELETE /job-openings/:id",
+			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<null> {

@@ -61,9 +61,12 @@ interface Scenario {
 
 interface Result { name: string; samples: number; p50: number; p99: number; max: number; total: string }
 
+/** What the scenarios read back: a list page or the headcount report. */
+interface Answer { id: string; total?: number; totals?: { total: number }; departments?: unknown[] }
+
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-async function call(port: number, method: string, urlPath: string, token: string, body?: object): Promise<any> {
+async function call(port: number, method: string, urlPath: string, token: string, body?: object): Promise<Answer> {
 	const reply = await send(port, agent, method, urlPath, body, token);
 	if (reply.status >= 300) throw new Error(`${method} ${urlPath}: ${reply.status} ${reply.body}`);
 	return JSON.parse(reply.body);
@@ -195,8 +198,8 @@ function scenarios(system: System, count: number): Scenario[] {
 }
 
 /** Times `count` more samples of the scenario (at most `seconds`), after warming it up once. */
-async function measure(system: System, scenario: Scenario, count: number, seconds: number, times: number[]): Promise<any> {
-	let last: any = await call(system.port, "GET", scenario.path, system.token);
+async function measure(system: System, scenario: Scenario, count: number, seconds: number, times: number[]): Promise<Answer> {
+	let last = await call(system.port, "GET", scenario.path, system.token);
 	const deadline = Date.now() + seconds * 1000;
 	for (let i = 0; i < count && Date.now() < deadline; i++) {
 		await scenario.before?.(times.length);
@@ -210,7 +213,7 @@ async function measure(system: System, scenario: Scenario, count: number, second
 /** The scenarios take turns, ROUNDS times each, so that a noisy minute of a shared machine falls on all of them alike. */
 async function measureAll(system: System, list: Scenario[]): Promise<Result[]> {
 	const times = list.map(() => [] as number[]);
-	const answers: any[] = [];
+	const answers: Answer[] = [];
 	for (let round = 0; round < ROUNDS; round++) {
 		for (const [i, scenario] of list.entries()) {
 			answers[i] = await measure(system, scenario, Math.ceil(scenario.samples / ROUNDS), SCENARIO_SECONDS / ROUNDS, times[i]);
@@ -220,7 +223,7 @@ async function measureAll(system: System, list: Scenario[]): Promise<Result[]> {
 	return list.map((scenario, i) => {
 		const sorted = [...times[i]].sort((a, b) => a - b);
 		const last = answers[i];
-		const total = last.totals ? `${last.totals.total} in ${last.departments.length} depts` : `${last.total} matches`;
+		const total = last.totals ? `${last.totals.total} in ${last.departments?.length} depts` : `${last.total} matches`;
 		return { name: scenario.name, samples: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1], total };
 	});
 }

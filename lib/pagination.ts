@@ -2,7 +2,7 @@
  * List parameters and the moleculer-db list shape { rows, total, page, pageSize, totalPages },
  * shared by every data service's list actions. Sorting is limited to the fields a service names.
  */
-import type { Store } from "./store";
+import type { Store, StoredDoc } from "./store";
 import { UnprocessableError } from "./errors";
 
 export const MAX_PAGE_SIZE = 100;
@@ -46,7 +46,7 @@ export async function paginate<T>(
 	query: object,
 	params: ListParams,
 	sort: string[],
-	toJSON: (doc: any) => T
+	toJSON: (doc: StoredDoc) => T
 ): Promise<ListResult<T>> {
 	const page = params.page ?? 1;
 	const pageSize = params.pageSize ?? 20;

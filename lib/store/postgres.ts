@@ -11,7 +11,7 @@ import { type PoolLease, acquirePool, withDdlLock } from "./postgres-pool";
 import { findAndCount } from "./page";
 import { Params, type Shape, fieldExpression, hasPattern, orderBy, sortKeys, textColumn, updateExpression, where } from "./postgres-query";
 import { type Table, addColumns, createIndex, shapeOf } from "./postgres-schema";
-import type { CollectionSpec, CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from "./types";
+import type { CollectionSpec, CountByRow, FindParams, IndexSpec, Page, Store, StoredDoc, SumByRow } from "./types";
 
 interface Row {
 	data: Record<string, unknown>;
@@ -102,7 +102,7 @@ export class PostgresStore implements Store {
 	 * A page past the first is found as ids first: skipping rows then reads only an index that
 	 * holds the filter, the sort and the id, never the documents skipped.
 	 */
-	find(params: FindParams): Promise<any[]> {
+	find(params: FindParams): Promise<StoredDoc[]> {
 		const p = new Params();
 		const order = orderBy(params.sort, this.shape);
 		let page = `SELECT ${params.offset ? "id" : "data"} FROM ${this.table} WHERE ${this.where(params.query, p)} ORDER BY ${order}`;
@@ -129,7 +129,7 @@ export class PostgresStore implements Store {
 		let page = `SELECT id FROM matches ORDER BY ${[...keys.map((key, i) => `k${i} ${key.direction}`), "id ASC"].join(", ")}`;
 		if (params.limit) page += ` LIMIT ${p.add(params.limit)}`;
 		if (params.offset) page += ` OFFSET ${p.add(params.offset)}`;
-		const result = await this.pool.query<{ total: string; docs: any[] | null }>(
+		const result = await this.pool.query<{ total: string; docs: StoredDoc[] | null }>(
 			`WITH matches AS MATERIALIZED (SELECT ${columns} FROM ${this.table} WHERE ${this.where(params.query, p)})
 			SELECT (SELECT count(*) FROM matches) AS total,
 				(SELECT jsonb_agg(data ORDER BY ${orderBy(params.sort, this.shape)}) FROM ${this.table} WHERE id IN (${page})) AS docs`,
@@ -138,18 +138,18 @@ export class PostgresStore implements Store {
 		return { docs: result.rows[0].docs ?? [], total: Number(result.rows[0].total) };
 	}
 
-	async findOne(query: object): Promise<any> {
+	async findOne(query: object): Promise<StoredDoc> {
 		const p = new Params();
 		const [doc] = await this.rows(`SELECT data FROM ${this.table} WHERE ${this.where(query, p)} LIMIT 1`, p.values);
 		return doc ?? null;
 	}
 
-	async findById(id: string): Promise<any> {
+	async findById(id: string): Promise<StoredDoc> {
 		const [doc] = await this.rows(`SELECT data FROM ${this.table} WHERE id = $1`, [String(id)]);
 		return doc ?? null;
 	}
 
-	findByIds(ids: string[]): Promise<any[]> {
+	findByIds(ids: string[]): Promise<StoredDoc[]> {
 		return this.rows(`SELECT data FROM ${this.table} WHERE id = ANY($1::text[])`, [ids.map(String)]);
 	}
 
@@ -198,13 +198,13 @@ export class PostgresStore implements Store {
 		}));
 	}
 
-	async insert(doc: Record<string, unknown>): Promise<any> {
+	async insert(doc: Record<string, unknown>): Promise<StoredDoc> {
 		if (typeof doc._id !== "string" || doc._id === "") throw new Error("A document needs a string _id before it is stored");
 		const [stored] = await this.rows(`INSERT INTO ${this.table} (id, data) VALUES ($1, $2::jsonb) RETURNING data`, [doc._id, JSON.stringify(doc)]);
 		return stored;
 	}
 
-	async insertMany(docs: Array<Record<string, unknown>>): Promise<any[]> {
+	async insertMany(docs: Array<Record<string, unknown>>): Promise<StoredDoc[]> {
 		if (docs.length === 0) return [];
 		const values: unknown[] = [];
 		const rows = docs.map(doc => {
@@ -222,7 +222,7 @@ export class PostgresStore implements Store {
 		return result.rowCount ?? 0;
 	}
 
-	async updateById(id: string, update: object): Promise<any> {
+	async updateById(id: string, update: object): Promise<StoredDoc> {
 		const p = new Params();
 		const set = updateExpression(update, p);
 		const [doc] = await this.rows(`UPDATE ${this.table} SET data = ${set} WHERE id = ${p.add(String(id))} RETURNING data`, p.values);
@@ -235,12 +235,12 @@ export class PostgresStore implements Store {
 		return result.rowCount ?? 0;
 	}
 
-	async removeById(id: string): Promise<any> {
+	async removeById(id: string): Promise<StoredDoc> {
 		const [doc] = await this.rows(`DELETE FROM ${this.table} WHERE id = $1 RETURNING data`, [String(id)]);
 		return doc ?? null;
 	}
 
-	entityToObject(doc: any): any {
+	entityToObject(doc: StoredDoc): StoredDoc {
 		return doc;
 	}
 }

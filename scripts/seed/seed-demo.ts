@@ -23,7 +23,10 @@ export interface SeedResult {
 	counts: Record<string, number>;
 }
 
-type Call = <T = any>(action: string, params?: object) => Promise<T>;
+/** What the seed reads back from what it creates: the new record's id (answers are typed where more is read). */
+interface Created { id: string }
+
+type Call = <T = Created>(action: string, params?: object) => Promise<T>;
 
 const OWNER_EMAIL = `owner@${DEMO_DOMAIN}`;
 
@@ -46,7 +49,7 @@ export const SEED_SERVICES = ["identity", "org", "employees", "leave", "recruitm
 export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 	const year = new Date().getUTCFullYear();
 	const signup = await broker
-		.call<any, object>("identity.provision", { company: DEMO_COMPANY, name: "Olivia Owner", email: OWNER_EMAIL, role: "owner", password: DEMO_PASSWORD })
+		.call<{ user: { id: string }; tenant: { id: string } }, object>("identity.provision", { company: DEMO_COMPANY, name: "Olivia Owner", email: OWNER_EMAIL, role: "owner", password: DEMO_PASSWORD })
 		.catch((err: { code?: number }) => {
 			if (err.code === 409) return null;
 			throw err;
@@ -111,7 +114,7 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 		{ role: "employee", email: `employee@${DEMO_DOMAIN}`, name: "Emil Employee", employeeId: reportEmployee, note: "reports to the manager" }
 	];
 	for (const u of users) {
-		const { user } = await call("identity.provision", { email: u.email, name: u.name, role: u.role, password: DEMO_PASSWORD });
+		const { user } = await call<{ user: Created }>("identity.provision", { email: u.email, name: u.name, role: u.role, password: DEMO_PASSWORD });
 		await call("identity.linkEmployee", { id: user.id, employeeId: u.employeeId });
 	}
 
@@ -176,7 +179,7 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 				});
 				await call("recruitment.sendOffer", { id: offer.id });
 				if (stage === "hired" && invited.length === 0) {
-					const hired = await call("onboarding.acceptOffer", { id: offer.id });
+					const hired = await call<{ user: { email: string } }>("onboarding.acceptOffer", { id: offer.id });
 					invited.push(hired.user.email);
 				}
 			}

@@ -4,7 +4,7 @@
  * HTTP. It knows no business rule.
  */
 import type { ServerResponse } from "node:http";
-import { type Context, Errors, type Service, type ServiceSchema } from "moleculer";
+import { type Context, Errors, type ServiceBroker, type Service, type ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { verifyAccessToken } from "../../lib/auth/tokens";
 import { type Config, config } from "../../lib/config";
@@ -61,7 +61,7 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	/** The OpenAPI document of the current routes, built on the first request after they change. */
 	openApiDocument?: Record<string, unknown>;
 	aliases: Array<MatchableAlias & { route: unknown; path: string; fullPath: string; type: string; action: string | null; _generated?: boolean }>;
-	broker: ServiceSchema["broker"] & any;
+	broker: ServiceBroker;
 	logger: { info: (...a: unknown[]) => void; warn: (...a: unknown[]) => void; error: (...a: unknown[]) => void };
 	createAlias(route: unknown, spec: object, action: string): GatewayThis["aliases"][number];
 	optimizeAliasesOrder(): void;
@@ -279,7 +279,7 @@ const ApiService: ServiceSchema = {
 			visibility: "published",
 			handler(this: GatewayThis): Record<string, unknown> {
 				if (!this.openApiDocument) {
-					const actions = new Map(this.broker.registry.getActionList({}).map((item: { name: string; action: object }) => [item.name, item.action]));
+					const actions = new Map(this.broker.registry.getActionList({}).map(item => [item.name, item.action]));
 					this.openApiDocument = buildDocument(
 						{ title: "Roster API", version: "1", description: "Multi-tenant HR: people, organisation, leave, recruitment. Sign in with POST /api/v1/auth/login and authorize with its accessToken." },
 						this.documentedRoutes(),

@@ -140,7 +140,7 @@ function squeezeRuns(text: string): string {
 }
 
 /** Runs a property, then checks the node is still alive. */
-async function check(property: fc.IAsyncProperty<any>, numRuns: number): Promise<void> {
+async function check<T>(property: fc.IAsyncProperty<T>, numRuns: number): Promise<void> {
 	try {
 		await fc.assert(property, { numRuns });
 	} catch (err) {

@@ -6,7 +6,10 @@
 import { Test } from "supertest";
 import { contractViolation } from "./contract";
 
-type Assert = (this: Test, resError: unknown, res: any, fn?: (err: unknown, res: unknown) => void) => void;
+/** What supertest hands its assertions: the parts of a response the contract is checked on. */
+interface TestResponse { status: number; headers?: Record<string, string>; body: unknown; text?: unknown }
+
+type Assert = (this: Test, resError: unknown, res: TestResponse | undefined, fn?: (err: unknown, res: unknown) => void) => void;
 
 const originalAssert = (Test.prototype as unknown as { assert: Assert }).assert;
 

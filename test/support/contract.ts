@@ -8,6 +8,8 @@
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 
+/** A node of the OpenAPI document, walked by JSON pointers: any part may hold any JSON. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 type Json = Record<string, any>;
 
 interface Operation {

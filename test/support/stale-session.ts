@@ -8,7 +8,11 @@ import type { ActionAuth, AuthUser } from "../../lib/meta";
 
 interface Alias { actionName: string; fullPath: string; methods: string }
 
-export interface StaleAnswer { status: number; body: any }
+export interface StaleAnswer {
+	status: number;
+	/** A list page, or an error's type. */
+	body: { rows?: Array<{ id: string }>; total?: number; type?: string };
+}
 
 export type StaleRequest = (method: string, path: string, body?: Record<string, unknown>) => Promise<StaleAnswer>;
 

@@ -18,11 +18,11 @@ function page<T>(rows: T[]): ListResult<T> {
 }
 
 /** A context whose calls answer from `answers` by action name, and remember what was asked. */
-function fakeContext(answers: Record<string, (params: any) => unknown>) {
-	const calls: Array<{ action: string; params: any }> = [];
+function fakeContext(answers: Record<string, (params: Record<string, string[]>) => unknown>) {
+	const calls: Array<{ action: string; params: Record<string, string[]> }> = [];
 	const ctx = {
 		meta: { user: { id: "u-0", tenantId: TENANT, roles: ["hr"], employeeId: null, sessionId: "s" } },
-		call: async (action: string, params: unknown) => {
+		call: async (action: string, params: Record<string, string[]>) => {
 			calls.push({ action, params });
 			return answers[action](params);
 		}

@@ -123,7 +123,8 @@ export async function importRows(
 	for (const { cells } of rows) {
 		if (cells.employeeNumber) numbers.add(cells.employeeNumber);
 		if (cells.workEmail) emails.add(cells.workEmail.toLowerCase());
-		if (cells.manager) (cells.manager.includes("@") ? emails.add(cells.manager.toLowerCase()) : numbers.add(cells.manager));
+		if (cells.manager?.includes("@")) emails.add(cells.manager.toLowerCase());
+		else if (cells.manager) numbers.add(cells.manager);
 	}
 	const known: Employee[] = await broker.call(EmployeeActions.matchForImport, { employeeNumbers: [...numbers], workEmails: [...emails] }, opts);
 	const byNumber = new Map(known.map(e => [e.employeeNumber, e]));

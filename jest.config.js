@@ -28,7 +28,10 @@ module.exports = {
 			testMatch: ["<rootDir>/test/integration/**/*.spec.ts"],
 			// Suites about one process or one artefact rather than the API: they gain nothing on a cluster.
 			// notification-smtp points one process's SMTP_URL at the test's own server before it loads the system.
-			testPathIgnorePatterns: ["/node_modules/", "/test/integration/(gateway|storage|postgres-plans|outbox|readiness|health-port|metrics|npm-start|image|overload|cache-outage|logs|tracing|timeouts|report-fallback|scheduled-jobs-mixin|job-runs|notification-smtp|realtime)\\.spec\\.ts$"]
+			testPathIgnorePatterns: [
+				"/node_modules/",
+				"/test/integration/(gateway|storage|postgres-plans|outbox|readiness|health-port|metrics|npm-start|image|overload|cache-outage|logs|tracing|timeouts|report-fallback|scheduled-jobs-mixin|job-runs|notification-smtp|realtime)\\.spec\\.ts$"
+			]
 		},
 		{
 			displayName: "cluster",

@@ -71,9 +71,10 @@ export function brokerOptions(cfg: Config, { logDestination }: { logDestination?
 		// Off unless METRICS_PORT is set: every action call and event then pays for its counters.
 		// Moleculer's Prometheus reporter serves GET /metrics on a listener of its own, every series
 		// labelled with this node's namespace and nodeID.
-		metrics: cfg.metricsPort === undefined
-			? { enabled: false }
-			: { enabled: true, reporter: { type: "Prometheus", options: { port: cfg.metricsPort, path: "/metrics" } } },
+		metrics:
+			cfg.metricsPort === undefined
+				? { enabled: false }
+				: { enabled: true, reporter: { type: "Prometheus", options: { port: cfg.metricsPort, path: "/metrics" } } },
 		tracing: tracingOptions(cfg.tracing),
 		middlewares: middlewares({
 			healthPort: cfg.healthPort,

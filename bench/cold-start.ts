@@ -40,7 +40,17 @@ async function timeToReady(args: string[], env: Record<string, string>, ready?: 
 
 async function roster(): Promise<number> {
 	const port = await freePort();
-	const env = { PORT: String(port), SERVICEDIR: "dist/services", LOG_LEVEL: "warn", TRANSPORTER: "", CACHER: "", DATABASE_URL: "", MONGO_URI: "", DATA_DIR: "", JWT_SECRET: randomBytes(24).toString("hex") };
+	const env = {
+		PORT: String(port),
+		SERVICEDIR: "dist/services",
+		LOG_LEVEL: "warn",
+		TRANSPORTER: "",
+		CACHER: "",
+		DATABASE_URL: "",
+		MONGO_URI: "",
+		DATA_DIR: "",
+		JWT_SECRET: randomBytes(24).toString("hex")
+	};
 	return timeToReady([path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.js"), "--config", "dist/moleculer.config.js"], env, gatewayReady(port));
 }
 
@@ -49,7 +59,7 @@ const bareNode = () => timeToReady(["-e", ""], {});
 
 async function main(): Promise<void> {
 	const rows: Array<[string, () => Promise<number>]> = [
-		["node -e \"\"", bareNode],
+		['node -e ""', bareNode],
 		["an empty Moleculer broker", emptyBroker],
 		["Roster, one process, to ready", roster]
 	];

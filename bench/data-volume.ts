@@ -59,10 +59,22 @@ interface Scenario {
 	before?: (i: number) => Promise<unknown>;
 }
 
-interface Result { name: string; samples: number; p50: number; p99: number; max: number; total: string }
+interface Result {
+	name: string;
+	samples: number;
+	p50: number;
+	p99: number;
+	max: number;
+	total: string;
+}
 
 /** What the scenarios read back: a list page or the headcount report. */
-interface Answer { id: string; total?: number; totals?: { total: number }; departments?: unknown[] }
+interface Answer {
+	id: string;
+	total?: number;
+	totals?: { total: number };
+	departments?: unknown[];
+}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -142,7 +154,9 @@ async function onPostgres(count: number): Promise<System> {
 		const started = Date.now();
 		const seed = generate(tenant, count);
 		await writePostgres(base.toString(), schema, seed, tenant);
-		console.log(`PostgreSQL: ${count.toLocaleString("en")} employees and ${seed.history.length.toLocaleString("en")} history entries written in ${((Date.now() - started) / 1000).toFixed(1)} s (schema ${schema})`);
+		console.log(
+			`PostgreSQL: ${count.toLocaleString("en")} employees and ${seed.history.length.toLocaleString("en")} history entries written in ${((Date.now() - started) / 1000).toFixed(1)} s (schema ${schema})`
+		);
 		return { port, token, tenant, ...describeSeed(seed), stop };
 	} catch (err) {
 		await stop().catch(() => undefined);
@@ -182,11 +196,27 @@ function scenarios(system: System, count: number): Scenario[] {
 		{ name: "directory, first page", path: `${list}?pageSize=${PAGE_SIZE}`, samples: SAMPLES },
 		{ name: `directory, page ${deepPage.toLocaleString("en")}`, path: `${list}?pageSize=${PAGE_SIZE}&page=${deepPage}`, samples: SAMPLES },
 		{ name: "directory, sorted by -hireDate", path: `${list}?pageSize=${PAGE_SIZE}&sort=-hireDate`, samples: SAMPLES },
-		{ name: "directory, one department, active", path: `${list}?pageSize=${PAGE_SIZE}&departmentId=${system.bigDepartment}&status=active`, samples: SAMPLES },
-		{ name: "search, name prefix \"mar\"", path: `${list}?pageSize=${PAGE_SIZE}&search=mar`, samples: SAMPLES },
-		{ name: `search, common "${system.commonSurname.toLowerCase()}"`, path: `${list}?pageSize=${PAGE_SIZE}&search=${system.commonSurname.toLowerCase()}`, samples: SAMPLES },
-		{ name: `search, less common "${system.middleSurname.toLowerCase()}"`, path: `${list}?pageSize=${PAGE_SIZE}&search=${system.middleSurname.toLowerCase()}`, samples: SAMPLES },
-		{ name: `search, rare "${system.rareSurname.toLowerCase()}"`, path: `${list}?pageSize=${PAGE_SIZE}&search=${system.rareSurname.toLowerCase()}`, samples: SAMPLES },
+		{
+			name: "directory, one department, active",
+			path: `${list}?pageSize=${PAGE_SIZE}&departmentId=${system.bigDepartment}&status=active`,
+			samples: SAMPLES
+		},
+		{ name: 'search, name prefix "mar"', path: `${list}?pageSize=${PAGE_SIZE}&search=mar`, samples: SAMPLES },
+		{
+			name: `search, common "${system.commonSurname.toLowerCase()}"`,
+			path: `${list}?pageSize=${PAGE_SIZE}&search=${system.commonSurname.toLowerCase()}`,
+			samples: SAMPLES
+		},
+		{
+			name: `search, less common "${system.middleSurname.toLowerCase()}"`,
+			path: `${list}?pageSize=${PAGE_SIZE}&search=${system.middleSurname.toLowerCase()}`,
+			samples: SAMPLES
+		},
+		{
+			name: `search, rare "${system.rareSurname.toLowerCase()}"`,
+			path: `${list}?pageSize=${PAGE_SIZE}&search=${system.rareSurname.toLowerCase()}`,
+			samples: SAMPLES
+		},
 		{
 			name: "headcount report, uncached",
 			path: "/api/v1/reports/headcount",
@@ -245,7 +275,9 @@ async function run(title: string, count: number, start: (count: number) => Promi
 }
 
 async function main(): Promise<void> {
-	console.log(`One request at a time; up to ${SAMPLES} samples per scenario (${HEADCOUNT_SAMPLES} for the report) in ${ROUNDS} turns, ${SCENARIO_SECONDS} s at most each.`);
+	console.log(
+		`One request at a time; up to ${SAMPLES} samples per scenario (${HEADCOUNT_SAMPLES} for the report) in ${ROUNDS} turns, ${SCENARIO_SECONDS} s at most each.`
+	);
 	if (EMPLOYEES > 0) await run(`PostgreSQL, one tenant of ${EMPLOYEES.toLocaleString("en")} employees`, EMPLOYEES, onPostgres);
 	if (NEDB_EMPLOYEES > 0) await run(`NeDB (embedded), one tenant of ${NEDB_EMPLOYEES.toLocaleString("en")} employees`, NEDB_EMPLOYEES, onNedb);
 	agent.destroy();

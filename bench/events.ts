@@ -66,10 +66,13 @@ async function rig(adapter: "jetstream" | "in-process"): Promise<Rig> {
 	if (publisher !== consumer) await publisher.start();
 	return {
 		publish: event => publisher.sendToChannel!(CHANNEL, event),
-		handled: eventId => new Promise(resolve => waiting.set(eventId, () => {
-			waiting.delete(eventId);
-			resolve();
-		})),
+		handled: eventId =>
+			new Promise(resolve =>
+				waiting.set(eventId, () => {
+					waiting.delete(eventId);
+					resolve();
+				})
+			),
 		async stop() {
 			if (publisher !== consumer) await publisher.stop();
 			await consumer.stop();

@@ -40,7 +40,13 @@ interface Scenario {
 	stop(): Promise<void>;
 }
 
-interface Sample { rps: number; p50: number; p99: number; errors: number; cpuPerRequest: Record<string, number> }
+interface Sample {
+	rps: number;
+	p50: number;
+	p99: number;
+	errors: number;
+	cpuPerRequest: Record<string, number>;
+}
 
 /** A bench server of bench/servers/, run with tsx, ready when it says so. */
 async function startServer(file: string): Promise<{ port: number; child: ChildProcess }> {
@@ -56,7 +62,14 @@ async function startServer(file: string): Promise<{ port: number; child: ChildPr
 /** A company with one employee, and its owner's token: what GET /api/v1/employees/:id reads. */
 async function employeeToRead(port: number, company: string): Promise<{ path: string; token: string }> {
 	const owner = await signup(port, company);
-	const hired = await send(port, false, "POST", "/api/v1/employees", { firstName: "Ada", lastName: "Lovelace", workEmail: `ada-${company}@bench.test`, hireDate: "2024-01-01" }, owner.accessToken);
+	const hired = await send(
+		port,
+		false,
+		"POST",
+		"/api/v1/employees",
+		{ firstName: "Ada", lastName: "Lovelace", workEmail: `ada-${company}@bench.test`, hireDate: "2024-01-01" },
+		owner.accessToken
+	);
 	if (hired.status !== 201) throw new Error(`hire failed: ${hired.status} ${hired.body}`);
 	return { path: `/api/v1/employees/${JSON.parse(hired.body).id}`, token: owner.accessToken };
 }
@@ -129,10 +142,15 @@ async function measure(scenario: Scenario): Promise<Sample> {
 	const watchMemory = setInterval(() => {
 		for (const [name, child] of processes) rssUnderLoad.set(name, Math.max(rssUnderLoad.get(name) ?? 0, rssMb(child.pid!)));
 	}, 500);
-	const result = await Promise.resolve(autocannon({ url: scenario.url, headers: scenario.headers, connections: CONNECTIONS, duration: DURATION })).finally(() => clearInterval(watchMemory));
+	const result = await Promise.resolve(autocannon({ url: scenario.url, headers: scenario.headers, connections: CONNECTIONS, duration: DURATION })).finally(
+		() => clearInterval(watchMemory)
+	);
 	const errors = result.errors + result.timeouts + result.non2xx;
-	for (const [name, child] of processes) if (child.exitCode !== null || child.signalCode !== null) console.log(`${name} exited (${child.exitCode ?? child.signalCode}) during the round`);
-	const cpuPerRequest = Object.fromEntries(processes.map(([name, child], i) => [name, (cpuMicros(child.pid!) - cpuBefore[i]) / Math.max(1, result.requests.total)]));
+	for (const [name, child] of processes)
+		if (child.exitCode !== null || child.signalCode !== null) console.log(`${name} exited (${child.exitCode ?? child.signalCode}) during the round`);
+	const cpuPerRequest = Object.fromEntries(
+		processes.map(([name, child], i) => [name, (cpuMicros(child.pid!) - cpuBefore[i]) / Math.max(1, result.requests.total)])
+	);
 	return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors, cpuPerRequest };
 }
 
@@ -152,7 +170,9 @@ async function main(): Promise<void> {
 			for (const scenario of scenarios) {
 				const sample = await measure(scenario);
 				samples.get(scenario.name)!.push(sample);
-				console.log(`round ${round}: ${scenario.name.padEnd(34)} ${sample.rps.toFixed(0).padStart(8)} req/s  p99 ${sample.p99} ms  errors ${sample.errors}`);
+				console.log(
+					`round ${round}: ${scenario.name.padEnd(34)} ${sample.rps.toFixed(0).padStart(8)} req/s  p99 ${sample.p99} ms  errors ${sample.errors}`
+				);
 			}
 		}
 
@@ -169,7 +189,9 @@ async function main(): Promise<void> {
 		for (const scenario of scenarios) {
 			for (const name of Object.keys(scenario.processes)) {
 				const cpu = median(samples.get(scenario.name)!.map(s => s.cpuPerRequest[name]));
-				console.log(`${name.padEnd(34)} ${cpu.toFixed(0).padStart(15)} ${`${rssIdle.get(name)!.toFixed(0)} MB`.padStart(9)} ${`${(rssUnderLoad.get(name) ?? 0).toFixed(0)} MB`.padStart(9)}`);
+				console.log(
+					`${name.padEnd(34)} ${cpu.toFixed(0).padStart(15)} ${`${rssIdle.get(name)!.toFixed(0)} MB`.padStart(9)} ${`${(rssUnderLoad.get(name) ?? 0).toFixed(0)} MB`.padStart(9)}`
+				);
 			}
 		}
 	} finally {

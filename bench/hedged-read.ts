@@ -50,7 +50,18 @@ function row(name: string, samples: Sample[], frozenAt: number, thawedAt: number
 	const early = samples.filter(s => s.at >= frozenAt && s.at < frozenAt + STILL_ROUTED_MS);
 	const first = summarize(early);
 	const waited = early.filter(s => s.ms >= 1000).length;
-	return [name, `${all.requests}`, `${all.failed}`, `${all.p50}`, `${all.p99}`, `${frozen.p50}`, `${frozen.p99}`, `${first.p50}`, `${first.p99}`, `${waited}/${early.length}`];
+	return [
+		name,
+		`${all.requests}`,
+		`${all.failed}`,
+		`${all.p50}`,
+		`${all.p99}`,
+		`${frozen.p50}`,
+		`${frozen.p99}`,
+		`${first.p50}`,
+		`${first.p99}`,
+		`${waited}/${early.length}`
+	];
 }
 
 function table(rows: string[][]): string {
@@ -62,33 +73,68 @@ async function main(): Promise<void> {
 	const schema = `bench_hedge_${randomUUID().replace(/-/g, "").slice(0, 8)}`;
 	const databaseUrl = `${DATABASE}${DATABASE.includes("?") ? "&" : "?"}schema=${schema}`;
 	// The nodes' retry warnings would bury the table: errors only, unless LOG_LEVEL says otherwise.
-	const cluster = { TRANSPORTER: NATS, NAMESPACE: `bench-hedge-${process.pid}`, JWT_SECRET: randomUUID() + randomUUID(), DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? "error" };
+	const cluster = {
+		TRANSPORTER: NATS,
+		NAMESPACE: `bench-hedge-${process.pid}`,
+		JWT_SECRET: randomUUID() + randomUUID(),
+		DATABASE_URL: databaseUrl,
+		LOG_LEVEL: process.env.LOG_LEVEL ?? "error"
+	};
 	const nodes: ChildProcess[] = [];
 	let frozen: ChildProcess | undefined;
 	try {
 		// One data node first: it makes the schema's tables, then the second joins it.
 		for (const name of ["data-1", "data-2"]) {
 			const health = await freePort();
-			const node = await startRoster({ ...cluster, NODE_ID: `${name}-${process.pid}`, SERVICES: "data", HEALTH_PORT: String(health) }, healthReady(health));
+			const node = await startRoster(
+				{ ...cluster, NODE_ID: `${name}-${process.pid}`, SERVICES: "data", HEALTH_PORT: String(health) },
+				healthReady(health)
+			);
 			nodes.push(node);
 			frozen = node;
 		}
 		const gateways: Array<{ name: string; port: number; metrics: number }> = [];
-		for (const [name, hedged] of [["hedging on", "true"], ["hedging off", "false"]] as const) {
+		for (const [name, hedged] of [
+			["hedging on", "true"],
+			["hedging off", "false"]
+		] as const) {
 			const port = await freePort();
 			const metrics = await freePort();
-			const env = { ...cluster, SERVICES: "gateway/api", PORT: String(port), METRICS_PORT: String(metrics), READY_SERVICES: "identity,employees", HEDGED_READS: hedged };
+			const env = {
+				...cluster,
+				SERVICES: "gateway/api",
+				PORT: String(port),
+				METRICS_PORT: String(metrics),
+				READY_SERVICES: "identity,employees",
+				HEDGED_READS: hedged
+			};
 			nodes.push(await startRoster(env, gatewayReady(port)));
 			gateways.push({ name, port, metrics });
 		}
 		const owner = await signup(gateways[0].port, "HedgeBench");
-		const hired = await send(gateways[0].port, false, "POST", "/api/v1/employees", { firstName: "Ada", lastName: "Lovelace", workEmail: `ada-${process.pid}@bench.test`, hireDate: "2024-01-01" }, owner.accessToken);
+		const hired = await send(
+			gateways[0].port,
+			false,
+			"POST",
+			"/api/v1/employees",
+			{ firstName: "Ada", lastName: "Lovelace", workEmail: `ada-${process.pid}@bench.test`, hireDate: "2024-01-01" },
+			owner.accessToken
+		);
 		if (hired.status !== 201) throw new Error(`hire failed: ${hired.status} ${hired.body}`);
 		const paths = [`/api/v1/employees/${JSON.parse(hired.body).id}`, "/api/v1/me"];
 
-		console.log(`${RATE} requests a second through each gateway for ${DURATION_MS / 1000} s; data-2 frozen from ${FREEZE_AT_MS / 1000} s for ${FREEZE_MS / 1000} s\n`);
+		console.log(
+			`${RATE} requests a second through each gateway for ${DURATION_MS / 1000} s; data-2 frozen from ${FREEZE_AT_MS / 1000} s for ${FREEZE_MS / 1000} s\n`
+		);
 		const streams = gateways.map(g =>
-			startReadStream({ gateways: [`http://127.0.0.1:${g.port}`], paths, token: owner.accessToken, ratePerSecond: RATE, durationMs: DURATION_MS, clientTimeoutMs: 15_000 })
+			startReadStream({
+				gateways: [`http://127.0.0.1:${g.port}`],
+				paths,
+				token: owner.accessToken,
+				ratePerSecond: RATE,
+				durationMs: DURATION_MS,
+				clientTimeoutMs: 15_000
+			})
 		);
 		await sleep(FREEZE_AT_MS - streams[0].elapsed());
 		const frozenAt = streams[0].elapsed();

@@ -38,8 +38,12 @@ function domainServices(): ServiceSchema[] {
 	return readdirSync(dir, { recursive: true, encoding: "utf8" })
 		.filter(file => file.endsWith(".service.ts") && !file.startsWith("gateway"))
 		.sort()
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		.map(file => { const mod = require(path.join(dir, file)); return (mod.default ?? mod) as ServiceSchema; });
+		.map(file => {
+			// Loaded by path at run time, as moleculer-runner loads service files.
+			// eslint-disable-next-line @typescript-eslint/no-require-imports
+			const mod = require(path.join(dir, file));
+			return (mod.default ?? mod) as ServiceSchema;
+		});
 }
 
 function csv(rows: number, tag: string): string {
@@ -75,14 +79,19 @@ async function measure(): Promise<void> {
 	process.send!({ results });
 }
 
-
-interface Round { wall: number; cpu: number }
+interface Round {
+	wall: number;
+	cpu: number;
+}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function scenario(env: Record<string, string>): Promise<Round[]> {
 	return new Promise((resolve, reject) => {
-		const child = fork(__filename, ["--child"], { env: { ...process.env, LOG_LEVEL: "error", ...env }, execArgv: ["--import", "tsx", ...(process.env.PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/importprof"] : [])] });
+		const child = fork(__filename, ["--child"], {
+			env: { ...process.env, LOG_LEVEL: "error", ...env },
+			execArgv: ["--import", "tsx", ...(process.env.PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/importprof"] : [])]
+		});
 		child.once("message", (m: { results: Round[] }) => resolve(m.results));
 		child.once("exit", code => (code ? reject(new Error(`scenario exited with ${code}`)) : undefined));
 	});
@@ -93,8 +102,10 @@ async function main(): Promise<void> {
 	const print = (name: string, results: Round[]) => {
 		const wall = results.map(r => r.wall);
 		const cpu = results.map(r => r.cpu);
-		console.log(`  ${name.padEnd(34)} ${wall.map(r => `${Math.round(r)}`).join(", ")} rows/s   median ${Math.round(median(wall))} rows/s` +
-			`   (per CPU second: median ${Math.round(median(cpu))} rows)`);
+		console.log(
+			`  ${name.padEnd(34)} ${wall.map(r => `${Math.round(r)}`).join(", ")} rows/s   median ${Math.round(median(wall))} rows/s` +
+				`   (per CPU second: median ${Math.round(median(cpu))} rows)`
+		);
 	};
 	if (STORES.includes("embedded")) print("embedded (NeDB, in-process)", await scenario({ DATABASE_URL: "", MONGO_URI: "" }));
 	if (!STORES.includes("postgres")) return;
@@ -112,5 +123,13 @@ async function main(): Promise<void> {
 	} else console.log(`  PostgreSQL: skipped (${POSTGRES} does not answer)`);
 }
 
-if (process.argv.includes("--child")) measure().catch(err => { console.error(err); process.exit(1); });
-else main().catch(err => { console.error(err); process.exit(1); });
+if (process.argv.includes("--child"))
+	measure().catch(err => {
+		console.error(err);
+		process.exit(1);
+	});
+else
+	main().catch(err => {
+		console.error(err);
+		process.exit(1);
+	});

@@ -67,7 +67,13 @@ function corrected(sorted: number[], interval: number): number[] {
 }
 
 function stats(sorted: number[], interval: number): Stats {
-	return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), p99c: percentile(corrected(sorted, interval), 99), max: sorted[sorted.length - 1], n: sorted.length };
+	return {
+		p50: percentile(sorted, 50),
+		p99: percentile(sorted, 99),
+		p99c: percentile(corrected(sorted, interval), 99),
+		max: sorted[sorted.length - 1],
+		n: sorted.length
+	};
 }
 
 interface Round {
@@ -84,9 +90,7 @@ async function round(port: number, crowdEmail: string, token: string): Promise<R
 	let pending = BURST;
 	const burstStart = performance.now();
 	const logins = Promise.all(
-		Array.from({ length: BURST }, () =>
-			send(port, false, "POST", "/api/v1/auth/login", { email: crowdEmail, password: PASSWORD }).finally(() => pending--)
-		)
+		Array.from({ length: BURST }, () => send(port, false, "POST", "/api/v1/auth/login", { email: crowdEmail, password: PASSWORD }).finally(() => pending--))
 	);
 	const during = await closedLoop(port, token, () => pending === 0);
 	const replies = await logins;
@@ -110,7 +114,9 @@ async function main(): Promise<void> {
 		for (let i = 1; i <= ROUNDS; i++) {
 			const r = await round(port, crowd.email, quiet.accessToken);
 			rounds.push(r);
-			const logins = Object.entries(r.logins).map(([status, count]) => `${count}×${status}`).join(" ");
+			const logins = Object.entries(r.logins)
+				.map(([status, count]) => `${count}×${status}`)
+				.join(" ");
 			console.log(`round ${i}: baseline ${line(r.baseline)} | burst ${line(r.burst)} | logins ${logins} in ${ms(r.burstMs)}`);
 		}
 
@@ -122,7 +128,9 @@ async function main(): Promise<void> {
 		console.log(row("no logins (baseline)", r => r.baseline));
 		console.log(row(`during ${BURST} parallel logins`, r => r.burst));
 		console.log(`${"ratio burst / baseline".padEnd(30)}${ratio("p50")}${ratio("p99")}${ratio("p99c")}${ratio("max")}`);
-		console.log(`logins per burst: ${med(r => r.logins[200] ?? 0)} answered 200, ${med(r => r.logins[503] ?? 0)} refused 503 (medians); burst lasted ${ms(med(r => r.burstMs))}`);
+		console.log(
+			`logins per burst: ${med(r => r.logins[200] ?? 0)} answered 200, ${med(r => r.logins[503] ?? 0)} refused 503 (medians); burst lasted ${ms(med(r => r.burstMs))}`
+		);
 		const p99 = med(r => r.burst.p99c);
 		console.log(`target: p99 of GET /me during the burst (corrected) under ${TARGET_P99_MS} ms: ${p99 < TARGET_P99_MS ? "met" : "MISSED"}`);
 		if (p99 >= TARGET_P99_MS) process.exitCode = 1;

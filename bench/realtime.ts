@@ -44,17 +44,22 @@ const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 /** The next message of each child that matches. */
 function fromEach<T extends ChildMessage>(children: ChildProcess[], match: (m: ChildMessage) => m is T): Promise<T[]> {
-	return Promise.all(children.map(child => new Promise<T>((resolve, reject) => {
-		const onExit = (code: number | null) => reject(new Error(`a client process exited with ${code}`));
-		const onMessage = (m: ChildMessage) => {
-			if (!match(m)) return;
-			child.off("message", onMessage);
-			child.off("exit", onExit);
-			resolve(m);
-		};
-		child.on("message", onMessage);
-		child.once("exit", onExit);
-	})));
+	return Promise.all(
+		children.map(
+			child =>
+				new Promise<T>((resolve, reject) => {
+					const onExit = (code: number | null) => reject(new Error(`a client process exited with ${code}`));
+					const onMessage = (m: ChildMessage) => {
+						if (!match(m)) return;
+						child.off("message", onMessage);
+						child.off("exit", onExit);
+						resolve(m);
+					};
+					child.on("message", onMessage);
+					child.once("exit", onExit);
+				})
+		)
+	);
 }
 
 async function main(): Promise<void> {
@@ -74,7 +79,12 @@ async function main(): Promise<void> {
 	const children: ChildProcess[] = [];
 	// The nodes' heartbeat settings (moleculer.config.ts): with the default 10 s they would drop this node as gone.
 	const broker = new ServiceBroker({
-		namespace: cluster.NAMESPACE, nodeID: `bench-${process.pid}`, transporter: NATS, logger: false, heartbeatInterval: 1, heartbeatTimeout: 3
+		namespace: cluster.NAMESPACE,
+		nodeID: `bench-${process.pid}`,
+		transporter: NATS,
+		logger: false,
+		heartbeatInterval: 1,
+		heartbeatTimeout: 3
 	});
 	const stop = async () => {
 		for (const child of children) if (child.connected) child.send({ type: "close" });
@@ -83,9 +93,17 @@ async function main(): Promise<void> {
 		await deleteStreams([cluster.NAMESPACE], NATS).catch(() => undefined);
 	};
 	try {
-		nodes.push(await startRoster({ ...cluster, SERVICES: "gateway/api,data/identity", PORT: String(apiPort), READY_SERVICES: "identity" }, gatewayReady(apiPort)));
+		nodes.push(
+			await startRoster({ ...cluster, SERVICES: "gateway/api,data/identity", PORT: String(apiPort), READY_SERVICES: "identity" }, gatewayReady(apiPort))
+		);
 		const realtime = await startRoster(
-			{ ...cluster, SERVICES: "gateway/realtime", PORT: String(await freePort()), REALTIME_PORT: String(realtimePort), REALTIME_MAX_CONNECTIONS_PER_USER: String(CLIENTS * 2) },
+			{
+				...cluster,
+				SERVICES: "gateway/realtime",
+				PORT: String(await freePort()),
+				REALTIME_PORT: String(realtimePort),
+				REALTIME_MAX_CONNECTIONS_PER_USER: String(CLIENTS * 2)
+			},
 			async () => (await send(realtimePort, false, "GET", "/health/ready")).status === 200
 		);
 		nodes.push(realtime);
@@ -96,16 +114,20 @@ async function main(): Promise<void> {
 		await sleep(2000);
 		const idle = rssMb(realtime.pid!);
 
-		console.log(`${CLIENTS} clients in ${PROCESSES} processes → one realtime node (pid ${realtime.pid}) over NATS${cluster.CACHER ? ", Redis for cache and slots" : ", no Redis"}`);
+		console.log(
+			`${CLIENTS} clients in ${PROCESSES} processes → one realtime node (pid ${realtime.pid}) over NATS${cluster.CACHER ? ", Redis for cache and slots" : ", no Redis"}`
+		);
 		const connectStart = performance.now();
 		const share = Math.ceil(CLIENTS / PROCESSES);
 		for (let i = 0; i < PROCESSES; i++) {
 			const count = Math.min(share, CLIENTS - i * share);
 			if (count <= 0) break;
-			children.push(fork(path.join(__dirname, "realtime-clients.ts"), [], {
-				env: { ...process.env, RT_URL: `ws://127.0.0.1:${realtimePort}/realtime`, RT_TOKEN: owner.accessToken, RT_COUNT: String(count) },
-				execArgv: ["--import", "tsx"]
-			}));
+			children.push(
+				fork(path.join(__dirname, "realtime-clients.ts"), [], {
+					env: { ...process.env, RT_URL: `ws://127.0.0.1:${realtimePort}/realtime`, RT_TOKEN: owner.accessToken, RT_COUNT: String(count) },
+					execArgv: ["--import", "tsx"]
+				})
+			);
 		}
 		const connected = await fromEach(children, (m): m is Extract<ChildMessage, { type: "connected" }> => m.type === "connected");
 		const open = connected.reduce((n, c) => n + c.open, 0);
@@ -145,8 +167,12 @@ async function main(): Promise<void> {
 		all.sort((a, b) => a - b);
 
 		console.log(`connected: ${open} of ${CLIENTS} (${failed} failed) in ${connectSeconds.toFixed(1)} s (${Math.round(open / connectSeconds)}/s)`);
-		console.log(`realtime node RSS: idle ${idle.toFixed(0)} MB, ${open} connected ${held.toFixed(0)} MB, during broadcasts at most ${peak.toFixed(0)} MB (target < 400 MB)`);
-		console.log(`broadcast to the tenant, ${BROADCASTS} times, measured at each client: p50 ${fmt(percentile(all, 50))}, p99 ${fmt(percentile(all, 99))}, max ${fmt(all[all.length - 1])} (target p99 < 250 ms); ${all.length} deliveries, ${missing} missing`);
+		console.log(
+			`realtime node RSS: idle ${idle.toFixed(0)} MB, ${open} connected ${held.toFixed(0)} MB, during broadcasts at most ${peak.toFixed(0)} MB (target < 400 MB)`
+		);
+		console.log(
+			`broadcast to the tenant, ${BROADCASTS} times, measured at each client: p50 ${fmt(percentile(all, 50))}, p99 ${fmt(percentile(all, 99))}, max ${fmt(all[all.length - 1])} (target p99 < 250 ms); ${all.length} deliveries, ${missing} missing`
+		);
 		console.log(`p99 of each broadcast (ms): ${perRound.join(", ")}; the first broadcast after connecting (not counted): ${cold}`);
 	} finally {
 		await stop();

@@ -36,12 +36,20 @@ interface Scenario {
 	stop(): Promise<void>;
 }
 
-interface Sample { rps: number; p50: number; p99: number; redirects: number; errors: number }
-
+interface Sample {
+	rps: number;
+	p50: number;
+	p99: number;
+	redirects: number;
+	errors: number;
+}
 
 async function rawRedirect(): Promise<Scenario> {
 	const port = await freePort();
-	const child: ChildProcess = fork(path.join(__dirname, "servers", "raw-redirect.ts"), [], { env: { ...process.env, PORT: String(port) }, execArgv: ["--import", "tsx"] });
+	const child: ChildProcess = fork(path.join(__dirname, "servers", "raw-redirect.ts"), [], {
+		env: { ...process.env, PORT: String(port) },
+		execArgv: ["--import", "tsx"]
+	});
 	await new Promise<void>((resolve, reject) => {
 		child.once("message", () => resolve());
 		child.once("exit", code => reject(new Error(`raw-redirect exited with ${code}`)));
@@ -76,7 +84,12 @@ async function rosterOneProcess(): Promise<Scenario> {
 
 async function rosterOverNats(): Promise<Scenario> {
 	const port = await freePort();
-	const cluster = { TRANSPORTER: NATS, NAMESPACE: `bench-short-${process.pid}`, JWT_SECRET: randomBytes(24).toString("hex"), CACHER: (await answers(REDIS, 6379)) ? REDIS : "" };
+	const cluster = {
+		TRANSPORTER: NATS,
+		NAMESPACE: `bench-short-${process.pid}`,
+		JWT_SECRET: randomBytes(24).toString("hex"),
+		CACHER: (await answers(REDIS, 6379)) ? REDIS : ""
+	};
 	if (!cluster.CACHER) console.log(`Redis does not answer at ${REDIS}: the cluster runs without a shared cache.`);
 	const started = await Promise.allSettled([
 		startRoster({ ...cluster, SERVICES: "data" }, async () => true),
@@ -102,7 +115,13 @@ async function rosterOverNats(): Promise<Scenario> {
 async function measure(scenario: Scenario): Promise<Sample> {
 	const result = await autocannon({ url: scenario.url, connections: CONNECTIONS, duration: DURATION });
 	const redirects = result["3xx"];
-	return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, redirects, errors: result.errors + result.timeouts + (result.non2xx - redirects) };
+	return {
+		rps: result.requests.average,
+		p50: result.latency.p50,
+		p99: result.latency.p99,
+		redirects,
+		errors: result.errors + result.timeouts + (result.non2xx - redirects)
+	};
 }
 
 async function main(): Promise<void> {
@@ -119,20 +138,26 @@ async function main(): Promise<void> {
 			for (const scenario of scenarios) {
 				const sample = await measure(scenario);
 				samples.get(scenario.name)!.push(sample);
-				console.log(`round ${round}: ${scenario.name.padEnd(34)} ${sample.rps.toFixed(0).padStart(8)} req/s  p99 ${sample.p99} ms  errors ${sample.errors}`);
+				console.log(
+					`round ${round}: ${scenario.name.padEnd(34)} ${sample.rps.toFixed(0).padStart(8)} req/s  p99 ${sample.p99} ms  errors ${sample.errors}`
+				);
 			}
 		}
 		// The last second of clicks is flushed a second after it happens.
 		await new Promise(resolve => setTimeout(resolve, 2500));
 
 		const raw = median(samples.get(scenarios[0].name)!.map(s => s.rps));
-		console.log(`\n${"scenario".padEnd(34)} ${"req/s".padStart(8)} ${"of raw".padStart(7)} ${"p50".padStart(6)} ${"p99".padStart(6)}  clicks counted / redirects`);
+		console.log(
+			`\n${"scenario".padEnd(34)} ${"req/s".padStart(8)} ${"of raw".padStart(7)} ${"p50".padStart(6)} ${"p99".padStart(6)}  clicks counted / redirects`
+		);
 		for (const scenario of scenarios) {
 			const list = samples.get(scenario.name)!;
 			const rps = median(list.map(s => s.rps));
 			const redirects = list.reduce((sum, s) => sum + s.redirects, 0);
 			const counted = scenario.clicks ? `${await scenario.clicks()} / ${redirects}` : "";
-			console.log(`${scenario.name.padEnd(34)} ${rps.toFixed(0).padStart(8)} ${(rps / raw).toFixed(2).padStart(7)} ${`${median(list.map(s => s.p50))}ms`.padStart(6)} ${`${median(list.map(s => s.p99))}ms`.padStart(6)}  ${counted}`);
+			console.log(
+				`${scenario.name.padEnd(34)} ${rps.toFixed(0).padStart(8)} ${(rps / raw).toFixed(2).padStart(7)} ${`${median(list.map(s => s.p50))}ms`.padStart(6)} ${`${median(list.map(s => s.p99))}ms`.padStart(6)}  ${counted}`
+			);
 		}
 	} finally {
 		for (const scenario of scenarios) await scenario.stop().catch(() => undefined);

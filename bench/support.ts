@@ -12,7 +12,10 @@ export const PASSWORD = "Bench-Password-42";
 /** Where the nodes a benchmark starts write their mail: signup links are read from here. */
 export const MAIL_DIR = mkdtempSync(path.join(os.tmpdir(), "roster-bench-mail-"));
 
-export interface Reply { status: number; body: string }
+export interface Reply {
+	status: number;
+	body: string;
+}
 
 export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
@@ -48,11 +51,12 @@ export function cpuMicros(pid: number): number {
 	return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
-
 /** Resident memory in MB, from /proc; NaN once the process is gone. */
 export function rssMb(pid: number): number {
 	if (!existsSync(`/proc/${pid}/status`)) return Number.NaN;
-	const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find(l => l.startsWith("VmRSS:"));
+	const line = readFileSync(`/proc/${pid}/status`, "utf8")
+		.split("\n")
+		.find(l => l.startsWith("VmRSS:"));
 	return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
@@ -60,7 +64,11 @@ export function percentile(sorted: number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-export const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+export const median = (values: number[]) =>
+	percentile(
+		[...values].sort((a, b) => a - b),
+		50
+	);
 
 /**
  * A Roster node from dist/, as `npm run serve` runs it: the services `SERVICES` names (all by
@@ -69,23 +77,27 @@ export const median = (values: number[]) => percentile([...values].sort((a, b) =
 export async function startRoster(env: Record<string, string>, ready: () => Promise<boolean>): Promise<ChildProcess> {
 	// NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the nodes (node refuses it in NODE_OPTIONS).
 	const nodeArgs = (process.env.NODE_ARGS ?? "").split(" ").filter(Boolean);
-	const node = spawn(process.execPath, [...nodeArgs, path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.js"), "--config", "dist/moleculer.config.js"], {
-		cwd: ROOT,
-		stdio: ["ignore", "inherit", "inherit"],
-		env: {
-			...process.env,
-			SERVICEDIR: "dist/services",
-			LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-			TRANSPORTER: "",
-			CACHER: "",
-			MAIL_DIR,
-			RATE_LIMIT_ANONYMOUS: "1000000",
-			RATE_LIMIT_USER: "1000000",
-			LOGIN_MAX_FAILS_PER_ACCOUNT: "1000",
-			LOGIN_MAX_FAILS_PER_IP: "100000",
-			...env
+	const node = spawn(
+		process.execPath,
+		[...nodeArgs, path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.js"), "--config", "dist/moleculer.config.js"],
+		{
+			cwd: ROOT,
+			stdio: ["ignore", "inherit", "inherit"],
+			env: {
+				...process.env,
+				SERVICEDIR: "dist/services",
+				LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+				TRANSPORTER: "",
+				CACHER: "",
+				MAIL_DIR,
+				RATE_LIMIT_ANONYMOUS: "1000000",
+				RATE_LIMIT_USER: "1000000",
+				LOGIN_MAX_FAILS_PER_ACCOUNT: "1000",
+				LOGIN_MAX_FAILS_PER_IP: "100000",
+				...env
+			}
 		}
-	});
+	);
 	const deadline = Date.now() + 60_000;
 	for (;;) {
 		if (node.exitCode !== null) throw new Error(`the node exited with ${node.exitCode}`);

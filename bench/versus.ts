@@ -18,14 +18,26 @@ const DURATION = Number(process.env.DURATION ?? 5);
 
 async function startAt(root: string, port: number): Promise<ChildProcess> {
 	const profile = process.env.PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROF_DIR}`] : [];
-	const node = spawn(process.execPath, [...profile, path.join(root, "node_modules/moleculer/bin/moleculer-runner.js"), "--config", "dist/moleculer.config.js"], {
-		cwd: root,
-		stdio: ["ignore", "ignore", "inherit"],
-		env: {
-			...process.env, PORT: String(port), SERVICEDIR: "dist/services", LOG_LEVEL: "error", TRANSPORTER: "", CACHER: "", MAIL_DIR,
-			RATE_LIMIT_ANONYMOUS: "1000000", RATE_LIMIT_USER: "1000000", JWT_SECRET: "versus-bench-secret-0123456789-abcdefghijklmnop"
+	const node = spawn(
+		process.execPath,
+		[...profile, path.join(root, "node_modules/moleculer/bin/moleculer-runner.js"), "--config", "dist/moleculer.config.js"],
+		{
+			cwd: root,
+			stdio: ["ignore", "ignore", "inherit"],
+			env: {
+				...process.env,
+				PORT: String(port),
+				SERVICEDIR: "dist/services",
+				LOG_LEVEL: "error",
+				TRANSPORTER: "",
+				CACHER: "",
+				MAIL_DIR,
+				RATE_LIMIT_ANONYMOUS: "1000000",
+				RATE_LIMIT_USER: "1000000",
+				JWT_SECRET: "versus-bench-secret-0123456789-abcdefghijklmnop"
+			}
 		}
-	});
+	);
 	for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise(resolve => setTimeout(resolve, 200))) {
 		if (node.exitCode !== null) break;
 		if (await gatewayReady(port)().catch(() => false)) return node;
@@ -33,13 +45,28 @@ async function startAt(root: string, port: number): Promise<ChildProcess> {
 	throw new Error(`the node of ${root} did not come up`);
 }
 
-interface Side { name: string; node: ChildProcess; url: string; headers: Record<string, string>; cpu: number[]; rps: number[]; p99: number[] }
+interface Side {
+	name: string;
+	node: ChildProcess;
+	url: string;
+	headers: Record<string, string>;
+	cpu: number[];
+	rps: number[];
+	p99: number[];
+}
 
 async function side(name: string, root: string): Promise<Side> {
 	const port = await freePort();
 	const node = await startAt(root, port);
 	const owner = await signup(port, `Versus${name}`);
-	const hired = await send(port, false, "POST", "/api/v1/employees", { firstName: "Ada", lastName: "Lovelace", workEmail: `ada-${name}@bench.test`, hireDate: "2024-01-01" }, owner.accessToken);
+	const hired = await send(
+		port,
+		false,
+		"POST",
+		"/api/v1/employees",
+		{ firstName: "Ada", lastName: "Lovelace", workEmail: `ada-${name}@bench.test`, hireDate: "2024-01-01" },
+		owner.accessToken
+	);
 	if (hired.status !== 201) throw new Error(`hire failed at ${root}: ${hired.status} ${hired.body}`);
 	const url = `http://127.0.0.1:${port}/api/v1/employees/${JSON.parse(hired.body).id}`;
 	return { name, node, url, headers: { authorization: `Bearer ${owner.accessToken}` }, cpu: [], rps: [], p99: [] };
@@ -60,7 +87,9 @@ async function main(): Promise<void> {
 			}
 		}
 		for (const s of sides) {
-			console.log(`${s.name.padEnd(6)} CPU ${median(s.cpu).toFixed(0).padStart(4)} µs/request (${s.cpu.map(c => c.toFixed(0)).join(", ")}), ${median(s.rps).toFixed(0)} req/s, p99 ${median(s.p99)} ms`);
+			console.log(
+				`${s.name.padEnd(6)} CPU ${median(s.cpu).toFixed(0).padStart(4)} µs/request (${s.cpu.map(c => c.toFixed(0)).join(", ")}), ${median(s.rps).toFixed(0)} req/s, p99 ${median(s.p99)} ms`
+			);
 		}
 	} finally {
 		for (const s of sides) await stopNode(s.node);

@@ -397,7 +397,10 @@ function readJobSchedules(env: Env): Partial<Record<JobName, string>> {
 	const raw = env.JOB_SCHEDULES?.trim();
 	const schedules: Partial<Record<JobName, string>> = {};
 	if (!raw) return schedules;
-	for (const entry of raw.split(";").map(part => part.trim()).filter(Boolean)) {
+	for (const entry of raw
+		.split(";")
+		.map(part => part.trim())
+		.filter(Boolean)) {
 		const eq = entry.indexOf("=");
 		const name = entry.slice(0, eq).trim() as JobName;
 		const pattern = entry.slice(eq + 1).trim();
@@ -501,7 +504,10 @@ function readRealtime(env: Env, apiPort: number, healthPort: number | undefined,
 function readReadyServices(env: Env): string[] {
 	const raw = env.READY_SERVICES?.trim();
 	if (!raw || raw === "all") return [...ApiServices];
-	const names = raw.split(",").map(n => n.trim()).filter(Boolean);
+	const names = raw
+		.split(",")
+		.map(n => n.trim())
+		.filter(Boolean);
 	const unknown = names.find(n => !(ApiServices as readonly string[]).includes(n));
 	if (unknown !== undefined) fail("READY_SERVICES", `names no service of the API (${ApiServices.join(", ")}, or all)`, raw);
 	return names;
@@ -527,7 +533,8 @@ function generatedSecret(): string {
 function readMail(env: Env, port: number): MailConfig {
 	const dataDir = env.DATA_DIR?.trim();
 	const namespace = env.NAMESPACE?.trim() || "roster";
-	const folder = (given: string | undefined, kind: string) => path.resolve(given?.trim() || (dataDir ? path.join(dataDir, kind) : path.join(os.tmpdir(), `roster-${kind}-${namespace}`)));
+	const folder = (given: string | undefined, kind: string) =>
+		path.resolve(given?.trim() || (dataDir ? path.join(dataDir, kind) : path.join(os.tmpdir(), `roster-${kind}-${namespace}`)));
 	const raw = env.PUBLIC_URL?.trim();
 	const publicUrl = raw ? readUrl("PUBLIC_URL", raw, ["http:", "https:"]).href.replace(/\/$/, "") : `http://localhost:${port}`;
 	const smtpRaw = env.SMTP_URL?.trim();

@@ -106,7 +106,11 @@ export class CallerRateLimitedError extends MoleculerRetryableError {
 	static readonly TYPE = "CALLER_RATE_LIMITED";
 
 	constructor(caller: string, action: string, retryAfterSeconds: number) {
-		super(`${caller} calls ${action} faster than the action allows its callers`, 429, CallerRateLimitedError.TYPE, { caller, action, retryAfter: retryAfterSeconds });
+		super(`${caller} calls ${action} faster than the action allows its callers`, 429, CallerRateLimitedError.TYPE, {
+			caller,
+			action,
+			retryAfter: retryAfterSeconds
+		});
 		this.name = "CallerRateLimitedError";
 	}
 }

@@ -31,7 +31,10 @@ export interface ListResult<T> {
 
 /** "-createdAt,name" → ["-createdAt", "name"], each checked against the allowed fields. */
 export function parseSort(sort: string | undefined, allowed: readonly string[], fallback: string): string[] {
-	const fields = (sort ?? fallback).split(",").map(s => s.trim()).filter(Boolean);
+	const fields = (sort ?? fallback)
+		.split(",")
+		.map(s => s.trim())
+		.filter(Boolean);
 	for (const field of fields) {
 		const name = field.startsWith("-") ? field.slice(1) : field;
 		if (!allowed.includes(name)) {
@@ -41,13 +44,7 @@ export function parseSort(sort: string | undefined, allowed: readonly string[], 
 	return fields;
 }
 
-export async function paginate<T>(
-	store: Store,
-	query: object,
-	params: ListParams,
-	sort: string[],
-	toJSON: (doc: StoredDoc) => T
-): Promise<ListResult<T>> {
+export async function paginate<T>(store: Store, query: object, params: ListParams, sort: string[], toJSON: (doc: StoredDoc) => T): Promise<ListResult<T>> {
 	const page = params.page ?? 1;
 	const pageSize = params.pageSize ?? 20;
 	const { docs, total } = await store.page({ query, sort, limit: pageSize, offset: (page - 1) * pageSize });

@@ -24,7 +24,10 @@ export class BoundedSemaphore {
 	private active = 0;
 	private waiting: Waiter[] = [];
 
-	constructor(readonly concurrency: number, readonly maxQueue: number) {
+	constructor(
+		readonly concurrency: number,
+		readonly maxQueue: number
+	) {
 		if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a whole number >= 1 (got ${concurrency})`);
 		if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new RangeError(`maxQueue must be a whole number >= 0 (got ${maxQueue})`);
 	}

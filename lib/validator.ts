@@ -8,7 +8,11 @@
 import { Validators } from "moleculer";
 
 type Check = ((params: unknown, opts?: unknown) => true | ValidationItem[]) & { async?: boolean };
-interface ValidationItem { type: string; field?: string; message: string }
+interface ValidationItem {
+	type: string;
+	field?: string;
+	message: string;
+}
 type Schema = Record<string, unknown>;
 
 /** Walks a value (not deeper than a sane request) for strings holding NUL, which no store keeps as text. */
@@ -63,7 +67,9 @@ export class SafeValidator extends Validators.Fastest {
 				const fields = culprits(given);
 				const message = (field?: string) =>
 					`The ${field ? `'${field}' field` : "request"} holds a value that cannot be checked (unprintable or nested too deep).`;
-				return fields.length > 0 ? fields.map(field => ({ type: "invalid", field, message: message(field) })) : [{ type: "invalid", message: message() }];
+				return fields.length > 0
+					? fields.map(field => ({ type: "invalid", field, message: message(field) }))
+					: [{ type: "invalid", message: message() }];
 			}
 		};
 		safe.async = check.async;

@@ -21,7 +21,11 @@ const PROBE_TIMEOUT_MS = 2000;
 
 type Phase = "starting" | "started";
 
-interface NodeReport { status: "ok" | "unavailable"; checks: Record<string, string>; missing: string[] }
+interface NodeReport {
+	status: "ok" | "unavailable";
+	checks: Record<string, string>;
+	missing: string[];
+}
 
 async function nodeReadiness(broker: ServiceBroker, phase: Phase): Promise<NodeReport> {
 	// broker.started turns false the moment stop() begins.
@@ -32,19 +36,24 @@ async function nodeReadiness(broker: ServiceBroker, phase: Phase): Promise<NodeR
 	// Disconnected, the node's consumers handle nothing: events wait in their streams meanwhile.
 	if (broker.channelAdapter) checks.channels = broker.channelAdapter.connected ? "ok" : phase === "starting" ? "starting" : "disconnected";
 	if (running) {
-		const local = broker.registry.getServiceList({ onlyLocal: true, skipInternal: true, withActions: true }) as unknown as
-			Array<{ name: string; actions: Record<string, unknown> }>;
+		const local = broker.registry.getServiceList({ onlyLocal: true, skipInternal: true, withActions: true }) as unknown as Array<{
+			name: string;
+			actions: Record<string, unknown>;
+		}>;
 		await Promise.all(
 			local
 				.filter(s => `${s.name}.${STORAGE_READY}` in s.actions)
 				.map(async s => {
-					checks[s.name] = await broker
-						.call(`${s.name}.${STORAGE_READY}`, {}, { nodeID: broker.nodeID, timeout: PROBE_TIMEOUT_MS })
-						.then(() => "ok", (err: Error) => `unavailable: ${err.message}`);
+					checks[s.name] = await broker.call(`${s.name}.${STORAGE_READY}`, {}, { nodeID: broker.nodeID, timeout: PROBE_TIMEOUT_MS }).then(
+						() => "ok",
+						(err: Error) => `unavailable: ${err.message}`
+					);
 				})
 		);
 	}
-	const missing = Object.entries(checks).filter(([, v]) => v !== "ok").map(([k]) => k);
+	const missing = Object.entries(checks)
+		.filter(([, v]) => v !== "ok")
+		.map(([k]) => k);
 	return { status: missing.length === 0 ? "ok" : "unavailable", checks, missing };
 }
 

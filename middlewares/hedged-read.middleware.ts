@@ -209,7 +209,14 @@ export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 
 			created() {
 				reportHedgedReads(broker, (): HedgedReadState[] =>
-					[...actions].map(([action, s]) => ({ action, calls: s.calls, backups: s.backups, won: s.won, overBudget: s.overBudget, delayMs: s.delayMs() }))
+					[...actions].map(([action, s]) => ({
+						action,
+						calls: s.calls,
+						backups: s.backups,
+						won: s.won,
+						overBudget: s.overBudget,
+						delayMs: s.delayMs()
+					}))
 				);
 				if (!opts.enabled || !broker.isMetricsEnabled()) return;
 				for (const key of Object.keys(HedgedReadMetricNames) as Array<keyof typeof HedgedReadMetricNames>) {

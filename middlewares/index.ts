@@ -37,10 +37,10 @@ export function middlewares(opts: MiddlewareOptions): Middleware[] {
 		// skipped by every group but the one it is for.
 		...(opts.channels
 			? [
-				ChannelsMiddleware({ adapter: opts.channels.adapter } as never) as unknown as Middleware,
-				ChannelRetriesMiddleware(opts.channels),
-				ChannelReplaysMiddleware()
-			]
+					ChannelsMiddleware({ adapter: opts.channels.adapter } as never) as unknown as Middleware,
+					ChannelRetriesMiddleware(opts.channels),
+					ChannelReplaysMiddleware()
+				]
 			: []),
 		// First: the innermost wrapper of remote calls, right around the transit request.
 		RemoteTimeoutMiddleware(),

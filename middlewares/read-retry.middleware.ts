@@ -37,7 +37,12 @@ declare module "moleculer" {
 
 export type Call = (action: unknown, params?: unknown, opts?: CallingOptions) => Promise<unknown> & { ctx?: Context };
 
-export interface EndpointLike { id: string; local: boolean; isAvailable: boolean; action: ActionSchema }
+export interface EndpointLike {
+	id: string;
+	local: boolean;
+	isAvailable: boolean;
+	action: ActionSchema;
+}
 
 /** Errors that say a node did not serve the call, not that the action failed: another node may. */
 export const NODE_FAULTS = new Set(["RequestTimeoutError", "RequestRejectedError", "ServiceNotAvailableError"]);
@@ -83,7 +88,14 @@ export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 	return function readRetry(broker: ServiceBroker) {
 		const logger = broker.getLogger("read-retry");
 
-		async function attempts(first: unknown, action: ActionSchema, params: unknown, callOpts: CallingOptions, next: Call, current: { attempt?: { ctx?: Context } }) {
+		async function attempts(
+			first: unknown,
+			action: ActionSchema,
+			params: unknown,
+			callOpts: CallingOptions,
+			next: Call,
+			current: { attempt?: { ctx?: Context } }
+		) {
 			const name = action.name!;
 			// The caller's time (ctx.call passes what is left of its own), else the action's, else the broker's.
 			const budget = callOpts.timeout ?? action.timeout ?? broker.options.requestTimeout ?? 0;
@@ -118,7 +130,9 @@ export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 					const failedNode = p.ctx?.nodeID ?? targetNode ?? (err as Errors.MoleculerError).data?.nodeID;
 					if (failedNode) failed.add(failedNode);
 					if (attempt < opts.retries) {
-						logger.warn(`${name} failed on ${failedNode ?? "no node"} (${(err as Error).name}): trying another node`, { requestID: p.ctx?.requestID });
+						logger.warn(`${name} failed on ${failedNode ?? "no node"} (${(err as Error).name}): trying another node`, {
+							requestID: p.ctx?.requestID
+						});
 					}
 				}
 			}

@@ -27,7 +27,10 @@ const DESCRIPTIONS: Record<keyof typeof StoreMetricNames, string> = {
 /** Often enough that a scrape every 15 s sees a recent value; reading four numbers costs nothing. */
 const REFRESH_MS = 1000;
 
-interface Gauge { set(value: number, labels: Record<string, string>): void; clear(): void }
+interface Gauge {
+	set(value: number, labels: Record<string, string>): void;
+	clear(): void;
+}
 
 export function StoreMetricsMiddleware(): Middleware {
 	let timer: NodeJS.Timeout | undefined;
@@ -47,7 +50,12 @@ export function StoreMetricsMiddleware(): Middleware {
 		created(broker: ServiceBroker): void {
 			if (!broker.isMetricsEnabled()) return;
 			for (const key of Object.keys(StoreMetricNames) as Array<keyof typeof StoreMetricNames>) {
-				const gauge = broker.metrics.register({ name: StoreMetricNames[key], type: "gauge", labelNames: ["database", "schema"], description: DESCRIPTIONS[key] });
+				const gauge = broker.metrics.register({
+					name: StoreMetricNames[key],
+					type: "gauge",
+					labelNames: ["database", "schema"],
+					description: DESCRIPTIONS[key]
+				});
 				gauges.set(key, gauge as unknown as Gauge);
 			}
 		},

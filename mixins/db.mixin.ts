@@ -63,13 +63,23 @@ async function connectPatiently(service: { logger: Service["logger"] }, store: S
  */
 function splitBrainPeer(service: DbService): string | undefined {
 	if (service.adapter.shared || !service.broker.transit) return undefined;
-	const peers = service.broker.registry.getServiceList({ onlyLocal: false, onlyAvailable: true, skipInternal: true, withActions: false }) as Array<{ name: string; nodeID: string }>;
+	const peers = service.broker.registry.getServiceList({ onlyLocal: false, onlyAvailable: true, skipInternal: true, withActions: false }) as Array<{
+		name: string;
+		nodeID: string;
+	}>;
 	return peers.find(peer => peer.name === service.name && peer.nodeID !== service.broker.nodeID)?.nodeID;
 }
 
 /** The generic moleculer-db actions take client-built queries; none of them is published. */
 const NO_GENERIC_ACTIONS = {
-	list: false, find: false, count: false, get: false, create: false, insert: false, update: false, remove: false
+	list: false,
+	find: false,
+	count: false,
+	get: false,
+	create: false,
+	insert: false,
+	update: false,
+	remove: false
 } as const;
 
 export interface DbMixinOptions {

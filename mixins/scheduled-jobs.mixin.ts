@@ -52,8 +52,17 @@ export interface ScheduledJobsOptions {
 /** What one attempt to run a slot came to on this node. */
 export type RunOutcome = "done" | "failed" | "retrying" | "lost" | "skipped";
 
-export interface RunJobParams { job: JobName; at?: Date }
-export interface RunJobAnswer { job: string; slot: string; ran: boolean; outcome: RunOutcome; run: RunDoc | null }
+export interface RunJobParams {
+	job: JobName;
+	at?: Date;
+}
+export interface RunJobAnswer {
+	job: string;
+	slot: string;
+	ran: boolean;
+	outcome: RunOutcome;
+	run: RunDoc | null;
+}
 
 export const JobMetricNames = {
 	runs: "roster.jobs.runs.total",
@@ -66,20 +75,38 @@ export const RUNS_KEPT_MS = 90 * DAY_MS;
 /** How often a node prunes them. */
 const PRUNE_EVERY_MS = 3600_000;
 
-interface Scheduled { name: JobName; definition: JobDefinition<unknown>; cron: Cron; timer: Cron }
+interface Scheduled {
+	name: JobName;
+	definition: JobDefinition<unknown>;
+	cron: Cron;
+	timer: Cron;
+}
 
 type Owner = DbService & {
 	jobState: {
-		scheduled: Scheduled[]; sweepTimer?: NodeJS.Timeout; inFlight: Set<Promise<unknown>>; ticking: Set<string>; ready: boolean; stopping: boolean; prunedAt: number;
+		scheduled: Scheduled[];
+		sweepTimer?: NodeJS.Timeout;
+		inFlight: Set<Promise<unknown>>;
+		ticking: Set<string>;
+		ready: boolean;
+		stopping: boolean;
+		prunedAt: number;
 	};
 	runSlot(name: JobName, slot: Date): Promise<RunAnswer>;
 	sweepJobs(): Promise<void>;
 };
 
-interface RunAnswer { outcome: RunOutcome; ran: boolean }
+interface RunAnswer {
+	outcome: RunOutcome;
+	ran: boolean;
+}
 
-interface Counter { increment(labels: Record<string, string>, value?: number): void }
-interface Gauge { set(value: number, labels: Record<string, string>): void }
+interface Counter {
+	increment(labels: Record<string, string>, value?: number): void;
+}
+interface Gauge {
+	set(value: number, labels: Record<string, string>): void;
+}
 
 const pause = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -93,12 +120,21 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 		const metrics = owner.broker.isMetricsEnabled() ? owner.broker.metrics : undefined;
 		if (!metrics) return undefined;
 		// Several services of one node share the series (labelled by service): register once.
-		return (metrics.getMetric(name) ?? metrics.register({ name, type, labelNames: ["service", "job", "outcome"].slice(0, type === "counter" ? 3 : 2), description })) as T;
+		return (metrics.getMetric(name) ??
+			metrics.register({ name, type, labelNames: ["service", "job", "outcome"].slice(0, type === "counter" ? 3 : 2), description })) as T;
 	}
 
 	function record(owner: Owner, name: JobName, outcome: RunOutcome): void {
-		metric<Counter>(owner, JobMetricNames.runs, "counter", "Scheduled-job runs this node attempted, by outcome (done, failed, retrying, lost)")?.increment({ service, job: name, outcome });
-		if (outcome === "done") metric<Gauge>(owner, JobMetricNames.lastDone, "gauge", "When this node last finished a run of the job (epoch seconds)")?.set(Date.now() / 1000, { service, job: name });
+		metric<Counter>(owner, JobMetricNames.runs, "counter", "Scheduled-job runs this node attempted, by outcome (done, failed, retrying, lost)")?.increment({
+			service,
+			job: name,
+			outcome
+		});
+		if (outcome === "done")
+			metric<Gauge>(owner, JobMetricNames.lastDone, "gauge", "When this node last finished a run of the job (epoch seconds)")?.set(Date.now() / 1000, {
+				service,
+				job: name
+			});
 	}
 
 	return {
@@ -120,7 +156,11 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 			/** Internal: the newest runs (of one job, or all of this service's), newest slot first. */
 			jobRuns: {
 				visibility: "public",
-				params: { $$strict: true, job: { type: "enum", values: names, optional: true }, limit: { type: "number", integer: true, min: 1, max: 500, optional: true, convert: true } },
+				params: {
+					$$strict: true,
+					job: { type: "enum", values: names, optional: true },
+					limit: { type: "number", integer: true, min: 1, max: 500, optional: true, convert: true }
+				},
 				async handler(this: Owner, ctx: { params: { job?: JobName; limit?: number } }): Promise<RunDoc[]> {
 					return recentRuns(this.store(runsCollection), ctx.params.job, ctx.params.limit ?? 20);
 				}
@@ -141,22 +181,27 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 				const started = Date.now();
 				this.logger.info(`Job ${name} slot ${iso}: started (attempt ${claim.attempt})`);
 				let lost = false;
-				const renewal = setInterval(() => {
-					renewRun(store, claim, leaseMs)
-						.then(ours => {
-							if (!ours && !lost) {
-								lost = true;
-								this.logger.warn(`Job ${name} slot ${iso}: another node took the run over (this node missed its lease renewal)`);
-							}
-						})
-						.catch((err: Error) => this.logger.warn(`Job ${name} slot ${iso}: lease renewal failed:`, err.message));
-				}, Math.max(200, Math.floor(leaseMs / 3)));
+				const renewal = setInterval(
+					() => {
+						renewRun(store, claim, leaseMs)
+							.then(ours => {
+								if (!ours && !lost) {
+									lost = true;
+									this.logger.warn(`Job ${name} slot ${iso}: another node took the run over (this node missed its lease renewal)`);
+								}
+							})
+							.catch((err: Error) => this.logger.warn(`Job ${name} slot ${iso}: lease renewal failed:`, err.message));
+					},
+					Math.max(200, Math.floor(leaseMs / 3))
+				);
 				renewal.unref();
 				const run = (async (): Promise<RunAnswer> => {
 					try {
 						const result = await definition.handler.call(this, slot);
 						if (testPauseMs) {
-							console.log(`[test hook] job ${name} slot ${iso} on ${nodeID}: paused ${testPauseMs} ms after the handler ${JSON.stringify(result)}`);
+							console.log(
+								`[test hook] job ${name} slot ${iso} on ${nodeID}: paused ${testPauseMs} ms after the handler ${JSON.stringify(result)}`
+							);
 							await pause(testPauseMs);
 						}
 						if (!(await finishRun(store, claim, result))) {
@@ -171,7 +216,10 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 						const status = await failRun(store, claim, err as Error, leaseMs).catch(() => "retrying" as const);
 						const outcome: RunOutcome = status === "failed" ? "failed" : "retrying";
 						record(this, name, outcome);
-						this.logger.error(`Job ${name} slot ${iso}: attempt ${claim.attempt} failed (${status === "failed" ? "given up" : "another attempt follows"}):`, (err as Error).message);
+						this.logger.error(
+							`Job ${name} slot ${iso}: attempt ${claim.attempt} failed (${status === "failed" ? "given up" : "another attempt follows"}):`,
+							(err as Error).message
+						);
 						return { outcome, ran: true };
 					} finally {
 						clearInterval(renewal);
@@ -225,7 +273,8 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 				self.logger.info(`Job ${name}: '${pattern}' (UTC), next slot ${cron.nextRun()?.toISOString() ?? "never"}`);
 			}
 			const sweep = () => {
-				if (self.jobState.ready && !self.jobState.stopping) self.sweepJobs().catch((err: Error) => self.logger.warn("Scheduled-job sweep failed:", err.message));
+				if (self.jobState.ready && !self.jobState.stopping)
+					self.sweepJobs().catch((err: Error) => self.logger.warn("Scheduled-job sweep failed:", err.message));
 			};
 			self.jobState.sweepTimer = setInterval(sweep, Math.min(15_000, Math.max(500, Math.floor(leaseMs / 2))));
 			self.jobState.sweepTimer.unref();

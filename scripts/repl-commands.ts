@@ -16,7 +16,9 @@ import { routesCommand } from "./repl/routes";
 import { tenantsCommand } from "./repl/tenants";
 
 /** Options as moleculer-repl hands them to an action. */
-interface WithOptions { options?: { tenant?: string } }
+interface WithOptions {
+	options?: { tenant?: string };
+}
 
 /** One `as` per broker: it keeps the sessions it signed in for the REPL's life. */
 const asUsers = new WeakMap<ServiceBroker, AsUser>();
@@ -34,7 +36,10 @@ export function describeNodeStates(answers: NodeStateAnswer[]): string {
 		.map(answer => {
 			if ("error" in answer) return `${answer.nodeID}: no answer (${answer.error})`;
 			const { handling, calling, awaitingReply, oldest } = answer.inFlight;
-			const busy = Object.entries(handling).map(([service, n]) => `${service} ${n}`).join(", ") || "nothing";
+			const busy =
+				Object.entries(handling)
+					.map(([service, n]) => `${service} ${n}`)
+					.join(", ") || "nothing";
 			const lines = [`${answer.nodeID}: handling ${busy}; calling ${calling}; awaiting ${awaitingReply} replies`];
 			for (const call of oldest) lines.push(`  ${call.ageMs} ms  ${call.action}  req=${call.requestId ?? "-"}`);
 			const notable = answer.breakers.filter(b => b.state !== "close" || b.failures > 0);
@@ -42,7 +47,9 @@ export function describeNodeStates(answers: NodeStateAnswer[]): string {
 			for (const b of notable) lines.push(`  breaker ${b.state.toUpperCase()}  ${b.action} on ${b.nodeID}  ${b.failures}/${b.count} failed`);
 			lines.push(`  ${closed} breaker(s) closed without failures`);
 			for (const h of answer.hedgedReads ?? []) {
-				lines.push(`  hedged ${h.action}: ${h.calls} calls, ${h.backups} backups (${h.won} won), ${h.overBudget} over budget; backup after ${h.delayMs} ms`);
+				lines.push(
+					`  hedged ${h.action}: ${h.calls} calls, ${h.backups} backups (${h.won} won), ${h.overBudget} over budget; backup after ${h.delayMs} ms`
+				);
 			}
 			return lines.join("\n");
 		})
@@ -70,7 +77,11 @@ export async function jobsCommand(broker: ServiceBroker, action: string | undefi
 		return JSON.stringify(answer, null, 2);
 	}
 	const wanted = known(action) ? [action] : known(job) ? [job] : JOB_NAMES;
-	const lists = await Promise.all(wanted.map(name => broker.call<RunDoc[], { job: string; limit: number }>(`${JobServices[name]}.jobRuns`, { job: name, limit: 10 }).catch(() => [] as RunDoc[])));
+	const lists = await Promise.all(
+		wanted.map(name =>
+			broker.call<RunDoc[], { job: string; limit: number }>(`${JobServices[name]}.jobRuns`, { job: name, limit: 10 }).catch(() => [] as RunDoc[])
+		)
+	);
 	return describeRuns(lists.flat().sort((a, b) => b.slot.localeCompare(a.slot)));
 }
 
@@ -112,7 +123,8 @@ export const replCommands = [
 	},
 	{
 		command: "as <email> <verb> <action> [json]",
-		description: "Development only: `as <email> call <action> ['{\"param\": 1}']` calls an action as that user, with the meta and role check of the gateway",
+		description:
+			"Development only: `as <email> call <action> ['{\"param\": 1}']` calls an action as that user, with the meta and role check of the gateway",
 		options: [tenantOption],
 		async action(broker: ServiceBroker, params: Omit<CallArgs, "tenant"> & WithOptions): Promise<void> {
 			const { email, verb, action, json } = params;

@@ -67,7 +67,12 @@ export function diffChanges(before: Record<string, unknown> | null, after: Recor
 }
 
 function auditEvent(
-	ctx: AuditContext, tenantId: string, operation: AuditOperation, type: string, id: string, changes: Record<string, AuditChange>
+	ctx: AuditContext,
+	tenantId: string,
+	operation: AuditOperation,
+	type: string,
+	id: string,
+	changes: Record<string, AuditChange>
 ): PendingEvent {
 	const fields: AuditRecordedFields = {
 		actor: actorOf(ctx),
@@ -86,7 +91,11 @@ function auditEvent(
  * resetting a password): the record names them, with the request's id and IP.
  */
 export function actingAs(ctx: AuditContext, user: { _id: string; tenantId: string; role: Role }): AuditContext {
-	return { ...ctx, action: ctx.action, meta: { ...ctx.meta, user: { id: user._id, tenantId: user.tenantId, roles: [user.role], employeeId: null, sessionId: "" } } };
+	return {
+		...ctx,
+		action: ctx.action,
+		meta: { ...ctx.meta, user: { id: user._id, tenantId: user.tenantId, roles: [user.role], employeeId: null, sessionId: "" } }
+	};
 }
 
 /** The audit context of a scheduled job or a channel consumer (no request): actor "system", with the job's name. */

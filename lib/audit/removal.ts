@@ -47,13 +47,21 @@ export async function recordAhead(service: Recorder, tenantId: string, records: 
  */
 export async function recordRemovals(service: Recorder, ctx: AuditContext, type: string, befores: Removed[]): Promise<void> {
 	if (befores.length === 0) return;
-	await recordAhead(service, befores[0].tenantId, befores.map(before => auditRemoval(ctx, type, before)));
+	await recordAhead(
+		service,
+		befores[0].tenantId,
+		befores.map(before => auditRemoval(ctx, type, before))
+	);
 }
 
 /** Records the removal of `before` (of kind `type`) on the trail, then removes it from `store`. */
 export async function removeAudited(
-	service: Remover, ctx: AuditContext & { meta: { $statusCode?: number } }, store: Store, type: string,
-	before: Removed, json: unknown
+	service: Remover,
+	ctx: AuditContext & { meta: { $statusCode?: number } },
+	store: Store,
+	type: string,
+	before: Removed,
+	json: unknown
 ): Promise<null> {
 	await recordRemovals(service, ctx, type, [before]);
 	return service.removed(ctx, store, before._id, json);

@@ -83,4 +83,3 @@ export function verifyPassword(hash: string | undefined, password: string, deadl
 		return false;
 	}, deadline);
 }
-

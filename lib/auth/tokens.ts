@@ -57,7 +57,11 @@ const REQUIRED_CLAIMS = ["exp", "iat"];
 
 type VerifySettings = Pick<TokenSettings, "secret" | "issuer" | "audience">;
 
-interface Verified { settings: VerifySettings; claims: AccessClaims; expiresAt: number }
+interface Verified {
+	settings: VerifySettings;
+	claims: AccessClaims;
+	expiresAt: number;
+}
 
 /**
  * Tokens that verified, by their exact text: a client sends the same token with every request
@@ -102,7 +106,11 @@ async function verifyAnew(token: string, settings: VerifySettings): Promise<Acce
 		}
 		// Frozen: every request that presents this token gets this same object.
 		const claims: AccessClaims = Object.freeze({
-			userId: sub, tenantId: tid, sessionId: sid, roles: Object.freeze([...roles]) as Role[], employeeId: typeof eid === "string" ? eid : null
+			userId: sub,
+			tenantId: tid,
+			sessionId: sid,
+			roles: Object.freeze([...roles]) as Role[],
+			employeeId: typeof eid === "string" ? eid : null
 		});
 		remember(token, settings, claims, payload.exp!);
 		return claims;

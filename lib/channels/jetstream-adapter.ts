@@ -26,7 +26,9 @@ export class JetStreamAdapter extends Adapters.NATS {
 			if ((err as { code?: string }).code !== "503") throw err;
 			await this.connection?.close().catch(() => undefined);
 			const servers = (this.opts.nats.connectionOptions as { servers?: string[] }).servers?.join(",");
-			throw new Error(`JetStream is not enabled on NATS ${servers}: run nats-server with -js (and -sd <dir>), or set CHANNELS=redis://… for Redis Streams`);
+			throw new Error(
+				`JetStream is not enabled on NATS ${servers}: run nats-server with -js (and -sd <dir>), or set CHANNELS=redis://… for Redis Streams`
+			);
 		}
 	}
 

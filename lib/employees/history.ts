@@ -25,7 +25,10 @@ export interface HistoryEntry {
 }
 
 /** A history entry as stored. */
-export interface HistoryDoc extends Omit<HistoryEntry, "id"> { _id: string; tenantId: string }
+export interface HistoryDoc extends Omit<HistoryEntry, "id"> {
+	_id: string;
+	tenantId: string;
+}
 
 const isSensitive = (field: string): boolean => (SENSITIVE_FIELDS as readonly string[]).includes(field);
 

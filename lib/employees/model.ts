@@ -89,8 +89,18 @@ export const listItemJSON = (doc: EmployeeDoc): EmployeeListItem => employeeJSON
 
 export function summaryJSON(doc: EmployeeDoc): EmployeeSummary {
 	return {
-		id: doc._id, employeeNumber: doc.employeeNumber, firstName: doc.firstName, lastName: doc.lastName,
-		workEmail: doc.workEmail, phone: doc.phone ?? null, departmentId: doc.departmentId, positionId: doc.positionId,
-		managerId: doc.managerId, status: doc.status, userId: doc.userId, hireDate: doc.hireDate, terminationDate: doc.terminationDate
+		id: doc._id,
+		employeeNumber: doc.employeeNumber,
+		firstName: doc.firstName,
+		lastName: doc.lastName,
+		workEmail: doc.workEmail,
+		phone: doc.phone ?? null,
+		departmentId: doc.departmentId,
+		positionId: doc.positionId,
+		managerId: doc.managerId,
+		status: doc.status,
+		userId: doc.userId,
+		hireDate: doc.hireDate,
+		terminationDate: doc.terminationDate
 	};
 }

@@ -8,4 +8,3 @@ export const ASSIGNED_NUMBER = /^E\d{6}$/;
 export function formatAssignedNumber(n: number): string {
 	return `E${String(n).padStart(6, "0")}`;
 }
-

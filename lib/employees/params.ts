@@ -29,12 +29,23 @@ export interface HireParams {
 
 const personName = text(100);
 const phone = {
-	type: "string", trim: true, min: 3, max: 32, pattern: /^\+?[0-9][0-9 ()./-]*$/, optional: true, nullable: true,
+	type: "string",
+	trim: true,
+	min: 3,
+	max: 32,
+	pattern: /^\+?[0-9][0-9 ()./-]*$/,
+	optional: true,
+	nullable: true,
 	messages: { stringPattern: "The '{field}' field must be a phone number." }
 } as const;
 const nullableDate = { ...date, optional: true, nullable: true } as const;
 const employeeNumber = {
-	type: "string", trim: true, min: 1, max: 32, pattern: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/, optional: true,
+	type: "string",
+	trim: true,
+	min: 1,
+	max: 32,
+	pattern: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/,
+	optional: true,
 	messages: { stringPattern: "The '{field}' field may hold letters, digits and . _ / - only." }
 } as const;
 export const employmentType = { ...enumOf(EMPLOYMENT_TYPES), optional: true } as const;
@@ -68,12 +79,27 @@ export function checkDates(fields: { hireDate?: string; birthDate?: string | nul
 /** The record a hire stores (an assigned number is left empty until it is drawn). */
 export function hiredEmployee(tenantId: string, employeeId: string, p: HireParams, at: string): EmployeeDoc {
 	return {
-		_id: employeeId, tenantId,
-		firstName: p.firstName, lastName: p.lastName, workEmail: p.workEmail, phone: p.phone ?? null,
-		birthDate: p.birthDate ?? null, nationalId: p.nationalId ?? null, homeAddress: p.homeAddress ?? null,
-		employeeNumber: p.employeeNumber ?? "", departmentId: p.departmentId ?? null, positionId: p.positionId ?? null,
-		managerId: p.managerId ?? null, hireDate: p.hireDate, employmentType: p.employmentType ?? "full_time",
-		userId: null, status: "active", terminationDate: null, terminationReason: null, createdAt: at, updatedAt: at
+		_id: employeeId,
+		tenantId,
+		firstName: p.firstName,
+		lastName: p.lastName,
+		workEmail: p.workEmail,
+		phone: p.phone ?? null,
+		birthDate: p.birthDate ?? null,
+		nationalId: p.nationalId ?? null,
+		homeAddress: p.homeAddress ?? null,
+		employeeNumber: p.employeeNumber ?? "",
+		departmentId: p.departmentId ?? null,
+		positionId: p.positionId ?? null,
+		managerId: p.managerId ?? null,
+		hireDate: p.hireDate,
+		employmentType: p.employmentType ?? "full_time",
+		userId: null,
+		status: "active",
+		terminationDate: null,
+		terminationReason: null,
+		createdAt: at,
+		updatedAt: at
 	};
 }
 

@@ -61,7 +61,10 @@ export function monthsBetween(from: string, to: string): string[] {
 	for (let month = from; month <= to; month = `${y}-${String(m).padStart(2, "0")}`) {
 		months.push(month);
 		m += 1;
-		if (m > 12) { m = 1; y += 1; }
+		if (m > 12) {
+			m = 1;
+			y += 1;
+		}
 	}
 	return months;
 }

@@ -8,8 +8,18 @@ import { UnprocessableError } from "../errors";
 import type { CsvRecord } from "./csv-reader";
 
 export const EMPLOYEE_COLUMNS = [
-	"employeeNumber", "firstName", "lastName", "workEmail", "phone", "birthDate", "homeAddress",
-	"hireDate", "employmentType", "department", "position", "manager"
+	"employeeNumber",
+	"firstName",
+	"lastName",
+	"workEmail",
+	"phone",
+	"birthDate",
+	"homeAddress",
+	"hireDate",
+	"employmentType",
+	"department",
+	"position",
+	"manager"
 ] as const;
 export type EmployeeColumn = (typeof EMPLOYEE_COLUMNS)[number];
 
@@ -28,7 +38,12 @@ export function readHeader(record: CsvRecord | undefined): Array<EmployeeColumn>
 	const byLower = new Map(EMPLOYEE_COLUMNS.map(c => [c.toLowerCase(), c]));
 	const columns = record.fields.map(cell => {
 		const column = byLower.get(cell.trim().toLowerCase());
-		if (!column) throw new UnprocessableError("header", `Unknown column '${cell.trim().slice(0, 50)}': the columns are ${EMPLOYEE_COLUMNS.join(", ")}.`, "unknownColumn");
+		if (!column)
+			throw new UnprocessableError(
+				"header",
+				`Unknown column '${cell.trim().slice(0, 50)}': the columns are ${EMPLOYEE_COLUMNS.join(", ")}.`,
+				"unknownColumn"
+			);
 		return column;
 	});
 	const doubled = columns.find((c, i) => columns.indexOf(c) !== i);

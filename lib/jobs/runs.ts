@@ -71,8 +71,18 @@ export async function claimRun(store: Store, job: string, slot: Date, holder: st
 	const existing: RunDoc | null = await store.findById(id);
 	if (!existing) {
 		const doc: RunDoc = {
-			_id: id, job, slot: slot.toISOString(), status: "running", holder, until: now + leaseMs, attempts: 1, claims: [{ node, at }],
-			startedAt: at, finishedAt: null, result: null, error: null
+			_id: id,
+			job,
+			slot: slot.toISOString(),
+			status: "running",
+			holder,
+			until: now + leaseMs,
+			attempts: 1,
+			claims: [{ node, at }],
+			startedAt: at,
+			finishedAt: null,
+			result: null,
+			error: null
 		};
 		try {
 			await store.insert(doc);

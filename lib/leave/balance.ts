@@ -26,8 +26,7 @@ export interface Balance {
 	remaining: number;
 }
 
-const sum = (requests: readonly DaysHeld[], status: LeaveStatus): number =>
-	requests.filter(r => r.status === status).reduce((total, r) => total + r.days, 0);
+const sum = (requests: readonly DaysHeld[], status: LeaveStatus): number => requests.filter(r => r.status === status).reduce((total, r) => total + r.days, 0);
 
 /** Without an entitlement for the year, the allowance is nothing. */
 export function balanceOf(allowance: Allowance | null, requests: readonly DaysHeld[]): Balance {

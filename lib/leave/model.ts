@@ -19,7 +19,13 @@ export interface LeaveType {
 	updatedAt: string;
 }
 
-export interface Holiday { id: string; date: string; name: string; createdAt: string; updatedAt: string }
+export interface Holiday {
+	id: string;
+	date: string;
+	name: string;
+	createdAt: string;
+	updatedAt: string;
+}
 
 export interface LeaveEntitlement {
 	id: string;
@@ -56,33 +62,68 @@ export interface LeaveBalance {
 	remaining: number;
 }
 
-export interface LeaveBalances { employeeId: string; year: number; balances: LeaveBalance[] }
+export interface LeaveBalances {
+	employeeId: string;
+	year: number;
+	balances: LeaveBalance[];
+}
 
 export type TypeDoc = TenantDoc & Omit<LeaveType, "id"> & { /** The name lower-cased: names are unique regardless of case. */ nameKey: string };
 export type HolidayDoc = TenantDoc & Omit<Holiday, "id">;
-export type EntitlementDoc = TenantDoc & Omit<LeaveEntitlement, "id"> & {
-	/** The year whose remainder it has received (the roll-over, or a grant that computed it): it receives it once. */
-	rolledOverFrom?: number | null;
-};
-export type RequestDoc = TenantDoc & Omit<LeaveRequestJSON, "id"> & {
-	/** The days split by calendar month, January first (reports of leave taken per month). */
-	monthDays: number[];
-};
+export type EntitlementDoc = TenantDoc &
+	Omit<LeaveEntitlement, "id"> & {
+		/** The year whose remainder it has received (the roll-over, or a grant that computed it): it receives it once. */
+		rolledOverFrom?: number | null;
+	};
+export type RequestDoc = TenantDoc &
+	Omit<LeaveRequestJSON, "id"> & {
+		/** The days split by calendar month, January first (reports of leave taken per month). */
+		monthDays: number[];
+	};
 
 export const typeJSON = ({ _id, name, paid, yearlyAllowance, carryOverCap, allowNegative, createdAt, updatedAt }: TypeDoc): LeaveType => ({
-	id: _id, name, paid, yearlyAllowance, carryOverCap, allowNegative, createdAt, updatedAt
+	id: _id,
+	name,
+	paid,
+	yearlyAllowance,
+	carryOverCap,
+	allowNegative,
+	createdAt,
+	updatedAt
 });
 
 export const holidayJSON = ({ _id, date: day, name, createdAt, updatedAt }: HolidayDoc): Holiday => ({ id: _id, date: day, name, createdAt, updatedAt });
 
 export const entitlementJSON = (doc: EntitlementDoc): LeaveEntitlement => ({
-	id: doc._id, employeeId: doc.employeeId, leaveTypeId: doc.leaveTypeId, year: doc.year, days: doc.days,
-	carriedOver: doc.carriedOver, source: doc.source, createdAt: doc.createdAt, updatedAt: doc.updatedAt
+	id: doc._id,
+	employeeId: doc.employeeId,
+	leaveTypeId: doc.leaveTypeId,
+	year: doc.year,
+	days: doc.days,
+	carriedOver: doc.carriedOver,
+	source: doc.source,
+	createdAt: doc.createdAt,
+	updatedAt: doc.updatedAt
 });
 
 export const requestJSON = (doc: RequestDoc): LeaveRequestJSON => ({
-	id: doc._id, employeeId: doc.employeeId, leaveTypeId: doc.leaveTypeId, startDate: doc.startDate, endDate: doc.endDate,
-	halfDayStart: doc.halfDayStart, halfDayEnd: doc.halfDayEnd, days: doc.days, reason: doc.reason, status: doc.status,
-	year: doc.year, requestedBy: doc.requestedBy, decidedBy: doc.decidedBy, decidedAt: doc.decidedAt, decisionNote: doc.decisionNote,
-	cancelledBy: doc.cancelledBy, cancelledAt: doc.cancelledAt, createdAt: doc.createdAt, updatedAt: doc.updatedAt
+	id: doc._id,
+	employeeId: doc.employeeId,
+	leaveTypeId: doc.leaveTypeId,
+	startDate: doc.startDate,
+	endDate: doc.endDate,
+	halfDayStart: doc.halfDayStart,
+	halfDayEnd: doc.halfDayEnd,
+	days: doc.days,
+	reason: doc.reason,
+	status: doc.status,
+	year: doc.year,
+	requestedBy: doc.requestedBy,
+	decidedBy: doc.decidedBy,
+	decidedAt: doc.decidedAt,
+	decisionNote: doc.decisionNote,
+	cancelledBy: doc.cancelledBy,
+	cancelledAt: doc.cancelledAt,
+	createdAt: doc.createdAt,
+	updatedAt: doc.updatedAt
 });

@@ -6,7 +6,10 @@
  */
 import { type DateRange, daysBetween } from "./calendar";
 
-interface Halves { morning: boolean; afternoon: boolean }
+interface Halves {
+	morning: boolean;
+	afternoon: boolean;
+}
 
 function halvesOn(range: DateRange, day: string): Halves {
 	if (day < range.startDate || day > range.endDate) return { morning: false, afternoon: false };

@@ -15,8 +15,17 @@ import { currentRequestLogFields } from "./request-context";
  * of the rejected value in a 422's data: for a too-short password, the password.
  */
 const SECRET_NAMES = [
-	"authorization", "cookie", "password", "currentPassword", "newPassword", "pass",
-	"token", "accessToken", "refreshToken", "secret", "actual"
+	"authorization",
+	"cookie",
+	"password",
+	"currentPassword",
+	"newPassword",
+	"pass",
+	"token",
+	"accessToken",
+	"refreshToken",
+	"secret",
+	"actual"
 ];
 
 /** Compared in lower case: `Authorization` and `authorization` are one header. */

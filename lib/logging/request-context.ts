@@ -24,9 +24,7 @@ export const requestContext = new AsyncLocalStorage<Context<unknown, RequestMeta
 export function requestLogFields(ctx: Context<unknown, RequestMeta> | undefined): RequestLogFields {
 	if (!ctx) return {};
 	const user = ctx.meta?.user;
-	return user
-		? { requestId: ctx.requestID ?? undefined, tenant: user.tenantId, user: user.id }
-		: { requestId: ctx.requestID ?? undefined };
+	return user ? { requestId: ctx.requestID ?? undefined, tenant: user.tenantId, user: user.id } : { requestId: ctx.requestID ?? undefined };
 }
 
 export function currentRequestLogFields(): RequestLogFields {

@@ -26,7 +26,13 @@ export interface SentMail extends Mail {
 
 /** A recipient's folder: the address, lower-cased, any character a file system may mind as "_". */
 function folderOf(dir: string, to: string): string {
-	return path.join(dir, to.toLowerCase().replace(/[^a-z0-9._@+-]/g, "_").replace(/^\.+/, "_"));
+	return path.join(
+		dir,
+		to
+			.toLowerCase()
+			.replace(/[^a-z0-9._@+-]/g, "_")
+			.replace(/^\.+/, "_")
+	);
 }
 
 /**

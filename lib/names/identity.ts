@@ -32,7 +32,11 @@ export const IdentityActions = {
 	userNames: "identity.userNames"
 } as const;
 
-export interface TenantSummary { id: string; name: string; createdAt: string }
+export interface TenantSummary {
+	id: string;
+	name: string;
+	createdAt: string;
+}
 
 /** A login's answer for one company, without the password. */
 export interface SignedInWithoutPassword {

@@ -24,7 +24,13 @@ export const NotificationActions = {
 
 /** What a notification is about (its `type`). */
 export const NOTIFICATION_TYPES = [
-	"leave.requested", "leave.decided", "interview.scheduled", "interview.reminder", "employee.hired", "invitation.sent", "import.finished"
+	"leave.requested",
+	"leave.decided",
+	"interview.scheduled",
+	"interview.reminder",
+	"employee.hired",
+	"invitation.sent",
+	"import.finished"
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 

@@ -47,7 +47,13 @@ export function interviewScheduled(event: InterviewScheduledEvent): Notification
 		type: "interview.scheduled",
 		title: "Interview scheduled",
 		body: `You are on the panel of an interview at ${event.scheduledAt}.`,
-		data: { interviewId: event.interviewId, applicationId: event.applicationId, openingId: event.openingId, candidateId: event.candidateId, scheduledAt: event.scheduledAt }
+		data: {
+			interviewId: event.interviewId,
+			applicationId: event.applicationId,
+			openingId: event.openingId,
+			candidateId: event.candidateId,
+			scheduledAt: event.scheduledAt
+		}
 	};
 }
 
@@ -56,7 +62,13 @@ export function interviewReminder(event: InterviewReminderEvent): NotificationCo
 		type: "interview.reminder",
 		title: "Interview coming up",
 		body: `Reminder: you are on the panel of an interview at ${event.scheduledAt}.`,
-		data: { interviewId: event.interviewId, applicationId: event.applicationId, openingId: event.openingId, candidateId: event.candidateId, scheduledAt: event.scheduledAt }
+		data: {
+			interviewId: event.interviewId,
+			applicationId: event.applicationId,
+			openingId: event.openingId,
+			candidateId: event.candidateId,
+			scheduledAt: event.scheduledAt
+		}
 	};
 }
 

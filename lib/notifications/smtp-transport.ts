@@ -16,7 +16,11 @@ export class SmtpMailTransport implements MailTransport {
 	private readonly transporter: Transporter;
 	private readonly domain: string;
 
-	constructor(url: string, private readonly from: string, timeoutMs: number) {
+	constructor(
+		url: string,
+		private readonly from: string,
+		timeoutMs: number
+	) {
 		this.transporter = createTransport({
 			url,
 			connectionTimeout: timeoutMs,

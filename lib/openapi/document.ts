@@ -111,9 +111,13 @@ export function buildDocument(info: DocumentInfo, routes: RouteInfo[], actions: 
 		(paths[path] ??= {})[route.method.toLowerCase()] = op;
 	}
 	const known = CONTEXT_TAGS.filter(tag => used.has(tag.name)).map(({ name, description }) => ({ name, description }));
-	const others = [...used].filter(name => !CONTEXT_TAGS.some(tag => tag.name === name)).sort().map(name => ({ name }));
-	const errorStatusesUsed = new Set(Object.values(paths).flatMap(ops => Object.values(ops).flatMap(op =>
-		Object.keys(op.responses as object).filter(status => Number(status) >= 400))));
+	const others = [...used]
+		.filter(name => !CONTEXT_TAGS.some(tag => tag.name === name))
+		.sort()
+		.map(name => ({ name }));
+	const errorStatusesUsed = new Set(
+		Object.values(paths).flatMap(ops => Object.values(ops).flatMap(op => Object.keys(op.responses as object).filter(status => Number(status) >= 400)))
+	);
 	return {
 		openapi: "3.1.0",
 		info,
@@ -121,12 +125,18 @@ export function buildDocument(info: DocumentInfo, routes: RouteInfo[], actions: 
 		tags: [...known, ...others],
 		paths,
 		components: {
-			securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The accessToken from POST /api/v1/auth/login" } },
+			securitySchemes: {
+				bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The accessToken from POST /api/v1/auth/login" }
+			},
 			schemas: COMPONENT_SCHEMAS,
-			responses: Object.fromEntries([...errorStatusesUsed].sort().map(status => [
-				`Error${status}`,
-				{ ...errorResponse(Number(status)), content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }
-			]))
+			responses: Object.fromEntries(
+				[...errorStatusesUsed]
+					.sort()
+					.map(status => [
+						`Error${status}`,
+						{ ...errorResponse(Number(status)), content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }
+					])
+			)
 		}
 	};
 }

@@ -15,12 +15,7 @@ export { FALLBACK_MESSAGE, RECOVERED_MESSAGE } from "./store-health";
 
 export const DEFAULT_KEY_PREFIX = "roster:rl";
 
-export function createGatewayLimiters(opts: {
-	config: RateLimitConfig;
-	redisUrl?: string;
-	keyPrefix?: string;
-	logger: LimiterLogger;
-}): GatewayLimiters {
+export function createGatewayLimiters(opts: { config: RateLimitConfig; redisUrl?: string; keyPrefix?: string; logger: LimiterLogger }): GatewayLimiters {
 	const { config, redisUrl, logger } = opts;
 	const keyPrefix = opts.keyPrefix ?? DEFAULT_KEY_PREFIX;
 	const store = redisUrl ? redisStore(redisUrl, keyPrefix, logger) : memoryStore(keyPrefix);

@@ -12,7 +12,10 @@ export class TokenBucket {
 	private tokens: number;
 	private refilledAt: number;
 
-	constructor(readonly limit: TokenBucketLimit, now: number) {
+	constructor(
+		readonly limit: TokenBucketLimit,
+		now: number
+	) {
 		this.tokens = limit.burst;
 		this.refilledAt = now;
 	}

@@ -42,10 +42,7 @@ export interface LimiterLogger {
 }
 
 /** The calls made on one counter; the memory and the Redis store answer them alike. */
-export type Counter = Pick<
-	RateLimiterAbstract,
-	"points" | "duration" | "consume" | "penalty" | "reward" | "get" | "block" | "delete"
->;
+export type Counter = Pick<RateLimiterAbstract, "points" | "duration" | "consume" | "penalty" | "reward" | "get" | "block" | "delete">;
 
 /** Where counters live: this process, or a Redis shared by every gateway node. */
 export interface CounterStore {

@@ -26,7 +26,10 @@ function headerToken(req: IncomingMessage): string | undefined {
 function protocolToken(req: IncomingMessage): string | undefined {
 	const offered = req.headers["sec-websocket-protocol"];
 	if (!offered) return undefined;
-	const entry = offered.split(",").map(p => p.trim()).find(p => p.startsWith(BEARER_PROTOCOL_PREFIX));
+	const entry = offered
+		.split(",")
+		.map(p => p.trim())
+		.find(p => p.startsWith(BEARER_PROTOCOL_PREFIX));
 	return entry?.slice(BEARER_PROTOCOL_PREFIX.length);
 }
 

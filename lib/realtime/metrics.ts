@@ -11,8 +11,12 @@ export const RealtimeMetricNames = {
 	closes: "roster.realtime.closes.total"
 } as const;
 
-interface Gauge { set(value: number): void }
-interface Counter { increment(labels?: Record<string, string>, value?: number): void }
+interface Gauge {
+	set(value: number): void;
+}
+interface Counter {
+	increment(labels?: Record<string, string>, value?: number): void;
+}
 
 export interface RealtimeMeter {
 	connections(open: number): void;

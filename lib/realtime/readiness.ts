@@ -24,7 +24,9 @@ export function realtimeReadiness(broker: ServiceBroker, stopping: boolean): Rea
 	if (transit) checks.transporter = transit.connected ? "ok" : "disconnected";
 	checks.identity = hasNode(broker, "identity") ? "ok" : "no node";
 	checks.notifications = hasNode(broker, "notifications") ? "ok" : "degraded: no node, replays are unavailable";
-	const missing = Object.entries(checks).filter(([, v]) => v !== "ok" && !v.startsWith("degraded")).map(([k]) => k);
+	const missing = Object.entries(checks)
+		.filter(([, v]) => v !== "ok" && !v.startsWith("degraded"))
+		.map(([k]) => k);
 	const degraded = Object.values(checks).some(v => v.startsWith("degraded"));
 	return { status: missing.length > 0 ? "unavailable" : degraded ? "degraded" : "ok", checks, missing };
 }

@@ -23,14 +23,7 @@ export const isTerminal = (stage: Stage): boolean => !isActive(stage);
 const order = (stage: ActiveStage): number => ACTIVE_STAGES.indexOf(stage);
 
 export type MoveRefusal =
-	| "sameStage"
-	| "hiredByOfferOnly"
-	| "fromHired"
-	| "closedToClosed"
-	| "skipsStages"
-	| "backwards"
-	| "reopenNeedsStaff"
-	| "reopenBeyondReached";
+	"sameStage" | "hiredByOfferOnly" | "fromHired" | "closedToClosed" | "skipsStages" | "backwards" | "reopenNeedsStaff" | "reopenBeyondReached";
 
 export interface MoveRules {
 	/** Whether the mover may reopen a rejected or withdrawn application (owner, admin, hr). */
@@ -64,7 +57,8 @@ export function checkMove(from: Stage, to: Stage, rules: MoveRules): MoveVerdict
 	// From an active stage: one step forward, or out of the race.
 	if (isClosed(to)) return { allowed: true, reopen: false };
 	const step = order(to as ActiveStage) - order(from as ActiveStage);
-	if (step > 1) return refuse("skipsStages", `An application moves one stage at a time: '${from}' goes to '${ACTIVE_STAGES[order(from as ActiveStage) + 1]}' next`);
+	if (step > 1)
+		return refuse("skipsStages", `An application moves one stage at a time: '${from}' goes to '${ACTIVE_STAGES[order(from as ActiveStage) + 1]}' next`);
 	if (step < 1) return refuse("backwards", `An application does not move back from '${from}' to '${to}'`);
 	return { allowed: true, reopen: false };
 }

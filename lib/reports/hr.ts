@@ -20,15 +20,30 @@ const byName = (a: { name: string | null }, b: { name: string | null }) => (a.na
 
 // ---- Headcount on a date ------------------------------------------------------------------
 
-export interface HeadcountGroup { key: string | null; name: string | null; count: number }
-export interface HeadcountAsOfReport { asOf: string; groupBy: HeadcountGroupBy; scope: ReportScope; groups: HeadcountGroup[]; total: number }
+export interface HeadcountGroup {
+	key: string | null;
+	name: string | null;
+	count: number;
+}
+export interface HeadcountAsOfReport {
+	asOf: string;
+	groupBy: HeadcountGroupBy;
+	scope: ReportScope;
+	groups: HeadcountGroup[];
+	total: number;
+}
 
 /**
  * Employees employed on `asOf`, grouped. A department's location is where its people are; no
  * department (or a department without a location) is the group with a null key.
  */
 export function headcountAsOfReport(
-	asOf: string, groupBy: HeadcountGroupBy, scope: ReportScope, rows: HeadcountAsOfRow[], departments: Department[], locations: Location[]
+	asOf: string,
+	groupBy: HeadcountGroupBy,
+	scope: ReportScope,
+	rows: HeadcountAsOfRow[],
+	departments: Department[],
+	locations: Location[]
 ): HeadcountAsOfReport {
 	const department = new Map(departments.map(d => [d.id, d]));
 	const locationName = new Map(locations.map(l => [l.id, l.name]));
@@ -56,9 +71,15 @@ export function headcountAsOfReport(
 
 // ---- Hires, terminations, turnover -----------------------------------------------------------
 
-export interface TurnoverMonth extends MovementRow { averageHeadcount: number; turnover: number }
+export interface TurnoverMonth extends MovementRow {
+	averageHeadcount: number;
+	turnover: number;
+}
 export interface TurnoverReport {
-	from: string; to: string; scope: ReportScope; months: TurnoverMonth[];
+	from: string;
+	to: string;
+	scope: ReportScope;
+	months: TurnoverMonth[];
 	totals: { hires: number; terminations: number; averageHeadcount: number; turnover: number };
 }
 
@@ -75,7 +96,13 @@ export function turnoverReport(from: string, to: string, scope: ReportScope, row
 	const hires = months.reduce((sum, m) => sum + m.hires, 0);
 	const terminations = months.reduce((sum, m) => sum + m.terminations, 0);
 	const averageHeadcount = months.length ? round(months.reduce((sum, m) => sum + m.averageHeadcount, 0) / months.length) : 0;
-	return { from, to, scope, months, totals: { hires, terminations, averageHeadcount, turnover: averageHeadcount > 0 ? round(terminations / averageHeadcount) : 0 } };
+	return {
+		from,
+		to,
+		scope,
+		months,
+		totals: { hires, terminations, averageHeadcount, turnover: averageHeadcount > 0 ? round(terminations / averageHeadcount) : 0 }
+	};
 }
 
 // ---- Leave -------------------------------------------------------------------------------------
@@ -94,13 +121,23 @@ export interface LeaveGroup {
 	/** entitled + carriedOver − taken − booked, as a balance counts it. */
 	remaining: number;
 }
-export interface LeaveUsageReport { year: number; groupBy: LeaveGroupBy; scope: ReportScope; groups: LeaveGroup[] }
+export interface LeaveUsageReport {
+	year: number;
+	groupBy: LeaveGroupBy;
+	scope: ReportScope;
+	groups: LeaveGroup[];
+}
 
 const personName = (e: EmployeeSummary | undefined) => (e ? `${e.firstName} ${e.lastName}` : null);
 
 export function leaveUsageReport(
-	year: number, groupBy: LeaveGroupBy, scope: ReportScope, usage: LeaveUsageRow[], entitlements: EntitlementRow[],
-	employees: EmployeeSummary[], departments: Department[]
+	year: number,
+	groupBy: LeaveGroupBy,
+	scope: ReportScope,
+	usage: LeaveUsageRow[],
+	entitlements: EntitlementRow[],
+	employees: EmployeeSummary[],
+	departments: Department[]
 ): LeaveUsageReport {
 	const employee = new Map(employees.map(e => [e.id, e]));
 	const departmentName = new Map(departments.map(d => [d.id, d.name]));
@@ -120,7 +157,17 @@ export function leaveUsageReport(
 		}
 		let group = groups.get(key);
 		if (!group) {
-			group = { key, name, taken: Array(12).fill(0), takenTotal: 0, booked: Array(12).fill(0), bookedTotal: 0, entitled: 0, carriedOver: 0, remaining: 0 };
+			group = {
+				key,
+				name,
+				taken: Array(12).fill(0),
+				takenTotal: 0,
+				booked: Array(12).fill(0),
+				bookedTotal: 0,
+				entitled: 0,
+				carriedOver: 0,
+				remaining: 0
+			};
 			groups.set(key, group);
 		}
 		return group;
@@ -157,24 +204,35 @@ export interface FunnelStageFigures {
 	averageDaysInStage: number | null;
 }
 export interface OpeningFunnel {
-	openingId: string; title: string; status: string; applications: number;
+	openingId: string;
+	title: string;
+	status: string;
+	applications: number;
 	stages: FunnelStageFigures[];
 	closed: { rejected: number; withdrawn: number };
 	hired: number;
 	/** Mean days from application to hire over the hired applications; null when none. */
 	averageDaysToHire: number | null;
 }
-export interface FunnelReport { scope: ReportScope; openings: OpeningFunnel[] }
+export interface FunnelReport {
+	scope: ReportScope;
+	openings: OpeningFunnel[];
+}
 
 export function funnelReport(scope: ReportScope, rows: OpeningFunnelRow[]): FunnelReport {
 	const openings = rows.map(row => ({
-		openingId: row.openingId, title: row.title, status: row.status, applications: row.applications,
+		openingId: row.openingId,
+		title: row.title,
+		status: row.status,
+		applications: row.applications,
 		stages: FUNNEL_STAGES.map((stage, i) => {
 			const next = FUNNEL_STAGES[i + 1];
 			const reached = row.reached[stage];
 			const visits = row.visits[stage] ?? 0;
 			return {
-				stage, reached, current: row.current[stage] ?? 0,
+				stage,
+				reached,
+				current: row.current[stage] ?? 0,
 				conversionToNext: next && reached > 0 ? round(row.reached[next] / reached) : null,
 				averageDaysInStage: visits > 0 ? round((row.msInStage[stage] ?? 0) / visits / DAY_MS) : null
 			};

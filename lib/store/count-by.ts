@@ -53,7 +53,11 @@ export function groupSums(docs: Array<Record<string, unknown>>, fields: readonly
 		const key = JSON.stringify(values);
 		let group = groups.get(key);
 		if (!group) {
-			group = { ...Object.fromEntries(fields.map((field, i) => [field, values[i]])), count: 0, sums: Object.fromEntries(sums.map(sum => [sum, 0])) } as SumByRow;
+			group = {
+				...Object.fromEntries(fields.map((field, i) => [field, values[i]])),
+				count: 0,
+				sums: Object.fromEntries(sums.map(sum => [sum, 0]))
+			} as SumByRow;
 			groups.set(key, group);
 		}
 		group.count += 1;

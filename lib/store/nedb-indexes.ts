@@ -11,9 +11,19 @@
  * (`indexes`, `_updateIndexes`, an index's `_fields`, `tree.search` answering its live list);
  * the store contract suite runs on NeDB and would see a mismatch.
  */
-interface NedbTree { search(key: unknown): unknown[] }
-interface NedbIndex { _fields: string[]; sparse: boolean; tree: NedbTree; update(oldDoc: unknown, newDoc?: unknown): void }
-interface Pair { oldDoc: Record<string, unknown>; newDoc: Record<string, unknown> }
+interface NedbTree {
+	search(key: unknown): unknown[];
+}
+interface NedbIndex {
+	_fields: string[];
+	sparse: boolean;
+	tree: NedbTree;
+	update(oldDoc: unknown, newDoc?: unknown): void;
+}
+interface Pair {
+	oldDoc: Record<string, unknown>;
+	newDoc: Record<string, unknown>;
+}
 export interface NedbDatastore {
 	indexes: Record<string, NedbIndex>;
 	_updateIndexes(oldDoc: Pair[] | Pair["oldDoc"], newDoc?: Pair["newDoc"]): void;
@@ -75,7 +85,11 @@ export function reindexOnlyChangedKeys(db: NedbDatastore): void {
 }
 
 type Compare = (a: unknown, b: unknown) => number;
-interface NedbIndexTrees extends NedbIndex { treeOptions: { compareKeys: Compare }; getAll(): unknown[]; reset(docs?: unknown[]): void }
+interface NedbIndexTrees extends NedbIndex {
+	treeOptions: { compareKeys: Compare };
+	getAll(): unknown[];
+	reset(docs?: unknown[]): void;
+}
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { compareThings } = require("@seald-io/nedb/lib/model.js") as { compareThings: Compare };
 const FAST = Symbol("fastCompoundKeys");

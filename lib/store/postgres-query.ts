@@ -62,7 +62,12 @@ function pathOf(field: string): string[] {
  */
 export function fieldExpression(field: string, shape: Shape): string {
 	if (shape.columns.get(field) === "jsonb") return `"${field}"`;
-	return "data" + pathOf(field).map(part => `->'${part}'`).join("");
+	return (
+		"data" +
+		pathOf(field)
+			.map(part => `->'${part}'`)
+			.join("")
+	);
 }
 
 /** The text column of a field declared as a string, if the table has one. */

@@ -73,7 +73,10 @@ function indexName(table: Table, kind: string, keys: string): string {
 
 /** The name an earlier version gave the index of this spec (over expressions, without the id): it is replaced. */
 function legacyName(table: Table, index: IndexSpec): string {
-	const digest = createHash("sha1").update(`${table.collection}:${Object.keys(index.fields).join(",")}:${!!index.unique}`).digest("hex").slice(0, 12);
+	const digest = createHash("sha1")
+		.update(`${table.collection}:${Object.keys(index.fields).join(",")}:${!!index.unique}`)
+		.digest("hex")
+		.slice(0, 12);
 	return `${table.collection.slice(0, 40)}_${index.unique ? "uq" : "ix"}_${digest}`;
 }
 
@@ -101,13 +104,17 @@ function btree(table: Table, index: IndexSpec): string[] {
 /** The schema holding pg_trgm, creating the extension unless it is there; a clear error where it cannot be. */
 async function trigramSchema(client: PoolClient): Promise<string> {
 	const find = () =>
-		client.query<{ schema: string }>("SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'");
+		client.query<{ schema: string }>(
+			"SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+		);
 	let { rows } = await find();
 	if (rows.length === 0) {
 		try {
 			await client.query("CREATE EXTENSION IF NOT EXISTS pg_trgm");
 		} catch (err) {
-			throw new Error(`search indexes need the pg_trgm extension, which this database cannot create (${(err as Error).message}); searches read the whole table instead`);
+			throw new Error(
+				`search indexes need the pg_trgm extension, which this database cannot create (${(err as Error).message}); searches read the whole table instead`
+			);
 		}
 		({ rows } = await find());
 	}

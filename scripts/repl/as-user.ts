@@ -64,9 +64,7 @@ function parseParams(json: string | undefined): Record<string, unknown> | string
 
 /** The declared `auth` of an action some node serves; undefined when none does. */
 function actionAuth(broker: ServiceBroker, action: string): { auth: ActionAuth | undefined } | undefined {
-	const found = broker.registry.getActionList({ onlyAvailable: true }).find(item => item.name === action) as
-		| { action?: { auth?: ActionAuth } }
-		| undefined;
+	const found = broker.registry.getActionList({ onlyAvailable: true }).find(item => item.name === action) as { action?: { auth?: ActionAuth } } | undefined;
 	return found && { auth: found.action?.auth };
 }
 

@@ -19,7 +19,15 @@ interface ListedAction {
 /** The nodes with a live endpoint of each action, as this node's registry knows them. */
 export function actionNodes(broker: ServiceBroker): Map<string, string[]> {
 	const actions = broker.registry.getActionList({ withEndpoints: true }) as unknown as ListedAction[];
-	return new Map(actions.map(a => [a.name, (a.endpoints ?? []).filter(e => e.available).map(e => e.nodeID).sort()]));
+	return new Map(
+		actions.map(a => [
+			a.name,
+			(a.endpoints ?? [])
+				.filter(e => e.available)
+				.map(e => e.nodeID)
+				.sort()
+		])
+	);
 }
 
 /** One line per route: method, path, action, the nodes serving it (none: the route answers 503). */
@@ -31,7 +39,10 @@ export function describeRoutes(aliases: GatewayAlias[], nodes: Map<string, strin
 	const pathWidth = Math.max(0, ...rows.map(r => r.path.length));
 	const actionWidth = Math.max(0, ...rows.map(r => r.action.length));
 	return rows
-		.map(r => `${r.method.padEnd(6)} ${r.path.padEnd(pathWidth)}  ${r.action.padEnd(actionWidth)}  ${r.served.length ? r.served.join(", ") : "NO NODE (503)"}`)
+		.map(
+			r =>
+				`${r.method.padEnd(6)} ${r.path.padEnd(pathWidth)}  ${r.action.padEnd(actionWidth)}  ${r.served.length ? r.served.join(", ") : "NO NODE (503)"}`
+		)
 		.join("\n");
 }
 

@@ -44,7 +44,14 @@ export function describeTenants(tenants: TenantCounts[]): string {
 	const header = ["id", "name", "created", ...COUNTED.map(([label]) => label)];
 	const rows = tenants.map(t => [t.id, t.name, t.createdAt.slice(0, 10), ...COUNTED.map(([label]) => String(t.counts[label] ?? "?"))]);
 	const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
-	return [header, ...rows].map(r => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+	return [header, ...rows]
+		.map(r =>
+			r
+				.map((cell, i) => cell.padEnd(widths[i]))
+				.join("  ")
+				.trimEnd()
+		)
+		.join("\n");
 }
 
 export async function tenantsCommand(broker: ServiceBroker): Promise<string> {

@@ -22,9 +22,19 @@ export const DEPARTMENTS: Array<{ name: string; parent: string | null; staff: nu
 ];
 
 export const POSITIONS = [
-	"Head of Department", "Software Engineer", "Senior Software Engineer", "Engineering Manager", "Product Designer",
-	"Account Executive", "Sales Development Representative", "Marketing Specialist", "HR Partner", "Accountant",
-	"Operations Analyst", "Support Agent", "Support Lead"
+	"Head of Department",
+	"Software Engineer",
+	"Senior Software Engineer",
+	"Engineering Manager",
+	"Product Designer",
+	"Account Executive",
+	"Sales Development Representative",
+	"Marketing Specialist",
+	"HR Partner",
+	"Accountant",
+	"Operations Analyst",
+	"Support Agent",
+	"Support Lead"
 ];
 
 export const OPENINGS = [
@@ -34,8 +44,60 @@ export const OPENINGS = [
 	{ title: "Support Agent", department: "Support", status: "draft" as const }
 ];
 
-const FIRST = ["Ada", "Ben", "Cleo", "Dev", "Elif", "Finn", "Gia", "Hugo", "Iris", "Jon", "Kira", "Liam", "Mira", "Noah", "Omar", "Pia", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Vik", "Wen", "Yara", "Zoe"];
-const LAST = ["Adler", "Baker", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito", "Jensen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Petrov", "Quist", "Rossi", "Silva", "Tanaka", "Ueda", "Varga", "Weber", "Yilmaz", "Zhou"];
+const FIRST = [
+	"Ada",
+	"Ben",
+	"Cleo",
+	"Dev",
+	"Elif",
+	"Finn",
+	"Gia",
+	"Hugo",
+	"Iris",
+	"Jon",
+	"Kira",
+	"Liam",
+	"Mira",
+	"Noah",
+	"Omar",
+	"Pia",
+	"Quinn",
+	"Rosa",
+	"Sami",
+	"Tara",
+	"Uma",
+	"Vik",
+	"Wen",
+	"Yara",
+	"Zoe"
+];
+const LAST = [
+	"Adler",
+	"Baker",
+	"Costa",
+	"Dubois",
+	"Eriksen",
+	"Fischer",
+	"Garcia",
+	"Haddad",
+	"Ito",
+	"Jensen",
+	"Kowalski",
+	"Lopez",
+	"Moreau",
+	"Nakamura",
+	"Okafor",
+	"Petrov",
+	"Quist",
+	"Rossi",
+	"Silva",
+	"Tanaka",
+	"Ueda",
+	"Varga",
+	"Weber",
+	"Yilmaz",
+	"Zhou"
+];
 
 /** mulberry32: small, fast and the same on every machine. */
 export function random(seed: number): () => number {

@@ -24,7 +24,9 @@ export interface SeedResult {
 }
 
 /** What the seed reads back from what it creates: the new record's id (answers are typed where more is read). */
-interface Created { id: string }
+interface Created {
+	id: string;
+}
 
 type Call = <T = Created>(action: string, params?: object) => Promise<T>;
 
@@ -49,7 +51,13 @@ export const SEED_SERVICES = ["identity", "org", "employees", "leave", "recruitm
 export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 	const year = new Date().getUTCFullYear();
 	const signup = await broker
-		.call<{ user: { id: string }; tenant: { id: string } }, object>("identity.provision", { company: DEMO_COMPANY, name: "Olivia Owner", email: OWNER_EMAIL, role: "owner", password: DEMO_PASSWORD })
+		.call<{ user: { id: string }; tenant: { id: string } }, object>("identity.provision", {
+			company: DEMO_COMPANY,
+			name: "Olivia Owner",
+			email: OWNER_EMAIL,
+			role: "owner",
+			password: DEMO_PASSWORD
+		})
 		.catch((err: { code?: number }) => {
 			if (err.code === 409) return null;
 			throw err;
@@ -57,7 +65,11 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 	if (!signup) return { created: false, logins: [login("owner", OWNER_EMAIL, "the demo company was seeded before")], counts: {} };
 
 	const owner: AuthUser = {
-		id: signup.user.id, tenantId: signup.tenant.id, roles: ["owner"], employeeId: null, sessionId: "seed"
+		id: signup.user.id,
+		tenantId: signup.tenant.id,
+		roles: ["owner"],
+		employeeId: null,
+		sessionId: "seed"
 	};
 	const meta: RequestMeta = { user: owner };
 	const call: Call = (action, params = {}) => broker.call(action, params, { meta });
@@ -85,9 +97,14 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 	const hire = (department: string, managerId: string | null, position: string) => {
 		const i = n++;
 		return call("employees.hire", {
-			...personName(i), workEmail: workEmail(i), hireDate: workingDay(year - 1 - (i % 6), 1 + (i % 12), 1 + (i % 27)),
-			departmentId: departmentIds.get(department), positionId: positionIds.get(position), managerId,
-			employmentType: i % 17 === 0 ? "part_time" : "full_time", phone: `+49 30 ${String(1000000 + i)}`,
+			...personName(i),
+			workEmail: workEmail(i),
+			hireDate: workingDay(year - 1 - (i % 6), 1 + (i % 12), 1 + (i % 27)),
+			departmentId: departmentIds.get(department),
+			positionId: positionIds.get(position),
+			managerId,
+			employmentType: i % 17 === 0 ? "part_time" : "full_time",
+			phone: `+49 30 ${String(1000000 + i)}`,
 			birthDate: `${1970 + (i % 30)}-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`
 		});
 	};
@@ -124,7 +141,12 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 		call("leave.createLeaveType", { name: "Sick leave", paid: true, yearlyAllowance: 10, allowNegative: true }),
 		call("leave.createLeaveType", { name: "Unpaid leave", paid: false, yearlyAllowance: 0, allowNegative: true })
 	]);
-	for (const [date, name] of [[`${year}-01-01`, "New Year's Day"], [`${year}-05-01`, "Labour Day"], [`${year}-12-25`, "Christmas Day"], [`${year}-12-26`, "Boxing Day"]]) {
+	for (const [date, name] of [
+		[`${year}-01-01`, "New Year's Day"],
+		[`${year}-05-01`, "Labour Day"],
+		[`${year}-12-25`, "Christmas Day"],
+		[`${year}-12-26`, "Boxing Day"]
+	]) {
 		await call("leave.createHoliday", { date, name });
 	}
 	const active = members.filter(m => m.id !== leaver.id);
@@ -135,7 +157,13 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 		const days = 1 + (i % 3);
 		const end = workingDay(year, 1 + (i % 11), 2 + ((i * 3) % 20) + days - 1);
 		const leaveTypeId = i % 5 === 0 ? sick.id : annual.id;
-		const request = await call("leave.createRequest", { employeeId: m.id, leaveTypeId, startDate: start, endDate: end < start ? start : end, reason: "Demo" });
+		const request = await call("leave.createRequest", {
+			employeeId: m.id,
+			leaveTypeId,
+			startDate: start,
+			endDate: end < start ? start : end,
+			reason: "Demo"
+		});
 		const state = states[i % states.length];
 		if (state === "approved") await call("leaveWorkflow.approve", { id: request.id });
 		if (state === "rejected") await call("leaveWorkflow.reject", { id: request.id, note: "Team is short that week" });
@@ -144,7 +172,11 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 	});
 	// The demo employee has something to look at.
 	await call("leave.createRequest", {
-		employeeId: reportEmployee, leaveTypeId: annual.id, startDate: workingDay(year, 8, 4), endDate: workingDay(year, 8, 8), reason: "Summer holiday"
+		employeeId: reportEmployee,
+		leaveTypeId: annual.id,
+		startDate: workingDay(year, 8, 4),
+		endDate: workingDay(year, 8, 8),
+		reason: "Summer holiday"
 	});
 
 	// ---- Recruiting: openings with candidates in every stage ----
@@ -154,28 +186,46 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 	const invited: string[] = [];
 	for (const [o, spec] of OPENINGS.entries()) {
 		const opening = await call("recruitment.createOpening", {
-			title: spec.title, departmentId: departmentIds.get(spec.department), hiringManagerId: heads.get(spec.department), headcount: 2, status: spec.status
+			title: spec.title,
+			departmentId: departmentIds.get(spec.department),
+			hiringManagerId: heads.get(spec.department),
+			headcount: 2,
+			status: spec.status
 		});
 		if (spec.status !== "open") continue;
 		for (const [s, stage] of stages.entries()) {
 			const i = 1000 + o * 10 + s;
 			const candidate = await call("recruitment.createCandidate", {
-				...personName(i), email: `candidate.${i}@example.test`, source: pick(["referral", "job_board", "agency", "website"]),
-				resumeUrl: `https://cv.example.test/${i}.pdf`, consentToKeepData: true
+				...personName(i),
+				email: `candidate.${i}@example.test`,
+				source: pick(["referral", "job_board", "agency", "website"]),
+				resumeUrl: `https://cv.example.test/${i}.pdf`,
+				consentToKeepData: true
 			});
 			candidates++;
 			const application = await call("recruitment.createApplication", { candidateId: candidate.id, openingId: opening.id });
-			const path = stage === "rejected" || stage === "withdrawn" ? ["screening", stage] : stages.slice(1, Math.min(stages.indexOf(stage), stages.indexOf("offer")) + 1);
+			const path =
+				stage === "rejected" || stage === "withdrawn"
+					? ["screening", stage]
+					: stages.slice(1, Math.min(stages.indexOf(stage), stages.indexOf("offer")) + 1);
 			for (const next of path) {
 				if (next === "interview") {
-					await call("recruiting.scheduleInterview", { applicationId: application.id, scheduledAt: `${year + 1}-02-0${1 + s}T10:00:00Z`, interviewerIds: [interviewer] });
+					await call("recruiting.scheduleInterview", {
+						applicationId: application.id,
+						scheduledAt: `${year + 1}-02-0${1 + s}T10:00:00Z`,
+						interviewerIds: [interviewer]
+					});
 				} else {
 					await call("recruiting.move", { id: application.id, stage: next, reason: "Demo" });
 				}
 			}
 			if (stage === "offer" || stage === "hired") {
 				const offer = await call("recruitment.createOffer", {
-					applicationId: application.id, title: spec.title, salary: 70000 + o * 5000, currency: "EUR", startDate: workingDay(year + 1, 3, 1)
+					applicationId: application.id,
+					title: spec.title,
+					salary: 70000 + o * 5000,
+					currency: "EUR",
+					startDate: workingDay(year + 1, 3, 1)
 				});
 				await call("recruitment.sendOffer", { id: offer.id });
 				if (stage === "hired" && invited.length === 0) {
@@ -192,7 +242,11 @@ export async function seedDemo(broker: ServiceBroker): Promise<SeedResult> {
 		logins,
 		invited,
 		counts: {
-			departments: DEPARTMENTS.length, employees: members.length, leaveRequests: requests.length + 1, openings: OPENINGS.length, candidates
+			departments: DEPARTMENTS.length,
+			employees: members.length,
+			leaveRequests: requests.length + 1,
+			openings: OPENINGS.length,
+			candidates
 		}
 	};
 }
@@ -201,7 +255,9 @@ export function describeSeed(result: SeedResult): string {
 	const lines = [result.created ? `Seeded "${DEMO_COMPANY}": ${JSON.stringify(result.counts)}` : `"${DEMO_COMPANY}" exists already.`, "Demo logins:"];
 	for (const l of result.logins) lines.push(`  ${l.role.padEnd(8)} ${l.email.padEnd(44)} ${l.password.padEnd(22)} ${l.note}`);
 	for (const email of result.invited ?? []) {
-		lines.push(`  employee ${email.padEnd(44)} ${"(invited)".padEnd(22)} hired through onboarding: the link to choose a password is in ${config().mail.dir}`);
+		lines.push(
+			`  employee ${email.padEnd(44)} ${"(invited)".padEnd(22)} hired through onboarding: the link to choose a password is in ${config().mail.dir}`
+		);
 	}
 	return lines.join("\n");
 }

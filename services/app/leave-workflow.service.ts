@@ -16,13 +16,23 @@ import * as Leave from "../../lib/openapi/contexts/leave";
 
 // ---- Types -------------------------------------------------------------------------------
 
-interface DecisionParams { id: string; note?: string }
+interface DecisionParams {
+	id: string;
+	note?: string;
+}
 
 type Decision = "approved" | "rejected";
 
-interface DecideCallParams { id: string; decision: Decision; note?: string }
+interface DecideCallParams {
+	id: string;
+	decision: Decision;
+	note?: string;
+}
 
-interface IsManagerOfParams { managerId: string; employeeId: string }
+interface IsManagerOfParams {
+	managerId: string;
+	employeeId: string;
+}
 
 interface WorkflowMethods {
 	decideRequest(ctx: RosterContext<DecisionParams>, decision: Decision): Promise<LeaveRequest>;

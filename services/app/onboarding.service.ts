@@ -39,8 +39,12 @@ export type { Onboarded, UserAccount } from "./onboarding.parts/saga";
 
 // ---- Types -------------------------------------------------------------------------------
 
-interface AcceptParams { id: string }
-interface IdParams { id: string }
+interface AcceptParams {
+	id: string;
+}
+interface IdParams {
+	id: string;
+}
 
 interface OnboardingMethods extends SagaMethods {
 	accept(ctx: RosterContext<AcceptParams>, takenOver: boolean): Promise<Onboarded>;
@@ -66,8 +70,7 @@ const newHolder = (nodeID: string) => `${nodeID}:${randomUUID()}`;
 /** Calls of a request's saga: as its user and request, but each with its own time (STEP_TIMEOUT_MS). */
 const requestOptions = (ctx: RosterContext): CallingOptions => ({ parentCtx: ctx, timeout: STEP_TIMEOUT_MS });
 
-const busy = (offer: Offer) =>
-	new ConflictError("The offer is being accepted by another request; try again shortly", { field: "id", status: offer.status });
+const busy = (offer: Offer) => new ConflictError("The offer is being accepted by another request; try again shortly", { field: "id", status: offer.status });
 
 // ---- Service -----------------------------------------------------------------------------
 
@@ -88,7 +91,12 @@ const OnboardingService: ServiceSchema = {
 		 */
 		acceptOffer: {
 			rest: "POST /offers/:id/accept",
-			openapi: { responses: { 200: json(Recruitment.Onboarded, "Accepted before: the same hire"), 201: json(Recruitment.Onboarded, "Accepted: the employee and their account") } },
+			openapi: {
+				responses: {
+					200: json(Recruitment.Onboarded, "Accepted before: the same hire"),
+					201: json(Recruitment.Onboarded, "Accepted: the employee and their account")
+				}
+			},
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			timeout: ActionTimeouts.onboarding,
@@ -109,10 +117,18 @@ const OnboardingService: ServiceSchema = {
 			const refusal = acceptRefusal(offer, today());
 			if (refusal) throw new IllegalTransitionError(offer.status, "accepted", refusal.message, refusal.reason);
 			this.crashPoint("claim", "before");
-			const claimed = await this.broker.call<SagaOffer, object>(OnboardingSagaActions.start, {
-				id: offer.id, sagaId: randomUUID(), employeeId: randomUUID(), userId: randomUUID(), holder: newHolder(this.broker.nodeID),
-				leaseMs: config().onboarding.leaseMs
-			}, requestOptions(ctx));
+			const claimed = await this.broker.call<SagaOffer, object>(
+				OnboardingSagaActions.start,
+				{
+					id: offer.id,
+					sagaId: randomUUID(),
+					employeeId: randomUUID(),
+					userId: randomUUID(),
+					holder: newHolder(this.broker.nodeID),
+					leaseMs: config().onboarding.leaseMs
+				},
+				requestOptions(ctx)
+			);
 			this.crashPoint("claim", "after");
 			const run: SagaRun = { offerId: offer.id, saga: claimed.saga, origin: "request", opts: requestOptions(ctx) };
 			return this.hired(ctx, await this.drive(run).catch(err => Promise.reject(isLeaseLost(err) ? busy(claimed.offer) : err)), offer.id);
@@ -125,10 +141,21 @@ const OnboardingService: ServiceSchema = {
 		 */
 		async takeOverFromRequest(this: OnboardingThis, ctx: RosterContext<AcceptParams>, offer: Offer): Promise<Onboarded> {
 			const stalled = offer.onboarding!;
-			const taken = await this.broker.call<SagaOffer, object>(OnboardingSagaActions.takeOver, {
-				id: offer.id, sagaId: stalled.sagaId, holder: newHolder(this.broker.nodeID), leaseMs: config().onboarding.leaseMs
-			}, requestOptions(ctx)).catch(err => Promise.reject(isLeaseLost(err) ? busy(offer) : err));
-			this.logger.info(`Onboarding of offer ${offer.id}: a retried accept took over saga ${stalled.sagaId} (${stalled.state} at '${stalled.step}')`, { requestID: ctx.requestID });
+			const taken = await this.broker
+				.call<SagaOffer, object>(
+					OnboardingSagaActions.takeOver,
+					{
+						id: offer.id,
+						sagaId: stalled.sagaId,
+						holder: newHolder(this.broker.nodeID),
+						leaseMs: config().onboarding.leaseMs
+					},
+					requestOptions(ctx)
+				)
+				.catch(err => Promise.reject(isLeaseLost(err) ? busy(offer) : err));
+			this.logger.info(`Onboarding of offer ${offer.id}: a retried accept took over saga ${stalled.sagaId} (${stalled.state} at '${stalled.step}')`, {
+				requestID: ctx.requestID
+			});
 			const run: SagaRun = { offerId: offer.id, saga: taken.saga, origin: "request", opts: requestOptions(ctx) };
 			if (run.saga.state === "compensating") {
 				if (!(await this.compensate(run, run.saga.error ?? "resumed by a retried accept"))) throw busy(offer);
@@ -167,19 +194,30 @@ const OnboardingService: ServiceSchema = {
 			const opts: CallingOptions = { meta: { user: stalled.actor }, requestID, timeout: STEP_TIMEOUT_MS };
 			let taken: SagaOffer;
 			try {
-				taken = await this.broker.call<SagaOffer, object>(OnboardingSagaActions.takeOver, {
-					id: offerId, sagaId: stalled.sagaId, holder: newHolder(this.broker.nodeID), leaseMs: config().onboarding.leaseMs
-				}, opts);
+				taken = await this.broker.call<SagaOffer, object>(
+					OnboardingSagaActions.takeOver,
+					{
+						id: offerId,
+						sagaId: stalled.sagaId,
+						holder: newHolder(this.broker.nodeID),
+						leaseMs: config().onboarding.leaseMs
+					},
+					opts
+				);
 			} catch (err) {
 				if (isLeaseLost(err)) return; // another node was quicker
 				throw err;
 			}
-			this.logger.info(`Onboarding of offer ${offerId}: took over saga ${stalled.sagaId} (${stalled.state} at '${stalled.step}', takeover ${taken.saga.attempts})`, { requestID });
+			this.logger.info(
+				`Onboarding of offer ${offerId}: took over saga ${stalled.sagaId} (${stalled.state} at '${stalled.step}', takeover ${taken.saga.attempts})`,
+				{ requestID }
+			);
 			try {
 				const done = await this.drive({ offerId, saga: taken.saga, origin: "recovery", opts });
 				if (done) this.logger.info(`Onboarding of offer ${offerId}: saga ${stalled.sagaId} resumed and committed`, { requestID });
 			} catch (err) {
-				if (!isLeaseLost(err)) this.logger.warn(`Onboarding of offer ${offerId}: saga ${stalled.sagaId} not finished (${messageOf(err)})`, { requestID });
+				if (!isLeaseLost(err))
+					this.logger.warn(`Onboarding of offer ${offerId}: saga ${stalled.sagaId} not finished (${messageOf(err)})`, { requestID });
 			}
 		}
 	},
@@ -188,7 +226,8 @@ const OnboardingService: ServiceSchema = {
 		const self = this as OnboardingThis;
 		self.sweepTimer = setInterval(() => {
 			// One sweep at a time per node; a recruitment service not up yet is the next sweep's business.
-			self.sweeping ??= self.sweepStalled()
+			self.sweeping ??= self
+				.sweepStalled()
 				.catch((err: Error) => self.logger.debug("Onboarding sweep failed:", err.message))
 				.finally(() => (self.sweeping = undefined));
 		}, config().onboarding.sweepIntervalMs);

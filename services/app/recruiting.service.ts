@@ -10,9 +10,7 @@ import type { ServiceSchema } from "moleculer";
 import { BusinessRuleError, ForbiddenError } from "../../lib/errors";
 import { type RosterContext, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeActions } from "../../lib/names/employees";
-import {
-	type Application, type Interview, type JobOpening, RecruitmentActions, STAGES, type Stage
-} from "../../lib/names/recruitment";
+import { type Application, type Interview, type JobOpening, RecruitmentActions, STAGES, type Stage } from "../../lib/names/recruitment";
 import { enumOf, id, nullableText } from "../../lib/params";
 import { IllegalTransitionError, refusal } from "../../lib/recruitment/errors";
 import { dateTime } from "../../lib/recruitment/fields";
@@ -23,8 +21,16 @@ import * as Recruitment from "../../lib/openapi/contexts/recruitment";
 
 // ---- Types -------------------------------------------------------------------------------
 
-interface MoveParams { id: string; stage: Stage; reason?: string | null }
-interface ScheduleInterviewParams { applicationId: string; scheduledAt: string; interviewerIds: string[] }
+interface MoveParams {
+	id: string;
+	stage: Stage;
+	reason?: string | null;
+}
+interface ScheduleInterviewParams {
+	applicationId: string;
+	scheduledAt: string;
+	interviewerIds: string[];
+}
 
 interface RecruitingMethods {
 	/** Staff, or the hiring manager of the application's opening while their employment is active; 403 for anyone else. */
@@ -80,13 +86,18 @@ const RecruitingService: ServiceSchema = {
 				const app = await ctx
 					.call<Application, { id: string }>(RecruitmentActions.getApplication, { id: applicationId })
 					.catch((err: { code?: number }) => {
-						if (err?.code === 404) throw new BusinessRuleError("applicationId", "The 'applicationId' field refers to no application of this company.", "reference");
+						if (err?.code === 404)
+							throw new BusinessRuleError("applicationId", "The 'applicationId' field refers to no application of this company.", "reference");
 						throw err;
 					});
 				await this.checkHiringManager(ctx, app);
 				const next = stageAfterScheduling(app.stage);
 				if (!next) throw new IllegalTransitionError(app.stage, "interview", `A ${app.stage} application is not interviewed`, "closed");
-				const interview = await ctx.call<Interview, ScheduleInterviewParams>(RecruitmentActions.createInterview, { applicationId, scheduledAt, interviewerIds });
+				const interview = await ctx.call<Interview, ScheduleInterviewParams>(RecruitmentActions.createInterview, {
+					applicationId,
+					scheduledAt,
+					interviewerIds
+				});
 				if (next !== app.stage) {
 					try {
 						await ctx.call<Application, object>(RecruitmentActions.setStage, { id: app.id, stage: next, expect: app.stage, reason: SCHEDULED });

@@ -21,7 +21,9 @@ import * as Reports from "../../lib/openapi/contexts/reports";
 
 // ---- Types -------------------------------------------------------------------------------
 
-interface LeaveReportParams { year?: number }
+interface LeaveReportParams {
+	year?: number;
+}
 
 export interface HeadcountReport {
 	departments: Array<{ departmentId: string | null; departmentName: string | null; active: number; terminated: number; total: number }>;

@@ -56,7 +56,9 @@ const OPERATIONS = ["created", "updated", "removed"] as const;
 
 /** An ISO 8601 instant, as the records' `at`: 2026-03-01T10:00:00Z or with a fraction / offset. */
 const instant = {
-	type: "string", optional: true, max: 40,
+	type: "string",
+	optional: true,
+	max: 40,
 	pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
 	messages: { stringPattern: "The '{field}' field must be an ISO 8601 time such as 2026-03-01T10:00:00Z." }
 } as const;
@@ -77,16 +79,20 @@ const AuditService: ServiceSchema = {
 
 	mixins: [
 		ScheduledJobsMixin("audit", { auditHandledPrune: pruneHandledEventsJob("audit"), auditPrune: pruneAuditRecordsJob }),
-		DbMixin("audit", {
-			name: RECORDS,
-			indexes: [
-				{ fields: { tenantId: 1, at: -1 } },
-				{ fields: { tenantId: 1, "actor.userId": 1, at: -1 } },
-				{ fields: { tenantId: 1, "target.id": 1, at: -1 } },
-				// The retention's prune, across tenants (lib/audit/retention.ts).
-				{ fields: { at: 1 } }
-			]
-		}, [handledEventsCollection("audit"), jobRunsCollection("audit")])
+		DbMixin(
+			"audit",
+			{
+				name: RECORDS,
+				indexes: [
+					{ fields: { tenantId: 1, at: -1 } },
+					{ fields: { tenantId: 1, "actor.userId": 1, at: -1 } },
+					{ fields: { tenantId: 1, "target.id": 1, at: -1 } },
+					// The retention's prune, across tenants (lib/audit/retention.ts).
+					{ fields: { at: 1 } }
+				]
+			},
+			[handledEventsCollection("audit"), jobRunsCollection("audit")]
+		)
 	],
 
 	settings: {
@@ -100,7 +106,8 @@ const AuditService: ServiceSchema = {
 			openapi: { responses: { 200: json(page(Operations.AuditRecord)) } },
 			auth: { roles: ADMIN_ROLES },
 			params: {
-				$$strict: true, ...listParams,
+				$$strict: true,
+				...listParams,
 				actorId: { ...id, optional: true },
 				targetType: { type: "string", min: 1, max: 64, pattern: /^[A-Za-z][A-Za-z0-9]*$/, optional: true },
 				targetId: { ...id, optional: true },

@@ -56,8 +56,13 @@ export interface DeadLetter extends Omit<DeadLetterDoc, "_id" | "tenantId"> {
 	id: string;
 }
 
-interface ListDeadLettersParams extends ListParams { state?: DeadLetterState; channel?: string }
-interface IdParams { id: string }
+interface ListDeadLettersParams extends ListParams {
+	state?: DeadLetterState;
+	channel?: string;
+}
+interface IdParams {
+	id: string;
+}
 
 type DeadLettersThis = DbService & OutboxMethods;
 
@@ -73,7 +78,10 @@ function deadLetterId(group: string, eventId: string | null): string {
 	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-const deadLetterJSON = ({ _id, tenantId: _tenant, _outbox, _outboxSeq, _outboxSince, ...rest }: DeadLetterDoc & OutboxFields): DeadLetter => ({ id: _id, ...rest });
+const deadLetterJSON = ({ _id, tenantId: _tenant, _outbox, _outboxSeq, _outboxSince, ...rest }: DeadLetterDoc & OutboxFields): DeadLetter => ({
+	id: _id,
+	...rest
+});
 
 // ---- Service -----------------------------------------------------------------------------
 
@@ -83,10 +91,14 @@ const DeadLettersService: ServiceSchema = {
 	mixins: [
 		// Before the db mixin (see the mixin): the daily prune (lib/channels/retention.ts).
 		ScheduledJobsMixin("deadLetters", { deadLettersPrune: pruneDeadLettersJob }),
-		DbMixin("deadLetters", {
-			name: DEAD_LETTERS,
-			indexes: [{ fields: { tenantId: 1, deadAt: -1 } }, { fields: { state: 1, deadAt: 1 } }, OUTBOX_INDEX]
-		}, [jobRunsCollection("deadLetters")]),
+		DbMixin(
+			"deadLetters",
+			{
+				name: DEAD_LETTERS,
+				indexes: [{ fields: { tenantId: 1, deadAt: -1 } }, { fields: { state: 1, deadAt: 1 } }, OUTBOX_INDEX]
+			},
+			[jobRunsCollection("deadLetters")]
+		),
 		// A replay carries its audit record in the same write (lib/audit/record.ts).
 		OutboxMixin()
 	],
@@ -102,7 +114,8 @@ const DeadLettersService: ServiceSchema = {
 			openapi: { responses: { 200: json(page(Operations.DeadLetter)) } },
 			auth: { roles: ADMIN_ROLES },
 			params: {
-				$$strict: true, ...listParams,
+				$$strict: true,
+				...listParams,
 				state: { ...enumOf(STATES), optional: true },
 				channel: { type: "string", min: 1, max: 200, optional: true }
 			},
@@ -133,7 +146,8 @@ const DeadLettersService: ServiceSchema = {
 				// Claimed before it goes out: of two replays at once, one publishes.
 				const set = { state: "replayed", replayedAt, replayedBy: actor.id };
 				const claimed = await this.adapter.updateMany(
-					{ _id: letter._id, tenantId: actor.tenantId, state: "dead" }, updateWithEvent({ $set: set }, auditUpdate(ctx, "deadLetter", { ...letter, tenantId: actor.tenantId }, set))
+					{ _id: letter._id, tenantId: actor.tenantId, state: "dead" },
+					updateWithEvent({ $set: set }, auditUpdate(ctx, "deadLetter", { ...letter, tenantId: actor.tenantId }, set))
 				);
 				if (claimed !== 1) throw new ConflictError("This dead letter was replayed already", { field: "id" });
 				this.publishEvents(letter._id);
@@ -145,7 +159,10 @@ const DeadLettersService: ServiceSchema = {
 					// The claim is on the trail: so is its undoing.
 					const back = { state: "dead", replayedAt: null, replayedBy: null };
 					const claimedLetter = { ...letter, ...set, tenantId: actor.tenantId };
-					await this.adapter.updateMany({ _id: letter._id, replayedAt }, updateWithEvent({ $set: back }, auditUpdate(ctx, "deadLetter", claimedLetter, back)));
+					await this.adapter.updateMany(
+						{ _id: letter._id, replayedAt },
+						updateWithEvent({ $set: back }, auditUpdate(ctx, "deadLetter", claimedLetter, back))
+					);
 					this.publishEvents(letter._id);
 					this.logger.warn(`Dead letter ${letter._id} could not be replayed:`, (err as Error).message);
 					throw new ServiceBusyError(5, "The event could not be replayed now; try again shortly");
@@ -170,7 +187,8 @@ const DeadLettersService: ServiceSchema = {
 				const doc: DeadLetterDoc = {
 					_id: deadLetterId(group, envelope?.eventId ?? null),
 					tenantId: envelope?.tenantId ?? null,
-					channel, group,
+					channel,
+					group,
 					eventId: envelope?.eventId ?? null,
 					event: payload,
 					state: "dead",

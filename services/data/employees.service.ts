@@ -11,18 +11,41 @@ import { auditCreation, auditUpdate, onBehalfOf } from "../../lib/audit/record";
 import { auditOutboxCollection, auditOutboxName, recordRemovals } from "../../lib/audit/removal";
 import { checkDate, containsPattern, findInTenant, findManyInTenant, now } from "../../lib/entity";
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors";
-import { type Changes, HISTORY, HISTORY_TYPES, type HistoryDoc, type HistoryEntry, type HistoryType, changedValues, diffFields } from "../../lib/employees/history";
+import {
+	type Changes,
+	HISTORY,
+	HISTORY_TYPES,
+	type HistoryDoc,
+	type HistoryEntry,
+	type HistoryType,
+	changedValues,
+	diffFields
+} from "../../lib/employees/history";
 import { type LoadManager, type ReportDepth, collectReports, isUnder, wouldCycle } from "../../lib/employees/hierarchy";
 import {
-	EMPLOYMENT_STATUSES, type Employee, type EmployeeDoc, type EmployeeFields,
-	type EmploymentType, employeeJSON, listItemJSON, summaryJSON
+	EMPLOYMENT_STATUSES,
+	type Employee,
+	type EmployeeDoc,
+	type EmployeeFields,
+	type EmploymentType,
+	employeeJSON,
+	listItemJSON,
+	summaryJSON
 } from "../../lib/employees/model";
 import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
 import { type HireParams, checkDates, employeeFields, employmentType, hireChanges, hireFields, hiredEmployee } from "../../lib/employees/params";
 import { type SpellDoc, spellFields, spellId } from "../../lib/employees/spells";
 import {
-	type Relation, checkHireDate, checkRehire, checkTerminate, checkTransfer, directRelation, mayManage,
-	seesSensitive, staffOnlyFields, today
+	type Relation,
+	checkHireDate,
+	checkRehire,
+	checkTerminate,
+	checkTransfer,
+	directRelation,
+	mayManage,
+	seesSensitive,
+	staffOnlyFields,
+	today
 } from "../../lib/employees/rules";
 import { type RosterContext, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeEvents, type EmployeeSummary, type EmploymentStatus, OrgActions } from "../../lib/names";
@@ -43,10 +66,29 @@ import * as Employees from "../../lib/openapi/contexts/employees";
 
 // ---- Types -------------------------------------------------------------------------------
 
-interface UpdateParams extends Partial<HireParams> { id: string }
-interface TransferParams { id: string; departmentId?: string | null; positionId?: string | null; managerId?: string | null; effectiveDate?: string }
-interface TerminateParams { id: string; date: string; reason: string }
-interface RehireParams { id: string; date: string; employmentType?: EmploymentType; departmentId?: string | null; positionId?: string | null; managerId?: string | null }
+interface UpdateParams extends Partial<HireParams> {
+	id: string;
+}
+interface TransferParams {
+	id: string;
+	departmentId?: string | null;
+	positionId?: string | null;
+	managerId?: string | null;
+	effectiveDate?: string;
+}
+interface TerminateParams {
+	id: string;
+	date: string;
+	reason: string;
+}
+interface RehireParams {
+	id: string;
+	date: string;
+	employmentType?: EmploymentType;
+	departmentId?: string | null;
+	positionId?: string | null;
+	managerId?: string | null;
+}
 interface ListEmployeesParams extends ListParams {
 	search?: string;
 	departmentId?: string;
@@ -55,15 +97,37 @@ interface ListEmployeesParams extends ListParams {
 	status?: EmploymentStatus;
 	employmentType?: EmploymentType;
 }
-interface HistoryParams extends ListParams { id: string; type?: HistoryType }
-interface ReportsParams extends ListParams { id: string; depth?: ReportDepth; status?: EmploymentStatus }
-interface IdParams { id: string }
-interface IdsParams { ids: string[] }
-interface ReportIdsParams { id: string; depth: ReportDepth }
-interface SetUserParams { id: string; userId: string | null; expect: string | null }
-interface IsManagerOfParams { managerId: string; employeeId: string }
-interface CountInDepartmentParams { departmentId: string }
-
+interface HistoryParams extends ListParams {
+	id: string;
+	type?: HistoryType;
+}
+interface ReportsParams extends ListParams {
+	id: string;
+	depth?: ReportDepth;
+	status?: EmploymentStatus;
+}
+interface IdParams {
+	id: string;
+}
+interface IdsParams {
+	ids: string[];
+}
+interface ReportIdsParams {
+	id: string;
+	depth: ReportDepth;
+}
+interface SetUserParams {
+	id: string;
+	userId: string | null;
+	expect: string | null;
+}
+interface IsManagerOfParams {
+	managerId: string;
+	employeeId: string;
+}
+interface CountInDepartmentParams {
+	departmentId: string;
+}
 
 /** Reference and uniqueness checks look only at the fields a write is about to change. */
 type Proposed = Partial<EmployeeFields>;
@@ -109,10 +173,14 @@ const filterId = { ...id, optional: true } as const;
 
 /** Directory search: every word must match the name, the work email or the employee number. */
 function searchQuery(search: string): object[] {
-	return search.split(/\s+/).filter(Boolean).slice(0, 5).map(word => {
-		const pattern = containsPattern(word);
-		return { $or: [{ firstName: pattern }, { lastName: pattern }, { workEmail: pattern }, { employeeNumber: pattern }] };
-	});
+	return search
+		.split(/\s+/)
+		.filter(Boolean)
+		.slice(0, 5)
+		.map(word => {
+			const pattern = containsPattern(word);
+			return { $or: [{ firstName: pattern }, { lastName: pattern }, { workEmail: pattern }, { employeeNumber: pattern }] };
+		});
 }
 
 /**
@@ -162,26 +230,22 @@ const EmployeesService: ServiceSchema = {
 		// Before DbMixin: Moleculer starts later mixins first, and the spells' start-up backfill
 		// needs the collections DbMixin connects in its own `started`.
 		HeadcountPart,
-		DbMixin(
-			"employees",
-			EMPLOYEES_COLLECTION,
-			[
-				{ name: HISTORY, indexes: [{ fields: { tenantId: 1, employeeId: 1 } }] },
-				{ name: COUNTERS },
-				{
-					name: SPELLS,
-					strings: ["tenantId", "employeeId", "start", "startMonth", "endMonth"],
-					indexes: [
-						{ fields: { tenantId: 1, employeeId: 1 } },
-						// Headcount on a date reads the spells started by then; movements group by month.
-						{ fields: { tenantId: 1, start: 1 } },
-						{ fields: { tenantId: 1, startMonth: 1 } },
-						{ fields: { tenantId: 1, endMonth: 1 } }
-					]
-				},
-				auditOutboxCollection("employees")
-			]
-		),
+		DbMixin("employees", EMPLOYEES_COLLECTION, [
+			{ name: HISTORY, indexes: [{ fields: { tenantId: 1, employeeId: 1 } }] },
+			{ name: COUNTERS },
+			{
+				name: SPELLS,
+				strings: ["tenantId", "employeeId", "start", "startMonth", "endMonth"],
+				indexes: [
+					{ fields: { tenantId: 1, employeeId: 1 } },
+					// Headcount on a date reads the spells started by then; movements group by month.
+					{ fields: { tenantId: 1, start: 1 } },
+					{ fields: { tenantId: 1, startMonth: 1 } },
+					{ fields: { tenantId: 1, endMonth: 1 } }
+				]
+			},
+			auditOutboxCollection("employees")
+		]),
 		// Every write carries its employees.changed event in the same statement (lib/channels/outbox.ts);
 		// the audit outbox carries the records of removals (lib/audit/removal.ts).
 		OutboxMixin({ collections: [auditOutboxName("employees")] }),
@@ -200,9 +264,14 @@ const EmployeesService: ServiceSchema = {
 			openapi: { responses: { 200: json(page(Employees.EmployeeListItem)) } },
 			auth: {},
 			params: {
-				$$strict: true, ...listParams,
+				$$strict: true,
+				...listParams,
 				search: { type: "string", trim: true, min: 1, max: 100, optional: true },
-				departmentId: filterId, positionId: filterId, managerId: filterId, status, employmentType
+				departmentId: filterId,
+				positionId: filterId,
+				managerId: filterId,
+				status,
+				employmentType
 			},
 			async handler(this: EmployeesThis, ctx: RosterContext<ListEmployeesParams>): Promise<ListResult<NamedEmployeeRow>> {
 				const { search, departmentId, positionId, managerId, status: wanted, employmentType: kind } = ctx.params;
@@ -238,7 +307,8 @@ const EmployeesService: ServiceSchema = {
 			openapi: { responses: { 201: json(Employees.Employee) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
-				$$strict: true, ...hireFields
+				$$strict: true,
+				...hireFields
 			},
 			handler(this: EmployeesThis, ctx: RosterContext<HireParams>): Promise<Employee> {
 				return this.hireEmployee(ctx, ctx.params, this.newId());
@@ -254,7 +324,9 @@ const EmployeesService: ServiceSchema = {
 		hireWithId: {
 			visibility: "public",
 			params: {
-				$$strict: true, id, ...hireFields
+				$$strict: true,
+				id,
+				...hireFields
 			},
 			async handler(this: EmployeesThis, ctx: RosterContext<HireParams & IdParams>): Promise<Employee> {
 				const { id: chosen, ...params } = ctx.params;
@@ -294,10 +366,13 @@ const EmployeesService: ServiceSchema = {
 				await this.checkTaken(tenantId, set, employee._id);
 				const changes = diffFields(employee, set);
 				const updated: EmployeeDoc = await this.guarded(tenantId, employee._id, set.workEmail ?? employee.workEmail, () =>
-					this.adapter.updateById(employee._id, updateWithEvent(
-						updateWithEvent({ $set: { ...set, updatedAt: now() } }, this.changedEvent(employee, changes)),
-						auditUpdate(ctx, "employee", employee, set)
-					))
+					this.adapter.updateById(
+						employee._id,
+						updateWithEvent(
+							updateWithEvent({ $set: { ...set, updatedAt: now() } }, this.changedEvent(employee, changes)),
+							auditUpdate(ctx, "employee", employee, set)
+						)
+					)
 				);
 				await this.recorded(ctx, updated, "updated", changes, today());
 				return employeeJSON(updated, seesSensitive(relation));
@@ -310,7 +385,11 @@ const EmployeesService: ServiceSchema = {
 			openapi: { responses: { 200: json(Employees.Employee) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
-				$$strict: true, id, departmentId: nullableId, positionId: nullableId, managerId: nullableId,
+				$$strict: true,
+				id,
+				departmentId: nullableId,
+				positionId: nullableId,
+				managerId: nullableId,
 				effectiveDate: { ...date, optional: true }
 			},
 			async handler(this: EmployeesThis, ctx: RosterContext<TransferParams>): Promise<Employee> {
@@ -364,7 +443,11 @@ const EmployeesService: ServiceSchema = {
 				checkDate(on, "date");
 				checkRehire(employee, on);
 				const set = changedValues<EmployeeDoc>(employee, {
-					...placement, status: "active", hireDate: on, terminationDate: null, terminationReason: null
+					...placement,
+					status: "active",
+					hireDate: on,
+					terminationDate: null,
+					terminationReason: null
 				});
 				await this.checkReferences(ctx, employee, set);
 				const changes = diffFields(employee, set);
@@ -491,7 +574,11 @@ const EmployeesService: ServiceSchema = {
 			params: {},
 			async handler(this: EmployeesThis, ctx: RosterContext): Promise<HeadcountRow[]> {
 				const groups = await this.adapter.countBy({ tenantId: requireUser(ctx).tenantId }, ["departmentId", "status"]);
-				return groups.map(group => ({ departmentId: group.departmentId as string | null, status: group.status as EmploymentStatus, count: group.count }));
+				return groups.map(group => ({
+					departmentId: group.departmentId as string | null,
+					status: group.status as EmploymentStatus,
+					count: group.count
+				}));
 			}
 		},
 
@@ -638,7 +725,8 @@ const EmployeesService: ServiceSchema = {
 			if (employee && (await wouldCycle(employee._id, next.managerId, this.managerLoader(tenantId)))) {
 				throw new BusinessRuleError("managerId", "An employee cannot be managed by themself or by anyone who reports to them.", "cycle");
 			}
-			if (!(await this.employed(tenantId, next.managerId))) throw new BusinessRuleError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
+			if (!(await this.employed(tenantId, next.managerId)))
+				throw new BusinessRuleError("managerId", "The 'managerId' field refers to no active employee of this company.", "reference");
 		},
 
 		/** 409 naming the field when another employee of the tenant already has this email, number or user. */
@@ -673,7 +761,9 @@ const EmployeesService: ServiceSchema = {
 			const counters = this.store(COUNTERS);
 			if (!(await counters.findById(tenantId))) {
 				const [highest]: EmployeeDoc[] = await this.adapter.find({
-					query: { tenantId, employeeNumber: ASSIGNED_NUMBER }, sort: ["-employeeNumber"], limit: 1
+					query: { tenantId, employeeNumber: ASSIGNED_NUMBER },
+					sort: ["-employeeNumber"],
+					limit: 1
 				});
 				const start = highest ? Number(highest.employeeNumber.slice(1)) : 0;
 				// Two first hires may both try to create it: the loser's insert fails, and both go on.
@@ -684,13 +774,19 @@ const EmployeesService: ServiceSchema = {
 		},
 
 		/** Inserts a hire, with its event; without a given number it takes the next free assigned one. */
-		async insertHire(this: EmployeesThis, ctx: RosterContext, doc: EmployeeDoc, numbered: boolean, changesOf: (doc: EmployeeDoc) => Changes): Promise<void> {
+		async insertHire(
+			this: EmployeesThis,
+			ctx: RosterContext,
+			doc: EmployeeDoc,
+			numbered: boolean,
+			changesOf: (doc: EmployeeDoc) => Changes
+		): Promise<void> {
 			for (let attempt = 1; ; attempt++) {
 				if (!numbered) doc.employeeNumber = await this.assignNumber(doc.tenantId);
 				try {
-					await this.guarded(doc.tenantId, doc._id, doc.workEmail, () => this.adapter.insert(
-						insertWithEvent(insertWithEvent(doc, this.changedEvent(doc, changesOf(doc))), auditCreation(ctx, "employee", doc))
-					));
+					await this.guarded(doc.tenantId, doc._id, doc.workEmail, () =>
+						this.adapter.insert(insertWithEvent(insertWithEvent(doc, this.changedEvent(doc, changesOf(doc))), auditCreation(ctx, "employee", doc)))
+					);
 					return;
 				} catch (err) {
 					const raced = !numbered && attempt < NUMBER_ATTEMPTS && (err as ConflictError).data?.field === "employeeNumber";
@@ -700,10 +796,20 @@ const EmployeesService: ServiceSchema = {
 		},
 
 		/** A status-changing write, with its event, that happens only if nobody changed the status meanwhile. */
-		async transition(this: EmployeesThis, ctx: RosterContext, employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>, changes: Changes): Promise<EmployeeDoc> {
+		async transition(
+			this: EmployeesThis,
+			ctx: RosterContext,
+			employee: EmployeeDoc,
+			from: EmploymentStatus,
+			set: Partial<EmployeeDoc>,
+			changes: Changes
+		): Promise<EmployeeDoc> {
 			const changed = await this.adapter.updateMany(
 				{ _id: employee._id, tenantId: employee.tenantId, status: from },
-				updateWithEvent(updateWithEvent({ $set: { ...set, updatedAt: now() } }, this.changedEvent(employee, changes)), auditUpdate(ctx, "employee", employee, set))
+				updateWithEvent(
+					updateWithEvent({ $set: { ...set, updatedAt: now() } }, this.changedEvent(employee, changes)),
+					auditUpdate(ctx, "employee", employee, set)
+				)
 			);
 			if (changed !== 1) throw new ConflictError("The employee was changed meanwhile; reload and try again");
 			return this.adapter.findById(employee._id);
@@ -718,11 +824,25 @@ const EmployeesService: ServiceSchema = {
 		 * After every write: its event goes out (it is already stored with the change), then the
 		 * history entry (who and when), and cache cleaning on every node.
 		 */
-		async recorded(this: EmployeesThis, ctx: RosterContext, employee: EmployeeDoc, type: HistoryType, changes: Changes, effectiveDate: string): Promise<void> {
+		async recorded(
+			this: EmployeesThis,
+			ctx: RosterContext,
+			employee: EmployeeDoc,
+			type: HistoryType,
+			changes: Changes,
+			effectiveDate: string
+		): Promise<void> {
 			this.publishEvents(employee._id);
 			const actor = requireUser(ctx);
 			const entry: HistoryDoc = {
-				_id: this.newId(), tenantId: employee.tenantId, employeeId: employee._id, type, changes, effectiveDate, by: actor.id, at: now()
+				_id: this.newId(),
+				tenantId: employee.tenantId,
+				employeeId: employee._id,
+				type,
+				changes,
+				effectiveDate,
+				by: actor.id,
+				at: now()
 			};
 			await this.store(HISTORY).insert(entry);
 			// Before the cache is cleaned, so the first report read after this write counts it.

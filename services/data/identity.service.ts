@@ -38,7 +38,12 @@ const IdentityService: ServiceSchema = {
 			"identity",
 			{
 				name: USERS,
-				indexes: [{ fields: { tenantId: 1, email: 1 }, unique: true }, { fields: { accountId: 1 } }, { fields: { tenantId: 1, employeeId: 1 } }, OUTBOX_INDEX]
+				indexes: [
+					{ fields: { tenantId: 1, email: 1 }, unique: true },
+					{ fields: { accountId: 1 } },
+					{ fields: { tenantId: 1, employeeId: 1 } },
+					OUTBOX_INDEX
+				]
 			},
 			[
 				{ name: ACCOUNTS, indexes: [{ fields: { email: 1 }, unique: true }, OUTBOX_INDEX] },

@@ -39,8 +39,13 @@ import { readUpload } from "./imports.parts/upload";
 import { csv, json } from "../../lib/openapi/responses";
 import * as Operations from "../../lib/openapi/contexts/operations";
 
-interface IdParams { id: string }
-interface ChunkEvent { importId: string; chunk: number }
+interface IdParams {
+	id: string;
+}
+interface ChunkEvent {
+	importId: string;
+	chunk: number;
+}
 
 async function testPause(importId: string, chunk: number): Promise<void> {
 	// Tests only (TEST_IMPORT_PAUSE, refused unless NODE_ENV=test): a cluster test kills the node here.
@@ -87,9 +92,19 @@ const ImportsService: ServiceSchema = {
 					await this.store(CHUNKS).insert(chunk);
 				}
 				const doc: ImportDoc = {
-					_id: importId, tenantId: actor.tenantId, status: "queued", total, chunks: chunks.length, nextChunk: 0, processed: 0,
-					counts: { imported: 0, updated: 0, skipped: 0, failed: 0 }, actor, requestId: ctx.requestID ?? null, clientIp: ctx.meta.clientIp ?? null,
-					createdAt: now(), finishedAt: null
+					_id: importId,
+					tenantId: actor.tenantId,
+					status: "queued",
+					total,
+					chunks: chunks.length,
+					nextChunk: 0,
+					processed: 0,
+					counts: { imported: 0, updated: 0, skipped: 0, failed: 0 },
+					actor,
+					requestId: ctx.requestID ?? null,
+					clientIp: ctx.meta.clientIp ?? null,
+					createdAt: now(),
+					finishedAt: null
 				};
 				const started = pendingEvent(ImportEvents.chunk, actor.tenantId, { importId, chunk: 0 });
 				// On the trail: the upload, by its size (the rows' own records follow, one per employee).
@@ -112,9 +127,16 @@ const ImportsService: ServiceSchema = {
 				const doc = await this.findImport(ctx, ctx.params.id);
 				const errors: ImportRowError[] = await this.errorsOf(doc);
 				return {
-					id: doc._id, status: doc.status, counts: { total: doc.total, ...doc.counts }, processed: doc.processed,
-					errors: errors.slice(0, ERRORS_SHOWN), errorsTruncated: errors.length > ERRORS_SHOWN,
-					createdBy: doc.actor.id, createdAt: doc.createdAt, finishedAt: doc.finishedAt, failure: doc.failure ?? null
+					id: doc._id,
+					status: doc.status,
+					counts: { total: doc.total, ...doc.counts },
+					processed: doc.processed,
+					errors: errors.slice(0, ERRORS_SHOWN),
+					errorsTruncated: errors.length > ERRORS_SHOWN,
+					createdBy: doc.actor.id,
+					createdAt: doc.createdAt,
+					finishedAt: doc.finishedAt,
+					failure: doc.failure ?? null
 				};
 			}
 		},
@@ -128,7 +150,14 @@ const ImportsService: ServiceSchema = {
 			async handler(this: ImportsThis, ctx: RosterContext<IdParams>): Promise<string> {
 				const doc = await this.findImport(ctx, ctx.params.id);
 				const errors: ImportRowError[] = await this.errorsOf(doc);
-				return sendCsv(ctx, `import-${doc._id}-errors.csv`, toCsv(["row", "field", "reason"], errors.map(e => [e.row, e.field, e.reason])));
+				return sendCsv(
+					ctx,
+					`import-${doc._id}-errors.csv`,
+					toCsv(
+						["row", "field", "reason"],
+						errors.map(e => [e.row, e.field, e.reason])
+					)
+				);
 			}
 		}
 	},
@@ -172,7 +201,10 @@ const ImportsService: ServiceSchema = {
 		async errorsOf(this: ImportsThis, doc: ImportDoc): Promise<ImportRowError[]> {
 			const docs: ErrorsDoc[] = await this.store(ERRORS).find({ query: { importId: doc._id, tenantId: doc.tenantId } });
 			// Only the chunks counted so far: a chunk redone after a crash has not added its errors twice.
-			return docs.filter(d => d.n < doc.nextChunk).sort((a, b) => a.n - b.n).flatMap(d => d.errors);
+			return docs
+				.filter(d => d.n < doc.nextChunk)
+				.sort((a, b) => a.n - b.n)
+				.flatMap(d => d.errors);
 		},
 
 		/** The import stuck at chunk `n` (not one that moved on meanwhile) ends failed, saying why. */
@@ -181,17 +213,22 @@ const ImportsService: ServiceSchema = {
 			if (!doc || doc.nextChunk !== n || doc.status === "done") return;
 			const chunk: ChunkDoc | null = await this.store(CHUNKS).findById(chunkId(importId, n));
 			const rows = chunk?.rows.length ? `rows ${chunk.rows[0].row}–${chunk.rows[chunk.rows.length - 1].row}` : "its rows";
-			const failure = `Chunk ${n + 1} of ${doc.chunks} (${rows} of the file) failed every retry` +
+			const failure =
+				`Chunk ${n + 1} of ${doc.chunks} (${rows} of the file) failed every retry` +
 				`${doc.lastError ? `: ${doc.lastError}` : ""}. The rows before it are imported; replaying its dead letter resumes the import.`;
 			const finishedAt = now();
-			const marked = await this.adapter.updateMany({ _id: importId, nextChunk: n, status: { $ne: "done" } }, { $set: { status: "failed", failure, finishedAt } });
+			const marked = await this.adapter.updateMany(
+				{ _id: importId, nextChunk: n, status: { $ne: "done" } },
+				{ $set: { status: "failed", failure, finishedAt } }
+			);
 			if (marked !== 1) return;
 			this.pushProgress({ ...doc, status: "failed", finishedAt, failure });
 		},
 
 		pushProgress(this: ImportsThis, doc: ImportDoc): void {
 			const push: RealtimePush = {
-				tenantId: doc.tenantId, userIds: [doc.actor.id],
+				tenantId: doc.tenantId,
+				userIds: [doc.actor.id],
 				message: { type: "import.progress", importId: doc._id, status: doc.status, processed: doc.processed, total: doc.total, counts: doc.counts }
 			};
 			// A courtesy: GET /imports/:id has the same figures.
@@ -204,7 +241,10 @@ const ImportsService: ServiceSchema = {
 			if (!doc || doc.nextChunk !== n || doc.status === "done") return;
 			// Queued, or failed and now replayed: running again.
 			if (doc.status !== "running") {
-				await this.adapter.updateMany({ _id: importId, nextChunk: n, status: doc.status }, { $set: { status: "running", failure: null, finishedAt: null } });
+				await this.adapter.updateMany(
+					{ _id: importId, nextChunk: n, status: doc.status },
+					{ $set: { status: "running", failure: null, finishedAt: null } }
+				);
 			}
 			const chunk: ChunkDoc | null = await this.store(CHUNKS).findById(chunkId(importId, n));
 			if (!chunk) throw new Error(`Import ${importId} has no chunk ${n}`);
@@ -217,27 +257,45 @@ const ImportsService: ServiceSchema = {
 				}
 			};
 			const { counts, errors } = await importRows(
-				this.broker, importId, { meta: { user: doc.actor, clientIp: doc.clientIp ?? undefined }, requestID: doc.requestId ?? undefined }, chunk.rows, journal
+				this.broker,
+				importId,
+				{ meta: { user: doc.actor, clientIp: doc.clientIp ?? undefined }, requestID: doc.requestId ?? undefined },
+				chunk.rows,
+				journal
 			);
 			await testPause(importId, n);
 
 			const errorsDoc: ErrorsDoc = { _id: chunkId(importId, n), tenantId: doc.tenantId, importId, n, errors };
-			await this.store(ERRORS).insert(errorsDoc).catch(async (err: unknown) => {
-				if (!isUniqueViolation(err)) throw err;
-				await this.store(ERRORS).updateById(errorsDoc._id, { $set: { errors } });
-			});
+			await this.store(ERRORS)
+				.insert(errorsDoc)
+				.catch(async (err: unknown) => {
+					if (!isUniqueViolation(err)) throw err;
+					await this.store(ERRORS).updateById(errorsDoc._id, { $set: { errors } });
+				});
 
 			const last = n + 1 >= doc.chunks;
 			const processed = doc.processed + chunk.rows.length;
 			const totals = {
-				imported: doc.counts.imported + counts.imported, updated: doc.counts.updated + counts.updated,
-				skipped: doc.counts.skipped + counts.skipped, failed: doc.counts.failed + counts.failed
+				imported: doc.counts.imported + counts.imported,
+				updated: doc.counts.updated + counts.updated,
+				skipped: doc.counts.skipped + counts.skipped,
+				failed: doc.counts.failed + counts.failed
 			};
 			const next = last
-				? pendingEvent<ImportFinishedEvent>(ImportEvents.finished, doc.tenantId, { importId, userId: doc.actor.id, counts: { total: doc.total, ...totals } })
+				? pendingEvent<ImportFinishedEvent>(ImportEvents.finished, doc.tenantId, {
+						importId,
+						userId: doc.actor.id,
+						counts: { total: doc.total, ...totals }
+					})
 				: pendingEvent(ImportEvents.chunk, doc.tenantId, { importId, chunk: n + 1 });
 			const set: Partial<ImportDoc> = {
-				nextChunk: n + 1, processed, counts: totals, status: last ? "done" : "running", lastError: null, failure: null, finishedAt: last ? now() : null
+				nextChunk: n + 1,
+				processed,
+				counts: totals,
+				status: last ? "done" : "running",
+				lastError: null,
+				failure: null,
+				finishedAt: last ? now() : null
 			};
 			// Counted once: only the delivery that finds the import still at this chunk moves it on.
 			const moved = await this.adapter.updateMany({ _id: importId, nextChunk: n }, updateWithEvent({ $set: set }, next));

@@ -43,15 +43,22 @@ const LeaveService: ServiceSchema = {
 		// before the db mixin: Moleculer starts later mixins first, so this starts once the
 		// collections are connected and stops (waiting for a run in flight) before they close.
 		ScheduledJobsMixin<LeaveThis>("leave", { leaveRollover }),
-		DbMixin("leave", { name: REQUESTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, startDate: 1 } }, { fields: { tenantId: 1, year: 1, status: 1 } }, OUTBOX_INDEX] }, [
-			// Types, entitlements and holidays carry their audit records in their outboxes (lib/audit/record.ts).
-			{ name: TYPES, indexes: [{ fields: { tenantId: 1, nameKey: 1 }, unique: true }, OUTBOX_INDEX] },
-			{ name: ENTITLEMENTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, leaveTypeId: 1, year: 1 }, unique: true }, OUTBOX_INDEX] },
-			{ name: HOLIDAYS, indexes: [{ fields: { tenantId: 1, date: 1 }, unique: true }, OUTBOX_INDEX] },
-			auditOutboxCollection("leave"),
-			{ name: ADMISSIONS },
-			jobRunsCollection("leave")
-		]),
+		DbMixin(
+			"leave",
+			{
+				name: REQUESTS,
+				indexes: [{ fields: { tenantId: 1, employeeId: 1, startDate: 1 } }, { fields: { tenantId: 1, year: 1, status: 1 } }, OUTBOX_INDEX]
+			},
+			[
+				// Types, entitlements and holidays carry their audit records in their outboxes (lib/audit/record.ts).
+				{ name: TYPES, indexes: [{ fields: { tenantId: 1, nameKey: 1 }, unique: true }, OUTBOX_INDEX] },
+				{ name: ENTITLEMENTS, indexes: [{ fields: { tenantId: 1, employeeId: 1, leaveTypeId: 1, year: 1 }, unique: true }, OUTBOX_INDEX] },
+				{ name: HOLIDAYS, indexes: [{ fields: { tenantId: 1, date: 1 }, unique: true }, OUTBOX_INDEX] },
+				auditOutboxCollection("leave"),
+				{ name: ADMISSIONS },
+				jobRunsCollection("leave")
+			]
+		),
 		// Requests carry their leave.request.* events in the write that makes them (lib/channels/outbox.ts).
 		OutboxMixin({ collections: [TYPES, ENTITLEMENTS, HOLIDAYS, auditOutboxCollection("leave").name] }),
 		SharedPart,

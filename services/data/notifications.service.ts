@@ -45,8 +45,12 @@ const NotificationsService: ServiceSchema = {
 				]
 			},
 			[
-				{ name: COUNTERS }, { name: PREFERENCES, indexes: [OUTBOX_INDEX] }, handledEventsCollection("notifications"), { name: LOCKS },
-				jobRunsCollection("notifications"), auditOutboxCollection("notifications")
+				{ name: COUNTERS },
+				{ name: PREFERENCES, indexes: [OUTBOX_INDEX] },
+				handledEventsCollection("notifications"),
+				{ name: LOCKS },
+				jobRunsCollection("notifications"),
+				auditOutboxCollection("notifications")
 			]
 		),
 		// Each entry carries its email and text message in the same insert, and its read mark's audit

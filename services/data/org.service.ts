@@ -23,18 +23,57 @@ import * as Org from "../../lib/openapi/contexts/org";
 
 // ---- Types -------------------------------------------------------------------------------
 
-interface IdParams { id: string }
-interface IdsParams { ids: string[] }
-interface CreateDepartmentParams { name: string; parentId?: string | null; managerId?: string | null; locationId?: string | null }
-interface UpdateDepartmentParams { id: string; name?: string; managerId?: string | null; locationId?: string | null }
-interface MoveDepartmentParams { id: string; parentId: string | null }
-interface ListDepartmentsParams extends ListParams { parentId?: string; search?: string }
-interface CreatePositionParams { title: string; departmentId?: string | null }
-interface UpdatePositionParams { id: string; title?: string; departmentId?: string | null }
-interface ListPositionsParams extends ListParams { departmentId?: string; search?: string }
-interface CreateLocationParams { name: string; address?: string | null; country?: string | null; timezone?: string | null }
-interface UpdateLocationParams extends Partial<CreateLocationParams> { id: string }
-interface ListLocationsParams extends ListParams { search?: string }
+interface IdParams {
+	id: string;
+}
+interface IdsParams {
+	ids: string[];
+}
+interface CreateDepartmentParams {
+	name: string;
+	parentId?: string | null;
+	managerId?: string | null;
+	locationId?: string | null;
+}
+interface UpdateDepartmentParams {
+	id: string;
+	name?: string;
+	managerId?: string | null;
+	locationId?: string | null;
+}
+interface MoveDepartmentParams {
+	id: string;
+	parentId: string | null;
+}
+interface ListDepartmentsParams extends ListParams {
+	parentId?: string;
+	search?: string;
+}
+interface CreatePositionParams {
+	title: string;
+	departmentId?: string | null;
+}
+interface UpdatePositionParams {
+	id: string;
+	title?: string;
+	departmentId?: string | null;
+}
+interface ListPositionsParams extends ListParams {
+	departmentId?: string;
+	search?: string;
+}
+interface CreateLocationParams {
+	name: string;
+	address?: string | null;
+	country?: string | null;
+	timezone?: string | null;
+}
+interface UpdateLocationParams extends Partial<CreateLocationParams> {
+	id: string;
+}
+interface ListLocationsParams extends ListParams {
+	search?: string;
+}
 
 type DepartmentDoc = TenantDoc & Omit<Department, "id">;
 type PositionDoc = TenantDoc & Omit<Position, "id">;
@@ -54,7 +93,13 @@ const DEPARTMENTS = "departments";
 const POSITIONS = "positions";
 const LOCATIONS = "locations";
 
-const country = { type: "string", pattern: /^[A-Z]{2}$/, optional: true, nullable: true, messages: { stringPattern: "The '{field}' field must be an ISO 3166 country code such as DE." } } as const;
+const country = {
+	type: "string",
+	pattern: /^[A-Z]{2}$/,
+	optional: true,
+	nullable: true,
+	messages: { stringPattern: "The '{field}' field must be an ISO 3166 country code such as DE." }
+} as const;
 const timezone = { type: "string", min: 1, max: 64, optional: true, nullable: true } as const;
 
 function checkTimezone(value: string | null | undefined): void {

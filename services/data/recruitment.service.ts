@@ -54,7 +54,12 @@ const RecruitmentService: ServiceSchema = {
 			{
 				name: OFFERS,
 				// onboardingDue: the sweep for stalled onboarding sagas; the outbox: employee.hired at a hire's commit.
-				indexes: [{ fields: { tenantId: 1, liveKey: 1 }, unique: true }, { fields: { tenantId: 1, applicationId: 1 } }, { fields: { onboardingDue: 1 } }, OUTBOX_INDEX]
+				indexes: [
+					{ fields: { tenantId: 1, liveKey: 1 }, unique: true },
+					{ fields: { tenantId: 1, applicationId: 1 } },
+					{ fields: { onboardingDue: 1 } },
+					OUTBOX_INDEX
+				]
 			},
 			jobRunsCollection("recruitment"),
 			auditOutboxCollection("recruitment")

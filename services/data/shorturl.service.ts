@@ -33,9 +33,16 @@ import * as Operations from "../../lib/openapi/contexts/operations";
 
 // ---- Types -------------------------------------------------------------------------------
 
-interface CreateParams { url: string; expiresAt?: string | null }
-interface IdParams { id: string }
-interface CodeParams { code: string }
+interface CreateParams {
+	url: string;
+	expiresAt?: string | null;
+}
+interface IdParams {
+	id: string;
+}
+interface CodeParams {
+	code: string;
+}
 
 /** tenantId is null for a link no company owns (a signup's); `internal` links are never shown to staff. */
 type ShortLinkDoc = Omit<TenantDoc, "tenantId" | "updatedAt"> & {
@@ -106,7 +113,11 @@ const ShortUrlService: ServiceSchema = {
 	mixins: [
 		DbMixin(
 			"shorturl",
-			{ name: LINKS, strings: ["code", "tenantId"], indexes: [{ fields: { code: 1 }, unique: true }, { fields: { tenantId: 1, internal: 1, createdAt: -1 } }, OUTBOX_INDEX] },
+			{
+				name: LINKS,
+				strings: ["code", "tenantId"],
+				indexes: [{ fields: { code: 1 }, unique: true }, { fields: { tenantId: 1, internal: 1, createdAt: -1 } }, OUTBOX_INDEX]
+			},
 			[{ name: CLICKS, strings: ["linkId", "day"], indexes: [{ fields: { linkId: 1, day: 1 } }] }, auditOutboxCollection("shorturl")]
 		),
 		// Staff members' links carry their audit records (lib/audit/record.ts).
@@ -127,9 +138,18 @@ const ShortUrlService: ServiceSchema = {
 				const user = requireUser(ctx);
 				const target = checkTarget(ctx.params.url);
 				const expiresAt = ctx.params.expiresAt ? futureTime(ctx.params.expiresAt, "expiresAt") : null;
-				const doc = await this.insertWithFreshCode({
-					_id: this.newId(), tenantId: user.tenantId, url: target, expiresAt, internal: false, createdBy: user.id, createdAt: now()
-				}, ctx);
+				const doc = await this.insertWithFreshCode(
+					{
+						_id: this.newId(),
+						tenantId: user.tenantId,
+						url: target,
+						expiresAt,
+						internal: false,
+						createdBy: user.id,
+						createdAt: now()
+					},
+					ctx
+				);
 				created(ctx, `/api/v1/short-links/${doc._id}`);
 				return this.linkJSON(doc);
 			}
@@ -265,7 +285,9 @@ const ShortUrlService: ServiceSchema = {
 			for (let attempt = 1; attempt <= CODE_ATTEMPTS; attempt++) {
 				const withCode: ShortLinkDoc = { ...doc, code: randomCode(this.codeLength) };
 				try {
-					await this.adapter.insert(audited ? insertWithEvent(withCode, auditCreation(audited, "shortLink", withCode as ShortLinkDoc & { tenantId: string })) : withCode);
+					await this.adapter.insert(
+						audited ? insertWithEvent(withCode, auditCreation(audited, "shortLink", withCode as ShortLinkDoc & { tenantId: string })) : withCode
+					);
 					if (audited) this.publishEvents(withCode._id);
 					return withCode;
 				} catch (err) {
@@ -278,7 +300,12 @@ const ShortUrlService: ServiceSchema = {
 
 		linkJSON(this: ShortUrlThis, doc: ShortLinkDoc): ShortLink {
 			return {
-				id: doc._id, code: doc.code, url: doc.url, shortUrl: `${config().shortLinks.baseUrl}/s/${doc.code}`, expiresAt: doc.expiresAt, createdAt: doc.createdAt
+				id: doc._id,
+				code: doc.code,
+				url: doc.url,
+				shortUrl: `${config().shortLinks.baseUrl}/s/${doc.code}`,
+				expiresAt: doc.expiresAt,
+				createdAt: doc.createdAt
 			};
 		},
 

@@ -25,7 +25,9 @@ export interface AccessLogFields extends RequestLogFields {
 	aborted?: true;
 }
 
-interface Logger { info(...args: unknown[]): void }
+interface Logger {
+	info(...args: unknown[]): void;
+}
 
 const MAX_PATH = 200;
 

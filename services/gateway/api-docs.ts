@@ -22,7 +22,8 @@ const FILES: Record<string, { dir: () => string; type: string }> = {
 };
 
 /** Scripts and styles from the gateway only; Swagger UI sets inline styles and shows data: images. */
-export const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+export const DOCS_CSP =
+	"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 type Next = (err?: unknown) => void;
 

@@ -45,7 +45,11 @@ export interface GatewayRequest extends MeasuredRequest {
 
 type GatewayResponse = ServerResponse;
 
-interface AliasSpec { method: string; path: string; action: string }
+interface AliasSpec {
+	method: string;
+	path: string;
+	action: string;
+}
 
 type Next = (err?: unknown) => void;
 
@@ -229,8 +233,9 @@ const ApiService: ServiceSchema = {
 					if (attempt) {
 						// A wrong password keeps the point; anything else never checked the password.
 						const settle = err?.code === 401 ? "loginFailed" : "loginAborted";
-						await this.limiters[settle](attempt.email, attempt.ip)
-							.catch(e => this.logger.warn("Could not settle a login attempt:", (e as Error).message));
+						await this.limiters[settle](attempt.email, attempt.ip).catch(e =>
+							this.logger.warn("Could not settle a login attempt:", (e as Error).message)
+						);
 					}
 					this.sendErrorResponse(req, res, err);
 				}
@@ -281,7 +286,12 @@ const ApiService: ServiceSchema = {
 				if (!this.openApiDocument) {
 					const actions = new Map(this.broker.registry.getActionList({}).map(item => [item.name, item.action]));
 					this.openApiDocument = buildDocument(
-						{ title: "Roster API", version: "1", description: "Multi-tenant HR: people, organisation, leave, recruitment. Sign in with POST /api/v1/auth/login and authorize with its accessToken." },
+						{
+							title: "Roster API",
+							version: "1",
+							description:
+								"Multi-tenant HR: people, organisation, leave, recruitment. Sign in with POST /api/v1/auth/login and authorize with its accessToken."
+						},
 						this.documentedRoutes(),
 						name => actions.get(name) as ActionInfo | undefined
 					);
@@ -328,7 +338,13 @@ const ApiService: ServiceSchema = {
 			return ApiGateway.methods!.routeHandler.call(this, ctx, route, req, res, found);
 		},
 
-		async authenticate(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest, res: GatewayResponse): Promise<AuthUser | null> {
+		async authenticate(
+			this: GatewayThis,
+			ctx: Context<unknown, RequestMeta>,
+			_route: unknown,
+			req: GatewayRequest,
+			res: GatewayResponse
+		): Promise<AuthUser | null> {
 			const ip = clientIp(req, this.settings.roster.trustProxy);
 			if (req.$action?.auth === false) {
 				await this.limit(req, res, "anonymous", ip);
@@ -339,9 +355,10 @@ const ApiService: ServiceSchema = {
 			const claims = token ? await verifyAccessToken(token, this.settings.roster.jwt) : undefined;
 			// A validly signed token names its user: their count and the session check go out
 			// together, one round trip to Redis (its client pipelines them) instead of two in turn.
-			const [user, verdict] = claims && typeof claims === "object"
-				? await Promise.all([this.sessions.user(ctx, claims), this.limiters.consume("user", claims.userId)])
-				: [null, undefined];
+			const [user, verdict] =
+				claims && typeof claims === "object"
+					? await Promise.all([this.sessions.user(ctx, claims), this.limiters.consume("user", claims.userId)])
+					: [null, undefined];
 			if (!user) {
 				// Guessing tokens costs the same as any anonymous request.
 				await this.limit(req, res, "anonymous", ip);
@@ -404,9 +421,10 @@ const ApiService: ServiceSchema = {
 			// As authenticate() counts: a validly signed token's user, else the client's address.
 			const token = bearerToken(req);
 			const claims = token ? await verifyAccessToken(token, this.settings.roster.jwt) : undefined;
-			const verdict = claims && typeof claims === "object"
-				? await this.limiters.consume("user", claims.userId)
-				: await this.limiters.consume("anonymous", clientIp(req, this.settings.roster.trustProxy));
+			const verdict =
+				claims && typeof claims === "object"
+					? await this.limiters.consume("user", claims.userId)
+					: await this.limiters.consume("anonymous", clientIp(req, this.settings.roster.trustProxy));
 			setRateLimitHeaders(res, verdict);
 			return verdict.allowed ? undefined : new TooManyRequestsError(Math.max(1, verdict.resetSeconds));
 		},

@@ -34,7 +34,14 @@ export function requireCsvBody(req: IncomingMessage, _res: ServerResponse, next:
 	}
 	const length = Number(req.headers["content-length"] ?? 0);
 	if (length > IMPORT_MAX_BYTES) {
-		return refuse(req, next, new PayloadTooLargeError(`The file is larger than ${IMPORT_MAX_BYTES} bytes (10 MB): split it into several imports.`, { limit: IMPORT_MAX_BYTES, unit: "bytes" }));
+		return refuse(
+			req,
+			next,
+			new PayloadTooLargeError(`The file is larger than ${IMPORT_MAX_BYTES} bytes (10 MB): split it into several imports.`, {
+				limit: IMPORT_MAX_BYTES,
+				unit: "bytes"
+			})
+		);
 	}
 	next();
 }

@@ -21,7 +21,13 @@ interface AnyError {
 	data?: unknown;
 }
 
-interface ValidationItem { type?: string; field?: string; message?: string; actual?: unknown; expected?: unknown }
+interface ValidationItem {
+	type?: string;
+	field?: string;
+	message?: string;
+	actual?: unknown;
+	expected?: unknown;
+}
 
 /** body-parser's errors carry `status` and a `type` of their own. */
 const BODY_ERRORS: Record<string, { name: string; type: string; message: string }> = {
@@ -51,11 +57,14 @@ function nameFields(items: ValidationItem[]): ValidationItem[] {
 			return [{ type: item.type, field: item.field, message: item.message }];
 		}
 		const prefix = item.field ? `${item.field}.` : "";
-		return item.actual.split(",").map(key => key.trim()).map(key => ({
-			type: "unknownField",
-			field: prefix + key,
-			message: `The '${prefix + key}' field is not allowed.`
-		}));
+		return item.actual
+			.split(",")
+			.map(key => key.trim())
+			.map(key => ({
+				type: "unknownField",
+				field: prefix + key,
+				message: `The '${prefix + key}' field is not allowed.`
+			}));
 	});
 }
 
@@ -84,7 +93,11 @@ export function formatError(raw: unknown, opts: { tokenPresented: boolean }): Ht
 
 	// zlib failures on a body sent compressed come rewrapped with a string code ("Z_DATA_ERROR").
 	if (typeof err.code === "string" && err.code.startsWith("Z_")) {
-		return { status: 400, body: { name: "BadRequestError", message: "The request body could not be decompressed", code: 400, type: "INVALID_ENCODING" }, headers };
+		return {
+			status: 400,
+			body: { name: "BadRequestError", message: "The request body could not be decompressed", code: 400, type: "INVALID_ENCODING" },
+			headers
+		};
 	}
 
 	let status = typeof err.code === "number" && err.code >= 400 && err.code < 600 ? err.code : 500;
@@ -108,7 +121,13 @@ export function formatError(raw: unknown, opts: { tokenPresented: boolean }): Ht
 		const retryAfter = Number(retryAfterHeader(err.data));
 		return {
 			status: 429,
-			body: { name: "TooManyRequestsError", message: "Too many requests of this kind right now, try again shortly", code: 429, type: CallerRateLimitedError.TYPE, data: { retryAfter } },
+			body: {
+				name: "TooManyRequestsError",
+				message: "Too many requests of this kind right now, try again shortly",
+				code: 429,
+				type: CallerRateLimitedError.TYPE,
+				data: { retryAfter }
+			},
 			headers: { "Retry-After": String(retryAfter) }
 		};
 	}

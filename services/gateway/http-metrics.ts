@@ -31,8 +31,12 @@ export interface MeasuredRequest extends IncomingMessage {
 	$metricRoute?: string;
 }
 
-interface Counter { increment(labels: Record<string, string>): void }
-interface Histogram { observe(value: number, labels: Record<string, string>): void }
+interface Counter {
+	increment(labels: Record<string, string>): void;
+}
+interface Histogram {
+	observe(value: number, labels: Record<string, string>): void;
+}
 
 export class HttpMetrics {
 	private readonly requests: Counter;

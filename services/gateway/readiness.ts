@@ -22,11 +22,21 @@ export interface ReadinessReport {
 	missing: string[];
 }
 
-interface ActionInfo { name: string; rest?: unknown; visibility?: string }
+interface ActionInfo {
+	name: string;
+	rest?: unknown;
+	visibility?: string;
+}
 
-interface LiveService { name: string; nodes: string[]; actions: Record<string, ActionInfo> }
+interface LiveService {
+	name: string;
+	nodes: string[];
+	actions: Record<string, ActionInfo>;
+}
 
-interface RedisClientLike { status?: string }
+interface RedisClientLike {
+	status?: string;
+}
 
 /** The actions a gateway publishes for a service: those with `rest` and no visibility below published. */
 function restActions(service: LiveService): string[] {
@@ -100,7 +110,8 @@ export class GatewayReadiness {
 		tracked.forEach((name, i) => (checks[name] = probes[i]));
 
 		const cache = (this.broker.cacher as unknown as { client?: RedisClientLike } | null)?.client;
-		if (cache && typeof cache.status === "string") checks.cache = cache.status === "ready" ? "ok" : `degraded: Redis ${cache.status}, requests are not cached`;
+		if (cache && typeof cache.status === "string")
+			checks.cache = cache.status === "ready" ? "ok" : `degraded: Redis ${cache.status}, requests are not cached`;
 		if (rateLimitStore.store === "redis") checks.rateLimitStore = rateLimitStore.degraded ? `degraded: ${rateLimitStore.degraded}` : "ok";
 
 		const missing = Object.entries(checks)

@@ -82,9 +82,13 @@ const ownerOf = (c: Connection): SlotOwner => ({ key: `${c.tenantId}:${c.userId}
 
 function validPush(push: unknown): push is RealtimePush {
 	const p = push as Partial<RealtimePush> | null;
-	return typeof p?.tenantId === "string"
-		&& (p.userIds === undefined || (Array.isArray(p.userIds) && p.userIds.every(id => typeof id === "string")))
-		&& typeof p.message === "object" && p.message !== null && typeof p.message.type === "string";
+	return (
+		typeof p?.tenantId === "string" &&
+		(p.userIds === undefined || (Array.isArray(p.userIds) && p.userIds.every(id => typeof id === "string"))) &&
+		typeof p.message === "object" &&
+		p.message !== null &&
+		typeof p.message.type === "string"
+	);
 }
 
 function answer(res: http.ServerResponse, status: number, body: unknown): void {
@@ -190,9 +194,15 @@ const RealtimeService: ServiceSchema = {
 				this.slots.release(ownerOf(connection)).catch(() => undefined);
 			});
 			const { heartbeatMs } = this.settings.roster.realtime;
-			connection.send(outgoing({
-				type: "welcome", connectionId: connection.id, userId: connection.userId, tenantId: connection.tenantId, heartbeatSeconds: heartbeatMs / 1000
-			}).data);
+			connection.send(
+				outgoing({
+					type: "welcome",
+					connectionId: connection.id,
+					userId: connection.userId,
+					tenantId: connection.tenantId,
+					heartbeatSeconds: heartbeatMs / 1000
+				}).data
+			);
 			if (handshake.after === undefined) return;
 			const meta: RequestMeta = { user: connection.user };
 			const since = (after: string, limit: number) =>
@@ -239,11 +249,13 @@ const RealtimeService: ServiceSchema = {
 			}
 			const sessions = [...bySession.values()];
 			for (let i = 0; i < sessions.length && !this.stopping; i += RECHECK_BATCH) {
-				await Promise.all(sessions.slice(i, i + RECHECK_BATCH).map(async connections => {
-					// An answer we could not get keeps the sockets: the next round asks again.
-					if ((await sessionStands(this.rootContext(), connections[0].user, this.sessions)) !== false) return;
-					for (const c of connections) c.close(CloseCodes.invalidToken, CloseReasons[CloseCodes.invalidToken]);
-				}));
+				await Promise.all(
+					sessions.slice(i, i + RECHECK_BATCH).map(async connections => {
+						// An answer we could not get keeps the sockets: the next round asks again.
+						if ((await sessionStands(this.rootContext(), connections[0].user, this.sessions)) !== false) return;
+						for (const c of connections) c.close(CloseCodes.invalidToken, CloseReasons[CloseCodes.invalidToken]);
+					})
+				);
 			}
 		},
 
@@ -255,12 +267,10 @@ const RealtimeService: ServiceSchema = {
 			this.meter = NO_METRICS;
 			// Generations are shared in one process, or through Redis: as the REST gateway decides (api.service.ts).
 			const sharedGenerations = !this.broker.transit || !!roster.cacherRedisUrl;
-			this.sessions = new SessionCheck(sharedGenerations ? this.broker.cacher ?? undefined : undefined);
+			this.sessions = new SessionCheck(sharedGenerations ? (this.broker.cacher ?? undefined) : undefined);
 			// A slot outlives two missed heartbeats and a half: a live node always refreshes it in time.
 			const slotTtlMs = Math.round(roster.realtime.heartbeatMs * 2.5);
-			this.slots = roster.redisUrl
-				? new RedisSlots(roster.redisUrl, `${roster.namespace}:rt:slots`, slotTtlMs, this.logger)
-				: new MemorySlots(slotTtlMs);
+			this.slots = roster.redisUrl ? new RedisSlots(roster.redisUrl, `${roster.namespace}:rt:slots`, slotTtlMs, this.logger) : new MemorySlots(slotTtlMs);
 			this.wss = new WebSocketServer({
 				noServer: true,
 				clientTracking: false,
@@ -300,12 +310,16 @@ const RealtimeService: ServiceSchema = {
 			const address = this.server.address() as { port: number };
 			this.logger.info(`Realtime listening on ws://0.0.0.0:${address.port}${REALTIME_PATH}`);
 			let tick = 0;
-			this.timers.push(setInterval(() => {
-				this.heartbeat(tick++ % HEARTBEAT_BUCKETS).catch(err => this.logger.warn("Heartbeat failed:", (err as Error).message));
-			}, heartbeatMs / HEARTBEAT_BUCKETS).unref());
-			this.timers.push(setInterval(() => {
-				this.recheckSessions().catch(err => this.logger.warn("Session recheck failed:", (err as Error).message));
-			}, sessionRecheckMs).unref());
+			this.timers.push(
+				setInterval(() => {
+					this.heartbeat(tick++ % HEARTBEAT_BUCKETS).catch(err => this.logger.warn("Heartbeat failed:", (err as Error).message));
+				}, heartbeatMs / HEARTBEAT_BUCKETS).unref()
+			);
+			this.timers.push(
+				setInterval(() => {
+					this.recheckSessions().catch(err => this.logger.warn("Session recheck failed:", (err as Error).message));
+				}, sessionRecheckMs).unref()
+			);
 		},
 
 		async shutDown(this: RealtimeThis) {

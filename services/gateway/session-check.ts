@@ -17,7 +17,11 @@ import { readGenerations } from "../../lib/cache-generation";
 import type { AuthUser, RequestMeta } from "../../lib/meta";
 import { IdentityActions } from "../../lib/names";
 
-interface Remembered { generation: string; user: AuthUser; until: number }
+interface Remembered {
+	generation: string;
+	user: AuthUser;
+	until: number;
+}
 
 const TTL_MS = 10_000;
 const MAX_SESSIONS = 50_000;

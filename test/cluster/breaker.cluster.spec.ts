@@ -87,7 +87,14 @@ describeWith(["nats", "redis", "postgres"], "a data node that fails while it sta
 		metricsPort = await freePort();
 		gateway = `http://127.0.0.1:${port}`;
 		const env = { TRANSPORTER: nats.url, CACHER: redis.url, DATABASE_URL: databaseUrl, RATE_LIMIT_ANONYMOUS: "1000000", RATE_LIMIT_USER: "1000000" };
-		observer = new ServiceBroker({ namespace, nodeID: `observer-${namespace}`, transporter: nats.url, logger: false, heartbeatInterval: 1, heartbeatTimeout: 3 });
+		observer = new ServiceBroker({
+			namespace,
+			nodeID: `observer-${namespace}`,
+			transporter: nats.url,
+			logger: false,
+			heartbeatInterval: 1,
+			heartbeatTimeout: 3
+		});
 		await observer.start();
 		const start = (name: string, services: string, extra: Record<string, string> = {}) =>
 			nodes.set(name, startNode(name, services, { namespace, env: { ...env, ...extra } }));
@@ -128,31 +135,43 @@ describeWith(["nats", "redis", "postgres"], "a data node that fails while it sta
 		await proxy.cut();
 		let openedAfter = 0;
 		try {
-			await waitFor("the gateway's breaker for employees.get on data-1 to open", async () => {
-				const b = await breaker("employees.get");
-				if (b?.state !== "open") throw new Error(JSON.stringify(b));
-				openedAfter = s.elapsed() - cutAt;
-				return true;
-			}, 10_000);
+			await waitFor(
+				"the gateway's breaker for employees.get on data-1 to open",
+				async () => {
+					const b = await breaker("employees.get");
+					if (b?.state !== "open") throw new Error(JSON.stringify(b));
+					openedAfter = s.elapsed() - cutAt;
+					return true;
+				},
+				10_000
+			);
 			// data-1 still takes heartbeats and the trial calls of a half-open breaker, no longer the stream.
 			const failingRate = await packetRate(2000);
 			const restoredAt = s.elapsed();
 			await proxy.restore();
 			let closedAfter = 0;
-			await waitFor("the breaker closed again, with calls going to data-1", async () => {
-				const b = await breaker("employees.get");
-				if (b?.state !== "close" || b.count === 0) throw new Error(JSON.stringify(b));
-				closedAfter = s.elapsed() - restoredAt;
-				return true;
-			}, 15_000);
+			await waitFor(
+				"the breaker closed again, with calls going to data-1",
+				async () => {
+					const b = await breaker("employees.get");
+					if (b?.state !== "close" || b.count === 0) throw new Error(JSON.stringify(b));
+					closedAfter = s.elapsed() - restoredAt;
+					return true;
+				},
+				15_000
+			);
 			// Every breaker of data-1's actions closes on its own trial call, one after another: the
 			// node's whole share comes back over a few seconds, not at once.
 			let recoveredRate = 0;
-			await waitFor("data-1's traffic back to half its healthy rate or more", async () => {
-				recoveredRate = await packetRate(1000);
-				if (recoveredRate <= healthyRate / 2) throw new Error(`${recoveredRate.toFixed(0)} packets/s`);
-				return true;
-			}, 6000).catch(() => undefined);
+			await waitFor(
+				"data-1's traffic back to half its healthy rate or more",
+				async () => {
+					recoveredRate = await packetRate(1000);
+					if (recoveredRate <= healthyRate / 2) throw new Error(`${recoveredRate.toFixed(0)} packets/s`);
+					return true;
+				},
+				6000
+			).catch(() => undefined);
 			const samples = await s.done;
 			const summary = summarize(samples);
 			const failures = samples.filter(failed);
@@ -198,12 +217,16 @@ describeWith(["nats", "redis", "postgres"], "a data node that fails while it sta
 		} finally {
 			for (const proxy of proxies.values()) await proxy.restore();
 		}
-		await waitFor("a fresh headcount again, with the new employee", async () => {
-			const res = await report();
-			const body = (await res.json()) as { totals?: { total: number } };
-			if (res.headers.get("warning") || body.totals?.total !== fresh.totals.total + 1) throw new Error(JSON.stringify(body));
-			return true;
-		}, 20_000);
+		await waitFor(
+			"a fresh headcount again, with the new employee",
+			async () => {
+				const res = await report();
+				const body = (await res.json()) as { totals?: { total: number } };
+				if (res.headers.get("warning") || body.totals?.total !== fresh.totals.total + 1) throw new Error(JSON.stringify(body));
+				return true;
+			},
+			20_000
+		);
 	});
 
 	scenario("a data node SIGKILLed under the stream leaves nothing pending at the gateway once it is gone, and the gateway then stops at once", async () => {
@@ -215,15 +238,21 @@ describeWith(["nats", "redis", "postgres"], "a data node that fails while it sta
 		s.stop();
 		const summary = summarize(await s.done);
 		let state: NodeState | undefined;
-		await waitFor("nothing in flight at the gateway", async () => {
-			state = await observer.call<NodeState, object>("$nodeState.get", {}, { nodeID: nodeId("gateway"), timeout: 2000 });
-			if (state.inFlight.calling > 0 || state.inFlight.awaitingReply > 0) throw new Error(JSON.stringify(state.inFlight));
-			return true;
-		}, 5000);
+		await waitFor(
+			"nothing in flight at the gateway",
+			async () => {
+				state = await observer.call<NodeState, object>("$nodeState.get", {}, { nodeID: nodeId("gateway"), timeout: 2000 });
+				if (state.inFlight.calling > 0 || state.inFlight.awaitingReply > 0) throw new Error(JSON.stringify(state.inFlight));
+				return true;
+			},
+			5000
+		);
 		const stopping = Date.now();
 		await nodes.get("gateway")!.stop();
 		const stoppedIn = Date.now() - stopping;
-		console.log(`after the SIGKILL: ${summary.requests} requests, ${summary.failed} failed; the gateway then held ${JSON.stringify(state!.inFlight)} and stopped in ${stoppedIn} ms`);
+		console.log(
+			`after the SIGKILL: ${summary.requests} requests, ${summary.failed} failed; the gateway then held ${JSON.stringify(state!.inFlight)} and stopped in ${stoppedIn} ms`
+		);
 		expect(state!.inFlight.oldest).toEqual([]);
 		// Its shutdownTimeout is 10 s: a gateway still tracking a call to the dead node would wait all of it.
 		expect(stoppedIn).toBeLessThan(3000);

@@ -41,7 +41,14 @@ describeWith(["nats"], "client-side rate limits between nodes", () => {
 				visibility: "public",
 				params: { times: "number" },
 				handler: (ctx: Context<{ times: number }>) =>
-					Promise.all(Array.from({ length: ctx.params.times }, () => ctx.call("limited.read").then(() => "ok", (err: Error) => err)))
+					Promise.all(
+						Array.from({ length: ctx.params.times }, () =>
+							ctx.call("limited.read").then(
+								() => "ok",
+								(err: Error) => err
+							)
+						)
+					)
 			}
 		}
 	});

@@ -55,7 +55,10 @@ describeWith(["nats", "redis", "postgres"], "a channel consumer killed mid-handl
 		const env = { DATABASE_URL: databaseUrl, CACHER: REDIS_URL, RATE_LIMIT_ANONYMOUS: "100000", RATE_LIMIT_USER: "100000" };
 		const workerEnv = { ...env, TEST_CHANNEL_PAUSE: String(PAUSE_MS), CHANNEL_ACK_WAIT: String(ACK_WAIT_MS) };
 		const port = await freePort();
-		workers = [startNode("worker-1", "data/identity", { namespace, env: workerEnv }), startNode("worker-2", "data/identity", { namespace, env: workerEnv })];
+		workers = [
+			startNode("worker-1", "data/identity", { namespace, env: workerEnv }),
+			startNode("worker-2", "data/identity", { namespace, env: workerEnv })
+		];
 		nodes.push(
 			...workers,
 			startNode("data", "data/employees,data/org,data/dead-letters", { namespace, env }),
@@ -84,42 +87,52 @@ describeWith(["nats", "redis", "postgres"], "a channel consumer killed mid-handl
 		}
 	}
 
-	it("the event completes on the other worker, and its effect happens once", () => explained(async () => {
-		const employee = await hire(url, owner);
-		const user = await createUser(url, owner, "employee", employee.id);
-		// The hire and the account link are events too: let them be handled first.
-		await waitFor("the hire and link events to be handled", async () => (await handledCount()) === 2, 60_000);
-		const before = workers.map(paused);
+	it("the event completes on the other worker, and its effect happens once", () =>
+		explained(async () => {
+			const employee = await hire(url, owner);
+			const user = await createUser(url, owner, "employee", employee.id);
+			// The hire and the account link are events too: let them be handled first.
+			await waitFor("the hire and link events to be handled", async () => (await handledCount()) === 2, 60_000);
+			const before = workers.map(paused);
 
-		const ended = await request(url).post(`/api/v1/employees/${employee.id}/terminate`).set(bearer(owner.accessToken)).send({ date: "2025-06-30", reason: "Left" });
-		expect(ended.status).toBe(200);
-		await waitFor("a worker to pause on the termination", async () => workers.some((w, i) => paused(w) > before[i]), 30_000);
-		const first = workers.find((w, i) => paused(w) > before[i])!;
-		const other = workers.find(w => w !== first)!;
+			const ended = await request(url)
+				.post(`/api/v1/employees/${employee.id}/terminate`)
+				.set(bearer(owner.accessToken))
+				.send({ date: "2025-06-30", reason: "Left" });
+			expect(ended.status).toBe(200);
+			await waitFor("a worker to pause on the termination", async () => workers.some((w, i) => paused(w) > before[i]), 30_000);
+			const first = workers.find((w, i) => paused(w) > before[i])!;
+			const other = workers.find(w => w !== first)!;
 
-		// The effect is done, the record not written: the user is disabled already.
-		const disabled = await request(url).get(`/api/v1/users/${user.id}`).set(bearer(owner.accessToken));
-		expect(disabled.body.status).toBe("disabled");
-		// Alive and slow past the ack wait: JetStream does not hand the event to the other worker.
-		await pause(ACK_WAIT_MS * 1.5);
-		expect(paused(other)).toBe(before[workers.indexOf(other)]);
-		expect(await handledCount()).toBe(2);
+			// The effect is done, the record not written: the user is disabled already.
+			const disabled = await request(url).get(`/api/v1/users/${user.id}`).set(bearer(owner.accessToken));
+			expect(disabled.body.status).toBe("disabled");
+			// Alive and slow past the ack wait: JetStream does not hand the event to the other worker.
+			await pause(ACK_WAIT_MS * 1.5);
+			expect(paused(other)).toBe(before[workers.indexOf(other)]);
+			expect(await handledCount()).toBe(2);
 
-		first.process.kill("SIGKILL");
-		const killedAt = Date.now();
-		await waitFor("the other worker to take the termination over", async () => paused(other) > before[workers.indexOf(other)], 30_000);
-		console.log(`The other worker had the event ${Date.now() - killedAt} ms after the kill (CHANNEL_ACK_WAIT=${ACK_WAIT_MS})`);
-		await waitFor("the other worker to record it", async () => (await handledCount()) === 3, PAUSE_MS + 30_000);
+			first.process.kill("SIGKILL");
+			const killedAt = Date.now();
+			await waitFor("the other worker to take the termination over", async () => paused(other) > before[workers.indexOf(other)], 30_000);
+			console.log(`The other worker had the event ${Date.now() - killedAt} ms after the kill (CHANNEL_ACK_WAIT=${ACK_WAIT_MS})`);
+			await waitFor("the other worker to record it", async () => (await handledCount()) === 3, PAUSE_MS + 30_000);
 
-		// Once in effect: the second run found the user disabled and changed nothing.
-		const after = await request(url).get(`/api/v1/users/${user.id}`).set(bearer(owner.accessToken));
-		expect(after.body).toMatchObject({ status: "disabled", updatedAt: disabled.body.updatedAt });
-		expect((await request(url).get("/api/v1/me").set(bearer(user.accessToken))).status).toBe(401);
-		expect((await request(url).post("/api/v1/auth/login").send({ email: user.email, password: PASSWORD })).status).toBe(401);
+			// Once in effect: the second run found the user disabled and changed nothing.
+			const after = await request(url).get(`/api/v1/users/${user.id}`).set(bearer(owner.accessToken));
+			expect(after.body).toMatchObject({ status: "disabled", updatedAt: disabled.body.updatedAt });
+			expect((await request(url).get("/api/v1/me").set(bearer(user.accessToken))).status).toBe(401);
+			expect((await request(url).post("/api/v1/auth/login").send({ email: user.email, password: PASSWORD })).status).toBe(401);
 
-		// The surviving worker goes on with the next change of that employee: the rehire gives the account back.
-		expect((await request(url).post(`/api/v1/employees/${employee.id}/rehire`).set(bearer(owner.accessToken)).send({ date: "2026-01-05" })).status).toBe(200);
-		await waitFor("the rehire to give the account back", async () => (await request(url).post("/api/v1/auth/login").send({ email: user.email, password: PASSWORD })).status === 200, PAUSE_MS + 30_000);
-		expect((await request(url).get(`/api/v1/users/${user.id}`).set(bearer(owner.accessToken))).body.status).toBe("active");
-	}));
+			// The surviving worker goes on with the next change of that employee: the rehire gives the account back.
+			expect(
+				(await request(url).post(`/api/v1/employees/${employee.id}/rehire`).set(bearer(owner.accessToken)).send({ date: "2026-01-05" })).status
+			).toBe(200);
+			await waitFor(
+				"the rehire to give the account back",
+				async () => (await request(url).post("/api/v1/auth/login").send({ email: user.email, password: PASSWORD })).status === 200,
+				PAUSE_MS + 30_000
+			);
+			expect((await request(url).get(`/api/v1/users/${user.id}`).set(bearer(owner.accessToken))).body.status).toBe("active");
+		}));
 });

@@ -42,10 +42,17 @@ const NODE_KINDS: Record<string, string> = {
 	"gateway-2": "gateway/api"
 };
 
-interface Row { fault: string; summary: StreamSummary; recovery: string }
+interface Row {
+	fault: string;
+	summary: StreamSummary;
+	recovery: string;
+}
 
 /** {"503": 3, "refused": 1} → "3×503, 1×refused". */
-const counts = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${v}×${k}`).join(", ") || "none";
+const counts = (c: Record<string, number>) =>
+	Object.entries(c)
+		.map(([k, v]) => `${v}×${k}`)
+		.join(", ") || "none";
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -131,7 +138,14 @@ describeWith(["nats", "redis", "postgres"], "faults under a steady stream of rea
 		};
 		for (const name of ["gateway-1", "gateway-2"]) ports.set(name, await freePort());
 		gateways = ["gateway-1", "gateway-2"].map(name => `http://127.0.0.1:${ports.get(name)}`);
-		observer = new ServiceBroker({ namespace, nodeID: `observer-${namespace}`, transporter: nats.url, logger: false, heartbeatInterval: 1, heartbeatTimeout: 3 });
+		observer = new ServiceBroker({
+			namespace,
+			nodeID: `observer-${namespace}`,
+			transporter: nats.url,
+			logger: false,
+			heartbeatInterval: 1,
+			heartbeatTimeout: 3
+		});
 		await observer.start();
 		try {
 			// One data node first: it makes the schema's tables, then the second joins it.

@@ -57,7 +57,14 @@ describeWith(["nats", "postgres"], "hedged reads with a frozen data node", () =>
 		nodes.push(
 			startNode(name, "gateway/api", {
 				namespace,
-				env: { PORT: String(port), METRICS_PORT: String(metrics), READY_SERVICES: "identity,employees", DATABASE_URL: databaseUrl, RATE_LIMIT_USER: "1000000", ...env }
+				env: {
+					PORT: String(port),
+					METRICS_PORT: String(metrics),
+					READY_SERVICES: "identity,employees",
+					DATABASE_URL: databaseUrl,
+					RATE_LIMIT_USER: "1000000",
+					...env
+				}
 			})
 		);
 		return { url: `http://127.0.0.1:${port}`, metrics };
@@ -82,7 +89,9 @@ describeWith(["nats", "postgres"], "hedged reads with a frozen data node", () =>
 			observer = watcher;
 			await watcher.start();
 			const serving = (name: string) =>
-				watcher.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).some(s => s.nodeID === `${name}-${namespace}` && s.name === "employees");
+				watcher.registry
+					.getServiceList({ onlyAvailable: true, skipInternal: true })
+					.some(s => s.nodeID === `${name}-${namespace}` && s.name === "employees");
 			await waitFor("both data nodes serving", async () => serving("data-1") && serving("data-2"), 60_000);
 			// A few reads through each gateway before the stream: neither starts from nothing.
 			for (let i = 0; i < 30; i++) {
@@ -123,8 +132,10 @@ describeWith(["nats", "postgres"], "hedged reads with a frozen data node", () =>
 		const line = (name: string, samples: Sample[]) => {
 			const all = summarize(samples);
 			const first = summarize(early(samples));
-			return `${name}: ${all.requests} requests, ${all.failed} failed, p50 ${all.p50} ms, p99 ${all.p99} ms, max ${all.max} ms; ` +
-				`sent in the first ${STILL_ROUTED_MS} ms of the freeze: ${first.requests}, ${slow(early(samples))} took ${ATTEMPT_TIMEOUT_MS} ms or more, p50 ${first.p50} ms, p99 ${first.p99} ms`;
+			return (
+				`${name}: ${all.requests} requests, ${all.failed} failed, p50 ${all.p50} ms, p99 ${all.p99} ms, max ${all.max} ms; ` +
+				`sent in the first ${STILL_ROUTED_MS} ms of the freeze: ${first.requests}, ${slow(early(samples))} took ${ATTEMPT_TIMEOUT_MS} ms or more, p50 ${first.p50} ms, p99 ${first.p99} ms`
+			);
 		};
 		console.log(
 			[

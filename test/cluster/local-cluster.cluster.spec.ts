@@ -49,7 +49,14 @@ describeWith(["nats", "redis", "postgres"], "npm run cluster", () => {
 		const realtimePorts = [await freePort(), await freePort()];
 		script = spawn("bash", ["scripts/local-cluster.sh", "--no-build"], {
 			cwd: ROOT,
-			env: { ...process.env, NAMESPACE: namespace, GATEWAY_PORTS: ports.join(" "), REALTIME_PORTS: realtimePorts.join(" "), DATABASE_URL: databaseUrl, LOG_LEVEL: "info" },
+			env: {
+				...process.env,
+				NAMESPACE: namespace,
+				GATEWAY_PORTS: ports.join(" "),
+				REALTIME_PORTS: realtimePorts.join(" "),
+				DATABASE_URL: databaseUrl,
+				LOG_LEVEL: "info"
+			},
 			stdio: ["ignore", "pipe", "pipe"]
 		});
 		script.stdout!.on("data", chunk => (log += chunk));

@@ -26,7 +26,9 @@ describeWith(["nats"], "metrics on a cluster", () => {
 		dataMetrics = await freePort();
 		url = `http://127.0.0.1:${port}`;
 		nodes.push(startNode("data", "data/identity", { namespace, env: { METRICS_PORT: String(dataMetrics) } }));
-		nodes.push(startNode("gateway", "gateway/api", { namespace, env: { PORT: String(port), READY_SERVICES: "identity", METRICS_PORT: String(gatewayMetrics) } }));
+		nodes.push(
+			startNode("gateway", "gateway/api", { namespace, env: { PORT: String(port), READY_SERVICES: "identity", METRICS_PORT: String(gatewayMetrics) } })
+		);
 		try {
 			await waitForGateway(url);
 		} catch (err) {

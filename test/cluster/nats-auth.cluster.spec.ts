@@ -114,7 +114,23 @@ function makeCertificates(dir: string): { ca: string; cert: string; key: string 
 	openssl("req", "-x509", ...ec, "-keyout", file("ca-key.pem"), "-out", file("ca.pem"), "-days", "1", "-subj", "/CN=roster-test-ca");
 	openssl("req", ...ec, "-keyout", file("server-key.pem"), "-out", file("server.csr"), "-subj", "/CN=localhost");
 	writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-	openssl("x509", "-req", "-in", file("server.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca-key.pem"), "-CAcreateserial", "-out", file("server.pem"), "-days", "1", "-extfile", file("san.ext"));
+	openssl(
+		"x509",
+		"-req",
+		"-in",
+		file("server.csr"),
+		"-CA",
+		file("ca.pem"),
+		"-CAkey",
+		file("ca-key.pem"),
+		"-CAcreateserial",
+		"-out",
+		file("server.pem"),
+		"-days",
+		"1",
+		"-extfile",
+		file("san.ext")
+	);
 	return { ca: file("ca.pem"), cert: file("server.pem"), key: file("server-key.pem") };
 }
 

@@ -31,9 +31,16 @@ describeWith(["nats"], "observability across nodes", () => {
 
 	it("the identity node's lines for a request carry the id the gateway was given", async () => {
 		const id = `cluster-logs-${Date.now()}`;
-		const res = await request(system.url).post("/api/v1/auth/login").set("X-Request-Id", id).send({ email: "nobody@example.test", password: "Not-The-Password-1" });
+		const res = await request(system.url)
+			.post("/api/v1/auth/login")
+			.set("X-Request-Id", id)
+			.send({ email: "nobody@example.test", password: "Not-The-Password-1" });
 		expect(res.status).toBe(401);
-		const linesOf = (output: string) => output.split("\n").filter(l => l.startsWith("{")).map(l => JSON.parse(l) as Record<string, unknown>);
+		const linesOf = (output: string) =>
+			output
+				.split("\n")
+				.filter(l => l.startsWith("{"))
+				.map(l => JSON.parse(l) as Record<string, unknown>);
 		await waitFor("the identity node to log the login", async () => linesOf(system.identity.output()).some(l => l.requestId === id), 5000);
 		const identityLines = linesOf(system.identity.output()).filter(l => l.requestId === id);
 		expect(identityLines.every(l => l.nodeID === `identity-${system.namespace}`)).toBe(true);

@@ -61,23 +61,39 @@ describeWith(["nats", "redis", "postgres"], "onboarding: the node running the sa
 	const api = () => client(url);
 
 	beforeAll(async () => {
-		const env = { DATABASE_URL: databaseUrl, CACHER: REDIS_URL, RATE_LIMIT_ANONYMOUS: "100000", RATE_LIMIT_USER: "100000", ONBOARDING_LEASE: String(LEASE_MS) };
+		const env = {
+			DATABASE_URL: databaseUrl,
+			CACHER: REDIS_URL,
+			RATE_LIMIT_ANONYMOUS: "100000",
+			RATE_LIMIT_USER: "100000",
+			ONBOARDING_LEASE: String(LEASE_MS)
+		};
 		const port = await freePort();
-		survivor = startNode("survivor", "app/onboarding,app/recruiting", { namespace, env: { ...env, ONBOARDING_SWEEP_INTERVAL: String(SURVIVOR_SWEEP_MS), LOG_LEVEL: "info" } });
+		survivor = startNode("survivor", "app/onboarding,app/recruiting", {
+			namespace,
+			env: { ...env, ONBOARDING_SWEEP_INTERVAL: String(SURVIVOR_SWEEP_MS), LOG_LEVEL: "info" }
+		});
 		nodes.push(
 			startNode("data", "data", { namespace, env }),
-			startNode("gateway", "gateway/api", { namespace, env: { ...env, PORT: String(port), READY_SERVICES: "identity,org,employees,leave,recruitment,onboarding,recruiting" } }),
+			startNode("gateway", "gateway/api", {
+				namespace,
+				env: { ...env, PORT: String(port), READY_SERVICES: "identity,org,employees,leave,recruitment,onboarding,recruiting" }
+			}),
 			survivor
 		);
 		// A crasher never sweeps: it is there to die at its own point of its own saga, nowhere else.
 		for (const { key } of CRASH_POINTS) {
 			const crasher = startNode(`crash-${key.replace(",", "-")}`, "app/onboarding", {
-				namespace, env: { ...env, TEST_ONBOARDING_CRASH_AT: key, ONBOARDING_SWEEP_INTERVAL: "3600000" }
+				namespace,
+				env: { ...env, TEST_ONBOARDING_CRASH_AT: key, ONBOARDING_SWEEP_INTERVAL: "3600000" }
 			});
 			crashers.set(key, crasher);
 			nodes.push(crasher);
 		}
-		clashCrasher = startNode("crash-clash", "app/onboarding", { namespace, env: { ...env, TEST_ONBOARDING_CRASH_AT: "hire", ONBOARDING_SWEEP_INTERVAL: "3600000" } });
+		clashCrasher = startNode("crash-clash", "app/onboarding", {
+			namespace,
+			env: { ...env, TEST_ONBOARDING_CRASH_AT: "hire", ONBOARDING_SWEEP_INTERVAL: "3600000" }
+		});
 		nodes.push(clashCrasher);
 		broker = new ServiceBroker({
 			...brokerOptions(loadConfig({ ...process.env, NODE_ENV: "test", NAMESPACE: namespace, TRANSPORTER: NATS_URL, CACHER: "", DATABASE_URL: "" })),
@@ -88,10 +104,19 @@ describeWith(["nats", "redis", "postgres"], "onboarding: the node running the sa
 		try {
 			await broker.start();
 			await waitForGateway(url);
-			await waitFor("onboarding on every crasher", async () => {
-				const onboarding = new Set(broker.registry.getServiceList({ onlyAvailable: true }).filter(svc => svc.name === "onboarding").map(svc => svc.nodeID));
-				return [...crashers.values(), clashCrasher].every(crasher => onboarding.has(nodeId(crasher.name)));
-			}, 60_000);
+			await waitFor(
+				"onboarding on every crasher",
+				async () => {
+					const onboarding = new Set(
+						broker.registry
+							.getServiceList({ onlyAvailable: true })
+							.filter(svc => svc.name === "onboarding")
+							.map(svc => svc.nodeID)
+					);
+					return [...crashers.values(), clashCrasher].every(crasher => onboarding.has(nodeId(crasher.name)));
+				},
+				60_000
+			);
 		} catch (err) {
 			throw new Error(`${(err as Error).message}\n${nodes.map(n => `--- ${n.name} ---\n${n.output().slice(-3000)}`).join("\n")}`);
 		}
@@ -145,10 +170,14 @@ describeWith(["nats", "redis", "postgres"], "onboarding: the node running the sa
 
 			// Never stuck: the saga ends, one way or the other.
 			let offer: Offer = sent.offer;
-			await waitFor(`the saga of offer ${sent.offer.id} to end`, async () => {
-				offer = (await api().get(offerPath, company.hr)).body;
-				return offer.onboarding?.state === "done" || offer.onboarding?.state === "compensated";
-			}, RECOVERY_WAIT_MS);
+			await waitFor(
+				`the saga of offer ${sent.offer.id} to end`,
+				async () => {
+					offer = (await api().get(offerPath, company.hr)).body;
+					return offer.onboarding?.state === "done" || offer.onboarding?.state === "compensated";
+				},
+				RECOVERY_WAIT_MS
+			);
 			const saga = offer.onboarding!;
 			const application = (await api().get(`/applications/${sent.application.id}`, company.hr)).body;
 
@@ -162,7 +191,9 @@ describeWith(["nats", "redis", "postgres"], "onboarding: the node running the sa
 				expect(application.stage).toBe("hired");
 				expect(application.history.filter((h: { to: string }) => h.to === "hired")).toHaveLength(1);
 				await waitFor("employee.hired to be delivered", async () => hires.about(sent.offer.id).length > 0, 30_000);
-				expect(hires.about(sent.offer.id)).toEqual([expect.objectContaining({ employeeId: saga.employeeId, userId: saga.userId, offerId: sent.offer.id })]);
+				expect(hires.about(sent.offer.id)).toEqual([
+					expect.objectContaining({ employeeId: saga.employeeId, userId: saga.userId, offerId: sent.offer.id })
+				]);
 				// A retry answers the same hire.
 				const again = await accept(survivor.name, sent.offer.id);
 				expect(again).toMatchObject({ employee: { id: saga.employeeId }, user: { id: saga.userId } });
@@ -178,30 +209,45 @@ describeWith(["nats", "redis", "postgres"], "onboarding: the node running the sa
 		});
 	});
 
-	it("killed before 'hire', when the hire can no longer succeed: the survivor undoes the saga cleanly", () => explained([clashCrasher, survivor], async () => {
-		const sent = await sentOffer(url, company);
-		const email = sent.candidate.email;
-		accept(clashCrasher.name, sent.offer.id).catch(() => undefined);
-		await waitFor("the crasher to kill itself before 'hire'", async () => clashCrasher.process.signalCode === "SIGKILL", 60_000);
-		// Meanwhile someone hires a colleague under the candidate's email.
-		const colleague = await api().post("/employees", company.owner, { firstName: "Clash", lastName: "Colleague", workEmail: email, hireDate: "2030-01-01" });
-		expect(colleague.status).toBe(201);
+	it("killed before 'hire', when the hire can no longer succeed: the survivor undoes the saga cleanly", () =>
+		explained([clashCrasher, survivor], async () => {
+			const sent = await sentOffer(url, company);
+			const email = sent.candidate.email;
+			accept(clashCrasher.name, sent.offer.id).catch(() => undefined);
+			await waitFor("the crasher to kill itself before 'hire'", async () => clashCrasher.process.signalCode === "SIGKILL", 60_000);
+			// Meanwhile someone hires a colleague under the candidate's email.
+			const colleague = await api().post("/employees", company.owner, {
+				firstName: "Clash",
+				lastName: "Colleague",
+				workEmail: email,
+				hireDate: "2030-01-01"
+			});
+			expect(colleague.status).toBe(201);
 
-		let offer: Offer = sent.offer;
-		await waitFor(`the saga of offer ${sent.offer.id} to end`, async () => {
-			offer = (await api().get(`/offers/${sent.offer.id}`, company.hr)).body;
-			return offer.onboarding?.state === "compensated";
-		}, RECOVERY_WAIT_MS);
-		expect(offer).toMatchObject({ status: "sent", employeeId: null, userId: null, onboarding: { state: "compensated", error: expect.stringMatching(/workEmail/) } });
-		// The colleague is the only employee with that email; the saga's employee and user never came to be.
-		expect(await total(`/employees?search=${encodeURIComponent(email)}`)).toBe(1);
-		expect((await api().get(`/employees/${offer.onboarding!.employeeId}`, company.hr)).status).toBe(404);
-		expect(await total(`/users?search=${encodeURIComponent(email)}`)).toBe(0);
-		expect(await total(`/leave-entitlements?employeeId=${offer.onboarding!.employeeId}`)).toBe(0);
-		expect((await api().get(`/applications/${sent.application.id}`, company.hr)).body.stage).toBe("offer");
-		expect(hires.about(sent.offer.id)).toEqual([]);
-		outcomes.push(`  ${"hire,before+clash".padEnd(18)} ${offer.onboarding!.state} (takeovers: ${offer.onboarding!.attempts})`);
-	}));
+			let offer: Offer = sent.offer;
+			await waitFor(
+				`the saga of offer ${sent.offer.id} to end`,
+				async () => {
+					offer = (await api().get(`/offers/${sent.offer.id}`, company.hr)).body;
+					return offer.onboarding?.state === "compensated";
+				},
+				RECOVERY_WAIT_MS
+			);
+			expect(offer).toMatchObject({
+				status: "sent",
+				employeeId: null,
+				userId: null,
+				onboarding: { state: "compensated", error: expect.stringMatching(/workEmail/) }
+			});
+			// The colleague is the only employee with that email; the saga's employee and user never came to be.
+			expect(await total(`/employees?search=${encodeURIComponent(email)}`)).toBe(1);
+			expect((await api().get(`/employees/${offer.onboarding!.employeeId}`, company.hr)).status).toBe(404);
+			expect(await total(`/users?search=${encodeURIComponent(email)}`)).toBe(0);
+			expect(await total(`/leave-entitlements?employeeId=${offer.onboarding!.employeeId}`)).toBe(0);
+			expect((await api().get(`/applications/${sent.application.id}`, company.hr)).body.stage).toBe("offer");
+			expect(hires.about(sent.offer.id)).toEqual([]);
+			outcomes.push(`  ${"hire,before+clash".padEnd(18)} ${offer.onboarding!.state} (takeovers: ${offer.onboarding!.attempts})`);
+		}));
 
 	it("delivered employee.hired once per hire, never twice", async () => {
 		// Late redeliveries would show here: every event about an offer is one event.

@@ -40,7 +40,17 @@ describe("NeDB under DATA_DIR", () => {
 		const first = await startOneProcess();
 		const owner = await signup(first);
 		await node!.stop();
-		expect(readdirSync(dataDir).sort()).toEqual(["accounts.db", "identityLocks.db", "identity_employments.db", "identity_handled_events.db", "identity_job_runs.db", "linkTokens.db", "sessions.db", "tenants.db", "users.db"]);
+		expect(readdirSync(dataDir).sort()).toEqual([
+			"accounts.db",
+			"identityLocks.db",
+			"identity_employments.db",
+			"identity_handled_events.db",
+			"identity_job_runs.db",
+			"linkTokens.db",
+			"sessions.db",
+			"tenants.db",
+			"users.db"
+		]);
 
 		const second = await startOneProcess();
 		const login = await request(second).post("/api/v1/auth/login").send({ email: owner.email, password: PASSWORD });

@@ -38,7 +38,10 @@ describeWith(["nats", "redis", "postgres"], "two data nodes and two application 
 	it("gives parallel hires on both nodes distinct employee numbers", async () => {
 		const hires = await Promise.allSettled(
 			Array.from({ length: 24 }, (_, i) =>
-				system.broker.call<{ employeeNumber: string }, object>(EmployeeActions.hire, employeeBody(), { meta: meta(owner), nodeID: node("data", (i % 2) + 1) })
+				system.broker.call<{ employeeNumber: string }, object>(EmployeeActions.hire, employeeBody(), {
+					meta: meta(owner),
+					nodeID: node("data", (i % 2) + 1)
+				})
 			)
 		);
 		const numbers = hires.map(h => (h.status === "fulfilled" ? h.value.employeeNumber : `failed: ${(h.reason as Error).message}`));
@@ -56,7 +59,9 @@ describeWith(["nats", "redis", "postgres"], "two data nodes and two application 
 			const user: AuthUser = { id: p.userId, tenantId: owner.tenant.id, roles: ["employee"], employeeId: p.employeeId, sessionId: "race-test" };
 			const week = workWeek(10 + round);
 			const answers = await Promise.allSettled(
-				[1, 2, 1, 2].map(i => system.broker.call("leave.createRequest", { leaveTypeId: annual.id, ...week }, { meta: { user }, nodeID: node("data", i) }))
+				[1, 2, 1, 2].map(i =>
+					system.broker.call("leave.createRequest", { leaveTypeId: annual.id, ...week }, { meta: { user }, nodeID: node("data", i) })
+				)
 			);
 			const statuses = answers.map(statusOf);
 			accepted += statuses.filter(s => s === 200).length;
@@ -76,7 +81,9 @@ describeWith(["nats", "redis", "postgres"], "two data nodes and two application 
 		const user: AuthUser = { id: p.userId, tenantId: owner.tenant.id, roles: ["employee"], employeeId: p.employeeId, sessionId: "race-test" };
 		// Two different weeks, five days each: either fits alone, both together do not.
 		const answers = await Promise.allSettled(
-			[20, 21].map((week, i) => system.broker.call("leave.createRequest", { leaveTypeId: scarce.id, ...workWeek(week) }, { meta: { user }, nodeID: node("data", i + 1) }))
+			[20, 21].map((week, i) =>
+				system.broker.call("leave.createRequest", { leaveTypeId: scarce.id, ...workWeek(week) }, { meta: { user }, nodeID: node("data", i + 1) })
+			)
 		);
 		expect(answers.filter(a => a.status === "fulfilled").length).toBeLessThanOrEqual(1);
 		const held = await client(system.url).get(`/leave-requests?employeeId=${p.employeeId}&leaveTypeId=${scarce.id}`, owner);
@@ -97,9 +104,17 @@ describeWith(["nats", "redis", "postgres"], "two data nodes and two application 
 				sent = await sentOffer(system.url, company);
 				const user: AuthUser = { id: company.hr.id, tenantId: company.owner.tenant.id, roles: ["hr"], employeeId: null, sessionId: "race-test" };
 				const answers = await Promise.allSettled(
-					[1, 2].map(i => system.broker.call<{ employee: { id: string } }, object>("onboarding.acceptOffer", { id: sent.offer.id }, { meta: { user }, nodeID: node("app", i) }))
+					[1, 2].map(i =>
+						system.broker.call<{ employee: { id: string } }, object>(
+							"onboarding.acceptOffer",
+							{ id: sent.offer.id },
+							{ meta: { user }, nodeID: node("app", i) }
+						)
+					)
 				);
-				const hired = answers.filter(a => a.status === "fulfilled").map(a => (a as PromiseFulfilledResult<{ employee: { id: string } }>).value.employee.id);
+				const hired = answers
+					.filter(a => a.status === "fulfilled")
+					.map(a => (a as PromiseFulfilledResult<{ employee: { id: string } }>).value.employee.id);
 				const refused = answers.filter(a => a.status === "rejected").map(statusOf);
 				expect(refused.every(code => code === 409)).toBe(true);
 				expect(new Set(hired).size).toBe(1);

@@ -46,9 +46,15 @@ function expectTooManyRequests(res: Response, maxWait: number): void {
 
 async function signupAs(url: string, ip: string): Promise<Signup> {
 	const email = uniqueEmail("owner");
-	const asked = await request(url).post("/api/v1/auth/signup").set("X-Forwarded-For", ip).send({ company: "Acme", name: "Olivia Owner", email, password: PASSWORD });
+	const asked = await request(url)
+		.post("/api/v1/auth/signup")
+		.set("X-Forwarded-For", ip)
+		.send({ company: "Acme", name: "Olivia Owner", email, password: PASSWORD });
 	if (asked.status !== 202) throw new Error(`signup failed: ${asked.status} ${JSON.stringify(asked.body)}`);
-	const res = await request(url).post("/api/v1/auth/activate").set("X-Forwarded-For", ip).send({ token: tokenOf(await mailTo(email, "signup")) });
+	const res = await request(url)
+		.post("/api/v1/auth/activate")
+		.set("X-Forwarded-For", ip)
+		.send({ token: tokenOf(await mailTo(email, "signup")) });
 	if (res.status !== 201) throw new Error(`activation failed: ${res.status} ${JSON.stringify(res.body)}`);
 	return { ...res.body, email };
 }
@@ -90,7 +96,9 @@ describeWith(["nats", "redis"], "rate limits across gateway processes", () => {
 			};
 			const ports = await Promise.all([freePort(), freePort()]);
 			nodes.push(startNode("identity", "data/identity", { namespace, env }));
-			ports.forEach((port, i) => nodes.push(startNode(`gateway-${i + 1}`, "gateway/api", { namespace, env: { ...env, PORT: String(port), READY_SERVICES: "identity" } })));
+			ports.forEach((port, i) =>
+				nodes.push(startNode(`gateway-${i + 1}`, "gateway/api", { namespace, env: { ...env, PORT: String(port), READY_SERVICES: "identity" } }))
+			);
 			gateways = ports.map(port => `http://127.0.0.1:${port}`);
 			try {
 				await Promise.all(gateways.map(url => waitForGateway(url)));
@@ -132,7 +140,12 @@ describeWith(["nats", "redis"], "rate limits across gateway processes", () => {
 		it("counts a user once across both gateways", async () => {
 			const owner = await signupAs(gateways[0], newClientIp());
 			const answers: Response[] = [];
-			for (let i = 0; i <= USER; i++) answers.push(await request(gateways[i % 2]).get("/api/v1/me").set(bearer(owner.accessToken)));
+			for (let i = 0; i <= USER; i++)
+				answers.push(
+					await request(gateways[i % 2])
+						.get("/api/v1/me")
+						.set(bearer(owner.accessToken))
+				);
 
 			expect(answers.map(r => r.status)).toEqual([200, 200, 200, 200, 429]);
 			expect(answers.map(r => budget(r).remaining)).toEqual([3, 2, 1, 0, 0]);

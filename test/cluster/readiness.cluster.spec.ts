@@ -88,10 +88,14 @@ describeWith(["nats"], "readiness on a cluster", () => {
 		const port2 = await freePort();
 		const url2 = `http://127.0.0.1:${port2}`;
 		start("gateway-2", "gateway/api", { PORT: String(port2) });
-		await waitFor("the second gateway to miss only the app services", async () => {
-			const { body } = await ready(url2);
-			return JSON.stringify([...body.missing].sort()) === JSON.stringify([...AppServices].sort());
-		}, 30_000);
+		await waitFor(
+			"the second gateway to miss only the app services",
+			async () => {
+				const { body } = await ready(url2);
+				return JSON.stringify([...body.missing].sort()) === JSON.stringify([...AppServices].sort());
+			},
+			30_000
+		);
 
 		start("app", "app");
 		await waitFor("the observer to see the app services", async () => AppServices.every(present), 30_000);
@@ -99,10 +103,14 @@ describeWith(["nats"], "readiness on a cluster", () => {
 		const routed = new Map<string, number>();
 		// A tight loop: waitFor's 200 ms steps would blur the measure.
 		while (routed.size < 2 && Date.now() - t0 < 5000) {
-			await Promise.all([url, url2].filter(g => !routed.has(g)).map(async gateway => {
-				const statuses = await Promise.all(routesOf(AppServices).map(r => hit(gateway, r)));
-				if (statuses.every(s => s !== 404 && s !== 503)) routed.set(gateway, Date.now() - t0);
-			}));
+			await Promise.all(
+				[url, url2]
+					.filter(g => !routed.has(g))
+					.map(async gateway => {
+						const statuses = await Promise.all(routesOf(AppServices).map(r => hit(gateway, r)));
+						if (statuses.every(s => s !== 404 && s !== 503)) routed.set(gateway, Date.now() - t0);
+					})
+			);
 			await new Promise(r => setTimeout(r, 10));
 		}
 		console.log(`cluster join → routes: ${routed.get(url)}ms on the gateway that knew the services, ${routed.get(url2)}ms on the new one`);

@@ -66,8 +66,11 @@ describeWith(["nats", "redis", "postgres"], "realtime push across realtime nodes
 				await waitFor(`${health} to be ready`, async () => (await fetch(health)).status === 200);
 			}
 			await bus.start();
-			await waitFor("both realtime nodes on the bus", async () => bus.registry.getServiceList({ onlyAvailable: true, grouping: true })
-				.some(s => s.name === "realtime" && (s as unknown as { nodes: string[] }).nodes.length === 2));
+			await waitFor("both realtime nodes on the bus", async () =>
+				bus.registry
+					.getServiceList({ onlyAvailable: true, grouping: true })
+					.some(s => s.name === "realtime" && (s as unknown as { nodes: string[] }).nodes.length === 2)
+			);
 		} catch (err) {
 			throw new Error(`${(err as Error).message}\n${logs()}`);
 		}
@@ -95,30 +98,34 @@ describeWith(["nats", "redis", "postgres"], "realtime push across realtime nodes
 		expect(other.messages.some(m => m.type === "hello")).toBe(false);
 	});
 
-	itWithLogs("a leave request served by the gateway reaches the manager on realtime-1; reconnecting to realtime-2 replays what was missed", logs, async () => {
-		const manager = await person(url, owner, "manager");
-		const employee = await person(url, owner, "employee", manager.employeeId);
-		const annual = await leaveType(url, owner, { name: "Annual" });
-		await entitle(url, owner, employee.employeeId, annual.id, 2030, 25);
-		const seqOf = (m: RealtimeMessage) => (m.notification as Notification).seq;
+	itWithLogs(
+		"a leave request served by the gateway reaches the manager on realtime-1; reconnecting to realtime-2 replays what was missed",
+		logs,
+		async () => {
+			const manager = await person(url, owner, "manager");
+			const employee = await person(url, owner, "employee", manager.employeeId);
+			const annual = await leaveType(url, owner, { name: "Annual" });
+			await entitle(url, owner, employee.employeeId, annual.id, 2030, 25);
+			const seqOf = (m: RealtimeMessage) => (m.notification as Notification).seq;
 
-		const live = await open(0, manager.accessToken);
-		await requestLeave(url, employee, { leaveTypeId: annual.id, ...workWeek(1) });
-		const first = await live.next(m => m.type === "notification", 30_000);
-		expect(first.notification).toMatchObject({ type: "leave.requested" });
-		await live.close();
+			const live = await open(0, manager.accessToken);
+			await requestLeave(url, employee, { leaveTypeId: annual.id, ...workWeek(1) });
+			const first = await live.next(m => m.type === "notification", 30_000);
+			expect(first.notification).toMatchObject({ type: "leave.requested" });
+			await live.close();
 
-		for (const week of [2, 3]) await requestLeave(url, employee, { leaveTypeId: annual.id, ...workWeek(week) });
-		await waitFor("both to reach the manager's inbox", async () => {
-			const res = await request(url).get("/api/v1/notifications/unread-count").set(bearer(manager.accessToken));
-			return res.body.unread === 3;
-		});
-		const back = await open(1, manager.accessToken, (first.notification as Notification).id);
-		expect(await back.next(m => m.type === "synced")).toMatchObject({ replayed: 2, more: false });
-		await requestLeave(url, employee, { leaveTypeId: annual.id, ...workWeek(4) });
-		await back.next(m => m.type === "notification" && seqOf(m) === seqOf(first) + 3, 30_000);
-		expect(back.messages.filter(m => m.type === "notification").map(seqOf)).toEqual([1, 2, 3].map(n => seqOf(first) + n));
-	});
+			for (const week of [2, 3]) await requestLeave(url, employee, { leaveTypeId: annual.id, ...workWeek(week) });
+			await waitFor("both to reach the manager's inbox", async () => {
+				const res = await request(url).get("/api/v1/notifications/unread-count").set(bearer(manager.accessToken));
+				return res.body.unread === 3;
+			});
+			const back = await open(1, manager.accessToken, (first.notification as Notification).id);
+			expect(await back.next(m => m.type === "synced")).toMatchObject({ replayed: 2, more: false });
+			await requestLeave(url, employee, { leaveTypeId: annual.id, ...workWeek(4) });
+			await back.next(m => m.type === "notification" && seqOf(m) === seqOf(first) + 3, 30_000);
+			expect(back.messages.filter(m => m.type === "notification").map(seqOf)).toEqual([1, 2, 3].map(n => seqOf(first) + n));
+		}
+	);
 
 	itWithLogs("holds the per-user cap over both nodes together, and frees a killed node's slots within a few heartbeats", logs, async () => {
 		const user = await createUser(url, owner, "employee");
@@ -130,12 +137,16 @@ describeWith(["nats", "redis", "postgres"], "realtime push across realtime nodes
 		realtime[1].node.process.kill("SIGKILL");
 		expect(await onSecond.closed).toBe(1006);
 		const killedAt = Date.now();
-		await waitFor("the dead node's slot to lapse", async () => {
-			const client = connect(realtime[0].url, { token: user.accessToken });
-			const outcome = await Promise.race([client.next(m => m.type === "welcome").then(() => "welcome"), client.closed.then(String)]);
-			if (outcome === "welcome") clients.push(client);
-			return outcome === "welcome";
-		}, 20_000);
+		await waitFor(
+			"the dead node's slot to lapse",
+			async () => {
+				const client = connect(realtime[0].url, { token: user.accessToken });
+				const outcome = await Promise.race([client.next(m => m.type === "welcome").then(() => "welcome"), client.closed.then(String)]);
+				if (outcome === "welcome") clients.push(client);
+				return outcome === "welcome";
+			},
+			20_000
+		);
 		// 2.5 heartbeats of 1 s; a freshly refreshed slot lives that long.
 		expect(Date.now() - killedAt).toBeGreaterThanOrEqual(1000);
 	});

@@ -37,8 +37,14 @@ describeWith(["nats"], "a REPL-only node joined to a cluster", () => {
 			throw new Error(`${(err as Error).message}\n${nodes.map(n => `--- ${n.name} ---\n${n.output()}`).join("\n")}`);
 		}
 		repl = startRepl({
-			NODE_ENV: "development", TRANSPORTER: NATS_URL, NAMESPACE: namespace, NODE_ID: `repl-${namespace}`,
-			JWT_SECRET: "cluster-test-secret-0123456789-abcdefghijklmnop", LOG_LEVEL: "warn", SERVICES: "", SERVICEDIR: ""
+			NODE_ENV: "development",
+			TRANSPORTER: NATS_URL,
+			NAMESPACE: namespace,
+			NODE_ID: `repl-${namespace}`,
+			JWT_SECRET: "cluster-test-secret-0123456789-abcdefghijklmnop",
+			LOG_LEVEL: "warn",
+			SERVICES: "",
+			SERVICEDIR: ""
 		});
 	});
 
@@ -95,7 +101,10 @@ describeWith(["nats"], "identity on a production node", () => {
 
 	beforeAll(async () => {
 		identity = startNode("identity", "data/identity", { namespace, env: { NODE_ENV: "production" } });
-		client = new ServiceBroker({ ...brokerOptions(loadConfig({ ...process.env, TRANSPORTER: NATS_URL, NAMESPACE: namespace, CACHER: "" })), logger: false });
+		client = new ServiceBroker({
+			...brokerOptions(loadConfig({ ...process.env, TRANSPORTER: NATS_URL, NAMESPACE: namespace, CACHER: "" })),
+			logger: false
+		});
 		await client.start();
 		await client.waitForServices(["identity"], 30_000).catch(err => {
 			throw new Error(`${(err as Error).message}\n${identity.output()}`);

@@ -40,7 +40,9 @@ describeWith(["nats", "redis", "postgres"], "revocation across gateways", () => 
 		const env = { DATABASE_URL: databaseUrl, CACHER: REDIS_URL, RATE_LIMIT_ANONYMOUS: "100000", RATE_LIMIT_USER: "100000" };
 		const ports = await Promise.all([freePort(), freePort()]);
 		nodes.push(startNode("identity-1", "data/identity", { namespace, env }), startNode("identity-2", "data/identity", { namespace, env }));
-		ports.forEach((port, i) => nodes.push(startNode(`gateway-${i + 1}`, "gateway/api", { namespace, env: { ...env, PORT: String(port), READY_SERVICES: "identity" } })));
+		ports.forEach((port, i) =>
+			nodes.push(startNode(`gateway-${i + 1}`, "gateway/api", { namespace, env: { ...env, PORT: String(port), READY_SERVICES: "identity" } }))
+		);
 		gateways = ports.map(port => `http://127.0.0.1:${port}`);
 		try {
 			await Promise.all(gateways.map(url => waitForGateway(url)));
@@ -58,7 +60,9 @@ describeWith(["nats", "redis", "postgres"], "revocation across gateways", () => 
 	it("a logged-out token is refused on the next request at both gateways", async () => {
 		const user = await createUser(gateways[0], owner, "employee");
 		await warm(user);
-		expect((await request(gateways[0]).post("/api/v1/auth/logout").set(bearer(user.accessToken)).send({ refreshToken: user.refreshToken })).status).toBe(204);
+		expect((await request(gateways[0]).post("/api/v1/auth/logout").set(bearer(user.accessToken)).send({ refreshToken: user.refreshToken })).status).toBe(
+			204
+		);
 		await expectRefusedEverywhere(user);
 	});
 
@@ -85,7 +89,10 @@ describeWith(["nats", "redis", "postgres"], "revocation across gateways", () => 
 		const other = (await request(gateways[1]).post("/api/v1/auth/login").send({ email: user.email, password: PASSWORD })).body as Session;
 		await warm(user);
 		await warm(other);
-		const changed = await request(gateways[1]).post("/api/v1/auth/password").set(bearer(user.accessToken)).send({ currentPassword: PASSWORD, newPassword: "Brand-New-Phrase-2031" });
+		const changed = await request(gateways[1])
+			.post("/api/v1/auth/password")
+			.set(bearer(user.accessToken))
+			.send({ currentPassword: PASSWORD, newPassword: "Brand-New-Phrase-2031" });
 		expect(changed.status).toBe(204);
 		await expectRefusedEverywhere(other);
 		for (const url of gateways) expect((await me(url, user)).status).toBe(200);

@@ -27,7 +27,11 @@ const PAUSE_MS = 3000;
 /** `[test hook] job leaveRollover slot <iso> on <node>: paused … after the handler {…}` */
 const HOOK = /\[test hook\] job leaveRollover slot (\S+) on (\S+): paused \d+ ms after the handler (\{.*\})/g;
 
-interface HookLine { slot: string; node: string; result: Record<string, number> }
+interface HookLine {
+	slot: string;
+	node: string;
+	result: Record<string, number>;
+}
 
 describeWith(["nats", "redis", "postgres"], "a scheduled job on three nodes", () => {
 	const namespace = clusterNamespace();
@@ -111,10 +115,14 @@ describeWith(["nats", "redis", "postgres"], "a scheduled job on three nodes", ()
 		victim.process.kill("SIGKILL");
 		const killedAt = Date.now();
 
-		await waitFor("the killed node's slot to be done by another", async () => {
-			const run = (await runs()).find(r => r.slot === effect.slot);
-			return run?.status === "done";
-		}, 30_000);
+		await waitFor(
+			"the killed node's slot to be done by another",
+			async () => {
+				const run = (await runs()).find(r => r.slot === effect.slot);
+				return run?.status === "done";
+			},
+			30_000
+		);
 		console.log(`The slot was done ${Date.now() - killedAt} ms after the kill (JOB_LEASE=${LEASE_MS}, TEST_JOB_PAUSE=${PAUSE_MS})`);
 		const run = (await runs()).find(r => r.slot === effect.slot)!;
 		expect(run.attempts).toBe(2);
@@ -127,11 +135,19 @@ describeWith(["nats", "redis", "postgres"], "a scheduled job on three nodes", ()
 
 		const balance = await client(url).get("/leave-balances", owner, { employeeId: employee.id, year });
 		expect(balance.status).toBe(200);
-		expect(balance.body.balances.find((b: { leaveTypeId: string }) => b.leaveTypeId === annual.id)).toMatchObject({ entitled: 25, carriedOver: 5, remaining: 30 });
+		expect(balance.body.balances.find((b: { leaveTypeId: string }) => b.leaveTypeId === annual.id)).toMatchObject({
+			entitled: 25,
+			carriedOver: 5,
+			remaining: 30
+		});
 
 		// Whatever else the victim held is taken over too, and the two survivors go on once per slot.
 		const lastSeen = Date.parse((await runs()).at(-1)!.slot);
-		await waitFor("three more slots after the kill to be done", async () => (await runs()).filter(r => r.status === "done" && Date.parse(r.slot) > lastSeen).length >= 3, 60_000);
+		await waitFor(
+			"three more slots after the kill to be done",
+			async () => (await runs()).filter(r => r.status === "done" && Date.parse(r.slot) > lastSeen).length >= 3,
+			60_000
+		);
 		await waitFor("no run of the victim's left open", async () => (await runs()).every(r => r.status === "done" || Date.parse(r.slot) > lastSeen), 30_000);
 		for (const r of (await runs()).filter(r => r.status === "done")) {
 			// A second claim only ever follows the victim's; it may have died before its handler finished (no hook line).

@@ -58,8 +58,7 @@ describeWith(["nats", "redis", "postgres"], "short links on two shorturl nodes",
 		await dropSchema(databaseUrl).catch(() => undefined);
 	});
 
-	const create = (target: string, i: number) =>
-		broker.call<ShortLink, object>(ShortUrlActions.create, { url: target }, { meta: { user }, nodeID: node(i) });
+	const create = (target: string, i: number) => broker.call<ShortLink, object>(ShortUrlActions.create, { url: target }, { meta: { user }, nodeID: node(i) });
 	const follow = (code: string) => fetch(`${url}/s/${code}`, { redirect: "manual" });
 
 	/** Runs `work` over `items`, `width` at a time: a thousand sockets at once would test the machine, not us. */
@@ -70,9 +69,7 @@ describeWith(["nats", "redis", "postgres"], "short links on two shorturl nodes",
 	}
 
 	itWithLogs("gives 500 links made on each node at once distinct codes, each of which redirects to its own URL", logs, async () => {
-		const made = await Promise.allSettled(
-			Array.from({ length: PER_NODE * 2 }, (_, n) => create(`https://example.com/page/${n}`, (n % 2) + 1))
-		);
+		const made = await Promise.allSettled(Array.from({ length: PER_NODE * 2 }, (_, n) => create(`https://example.com/page/${n}`, (n % 2) + 1)));
 		const failures = made.filter(m => m.status === "rejected").map(m => (m as PromiseRejectedResult).reason.message);
 		expect(failures).toEqual([]);
 		const links = made.map(m => (m as PromiseFulfilledResult<ShortLink>).value);
@@ -93,10 +90,14 @@ describeWith(["nats", "redis", "postgres"], "short links on two shorturl nodes",
 			Array.from({ length: 40 }, (_, n) => broker.call(ShortUrlActions.follow, { code: link.code }, { meta: {}, nodeID: node((n % 2) + 1) }))
 		);
 		let shown: ShortLinkWithClicks | undefined;
-		await waitFor("40 clicks to be stored", async () => {
-			shown = await broker.call<ShortLinkWithClicks, object>(ShortUrlActions.get, { id: link.id }, { meta: { user } });
-			return shown.totalClicks >= 40;
-		}, 15_000);
+		await waitFor(
+			"40 clicks to be stored",
+			async () => {
+				shown = await broker.call<ShortLinkWithClicks, object>(ShortUrlActions.get, { id: link.id }, { meta: { user } });
+				return shown.totalClicks >= 40;
+			},
+			15_000
+		);
 		// Flushed once, not twice: a second more adds nothing.
 		await new Promise(resolve => setTimeout(resolve, 2500));
 		shown = await broker.call<ShortLinkWithClicks, object>(ShortUrlActions.get, { id: link.id }, { meta: { user } });

@@ -15,7 +15,11 @@ describeWith(["nats", "redis"], "three kinds of node over NATS", () => {
 		const port = await freePort();
 		const env = { CACHER: REDIS_URL, RATE_LIMIT_ANONYMOUS: "100000", RATE_LIMIT_USER: "100000" };
 		const nodes: ClusterNode[] = [
-			startNode("data", "data/identity,data/org,data/employees,data/leave,data/recruitment,data/dead-letters,data/notifications,data/shorturl,data/audit,data/imports", { namespace, env }),
+			startNode(
+				"data",
+				"data/identity,data/org,data/employees,data/leave,data/recruitment,data/dead-letters,data/notifications,data/shorturl,data/audit,data/imports",
+				{ namespace, env }
+			),
 			startNode("app", "app/onboarding,app/recruiting,app/leave-workflow,app/reports", { namespace, env }),
 			startNode("gateway", "gateway/api", { namespace, env: { ...env, PORT: String(port) } })
 		];

@@ -88,7 +88,9 @@ describe("accounts", () => {
 			const email = uniqueEmail();
 			await post("/auth/signup", { company: "Late Ltd", name: "L", email, password: PASSWORD });
 			const token = tokenOf(await mailTo(email, "signup"));
-			const identity = system.broker.getLocalService("identity") as Service & { store(name: string): { updateMany(q: object, u: object): Promise<number> } };
+			const identity = system.broker.getLocalService("identity") as Service & {
+				store(name: string): { updateMany(q: object, u: object): Promise<number> };
+			};
 			await identity.store("linkTokens").updateMany({ email }, { $set: { expiresAt: new Date(Date.now() - 1000).toISOString() } });
 			const res = await post("/auth/activate", { token });
 			expect(res.status).toBe(410);

@@ -28,7 +28,8 @@ describe("audit trail", () => {
 		request(url)[method](`/api/v1${path}`).set(bearer(as.accessToken)).set("X-Request-Id", requestId);
 
 	const trail = (query: Record<string, string>, as: { accessToken: string } = acme): Promise<AuditRecord[]> => auditTrail(url, as, query);
-	const awaitTrail = (query: Record<string, string>, count = 1, as: { accessToken: string } = acme): Promise<AuditRecord[]> => awaitAuditTrail(url, as, query, count);
+	const awaitTrail = (query: Record<string, string>, count = 1, as: { accessToken: string } = acme): Promise<AuditRecord[]> =>
+		awaitAuditTrail(url, as, query, count);
 
 	beforeAll(async () => {
 		system = await startRoomySystem();
@@ -53,13 +54,28 @@ describe("audit trail", () => {
 			expect(row.target).toEqual({ type: "department", id });
 			expect(row.clientIp).toMatch(/127\.0\.0\.1|::1/);
 		}
-		expect(byOp.created).toMatchObject({ action: "org.createDepartment", requestId: "audit-dept-create", changes: { name: { from: null, to: "Audited" } } });
-		expect(byOp.updated).toMatchObject({ action: "org.updateDepartment", requestId: "audit-dept-update", changes: { name: { from: "Audited", to: "Audited 2" } } });
-		expect(byOp.removed).toMatchObject({ action: "org.deleteDepartment", requestId: "audit-dept-delete", changes: { name: { from: "Audited 2", to: null } } });
+		expect(byOp.created).toMatchObject({
+			action: "org.createDepartment",
+			requestId: "audit-dept-create",
+			changes: { name: { from: null, to: "Audited" } }
+		});
+		expect(byOp.updated).toMatchObject({
+			action: "org.updateDepartment",
+			requestId: "audit-dept-update",
+			changes: { name: { from: "Audited", to: "Audited 2" } }
+		});
+		expect(byOp.removed).toMatchObject({
+			action: "org.deleteDepartment",
+			requestId: "audit-dept-delete",
+			changes: { name: { from: "Audited 2", to: null } }
+		});
 	});
 
 	it("uses the request id the gateway answered with when the client sent none", async () => {
-		const res = await request(url).post("/api/v1/locations").set(bearer(acme.accessToken)).send({ name: `Loc ${randomUUID()}` });
+		const res = await request(url)
+			.post("/api/v1/locations")
+			.set(bearer(acme.accessToken))
+			.send({ name: `Loc ${randomUUID()}` });
 		expect(res.status).toBe(201);
 		const [row] = await awaitTrail({ targetId: res.body.id });
 		expect(row.requestId).toBe(res.headers["x-request-id"]);
@@ -69,7 +85,11 @@ describe("audit trail", () => {
 	it("records an employee's hire and changes, with national ids and other secrets never in clear", async () => {
 		const hr = await createUser(url, acme, "hr");
 		const hired = await api("post", "/employees", hr, "audit-hire").send({
-			firstName: "Ada", lastName: "Lovelace", workEmail: uniqueEmail("ada"), hireDate: "2024-01-15", nationalId: "SECRET-NID-123456"
+			firstName: "Ada",
+			lastName: "Lovelace",
+			workEmail: uniqueEmail("ada"),
+			hireDate: "2024-01-15",
+			nationalId: "SECRET-NID-123456"
 		});
 		expect(hired.status).toBe(201);
 		const id = hired.body.id;
@@ -82,8 +102,15 @@ describe("audit trail", () => {
 		expect(rows).toHaveLength(3);
 		for (const row of rows) expect(row.actor).toMatchObject({ userId: hr.id, role: "hr" });
 		const byRequest = Object.fromEntries(rows.map(r => [r.requestId, r]));
-		expect(byRequest["audit-hire"]).toMatchObject({ action: "employees.hire", operation: "created", changes: { firstName: { from: null, to: "Ada" }, nationalId: { from: null, to: "changed" } } });
-		expect(byRequest["audit-employee-update"].changes).toEqual({ nationalId: { from: "changed", to: "changed" }, phone: { from: null, to: "+49 30 1234" } });
+		expect(byRequest["audit-hire"]).toMatchObject({
+			action: "employees.hire",
+			operation: "created",
+			changes: { firstName: { from: null, to: "Ada" }, nationalId: { from: null, to: "changed" } }
+		});
+		expect(byRequest["audit-employee-update"].changes).toEqual({
+			nationalId: { from: "changed", to: "changed" },
+			phone: { from: null, to: "+49 30 1234" }
+		});
 		expect(byRequest["audit-terminate"]).toMatchObject({ action: "employees.terminate", changes: { status: { from: "active", to: "terminated" } } });
 		expect(JSON.stringify(rows)).not.toContain("SECRET-NID");
 	});
@@ -99,12 +126,22 @@ describe("audit trail", () => {
 		expect((await api("delete", `/users/${user.id}`, admin, "audit-disable")).status).toBe(204);
 		const rows = await awaitTrail({ targetId: user.id }, 3);
 		const byRequest = Object.fromEntries(rows.map(r => [r.requestId, r]));
-		expect(byRequest["audit-role-change"]).toMatchObject({ action: "identity.updateUser", actor: { userId: admin.id, role: "admin" }, changes: { role: { from: "employee", to: "manager" } } });
+		expect(byRequest["audit-role-change"]).toMatchObject({
+			action: "identity.updateUser",
+			actor: { userId: admin.id, role: "admin" },
+			changes: { role: { from: "employee", to: "manager" } }
+		});
 		expect(byRequest["audit-disable"]).toMatchObject({ action: "identity.disableUser", changes: { status: { from: "active", to: "disabled" } } });
 
 		// Everything the tenant's trail holds, as stored: no secret in clear anywhere.
 		const all = JSON.stringify(await trail({}));
-		for (const secret of [/passwordHash"\s*:\s*"(?!changed)/, /\$argon|\$2[aby]\$|scrypt/, /token"\s*:\s*"(?!changed)/i, /https?:\/\//, /Sturdy-Password/]) {
+		for (const secret of [
+			/passwordHash"\s*:\s*"(?!changed)/,
+			/\$argon|\$2[aby]\$|scrypt/,
+			/token"\s*:\s*"(?!changed)/i,
+			/https?:\/\//,
+			/Sturdy-Password/
+		]) {
 			expect(all).not.toMatch(secret);
 		}
 	});
@@ -121,17 +158,36 @@ describe("audit trail", () => {
 		// The opening: the company, its owner and the first session, each by the owner, in the request that confirmed it.
 		const openedRows = await awaitTrail({ actorId: ownerId }, 3, owner);
 		const byTarget = Object.fromEntries(openedRows.filter(r => r.requestId === "audit-open").map(r => [r.target.type, r]));
-		expect(byTarget.tenant).toMatchObject({ action: "identity.activate", operation: "created", target: { id: owner.tenant.id }, changes: { name: { from: null, to: "Initech" } } });
-		expect(byTarget.user).toMatchObject({ operation: "created", target: { id: ownerId }, changes: { role: { from: null, to: "owner" }, status: { from: null, to: "active" } } });
-		expect(byTarget.session).toMatchObject({ operation: "created", changes: { status: { from: null, to: "active" }, tokenHash: { from: null, to: "changed" } } });
+		expect(byTarget.tenant).toMatchObject({
+			action: "identity.activate",
+			operation: "created",
+			target: { id: owner.tenant.id },
+			changes: { name: { from: null, to: "Initech" } }
+		});
+		expect(byTarget.user).toMatchObject({
+			operation: "created",
+			target: { id: ownerId },
+			changes: { role: { from: null, to: "owner" }, status: { from: null, to: "active" } }
+		});
+		expect(byTarget.session).toMatchObject({
+			operation: "created",
+			changes: { status: { from: null, to: "active" }, tokenHash: { from: null, to: "changed" } }
+		});
 		for (const row of Object.values(byTarget)) expect(row.actor).toMatchObject({ userId: ownerId, role: "owner" });
 
 		// A sign-in elsewhere; a refused sign-in records nothing.
-		expect((await request(url).post("/api/v1/auth/login").set("X-Request-Id", "audit-login-refused").send({ email, password: "Not-The-Password-1" })).status).toBe(401);
+		expect(
+			(await request(url).post("/api/v1/auth/login").set("X-Request-Id", "audit-login-refused").send({ email, password: "Not-The-Password-1" })).status
+		).toBe(401);
 		const other = await request(url).post("/api/v1/auth/login").set("X-Request-Id", "audit-login").send({ email, password: PASSWORD });
 		expect(other.status).toBe(200);
-		const [login] = (await awaitTrail({ targetType: "session", action: "identity.login" }, 1, owner));
-		expect(login).toMatchObject({ operation: "created", requestId: "audit-login", actor: { userId: ownerId, role: "owner" }, clientIp: expect.stringMatching(/127\.0\.0\.1|::1/) });
+		const [login] = await awaitTrail({ targetType: "session", action: "identity.login" }, 1, owner);
+		expect(login).toMatchObject({
+			operation: "created",
+			requestId: "audit-login",
+			actor: { userId: ownerId, role: "owner" },
+			clientIp: expect.stringMatching(/127\.0\.0\.1|::1/)
+		});
 
 		// The password changed with the first session: the other one ends, by the owner; a wrong current password records nothing.
 		const change = (currentPassword: string, requestId: string) =>
@@ -140,18 +196,37 @@ describe("audit trail", () => {
 		expect((await change(PASSWORD, "audit-password")).status).toBe(204);
 		const changed = await awaitTrail({ action: "identity.changePassword" }, 2, owner);
 		const password = changed.find(r => r.target.type === "user")!;
-		expect(password).toMatchObject({ requestId: "audit-password", target: { id: ownerId }, actor: { userId: ownerId }, changes: { password: { from: "changed", to: "changed" } } });
-		expect(changed.find(r => r.target.type === "session")).toMatchObject({ target: { id: login.target.id }, changes: { status: { from: "active", to: "revoked" }, revokedReason: { from: null, to: "password changed" } } });
+		expect(password).toMatchObject({
+			requestId: "audit-password",
+			target: { id: ownerId },
+			actor: { userId: ownerId },
+			changes: { password: { from: "changed", to: "changed" } }
+		});
+		expect(changed.find(r => r.target.type === "session")).toMatchObject({
+			target: { id: login.target.id },
+			changes: { status: { from: "active", to: "revoked" }, revokedReason: { from: null, to: "password changed" } }
+		});
 
 		// Signed out, then reset by a mailed link: the reset and every session it ends are the person's.
 		expect((await api("post", "/auth/logout", owner, "audit-logout").send({ refreshToken: owner.refreshToken })).status).toBe(204);
 		const fresh = await request(url).post("/api/v1/auth/login").send({ email, password: "Changed-Password-2031" });
 		expect(fresh.status).toBe(200);
 		const [logout] = await awaitTrail({ action: "identity.logout" }, 1, fresh.body);
-		expect(logout).toMatchObject({ requestId: "audit-logout", target: { type: "session", id: byTarget.session.target.id }, changes: { status: { from: "active", to: "revoked" } } });
+		expect(logout).toMatchObject({
+			requestId: "audit-logout",
+			target: { type: "session", id: byTarget.session.target.id },
+			changes: { status: { from: "active", to: "revoked" } }
+		});
 		expect((await request(url).post("/api/v1/auth/password/forgot").send({ email })).status).toBe(202);
 		const resetToken = tokenOf(await mailTo(email, "passwordReset"));
-		expect((await request(url).post("/api/v1/auth/password/reset").set("X-Request-Id", "audit-reset").send({ token: resetToken, password: "Reset-Password-2032" })).status).toBe(204);
+		expect(
+			(
+				await request(url)
+					.post("/api/v1/auth/password/reset")
+					.set("X-Request-Id", "audit-reset")
+					.send({ token: resetToken, password: "Reset-Password-2032" })
+			).status
+		).toBe(204);
 		const signedIn = await request(url).post("/api/v1/auth/login").send({ email, password: "Reset-Password-2032" });
 		expect(signedIn.body).toMatchObject({ accessToken: expect.any(String) });
 		const reset = await awaitTrail({ action: "identity.resetPassword" }, 2, signedIn.body);
@@ -172,13 +247,15 @@ describe("audit trail", () => {
 		const user = await createUser(url, acme, "employee");
 		const signedIn = await request(url).post("/api/v1/auth/login").send({ email: user.email, password: PASSWORD });
 		expect(signedIn.status).toBe(200);
-		const refresh = (refreshToken: string, requestId: string) => request(url).post("/api/v1/auth/refresh").set("X-Request-Id", requestId).send({ refreshToken });
+		const refresh = (refreshToken: string, requestId: string) =>
+			request(url).post("/api/v1/auth/refresh").set("X-Request-Id", requestId).send({ refreshToken });
 		expect((await refresh(signedIn.body.refreshToken, "audit-refresh")).status).toBe(200);
 		const reused = await refresh(signedIn.body.refreshToken, "audit-refresh-reused");
 		expect(reused.body).toMatchObject({ type: "REFRESH_TOKEN_REUSED" });
 		const [revoked] = await awaitTrail({ action: "identity.refresh", targetType: "session" });
 		expect(revoked).toMatchObject({
-			requestId: "audit-refresh-reused", actor: { userId: "system", job: "identity.refreshTokenReuse" },
+			requestId: "audit-refresh-reused",
+			actor: { userId: "system", job: "identity.refreshTokenReuse" },
 			changes: { status: { from: "active", to: "revoked" }, revokedReason: { from: null, to: "refresh token reused" } }
 		});
 		// A rotation is no record: the session goes on.
@@ -186,7 +263,12 @@ describe("audit trail", () => {
 	});
 
 	it("records the identity side of an employee link and an invitation's acceptance, by the person who accepted", async () => {
-		const employee = await api("post", "/employees", acme).send({ firstName: "Lin", lastName: "Linked", workEmail: uniqueEmail("lin"), hireDate: "2024-02-01" });
+		const employee = await api("post", "/employees", acme).send({
+			firstName: "Lin",
+			lastName: "Linked",
+			workEmail: uniqueEmail("lin"),
+			hireDate: "2024-02-01"
+		});
 		expect(employee.status).toBe(201);
 		const email = uniqueEmail("joiner");
 		const invited = await api("post", "/users", acme).send({ email, name: "Jo Joiner", role: "employee" });
@@ -197,9 +279,16 @@ describe("audit trail", () => {
 
 		const rows = await awaitTrail({ targetType: "user", targetId: userId }, 3);
 		const link = rows.find(r => r.requestId === "audit-link");
-		expect(link).toMatchObject({ action: "identity.linkEmployee", actor: { userId: acme.user.id }, changes: { employeeId: { from: null, to: employee.body.id } } });
+		expect(link).toMatchObject({
+			action: "identity.linkEmployee",
+			actor: { userId: acme.user.id },
+			changes: { employeeId: { from: null, to: employee.body.id } }
+		});
 		const accepted = rows.find(r => r.action === "identity.activate");
-		expect(accepted).toMatchObject({ actor: { userId, role: "employee" }, changes: { status: { from: "invited", to: "active" }, password: { from: null, to: "changed" } } });
+		expect(accepted).toMatchObject({
+			actor: { userId, role: "employee" },
+			changes: { status: { from: "invited", to: "active" }, password: { from: null, to: "changed" } }
+		});
 		// The employee's side is the employees context's record, in the same request.
 		const [employeeSide] = await awaitTrail({ targetType: "employee", targetId: employee.body.id, action: "employees.setUser" });
 		expect(employeeSide).toMatchObject({ requestId: "audit-link", changes: { userId: { from: null, to: userId } } });
@@ -207,7 +296,12 @@ describe("audit trail", () => {
 	});
 
 	itInProcess("records onboarding's undo steps as the system's, on behalf of the staff member, under their request id", async () => {
-		const hired = await api("post", "/employees", acme).send({ firstName: "Una", lastName: "Undone", workEmail: uniqueEmail("una"), hireDate: "2024-03-01" });
+		const hired = await api("post", "/employees", acme).send({
+			firstName: "Una",
+			lastName: "Undone",
+			workEmail: uniqueEmail("una"),
+			hireDate: "2024-03-01"
+		});
 		expect(hired.status).toBe(201);
 		const invited = await api("post", "/users", acme).send({ email: uniqueEmail("undone"), name: "Una Undone", role: "employee" });
 		expect(invited.status).toBe(201);
@@ -217,7 +311,12 @@ describe("audit trail", () => {
 
 		const rows = await awaitTrail({ operation: "removed", action: "employees.undoHire" });
 		const undone = [...rows, ...(await awaitTrail({ operation: "removed", action: "identity.undoCreateUser" }))];
-		expect(undone.map(r => [r.target.type, r.target.id]).sort()).toEqual([["employee", hired.body.id], ["user", invited.body.id]].sort());
+		expect(undone.map(r => [r.target.type, r.target.id]).sort()).toEqual(
+			[
+				["employee", hired.body.id],
+				["user", invited.body.id]
+			].sort()
+		);
 		for (const row of undone) {
 			expect(row).toMatchObject({ requestId: "audit-undo", actor: { userId: "system", role: "system", onBehalfOf: acme.user.id } });
 		}
@@ -229,7 +328,11 @@ describe("audit trail", () => {
 		const type = await leaveType(url, acme, { name: `Audit leave ${randomUUID().slice(0, 6)}`, yearlyAllowance: 10 });
 		expect((await api("patch", `/leave-types/${type.id}`, acme, "audit-leave-type").send({ yearlyAllowance: 12 })).status).toBe(200);
 		const [typeUpdate] = await awaitTrail({ targetId: type.id, operation: "updated" });
-		expect(typeUpdate).toMatchObject({ action: "leave.updateLeaveType", requestId: "audit-leave-type", changes: { yearlyAllowance: { from: 10, to: 12 } } });
+		expect(typeUpdate).toMatchObject({
+			action: "leave.updateLeaveType",
+			requestId: "audit-leave-type",
+			changes: { yearlyAllowance: { from: 10, to: 12 } }
+		});
 
 		const worker = await person(url, acme, "employee");
 		const entitlement = await entitle(url, acme, worker.employeeId, type.id, 2030, 12);
@@ -246,14 +349,19 @@ describe("audit trail", () => {
 	});
 
 	it("records recruitment: a candidate's creation, change and erasure", async () => {
-		const made = await api("post", "/candidates", acme, "audit-candidate").send(candidateBody({ firstName: "Cara", resumeUrl: "https://cv.example.test/cara.pdf" }));
+		const made = await api("post", "/candidates", acme, "audit-candidate").send(
+			candidateBody({ firstName: "Cara", resumeUrl: "https://cv.example.test/cara.pdf" })
+		);
 		expect(made.status).toBe(201);
 		const id = made.body.id;
 		expect((await api("patch", `/candidates/${id}`, acme, "audit-candidate-update").send({ firstName: "Carla" })).status).toBe(200);
 		expect((await api("delete", `/candidates/${id}`, acme, "audit-candidate-erase")).status).toBe(204);
 		const rows = await awaitTrail({ targetType: "candidate", targetId: id }, 3);
 		const byRequest = Object.fromEntries(rows.map(r => [r.requestId, r]));
-		expect(byRequest["audit-candidate"]).toMatchObject({ action: "recruitment.createCandidate", changes: { firstName: { from: null, to: "Cara" }, resumeUrl: { from: null, to: "changed" } } });
+		expect(byRequest["audit-candidate"]).toMatchObject({
+			action: "recruitment.createCandidate",
+			changes: { firstName: { from: null, to: "Cara" }, resumeUrl: { from: null, to: "changed" } }
+		});
 		expect(byRequest["audit-candidate-update"].changes).toEqual({ firstName: { from: "Cara", to: "Carla" } });
 		expect(byRequest["audit-candidate-erase"]).toMatchObject({ operation: "removed", changes: { firstName: { from: "Carla", to: null } } });
 	});
@@ -266,9 +374,16 @@ describe("audit trail", () => {
 		const offer = await createOffer(url, company, application.id);
 		await moveThrough(url, company.hr, application.id, ["rejected"]);
 		const [withdrawn] = await awaitTrail({ targetType: "offer", targetId: offer.id, action: "recruitment.withdrawOffers" }, 1, company.owner);
-		expect(withdrawn).toMatchObject({ operation: "updated", actor: { userId: company.hr.id, role: "hr" }, changes: { status: { from: "draft", to: "withdrawn" } } });
+		expect(withdrawn).toMatchObject({
+			operation: "updated",
+			actor: { userId: company.hr.id, role: "hr" },
+			changes: { status: { from: "draft", to: "withdrawn" } }
+		});
 
-		const erased = await request(url).delete(`/api/v1/candidates/${candidate.id}`).set(bearer(company.owner.accessToken)).set("X-Request-Id", "audit-erase");
+		const erased = await request(url)
+			.delete(`/api/v1/candidates/${candidate.id}`)
+			.set(bearer(company.owner.accessToken))
+			.set("X-Request-Id", "audit-erase");
 		expect(erased.status).toBe(204);
 		const rows = await awaitTrail({ operation: "removed", action: "recruitment.deleteCandidate" }, 4, company.owner);
 		expect(rows.map(r => `${r.target.type}:${r.target.id}`).sort()).toEqual(
@@ -284,7 +399,11 @@ describe("audit trail", () => {
 		expect((await put(true, "audit-prefs-second")).status).toBe(200);
 		const prefs = await awaitTrail({ targetType: "notificationPreferences", targetId: worker.id }, 2);
 		const byRequest = Object.fromEntries(prefs.map(r => [r.requestId, r]));
-		expect(byRequest["audit-prefs-first"]).toMatchObject({ operation: "created", actor: { userId: worker.id, role: "employee" }, changes: { email: { from: null, to: false } } });
+		expect(byRequest["audit-prefs-first"]).toMatchObject({
+			operation: "created",
+			actor: { userId: worker.id, role: "employee" },
+			changes: { email: { from: null, to: false } }
+		});
 		expect(byRequest["audit-prefs-second"]).toMatchObject({ operation: "updated", changes: { email: { from: false, to: true } } });
 		expect(byRequest["audit-prefs-second"].changes).not.toHaveProperty("sms");
 
@@ -414,9 +533,16 @@ describe("audit trail", () => {
 	it("stores a redelivered event once", async () => {
 		const eventId = randomUUID();
 		const event = {
-			eventId, tenantId: acme.tenant.id, at: new Date().toISOString(),
-			actor: { userId: acme.user.id, role: "owner", roles: ["owner"] }, action: "org.updateDepartment", operation: "updated",
-			target: { type: "department", id: randomUUID() }, changes: {}, requestId: "audit-redelivered", clientIp: "127.0.0.1"
+			eventId,
+			tenantId: acme.tenant.id,
+			at: new Date().toISOString(),
+			actor: { userId: acme.user.id, role: "owner", roles: ["owner"] },
+			action: "org.updateDepartment",
+			operation: "updated",
+			target: { type: "department", id: randomUUID() },
+			changes: {},
+			requestId: "audit-redelivered",
+			clientIp: "127.0.0.1"
 		};
 		await system.broker.sendToChannel!(AuditEvents.recorded, event);
 		await system.broker.sendToChannel!(AuditEvents.recorded, event);
@@ -431,9 +557,16 @@ describe("audit trail", () => {
 
 	it("keeps records for AUDIT_RETENTION_DAYS (seven years by default): the daily auditPrune removes older ones only", async () => {
 		const record = (at: string) => ({
-			eventId: randomUUID(), tenantId: acme.tenant.id, at,
-			actor: { userId: acme.user.id, role: "owner", roles: ["owner"] }, action: "org.updateDepartment", operation: "updated",
-			target: { type: "department", id: randomUUID() }, changes: {}, requestId: "audit-retention", clientIp: "127.0.0.1"
+			eventId: randomUUID(),
+			tenantId: acme.tenant.id,
+			at,
+			actor: { userId: acme.user.id, role: "owner", roles: ["owner"] },
+			action: "org.updateDepartment",
+			operation: "updated",
+			target: { type: "department", id: randomUUID() },
+			changes: {},
+			requestId: "audit-retention",
+			clientIp: "127.0.0.1"
 		});
 		const old = record("2018-06-30T12:00:00.000Z");
 		const kept = record("2018-07-02T12:00:00.000Z");

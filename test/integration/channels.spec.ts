@@ -45,7 +45,11 @@ function start(env: Record<string, string> = {}): Promise<RunningSystem> {
 }
 
 /** `env`: the channel adapter's settings in one process (a cluster's are its own: JetStream). */
-function deadLetterSuite(adapter: string, env: () => Record<string, string>, cleanup: (env: Record<string, string>) => Promise<void> = async () => undefined): void {
+function deadLetterSuite(
+	adapter: string,
+	env: () => Record<string, string>,
+	cleanup: (env: Record<string, string>) => Promise<void> = async () => undefined
+): void {
 	describe(`durable events and the dead-letter queue (${adapter})`, () => {
 		let settings: Record<string, string>;
 		let system: RunningSystem;
@@ -57,7 +61,8 @@ function deadLetterSuite(adapter: string, env: () => Record<string, string>, cle
 
 		const deadLetters = (as: Session, query = "") => request(url).get(`/api/v1/admin/dead-letters${query}`).set(bearer(as.accessToken));
 		const replay = (as: Session, id: string) => request(url).post(`/api/v1/admin/dead-letters/${id}/replay`).set(bearer(as.accessToken)).send({});
-		const terminate = (as: Session, id: string) => request(url).post(`/api/v1/employees/${id}/terminate`).set(bearer(as.accessToken)).send({ date: "2025-06-30", reason: "Left" });
+		const terminate = (as: Session, id: string) =>
+			request(url).post(`/api/v1/employees/${id}/terminate`).set(bearer(as.accessToken)).send({ date: "2025-06-30", reason: "Left" });
 
 		beforeAll(async () => {
 			settings = env();
@@ -89,10 +94,19 @@ function deadLetterSuite(adapter: string, env: () => Record<string, string>, cle
 				expect((await terminate(acme, employee.id)).status).toBe(200);
 
 				// Three deliveries, then the dead-letter queue, where an owner finds it.
-				const listed = async () => (await deadLetters(acme, "?channel=employees.changed")).body.rows.find((l: { group: string; event: Changed }) => l.group === "flaky-consumer" && mine(l.event));
+				const listed = async () =>
+					(await deadLetters(acme, "?channel=employees.changed")).body.rows.find(
+						(l: { group: string; event: Changed }) => l.group === "flaky-consumer" && mine(l.event)
+					);
 				await eventually(async () => expect(await listed()).toBeDefined(), 30_000);
 				const letter = await listed();
-				expect(letter).toMatchObject({ channel: EmployeeEvents.changed, group: "flaky-consumer", state: "dead", deaths: 1, eventId: expect.any(String) });
+				expect(letter).toMatchObject({
+					channel: EmployeeEvents.changed,
+					group: "flaky-consumer",
+					state: "dead",
+					deaths: 1,
+					eventId: expect.any(String)
+				});
 				// Redis Streams move a message to the dead-letter queue from a loop of the library's own,
 				// which a claim may beat by one more delivery (docs/operations.md).
 				const deliveries = deliveredAt.length;
@@ -120,9 +134,13 @@ function deadLetterSuite(adapter: string, env: () => Record<string, string>, cle
 				expect((await deadLetters(acme, "?state=replayed")).body.rows.map((l: { id: string }) => l.id)).toContain(letter.id);
 				// On the audit trail: the admin's replay, once (the refused second one records nothing).
 				const replays = await awaitAuditTrail(url, acme, { targetType: "deadLetter", targetId: letter.id });
-				expect(replays).toEqual([expect.objectContaining({
-					action: "deadLetters.replay", actor: expect.objectContaining({ userId: acmeAdmin.id, role: "admin" }), changes: expect.objectContaining({ state: { from: "dead", to: "replayed" } })
-				})]);
+				expect(replays).toEqual([
+					expect.objectContaining({
+						action: "deadLetters.replay",
+						actor: expect.objectContaining({ userId: acmeAdmin.id, role: "admin" }),
+						changes: expect.objectContaining({ state: { from: "dead", to: "replayed" } })
+					})
+				]);
 			} finally {
 				await flaky.stop();
 				await steady.stop();
@@ -172,12 +190,16 @@ if (!clusterTopology) {
 		// A namespace of its own: the streams are keys on a Redis that other runs share.
 		const namespace = `test-${randomUUID().slice(0, 8)}`;
 		// Redis Streams retry a failed delivery once it has been idle CHANNEL_ACK_WAIT: kept short here.
-		deadLetterSuite("Redis Streams", () => ({ CHANNELS: REDIS_URL, CHANNEL_ACK_WAIT: "1000", NAMESPACE: namespace }), async () => {
-			const redis = new Redis(REDIS_URL);
-			const keys = await redis.keys(`${namespace}.*`);
-			if (keys.length > 0) await redis.del(...keys);
-			redis.disconnect();
-		});
+		deadLetterSuite(
+			"Redis Streams",
+			() => ({ CHANNELS: REDIS_URL, CHANNEL_ACK_WAIT: "1000", NAMESPACE: namespace }),
+			async () => {
+				const redis = new Redis(REDIS_URL);
+				const keys = await redis.keys(`${namespace}.*`);
+				if (keys.length > 0) await redis.del(...keys);
+				redis.disconnect();
+			}
+		);
 	});
 }
 
@@ -208,12 +230,18 @@ describe("the outbox of employees", () => {
 			await eventually(async () => expect(await pending(employee.id)).toBeUndefined());
 			expect(events(probe.seen, employee.id)).toHaveLength(1);
 			const write = jest.spyOn(employees.adapter, "updateMany").mockRejectedValueOnce(new Error("the database refused the write"));
-			const failed = await request(system.url).post(`/api/v1/employees/${employee.id}/terminate`).set(bearer(acme.accessToken)).send({ date: "2025-06-30", reason: "Left" });
+			const failed = await request(system.url)
+				.post(`/api/v1/employees/${employee.id}/terminate`)
+				.set(bearer(acme.accessToken))
+				.send({ date: "2025-06-30", reason: "Left" });
 			write.mockRestore();
 			expect(failed.status).toBe(500);
 			expect(await pending(employee.id)).toBeUndefined();
 
-			const patched = await request(system.url).patch(`/api/v1/employees/${employee.id}`).set(bearer(acme.accessToken)).send({ phone: "+44 20 7946 0000" });
+			const patched = await request(system.url)
+				.patch(`/api/v1/employees/${employee.id}`)
+				.set(bearer(acme.accessToken))
+				.send({ phone: "+44 20 7946 0000" });
 			expect(patched.status).toBe(200);
 			await eventually(() => expect(events(probe.seen, employee.id)).toHaveLength(2));
 			// Past the relay's grace period and a few sweeps: the failed termination never comes.
@@ -261,7 +289,11 @@ describeWith(["nats"], "JetStream, a channel that no group has subscribed to", (
 	let broker: ServiceBroker;
 
 	beforeAll(async () => {
-		broker = new ServiceBroker({ ...brokerOptions(loadConfig({ NAMESPACE: namespace, CHANNELS: NATS_URL, LOG_LEVEL: "warn" })), nodeID: `publisher-${namespace}`, logger: false });
+		broker = new ServiceBroker({
+			...brokerOptions(loadConfig({ NAMESPACE: namespace, CHANNELS: NATS_URL, LOG_LEVEL: "warn" })),
+			nodeID: `publisher-${namespace}`,
+			logger: false
+		});
 		await broker.start();
 	});
 	afterAll(async () => {

@@ -50,7 +50,10 @@ describe("employee import", () => {
 		url = system.url;
 		[acme, globex] = await Promise.all([signup(url, "Acme"), signup(url, "Globex")]);
 		// In one process only (itInProcess below): a cluster's probe broker is not a realtime node.
-		await system.broker.createService({ name: "import-push-probe", events: { [RealtimeEvents.push]: (ctx: { params: RealtimePush }) => void pushes.push(ctx.params) } });
+		await system.broker.createService({
+			name: "import-push-probe",
+			events: { [RealtimeEvents.push]: (ctx: { params: RealtimePush }) => void pushes.push(ctx.params) }
+		});
 		await createDepartment(url, acme, "Engineering");
 		await createPosition(url, acme, "Engineer");
 	});
@@ -85,7 +88,12 @@ describe("employee import", () => {
 		const report = await request(url).get(`/api/v1/imports/${result.id}/errors.csv`).set(bearer(acme.accessToken));
 		expect(report.status).toBe(200);
 		expect(report.headers["content-type"]).toMatch(/^text\/csv/);
-		expect(csvRecords(report.text).map(r => [r.row, r.field])).toEqual([["4", "department"], ["5", "hireDate"], ["6", "manager"], ["7", "workEmail"]]);
+		expect(csvRecords(report.text).map(r => [r.row, r.field])).toEqual([
+			["4", "department"],
+			["5", "hireDate"],
+			["6", "manager"],
+			["7", "workEmail"]
+		]);
 
 		// The importing user is told when it is done, with the figures.
 		let told: { title: string; body: string; data: Record<string, unknown> } | undefined;
@@ -98,21 +106,34 @@ describe("employee import", () => {
 	});
 
 	itInProcess("pushes progress to the importing user's sockets, ending with the whole file", async () => {
-		const result = await imported(`firstName,lastName,workEmail,hireDate\nPia,Push,${uniqueEmail("pia")},2024-02-01\nBad,Date,${uniqueEmail("bad")},2024-02-30\n`);
+		const result = await imported(
+			`firstName,lastName,workEmail,hireDate\nPia,Push,${uniqueEmail("pia")},2024-02-01\nBad,Date,${uniqueEmail("bad")},2024-02-30\n`
+		);
 		// Progress went to the importing user's sockets, ending with the whole file processed.
 		const progressOf = () => pushes.filter(p => p.message.type === "import.progress" && p.message.importId === result.id);
 		// Pushed just after the write that GET /imports/:id read: it may trail by a moment.
 		for (let i = 0; i < 50 && progressOf().at(-1)?.message.status !== "done"; i++) await new Promise(resolve => setTimeout(resolve, 100));
 		const progress = progressOf();
 		expect(progress.at(-1)).toEqual({
-			tenantId: acme.tenant.id, userIds: [acme.user.id],
-			message: { type: "import.progress", importId: result.id, status: "done", processed: 2, total: 2, counts: { imported: 1, updated: 0, skipped: 0, failed: 1 } }
+			tenantId: acme.tenant.id,
+			userIds: [acme.user.id],
+			message: {
+				type: "import.progress",
+				importId: result.id,
+				status: "done",
+				processed: 2,
+				total: 2,
+				counts: { imported: 1, updated: 0, skipped: 0, failed: 1 }
+			}
 		});
-
 	});
 
 	it("gives each imported hire its history entry and its audit record, by the importing user, as a hire through the API does", async () => {
-		const csv = ["employeeNumber,firstName,lastName,workEmail,hireDate", `H-1,Hal,Hired,${uniqueEmail("hal")},2024-03-04`, `H-2,Hil,Hired,${uniqueEmail("hil")},2024-03-05`].join("\n");
+		const csv = [
+			"employeeNumber,firstName,lastName,workEmail,hireDate",
+			`H-1,Hal,Hired,${uniqueEmail("hal")},2024-03-04`,
+			`H-2,Hil,Hired,${uniqueEmail("hil")},2024-03-05`
+		].join("\n");
 		expect((await imported(csv)).counts).toMatchObject({ imported: 2, failed: 0 });
 		const hired = (await employees()).rows.filter((e: { lastName: string }) => e.lastName === "Hired");
 		expect(hired).toHaveLength(2);
@@ -130,7 +151,11 @@ describe("employee import", () => {
 	});
 
 	it("imports the same file twice without duplicates: the second time every row is unchanged", async () => {
-		const csv = ["employeeNumber,firstName,lastName,workEmail,hireDate", `T-1,Tom,Twice,${uniqueEmail("tom")},2024-03-01`, `T-2,Tia,Twice,${uniqueEmail("tia")},2024-03-01`].join("\r\n");
+		const csv = [
+			"employeeNumber,firstName,lastName,workEmail,hireDate",
+			`T-1,Tom,Twice,${uniqueEmail("tom")},2024-03-01`,
+			`T-2,Tia,Twice,${uniqueEmail("tia")},2024-03-01`
+		].join("\r\n");
 		const first = await imported(csv);
 		expect(first.counts).toMatchObject({ imported: 2, failed: 0 });
 		const before = (await employees()).total;
@@ -220,7 +245,11 @@ describe("employee import", () => {
 		const imports = system.broker.getLocalService("imports") as unknown as { processChunk: (...args: unknown[]) => Promise<void> };
 		const processChunk = imports.processChunk;
 		imports.processChunk = () => Promise.reject(new Error("the org service did not answer"));
-		const csv = ["employeeNumber,firstName,lastName,workEmail,hireDate", `D-1,Dee,Dead,${uniqueEmail("dee")},2024-05-01`, `D-2,Dan,Dead,${uniqueEmail("dan")},2024-05-01`].join("\n");
+		const csv = [
+			"employeeNumber,firstName,lastName,workEmail,hireDate",
+			`D-1,Dee,Dead,${uniqueEmail("dee")},2024-05-01`,
+			`D-2,Dan,Dead,${uniqueEmail("dan")},2024-05-01`
+		].join("\n");
 		let id: string;
 		let failed;
 		try {
@@ -262,7 +291,15 @@ describe("employee import", () => {
 			return insert.call(this, doc);
 		};
 		try {
-			const result = await imported([header, `R-1,Rae,Redone,${r1},2024-05-01`, `R-2,Rob,Redone,${r2},2024-05-01`, `R-3,Ray,Redo,${r3},2024-05-01`, `R-4,Roy,Redo,${uniqueEmail("redo")},2024-05-01`].join("\n"));
+			const result = await imported(
+				[
+					header,
+					`R-1,Rae,Redone,${r1},2024-05-01`,
+					`R-2,Rob,Redone,${r2},2024-05-01`,
+					`R-3,Ray,Redo,${r3},2024-05-01`,
+					`R-4,Roy,Redo,${uniqueEmail("redo")},2024-05-01`
+				].join("\n")
+			);
 			expect(failures).toBeGreaterThan(1);
 			expect(result.counts).toEqual({ total: 4, imported: 1, updated: 2, skipped: 1, failed: 0 });
 		} finally {

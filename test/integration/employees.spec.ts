@@ -37,7 +37,11 @@ describe("employees", () => {
 
 	/** A parameter that is malformed in itself: the validator's type and message. */
 	function expect422(res: request.Response, field: string, type?: string): void {
-		expect({ status: res.status, type: res.body.type, message: res.body.message }).toEqual({ status: 422, type: "VALIDATION_ERROR", message: "Parameters validation error!" });
+		expect({ status: res.status, type: res.body.type, message: res.body.message }).toEqual({
+			status: 422,
+			type: "VALIDATION_ERROR",
+			message: "Parameters validation error!"
+		});
 		expect(res.body.data[0]).toMatchObject(type ? { field, type } : { field });
 	}
 
@@ -61,19 +65,38 @@ describe("employees", () => {
 			const company = await signup(url, "Busy Hiring Day");
 			// Straight to the service, as onboarding and the seed call it: HTTP would space them out.
 			const meta = { user: metaUser(company) };
-			const hires = await Promise.all(Array.from({ length: 25 }, () => system.broker.call<HiredEmployee, object>("employees.hire", employeeBody(), { meta })));
+			const hires = await Promise.all(
+				Array.from({ length: 25 }, () => system.broker.call<HiredEmployee, object>("employees.hire", employeeBody(), { meta }))
+			);
 			const numbers = hires.map(h => h.employeeNumber);
 			expect(new Set(numbers).size).toBe(25);
 			expect(numbers.sort()).toEqual(Array.from({ length: 25 }, (_, i) => `E${String(i + 1).padStart(6, "0")}`));
 		});
 
 		it("answers 201 with the record, its location, defaults and an assigned number", async () => {
-			const res = await post("/employees", hr, { firstName: "Grace", lastName: "Hopper", workEmail: uniqueEmail("Grace").toUpperCase(), hireDate: "2024-03-01", phone: "+1 555 0100", ...PERSONAL });
+			const res = await post("/employees", hr, {
+				firstName: "Grace",
+				lastName: "Hopper",
+				workEmail: uniqueEmail("Grace").toUpperCase(),
+				hireDate: "2024-03-01",
+				phone: "+1 555 0100",
+				...PERSONAL
+			});
 			expect(res.status).toBe(201);
 			expect(res.headers.location).toBe(`/api/v1/employees/${res.body.id}`);
 			expect(res.body).toMatchObject({
-				firstName: "Grace", lastName: "Hopper", status: "active", employmentType: "full_time", hireDate: "2024-03-01",
-				departmentId: null, positionId: null, managerId: null, terminationDate: null, terminationReason: null, userId: null, ...PERSONAL
+				firstName: "Grace",
+				lastName: "Hopper",
+				status: "active",
+				employmentType: "full_time",
+				hireDate: "2024-03-01",
+				departmentId: null,
+				positionId: null,
+				managerId: null,
+				terminationDate: null,
+				terminationReason: null,
+				userId: null,
+				...PERSONAL
 			});
 			expect(res.body.workEmail).toBe(res.body.workEmail.toLowerCase());
 			expect(res.body.employeeNumber).toMatch(/^E\d{6}$/);
@@ -85,7 +108,17 @@ describe("employees", () => {
 		it("takes a department, a position and a manager of the tenant", async () => {
 			const [departmentId, positionId] = await Promise.all([createDepartment(url, acme, "Hiring Dept"), createPosition(url, acme, "Hiring Engineer")]);
 			const boss = await hire(url, acme);
-			const res = await post("/employees", acme, { firstName: "Kay", lastName: "Kay", workEmail: uniqueEmail(), hireDate: "2024-02-02", departmentId, positionId, managerId: boss.id, employmentType: "contractor", employeeNumber: "K-1" });
+			const res = await post("/employees", acme, {
+				firstName: "Kay",
+				lastName: "Kay",
+				workEmail: uniqueEmail(),
+				hireDate: "2024-02-02",
+				departmentId,
+				positionId,
+				managerId: boss.id,
+				employmentType: "contractor",
+				employeeNumber: "K-1"
+			});
 			expect(res.status).toBe(201);
 			expect(res.body).toMatchObject({ departmentId, positionId, managerId: boss.id, employmentType: "contractor", employeeNumber: "K-1" });
 		});
@@ -101,14 +134,26 @@ describe("employees", () => {
 		it("refuses a taken employee number or work email in the tenant (409 naming the field), but not another tenant's", async () => {
 			const first = await hire(url, acme, { employeeNumber: "DUP-1" });
 			const before = await countAll(acme);
-			const number = await post("/employees", hr, { firstName: "A", lastName: "B", workEmail: uniqueEmail(), hireDate: "2024-01-01", employeeNumber: "DUP-1" });
+			const number = await post("/employees", hr, {
+				firstName: "A",
+				lastName: "B",
+				workEmail: uniqueEmail(),
+				hireDate: "2024-01-01",
+				employeeNumber: "DUP-1"
+			});
 			expect(number.status).toBe(409);
 			expect(number.body).toMatchObject({ type: "CONFLICT", data: { field: "employeeNumber" } });
 			const mail = await post("/employees", hr, { firstName: "A", lastName: "B", workEmail: first.workEmail.toUpperCase(), hireDate: "2024-01-01" });
 			expect(mail.status).toBe(409);
 			expect(mail.body.data).toEqual({ field: "workEmail" });
 			expect(await countAll(acme)).toBe(before);
-			const elsewhere = await post("/employees", globex, { firstName: "A", lastName: "B", workEmail: first.workEmail, hireDate: "2024-01-01", employeeNumber: "DUP-1" });
+			const elsewhere = await post("/employees", globex, {
+				firstName: "A",
+				lastName: "B",
+				workEmail: first.workEmail,
+				hireDate: "2024-01-01",
+				employeeNumber: "DUP-1"
+			});
 			expect(elsewhere.status).toBe(201);
 		});
 
@@ -170,7 +215,9 @@ describe("employees", () => {
 			expect(res.body).toMatchObject({ lastName: "Patched", departmentId, nationalId: "ZZ-999", employmentType: "part_time" });
 			const entry = (await historyOf(person.id)).at(-1);
 			expect(entry).toMatchObject({
-				type: "updated", by: hr.id, employeeId: person.id,
+				type: "updated",
+				by: hr.id,
+				employeeId: person.id,
 				changes: { lastName: { from: "Patch", to: "Patched" }, departmentId: { from: null, to: departmentId }, nationalId: { redacted: true } }
 			});
 			expect(JSON.stringify(entry)).not.toContain("ZZ-999");
@@ -190,7 +237,11 @@ describe("employees", () => {
 			expect(res.status).toBe(200);
 			expect(res.body).toMatchObject({ phone: "+44 20 7946 0999", homeAddress: "2 New Road" });
 			const entry = (await historyOf(person.id)).at(-1);
-			expect(entry).toMatchObject({ type: "updated", by: self.id, changes: { phone: { from: "+44 20 7946 0000", to: "+44 20 7946 0999" }, homeAddress: { redacted: true } } });
+			expect(entry).toMatchObject({
+				type: "updated",
+				by: self.id,
+				changes: { phone: { from: "+44 20 7946 0000", to: "+44 20 7946 0999" }, homeAddress: { redacted: true } }
+			});
 			expect((await patch(`/employees/${person.id}`, self, { phone: null })).body.phone).toBeNull();
 		});
 
@@ -236,7 +287,9 @@ describe("employees", () => {
 			expect(res.status).toBe(200);
 			expect(res.body).toMatchObject({ departmentId, positionId, managerId: boss.id });
 			expect((await historyOf(mover.id)).at(-1)).toMatchObject({
-				type: "transferred", effectiveDate: "2024-07-01", by: hr.id,
+				type: "transferred",
+				effectiveDate: "2024-07-01",
+				by: hr.id,
 				changes: { departmentId: { from: null, to: departmentId }, managerId: { from: null, to: boss.id } }
 			});
 		});
@@ -269,14 +322,29 @@ describe("employees", () => {
 			expectRule(await post(`/employees/${worker.id}/rehire`, acme, { date: "2024-03-31" }), "date", "dateOrder");
 			const back = await post(`/employees/${worker.id}/rehire`, hr, { date: "2024-09-01", employmentType: "part_time", managerId: boss.id });
 			expect(back.status).toBe(200);
-			expect(back.body).toMatchObject({ status: "active", hireDate: "2024-09-01", terminationDate: null, terminationReason: null, employmentType: "part_time", managerId: boss.id });
+			expect(back.body).toMatchObject({
+				status: "active",
+				hireDate: "2024-09-01",
+				terminationDate: null,
+				terminationReason: null,
+				employmentType: "part_time",
+				managerId: boss.id
+			});
 			expect((await post(`/employees/${worker.id}/rehire`, acme, { date: "2024-10-01" })).status).toBe(409);
 
 			const history = await historyOf(worker.id);
 			expect(history.map((e: { type: string }) => e.type)).toEqual(["hired", "terminated", "rehired"]);
 			expect(history[0]).toMatchObject({ by: acme.user.id, effectiveDate: "2022-01-10", changes: { status: { from: null, to: "active" } } });
-			expect(history[1]).toMatchObject({ by: hr.id, effectiveDate: "2024-03-31", changes: { status: { from: "active", to: "terminated" }, terminationReason: { from: null, to: "Resigned" } } });
-			expect(history[2]).toMatchObject({ by: hr.id, effectiveDate: "2024-09-01", changes: { hireDate: { from: "2022-01-10", to: "2024-09-01" }, terminationDate: { from: "2024-03-31", to: null } } });
+			expect(history[1]).toMatchObject({
+				by: hr.id,
+				effectiveDate: "2024-03-31",
+				changes: { status: { from: "active", to: "terminated" }, terminationReason: { from: null, to: "Resigned" } }
+			});
+			expect(history[2]).toMatchObject({
+				by: hr.id,
+				effectiveDate: "2024-09-01",
+				changes: { hireDate: { from: "2022-01-10", to: "2024-09-01" }, terminationDate: { from: "2024-03-31", to: null } }
+			});
 		});
 
 		it("terminates a manager who has reports, leaving the reports with them", async () => {
@@ -309,7 +377,10 @@ describe("employees", () => {
 		beforeAll(async () => {
 			boss = await hire(url, acme, { lastName: "Boss" });
 			mid = await hire(url, acme, { lastName: "Mid", managerId: boss.id });
-			[low1, low2] = await Promise.all([hire(url, acme, { lastName: "Low1", managerId: mid.id }), hire(url, acme, { lastName: "Low2", managerId: mid.id })]);
+			[low1, low2] = await Promise.all([
+				hire(url, acme, { lastName: "Low1", managerId: mid.id }),
+				hire(url, acme, { lastName: "Low2", managerId: mid.id })
+			]);
 			leaf = await hire(url, acme, { lastName: "Leaf", managerId: low1.id });
 		});
 
@@ -431,7 +502,13 @@ describe("employees", () => {
 				expect((await get(`/employees/${member.id}`, headUser)).status).toBe(200);
 				expect(ids((await get(`/employees/${head.id}/reports?depth=all`, headUser)).body.rows)).toEqual([member.id, sub.id].sort());
 				expect(ids((await get(`/employees/${member.id}/reports`, headUser)).body.rows)).toEqual([sub.id]);
-				const inFlight = await staleSession(system.broker, { id: headUser.id, tenantId: acme.tenant.id, roles: ["manager"], employeeId: head.id, sessionId: "in-flight" });
+				const inFlight = await staleSession(system.broker, {
+					id: headUser.id,
+					tenantId: acme.tenant.id,
+					roles: ["manager"],
+					employeeId: head.id,
+					sessionId: "in-flight"
+				});
 
 				expect((await post(`/employees/${head.id}/terminate`, hr, { date: "2024-12-31", reason: "Left" })).status).toBe(200);
 				// The account ends with the employment: its session is refused at once, and so is a new sign-in.
@@ -472,11 +549,45 @@ describe("employees", () => {
 
 		beforeAll(async () => {
 			owner = await signup(url, "Directory Co");
-			[eng, ops, dev] = await Promise.all([createDepartment(url, owner, "Eng"), createDepartment(url, owner, "Ops"), createPosition(url, owner, "Developer")]);
-			ada = await hire(url, owner, { firstName: "Ada", lastName: "Lovelace", workEmail: "ada@analytical.test", employeeNumber: "N-001", departmentId: eng, positionId: dev, hireDate: "2020-01-01" });
-			await hire(url, owner, { firstName: "Alan", lastName: "Turing", employeeNumber: "N-002", departmentId: eng, managerId: ada.id, hireDate: "2021-06-01", employmentType: "contractor" });
-			grace = await hire(url, owner, { firstName: "Grace", lastName: "Hopper", employeeNumber: "N-003", departmentId: ops, positionId: dev, hireDate: "2019-03-15" });
-			await hire(url, owner, { firstName: "Linus", lastName: "Torvalds", employeeNumber: "N-004", departmentId: ops, managerId: ada.id, hireDate: "2022-09-09" });
+			[eng, ops, dev] = await Promise.all([
+				createDepartment(url, owner, "Eng"),
+				createDepartment(url, owner, "Ops"),
+				createPosition(url, owner, "Developer")
+			]);
+			ada = await hire(url, owner, {
+				firstName: "Ada",
+				lastName: "Lovelace",
+				workEmail: "ada@analytical.test",
+				employeeNumber: "N-001",
+				departmentId: eng,
+				positionId: dev,
+				hireDate: "2020-01-01"
+			});
+			await hire(url, owner, {
+				firstName: "Alan",
+				lastName: "Turing",
+				employeeNumber: "N-002",
+				departmentId: eng,
+				managerId: ada.id,
+				hireDate: "2021-06-01",
+				employmentType: "contractor"
+			});
+			grace = await hire(url, owner, {
+				firstName: "Grace",
+				lastName: "Hopper",
+				employeeNumber: "N-003",
+				departmentId: ops,
+				positionId: dev,
+				hireDate: "2019-03-15"
+			});
+			await hire(url, owner, {
+				firstName: "Linus",
+				lastName: "Torvalds",
+				employeeNumber: "N-004",
+				departmentId: ops,
+				managerId: ada.id,
+				hireDate: "2022-09-09"
+			});
 			margaret = await hire(url, owner, { firstName: "Margaret", lastName: "Hamilton", employeeNumber: "N-005", hireDate: "2018-07-20" });
 			await post(`/employees/${margaret.id}/terminate`, owner, { date: "2023-12-31", reason: "Retired" });
 		});
@@ -550,7 +661,11 @@ describe("employees", () => {
 			const rowOf = async (path: string, id: string) => (await get(path, company)).body.rows.find((r: { id: string }) => r.id === id);
 
 			expect(await rowOf("/employees", cook.id)).toMatchObject({ departmentName: "Kitchen", positionTitle: "Cook", managerName: "Hana Head" });
-			expect(await rowOf(`/employees/${chef.id}/reports`, cook.id)).toMatchObject({ departmentName: "Kitchen", positionTitle: "Cook", managerName: "Hana Head" });
+			expect(await rowOf(`/employees/${chef.id}/reports`, cook.id)).toMatchObject({
+				departmentName: "Kitchen",
+				positionTitle: "Cook",
+				managerName: "Hana Head"
+			});
 			// A row pointing at nothing says so.
 			expect(await rowOf("/employees", chef.id)).toMatchObject({ departmentName: null, positionTitle: null, managerName: null });
 
@@ -561,7 +676,11 @@ describe("employees", () => {
 			]);
 			expect(renames.map(r => r.status)).toEqual([200, 200, 200]);
 			expect(await rowOf("/employees", cook.id)).toMatchObject({ departmentName: "Galley", positionTitle: "Sous-chef", managerName: "Hana Heads" });
-			expect(await rowOf(`/employees/${chef.id}/reports`, cook.id)).toMatchObject({ departmentName: "Galley", positionTitle: "Sous-chef", managerName: "Hana Heads" });
+			expect(await rowOf(`/employees/${chef.id}/reports`, cook.id)).toMatchObject({
+				departmentName: "Galley",
+				positionTitle: "Sous-chef",
+				managerName: "Hana Heads"
+			});
 		});
 
 		it("an employee sees the names on their own row; the names' batch reads answer for the caller's company only", async () => {
@@ -612,7 +731,13 @@ describe("employees", () => {
 		});
 
 		it("keeps tenantId out of a client's hands", async () => {
-			const res = await post("/employees", globex, { firstName: "T", lastName: "Id", workEmail: uniqueEmail(), hireDate: "2024-01-01", tenantId: acme.tenant.id });
+			const res = await post("/employees", globex, {
+				firstName: "T",
+				lastName: "Id",
+				workEmail: uniqueEmail(),
+				hireDate: "2024-01-01",
+				tenantId: acme.tenant.id
+			});
 			expect(res.status).toBe(201);
 			expect((await get(`/employees/${res.body.id}`, acme)).status).toBe(404);
 		});
@@ -632,7 +757,9 @@ describe("employees", () => {
 			await expect(set(userId, null)).resolves.toMatchObject({ id: made.id, userId });
 			await expect(set(randomUUID(), null)).rejects.toMatchObject({ code: 409 });
 			expect((await get(`/employees/${made.id}`, acme)).body.userId).toBe(userId);
-			await expect(system.broker.call(EmployeeActions.setUser, { id: made.id, userId: null, expect: userId }, { meta: metaOf(globex) })).rejects.toMatchObject({ code: 404 });
+			await expect(
+				system.broker.call(EmployeeActions.setUser, { id: made.id, userId: null, expect: userId }, { meta: metaOf(globex) })
+			).rejects.toMatchObject({ code: 404 });
 		});
 
 		it("undoHire removes the employee and its history (onboarding's compensation)", async () => {
@@ -656,15 +783,33 @@ describe("employees", () => {
 			const mid = await hire(url, acme, { managerId: boss.id });
 			const low = await hire(url, acme, { managerId: mid.id });
 			const foreign = await hire(url, globex);
-			const summaries = await system.broker.call<EmployeeSummary[], object>(EmployeeActions.summaries, { ids: [boss.id, low.id, foreign.id, "missing"] }, { meta: metaOf(acme) });
+			const summaries = await system.broker.call<EmployeeSummary[], object>(
+				EmployeeActions.summaries,
+				{ ids: [boss.id, low.id, foreign.id, "missing"] },
+				{ meta: metaOf(acme) }
+			);
 			expect(ids(summaries)).toEqual([boss.id, low.id].sort());
 			expect(Object.keys(summaries[0]).sort()).toEqual(
-				["id", "employeeNumber", "firstName", "lastName", "workEmail", "phone", "departmentId", "positionId", "managerId", "status", "userId", "hireDate", "terminationDate"].sort()
+				[
+					"id",
+					"employeeNumber",
+					"firstName",
+					"lastName",
+					"workEmail",
+					"phone",
+					"departmentId",
+					"positionId",
+					"managerId",
+					"status",
+					"userId",
+					"hireDate",
+					"terminationDate"
+				].sort()
 			);
 
 			const call = (action: string, params: object, as: Signup = acme) => system.broker.call(action, params, { meta: metaOf(as) });
 			expect(await call(EmployeeActions.reportIds, { id: boss.id, depth: "direct" })).toEqual([mid.id]);
-			expect((await call(EmployeeActions.reportIds, { id: boss.id, depth: "all" }) as string[]).sort()).toEqual([mid.id, low.id].sort());
+			expect(((await call(EmployeeActions.reportIds, { id: boss.id, depth: "all" })) as string[]).sort()).toEqual([mid.id, low.id].sort());
 			await expect(call(EmployeeActions.reportIds, { id: boss.id, depth: "all" }, globex)).rejects.toMatchObject({ code: 404 });
 			expect(await call(EmployeeActions.isManagerOf, { managerId: boss.id, employeeId: low.id })).toBe(true);
 			expect(await call(EmployeeActions.isManagerOf, { managerId: low.id, employeeId: boss.id })).toBe(false);
@@ -714,7 +859,9 @@ describe("employees", () => {
 
 		it("announces every change on its channel, sensitive values left out", async () => {
 			const probe = await channelProbe<{ tenantId: string; employeeId: string; eventId: string; seq: number; changes: Record<string, unknown> }>(
-				system.broker, "employees-event-probe", EmployeeEvents.changed
+				system.broker,
+				"employees-event-probe",
+				EmployeeEvents.changed
 			);
 			const seen = probe.seen;
 			const person = await hire(url, acme, PERSONAL);

@@ -67,15 +67,21 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			it("answers a signup with a known email as any other, and its link opens a second company for the same account", async () => {
 				const first = await signup(url);
 				const fresh = await request(url).post("/api/v1/auth/signup").send({ company: "Copy", name: "X", email: uniqueEmail(), password: PASSWORD });
-				const known = await request(url).post("/api/v1/auth/signup").send({ company: "Copy", name: "X", email: first.email.toUpperCase(), password: "Another-Sturdy-Phrase-77" });
+				const known = await request(url)
+					.post("/api/v1/auth/signup")
+					.send({ company: "Copy", name: "X", email: first.email.toUpperCase(), password: "Another-Sturdy-Phrase-77" });
 				expect(known.status).toBe(202);
 				expect(known.body).toEqual(fresh.body);
 				// Someone else's signup with this address changes nothing: the first password still works.
-				const me = await request(url).get("/api/v1/me").set(bearer((await login(url, first.email)).accessToken));
+				const me = await request(url)
+					.get("/api/v1/me")
+					.set(bearer((await login(url, first.email)).accessToken));
 				expect(me.body.tenant.name).toBe("Acme");
 				expect(me.body.companies).toHaveLength(1);
 				const mail = await mailTo(first.email, "signupExisting");
-				const opened = await request(url).post("/api/v1/auth/activate").send({ token: tokenOf(mail) });
+				const opened = await request(url)
+					.post("/api/v1/auth/activate")
+					.send({ token: tokenOf(mail) });
 				expect(opened.status).toBe(201);
 				expect(opened.body.tenant.name).toBe("Copy");
 				expect((await request(url).post("/api/v1/auth/login").send({ email: first.email, password: "Another-Sturdy-Phrase-77" })).status).toBe(401);
@@ -120,20 +126,26 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				const [head, payload, signature] = owner.accessToken.split(".");
 				const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
 				const forged = Buffer.from(JSON.stringify({ ...claims, roles: ["owner"], tid: "someone-else" })).toString("base64url");
-				const res = await request(url).get("/api/v1/me").set(bearer(`${head}.${forged}.${signature}`));
+				const res = await request(url)
+					.get("/api/v1/me")
+					.set(bearer(`${head}.${forged}.${signature}`));
 				expect(res.status).toBe(401);
 				expect(res.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
 				expect((await request(url).get("/api/v1/me").set(bearer("not-a-jwt"))).status).toBe(401);
 			});
 
 			it("401 for an expired token", async () => {
-				const res = await request(url).get("/api/v1/me").set(bearer(await expiredToken(target.jwtSecret, owner)));
+				const res = await request(url)
+					.get("/api/v1/me")
+					.set(bearer(await expiredToken(target.jwtSecret, owner)));
 				expect(res.status).toBe(401);
 				expect(res.body.type).toBe("TOKEN_EXPIRED");
 			});
 
 			it("accepts its own token signed again unchanged (what the cases below change one claim of)", async () => {
-				const res = await request(url).get("/api/v1/me").set(bearer(await resigned(target.jwtSecret, owner.accessToken, () => {})));
+				const res = await request(url)
+					.get("/api/v1/me")
+					.set(bearer(await resigned(target.jwtSecret, owner.accessToken, () => {})));
 				expect(res.status).toBe(200);
 			});
 
@@ -145,7 +157,9 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				["another issuer", claims => (claims.iss = "someone-else")],
 				["no issuer", claims => delete claims.iss]
 			])("401 for a token with the right signature but %s", async (_case, change) => {
-				const res = await request(url).get("/api/v1/me").set(bearer(await resigned(target.jwtSecret, owner.accessToken, change)));
+				const res = await request(url)
+					.get("/api/v1/me")
+					.set(bearer(await resigned(target.jwtSecret, owner.accessToken, change)));
 				expect(res.status).toBe(401);
 				expect(res.body).toMatchObject({ name: "UnauthorizedError", type: "INVALID_TOKEN" });
 				expect(res.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
@@ -209,7 +223,10 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			it("hr creates an employee; the employee cannot create or list users (403)", async () => {
 				const hr = await createUser(url, acme, "hr");
 				const employee = await createUser(url, hr, "employee");
-				const create = await request(url).post("/api/v1/users").set(bearer(employee.accessToken)).send({ email: uniqueEmail(), name: "N", role: "employee" });
+				const create = await request(url)
+					.post("/api/v1/users")
+					.set(bearer(employee.accessToken))
+					.send({ email: uniqueEmail(), name: "N", role: "employee" });
 				expect(create.status).toBe(403);
 				expect(create.body).toMatchObject({ name: "ForbiddenError", code: 403 });
 				expect((await request(url).get("/api/v1/users").set(bearer(employee.accessToken))).status).toBe(403);
@@ -248,7 +265,10 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			});
 
 			it("lists with paging, filters and sort, in the list shape", async () => {
-				const res = await request(url).get("/api/v1/users").query({ page: 1, pageSize: 2, sort: "-createdAt", role: "owner" }).set(bearer(acme.accessToken));
+				const res = await request(url)
+					.get("/api/v1/users")
+					.query({ page: 1, pageSize: 2, sort: "-createdAt", role: "owner" })
+					.set(bearer(acme.accessToken));
 				expect(res.status).toBe(200);
 				expect(res.body).toMatchObject({ page: 1, pageSize: 2, total: 1, totalPages: 1 });
 				expect(res.body.rows[0]).toMatchObject({ id: acme.user.id, role: "owner" });
@@ -267,7 +287,10 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				const res = await request(url).patch(`/api/v1/users/${employee.id}`).set(bearer(acme.accessToken)).send({ name: "Renamed", role: "manager" });
 				expect(res.status).toBe(200);
 				expect(res.body).toMatchObject({ name: "Renamed", role: "manager" });
-				const dup = await request(url).post("/api/v1/users").set(bearer(acme.accessToken)).send({ email: employee.email.toUpperCase(), name: "Dup", role: "employee" });
+				const dup = await request(url)
+					.post("/api/v1/users")
+					.set(bearer(acme.accessToken))
+					.send({ email: employee.email.toUpperCase(), name: "Dup", role: "employee" });
 				expect(dup.status).toBe(409);
 				expect(dup.body.data).toEqual({ field: "email" });
 			});
@@ -280,14 +303,22 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			});
 
 			it("malformed JSON is 400", async () => {
-				const res = await request(url).post("/api/v1/users").set(bearer(owner.accessToken)).set("Content-Type", "application/json").send('{"email": "x@y.z",');
+				const res = await request(url)
+					.post("/api/v1/users")
+					.set(bearer(owner.accessToken))
+					.set("Content-Type", "application/json")
+					.send('{"email": "x@y.z",');
 				expect(res.status).toBe(400);
 				expect(res.body).toMatchObject({ name: "BadRequestError", code: 400, type: "INVALID_JSON" });
 			});
 
 			it("a body in another charset than UTF-8 is 415, and an empty PATCH changes nothing", async () => {
 				const before = (await request(url).get("/api/v1/me").set(bearer(owner.accessToken))).body;
-				const utf16 = await request(url).patch(`/api/v1/users/${owner.user.id}`).set(bearer(owner.accessToken)).set("Content-Type", "application/json; charset=utf-16").send("{");
+				const utf16 = await request(url)
+					.patch(`/api/v1/users/${owner.user.id}`)
+					.set(bearer(owner.accessToken))
+					.set("Content-Type", "application/json; charset=utf-16")
+					.send("{");
 				expect(utf16.status).toBe(415);
 				const empty = await request(url).patch(`/api/v1/users/${owner.user.id}`).set(bearer(owner.accessToken)).send({});
 				expect(empty.status).toBe(200);
@@ -295,7 +326,9 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			});
 
 			it("an oversized body is 413", async () => {
-				const res = await request(url).post("/api/v1/auth/signup").send({ company: "x".repeat(200_000), name: "n", email: uniqueEmail(), password: PASSWORD });
+				const res = await request(url)
+					.post("/api/v1/auth/signup")
+					.send({ company: "x".repeat(200_000), name: "n", email: uniqueEmail(), password: PASSWORD });
 				expect(res.status).toBe(413);
 				expect(res.body.type).toBe("PAYLOAD_TOO_LARGE");
 			});
@@ -309,10 +342,14 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			});
 
 			it("an operator object where a string belongs is 422", async () => {
-				const res = await request(url).post("/api/v1/auth/login").send({ email: owner.email, password: { $ne: "" } });
+				const res = await request(url)
+					.post("/api/v1/auth/login")
+					.send({ email: owner.email, password: { $ne: "" } });
 				expect(res.status).toBe(422);
 				expect(res.body.data).toEqual([expect.objectContaining({ field: "password" })]);
-				const byEmail = await request(url).post("/api/v1/auth/login").send({ email: { $gt: "" }, password: PASSWORD });
+				const byEmail = await request(url)
+					.post("/api/v1/auth/login")
+					.send({ email: { $gt: "" }, password: PASSWORD });
 				expect(byEmail.status).toBe(422);
 			});
 
@@ -349,15 +386,28 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			it("Cache-Control: no-store on what signup, activation, login, switch and refresh answer, and on their errors", async () => {
 				const email = uniqueEmail();
 				const asked = await request(url).post("/api/v1/auth/signup").send({ company: "Cacheless", name: "C", email, password: PASSWORD });
-				const activated = await request(url).post("/api/v1/auth/activate").send({ token: tokenOf(await mailTo(email, "signup")) });
+				const activated = await request(url)
+					.post("/api/v1/auth/activate")
+					.send({ token: tokenOf(await mailTo(email, "signup")) });
 				const answers: Array<[string, request.Response]> = [
 					["signup", asked],
 					["activation", activated],
-					["activation of a used link", await request(url).post("/api/v1/auth/activate").send({ token: tokenOf(await mailTo(email, "signup")) })],
-					["signup with a weak password", await request(url).post("/api/v1/auth/signup").send({ company: "Weak", name: "W", email: uniqueEmail(), password: "short" })],
+					[
+						"activation of a used link",
+						await request(url)
+							.post("/api/v1/auth/activate")
+							.send({ token: tokenOf(await mailTo(email, "signup")) })
+					],
+					[
+						"signup with a weak password",
+						await request(url).post("/api/v1/auth/signup").send({ company: "Weak", name: "W", email: uniqueEmail(), password: "short" })
+					],
 					["login", await request(url).post("/api/v1/auth/login").send({ email, password: PASSWORD })],
 					["login with a wrong password", await request(url).post("/api/v1/auth/login").send({ email, password: "Not-The-Password-1" })],
-					["switch", await request(url).post("/api/v1/auth/switch").set(bearer(activated.body.accessToken)).send({ companyId: activated.body.tenantId })],
+					[
+						"switch",
+						await request(url).post("/api/v1/auth/switch").set(bearer(activated.body.accessToken)).send({ companyId: activated.body.tenantId })
+					],
 					["refresh", await request(url).post("/api/v1/auth/refresh").send({ refreshToken: activated.body.refreshToken })],
 					["refresh with a made-up token", await request(url).post("/api/v1/auth/refresh").send({ refreshToken: "garbage" })]
 				];
@@ -375,21 +425,34 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 					["GET /health/live", request(url).get("/health/live")],
 					["GET /health/ready", request(url).get("/health/ready")],
 					["GET /me", request(url).get("/api/v1/me").set(as)],
-					["POST /auth/signup", request(url).post("/api/v1/auth/signup").send({ company: "Sniff", name: "S", email: uniqueEmail(), password: PASSWORD })],
+					[
+						"POST /auth/signup",
+						request(url).post("/api/v1/auth/signup").send({ company: "Sniff", name: "S", email: uniqueEmail(), password: PASSWORD })
+					],
 					["GET /me without a token", request(url).get("/api/v1/me")],
 					["PATCH /users/:id with an unknown field", request(url).patch(`/api/v1/users/${owner.user.id}`).set(as).send({ isAdmin: true })],
 					["GET /users/:id of nobody", request(url).get("/api/v1/users/no-such-user").set(as)],
 					["malformed JSON", request(url).post("/api/v1/users").set(as).set("Content-Type", "application/json").send('{"email": ')],
 					["a text/plain body", request(url).post("/api/v1/users").set(as).set("Content-Type", "text/plain").send("hello")],
-					["an oversized body", request(url).post("/api/v1/auth/signup").send({ company: "x".repeat(200_000), name: "n", email: uniqueEmail(), password: PASSWORD })],
+					[
+						"an oversized body",
+						request(url)
+							.post("/api/v1/auth/signup")
+							.send({ company: "x".repeat(200_000), name: "n", email: uniqueEmail(), password: PASSWORD })
+					],
 					["an unknown API path", request(url).get("/api/v1/nothing-here").set(as)],
 					["a path outside every route", request(url).get("/nothing-here")],
-					["a CORS preflight", request(url).options("/api/v1/me").set("Origin", "https://app.example.test").set("Access-Control-Request-Method", "GET")]
+					[
+						"a CORS preflight",
+						request(url).options("/api/v1/me").set("Origin", "https://app.example.test").set("Access-Control-Request-Method", "GET")
+					]
 				];
-				const seen = await Promise.all(answers.map(async ([what, answer]) => {
-					const res = await answer;
-					return { what, status: res.status, nosniff: res.headers["x-content-type-options"] };
-				}));
+				const seen = await Promise.all(
+					answers.map(async ([what, answer]) => {
+						const res = await answer;
+						return { what, status: res.status, nosniff: res.headers["x-content-type-options"] };
+					})
+				);
 				expect(seen.map(s => s.status)).toEqual([200, 200, 200, 202, 401, 422, 404, 400, 415, 413, 404, 404, 204]);
 				expect(seen).toEqual(seen.map(s => ({ ...s, nosniff: "nosniff" })));
 			});
@@ -411,11 +474,17 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 					request(url).put("/api/v1/users/").set(as).send({ name: "X" })
 				]);
 				expect(answers.map(res => [res.status, res.headers.allow])).toEqual([
-					[405, "GET"], [405, "GET, POST"], [405, "DELETE, GET, PATCH"], [405, "GET, POST"]
+					[405, "GET"],
+					[405, "GET, POST"],
+					[405, "DELETE, GET, PATCH"],
+					[405, "GET, POST"]
 				]);
 				expect(answers[0].body).toEqual({
-					name: "MethodNotAllowedError", message: "DELETE is not allowed on /api/v1/me; it takes GET",
-					code: 405, type: "METHOD_NOT_ALLOWED", data: { allow: ["GET"] }
+					name: "MethodNotAllowedError",
+					message: "DELETE is not allowed on /api/v1/me; it takes GET",
+					code: 405,
+					type: "METHOD_NOT_ALLOWED",
+					data: { allow: ["GET"] }
 				});
 				// The refused call changed nothing.
 				expect((await request(url).get("/api/v1/me").set(as)).body).toMatchObject({ id: owner.user.id, name: "Olivia Owner" });

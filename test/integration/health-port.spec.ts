@@ -33,12 +33,18 @@ describe("HEALTH_PORT", () => {
 				await new Promise(r => setTimeout(r, 20));
 				answer = await get(`${url}/ready`).catch(() => undefined);
 			}
-			expect(answer).toMatchObject({ status: 503, body: { status: "unavailable", checks: { broker: "starting", channels: "starting" }, missing: ["broker", "channels"] } });
+			expect(answer).toMatchObject({
+				status: 503,
+				body: { status: "unavailable", checks: { broker: "starting", channels: "starting" }, missing: ["broker", "channels"] }
+			});
 			expect((await get(`${url}/live`)).status).toBe(200);
 
 			release();
 			await starting;
-			expect(await get(`${url}/ready`)).toEqual({ status: 200, body: { status: "ok", checks: { broker: "ok", channels: "ok", identity: "ok" }, missing: [] } });
+			expect(await get(`${url}/ready`)).toEqual({
+				status: 200,
+				body: { status: "ok", checks: { broker: "ok", channels: "ok", identity: "ok" }, missing: [] }
+			});
 		} finally {
 			release();
 			await starting.catch(() => undefined);

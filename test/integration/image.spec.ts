@@ -136,7 +136,8 @@ describe("the image (Dockerfile)", () => {
 			} else if (keyword === "RUN") {
 				for (const command of args.split("&&").map(c => c.trim())) {
 					if (/^npm ci\b/.test(command)) symlinkSync(path.join(ROOT, "node_modules"), path.join(app, "node_modules"), "dir");
-					else if (/^npm prune --omit=dev$/.test(command)) continue; // checked by "needs only dependencies" below
+					else if (/^npm prune --omit=dev$/.test(command))
+						continue; // checked by "needs only dependencies" below
 					else run(command, app);
 				}
 			} else {

@@ -9,7 +9,11 @@ import { dropSchema, freshSchemaUrl } from "../support/postgres";
 
 describeWith(["postgres"], "on PostgreSQL", () => {
 	const databaseUrl = freshSchemaUrl("jobruns");
-	jobRunsContract("PostgreSQL", () => loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl }), () => dropSchema(databaseUrl));
+	jobRunsContract(
+		"PostgreSQL",
+		() => loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl }),
+		() => dropSchema(databaseUrl)
+	);
 });
 
 if (process.env.MONGO_URI) {

@@ -9,7 +9,18 @@ import { ReportSources } from "../../lib/names/reports";
 import { hire, startRoomySystem } from "../support/employees";
 import { type Session, type Signup, createUser, signup } from "../support/http";
 import {
-	type LeaveEventLog, type Person, client, day, entitle, holiday, leaveType, listenToLeaveEvents, metaUser, person, requestLeave, workWeek
+	type LeaveEventLog,
+	type Person,
+	client,
+	day,
+	entitle,
+	holiday,
+	leaveType,
+	listenToLeaveEvents,
+	metaUser,
+	person,
+	requestLeave,
+	workWeek
 } from "../support/leave";
 import type { RunningSystem } from "../support/local-system";
 import { eventually } from "../support/cluster-topology";
@@ -299,7 +310,10 @@ describe("leave", () => {
 			await entitle(system.url, acme, p.employeeId, unpaid.id, 2030, 0);
 			const res = await api.get("/leave-entitlements", hr, { employeeId: p.employeeId, sort: "year,-days", pageSize: 2 });
 			expect(res.body).toMatchObject({ total: 3, totalPages: 2 });
-			expect(res.body.rows.map((e: { year: number; days: number }) => [e.year, e.days])).toEqual([[2029, 18], [2030, 20]]);
+			expect(res.body.rows.map((e: { year: number; days: number }) => [e.year, e.days])).toEqual([
+				[2029, 18],
+				[2030, 20]
+			]);
 			expect((await api.get("/leave-entitlements", hr, { employeeId: p.employeeId, year: 2030, leaveTypeId: unpaid.id })).body.total).toBe(1);
 			for (const [query, field] of [
 				[{ year: "last" }, "year"],
@@ -348,25 +362,46 @@ describe("leave", () => {
 				const taken = await requestLeave(system.url, p, { leaveTypeId: holidays.id, startDate: "2029-03-05", endDate: "2029-03-20" });
 				expect(taken.days).toBe(12);
 				expect((await api.post(`/leave-requests/${taken.id}/approve`, co)).status).toBe(200);
-				const parentalTaken = await requestLeave(system.url, p, { leaveTypeId: parental.id, startDate: "2029-06-04", endDate: "2029-06-12", halfDayEnd: true });
+				const parentalTaken = await requestLeave(system.url, p, {
+					leaveTypeId: parental.id,
+					startDate: "2029-06-04",
+					endDate: "2029-06-12",
+					halfDayEnd: true
+				});
 				expect(parentalTaken.days).toBe(6.5);
 				await requestLeave(system.url, p, { leaveTypeId: parental.id, startDate: "2029-07-02", endDate: "2029-07-02" });
 
 				const meta = { user: metaUser(co) };
-				const granted = await system.broker.call<Array<Record<string, unknown>>, object>(LeaveActions.grantEntitlements, { employeeId: p.employeeId, year: 2030 }, { meta });
+				const granted = await system.broker.call<Array<Record<string, unknown>>, object>(
+					LeaveActions.grantEntitlements,
+					{ employeeId: p.employeeId, year: 2030 },
+					{ meta }
+				);
 				const byType = (id: string) => granted.find(e => e.leaveTypeId === id);
 				expect(granted).toHaveLength(3);
 				expect(byType(holidays.id)).toMatchObject({ year: 2030, days: 20, carriedOver: 5, source: "grant" });
 				expect(byType(training.id)).toMatchObject({ days: 4, carriedOver: 0 });
 				expect(byType(parental.id)).toMatchObject({ days: 10, carriedOver: 2.5 });
 
-				const again = await system.broker.call<Array<{ id: string }>, object>(LeaveActions.grantEntitlements, { employeeId: p.employeeId, year: 2030 }, { meta });
+				const again = await system.broker.call<Array<{ id: string }>, object>(
+					LeaveActions.grantEntitlements,
+					{ employeeId: p.employeeId, year: 2030 },
+					{ meta }
+				);
 				expect(again.map(e => e.id).sort()).toEqual(granted.map(e => e.id).sort());
 				expect((await api.get("/leave-entitlements", co, { employeeId: p.employeeId, year: 2030 })).body.total).toBe(3);
 				const balance = await api.get("/leave-balances", co, { employeeId: p.employeeId, year: 2030 });
-				expect(balance.body.balances.find((b: { leaveTypeId: string }) => b.leaveTypeId === holidays.id)).toMatchObject({ entitled: 20, carriedOver: 5, remaining: 25 });
+				expect(balance.body.balances.find((b: { leaveTypeId: string }) => b.leaveTypeId === holidays.id)).toMatchObject({
+					entitled: 20,
+					carriedOver: 5,
+					remaining: 25
+				});
 
-				const revoked = await system.broker.call<{ removed: number }, object>(LeaveActions.revokeEntitlements, { employeeId: p.employeeId, year: 2030 }, { meta });
+				const revoked = await system.broker.call<{ removed: number }, object>(
+					LeaveActions.revokeEntitlements,
+					{ employeeId: p.employeeId, year: 2030 },
+					{ meta }
+				);
 				expect(revoked).toEqual({ removed: 3 });
 				expect((await api.get("/leave-entitlements", co, { employeeId: p.employeeId, year: 2030 })).body.total).toBe(0);
 				expect((await api.get("/leave-entitlements", co, { employeeId: p.employeeId, year: 2029 })).body.total).toBe(2);
@@ -374,7 +409,11 @@ describe("leave", () => {
 
 			it("refuses an employee of another tenant (422 employeeId)", async () => {
 				await expect(
-					system.broker.call(LeaveActions.grantEntitlements, { employeeId: globexEmployee.employeeId, year: 2030 }, { meta: { user: metaUser(acme) } })
+					system.broker.call(
+						LeaveActions.grantEntitlements,
+						{ employeeId: globexEmployee.employeeId, year: 2030 },
+						{ meta: { user: metaUser(acme) } }
+					)
 				).rejects.toMatchObject({ code: 422, data: [expect.objectContaining({ field: "employeeId" })] });
 			});
 		});
@@ -403,7 +442,9 @@ describe("leave", () => {
 			expect((await requestLeave(system.url, p, { leaveTypeId: annual.id, ...workWeek(2), halfDayStart: true, halfDayEnd: true })).days).toBe(4);
 			expect((await requestLeave(system.url, p, { leaveTypeId: annual.id, startDate: day(3, 1), endDate: day(3, 1), halfDayEnd: true })).days).toBe(0.5);
 			// The afternoon of that same day is still free.
-			expect((await requestLeave(system.url, p, { leaveTypeId: annual.id, startDate: day(3, 1), endDate: day(3, 1), halfDayStart: true })).days).toBe(0.5);
+			expect((await requestLeave(system.url, p, { leaveTypeId: annual.id, startDate: day(3, 1), endDate: day(3, 1), halfDayStart: true })).days).toBe(
+				0.5
+			);
 			expect((await balanceOf(hr, p.employeeId)).pending).toBe(9.5);
 		});
 
@@ -425,7 +466,8 @@ describe("leave", () => {
 		])("refuse %s (422 naming the field) and store nothing", async (_what, body, field) => {
 			refuser ??= await employee();
 			const p = refuser;
-			const leaveTypeId = (body as { leaveTypeId?: string }).leaveTypeId === "GLOBEX" ? globexType.id : ((body as { leaveTypeId?: string }).leaveTypeId ?? annual.id);
+			const leaveTypeId =
+				(body as { leaveTypeId?: string }).leaveTypeId === "GLOBEX" ? globexType.id : ((body as { leaveTypeId?: string }).leaveTypeId ?? annual.id);
 			const res = await api.post("/leave-requests", p, { ...body, leaveTypeId });
 			expect(res.status).toBe(422);
 			expect(res.body.data[0].field).toBe(field);
@@ -525,11 +567,20 @@ describe("leave", () => {
 			const early = await api.post("/leave-requests", hr, { employeeId: newcomer.id, leaveTypeId: annual.id, ...workWeek(21) });
 			expect(early.status).toBe(422);
 			// A rule of the business, not a malformed parameter: its own type, the rule in the message.
-			expect(early.body).toMatchObject({ name: "BusinessRuleError", type: "BUSINESS_RULE", message: expect.stringMatching(/^The request breaks a rule: The 'startDate' field must not be before the hire date/) });
+			expect(early.body).toMatchObject({
+				name: "BusinessRuleError",
+				type: "BUSINESS_RULE",
+				message: expect.stringMatching(/^The request breaks a rule: The 'startDate' field must not be before the hire date/)
+			});
 			expect(early.body.data).toEqual([expect.objectContaining({ field: "startDate", type: "outsideEmployment" })]);
 			expect(early.body.data[0].message).toContain(day(21, 2));
 			expect(await requestsOf(newcomer.id)).toBe(0);
-			const fromHire = await requestLeave(system.url, hr, { employeeId: newcomer.id, leaveTypeId: annual.id, startDate: day(21, 2), endDate: day(21, 4) });
+			const fromHire = await requestLeave(system.url, hr, {
+				employeeId: newcomer.id,
+				leaveTypeId: annual.id,
+				startDate: day(21, 2),
+				endDate: day(21, 4)
+			});
 			expect(fromHire.days).toBe(3);
 		});
 
@@ -555,8 +606,14 @@ describe("leave", () => {
 			const made = await requestLeave(system.url, p, { leaveTypeId: annual.id, ...workWeek(20) });
 			const seen = await events.next(e => e.event === LeaveEvents.requested && e.payload.requestId === made.id);
 			expect(seen.payload).toMatchObject({
-				tenantId: acme.tenant.id, requestId: made.id, employeeId: p.employeeId, leaveTypeId: annual.id,
-				...workWeek(20), days: made.days, requestedBy: p.userId, seq: 1
+				tenantId: acme.tenant.id,
+				requestId: made.id,
+				employeeId: p.employeeId,
+				leaveTypeId: annual.id,
+				...workWeek(20),
+				days: made.days,
+				requestedBy: p.userId,
+				seq: 1
 			});
 			expect(seen.payload.eventId).toEqual(expect.any(String));
 			// A refused request (it overlaps this one) announces nothing.
@@ -578,9 +635,16 @@ describe("leave", () => {
 				expect(res.status).toBe(200);
 				expect(res.body).toMatchObject({ status: "cancelled", cancelledBy: p.userId, decidedBy: boss.userId });
 				expect(await balanceOf(p, p.employeeId)).toMatchObject({ taken: 0, pending: 0, remaining: 20 });
-				const told = await events.next(e => e.event === LeaveEvents.requestDecided && e.payload.requestId === made.id && e.payload.status === "cancelled");
+				const told = await events.next(
+					e => e.event === LeaveEvents.requestDecided && e.payload.requestId === made.id && e.payload.status === "cancelled"
+				);
 				expect(told.payload).toMatchObject({
-					tenantId: acme.tenant.id, requestId: made.id, employeeId: p.employeeId, status: "cancelled", decidedBy: p.userId, requestedBy: p.userId
+					tenantId: acme.tenant.id,
+					requestId: made.id,
+					employeeId: p.employeeId,
+					status: "cancelled",
+					decidedBy: p.userId,
+					requestedBy: p.userId
 				});
 				// The request's history, numbered in the order it happened (two channels: they may arrive in any order).
 				await events.next(e => e.event === LeaveEvents.requested && e.payload.requestId === made.id);
@@ -668,7 +732,12 @@ describe("leave", () => {
 			expect(res.body).toMatchObject({ id: made.id, status: "approved", decidedBy: lead.userId, decisionNote: "Enjoy" });
 			const told = await events.next(e => e.event === LeaveEvents.requestDecided && e.payload.requestId === made.id);
 			expect(told.payload).toMatchObject({
-				tenantId: acme.tenant.id, requestId: made.id, employeeId: alice.employeeId, status: "approved", decidedBy: lead.userId, requestedBy: alice.userId
+				tenantId: acme.tenant.id,
+				requestId: made.id,
+				employeeId: alice.employeeId,
+				status: "approved",
+				decidedBy: lead.userId,
+				requestedBy: alice.userId
 			});
 		});
 
@@ -698,7 +767,12 @@ describe("leave", () => {
 			expect(res.body).toMatchObject({ status: "rejected", decidedBy: olga.userId, decisionNote: "Busy week" });
 			const told = await events.next(e => e.event === LeaveEvents.requestDecided && e.payload.requestId === made.id);
 			expect(told.payload).toMatchObject({
-				tenantId: acme.tenant.id, requestId: made.id, employeeId: oscar.employeeId, status: "rejected", decidedBy: olga.userId, requestedBy: oscar.userId
+				tenantId: acme.tenant.id,
+				requestId: made.id,
+				employeeId: oscar.employeeId,
+				status: "rejected",
+				decidedBy: olga.userId,
+				requestedBy: oscar.userId
 			});
 		});
 
@@ -714,7 +788,11 @@ describe("leave", () => {
 				await events.next(e => e.event === LeaveEvents.requestDecided && e.payload.requestId === made.id);
 				await events.next(e => e.event === LeaveEvents.requested && e.payload.requestId === made.id);
 			}
-			for (const [made, status] of [[approved, "approved"], [rejected, "rejected"], [cancelled, "cancelled"]] as const) {
+			for (const [made, status] of [
+				[approved, "approved"],
+				[rejected, "rejected"],
+				[cancelled, "cancelled"]
+			] as const) {
 				const decidedBefore = events.about(made.id).length;
 				for (const action of ["approve", "reject"]) {
 					const res = await api.post(`/leave-requests/${made.id}/${action}`, lead);
@@ -785,7 +863,12 @@ describe("leave", () => {
 			const queue = async () => {
 				const res = await api.get("/leave-requests", boss, { employeeId: worker.employeeId, sort: "startDate" });
 				expect(res.status).toBe(200);
-				return res.body.rows.map((r: Record<string, unknown>) => ({ id: r.id, employeeName: r.employeeName, requestedByName: r.requestedByName, decidedByName: r.decidedByName }));
+				return res.body.rows.map((r: Record<string, unknown>) => ({
+					id: r.id,
+					employeeName: r.employeeName,
+					requestedByName: r.requestedByName,
+					decidedByName: r.decidedByName
+				}));
 			};
 			expect(await queue()).toEqual([
 				{ id: own.id, employeeName: "Wanda Worker", requestedByName: workerName, decidedByName: "Bianca Boss" },
@@ -825,7 +908,10 @@ describe("leave", () => {
 			const res = await api.get("/leave-requests", who, { year: 2030, ...query, pageSize: 100 });
 			expect(res.status).toBe(200);
 			const ids = new Set(res.body.rows.map((r: { id: string }) => r.id));
-			return [...made.entries()].filter(([, id]) => ids.has(id)).map(([name]) => name).sort();
+			return [...made.entries()]
+				.filter(([, id]) => ids.has(id))
+				.map(([name]) => name)
+				.sort();
 		};
 
 		it("an employee sees their own requests; a manager also their direct and indirect reports'; staff everyone", async () => {
@@ -978,12 +1064,21 @@ describe("leave", () => {
 			const p = await person(system.url, co, "employee");
 			await entitle(system.url, co, p.employeeId, vacation.id, 2030, 30);
 			// Thursday 31 January afternoon to Tuesday 5 February: half a day in January, three in February.
-			const approved = await requestLeave(system.url, p, { leaveTypeId: vacation.id, startDate: "2030-01-31", endDate: "2030-02-05", halfDayStart: true });
+			const approved = await requestLeave(system.url, p, {
+				leaveTypeId: vacation.id,
+				startDate: "2030-01-31",
+				endDate: "2030-02-05",
+				halfDayStart: true
+			});
 			expect(approved.days).toBe(3.5);
 			expect((await api.post(`/leave-requests/${approved.id}/approve`, co)).status).toBe(200);
 			await requestLeave(system.url, p, { leaveTypeId: vacation.id, startDate: "2030-03-04", endDate: "2030-03-05" });
 
-			const rows = await system.broker.call<Array<Record<string, unknown>>, object>(ReportSources.leaveTaken, { year: 2030 }, { meta: { user: metaUser(co) } });
+			const rows = await system.broker.call<Array<Record<string, unknown>>, object>(
+				ReportSources.leaveTaken,
+				{ year: 2030 },
+				{ meta: { user: metaUser(co) } }
+			);
 			expect(rows.sort((a, b) => Number(a.month) - Number(b.month))).toEqual([
 				{ leaveTypeId: vacation.id, leaveTypeName: "Vacation", month: 1, days: 0.5 },
 				{ leaveTypeId: vacation.id, leaveTypeName: "Vacation", month: 2, days: 3 }

@@ -30,7 +30,11 @@ interface Line {
 
 describe("JSON logs", () => {
 	let raw = "";
-	const lines = (): Line[] => raw.split("\n").filter(Boolean).map(l => JSON.parse(l) as Line);
+	const lines = (): Line[] =>
+		raw
+			.split("\n")
+			.filter(Boolean)
+			.map(l => JSON.parse(l) as Line);
 	const sink = new Writable({
 		write(chunk: Buffer, _encoding, done) {
 			raw += chunk.toString();
@@ -103,11 +107,16 @@ describe("JSON logs", () => {
 		it("a service's own warning (a refresh token reused) carries the request that caused it", async () => {
 			const first = await request(url).post("/api/v1/auth/refresh").send({ refreshToken: owner.refreshToken });
 			expect(first.status).toBe(200);
-			const { id, status, lines: written } = await traced(rid =>
-				request(url).post("/api/v1/auth/refresh").set("X-Request-Id", rid).send({ refreshToken: owner.refreshToken }));
+			const {
+				id,
+				status,
+				lines: written
+			} = await traced(rid => request(url).post("/api/v1/auth/refresh").set("X-Request-Id", rid).send({ refreshToken: owner.refreshToken }));
 			expect(status).toBe(401);
 			expect(written.filter(l => l.requestId !== id)).toEqual([]);
-			expect(written).toContainEqual(expect.objectContaining({ mod: "identity", level: "warn", msg: expect.stringMatching(/^Refresh token reuse/), requestId: id }));
+			expect(written).toContainEqual(
+				expect.objectContaining({ mod: "identity", level: "warn", msg: expect.stringMatching(/^Refresh token reuse/), requestId: id })
+			);
 		});
 	});
 
@@ -161,7 +170,9 @@ describe("JSON logs", () => {
 		const tooShort = "Xq7#short";
 		const shortAnswer = await request(url).post("/api/v1/auth/signup").send({ company: "C", name: "N", email: uniqueEmail(), password: tooShort });
 		expect(shortAnswer.status).toBe(422);
-		const changeAnswer = await request(url).post("/api/v1/auth/password").set(bearer(refreshed.body.accessToken))
+		const changeAnswer = await request(url)
+			.post("/api/v1/auth/password")
+			.set(bearer(refreshed.body.accessToken))
 			.send({ currentPassword: PASSWORD, newPassword: "Brand-New-Password-Unique-8812", extra: true });
 		expect(changeAnswer.status).toBe(422);
 		secrets.push(unvalidated, tooShort, "Brand-New-Password-Unique-8812");

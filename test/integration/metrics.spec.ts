@@ -43,7 +43,10 @@ describe("metrics on METRICS_PORT", () => {
 		await request(system.url).get(`/api/v1/no-such-thing/${randomUUID()}`).expect(404);
 		await request(system.url).get("/api/v1/me").set(bearer(owner.accessToken)).expect(429);
 		// Refused by the body parser, before any hook: still counted under its route.
-		await request(system.url).post("/api/v1/auth/login").send({ email: "x".repeat(200_000) }).expect(413);
+		await request(system.url)
+			.post("/api/v1/auth/login")
+			.send({ email: "x".repeat(200_000) })
+			.expect(413);
 
 		const { samples } = await scrape(metricsPort);
 		const count = (labels: Record<string, string>) => valueOf(samples, REQUESTS, labels);
@@ -58,7 +61,10 @@ describe("metrics on METRICS_PORT", () => {
 		expect(samples.filter(s => s.name === REQUESTS).every(s => s.labels.nodeID === system.broker.nodeID)).toBe(true);
 
 		// The histogram, in seconds: every request in the +Inf bucket, and none slower than the 10 s timeout.
-		for (const [status, n] of [["200", 3], ["401", 2]] as const) {
+		for (const [status, n] of [
+			["200", 3],
+			["401", 2]
+		] as const) {
 			const labels = { method: "GET", route: "/api/v1/me", status };
 			expect(valueOf(samples, `${DURATION}_bucket`, { ...labels, le: "+Inf" })).toBe(n);
 			expect(valueOf(samples, `${DURATION}_bucket`, { ...labels, le: "10" })).toBe(n);
@@ -114,7 +120,15 @@ describeWith(["postgres"], "metrics of the PostgreSQL pool", () => {
 
 	it("shows the node's pool: its bound, connections open and idle, and none waiting", async () => {
 		const metricsPort = await freePort();
-		const cfg = loadConfig({ ...process.env, NODE_ENV: "test", TRANSPORTER: "", CACHER: "", DATABASE_URL: url, DATABASE_POOL_SIZE: "3", METRICS_PORT: String(metricsPort) });
+		const cfg = loadConfig({
+			...process.env,
+			NODE_ENV: "test",
+			TRANSPORTER: "",
+			CACHER: "",
+			DATABASE_URL: url,
+			DATABASE_POOL_SIZE: "3",
+			METRICS_PORT: String(metricsPort)
+		});
 		const broker = new ServiceBroker({ ...brokerOptions(cfg), logger: false });
 		broker.createService({ name: "things", mixins: [DbMixin("things", { name: "things" }, [], { config: cfg })] });
 		await broker.start();

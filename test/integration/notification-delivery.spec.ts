@@ -51,11 +51,17 @@ describe("notifications by email and text message (file sinks)", () => {
 		publish(LeaveEvents.requestDecided, { requestId, employeeId: employee.id, status, decidedBy: manager.id, requestedBy: worker.id });
 	const interview = (interviewId: string) =>
 		publish(RecruitmentEvents.interviewScheduled, {
-			interviewId, applicationId: randomUUID(), openingId: randomUUID(), candidateId: randomUUID(), scheduledAt: "2025-09-01T09:00:00.000Z", interviewerIds: [managerEmployee.id]
+			interviewId,
+			applicationId: randomUUID(),
+			openingId: randomUUID(),
+			candidateId: randomUUID(),
+			scheduledAt: "2025-09-01T09:00:00.000Z",
+			interviewerIds: [managerEmployee.id]
 		});
 	const inboxHas = async (as: Session, key: string, value: string) => {
 		await eventually(async () => {
-			const rows: Array<{ data: Record<string, unknown> }> = (await request(url).get("/api/v1/notifications?pageSize=100").set(bearer(as.accessToken))).body.rows;
+			const rows: Array<{ data: Record<string, unknown> }> = (await request(url).get("/api/v1/notifications?pageSize=100").set(bearer(as.accessToken)))
+				.body.rows;
 			expect(rows.some(n => n.data[key] === value)).toBe(true);
 		}, 20_000);
 	};
@@ -81,7 +87,12 @@ describe("notifications by email and text message (file sinks)", () => {
 				mails = (await notificationMail(worker.email)).filter(m => m.text.includes("approved"));
 				expect(mails).toHaveLength(1);
 			}, 20_000);
-			expect(mails[0]).toMatchObject({ to: worker.email, kind: "notification", subject: "Leave request approved", text: expect.stringContaining("Your leave request was approved") });
+			expect(mails[0]).toMatchObject({
+				to: worker.email,
+				kind: "notification",
+				subject: "Leave request approved",
+				text: expect.stringContaining("Your leave request was approved")
+			});
 			// No text message: SMS is off until the user chooses it.
 			expect(await texts()).toEqual([]);
 
@@ -117,7 +128,13 @@ describe("notifications by email and text message (file sinks)", () => {
 		await choose(manager, { email: false, sms: true, types: { "interview.scheduled": { email: true } } });
 		const skipped = randomUUID();
 		await publish(LeaveEvents.requested, {
-			requestId: skipped, employeeId: employee.id, leaveTypeId: randomUUID(), startDate: "2025-07-01", endDate: "2025-07-01", days: 1, requestedBy: worker.id
+			requestId: skipped,
+			employeeId: employee.id,
+			leaveTypeId: randomUUID(),
+			startDate: "2025-07-01",
+			endDate: "2025-07-01",
+			days: 1,
+			requestedBy: worker.id
 		});
 		await inboxHas(manager, "requestId", skipped);
 		const interviewId = randomUUID();

@@ -62,7 +62,12 @@ describe("notification mail by SMTP", () => {
 		const admin = await createUser(url, acme, "admin");
 		const invitee = randomUUID();
 		await system.broker.sendToChannel!(IdentityEvents.invitationSent, {
-			eventId: randomUUID(), tenantId: acme.tenant.id, at: new Date().toISOString(), userId: invitee, email: "newcomer@example.test", invitedBy: acme.user.id
+			eventId: randomUUID(),
+			tenantId: acme.tenant.id,
+			at: new Date().toISOString(),
+			userId: invitee,
+			email: "newcomer@example.test",
+			invitedBy: acme.user.id
 		});
 
 		// The inbox has it at once, whatever the mail does.
@@ -75,9 +80,14 @@ describe("notification mail by SMTP", () => {
 		// This event's only: other mail (the admin's invitation, once identity publishes it) fails alike.
 		const ours = (text: string) => text.includes("newcomer@example.test");
 		const deadLetters = async () =>
-			((await request(url).get("/api/v1/admin/dead-letters?channel=notifications.delivery").set(bearer(admin.accessToken))).body.rows as Array<{
-				id: string; group: string; state: string; event: { to: string; medium: string; text: string };
-			}>).filter(l => ours(l.event.text));
+			(
+				(await request(url).get("/api/v1/admin/dead-letters?channel=notifications.delivery").set(bearer(admin.accessToken))).body.rows as Array<{
+					id: string;
+					group: string;
+					state: string;
+					event: { to: string; medium: string; text: string };
+				}>
+			).filter(l => ours(l.event.text));
 		const offered = () => smtp.offered.filter(m => ours(m.data));
 		const received = () => smtp.received.filter(m => ours(m.data));
 		await eventually(async () => expect(await deadLetters()).toHaveLength(1), 30_000);
@@ -114,13 +124,22 @@ describe("notification mail by SMTP", () => {
 		smtp.silent = true;
 		const admin = await createUser(url, acme, "admin");
 		await system.broker.sendToChannel!(IdentityEvents.invitationSent, {
-			eventId: randomUUID(), tenantId: acme.tenant.id, at: new Date().toISOString(), userId: randomUUID(), email: "hanging@example.test", invitedBy: acme.user.id
+			eventId: randomUUID(),
+			tenantId: acme.tenant.id,
+			at: new Date().toISOString(),
+			userId: randomUUID(),
+			email: "hanging@example.test",
+			invitedBy: acme.user.id
 		});
 		const ours = (text: string) => text.includes("hanging@example.test");
 		const deadLetters = async () =>
-			((await request(url).get("/api/v1/admin/dead-letters?channel=notifications.delivery&state=dead").set(bearer(admin.accessToken))).body.rows as Array<{
-				id: string; event: { text: string };
-			}>).filter(l => ours(l.event.text));
+			(
+				(await request(url).get("/api/v1/admin/dead-letters?channel=notifications.delivery&state=dead").set(bearer(admin.accessToken))).body
+					.rows as Array<{
+					id: string;
+					event: { text: string };
+				}>
+			).filter(l => ours(l.event.text));
 		// Three deliveries of about SMTP_TIMEOUT (3 s) each, and the waits between them.
 		await eventually(async () => expect(await deadLetters()).toHaveLength(1), 60_000);
 		smtp.silent = false;

@@ -42,12 +42,22 @@ describe("notifications from the producers", () => {
 		expect(approved.status).toBe(200);
 		await has(worker, "leave.decided", "requestId", asked.id);
 		const me = await request(url).get("/api/v1/me").set(bearer(worker.accessToken));
-		await eventually(async () => expect((await readMailbox(config().mail.dir, me.body.user?.email ?? me.body.email)).some(m => m.subject === "Leave request approved")).toBe(true), 20_000);
+		await eventually(
+			async () =>
+				expect((await readMailbox(config().mail.dir, me.body.user?.email ?? me.body.email)).some(m => m.subject === "Leave request approved")).toBe(
+					true
+				),
+			20_000
+		);
 	});
 
 	it("an interview reaches its interviewers; an invitation the one who invited", async () => {
 		const { application } = await applicationAt(url, company, "interview");
-		const res = await client(url).post("/interviews", company.hr, { applicationId: application.id, scheduledAt: "2030-03-01T09:00:00Z", interviewerIds: [company.hiringManager.id] });
+		const res = await client(url).post("/interviews", company.hr, {
+			applicationId: application.id,
+			scheduledAt: "2030-03-01T09:00:00Z",
+			interviewerIds: [company.hiringManager.id]
+		});
 		expect(res.status).toBe(201);
 		await has(company.manager, "interview.scheduled", "interviewId", res.body.id);
 		const invited = await createUser(url, company.hr, "employee");
@@ -56,7 +66,11 @@ describe("notifications from the producers", () => {
 
 	it("the reminder job tells the interviewers the day before", async () => {
 		const { application } = await applicationAt(url, company, "interview");
-		const res = await client(url).post("/interviews", company.hr, { applicationId: application.id, scheduledAt: "2031-06-12T09:00:00Z", interviewerIds: [company.hiringManager.id] });
+		const res = await client(url).post("/interviews", company.hr, {
+			applicationId: application.id,
+			scheduledAt: "2031-06-12T09:00:00Z",
+			interviewerIds: [company.hiringManager.id]
+		});
 		expect(res.status).toBe(201);
 		await system.broker.call("recruitment.runJob", { job: "interviewReminders", at: "2031-06-11T08:00:00Z" });
 		await has(company.manager, "interview.reminder", "interviewId", res.body.id);

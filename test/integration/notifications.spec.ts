@@ -13,7 +13,14 @@ import type { DomainEvent } from "../../lib/channels/events";
 import { config } from "../../lib/config";
 import { systemCaller } from "../../lib/meta";
 import {
-	AppEvents, IdentityEvents, LeaveEvents, type Notification, NotificationActions, RealtimeEvents, type RealtimePush, RecruitmentEvents
+	AppEvents,
+	IdentityEvents,
+	LeaveEvents,
+	type Notification,
+	NotificationActions,
+	RealtimeEvents,
+	type RealtimePush,
+	RecruitmentEvents
 } from "../../lib/names";
 import { HANDLED_EVENTS } from "../../services/data/notifications.parts/shared";
 import { eventually, itInProcess, knownEverywhere } from "../support/cluster-topology";
@@ -91,7 +98,15 @@ describe("notifications", () => {
 	describe("who is told", () => {
 		it("a leave request goes to the employee's manager only, once however often it is delivered; pushed live to the realtime nodes", async () => {
 			const requestId = randomUUID();
-			const payload = { requestId, employeeId: employee.id, leaveTypeId: randomUUID(), startDate: "2025-07-01", endDate: "2025-07-03", days: 3, requestedBy: worker.id };
+			const payload = {
+				requestId,
+				employeeId: employee.id,
+				leaveTypeId: randomUUID(),
+				startDate: "2025-07-01",
+				endDate: "2025-07-03",
+				days: 3,
+				requestedBy: worker.id
+			};
 			const event = await publish(system.broker, LeaveEvents.requested, acme.tenant.id, payload);
 			const [entry] = await entries(manager, "leave.requested", { requestId });
 			expect(entry).toMatchObject({ title: expect.any(String), body: expect.stringContaining("Eli Worker"), read: false, seq: expect.any(Number) });
@@ -105,29 +120,64 @@ describe("notifications", () => {
 			// Staff and the requester were not told: the manager decides.
 			for (const other of [acme, hr, worker]) expect((await inbox(other)).filter(n => n.data.requestId === requestId)).toEqual([]);
 
-			await eventually(() => expect(pushes.find(p => (p.message.notification as Notification | undefined)?.id === entry.id)).toMatchObject({
-				tenantId: acme.tenant.id, userIds: [manager.id], message: { type: "notification", notification: entry }
-			}));
+			await eventually(() =>
+				expect(pushes.find(p => (p.message.notification as Notification | undefined)?.id === entry.id)).toMatchObject({
+					tenantId: acme.tenant.id,
+					userIds: [manager.id],
+					message: { type: "notification", notification: entry }
+				})
+			);
 		});
 
 		it("with no employed manager the request goes to the tenant's staff; the requester among them is not told of their own request", async () => {
 			const loner = await hire(url, acme, { firstName: "Lou", lastName: "Loner" });
 			const requestId = randomUUID();
 			await publish(system.broker, LeaveEvents.requested, acme.tenant.id, {
-				requestId, employeeId: loner.id, leaveTypeId: randomUUID(), startDate: "2025-08-01", endDate: "2025-08-01", days: 1, requestedBy: hr.id
+				requestId,
+				employeeId: loner.id,
+				leaveTypeId: randomUUID(),
+				startDate: "2025-08-01",
+				endDate: "2025-08-01",
+				days: 1,
+				requestedBy: hr.id
 			});
 			await entries(acme, "leave.requested", { requestId });
-			await settled(LeaveEvents.requested, acme.tenant.id, {
-				requestId: "marker-2", employeeId: loner.id, leaveTypeId: randomUUID(), startDate: "2025-08-02", endDate: "2025-08-02", days: 1, requestedBy: worker.id
-			}, hr, "leave.requested", { requestId: "marker-2" });
+			await settled(
+				LeaveEvents.requested,
+				acme.tenant.id,
+				{
+					requestId: "marker-2",
+					employeeId: loner.id,
+					leaveTypeId: randomUUID(),
+					startDate: "2025-08-02",
+					endDate: "2025-08-02",
+					days: 1,
+					requestedBy: worker.id
+				},
+				hr,
+				"leave.requested",
+				{ requestId: "marker-2" }
+			);
 			expect((await inbox(hr)).filter(n => n.data.requestId === requestId)).toEqual([]);
 			expect((await inbox(manager)).filter(n => n.data.requestId === requestId)).toEqual([]);
 		});
 
 		it("a decision goes to the requester; a cancellation by the requester themself tells nobody", async () => {
 			const [approved, cancelled] = [randomUUID(), randomUUID()];
-			await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, { requestId: cancelled, employeeId: employee.id, status: "cancelled", decidedBy: worker.id, requestedBy: worker.id });
-			await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, { requestId: approved, employeeId: employee.id, status: "approved", decidedBy: manager.id, requestedBy: worker.id });
+			await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, {
+				requestId: cancelled,
+				employeeId: employee.id,
+				status: "cancelled",
+				decidedBy: worker.id,
+				requestedBy: worker.id
+			});
+			await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, {
+				requestId: approved,
+				employeeId: employee.id,
+				status: "approved",
+				decidedBy: manager.id,
+				requestedBy: worker.id
+			});
 			const [entry] = await entries(worker, "leave.decided", { requestId: approved });
 			expect(entry).toMatchObject({ title: "Leave request approved", data: { status: "approved" } });
 			expect((await inbox(worker)).filter(n => n.data.requestId === cancelled)).toEqual([]);
@@ -138,7 +188,11 @@ describe("notifications", () => {
 			const noAccount = await hire(url, acme, { firstName: "Nat", lastName: "NoAccount" });
 			const interviewId = randomUUID();
 			await publish(system.broker, RecruitmentEvents.interviewScheduled, acme.tenant.id, {
-				interviewId, applicationId: randomUUID(), openingId: randomUUID(), candidateId: randomUUID(), scheduledAt: "2025-09-01T09:00:00.000Z",
+				interviewId,
+				applicationId: randomUUID(),
+				openingId: randomUUID(),
+				candidateId: randomUUID(),
+				scheduledAt: "2025-09-01T09:00:00.000Z",
 				interviewerIds: [managerEmployee.id, employee.id, noAccount.id]
 			});
 			await entries(manager, "interview.scheduled", { interviewId });
@@ -149,7 +203,11 @@ describe("notifications", () => {
 		it("a hire goes to the tenant's staff and the new hire's manager, not to the new hire nor another company", async () => {
 			const hired = await hire(url, acme, { firstName: "Nia", lastName: "Newhire", managerId: managerEmployee.id });
 			const event = await publish(system.broker, AppEvents.employeeHired, acme.tenant.id, {
-				employeeId: hired.id, userId: worker.id, offerId: randomUUID(), managerId: managerEmployee.id, departmentId: null
+				employeeId: hired.id,
+				userId: worker.id,
+				offerId: randomUUID(),
+				managerId: managerEmployee.id,
+				departmentId: null
 			});
 			for (const told of [acme, hr, manager]) {
 				const [entry] = await entries(told, "employee.hired", { employeeId: hired.id });
@@ -160,7 +218,14 @@ describe("notifications", () => {
 			expect((await inbox(globex)).filter(n => n.data.employeeId === hired.id)).toEqual([]);
 			// Redelivered: still one each.
 			await system.broker.sendToChannel!(AppEvents.employeeHired, event);
-			await settled(AppEvents.employeeHired, acme.tenant.id, { employeeId: "marker-3", userId: worker.id, offerId: randomUUID(), managerId: null, departmentId: null }, hr, "employee.hired", { employeeId: "marker-3" });
+			await settled(
+				AppEvents.employeeHired,
+				acme.tenant.id,
+				{ employeeId: "marker-3", userId: worker.id, offerId: randomUUID(), managerId: null, departmentId: null },
+				hr,
+				"employee.hired",
+				{ employeeId: "marker-3" }
+			);
 			for (const told of [acme, hr, manager]) expect((await inbox(told)).filter(n => n.data.employeeId === hired.id)).toHaveLength(1);
 		});
 
@@ -179,29 +244,58 @@ describe("notifications", () => {
 		it("an event it cannot handle is retried, then dead-lettered for the tenant's admins; the events after it are handled", async () => {
 			const interviewId = randomUUID();
 			await publish(system.broker, RecruitmentEvents.interviewScheduled, acme.tenant.id, {
-				interviewId, applicationId: randomUUID(), openingId: randomUUID(), candidateId: randomUUID(), scheduledAt: "2025-09-01T09:00:00.000Z", interviewerIds: 42
+				interviewId,
+				applicationId: randomUUID(),
+				openingId: randomUUID(),
+				candidateId: randomUUID(),
+				scheduledAt: "2025-09-01T09:00:00.000Z",
+				interviewerIds: 42
 			});
 			const letters = async () =>
-				((await get("/admin/dead-letters?channel=recruitment.interview.scheduled", acme)).body.rows as Array<{ group: string; event: { interviewId: string } }>)
-					.filter(l => l.event.interviewId === interviewId);
+				(
+					(await get("/admin/dead-letters?channel=recruitment.interview.scheduled", acme)).body.rows as Array<{
+						group: string;
+						event: { interviewId: string };
+					}>
+				).filter(l => l.event.interviewId === interviewId);
 			await eventually(async () => expect(await letters()).toMatchObject([{ group: "notifications" }]), 60_000);
 			const next = randomUUID();
 			await publish(system.broker, RecruitmentEvents.interviewScheduled, acme.tenant.id, {
-				interviewId: next, applicationId: randomUUID(), openingId: randomUUID(), candidateId: randomUUID(), scheduledAt: "2025-09-02T09:00:00.000Z", interviewerIds: [managerEmployee.id]
+				interviewId: next,
+				applicationId: randomUUID(),
+				openingId: randomUUID(),
+				candidateId: randomUUID(),
+				scheduledAt: "2025-09-02T09:00:00.000Z",
+				interviewerIds: [managerEmployee.id]
 			});
 			await entries(manager, "interview.scheduled", { interviewId: next });
 			expect((await inbox(manager)).filter(n => n.data.interviewId === interviewId)).toEqual([]);
 		});
 
 		itInProcess("a consumer that died between storing an entry and recording the event adds nothing when the event comes again", async () => {
-			const notifications = system.broker.getLocalService("notifications") as unknown as { store(name: string): { removeMany(q: object): Promise<number> } };
+			const notifications = system.broker.getLocalService("notifications") as unknown as {
+				store(name: string): { removeMany(q: object): Promise<number> };
+			};
 			const requestId = randomUUID();
-			const event = await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, { requestId, employeeId: employee.id, status: "rejected", decidedBy: manager.id, requestedBy: worker.id });
+			const event = await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, {
+				requestId,
+				employeeId: employee.id,
+				status: "rejected",
+				decidedBy: manager.id,
+				requestedBy: worker.id
+			});
 			const [entry] = await entries(worker, "leave.decided", { requestId });
 			// As if the record had never been written: the entry's id is derived from the event and the user.
 			expect(await notifications.store(HANDLED_EVENTS).removeMany({ eventId: event.eventId })).toBe(1);
 			await system.broker.sendToChannel!(LeaveEvents.requestDecided, event);
-			await settled(LeaveEvents.requestDecided, acme.tenant.id, { requestId: "marker-4", employeeId: employee.id, status: "approved", decidedBy: manager.id, requestedBy: worker.id }, worker, "leave.decided", { requestId: "marker-4" });
+			await settled(
+				LeaveEvents.requestDecided,
+				acme.tenant.id,
+				{ requestId: "marker-4", employeeId: employee.id, status: "approved", decidedBy: manager.id, requestedBy: worker.id },
+				worker,
+				"leave.decided",
+				{ requestId: "marker-4" }
+			);
 			expect((await inbox(worker)).filter(n => n.data.requestId === requestId)).toEqual([entry]);
 		});
 	});
@@ -212,7 +306,13 @@ describe("notifications", () => {
 		beforeAll(async () => {
 			// Three fresh entries for the worker, oldest first.
 			for (const status of ["approved", "rejected", "approved"]) {
-				await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, { requestId: `inbox-${status}-${randomUUID()}`, employeeId: employee.id, status, decidedBy: manager.id, requestedBy: worker.id });
+				await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, {
+					requestId: `inbox-${status}-${randomUUID()}`,
+					employeeId: employee.id,
+					status,
+					decidedBy: manager.id,
+					requestedBy: worker.id
+				});
 			}
 			await eventually(async () => expect((await inbox(worker)).filter(n => String(n.data.requestId).startsWith("inbox-"))).toHaveLength(3), 20_000);
 			mine = (await inbox(worker)).filter(n => String(n.data.requestId).startsWith("inbox-"));
@@ -246,29 +346,37 @@ describe("notifications", () => {
 			expect((await inbox(worker, "&unread=false")).map(n => n.id)).toEqual([mine[0].id]);
 
 			// The user's other sockets hear of it, with what is left unread.
-			await eventually(() => expect(pushes).toContainEqual({
-				tenantId: acme.tenant.id, userIds: [worker.id], message: { type: "notifications.read", ids: [mine[0].id], unread: before - 1 }
-			}));
+			await eventually(() =>
+				expect(pushes).toContainEqual({
+					tenantId: acme.tenant.id,
+					userIds: [worker.id],
+					message: { type: "notifications.read", ids: [mine[0].id], unread: before - 1 }
+				})
+			);
 
 			const all = await post("/notifications/read-all", worker);
 			expect(all.status).toBe(200);
 			expect(all.body).toEqual({ marked: before - 1 });
-			await eventually(() => expect(pushes).toContainEqual({
-				tenantId: acme.tenant.id, userIds: [worker.id], message: { type: "notifications.read", all: true, unread: 0 }
-			}));
+			await eventually(() =>
+				expect(pushes).toContainEqual({
+					tenantId: acme.tenant.id,
+					userIds: [worker.id],
+					message: { type: "notifications.read", all: true, unread: 0 }
+				})
+			);
 			expect((await get("/notifications/unread-count", worker)).body).toEqual({ unread: 0 });
-			expect((await inbox(worker, "&unread=true"))).toEqual([]);
+			expect(await inbox(worker, "&unread=true")).toEqual([]);
 			// Nobody else's inbox moved.
 			expect((await get("/notifications/unread-count", manager)).body).toEqual({ unread: managerUnread });
 		});
 
 		it("another user's entry, in this company or another, is 404 and stays unread; so is an unknown one", async () => {
-			const [theirs] = (await inbox(manager, "&unread=true"));
+			const [theirs] = await inbox(manager, "&unread=true");
 			expect(theirs).toBeDefined();
 			for (const other of [worker, hr, acme, globex]) expect((await post(`/notifications/${theirs.id}/read`, other)).status).toBe(404);
 			expect((await post(`/notifications/${randomUUID()}/read`, manager)).status).toBe(404);
 			expect((await inbox(manager)).find(n => n.id === theirs.id)).toMatchObject({ read: false });
-			expect((await inbox(globex))).toEqual([]);
+			expect(await inbox(globex)).toEqual([]);
 		});
 
 		it("every signed-in user has an inbox; without a token it is 401", async () => {

@@ -76,9 +76,16 @@ describe("onboarding", () => {
 			expect(res.headers.location).toBe(`/api/v1/employees/${employee.id}`);
 
 			expect(employee).toMatchObject({
-				firstName: candidate.firstName, lastName: candidate.lastName, workEmail: candidate.email, hireDate: "2030-04-01",
-				departmentId: opening.departmentId, managerId: acme.hiringManager.id, positionId: acme.positionId,
-				employmentType: "full_time", status: "active", userId: user.id
+				firstName: candidate.firstName,
+				lastName: candidate.lastName,
+				workEmail: candidate.email,
+				hireDate: "2030-04-01",
+				departmentId: opening.departmentId,
+				managerId: acme.hiringManager.id,
+				positionId: acme.positionId,
+				employmentType: "full_time",
+				status: "active",
+				userId: user.id
 			});
 			expect(user).toMatchObject({ email: candidate.email, role: "employee", status: "invited", employeeId: employee.id, name: "Cara Candidate" });
 			expect(user.passwordHash).toBeUndefined();
@@ -86,7 +93,10 @@ describe("onboarding", () => {
 
 			// Stored as answered.
 			expect((await api().get(`/employees/${employee.id}`, acme.hr)).body).toMatchObject({
-				departmentId: acme.departmentId, managerId: acme.hiringManager.id, hireDate: "2030-04-01", userId: user.id
+				departmentId: acme.departmentId,
+				managerId: acme.hiringManager.id,
+				hireDate: "2030-04-01",
+				userId: user.id
 			});
 			expect(await offerOf(sent.offer.id)).toMatchObject({ status: "accepted", employeeId: employee.id, userId: user.id });
 			const app = (await api().get(`/applications/${application.id}`, acme.hr)).body;
@@ -108,8 +118,12 @@ describe("onboarding", () => {
 			expect((await api().get(`/leave-entitlements?year=2030`, session)).body.total).toBe(types.length);
 
 			expect(await hires.next(sent.offer.id)).toMatchObject({
-				tenantId: acme.owner.tenant.id, employeeId: employee.id, userId: user.id, offerId: sent.offer.id,
-				managerId: acme.hiringManager.id, departmentId: opening.departmentId
+				tenantId: acme.owner.tenant.id,
+				employeeId: employee.id,
+				userId: user.id,
+				offerId: sent.offer.id,
+				managerId: acme.hiringManager.id,
+				departmentId: opening.departmentId
 			});
 			// The saga's record, as an operator sees it on the offer: done, and nothing of who held it.
 			expect(offer.onboarding).toMatchObject({ state: "done", step: "commit", employeeId: employee.id, userId: user.id, error: null });
@@ -134,14 +148,26 @@ describe("onboarding", () => {
 			expect(withPassword.body.data[0].field).toBe("password");
 			const joined = await request(url).post("/api/v1/auth/activate").send({ token });
 			expect(joined.status).toBe(200);
-			expect(joined.body).toMatchObject({ tenantId: acme.owner.tenant.id, user: { id: res.body.user.id, status: "active", employeeId: res.body.employee.id } });
+			expect(joined.body).toMatchObject({
+				tenantId: acme.owner.tenant.id,
+				user: { id: res.body.user.id, status: "active", employeeId: res.body.employee.id }
+			});
 
 			// One person, two companies: each token names one, and sees only that one.
 			const signedIn = await login(url, elsewhere.email);
-			expect((signedIn as unknown as { companies: Array<{ name: string }> }).companies.map(c => c.name).sort()).toEqual([acme.owner.tenant.name, "Elsewhere Ltd"].sort());
+			expect((signedIn as unknown as { companies: Array<{ name: string }> }).companies.map(c => c.name).sort()).toEqual(
+				[acme.owner.tenant.name, "Elsewhere Ltd"].sort()
+			);
 			const inAcme = await request(url).post("/api/v1/auth/login").send({ email: elsewhere.email, password: PASSWORD, companyId: acme.owner.tenant.id });
-			expect((await request(url).get("/api/v1/me").set(bearer(inAcme.body.accessToken))).body).toMatchObject({ role: "employee", employeeId: res.body.employee.id });
-			expect((await request(url).get("/api/v1/me").set(bearer(elsewhere.accessToken))).body).toMatchObject({ role: "owner", employeeId: null, tenant: { name: "Elsewhere Ltd" } });
+			expect((await request(url).get("/api/v1/me").set(bearer(inAcme.body.accessToken))).body).toMatchObject({
+				role: "employee",
+				employeeId: res.body.employee.id
+			});
+			expect((await request(url).get("/api/v1/me").set(bearer(elsewhere.accessToken))).body).toMatchObject({
+				role: "owner",
+				employeeId: null,
+				tenant: { name: "Elsewhere Ltd" }
+			});
 		});
 
 		it("is safe to retry: the same employee and user again (200, no password), nothing new created", async () => {
@@ -149,8 +175,12 @@ describe("onboarding", () => {
 			const first = await accept(url, acme.hr, sent.offer.id);
 			expect(first.status).toBe(201);
 			const [employeesBefore, usersBefore, entitlementsBefore] = await Promise.all([
-				api().get("/employees?pageSize=1", acme.hr).then(r => r.body.total),
-				api().get("/users?pageSize=1", acme.hr).then(r => r.body.total),
+				api()
+					.get("/employees?pageSize=1", acme.hr)
+					.then(r => r.body.total),
+				api()
+					.get("/users?pageSize=1", acme.hr)
+					.then(r => r.body.total),
 				entitlementCount()
 			]);
 			for (const as of [acme.hr, acme.owner]) {
@@ -208,7 +238,9 @@ describe("onboarding", () => {
 			await api().post(`/offers/${offer.id}/send`, acme.hr);
 			const sent: SentOffer = { ...pipeline, offer };
 			const [employeesBefore, entitlementsBefore] = await Promise.all([
-				api().get("/employees?pageSize=1", acme.hr).then(r => r.body.total),
+				api()
+					.get("/employees?pageSize=1", acme.hr)
+					.then(r => r.body.total),
 				entitlementCount()
 			]);
 
@@ -259,9 +291,18 @@ describe("onboarding", () => {
 		const meta = () => ({ meta: { user: metaUser(acme) } });
 		/** A saga claimed by a node that is alive (for the lease given). */
 		async function claimedByANode(sent: SentOffer, leaseMs = 60_000): Promise<SagaOffer> {
-			return system.broker.call<SagaOffer, object>(OnboardingSagaActions.start, {
-				id: sent.offer.id, sagaId: `saga-${sent.offer.id}`, employeeId: `emp-${sent.offer.id}`, userId: `usr-${sent.offer.id}`, holder: "dead-node", leaseMs
-			}, meta());
+			return system.broker.call<SagaOffer, object>(
+				OnboardingSagaActions.start,
+				{
+					id: sent.offer.id,
+					sagaId: `saga-${sent.offer.id}`,
+					employeeId: `emp-${sent.offer.id}`,
+					userId: `usr-${sent.offer.id}`,
+					holder: "dead-node",
+					leaseMs
+				},
+				meta()
+			);
 		}
 		/**
 		 * What a node leaves behind when it dies right after the hire (the step recorded before it
@@ -270,9 +311,18 @@ describe("onboarding", () => {
 		async function hiredByADeadNode(sent: SentOffer, record: object = {}): Promise<SagaOffer> {
 			const { saga } = await claimedByANode(sent);
 			await system.broker.call(EmployeeActions.hireWithId, { id: saga.employeeId, ...hireRequest(sent.offer, sent.candidate, sent.opening) }, meta());
-			const recorded = await system.broker.call<SagaOffer, object>(OnboardingSagaActions.record, {
-				id: sent.offer.id, sagaId: saga.sagaId, holder: saga.holder, step: "hire", leaseMs: 1, ...record
-			}, meta());
+			const recorded = await system.broker.call<SagaOffer, object>(
+				OnboardingSagaActions.record,
+				{
+					id: sent.offer.id,
+					sagaId: saga.sagaId,
+					holder: saga.holder,
+					step: "hire",
+					leaseMs: 1,
+					...record
+				},
+				meta()
+			);
 			// Run out for sure: within the same millisecond the lease still holds (a quick machine saw a 409).
 			while (Date.now() <= recorded.saga.leaseUntil) await new Promise(resolve => setTimeout(resolve, 1));
 			return recorded;
@@ -281,11 +331,18 @@ describe("onboarding", () => {
 		it("the sweep resumes a stalled saga forward: the hire it started, one user, application hired, one employee.hired", async () => {
 			const sent = await sentOffer(url, acme);
 			const { saga } = await hiredByADeadNode(sent);
-			await eventually(async () => expect(await offerOf(sent.offer.id)).toMatchObject({ status: "accepted", employeeId: saga.employeeId, userId: saga.userId }), SWEEP_WAIT_MS);
+			await eventually(
+				async () => expect(await offerOf(sent.offer.id)).toMatchObject({ status: "accepted", employeeId: saga.employeeId, userId: saga.userId }),
+				SWEEP_WAIT_MS
+			);
 			expect((await offerOf(sent.offer.id)).onboarding).toMatchObject({ sagaId: saga.sagaId, state: "done", attempts: 1 });
 			// The employee the dead node hired, not a second one; the account linked to it.
 			expect(await employeesMatching(sent.candidate.email)).toBe(1);
-			expect((await api().get(`/users/${saga.userId}`, acme.hr)).body).toMatchObject({ email: sent.candidate.email, employeeId: saga.employeeId, status: "invited" });
+			expect((await api().get(`/users/${saga.userId}`, acme.hr)).body).toMatchObject({
+				email: sent.candidate.email,
+				employeeId: saga.employeeId,
+				status: "invited"
+			});
 			expect((await api().get(`/employees/${saga.employeeId}`, acme.hr)).body).toMatchObject({ userId: saga.userId });
 			expect(await stageOf(sent.application.id)).toBe("hired");
 			expect((await api().get(`/leave-entitlements?employeeId=${saga.employeeId}`, acme.hr)).body.total).toBe(types.length);
@@ -300,7 +357,11 @@ describe("onboarding", () => {
 		it("the sweep finishes a compensation its node left half done: no employee, no user, the offer sent again", async () => {
 			const sent = await sentOffer(url, acme);
 			const { saga } = await hiredByADeadNode(sent, { step: "invite", state: "compensating", error: "the node gave up" });
-			await eventually(async () => expect(await offerOf(sent.offer.id)).toMatchObject({ status: "sent", onboarding: { state: "compensated", error: "the node gave up" } }), SWEEP_WAIT_MS);
+			await eventually(
+				async () =>
+					expect(await offerOf(sent.offer.id)).toMatchObject({ status: "sent", onboarding: { state: "compensated", error: "the node gave up" } }),
+				SWEEP_WAIT_MS
+			);
 			await expectNoHire(sent, sent.candidate.email);
 			expect((await api().get(`/employees/${saga.employeeId}`, acme.hr)).status).toBe(404);
 			// Sent again: it can be accepted afresh.
@@ -325,7 +386,11 @@ describe("onboarding", () => {
 				// The body says why, should it be a 409 (a lease lost, or a rolled-back hire).
 				expect({ status: res.status, body: res.body }).toMatchObject({
 					status: 201,
-					body: { offer: { status: "accepted", employeeId: saga.employeeId, userId: saga.userId }, employee: { id: saga.employeeId }, user: { id: saga.userId } }
+					body: {
+						offer: { status: "accepted", employeeId: saga.employeeId, userId: saga.userId },
+						employee: { id: saga.employeeId },
+						user: { id: saga.userId }
+					}
 				});
 				expect(res.body.offer.onboarding).toMatchObject({ state: "done", attempts: 1 });
 				expect(await employeesMatching(stalled.candidate.email)).toBe(1);
@@ -363,7 +428,13 @@ describe("onboarding", () => {
 
 		it("lets no client choose the id of an employee or a user, as onboarding does internally (422 naming id)", async () => {
 			const email = `chosen-${Date.now()}@example.test`;
-			const employee = await api().post("/employees", acme.hr, { id: "chosen-employee", firstName: "Cho", lastName: "Sen", workEmail: email, hireDate: "2030-01-01" });
+			const employee = await api().post("/employees", acme.hr, {
+				id: "chosen-employee",
+				firstName: "Cho",
+				lastName: "Sen",
+				workEmail: email,
+				hireDate: "2030-01-01"
+			});
 			expect(employee.status).toBe(422);
 			expect(employee.body.data[0].field).toBe("id");
 			const user = await api().post("/users", acme.hr, { id: "chosen-user", email, name: "Cho Sen", role: "employee" });
@@ -415,7 +486,11 @@ describe("onboarding", () => {
 		it("answers 409 while another request is still accepting the offer (accepted, no hire recorded yet)", async () => {
 			const sent = await sentOffer(url, acme);
 			// What a concurrent accept looks like between its claim and its commit.
-			await system.broker.call(RecruitmentActions.setOfferStatus, { id: sent.offer.id, status: "accepted", expect: "sent" }, { meta: { user: metaUser(acme) } });
+			await system.broker.call(
+				RecruitmentActions.setOfferStatus,
+				{ id: sent.offer.id, status: "accepted", expect: "sent" },
+				{ meta: { user: metaUser(acme) } }
+			);
 			const res = await accept(url, acme.hr, sent.offer.id);
 			expect(res.status).toBe(409);
 			expect(res.body).toMatchObject({ type: "CONFLICT", data: { status: "accepted" } });
@@ -427,7 +502,9 @@ describe("onboarding", () => {
 			const sent = await sentOffer(url, acme);
 			// Only internal calls can get here (a pipeline move to rejected withdraws the offer).
 			await system.broker.call(
-				RecruitmentActions.setStage, { id: sent.application.id, stage: "rejected", expect: "offer" }, { meta: { user: metaUser(acme) } }
+				RecruitmentActions.setStage,
+				{ id: sent.application.id, stage: "rejected", expect: "offer" },
+				{ meta: { user: metaUser(acme) } }
 			);
 			const res = await accept(url, acme.hr, sent.offer.id);
 			expect(res.status).toBe(409);
@@ -451,39 +528,48 @@ describe("onboarding while a data service is down", () => {
 	});
 	afterAll(() => system?.stop());
 
-	itInProcess("undoes the account and the employee when granting leave fails (503), keeps the saga compensating until leave is back, then the sweep rolls it back and a retry works", async () => {
-		const { broker } = system;
-		const sent = await sentOffer(url, company);
-		const email = sent.candidate.email;
-		const onboarding = broker.getLocalService("onboarding") as Service;
-		const errors = jest.spyOn(onboarding.logger, "error");
-		await broker.destroyService(broker.getLocalService("leave") as Service);
+	itInProcess(
+		"undoes the account and the employee when granting leave fails (503), keeps the saga compensating until leave is back, then the sweep rolls it back and a retry works",
+		async () => {
+			const { broker } = system;
+			const sent = await sentOffer(url, company);
+			const email = sent.candidate.email;
+			const onboarding = broker.getLocalService("onboarding") as Service;
+			const errors = jest.spyOn(onboarding.logger, "error");
+			await broker.destroyService(broker.getLocalService("leave") as Service);
 
-		const res = await accept(url, company.hr, sent.offer.id);
-		expect(res.status).toBe(503);
-		const api = client(url);
-		expect((await api.get("/employees", company.hr).query({ search: email })).body.total).toBe(0);
-		expect((await api.get("/users", company.hr).query({ search: email })).body.total).toBe(0);
-		expect((await api.get(`/applications/${sent.application.id}`, company.hr)).body.stage).toBe("offer");
-		// Revoking the entitlements needed the same service: logged with the offer id, not the client's error.
-		expect(errors).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`offer ${sent.offer.id}.*leave entitlements`)), expect.anything());
-		errors.mockRestore();
-		// Not rolled back while an undo is owed: the saga stays compensating, for the sweep to finish.
-		expect((await api.get(`/offers/${sent.offer.id}`, company.hr)).body).toMatchObject({
-			status: "accepted", employeeId: null, userId: null, onboarding: { state: "compensating", step: "entitlements" }
-		});
-
-		broker.createService(LeaveService as ServiceSchema);
-		await broker.waitForServices("leave");
-		await eventually(async () => {
+			const res = await accept(url, company.hr, sent.offer.id);
+			expect(res.status).toBe(503);
+			const api = client(url);
+			expect((await api.get("/employees", company.hr).query({ search: email })).body.total).toBe(0);
+			expect((await api.get("/users", company.hr).query({ search: email })).body.total).toBe(0);
+			expect((await api.get(`/applications/${sent.application.id}`, company.hr)).body.stage).toBe("offer");
+			// Revoking the entitlements needed the same service: logged with the offer id, not the client's error.
+			expect(errors).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`offer ${sent.offer.id}.*leave entitlements`)), expect.anything());
+			errors.mockRestore();
+			// Not rolled back while an undo is owed: the saga stays compensating, for the sweep to finish.
 			expect((await api.get(`/offers/${sent.offer.id}`, company.hr)).body).toMatchObject({
-				status: "sent", employeeId: null, userId: null, onboarding: { state: "compensated" }
+				status: "accepted",
+				employeeId: null,
+				userId: null,
+				onboarding: { state: "compensating", step: "entitlements" }
 			});
-		}, SWEEP_WAIT_MS);
-		const retry = await accept(url, company.hr, sent.offer.id);
-		expect(retry.status).toBe(201);
-		expect((await api.get("/employees", company.hr).query({ search: email })).body.total).toBe(1);
-		await acceptInvitation(url, email);
-		expect((await login(url, email)).accessToken).toBeTruthy();
-	});
+
+			broker.createService(LeaveService as ServiceSchema);
+			await broker.waitForServices("leave");
+			await eventually(async () => {
+				expect((await api.get(`/offers/${sent.offer.id}`, company.hr)).body).toMatchObject({
+					status: "sent",
+					employeeId: null,
+					userId: null,
+					onboarding: { state: "compensated" }
+				});
+			}, SWEEP_WAIT_MS);
+			const retry = await accept(url, company.hr, sent.offer.id);
+			expect(retry.status).toBe(201);
+			expect((await api.get("/employees", company.hr).query({ search: email })).body.total).toBe(1);
+			await acceptInvitation(url, email);
+			expect((await login(url, email)).accessToken).toBeTruthy();
+		}
+	);
 });

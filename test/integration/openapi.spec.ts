@@ -15,7 +15,19 @@ import { swaggerParserErrors } from "../support/openapi";
 type Doc = {
 	openapi: string;
 	tags: Array<{ name: string }>;
-	paths: Record<string, Record<string, { tags: string[]; security: unknown[]; parameters?: Array<{ name: string; in: string }>; requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; required?: string[] } }> }; responses: Record<string, unknown> }>>;
+	paths: Record<
+		string,
+		Record<
+			string,
+			{
+				tags: string[];
+				security: unknown[];
+				parameters?: Array<{ name: string; in: string }>;
+				requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; required?: string[] } }> };
+				responses: Record<string, unknown>;
+			}
+		>
+	>;
 };
 
 describe("the OpenAPI document", () => {
@@ -41,7 +53,10 @@ describe("the OpenAPI document", () => {
 		expect(routed.length).toBeGreaterThan(100);
 		for (const alias of routed) {
 			const path = alias.fullPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
-			expect({ route: `${alias.methods} ${path}`, documented: !!doc.paths[path]?.[alias.methods.toLowerCase()] }).toEqual({ route: `${alias.methods} ${path}`, documented: true });
+			expect({ route: `${alias.methods} ${path}`, documented: !!doc.paths[path]?.[alias.methods.toLowerCase()] }).toEqual({
+				route: `${alias.methods} ${path}`,
+				documented: true
+			});
 		}
 		const tags = doc.tags.map(t => t.name);
 		expect(tags).toEqual(CONTEXT_TAGS.map(t => t.name));
@@ -50,7 +65,11 @@ describe("the OpenAPI document", () => {
 	});
 
 	it("asks for the Bearer token where one is needed, and for none on public routes", () => {
-		for (const [path, method] of [["/api/v1/auth/signup", "post"], ["/health/live", "get"], ["/s/{code}", "get"]]) {
+		for (const [path, method] of [
+			["/api/v1/auth/signup", "post"],
+			["/health/live", "get"],
+			["/s/{code}", "get"]
+		]) {
 			expect({ path, security: doc.paths[path][method].security }).toEqual({ path, security: [] });
 			expect(doc.paths[path][method].responses).not.toHaveProperty("401");
 		}

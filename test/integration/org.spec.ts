@@ -3,7 +3,6 @@ import request from "supertest";
 import { type Signup, bearer, createUser, signup } from "../support/http";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
 
-
 describe("org", () => {
 	let system: RunningSystem;
 	let url: string;
@@ -107,7 +106,10 @@ describe("org", () => {
 			expect(created.headers.location).toBe(`/api/v1/positions/${created.body.id}`);
 			expect((await post("/positions", acme, { title: "Backend Engineer" })).status).toBe(409);
 			expect((await post("/positions", globex, { title: "Backend Engineer" })).status).toBe(201);
-			const renamed = await request(url).patch(`/api/v1/positions/${created.body.id}`).set(bearer(acme.accessToken)).send({ title: "Senior Backend Engineer" });
+			const renamed = await request(url)
+				.patch(`/api/v1/positions/${created.body.id}`)
+				.set(bearer(acme.accessToken))
+				.send({ title: "Senior Backend Engineer" });
 			expect(renamed.body.title).toBe("Senior Backend Engineer");
 			expect((await request(url).delete(`/api/v1/positions/${created.body.id}`).set(bearer(acme.accessToken))).status).toBe(204);
 		});

@@ -19,7 +19,10 @@ const suffix = Date.now().toString(36);
 const TIMING: RelayTiming = { graceMs: 100, leaseMs: 5000, batch: 100 };
 const pause = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
-interface Published { channel: string; event: DomainEvent }
+interface Published {
+	channel: string;
+	event: DomainEvent;
+}
 
 function outboxContract(backend: string, makeConfig: () => Config, cleanUp: () => Promise<void> = async () => undefined): void {
 	describe(`outbox on ${backend}`, () => {
@@ -32,13 +35,23 @@ function outboxContract(backend: string, makeConfig: () => Config, cleanUp: () =
 		const tenantId = "t-1";
 
 		/** A relay whose publishes are recorded; `fail` decides, per publish, to fail it; `during` runs inside each. */
-		function relay(published: Published[], fail: (p: Published) => boolean = () => false, delayMs = 0, during?: (p: Published) => Promise<void>): OutboxRelay {
-			return new OutboxRelay(service.adapter, async (channel, event) => {
-				if (delayMs) await pause(delayMs);
-				await during?.({ channel, event });
-				if (fail({ channel, event })) throw new Error("the channel is away");
-				published.push({ channel, event });
-			}, logger, TIMING);
+		function relay(
+			published: Published[],
+			fail: (p: Published) => boolean = () => false,
+			delayMs = 0,
+			during?: (p: Published) => Promise<void>
+		): OutboxRelay {
+			return new OutboxRelay(
+				service.adapter,
+				async (channel, event) => {
+					if (delayMs) await pause(delayMs);
+					await during?.({ channel, event });
+					if (fail({ channel, event })) throw new Error("the channel is away");
+					published.push({ channel, event });
+				},
+				logger,
+				TIMING
+			);
 		}
 		const thing = (name: string) => ({ _id: service.newId(), tenantId, name, status: "open" });
 		const event = (name: string) => pendingEvent("things.changed", tenantId, { name });
@@ -58,14 +71,21 @@ function outboxContract(backend: string, makeConfig: () => Config, cleanUp: () =
 			await relays.drain();
 
 			// A conditional write that matches nothing stores no event either.
-			expect(await service.adapter.updateMany({ _id: doc._id, status: "closed" }, updateWithEvent({ $set: { status: "reopened" } }, event("lost")))).toBe(0);
-			expect(await service.adapter.updateMany({ _id: doc._id, status: "open" }, updateWithEvent({ $set: { status: "closed" } }, event("closed")))).toBe(1);
+			expect(await service.adapter.updateMany({ _id: doc._id, status: "closed" }, updateWithEvent({ $set: { status: "reopened" } }, event("lost")))).toBe(
+				0
+			);
+			expect(await service.adapter.updateMany({ _id: doc._id, status: "open" }, updateWithEvent({ $set: { status: "closed" } }, event("closed")))).toBe(
+				1
+			);
 			relays.flush(doc._id);
 			await relays.drain();
 			await pause(TIMING.graceMs * 2);
 			await relays.sweep();
 
-			expect(published.map(p => [p.event.name, p.event.seq])).toEqual([["created", 1], ["closed", 2]]);
+			expect(published.map(p => [p.event.name, p.event.seq])).toEqual([
+				["created", 1],
+				["closed", 2]
+			]);
 			expect(published.every(p => p.channel === "things.changed" && p.event.tenantId === tenantId && typeof p.event.eventId === "string")).toBe(true);
 			const stored = await service.adapter.findById(doc._id);
 			expect(stored).toMatchObject({ status: "closed", _outboxSeq: 2 });
@@ -109,12 +129,17 @@ function outboxContract(backend: string, makeConfig: () => Config, cleanUp: () =
 			const doc = thing("busy");
 			await service.adapter.insert(insertWithEvent(doc, event("created")));
 			let wroteMeanwhile = false;
-			const relays = relay(published, () => false, 0, async p => {
-				if (p.event.name !== "created" || wroteMeanwhile) return;
-				wroteMeanwhile = true;
-				// Another writer, between the relay's claim and its removal of what it published.
-				await service.adapter.updateMany({ _id: doc._id }, updateWithEvent({ $set: { status: "busy" } }, event("updated")));
-			});
+			const relays = relay(
+				published,
+				() => false,
+				0,
+				async p => {
+					if (p.event.name !== "created" || wroteMeanwhile) return;
+					wroteMeanwhile = true;
+					// Another writer, between the relay's claim and its removal of what it published.
+					await service.adapter.updateMany({ _id: doc._id }, updateWithEvent({ $set: { status: "busy" } }, event("updated")));
+				}
+			);
 			relays.flush(doc._id);
 			await relays.drain();
 			await pause(TIMING.graceMs * 2);
@@ -139,7 +164,11 @@ function outboxContract(backend: string, makeConfig: () => Config, cleanUp: () =
 			expect(runs).toBe(2);
 
 			const second = event("flaky").event;
-			await expect(handleOnce(store, "billing", second, async () => { throw new Error("down"); })).rejects.toThrow("down");
+			await expect(
+				handleOnce(store, "billing", second, async () => {
+					throw new Error("down");
+				})
+			).rejects.toThrow("down");
 			expect(await handleOnce(store, "billing", second, effect)).toBe("handled");
 			expect(runs).toBe(3);
 		});
@@ -150,7 +179,11 @@ outboxContract("NeDB", () => loadConfig({}));
 
 describeWith(["postgres"], "on PostgreSQL", () => {
 	const databaseUrl = freshSchemaUrl("outbox");
-	outboxContract("PostgreSQL", () => loadConfig({ DATABASE_URL: databaseUrl }), () => dropSchema(databaseUrl));
+	outboxContract(
+		"PostgreSQL",
+		() => loadConfig({ DATABASE_URL: databaseUrl }),
+		() => dropSchema(databaseUrl)
+	);
 });
 
 if (process.env.MONGO_URI) {

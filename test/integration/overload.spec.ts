@@ -86,7 +86,12 @@ describe("overload, one process", () => {
 	it(`answers another tenant's GET /me and GET /health/live while ${BURST} parallel logins are still pending`, async () => {
 		// The node's own hashing queue, as configured for this machine.
 		const answeredAt: number[] = [];
-		const logins = burst(url, BURST, () => [crowd.email, PASSWORD], i => (answeredAt[i] = performance.now()));
+		const logins = burst(
+			url,
+			BURST,
+			() => [crowd.email, PASSWORD],
+			i => (answeredAt[i] = performance.now())
+		);
 		// One login verified: the others were sent with it, and wait for their hash or were refused.
 		await logins.firstVerified;
 
@@ -120,7 +125,10 @@ describe("overload, one process", () => {
 		const hold = gate();
 		const held = Array.from({ length: limits.concurrency }, () => queue.run(hold.wait));
 		const logins = burst(url, 30, () => [crowd.email, PASSWORD]);
-		await waitUntil(() => `${limits.maxQueue} logins wait for a hash (${queue.queued} do)`, () => queue.queued === limits.maxQueue);
+		await waitUntil(
+			() => `${limits.maxQueue} logins wait for a hash (${queue.queued} do)`,
+			() => queue.queued === limits.maxQueue
+		);
 
 		const me = await request(url).get("/api/v1/me").set(bearer(other.accessToken));
 		const live = await request(url).get("/health/live");
@@ -157,7 +165,11 @@ describe("overload, one process", () => {
 		expect(refused.length).toBeGreaterThan(0);
 		for (const res of refused) {
 			expect(res.body).toEqual({
-				name: "ServiceBusyError", message: expect.any(String), code: 503, type: "SERVICE_BUSY", data: { retryAfter: expect.any(Number) }
+				name: "ServiceBusyError",
+				message: expect.any(String),
+				code: 503,
+				type: "SERVICE_BUSY",
+				data: { retryAfter: expect.any(Number) }
 			});
 			expect(res.headers["retry-after"]).toMatch(/^\d+$/);
 			const wait = Number(res.headers["retry-after"]);

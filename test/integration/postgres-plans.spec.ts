@@ -31,7 +31,9 @@ describeWith(["postgres"], "PostgreSQL plans of the directory", () => {
 		admin.searchParams.delete("schema");
 		client = new Client({ connectionString: admin.toString() });
 		await client.connect();
-		await client.query(`INSERT INTO "${schema}".employees (id, data) SELECT doc->>'_id', doc FROM jsonb_array_elements($1::jsonb) AS doc`, [JSON.stringify(seed.employees)]);
+		await client.query(`INSERT INTO "${schema}".employees (id, data) SELECT doc->>'_id', doc FROM jsonb_array_elements($1::jsonb) AS doc`, [
+			JSON.stringify(seed.employees)
+		]);
 		await client.query(`VACUUM ANALYZE "${schema}".employees`);
 		await client.query("SET enable_seqscan = off");
 	});
@@ -86,7 +88,8 @@ describeWith(["postgres"], "PostgreSQL plans of the directory", () => {
 		const [newest] = await page({ sort: ["-hireDate"] });
 		expect(newest).not.toMatch(/Sort/);
 		noScanOfTheTable(newest);
-		for (const plan of await page({ sort: ["lastName", "firstName"], query: { departmentId: tenant.departmentIds[1], status: "active" } })) noScanOfTheTable(plan);
+		for (const plan of await page({ sort: ["lastName", "firstName"], query: { departmentId: tenant.departmentIds[1], status: "active" } }))
+			noScanOfTheTable(plan);
 	});
 
 	it("searches through the trigram indexes, finding the matches once for the page and the total", async () => {
@@ -108,11 +111,20 @@ describeWith(["postgres"], "PostgreSQL plans of the directory", () => {
 		await client.query(`CREATE UNIQUE INDEX "${legacy}" ON "${schema}"."${name}" ((data->'code'))`);
 		await client.query(`INSERT INTO "${schema}"."${name}" VALUES ('a', '{"_id":"a","code":"x-1"}'), ('b', '{"_id":"b","code":7}')`);
 		const columnType = async () =>
-			(await client.query("SELECT data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'code'", [schema, name])).rows[0]?.data_type;
-		const indexes = async () => (await client.query("SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2", [schema, name])).rows.map(r => r.indexname);
+			(
+				await client.query("SELECT data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'code'", [
+					schema,
+					name
+				])
+			).rows[0]?.data_type;
+		const indexes = async () =>
+			(await client.query("SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2", [schema, name])).rows.map(r => r.indexname);
 		const cfg = loadConfig({ NODE_ENV: "test", DATABASE_URL: url, DATABASE_POOL_SIZE: "2" });
 
-		for (const [strings, type] of [[[], "jsonb"], [["code"], "text"]] as const) {
+		for (const [strings, type] of [
+			[[], "jsonb"],
+			[["code"], "text"]
+		] as const) {
 			const upgraded = createStore({ name, indexes: [{ fields: { code: 1 }, unique: true }], strings: [...strings] }, cfg);
 			await upgraded.connect();
 			await upgraded.ensureIndex({ fields: { code: 1 }, unique: true });

@@ -48,7 +48,11 @@ function intHeader(res: Response, name: string): number {
 	return Number(raw);
 }
 
-interface Budget { limit: number; remaining: number; reset: number }
+interface Budget {
+	limit: number;
+	remaining: number;
+	reset: number;
+}
 
 function budget(res: Response): Budget {
 	return { limit: intHeader(res, "RateLimit-Limit"), remaining: intHeader(res, "RateLimit-Remaining"), reset: intHeader(res, "RateLimit-Reset") };

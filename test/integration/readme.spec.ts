@@ -97,7 +97,11 @@ describeInProcess("the README's commands", () => {
 			if (seeded.code !== 0) throw new Error(`${seedLine} failed:\n${seeded.output}`);
 			// `npm start` is `npm run serve` after a build; PORT=0 for a free port, read from its log.
 			const start = runnable(startLine).replace("npm start", "exec npm run serve");
-			server = spawn("bash", ["-c", start], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0" }, detached: true });
+			server = spawn("bash", ["-c", start], {
+				cwd: ROOT,
+				env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0" },
+				detached: true
+			});
 			server.stdout!.on("data", chunk => (serverOutput += chunk));
 			server.stderr!.on("data", chunk => (serverOutput += chunk));
 			const deadline = Date.now() + 60_000;
@@ -127,7 +131,9 @@ describeInProcess("the README's commands", () => {
 			// The one <id>: leave of the manager's team waiting for them (never their own).
 			const token = await demoLogin("manager");
 			const me = (await (await fetch(`http://${base}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { employeeId: string };
-			const waiting = (await (await fetch(`http://${base}/api/v1/leave-requests?status=requested&pageSize=100`, { headers: { Authorization: `Bearer ${token}` } })).json()) as {
+			const waiting = (await (
+				await fetch(`http://${base}/api/v1/leave-requests?status=requested&pageSize=100`, { headers: { Authorization: `Bearer ${token}` } })
+			).json()) as {
 				rows: Array<{ id: string; employeeId: string }>;
 			};
 			const leave = waiting.rows.find(r => r.employeeId !== me.employeeId);
@@ -146,7 +152,9 @@ describeInProcess("the README's commands", () => {
 
 		async function demoLogin(who: string): Promise<string> {
 			const res = await fetch(`http://${base}/api/v1/auth/login`, {
-				method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: `${who}@demo.roster.test`, password: "Demo-Password-1" })
+				method: "POST",
+				headers: { "Content-Type": "application/json" },
+				body: JSON.stringify({ email: `${who}@demo.roster.test`, password: "Demo-Password-1" })
 			});
 			expect(res.status).toBe(200);
 			return ((await res.json()) as { accessToken: string }).accessToken;

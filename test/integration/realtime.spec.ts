@@ -44,7 +44,11 @@ async function startSystem(extra: ServiceSchema[] = [], env: Record<string, stri
 	for (const schema of extra) broker.createService(schema);
 	const roster = { ...cfg, rateLimit: { ...cfg.rateLimit, anonymousPoints: 100_000, userPoints: 100_000 } };
 	const api = broker.createService({ name: "api", mixins: [ApiService], settings: { port: 0, roster } } as ServiceSchema);
-	const realtime = broker.createService({ name: "realtime", mixins: [RealtimeService], settings: { roster: { ...roster, realtime: REALTIME } } } as ServiceSchema);
+	const realtime = broker.createService({
+		name: "realtime",
+		mixins: [RealtimeService],
+		settings: { roster: { ...roster, realtime: REALTIME } }
+	} as ServiceSchema);
 	await broker.start();
 	await aliasesReady;
 	const apiPort = (api as unknown as { server: { address(): { port: number } } }).server.address().port;
@@ -189,7 +193,11 @@ describe("realtime push", () => {
 
 		it("delivers a tenant-wide push to every user of the tenant, and to no other tenant", async () => {
 			const manager = await createUser(system.url, owner, "manager");
-			const [a, b, stranger] = await Promise.all([open({ token: owner.accessToken }), open({ token: manager.accessToken }), open({ token: other.accessToken })]);
+			const [a, b, stranger] = await Promise.all([
+				open({ token: owner.accessToken }),
+				open({ token: manager.accessToken }),
+				open({ token: other.accessToken })
+			]);
 			push(system.broker, { tenantId: owner.user.tenantId, message: { type: "announcement", text: "Office closed Friday" } });
 			push(system.broker, { tenantId: other.user.tenantId, message: { type: "fence" } });
 			expect(await a.next(m => m.type === "announcement")).toMatchObject({ text: "Office closed Friday" });
@@ -227,8 +235,10 @@ describe("realtime push", () => {
 				const answer = await new Promise<string>((resolve, reject) => {
 					const socket = net.connect(Number(port), "127.0.0.1", () => {
 						// Version 99 is no WebSocket version: ws refuses the handshake after the slot was taken.
-						socket.write(`GET /realtime HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 99\r\n`
-							+ `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${user.accessToken}\r\n\r\n`);
+						socket.write(
+							`GET /realtime HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 99\r\n` +
+								`Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${user.accessToken}\r\n\r\n`
+						);
 					});
 					let text = "";
 					socket.on("data", chunk => (text += chunk));
@@ -355,11 +365,19 @@ describe("realtime replay on reconnect (stand-in inbox)", () => {
 
 	it("sends what was missed after `after`, in order, then live pushes, without duplicates", async () => {
 		// 250 missed: more than one page of the inbox.
-		inbox.set(owner.user.id, Array.from({ length: 253 }, (_, i) => notification(i + 1)));
+		inbox.set(
+			owner.user.id,
+			Array.from({ length: 253 }, (_, i) => notification(i + 1))
+		);
 		const client = connect(system.ws, { token: owner.accessToken, after: "n-3" });
 		await client.next(m => m.type === "welcome");
 		// Live while the replay runs: one the replay also sends (250), one it does not know yet (254), and another kind.
-		for (const seq of [250, 254]) push(system.broker, { tenantId: owner.user.tenantId, userIds: [owner.user.id], message: { type: "notification", notification: notification(seq) } });
+		for (const seq of [250, 254])
+			push(system.broker, {
+				tenantId: owner.user.tenantId,
+				userIds: [owner.user.id],
+				message: { type: "notification", notification: notification(seq) }
+			});
 		push(system.broker, { tenantId: owner.user.tenantId, message: { type: "announcement" } });
 		await client.next(m => m.type === "announcement", 10_000);
 		// Sent again by a second notifications node, say: still once.

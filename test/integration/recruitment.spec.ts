@@ -12,8 +12,18 @@ import { createUser } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
 import { staleSession } from "../support/stale-session";
 import {
-	type As, type Company, type Pipeline, applicationAt, candidateBody, client, createCandidate, createOffer, createOpening,
-	openingBody, scheduleInterview, setUpCompany
+	type As,
+	type Company,
+	type Pipeline,
+	applicationAt,
+	candidateBody,
+	client,
+	createCandidate,
+	createOffer,
+	createOpening,
+	openingBody,
+	scheduleInterview,
+	setUpCompany
 } from "../support/recruitment";
 
 // Each company is a signup and several users (password hashing): seconds, not milliseconds.
@@ -37,7 +47,9 @@ describe("recruitment", () => {
 		system = await startRoomySystem();
 		url = system.url;
 		await channelProbe<StageChangedEvent>(system.broker, "test-stage-events", RecruitmentEvents.stageChanged, { handle: event => void events.push(event) });
-		await channelProbe<InterviewScheduledEvent>(system.broker, "test-interview-events", RecruitmentEvents.interviewScheduled, { handle: event => void scheduled.push(event) });
+		await channelProbe<InterviewScheduledEvent>(system.broker, "test-interview-events", RecruitmentEvents.interviewScheduled, {
+			handle: event => void scheduled.push(event)
+		});
 		[acme, globex] = await Promise.all([setUpCompany(url, "Acme"), setUpCompany(url, "Globex")]);
 		const pipeline = await applicationAt(url, globex, "interview");
 		const interview = await scheduleInterview(url, globex, pipeline.application.id);
@@ -52,7 +64,10 @@ describe("recruitment", () => {
 	describe("job openings", () => {
 		it("creates an opening (201, Location) with draft status and one head by default", async () => {
 			const res = await api().post("/job-openings", acme.hr, {
-				title: "Designer", departmentId: acme.departmentId, hiringManagerId: acme.hiringManager.id, description: "Pixels"
+				title: "Designer",
+				departmentId: acme.departmentId,
+				hiringManagerId: acme.hiringManager.id,
+				description: "Pixels"
 			});
 			expect(res.status).toBe(201);
 			expect(res.headers.location).toBe(`/api/v1/job-openings/${res.body.id}`);
@@ -138,7 +153,13 @@ describe("recruitment", () => {
 
 		it("lists with paging, sort and filters, and refuses unknown ones (422)", async () => {
 			const company = await setUpCompany(url, "Listers");
-			for (const [title, status] of [["Alpha", "open"], ["Bravo", "draft"], ["Charlie", "open"], ["Delta", "closed"], ["Echo", "open"]]) {
+			for (const [title, status] of [
+				["Alpha", "open"],
+				["Bravo", "draft"],
+				["Charlie", "open"],
+				["Delta", "closed"],
+				["Echo", "open"]
+			]) {
 				await createOpening(url, company, { title, status });
 			}
 			const page = await api().get("/job-openings?page=2&pageSize=2&sort=title", company.hr);
@@ -151,7 +172,13 @@ describe("recruitment", () => {
 			expect(search.body.rows.map((o: { title: string }) => o.title)).toEqual(["Bravo"]);
 			const byDept = await api().get(`/job-openings?departmentId=${company.departmentId}`, company.hr);
 			expect(byDept.body.total).toBe(5);
-			for (const [query, field] of [["colour=red", "colour"], ["sort=salary", "sort"], ["pageSize=101", "pageSize"], ["status=gone", "status"], ["page=0", "page"]]) {
+			for (const [query, field] of [
+				["colour=red", "colour"],
+				["sort=salary", "sort"],
+				["pageSize=101", "pageSize"],
+				["status=gone", "status"],
+				["page=0", "page"]
+			]) {
 				const bad = await api().get(`/job-openings?${query}`, company.hr);
 				expect({ query, status: bad.status, field: bad.body.data?.[0]?.field }).toEqual({ query, status: 422, field });
 			}
@@ -237,7 +264,11 @@ describe("recruitment", () => {
 
 		it("lists with paging, sort and filters, and refuses unknown ones (422)", async () => {
 			const company = await setUpCompany(url, "Scouts");
-			for (const [lastName, source, consent] of [["Adams", "referral", true], ["Baker", "agency", false], ["Clark", "referral", true]] as const) {
+			for (const [lastName, source, consent] of [
+				["Adams", "referral", true],
+				["Baker", "agency", false],
+				["Clark", "referral", true]
+			] as const) {
 				await createCandidate(url, company, { lastName, source, consentToKeepData: consent });
 			}
 			const page = await api().get("/candidates?pageSize=2&sort=-lastName", company.hr);
@@ -248,7 +279,11 @@ describe("recruitment", () => {
 			const noConsent = await api().get("/candidates?consentToKeepData=false", company.hr);
 			expect(noConsent.body.rows.map((c: { lastName: string }) => c.lastName)).toEqual(["Baker"]);
 			expect((await api().get("/candidates?search=ADA", company.hr)).body.total).toBe(1);
-			for (const [query, field] of [["stage=offer", "stage"], ["sort=phone", "sort"], ["consentToKeepData=maybe", "consentToKeepData"]]) {
+			for (const [query, field] of [
+				["stage=offer", "stage"],
+				["sort=phone", "sort"],
+				["consentToKeepData=maybe", "consentToKeepData"]
+			]) {
 				const bad = await api().get(`/candidates?${query}`, company.hr);
 				expect({ query, status: bad.status, field: bad.body.data?.[0]?.field }).toEqual({ query, status: 422, field });
 			}
@@ -265,7 +300,11 @@ describe("recruitment", () => {
 			expect(res.status).toBe(201);
 			expect(res.headers.location).toBe(`/api/v1/applications/${res.body.id}`);
 			expect(res.body).toMatchObject({
-				stage: "applied", candidateId: candidate.id, openingId: opening.id, note: "via Cara's friend", history: [],
+				stage: "applied",
+				candidateId: candidate.id,
+				openingId: opening.id,
+				note: "via Cara's friend",
+				history: [],
 				candidate: { id: candidate.id, firstName: "Cara", lastName: "Candidate", email: candidate.email },
 				opening: { id: opening.id, title: opening.title, status: "open" }
 			});
@@ -339,7 +378,12 @@ describe("recruitment", () => {
 			expect(screening.body.rows.map((r: { id: string }) => r.id)).toEqual([b.application.id]);
 			const byCandidate = await api().get(`/applications?candidateId=${c.candidate.id}`, company.hr);
 			expect(byCandidate.body.rows.map((r: { stage: string }) => r.stage)).toEqual(["rejected"]);
-			for (const [query, field] of [["status=open", "status"], ["sort=candidate", "sort"], ["stage=sleeping", "stage"], ["pageSize=1000", "pageSize"]]) {
+			for (const [query, field] of [
+				["status=open", "status"],
+				["sort=candidate", "sort"],
+				["stage=sleeping", "stage"],
+				["pageSize=1000", "pageSize"]
+			]) {
 				const bad = await api().get(`/applications?${query}`, company.hr);
 				expect({ query, status: bad.status, field: bad.body.data?.[0]?.field }).toEqual({ query, status: 422, field });
 			}
@@ -363,9 +407,17 @@ describe("recruitment", () => {
 			await eventually(() => expect(eventsFor(application.id)).toHaveLength(3));
 			expect(eventsFor(application.id)).toEqual([
 				expect.objectContaining({
-					tenantId: acme.owner.tenant.id, applicationId: application.id, openingId: opening.id, candidateId: candidate.id, from: "applied", to: "screening",
+					tenantId: acme.owner.tenant.id,
+					applicationId: application.id,
+					openingId: opening.id,
+					candidateId: candidate.id,
+					from: "applied",
+					to: "screening",
 					// seq 1 is the application's creation (its audit record); each move carries its own after its event.
-					reason: "strong CV", movedBy: acme.hr.id, seq: 2, eventId: expect.any(String)
+					reason: "strong CV",
+					movedBy: acme.hr.id,
+					seq: 2,
+					eventId: expect.any(String)
 				}),
 				expect.objectContaining({ from: "screening", to: "interview", reason: null }),
 				expect.objectContaining({ from: "interview", to: "offer" })
@@ -438,7 +490,10 @@ describe("recruitment", () => {
 
 		it("lets exactly one of several concurrent moves from the same stage win", async () => {
 			// Targets chosen so that whatever order the requests land in, only the first can be legal.
-			for (const targets of [["interview", "interview", "interview", "interview"], ["rejected", "withdrawn", "rejected", "withdrawn"]]) {
+			for (const targets of [
+				["interview", "interview", "interview", "interview"],
+				["rejected", "withdrawn", "rejected", "withdrawn"]
+			]) {
 				const { application } = await applicationAt(url, acme, "screening");
 				const answers = await Promise.all(targets.map(stage => move(application.id, stage)));
 				expect(answers.map(r => r.status).sort()).toEqual([200, 409, 409, 409]);
@@ -454,7 +509,8 @@ describe("recruitment", () => {
 		it("stores a stage change only while the stage is still the expected one (setStage)", async () => {
 			const { application } = await applicationAt(url, acme, "screening");
 			const meta = { user: { id: acme.hr.id, tenantId: acme.owner.tenant.id, roles: ["hr"], employeeId: null, sessionId: "internal" } };
-			const setStage = (stage: string) => system.broker.call<Application, object>(RecruitmentActions.setStage, { id: application.id, stage, expect: "screening" }, { meta });
+			const setStage = (stage: string) =>
+				system.broker.call<Application, object>(RecruitmentActions.setStage, { id: application.id, stage, expect: "screening" }, { meta });
 			const results = await Promise.allSettled([setStage("interview"), setStage("rejected"), setStage("withdrawn"), setStage("interview")]);
 			const won = results.filter((r): r is PromiseFulfilledResult<Application> => r.status === "fulfilled");
 			expect(won).toHaveLength(1);
@@ -490,12 +546,17 @@ describe("recruitment", () => {
 		it("scheduling one moves an application before interview to interview (201)", async () => {
 			const { application } = await applicationAt(url, acme, "applied");
 			const res = await api().post("/interviews", acme.hr, {
-				applicationId: application.id, scheduledAt: "2030-05-04T10:30:00+02:00", interviewerIds: [acme.interviewer.id, acme.hiringManager.id]
+				applicationId: application.id,
+				scheduledAt: "2030-05-04T10:30:00+02:00",
+				interviewerIds: [acme.interviewer.id, acme.hiringManager.id]
 			});
 			expect(res.status).toBe(201);
 			expect(res.headers.location).toBe(`/api/v1/interviews/${res.body.id}`);
 			expect(res.body).toMatchObject({
-				applicationId: application.id, scheduledAt: "2030-05-04T08:30:00.000Z", result: "pending", feedback: null,
+				applicationId: application.id,
+				scheduledAt: "2030-05-04T08:30:00.000Z",
+				result: "pending",
+				feedback: null,
 				interviewerIds: [acme.interviewer.id, acme.hiringManager.id]
 			});
 			const after = (await api().get(`/applications/${application.id}`, acme.hr)).body;
@@ -503,10 +564,17 @@ describe("recruitment", () => {
 			expect(after.history).toEqual([expect.objectContaining({ from: "applied", to: "interview", reason: "interview scheduled" })]);
 			await eventually(() => expect(eventsFor(application.id)).toEqual([expect.objectContaining({ from: "applied", to: "interview" })]));
 			// The interviewers are told through a durable event, once.
-			await eventually(() => expect(scheduled.filter(e => e.interviewId === res.body.id)).toEqual([expect.objectContaining({
-				tenantId: acme.owner.tenant.id, applicationId: application.id, candidateId: application.candidateId, scheduledAt: "2030-05-04T08:30:00.000Z",
-				interviewerIds: [acme.interviewer.id, acme.hiringManager.id]
-			})]));
+			await eventually(() =>
+				expect(scheduled.filter(e => e.interviewId === res.body.id)).toEqual([
+					expect.objectContaining({
+						tenantId: acme.owner.tenant.id,
+						applicationId: application.id,
+						candidateId: application.candidateId,
+						scheduledAt: "2030-05-04T08:30:00.000Z",
+						interviewerIds: [acme.interviewer.id, acme.hiringManager.id]
+					})
+				])
+			);
 		});
 
 		it("leaves an application at interview or offer where it is", async () => {
@@ -523,7 +591,11 @@ describe("recruitment", () => {
 
 		it("refuses to interview a rejected or withdrawn application (409)", async () => {
 			const { application } = await applicationAt(url, acme, "rejected");
-			const res = await api().post("/interviews", acme.hr, { applicationId: application.id, scheduledAt: "2030-01-01T09:00:00Z", interviewerIds: [acme.interviewer.id] });
+			const res = await api().post("/interviews", acme.hr, {
+				applicationId: application.id,
+				scheduledAt: "2030-01-01T09:00:00Z",
+				interviewerIds: [acme.interviewer.id]
+			});
 			expect(res.status).toBe(409);
 			expect(res.body).toMatchObject({ type: "illegalTransition", data: { from: "rejected", to: "interview" } });
 			expect((await api().get(`/interviews?applicationId=${application.id}`, acme.hr)).body.total).toBe(0);
@@ -584,7 +656,12 @@ describe("recruitment", () => {
 		it("lists with paging, sort and filters, scoped for managers, and refuses unknown ones (422)", async () => {
 			const company = await setUpCompany(url, "Panels");
 			const one = await applicationAt(url, company, "screening");
-			const other = await applicationAt(url, company, "screening", await createOpening(url, company, { hiringManagerId: company.otherManagerEmployee.id }));
+			const other = await applicationAt(
+				url,
+				company,
+				"screening",
+				await createOpening(url, company, { hiringManagerId: company.otherManagerEmployee.id })
+			);
 			const late = await scheduleInterview(url, company, one.application.id, "2030-06-01T09:00:00Z");
 			const early = await scheduleInterview(url, company, one.application.id, "2030-05-01T09:00:00Z");
 			const theirs = await scheduleInterview(url, company, other.application.id, "2030-05-15T09:00:00Z");
@@ -604,7 +681,12 @@ describe("recruitment", () => {
 			const managers = await api().get("/interviews", company.manager);
 			expect(managers.body.rows.map((i: Interview) => i.id)).toEqual([early.id, late.id]);
 			expect((await api().get("/interviews", company.employee)).status).toBe(403);
-			for (const [query, field] of [["stage=interview", "stage"], ["sort=feedback", "sort"], ["scheduledFrom=yesterday", "scheduledFrom"], ["result=great", "result"]]) {
+			for (const [query, field] of [
+				["stage=interview", "stage"],
+				["sort=feedback", "sort"],
+				["scheduledFrom=yesterday", "scheduledFrom"],
+				["result=great", "result"]
+			]) {
 				const bad = await api().get(`/interviews?${query}`, company.hr);
 				expect({ query, status: bad.status, field: bad.body.data?.[0]?.field }).toEqual({ query, status: 422, field });
 			}
@@ -621,14 +703,28 @@ describe("recruitment", () => {
 			expect(early.body.data).toMatchObject({ field: "applicationId", stage: "interview" });
 			await api().post(`/applications/${application.id}/move`, acme.hr, { stage: "offer" });
 			const res = await api().post("/offers", acme.hr, {
-				applicationId: application.id, startDate: "2030-04-01", salary: 85000, currency: "EUR", title: "Senior Engineer",
-				positionId: acme.positionId, expiresAt: "2030-03-15"
+				applicationId: application.id,
+				startDate: "2030-04-01",
+				salary: 85000,
+				currency: "EUR",
+				title: "Senior Engineer",
+				positionId: acme.positionId,
+				expiresAt: "2030-03-15"
 			});
 			expect(res.status).toBe(201);
 			expect(res.headers.location).toBe(`/api/v1/offers/${res.body.id}`);
 			expect(res.body).toMatchObject({
-				applicationId: application.id, candidateId: application.candidateId, openingId: application.openingId, status: "draft",
-				salary: 85000, currency: "EUR", startDate: "2030-04-01", expiresAt: "2030-03-15", employeeId: null, userId: null, createdBy: acme.hr.id
+				applicationId: application.id,
+				candidateId: application.candidateId,
+				openingId: application.openingId,
+				status: "draft",
+				salary: 85000,
+				currency: "EUR",
+				startDate: "2030-04-01",
+				expiresAt: "2030-03-15",
+				employeeId: null,
+				userId: null,
+				createdBy: acme.hr.id
 			});
 			expect(res.body.liveKey).toBeUndefined();
 		});
@@ -712,7 +808,11 @@ describe("recruitment", () => {
 			expect(paged.body).toMatchObject({ total: 2, totalPages: 2, rows: [expect.objectContaining({ id: first.id })] });
 			expect((await api().get("/offers?status=sent", company.hr)).body.rows.map((o: Offer) => o.id)).toEqual([second.id]);
 			expect((await api().get(`/offers?candidateId=${a.candidate.id}`, company.hr)).body.rows.map((o: Offer) => o.id)).toEqual([first.id]);
-			for (const [query, field] of [["salary=1", "salary"], ["sort=salary", "sort"], ["status=pending", "status"]]) {
+			for (const [query, field] of [
+				["salary=1", "salary"],
+				["sort=salary", "sort"],
+				["status=pending", "status"]
+			]) {
 				const bad = await api().get(`/offers?${query}`, company.hr);
 				expect({ query, status: bad.status, field: bad.body.data?.[0]?.field }).toEqual({ query, status: 422, field });
 			}
@@ -729,9 +829,17 @@ describe("recruitment", () => {
 			for (const r of results.filter((r): r is PromiseRejectedResult => r.status === "rejected")) {
 				expect(r.reason).toMatchObject({ code: 409, type: "illegalTransition" });
 			}
-			const linked = await system.broker.call<Offer, object>(RecruitmentActions.setOfferStatus, {
-				id: offer.id, status: "accepted", expect: "accepted", employeeId: acme.interviewer.id, userId: acme.hr.id
-			}, { meta });
+			const linked = await system.broker.call<Offer, object>(
+				RecruitmentActions.setOfferStatus,
+				{
+					id: offer.id,
+					status: "accepted",
+					expect: "accepted",
+					employeeId: acme.interviewer.id,
+					userId: acme.hr.id
+				},
+				{ meta }
+			);
 			expect(linked).toMatchObject({ status: "accepted", employeeId: acme.interviewer.id, userId: acme.hr.id });
 			// Another tenant's caller finds no such offer.
 			const stranger = { user: { ...meta.user, tenantId: globex.owner.tenant.id } };
@@ -762,9 +870,10 @@ describe("recruitment", () => {
 				["post", `/offers/${offer.id}/withdraw`]
 			];
 			for (const [verb, path, body] of routes) {
-				const res = verb === "get" || verb === "del"
-					? await api()[verb](path, acme.owner)
-					: await api()[verb as "post" | "patch"](path, acme.owner, body ?? {});
+				const res =
+					verb === "get" || verb === "del"
+						? await api()[verb](path, acme.owner)
+						: await api()[verb as "post" | "patch"](path, acme.owner, body ?? {});
 				expect({ route: `${verb} ${path}`, status: res.status }).toEqual({ route: `${verb} ${path}`, status: 404 });
 			}
 			// Globex's records are untouched.
@@ -793,13 +902,24 @@ describe("recruitment", () => {
 			const { opening, candidate, application, interview, offer } = foreign;
 			const as = acme.employee;
 			const answers = await Promise.all([
-				api().get("/job-openings", as), api().post("/job-openings", as, openingBody(acme)), api().get(`/job-openings/${opening.id}`, as),
-				api().get("/candidates", as), api().post("/candidates", as, candidateBody()), api().get(`/candidates/${candidate.id}`, as),
-				api().get("/applications", as), api().post("/applications", as, {}), api().get(`/applications/${application.id}`, as),
+				api().get("/job-openings", as),
+				api().post("/job-openings", as, openingBody(acme)),
+				api().get(`/job-openings/${opening.id}`, as),
+				api().get("/candidates", as),
+				api().post("/candidates", as, candidateBody()),
+				api().get(`/candidates/${candidate.id}`, as),
+				api().get("/applications", as),
+				api().post("/applications", as, {}),
+				api().get(`/applications/${application.id}`, as),
 				api().post(`/applications/${application.id}/move`, as, { stage: "screening" }),
-				api().get("/interviews", as), api().post("/interviews", as, {}), api().get(`/interviews/${interview.id}`, as),
+				api().get("/interviews", as),
+				api().post("/interviews", as, {}),
+				api().get(`/interviews/${interview.id}`, as),
 				api().patch(`/interviews/${interview.id}`, as, { feedback: "x" }),
-				api().get("/offers", as), api().post("/offers", as, {}), api().get(`/offers/${offer.id}`, as), api().post(`/offers/${offer.id}/decline`, as)
+				api().get("/offers", as),
+				api().post("/offers", as, {}),
+				api().get(`/offers/${offer.id}`, as),
+				api().post(`/offers/${offer.id}/decline`, as)
 			]);
 			expect(answers.map(r => r.status)).toEqual(answers.map(() => 403));
 		});
@@ -826,7 +946,11 @@ describe("recruitment", () => {
 			expect((await api().get(`/job-openings/${opening.id}`, as)).status).toBe(200);
 
 			const inFlight = await staleSession(system.broker, {
-				id: as.id, tenantId: acme.owner.tenant.id, roles: ["manager"], employeeId: leaver.id, sessionId: "in-flight"
+				id: as.id,
+				tenantId: acme.owner.tenant.id,
+				roles: ["manager"],
+				employeeId: leaver.id,
+				sessionId: "in-flight"
 			});
 			expect((await api().post(`/employees/${leaver.id}/terminate`, acme.hr, { date: "2024-12-31", reason: "Left" })).status).toBe(200);
 			await eventually(async () => expect((await api().get("/applications", as)).status).toBe(401));
@@ -836,11 +960,15 @@ describe("recruitment", () => {
 			}
 			const body = { applicationId: early.application.id, scheduledAt: "2030-06-01T09:00:00Z", interviewerIds: [acme.interviewer.id] };
 			const answers = await Promise.all([
-				inFlight("GET", `/job-openings/${opening.id}`), inFlight("GET", `/applications/${early.application.id}`),
-				inFlight("GET", `/interviews/${interview.id}`), inFlight("PATCH", `/interviews/${interview.id}`, { feedback: "late word", result: "pass" }),
-				inFlight("POST", `/applications/${early.application.id}/move`, { stage: "rejected" }), inFlight("POST", "/interviews", body),
+				inFlight("GET", `/job-openings/${opening.id}`),
+				inFlight("GET", `/applications/${early.application.id}`),
+				inFlight("GET", `/interviews/${interview.id}`),
+				inFlight("PATCH", `/interviews/${interview.id}`, { feedback: "late word", result: "pass" }),
+				inFlight("POST", `/applications/${early.application.id}/move`, { stage: "rejected" }),
+				inFlight("POST", "/interviews", body),
 				inFlight("POST", `/applications/${late.application.id}/move`, { stage: "withdrawn" }),
-				inFlight("PATCH", `/offers/${offer.id}`, { salary: 1 }), inFlight("POST", `/offers/${offer.id}/withdraw`)
+				inFlight("PATCH", `/offers/${offer.id}`, { salary: 1 }),
+				inFlight("POST", `/offers/${offer.id}/withdraw`)
 			]);
 			expect(answers.map(r => r.status)).toEqual(answers.map(() => 403));
 			expect(await stageOf(early.application.id)).toBe("interview");

@@ -31,7 +31,10 @@ describe("REPL commands", () => {
 		system = await startRoomySystem();
 		[acme, globex] = await Promise.all([signup(system.url, "Acme REPL"), signup(system.url, "Globex REPL")]);
 		twoCompanies = await createUser(system.url, acme, "hr");
-		const invited = await request(system.url).post("/api/v1/users").set(bearer(globex.accessToken)).send({ email: twoCompanies.email, name: "Two Hats", role: "hr" });
+		const invited = await request(system.url)
+			.post("/api/v1/users")
+			.set(bearer(globex.accessToken))
+			.send({ email: twoCompanies.email, name: "Two Hats", role: "hr" });
 		expect(invited.status).toBe(201);
 		await acceptInvitation(system.url, twoCompanies.email, null);
 		const person = await hire(system.url, acme, { lastName: "Worker" });
@@ -63,7 +66,9 @@ describe("REPL commands", () => {
 		});
 
 		it("says so for an unknown address", async () => {
-			expect(await tokenCommand(system.broker, { email: "nobody-here@example.test" }, "development")).toMatch(/^NotFoundError 404 NOT_FOUND: Account not found/);
+			expect(await tokenCommand(system.broker, { email: "nobody-here@example.test" }, "development")).toMatch(
+				/^NotFoundError 404 NOT_FOUND: Account not found/
+			);
 		});
 	});
 
@@ -73,7 +78,9 @@ describe("REPL commands", () => {
 
 		it("answers what the API answers that user", async () => {
 			const printed = await call(employeeOfAcme.email, "employees.list", '{"pageSize": 5}');
-			const viaHttp = await request(system.url).get("/api/v1/employees?pageSize=5").set(bearer((await tokenFor(employeeOfAcme.email))));
+			const viaHttp = await request(system.url)
+				.get("/api/v1/employees?pageSize=5")
+				.set(bearer(await tokenFor(employeeOfAcme.email)));
 			expect(viaHttp.status).toBe(200);
 			expect(JSON.parse(printed)).toEqual(viaHttp.body);
 			// An employee sees themself only: the meta carried the user, not staff powers.
@@ -105,7 +112,9 @@ describe("REPL commands", () => {
 		});
 
 		it("is refused unless NODE_ENV is development", async () => {
-			expect(await asUser.command({ email: acme.email, verb: "call", action: "identity.me" }, "production")).toBe("as is for development only: this node runs with NODE_ENV=production.");
+			expect(await asUser.command({ email: acme.email, verb: "call", action: "identity.me" }, "production")).toBe(
+				"as is for development only: this node runs with NODE_ENV=production."
+			);
 		});
 	});
 

@@ -15,7 +15,11 @@ import { entitle, leaveType, requestLeave } from "../support/leave";
 import { type Company, apply, client, createCandidate, createOpening, moveThrough, setUpCompany } from "../support/recruitment";
 
 type Api = ReturnType<typeof client>;
-interface Group { key: string | null; name: string | null; count: number }
+interface Group {
+	key: string | null;
+	name: string | null;
+	count: number;
+}
 
 describe("HR reports", () => {
 	let system: RunningSystem;
@@ -72,7 +76,10 @@ describe("HR reports", () => {
 			const march = await ok("/reports/headcount-as-of?asOf=2025-03-15", owner);
 			expect(counts(march.body.groups)).toEqual({ Ops: 3, Sales: 2 });
 			const byLocation = await ok("/reports/headcount-as-of?asOf=2025-03-15&groupBy=location", owner);
-			expect(byLocation.body.groups).toEqual([{ key: berlin, name: "Berlin", count: 2 }, { key: null, name: null, count: 3 }]);
+			expect(byLocation.body.groups).toEqual([
+				{ key: berlin, name: "Berlin", count: 2 },
+				{ key: null, name: null, count: 3 }
+			]);
 			const byType = await ok("/reports/headcount-as-of?asOf=2025-03-15&groupBy=employmentType", owner);
 			expect(counts(byType.body.groups)).toEqual({ contractor: 1, full_time: 3, part_time: 1 });
 
@@ -100,7 +107,12 @@ describe("HR reports", () => {
 			await entitle(system.url, owner, ids.A, annual.id, 2025, 20, 2);
 			await entitle(system.url, owner, ids.D, annual.id, 2025, 10);
 			// Thursday 30 January to Tuesday 4 February: two working days in each month.
-			const crossing = await requestLeave(system.url, owner, { employeeId: ids.A, leaveTypeId: annual.id, startDate: "2025-01-30", endDate: "2025-02-04" });
+			const crossing = await requestLeave(system.url, owner, {
+				employeeId: ids.A,
+				leaveTypeId: annual.id,
+				startDate: "2025-01-30",
+				endDate: "2025-02-04"
+			});
 			await requestLeave(system.url, owner, { employeeId: ids.A, leaveTypeId: annual.id, startDate: "2025-03-03", endDate: "2025-03-03" });
 			const ill = await requestLeave(system.url, owner, { employeeId: ids.D, leaveTypeId: sick.id, startDate: "2025-03-04", endDate: "2025-03-05" });
 			for (const r of [crossing, ill]) expect((await api.post(`/leave-requests/${r.id}/approve`, owner)).status).toBe(200);
@@ -109,19 +121,54 @@ describe("HR reports", () => {
 			const byType = await ok("/reports/leave-usage?year=2025", owner);
 			expect(byType.body).toMatchObject({ year: 2025, groupBy: "type", scope: "company" });
 			expect(byType.body.groups).toEqual([
-				{ key: annual.id, name: "Annual", taken: months({ 1: 2, 2: 2 }), takenTotal: 4, booked: months({ 3: 1 }), bookedTotal: 1, entitled: 30, carriedOver: 2, remaining: 27 },
-				{ key: sick.id, name: "Sick", taken: months({ 3: 2 }), takenTotal: 2, booked: months({}), bookedTotal: 0, entitled: 0, carriedOver: 0, remaining: -2 }
+				{
+					key: annual.id,
+					name: "Annual",
+					taken: months({ 1: 2, 2: 2 }),
+					takenTotal: 4,
+					booked: months({ 3: 1 }),
+					bookedTotal: 1,
+					entitled: 30,
+					carriedOver: 2,
+					remaining: 27
+				},
+				{
+					key: sick.id,
+					name: "Sick",
+					taken: months({ 3: 2 }),
+					takenTotal: 2,
+					booked: months({}),
+					bookedTotal: 0,
+					entitled: 0,
+					carriedOver: 0,
+					remaining: -2
+				}
 			]);
 			const byPerson = await ok("/reports/leave-usage?year=2025&groupBy=person", owner);
-			expect(byPerson.body.groups.map((g: { name: string; takenTotal: number; bookedTotal: number; remaining: number }) => [g.name, g.takenTotal, g.bookedTotal, g.remaining]))
-				.toEqual([["A Counted", 4, 1, 17], ["D Counted", 2, 0, 8]]);
+			expect(
+				byPerson.body.groups.map((g: { name: string; takenTotal: number; bookedTotal: number; remaining: number }) => [
+					g.name,
+					g.takenTotal,
+					g.bookedTotal,
+					g.remaining
+				])
+			).toEqual([
+				["A Counted", 4, 1, 17],
+				["D Counted", 2, 0, 8]
+			]);
 			const byDepartment = await ok("/reports/leave-usage?year=2025&groupBy=department", owner);
-			expect(byDepartment.body.groups.map((g: { name: string; takenTotal: number }) => [g.name, g.takenTotal])).toEqual([["Ops", 2], ["Sales", 4]]);
+			expect(byDepartment.body.groups.map((g: { name: string; takenTotal: number }) => [g.name, g.takenTotal])).toEqual([
+				["Ops", 2],
+				["Sales", 4]
+			]);
 
 			// The manager's team is M, D and E: D's leave only.
 			const team = await ok("/reports/leave-usage?year=2025", managerUser);
 			expect(team.body.scope).toBe("team");
-			expect(team.body.groups.map((g: { name: string; takenTotal: number; entitled: number }) => [g.name, g.takenTotal, g.entitled])).toEqual([["Annual", 0, 10], ["Sick", 2, 0]]);
+			expect(team.body.groups.map((g: { name: string; takenTotal: number; entitled: number }) => [g.name, g.takenTotal, g.entitled])).toEqual([
+				["Annual", 0, 10],
+				["Sick", 2, 0]
+			]);
 
 			// Fresh right after a write: a cancelled approval gives its days back at once.
 			expect((await api.post(`/leave-requests/${crossing.id}/cancel`, owner)).status).toBe(200);
@@ -134,15 +181,23 @@ describe("HR reports", () => {
 			const csv = await ok("/reports/headcount-as-of?asOf=2025-03-15&format=csv", owner);
 			expect(csv.headers["content-type"]).toMatch(/^text\/csv/);
 			expect(csv.headers["content-disposition"]).toBe('attachment; filename="headcount-2025-03-15.csv"');
-			expect(csvRecords(csv.text)).toEqual(json.groups.map((g: Group) => ({ asOf: "2025-03-15", department: g.key ?? "", name: g.name ?? "", count: String(g.count) })));
+			expect(csvRecords(csv.text)).toEqual(
+				json.groups.map((g: Group) => ({ asOf: "2025-03-15", department: g.key ?? "", name: g.name ?? "", count: String(g.count) }))
+			);
 
 			const turnover = (await ok("/reports/turnover?from=2025-01&to=2025-04", owner)).body;
 			const turnoverCsv = csvRecords((await ok("/reports/turnover?from=2025-01&to=2025-04&format=csv", owner)).text);
-			expect(turnoverCsv.map(r => ({ ...r, hires: Number(r.hires), terminations: Number(r.terminations), turnover: Number(r.turnover) })))
-				.toEqual(turnover.months.map((m: Record<string, unknown>) => expect.objectContaining({ month: m.month, hires: m.hires, terminations: m.terminations, turnover: m.turnover })));
+			expect(turnoverCsv.map(r => ({ ...r, hires: Number(r.hires), terminations: Number(r.terminations), turnover: Number(r.turnover) }))).toEqual(
+				turnover.months.map((m: Record<string, unknown>) =>
+					expect.objectContaining({ month: m.month, hires: m.hires, terminations: m.terminations, turnover: m.turnover })
+				)
+			);
 
 			const leave = csvRecords((await ok("/reports/leave-usage?year=2025&groupBy=person&format=csv", owner)).text);
-			expect(leave.map(r => [r.name, r["taken-2025-03"], r.remaining])).toEqual([["A Counted", "0", "21"], ["D Counted", "2", "8"]]);
+			expect(leave.map(r => [r.name, r["taken-2025-03"], r.remaining])).toEqual([
+				["A Counted", "0", "21"],
+				["D Counted", "2", "8"]
+			]);
 		});
 
 		it("shows a manager their team only, and a terminated manager nothing", async () => {
@@ -153,7 +208,13 @@ describe("HR reports", () => {
 			expect(movements.body.totals).toMatchObject({ hires: 2, terminations: 0 });
 
 			// A hire into the team shows in the very next read, from the cache or not.
-			const newcomer = await hire(system.url, owner, { firstName: "F", lastName: "Counted", hireDate: "2025-03-10", departmentId: ops, managerId: ids.E });
+			const newcomer = await hire(system.url, owner, {
+				firstName: "F",
+				lastName: "Counted",
+				hireDate: "2025-03-10",
+				departmentId: ops,
+				managerId: ids.E
+			});
 			expect((await ok("/reports/headcount-as-of?asOf=2025-03-15", managerUser)).body.total).toBe(4);
 			expect((await ok("/reports/headcount-as-of?asOf=2025-03-15", owner)).body.total).toBe(6);
 			expect((await api.post(`/employees/${newcomer.id}/terminate`, owner, { date: "2025-03-12", reason: "Left" })).status).toBe(200);
@@ -203,7 +264,9 @@ describe("HR reports", () => {
 	describe("employees stored before spells existed", () => {
 		itInProcess("are looked for once at start-up, which then leaves its marker", async () => {
 			const employees = system.broker.getLocalService("employees") as DbService;
-			await eventually(async () => expect(await employees.store("employee_counters").findById("~spells-backfilled")).toMatchObject({ at: expect.any(String) }));
+			await eventually(async () =>
+				expect(await employees.store("employee_counters").findById("~spells-backfilled")).toMatchObject({ at: expect.any(String) })
+			);
 		});
 
 		itInProcess("are counted once the start-up backfill has given them a spell, and only once", async () => {
@@ -242,8 +305,21 @@ describe("HR reports", () => {
 			const res = await ok("/reports/funnel", company.hr);
 			expect(res.body.scope).toBe("company");
 			const counted = res.body.openings.find((o: { openingId: string }) => o.openingId === opening.id);
-			expect(counted).toMatchObject({ title: "Counted Engineer", applications: 3, closed: { rejected: 0, withdrawn: 0 }, hired: 0, averageDaysToHire: null });
-			expect(counted.stages.map((s: { stage: string; reached: number; current: number; conversionToNext: number | null }) => [s.stage, s.reached, s.current, s.conversionToNext])).toEqual([
+			expect(counted).toMatchObject({
+				title: "Counted Engineer",
+				applications: 3,
+				closed: { rejected: 0, withdrawn: 0 },
+				hired: 0,
+				averageDaysToHire: null
+			});
+			expect(
+				counted.stages.map((s: { stage: string; reached: number; current: number; conversionToNext: number | null }) => [
+					s.stage,
+					s.reached,
+					s.current,
+					s.conversionToNext
+				])
+			).toEqual([
 				["applied", 3, 1, 0.6667],
 				["screening", 2, 0, 1],
 				["interview", 2, 1, 0.5],
@@ -266,7 +342,13 @@ describe("HR reports", () => {
 			expect(moved.stages[2]).toMatchObject({ stage: "interview", reached: 2, current: 0 });
 
 			const csv = csvRecords((await ok("/reports/funnel?format=csv", company.hr)).text).filter(r => r.openingId === opening.id);
-			expect(csv.map(r => [r.stage, Number(r.reached), Number(r.current)])).toEqual([["applied", 3, 1], ["screening", 2, 0], ["interview", 2, 0], ["offer", 1, 1], ["hired", 0, 0]]);
+			expect(csv.map(r => [r.stage, Number(r.reached), Number(r.current)])).toEqual([
+				["applied", 3, 1],
+				["screening", 2, 0],
+				["interview", 2, 0],
+				["offer", 1, 1],
+				["hired", 0, 0]
+			]);
 			expect((await api.get("/reports/funnel", company.employee)).status).toBe(403);
 		});
 	});

@@ -27,7 +27,11 @@ describe("reports", () => {
 		it("counts employees by department and status, and follows every change at once", async () => {
 			const sales = await createDepartment(system.url, owner, "Sales");
 			const ops = await createDepartment(system.url, owner, "Ops");
-			await Promise.all([hire(system.url, owner, { departmentId: sales }), hire(system.url, owner, { departmentId: sales }), hire(system.url, owner, { departmentId: ops })]);
+			await Promise.all([
+				hire(system.url, owner, { departmentId: sales }),
+				hire(system.url, owner, { departmentId: sales }),
+				hire(system.url, owner, { departmentId: ops })
+			]);
 
 			const first = await api.get("/reports/headcount", owner);
 			expect(first.status).toBe(200);
@@ -88,9 +92,7 @@ describe("reports", () => {
 			expect((await api.post(`/leave-requests/${crossing.id}/approve`, owner)).status).toBe(200);
 			expect((await api.post(`/leave-requests/${march.id}/approve`, owner)).status).toBe(200);
 			const after = await api.get("/reports/leave?year=2031", owner);
-			expect(after.body.types).toEqual([
-				{ leaveTypeId: annual.id, leaveTypeName: "Annual", months: [2, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], total: 5 }
-			]);
+			expect(after.body.types).toEqual([{ leaveTypeId: annual.id, leaveTypeName: "Annual", months: [2, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], total: 5 }]);
 
 			expect((await api.post(`/leave-requests/${march.id}/cancel`, worker)).status).toBe(200);
 			expect((await api.get("/reports/leave?year=2031", owner)).body.types[0]).toMatchObject({ total: 4 });

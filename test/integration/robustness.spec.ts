@@ -108,7 +108,10 @@ function faults(reply: Reply, valid: boolean): string[] {
 }
 
 function describeCall(call: Call): string {
-	const body = call.body === undefined ? "" : ` body=${JSON.stringify(squeezeRuns(String(call.body)).slice(0, 300))}${call.body.length > 300 ? `…(${call.body.length} bytes)` : ""}`;
+	const body =
+		call.body === undefined
+			? ""
+			: ` body=${JSON.stringify(squeezeRuns(String(call.body)).slice(0, 300))}${call.body.length > 300 ? `…(${call.body.length} bytes)` : ""}`;
 	const headers = call.headers ? ` headers=${JSON.stringify(call.headers)}` : "";
 	return `${call.method} ${call.path.slice(0, 300)}${call.token ? " (with token)" : ""}${headers}${body}`;
 }
@@ -153,17 +156,71 @@ async function check<T>(property: fc.IAsyncProperty<T>, numRuns: number): Promis
 // ---- Generators ----------------------------------------------------------------------------
 
 /** Every field name some schema of these routes knows. */
-const KNOWN_FIELDS = ["company", "name", "email", "password", "role", "employeeId", "refreshToken", "id", "page", "pageSize", "sort", "status", "search", "tenantId"];
+const KNOWN_FIELDS = [
+	"company",
+	"name",
+	"email",
+	"password",
+	"role",
+	"employeeId",
+	"refreshToken",
+	"id",
+	"page",
+	"pageSize",
+	"sort",
+	"status",
+	"search",
+	"tenantId"
+];
 
 const nastyString = fc.constantFrom(
-	"", " ", "\t\n", "\u0000", "null", "undefined", "true", "0", "-1", "NaN", "[object Object]", "owner", "admin", "hr", "manager",
-	"employee", "OWNER", "a@b.co", "x@y", "$ne", '{"$gt":""}', "<script>alert(1)</script>", "' OR 1=1 --", "../../etc/passwd",
-	"\u202e\u0000\uffff", "🙂", "x".repeat(201), "x".repeat(255), "x".repeat(513), "x".repeat(1025)
+	"",
+	" ",
+	"\t\n",
+	"\u0000",
+	"null",
+	"undefined",
+	"true",
+	"0",
+	"-1",
+	"NaN",
+	"[object Object]",
+	"owner",
+	"admin",
+	"hr",
+	"manager",
+	"employee",
+	"OWNER",
+	"a@b.co",
+	"x@y",
+	"$ne",
+	'{"$gt":""}',
+	"<script>alert(1)</script>",
+	"' OR 1=1 --",
+	"../../etc/passwd",
+	"\u202e\u0000\uffff",
+	"🙂",
+	"x".repeat(201),
+	"x".repeat(255),
+	"x".repeat(513),
+	"x".repeat(1025)
 );
 
 const nastyObject = fc.constantFrom<unknown>(
-	{ $ne: null }, { $gt: "" }, { $regex: ".*" }, { $where: "1" }, { $in: ["owner"] }, { toString: 1 }, { toString: {}, valueOf: {} },
-	{ valueOf: 1 }, { hasOwnProperty: 1 }, [], [null], [{ toString: 1 }], {}, { length: 1e9 },
+	{ $ne: null },
+	{ $gt: "" },
+	{ $regex: ".*" },
+	{ $where: "1" },
+	{ $in: ["owner"] },
+	{ toString: 1 },
+	{ toString: {}, valueOf: {} },
+	{ valueOf: 1 },
+	{ hasOwnProperty: 1 },
+	[],
+	[null],
+	[{ toString: 1 }],
+	{},
+	{ length: 1e9 },
 	// JSON.parse makes "__proto__" an own key, which JSON.stringify then writes out again.
 	JSON.parse('{"__proto__":{"role":"owner"}}')
 );
@@ -189,8 +246,30 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
 
 const anyKey = fc.oneof(
 	fc.constantFrom(
-		"$ne", "$gt", "$where", "$regex", "$or", "$set", "__proto__", "constructor", "prototype", "toString", "valueOf", "hasOwnProperty",
-		"_id", "roles", "passwordHash", "isAdmin", "", " ", "a.b", "a[b]", "\u0000", "💥", "$$strict", "$$async"
+		"$ne",
+		"$gt",
+		"$where",
+		"$regex",
+		"$or",
+		"$set",
+		"__proto__",
+		"constructor",
+		"prototype",
+		"toString",
+		"valueOf",
+		"hasOwnProperty",
+		"_id",
+		"roles",
+		"passwordHash",
+		"isAdmin",
+		"",
+		" ",
+		"a.b",
+		"a[b]",
+		"\u0000",
+		"💥",
+		"$$strict",
+		"$$async"
 	),
 	fc.constantFrom(...KNOWN_FIELDS),
 	fc.string({ unit: "grapheme", maxLength: 16 })
@@ -205,7 +284,25 @@ function unknownKey(known: readonly string[]): fc.Arbitrary<string> {
 	const excluded = new Set([...known, "__proto__", "tenantId", "id"]);
 	return fc
 		.oneof(
-			fc.constantFrom("$ne", "$where", "constructor", "toString", "valueOf", "hasOwnProperty", "isAdmin", "passwordHash", "_id", "roles", "", " ", "Email", "email ", "$$strict", "💥", ...KNOWN_FIELDS),
+			fc.constantFrom(
+				"$ne",
+				"$where",
+				"constructor",
+				"toString",
+				"valueOf",
+				"hasOwnProperty",
+				"isAdmin",
+				"passwordHash",
+				"_id",
+				"roles",
+				"",
+				" ",
+				"Email",
+				"email ",
+				"$$strict",
+				"💥",
+				...KNOWN_FIELDS
+			),
 			fc.string({ unit: "grapheme", maxLength: 16 })
 		)
 		.filter(key => !excluded.has(key));
@@ -232,11 +329,26 @@ const oversized = (max: number) => fc.integer({ min: max + 1, max: max + 2000 })
 const WRONG: Record<FieldKind, fc.Arbitrary<unknown>> = {
 	text: fc.oneof(nonString, fc.constantFrom("", "   ", "\t\n"), oversized(200)),
 	optionalText: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, nonString, fc.constantFrom("", "   ", "\t\n"), oversized(200)),
-	email: fc.oneof(nonString, fc.string({ unit: "grapheme", maxLength: 40 }).map(s => s.replace(/@/g, "")), fc.constant(`a@${"b".repeat(260)}.com`)),
+	email: fc.oneof(
+		nonString,
+		fc.string({ unit: "grapheme", maxLength: 40 }).map(s => s.replace(/@/g, "")),
+		fc.constant(`a@${"b".repeat(260)}.com`)
+	),
 	password: fc.oneof(nonString, fc.constant(""), oversized(1024)),
-	role: fc.oneof(nonString, fc.string({ maxLength: 12 }).filter(s => !(ROLES as readonly string[]).includes(s))),
-	optionalRole: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, nonString, fc.string({ maxLength: 12 }).filter(s => !(ROLES as readonly string[]).includes(s))),
-	employeeId: fc.oneof(nonString.filter(v => v !== null), fc.constant(""), oversized(64)),
+	role: fc.oneof(
+		nonString,
+		fc.string({ maxLength: 12 }).filter(s => !(ROLES as readonly string[]).includes(s))
+	),
+	optionalRole: fc.oneof(
+		{ weight: 2, arbitrary: fc.constant(null) },
+		nonString,
+		fc.string({ maxLength: 12 }).filter(s => !(ROLES as readonly string[]).includes(s))
+	),
+	employeeId: fc.oneof(
+		nonString.filter(v => v !== null),
+		fc.constant(""),
+		oversized(64)
+	),
 	token: fc.oneof(nonString, fc.constant(""), oversized(512))
 };
 
@@ -281,9 +393,9 @@ function objectText(entries: Array<[string, unknown]>): string {
 function invalidBody(fields: Fields): fc.Arbitrary<string> {
 	const names = Object.keys(fields);
 	const junk = fc.oneof({ weight: 2, arbitrary: fc.constant<Array<[string, unknown]>>([]) }, fc.array(fc.tuple(anyKey, anyValue), { maxLength: 5 }));
-	const plausible = fc.subarray(names).chain(chosen =>
-		fc.tuple(...chosen.map(name => fc.tuple(fc.constant(name), fc.oneof({ weight: 3, arbitrary: PLAUSIBLE[fields[name]] }, anyValue))))
-	);
+	const plausible = fc
+		.subarray(names)
+		.chain(chosen => fc.tuple(...chosen.map(name => fc.tuple(fc.constant(name), fc.oneof({ weight: 3, arbitrary: PLAUSIBLE[fields[name]] }, anyValue)))));
 	const poison = fc.oneof(
 		fc.tuple(unknownKey(names), anyValue),
 		fc.constantFrom(...names).chain(name => fc.tuple(fc.constant(name), WRONG[fields[name]]))
@@ -292,7 +404,10 @@ function invalidBody(fields: Fields): fc.Arbitrary<string> {
 	// Nesting deeper than any object a client builds, written as text (too deep for JSON.stringify's taste).
 	const deep = fc
 		.tuple(fc.constantFrom(...names, "zz"), fc.integer({ min: 1_000, max: 30_000 }), fc.constantFrom(["[", "]"], ['{"a":', "}"]), unknownKey(names))
-		.map(([name, depth, [open, close], key]) => `{${JSON.stringify(name)}:${open.repeat(depth)}${close === "]" ? "" : "1"}${close.repeat(depth)},${JSON.stringify(key)}:1}`);
+		.map(
+			([name, depth, [open, close], key]) =>
+				`{${JSON.stringify(name)}:${open.repeat(depth)}${close === "]" ? "" : "1"}${close.repeat(depth)},${JSON.stringify(key)}:1}`
+		);
 	return fc.oneof({ weight: 5, arbitrary: flat }, { weight: 1, arbitrary: deep });
 }
 
@@ -302,24 +417,47 @@ const anyJsonBody = fc.oneof(
 	fc.array(fc.tuple(anyKey, anyValue), { maxLength: 6 }).map(objectText),
 	fc
 		.tuple(fc.oneof(PLAUSIBLE.email, WRONG.email, anyValue), fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), WRONG.password, anyValue))
-		.map(([email, password]) => objectText([["email", email], ["password", password]])),
+		.map(([email, password]) =>
+			objectText([
+				["email", email],
+				["password", password]
+			])
+		),
 	fc.integer({ min: 1_000, max: 30_000 }).map(depth => `{"email":${"[".repeat(depth)}${"]".repeat(depth)},"password":"x"}`)
 );
 
 /** Text the gateway's strict JSON parser refuses: anything but an object or an array. */
-const notJson = fc.oneof(
-	fc.string({ unit: "grapheme", maxLength: 200 }),
-	fc.constantFrom("{", '{"a":', "[1,", "nul", "null", "1", '"str"', '{"a":1}{"b":2}', "{'a':1}", '{"a":01}', "[1,]", '{"a":NaN}', "\u0000{}", "\uFEFF\uFEFF{}", "x".repeat(150_000))
-).filter(text => {
-	// An empty body is read as {}: for PATCH that is a valid (empty) update.
-	if (text === "") return false;
-	try {
-		const parsed: unknown = JSON.parse(text);
-		return parsed === null || typeof parsed !== "object";
-	} catch {
-		return true;
-	}
-});
+const notJson = fc
+	.oneof(
+		fc.string({ unit: "grapheme", maxLength: 200 }),
+		fc.constantFrom(
+			"{",
+			'{"a":',
+			"[1,",
+			"nul",
+			"null",
+			"1",
+			'"str"',
+			'{"a":1}{"b":2}',
+			"{'a':1}",
+			'{"a":01}',
+			"[1,]",
+			'{"a":NaN}',
+			"\u0000{}",
+			"\uFEFF\uFEFF{}",
+			"x".repeat(150_000)
+		)
+	)
+	.filter(text => {
+		// An empty body is read as {}: for PATCH that is a valid (empty) update.
+		if (text === "") return false;
+		try {
+			const parsed: unknown = JSON.parse(text);
+			return parsed === null || typeof parsed !== "object";
+		} catch {
+			return true;
+		}
+	});
 
 interface RawBody {
 	bytes: string | Buffer;
@@ -344,7 +482,9 @@ function invalidForEveryRoute(text: string): string {
 const rawBody: fc.Arbitrary<RawBody> = fc.oneof(
 	notJson.map(bytes => ({ bytes })),
 	fc.uint8Array({ minLength: 1, maxLength: 300 }).map(bytes => ({ bytes: Buffer.from(bytes) })),
-	fc.tuple(notJson, fc.constantFrom("gzip", "deflate", "identity", "br", "compress", "gzip, gzip", "GZIP", "x-gzip")).map(([bytes, encoding]) => ({ bytes, encoding })),
+	fc
+		.tuple(notJson, fc.constantFrom("gzip", "deflate", "identity", "br", "compress", "gzip, gzip", "GZIP", "x-gzip"))
+		.map(([bytes, encoding]) => ({ bytes, encoding })),
 	fc.tuple(invalidBody(ROUTE_FIELDS.signup).map(invalidForEveryRoute), fc.constantFrom("gzip", "deflate")).map(([text, encoding]) => ({
 		bytes: encoding === "gzip" ? zlib.gzipSync(text) : zlib.deflateSync(text),
 		encoding
@@ -357,9 +497,21 @@ const rawBody: fc.Arbitrary<RawBody> = fc.oneof(
 
 /** Content types the gateway does not parse as JSON, or parses with a charset it cannot decode. */
 const oddContentType = fc.constantFrom(
-	"text/plain", "text/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=----x", "application/octet-stream",
-	"application/xml", "*/*", "", "application/vnd.api+json", "application/merge-patch+json", "application/json; charset=utf-16",
-	"application/json; charset=latin1", "application/json; charset=bogus", "application/jsonx", "json"
+	"text/plain",
+	"text/json",
+	"application/x-www-form-urlencoded",
+	"multipart/form-data; boundary=----x",
+	"application/octet-stream",
+	"application/xml",
+	"*/*",
+	"",
+	"application/vnd.api+json",
+	"application/merge-patch+json",
+	"application/json; charset=utf-16",
+	"application/json; charset=latin1",
+	"application/json; charset=bogus",
+	"application/jsonx",
+	"json"
 );
 
 /** Refresh tokens: our shape with a made-up secret, near misses and junk. */
@@ -415,9 +567,45 @@ function listParamValid(key: string, value: string): boolean {
 
 const listValue = fc.oneof(
 	fc.constantFrom(
-		"1", "2", "100", "101", "0", "-1", "1.5", " 3 ", "0x10", "1e1", "1e20", "1e308", "9007199254740993", "1e400", "", " ", "name", "-name", "email,-createdAt", "name,,role",
-		" name , -role ", "--name", "password", "passwordHash", "-", "owner", "disabled", "active", "ACTIVE", "Owner", "olivia", "*", ".*",
-		"(", "[", "\\", "$", "s".repeat(101), "s".repeat(201)
+		"1",
+		"2",
+		"100",
+		"101",
+		"0",
+		"-1",
+		"1.5",
+		" 3 ",
+		"0x10",
+		"1e1",
+		"1e20",
+		"1e308",
+		"9007199254740993",
+		"1e400",
+		"",
+		" ",
+		"name",
+		"-name",
+		"email,-createdAt",
+		"name,,role",
+		" name , -role ",
+		"--name",
+		"password",
+		"passwordHash",
+		"-",
+		"owner",
+		"disabled",
+		"active",
+		"ACTIVE",
+		"Owner",
+		"olivia",
+		"*",
+		".*",
+		"(",
+		"[",
+		"\\",
+		"$",
+		"s".repeat(101),
+		"s".repeat(201)
 	),
 	fc.string({ unit: "grapheme", maxLength: 30 }),
 	fc.integer({ min: -5, max: 200 }).map(String)
@@ -437,9 +625,30 @@ const plainUnknownKey = fc.stringMatching(/^zz[a-z0-9_]{0,8}$/);
 /** Raw query fragments aimed at the query parser: brackets, operators, prototypes, bad escapes. */
 const rawQueryPart = fc.oneof(
 	fc.constantFrom(
-		"page[]=1", "page[$ne]=1", "__proto__[role]=owner", "constructor[prototype][role]=owner", "role[$ne]=x", "role[]=owner", "search=%",
-		"search=%E0%A4%A", "sort=%00", "a[b][c][d][e][f][g]=1", "page=1&page=2", "=", "&&", "%=1", "tenantId=other", "pageSize=1e3",
-		"a[999]=x", ";", "search[toString]=1", "status[length]=1", `search=${"s".repeat(5000)}`, "search=%2525", "#frag", "?"
+		"page[]=1",
+		"page[$ne]=1",
+		"__proto__[role]=owner",
+		"constructor[prototype][role]=owner",
+		"role[$ne]=x",
+		"role[]=owner",
+		"search=%",
+		"search=%E0%A4%A",
+		"sort=%00",
+		"a[b][c][d][e][f][g]=1",
+		"page=1&page=2",
+		"=",
+		"&&",
+		"%=1",
+		"tenantId=other",
+		"pageSize=1e3",
+		"a[999]=x",
+		";",
+		"search[toString]=1",
+		"status[length]=1",
+		`search=${"s".repeat(5000)}`,
+		"search=%2525",
+		"#frag",
+		"?"
 	),
 	fc.string({ maxLength: 30 }).map(s => s.replace(/[^\x21-\x7e]/g, c => encodeURIComponent(c)))
 );
@@ -449,8 +658,34 @@ const rawId = fc.oneof(
 	fc.string({ unit: "grapheme", minLength: 1, maxLength: 80 }).map(encodeURIComponent),
 	fc.uuid(),
 	fc.constantFrom(
-		"..", ".", "%2e%2e", "%2E", "%2F", "a%2Fb", "%00", "%", "%zz", "%E0%A4%A", "%C0%AF", "x".repeat(64), "y".repeat(65), "z".repeat(5000),
-		"$ne", "%24ne", "[object%20Object]", "undefined", "null", "__proto__", "constructor", "prototype", "*", "me", "~", "%20", "+", "%2B"
+		"..",
+		".",
+		"%2e%2e",
+		"%2E",
+		"%2F",
+		"a%2Fb",
+		"%00",
+		"%",
+		"%zz",
+		"%E0%A4%A",
+		"%C0%AF",
+		"x".repeat(64),
+		"y".repeat(65),
+		"z".repeat(5000),
+		"$ne",
+		"%24ne",
+		"[object%20Object]",
+		"undefined",
+		"null",
+		"__proto__",
+		"constructor",
+		"prototype",
+		"*",
+		"me",
+		"~",
+		"%20",
+		"+",
+		"%2B"
 	),
 	fc.stringMatching(/^[A-Za-z0-9._~%!$&'()*+,;=:@[\]-]{1,40}$/)
 );
@@ -520,207 +755,309 @@ describe("hostile input to the auth, account and user routes", () => {
 	const ownIds = () => [world.owner.user.id, world.employee.id];
 
 	describe("auth routes", () => {
-		it("POST /auth/signup refuses every invalid body with a 4xx", async () => {
-			await check(
-				fc.asyncProperty(invalidBody(ROUTE_FIELDS.signup), body =>
-					refused({ method: "POST", path: "/api/v1/auth/signup", headers: JSON_TYPE, body })
-				),
-				120
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"POST /auth/signup refuses every invalid body with a 4xx",
+			async () => {
+				await check(
+					fc.asyncProperty(invalidBody(ROUTE_FIELDS.signup), body =>
+						refused({ method: "POST", path: "/api/v1/auth/signup", headers: JSON_TYPE, body })
+					),
+					120
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("POST /auth/login refuses any JSON body it is sent (no generator knows a password)", async () => {
-			const withRealEmail = fc
-				.tuple(fc.constantFrom(world.owner.email, world.employee.email.toUpperCase(), ` ${world.stranger.email} `), fc.string({ minLength: 1, maxLength: 40 }))
-				.map(([email, password]) => objectText([["email", email], ["password", password]]));
-			await check(
-				fc.asyncProperty(fc.oneof({ weight: 4, arbitrary: anyJsonBody }, { weight: 1, arbitrary: withRealEmail }), body =>
-					refused({ method: "POST", path: "/api/v1/auth/login", headers: JSON_TYPE, body })
-				),
-				120
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"POST /auth/login refuses any JSON body it is sent (no generator knows a password)",
+			async () => {
+				const withRealEmail = fc
+					.tuple(
+						fc.constantFrom(world.owner.email, world.employee.email.toUpperCase(), ` ${world.stranger.email} `),
+						fc.string({ minLength: 1, maxLength: 40 })
+					)
+					.map(([email, password]) =>
+						objectText([
+							["email", email],
+							["password", password]
+						])
+					);
+				await check(
+					fc.asyncProperty(fc.oneof({ weight: 4, arbitrary: anyJsonBody }, { weight: 1, arbitrary: withRealEmail }), body =>
+						refused({ method: "POST", path: "/api/v1/auth/login", headers: JSON_TYPE, body })
+					),
+					120
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("POST /auth/refresh refuses made-up refresh tokens and any other body", async () => {
-			const sessions = [sessionId(world.owner.refreshToken), sessionId(world.employee.refreshToken)];
-			const body = fc.oneof(
-				refreshTokens(sessions).map(token => objectText([["refreshToken", token]])),
-				fc.tuple(refreshTokens(sessions), unknownKey(["refreshToken"]), anyValue).map(([token, key, value]) => objectText([["refreshToken", token], [key, value]])),
-				anyJsonBody
-			);
-			await check(
-				fc.asyncProperty(body, text => refused({ method: "POST", path: "/api/v1/auth/refresh", headers: JSON_TYPE, body: text })),
-				120
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"POST /auth/refresh refuses made-up refresh tokens and any other body",
+			async () => {
+				const sessions = [sessionId(world.owner.refreshToken), sessionId(world.employee.refreshToken)];
+				const body = fc.oneof(
+					refreshTokens(sessions).map(token => objectText([["refreshToken", token]])),
+					fc.tuple(refreshTokens(sessions), unknownKey(["refreshToken"]), anyValue).map(([token, key, value]) =>
+						objectText([
+							["refreshToken", token],
+							[key, value]
+						])
+					),
+					anyJsonBody
+				);
+				await check(
+					fc.asyncProperty(body, text => refused({ method: "POST", path: "/api/v1/auth/refresh", headers: JSON_TYPE, body: text })),
+					120
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("POST /auth/logout refuses invalid bodies, signed in or not", async () => {
-			const caller = fc.constantFrom<string | undefined>(world.owner.accessToken, undefined, "not-a-jwt");
-			await check(
-				fc.asyncProperty(caller, invalidBody(ROUTE_FIELDS.logout), (token, body) =>
-					refused({ method: "POST", path: "/api/v1/auth/logout", token, headers: JSON_TYPE, body })
-				),
-				80
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"POST /auth/logout refuses invalid bodies, signed in or not",
+			async () => {
+				const caller = fc.constantFrom<string | undefined>(world.owner.accessToken, undefined, "not-a-jwt");
+				await check(
+					fc.asyncProperty(caller, invalidBody(ROUTE_FIELDS.logout), (token, body) =>
+						refused({ method: "POST", path: "/api/v1/auth/logout", token, headers: JSON_TYPE, body })
+					),
+					80
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 	});
 
 	describe("account routes", () => {
 		/** Made-up link tokens of our shape, near misses and junk. */
 		const linkTokens = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), fc.stringMatching(/^[A-Za-z0-9_-]{40,46}$/), fc.string({ maxLength: 80 }));
 
-		it("POST /auth/activate and /auth/password/reset refuse made-up links and every invalid body", async () => {
-			const madeUp = fc
-				.tuple(linkTokens, fc.option(fc.constantFrom("Another-Sturdy-Pass-99", "short"), { nil: undefined }))
-				.map(([token, password]) => objectText(password === undefined ? [["token", token]] : [["token", token], ["password", password]]));
-			const route = fc.constantFrom("/api/v1/auth/activate", "/api/v1/auth/password/reset");
-			await check(
-				fc.asyncProperty(route, fc.oneof(madeUp, invalidBody(ROUTE_FIELDS.activate), invalidBody(ROUTE_FIELDS.resetPassword)), (path, body) =>
-					refused({ method: "POST", path, headers: JSON_TYPE, body })
-				),
-				120
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"POST /auth/activate and /auth/password/reset refuse made-up links and every invalid body",
+			async () => {
+				const madeUp = fc
+					.tuple(linkTokens, fc.option(fc.constantFrom("Another-Sturdy-Pass-99", "short"), { nil: undefined }))
+					.map(([token, password]) =>
+						objectText(
+							password === undefined
+								? [["token", token]]
+								: [
+										["token", token],
+										["password", password]
+									]
+						)
+					);
+				const route = fc.constantFrom("/api/v1/auth/activate", "/api/v1/auth/password/reset");
+				await check(
+					fc.asyncProperty(route, fc.oneof(madeUp, invalidBody(ROUTE_FIELDS.activate), invalidBody(ROUTE_FIELDS.resetPassword)), (path, body) =>
+						refused({ method: "POST", path, headers: JSON_TYPE, body })
+					),
+					120
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("POST /auth/password/forgot refuses every invalid body", async () => {
-			await check(
-				fc.asyncProperty(invalidBody(ROUTE_FIELDS.forgotPassword), body =>
-					refused({ method: "POST", path: "/api/v1/auth/password/forgot", headers: JSON_TYPE, body })
-				),
-				80
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"POST /auth/password/forgot refuses every invalid body",
+			async () => {
+				await check(
+					fc.asyncProperty(invalidBody(ROUTE_FIELDS.forgotPassword), body =>
+						refused({ method: "POST", path: "/api/v1/auth/password/forgot", headers: JSON_TYPE, body })
+					),
+					80
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("POST /auth/password refuses every invalid body and any wrong current password", async () => {
-			const wrongCurrent = fc
-				.tuple(fc.string({ minLength: 1, maxLength: 40 }).filter(p => p !== "Sturdy-Password-42"), fc.constantFrom("Brand-New-Phrase-2031", "short"))
-				.map(([current, next]) => objectText([["currentPassword", current], ["newPassword", next]]));
-			await check(
-				fc.asyncProperty(fc.oneof(wrongCurrent, invalidBody(ROUTE_FIELDS.changePassword)), body =>
-					refused({ method: "POST", path: "/api/v1/auth/password", token: world.employee.accessToken, headers: JSON_TYPE, body })
-				),
-				80
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"POST /auth/password refuses every invalid body and any wrong current password",
+			async () => {
+				const wrongCurrent = fc
+					.tuple(
+						fc.string({ minLength: 1, maxLength: 40 }).filter(p => p !== "Sturdy-Password-42"),
+						fc.constantFrom("Brand-New-Phrase-2031", "short")
+					)
+					.map(([current, next]) =>
+						objectText([
+							["currentPassword", current],
+							["newPassword", next]
+						])
+					);
+				await check(
+					fc.asyncProperty(fc.oneof(wrongCurrent, invalidBody(ROUTE_FIELDS.changePassword)), body =>
+						refused({ method: "POST", path: "/api/v1/auth/password", token: world.employee.accessToken, headers: JSON_TYPE, body })
+					),
+					80
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("POST /auth/switch refuses companies the caller is not in and every invalid body", async () => {
-			const notMine = fc.constantFrom(world.stranger.tenant.id, "00000000-0000-4000-8000-000000000000").map(id => objectText([["companyId", id]]));
-			await check(
-				fc.asyncProperty(fc.oneof(notMine, invalidBody(ROUTE_FIELDS.switchCompany)), body =>
-					refused({ method: "POST", path: "/api/v1/auth/switch", token: world.owner.accessToken, headers: JSON_TYPE, body })
-				),
-				80
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"POST /auth/switch refuses companies the caller is not in and every invalid body",
+			async () => {
+				const notMine = fc.constantFrom(world.stranger.tenant.id, "00000000-0000-4000-8000-000000000000").map(id => objectText([["companyId", id]]));
+				await check(
+					fc.asyncProperty(fc.oneof(notMine, invalidBody(ROUTE_FIELDS.switchCompany)), body =>
+						refused({ method: "POST", path: "/api/v1/auth/switch", token: world.owner.accessToken, headers: JSON_TYPE, body })
+					),
+					80
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("PUT and DELETE /users/:id/employee refuse bad links, one's own account and another tenant's user", async () => {
-			const target = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...ownIds(), world.stranger.user.id) }, rawId);
-			const madeUpEmployee = fc.uuid().map(id => objectText([["employeeId", id]]));
-			await check(
-				fc.asyncProperty(target, fc.oneof(madeUpEmployee, invalidBody(ROUTE_FIELDS.linkEmployee)), (segment, body) =>
-					refused({ method: "PUT", path: `/api/v1/users/${segment}/employee`, token: world.owner.accessToken, headers: JSON_TYPE, body })
-				),
-				100
-			);
-			const unlinkable = fc.oneof(fc.constantFrom(world.owner.user.id, world.stranger.user.id), rawId);
-			await check(
-				fc.asyncProperty(unlinkable, segment => refused({ method: "DELETE", path: `/api/v1/users/${segment}/employee`, token: world.owner.accessToken })),
-				40
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"PUT and DELETE /users/:id/employee refuse bad links, one's own account and another tenant's user",
+			async () => {
+				const target = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...ownIds(), world.stranger.user.id) }, rawId);
+				const madeUpEmployee = fc.uuid().map(id => objectText([["employeeId", id]]));
+				await check(
+					fc.asyncProperty(target, fc.oneof(madeUpEmployee, invalidBody(ROUTE_FIELDS.linkEmployee)), (segment, body) =>
+						refused({ method: "PUT", path: `/api/v1/users/${segment}/employee`, token: world.owner.accessToken, headers: JSON_TYPE, body })
+					),
+					100
+				);
+				const unlinkable = fc.oneof(fc.constantFrom(world.owner.user.id, world.stranger.user.id), rawId);
+				await check(
+					fc.asyncProperty(unlinkable, segment =>
+						refused({ method: "DELETE", path: `/api/v1/users/${segment}/employee`, token: world.owner.accessToken })
+					),
+					40
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 	});
 
 	describe("user routes, as the owner", () => {
-		it("POST /users refuses every invalid body with a 4xx", async () => {
-			await check(
-				fc.asyncProperty(invalidBody(ROUTE_FIELDS.createUser), fc.option(plainUnknownKey, { nil: undefined }), (body, queryKey) =>
-					refused({
-						method: "POST",
-						path: `/api/v1/users${queryKey ? `?${queryKey}=1` : ""}`,
-						token: world.owner.accessToken,
-						headers: JSON_TYPE,
-						body
-					})
-				),
-				120
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"POST /users refuses every invalid body with a 4xx",
+			async () => {
+				await check(
+					fc.asyncProperty(invalidBody(ROUTE_FIELDS.createUser), fc.option(plainUnknownKey, { nil: undefined }), (body, queryKey) =>
+						refused({
+							method: "POST",
+							path: `/api/v1/users${queryKey ? `?${queryKey}=1` : ""}`,
+							token: world.owner.accessToken,
+							headers: JSON_TYPE,
+							body
+						})
+					),
+					120
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("GET /users answers 200 exactly when the query is valid, and only with the caller's tenant", async () => {
-			await check(
-				fc.asyncProperty(listQuery, async pairs => {
-					const valid = pairs.every(([k, v]) => listParamValid(k, v));
-					const call: Call = { method: "GET", path: `/api/v1/users?${queryText(pairs)}`, token: world.owner.accessToken };
-					const reply = await expectRefusedOrValid(call, valid);
-					if (valid && reply.status !== 200) throw new Error(`${describeCall(call)}\n→ ${reply.status} ${reply.text.slice(0, 300)}\nproblems: a valid query was refused`);
-					if (reply.status === 200) {
-						const page = JSON.parse(reply.text) as { rows: Array<{ tenantId: string }>; pageSize: number };
-						expect(page.pageSize).toBeLessThanOrEqual(100);
-						for (const row of page.rows) expect(row.tenantId).toBe(world.owner.tenant.id);
-					}
-				}),
-				150
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"GET /users answers 200 exactly when the query is valid, and only with the caller's tenant",
+			async () => {
+				await check(
+					fc.asyncProperty(listQuery, async pairs => {
+						const valid = pairs.every(([k, v]) => listParamValid(k, v));
+						const call: Call = { method: "GET", path: `/api/v1/users?${queryText(pairs)}`, token: world.owner.accessToken };
+						const reply = await expectRefusedOrValid(call, valid);
+						if (valid && reply.status !== 200)
+							throw new Error(`${describeCall(call)}\n→ ${reply.status} ${reply.text.slice(0, 300)}\nproblems: a valid query was refused`);
+						if (reply.status === 200) {
+							const page = JSON.parse(reply.text) as { rows: Array<{ tenantId: string }>; pageSize: number };
+							expect(page.pageSize).toBeLessThanOrEqual(100);
+							for (const row of page.rows) expect(row.tenantId).toBe(world.owner.tenant.id);
+						}
+					}),
+					150
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("GET /users refuses raw, hostile query strings that carry an unknown key", async () => {
-			await check(
-				fc.asyncProperty(plainUnknownKey, fc.array(rawQueryPart, { maxLength: 5 }), (key, parts) =>
-					refused({ method: "GET", path: `/api/v1/users?${[`${key}=1`, ...parts].join("&")}`, token: world.owner.accessToken })
-				),
-				100
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"GET /users refuses raw, hostile query strings that carry an unknown key",
+			async () => {
+				await check(
+					fc.asyncProperty(plainUnknownKey, fc.array(rawQueryPart, { maxLength: 5 }), (key, parts) =>
+						refused({ method: "GET", path: `/api/v1/users?${[`${key}=1`, ...parts].join("&")}`, token: world.owner.accessToken })
+					),
+					100
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("GET /users/:id answers 200 exactly for the caller's own tenant's users", async () => {
-			const target = fc.oneof(fc.constantFrom(...ownIds(), world.stranger.user.id).map(encodeURIComponent), rawId);
-			// Only queries whose meaning is certain: the query parser drops some raw keys (__proto__, "=").
-			const query = fc.option(fc.oneof(plainUnknownKey.map(k => `${k}=1`), fc.constantFrom("tenantId=x", `id=${world.stranger.user.id}`)), { nil: undefined });
-			await check(
-				fc.asyncProperty(target, query, async (segment, q) => {
-					const id = decodedId(segment);
-					// tenantId is dropped by the gateway and id is overwritten by the path: neither makes the query invalid.
-					const harmlessQuery = q === undefined || q === "tenantId=x" || q.startsWith("id=");
-					const valid = id !== undefined && ownIds().includes(id) && harmlessQuery;
-					const call: Call = { method: "GET", path: `/api/v1/users/${segment}${q === undefined ? "" : `?${q}`}`, token: world.owner.accessToken };
-					const reply = await expectRefusedOrValid(call, valid);
-					if (valid && reply.status !== 200) throw new Error(`${describeCall(call)}\n→ ${reply.status} ${reply.text.slice(0, 300)}\nproblems: the tenant's own user was not found`);
-				}),
-				120
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"GET /users/:id answers 200 exactly for the caller's own tenant's users",
+			async () => {
+				const target = fc.oneof(fc.constantFrom(...ownIds(), world.stranger.user.id).map(encodeURIComponent), rawId);
+				// Only queries whose meaning is certain: the query parser drops some raw keys (__proto__, "=").
+				const query = fc.option(
+					fc.oneof(
+						plainUnknownKey.map(k => `${k}=1`),
+						fc.constantFrom("tenantId=x", `id=${world.stranger.user.id}`)
+					),
+					{ nil: undefined }
+				);
+				await check(
+					fc.asyncProperty(target, query, async (segment, q) => {
+						const id = decodedId(segment);
+						// tenantId is dropped by the gateway and id is overwritten by the path: neither makes the query invalid.
+						const harmlessQuery = q === undefined || q === "tenantId=x" || q.startsWith("id=");
+						const valid = id !== undefined && ownIds().includes(id) && harmlessQuery;
+						const call: Call = { method: "GET", path: `/api/v1/users/${segment}${q === undefined ? "" : `?${q}`}`, token: world.owner.accessToken };
+						const reply = await expectRefusedOrValid(call, valid);
+						if (valid && reply.status !== 200)
+							throw new Error(
+								`${describeCall(call)}\n→ ${reply.status} ${reply.text.slice(0, 300)}\nproblems: the tenant's own user was not found`
+							);
+					}),
+					120
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("PATCH /users/:id refuses every invalid body, for real and made-up ids", async () => {
-			const target = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...ownIds(), world.stranger.user.id) }, rawId);
-			await check(
-				fc.asyncProperty(target, invalidBody(ROUTE_FIELDS.updateUser), (segment, body) =>
-					refused({ method: "PATCH", path: `/api/v1/users/${segment}`, token: world.owner.accessToken, headers: JSON_TYPE, body })
-				),
-				150
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"PATCH /users/:id refuses every invalid body, for real and made-up ids",
+			async () => {
+				const target = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...ownIds(), world.stranger.user.id) }, rawId);
+				await check(
+					fc.asyncProperty(target, invalidBody(ROUTE_FIELDS.updateUser), (segment, body) =>
+						refused({ method: "PATCH", path: `/api/v1/users/${segment}`, token: world.owner.accessToken, headers: JSON_TYPE, body })
+					),
+					150
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("DELETE /users/:id refuses made-up ids, the caller itself, another tenant's user, and unknown parameters", async () => {
-			// The employee is a valid target, so it is only ever sent with an unknown query key.
-			const target = fc.oneof(
-				fc.tuple(fc.constantFrom(world.owner.user.id, world.stranger.user.id), fc.option(plainUnknownKey, { nil: undefined })),
-				fc.tuple(rawId, fc.option(plainUnknownKey, { nil: undefined })),
-				fc.tuple(fc.constant(world.employee.id), plainUnknownKey)
-			);
-			const body = fc.option(invalidBody(ROUTE_FIELDS.updateUser), { nil: undefined });
-			await check(
-				fc.asyncProperty(target, body, ([segment, queryKey], text) =>
-					refused({
-						method: "DELETE",
-						path: `/api/v1/users/${segment}${queryKey ? `?${queryKey}=1` : ""}`,
-						token: world.owner.accessToken,
-						headers: text === undefined ? undefined : JSON_TYPE,
-						body: text
-					})
-				),
-				100
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"DELETE /users/:id refuses made-up ids, the caller itself, another tenant's user, and unknown parameters",
+			async () => {
+				// The employee is a valid target, so it is only ever sent with an unknown query key.
+				const target = fc.oneof(
+					fc.tuple(fc.constantFrom(world.owner.user.id, world.stranger.user.id), fc.option(plainUnknownKey, { nil: undefined })),
+					fc.tuple(rawId, fc.option(plainUnknownKey, { nil: undefined })),
+					fc.tuple(fc.constant(world.employee.id), plainUnknownKey)
+				);
+				const body = fc.option(invalidBody(ROUTE_FIELDS.updateUser), { nil: undefined });
+				await check(
+					fc.asyncProperty(target, body, ([segment, queryKey], text) =>
+						refused({
+							method: "DELETE",
+							path: `/api/v1/users/${segment}${queryKey ? `?${queryKey}=1` : ""}`,
+							token: world.owner.accessToken,
+							headers: text === undefined ? undefined : JSON_TYPE,
+							body: text
+						})
+					),
+					100
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 	});
 
 	describe("bodies that are not JSON", () => {
@@ -738,88 +1075,120 @@ describe("hostile input to the auth, account and user routes", () => {
 			{ method: "PUT", path: `/api/v1/users/${world.employee.id}/employee`, token: world.owner.accessToken }
 		];
 
-		it("raw bytes declared as JSON, with or without a content encoding, are a 4xx", async () => {
-			await check(
-				fc.asyncProperty(fc.constantFrom(...bodyRoutes()), rawBody, (route, raw) =>
-					refused({
-						...route,
-						headers: { ...JSON_TYPE, ...(raw.encoding ? { "content-encoding": raw.encoding } : {}) },
-						body: raw.bytes
-					})
-				),
-				150
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"raw bytes declared as JSON, with or without a content encoding, are a 4xx",
+			async () => {
+				await check(
+					fc.asyncProperty(fc.constantFrom(...bodyRoutes()), rawBody, (route, raw) =>
+						refused({
+							...route,
+							headers: { ...JSON_TYPE, ...(raw.encoding ? { "content-encoding": raw.encoding } : {}) },
+							body: raw.bytes
+						})
+					),
+					150
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("a body in a content type the gateway does not read is a 4xx, never silently dropped", async () => {
-			const body = fc.oneof(invalidBody(ROUTE_FIELDS.updateUser), notJson, fc.constant("name=Mallory&role=owner"));
-			await check(
-				fc.asyncProperty(fc.constantFrom(...bodyRoutes()), oddContentType, body, (route, contentType, text) =>
-					refused({ ...route, headers: { "content-type": contentType }, body: text })
-				),
-				120
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"a body in a content type the gateway does not read is a 4xx, never silently dropped",
+			async () => {
+				const body = fc.oneof(invalidBody(ROUTE_FIELDS.updateUser), notJson, fc.constant("name=Mallory&role=owner"));
+				await check(
+					fc.asyncProperty(fc.constantFrom(...bodyRoutes()), oddContentType, body, (route, contentType, text) =>
+						refused({ ...route, headers: { "content-type": contentType }, body: text })
+					),
+					120
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 	});
 
 	describe("callers who may not", () => {
-		it("an employee, another tenant's owner, no token or a bad token changes nobody, whatever the body", async () => {
-			const token = world.owner.accessToken;
-			const [head, payload, signature] = token.split(".");
-			// A character in the middle of the payload: the last one of a segment may only carry padding bits.
-			const mid = Math.floor(payload.length / 2);
-			const tampered = `${head}.${payload.slice(0, mid)}${payload[mid] === "A" ? "B" : "A"}${payload.slice(mid + 1)}.${signature}`;
-			const unsigned = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${payload}.`;
-			const caller = fc.constantFrom<string | undefined>(world.employee.accessToken, world.stranger.accessToken, undefined, tampered, unsigned, "", "x.y.z");
-			const updateBody = fc.oneof(
-				fc.record({ name: fc.constantFrom("Mallory", "Owned"), role: fc.constantFrom(...ROLES) }, { requiredKeys: [] }).map(v => JSON.stringify(v)),
-				invalidBody(ROUTE_FIELDS.updateUser)
-			);
-			const createBody = fc
-				.record({ email: fc.constant("mallory@example.test"), name: fc.constant("Mallory"), role: fc.constantFrom(...ROLES) })
-				.map(v => JSON.stringify(v));
-			const action = fc.oneof(
-				fc.tuple(fc.constant<Call["method"]>("PATCH"), fc.constantFrom(...ownIds()), updateBody),
-				fc.tuple(fc.constant<Call["method"]>("DELETE"), fc.constantFrom(...ownIds()), fc.constant(undefined)),
-				fc.tuple(fc.constant<Call["method"]>("GET"), fc.constant(world.owner.user.id), fc.constant(undefined)),
-				fc.tuple(fc.constant<Call["method"]>("POST"), fc.constant(""), createBody)
-			);
-			await check(
-				fc.asyncProperty(caller, action, (who, [method, id, body]) => {
-					// Another tenant's owner may create users in their own tenant; that is not this test.
-					if (method === "POST" && who === world.stranger.accessToken) return Promise.resolve();
-					return refused({
-						method,
-						path: id ? `/api/v1/users/${id}` : "/api/v1/users",
-						token: who,
-						headers: body === undefined ? undefined : JSON_TYPE,
-						body
-					});
-				}),
-				100
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"an employee, another tenant's owner, no token or a bad token changes nobody, whatever the body",
+			async () => {
+				const token = world.owner.accessToken;
+				const [head, payload, signature] = token.split(".");
+				// A character in the middle of the payload: the last one of a segment may only carry padding bits.
+				const mid = Math.floor(payload.length / 2);
+				const tampered = `${head}.${payload.slice(0, mid)}${payload[mid] === "A" ? "B" : "A"}${payload.slice(mid + 1)}.${signature}`;
+				const unsigned = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${payload}.`;
+				const caller = fc.constantFrom<string | undefined>(
+					world.employee.accessToken,
+					world.stranger.accessToken,
+					undefined,
+					tampered,
+					unsigned,
+					"",
+					"x.y.z"
+				);
+				const updateBody = fc.oneof(
+					fc.record({ name: fc.constantFrom("Mallory", "Owned"), role: fc.constantFrom(...ROLES) }, { requiredKeys: [] }).map(v => JSON.stringify(v)),
+					invalidBody(ROUTE_FIELDS.updateUser)
+				);
+				const createBody = fc
+					.record({ email: fc.constant("mallory@example.test"), name: fc.constant("Mallory"), role: fc.constantFrom(...ROLES) })
+					.map(v => JSON.stringify(v));
+				const action = fc.oneof(
+					fc.tuple(fc.constant<Call["method"]>("PATCH"), fc.constantFrom(...ownIds()), updateBody),
+					fc.tuple(fc.constant<Call["method"]>("DELETE"), fc.constantFrom(...ownIds()), fc.constant(undefined)),
+					fc.tuple(fc.constant<Call["method"]>("GET"), fc.constant(world.owner.user.id), fc.constant(undefined)),
+					fc.tuple(fc.constant<Call["method"]>("POST"), fc.constant(""), createBody)
+				);
+				await check(
+					fc.asyncProperty(caller, action, (who, [method, id, body]) => {
+						// Another tenant's owner may create users in their own tenant; that is not this test.
+						if (method === "POST" && who === world.stranger.accessToken) return Promise.resolve();
+						return refused({
+							method,
+							path: id ? `/api/v1/users/${id}` : "/api/v1/users",
+							token: who,
+							headers: body === undefined ? undefined : JSON_TYPE,
+							body
+						});
+					}),
+					100
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 
-		it("junk in the Authorization header is a 401, a well-formed header with the real token is not", async () => {
-			const token = world.owner.accessToken;
-			const header = fc.oneof(
-				fc.string({ maxLength: 60 }),
-				fc.string({ maxLength: 60 }).map(s => `Bearer ${s}`),
-				fc.constantFrom("Bearer", "Bearer ", "Basic dXNlcjpwYXNz", `Basic ${token}`, `Bearer ${token}x`, `Bearer ${token} ${token}`, `Bearer\t${token}`),
-				fc.constantFrom(`Bearer ${token}`, `bearer ${token}`, `BEARER   ${token}  `)
-			);
-			await check(
-				fc.asyncProperty(header, fc.constantFrom("/api/v1/me", "/api/v1/users"), async (value, path) => {
-					const match = /^\s*Bearer\s+(\S+)\s*$/i.exec(value);
-					const valid = match?.[1] === token;
-					const call: Call = { method: "GET", path, headers: { authorization: value } };
-					const reply = await expectRefusedOrValid(call, valid);
-					if (!valid && reply.status !== 401) throw new Error(`${describeCall(call)}\n→ ${reply.status}\nproblems: expected 401`);
-					if (valid && reply.status !== 200) throw new Error(`${describeCall(call)}\n→ ${reply.status}\nproblems: the real token was refused`);
-				}),
-				100
-			);
-		}, PROPERTY_TIMEOUT);
+		it(
+			"junk in the Authorization header is a 401, a well-formed header with the real token is not",
+			async () => {
+				const token = world.owner.accessToken;
+				const header = fc.oneof(
+					fc.string({ maxLength: 60 }),
+					fc.string({ maxLength: 60 }).map(s => `Bearer ${s}`),
+					fc.constantFrom(
+						"Bearer",
+						"Bearer ",
+						"Basic dXNlcjpwYXNz",
+						`Basic ${token}`,
+						`Bearer ${token}x`,
+						`Bearer ${token} ${token}`,
+						`Bearer\t${token}`
+					),
+					fc.constantFrom(`Bearer ${token}`, `bearer ${token}`, `BEARER   ${token}  `)
+				);
+				await check(
+					fc.asyncProperty(header, fc.constantFrom("/api/v1/me", "/api/v1/users"), async (value, path) => {
+						const match = /^\s*Bearer\s+(\S+)\s*$/i.exec(value);
+						const valid = match?.[1] === token;
+						const call: Call = { method: "GET", path, headers: { authorization: value } };
+						const reply = await expectRefusedOrValid(call, valid);
+						if (!valid && reply.status !== 401) throw new Error(`${describeCall(call)}\n→ ${reply.status}\nproblems: expected 401`);
+						if (valid && reply.status !== 200) throw new Error(`${describeCall(call)}\n→ ${reply.status}\nproblems: the real token was refused`);
+					}),
+					100
+				);
+			},
+			PROPERTY_TIMEOUT
+		);
 	});
 
 	describe("afterwards", () => {
@@ -877,7 +1246,10 @@ describe("hostile inputs found by the properties", () => {
 	// The validator turns the offending value into a string for its message, and that throws.
 	it("a string field given an array holding an object whose toString is not a function is a 422, not a 500", async () => {
 		const old = await employeeRow();
-		await expectStatus({ method: "PATCH", path: `/api/v1/users/${employee.id}`, token: scratch.accessToken, headers: JSON_TYPE, body: '{"employeeId":[{"toString":1}]}' }, 422);
+		await expectStatus(
+			{ method: "PATCH", path: `/api/v1/users/${employee.id}`, token: scratch.accessToken, headers: JSON_TYPE, body: '{"employeeId":[{"toString":1}]}' },
+			422
+		);
 		expect(await employeeRow()).toEqual(old);
 	});
 
@@ -900,14 +1272,23 @@ describe("hostile inputs found by the properties", () => {
 
 	it("PATCH /users/:id with name null is a 422 and leaves the name alone", async () => {
 		const old = await employeeRow();
-		await expectStatus({ method: "PATCH", path: `/api/v1/users/${employee.id}`, token: scratch.accessToken, headers: JSON_TYPE, body: '{"name":null}' }, 422);
+		await expectStatus(
+			{ method: "PATCH", path: `/api/v1/users/${employee.id}`, token: scratch.accessToken, headers: JSON_TYPE, body: '{"name":null}' },
+			422
+		);
 		expect(await employeeRow()).toEqual(old);
 	});
 
 	it("PATCH /users/:id with a text/plain body is a 415 and changes nothing", async () => {
 		const old = await employeeRow();
 		await expectStatus(
-			{ method: "PATCH", path: `/api/v1/users/${employee.id}`, token: scratch.accessToken, headers: { "content-type": "text/plain" }, body: '{"name":"Mallory"}' },
+			{
+				method: "PATCH",
+				path: `/api/v1/users/${employee.id}`,
+				token: scratch.accessToken,
+				headers: { "content-type": "text/plain" },
+				body: '{"name":"Mallory"}'
+			},
 			415
 		);
 		expect(await employeeRow()).toEqual(old);

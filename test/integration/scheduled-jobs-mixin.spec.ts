@@ -43,9 +43,12 @@ describe("the scheduled-jobs mixin", () => {
 
 	it("runs a job at each slot of its schedule, once per slot, and counts the runs", async () => {
 		const slots: string[] = [];
-		broker = await startWith({ JOB_SCHEDULES: "leaveRollover=* * * * * *" }, {
-			leaveRollover: { schedule: "0 0 1 1 *", catchUpMs: 0, handler: async slot => (slots.push(slot.toISOString()), { seen: slots.length }) }
-		});
+		broker = await startWith(
+			{ JOB_SCHEDULES: "leaveRollover=* * * * * *" },
+			{
+				leaveRollover: { schedule: "0 0 1 1 *", catchUpMs: 0, handler: async slot => (slots.push(slot.toISOString()), { seen: slots.length }) }
+			}
+		);
 		await waitFor("three slots", async () => slots.length >= 3, 10_000);
 		const b = broker;
 		await waitFor("their runs to be recorded done", async () => (await runsOf(b)).filter(r => r.status === "done").length >= 3, 5000);
@@ -59,10 +62,13 @@ describe("the scheduled-jobs mixin", () => {
 	it("catches up the latest slot missed before the start, once, and none older than its window", async () => {
 		const slots: string[] = [];
 		const handler = async (slot: Date) => (slots.push(slot.toISOString()), {});
-		broker = await startWith({}, {
-			leaveRollover: { schedule: "0 0 * * *", handler },
-			interviewReminders: { schedule: "0 0 1 1 *", catchUpMs: 1000, handler }
-		});
+		broker = await startWith(
+			{},
+			{
+				leaveRollover: { schedule: "0 0 * * *", handler },
+				interviewReminders: { schedule: "0 0 1 1 *", catchUpMs: 1000, handler }
+			}
+		);
 		const today = new Date(new Date().toISOString().slice(0, 10) + "T00:00:00.000Z").toISOString();
 		await waitFor("the catch-up", async () => slots.length >= 1, 10_000);
 		// Several sweeps later (every half lease, 15 s by default, so ask by hand too): still once.
@@ -72,15 +78,18 @@ describe("the scheduled-jobs mixin", () => {
 
 	it("retries a handler that throws one lease later, then leaves the run failed", async () => {
 		let attempts = 0;
-		broker = await startWith({ JOB_LEASE: "1000", JOB_SCHEDULES: "leaveRollover=off" }, {
-			leaveRollover: {
-				schedule: "0 0 1 1 *",
-				handler: async () => {
-					attempts++;
-					throw new Error("the database is away");
+		broker = await startWith(
+			{ JOB_LEASE: "1000", JOB_SCHEDULES: "leaveRollover=off" },
+			{
+				leaveRollover: {
+					schedule: "0 0 1 1 *",
+					handler: async () => {
+						attempts++;
+						throw new Error("the database is away");
+					}
 				}
 			}
-		});
+		);
 		const answer = await broker.call(`${SERVICE}.runJob`, { job: "leaveRollover", at: "2030-01-01T00:00:00Z" });
 		expect(answer).toMatchObject({ ran: true, outcome: "retrying", run: { status: "retrying", attempts: 1, error: "the database is away" } });
 		const b = broker;
@@ -96,16 +105,19 @@ describe("the scheduled-jobs mixin", () => {
 
 	it("waits for a run in flight when the service stops, which records itself done before the store closes", async () => {
 		let finished = false;
-		broker = await startWith({ JOB_SCHEDULES: "leaveRollover=off" }, {
-			leaveRollover: {
-				schedule: "0 0 1 1 *",
-				handler: async () => {
-					await new Promise(resolve => setTimeout(resolve, 500));
-					finished = true;
-					return {};
+		broker = await startWith(
+			{ JOB_SCHEDULES: "leaveRollover=off" },
+			{
+				leaveRollover: {
+					schedule: "0 0 1 1 *",
+					handler: async () => {
+						await new Promise(resolve => setTimeout(resolve, 500));
+						finished = true;
+						return {};
+					}
 				}
 			}
-		});
+		);
 		const running = broker.call(`${SERVICE}.runJob`, { job: "leaveRollover", at: "2030-01-01T00:00:00Z" });
 		await new Promise(resolve => setTimeout(resolve, 100));
 		const stopped = broker;

@@ -93,7 +93,11 @@ describe("scheduled jobs", () => {
 
 		it("gives next year's allowance plus the remainder up to the type's cap, adds once to what HR set, and skips leavers", async () => {
 			const [keen, frugal, planned, leaver, abroad] = await Promise.all([
-				hire(url, acme), hire(url, acme), hire(url, acme), hire(url, acme), hire(url, globex)
+				hire(url, acme),
+				hire(url, acme),
+				hire(url, acme),
+				hire(url, acme),
+				hire(url, globex)
 			]);
 			// keen: 20 + 0 − 18 pending = 2 left, under the cap. frugal: 20 left, capped at 5; sick has no carry-over.
 			await entitle(url, acme, keen.id, annual.id, 2030, 20);
@@ -120,7 +124,11 @@ describe("scheduled jobs", () => {
 			expect(await balance(globex, abroad.id, globexAnnual.id, 2031)).toMatchObject({ entitled: 30, carriedOver: 10, remaining: 40 });
 
 			// The same slot again runs nothing; a later slot of the same year runs and changes nothing.
-			expect(await runJob(Jobs.leaveRollover, "2031-01-01T00:05:00Z")).toMatchObject({ ran: false, outcome: "skipped", run: { status: "done", attempts: 1 } });
+			expect(await runJob(Jobs.leaveRollover, "2031-01-01T00:05:00Z")).toMatchObject({
+				ran: false,
+				outcome: "skipped",
+				run: { status: "done", attempts: 1 }
+			});
 			const again = await runJob(Jobs.leaveRollover, "2031-01-02T00:05:00Z");
 			expect(again.run?.result).toMatchObject({ created: 0, added: 0, unchanged: 5 });
 			expect(await balance(acme, planned.id, annual.id, 2031)).toMatchObject({ entitled: 25, carriedOver: 6 });
@@ -129,7 +137,12 @@ describe("scheduled jobs", () => {
 			// On the audit trail as the job's: three entitlements made, one added to; the later slot wrote none.
 			const rolled = await awaitAuditTrail(url, acme, { action: "leave.leaveRollover" }, 4);
 			expect(rolled).toHaveLength(4);
-			for (const row of rolled) expect(row).toMatchObject({ actor: { userId: "system", role: "system", job: "leave.leaveRollover" }, requestId: null, target: { type: "leaveEntitlement" } });
+			for (const row of rolled)
+				expect(row).toMatchObject({
+					actor: { userId: "system", role: "system", job: "leave.leaveRollover" },
+					requestId: null,
+					target: { type: "leaveEntitlement" }
+				});
 			expect(rolled.filter(r => r.operation === "created")).toHaveLength(3);
 			expect(rolled.find(r => r.operation === "updated")!.changes).toEqual({ carriedOver: { from: 1, to: 6 }, rolledOverFrom: { from: null, to: 2030 } });
 		});
@@ -178,12 +191,18 @@ describe("scheduled jobs", () => {
 			expect(reminded.body).not.toHaveProperty("_outbox");
 			for (const other of [later, earlier]) expect((await api().get(`/interviews/${other.interview.id}`, company.hr)).body.remindedAt).toBeNull();
 			const [remindedRecord] = await awaitAuditTrail(url, company.owner, { targetId: tomorrow.interview.id, action: "recruitment.interviewReminders" });
-			expect(remindedRecord).toMatchObject({ actor: { userId: "system", job: "recruitment.interviewReminders" }, changes: { remindedAt: { from: null, to: slot } } });
+			expect(remindedRecord).toMatchObject({
+				actor: { userId: "system", job: "recruitment.interviewReminders" },
+				changes: { remindedAt: { from: null, to: slot } }
+			});
 
 			await eventually(() => expect(reminders.seen.filter(e => e.interviewId === tomorrow.interview.id)).toHaveLength(1));
 			expect(reminders.seen.find(e => e.interviewId === tomorrow.interview.id)).toMatchObject({
-				tenantId: company.owner.tenant.id, candidateId: tomorrow.candidate.id, scheduledAt: "2031-05-07T15:00:00.000Z",
-				interviewerIds: [company.interviewer.id], openingId: tomorrow.interview.openingId
+				tenantId: company.owner.tenant.id,
+				candidateId: tomorrow.candidate.id,
+				scheduledAt: "2031-05-07T15:00:00.000Z",
+				interviewerIds: [company.interviewer.id],
+				openingId: tomorrow.interview.openingId
 			});
 
 			// A later slot the same day finds nothing new to remind.
@@ -196,9 +215,12 @@ describe("scheduled jobs", () => {
 			expect(moved.status).toBe(200);
 			expect(moved.body.remindedAt).toBeNull();
 			expect((await runJob(Jobs.interviewReminders, "2031-05-08T07:00:00Z")).run?.result).toMatchObject({ reminded: 1 });
-			await eventually(() => expect(reminders.seen.filter(e => e.interviewId === tomorrow.interview.id).map(e => e.scheduledAt)).toEqual([
-				"2031-05-07T15:00:00.000Z", "2031-05-09T10:00:00.000Z"
-			]));
+			await eventually(() =>
+				expect(reminders.seen.filter(e => e.interviewId === tomorrow.interview.id).map(e => e.scheduledAt)).toEqual([
+					"2031-05-07T15:00:00.000Z",
+					"2031-05-09T10:00:00.000Z"
+				])
+			);
 			expect(new Set(reminders.seen.map(e => e.eventId)).size).toBe(reminders.seen.length);
 		});
 
@@ -262,8 +284,14 @@ describe("scheduled jobs", () => {
 			// The trail: expired by the job, invited again by the owner, joined by the person.
 			const rows = await awaitAuditTrail(url, owner, { targetType: "user", targetId: late.id, operation: "updated" }, 3);
 			const byAction = Object.fromEntries(rows.map(r => [r.action, r]));
-			expect(byAction["identity.expireInvitations"]).toMatchObject({ actor: { userId: "system", job: "identity.expireInvitations" }, changes: { status: { from: "invited", to: "expired" } } });
-			expect(byAction["identity.reinviteUser"]).toMatchObject({ actor: { userId: owner.user.id, role: "owner" }, changes: { status: { from: "expired", to: "invited" }, invitationLink: { from: "changed", to: "changed" } } });
+			expect(byAction["identity.expireInvitations"]).toMatchObject({
+				actor: { userId: "system", job: "identity.expireInvitations" },
+				changes: { status: { from: "invited", to: "expired" } }
+			});
+			expect(byAction["identity.reinviteUser"]).toMatchObject({
+				actor: { userId: owner.user.id, role: "owner" },
+				changes: { status: { from: "expired", to: "invited" }, invitationLink: { from: "changed", to: "changed" } }
+			});
 			expect(byAction["identity.activate"]).toMatchObject({ actor: { userId: late.id }, changes: { status: { from: "invited", to: "active" } } });
 		});
 
@@ -321,7 +349,8 @@ describe("scheduled jobs", () => {
 		itInProcess("dead letters go 30 days after their replay, or after 90 days unreplayed", async () => {
 			const letters = local("deadLetters").adapter;
 			const at = (daysAgo: number) => new Date(Date.now() - daysAgo * day).toISOString();
-			const letter = (id: string, fields: object) => letters.insert({ _id: id, tenantId: "t", channel: "c", group: "g", payload: {}, deaths: 1, ...fields });
+			const letter = (id: string, fields: object) =>
+				letters.insert({ _id: id, tenantId: "t", channel: "c", group: "g", payload: {}, deaths: 1, ...fields });
 			await letter("replayed-long-ago", { state: "replayed", deadAt: at(60), replayedAt: at(31) });
 			await letter("replayed-lately", { state: "replayed", deadAt: at(60), replayedAt: at(29) });
 			await letter("dead-long", { state: "dead", deadAt: at(91), replayedAt: null });

@@ -17,8 +17,7 @@ describe("short links", () => {
 	let acme: Signup;
 	let globex: Signup;
 
-	const create = (body: object, as: { accessToken: string } = acme) =>
-		request(url).post("/api/v1/short-links").set(bearer(as.accessToken)).send(body);
+	const create = (body: object, as: { accessToken: string } = acme) => request(url).post("/api/v1/short-links").set(bearer(as.accessToken)).send(body);
 	const show = (id: string, as: { accessToken: string } = acme) => request(url).get(`/api/v1/short-links/${id}`).set(bearer(as.accessToken));
 	const follow = (code: string) => request(url).get(`/s/${code}`).redirects(0);
 

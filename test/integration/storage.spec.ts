@@ -22,18 +22,27 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 		const service = broker.createService({
 			name: "things",
 			mixins: [
-				DbMixin("things", { name: `things_${suffix}`, indexes: [{ fields: { code: 1 }, unique: true }] }, [
-					{ name: `parts_${suffix}`, indexes: [{ fields: { serial: 1 }, unique: true }] },
-					{ name: `staff_${suffix}`, indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }] },
-					{
-						// On PostgreSQL, queries read indexed fields from columns of their own (text for strings, jsonb for age), the others from the document.
-						name: `people_${suffix}`,
-						arrays: ["tags"],
-						strings: ["tenantId", "team", "name"],
-						indexes: [{ fields: { tenantId: 1, team: 1, name: 1 } }, { fields: { tenantId: 1, age: -1 } }, { fields: { name: 1 }, search: true }]
-					},
-					{ name: `locks_${suffix}` }
-				], { config: cfg })
+				DbMixin(
+					"things",
+					{ name: `things_${suffix}`, indexes: [{ fields: { code: 1 }, unique: true }] },
+					[
+						{ name: `parts_${suffix}`, indexes: [{ fields: { serial: 1 }, unique: true }] },
+						{ name: `staff_${suffix}`, indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }] },
+						{
+							// On PostgreSQL, queries read indexed fields from columns of their own (text for strings, jsonb for age), the others from the document.
+							name: `people_${suffix}`,
+							arrays: ["tags"],
+							strings: ["tenantId", "team", "name"],
+							indexes: [
+								{ fields: { tenantId: 1, team: 1, name: 1 } },
+								{ fields: { tenantId: 1, age: -1 } },
+								{ fields: { name: 1 }, search: true }
+							]
+						},
+						{ name: `locks_${suffix}` }
+					],
+					{ config: cfg }
+				)
 			]
 		}) as DbService;
 
@@ -86,9 +95,15 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 
 		it("inserts many in one call, and refuses a batch that breaks a unique index (all of it, but on MongoDB)", async () => {
 			const parts = service.store(`parts_${suffix}`);
-			const stored = await parts.insertMany([{ _id: service.newId(), serial: "m-1" }, { _id: service.newId(), serial: "m-2" }]);
+			const stored = await parts.insertMany([
+				{ _id: service.newId(), serial: "m-1" },
+				{ _id: service.newId(), serial: "m-2" }
+			]);
 			expect(stored.map(doc => doc.serial).sort()).toEqual(["m-1", "m-2"]);
-			const clash = parts.insertMany([{ _id: service.newId(), serial: "m-3" }, { _id: service.newId(), serial: "m-1" }]);
+			const clash = parts.insertMany([
+				{ _id: service.newId(), serial: "m-3" },
+				{ _id: service.newId(), serial: "m-1" }
+			]);
 			await expect(service.unique("serial", () => clash)).rejects.toMatchObject({ code: 409 });
 			if (backend !== "MongoDB") expect(await parts.count({ query: { serial: "m-3" } })).toBe(0);
 		});
@@ -97,7 +112,10 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 			const people = service.store(`people_${suffix}`);
 			const staff = service.store(`staff_${suffix}`);
 			const [a, b] = [service.newId(), service.newId()];
-			await people.insertMany([{ _id: a, tenantId: "ix", team: "red", name: "Ann", age: 30 }, { _id: b, tenantId: "ix", team: "red", name: "Bob", age: 40 }]);
+			await people.insertMany([
+				{ _id: a, tenantId: "ix", team: "red", name: "Ann", age: 30 },
+				{ _id: b, tenantId: "ix", team: "red", name: "Bob", age: 40 }
+			]);
 			// Not an indexed field of { tenantId, team, name }: the document is still found by that index, as it is now.
 			await people.updateMany({ tenantId: "ix", team: "red" }, { $set: { note: "n" } });
 			expect(await people.find({ query: { tenantId: "ix", team: "red", name: "Ann" } })).toEqual([expect.objectContaining({ _id: a, note: "n" })]);
@@ -109,7 +127,9 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 			const c = service.newId();
 			await staff.insert({ _id: c, tenantId: "ix", number: "1" });
 			await staff.updateById(c, { $set: { note: "x" } });
-			await expect(service.unique("number", () => staff.insert({ _id: service.newId(), tenantId: "ix", number: "1" }))).rejects.toMatchObject({ code: 409 });
+			await expect(service.unique("number", () => staff.insert({ _id: service.newId(), tenantId: "ix", number: "1" }))).rejects.toMatchObject({
+				code: 409
+			});
 			expect(await staff.findOne({ tenantId: "ix", number: "1" })).toMatchObject({ _id: c, note: "x" });
 		});
 
@@ -143,7 +163,11 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 			const people = service.store(`people_${suffix}`);
 			const id = service.newId();
 			await people.insert({ _id: id, name: "Ann", note: "x", history: [{ at: 1 }] });
-			const after = await people.updateById(id, { $set: { name: "Ann B", nested: { a: [1, "two"] } }, $unset: { note: 1 }, $push: { history: { at: 2 } } });
+			const after = await people.updateById(id, {
+				$set: { name: "Ann B", nested: { a: [1, "two"] } },
+				$unset: { note: 1 },
+				$push: { history: { at: 2 } }
+			});
 			expect(after).toEqual({ _id: id, name: "Ann B", nested: { a: [1, "two"] }, history: [{ at: 1 }, { at: 2 }] });
 			await people.updateById(id, { $push: { tags: "first" } });
 			expect(await people.findById(id)).toMatchObject({ tags: ["first"] });
@@ -221,7 +245,8 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 			});
 
 			it("answers a page in sort order with the exact total, with or without a pattern", async () => {
-				const page = (query: object, sort: string[], limit: number, offset: number) => people().page({ query: { tenantId, ...query }, sort, limit, offset });
+				const page = (query: object, sort: string[], limit: number, offset: number) =>
+					people().page({ query: { tenantId, ...query }, sort, limit, offset });
 				const byTeam = await find({}, ["team", "name"]);
 				expect(await page({}, ["team", "name"], 2, 0)).toEqual({ docs: byTeam.slice(0, 2), total: 5 });
 				expect(await page({}, ["team", "name"], 2, 4)).toEqual({ docs: byTeam.slice(4), total: 5 });
@@ -251,16 +276,27 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 				await people().insert({ _id: service.newId(), tenantId: `${groups}-other`, dept: "a", status: "active" });
 				const sorted = (rows: object[]) => [...rows].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
 
-				expect(sorted(await people().countBy({ tenantId: groups }, ["dept", "status"]))).toEqual(sorted([
-					{ dept: "a", status: "active", count: 3 },
-					{ dept: "a", status: "terminated", count: 1 },
-					{ dept: null, status: "active", count: 2 },
-					{ dept: "b", status: "active", count: 1 }
-				]));
-				expect(sorted(await people().countBy({ tenantId: groups, status: { $ne: "terminated" } }, ["dept"]))).toEqual(sorted([
-					{ dept: "a", count: 3 }, { dept: null, count: 2 }, { dept: "b", count: 1 }
-				]));
-				expect(sorted(await people().countBy({ tenantId: groups }, ["level.rank"]))).toEqual(sorted([{ "level.rank": 2, count: 1 }, { "level.rank": null, count: 6 }]));
+				expect(sorted(await people().countBy({ tenantId: groups }, ["dept", "status"]))).toEqual(
+					sorted([
+						{ dept: "a", status: "active", count: 3 },
+						{ dept: "a", status: "terminated", count: 1 },
+						{ dept: null, status: "active", count: 2 },
+						{ dept: "b", status: "active", count: 1 }
+					])
+				);
+				expect(sorted(await people().countBy({ tenantId: groups, status: { $ne: "terminated" } }, ["dept"]))).toEqual(
+					sorted([
+						{ dept: "a", count: 3 },
+						{ dept: null, count: 2 },
+						{ dept: "b", count: 1 }
+					])
+				);
+				expect(sorted(await people().countBy({ tenantId: groups }, ["level.rank"]))).toEqual(
+					sorted([
+						{ "level.rank": 2, count: 1 },
+						{ "level.rank": null, count: 6 }
+					])
+				);
 				expect(await people().countBy({ tenantId: "nobody" }, ["dept"])).toEqual([]);
 				await expect(people().countBy({ tenantId: groups }, [])).rejects.toThrow(/at least one field/);
 				await expect(people().countBy({ tenantId: groups }, ["count"])).rejects.toThrow(/cannot group by 'count'/);
@@ -388,7 +424,11 @@ storageContract("NeDB", () => loadConfig({ NODE_ENV: "test" }));
 
 describeWith(["postgres"], "PostgreSQL store", () => {
 	const url = freshSchemaUrl("storage");
-	storageContract("PostgreSQL", () => loadConfig({ NODE_ENV: "test", DATABASE_URL: url, DATABASE_POOL_SIZE: "4" }), () => dropSchema(url));
+	storageContract(
+		"PostgreSQL",
+		() => loadConfig({ NODE_ENV: "test", DATABASE_URL: url, DATABASE_POOL_SIZE: "4" }),
+		() => dropSchema(url)
+	);
 });
 
 if (process.env.MONGO_URI) {

@@ -41,8 +41,12 @@ export function defineStory(title: string, start: () => Promise<StoryTarget>): v
 
 			// 1. A company signs up; its owner confirms the address from the mail and is signed in.
 			const sofia = uniqueEmail("sofia");
-			expect((await request(url).post("/api/v1/auth/signup").send({ company: "Story GmbH", name: "Sofia Owner", email: sofia, password: PASSWORD })).status).toBe(202);
-			const signup = await request(url).post("/api/v1/auth/activate").send({ token: tokenOf(await mailTo(sofia, "signup")) });
+			expect(
+				(await request(url).post("/api/v1/auth/signup").send({ company: "Story GmbH", name: "Sofia Owner", email: sofia, password: PASSWORD })).status
+			).toBe(202);
+			const signup = await request(url)
+				.post("/api/v1/auth/activate")
+				.send({ token: tokenOf(await mailTo(sofia, "signup")) });
 			expect(signup.status).toBe(201);
 			token = signup.body.accessToken;
 
@@ -55,38 +59,77 @@ export function defineStory(title: string, start: () => Promise<StoryTarget>): v
 
 			// Two managers with accounts: one will hire, the other runs another department.
 			const managers: Record<string, { employeeId: string; token: string }> = {};
-			for (const [name, dept] of [["Maya", platform.id], ["Sam", sales.id]] as const) {
+			for (const [name, dept] of [
+				["Maya", platform.id],
+				["Sam", sales.id]
+			] as const) {
 				const email = uniqueEmail(name.toLowerCase());
-				const employee = await ok("post", "/employees", { firstName: name, lastName: "Manager", workEmail: email, hireDate: "2020-01-06", departmentId: dept });
+				const employee = await ok("post", "/employees", {
+					firstName: name,
+					lastName: "Manager",
+					workEmail: email,
+					hireDate: "2020-01-06",
+					departmentId: dept
+				});
 				await ok("post", "/users", { email, name: `${name} Manager`, role: "manager", employeeId: employee.id });
-				const invited = await request(url).post("/api/v1/auth/activate").send({ token: tokenOf(await mailTo(email, "invitation")), password: PASSWORD });
+				const invited = await request(url)
+					.post("/api/v1/auth/activate")
+					.send({ token: tokenOf(await mailTo(email, "invitation")), password: PASSWORD });
 				expect(invited.status).toBe(200);
 				managers[name] = { employeeId: employee.id, token: await loginAs(email) };
 			}
 
 			// 3. A job opens; a candidate applies, is screened and interviewed.
-			const opening = await ok("post", "/job-openings", { title: "Backend Engineer", departmentId: platform.id, hiringManagerId: managers.Maya.employeeId, status: "open" });
+			const opening = await ok("post", "/job-openings", {
+				title: "Backend Engineer",
+				departmentId: platform.id,
+				hiringManagerId: managers.Maya.employeeId,
+				status: "open"
+			});
 			const candidateEmail = uniqueEmail("cole");
-			const candidate = await ok("post", "/candidates", { firstName: "Cole", lastName: "Candidate", email: candidateEmail, source: "referral", consentToKeepData: true });
+			const candidate = await ok("post", "/candidates", {
+				firstName: "Cole",
+				lastName: "Candidate",
+				email: candidateEmail,
+				source: "referral",
+				consentToKeepData: true
+			});
 			const application = await ok("post", "/applications", { candidateId: candidate.id, openingId: opening.id });
 			await ok("post", `/applications/${application.id}/move`, { stage: "screening" });
-			const interview = await ok("post", "/interviews", { applicationId: application.id, scheduledAt: `${year}-01-05T10:00:00Z`, interviewerIds: [managers.Maya.employeeId] });
+			const interview = await ok("post", "/interviews", {
+				applicationId: application.id,
+				scheduledAt: `${year}-01-05T10:00:00Z`,
+				interviewerIds: [managers.Maya.employeeId]
+			});
 			expect((await ok("get", `/applications/${application.id}`)).stage).toBe("interview");
 			// The hiring manager records the result.
 			await ok("patch", `/interviews/${interview.id}`, { feedback: "Strong systems design", result: "pass" }, managers.Maya.token);
 
 			// 4. An offer is made and accepted: onboarding hires the candidate.
 			await ok("post", `/applications/${application.id}/move`, { stage: "offer" });
-			const offer = await ok("post", "/offers", { applicationId: application.id, positionId: backend.id, salary: 80000, currency: "EUR", startDate: `${year}-01-05` });
+			const offer = await ok("post", "/offers", {
+				applicationId: application.id,
+				positionId: backend.id,
+				salary: 80000,
+				currency: "EUR",
+				startDate: `${year}-01-05`
+			});
 			await ok("post", `/offers/${offer.id}/send`);
 			const accepted = await call("post", `/offers/${offer.id}/accept`);
 			expect(accepted.status).toBe(201);
 			const newcomer = accepted.body.employee;
-			expect(newcomer).toMatchObject({ departmentId: platform.id, positionId: backend.id, managerId: managers.Maya.employeeId, hireDate: `${year}-01-05` });
+			expect(newcomer).toMatchObject({
+				departmentId: platform.id,
+				positionId: backend.id,
+				managerId: managers.Maya.employeeId,
+				hireDate: `${year}-01-05`
+			});
 
 			// 5. The new employee follows the invitation, chooses a password and asks for three days off.
 			expect(accepted.body).not.toHaveProperty("initialPassword");
-			const joined = await request(url).post("/api/v1/auth/activate").send({ token: tokenOf(await mailTo(candidateEmail, "invitation")), password: "Coles-Own-Secret-Phrase" });
+			const joined = await request(url)
+				.post("/api/v1/auth/activate")
+				.send({ token: tokenOf(await mailTo(candidateEmail, "invitation")), password: "Coles-Own-Secret-Phrase" });
 			expect(joined.status).toBe(200);
 			const cole = await loginAs(candidateEmail, "Coles-Own-Secret-Phrase");
 			expect((await ok("get", "/me", undefined, cole)).employeeId).toBe(newcomer.id);
@@ -97,7 +140,12 @@ export function defineStory(title: string, start: () => Promise<StoryTarget>): v
 			while (march.getUTCDay() !== 3) march.setUTCDate(march.getUTCDate() + 1);
 			const startDate = march.toISOString().slice(0, 10);
 			march.setUTCDate(march.getUTCDate() + 2);
-			const leave = await ok("post", "/leave-requests", { leaveTypeId: annual.id, startDate, endDate: march.toISOString().slice(0, 10), reason: "Moving flat" }, cole);
+			const leave = await ok(
+				"post",
+				"/leave-requests",
+				{ leaveTypeId: annual.id, startDate, endDate: march.toISOString().slice(0, 10), reason: "Moving flat" },
+				cole
+			);
 			expect(leave).toMatchObject({ status: "requested", days: 3 });
 
 			// 6. Nobody approves their own leave; the wrong manager cannot; the right one does.
@@ -111,9 +159,14 @@ export function defineStory(title: string, start: () => Promise<StoryTarget>): v
 			const after = await ok("get", `/leave-balances?year=${year}`, undefined, cole);
 			expect(after.balances[0]).toMatchObject({ taken: 3, pending: 0, remaining: 22 });
 			const headcount = await ok("get", "/reports/headcount");
-			expect(headcount.departments.find((d: { departmentId: string }) => d.departmentId === platform.id)).toMatchObject({ departmentName: "Platform", active: 2 });
+			expect(headcount.departments.find((d: { departmentId: string }) => d.departmentId === platform.id)).toMatchObject({
+				departmentName: "Platform",
+				active: 2
+			});
 			const leaveReport = await ok("get", `/reports/leave?year=${year}`);
-			expect(leaveReport.types).toEqual([{ leaveTypeId: annual.id, leaveTypeName: "Annual leave", months: [0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0], total: 3 }]);
+			expect(leaveReport.types).toEqual([
+				{ leaveTypeId: annual.id, leaveTypeName: "Annual leave", months: [0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0], total: 3 }
+			]);
 			const recruiting = await ok("get", "/reports/recruiting");
 			expect(recruiting.funnel.find((f: { stage: string }) => f.stage === "hired").count).toBe(1);
 			expect(recruiting.openings.open).toBe(1);

@@ -12,7 +12,12 @@ import { eventually } from "../support/cluster-topology";
 import { PASSWORD, type Signup, bearer, signup } from "../support/http";
 import { domainServices } from "../support/local-system";
 
-interface FinishedSpan { name: string; traceID: string; parentID?: string; tags: Record<string, unknown> }
+interface FinishedSpan {
+	name: string;
+	traceID: string;
+	parentID?: string;
+	tags: Record<string, unknown>;
+}
 
 describe("TRACING=console", () => {
 	let raw = "";

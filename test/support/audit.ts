@@ -8,7 +8,10 @@ const WAIT_MS = 20_000;
 
 /** The tenant's records `query` selects, newest first (up to 100). */
 export async function auditTrail(url: string, as: { accessToken: string }, query: Record<string, string> = {}): Promise<AuditRecord[]> {
-	const res = await request(url).get("/api/v1/audit").query({ pageSize: "100", ...query }).set(bearer(as.accessToken));
+	const res = await request(url)
+		.get("/api/v1/audit")
+		.query({ pageSize: "100", ...query })
+		.set(bearer(as.accessToken));
 	if (res.status !== 200) throw new Error(`GET /audit failed: ${res.status} ${JSON.stringify(res.body)}`);
 	return res.body.rows;
 }

@@ -7,7 +7,12 @@ import { Test } from "supertest";
 import { contractViolation } from "./contract";
 
 /** What supertest hands its assertions: the parts of a response the contract is checked on. */
-interface TestResponse { status: number; headers?: Record<string, string>; body: unknown; text?: unknown }
+interface TestResponse {
+	status: number;
+	headers?: Record<string, string>;
+	body: unknown;
+	text?: unknown;
+}
 
 type Assert = (this: Test, resError: unknown, res: TestResponse | undefined, fn?: (err: unknown, res: unknown) => void) => void;
 

@@ -52,7 +52,12 @@ function operationsOf(doc: Json): Operation[] {
 	return paths.map(([path, methods]) => ({
 		path,
 		methods,
-		pattern: new RegExp(`^${path.split(/\{[^}]+\}/).map(escapeRegExp).join("[^/]+")}$`)
+		pattern: new RegExp(
+			`^${path
+				.split(/\{[^}]+\}/)
+				.map(escapeRegExp)
+				.join("[^/]+")}$`
+		)
 	}));
 }
 
@@ -76,7 +81,11 @@ function contractOf(origin: string, fresh = false): Promise<Contract | null> {
 function resolve(doc: Json, node: Json): { node: Json; pointer?: string } {
 	if (typeof node.$ref !== "string") return { node };
 	const pointer = node.$ref;
-	const target = pointer.slice(2).split("/").map((part: string) => part.replace(/~1/g, "/").replace(/~0/g, "~")).reduce((at: Json, key: string) => at?.[key], doc);
+	const target = pointer
+		.slice(2)
+		.split("/")
+		.map((part: string) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+		.reduce((at: Json, key: string) => at?.[key], doc);
 	return { node: target, pointer };
 }
 

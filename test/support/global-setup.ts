@@ -4,7 +4,6 @@ import path from "node:path";
 import { CHROMIUM_PATH, NATS_URL, POSTGRES_URL, REDIS_URL, answers, chromiumInstalled } from "./external";
 import { ensureTestDatabase } from "./postgres";
 
-
 async function postgresReady(): Promise<boolean> {
 	if (!(await answers(POSTGRES_URL, 5432))) return false;
 	try {

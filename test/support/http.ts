@@ -38,7 +38,9 @@ export async function signup(url: string, company = "Acme", email = uniqueEmail(
  */
 export async function acceptInvitation(url: string, email: string, password: string | null = PASSWORD) {
 	const token = tokenOf(await mailTo(email, "invitation"));
-	const res = await request(url).post("/api/v1/auth/activate").send(password === null ? { token } : { token, password });
+	const res = await request(url)
+		.post("/api/v1/auth/activate")
+		.send(password === null ? { token } : { token, password });
 	if (res.status !== 200) throw new Error(`accepting the invitation failed: ${res.status} ${JSON.stringify(res.body)}`);
 	return res.body;
 }
@@ -52,7 +54,10 @@ export async function login(url: string, email: string, password = PASSWORD): Pr
 /** Invites a user with `role` as `by` (linked to `employeeId` when given); they accept and are signed in. */
 export async function createUser(url: string, by: Session, role: string, employeeId?: string): Promise<{ id: string; email: string } & Session> {
 	const email = uniqueEmail(role);
-	const res = await request(url).post("/api/v1/users").set(bearer(by.accessToken)).send({ email, name: `A ${role}`, role, ...(employeeId ? { employeeId } : {}) });
+	const res = await request(url)
+		.post("/api/v1/users")
+		.set(bearer(by.accessToken))
+		.send({ email, name: `A ${role}`, role, ...(employeeId ? { employeeId } : {}) });
 	if (res.status !== 201) throw new Error(`create user failed: ${res.status} ${JSON.stringify(res.body)}`);
 	const accepted = await acceptInvitation(url, email);
 	return { id: res.body.id, email, accessToken: accepted.accessToken, refreshToken: accepted.refreshToken };

@@ -40,7 +40,10 @@ export function jobRunsContract(backend: string, makeConfig: () => Config, clean
 
 			// node-a died: its lease runs out, and of two nodes that notice, one takes over.
 			const later = t0 + LEASE + 1;
-			const takeovers = await Promise.all([claimRun(store, "job", SLOT, "b", "node-b", LEASE, later), claimRun(store, "job", SLOT, "c", "node-c", LEASE, later)]);
+			const takeovers = await Promise.all([
+				claimRun(store, "job", SLOT, "b", "node-b", LEASE, later),
+				claimRun(store, "job", SLOT, "c", "node-c", LEASE, later)
+			]);
 			const winner = takeovers.find(Boolean)!;
 			expect(takeovers.filter(Boolean)).toHaveLength(1);
 			expect(winner.attempt).toBe(2);

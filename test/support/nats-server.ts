@@ -30,7 +30,12 @@ export async function startNatsServer(args: string[] = [], opts: { port?: number
 	const store = path.join(os.tmpdir(), `roster-test-jetstream-${port}`);
 	// A new server starts empty; one started again on its port keeps what it had.
 	if (opts.port === undefined) rmSync(store, { recursive: true, force: true });
-	const server = await startServerProcess(`nats-server on port ${port}`, NATS_SERVER_BIN, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store, ...args], "Server is ready");
+	const server = await startServerProcess(
+		`nats-server on port ${port}`,
+		NATS_SERVER_BIN,
+		["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store, ...args],
+		"Server is ready"
+	);
 	return { port, url: `nats://127.0.0.1:${port}`, output: server.output, stop: () => server.stop("SIGTERM") };
 }
 

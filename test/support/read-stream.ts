@@ -47,7 +47,10 @@ export interface ReadStream {
 /** Codes that mean the gateway never answered this request: the load balancer tries the next. */
 const HAND_OVER: Record<string, string> = { ECONNREFUSED: "refused", ECONNRESET: "reset", EPIPE: "reset" };
 
-interface Attempt { status: number | string; requestId?: string }
+interface Attempt {
+	status: number | string;
+	requestId?: string;
+}
 
 function get(agent: http.Agent, base: string, path: string, token: string, timeoutMs: number): Promise<Attempt> {
 	return new Promise(resolve => {

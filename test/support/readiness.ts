@@ -13,9 +13,18 @@ export interface ApiRoute {
 	service: string;
 }
 
-export interface ReadyBody { status: string; checks: Record<string, string>; missing: string[] }
+export interface ReadyBody {
+	status: string;
+	checks: Record<string, string>;
+	missing: string[];
+}
 
-interface AliasInfo { actionName?: string; fullPath: string; methods: string; routePath: string }
+interface AliasInfo {
+	actionName?: string;
+	fullPath: string;
+	methods: string;
+	routePath: string;
+}
 
 export async function publishedRoutes(): Promise<ApiRoute[]> {
 	const system = await startLocalSystem();
@@ -80,15 +89,19 @@ export async function watchReadiness(
 		joined: new Map(),
 		failures: [],
 		joinToRoutes() {
-			return Object.fromEntries(opts.services.map(name => {
-				const last = Math.max(...routes.filter(r => r.service === name).map(r => watch.answering.get(r) ?? Infinity));
-				return [name, last - (watch.joined.get(name) ?? NaN)];
-			}));
+			return Object.fromEntries(
+				opts.services.map(name => {
+					const last = Math.max(...routes.filter(r => r.service === name).map(r => watch.answering.get(r) ?? Infinity));
+					return [name, last - (watch.joined.get(name) ?? NaN)];
+				})
+			);
 		},
 		summary() {
-			return `first 200 at +${watch.firstReady}ms, every route answering from +${Math.max(...watch.answering.values())}ms;` +
+			return (
+				`first 200 at +${watch.firstReady}ms, every route answering from +${Math.max(...watch.answering.values())}ms;` +
 				` routes not answering right after the first 200: ${watch.unroutedAtReady} of ${routes.length};` +
-				` join → routes (ms): ${JSON.stringify(watch.joinToRoutes())}`;
+				` join → routes (ms): ${JSON.stringify(watch.joinToRoutes())}`
+			);
 		}
 	};
 	const settled = () => watch.firstReady !== undefined && elapsed() - watch.firstReady >= settleMs && watch.answering.size === routes.length;

@@ -48,11 +48,13 @@ export function connect(url: string, opts: ConnectOptions = {}): TestClient {
 		for (const wake of waiters) wake();
 	});
 	ws.on("error", () => undefined);
-	const closed = new Promise<number>(resolve => ws.once("close", code => {
-		resolve(code);
-		// Nothing more will come: a wait still open fails now, not at its timeout.
-		for (const wake of waiters) wake(code);
-	}));
+	const closed = new Promise<number>(resolve =>
+		ws.once("close", code => {
+			resolve(code);
+			// Nothing more will come: a wait still open fails now, not at its timeout.
+			for (const wake of waiters) wake(code);
+		})
+	);
 	const client: TestClient = {
 		ws,
 		messages,

@@ -61,7 +61,14 @@ export async function setUpCompany(url: string, name: string): Promise<Company> 
 }
 
 export function openingBody(company: Company, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-	return { title: "Backend Engineer", departmentId: company.departmentId, hiringManagerId: company.hiringManager.id, headcount: 2, status: "open", ...overrides };
+	return {
+		title: "Backend Engineer",
+		departmentId: company.departmentId,
+		hiringManagerId: company.hiringManager.id,
+		headcount: 2,
+		status: "open",
+		...overrides
+	};
 }
 
 export async function createOpening(url: string, company: Company, overrides: Record<string, unknown> = {}): Promise<JobOpening> {
@@ -107,7 +114,11 @@ const PATH_TO: Record<string, Stage[]> = {
 	withdrawn: ["withdrawn"]
 };
 
-export interface Pipeline { opening: JobOpening; candidate: Candidate; application: Application }
+export interface Pipeline {
+	opening: JobOpening;
+	candidate: Candidate;
+	application: Application;
+}
 
 /** A fresh candidate applied to `opening` (a new open one by default) and moved to `stage` by hr. */
 export async function applicationAt(url: string, company: Company, stage: Stage, opening?: JobOpening): Promise<Pipeline> {

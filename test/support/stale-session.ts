@@ -6,7 +6,11 @@
 import type { ServiceBroker } from "moleculer";
 import type { ActionAuth, AuthUser } from "../../lib/meta";
 
-interface Alias { actionName: string; fullPath: string; methods: string }
+interface Alias {
+	actionName: string;
+	fullPath: string;
+	methods: string;
+}
 
 export interface StaleAnswer {
 	status: number;
@@ -30,7 +34,8 @@ export async function staleSession(broker: ServiceBroker, user: AuthUser): Promi
 			const params: Record<string, unknown> = { ...Object.fromEntries(new URLSearchParams(query)), ...body };
 			names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1])));
 			// The gateway's own check of the roles an action declares (api.service.ts authorize).
-			const definition = broker.registry.getActionList({ onlyAvailable: true }).find(a => a.name === alias.actionName)?.action as { auth?: ActionAuth } | undefined;
+			const definition = broker.registry.getActionList({ onlyAvailable: true }).find(a => a.name === alias.actionName)?.action as
+				{ auth?: ActionAuth } | undefined;
 			const roles = definition?.auth ? definition.auth.roles : undefined;
 			if (roles && !user.roles.some(role => roles.includes(role))) return { status: 403, body: { type: "FORBIDDEN" } };
 			try {

@@ -29,18 +29,20 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
 		client.once("close", () => upstream.destroy());
 		upstream.once("close", () => client.destroy());
 	});
-	const listen = () => new Promise<void>((resolve, reject) => {
-		server.once("error", reject);
-		server.listen(port, "127.0.0.1", () => {
-			server.off("error", reject);
-			resolve();
+	const listen = () =>
+		new Promise<void>((resolve, reject) => {
+			server.once("error", reject);
+			server.listen(port, "127.0.0.1", () => {
+				server.off("error", reject);
+				resolve();
+			});
 		});
-	});
-	const close = () => new Promise<void>(resolve => {
-		for (const socket of sockets) socket.destroy();
-		if (!server.listening) resolve();
-		else server.close(() => resolve());
-	});
+	const close = () =>
+		new Promise<void>(resolve => {
+			for (const socket of sockets) socket.destroy();
+			if (!server.listening) resolve();
+			else server.close(() => resolve());
+		});
 	await listen();
 	return { port, cut: close, restore: listen, stop: close };
 }

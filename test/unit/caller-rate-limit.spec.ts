@@ -102,7 +102,14 @@ describe("client-side rate limits", () => {
 	});
 
 	it("calls made outside any service share a key of their own", async () => {
-		const outcomes = await Promise.all(Array.from({ length: LIMIT.burst + 2 }, () => callers.call("target.read").then(() => "ok" as const, (err: Error) => err)));
+		const outcomes = await Promise.all(
+			Array.from({ length: LIMIT.burst + 2 }, () =>
+				callers.call("target.read").then(
+					() => "ok" as const,
+					(err: Error) => err
+				)
+			)
+		);
 		expect(outcomes.filter(o => o === "ok")).toHaveLength(LIMIT.burst);
 		expect(refused(outcomes)[0]).toMatchObject({ data: { caller: NO_SERVICE_CALLER } });
 	});

@@ -82,7 +82,11 @@ describe("the circuit breaker between nodes", () => {
 		return nodeState(caller).breakers.find(b => b.nodeID === "bad" && b.action === action)?.state ?? "close";
 	}
 
-	const outcome = (p: Promise<unknown>) => p.then(() => "ok", (err: Error) => err.name);
+	const outcome = (p: Promise<unknown>) =>
+		p.then(
+			() => "ok",
+			(err: Error) => err.name
+		);
 
 	beforeAll(async () => {
 		good.createService(records("good"));

@@ -24,7 +24,10 @@ describe("ClickCounter", () => {
 		await counter.flush();
 		await counter.flush();
 		const docs: ClickDoc[] = await store.find({ query: { linkId: link.id }, sort: ["day"] });
-		expect(docs.map(d => [d.day, d.clicks, d.tenantId])).toEqual([["2030-01-01", 3, "tenant-1"], ["2030-01-02", 2, "tenant-1"]]);
+		expect(docs.map(d => [d.day, d.clicks, d.tenantId])).toEqual([
+			["2030-01-01", 3, "tenant-1"],
+			["2030-01-02", 2, "tenant-1"]
+		]);
 	});
 
 	it("lets two counters (two nodes) add into the same documents", async () => {

@@ -107,9 +107,15 @@ describe("loadConfig", () => {
 
 		it("times onboarding sagas (lease, sweep) and takes the crash hook only in tests", () => {
 			expect(loadConfig({}).onboarding).toEqual({ leaseMs: 30_000, sweepIntervalMs: 5000, testCrashAt: undefined });
-			expect(loadConfig({ ONBOARDING_LEASE: "3000", ONBOARDING_SWEEP_INTERVAL: "250" }).onboarding).toMatchObject({ leaseMs: 3000, sweepIntervalMs: 250 });
+			expect(loadConfig({ ONBOARDING_LEASE: "3000", ONBOARDING_SWEEP_INTERVAL: "250" }).onboarding).toMatchObject({
+				leaseMs: 3000,
+				sweepIntervalMs: 250
+			});
 			expect(loadConfig({ NODE_ENV: "test", TEST_ONBOARDING_CRASH_AT: "invite" }).onboarding.testCrashAt).toEqual({ step: "invite", when: "before" });
-			expect(loadConfig({ NODE_ENV: "test", TEST_ONBOARDING_CRASH_AT: "commit,after" }).onboarding.testCrashAt).toEqual({ step: "commit", when: "after" });
+			expect(loadConfig({ NODE_ENV: "test", TEST_ONBOARDING_CRASH_AT: "commit,after" }).onboarding.testCrashAt).toEqual({
+				step: "commit",
+				when: "after"
+			});
 			for (const bad of ["lunch", "hire,during", "hire,after,again"]) {
 				expect(() => loadConfig({ NODE_ENV: "test", TEST_ONBOARDING_CRASH_AT: bad })).toThrow(/TEST_ONBOARDING_CRASH_AT .*claim, hire/);
 			}
@@ -118,24 +124,44 @@ describe("loadConfig", () => {
 		it("hands out short links at SHORT_LINK_URL, else PUBLIC_URL; a short code space only in tests", () => {
 			expect(loadConfig({ PORT: "8080" }).shortLinks).toEqual({ baseUrl: "http://localhost:8080", testCodeLength: undefined });
 			expect(loadConfig({ PUBLIC_URL: "https://app.example.com/" }).shortLinks.baseUrl).toBe("https://app.example.com");
-			expect(loadConfig({ PUBLIC_URL: "https://app.example.com", SHORT_LINK_URL: "https://rstr.example/" }).shortLinks.baseUrl).toBe("https://rstr.example");
+			expect(loadConfig({ PUBLIC_URL: "https://app.example.com", SHORT_LINK_URL: "https://rstr.example/" }).shortLinks.baseUrl).toBe(
+				"https://rstr.example"
+			);
 			expect(loadConfig({ NODE_ENV: "test", TEST_SHORT_LINK_CODE_LENGTH: "2" }).shortLinks.testCodeLength).toBe(2);
 		});
 
 		it("sends durable events over the transporter's NATS, an in-process queue without one, or CHANNELS' choice", () => {
 			expect(loadConfig({}).channels).toMatchObject({ adapter: "memory", maxRetries: 5, retryDelayMs: 500, ackWaitMs: 30_000 });
-			expect(loadConfig({ TRANSPORTER: "nats://n1:4222,nats://n2:4222" }).channels).toMatchObject({ adapter: "nats", servers: ["nats://n1:4222", "nats://n2:4222"] });
-			expect(loadConfig({ TRANSPORTER: "nats://n1:4222", CHANNELS: "nats://js:4222" }).channels).toMatchObject({ adapter: "nats", servers: ["nats://js:4222"] });
-			expect(loadConfig({ TRANSPORTER: "nats://n1:4222", CHANNELS: "redis://streams:6379/3" }).channels).toMatchObject({ adapter: "redis", url: "redis://streams:6379/3" });
-			expect(loadConfig({ CHANNEL_MAX_RETRIES: "2", CHANNEL_RETRY_DELAY: "0", CHANNEL_ACK_WAIT: "5000" }).channels).toMatchObject({ maxRetries: 2, retryDelayMs: 0, ackWaitMs: 5000 });
+			expect(loadConfig({ TRANSPORTER: "nats://n1:4222,nats://n2:4222" }).channels).toMatchObject({
+				adapter: "nats",
+				servers: ["nats://n1:4222", "nats://n2:4222"]
+			});
+			expect(loadConfig({ TRANSPORTER: "nats://n1:4222", CHANNELS: "nats://js:4222" }).channels).toMatchObject({
+				adapter: "nats",
+				servers: ["nats://js:4222"]
+			});
+			expect(loadConfig({ TRANSPORTER: "nats://n1:4222", CHANNELS: "redis://streams:6379/3" }).channels).toMatchObject({
+				adapter: "redis",
+				url: "redis://streams:6379/3"
+			});
+			expect(loadConfig({ CHANNEL_MAX_RETRIES: "2", CHANNEL_RETRY_DELAY: "0", CHANNEL_ACK_WAIT: "5000" }).channels).toMatchObject({
+				maxRetries: 2,
+				retryDelayMs: 0,
+				ackWaitMs: 5000
+			});
 			expect(loadConfig({ NODE_ENV: "test", TEST_CHANNEL_PAUSE: "4000" }).channels.testPauseMs).toBe(4000);
 			const jetstream = channelAdapter(loadConfig({ TRANSPORTER: "nats://n1:4222", NATS_USER: "roster", NATS_PASSWORD: "pw" }));
 			expect(jetstream).toBeInstanceOf(JetStreamAdapter);
 			expect((jetstream as JetStreamAdapter).opts).toMatchObject({
-				maxRetries: 5, deadLettering: { enabled: true }, nats: { connectionOptions: { servers: ["nats://n1:4222"], user: "roster", pass: "pw", maxReconnectAttempts: -1 } }
+				maxRetries: 5,
+				deadLettering: { enabled: true },
+				nats: { connectionOptions: { servers: ["nats://n1:4222"], user: "roster", pass: "pw", maxReconnectAttempts: -1 } }
 			});
 			expect(channelAdapter(loadConfig({}))).toBeInstanceOf(InProcessAdapter);
-			expect(channelAdapter(loadConfig({ CHANNELS: "redis://streams:6379" }))).toMatchObject({ type: "Redis", options: { redis: { url: "redis://streams:6379" } } });
+			expect(channelAdapter(loadConfig({ CHANNELS: "redis://streams:6379" }))).toMatchObject({
+				type: "Redis",
+				options: { redis: { url: "redis://streams:6379" } }
+			});
 		});
 
 		it("uses a redis:// CACHER for the rate limits too, unless REDIS_URL is given", () => {
@@ -219,10 +245,14 @@ describe("loadConfig", () => {
 			expect(loadConfig({}).tracing).toEqual({});
 			expect(brokerOptions(loadConfig({ TRACING: "none" })).tracing).toEqual({ enabled: false });
 			expect(brokerOptions(loadConfig({ TRACING: "console" })).tracing).toMatchObject({ enabled: true, exporter: { type: "Console" } });
-			expect(brokerOptions(loadConfig({ TRACING: "jaeger", TRACING_ENDPOINT: "http://jaeger:14268/api/traces" })).tracing)
-				.toMatchObject({ enabled: true, exporter: { type: "Jaeger", options: { endpoint: "http://jaeger:14268/api/traces" } } });
-			expect(brokerOptions(loadConfig({ TRACING: "zipkin", TRACING_ENDPOINT: "http://zipkin:9411/" })).tracing)
-				.toMatchObject({ enabled: true, exporter: { type: "Zipkin", options: { baseURL: "http://zipkin:9411" } } });
+			expect(brokerOptions(loadConfig({ TRACING: "jaeger", TRACING_ENDPOINT: "http://jaeger:14268/api/traces" })).tracing).toMatchObject({
+				enabled: true,
+				exporter: { type: "Jaeger", options: { endpoint: "http://jaeger:14268/api/traces" } }
+			});
+			expect(brokerOptions(loadConfig({ TRACING: "zipkin", TRACING_ENDPOINT: "http://zipkin:9411/" })).tracing).toMatchObject({
+				enabled: true,
+				exporter: { type: "Zipkin", options: { baseURL: "http://zipkin:9411" } }
+			});
 			// A span must not carry an action's params: a login's hold the password.
 			expect(brokerOptions(loadConfig({ TRACING: "console" })).tracing).toMatchObject({ tags: { action: { params: false, meta: false } } });
 		});
@@ -408,7 +438,12 @@ describe("loadConfig", () => {
 describe("notification mail and text messages", () => {
 	it("go to the file sinks under DATA_DIR (or MAIL_DIR and SMS_DIR) unless SMTP_URL names a server", () => {
 		const sinks = loadConfig({ DATA_DIR: "/var/roster" }).mail;
-		expect(sinks).toMatchObject({ dir: path.resolve("/var/roster/mail"), smsDir: path.resolve("/var/roster/sms"), smtpUrl: undefined, smtpTimeoutMs: 10_000 });
+		expect(sinks).toMatchObject({
+			dir: path.resolve("/var/roster/mail"),
+			smsDir: path.resolve("/var/roster/sms"),
+			smtpUrl: undefined,
+			smtpTimeoutMs: 10_000
+		});
 		expect(loadConfig({ MAIL_DIR: "/m", SMS_DIR: "/s" }).mail).toMatchObject({ dir: path.resolve("/m"), smsDir: path.resolve("/s") });
 		const smtp = loadConfig({ SMTP_URL: "smtps://user:pw@mail.example.com:465", MAIL_FROM: "Acme HR <hr@acme.test>", SMTP_TIMEOUT: "2000" }).mail;
 		expect(smtp).toMatchObject({ smtpUrl: "smtps://user:pw@mail.example.com:465", from: "Acme HR <hr@acme.test>", smtpTimeoutMs: 2000 });
@@ -486,21 +521,37 @@ function expectRefusal(exit: Exit, variable: string): void {
 const SPAWN_TIMEOUT = 30_000;
 
 describe("the node refuses to start on a bad configuration", () => {
-	it("TRANSPORTER=kafka://x: non-zero exit and one stderr line naming TRANSPORTER", async () => {
-		expectRefusal(await runNode({ TRANSPORTER: "kafka://x" }), "TRANSPORTER");
-	}, SPAWN_TIMEOUT);
+	it(
+		"TRANSPORTER=kafka://x: non-zero exit and one stderr line naming TRANSPORTER",
+		async () => {
+			expectRefusal(await runNode({ TRANSPORTER: "kafka://x" }), "TRANSPORTER");
+		},
+		SPAWN_TIMEOUT
+	);
 
-	it("NODE_ENV=production without JWT_SECRET: non-zero exit and one stderr line naming JWT_SECRET", async () => {
-		expectRefusal(await runNode({ NODE_ENV: "production" }), "JWT_SECRET");
-	}, SPAWN_TIMEOUT);
+	it(
+		"NODE_ENV=production without JWT_SECRET: non-zero exit and one stderr line naming JWT_SECRET",
+		async () => {
+			expectRefusal(await runNode({ NODE_ENV: "production" }), "JWT_SECRET");
+		},
+		SPAWN_TIMEOUT
+	);
 
-	it("TRACING=otlp: non-zero exit and one stderr line naming TRACING", async () => {
-		expectRefusal(await runNode({ TRACING: "otlp" }), "TRACING");
-	}, SPAWN_TIMEOUT);
+	it(
+		"TRACING=otlp: non-zero exit and one stderr line naming TRACING",
+		async () => {
+			expectRefusal(await runNode({ TRACING: "otlp" }), "TRACING");
+		},
+		SPAWN_TIMEOUT
+	);
 
-	it("NODE_ENV=Production: non-zero exit and one stderr line naming NODE_ENV", async () => {
-		expectRefusal(await runNode({ NODE_ENV: "Production" }), "NODE_ENV");
-	}, SPAWN_TIMEOUT);
+	it(
+		"NODE_ENV=Production: non-zero exit and one stderr line naming NODE_ENV",
+		async () => {
+			expectRefusal(await runNode({ NODE_ENV: "Production" }), "NODE_ENV");
+		},
+		SPAWN_TIMEOUT
+	);
 });
 
 /** What the broker a runner built ended up with, as the probe service below prints it. */
@@ -570,33 +621,49 @@ describe("moleculer-runner leaves the broker options to lib/config, except for M
 	// The cacher connects lazily and only the probe's created() runs: no Redis needs to answer.
 	const REDIS = "redis://127.0.0.1:1";
 
-	it("CACHER=redis://… keeps the configured Redis cacher: ttl 300 and the namespaced key prefix", async () => {
-		expect(await probe({ CACHER: REDIS, NAMESPACE: "probe-ns" })).toMatchObject({
-			cacher: "ResilientRedisCacher",
-			ttl: 300,
-			prefix: "probe-ns-cache-",
-			namespace: "probe-ns"
-		});
-	}, SPAWN_TIMEOUT);
+	it(
+		"CACHER=redis://… keeps the configured Redis cacher: ttl 300 and the namespaced key prefix",
+		async () => {
+			expect(await probe({ CACHER: REDIS, NAMESPACE: "probe-ns" })).toMatchObject({
+				cacher: "ResilientRedisCacher",
+				ttl: 300,
+				prefix: "probe-ns-cache-",
+				namespace: "probe-ns"
+			});
+		},
+		SPAWN_TIMEOUT
+	);
 
-	it("nested names (CACHER_OPTIONS_TTL, REQUESTTIMEOUT) change nothing either", async () => {
-		expect(await probe({ CACHER: REDIS, CACHER_OPTIONS_TTL: "5", CACHER_OPTIONS_PREFIX: "x", REQUESTTIMEOUT: "1" })).toMatchObject({
-			ttl: 300,
-			prefix: "roster-cache-",
-			requestTimeout: ActionTimeouts.write
-		});
-	}, SPAWN_TIMEOUT);
+	it(
+		"nested names (CACHER_OPTIONS_TTL, REQUESTTIMEOUT) change nothing either",
+		async () => {
+			expect(await probe({ CACHER: REDIS, CACHER_OPTIONS_TTL: "5", CACHER_OPTIONS_PREFIX: "x", REQUESTTIMEOUT: "1" })).toMatchObject({
+				ttl: 300,
+				prefix: "roster-cache-",
+				requestTimeout: ActionTimeouts.write
+			});
+		},
+		SPAWN_TIMEOUT
+	);
 
-	it("TRANSPORTER=none and NAMESPACE=2024 mean what lib/config says: one process, the string namespace", async () => {
-		expect(await probe({ TRANSPORTER: "none", NAMESPACE: "2024" })).toMatchObject({ transporter: null, namespace: "2024", cacher: "MemoryCacher" });
-	}, SPAWN_TIMEOUT);
+	it(
+		"TRANSPORTER=none and NAMESPACE=2024 mean what lib/config says: one process, the string namespace",
+		async () => {
+			expect(await probe({ TRANSPORTER: "none", NAMESPACE: "2024" })).toMatchObject({ transporter: null, namespace: "2024", cacher: "MemoryCacher" });
+		},
+		SPAWN_TIMEOUT
+	);
 
-	it("MOL_* variables still override, by Moleculer's naming rules", async () => {
-		expect(await probe({ CACHER: REDIS, MOL_CACHER__OPTIONS__TTL: "42", MOL_REQUEST_TIMEOUT: "7000" })).toMatchObject({
-			cacher: "ResilientRedisCacher",
-			ttl: 42,
-			prefix: "roster-cache-",
-			requestTimeout: 7000
-		});
-	}, SPAWN_TIMEOUT);
+	it(
+		"MOL_* variables still override, by Moleculer's naming rules",
+		async () => {
+			expect(await probe({ CACHER: REDIS, MOL_CACHER__OPTIONS__TTL: "42", MOL_REQUEST_TIMEOUT: "7000" })).toMatchObject({
+				cacher: "ResilientRedisCacher",
+				ttl: 42,
+				prefix: "roster-cache-",
+				requestTimeout: 7000
+			});
+		},
+		SPAWN_TIMEOUT
+	);
 });

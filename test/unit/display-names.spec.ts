@@ -54,7 +54,8 @@ describe("display names on rows", () => {
 	});
 
 	it("employees: one call to org for departments and positions, one query for managers; an empty page asks nothing", async () => {
-		const row = (n: number) => ({ id: `e-${n}`, departmentId: `d-${n % 2}`, positionId: n % 5 === 0 ? null : "p-1", managerId: `m-${n % 3}` }) as EmployeeListItem;
+		const row = (n: number) =>
+			({ id: `e-${n}`, departmentId: `d-${n % 2}`, positionId: n % 5 === 0 ? null : "p-1", managerId: `m-${n % 3}` }) as EmployeeListItem;
 		const queries: unknown[] = [];
 		const store = {
 			find: async (q: { query: { _id: { $in: string[] } } }) => {

@@ -46,7 +46,10 @@ describe("reporting line", () => {
 	});
 
 	it("stops on stored data that already loops", async () => {
-		const loop = [{ id: "a", managerId: "b" }, { id: "b", managerId: "a" }];
+		const loop = [
+			{ id: "a", managerId: "b" },
+			{ id: "b", managerId: "a" }
+		];
 		expect(await collectReports("a", "all", storage(loop).loadReports)).toEqual(["b"]);
 		expect(await isUnder("x", "a", storage(loop).loadManager)).toBe(false);
 	});

@@ -3,16 +3,41 @@ import { changedValues, diffFields } from "../../lib/employees/history";
 import { type EmployeeDoc, employeeJSON, listItemJSON, summaryJSON } from "../../lib/employees/model";
 import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
 import {
-	checkBirthDate, checkHireDate, checkRehire, checkTerminate, checkTransfer, directRelation, mayManage, seesSensitive, staffOnlyFields
+	checkBirthDate,
+	checkHireDate,
+	checkRehire,
+	checkTerminate,
+	checkTransfer,
+	directRelation,
+	mayManage,
+	seesSensitive,
+	staffOnlyFields
 } from "../../lib/employees/rules";
 import type { AuthUser } from "../../lib/meta";
 import type { Role } from "../../lib/roles";
 
 const doc: EmployeeDoc = {
-	_id: "e1", tenantId: "t1", firstName: "Ada", lastName: "Lovelace", workEmail: "ada@x.test", phone: "+1 555",
-	birthDate: "1990-01-01", nationalId: "N-1", homeAddress: "1 Road", employeeNumber: "E000001", departmentId: null,
-	positionId: null, managerId: "m1", hireDate: "2020-01-01", employmentType: "full_time", status: "active",
-	terminationDate: null, terminationReason: null, userId: null, createdAt: "2020-01-01T00:00:00.000Z", updatedAt: "2020-01-01T00:00:00.000Z"
+	_id: "e1",
+	tenantId: "t1",
+	firstName: "Ada",
+	lastName: "Lovelace",
+	workEmail: "ada@x.test",
+	phone: "+1 555",
+	birthDate: "1990-01-01",
+	nationalId: "N-1",
+	homeAddress: "1 Road",
+	employeeNumber: "E000001",
+	departmentId: null,
+	positionId: null,
+	managerId: "m1",
+	hireDate: "2020-01-01",
+	employmentType: "full_time",
+	status: "active",
+	terminationDate: null,
+	terminationReason: null,
+	userId: null,
+	createdAt: "2020-01-01T00:00:00.000Z",
+	updatedAt: "2020-01-01T00:00:00.000Z"
 };
 
 const user = (role: Role, employeeId: string | null = null): AuthUser => ({ id: "u", tenantId: "t1", roles: [role], employeeId, sessionId: "s" });
@@ -40,8 +65,19 @@ describe("employee views", () => {
 
 	it("summaries carry exactly the contract's fields", () => {
 		expect(summaryJSON(doc)).toEqual({
-			id: "e1", employeeNumber: "E000001", firstName: "Ada", lastName: "Lovelace", workEmail: "ada@x.test", phone: "+1 555",
-			departmentId: null, positionId: null, managerId: "m1", status: "active", userId: null, hireDate: "2020-01-01", terminationDate: null
+			id: "e1",
+			employeeNumber: "E000001",
+			firstName: "Ada",
+			lastName: "Lovelace",
+			workEmail: "ada@x.test",
+			phone: "+1 555",
+			departmentId: null,
+			positionId: null,
+			managerId: "m1",
+			status: "active",
+			userId: null,
+			hireDate: "2020-01-01",
+			terminationDate: null
 		});
 	});
 });
@@ -49,18 +85,24 @@ describe("employee views", () => {
 describe("change records", () => {
 	it("keep changed fields with old and new values, and leave sensitive values out", () => {
 		expect(diffFields(doc, { lastName: "Byron", phone: null, nationalId: "N-2", firstName: "Ada", departmentId: undefined })).toEqual({
-			lastName: { from: "Lovelace", to: "Byron" }, phone: { from: "+1 555", to: null }, nationalId: { redacted: true }
+			lastName: { from: "Lovelace", to: "Byron" },
+			phone: { from: "+1 555", to: null },
+			nationalId: { redacted: true }
 		});
 	});
 
 	it("record a hire as changes from nothing, skipping empty fields", () => {
 		expect(diffFields({}, { firstName: "Ada", managerId: null, birthDate: "1990-01-01" })).toEqual({
-			firstName: { from: null, to: "Ada" }, birthDate: { redacted: true }
+			firstName: { from: null, to: "Ada" },
+			birthDate: { redacted: true }
 		});
 	});
 
 	it("take only the values that differ into the write", () => {
-		expect(changedValues(doc, { lastName: "Lovelace", phone: null, managerId: undefined, homeAddress: "2 Road" })).toEqual({ phone: null, homeAddress: "2 Road" });
+		expect(changedValues(doc, { lastName: "Lovelace", phone: null, managerId: undefined, homeAddress: "2 Road" })).toEqual({
+			phone: null,
+			homeAddress: "2 Road"
+		});
 	});
 });
 

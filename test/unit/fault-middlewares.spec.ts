@@ -96,7 +96,10 @@ describe("faults between nodes", () => {
 	});
 
 	it("a read that is slow where no other node serves it is not cut short: the last node gets the caller's time", async () => {
-		healthy.createService({ name: "reports", actions: { slow: { rest: "GET /slow", handler: () => new Promise(r => setTimeout(() => r("done"), ATTEMPT_MS * 3)) } } });
+		healthy.createService({
+			name: "reports",
+			actions: { slow: { rest: "GET /slow", handler: () => new Promise(r => setTimeout(() => r("done"), ATTEMPT_MS * 3)) } }
+		});
 		await caller.waitForServices("reports");
 		await expect(caller.call("reports.slow")).resolves.toBe("done");
 	});
@@ -104,7 +107,12 @@ describe("faults between nodes", () => {
 	it("a write is never tried twice: on the frozen node it times out, on the healthy one it runs once", async () => {
 		served.length = 0;
 		const outcomes = await Promise.all(
-			Array.from({ length: 8 }, () => caller.call("records.update", {}, { timeout: ATTEMPT_MS * 2 }).then(() => "ok", (err: Error) => err.name))
+			Array.from({ length: 8 }, () =>
+				caller.call("records.update", {}, { timeout: ATTEMPT_MS * 2 }).then(
+					() => "ok",
+					(err: Error) => err.name
+				)
+			)
 		);
 		const timedOut = outcomes.filter(o => o === "RequestTimeoutError").length;
 		expect(timedOut).toBeGreaterThan(0);
@@ -114,7 +122,12 @@ describe("faults between nodes", () => {
 
 	it("a GET route that says readOnly: false is not retried either", async () => {
 		const outcomes = await Promise.all(
-			Array.from({ length: 8 }, () => caller.call("records.risky", {}, { timeout: ATTEMPT_MS * 2 }).then(() => "ok", (err: unknown) => err))
+			Array.from({ length: 8 }, () =>
+				caller.call("records.risky", {}, { timeout: ATTEMPT_MS * 2 }).then(
+					() => "ok",
+					(err: unknown) => err
+				)
+			)
 		);
 		expect(outcomes.some(o => o instanceof Errors.RequestTimeoutError)).toBe(true);
 	});

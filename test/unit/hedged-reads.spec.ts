@@ -70,7 +70,8 @@ describe("hedged reads between nodes", () => {
 		frozen.createService(
 			records("frozen", served, (name, ctx) => {
 				// Turned away (a node fault) after the backup went, before the other node answers.
-				if (name === "flaky") return after(150, () => Promise.reject(new Errors.ServiceNotAvailableError({ action: "records.flaky", nodeID: "frozen" })));
+				if (name === "flaky")
+					return after(150, () => Promise.reject(new Errors.ServiceNotAvailableError({ action: "records.flaky", nodeID: "frozen" })));
 				if (name === "missing") return never();
 				(ctx.meta as { answeredBy?: string }).answeredBy = "frozen";
 				return never();
@@ -163,7 +164,12 @@ describe("hedged reads between nodes", () => {
 	it("backups stay within a tenth of the calls plus the burst; the reads without one still answer, through ReadRetry", async () => {
 		const calls = 40;
 		const outcomes = await Promise.all(
-			Array.from({ length: calls }, (_, i) => caller.call("records.burst", { i }).then(() => "ok", (err: Error) => err.name))
+			Array.from({ length: calls }, (_, i) =>
+				caller.call("records.burst", { i }).then(
+					() => "ok",
+					(err: Error) => err.name
+				)
+			)
 		);
 		expect(outcomes.filter(o => o !== "ok")).toEqual([]);
 		const state = hedging(caller, "records.burst")!;
@@ -191,7 +197,12 @@ describe("hedged reads between nodes", () => {
 
 	it("writes are never hedged", async () => {
 		const outcomes = await Promise.all(
-			Array.from({ length: 4 }, (_, i) => caller.call("records.update", { i }, { timeout: 300 }).then(() => "ok", (err: Error) => err.name))
+			Array.from({ length: 4 }, (_, i) =>
+				caller.call("records.update", { i }, { timeout: 300 }).then(
+					() => "ok",
+					(err: Error) => err.name
+				)
+			)
 		);
 		expect(outcomes).toContain("RequestTimeoutError");
 		expect(hedging(caller, "records.update")).toBeUndefined();

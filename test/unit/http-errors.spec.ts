@@ -4,7 +4,15 @@
  * their message and the field they name.
  */
 import { Errors } from "moleculer";
-import { BusinessRuleError, CallerRateLimitedError, ConflictError, NodeNotReadyError, NotFoundError, ServiceBusyError, UnprocessableError } from "../../lib/errors";
+import {
+	BusinessRuleError,
+	CallerRateLimitedError,
+	ConflictError,
+	NodeNotReadyError,
+	NotFoundError,
+	ServiceBusyError,
+	UnprocessableError
+} from "../../lib/errors";
 import { formatError } from "../../services/gateway/http-errors";
 
 const ACTION = "employees.get";
@@ -33,7 +41,10 @@ describe("errors as the gateway answers them", () => {
 			const answer = format(err);
 			expect(answer.status).toBe(504);
 			expect(answer.body).toEqual({
-				name: "RequestTimeoutError", message: "No answer in time; the request may still have taken effect", code: 504, type: "REQUEST_TIMEOUT"
+				name: "RequestTimeoutError",
+				message: "No answer in time; the request may still have taken effect",
+				code: 504,
+				type: "REQUEST_TIMEOUT"
 			});
 			expectNothingInternal(answer);
 		});
@@ -120,15 +131,25 @@ describe("errors as the gateway answers them", () => {
 
 		it("domain errors keep their message and data", () => {
 			expect(format(new BusinessRuleError("endDate", "The 'endDate' field must not be before the 'startDate'.", "dateOrder")).body).toEqual({
-				name: "BusinessRuleError", message: "The request breaks a rule: The 'endDate' field must not be before the 'startDate'.", code: 422, type: "BUSINESS_RULE",
+				name: "BusinessRuleError",
+				message: "The request breaks a rule: The 'endDate' field must not be before the 'startDate'.",
+				code: 422,
+				type: "BUSINESS_RULE",
 				data: [{ type: "dateOrder", field: "endDate", message: "The 'endDate' field must not be before the 'startDate'." }]
 			});
 			// A parameter the schema could not check stays a validation error, in the validator's words.
 			expect(format(new UnprocessableError("hireDate", "The 'hireDate' field is not a real date.", "date")).body).toEqual({
-				name: "ValidationError", message: "Parameters validation error!", code: 422, type: "VALIDATION_ERROR",
+				name: "ValidationError",
+				message: "Parameters validation error!",
+				code: 422,
+				type: "VALIDATION_ERROR",
 				data: [{ type: "date", field: "hireDate", message: "The 'hireDate' field is not a real date." }]
 			});
-			expect(format(new ConflictError("The email is taken", { field: "email" })).body).toMatchObject({ code: 409, message: "The email is taken", data: { field: "email" } });
+			expect(format(new ConflictError("The email is taken", { field: "email" })).body).toMatchObject({
+				code: 409,
+				message: "The email is taken",
+				data: { field: "email" }
+			});
 			expect(format(new NotFoundError("Employee", "e-1"))).toMatchObject({ status: 404, body: { message: "Employee not found", data: { id: "e-1" } } });
 		});
 	});

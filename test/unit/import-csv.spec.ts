@@ -29,7 +29,9 @@ describe("readCsv", () => {
 	});
 
 	it("refuses a quote inside an unquoted field, text after a closing quote and a quoted field never closed, naming the line", async () => {
-		await expect(readAll('a,b\n1,x"y\n', 100)).rejects.toThrow(new CsvSyntaxError(2, 'Line 2: a quote inside an unquoted field (quote the whole field and double the quote).'));
+		await expect(readAll('a,b\n1,x"y\n', 100)).rejects.toThrow(
+			new CsvSyntaxError(2, "Line 2: a quote inside an unquoted field (quote the whole field and double the quote).")
+		);
 		await expect(readAll('a,b\n"x\ny",1\n2,"a"b\n', 100)).rejects.toThrow(/^Line 4: a quoted field goes on after its closing quote/);
 		await expect(readAll('a,b\n1,"open\n2,3\n', 100)).rejects.toThrow(/Line 2: a quoted field is never closed/);
 	});
@@ -44,7 +46,10 @@ describe("the header and rows", () => {
 	});
 
 	it("drops empty cells and the quote our own export puts before a formula-like text", () => {
-		expect(readRow(["firstName", "phone", "homeAddress"], { line: 3, fields: [" Ann ", "'+33 1 23", ""] })).toEqual({ row: 3, cells: { firstName: "Ann", phone: "+33 1 23" } });
+		expect(readRow(["firstName", "phone", "homeAddress"], { line: 3, fields: [" Ann ", "'+33 1 23", ""] })).toEqual({
+			row: 3,
+			cells: { firstName: "Ann", phone: "+33 1 23" }
+		});
 	});
 });
 

@@ -30,7 +30,9 @@ const SERVICES = path.join(ROOT, "services");
 function sourceOf(file: string): string {
 	const folder = path.join(SERVICES, file.replace(/\.service\.ts$/, ".parts"));
 	const parts = existsSync(folder)
-		? readdirSync(folder, { recursive: true, encoding: "utf8" }).filter(f => f.endsWith(".ts")).map(f => path.join(folder, f))
+		? readdirSync(folder, { recursive: true, encoding: "utf8" })
+				.filter(f => f.endsWith(".ts"))
+				.map(f => path.join(folder, f))
 		: [];
 	return [path.join(SERVICES, file), ...parts].map(f => readFileSync(f, "utf8")).join("\n");
 }

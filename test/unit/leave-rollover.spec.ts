@@ -10,7 +10,10 @@ describe("the yearly roll-over", () => {
 	it("carries the remainder over, never above the type's cap and never below zero", () => {
 		const allowance = { days: 25, carriedOver: 3 };
 		// 28 − 10 taken − 2 pending = 16 left, capped at 5.
-		const held = [{ days: 10, status: "approved" as const }, { days: 2, status: "requested" as const }];
+		const held = [
+			{ days: 10, status: "approved" as const },
+			{ days: 2, status: "requested" as const }
+		];
 		expect(carriedInto(allowance, held, 5)).toBe(5);
 		expect(carriedInto(allowance, held, 20)).toBe(16);
 		expect(carriedInto(allowance, held, 0)).toBe(0);
@@ -19,7 +22,11 @@ describe("the yearly roll-over", () => {
 	});
 
 	it("counts only days that requests hold: rejected and cancelled ones give theirs back", () => {
-		const held = [{ days: 10, status: "rejected" as const }, { days: 4, status: "cancelled" as const }, { days: 1, status: "approved" as const }];
+		const held = [
+			{ days: 10, status: "rejected" as const },
+			{ days: 4, status: "cancelled" as const },
+			{ days: 1, status: "approved" as const }
+		];
 		expect(carriedInto({ days: 5, carriedOver: 0 }, held, 10)).toBe(4);
 	});
 

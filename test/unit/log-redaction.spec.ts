@@ -29,13 +29,21 @@ describe("JSON log lines", () => {
 		const cyclic: Record<string, unknown> = { token: "secret-token-0" };
 		cyclic.self = cyclic;
 		const err = Object.assign(new Error("Parameters validation error!"), { data: [{ field: "password", actual: "secret-password-1" }] });
-		const raw = JSON.stringify(logged(log => log.info(
-			"values",
-			{ a: { b: { c: { d: { refreshToken: "secret-refresh-1", headers: { Authorization: "Bearer secret-bearer-1" } } } } }, list: [{ newPassword: "secret-new-password-1" }] },
-			cyclic,
-			err
-		)));
-		for (const secret of ["secret-token-0", "secret-password-1", "secret-refresh-1", "secret-bearer-1", "secret-new-password-1"]) expect(raw).not.toContain(secret);
+		const raw = JSON.stringify(
+			logged(log =>
+				log.info(
+					"values",
+					{
+						a: { b: { c: { d: { refreshToken: "secret-refresh-1", headers: { Authorization: "Bearer secret-bearer-1" } } } } },
+						list: [{ newPassword: "secret-new-password-1" }]
+					},
+					cyclic,
+					err
+				)
+			)
+		);
+		for (const secret of ["secret-token-0", "secret-password-1", "secret-refresh-1", "secret-bearer-1", "secret-new-password-1"])
+			expect(raw).not.toContain(secret);
 		expect(raw).toContain("[redacted]");
 	});
 

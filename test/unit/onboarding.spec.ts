@@ -3,16 +3,46 @@ import type { Candidate, JobOpening, Offer } from "../../lib/names/recruitment";
 import { accountName, acceptRefusal, entitlementYear, hireRequest } from "../../lib/onboarding/hire";
 
 const offer: Offer = {
-	id: "o1", applicationId: "a1", candidateId: "c1", openingId: "op1", title: null, positionId: null, salary: 70000, currency: "EUR",
-	startDate: "2030-04-01", expiresAt: null, status: "sent", employeeId: null, userId: null, createdBy: "u1",
-	createdAt: "2030-01-01T00:00:00.000Z", updatedAt: "2030-01-01T00:00:00.000Z"
+	id: "o1",
+	applicationId: "a1",
+	candidateId: "c1",
+	openingId: "op1",
+	title: null,
+	positionId: null,
+	salary: 70000,
+	currency: "EUR",
+	startDate: "2030-04-01",
+	expiresAt: null,
+	status: "sent",
+	employeeId: null,
+	userId: null,
+	createdBy: "u1",
+	createdAt: "2030-01-01T00:00:00.000Z",
+	updatedAt: "2030-01-01T00:00:00.000Z"
 };
 const candidate: Candidate = {
-	id: "c1", firstName: "Cara", lastName: "Candidate", email: "cara@example.test", phone: "(555) 123", source: "referral", resumeUrl: null,
-	consentToKeepData: true, consentGivenAt: null, createdAt: "", updatedAt: ""
+	id: "c1",
+	firstName: "Cara",
+	lastName: "Candidate",
+	email: "cara@example.test",
+	phone: "(555) 123",
+	source: "referral",
+	resumeUrl: null,
+	consentToKeepData: true,
+	consentGivenAt: null,
+	createdAt: "",
+	updatedAt: ""
 };
 const opening: JobOpening = {
-	id: "op1", title: "Engineer", departmentId: "d1", hiringManagerId: "e1", headcount: 1, status: "open", description: null, createdAt: "", updatedAt: ""
+	id: "op1",
+	title: "Engineer",
+	departmentId: "d1",
+	hiringManagerId: "e1",
+	headcount: 1,
+	status: "open",
+	description: null,
+	createdAt: "",
+	updatedAt: ""
 };
 
 describe("acceptRefusal", () => {
@@ -33,8 +63,13 @@ describe("acceptRefusal", () => {
 describe("hireRequest", () => {
 	it("hires the candidate into the opening's department, under its hiring manager, from the start date", () => {
 		expect(hireRequest(offer, candidate, opening)).toEqual({
-			firstName: "Cara", lastName: "Candidate", workEmail: "cara@example.test", hireDate: "2030-04-01", departmentId: "d1",
-			managerId: "e1", employmentType: "full_time"
+			firstName: "Cara",
+			lastName: "Candidate",
+			workEmail: "cara@example.test",
+			hireDate: "2030-04-01",
+			departmentId: "d1",
+			managerId: "e1",
+			employmentType: "full_time"
 		});
 	});
 

@@ -60,7 +60,12 @@ describe("the contract check", () => {
 	afterAll(() => new Promise(resolve => server.close(resolve)));
 
 	const answer = (status: number, body: unknown, method = "GET") => ({
-		method, url: `${origin}/api/v1/things/7`, status, contentType: "application/json; charset=utf-8", body, text: JSON.stringify(body)
+		method,
+		url: `${origin}/api/v1/things/7`,
+		status,
+		contentType: "application/json; charset=utf-8",
+		body,
+		text: JSON.stringify(body)
 	});
 
 	it("passes an answer the document declares", async () => {
@@ -69,11 +74,15 @@ describe("the contract check", () => {
 	});
 
 	it("fails an undeclared status, naming route, status and where the statuses are", async () => {
-		expect(await contractViolation(answer(418, {}))).toMatch(/^GET \/api\/v1\/things\/\{id\} answered 418, which the document does not declare .*#\/paths\/~1api~1v1~1things~1\{id\}\/get\/responses/);
+		expect(await contractViolation(answer(418, {}))).toMatch(
+			/^GET \/api\/v1\/things\/\{id\} answered 418, which the document does not declare .*#\/paths\/~1api~1v1~1things~1\{id\}\/get\/responses/
+		);
 	});
 
 	it("fails a field the schema does not name, and a wrong type, with the schema path", async () => {
-		expect(await contractViolation(answer(200, { id: "7", name: "A", secret: 1 }))).toMatch(/answered 200 with a body off the contract: .*'secret' \(schema #\/paths\/.*additionalProperties\)/);
+		expect(await contractViolation(answer(200, { id: "7", name: "A", secret: 1 }))).toMatch(
+			/answered 200 with a body off the contract: .*'secret' \(schema #\/paths\/.*additionalProperties\)/
+		);
 		expect(await contractViolation(answer(200, { id: 7, name: "A" }))).toMatch(/\/id must be string/);
 		expect(await contractViolation(answer(404, { message: "x" }))).toMatch(/must have required property 'name'/);
 	});

@@ -29,16 +29,18 @@ function actionsOf(schema: Partial<ServiceSchema>): Map<string, ActionSchema> {
 }
 
 function publishedActions(): Array<{ name: string; action: ActionSchema }> {
-	return readdirSync(SERVICES, { recursive: true, encoding: "utf8" })
-		.filter(file => file.endsWith(".service.ts"))
-		.flatMap(file => {
-			// eslint-disable-next-line @typescript-eslint/no-require-imports
-			const mod = require(path.join(SERVICES, file));
-			const schema = (mod.default ?? mod) as ServiceSchema;
-			return [...actionsOf(schema)].map(([key, action]) => ({ name: `${schema.name}.${key}`, action }));
-		})
-		// Reached through a route: its own `rest`, or an alias of the gateway's (the upload, health, short links).
-		.filter(({ action }) => action.rest !== undefined || action.visibility === "published" || action.openapi !== undefined);
+	return (
+		readdirSync(SERVICES, { recursive: true, encoding: "utf8" })
+			.filter(file => file.endsWith(".service.ts"))
+			.flatMap(file => {
+				// eslint-disable-next-line @typescript-eslint/no-require-imports
+				const mod = require(path.join(SERVICES, file));
+				const schema = (mod.default ?? mod) as ServiceSchema;
+				return [...actionsOf(schema)].map(([key, action]) => ({ name: `${schema.name}.${key}`, action }));
+			})
+			// Reached through a route: its own `rest`, or an alias of the gateway's (the upload, health, short links).
+			.filter(({ action }) => action.rest !== undefined || action.visibility === "published" || action.openapi !== undefined)
+	);
 }
 
 describe("response schemas next to the actions (openapi.responses)", () => {

@@ -21,7 +21,16 @@ describe("department tree", () => {
 	});
 
 	it("stops on data that already loops", () => {
-		expect(wouldCycle([{ id: "a", parentId: "b" }, { id: "b", parentId: "a" }], "c", "a")).toBe(true);
+		expect(
+			wouldCycle(
+				[
+					{ id: "a", parentId: "b" },
+					{ id: "b", parentId: "a" }
+				],
+				"c",
+				"a"
+			)
+		).toBe(true);
 	});
 
 	it("nests children under their parents", () => {

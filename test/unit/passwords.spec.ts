@@ -89,7 +89,11 @@ describe("password hashing", () => {
 		const verify = jest.spyOn(argon2, "verify");
 		const release = holdEverySlot();
 
-		const outcome = (p: Promise<boolean>) => p.then(ok => ok, (err: Error) => err);
+		const outcome = (p: Promise<boolean>) =>
+			p.then(
+				ok => ok,
+				(err: Error) => err
+			);
 		const givenUp = outcome(verifyPassword(hash, PASSWORD, performance.now() + 1000));
 		const stillWanted = outcome(verifyPassword(hash, PASSWORD, performance.now() + 60_000));
 		expect(passwordHashingQueue().queued).toBe(2);
@@ -107,7 +111,10 @@ describe("password hashing", () => {
 		const release = holdEverySlot();
 
 		// A slot is at least one argon2 verification away, which takes longer than 5 ms.
-		const tooLate = verifyPassword(hash, PASSWORD, performance.now() + 5).then(ok => ok, (err: Error) => err);
+		const tooLate = verifyPassword(hash, PASSWORD, performance.now() + 5).then(
+			ok => ok,
+			(err: Error) => err
+		);
 		const queued = passwordHashingQueue().queued;
 		await release();
 
@@ -226,7 +233,10 @@ describe("passwordWeakness", () => {
 	it("stays cheap: a few milliseconds a check once the estimator is built", () => {
 		passwordWeakness("Warm-Up-Password-1", email);
 		const samples = Array.from({ length: 30 }, (_, i) => [
-			randomBytes(18).toString("base64url"), `Sturdy-Password-${i}`, `Password${i}!`, `Xy7!${i}`.repeat(30).slice(0, 128),
+			randomBytes(18).toString("base64url"),
+			`Sturdy-Password-${i}`,
+			`Password${i}!`,
+			`Xy7!${i}`.repeat(30).slice(0, 128),
 			randomBytes(96).toString("base64url").slice(0, 128)
 		]).flat();
 		const started = performance.now();

@@ -1,13 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import Redis from "ioredis";
 import type { RateLimitConfig } from "../../lib/config";
-import {
-	createGatewayLimiters,
-	FALLBACK_MESSAGE,
-	type GatewayLimiters,
-	RECOVERED_MESSAGE,
-	type RateLimitVerdict
-} from "../../lib/rate-limit";
+import { createGatewayLimiters, FALLBACK_MESSAGE, type GatewayLimiters, RECOVERED_MESSAGE, type RateLimitVerdict } from "../../lib/rate-limit";
 import { clientIp } from "../../services/gateway/http-errors";
 import { describeWith, REDIS_URL } from "../support/external";
 import { describeWithRedisServer, freePort, type RedisServer, startRedisServer } from "../support/redis-server";

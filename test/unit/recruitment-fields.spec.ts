@@ -14,7 +14,9 @@ describe("interview times", () => {
 
 	it("refuses days and hours that do not exist, naming the field", () => {
 		for (const value of ["2030-02-30T09:00:00Z", "2030-13-01T09:00:00Z", "2030-01-01T25:00:00Z"]) {
-			expect(() => toInstant(value, "scheduledAt")).toThrow(expect.objectContaining({ code: 422, data: [expect.objectContaining({ field: "scheduledAt" })] }));
+			expect(() => toInstant(value, "scheduledAt")).toThrow(
+				expect.objectContaining({ code: 422, data: [expect.objectContaining({ field: "scheduledAt" })] })
+			);
 		}
 	});
 });

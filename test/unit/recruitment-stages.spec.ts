@@ -51,7 +51,11 @@ describe("stage moves", () => {
 	it("lets staff reopen a closed application up to the stage it had reached", () => {
 		expect(checkMove("rejected", "interview", { mayReopen: true, closedFrom: "interview" })).toEqual({ allowed: true, reopen: true });
 		expect(checkMove("withdrawn", "applied", { mayReopen: true, closedFrom: "offer" })).toEqual({ allowed: true, reopen: true });
-		expect(checkMove("rejected", "offer", { mayReopen: true, closedFrom: "interview" })).toMatchObject({ allowed: false, refusal: "reopenBeyondReached", forbidden: false });
+		expect(checkMove("rejected", "offer", { mayReopen: true, closedFrom: "interview" })).toMatchObject({
+			allowed: false,
+			refusal: "reopenBeyondReached",
+			forbidden: false
+		});
 	});
 
 	it("treats an unknown reached stage as applied", () => {
@@ -60,7 +64,11 @@ describe("stage moves", () => {
 	});
 
 	it("does not let a manager reopen: a role problem, not an illegal move", () => {
-		expect(checkMove("rejected", "screening", { mayReopen: false, closedFrom: "offer" })).toMatchObject({ allowed: false, refusal: "reopenNeedsStaff", forbidden: true });
+		expect(checkMove("rejected", "screening", { mayReopen: false, closedFrom: "offer" })).toMatchObject({
+			allowed: false,
+			refusal: "reopenNeedsStaff",
+			forbidden: true
+		});
 	});
 
 	it("does not turn rejected into withdrawn or back", () => {
@@ -84,8 +92,11 @@ describe("stage moves", () => {
 	it("property: hired is never the target of an allowed move", () => {
 		const stage = fc.constantFrom(...STAGES);
 		fc.assert(
-			fc.property(stage, stage, fc.boolean(), (from: Stage, closedFrom: Stage, mayReopen: boolean) =>
-				!checkMove(from, "hired", { mayReopen, closedFrom }).allowed
+			fc.property(
+				stage,
+				stage,
+				fc.boolean(),
+				(from: Stage, closedFrom: Stage, mayReopen: boolean) => !checkMove(from, "hired", { mayReopen, closedFrom }).allowed
 			)
 		);
 	});

@@ -3,8 +3,15 @@ import { ROLES } from "../../roles";
 import { arrayOf, closed, enumeration, int, nullableStr, str, timestamp } from "../schemas";
 
 export const User = closed({
-	id: str, tenantId: str, email: { type: "string", format: "email" }, name: str, role: enumeration(ROLES),
-	status: enumeration(["invited", "expired", "active", "disabled"]), employeeId: nullableStr, createdAt: timestamp, updatedAt: timestamp
+	id: str,
+	tenantId: str,
+	email: { type: "string", format: "email" },
+	name: str,
+	role: enumeration(ROLES),
+	status: enumeration(["invited", "expired", "active", "disabled"]),
+	employeeId: nullableStr,
+	createdAt: timestamp,
+	updatedAt: timestamp
 });
 
 export const Company = closed({ id: str, name: str, role: enumeration(ROLES), userId: str });

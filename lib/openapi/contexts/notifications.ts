@@ -3,9 +3,14 @@ import { NOTIFICATION_TYPES } from "../../names/notifications";
 import { bool, closed, int, str, timestamp } from "../schemas";
 
 export const Notification = closed({
-	id: str, seq: int, type: str, title: str, body: str,
+	id: str,
+	seq: int,
+	type: str,
+	title: str,
+	body: str,
 	data: { type: "object", additionalProperties: { type: ["string", "number", "null"] } },
-	read: bool, createdAt: timestamp
+	read: bool,
+	createdAt: timestamp
 });
 
 const choice = { email: bool, sms: bool };

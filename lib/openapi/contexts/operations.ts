@@ -21,15 +21,30 @@ export const ShortLink = closed(shortLink);
 export const ShortLinkWithClicks = closed({ ...shortLink, clicksByDay: arrayOf(closed({ day, clicks: int })), totalClicks: int });
 
 export const DeadLetter = closed({
-	id: str, channel: str, group: str, eventId: nullableStr, event: {}, state: enumeration(["dead", "replayed"]), deaths: int,
-	deadAt: timestamp, replayedAt: nullableTimestamp, replayedBy: nullableStr
+	id: str,
+	channel: str,
+	group: str,
+	eventId: nullableStr,
+	event: {},
+	state: enumeration(["dead", "replayed"]),
+	deaths: int,
+	deadAt: timestamp,
+	replayedAt: nullableTimestamp,
+	replayedBy: nullableStr
 });
 
 const counts = closed({ total: int, imported: int, updated: int, skipped: int, failed: int });
 
 export const Import = closed({
-	id: str, status: enumeration(["queued", "running", "done", "failed"]), counts, processed: int,
-	errors: arrayOf(closed({ row: int, field: str, reason: str })), errorsTruncated: bool, createdBy: str, createdAt: timestamp, finishedAt: nullableTimestamp,
+	id: str,
+	status: enumeration(["queued", "running", "done", "failed"]),
+	counts,
+	processed: int,
+	errors: arrayOf(closed({ row: int, field: str, reason: str })),
+	errorsTruncated: bool,
+	createdBy: str,
+	createdAt: timestamp,
+	finishedAt: nullableTimestamp,
 	// Why a failed import stopped; null unless failed.
 	failure: nullableStr
 });

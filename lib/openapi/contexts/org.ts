@@ -12,4 +12,12 @@ export const DepartmentTree = arrayOf({ $ref: "#/components/schemas/DepartmentTr
 
 export const Position = closed({ id: str, title: str, departmentId: nullableStr, createdAt: timestamp, updatedAt: timestamp });
 
-export const Location = closed({ id: str, name: str, address: nullableStr, country: nullableStr, timezone: nullableStr, createdAt: timestamp, updatedAt: timestamp });
+export const Location = closed({
+	id: str,
+	name: str,
+	address: nullableStr,
+	country: nullableStr,
+	timezone: nullableStr,
+	createdAt: timestamp,
+	updatedAt: timestamp
+});

@@ -59,14 +59,25 @@ const ROLLED_BACK = "onboarding rolled back";
 
 /** How the logs name a step, and what undoing it removes. */
 const STEP_LABELS: Record<OnboardingStep, string> = {
-	hire: "hire the employee", invite: "invite the new hire", entitlements: "grant leave entitlements", stage: "move the application to hired",
+	hire: "hire the employee",
+	invite: "invite the new hire",
+	entitlements: "grant leave entitlements",
+	stage: "move the application to hired",
 	commit: "record the hire on the offer"
 };
 const UNDO_LABELS: Record<Exclude<OnboardingStep, "commit">, string> = {
-	hire: "employee", invite: "user account", entitlements: "leave entitlements", stage: "application stage"
+	hire: "employee",
+	invite: "user account",
+	entitlements: "leave entitlements",
+	stage: "application stage"
 };
 
-interface SetStageParams { id: string; stage: Stage; expect: Stage; reason: string }
+interface SetStageParams {
+	id: string;
+	stage: Stage;
+	expect: Stage;
+	reason: string;
+}
 
 /** The 409 a node gets when its saga was taken over, or ended, under it. */
 export function isLeaseLost(err: unknown): boolean {
@@ -92,15 +103,23 @@ export const SagaPart: Partial<ServiceSchema> = {
 				const { requestID } = run.opts;
 				if (afterFailure(run.origin, err, run.saga.attempts) === "retryLater") {
 					const delay = retryDelay(run.saga.attempts, config().onboarding.sweepIntervalMs, config().onboarding.leaseMs);
-					this.logger.warn(`Onboarding of offer ${run.offerId} failed at '${STEP_LABELS[run.saga.step]}' (${messageOf(err)}); retried in ${delay} ms`, { requestID });
+					this.logger.warn(
+						`Onboarding of offer ${run.offerId} failed at '${STEP_LABELS[run.saga.step]}' (${messageOf(err)}); retried in ${delay} ms`,
+						{ requestID }
+					);
 					// Only the lease is shortened: the saga stays running, for the next takeover.
 					const record = { id: run.offerId, sagaId: run.saga.sagaId, holder: run.saga.holder, error: messageOf(err), leaseMs: delay };
 					await this.broker.call(OnboardingSagaActions.record, record, run.opts).catch(() => undefined);
 					throw err;
 				}
-				this.logger.warn(`Onboarding of offer ${run.offerId} failed at '${STEP_LABELS[run.saga.step]}' (${messageOf(err)}); undoing what it did`, { requestID });
+				this.logger.warn(`Onboarding of offer ${run.offerId} failed at '${STEP_LABELS[run.saga.step]}' (${messageOf(err)}); undoing what it did`, {
+					requestID
+				});
 				await this.compensate(run, messageOf(err)).catch((undoErr: Error) => {
-					if (!isLeaseLost(undoErr)) this.logger.error(`Onboarding of offer ${run.offerId}: compensation interrupted (${undoErr.message}); the sweep resumes it`, { requestID });
+					if (!isLeaseLost(undoErr))
+						this.logger.error(`Onboarding of offer ${run.offerId}: compensation interrupted (${undoErr.message}); the sweep resumes it`, {
+							requestID
+						});
 				});
 				throw err;
 			}
@@ -127,14 +146,26 @@ export const SagaPart: Partial<ServiceSchema> = {
 				await this.enter(run, step);
 				switch (step) {
 					case "hire":
-						employee = await this.broker.call<Employee, object>(EmployeeActions.hireWithId, { id: saga.employeeId, ...hireRequest(offer, candidate, opening) }, run.opts);
+						employee = await this.broker.call<Employee, object>(
+							EmployeeActions.hireWithId,
+							{ id: saga.employeeId, ...hireRequest(offer, candidate, opening) },
+							run.opts
+						);
 						break;
 					// The user is made after the employee, so it is born linked (identity writes both sides
 					// of the link). The person is sent an invitation and chooses their own password.
 					case "invite":
-						await this.broker.call<unknown, object>(IdentityActions.createUserWithId, {
-							id: saga.userId, email: candidate.email, name: accountName(candidate), role: "employee", employeeId: saga.employeeId
-						}, run.opts);
+						await this.broker.call<unknown, object>(
+							IdentityActions.createUserWithId,
+							{
+								id: saga.userId,
+								email: candidate.email,
+								name: accountName(candidate),
+								role: "employee",
+								employeeId: saga.employeeId
+							},
+							run.opts
+						);
 						break;
 					case "entitlements":
 						await this.broker.call<unknown, object>(LeaveActions.grantEntitlements, grant, run.opts);
@@ -143,7 +174,11 @@ export const SagaPart: Partial<ServiceSchema> = {
 						// Moved already when a run died right after the move.
 						const current = await this.broker.call<Application, object>(RecruitmentActions.getApplication, { id: application.id }, run.opts);
 						if (current.stage !== "hired") {
-							await this.broker.call<Application, SetStageParams>(RecruitmentActions.setStage, { id: application.id, stage: "hired", expect: "offer", reason: ACCEPTED }, run.opts);
+							await this.broker.call<Application, SetStageParams>(
+								RecruitmentActions.setStage,
+								{ id: application.id, stage: "hired", expect: "offer", reason: ACCEPTED },
+								run.opts
+							);
 						}
 						break;
 					}
@@ -152,9 +187,17 @@ export const SagaPart: Partial<ServiceSchema> = {
 						// The record as hired, whoever the saga acts as now (summaries sees the whole tenant).
 						employee ??= (await this.broker.call<EmployeeSummary[], object>(EmployeeActions.summaries, { ids: [saga.employeeId] }, run.opts))[0];
 						if (!employee) throw new IllegalTransitionError("hired", "accepted", "The new employee is gone", "stale");
-						await this.broker.call<unknown, object>(OnboardingSagaActions.commit, {
-							id: run.offerId, sagaId: saga.sagaId, holder: saga.holder, managerId: employee.managerId, departmentId: employee.departmentId
-						}, run.opts);
+						await this.broker.call<unknown, object>(
+							OnboardingSagaActions.commit,
+							{
+								id: run.offerId,
+								sagaId: saga.sagaId,
+								holder: saga.holder,
+								managerId: employee.managerId,
+								departmentId: employee.departmentId
+							},
+							run.opts
+						);
 						break;
 				}
 				this.crashPoint(step, "after");
@@ -183,7 +226,9 @@ export const SagaPart: Partial<ServiceSchema> = {
 			const ids = { id: run.offerId, sagaId: run.saga.sagaId, holder: run.saga.holder };
 			const { leaseMs, sweepIntervalMs } = config().onboarding;
 			if (run.saga.state !== "compensating") {
-				run.saga = (await this.broker.call<SagaOffer, object>(OnboardingSagaActions.record, { ...ids, state: "compensating", error: cause, leaseMs }, run.opts)).saga;
+				run.saga = (
+					await this.broker.call<SagaOffer, object>(OnboardingSagaActions.record, { ...ids, state: "compensating", error: cause, leaseMs }, run.opts)
+				).saga;
 			}
 			const offer = await this.broker.call<Offer, object>(RecruitmentActions.getOffer, { id: run.offerId }, run.opts);
 			const failed: string[] = [];
@@ -212,9 +257,19 @@ export const SagaPart: Partial<ServiceSchema> = {
 		async enter(this: SagaThis, run: SagaRun, step: OnboardingStep): Promise<void> {
 			if (run.saga.step !== step) {
 				const { leaseMs } = config().onboarding;
-				run.saga = (await this.broker.call<SagaOffer, object>(OnboardingSagaActions.record, {
-					id: run.offerId, sagaId: run.saga.sagaId, holder: run.saga.holder, step, leaseMs
-				}, run.opts)).saga;
+				run.saga = (
+					await this.broker.call<SagaOffer, object>(
+						OnboardingSagaActions.record,
+						{
+							id: run.offerId,
+							sagaId: run.saga.sagaId,
+							holder: run.saga.holder,
+							step,
+							leaseMs
+						},
+						run.opts
+					)
+				).saga;
 			}
 			this.crashPoint(step, "before");
 		},
@@ -226,12 +281,20 @@ export const SagaPart: Partial<ServiceSchema> = {
 				case "stage": {
 					const application = await this.broker.call<Application, object>(RecruitmentActions.getApplication, { id: offer.applicationId }, run.opts);
 					if (application.stage === "hired") {
-						await this.broker.call<Application, SetStageParams>(RecruitmentActions.setStage, { id: application.id, stage: "offer", expect: "hired", reason: ROLLED_BACK }, run.opts);
+						await this.broker.call<Application, SetStageParams>(
+							RecruitmentActions.setStage,
+							{ id: application.id, stage: "offer", expect: "hired", reason: ROLLED_BACK },
+							run.opts
+						);
 					}
 					return;
 				}
 				case "entitlements":
-					await this.broker.call<unknown, object>(LeaveActions.revokeEntitlements, { employeeId: saga.employeeId, year: entitlementYear(offer.startDate) }, run.opts);
+					await this.broker.call<unknown, object>(
+						LeaveActions.revokeEntitlements,
+						{ employeeId: saga.employeeId, year: entitlementYear(offer.startDate) },
+						run.opts
+					);
 					return;
 				case "invite":
 					await this.broker.call<unknown, object>(IdentityActions.undoCreateUser, { id: saga.userId }, run.opts);

@@ -14,12 +14,28 @@ import { type RosterContext, hasRole, isStaff, requireUser } from "../../../lib/
 import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employees";
 import type { Department, Location } from "../../../lib/names/org";
 import {
-	type EntitlementRow, type HeadcountAsOfRow, type LeaveUsageRow, type MovementRow, type OpeningFunnelRow, ReportSources
+	type EntitlementRow,
+	type HeadcountAsOfRow,
+	type LeaveUsageRow,
+	type MovementRow,
+	type OpeningFunnelRow,
+	ReportSources
 } from "../../../lib/names/reports";
 import { sendCsv } from "../../../lib/reports/csv";
 import {
-	type FunnelReport, HEADCOUNT_GROUPS, type HeadcountAsOfReport, type HeadcountGroupBy, LEAVE_GROUPS, type LeaveGroupBy,
-	type LeaveUsageReport, type ReportScope, type TurnoverReport, funnelReport, headcountAsOfReport, leaveUsageReport, turnoverReport
+	type FunnelReport,
+	HEADCOUNT_GROUPS,
+	type HeadcountAsOfReport,
+	type HeadcountGroupBy,
+	LEAVE_GROUPS,
+	type LeaveGroupBy,
+	type LeaveUsageReport,
+	type ReportScope,
+	type TurnoverReport,
+	funnelReport,
+	headcountAsOfReport,
+	leaveUsageReport,
+	turnoverReport
 } from "../../../lib/reports/hr";
 import { funnelCsv, headcountCsv, leaveCsv, turnoverCsv } from "../../../lib/reports/hr-csv";
 import { date, enumOf, optionalInt } from "../../../lib/params";
@@ -32,13 +48,31 @@ import * as Reports from "../../../lib/openapi/contexts/reports";
 // ---- Types -------------------------------------------------------------------------------
 
 type Format = "json" | "csv";
-interface HeadcountAsOfParams { asOf?: string; groupBy?: HeadcountGroupBy; format?: Format }
-interface TurnoverParams { from?: string; to?: string; format?: Format }
-interface LeaveUsageParams { year?: number; groupBy?: LeaveGroupBy; format?: Format }
-interface FunnelParams { format?: Format }
+interface HeadcountAsOfParams {
+	asOf?: string;
+	groupBy?: HeadcountGroupBy;
+	format?: Format;
+}
+interface TurnoverParams {
+	from?: string;
+	to?: string;
+	format?: Format;
+}
+interface LeaveUsageParams {
+	year?: number;
+	groupBy?: LeaveGroupBy;
+	format?: Format;
+}
+interface FunnelParams {
+	format?: Format;
+}
 
 /** Whose figures: the company, or the team of the manager asking (their id is part of every cache key). */
-interface Audience { scope: ReportScope; key: string; employeeIds?: string[] }
+interface Audience {
+	scope: ReportScope;
+	key: string;
+	employeeIds?: string[];
+}
 
 interface HrReportMethods {
 	audience(ctx: RosterContext): Promise<Audience>;
@@ -86,7 +120,10 @@ function turnoverParams(ctx: RosterContext<TurnoverParams>) {
 	const to = ctx.params.to ?? thisMonth();
 	return { from: ctx.params.from ?? monthsBefore(to, 11), to };
 }
-const leaveUsageParams = (ctx: RosterContext<LeaveUsageParams>) => ({ year: ctx.params.year ?? new Date().getUTCFullYear(), groupBy: ctx.params.groupBy ?? "type" });
+const leaveUsageParams = (ctx: RosterContext<LeaveUsageParams>) => ({
+	year: ctx.params.year ?? new Date().getUTCFullYear(),
+	groupBy: ctx.params.groupBy ?? "type"
+});
 
 /**
  * An HR report's fallback (./last-report.ts): the last value computed for the caller's audience,
@@ -133,7 +170,11 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 				checkDate(asOf, "asOf");
 				const audience = await this.audience(ctx);
 				const report = await this.cachedDerived(tenantId, "headcountAsOf", { ...params, audience: audience.key }, async () => {
-					const rows = await ctx.call<HeadcountAsOfRow[], object>(ReportSources.headcountAsOf, { asOf, employeeIds: audience.employeeIds }, inputOptions(ctx));
+					const rows = await ctx.call<HeadcountAsOfRow[], object>(
+						ReportSources.headcountAsOf,
+						{ asOf, employeeIds: audience.employeeIds },
+						inputOptions(ctx)
+					);
 					const departments = await departmentsOf(ctx, unique(rows.map(r => r.departmentId)));
 					const locations = groupBy === "location" ? await locationsOf(ctx, unique(departments.map(d => d.locationId))) : [];
 					return headcountAsOfReport(asOf, groupBy, audience.scope, rows, departments, locations);
@@ -158,7 +199,12 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 				}
 				const audience = await this.audience(ctx);
 				const report = await this.cachedDerived(tenantId, "turnover", { from, to, audience: audience.key }, async () =>
-					turnoverReport(from, to, audience.scope, await ctx.call<MovementRow[], object>(ReportSources.movements, { from, to, employeeIds: audience.employeeIds }, inputOptions(ctx)))
+					turnoverReport(
+						from,
+						to,
+						audience.scope,
+						await ctx.call<MovementRow[], object>(ReportSources.movements, { from, to, employeeIds: audience.employeeIds }, inputOptions(ctx))
+					)
 				);
 				return ctx.params.format === "csv" ? turnoverCsvOf(ctx, report) : report;
 			}
@@ -203,7 +249,10 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 				const { tenantId } = requireUser(ctx);
 				const audience = await this.audience(ctx);
 				const report = await this.cachedDerived(tenantId, "funnel", { audience: audience.key }, async () =>
-					funnelReport(audience.scope, await ctx.call<OpeningFunnelRow[], object>(ReportSources.openingFunnels, { hiringManagerIds: audience.employeeIds }, inputOptions(ctx)))
+					funnelReport(
+						audience.scope,
+						await ctx.call<OpeningFunnelRow[], object>(ReportSources.openingFunnels, { hiringManagerIds: audience.employeeIds }, inputOptions(ctx))
+					)
 				);
 				return ctx.params.format === "csv" ? funnelCsvOf(ctx, report) : report;
 			}
@@ -223,7 +272,6 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 			if (!manager) throw new ForbiddenError("Reports are for staff, and for managers about their own team");
 			const reports = await ctx.call<string[], { id: string; depth: "all" }>(EmployeeActions.reportIds, { id: manager, depth: "all" });
 			return { scope: "team", key: `team:${manager}`, employeeIds: [manager, ...reports] };
-		},
-
+		}
 	}
 };

@@ -33,12 +33,18 @@ export async function withDisplayNames(ctx: RosterContext, employees: Store, pag
 		departmentIds.length + positionIds.length > 0
 			? ctx.call<OrgNames, { departmentIds: string[]; positionIds: string[] }>(OrgActions.names, { departmentIds, positionIds })
 			: NO_ORG_NAMES,
-		managerNames(employees, requireUser(ctx).tenantId, idsOf(page.rows, r => r.managerId))
+		managerNames(
+			employees,
+			requireUser(ctx).tenantId,
+			idsOf(page.rows, r => r.managerId)
+		)
 	]);
-	const rows = page.rows.map(row => Object.assign(row, {
-		departmentName: nameOf(org.departments, row.departmentId),
-		positionTitle: nameOf(org.positions, row.positionId),
-		managerName: nameOf(managers, row.managerId)
-	}));
+	const rows = page.rows.map(row =>
+		Object.assign(row, {
+			departmentName: nameOf(org.departments, row.departmentId),
+			positionTitle: nameOf(org.positions, row.positionId),
+			managerName: nameOf(managers, row.managerId)
+		})
+	);
 	return { ...page, rows };
 }

@@ -18,8 +18,15 @@ export const SPELLS = "employment_spells";
 const BACKFILLED = { collection: "employee_counters", id: "~spells-backfilled" };
 const BACKFILL_PAGE = 500;
 
-interface AsOfParams { asOf: string; employeeIds?: string[] }
-interface MovementParams { from: string; to: string; employeeIds?: string[] }
+interface AsOfParams {
+	asOf: string;
+	employeeIds?: string[];
+}
+interface MovementParams {
+	from: string;
+	to: string;
+	employeeIds?: string[];
+}
 
 const month = { type: "string", pattern: /^\d{4}-(0[1-9]|1[0-2])$/ } as const;
 /** A team's ids: the caller's scope when it is not the whole tenant (the reports service computes it). */
@@ -59,16 +66,25 @@ export const HeadcountPart: Partial<ServiceSchema> = {
 				const [hires, terminations, ends] = await Promise.all([
 					spells.countBy({ ...base, startMonth: inRange }, ["startMonth"]),
 					spells.countBy({ ...base, endMonth: inRange }, ["endMonth"]),
-					Promise.all(months.map(async m => {
-						const { first, last } = monthBounds(m);
-						const [start, end] = await Promise.all([spells.count({ query: { ...base, ...activeOn(first) } }), spells.count({ query: { ...base, ...activeOn(last) } })]);
-						return { start, end };
-					}))
+					Promise.all(
+						months.map(async m => {
+							const { first, last } = monthBounds(m);
+							const [start, end] = await Promise.all([
+								spells.count({ query: { ...base, ...activeOn(first) } }),
+								spells.count({ query: { ...base, ...activeOn(last) } })
+							]);
+							return { start, end };
+						})
+					)
 				]);
 				const hiresIn = new Map(hires.map(g => [g.startMonth as string, g.count]));
 				const terminationsIn = new Map(terminations.map(g => [g.endMonth as string, g.count]));
 				return months.map((m, i) => ({
-					month: m, hires: hiresIn.get(m) ?? 0, terminations: terminationsIn.get(m) ?? 0, headcountStart: ends[i].start, headcountEnd: ends[i].end
+					month: m,
+					hires: hiresIn.get(m) ?? 0,
+					terminations: terminationsIn.get(m) ?? 0,
+					headcountStart: ends[i].start,
+					headcountEnd: ends[i].end
 				}));
 			}
 		}
@@ -90,9 +106,15 @@ export const HeadcountPart: Partial<ServiceSchema> = {
 			for (let offset = 0; ; offset += BACKFILL_PAGE) {
 				const page: EmployeeDoc[] = await this.adapter.find({ sort: ["_id"], limit: BACKFILL_PAGE, offset });
 				if (page.length === 0) break;
-				const have = new Set((await spells.find({ query: { employeeId: { $in: page.map(e => e._id) } } }) as SpellDoc[]).map(s => s.employeeId));
+				const have = new Set(((await spells.find({ query: { employeeId: { $in: page.map(e => e._id) } } })) as SpellDoc[]).map(s => s.employeeId));
 				for (const employee of page.filter(e => !have.has(e._id))) {
-					const spell: SpellDoc = { _id: spellId(employee), tenantId: employee.tenantId, employeeId: employee._id, ...spellFields(employee), current: true };
+					const spell: SpellDoc = {
+						_id: spellId(employee),
+						tenantId: employee.tenantId,
+						employeeId: employee._id,
+						...spellFields(employee),
+						current: true
+					};
 					await spells.insert(spell).then(
 						() => {
 							added++;

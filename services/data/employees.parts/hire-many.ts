@@ -28,15 +28,18 @@ import { SPELLS } from "./headcount";
 /** Rows per call: an import chunk (250) with room to spare. */
 const HIRE_MANY_MAX = 500;
 
-interface HireManyParams { employees: Array<HireParams & { id: string }> }
+interface HireManyParams {
+	employees: Array<HireParams & { id: string }>;
+}
 
-type PartThis = DbService & OutboxMethods & {
-	hiredAs(ctx: RosterContext, employeeId: string): Promise<Employee | null>;
-	checkReferences(ctx: RosterContext, employee: EmployeeDoc | null, next: Partial<EmployeeDoc>): Promise<void>;
-	assignNumber(tenantId: string): Promise<string>;
-	changedEvent(employee: EmployeeDoc, changes: Changes): PendingEvent;
-	checkBatch(ctx: RosterContext, docs: EmployeeDoc[]): Promise<void>;
-};
+type PartThis = DbService &
+	OutboxMethods & {
+		hiredAs(ctx: RosterContext, employeeId: string): Promise<Employee | null>;
+		checkReferences(ctx: RosterContext, employee: EmployeeDoc | null, next: Partial<EmployeeDoc>): Promise<void>;
+		assignNumber(tenantId: string): Promise<string>;
+		changedEvent(employee: EmployeeDoc, changes: Changes): PendingEvent;
+		checkBatch(ctx: RosterContext, docs: EmployeeDoc[]): Promise<void>;
+	};
 
 const distinct = (values: Array<string | null>): string[] => [...new Set(values.filter((v): v is string => !!v))];
 
@@ -57,17 +60,20 @@ export const HireManyPart: Partial<ServiceSchema> = {
 				for (const doc of stored) answered.set(doc._id, (await this.hiredAs(ctx, doc._id))!);
 
 				const at = now();
-				const docs = wanted.filter(e => !answered.has(e.id)).map(({ id: employeeId, ...p }) => {
-					checkDates(p);
-					return hiredEmployee(tenantId, employeeId, p, at);
-				});
+				const docs = wanted
+					.filter(e => !answered.has(e.id))
+					.map(({ id: employeeId, ...p }) => {
+						checkDates(p);
+						return hiredEmployee(tenantId, employeeId, p, at);
+					});
 				if (docs.length > 0) {
 					await this.checkBatch(ctx, docs);
 					for (const doc of docs) if (!doc.employeeNumber) doc.employeeNumber = await this.assignNumber(tenantId);
 					// One instant for the batch, so the relay claims and clears all of it in one write each.
 					const since = Date.now();
 					const withEvents = docs.map(doc => ({
-						...insertWithEvents(doc, [this.changedEvent(doc, hireChanges(doc)), auditCreation(ctx, "employee", doc)]), _outboxSince: since
+						...insertWithEvents(doc, [this.changedEvent(doc, hireChanges(doc)), auditCreation(ctx, "employee", doc)]),
+						_outboxSince: since
 					}));
 					await this.unique("employeeNumber or workEmail", () => this.adapter.insertMany(withEvents));
 					this.publishEventsOf(docs.map(doc => doc._id));
@@ -75,7 +81,14 @@ export const HireManyPart: Partial<ServiceSchema> = {
 					const spells: SpellDoc[] = docs.map(doc => ({ _id: spellId(doc), tenantId, employeeId: doc._id, ...spellFields(doc), current: true }));
 					await this.store(SPELLS).insertMany(spells);
 					const entries: HistoryDoc[] = docs.map(doc => ({
-						_id: this.newId(), tenantId, employeeId: doc._id, type: "hired", changes: hireChanges(doc), effectiveDate: doc.hireDate, by: actor.id, at
+						_id: this.newId(),
+						tenantId,
+						employeeId: doc._id,
+						type: "hired",
+						changes: hireChanges(doc),
+						effectiveDate: doc.hireDate,
+						by: actor.id,
+						at
 					}));
 					await this.store(HISTORY).insertMany(entries);
 					await this.entityChanged("created", listItemJSON(docs[0]), ctx);

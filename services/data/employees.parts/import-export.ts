@@ -14,7 +14,10 @@ import { csvCell, type Cell } from "../../../lib/reports/csv";
 import type { DbService } from "../../../mixins/db.mixin";
 import { csv } from "../../../lib/openapi/responses";
 
-interface MatchParams { employeeNumbers: string[]; workEmails: string[] }
+interface MatchParams {
+	employeeNumbers: string[];
+	workEmails: string[];
+}
 
 type PartThis = DbService & { visibleIds(ctx: RosterContext): Promise<string[] | null> };
 
@@ -73,8 +76,17 @@ export const ImportExportPart: Partial<ServiceSchema> = {
 						let chunk = "";
 						for (const e of page) {
 							chunk += csvLine([
-								e.employeeNumber, e.firstName, e.lastName, e.workEmail, e.phone, e.birthDate, e.homeAddress, e.hireDate, e.employmentType,
-								e.departmentId ? departments.get(e.departmentId) : null, e.positionId ? positions.get(e.positionId) : null,
+								e.employeeNumber,
+								e.firstName,
+								e.lastName,
+								e.workEmail,
+								e.phone,
+								e.birthDate,
+								e.homeAddress,
+								e.hireDate,
+								e.employmentType,
+								e.departmentId ? departments.get(e.departmentId) : null,
+								e.positionId ? positions.get(e.positionId) : null,
 								e.managerId ? managerNumbers.get(e.managerId) : null
 							]);
 						}

@@ -18,16 +18,37 @@ import { id } from "../../../lib/params";
 import { canGrant } from "../../../lib/roles";
 import { withLease } from "../../../lib/store/lease";
 import type { Changes } from "../../../lib/employees/history";
-import { ACCOUNTS, type AccountDoc, EMPLOYMENTS, type EmployeesChangedEvent, HANDLED_EVENTS, type IdentityThis, LOCKS, type UserDoc, type UserJSON } from "./shared";
+import {
+	ACCOUNTS,
+	type AccountDoc,
+	EMPLOYMENTS,
+	type EmployeesChangedEvent,
+	HANDLED_EVENTS,
+	type IdentityThis,
+	LOCKS,
+	type UserDoc,
+	type UserJSON
+} from "./shared";
 import { json } from "../../../lib/openapi/responses";
 import * as Identity from "../../../lib/openapi/contexts/identity";
 
-interface LinkParams { id: string; employeeId: string }
-interface UserIdParams { id: string }
-interface SetUserParams { id: string; userId: string | null; expect: string | null }
+interface LinkParams {
+	id: string;
+	employeeId: string;
+}
+interface UserIdParams {
+	id: string;
+}
+interface SetUserParams {
+	id: string;
+	userId: string | null;
+	expect: string | null;
+}
 /** The newest status change of an employee that identity has acted on. */
-interface EmploymentDoc { _id: string; seq: number }
-
+interface EmploymentDoc {
+	_id: string;
+	seq: number;
+}
 
 /** The names the trail gives identity's own writes that follow an employee's status (actor "system"). */
 const EMPLOYMENT_ENDED = "identity.employmentEnded";
@@ -112,9 +133,15 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 						await ctx.call<unknown, SetUserParams>(EmployeeActions.setUser, { id: user.employeeId, userId: null, expect: user._id });
 						undo.push(() => ctx.call(EmployeeActions.setUser, { id: user.employeeId, userId: user._id, expect: null }));
 					}
-					const history = employeeId && !(user.linkedEmployeeIds ?? []).includes(employeeId) ? [...(user.linkedEmployeeIds ?? []), employeeId] : user.linkedEmployeeIds ?? [];
+					const history =
+						employeeId && !(user.linkedEmployeeIds ?? []).includes(employeeId)
+							? [...(user.linkedEmployeeIds ?? []), employeeId]
+							: (user.linkedEmployeeIds ?? []);
 					const set = { employeeId, linkedEmployeeIds: history, updatedAt: now() };
-					const changed = await this.adapter.updateMany({ _id: user._id, employeeId: user.employeeId }, updateWithEvent({ $set: set }, auditUpdate(ctx, "user", user, { employeeId })));
+					const changed = await this.adapter.updateMany(
+						{ _id: user._id, employeeId: user.employeeId },
+						updateWithEvent({ $set: set }, auditUpdate(ctx, "user", user, { employeeId }))
+					);
 					if (changed !== 1) throw new ConflictError("The user's employee link changed meanwhile; reload and try again", { field: "employeeId" });
 					this.publishEvents(user._id);
 					undo.push(async () => {
@@ -126,7 +153,9 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 					if (employeeId) await ctx.call<unknown, SetUserParams>(EmployeeActions.setUser, { id: employeeId, userId: user._id, expect: null });
 				} catch (err) {
 					for (const step of undo.reverse()) {
-						await step().catch((e: Error) => this.logger.error(`Could not undo a step of linking user ${user._id}; it needs fixing by hand:`, e.message));
+						await step().catch((e: Error) =>
+							this.logger.error(`Could not undo a step of linking user ${user._id}; it needs fixing by hand:`, e.message)
+						);
 					}
 					throw err;
 				}
@@ -187,7 +216,10 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 			for (const user of users) {
 				const disabled = pendingEvent(IdentityEvents.userDisabled, tenantId, { userId: user._id });
 				const set = { status: "disabled", disabledBecause: "employmentEnded", updatedAt: now() };
-				await this.adapter.updateMany({ _id: user._id }, updateWithEvent(updateWithEvent({ $set: set }, disabled), auditUpdate(audit, "user", user, set)));
+				await this.adapter.updateMany(
+					{ _id: user._id },
+					updateWithEvent(updateWithEvent({ $set: set }, disabled), auditUpdate(audit, "user", user, set))
+				);
 				this.publishEvents(user._id);
 				await this.revokeSessions({ userId: user._id }, "employment ended", () => audit);
 				this.logger.info(`User ${user._id} disabled: the employment of ${employeeId} ended`);
@@ -201,7 +233,10 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 			for (const user of users) {
 				const account: AccountDoc | null = await this.store(ACCOUNTS).findById(user.accountId);
 				const set = { status: account?.passwordHash ? "active" : "invited", disabledBecause: null, updatedAt: now() };
-				const changed = await this.adapter.updateMany({ _id: user._id, status: "disabled" }, updateWithEvent({ $set: set }, auditUpdate(systemAudit(EMPLOYMENT_RESUMED), "user", user, set)));
+				const changed = await this.adapter.updateMany(
+					{ _id: user._id, status: "disabled" },
+					updateWithEvent({ $set: set }, auditUpdate(systemAudit(EMPLOYMENT_RESUMED), "user", user, set))
+				);
 				if (changed === 1) this.publishEvents(user._id);
 			}
 			await this.usersChanged(tenantId);

@@ -33,7 +33,10 @@ export const EXPIRED_LINKS_KEPT_MS = 30 * DAY_MS;
 /** The invitation mail (POST /users, onboarding, and a new invitation). */
 export function invitationMail(tenantName: string, address: string, url: string): Mail {
 	return {
-		to: address, kind: "invitation", subject: `You are invited to ${tenantName} on Roster`, link: url,
+		to: address,
+		kind: "invitation",
+		subject: `You are invited to ${tenantName} on Roster`,
+		link: url,
 		text: `${tenantName} invites you to Roster. Follow this link to join (you choose your password there, unless you already have a Roster account): ${url}\n\nThe link works once, for 7 days.`
 	};
 }
@@ -49,7 +52,9 @@ export const expireInvitations: JobDefinition<IdentityThis> = {
 		// Each noted link leaves the query's set, so the next page starts at the front again.
 		for (;;) {
 			const page: LinkDoc[] = await links.find({
-				query: { purpose: "invitation", usedAt: null, expiresAt: { $lte: at }, expiryHandled: { $ne: true } }, sort: ["expiresAt"], limit: PAGE
+				query: { purpose: "invitation", usedAt: null, expiresAt: { $lte: at }, expiryHandled: { $ne: true } },
+				sort: ["expiresAt"],
+				limit: PAGE
 			});
 			if (page.length === 0) break;
 			for (const link of page) {
@@ -76,13 +81,18 @@ async function expireMembership(service: IdentityThis, userId: string, at: strin
 	const live = await service.store(LINKS).count({ query: { userId, purpose: "invitation", usedAt: null, expiresAt: { $gt: at } } });
 	if (live > 0) return null;
 	const set = { status: "expired", updatedAt: now() };
-	const changed = await service.adapter.updateMany({ _id: userId, status: "invited" }, updateWithEvent({ $set: set }, auditUpdate(jobAudit(Jobs.expireInvitations), "user", user, set)));
+	const changed = await service.adapter.updateMany(
+		{ _id: userId, status: "invited" },
+		updateWithEvent({ $set: set }, auditUpdate(jobAudit(Jobs.expireInvitations), "user", user, set))
+	);
 	if (changed !== 1) return null;
 	service.publishEvents(userId);
 	return user.tenantId;
 }
 
-interface UserIdParams { id: string }
+interface UserIdParams {
+	id: string;
+}
 
 export const InvitationsPart: Partial<ServiceSchema> = {
 	actions: {
@@ -101,7 +111,10 @@ export const InvitationsPart: Partial<ServiceSchema> = {
 				const user = await this.findUser(ctx, ctx.params.id);
 				if (!canGrant(actor.roles[0], user.role)) throw new ForbiddenError(`You cannot invite a user with the role '${user.role}'`);
 				if (user.status !== "invited" && user.status !== "expired") {
-					throw new ConflictError(`The user is ${user.status}: only an invitation nobody followed can be sent again`, { field: "id", status: user.status });
+					throw new ConflictError(`The user is ${user.status}: only an invitation nobody followed can be sent again`, {
+						field: "id",
+						status: user.status
+					});
 				}
 				// On the trail as the membership invited again (from expired, or invited anew) with a new link.
 				const set = { status: "invited", updatedAt: now() };

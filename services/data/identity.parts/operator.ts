@@ -11,7 +11,10 @@ import type { SignedInWithoutPassword, TenantSummary } from "../../../lib/names"
 import { email, id } from "../../../lib/params";
 import { ACCOUNTS, type AccountDoc, type IdentityThis, TENANTS, type TenantDoc, normalEmail } from "./shared";
 
-interface SignInWithoutPasswordParams { email: string; tenantId?: string }
+interface SignInWithoutPasswordParams {
+	email: string;
+	tenantId?: string;
+}
 
 export const OperatorPart: Partial<ServiceSchema> = {
 	actions: {
@@ -43,7 +46,9 @@ export const OperatorPart: Partial<ServiceSchema> = {
 				const chosen = tenantId ? companies.filter(c => c.id === tenantId) : companies;
 				if (chosen.length === 0) throw new NotFoundError(tenantId ? "Active membership in that company" : "Active membership", tenantId);
 				if (chosen.length > 1) {
-					throw new ConflictError(`${ctx.params.email} is in ${chosen.length} companies: name one`, { companies: chosen.map(c => ({ id: c.id, name: c.name, role: c.role })) });
+					throw new ConflictError(`${ctx.params.email} is in ${chosen.length} companies: name one`, {
+						companies: chosen.map(c => ({ id: c.id, name: c.name, role: c.role }))
+					});
 				}
 				return { ...(await this.signIn(ctx, account, await this.adapter.findById(chosen[0].userId))), tenantName: chosen[0].name };
 			}

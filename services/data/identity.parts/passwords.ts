@@ -17,9 +17,17 @@ import { ACCOUNTS, type AccountDoc, type IdentityThis, type SessionDoc, type Use
 import { json, noContent } from "../../../lib/openapi/responses";
 import * as Identity from "../../../lib/openapi/contexts/identity";
 
-interface ChangeParams { currentPassword: string; newPassword: string }
-interface ForgotParams { email: string }
-interface ResetParams { token: string; password: string }
+interface ChangeParams {
+	currentPassword: string;
+	newPassword: string;
+}
+interface ForgotParams {
+	email: string;
+}
+interface ResetParams {
+	token: string;
+	password: string;
+}
 
 /**
  * A new password for `account`, on the audit trail of every company the person belongs to (a
@@ -28,16 +36,22 @@ interface ResetParams { token: string; password: string }
 function setPassword(account: AccountDoc, passwordHash: string, memberships: UserDoc[], ctx: AuditContext): MongoUpdate {
 	const before = { password: account.passwordHash };
 	return memberships.reduce<MongoUpdate>(
-		(update, user) => updateWithEvent(update, auditUpdate(actingAs(ctx, user), "user", { ...before, _id: user._id, tenantId: user.tenantId }, { password: passwordHash })),
+		(update, user) =>
+			updateWithEvent(
+				update,
+				auditUpdate(actingAs(ctx, user), "user", { ...before, _id: user._id, tenantId: user.tenantId }, { password: passwordHash })
+			),
 		{ $set: { passwordHash, updatedAt: now() } }
 	);
 }
 
 /** Who ended a session when a password changed: the person, as their membership in the session's company. */
-const asMemberOf = (ctx: AuditContext, memberships: UserDoc[]) => (session: SessionDoc): AuditContext => {
-	const user = memberships.find(u => u._id === session.userId);
-	return user ? actingAs(ctx, user) : ctx;
-};
+const asMemberOf =
+	(ctx: AuditContext, memberships: UserDoc[]) =>
+	(session: SessionDoc): AuditContext => {
+		const user = memberships.find(u => u._id === session.userId);
+		return user ? actingAs(ctx, user) : ctx;
+	};
 
 const RESET_REQUESTED = {
 	status: "pending",
@@ -123,7 +137,10 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 			const account: AccountDoc | null = await this.store(ACCOUNTS).findOne({ email: address });
 			if (!account) return;
 			await this.sendLink({ purpose: "passwordReset", email: address, accountId: account._id, userId: null, signup: null }, url => ({
-				to: address, kind: "passwordReset", subject: "Choose a new Roster password", link: url,
+				to: address,
+				kind: "passwordReset",
+				subject: "Choose a new Roster password",
+				link: url,
 				text: `Follow this link within an hour to choose a new password: ${url}\n\nIf you did not ask for it, ignore this mail; your password stays as it is.`
 			}));
 		}

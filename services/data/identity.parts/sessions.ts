@@ -13,17 +13,39 @@ import { type AuthUser, type RosterContext, callDeadline, requireUser } from "..
 import { email, id } from "../../../lib/params";
 import { password } from "./credentials";
 import {
-	ACCOUNTS, type AccountDoc, type Company, type IdentityThis, SESSIONS, type SessionDoc, type SignedIn, TENANTS, type TenantDoc,
-	type TokenPair, USED_HASHES_KEPT, type UserDoc, normalEmail
+	ACCOUNTS,
+	type AccountDoc,
+	type Company,
+	type IdentityThis,
+	SESSIONS,
+	type SessionDoc,
+	type SignedIn,
+	TENANTS,
+	type TenantDoc,
+	type TokenPair,
+	USED_HASHES_KEPT,
+	type UserDoc,
+	normalEmail
 } from "./shared";
 import { json, noContent } from "../../../lib/openapi/responses";
 import * as Identity from "../../../lib/openapi/contexts/identity";
 
 /** `companyId`, not tenantId: the gateway drops any tenantId a client sends (the token alone names it). */
-interface LoginParams { email: string; password: string; companyId?: string }
-interface SwitchParams { companyId: string }
-interface RefreshParams { refreshToken: string }
-interface SessionParams { sessionId: string; tenantId: string }
+interface LoginParams {
+	email: string;
+	password: string;
+	companyId?: string;
+}
+interface SwitchParams {
+	companyId: string;
+}
+interface RefreshParams {
+	refreshToken: string;
+}
+interface SessionParams {
+	sessionId: string;
+	tenantId: string;
+}
 
 const refreshToken = { type: "string", min: 1, max: 512 } as const;
 
@@ -160,7 +182,10 @@ export const SessionsPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 200: json(Identity.Me) } },
 			auth: {},
 			params: { $$strict: true },
-			async handler(this: IdentityThis, ctx: RosterContext): Promise<ReturnType<IdentityThis["userJSON"]> & { tenant: object | null; companies: Company[] }> {
+			async handler(
+				this: IdentityThis,
+				ctx: RosterContext
+			): Promise<ReturnType<IdentityThis["userJSON"]> & { tenant: object | null; companies: Company[] }> {
 				const user = await this.findUser(ctx, requireUser(ctx).id);
 				const tenant: TenantDoc | null = await this.store(TENANTS).findById(user.tenantId);
 				return { ...this.userJSON(user), tenant: tenant ? this.tenantJSON(tenant) : null, companies: await this.companiesOf(user.accountId) };

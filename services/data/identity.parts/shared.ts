@@ -76,7 +76,12 @@ export interface UserDoc {
 	updatedAt: string;
 }
 
-export interface TenantDoc { _id: string; name: string; ownerId: string; createdAt: string }
+export interface TenantDoc {
+	_id: string;
+	name: string;
+	ownerId: string;
+	createdAt: string;
+}
 
 export interface SessionDoc {
 	_id: string;
@@ -125,12 +130,26 @@ export interface UserJSON {
 	updatedAt: string;
 }
 
-export interface Company { id: string; name: string; role: Role; userId: string }
+export interface Company {
+	id: string;
+	name: string;
+	role: Role;
+	userId: string;
+}
 
-export interface TokenPair { accessToken: string; refreshToken: string; tokenType: "Bearer"; expiresIn: number }
+export interface TokenPair {
+	accessToken: string;
+	refreshToken: string;
+	tokenType: "Bearer";
+	expiresIn: number;
+}
 
 /** What a sign-in answers: the tokens for one company, and every company the person may switch to. */
-export interface SignedIn extends TokenPair { tenantId: string; userId: string; companies: Company[] }
+export interface SignedIn extends TokenPair {
+	tenantId: string;
+	userId: string;
+	companies: Company[];
+}
 
 /** A followed signup or invitation: the person, signed in to the company. */
 export type Activated = SignedIn & { user: UserJSON; tenant: { id: string; name: string; createdAt: string } };
@@ -175,7 +194,12 @@ export interface IdentityMethods {
 /** employees.changed as identity receives it from its channel. */
 export type EmployeesChangedEvent = DomainEvent<{ employeeId: string; changes: Changes }>;
 
-export interface InviteParams { email: string; name: string; role: Role; employeeId?: string | null }
+export interface InviteParams {
+	email: string;
+	name: string;
+	role: Role;
+	employeeId?: string | null;
+}
 
 export type IdentityThis = DbService & IdentityMethods & DerivedCacheMethods & OutboxMethods;
 
@@ -207,8 +231,15 @@ export const SharedPart: Partial<ServiceSchema> = {
 	methods: {
 		userJSON(doc: UserDoc): UserJSON {
 			return {
-				id: doc._id, tenantId: doc.tenantId, email: doc.email, name: doc.name, role: doc.role,
-				status: doc.status, employeeId: doc.employeeId, createdAt: doc.createdAt, updatedAt: doc.updatedAt
+				id: doc._id,
+				tenantId: doc.tenantId,
+				email: doc.email,
+				name: doc.name,
+				role: doc.role,
+				status: doc.status,
+				employeeId: doc.employeeId,
+				createdAt: doc.createdAt,
+				updatedAt: doc.updatedAt
 			};
 		},
 
@@ -236,8 +267,15 @@ export const SharedPart: Partial<ServiceSchema> = {
 			const refresh = newRefreshToken();
 			const createdAt = now();
 			const session: SessionDoc = {
-				_id: refresh.sessionId, tenantId: user.tenantId, userId: user._id, accountId: account._id, tokenHash: refresh.hash,
-				usedHashes: [], status: "active", createdAt, refreshedAt: createdAt,
+				_id: refresh.sessionId,
+				tenantId: user.tenantId,
+				userId: user._id,
+				accountId: account._id,
+				tokenHash: refresh.hash,
+				usedHashes: [],
+				status: "active",
+				createdAt,
+				refreshedAt: createdAt,
 				expiresAt: new Date(Date.now() + config().jwt.refreshTtlSeconds * 1000).toISOString()
 			};
 			await this.store(SESSIONS).insert(insertWithEvent(session, auditCreation(actingAs(ctx, user), "session", session)));
@@ -265,7 +303,10 @@ export const SharedPart: Partial<ServiceSchema> = {
 			let revoked = 0;
 			for (const session of active) {
 				const set = { status: "revoked", revokedReason: reason, refreshedAt: now() };
-				const changed = await sessions.updateMany({ _id: session._id, status: "active" }, updateWithEvent({ $set: set }, auditUpdate(auditAs(session), "session", session, set)));
+				const changed = await sessions.updateMany(
+					{ _id: session._id, status: "active" },
+					updateWithEvent({ $set: set }, auditUpdate(auditAs(session), "session", session, set))
+				);
 				if (changed === 1) this.publishEvents(session._id, SESSIONS);
 				revoked += changed;
 			}
@@ -284,7 +325,11 @@ export const SharedPart: Partial<ServiceSchema> = {
 			const secret: LinkToken = newLinkToken();
 			const createdAt = now();
 			const doc: LinkDoc = {
-				...link, _id: secret.hash, createdAt, usedAt: null, expiresAt: new Date(Date.now() + LINK_TTL_MS[link.purpose]).toISOString()
+				...link,
+				_id: secret.hash,
+				createdAt,
+				usedAt: null,
+				expiresAt: new Date(Date.now() + LINK_TTL_MS[link.purpose]).toISOString()
 			};
 			await this.store(LINKS).insert(doc);
 			const { dir, publicUrl } = config().mail;
@@ -301,7 +346,11 @@ export const SharedPart: Partial<ServiceSchema> = {
 		 */
 		async shortLinkFor(this: IdentityThis, url: string, expiresAt: string): Promise<string | undefined> {
 			try {
-				const link = await this.broker.call<ShortLink, ShortenParams>(ShortUrlActions.shorten, { url, expiresAt }, { timeout: SHORTEN_TIMEOUT_MS, retries: 0 });
+				const link = await this.broker.call<ShortLink, ShortenParams>(
+					ShortUrlActions.shorten,
+					{ url, expiresAt },
+					{ timeout: SHORTEN_TIMEOUT_MS, retries: 0 }
+				);
 				return link.shortUrl;
 			} catch (err) {
 				this.logger.warn("Could not shorten a mailed link; the mail carries the full link:", (err as Error).message);

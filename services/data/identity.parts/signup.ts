@@ -17,16 +17,35 @@ import { IdentityEvents } from "../../../lib/names";
 import { email, text } from "../../../lib/params";
 import { checkPassword, password } from "./credentials";
 import {
-	ACCOUNTS, type AccountDoc, type Activated, type IdentityThis, type LinkDoc, TENANTS, type TenantDoc, type UserDoc, linkToken,
+	ACCOUNTS,
+	type AccountDoc,
+	type Activated,
+	type IdentityThis,
+	type LinkDoc,
+	TENANTS,
+	type TenantDoc,
+	type UserDoc,
+	linkToken,
 	normalEmail
 } from "./shared";
 import { json } from "../../../lib/openapi/responses";
 import * as Identity from "../../../lib/openapi/contexts/identity";
 
-interface SignupParams { company: string; name: string; email: string; password: string }
-interface ActivateParams { token: string; password?: string }
+interface SignupParams {
+	company: string;
+	name: string;
+	email: string;
+	password: string;
+}
+interface ActivateParams {
+	token: string;
+	password?: string;
+}
 
-export interface SignupPending { status: "pending"; message: string }
+export interface SignupPending {
+	status: "pending";
+	message: string;
+}
 
 const PENDING: SignupPending = {
 	status: "pending",
@@ -50,15 +69,25 @@ export const SignupPart: Partial<ServiceSchema> = {
 				// Hashed either way, so a known address answers as slowly as a new one.
 				const passwordHash = await hashPassword(plain, callDeadline(ctx));
 				const account: AccountDoc | null = await this.store(ACCOUNTS).findOne({ email: address });
-				await this.sendLink({ purpose: "signup", email: address, accountId: account?._id ?? null, userId: null, signup: { company, name, passwordHash } }, url => account
-					? {
-						to: address, kind: "signupExisting", subject: `Open ${company} on Roster with your account`, link: url,
-						text: `Someone asked to open the company "${company}" on Roster with this address, which already has a Roster account.\n\nTo open it with your account (and your current password), follow: ${url}\n\nIf it was not you, ignore this mail; nothing changes.`
-					}
-					: {
-						to: address, kind: "signup", subject: `Confirm your address to open ${company} on Roster`, link: url,
-						text: `Follow this link to confirm your address and open "${company}" on Roster: ${url}\n\nIf it was not you, ignore this mail; nothing is created.`
-					});
+				await this.sendLink(
+					{ purpose: "signup", email: address, accountId: account?._id ?? null, userId: null, signup: { company, name, passwordHash } },
+					url =>
+						account
+							? {
+									to: address,
+									kind: "signupExisting",
+									subject: `Open ${company} on Roster with your account`,
+									link: url,
+									text: `Someone asked to open the company "${company}" on Roster with this address, which already has a Roster account.\n\nTo open it with your account (and your current password), follow: ${url}\n\nIf it was not you, ignore this mail; nothing changes.`
+								}
+							: {
+									to: address,
+									kind: "signup",
+									subject: `Confirm your address to open ${company} on Roster`,
+									link: url,
+									text: `Follow this link to confirm your address and open "${company}" on Roster: ${url}\n\nIf it was not you, ignore this mail; nothing is created.`
+								}
+				);
 				ctx.meta.$statusCode = 202;
 				return PENDING;
 			}
@@ -70,7 +99,10 @@ export const SignupPart: Partial<ServiceSchema> = {
 		 */
 		activate: {
 			rest: "POST /auth/activate",
-			openapi: { responses: { 200: json(Identity.Activated, "Joined the company"), 201: json(Identity.Activated, "A new company, signed in") }, errors: [401, 410] },
+			openapi: {
+				responses: { 200: json(Identity.Activated, "Joined the company"), 201: json(Identity.Activated, "A new company, signed in") },
+				errors: [401, 410]
+			},
 			timeout: ActionTimeouts.password,
 			auth: false,
 			noStore: true,
@@ -111,18 +143,30 @@ export const SignupPart: Partial<ServiceSchema> = {
 			const account = await this.accountFor(link.email, signup.passwordHash);
 			const tenant: TenantDoc = { _id: this.newId(), name: signup.company, ownerId: this.newId(), createdAt };
 			const owner: UserDoc = {
-				_id: tenant.ownerId, tenantId: tenant._id, accountId: account._id, email: link.email, name: signup.name, role: "owner",
-				status: "active", disabledBecause: null, employeeId: null, linkedEmployeeIds: [], createdAt, updatedAt: createdAt
+				_id: tenant.ownerId,
+				tenantId: tenant._id,
+				accountId: account._id,
+				email: link.email,
+				name: signup.name,
+				role: "owner",
+				status: "active",
+				disabledBecause: null,
+				employeeId: null,
+				linkedEmployeeIds: [],
+				createdAt,
+				updatedAt: createdAt
 			};
 			await this.store(TENANTS).insert(tenant);
 			// The company exists once its owner does: the owner's insert carries the event, and the
 			// audit records of both, by the owner (the company's first records).
 			const byOwner = actingAs(ctx, owner);
-			await this.adapter.insert(insertWithEvents(owner, [
-				pendingEvent(IdentityEvents.tenantCreated, tenant._id, { ownerId: owner._id }),
-				auditCreation(byOwner, "tenant", { ...tenant, tenantId: tenant._id }),
-				auditCreation(byOwner, "user", owner)
-			]));
+			await this.adapter.insert(
+				insertWithEvents(owner, [
+					pendingEvent(IdentityEvents.tenantCreated, tenant._id, { ownerId: owner._id }),
+					auditCreation(byOwner, "tenant", { ...tenant, tenantId: tenant._id }),
+					auditCreation(byOwner, "user", owner)
+				])
+			);
 			this.publishEvents(owner._id);
 			ctx.meta.$statusCode = 201;
 			ctx.meta.$location = "/api/v1/me";

@@ -20,18 +20,45 @@ import { ROLES, type Role, STAFF_ROLES, canGrant } from "../../../lib/roles";
 import { withLease } from "../../../lib/store/lease";
 import { checkPassword, password } from "./credentials";
 import {
-	ACCOUNTS, type AccountDoc, type IdentityThis, type InviteParams, LINKS, LOCKS, TENANTS, type TenantDoc, type UserDoc,
-	USER_STATUSES, type UserJSON, type UserStatus, normalEmail
+	ACCOUNTS,
+	type AccountDoc,
+	type IdentityThis,
+	type InviteParams,
+	LINKS,
+	LOCKS,
+	TENANTS,
+	type TenantDoc,
+	type UserDoc,
+	USER_STATUSES,
+	type UserJSON,
+	type UserStatus,
+	normalEmail
 } from "./shared";
 import { invitationMail } from "./invitations";
 import { json, noContent } from "../../../lib/openapi/responses";
 import * as Identity from "../../../lib/openapi/contexts/identity";
 import { page } from "../../../lib/openapi/schemas";
 
-interface ListUsersParams extends ListParams { role?: Role; status?: UserStatus; search?: string }
-interface UserIdParams { id: string }
-interface UpdateUserParams { id: string; name?: string; role?: Role }
-interface ProvisionParams { company?: string; email: string; name: string; role: Role; password: string }
+interface ListUsersParams extends ListParams {
+	role?: Role;
+	status?: UserStatus;
+	search?: string;
+}
+interface UserIdParams {
+	id: string;
+}
+interface UpdateUserParams {
+	id: string;
+	name?: string;
+	role?: Role;
+}
+interface ProvisionParams {
+	company?: string;
+	email: string;
+	name: string;
+	role: Role;
+	password: string;
+}
 
 const role = enumOf(ROLES);
 
@@ -108,7 +135,9 @@ export const UsersPart: Partial<ServiceSchema> = {
 			readOnly: true,
 			params: {},
 			async handler(this: IdentityThis, ctx: RosterContext): Promise<string[]> {
-				const staff: UserDoc[] = await this.adapter.find({ query: { tenantId: requireUser(ctx).tenantId, role: { $in: STAFF_ROLES }, status: "active" } });
+				const staff: UserDoc[] = await this.adapter.find({
+					query: { tenantId: requireUser(ctx).tenantId, role: { $in: STAFF_ROLES }, status: "active" }
+				});
 				return staff.map(user => user._id);
 			}
 		},
@@ -140,7 +169,8 @@ export const UsersPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 200: json(page(Identity.User)) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
-				$$strict: true, ...listParams,
+				$$strict: true,
+				...listParams,
 				role: { ...role, optional: true },
 				status: { type: "enum", values: [...USER_STATUSES], optional: true },
 				search: { type: "string", trim: true, min: 1, max: 100, optional: true }
@@ -217,7 +247,10 @@ export const UsersPart: Partial<ServiceSchema> = {
 				if (user.status !== "disabled") {
 					const disabled = pendingEvent(IdentityEvents.userDisabled, user.tenantId, { userId: user._id });
 					const set = { status: "disabled", disabledBecause: "staff", updatedAt: now() };
-					await this.adapter.updateMany({ _id: user._id }, updateWithEvent(updateWithEvent({ $set: set }, disabled), auditUpdate(ctx, "user", user, set)));
+					await this.adapter.updateMany(
+						{ _id: user._id },
+						updateWithEvent(updateWithEvent({ $set: set }, disabled), auditUpdate(ctx, "user", user, set))
+					);
 					this.publishEvents(user._id);
 					await this.revokeSessions({ userId: user._id }, "user disabled", () => ctx);
 					await this.store(LINKS).updateMany({ userId: user._id, usedAt: null }, { $set: { usedAt: now() } });
@@ -251,8 +284,18 @@ export const UsersPart: Partial<ServiceSchema> = {
 				}
 				const account = await this.accountFor(address, passwordHash);
 				const user: UserDoc = {
-					_id: this.newId(), tenantId, accountId: account._id, email: address, name: ctx.params.name, role: ctx.meta.user ? ctx.params.role : "owner",
-					status: "active", disabledBecause: null, employeeId: null, linkedEmployeeIds: [], createdAt, updatedAt: createdAt
+					_id: this.newId(),
+					tenantId,
+					accountId: account._id,
+					email: address,
+					name: ctx.params.name,
+					role: ctx.meta.user ? ctx.params.role : "owner",
+					status: "active",
+					disabledBecause: null,
+					employeeId: null,
+					linkedEmployeeIds: [],
+					createdAt,
+					updatedAt: createdAt
 				};
 				// By the seed or the REPL: "system" on the trail, unless run as a user.
 				await this.unique("email", () => this.adapter.insert(insertWithEvent(user, auditCreation(ctx, "user", user))));
@@ -278,8 +321,18 @@ export const UsersPart: Partial<ServiceSchema> = {
 			const account = await this.accountFor(address, null);
 			const createdAt = now();
 			const user: UserDoc = {
-				_id: userId, tenantId, accountId: account._id, email: address, name: params.name, role: params.role, status: "invited",
-				disabledBecause: null, employeeId: null, linkedEmployeeIds: [], createdAt, updatedAt: createdAt
+				_id: userId,
+				tenantId,
+				accountId: account._id,
+				email: address,
+				name: params.name,
+				role: params.role,
+				status: "invited",
+				disabledBecause: null,
+				employeeId: null,
+				linkedEmployeeIds: [],
+				createdAt,
+				updatedAt: createdAt
 			};
 			await this.unique("email", () => this.adapter.insert(insertWithEvent(user, auditCreation(ctx, "user", user))));
 			this.publishEvents(user._id);
@@ -321,7 +374,8 @@ export const UsersPart: Partial<ServiceSchema> = {
 					await ctx.call(EmployeeActions.setUser, { id: employeeId, userId: user._id, expect: null });
 				}
 			}
-			if ((await this.store(LINKS).count({ query: { userId: user._id, purpose: "invitation" } })) === 0) await this.sendInvitation(user, ctx.meta.user?.id ?? null);
+			if ((await this.store(LINKS).count({ query: { userId: user._id, purpose: "invitation" } })) === 0)
+				await this.sendInvitation(user, ctx.meta.user?.id ?? null);
 			await this.entityChanged("created", this.userJSON(linked), ctx);
 			return linked;
 		},

@@ -62,9 +62,16 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
 export type ChunkCounts = Omit<ImportCounts, "total">;
 
 /** A row to hire, with the fields of its hire (under the row's own id). */
-interface Hire { row: number; fields: Record<string, string> }
+interface Hire {
+	row: number;
+	fields: Record<string, string>;
+}
 /** A row that changes the employee it matches. */
-interface Update { row: number; id: string; changes: Record<string, string> }
+interface Update {
+	row: number;
+	id: string;
+	changes: Record<string, string>;
+}
 
 /**
  * What a chunk's earlier, unfinished run did that its outcome cannot show: the rows it was about
@@ -79,7 +86,10 @@ export interface ChunkJournal {
 
 /** A row's own error, as opposed to a failure of the system (which retries the chunk). */
 class RowError extends Error {
-	constructor(readonly field: string, reason: string) {
+	constructor(
+		readonly field: string,
+		reason: string
+	) {
 		super(reason);
 	}
 }
@@ -87,7 +97,20 @@ class RowError extends Error {
 /** The import's column for a field the employees service names in its errors. */
 const COLUMN_OF: Record<string, string> = { departmentId: "department", positionId: "position", managerId: "manager" };
 
-const UPDATABLE = ["employeeNumber", "firstName", "lastName", "workEmail", "phone", "birthDate", "homeAddress", "hireDate", "employmentType", "departmentId", "positionId", "managerId"] as const;
+const UPDATABLE = [
+	"employeeNumber",
+	"firstName",
+	"lastName",
+	"workEmail",
+	"phone",
+	"birthDate",
+	"homeAddress",
+	"hireDate",
+	"employmentType",
+	"departmentId",
+	"positionId",
+	"managerId"
+] as const;
 
 function byName<T extends { id: string }>(items: T[], name: (item: T) => string): Map<string, T[]> {
 	const map = new Map<string, T[]>();
@@ -104,7 +127,9 @@ function rowErrorsOf(row: number, err: unknown): ImportRowError[] | undefined {
 	if (typeof e?.code !== "number" || e.code < 400 || e.code >= 500) return undefined;
 	if (Array.isArray(e.data) && e.data.length > 0) {
 		return (e.data as Array<{ field?: string; message?: string }>).map(d => ({
-			row, field: COLUMN_OF[d.field ?? ""] ?? d.field ?? "row", reason: d.message ?? e.message ?? "invalid"
+			row,
+			field: COLUMN_OF[d.field ?? ""] ?? d.field ?? "row",
+			reason: d.message ?? e.message ?? "invalid"
 		}));
 	}
 	const field = (e.data as { field?: string } | undefined)?.field;
@@ -112,7 +137,11 @@ function rowErrorsOf(row: number, err: unknown): ImportRowError[] | undefined {
 }
 
 export async function importRows(
-	broker: ServiceBroker, importId: string, opts: { meta: { user: AuthUser; clientIp?: string }; requestID?: string }, rows: ImportRow[], journal: ChunkJournal
+	broker: ServiceBroker,
+	importId: string,
+	opts: { meta: { user: AuthUser; clientIp?: string }; requestID?: string },
+	rows: ImportRow[],
+	journal: ChunkJournal
 ): Promise<{ counts: ChunkCounts; errors: ImportRowError[] }> {
 	const directory: OrgDirectory = await broker.call(OrgActions.directory, {}, opts);
 	const departments = byName(directory.departments, d => d.name);
@@ -149,7 +178,17 @@ export async function importRows(
 	const importOne = async ({ row, cells }: ImportRow, updates: Update[], hires: Hire[]): Promise<void> => {
 		try {
 			const fields: Record<string, string> = {};
-			for (const key of ["employeeNumber", "firstName", "lastName", "workEmail", "phone", "birthDate", "homeAddress", "hireDate", "employmentType"] as const) {
+			for (const key of [
+				"employeeNumber",
+				"firstName",
+				"lastName",
+				"workEmail",
+				"phone",
+				"birthDate",
+				"homeAddress",
+				"hireDate",
+				"employmentType"
+			] as const) {
 				if (cells[key] !== undefined) fields[key] = cells[key]!;
 			}
 			const departmentId = resolve(departments, "department", cells.department, "department");
@@ -163,7 +202,8 @@ export async function importRows(
 			}
 
 			const ownId = rowEmployeeId(importId, row);
-			const existing = (cells.employeeNumber && byNumber.get(cells.employeeNumber)) || (cells.workEmail && byEmail.get(cells.workEmail.toLowerCase())) || undefined;
+			const existing =
+				(cells.employeeNumber && byNumber.get(cells.employeeNumber)) || (cells.workEmail && byEmail.get(cells.workEmail.toLowerCase())) || undefined;
 			if (existing?.id === ownId) {
 				// Hired by this very row before a crash: the redone chunk counts it once, as before.
 				counts.imported++;

@@ -25,7 +25,8 @@ export async function readUpload(body: Readable): Promise<ReadFile> {
 				columns = readHeader(record);
 				continue;
 			}
-			if (++total > MAX_ROWS) throw new PayloadTooLargeError(`The file has more than ${MAX_ROWS} rows: split it into several imports.`, { limit: MAX_ROWS, unit: "rows" });
+			if (++total > MAX_ROWS)
+				throw new PayloadTooLargeError(`The file has more than ${MAX_ROWS} rows: split it into several imports.`, { limit: MAX_ROWS, unit: "rows" });
 			if (chunks.length === 0 || chunks[chunks.length - 1].length >= CHUNK_ROWS) chunks.push([]);
 			chunks[chunks.length - 1].push(readRow(columns, record));
 		}
@@ -34,7 +35,8 @@ export async function readUpload(body: Readable): Promise<ReadFile> {
 		// answer rather than a broken connection (the gateway's request timeout bounds it).
 		body.resume?.();
 		if (err instanceof CsvSyntaxError) throw new UnprocessableError("file", err.message, "csv");
-		if (err instanceof TypeError && /decode|encoding/i.test(err.message)) throw new UnprocessableError("file", "The file is not valid UTF-8 text: save it as CSV UTF-8.", "encoding");
+		if (err instanceof TypeError && /decode|encoding/i.test(err.message))
+			throw new UnprocessableError("file", "The file is not valid UTF-8 text: save it as CSV UTF-8.", "encoding");
 		throw err;
 	}
 	if (!columns) throw new UnprocessableError("file", "The file is empty: it needs a header row naming the columns.", "empty");
@@ -49,7 +51,11 @@ async function* decoded(body: Readable): AsyncGenerator<string> {
 	for await (const piece of body) {
 		const buffer = typeof piece === "string" ? Buffer.from(piece) : (piece as Buffer);
 		bytes += buffer.length;
-		if (bytes > MAX_BYTES) throw new PayloadTooLargeError(`The file is larger than ${MAX_BYTES} bytes (10 MB): split it into several imports.`, { limit: MAX_BYTES, unit: "bytes" });
+		if (bytes > MAX_BYTES)
+			throw new PayloadTooLargeError(`The file is larger than ${MAX_BYTES} bytes (10 MB): split it into several imports.`, {
+				limit: MAX_BYTES,
+				unit: "bytes"
+			});
 		const text = decoder.decode(buffer, { stream: true });
 		if (text) yield text;
 	}

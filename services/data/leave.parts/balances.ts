@@ -12,8 +12,13 @@ import { ENTITLEMENTS, type LeaveThis, TYPES, optionalYear, year } from "./share
 import { json } from "../../../lib/openapi/responses";
 import * as Leave from "../../../lib/openapi/contexts/leave";
 
-interface BalanceParams { employeeId?: string; year?: number }
-interface YearParams { year: number }
+interface BalanceParams {
+	employeeId?: string;
+	year?: number;
+}
+interface YearParams {
+	year: number;
+}
 
 export const BalancesPart: Partial<ServiceSchema> = {
 	actions: {
@@ -43,7 +48,10 @@ export const BalancesPart: Partial<ServiceSchema> = {
 				]);
 				const balances = types.map(type => {
 					const allowance: Allowance | null = entitlements.find(e => e.leaveTypeId === type._id) ?? null;
-					const balance = balanceOf(allowance, held.filter(r => r.leaveTypeId === type._id));
+					const balance = balanceOf(
+						allowance,
+						held.filter(r => r.leaveTypeId === type._id)
+					);
 					return { leaveTypeId: type._id, name: type.name, ...balance };
 				});
 				return { employeeId, year: y, balances };
@@ -68,7 +76,12 @@ export const BalancesPart: Partial<ServiceSchema> = {
 					request.monthDays.forEach((taken, index) => {
 						if (taken === 0) return;
 						const key = `${request.leaveTypeId}:${index}`;
-						const row = totals.get(key) ?? { leaveTypeId: request.leaveTypeId, leaveTypeName: names.get(request.leaveTypeId) ?? "", month: index + 1, days: 0 };
+						const row = totals.get(key) ?? {
+							leaveTypeId: request.leaveTypeId,
+							leaveTypeName: names.get(request.leaveTypeId) ?? "",
+							month: index + 1,
+							days: 0
+						};
 						row.days += taken;
 						totals.set(key, row);
 					});

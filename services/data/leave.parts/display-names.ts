@@ -30,13 +30,18 @@ async function userNames(ctx: RosterContext, ids: string[]): Promise<DisplayName
 
 export async function withDisplayNames(ctx: RosterContext, page: ListResult<LeaveRequestJSON>): Promise<ListResult<NamedLeaveRequest>> {
 	const [employees, users] = await Promise.all([
-		employeeNames(ctx, idsOf(page.rows, r => r.employeeId)),
+		employeeNames(
+			ctx,
+			idsOf(page.rows, r => r.employeeId)
+		),
 		userNames(ctx, [...new Set([...idsOf(page.rows, r => r.requestedBy), ...idsOf(page.rows, r => r.decidedBy)])])
 	]);
-	const rows = page.rows.map(row => Object.assign(row, {
-		employeeName: nameOf(employees, row.employeeId),
-		requestedByName: nameOf(users, row.requestedBy),
-		decidedByName: nameOf(users, row.decidedBy)
-	}));
+	const rows = page.rows.map(row =>
+		Object.assign(row, {
+			employeeName: nameOf(employees, row.employeeId),
+			requestedByName: nameOf(users, row.requestedBy),
+			decidedByName: nameOf(users, row.decidedBy)
+		})
+	);
 	return { ...page, rows };
 }

@@ -17,10 +17,27 @@ import { json, noContent } from "../../../lib/openapi/responses";
 import { page } from "../../../lib/openapi/schemas";
 import * as Leave from "../../../lib/openapi/contexts/leave";
 
-interface CreateEntitlementParams { employeeId: string; leaveTypeId: string; year: number; days: number; carriedOver?: number }
-interface UpdateEntitlementParams { id: string; days?: number; carriedOver?: number }
-interface ListEntitlementsParams extends ListParams { employeeId?: string; leaveTypeId?: string; year?: number }
-interface EmployeeYearParams { employeeId: string; year: number }
+interface CreateEntitlementParams {
+	employeeId: string;
+	leaveTypeId: string;
+	year: number;
+	days: number;
+	carriedOver?: number;
+}
+interface UpdateEntitlementParams {
+	id: string;
+	days?: number;
+	carriedOver?: number;
+}
+interface ListEntitlementsParams extends ListParams {
+	employeeId?: string;
+	leaveTypeId?: string;
+	year?: number;
+}
+interface EmployeeYearParams {
+	employeeId: string;
+	year: number;
+}
 
 export const EntitlementsPart: Partial<ServiceSchema> = {
 	actions: {
@@ -38,8 +55,16 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 				await this.checkEmployee(ctx, employeeId);
 				const at = now();
 				const doc: EntitlementDoc = {
-					_id: this.newId(), tenantId, employeeId, leaveTypeId, year: y, days: allowance, carriedOver, source: "manual",
-					createdAt: at, updatedAt: at
+					_id: this.newId(),
+					tenantId,
+					employeeId,
+					leaveTypeId,
+					year: y,
+					days: allowance,
+					carriedOver,
+					source: "manual",
+					createdAt: at,
+					updatedAt: at
 				};
 				await this.unique("year", () => this.store(ENTITLEMENTS).insert(insertWithEvent(doc, auditCreation(ctx, "leaveEntitlement", doc))));
 				this.publishEvents(doc._id, ENTITLEMENTS);
@@ -86,7 +111,10 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 				checkHalfDays(changes.carriedOver, "carriedOver");
 				const before = await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), tenantId, entitlementId, "Leave entitlement");
 				const set = { ...changes, updatedAt: now() };
-				const updated: EntitlementDoc = await this.store(ENTITLEMENTS).updateById(entitlementId, updateWithEvent({ $set: set }, auditUpdate(ctx, "leaveEntitlement", before, set)));
+				const updated: EntitlementDoc = await this.store(ENTITLEMENTS).updateById(
+					entitlementId,
+					updateWithEvent({ $set: set }, auditUpdate(ctx, "leaveEntitlement", before, set))
+				);
 				this.publishEvents(entitlementId, ENTITLEMENTS);
 				return this.saved(ctx, "updated", entitlementJSON(updated));
 			}
@@ -133,11 +161,28 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 				const made: EntitlementDoc[] = [];
 				for (const type of missing) {
 					const last = previous.find(e => e.leaveTypeId === type._id);
-					const carried = last ? carryOver(balanceOf(last, held.filter(r => r.leaveTypeId === type._id)).remaining, type.carryOverCap) : 0;
+					const carried = last
+						? carryOver(
+								balanceOf(
+									last,
+									held.filter(r => r.leaveTypeId === type._id)
+								).remaining,
+								type.carryOverCap
+							)
+						: 0;
 					// A carry-over computed from last year's entitlement is the one the roll-over would add: it is not added again.
 					const doc: EntitlementDoc = {
-						_id: this.newId(), tenantId, employeeId, leaveTypeId: type._id, year: y, days: type.yearlyAllowance,
-						carriedOver: carried, source: "grant", rolledOverFrom: last ? y - 1 : null, createdAt: at, updatedAt: at
+						_id: this.newId(),
+						tenantId,
+						employeeId,
+						leaveTypeId: type._id,
+						year: y,
+						days: type.yearlyAllowance,
+						carriedOver: carried,
+						source: "grant",
+						rolledOverFrom: last ? y - 1 : null,
+						createdAt: at,
+						updatedAt: at
 					};
 					try {
 						await this.unique("year", () => entitlements.insert(insertWithEvent(doc, auditCreation(ctx, "leaveEntitlement", doc))));

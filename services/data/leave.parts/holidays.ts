@@ -14,9 +14,18 @@ import { json, noContent } from "../../../lib/openapi/responses";
 import { page } from "../../../lib/openapi/schemas";
 import * as Leave from "../../../lib/openapi/contexts/leave";
 
-interface CreateHolidayParams { date: string; name: string }
-interface UpdateHolidayParams extends Partial<CreateHolidayParams> { id: string }
-interface ListHolidaysParams extends ListParams { year?: number; from?: string; to?: string }
+interface CreateHolidayParams {
+	date: string;
+	name: string;
+}
+interface UpdateHolidayParams extends Partial<CreateHolidayParams> {
+	id: string;
+}
+interface ListHolidaysParams extends ListParams {
+	year?: number;
+	from?: string;
+	to?: string;
+}
 
 function yearBounds(y: number): { $gte: string; $lte: string } {
 	return { $gte: `${y}-01-01`, $lte: `${y}-12-31` };
@@ -82,7 +91,9 @@ export const HolidaysPart: Partial<ServiceSchema> = {
 				checkDate(changes.date, "date");
 				const before = await findInTenant<HolidayDoc>(this.store(HOLIDAYS), tenantId, holidayId, "Holiday");
 				const set = { ...changes, updatedAt: now() };
-				const updated: HolidayDoc = await this.unique("date", () => this.store(HOLIDAYS).updateById(holidayId, updateWithEvent({ $set: set }, auditUpdate(ctx, "holiday", before, set))));
+				const updated: HolidayDoc = await this.unique("date", () =>
+					this.store(HOLIDAYS).updateById(holidayId, updateWithEvent({ $set: set }, auditUpdate(ctx, "holiday", before, set)))
+				);
 				this.publishEvents(holidayId, HOLIDAYS);
 				return this.saved(ctx, "updated", holidayJSON(updated));
 			}

@@ -39,12 +39,20 @@ interface ListRequestsParams extends ListParams {
 	from?: string;
 	to?: string;
 }
-interface DecideParams { id: string; decision: "approved" | "rejected"; note?: string }
+interface DecideParams {
+	id: string;
+	decision: "approved" | "rejected";
+	note?: string;
+}
 
 /** The event of a decision (or a cancellation), carried by the write that stores it. */
 function decidedEvent(request: RequestDoc, status: LeaveDecidedEvent["status"], decidedBy: string) {
 	return pendingEvent<LeaveDecidedEvent>(LeaveEvents.requestDecided, request.tenantId, {
-		requestId: request._id, employeeId: request.employeeId, status, decidedBy, requestedBy: request.requestedBy
+		requestId: request._id,
+		employeeId: request.employeeId,
+		status,
+		decidedBy,
+		requestedBy: request.requestedBy
 	});
 }
 
@@ -61,8 +69,14 @@ export const RequestsPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 201: json(Leave.LeaveRequest) } },
 			auth: {},
 			params: {
-				$$strict: true, employeeId: optionalId, leaveTypeId: id, startDate: date, endDate: date,
-				halfDayStart: { type: "boolean", optional: true }, halfDayEnd: { type: "boolean", optional: true }, reason: nullableText(500)
+				$$strict: true,
+				employeeId: optionalId,
+				leaveTypeId: id,
+				startDate: date,
+				endDate: date,
+				halfDayStart: { type: "boolean", optional: true },
+				halfDayEnd: { type: "boolean", optional: true },
+				reason: nullableText(500)
 			},
 			async handler(this: LeaveThis, ctx: RosterContext<CreateRequestParams>): Promise<LeaveRequestJSON> {
 				const user = requireUser(ctx);
@@ -79,10 +93,24 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				const range = { startDate, endDate, halfDayStart, halfDayEnd };
 				const at = now();
 				const doc: RequestDoc = {
-					_id: this.newId(), tenantId, employeeId, leaveTypeId, ...range, days: requestDays(range, holidays),
-					monthDays: daysPerMonth(range, holidays), reason,
-					status: "requested", year: yearOf(startDate), requestedBy: user.id, decidedBy: null, decidedAt: null,
-					decisionNote: null, cancelledBy: null, cancelledAt: null, createdAt: at, updatedAt: at
+					_id: this.newId(),
+					tenantId,
+					employeeId,
+					leaveTypeId,
+					...range,
+					days: requestDays(range, holidays),
+					monthDays: daysPerMonth(range, holidays),
+					reason,
+					status: "requested",
+					year: yearOf(startDate),
+					requestedBy: user.id,
+					decidedBy: null,
+					decidedAt: null,
+					decisionNote: null,
+					cancelledBy: null,
+					cancelledAt: null,
+					createdAt: at,
+					updatedAt: at
 				};
 				// One admission per employee at a time on this node (queued) and across nodes (a lease
 				// in the shared store), so the second of two identical requests sees the first.
@@ -91,7 +119,13 @@ export const RequestsPart: Partial<ServiceSchema> = {
 						await this.admit(doc, type);
 						// The event rides in the request's own insert: published if and only if it is stored.
 						const requested = pendingEvent<LeaveRequestedEvent>(LeaveEvents.requested, tenantId, {
-							requestId: doc._id, employeeId, leaveTypeId, startDate, endDate, days: doc.days, requestedBy: user.id
+							requestId: doc._id,
+							employeeId,
+							leaveTypeId,
+							startDate,
+							endDate,
+							days: doc.days,
+							requestedBy: user.id
 						});
 						await this.adapter.insert(insertWithEvent(insertWithEvent(doc, requested), auditCreation(ctx, "leaveRequest", doc)));
 					})
@@ -109,8 +143,14 @@ export const RequestsPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 200: json(page(Leave.LeaveRequest)) } },
 			auth: {},
 			params: {
-				$$strict: true, ...listParams, employeeId: optionalId, leaveTypeId: optionalId, status: { ...enumOf(LEAVE_STATUSES), optional: true },
-				year: optionalYear, from: optionalDate, to: optionalDate
+				$$strict: true,
+				...listParams,
+				employeeId: optionalId,
+				leaveTypeId: optionalId,
+				status: { ...enumOf(LEAVE_STATUSES), optional: true },
+				year: optionalYear,
+				from: optionalDate,
+				to: optionalDate
 			},
 			async handler(this: LeaveThis, ctx: RosterContext<ListRequestsParams>): Promise<ListResult<NamedLeaveRequest>> {
 				const { employeeId, leaveTypeId, status, year: y, from, to } = ctx.params;
@@ -194,7 +234,10 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				);
 				const current: RequestDoc = await this.adapter.findById(requestId);
 				if (changed !== 1) {
-					throw new ConflictError(`The leave request is ${current.status}; only a requested one can be ${decision}`, { field: "status", status: current.status });
+					throw new ConflictError(`The leave request is ${current.status}; only a requested one can be ${decision}`, {
+						field: "status",
+						status: current.status
+					});
 				}
 				this.publishEvents(requestId);
 				return this.saved(ctx, "updated", requestJSON(current));
@@ -226,7 +269,10 @@ export const RequestsPart: Partial<ServiceSchema> = {
 			});
 			const clash = near.find(other => overlaps(other, doc));
 			if (clash) {
-				throw new ConflictError("The request overlaps another requested or approved leave of the employee", { field: "startDate", requestId: clash._id });
+				throw new ConflictError("The request overlaps another requested or approved leave of the employee", {
+					field: "startDate",
+					requestId: clash._id
+				});
 			}
 			if (type.allowNegative) return;
 			const [entitlement, held]: [EntitlementDoc | null, RequestDoc[]] = await Promise.all([

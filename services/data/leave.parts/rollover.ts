@@ -28,8 +28,13 @@ const PAGE = 200;
 /** The job's name on the audit trail: its writes are "system" ones (lib/audit/record.ts jobAudit). */
 const AUDIT = jobAudit(Jobs.leaveRollover);
 
-export interface RolloverCounts { tenants: number; created: number; added: number; unchanged: number; skippedNotEmployed: number }
-
+export interface RolloverCounts {
+	tenants: number;
+	created: number;
+	added: number;
+	unchanged: number;
+	skippedNotEmployed: number;
+}
 
 export const leaveRollover: JobDefinition<LeaveThis> = {
 	// 00:05 UTC on 1 January; a cluster that was down then catches up within the month.
@@ -53,10 +58,15 @@ export const leaveRollover: JobDefinition<LeaveThis> = {
 
 async function rollOverTenant(service: LeaveThis, tenantId: string, closing: number, counts: RolloverCounts): Promise<void> {
 	const entitlements = service.store(ENTITLEMENTS);
-	const types = new Map((await service.store(TYPES).find({ query: { tenantId } }) as TypeDoc[]).map(t => [t._id, t]));
+	const types = new Map(((await service.store(TYPES).find({ query: { tenantId } })) as TypeDoc[]).map(t => [t._id, t]));
 	// Entitlements of the closing year are not written meanwhile, so pages by offset stay put.
 	for (let offset = 0; ; offset += PAGE) {
-		const page: EntitlementDoc[] = await entitlements.find({ query: { tenantId, year: closing }, sort: ["employeeId", "leaveTypeId"], limit: PAGE, offset });
+		const page: EntitlementDoc[] = await entitlements.find({
+			query: { tenantId, year: closing },
+			sort: ["employeeId", "leaveTypeId"],
+			limit: PAGE,
+			offset
+		});
 		if (page.length === 0) return;
 		const employeeIds = [...new Set(page.map(e => e.employeeId))];
 		const [held, next, employees]: [RequestDoc[], EntitlementDoc[], EmployeeSummary[]] = await Promise.all([
@@ -81,15 +91,31 @@ async function rollOverTenant(service: LeaveThis, tenantId: string, closing: num
 	}
 }
 
-async function applyCarryOver(service: LeaveThis, old: EntitlementDoc, type: TypeDoc, next: EntitlementDoc | null, carried: number, counts: RolloverCounts): Promise<void> {
+async function applyCarryOver(
+	service: LeaveThis,
+	old: EntitlementDoc,
+	type: TypeDoc,
+	next: EntitlementDoc | null,
+	carried: number,
+	counts: RolloverCounts
+): Promise<void> {
 	const entitlements = service.store(ENTITLEMENTS);
 	const closing = old.year;
 	const action = rolloverAction(next, closing, carried);
 	const at = now();
 	if (action.kind === "create") {
 		const doc: EntitlementDoc = {
-			_id: service.newId(), tenantId: old.tenantId, employeeId: old.employeeId, leaveTypeId: old.leaveTypeId, year: closing + 1,
-			days: type.yearlyAllowance, carriedOver: action.carriedOver, source: "grant", rolledOverFrom: closing, createdAt: at, updatedAt: at
+			_id: service.newId(),
+			tenantId: old.tenantId,
+			employeeId: old.employeeId,
+			leaveTypeId: old.leaveTypeId,
+			year: closing + 1,
+			days: type.yearlyAllowance,
+			carriedOver: action.carriedOver,
+			source: "grant",
+			rolledOverFrom: closing,
+			createdAt: at,
+			updatedAt: at
 		};
 		try {
 			await entitlements.insert(insertWithEvent(doc, auditCreation(AUDIT, "leaveEntitlement", doc)));
@@ -99,7 +125,12 @@ async function applyCarryOver(service: LeaveThis, old: EntitlementDoc, type: Typ
 		} catch (err) {
 			if (!isUniqueViolation(err)) throw err;
 			// Made meanwhile (a grant, HR, an earlier attempt of this run): add to it instead, once.
-			const made: EntitlementDoc | null = await entitlements.findOne({ tenantId: old.tenantId, employeeId: old.employeeId, leaveTypeId: old.leaveTypeId, year: closing + 1 });
+			const made: EntitlementDoc | null = await entitlements.findOne({
+				tenantId: old.tenantId,
+				employeeId: old.employeeId,
+				leaveTypeId: old.leaveTypeId,
+				year: closing + 1
+			});
 			return applyCarryOver(service, old, type, made, carried, counts);
 		}
 	}

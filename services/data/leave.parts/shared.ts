@@ -15,7 +15,9 @@ import type { OutboxMethods } from "../../../mixins/outbox.mixin";
 
 // ---- Types -------------------------------------------------------------------------------
 
-export interface IdParams { id: string }
+export interface IdParams {
+	id: string;
+}
 
 /** Every method of the service, whichever part holds it: a part calls the others' through `this`. */
 export interface LeaveMethods {
@@ -89,7 +91,13 @@ export const SharedPart: Partial<ServiceSchema> = {
 			query.employeeId = { $in: wanted ? visible.filter(e => e === wanted) : visible };
 		},
 
-		async findVisible<T extends { employeeId: string } & TenantDoc>(this: LeaveThis, ctx: RosterContext, store: Store, docId: string, entity: string): Promise<T> {
+		async findVisible<T extends { employeeId: string } & TenantDoc>(
+			this: LeaveThis,
+			ctx: RosterContext,
+			store: Store,
+			docId: string,
+			entity: string
+		): Promise<T> {
 			const doc = await findInTenant<T>(store, requireUser(ctx).tenantId, docId, entity);
 			const visible = await this.visibleEmployees(ctx);
 			if (visible !== null && !visible.includes(doc.employeeId)) throw new NotFoundError(entity, docId);

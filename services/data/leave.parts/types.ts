@@ -16,9 +16,20 @@ import { json, noContent } from "../../../lib/openapi/responses";
 import { page } from "../../../lib/openapi/schemas";
 import * as Leave from "../../../lib/openapi/contexts/leave";
 
-interface CreateTypeParams { name: string; paid: boolean; yearlyAllowance: number; carryOverCap?: number; allowNegative?: boolean }
-interface UpdateTypeParams extends Partial<CreateTypeParams> { id: string }
-interface ListTypesParams extends ListParams { paid?: boolean; search?: string }
+interface CreateTypeParams {
+	name: string;
+	paid: boolean;
+	yearlyAllowance: number;
+	carryOverCap?: number;
+	allowNegative?: boolean;
+}
+interface UpdateTypeParams extends Partial<CreateTypeParams> {
+	id: string;
+}
+interface ListTypesParams extends ListParams {
+	paid?: boolean;
+	search?: string;
+}
 
 export const TypesPart: Partial<ServiceSchema> = {
 	actions: {
@@ -26,7 +37,14 @@ export const TypesPart: Partial<ServiceSchema> = {
 			rest: "POST /leave-types",
 			openapi: { responses: { 201: json(Leave.LeaveType) } },
 			auth: { roles: STAFF_ROLES },
-			params: { $$strict: true, name: text(100), paid: "boolean", yearlyAllowance: days, carryOverCap: optionalDays, allowNegative: { type: "boolean", optional: true } },
+			params: {
+				$$strict: true,
+				name: text(100),
+				paid: "boolean",
+				yearlyAllowance: days,
+				carryOverCap: optionalDays,
+				allowNegative: { type: "boolean", optional: true }
+			},
 			async handler(this: LeaveThis, ctx: RosterContext<CreateTypeParams>): Promise<LeaveType> {
 				const { tenantId } = requireUser(ctx);
 				const { name, paid, yearlyAllowance, carryOverCap = 0, allowNegative = false } = ctx.params;
@@ -34,8 +52,16 @@ export const TypesPart: Partial<ServiceSchema> = {
 				checkHalfDays(carryOverCap, "carryOverCap");
 				const at = now();
 				const doc: TypeDoc = {
-					_id: this.newId(), tenantId, name, nameKey: name.toLowerCase(), paid, yearlyAllowance, carryOverCap, allowNegative,
-					createdAt: at, updatedAt: at
+					_id: this.newId(),
+					tenantId,
+					name,
+					nameKey: name.toLowerCase(),
+					paid,
+					yearlyAllowance,
+					carryOverCap,
+					allowNegative,
+					createdAt: at,
+					updatedAt: at
 				};
 				await this.unique("name", () => this.store(TYPES).insert(insertWithEvent(doc, auditCreation(ctx, "leaveType", doc))));
 				this.publishEvents(doc._id, TYPES);
@@ -74,8 +100,13 @@ export const TypesPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 200: json(Leave.LeaveType) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
-				$$strict: true, id, name: { ...text(100), optional: true }, paid: optionalBoolean, yearlyAllowance: optionalDays,
-				carryOverCap: optionalDays, allowNegative: optionalBoolean
+				$$strict: true,
+				id,
+				name: { ...text(100), optional: true },
+				paid: optionalBoolean,
+				yearlyAllowance: optionalDays,
+				carryOverCap: optionalDays,
+				allowNegative: optionalBoolean
 			},
 			async handler(this: LeaveThis, ctx: RosterContext<UpdateTypeParams>): Promise<LeaveType> {
 				const { tenantId } = requireUser(ctx);
@@ -85,7 +116,9 @@ export const TypesPart: Partial<ServiceSchema> = {
 				const before = await this.findType(tenantId, typeId);
 				const set: Partial<TypeDoc> = { ...changes, updatedAt: now() };
 				if (changes.name !== undefined) set.nameKey = changes.name.toLowerCase();
-				const updated: TypeDoc = await this.unique("name", () => this.store(TYPES).updateById(typeId, updateWithEvent({ $set: set }, auditUpdate(ctx, "leaveType", before, set))));
+				const updated: TypeDoc = await this.unique("name", () =>
+					this.store(TYPES).updateById(typeId, updateWithEvent({ $set: set }, auditUpdate(ctx, "leaveType", before, set)))
+				);
 				this.publishEvents(typeId, TYPES);
 				return this.saved(ctx, "updated", typeJSON(updated));
 			}

@@ -11,7 +11,10 @@ import { type EntitlementRow, type LeaveUsageRow, REPORT_SOURCE_CALLER_LIMIT } f
 import { id } from "../../../lib/params";
 import { ENTITLEMENTS, type LeaveThis, TYPES, year } from "./shared";
 
-interface UsageParams { year: number; employeeIds?: string[] }
+interface UsageParams {
+	year: number;
+	employeeIds?: string[];
+}
 
 const employeeIds = { type: "array", items: id, optional: true } as const;
 const MONTH_FIELDS = Array.from({ length: 12 }, (_, i) => `monthDays.${i}`);
@@ -32,7 +35,11 @@ export const UsagePart: Partial<ServiceSchema> = {
 				const { tenantId } = requireUser(ctx);
 				const [types, groups] = await Promise.all([
 					this.store(TYPES).find({ query: { tenantId } }) as Promise<TypeDoc[]>,
-					this.adapter.sumBy({ ...scope(tenantId, ctx.params), status: { $in: ["approved", "requested"] } }, ["employeeId", "leaveTypeId", "status"], MONTH_FIELDS)
+					this.adapter.sumBy(
+						{ ...scope(tenantId, ctx.params), status: { $in: ["approved", "requested"] } },
+						["employeeId", "leaveTypeId", "status"],
+						MONTH_FIELDS
+					)
 				]);
 				const names = new Map(types.map(t => [t._id, t.name]));
 				return groups.map(g => ({
@@ -58,8 +65,11 @@ export const UsagePart: Partial<ServiceSchema> = {
 				]);
 				const names = new Map(types.map(t => [t._id, t.name]));
 				return groups.map(g => ({
-					employeeId: g.employeeId as string, leaveTypeId: g.leaveTypeId as string, leaveTypeName: names.get(g.leaveTypeId as string) ?? "",
-					days: g.sums.days, carriedOver: g.sums.carriedOver
+					employeeId: g.employeeId as string,
+					leaveTypeId: g.leaveTypeId as string,
+					leaveTypeName: names.get(g.leaveTypeId as string) ?? "",
+					days: g.sums.days,
+					carriedOver: g.sums.carriedOver
 				}));
 			}
 		}

@@ -50,7 +50,9 @@ export const DeliveryPart: Partial<ServiceSchema> = {
 		(this as NotificationsThis).transports = deliveryTransports(config().mail);
 		if (this.broker.isMetricsEnabled() && !this.broker.metrics.getMetric(DELIVERIES_METRIC)) {
 			this.broker.metrics.register({
-				name: DELIVERIES_METRIC, type: "counter", labelNames: ["medium", "transport", "result"],
+				name: DELIVERIES_METRIC,
+				type: "counter",
+				labelNames: ["medium", "transport", "result"],
 				description: "Notification mail and text messages sent, and sends that failed (each is retried, then dead-lettered)"
 			});
 		}

@@ -15,8 +15,21 @@ import { handleOnce } from "../../../lib/channels/handled";
 import { type PendingEvent, insertWithEvents, pendingEvent } from "../../../lib/channels/outbox";
 import { now } from "../../../lib/entity";
 import {
-	AppEvents, type DeliveryChoice, type ImportFinishedEvent, ImportEvents, type EmployeeHiredEvent, IdentityEvents, type InterviewReminderEvent, type InterviewScheduledEvent, type InvitationSentEvent, type LeaveDecidedEvent,
-	LeaveEvents, type LeaveRequestedEvent, RealtimeEvents, type RealtimePush, RecruitmentEvents
+	AppEvents,
+	type DeliveryChoice,
+	type ImportFinishedEvent,
+	ImportEvents,
+	type EmployeeHiredEvent,
+	IdentityEvents,
+	type InterviewReminderEvent,
+	type InterviewScheduledEvent,
+	type InvitationSentEvent,
+	type LeaveDecidedEvent,
+	LeaveEvents,
+	type LeaveRequestedEvent,
+	RealtimeEvents,
+	type RealtimePush,
+	RecruitmentEvents
 } from "../../../lib/names";
 import * as Messages from "../../../lib/notifications/messages";
 import { channelsFor } from "../../../lib/notifications/preferences";
@@ -24,12 +37,26 @@ import { isUniqueViolation } from "../../../lib/store";
 import { withLease } from "../../../lib/store/lease";
 import type { RecipientsMethods } from "./recipients";
 import {
-	COUNTERS, DELIVERY_CHANNEL, HANDLED_EVENTS, LOCKS, type NotificationDoc, type NotificationsThis, type Recipient, notificationId, notificationJSON, userKey
+	COUNTERS,
+	DELIVERY_CHANNEL,
+	HANDLED_EVENTS,
+	LOCKS,
+	type NotificationDoc,
+	type NotificationsThis,
+	type Recipient,
+	notificationId,
+	notificationJSON,
+	userKey
 } from "./shared";
 
 interface FeedMethods {
 	deliveriesOf(doc: NotificationDoc, choice: DeliveryChoice, to: Recipient | undefined): PendingEvent[];
-	storeEntry(event: EventEnvelope, userId: string, content: Messages.NotificationContent, deliveries: (doc: NotificationDoc) => PendingEvent[]): Promise<NotificationDoc | null>;
+	storeEntry(
+		event: EventEnvelope,
+		userId: string,
+		content: Messages.NotificationContent,
+		deliveries: (doc: NotificationDoc) => PendingEvent[]
+	): Promise<NotificationDoc | null>;
 }
 
 type FeedThis = NotificationsThis & RecipientsMethods & FeedMethods;
@@ -62,13 +89,21 @@ export const FeedChannels: ServiceSchema["channels"] = {
 	/** To each interviewer who has an account. */
 	[RecruitmentEvents.interviewScheduled]: consumer<InterviewScheduledEvent>(async function (event) {
 		const interviewers = await this.summaries(event.tenantId, event.interviewerIds);
-		await this.notify(event, interviewers.map(i => i.userId).filter((u): u is string => !!u), Messages.interviewScheduled(event));
+		await this.notify(
+			event,
+			interviewers.map(i => i.userId).filter((u): u is string => !!u),
+			Messages.interviewScheduled(event)
+		);
 	}),
 
 	/** The day before (the interviewReminders job), to each interviewer who has an account. */
 	[RecruitmentEvents.interviewReminder]: consumer<InterviewReminderEvent>(async function (event) {
 		const interviewers = await this.summaries(event.tenantId, event.interviewerIds);
-		await this.notify(event, interviewers.map(i => i.userId).filter((u): u is string => !!u), Messages.interviewReminder(event));
+		await this.notify(
+			event,
+			interviewers.map(i => i.userId).filter((u): u is string => !!u),
+			Messages.interviewReminder(event)
+		);
 	}),
 
 	/** To the tenant's staff and the new hire's manager while employed (not to the new hire). */
@@ -109,7 +144,11 @@ export const FeedPart: Partial<ServiceSchema> = {
 			const reach = [...choices.values()].some(c => c.email || c.sms) ? await this.recipients(tenantId, users) : [];
 			for (const userId of users) {
 				const doc = await this.storeEntry(event, userId, content, (doc: NotificationDoc) =>
-					this.deliveriesOf(doc, choices.get(userId)!, reach.find(r => r.userId === userId))
+					this.deliveriesOf(
+						doc,
+						choices.get(userId)!,
+						reach.find(r => r.userId === userId)
+					)
 				);
 				if (!doc) continue;
 				if (doc._outbox) this.publishEvents(doc._id);
@@ -126,7 +165,11 @@ export const FeedPart: Partial<ServiceSchema> = {
 		 * one inbox at once. The counter keeps seqs unique even for a holder whose lease ran out.
 		 */
 		async storeEntry(
-			this: FeedThis, event: EventEnvelope, userId: string, content: Messages.NotificationContent, deliveries: (doc: NotificationDoc) => PendingEvent[]
+			this: FeedThis,
+			event: EventEnvelope,
+			userId: string,
+			content: Messages.NotificationContent,
+			deliveries: (doc: NotificationDoc) => PendingEvent[]
 		): Promise<NotificationDoc | null> {
 			const { tenantId } = event;
 			const _id = notificationId(event.eventId, userId);
@@ -134,8 +177,18 @@ export const FeedPart: Partial<ServiceSchema> = {
 				// Made by an earlier delivery of this event that died before its record: done already.
 				if (await this.adapter.findById(_id)) return null;
 				const doc: NotificationDoc = {
-					_id, tenantId, userId, seq: await this.nextSeq(tenantId, userId), type: content.type, title: content.title, body: content.body,
-					data: content.data, read: false, readAt: null, eventId: event.eventId, createdAt: now()
+					_id,
+					tenantId,
+					userId,
+					seq: await this.nextSeq(tenantId, userId),
+					type: content.type,
+					title: content.title,
+					body: content.body,
+					data: content.data,
+					read: false,
+					readAt: null,
+					eventId: event.eventId,
+					createdAt: now()
 				};
 				const pending = deliveries(doc);
 				const stored = pending.length > 0 ? insertWithEvents(doc, pending) : doc;
@@ -159,7 +212,8 @@ export const FeedPart: Partial<ServiceSchema> = {
 				else this.logger.info(`Notification ${doc._id}: user ${doc.userId} has no active account to mail, email skipped`);
 			}
 			if (choice.sms) {
-				if (to?.phone) pending.push(pendingEvent(DELIVERY_CHANNEL, doc.tenantId, { ...base, medium: "sms", to: to.phone, text: Messages.smsText(doc) }));
+				if (to?.phone)
+					pending.push(pendingEvent(DELIVERY_CHANNEL, doc.tenantId, { ...base, medium: "sms", to: to.phone, text: Messages.smsText(doc) }));
 				else this.logger.info(`Notification ${doc._id}: user ${doc.userId} has no phone on record, SMS skipped`);
 			}
 			return pending;

@@ -18,9 +18,16 @@ import { json } from "../../../lib/openapi/responses";
 import { page } from "../../../lib/openapi/schemas";
 import * as Notifications from "../../../lib/openapi/contexts/notifications";
 
-interface ListParamsWithFilter extends ListParams { unread?: boolean }
-interface IdParams { id: string }
-interface SinceParams { after?: string; limit?: number }
+interface ListParamsWithFilter extends ListParams {
+	unread?: boolean;
+}
+interface IdParams {
+	id: string;
+}
+interface SinceParams {
+	after?: string;
+	limit?: number;
+}
 
 /** What `since` answers at most at once: a client that missed more asks again after the last. */
 export const SINCE_MAX = 500;
@@ -64,7 +71,10 @@ export const InboxPart: Partial<ServiceSchema> = {
 				const mine = { _id: ctx.params.id, tenantId, userId };
 				const set = { read: true, readAt: now() };
 				const unread = { ...mine, read: false, readAt: null };
-				const marked = await this.adapter.updateMany({ ...mine, read: false }, updateWithEvent({ $set: set }, auditUpdate(ctx, "notification", unread, set)));
+				const marked = await this.adapter.updateMany(
+					{ ...mine, read: false },
+					updateWithEvent({ $set: set }, auditUpdate(ctx, "notification", unread, set))
+				);
 				const doc: NotificationDoc | null = await this.adapter.findOne(mine);
 				if (!doc) throw new NotFoundError("Notification", ctx.params.id);
 				if (marked > 0) {

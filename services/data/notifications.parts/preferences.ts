@@ -21,9 +21,10 @@ const typeChoices = {
 	type: "object",
 	optional: true,
 	strict: true,
-	props: Object.fromEntries(NOTIFICATION_TYPES.map(type => [type, { type: "object", optional: true, strict: true, props: { email: optionalChoice, sms: optionalChoice } }]))
+	props: Object.fromEntries(
+		NOTIFICATION_TYPES.map(type => [type, { type: "object", optional: true, strict: true, props: { email: optionalChoice, sms: optionalChoice } }])
+	)
 } as const;
-
 
 export const PreferencesPart: Partial<ServiceSchema> = {
 	actions: {
@@ -51,16 +52,22 @@ export const PreferencesPart: Partial<ServiceSchema> = {
 				const store = this.store(PREFERENCES);
 				const set = { email, sms, types: typeRows(types), updatedAt: now() };
 				// On the trail under the user's id (the document's is tenant:user), each write with its record.
-				const update = async (before: PreferencesDoc | null) => before
-					? store.updateMany({ _id, updatedAt: before.updatedAt }, updateWithEvent({ $set: set }, auditUpdate(ctx, "notificationPreferences", { ...before, _id: userId }, set)))
-					: 0;
+				const update = async (before: PreferencesDoc | null) =>
+					before
+						? store.updateMany(
+								{ _id, updatedAt: before.updatedAt },
+								updateWithEvent({ $set: set }, auditUpdate(ctx, "notificationPreferences", { ...before, _id: userId }, set))
+							)
+						: 0;
 				// An upsert in two steps: of two first writes at once, one inserts and the other updates.
 				if ((await update(await store.findById(_id))) === 0) {
 					const doc = { _id, tenantId, userId, ...set };
-					await store.insert(insertWithEvent(doc, auditCreation(ctx, "notificationPreferences", { ...doc, _id: userId }))).catch(async (err: unknown) => {
-						if (!isUniqueViolation(err)) throw err;
-						await update(await store.findById(_id));
-					});
+					await store
+						.insert(insertWithEvent(doc, auditCreation(ctx, "notificationPreferences", { ...doc, _id: userId })))
+						.catch(async (err: unknown) => {
+							if (!isUniqueViolation(err)) throw err;
+							await update(await store.findById(_id));
+						});
 				}
 				this.publishEvents(_id, PREFERENCES);
 				return preferencesJSON(await store.findById(_id));

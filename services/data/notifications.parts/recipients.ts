@@ -9,7 +9,14 @@
 import type { ServiceSchema } from "moleculer";
 import type { DomainEvent } from "../../../lib/channels/events";
 import { systemCaller } from "../../../lib/meta";
-import { EmployeeActions, type EmployeeSummary, IdentityActions, type LeaveRequestedEvent, type NotificationPreferences, type UserContact } from "../../../lib/names";
+import {
+	EmployeeActions,
+	type EmployeeSummary,
+	IdentityActions,
+	type LeaveRequestedEvent,
+	type NotificationPreferences,
+	type UserContact
+} from "../../../lib/names";
 import { type NotificationsThis, PREFERENCES, type PreferencesDoc, type Recipient, preferencesJSON, userKey } from "./shared";
 
 export interface RecipientsMethods {
@@ -26,7 +33,11 @@ export const RecipientsPart: Partial<ServiceSchema> = {
 	methods: {
 		/** Each user's mail address (an active account) and phone (their employee record), in two calls. */
 		async recipients(this: RecipientsThis, tenantId: string, userIds: string[]): Promise<Recipient[]> {
-			const contacts = await this.broker.call<UserContact[], { ids: string[] }>(IdentityActions.contacts, { ids: userIds }, { meta: systemCaller(tenantId) });
+			const contacts = await this.broker.call<UserContact[], { ids: string[] }>(
+				IdentityActions.contacts,
+				{ ids: userIds },
+				{ meta: systemCaller(tenantId) }
+			);
 			const employeeIds = contacts.map(c => c.employeeId).filter((e): e is string => !!e);
 			const employees = await this.summaries(tenantId, employeeIds);
 			return contacts.map(c => ({

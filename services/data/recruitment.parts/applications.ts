@@ -14,16 +14,38 @@ import { figuresOf } from "../../../lib/recruitment/figures";
 import { isClosed } from "../../../lib/recruitment/stages";
 import { STAFF_ROLES } from "../../../lib/roles";
 import {
-	APPLICATIONS, type ApplicationDoc, type ApplicationView, CANDIDATES, type CandidateDoc, type IdParams, type OpeningDoc, RECRUITERS,
-	type RecruitmentThis, noReference, optional
+	APPLICATIONS,
+	type ApplicationDoc,
+	type ApplicationView,
+	CANDIDATES,
+	type CandidateDoc,
+	type IdParams,
+	type OpeningDoc,
+	RECRUITERS,
+	type RecruitmentThis,
+	noReference,
+	optional
 } from "./shared";
 import { json } from "../../../lib/openapi/responses";
 import { page } from "../../../lib/openapi/schemas";
 import * as Recruitment from "../../../lib/openapi/contexts/recruitment";
 
-interface CreateApplicationParams { candidateId: string; openingId: string; note?: string | null }
-interface ListApplicationsParams extends ListParams { openingId?: string; candidateId?: string; stage?: Stage }
-interface SetStageParams { id: string; stage: Stage; expect?: Stage; reason?: string | null }
+interface CreateApplicationParams {
+	candidateId: string;
+	openingId: string;
+	note?: string | null;
+}
+interface ListApplicationsParams extends ListParams {
+	openingId?: string;
+	candidateId?: string;
+	stage?: Stage;
+}
+interface SetStageParams {
+	id: string;
+	stage: Stage;
+	expect?: Stage;
+	reason?: string | null;
+}
 
 const applicationJSON = (doc: ApplicationDoc) => toJSON(doc, ["figures"]) as unknown as Application;
 
@@ -41,7 +63,10 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 				const opening: OpeningDoc | null = await this.adapter.findOne({ _id: openingId, tenantId });
 				if (!opening) throw noReference("openingId", "job opening");
 				if (!acceptsApplications(opening.status)) {
-					throw new ConflictError(`The opening is ${opening.status}; only open openings take applications`, { field: "openingId", status: opening.status });
+					throw new ConflictError(`The opening is ${opening.status}; only open openings take applications`, {
+						field: "openingId",
+						status: opening.status
+					});
 				}
 				const store = this.store(APPLICATIONS);
 				if (await store.findOne({ tenantId, candidateId, openingId })) {
@@ -49,8 +74,18 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 				}
 				const at = now();
 				const doc: ApplicationDoc = {
-					_id: this.newId(), tenantId, candidateId, openingId, stage: "applied", closedFrom: null, note, history: [],
-					figures: figuresOf(at, []), stageChangedAt: at, createdAt: at, updatedAt: at
+					_id: this.newId(),
+					tenantId,
+					candidateId,
+					openingId,
+					stage: "applied",
+					closedFrom: null,
+					note,
+					history: [],
+					figures: figuresOf(at, []),
+					stageChangedAt: at,
+					createdAt: at,
+					updatedAt: at
 				};
 				await this.unique("candidateId", () => store.insert(insertWithEvent(doc, auditCreation(ctx, "application", doc))));
 				this.publishEvents(doc._id, APPLICATIONS);
@@ -120,7 +155,13 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 				const closedFrom = isClosed(to) ? from : null;
 				// The move carries its stageChanged event in the same statement (lib/channels/outbox.ts).
 				const event = pendingEvent<Omit<StageChangedEvent, "tenantId">>(RecruitmentEvents.stageChanged, user.tenantId, {
-					applicationId: app._id, openingId: app.openingId, candidateId: app.candidateId, from, to, reason, movedBy: user.id
+					applicationId: app._id,
+					openingId: app.openingId,
+					candidateId: app.candidateId,
+					from,
+					to,
+					reason,
+					movedBy: user.id
 				});
 				const set = { stage: to, closedFrom, stageChangedAt: at, updatedAt: at, figures: figuresOf(app.createdAt, [...app.history, change]) };
 				const moved = await store.updateMany(
@@ -152,8 +193,16 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 		/** Candidates and openings of a page of applications, in one query each. */
 		async withParties(this: RecruitmentThis, tenantId: string, apps: Application[]): Promise<ApplicationView[]> {
 			const [candidates, openings] = await Promise.all([
-				findManyInTenant<CandidateDoc>(this.store(CANDIDATES), tenantId, apps.map(a => a.candidateId)),
-				findManyInTenant<OpeningDoc>(this.adapter, tenantId, apps.map(a => a.openingId))
+				findManyInTenant<CandidateDoc>(
+					this.store(CANDIDATES),
+					tenantId,
+					apps.map(a => a.candidateId)
+				),
+				findManyInTenant<OpeningDoc>(
+					this.adapter,
+					tenantId,
+					apps.map(a => a.openingId)
+				)
 			]);
 			const candidateById = new Map(candidates.map(c => [c._id, c]));
 			const openingById = new Map(openings.map(o => [o._id, o]));

@@ -13,19 +13,41 @@ import { httpUrl, phone } from "../../../lib/recruitment/fields";
 import { ACTIVE_STAGES } from "../../../lib/recruitment/stages";
 import { STAFF_ROLES } from "../../../lib/roles";
 import {
-	APPLICATIONS, type ApplicationDoc, CANDIDATES, type CandidateDoc, INTERVIEWS, type IdParams, type InterviewDoc, OFFERS, type OfferDoc, type RecruitmentThis,
-	nullable, optional, search
+	APPLICATIONS,
+	type ApplicationDoc,
+	CANDIDATES,
+	type CandidateDoc,
+	INTERVIEWS,
+	type IdParams,
+	type InterviewDoc,
+	OFFERS,
+	type OfferDoc,
+	type RecruitmentThis,
+	nullable,
+	optional,
+	search
 } from "./shared";
 import { json, noContent } from "../../../lib/openapi/responses";
 import { page } from "../../../lib/openapi/schemas";
 import * as Recruitment from "../../../lib/openapi/contexts/recruitment";
 
 interface CreateCandidateParams {
-	firstName: string; lastName: string; email: string; phone?: string | null; source: CandidateSource;
-	resumeUrl?: string | null; consentToKeepData: boolean;
+	firstName: string;
+	lastName: string;
+	email: string;
+	phone?: string | null;
+	source: CandidateSource;
+	resumeUrl?: string | null;
+	consentToKeepData: boolean;
 }
-interface UpdateCandidateParams extends Partial<CreateCandidateParams> { id: string }
-interface ListCandidatesParams extends ListParams { source?: CandidateSource; consentToKeepData?: boolean; search?: string }
+interface UpdateCandidateParams extends Partial<CreateCandidateParams> {
+	id: string;
+}
+interface ListCandidatesParams extends ListParams {
+	source?: CandidateSource;
+	consentToKeepData?: boolean;
+	search?: string;
+}
 
 const candidateJSON = (doc: CandidateDoc) => toJSON(doc) as unknown as Candidate;
 
@@ -36,8 +58,14 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 201: json(Recruitment.Candidate) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
-				$$strict: true, firstName: text(100), lastName: text(100), email, phone: nullable(phone),
-				source: enumOf(CANDIDATE_SOURCES), resumeUrl: nullable(httpUrl), consentToKeepData: { type: "boolean" }
+				$$strict: true,
+				firstName: text(100),
+				lastName: text(100),
+				email,
+				phone: nullable(phone),
+				source: enumOf(CANDIDATE_SOURCES),
+				resumeUrl: nullable(httpUrl),
+				consentToKeepData: { type: "boolean" }
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<CreateCandidateParams>): Promise<Candidate> {
 				const { tenantId } = requireUser(ctx);
@@ -46,8 +74,18 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 				if (await store.findOne({ tenantId, email: address })) throw new ConflictError("email is already taken", { field: "email" });
 				const at = now();
 				const doc: CandidateDoc = {
-					_id: this.newId(), tenantId, firstName, lastName, email: address, phone: tel, source, resumeUrl,
-					consentToKeepData, consentGivenAt: consentToKeepData ? at : null, createdAt: at, updatedAt: at
+					_id: this.newId(),
+					tenantId,
+					firstName,
+					lastName,
+					email: address,
+					phone: tel,
+					source,
+					resumeUrl,
+					consentToKeepData,
+					consentGivenAt: consentToKeepData ? at : null,
+					createdAt: at,
+					updatedAt: at
 				};
 				await this.unique("email", () => store.insert(insertWithEvent(doc, auditCreation(ctx, "candidate", doc))));
 				this.publishEvents(doc._id, CANDIDATES);
@@ -90,8 +128,15 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 200: json(Recruitment.Candidate) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
-				$$strict: true, id, firstName: optionalText(100), lastName: optionalText(100), email: optional(email), phone: nullable(phone),
-				source: optional(enumOf(CANDIDATE_SOURCES)), resumeUrl: nullable(httpUrl), consentToKeepData: { type: "boolean", optional: true }
+				$$strict: true,
+				id,
+				firstName: optionalText(100),
+				lastName: optionalText(100),
+				email: optional(email),
+				phone: nullable(phone),
+				source: optional(enumOf(CANDIDATE_SOURCES)),
+				resumeUrl: nullable(httpUrl),
+				consentToKeepData: { type: "boolean", optional: true }
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<UpdateCandidateParams>): Promise<Candidate> {
 				const { tenantId } = requireUser(ctx);
@@ -106,7 +151,9 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 				if (changes.consentToKeepData !== undefined && changes.consentToKeepData !== candidate.consentToKeepData) {
 					set.consentGivenAt = changes.consentToKeepData ? set.updatedAt : null;
 				}
-				const updated: CandidateDoc = await this.unique("email", () => store.updateById(candidate._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "candidate", candidate, set))));
+				const updated: CandidateDoc = await this.unique("email", () =>
+					store.updateById(candidate._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "candidate", candidate, set)))
+				);
 				this.publishEvents(candidate._id, CANDIDATES);
 				return this.saved(ctx, "updated", candidateJSON(updated));
 			}

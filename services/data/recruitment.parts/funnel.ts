@@ -7,7 +7,9 @@ import { id } from "../../../lib/params";
 import type { Store } from "../../../mixins/db.mixin";
 import { APPLICATIONS, type OpeningDoc, type RecruitmentThis } from "./shared";
 
-interface FunnelByOpeningParams { hiringManagerIds?: string[] }
+interface FunnelByOpeningParams {
+	hiringManagerIds?: string[];
+}
 
 /** The paths of an application's figures (lib/recruitment/figures.ts) the funnel sums. */
 const SUMS = [
@@ -17,7 +19,8 @@ const SUMS = [
 	"figures.hiredAfterMs"
 ];
 
-const perStage = <S extends string>(stages: readonly S[], value: (stage: S) => number) => Object.fromEntries(stages.map(stage => [stage, value(stage)])) as Record<S, number>;
+const perStage = <S extends string>(stages: readonly S[], value: (stage: S) => number) =>
+	Object.fromEntries(stages.map(stage => [stage, value(stage)])) as Record<S, number>;
 
 export const FunnelPart: Partial<ServiceSchema> = {
 	actions: {
@@ -55,7 +58,8 @@ export const FunnelPart: Partial<ServiceSchema> = {
 				const { tenantId } = requireUser(ctx);
 				const { hiringManagerIds } = ctx.params;
 				const openings: OpeningDoc[] = await this.adapter.find({
-					query: hiringManagerIds ? { tenantId, hiringManagerId: { $in: hiringManagerIds } } : { tenantId }, sort: ["title"]
+					query: hiringManagerIds ? { tenantId, hiringManagerId: { $in: hiringManagerIds } } : { tenantId },
+					sort: ["title"]
 				});
 				if (openings.length === 0) return [];
 				const apps = this.store(APPLICATIONS);

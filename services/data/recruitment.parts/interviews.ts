@@ -10,16 +10,39 @@ import { type ListParams, type ListResult, listParams, paginate, parseSort } fro
 import { enumOf, id, nullableText } from "../../../lib/params";
 import { dateTime, toInstant } from "../../../lib/recruitment/fields";
 import {
-	APPLICATIONS, type ApplicationDoc, INTERVIEWS, type IdParams, type InterviewDoc, RECRUITERS, type RecruitmentThis, noReference, optional
+	APPLICATIONS,
+	type ApplicationDoc,
+	INTERVIEWS,
+	type IdParams,
+	type InterviewDoc,
+	RECRUITERS,
+	type RecruitmentThis,
+	noReference,
+	optional
 } from "./shared";
 import { json } from "../../../lib/openapi/responses";
 import { page } from "../../../lib/openapi/schemas";
 import * as Recruitment from "../../../lib/openapi/contexts/recruitment";
 
-interface CreateInterviewParams { applicationId: string; scheduledAt: string; interviewerIds: string[] }
-interface UpdateInterviewParams { id: string; scheduledAt?: string; interviewerIds?: string[]; feedback?: string | null; result?: InterviewResult }
+interface CreateInterviewParams {
+	applicationId: string;
+	scheduledAt: string;
+	interviewerIds: string[];
+}
+interface UpdateInterviewParams {
+	id: string;
+	scheduledAt?: string;
+	interviewerIds?: string[];
+	feedback?: string | null;
+	result?: InterviewResult;
+}
 interface ListInterviewsParams extends ListParams {
-	applicationId?: string; openingId?: string; interviewerId?: string; result?: InterviewResult; scheduledFrom?: string; scheduledTo?: string;
+	applicationId?: string;
+	openingId?: string;
+	interviewerId?: string;
+	result?: InterviewResult;
+	scheduledFrom?: string;
+	scheduledTo?: string;
 }
 
 const interviewerIds = { type: "array", items: id, min: 1, max: 20, unique: true } as const;
@@ -42,11 +65,25 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 				await this.checkEmployees(ctx, interviewers, "interviewerIds");
 				const at = now();
 				const doc: InterviewDoc = {
-					_id: this.newId(), tenantId, applicationId, openingId: app.openingId, scheduledAt, interviewerIds: interviewers,
-					feedback: null, result: "pending", remindedAt: null, createdAt: at, updatedAt: at
+					_id: this.newId(),
+					tenantId,
+					applicationId,
+					openingId: app.openingId,
+					scheduledAt,
+					interviewerIds: interviewers,
+					feedback: null,
+					result: "pending",
+					remindedAt: null,
+					createdAt: at,
+					updatedAt: at
 				};
 				const scheduled = pendingEvent<InterviewScheduledEvent>(RecruitmentEvents.interviewScheduled, tenantId, {
-					interviewId: doc._id, applicationId, openingId: app.openingId, candidateId: app.candidateId, scheduledAt, interviewerIds: interviewers
+					interviewId: doc._id,
+					applicationId,
+					openingId: app.openingId,
+					candidateId: app.candidateId,
+					scheduledAt,
+					interviewerIds: interviewers
 				});
 				await this.store(INTERVIEWS).insert(insertWithEvent(insertWithEvent(doc, scheduled), auditCreation(ctx, "interview", doc)));
 				this.publishEvents(doc._id, INTERVIEWS);
@@ -76,8 +113,14 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 200: json(page(Recruitment.Interview)) } },
 			auth: { roles: RECRUITERS },
 			params: {
-				$$strict: true, ...listParams, applicationId: optional(id), openingId: optional(id), interviewerId: optional(id),
-				result: optional(enumOf(INTERVIEW_RESULTS)), scheduledFrom: optional(dateTime), scheduledTo: optional(dateTime)
+				$$strict: true,
+				...listParams,
+				applicationId: optional(id),
+				openingId: optional(id),
+				interviewerId: optional(id),
+				result: optional(enumOf(INTERVIEW_RESULTS)),
+				scheduledFrom: optional(dateTime),
+				scheduledTo: optional(dateTime)
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<ListInterviewsParams>): Promise<ListResult<Interview>> {
 				const user = requireUser(ctx);
@@ -115,8 +158,12 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 200: json(Recruitment.Interview) } },
 			auth: { roles: RECRUITERS },
 			params: {
-				$$strict: true, id, scheduledAt: optional(dateTime), interviewerIds: optional(interviewerIds),
-				feedback: nullableText(10_000), result: optional(enumOf(INTERVIEW_RESULTS))
+				$$strict: true,
+				id,
+				scheduledAt: optional(dateTime),
+				interviewerIds: optional(interviewerIds),
+				feedback: nullableText(10_000),
+				result: optional(enumOf(INTERVIEW_RESULTS))
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<UpdateInterviewParams>): Promise<Interview> {
 				const interview = await this.visibleInterview(ctx, ctx.params.id);
@@ -126,7 +173,10 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 				const set: Partial<InterviewDoc> = { ...changes, updatedAt: now() };
 				// A new time is a new thing to be reminded of (the interviewReminders job, reminders.ts).
 				if (changes.scheduledAt && changes.scheduledAt !== interview.scheduledAt) set.remindedAt = null;
-				const updated: InterviewDoc = await this.store(INTERVIEWS).updateById(interview._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "interview", interview, set)));
+				const updated: InterviewDoc = await this.store(INTERVIEWS).updateById(
+					interview._id,
+					updateWithEvent({ $set: set }, auditUpdate(ctx, "interview", interview, set))
+				);
 				this.publishEvents(interview._id, INTERVIEWS);
 				return this.saved(ctx, "updated", interviewJSON(updated));
 			}

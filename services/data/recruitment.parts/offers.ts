@@ -12,21 +12,41 @@ import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { currency } from "../../../lib/recruitment/fields";
 import { canChangeOffer, isEditableOffer, isLiveOffer } from "../../../lib/recruitment/offers";
 import { STAFF_ROLES } from "../../../lib/roles";
-import {
-	APPLICATIONS, type ApplicationDoc, type IdParams, OFFERS, type OfferDoc, type RecruitmentThis, noReference, nullable, optional
-} from "./shared";
+import { APPLICATIONS, type ApplicationDoc, type IdParams, OFFERS, type OfferDoc, type RecruitmentThis, noReference, nullable, optional } from "./shared";
 import { json } from "../../../lib/openapi/responses";
 import { page } from "../../../lib/openapi/schemas";
 import * as Recruitment from "../../../lib/openapi/contexts/recruitment";
 
 interface OfferTermsParams {
-	title?: string | null; positionId?: string | null; salary?: number | null; currency?: string | null; startDate?: string; expiresAt?: string | null;
+	title?: string | null;
+	positionId?: string | null;
+	salary?: number | null;
+	currency?: string | null;
+	startDate?: string;
+	expiresAt?: string | null;
 }
-interface CreateOfferParams extends OfferTermsParams { applicationId: string; startDate: string }
-interface UpdateOfferParams extends OfferTermsParams { id: string }
-interface ListOffersParams extends ListParams { applicationId?: string; candidateId?: string; status?: OfferStatus }
-interface SetOfferStatusParams { id: string; status: OfferStatus; expect?: OfferStatus; employeeId?: string | null; userId?: string | null }
-interface ApplicationIdParams { applicationId: string }
+interface CreateOfferParams extends OfferTermsParams {
+	applicationId: string;
+	startDate: string;
+}
+interface UpdateOfferParams extends OfferTermsParams {
+	id: string;
+}
+interface ListOffersParams extends ListParams {
+	applicationId?: string;
+	candidateId?: string;
+	status?: OfferStatus;
+}
+interface SetOfferStatusParams {
+	id: string;
+	status: OfferStatus;
+	expect?: OfferStatus;
+	employeeId?: string | null;
+	userId?: string | null;
+}
+interface ApplicationIdParams {
+	applicationId: string;
+}
 
 const salary = { type: "number", min: 0, max: 1_000_000_000, optional: true, nullable: true } as const;
 
@@ -50,8 +70,14 @@ export const OffersPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 201: json(Recruitment.Offer) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
-				$$strict: true, applicationId: id, title: nullableText(), positionId: nullableId, salary, currency: nullable(currency),
-				startDate: date, expiresAt: nullable(optionalDate)
+				$$strict: true,
+				applicationId: id,
+				title: nullableText(),
+				positionId: nullableId,
+				salary,
+				currency: nullable(currency),
+				startDate: date,
+				expiresAt: nullable(optionalDate)
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<CreateOfferParams>): Promise<Offer> {
 				const user = requireUser(ctx);
@@ -63,7 +89,10 @@ export const OffersPart: Partial<ServiceSchema> = {
 				checkDate(expiresAt, "expiresAt");
 				await this.checkPosition(ctx, positionId);
 				if (app.stage !== "offer") {
-					throw new ConflictError(`An offer needs the application in stage 'offer'; it is in '${app.stage}'`, { field: "applicationId", stage: app.stage });
+					throw new ConflictError(`An offer needs the application in stage 'offer'; it is in '${app.stage}'`, {
+						field: "applicationId",
+						stage: app.stage
+					});
 				}
 				const store = this.store(OFFERS);
 				if (await store.findOne({ tenantId, liveKey: applicationId })) {
@@ -71,9 +100,24 @@ export const OffersPart: Partial<ServiceSchema> = {
 				}
 				const at = now();
 				const doc: OfferDoc = {
-					_id: this.newId(), tenantId, applicationId, candidateId: app.candidateId, openingId: app.openingId, title, positionId,
-					salary: pay, currency: cur, startDate, expiresAt, status: "draft", employeeId: null, userId: null, createdBy: user.id,
-					liveKey: applicationId, createdAt: at, updatedAt: at
+					_id: this.newId(),
+					tenantId,
+					applicationId,
+					candidateId: app.candidateId,
+					openingId: app.openingId,
+					title,
+					positionId,
+					salary: pay,
+					currency: cur,
+					startDate,
+					expiresAt,
+					status: "draft",
+					employeeId: null,
+					userId: null,
+					createdBy: user.id,
+					liveKey: applicationId,
+					createdAt: at,
+					updatedAt: at
 				};
 				await this.unique("applicationId", () => store.insert(insertWithEvent(doc, auditCreation(ctx, "offer", doc))));
 				this.publishEvents(doc._id, OFFERS);
@@ -114,8 +158,14 @@ export const OffersPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 200: json(Recruitment.Offer) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
-				$$strict: true, id, title: nullableText(), positionId: nullableId, salary, currency: nullable(currency),
-				startDate: optionalDate, expiresAt: nullable(optionalDate)
+				$$strict: true,
+				id,
+				title: nullableText(),
+				positionId: nullableId,
+				salary,
+				currency: nullable(currency),
+				startDate: optionalDate,
+				expiresAt: nullable(optionalDate)
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<UpdateOfferParams>): Promise<Offer> {
 				const store = this.store(OFFERS);
@@ -124,7 +174,8 @@ export const OffersPart: Partial<ServiceSchema> = {
 				checkDate(changes.startDate, "startDate");
 				checkDate(changes.expiresAt, "expiresAt");
 				await this.checkPosition(ctx, changes.positionId);
-				if (!isEditableOffer(offer.status)) throw new ConflictError(`A ${offer.status} offer cannot be changed`, { field: "status", status: offer.status });
+				if (!isEditableOffer(offer.status))
+					throw new ConflictError(`A ${offer.status} offer cannot be changed`, { field: "status", status: offer.status });
 				const set = { ...changes, updatedAt: now() };
 				const updated: OfferDoc = await store.updateById(offer._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set)));
 				this.publishEvents(offer._id, OFFERS);
@@ -176,7 +227,11 @@ export const OffersPart: Partial<ServiceSchema> = {
 		setOfferStatus: {
 			visibility: "public",
 			params: {
-				id, status: enumOf(OFFER_STATUSES), expect: optional(enumOf(OFFER_STATUSES)), employeeId: nullableId, userId: nullableId
+				id,
+				status: enumOf(OFFER_STATUSES),
+				expect: optional(enumOf(OFFER_STATUSES)),
+				employeeId: nullableId,
+				userId: nullableId
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<SetOfferStatusParams>): Promise<Offer> {
 				const { tenantId } = requireUser(ctx);
@@ -190,7 +245,10 @@ export const OffersPart: Partial<ServiceSchema> = {
 				if (employeeId !== undefined) set.employeeId = employeeId;
 				if (userId !== undefined) set.userId = userId;
 				const changed = await this.unique("applicationId", () =>
-					store.updateMany({ _id: offer._id, tenantId, status: expect ?? offer.status }, updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set)))
+					store.updateMany(
+						{ _id: offer._id, tenantId, status: expect ?? offer.status },
+						updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set))
+					)
 				);
 				if (changed !== 1) throw new IllegalTransitionError(offer.status, status, "The offer changed meanwhile", "stale");
 				this.publishEvents(offer._id, OFFERS);
@@ -205,12 +263,17 @@ export const OffersPart: Partial<ServiceSchema> = {
 			async handler(this: RecruitmentThis, ctx: RosterContext<ApplicationIdParams>): Promise<{ withdrawn: number }> {
 				const { tenantId } = requireUser(ctx);
 				const store = this.store(OFFERS);
-				const pending: OfferDoc[] = await store.find({ query: { tenantId, applicationId: ctx.params.applicationId, status: { $in: ["draft", "sent"] } } });
+				const pending: OfferDoc[] = await store.find({
+					query: { tenantId, applicationId: ctx.params.applicationId, status: { $in: ["draft", "sent"] } }
+				});
 				let withdrawn = 0;
 				for (const offer of pending) {
 					const at = now();
 					const set = { status: "withdrawn", liveKey: offer._id, updatedAt: at };
-					const changed = await store.updateMany({ _id: offer._id, tenantId, status: offer.status }, updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set)));
+					const changed = await store.updateMany(
+						{ _id: offer._id, tenantId, status: offer.status },
+						updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set))
+					);
 					if (changed === 1) this.publishEvents(offer._id, OFFERS);
 					withdrawn += changed;
 					await this.saved(ctx, "updated", { ...offerJSON(offer), status: "withdrawn", updatedAt: at });
@@ -231,7 +294,10 @@ export const OffersPart: Partial<ServiceSchema> = {
 			}
 			const at = now();
 			const set = { status: to, liveKey: liveKey(offer, to), updatedAt: at };
-			const changed = await store.updateMany({ _id: offer._id, tenantId, status: offer.status }, updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set)));
+			const changed = await store.updateMany(
+				{ _id: offer._id, tenantId, status: offer.status },
+				updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set))
+			);
 			if (changed !== 1) throw new IllegalTransitionError(offer.status, to, "The offer changed meanwhile", "stale");
 			this.publishEvents(offer._id, OFFERS);
 			return this.saved(ctx, "updated", offerJSON({ ...offer, status: to, updatedAt: at }));

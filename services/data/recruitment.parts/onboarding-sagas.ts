@@ -18,12 +18,45 @@ import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { liveKey, offerJSON } from "./offers";
 import { OFFERS, type OfferDoc, type RecruitmentThis } from "./shared";
 
-interface StartParams { id: string; sagaId: string; employeeId: string; userId: string; holder: string; leaseMs: number }
-interface RecordParams { id: string; sagaId: string; holder: string; step?: OnboardingStep; state?: "running" | "compensating"; error?: string | null; leaseMs: number }
-interface TakeOverParams { id: string; sagaId: string; holder: string; leaseMs: number }
-interface CommitParams { id: string; sagaId: string; holder: string; managerId?: string | null; departmentId?: string | null }
-interface RollBackParams { id: string; sagaId: string; holder: string; error?: string | null }
-interface StalledParams { limit?: number }
+interface StartParams {
+	id: string;
+	sagaId: string;
+	employeeId: string;
+	userId: string;
+	holder: string;
+	leaseMs: number;
+}
+interface RecordParams {
+	id: string;
+	sagaId: string;
+	holder: string;
+	step?: OnboardingStep;
+	state?: "running" | "compensating";
+	error?: string | null;
+	leaseMs: number;
+}
+interface TakeOverParams {
+	id: string;
+	sagaId: string;
+	holder: string;
+	leaseMs: number;
+}
+interface CommitParams {
+	id: string;
+	sagaId: string;
+	holder: string;
+	managerId?: string | null;
+	departmentId?: string | null;
+}
+interface RollBackParams {
+	id: string;
+	sagaId: string;
+	holder: string;
+	error?: string | null;
+}
+interface StalledParams {
+	limit?: number;
+}
 
 const holder = { type: "string", min: 1, max: 200 } as const;
 const leaseMs = { type: "number", integer: true, min: 1, max: 3_600_000 } as const;
@@ -31,12 +64,18 @@ const error = { type: "string", max: 1000, optional: true, nullable: true } as c
 const UNDER_WAY: OnboardingState[] = ["running", "compensating"];
 
 /** 409 for a node that no longer holds the saga: another took it over, or it ended. */
-const leaseLost = (offerId: string) =>
-	new ConflictError("The offer's onboarding is held by another node now", { field: "id", offerId, reason: "leaseLost" });
+const leaseLost = (offerId: string) => new ConflictError("The offer's onboarding is held by another node now", { field: "id", offerId, reason: "leaseLost" });
 
 /** The conditions under which `holder` still owns the saga `sagaId` of the offer. */
 function held(doc: OfferDoc, sagaId: string, by: string, states: OnboardingState[]): Record<string, unknown> {
-	return { _id: doc._id, tenantId: doc.tenantId, status: "accepted", "onboarding.sagaId": sagaId, "onboarding.holder": by, "onboarding.state": { $in: states } };
+	return {
+		_id: doc._id,
+		tenantId: doc.tenantId,
+		status: "accepted",
+		"onboarding.sagaId": sagaId,
+		"onboarding.holder": by,
+		"onboarding.state": { $in: states }
+	};
 }
 
 /** An error message short enough for the record. */
@@ -56,14 +95,34 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 				const at = now();
 				const leaseUntil = Date.now() + ctx.params.leaseMs;
 				const saga: OnboardingSaga = {
-					sagaId: ctx.params.sagaId, state: "running", step: ONBOARDING_STEPS[0], employeeId: ctx.params.employeeId, userId: ctx.params.userId,
-					attempts: 0, error: null, leaseUntil, startedAt: at, updatedAt: at, holder: ctx.params.holder, actor
+					sagaId: ctx.params.sagaId,
+					state: "running",
+					step: ONBOARDING_STEPS[0],
+					employeeId: ctx.params.employeeId,
+					userId: ctx.params.userId,
+					attempts: 0,
+					error: null,
+					leaseUntil,
+					startedAt: at,
+					updatedAt: at,
+					holder: ctx.params.holder,
+					actor
 				};
 				// One write: of two concurrent accepts exactly one finds the offer still sent.
 				const changed = await this.unique("applicationId", () =>
 					store.updateMany(
 						{ _id: offer._id, tenantId: actor.tenantId, status: "sent" },
-						{ $set: { status: "accepted", liveKey: liveKey(offer, "accepted"), employeeId: null, userId: null, onboarding: saga, onboardingDue: leaseUntil, updatedAt: at } }
+						{
+							$set: {
+								status: "accepted",
+								liveKey: liveKey(offer, "accepted"),
+								employeeId: null,
+								userId: null,
+								onboarding: saga,
+								onboardingDue: leaseUntil,
+								updatedAt: at
+							}
+						}
 					)
 				);
 				if (changed !== 1) throw stale();
@@ -74,8 +133,13 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 		recordOnboarding: {
 			visibility: "public",
 			params: {
-				id, sagaId: id, holder, leaseMs, step: { ...enumOf(ONBOARDING_STEPS), optional: true },
-				state: { type: "enum", values: ["running", "compensating"], optional: true }, error
+				id,
+				sagaId: id,
+				holder,
+				leaseMs,
+				step: { ...enumOf(ONBOARDING_STEPS), optional: true },
+				state: { type: "enum", values: ["running", "compensating"], optional: true },
+				error
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<RecordParams>): Promise<SagaOffer> {
 				const { tenantId } = requireUser(ctx);
@@ -105,9 +169,21 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 				const leaseUntil = at + ctx.params.leaseMs;
 				// Only a lease that ran out: of the nodes that saw it stalled, exactly one gets it.
 				const changed = await store.updateMany(
-					{ _id: offer._id, tenantId, status: "accepted", "onboarding.sagaId": ctx.params.sagaId, "onboarding.state": { $in: UNDER_WAY }, onboardingDue: { $lt: at } },
 					{
-						$set: { "onboarding.holder": ctx.params.holder, "onboarding.leaseUntil": leaseUntil, "onboarding.updatedAt": now(), onboardingDue: leaseUntil },
+						_id: offer._id,
+						tenantId,
+						status: "accepted",
+						"onboarding.sagaId": ctx.params.sagaId,
+						"onboarding.state": { $in: UNDER_WAY },
+						onboardingDue: { $lt: at }
+					},
+					{
+						$set: {
+							"onboarding.holder": ctx.params.holder,
+							"onboarding.leaseUntil": leaseUntil,
+							"onboarding.updatedAt": now(),
+							onboardingDue: leaseUntil
+						},
 						$inc: { "onboarding.attempts": 1 }
 					}
 				);
@@ -127,15 +203,24 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 				if (saga?.sagaId === ctx.params.sagaId && saga.state === "done") return offerJSON(offer);
 				if (!saga || saga.sagaId !== ctx.params.sagaId) throw leaseLost(offer._id);
 				const hired: EmployeeHiredEvent = {
-					employeeId: saga.employeeId, userId: saga.userId, offerId: offer._id,
-					managerId: ctx.params.managerId ?? null, departmentId: ctx.params.departmentId ?? null
+					employeeId: saga.employeeId,
+					userId: saga.userId,
+					offerId: offer._id,
+					managerId: ctx.params.managerId ?? null,
+					departmentId: ctx.params.departmentId ?? null
 				};
 				const at = now();
 				const update = updateWithEvent(
 					{
 						$set: {
-							employeeId: saga.employeeId, userId: saga.userId, updatedAt: at, onboardingDue: null,
-							"onboarding.state": "done", "onboarding.step": "commit", "onboarding.error": null, "onboarding.updatedAt": at
+							employeeId: saga.employeeId,
+							userId: saga.userId,
+							updatedAt: at,
+							onboardingDue: null,
+							"onboarding.state": "done",
+							"onboarding.step": "commit",
+							"onboarding.error": null,
+							"onboarding.updatedAt": at
 						}
 					},
 					pendingEvent(AppEvents.employeeHired, tenantId, hired)
@@ -156,11 +241,18 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 				const saga = offer.onboarding;
 				if (saga?.sagaId === ctx.params.sagaId && saga.state === "compensated") return offerJSON(offer);
 				const set: Record<string, unknown> = {
-					status: "sent", liveKey: liveKey(offer, "sent"), employeeId: null, userId: null, updatedAt: now(), onboardingDue: null,
-					"onboarding.state": "compensated", "onboarding.updatedAt": now()
+					status: "sent",
+					liveKey: liveKey(offer, "sent"),
+					employeeId: null,
+					userId: null,
+					updatedAt: now(),
+					onboardingDue: null,
+					"onboarding.state": "compensated",
+					"onboarding.updatedAt": now()
 				};
 				if (ctx.params.error !== undefined) set["onboarding.error"] = clip(ctx.params.error);
-				if ((await store.updateMany(held(offer, ctx.params.sagaId, ctx.params.holder, ["compensating"]), { $set: set })) !== 1) throw leaseLost(offer._id);
+				if ((await store.updateMany(held(offer, ctx.params.sagaId, ctx.params.holder, ["compensating"]), { $set: set })) !== 1)
+					throw leaseLost(offer._id);
 				return (await this.sagaOffer(ctx, offer._id)).offer;
 			}
 		},
@@ -170,7 +262,11 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 			visibility: "public",
 			params: { limit: { type: "number", integer: true, min: 1, max: 100, optional: true } },
 			async handler(this: RecruitmentThis, ctx: RosterContext<StalledParams>): Promise<SagaOffer[]> {
-				const docs: OfferDoc[] = await this.store(OFFERS).find({ query: { onboardingDue: { $lt: Date.now() } }, sort: ["onboardingDue"], limit: ctx.params.limit ?? 10 });
+				const docs: OfferDoc[] = await this.store(OFFERS).find({
+					query: { onboardingDue: { $lt: Date.now() } },
+					sort: ["onboardingDue"],
+					limit: ctx.params.limit ?? 10
+				});
 				return docs.filter(doc => doc.onboarding).map(doc => ({ offer: offerJSON(doc), saga: doc.onboarding! }));
 			}
 		}

@@ -18,10 +18,22 @@ import { page } from "../../../lib/openapi/schemas";
 import * as Recruitment from "../../../lib/openapi/contexts/recruitment";
 
 interface CreateOpeningParams {
-	title: string; departmentId: string; hiringManagerId: string; headcount?: number; status?: OpeningStatus; description?: string | null;
+	title: string;
+	departmentId: string;
+	hiringManagerId: string;
+	headcount?: number;
+	status?: OpeningStatus;
+	description?: string | null;
 }
-interface UpdateOpeningParams extends Partial<CreateOpeningParams> { id: string }
-interface ListOpeningsParams extends ListParams { status?: OpeningStatus; departmentId?: string; hiringManagerId?: string; search?: string }
+interface UpdateOpeningParams extends Partial<CreateOpeningParams> {
+	id: string;
+}
+interface ListOpeningsParams extends ListParams {
+	status?: OpeningStatus;
+	departmentId?: string;
+	hiringManagerId?: string;
+	search?: string;
+}
 
 const headcount = { type: "number", integer: true, min: 1, max: 10_000 } as const;
 
@@ -34,8 +46,13 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 201: json(Recruitment.JobOpening) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
-				$$strict: true, title: text(), departmentId: id, hiringManagerId: id, headcount: optional(headcount),
-				status: optional(enumOf(OPENING_STATUSES)), description: nullableText(5000)
+				$$strict: true,
+				title: text(),
+				departmentId: id,
+				hiringManagerId: id,
+				headcount: optional(headcount),
+				status: optional(enumOf(OPENING_STATUSES)),
+				description: nullableText(5000)
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<CreateOpeningParams>): Promise<JobOpening> {
 				const { tenantId } = requireUser(ctx);
@@ -44,7 +61,16 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 				await this.checkEmployees(ctx, [hiringManagerId], "hiringManagerId");
 				const at = now();
 				const doc: OpeningDoc = {
-					_id: this.newId(), tenantId, title, departmentId, hiringManagerId, headcount: count, status, description, createdAt: at, updatedAt: at
+					_id: this.newId(),
+					tenantId,
+					title,
+					departmentId,
+					hiringManagerId,
+					headcount: count,
+					status,
+					description,
+					createdAt: at,
+					updatedAt: at
 				};
 				await this.adapter.insert(insertWithEvent(doc, auditCreation(ctx, "jobOpening", doc)));
 				this.publishEvents(doc._id);
@@ -58,8 +84,12 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 200: json(page(Recruitment.JobOpening)) } },
 			auth: { roles: RECRUITERS },
 			params: {
-				$$strict: true, ...listParams, status: optional(enumOf(OPENING_STATUSES)), departmentId: optional(id),
-				hiringManagerId: optional(id), search
+				$$strict: true,
+				...listParams,
+				status: optional(enumOf(OPENING_STATUSES)),
+				departmentId: optional(id),
+				hiringManagerId: optional(id),
+				search
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<ListOpeningsParams>): Promise<ListResult<JobOpening>> {
 				const user = requireUser(ctx);
@@ -91,8 +121,14 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 200: json(Recruitment.JobOpening) } },
 			auth: { roles: STAFF_ROLES },
 			params: {
-				$$strict: true, id, title: optionalText(), departmentId: optional(id), hiringManagerId: optional(id),
-				headcount: optional(headcount), status: optional(enumOf(OPENING_STATUSES)), description: nullableText(5000)
+				$$strict: true,
+				id,
+				title: optionalText(),
+				departmentId: optional(id),
+				hiringManagerId: optional(id),
+				headcount: optional(headcount),
+				status: optional(enumOf(OPENING_STATUSES)),
+				description: nullableText(5000)
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<UpdateOpeningParams>): Promise<JobOpening> {
 				const { tenantId } = requireUser(ctx);
@@ -104,7 +140,10 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 				await this.checkDepartment(ctx, changes.departmentId);
 				if (changes.hiringManagerId) await this.checkEmployees(ctx, [changes.hiringManagerId], "hiringManagerId");
 				const set = { ...changes, updatedAt: now() };
-				const updated: OpeningDoc = await this.adapter.updateById(opening._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "jobOpening", opening, set)));
+				const updated: OpeningDoc = await this.adapter.updateById(
+					opening._id,
+					updateWithEvent({ $set: set }, auditUpdate(ctx, "jobOpening", opening, set))
+				);
 				this.publishEvents(opening._id);
 				return this.saved(ctx, "updated", openingJSON(updated));
 			}

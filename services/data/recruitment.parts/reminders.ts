@@ -57,12 +57,20 @@ async function remindTenant(service: ReminderThis, tenantId: string, query: obje
 	for (;;) {
 		const page: InterviewDoc[] = await interviews.find({ query, sort: ["scheduledAt"], limit: PAGE, offset: skipped });
 		if (page.length === 0) return { reminded, skipped };
-		const apps: ApplicationDoc[] = await findManyInTenant(service.store(APPLICATIONS), tenantId, page.map(i => i.applicationId));
+		const apps: ApplicationDoc[] = await findManyInTenant(
+			service.store(APPLICATIONS),
+			tenantId,
+			page.map(i => i.applicationId)
+		);
 		const candidateOf = new Map(apps.map(a => [a._id, a.candidateId]));
 		for (const interview of page) {
 			const payload: InterviewReminderEvent = {
-				interviewId: interview._id, applicationId: interview.applicationId, openingId: interview.openingId,
-				candidateId: candidateOf.get(interview.applicationId) ?? null, scheduledAt: interview.scheduledAt, interviewerIds: interview.interviewerIds
+				interviewId: interview._id,
+				applicationId: interview.applicationId,
+				openingId: interview.openingId,
+				candidateId: candidateOf.get(interview.applicationId) ?? null,
+				scheduledAt: interview.scheduledAt,
+				interviewerIds: interview.interviewerIds
 			};
 			// Only while it is still the interview we read: not reminded, at this time, not yet held.
 			const changed = await interviews.updateMany(

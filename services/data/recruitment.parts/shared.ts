@@ -19,7 +19,9 @@ import type { OutboxMethods } from "../../../mixins/outbox.mixin";
 
 // ---- Types -------------------------------------------------------------------------------
 
-export interface IdParams { id: string }
+export interface IdParams {
+	id: string;
+}
 
 export type OpeningDoc = TenantDoc & Omit<JobOpening, "id">;
 export type CandidateDoc = TenantDoc & Omit<Candidate, "id">;
@@ -32,11 +34,13 @@ export type InterviewDoc = TenantDoc & Omit<Interview, "id">;
  * (holder and actor included), and `onboardingDue` mirrors its lease while it is under way
  * (null otherwise), so the sweep for stalled sagas reads one indexed top-level field.
  */
-export type OfferDoc = TenantDoc & Omit<Offer, "id" | "onboarding"> & OutboxFields & {
-	liveKey: string;
-	onboarding?: OnboardingSaga | null;
-	onboardingDue?: number | null;
-};
+export type OfferDoc = TenantDoc &
+	Omit<Offer, "id" | "onboarding"> &
+	OutboxFields & {
+		liveKey: string;
+		onboarding?: OnboardingSaga | null;
+		onboardingDue?: number | null;
+	};
 
 /** An application as a client sees it: who applied, to what. */
 export interface ApplicationView extends Application {

@@ -6,6 +6,11 @@
  *
  * A spell is active on a date from its start through its end inclusive: the termination date is
  * the last day employed (a rehire must come after it, so two spells never overlap).
+ *
+ * A transfer to another department, dated within the stint, splits its spell there: the part
+ * before ends the day before (`transferOut`), the part after starts on the date (`transferIn`),
+ * so headcount on a past date counts people in the department they were in then. Hires count
+ * only spells that start a stint, terminations only spells that end one.
  */
 import type { EmployeeDoc, EmploymentType } from "./model";
 
@@ -20,11 +25,15 @@ export interface SpellDoc {
 	/** YYYY-MM of start and end, so hires and terminations per month are plain groups. */
 	startMonth: string;
 	endMonth: string | null;
-	/** The stint's placement as it is now (a transfer moves the open spell; see docs/operations.md). */
+	/** Where the employee was over the spell's dates (a correction through an update rewrites the open spell). */
 	departmentId: string | null;
 	employmentType: EmploymentType;
 	/** The spell the employee record describes now; earlier ones are closed history. */
 	current: boolean;
+	/** Started by a transfer, not by a hire: not counted as a hire. */
+	transferIn?: boolean;
+	/** Ended by a transfer, not by a termination: not counted as one. */
+	transferOut?: boolean;
 }
 
 /** The fields of the current spell, as the employee record says them now. */
@@ -41,6 +50,44 @@ export function spellFields(employee: EmployeeDoc): Omit<SpellDoc, "_id" | "tena
 
 /** One id per stint: the same hire written twice (a retry, a resumed saga) lands on one spell. */
 export const spellId = (employee: EmployeeDoc): string => `${employee._id}:${employee.hireDate}`;
+
+/** Where the employee is now, as a spell holds it. */
+export function placementOf(employee: EmployeeDoc): Pick<SpellDoc, "departmentId" | "employmentType"> {
+	return { departmentId: employee.departmentId, employmentType: employee.employmentType };
+}
+
+/** The day before `date` (YYYY-MM-DD). */
+export function dayBefore(date: string): string {
+	const day = new Date(`${date}T00:00:00Z`);
+	day.setUTCDate(day.getUTCDate() - 1);
+	return day.toISOString().slice(0, 10);
+}
+
+/**
+ * How a transfer on `effectiveDate` splits the open spell `current`: the part it closes, and the
+ * spell it opens (its id names the date, so the same transfer recorded twice opens one). None
+ * when the department stays, or when the date is not after the open spell's start: a transfer
+ * backdated to it, or before it, corrects that spell instead.
+ */
+export function transferSplit(employee: EmployeeDoc, current: SpellDoc, effectiveDate: string): { close: Partial<SpellDoc>; open: SpellDoc } | null {
+	if (current.departmentId === employee.departmentId || effectiveDate <= current.start) return null;
+	const end = dayBefore(effectiveDate);
+	return {
+		close: { end, endMonth: end.slice(0, 7), transferOut: true, current: false },
+		open: {
+			_id: `${spellId(employee)}:${effectiveDate}`,
+			tenantId: employee.tenantId,
+			employeeId: employee._id,
+			start: effectiveDate,
+			startMonth: effectiveDate.slice(0, 7),
+			end: employee.terminationDate,
+			endMonth: employee.terminationDate ? employee.terminationDate.slice(0, 7) : null,
+			...placementOf(employee),
+			current: true,
+			transferIn: true
+		}
+	};
+}
 
 /** The query of spells active on `asOf`. */
 export function activeOn(asOf: string): object {

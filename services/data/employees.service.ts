@@ -34,7 +34,7 @@ import {
 } from "../../lib/employees/model";
 import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
 import { type HireParams, checkDates, employeeFields, employmentType, hireChanges, hireFields, hiredEmployee } from "../../lib/employees/params";
-import { type SpellDoc, spellFields, spellId } from "../../lib/employees/spells";
+import { type SpellDoc, dayBefore, spellFields, spellId, transferSplit } from "../../lib/employees/spells";
 import {
 	type Relation,
 	checkHireDate,
@@ -151,7 +151,8 @@ interface EmployeeMethods {
 	transition(ctx: RosterContext, employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>, changes: Changes): Promise<EmployeeDoc>;
 	changedEvent(employee: EmployeeDoc, changes: Changes): PendingEvent;
 	recorded(ctx: RosterContext, employee: EmployeeDoc, type: HistoryType, changes: Changes, effectiveDate: string): Promise<void>;
-	syncSpell(employee: EmployeeDoc, type: HistoryType): Promise<void>;
+	syncSpell(employee: EmployeeDoc, type: HistoryType, effectiveDate: string): Promise<void>;
+	keepSpell(spell: SpellDoc): Promise<void>;
 }
 
 type EmployeesThis = DbService & EmployeeMethods & OutboxMethods;
@@ -846,31 +847,53 @@ const EmployeesService: ServiceSchema = {
 			};
 			await this.store(HISTORY).insert(entry);
 			// Before the cache is cleaned, so the first report read after this write counts it.
-			await this.syncSpell(employee, type);
+			await this.syncSpell(employee, type, effectiveDate);
 			await this.entityChanged(type === "hired" ? "created" : "updated", listItemJSON(employee), ctx);
 		},
 
 		/**
 		 * The employment spell the record describes, made to match it: a hire or rehire opens one
-		 * (closing any spell still marked current), every other change rewrites the current one. An
-		 * employee with no spell yet (stored before spells existed) gets one from the record.
+		 * (closing any spell still marked current); a transfer to another department dated within
+		 * the open spell splits it there (lib/employees/spells.ts); every other change rewrites the
+		 * open spell. An employee with no spell yet (stored before spells existed) gets one from the record.
 		 */
-		async syncSpell(this: EmployeesThis, employee: EmployeeDoc, type: HistoryType): Promise<void> {
+		async syncSpell(this: EmployeesThis, employee: EmployeeDoc, type: HistoryType, effectiveDate: string): Promise<void> {
 			const spells = this.store(SPELLS);
-			const fields = spellFields(employee);
 			const key = { tenantId: employee.tenantId, employeeId: employee._id };
-			if (type !== "hired" && type !== "rehired") {
-				if ((await spells.updateMany({ ...key, current: true }, { $set: fields })) > 0) return;
-			} else {
-				await spells.updateMany({ ...key, current: true, _id: { $ne: spellId(employee) } }, { $set: { current: false } });
+			const firstSpell: SpellDoc = { _id: spellId(employee), ...key, ...spellFields(employee), current: true };
+			if (type === "hired" || type === "rehired") {
+				await spells.updateMany({ ...key, current: true, _id: { $ne: firstSpell._id } }, { $set: { current: false } });
+				return this.keepSpell(firstSpell);
 			}
-			const spell: SpellDoc = { _id: spellId(employee), ...key, ...fields, current: true };
+			const open: SpellDoc[] = await spells.find({ query: { ...key, current: true }, sort: ["start"] });
+			const current = open.at(-1);
+			if (!current) return this.keepSpell(firstSpell);
+			// A split that a crash left half done (both parts open): the later one holds from its start.
+			for (const stale of open.slice(0, -1)) {
+				const end = dayBefore(current.start);
+				await spells.updateMany({ _id: stale._id, current: true }, { $set: { end, endMonth: end.slice(0, 7), transferOut: true, current: false } });
+			}
+			const split = type === "transferred" ? transferSplit(employee, current, effectiveDate) : null;
+			if (split) {
+				// The new part first: a crash between the two writes leaves both open, which the next write mends (above).
+				await this.keepSpell(split.open);
+				await spells.updateMany({ _id: current._id, current: true }, { $set: split.close });
+				return;
+			}
+			const { start, startMonth, ...rest } = spellFields(employee);
+			// The hire date is the start of the stint's first spell only.
+			await spells.updateMany({ _id: current._id }, { $set: current.transferIn ? rest : { start, startMonth, ...rest } });
+		},
+
+		/** Stores the spell; the same one stored again (a retry, a resumed saga) is brought up to date instead. */
+		async keepSpell(this: EmployeesThis, spell: SpellDoc): Promise<void> {
+			const spells = this.store(SPELLS);
 			try {
 				await spells.insert(spell);
 			} catch (err) {
-				// The same hire recorded again (a retry, a resumed saga): the spell is there already.
 				if (!isUniqueViolation(err)) throw err;
-				await spells.updateById(spell._id, { $set: { ...fields, current: true } });
+				const { _id, ...fields } = spell;
+				await spells.updateById(_id, { $set: fields });
 			}
 		}
 	}

@@ -43,6 +43,7 @@ describe("NeDB under DATA_DIR", () => {
 		expect(readdirSync(dataDir).sort()).toEqual([
 			"accounts.db",
 			"identityLocks.db",
+			"identity_audit_outbox.db",
 			"identity_employments.db",
 			"identity_handled_events.db",
 			"identity_job_runs.db",

@@ -261,6 +261,50 @@ describe("HR reports", () => {
 		});
 	});
 
+	describe("a transfer within a stint", () => {
+		it("counts people in the department they were in on each date, and is neither a hire nor a termination", async () => {
+			const owner = await signup(system.url, "Moved Around AG");
+			const before = (await api.post("/departments", owner, { name: "Before" })).body.id;
+			const after = (await api.post("/departments", owner, { name: "After" })).body.id;
+			const moved = await hire(system.url, owner, { hireDate: "2025-01-10", departmentId: before });
+			const transfer = (departmentId: string, effectiveDate: string) =>
+				api.post(`/employees/${moved.id}/transfer`, owner, { departmentId, effectiveDate });
+			expect((await transfer(after, "2025-03-01")).status).toBe(200);
+
+			expect(counts((await ok("/reports/headcount-as-of?asOf=2025-02-28", owner)).body.groups)).toEqual({ Before: 1 });
+			expect(counts((await ok("/reports/headcount-as-of?asOf=2025-03-01", owner)).body.groups)).toEqual({ After: 1 });
+			const months = async () =>
+				(await ok("/reports/turnover?from=2025-01&to=2025-06", owner)).body.months.map(
+					(m: { month: string; hires: number; terminations: number; headcountStart: number; headcountEnd: number }) => [
+						m.month,
+						m.hires,
+						m.terminations,
+						m.headcountStart,
+						m.headcountEnd
+					]
+				);
+			expect(await months()).toEqual([
+				["2025-01", 1, 0, 0, 1],
+				["2025-02", 0, 0, 1, 1],
+				["2025-03", 0, 0, 1, 1],
+				["2025-04", 0, 0, 1, 1],
+				["2025-05", 0, 0, 1, 1],
+				["2025-06", 0, 0, 1, 1]
+			]);
+
+			// Back again in May; then the leaving is a termination of the last part, counted once.
+			expect((await transfer(before, "2025-05-01")).status).toBe(200);
+			expect((await api.post(`/employees/${moved.id}/terminate`, owner, { date: "2025-05-31", reason: "Left" })).status).toBe(200);
+			expect(counts((await ok("/reports/headcount-as-of?asOf=2025-04-30", owner)).body.groups)).toEqual({ After: 1 });
+			expect(counts((await ok("/reports/headcount-as-of?asOf=2025-05-31", owner)).body.groups)).toEqual({ Before: 1 });
+			expect((await ok("/reports/headcount-as-of?asOf=2025-06-01", owner)).body.total).toBe(0);
+			expect((await months()).slice(4)).toEqual([
+				["2025-05", 0, 1, 1, 1],
+				["2025-06", 0, 0, 0, 0]
+			]);
+		});
+	});
+
 	describe("employees stored before spells existed", () => {
 		itInProcess("are looked for once at start-up, which then leaves its marker", async () => {
 			const employees = system.broker.getLocalService("employees") as DbService;

@@ -64,8 +64,9 @@ export const HeadcountPart: Partial<ServiceSchema> = {
 				const inRange = { $gte: from, $lte: to };
 				// Two groupings and two counts per month, each in the database: the range is bounded by the caller (36 months).
 				const [hires, terminations, ends] = await Promise.all([
-					spells.countBy({ ...base, startMonth: inRange }, ["startMonth"]),
-					spells.countBy({ ...base, endMonth: inRange }, ["endMonth"]),
+					// A spell a transfer started or ended is no hire and no termination (lib/employees/spells.ts).
+					spells.countBy({ ...base, startMonth: inRange, transferIn: { $ne: true } }, ["startMonth"]),
+					spells.countBy({ ...base, endMonth: inRange, transferOut: { $ne: true } }, ["endMonth"]),
 					Promise.all(
 						months.map(async m => {
 							const { first, last } = monthBounds(m);

@@ -1,0 +1,45 @@
+/**
+ * How a transfer splits an employment spell (lib/employees/spells.ts): where the parts meet,
+ * and when a transfer corrects the open spell instead of splitting it.
+ */
+import type { EmployeeDoc } from "../../lib/employees/model";
+import { type SpellDoc, dayBefore, spellFields, spellId, transferSplit } from "../../lib/employees/spells";
+
+const hired = { _id: "e-1", tenantId: "t-1", hireDate: "2025-01-10", terminationDate: null, departmentId: "d-old", employmentType: "full_time" } as EmployeeDoc;
+const open: SpellDoc = { _id: spellId(hired), tenantId: "t-1", employeeId: "e-1", ...spellFields(hired), current: true };
+
+describe("employment spells", () => {
+	it("end a part the day before the next begins, across months, leap days and years", () => {
+		expect(dayBefore("2025-03-01")).toBe("2025-02-28");
+		expect(dayBefore("2024-03-01")).toBe("2024-02-29");
+		expect(dayBefore("2025-01-01")).toBe("2024-12-31");
+		expect(dayBefore("2025-07-16")).toBe("2025-07-15");
+	});
+
+	it("split at a transfer to another department: the part before closes, the part after opens on the date", () => {
+		const moved = { ...hired, departmentId: "d-new" } as EmployeeDoc;
+		expect(transferSplit(moved, open, "2025-03-01")).toEqual({
+			close: { end: "2025-02-28", endMonth: "2025-02", transferOut: true, current: false },
+			open: {
+				_id: "e-1:2025-01-10:2025-03-01",
+				tenantId: "t-1",
+				employeeId: "e-1",
+				start: "2025-03-01",
+				startMonth: "2025-03",
+				end: null,
+				endMonth: null,
+				departmentId: "d-new",
+				employmentType: "full_time",
+				current: true,
+				transferIn: true
+			}
+		});
+	});
+
+	it("do not split for a move within the department, nor for a transfer dated on or before the open part's start", () => {
+		expect(transferSplit(hired, open, "2025-03-01")).toBeNull();
+		const moved = { ...hired, departmentId: "d-new" } as EmployeeDoc;
+		expect(transferSplit(moved, open, "2025-01-10")).toBeNull();
+		expect(transferSplit(moved, { ...open, start: "2025-04-01" }, "2025-03-01")).toBeNull();
+	});
+});

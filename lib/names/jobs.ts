@@ -14,8 +14,6 @@ export const Jobs = {
 	identityHandledPrune: "identityHandledPrune",
 	/** notifications: handled-event records past their keeping time. */
 	notificationsHandledPrune: "notificationsHandledPrune",
-	/** audit: handled-event records past their keeping time. */
-	auditHandledPrune: "auditHandledPrune",
 	/** audit: audit records older than AUDIT_RETENTION_DAYS (none when it is 0). */
 	auditPrune: "auditPrune",
 	/** deadLetters: replayed dead letters after 30 days, unreplayed ones after 90. */
@@ -33,7 +31,6 @@ export const JobServices: Record<JobName, string> = {
 	expireInvitations: "identity",
 	identityHandledPrune: "identity",
 	notificationsHandledPrune: "notifications",
-	auditHandledPrune: "audit",
 	auditPrune: "audit",
 	deadLettersPrune: "deadLetters"
 };

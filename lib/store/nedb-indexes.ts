@@ -118,3 +118,23 @@ export function compareCompoundKeysFast(db: NedbDatastore): void {
 		index[FAST] = true;
 	}
 }
+
+const isPlainValue = (value: unknown): value is string | number | boolean => ["string", "number", "boolean"].includes(typeof value);
+
+/**
+ * NeDB answers a `$in` only from an index of that one field: `{ tenantId, employeeNumber: { $in } }`
+ * scans the whole collection (and every value of the `$in` for each document) although the
+ * compound index (tenantId, employeeNumber) holds every answer. Such a query, one field matched
+ * exactly and one `$in` of plain values, both of one compound index, becomes one exact lookup
+ * per value, which that index answers; null for any other query.
+ */
+export function compoundInLookups(indexNames: readonly string[], query: object | undefined): Array<Record<string, unknown>> | null {
+	const entries = Object.entries(query ?? {});
+	if (entries.length !== 2) return null;
+	const exact = entries.find(([key, value]) => !key.startsWith("$") && isPlainValue(value));
+	const among = entries.find(([key, value]) => !key.startsWith("$") && value !== null && typeof value === "object" && Object.keys(value).join() === "$in") as
+		[string, { $in: unknown }] | undefined;
+	if (!exact || !among || !Array.isArray(among[1].$in) || !among[1].$in.every(isPlainValue)) return null;
+	if (!indexNames.includes(`${exact[0]},${among[0]}`) && !indexNames.includes(`${among[0]},${exact[0]}`)) return null;
+	return [...new Set(among[1].$in)].map(value => ({ [exact[0]]: exact[1], [among[0]]: value }));
+}

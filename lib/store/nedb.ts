@@ -4,13 +4,15 @@
  */
 import MoleculerDb from "moleculer-db";
 import { checkGroupFields, checkSumFields, groupCounts, groupSums } from "./count-by";
-import { type NedbDatastore, compareCompoundKeysFast, reindexOnlyChangedKeys } from "./nedb-indexes";
+import { type NedbDatastore, compareCompoundKeysFast, compoundInLookups, reindexOnlyChangedKeys } from "./nedb-indexes";
 import { findAndCount } from "./page";
 import type { CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from "./types";
 
 type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy" | "sumBy" | "page"> & {
 	db: {
 		ensureIndex(options: { fieldName: string | string[]; unique: boolean; sparse: boolean }): Promise<unknown>;
+		indexes: Record<string, unknown>;
+		findAsync(query: object): PromiseLike<unknown[]>;
 		findOneAsync(query: object): PromiseLike<unknown>;
 		countAsync(query: object): PromiseLike<number>;
 	};
@@ -22,6 +24,7 @@ export function createNedbStore(filename?: string): Store {
 	const adapter = new MemoryAdapterClass(filename ? { filename } : undefined);
 	const updateById = adapter.updateById.bind(adapter);
 	const connect = adapter.connect.bind(adapter);
+	const find = adapter.find.bind(adapter);
 	return Object.assign(adapter, {
 		backend: "nedb" as const,
 		shared: false,
@@ -29,6 +32,12 @@ export function createNedbStore(filename?: string): Store {
 			const loaded = await connect();
 			reindexOnlyChangedKeys(this.db as unknown as NedbDatastore);
 			return loaded;
+		},
+		/** A `$in` within a compound index is asked of that index, a lookup per value (nedb-indexes.ts), where no order or page is asked. */
+		async find(this: MemoryAdapter, params: FindParams): Promise<unknown[]> {
+			const lookups = params.sort?.length || params.limit || params.offset ? null : compoundInLookups(Object.keys(this.db.indexes), params.query);
+			if (!lookups) return find(params);
+			return (await Promise.all(lookups.map(query => this.db.findAsync(query)))).flat();
 		},
 		// NeDB 4's own promises: the adapter's promisified callbacks wrap NeDB's callbackified
 		// promises, two layers of wrapping for each of the reads every request makes.

@@ -10,15 +10,14 @@
  * client IP). A refused or failed write commits nothing, so records nothing; a committed one
  * cannot lose its record, since the outbox relay publishes it after a crash too.
  *
- * This service consumes that channel, once per event (handleOnce), and stores one record per
- * event whose id IS the event id, so a redelivery or a replay can never add a second record.
+ * This service consumes that channel and stores one record per event whose id IS the event id,
+ * so a redelivery or a replay can never add a second record: the insert is its own idempotency,
+ * with no handled-event record beside it (lib/channels/handled.ts), one write per event.
  * The trail is append-only: no action updates or removes a record; only age does, the daily
  * auditPrune past AUDIT_RETENTION_DAYS (lib/audit/retention.ts, seven years by default).
  */
 import type { ServiceSchema } from "moleculer";
 import { pruneAuditRecordsJob } from "../../lib/audit/retention";
-import { handleOnce, handledEventsCollection } from "../../lib/channels/handled";
-import { pruneHandledEventsJob } from "../../lib/channels/retention";
 import { BusinessRuleError, UnprocessableError } from "../../lib/errors";
 import { type RosterContext, requireUser } from "../../lib/meta";
 import { AuditEvents, type AuditRecord, type AuditRecordedEvent } from "../../lib/names/audit";
@@ -51,7 +50,6 @@ type AuditThis = DbService;
 // ---- Helpers -----------------------------------------------------------------------------
 
 const RECORDS = "audit_records";
-const HANDLED = handledEventsCollection("audit").name;
 const OPERATIONS = ["created", "updated", "removed"] as const;
 
 /** An ISO 8601 instant, as the records' `at`: 2026-03-01T10:00:00Z or with a fraction / offset. */
@@ -78,7 +76,7 @@ const AuditService: ServiceSchema = {
 	name: "audit",
 
 	mixins: [
-		ScheduledJobsMixin("audit", { auditHandledPrune: pruneHandledEventsJob("audit"), auditPrune: pruneAuditRecordsJob }),
+		ScheduledJobsMixin("audit", { auditPrune: pruneAuditRecordsJob }),
 		DbMixin(
 			"audit",
 			{
@@ -91,7 +89,7 @@ const AuditService: ServiceSchema = {
 					{ fields: { at: 1 } }
 				]
 			},
-			[handledEventsCollection("audit"), jobRunsCollection("audit")]
+			[jobRunsCollection("audit")]
 		)
 	],
 
@@ -137,7 +135,7 @@ const AuditService: ServiceSchema = {
 	channels: {
 		[AuditEvents.recorded]: {
 			async handler(this: AuditThis, event: AuditRecordedEvent): Promise<void> {
-				await handleOnce(this.store(HANDLED), this.fullName, event, () => this.storeRecord(event));
+				await this.storeRecord(event);
 			}
 		}
 	},

@@ -86,6 +86,16 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 			await expect(clash).rejects.toMatchObject({ code: 409, data: { field: "number" } });
 		});
 
+		it("finds by a list of values within one tenant, once each, as the compound index holds them", async () => {
+			const staff = service.store(`staff_${suffix}`);
+			for (const number of ["21", "22", "23"]) await staff.insert({ _id: `s-${number}`, tenantId: "t-in", number });
+			await staff.insert({ _id: "s-other", tenantId: "t-other", number: "22" });
+			const numbers = async (query: object) => ((await staff.find({ query })) as Array<{ number: string }>).map(d => d.number).sort();
+			expect(await numbers({ tenantId: "t-in", number: { $in: ["22", "23", "99", "22"] } })).toEqual(["22", "23"]);
+			expect(await numbers({ number: { $in: ["22"] }, tenantId: "t-other" })).toEqual(["22"]);
+			expect(await numbers({ tenantId: "t-in", number: { $in: [] } })).toEqual([]);
+		});
+
 		it("gives the service's further collections their own indexes", async () => {
 			const parts = service.store(`parts_${suffix}`);
 			await parts.insert({ _id: service.newId(), serial: "s-1" });

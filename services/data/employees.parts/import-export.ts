@@ -36,12 +36,13 @@ export const ImportExportPart: Partial<ServiceSchema> = {
 			async handler(this: PartThis, ctx: RosterContext<MatchParams>): Promise<Employee[]> {
 				const { tenantId } = requireUser(ctx);
 				const { employeeNumbers, workEmails } = ctx.params;
-				const or: object[] = [];
-				if (employeeNumbers.length > 0) or.push({ employeeNumber: { $in: employeeNumbers } });
-				if (workEmails.length > 0) or.push({ workEmail: { $in: workEmails.map(e => e.toLowerCase()) } });
-				if (or.length === 0) return [];
-				const docs: EmployeeDoc[] = await this.adapter.find({ query: { tenantId, $or: or } });
-				return docs.map(doc => employeeJSON(doc, true));
+				// Two queries rather than one `$or`: each is answered from its unique index (tenantId, field) on every backend.
+				const [byNumber, byEmail]: EmployeeDoc[][] = await Promise.all([
+					employeeNumbers.length > 0 ? this.adapter.find({ query: { tenantId, employeeNumber: { $in: employeeNumbers } } }) : [],
+					workEmails.length > 0 ? this.adapter.find({ query: { tenantId, workEmail: { $in: workEmails.map(e => e.toLowerCase()) } } }) : []
+				]);
+				const found = new Map([...byNumber, ...byEmail].map(doc => [doc._id, doc]));
+				return [...found.values()].map(doc => employeeJSON(doc, true));
 			}
 		},
 

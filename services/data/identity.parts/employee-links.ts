@@ -54,10 +54,15 @@ interface EmploymentDoc {
 const EMPLOYMENT_ENDED = "identity.employmentEnded";
 const EMPLOYMENT_RESUMED = "identity.employmentResumed";
 
-/** The status change an employees.changed event carries, if any. */
-function statusChange(changes: Changes): { from: unknown; to: unknown } | null {
+/**
+ * What an employees.changed event means for the employee's accounts: a termination ends their
+ * access, a rehire resumes it; any other change (a hire, an edit, a transfer) means nothing here.
+ */
+function employmentEffect(changes: Changes): "ended" | "resumed" | null {
 	const change = changes.status;
-	return change && "to" in change ? change : null;
+	if (!change || !("to" in change)) return null;
+	if (change.to === "terminated") return "ended";
+	return change.from === "terminated" && change.to === "active" ? "resumed" : null;
 }
 
 export const EmployeeLinksPart: Partial<ServiceSchema> = {
@@ -103,6 +108,9 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 	channels: {
 		[EmployeeEvents.changed]: {
 			async handler(this: IdentityThis, event: EmployeesChangedEvent): Promise<void> {
+				// An event without effect here is not even recorded as handled: a redelivery of it does nothing either
+				// (an import's every hire is one such event).
+				if (!employmentEffect(event.changes ?? {})) return;
 				await handleOnce(this.store(HANDLED_EVENTS), this.fullName, event, () => this.followEmployment(event));
 			}
 		}
@@ -188,14 +196,14 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 		 */
 		async followEmployment(this: IdentityThis, event: EmployeesChangedEvent): Promise<void> {
 			const { tenantId, employeeId } = event;
-			const change = statusChange(event.changes ?? {});
-			if (!change) return;
+			const effect = employmentEffect(event.changes ?? {});
+			if (!effect) return;
 			if (!(await this.newestEmploymentChange(event))) {
 				this.logger.info(`Status change ${event.eventId} of ${employeeId} ignored: a later one was acted on`);
 				return;
 			}
-			if (change.to === "terminated") await this.employmentEnded(tenantId, employeeId);
-			else if (change.from === "terminated" && change.to === "active") await this.employmentResumed(tenantId, employeeId);
+			if (effect === "ended") await this.employmentEnded(tenantId, employeeId);
+			else await this.employmentResumed(tenantId, employeeId);
 		},
 
 		/** False for a change older (by its seq) than one acted on; otherwise remembers it as the newest. */

@@ -7,7 +7,8 @@
 import { UnprocessableError } from "../errors";
 import type { CsvRecord } from "./csv-reader";
 
-export const EMPLOYEE_COLUMNS = [
+/** The columns that are the employee's fields as they are. */
+export const FIELD_COLUMNS = [
 	"employeeNumber",
 	"firstName",
 	"lastName",
@@ -16,11 +17,13 @@ export const EMPLOYEE_COLUMNS = [
 	"birthDate",
 	"homeAddress",
 	"hireDate",
-	"employmentType",
-	"department",
-	"position",
-	"manager"
+	"employmentType"
 ] as const;
+
+/** The columns that name a record: resolved to its id on import (departmentId, positionId, managerId). */
+export const NAMED_COLUMNS = ["department", "position", "manager"] as const;
+
+export const EMPLOYEE_COLUMNS = [...FIELD_COLUMNS, ...NAMED_COLUMNS] as const;
 export type EmployeeColumn = (typeof EMPLOYEE_COLUMNS)[number];
 
 /** A hire needs these; the others may be absent from the file or empty in a row. */

@@ -10,7 +10,7 @@
  */
 import type { ServiceBroker } from "moleculer";
 import type { Employee } from "../../../lib/employees/model";
-import type { ImportRow } from "../../../lib/imports/employee-columns";
+import { FIELD_COLUMNS, type ImportRow } from "../../../lib/imports/employee-columns";
 import type { AuthUser } from "../../../lib/meta";
 import { EmployeeActions, type ImportCounts, type ImportRowError, OrgActions, type OrgDirectory } from "../../../lib/names";
 import { rowEmployeeId } from "./shared";
@@ -97,20 +97,7 @@ class RowError extends Error {
 /** The import's column for a field the employees service names in its errors. */
 const COLUMN_OF: Record<string, string> = { departmentId: "department", positionId: "position", managerId: "manager" };
 
-const UPDATABLE = [
-	"employeeNumber",
-	"firstName",
-	"lastName",
-	"workEmail",
-	"phone",
-	"birthDate",
-	"homeAddress",
-	"hireDate",
-	"employmentType",
-	"departmentId",
-	"positionId",
-	"managerId"
-] as const;
+const UPDATABLE = [...FIELD_COLUMNS, "departmentId", "positionId", "managerId"] as const;
 
 function byName<T extends { id: string }>(items: T[], name: (item: T) => string): Map<string, T[]> {
 	const map = new Map<string, T[]>();
@@ -178,19 +165,7 @@ export async function importRows(
 	const importOne = async ({ row, cells }: ImportRow, updates: Update[], hires: Hire[]): Promise<void> => {
 		try {
 			const fields: Record<string, string> = {};
-			for (const key of [
-				"employeeNumber",
-				"firstName",
-				"lastName",
-				"workEmail",
-				"phone",
-				"birthDate",
-				"homeAddress",
-				"hireDate",
-				"employmentType"
-			] as const) {
-				if (cells[key] !== undefined) fields[key] = cells[key]!;
-			}
+			for (const key of FIELD_COLUMNS) if (cells[key] !== undefined) fields[key] = cells[key]!;
 			const departmentId = resolve(departments, "department", cells.department, "department");
 			const positionId = resolve(positions, "position", cells.position, "position");
 			if (departmentId) fields.departmentId = departmentId;

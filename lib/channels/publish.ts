@@ -6,6 +6,7 @@
  */
 import type { ServiceBroker } from "moleculer";
 import type { DomainEvent } from "./events";
+import { C } from "./in-process-adapter";
 
 export interface ChannelAdapterHandle {
 	connected: boolean;
@@ -34,4 +35,11 @@ export async function publishEvent(broker: ServiceBroker, channel: string, event
 export function unprefixed(broker: ServiceBroker, name: string): string {
 	const prefix = broker.channelAdapter?.opts.prefix;
 	return prefix && name.startsWith(`${prefix}.`) ? name.slice(prefix.length + 1) : name;
+}
+
+/** Where a dead letter came from, as its headers say: the consumer group and the channel (unprefixed); null where they do not say. */
+export function deadLetterOrigin(broker: ServiceBroker, raw: unknown): { group: string | null; channel: string | null } {
+	const headers = broker.channelAdapter?.parseMessageHeaders(raw) ?? {};
+	const channel = headers[C.HEADER_ORIGINAL_CHANNEL];
+	return { group: headers[C.HEADER_ORIGINAL_GROUP] ?? null, channel: channel ? unprefixed(broker, channel) : null };
 }

@@ -51,6 +51,11 @@ export function spellFields(employee: EmployeeDoc): Omit<SpellDoc, "_id" | "tena
 /** One id per stint: the same hire written twice (a retry, a resumed saga) lands on one spell. */
 export const spellId = (employee: EmployeeDoc): string => `${employee._id}:${employee.hireDate}`;
 
+/** The spell a hire or rehire opens, as the employee record says it now. */
+export function stintSpell(employee: EmployeeDoc): SpellDoc {
+	return { _id: spellId(employee), tenantId: employee.tenantId, employeeId: employee._id, ...spellFields(employee), current: true };
+}
+
 /** Where the employee is now, as a spell holds it. */
 export function placementOf(employee: EmployeeDoc): Pick<SpellDoc, "departmentId" | "employmentType"> {
 	return { departmentId: employee.departmentId, employmentType: employee.employmentType };

@@ -3,6 +3,7 @@
  * the text message. Names come from the records the consumer looked up; a record that is gone
  * leaves a neutral word rather than no notification.
  */
+import { personName } from "../display-names";
 import type { EmployeeHiredEvent } from "../names/app";
 import type { EmployeeSummary } from "../names/employees";
 import type { InvitationSentEvent } from "../names/identity";
@@ -18,8 +19,7 @@ export interface NotificationContent {
 	data: Notification["data"];
 }
 
-export const personName = (employee: EmployeeSummary | undefined, fallback = "An employee"): string =>
-	employee ? `${employee.firstName} ${employee.lastName}` : fallback;
+const nameOr = (employee: EmployeeSummary | undefined, fallback = "An employee"): string => (employee ? personName(employee) : fallback);
 
 const days = (n: number) => `${n} day${n === 1 ? "" : "s"}`;
 const span = (start: string, end: string) => (start === end ? start : `${start} to ${end}`);
@@ -28,7 +28,7 @@ export function leaveRequested(event: LeaveRequestedEvent, employee: EmployeeSum
 	return {
 		type: "leave.requested",
 		title: "Leave request to decide",
-		body: `${personName(employee)} asks for ${days(event.days)} of leave, ${span(event.startDate, event.endDate)}.`,
+		body: `${nameOr(employee)} asks for ${days(event.days)} of leave, ${span(event.startDate, event.endDate)}.`,
 		data: { requestId: event.requestId, employeeId: event.employeeId }
 	};
 }
@@ -42,18 +42,21 @@ export function leaveDecided(event: LeaveDecidedEvent): NotificationContent {
 	};
 }
 
+/** Where an interview notification leads: the interview, its application, opening and candidate. */
+const interviewData = (event: InterviewScheduledEvent | InterviewReminderEvent): Notification["data"] => ({
+	interviewId: event.interviewId,
+	applicationId: event.applicationId,
+	openingId: event.openingId,
+	candidateId: event.candidateId,
+	scheduledAt: event.scheduledAt
+});
+
 export function interviewScheduled(event: InterviewScheduledEvent): NotificationContent {
 	return {
 		type: "interview.scheduled",
 		title: "Interview scheduled",
 		body: `You are on the panel of an interview at ${event.scheduledAt}.`,
-		data: {
-			interviewId: event.interviewId,
-			applicationId: event.applicationId,
-			openingId: event.openingId,
-			candidateId: event.candidateId,
-			scheduledAt: event.scheduledAt
-		}
+		data: interviewData(event)
 	};
 }
 
@@ -62,13 +65,7 @@ export function interviewReminder(event: InterviewReminderEvent): NotificationCo
 		type: "interview.reminder",
 		title: "Interview coming up",
 		body: `Reminder: you are on the panel of an interview at ${event.scheduledAt}.`,
-		data: {
-			interviewId: event.interviewId,
-			applicationId: event.applicationId,
-			openingId: event.openingId,
-			candidateId: event.candidateId,
-			scheduledAt: event.scheduledAt
-		}
+		data: interviewData(event)
 	};
 }
 
@@ -76,7 +73,7 @@ export function employeeHired(event: EmployeeHiredEvent, hire: EmployeeSummary |
 	return {
 		type: "employee.hired",
 		title: "New hire",
-		body: `${personName(hire, "A new employee")} was hired${hire ? ` and starts on ${hire.hireDate}` : ""}.`,
+		body: `${nameOr(hire, "A new employee")} was hired${hire ? ` and starts on ${hire.hireDate}` : ""}.`,
 		data: { employeeId: event.employeeId, offerId: event.offerId, managerId: event.managerId, departmentId: event.departmentId }
 	};
 }

@@ -2,6 +2,7 @@
  * The HR reports, shaped from what the data services counted (lib/names/reports.ts). Plain
  * functions of their inputs: the definitions live here and in docs/operations.md ("Reports").
  */
+import { personName } from "../display-names";
 import type { EmployeeSummary } from "../names/employees";
 import type { Department, Location } from "../names/org";
 import { type EntitlementRow, FUNNEL_STAGES, type HeadcountAsOfRow, type LeaveUsageRow, type MovementRow, type OpeningFunnelRow } from "../names/reports";
@@ -128,8 +129,6 @@ export interface LeaveUsageReport {
 	groups: LeaveGroup[];
 }
 
-const personName = (e: EmployeeSummary | undefined) => (e ? `${e.firstName} ${e.lastName}` : null);
-
 export function leaveUsageReport(
 	year: number,
 	groupBy: LeaveGroupBy,
@@ -150,7 +149,8 @@ export function leaveUsageReport(
 			name = leaveTypeName;
 		} else if (groupBy === "person") {
 			key = employeeId;
-			name = personName(employee.get(employeeId));
+			const person = employee.get(employeeId);
+			name = person ? personName(person) : null;
 		} else {
 			key = employee.get(employeeId)?.departmentId ?? null;
 			name = key ? (departmentName.get(key) ?? null) : null;

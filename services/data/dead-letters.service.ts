@@ -12,9 +12,8 @@ import { createHash, randomUUID } from "node:crypto";
 import type { ServiceSchema } from "moleculer";
 import { auditUpdate } from "../../lib/audit/record";
 import { DEAD_LETTER_CHANNEL, type DomainEvent, envelopeOf } from "../../lib/channels/events";
-import { C } from "../../lib/channels/in-process-adapter";
 import { OUTBOX_INDEX, type OutboxFields, updateWithEvent } from "../../lib/channels/outbox";
-import { publishEvent, unprefixed } from "../../lib/channels/publish";
+import { deadLetterOrigin, publishEvent } from "../../lib/channels/publish";
 import { now } from "../../lib/entity";
 import { ConflictError, NotFoundError, ServiceBusyError } from "../../lib/errors";
 import { type RosterContext, requireUser } from "../../lib/meta";
@@ -180,9 +179,9 @@ const DeadLettersService: ServiceSchema = {
 			maxRetries: 50,
 			deadLettering: { enabled: false },
 			async handler(this: DeadLettersThis, payload: unknown, raw: unknown): Promise<void> {
-				const headers = this.broker.channelAdapter?.parseMessageHeaders(raw) ?? {};
-				const group = headers[C.HEADER_ORIGINAL_GROUP] ?? "unknown";
-				const channel = unprefixed(this.broker, headers[C.HEADER_ORIGINAL_CHANNEL] ?? "unknown");
+				const origin = deadLetterOrigin(this.broker, raw);
+				const group = origin.group ?? "unknown";
+				const channel = origin.channel ?? "unknown";
 				const envelope = envelopeOf(payload);
 				const doc: DeadLetterDoc = {
 					_id: deadLetterId(group, envelope?.eventId ?? null),

@@ -34,7 +34,7 @@ import {
 } from "../../lib/employees/model";
 import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
 import { type HireParams, checkDates, employeeFields, employmentType, hireChanges, hireFields, hiredEmployee } from "../../lib/employees/params";
-import { type SpellDoc, dayBefore, spellFields, spellId, transferSplit } from "../../lib/employees/spells";
+import { type SpellDoc, dayBefore, spellFields, stintSpell, transferSplit } from "../../lib/employees/spells";
 import {
 	type Relation,
 	checkHireDate,
@@ -860,7 +860,7 @@ const EmployeesService: ServiceSchema = {
 		async syncSpell(this: EmployeesThis, employee: EmployeeDoc, type: HistoryType, effectiveDate: string): Promise<void> {
 			const spells = this.store(SPELLS);
 			const key = { tenantId: employee.tenantId, employeeId: employee._id };
-			const firstSpell: SpellDoc = { _id: spellId(employee), ...key, ...spellFields(employee), current: true };
+			const firstSpell = stintSpell(employee);
 			if (type === "hired" || type === "rehired") {
 				await spells.updateMany({ ...key, current: true, _id: { $ne: firstSpell._id } }, { $set: { current: false } });
 				return this.keepSpell(firstSpell);

@@ -18,8 +18,7 @@ import type { Readable } from "node:stream";
 import type { ServiceSchema } from "moleculer";
 import { handledEventsCollection } from "../../lib/channels/handled";
 import { DEAD_LETTER_CHANNEL, type DomainEvent } from "../../lib/channels/events";
-import { C } from "../../lib/channels/in-process-adapter";
-import { unprefixed } from "../../lib/channels/publish";
+import { deadLetterOrigin } from "../../lib/channels/publish";
 import { auditCreation } from "../../lib/audit/record";
 import { OUTBOX_INDEX, insertWithEvents, pendingEvent, updateWithEvent } from "../../lib/channels/outbox";
 import { config } from "../../lib/config";
@@ -182,9 +181,8 @@ const ImportsService: ServiceSchema = {
 			maxRetries: 50,
 			deadLettering: { enabled: false },
 			async handler(this: ImportsThis, payload: DomainEvent<Partial<ChunkEvent>>, raw: unknown): Promise<void> {
-				const headers = this.broker.channelAdapter?.parseMessageHeaders(raw) ?? {};
-				if (headers[C.HEADER_ORIGINAL_GROUP] !== "imports") return;
-				if (unprefixed(this.broker, headers[C.HEADER_ORIGINAL_CHANNEL] ?? "") !== ImportEvents.chunk) return;
+				const origin = deadLetterOrigin(this.broker, raw);
+				if (origin.group !== "imports" || origin.channel !== ImportEvents.chunk) return;
 				if (typeof payload?.importId !== "string" || typeof payload.chunk !== "number") return;
 				await this.chunkDead(payload.importId, payload.chunk);
 			}

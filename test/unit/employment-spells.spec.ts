@@ -3,10 +3,10 @@
  * and when a transfer corrects the open spell instead of splitting it.
  */
 import type { EmployeeDoc } from "../../lib/employees/model";
-import { type SpellDoc, dayBefore, spellFields, spellId, transferSplit } from "../../lib/employees/spells";
+import { dayBefore, stintSpell, transferSplit } from "../../lib/employees/spells";
 
 const hired = { _id: "e-1", tenantId: "t-1", hireDate: "2025-01-10", terminationDate: null, departmentId: "d-old", employmentType: "full_time" } as EmployeeDoc;
-const open: SpellDoc = { _id: spellId(hired), tenantId: "t-1", employeeId: "e-1", ...spellFields(hired), current: true };
+const open = stintSpell(hired);
 
 describe("employment spells", () => {
 	it("end a part the day before the next begins, across months, leap days and years", () => {

@@ -5,7 +5,7 @@
  */
 import type { Service, ServiceSchema } from "moleculer";
 import type { EmployeeDoc } from "../../../lib/employees/model";
-import { type SpellDoc, activeOn, monthBounds, monthsBetween, spellFields, spellId } from "../../../lib/employees/spells";
+import { type SpellDoc, activeOn, monthBounds, monthsBetween, stintSpell } from "../../../lib/employees/spells";
 import { type RosterContext, requireUser } from "../../../lib/meta";
 import { type HeadcountAsOfRow, type MovementRow, REPORT_SOURCE_CALLER_LIMIT } from "../../../lib/names/reports";
 import { date, id } from "../../../lib/params";
@@ -109,14 +109,7 @@ export const HeadcountPart: Partial<ServiceSchema> = {
 				if (page.length === 0) break;
 				const have = new Set(((await spells.find({ query: { employeeId: { $in: page.map(e => e._id) } } })) as SpellDoc[]).map(s => s.employeeId));
 				for (const employee of page.filter(e => !have.has(e._id))) {
-					const spell: SpellDoc = {
-						_id: spellId(employee),
-						tenantId: employee.tenantId,
-						employeeId: employee._id,
-						...spellFields(employee),
-						current: true
-					};
-					await spells.insert(spell).then(
+					await spells.insert(stintSpell(employee)).then(
 						() => {
 							added++;
 							tenants.add(employee.tenantId);

@@ -18,7 +18,7 @@ import { now } from "../../../lib/entity";
 import { type Changes, HISTORY, type HistoryDoc } from "../../../lib/employees/history";
 import { type Employee, type EmployeeDoc, employeeJSON, listItemJSON } from "../../../lib/employees/model";
 import { type HireParams, checkDates, hireChanges, hireFields, hiredEmployee } from "../../../lib/employees/params";
-import { type SpellDoc, spellFields, spellId } from "../../../lib/employees/spells";
+import { stintSpell } from "../../../lib/employees/spells";
 import { type RosterContext, requireUser } from "../../../lib/meta";
 import { id } from "../../../lib/params";
 import type { DbService } from "../../../mixins/db.mixin";
@@ -78,8 +78,7 @@ export const HireManyPart: Partial<ServiceSchema> = {
 					await this.unique("employeeNumber or workEmail", () => this.adapter.insertMany(withEvents));
 					this.publishEventsOf(docs.map(doc => doc._id));
 					// Spells before history: hiredAs takes a record without its history entry for an unfinished hire, and finishes it.
-					const spells: SpellDoc[] = docs.map(doc => ({ _id: spellId(doc), tenantId, employeeId: doc._id, ...spellFields(doc), current: true }));
-					await this.store(SPELLS).insertMany(spells);
+					await this.store(SPELLS).insertMany(docs.map(stintSpell));
 					const entries: HistoryDoc[] = docs.map(doc => ({
 						_id: this.newId(),
 						tenantId,

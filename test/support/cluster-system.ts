@@ -99,14 +99,21 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 
 /**
  * Until the gateway's /health/ready answers 200: every service it needs (READY_SERVICES on the
- * gateway node, all of them by default) has a node, and the gateway routes to each.
+ * gateway node, all of them by default) has a node, and the gateway routes to each. Two data
+ * nodes making a fresh schema's tables and indexes took over 30 s to start on a 2-core machine
+ * at load average 12–27 (about 13 s at best there), so the wait is 90 s: the suites' own hook
+ * and test timeouts (120 s and more) stay the limit that counts.
  */
-export async function waitForGateway(url: string): Promise<void> {
-	await waitFor(`gateway at ${url} to be ready`, async () => {
-		const res = await fetch(`${url}/health/ready`);
-		if (res.status === 200) return true;
-		throw new Error(`(last answer: ${res.status} ${await res.text()})`);
-	});
+export async function waitForGateway(url: string, timeoutMs = 90_000): Promise<void> {
+	await waitFor(
+		`gateway at ${url} to be ready`,
+		async () => {
+			const res = await fetch(`${url}/health/ready`);
+			if (res.status === 200) return true;
+			throw new Error(`(last answer: ${res.status} ${await res.text()})`);
+		},
+		timeoutMs
+	);
 }
 
 export interface TwoNodeSystem {

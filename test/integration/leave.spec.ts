@@ -26,9 +26,6 @@ import type { RunningSystem } from "../support/local-system";
 import { eventually } from "../support/cluster-topology";
 import { staleSession } from "../support/stale-session";
 
-// Every test hires and signs in a few people (password hashing included).
-jest.setTimeout(30_000);
-
 describe("leave", () => {
 	let system: RunningSystem;
 	let api: ReturnType<typeof client>;

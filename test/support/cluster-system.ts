@@ -99,14 +99,19 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 
 /**
  * Until the gateway's /health/ready answers 200: every service it needs (READY_SERVICES on the
- * gateway node, all of them by default) has a node, and the gateway routes to each.
+ * gateway node, all of them by default) has a node, and the gateway routes to each. A suite that
+ * starts many processes at once gives them longer (`timeoutMs`): on two busy cores they start in turn.
  */
-export async function waitForGateway(url: string): Promise<void> {
-	await waitFor(`gateway at ${url} to be ready`, async () => {
-		const res = await fetch(`${url}/health/ready`);
-		if (res.status === 200) return true;
-		throw new Error(`(last answer: ${res.status} ${await res.text()})`);
-	});
+export async function waitForGateway(url: string, timeoutMs = 30_000): Promise<void> {
+	await waitFor(
+		`gateway at ${url} to be ready`,
+		async () => {
+			const res = await fetch(`${url}/health/ready`);
+			if (res.status === 200) return true;
+			throw new Error(`(last answer: ${res.status} ${await res.text()})`);
+		},
+		timeoutMs
+	);
 }
 
 export interface TwoNodeSystem {

@@ -16,6 +16,7 @@ const PARTS: Array<{ file: string; title: string }> = [
 	{ file: "hedged-read.ts", title: "Hedged reads with one data node frozen" },
 	{ file: "data-volume.ts", title: "One tenant of 100,000 employees on PostgreSQL" },
 	{ file: "short-links.ts", title: "Short-link redirects (GET /s/:code) against a raw http 302" },
+	{ file: "events.ts", title: "Durable events through JetStream (and in process): publish → handled, per second and p99" },
 	{ file: "realtime.ts", title: "10,000 WebSocket clients on one realtime node, and a tenant-wide broadcast to them" }
 ];
 

@@ -38,6 +38,8 @@ const LEASE_MS = 2000;
 const SURVIVOR_SWEEP_MS = 300;
 /** From the kill to a finished saga: the lease, a sweep, the remaining steps on a loaded machine. */
 const RECOVERY_WAIT_MS = 45_000;
+/** Sixteen processes start at once (data, gateway, survivor, a crasher per point and one more): on two busy cores the first 30 s are not enough. */
+const STARTUP_WAIT_MS = 180_000;
 
 const STEPS = ["claim", "hire", "invite", "entitlements", "stage", "commit"] as const;
 const CRASH_POINTS = STEPS.flatMap(step => (["before", "after"] as const).map(when => ({ step, when, key: `${step},${when}` })));
@@ -103,7 +105,7 @@ describeWith(["nats", "redis", "postgres"], "onboarding: the node running the sa
 		url = `http://127.0.0.1:${port}`;
 		try {
 			await broker.start();
-			await waitForGateway(url);
+			await waitForGateway(url, STARTUP_WAIT_MS);
 			await waitFor(
 				"onboarding on every crasher",
 				async () => {

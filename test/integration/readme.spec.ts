@@ -9,7 +9,7 @@
  * the build, which a test must not run: npm-start.spec.ts). Runs dist/, which `npm test` builds.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { clusterTopology } from "../support/cluster-topology";
@@ -62,6 +62,26 @@ describeInProcess("the README's commands", () => {
 		const named = [...new Set([...README.matchAll(/npm run ([\w:-]*[\w-])/g)].map(m => m[1]))];
 		expect(named.length).toBeGreaterThan(5);
 		expect(named.filter(name => !(name in scripts))).toEqual([]);
+	});
+
+	it("so is every `npm run <script>` that docs/ and the bench files name (the commands beside the recorded figures)", () => {
+		const { scripts } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+		const files = [
+			...readdirSync(path.join(ROOT, "docs"))
+				.filter(f => f.endsWith(".md"))
+				.map(f => path.join("docs", f)),
+			...readdirSync(path.join(ROOT, "bench"))
+				.filter(f => f.endsWith(".ts"))
+				.map(f => path.join("bench", f))
+		];
+		const missing = files.flatMap(file =>
+			[...readFileSync(path.join(ROOT, file), "utf8").matchAll(/npm run ([\w:-]*[\w-])/g)]
+				.map(m => m[1])
+				.filter(name => !(name in scripts))
+				.map(name => `${file}: npm run ${name}`)
+		);
+		expect(files).toContain(path.join("docs", "benchmarks.md"));
+		expect([...new Set(missing)]).toEqual([]);
 	});
 
 	describe("seeded, started, and tried with curl", () => {

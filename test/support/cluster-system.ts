@@ -102,7 +102,8 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
  * gateway node, all of them by default) has a node, and the gateway routes to each. Two data
  * nodes making a fresh schema's tables and indexes took over 30 s to start on a 2-core machine
  * at load average 12–27 (about 13 s at best there), so the wait is 90 s: the suites' own hook
- * and test timeouts (120 s and more) stay the limit that counts.
+ * and test timeouts (120 s and more) stay the limit that counts. A suite that starts many more
+ * processes at once gives them longer (`timeoutMs`).
  */
 export async function waitForGateway(url: string, timeoutMs = 90_000): Promise<void> {
 	await waitFor(

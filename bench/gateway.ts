@@ -15,6 +15,8 @@
  * - Roster, one process: the embedded defaults, an authenticated GET /api/v1/employees/:id;
  * - Roster, gateway → data node over NATS (127.0.0.1:4222, skipped when it does not answer),
  *   sharing the Redis cache at 127.0.0.1:6379 as compose does (without it when it does not answer).
+ * ONLY=nats (or bare, one) keeps raw http, the baseline, and the scenarios whose name holds it:
+ * what a profile of one scenario needs (NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof").
  * Rate limits are raised for Roster: every request is still counted, none is refused.
  */
 import { type ChildProcess, fork } from "node:child_process";
@@ -30,6 +32,8 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const NATS = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 /** The cluster's shared cache, as in compose: the gateway then remembers checked sessions (services/gateway/session-check.ts). */
 const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const ONLY = process.env.ONLY?.toLowerCase();
+const wanted = (name: string) => !ONLY || name.toLowerCase().includes(ONLY);
 
 interface Scenario {
 	name: string;
@@ -158,10 +162,12 @@ async function main(): Promise<void> {
 	const scenarios: Scenario[] = [];
 	try {
 		scenarios.push(await serverScenario("raw Node http", "raw-http.ts", "/"));
-		scenarios.push(await serverScenario("bare moleculer-web, no auth", "bare-web.ts", "/api/people/1"));
-		scenarios.push(await rosterOneProcess());
-		if (await answers(NATS, 4222)) scenarios.push(await rosterOverNats());
-		else console.log(`NATS does not answer at ${NATS}: the cluster scenario is left out.`);
+		if (wanted("bare moleculer-web")) scenarios.push(await serverScenario("bare moleculer-web, no auth", "bare-web.ts", "/api/people/1"));
+		if (wanted("Roster, one process")) scenarios.push(await rosterOneProcess());
+		if (wanted("Roster over NATS")) {
+			if (await answers(NATS, 4222)) scenarios.push(await rosterOverNats());
+			else console.log(`NATS does not answer at ${NATS}: the cluster scenario is left out.`);
+		}
 
 		const rssIdle = new Map(scenarios.flatMap(s => Object.entries(s.processes)).map(([name, child]) => [name, rssMb(child.pid!)]));
 		console.log(`${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per scenario, taking turns\n`);
@@ -177,7 +183,7 @@ async function main(): Promise<void> {
 		}
 
 		const raw = median(samples.get(scenarios[0].name)!.map(s => s.rps));
-		const oneProcess = median(samples.get("Roster, one process")!.map(s => s.rps));
+		const oneProcess = median(samples.get("Roster, one process")?.map(s => s.rps) ?? [NaN]);
 		console.log(`\n${"scenario".padEnd(34)} ${"req/s".padStart(8)} ${"of raw".padStart(7)} ${"p50".padStart(6)} ${"p99".padStart(6)}`);
 		for (const scenario of scenarios) {
 			const list = samples.get(scenario.name)!;

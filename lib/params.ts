@@ -16,7 +16,8 @@ export const enumOf = <T extends string>(values: readonly T[]) => ({ type: "enum
 export const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 export const date = {
 	type: "string",
-	pattern: DATE_PATTERN,
+	// As text: a RegExp would reach a gateway on another node (its OpenAPI document) as {}.
+	pattern: DATE_PATTERN.source,
 	messages: { stringPattern: "The '{field}' field must be a date as YYYY-MM-DD." }
 } as const;
 export const optionalDate = { ...date, optional: true } as const;

@@ -7,8 +7,10 @@
  * error is retried: by then the consumer exists, and the node attaches to it.
  *
  * A publish to a channel that no group has subscribed to yet finds no stream, and the library
- * fails it: here the stream is made (as a subscriber would make it) and the publish tried again,
- * so an event that only later consumers want (audit, say) is kept, not retried forever.
+ * fails it, logging an ERROR (a fresh deployment showed one per channel). Here a node makes
+ * sure of a channel's stream (as a subscriber would make it) before its first publish there,
+ * so an event that only later consumers want (audit, say) is kept; a stream deleted later is
+ * made again when a publish finds it missing.
  *
  * And a NATS server without JetStream answers the adapter's first request with a bare "503":
  * the node then stops with a line that says what to do.
@@ -18,7 +20,13 @@ import type { StreamConfig } from "nats";
 
 const ATTEMPTS = 5;
 
+/** The stream the library names for a channel. */
+const streamOf = (channelName: string) => channelName.split(".").join("_");
+
 export class JetStreamAdapter extends Adapters.NATS {
+	/** Channels this node has made sure have a stream: made once, shared by parallel first publishes. */
+	private readonly streams = new Map<string, Promise<unknown>>();
+
 	override async connect(): Promise<void> {
 		try {
 			await super.connect();
@@ -33,15 +41,27 @@ export class JetStreamAdapter extends Adapters.NATS {
 	}
 
 	override async publish(channelName: string, payload: unknown, opts: Record<string, unknown> = {}): Promise<void> {
+		if (this.connected && !this.stopping) await this.ensureStream(channelName);
 		try {
 			return await super.publish(channelName, payload, { ...opts });
 		} catch (err) {
-			// nats.js: "503" is "no responders", a subject that no stream listens on.
+			// nats.js: "503" is "no responders", a subject that no stream listens on (deleted since).
 			if ((err as { code?: string }).code !== "503" || this.stopping) throw err;
-			// The library merges its own stream settings (retention) into these, as for a subscriber.
-			await this.createStream(channelName.split(".").join("_"), [channelName], {} as StreamConfig);
+			this.streams.delete(channelName);
+			await this.ensureStream(channelName);
 			return super.publish(channelName, payload, { ...opts });
 		}
+	}
+
+	private ensureStream(channelName: string): Promise<unknown> {
+		let made = this.streams.get(channelName);
+		if (!made) {
+			// The library merges its own stream settings (retention) into these, as for a subscriber;
+			// an existing stream is left as it is. A failure to make it is the publish's to report.
+			made = this.createStream(streamOf(channelName), [channelName], {} as StreamConfig).catch(() => this.streams.delete(channelName));
+			this.streams.set(channelName, made);
+		}
+		return made;
 	}
 
 	override async subscribe(chan: Parameters<InstanceType<typeof Adapters.NATS>["subscribe"]>[0]): Promise<void> {

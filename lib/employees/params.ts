@@ -33,7 +33,7 @@ const phone = {
 	trim: true,
 	min: 3,
 	max: 32,
-	pattern: /^\+?[0-9][0-9 ()./-]*$/,
+	pattern: String.raw`^\+?[0-9][0-9 ()./-]*$`,
 	optional: true,
 	nullable: true,
 	messages: { stringPattern: "The '{field}' field must be a phone number." }
@@ -44,7 +44,7 @@ const employeeNumber = {
 	trim: true,
 	min: 1,
 	max: 32,
-	pattern: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/,
+	pattern: "^[A-Za-z0-9][A-Za-z0-9._/-]*$",
 	optional: true,
 	messages: { stringPattern: "The '{field}' field may hold letters, digits and . _ / - only." }
 } as const;

@@ -1,6 +1,7 @@
 /**
  * Parameter rules of the recruitment context's own fields (on top of lib/params.ts), and the
- * checks a schema cannot express.
+ * checks a schema cannot express. Patterns are text, as in lib/params.ts: a RegExp reaches
+ * a gateway on another node as {}.
  */
 import { UnprocessableError } from "../errors";
 
@@ -9,7 +10,7 @@ export const DATETIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3}
 
 export const dateTime = {
 	type: "string",
-	pattern: DATETIME_PATTERN,
+	pattern: DATETIME_PATTERN.source,
 	messages: { stringPattern: "The '{field}' field must be an ISO date-time with a zone, such as 2030-01-31T09:30:00Z." }
 } as const;
 
@@ -28,20 +29,21 @@ export function toInstant(value: string, field: string): string {
 export const httpUrl = {
 	type: "string",
 	max: 2000,
-	pattern: /^https?:\/\/[^\s/?#]+[^\s]*$/i,
+	// Any case of the scheme, without a flag: JSON Schema (the OpenAPI document) has none.
+	pattern: String.raw`^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$`,
 	messages: { stringPattern: "The '{field}' field must be an http or https URL." }
 } as const;
 
 export const phone = {
 	type: "string",
 	trim: true,
-	pattern: /^\+?[0-9 ()./-]{4,40}$/,
+	pattern: String.raw`^\+?[0-9 ()./-]{4,40}$`,
 	messages: { stringPattern: "The '{field}' field must be a phone number." }
 } as const;
 
 /** ISO 4217, upper case: EUR, USD. */
 export const currency = {
 	type: "string",
-	pattern: /^[A-Z]{3}$/,
+	pattern: "^[A-Z]{3}$",
 	messages: { stringPattern: "The '{field}' field must be an ISO 4217 currency code such as EUR." }
 } as const;

@@ -57,7 +57,7 @@ const instant = {
 	type: "string",
 	optional: true,
 	max: 40,
-	pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
+	pattern: String.raw`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$`,
 	messages: { stringPattern: "The '{field}' field must be an ISO 8601 time such as 2026-03-01T10:00:00Z." }
 } as const;
 
@@ -107,7 +107,7 @@ const AuditService: ServiceSchema = {
 				$$strict: true,
 				...listParams,
 				actorId: { ...id, optional: true },
-				targetType: { type: "string", min: 1, max: 64, pattern: /^[A-Za-z][A-Za-z0-9]*$/, optional: true },
+				targetType: { type: "string", min: 1, max: 64, pattern: "^[A-Za-z][A-Za-z0-9]*$", optional: true },
 				targetId: { ...id, optional: true },
 				action: { type: "string", min: 1, max: 200, optional: true },
 				operation: { ...enumOf(OPERATIONS), optional: true },

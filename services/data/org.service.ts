@@ -95,7 +95,7 @@ const LOCATIONS = "locations";
 
 const country = {
 	type: "string",
-	pattern: /^[A-Z]{2}$/,
+	pattern: "^[A-Z]{2}$",
 	optional: true,
 	nullable: true,
 	messages: { stringPattern: "The '{field}' field must be an ISO 3166 country code such as DE." }

@@ -301,8 +301,11 @@ describeWith(["nats"], "JetStream, a channel that no group has subscribed to", (
 		await deleteStreams([namespace]);
 	});
 
-	it("gets its stream on the first publish, and keeps the event for a reader", async () => {
+	it("gets its stream on the first publish, without an error in the log, and keeps the event for a reader", async () => {
+		const adapter = (broker as unknown as { channelAdapter: { logger: { error(...args: unknown[]): void } } }).channelAdapter;
+		const errors = jest.spyOn(adapter.logger, "error");
 		await broker.sendToChannel!("nobody.reads.this", { eventId: randomUUID(), tenantId: "t", at: new Date().toISOString() });
+		expect(errors).not.toHaveBeenCalled();
 		const nc = await connect({ servers: NATS_URL });
 		try {
 			const info = await (await nc.jetstreamManager()).streams.info(`${namespace}_nobody_reads_this`);

@@ -93,6 +93,16 @@ describe("the OpenAPI document", () => {
 		expect(doc.paths["/api/v1/imports/employees"].post.requestBody!.content).toHaveProperty("text/csv");
 	});
 
+	it("keeps the patterns a field must match, also where the action lives on another node than the gateway", () => {
+		// On the cluster the rules arrive in the data node's INFO packet, as JSON.
+		const hire = doc.paths["/api/v1/employees"].post.requestBody!.content["application/json"].schema;
+		const hireDate = hire.properties.hireDate as { pattern?: string };
+		expect(new RegExp(hireDate.pattern!).test("2026-02-28")).toBe(true);
+		expect(new RegExp(hireDate.pattern!).test("28/02/2026")).toBe(false);
+		const auditQuery = doc.paths["/api/v1/audit"].get.parameters as unknown as Array<{ name: string; schema: { pattern?: string } }>;
+		expect(auditQuery.find(p => p.name === "from")?.schema.pattern).toEqual(expect.any(String));
+	});
+
 	it("serves the docs page and its files from the gateway, under a CSP that allows nothing from elsewhere", async () => {
 		const page = await request(system.url).get("/api/docs");
 		expect(page.status).toBe(200);

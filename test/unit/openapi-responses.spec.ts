@@ -71,4 +71,13 @@ describe("response schemas next to the actions (openapi.responses)", () => {
 			expect({ name, declared: Object.keys(found?.action.openapi?.responses ?? {}).length > 0 }).toEqual({ name, declared: true });
 		}
 	});
+
+	it("declare params that reach a gateway on another node whole: patterns as text, never a RegExp (JSON turns it into {})", () => {
+		const regExpsIn = (value: unknown, at: string): string[] => {
+			if (value instanceof RegExp) return [at];
+			if (typeof value !== "object" || value === null) return [];
+			return Object.entries(value).flatMap(([key, inner]) => regExpsIn(inner, `${at}.${key}`));
+		};
+		expect(actions.flatMap(({ name, action }) => regExpsIn(action.params, name))).toEqual([]);
+	});
 });

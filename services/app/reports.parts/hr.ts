@@ -83,7 +83,12 @@ type HrThis = DerivedCacheMethods & HrReportMethods;
 // ---- Helpers -----------------------------------------------------------------------------
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-const month = { type: "string", pattern: MONTH, optional: true, messages: { stringPattern: "The '{field}' field must be a month as YYYY-MM." } } as const;
+const month = {
+	type: "string",
+	pattern: MONTH.source,
+	optional: true,
+	messages: { stringPattern: "The '{field}' field must be a month as YYYY-MM." }
+} as const;
 const format = { ...enumOf(["json", "csv"] as const), optional: true } as const;
 /** A range longer than this is refused: each month costs the database two counts. */
 const MAX_MONTHS = 36;

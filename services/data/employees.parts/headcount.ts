@@ -28,7 +28,7 @@ interface MovementParams {
 	employeeIds?: string[];
 }
 
-const month = { type: "string", pattern: /^\d{4}-(0[1-9]|1[0-2])$/ } as const;
+const month = { type: "string", pattern: "^\\d{4}-(0[1-9]|1[0-2])$" } as const;
 /** A team's ids: the caller's scope when it is not the whole tenant (the reports service computes it). */
 const employeeIds = { type: "array", items: id, optional: true } as const;
 

@@ -31,29 +31,40 @@ export interface NedbDatastore {
 
 const isPlain = (value: unknown) => value === null || value === undefined || typeof value !== "object";
 
-/** The index's key of the document, when it is made of plain values only (else undefined: not swappable). */
-function plainKey(index: NedbIndex, doc: Record<string, unknown>): { key: unknown; values: unknown[] } | undefined {
-	const values: unknown[] = [];
-	for (const field of index._fields) {
+const paths = new WeakMap<NedbIndex, string[][]>();
+/** The index's fields as paths, split once per index rather than at every update of every document. */
+function pathsOf(index: NedbIndex): string[][] {
+	let split = paths.get(index);
+	if (!split) paths.set(index, (split = index._fields.map(field => field.split("."))));
+	return split;
+}
+
+/** The values of the index's key in the document, when they are plain values only (else undefined: not swappable). */
+function plainValues(index: NedbIndex, doc: Record<string, unknown>): unknown[] | undefined {
+	const split = pathsOf(index);
+	const values: unknown[] = new Array(split.length);
+	for (let i = 0; i < split.length; i++) {
 		let value: unknown = doc;
-		for (const part of field.split(".")) value = isPlain(value) ? undefined : (value as Record<string, unknown>)[part];
+		for (const part of split[i]) value = isPlain(value) ? undefined : (value as Record<string, unknown>)[part];
 		if (!isPlain(value)) return undefined;
-		values.push(value);
+		values[i] = value;
 	}
-	return { key: index._fields.length === 1 ? values[0] : Object.fromEntries(index._fields.map((f, i) => [f, values[i]])), values };
+	return values;
 }
 
 function unchanged(index: NedbIndex, { oldDoc, newDoc }: Pair): boolean {
-	const before = plainKey(index, oldDoc);
-	const after = plainKey(index, newDoc);
-	return !!before && !!after && before.values.every((v, i) => v === after.values[i]);
+	const before = plainValues(index, oldDoc);
+	if (!before) return false;
+	const after = plainValues(index, newDoc);
+	return !!after && before.every((v, i) => v === after[i]);
 }
 
 /** Puts newDoc where oldDoc was under their common key; false when oldDoc is not found there. */
 function swap(index: NedbIndex, { oldDoc, newDoc }: Pair): boolean {
-	const { key, values } = plainKey(index, oldDoc)!;
+	const values = plainValues(index, oldDoc)!;
 	// A sparse index holds no document without its field(s).
 	if (index.sparse && values.every(v => v === undefined)) return true;
+	const key = index._fields.length === 1 ? values[0] : Object.fromEntries(index._fields.map((f, i) => [f, values[i]]));
 	const list = index.tree.search(key);
 	const at = list.indexOf(oldDoc);
 	if (at < 0) return false;

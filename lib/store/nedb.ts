@@ -18,6 +18,16 @@ type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy
 	};
 };
 
+/** What NeDB's own insert does (@seald-io/nedb 4.1.2, pinned), but for its copies. */
+interface NedbInsertInternals {
+	timestampData: boolean;
+	executor: { pushAsync(task: () => Promise<void>): Promise<void> };
+	_insertInCache(docs: object[]): void;
+	persistence: { persistNewStateAsync(docs: object[]): Promise<void> };
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { checkObject } = require("@seald-io/nedb/lib/model.js") as { checkObject(doc: object): void };
+
 const MemoryAdapterClass = (MoleculerDb as unknown as { MemoryAdapter: new (options?: { filename: string }) => MemoryAdapter }).MemoryAdapter;
 
 export function createNedbStore(filename?: string): Store {
@@ -25,6 +35,7 @@ export function createNedbStore(filename?: string): Store {
 	const updateById = adapter.updateById.bind(adapter);
 	const connect = adapter.connect.bind(adapter);
 	const find = adapter.find.bind(adapter);
+	const insertMany = adapter.insertMany.bind(adapter);
 	return Object.assign(adapter, {
 		backend: "nedb" as const,
 		shared: false,
@@ -38,6 +49,17 @@ export function createNedbStore(filename?: string): Store {
 			const lookups = params.sort?.length || params.limit || params.offset ? null : compoundInLookups(Object.keys(this.db.indexes), params.query);
 			if (!lookups) return find(params);
 			return (await Promise.all(lookups.map(query => this.db.findAsync(query)))).flat();
+		},
+		/** NeDB's insert without its two deep copies for documents handed over (types.ts): checked, indexed (all or none) and persisted as it does. */
+		async insertMany(this: MemoryAdapter, docs: object[], options: { handOver?: boolean } = {}): Promise<unknown[]> {
+			const db = this.db as unknown as NedbInsertInternals;
+			if (!options.handOver || db.timestampData || !docs.every(doc => typeof (doc as { _id?: unknown })._id === "string")) return insertMany(docs);
+			await db.executor.pushAsync(async () => {
+				for (const doc of docs) checkObject(doc);
+				db._insertInCache(docs);
+				await db.persistence.persistNewStateAsync(docs);
+			});
+			return [];
 		},
 		// NeDB 4's own promises: the adapter's promisified callbacks wrap NeDB's callbackified
 		// promises, two layers of wrapping for each of the reads every request makes.

@@ -93,8 +93,12 @@ export interface Store {
 	 * Inserts the documents in one statement, answering them as stored. All or none on NeDB and
 	 * PostgreSQL; MongoDB inserts them in order up to the first it refuses. A unique violation is
 	 * thrown as insert throws it.
+	 *
+	 * With `handOver`, the caller gives the documents up: it built them for this insert and
+	 * neither changes them after nor wants them back, so the store may keep those very objects
+	 * (NeDB copies a document on the way in and again on the way out) and answers [].
 	 */
-	insertMany(docs: object[]): Promise<StoredDoc[]>;
+	insertMany(docs: object[], options?: { handOver?: boolean }): Promise<StoredDoc[]>;
 	/** Applies a Mongo-style update to every match in one atomic statement; answers how many changed. */
 	updateMany(query: object, update: object): Promise<number>;
 	/** Applies a Mongo-style update and answers the document as it is after it, or null. */

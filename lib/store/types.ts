@@ -88,7 +88,8 @@ export interface Store {
 	 * by the database where it can, as countBy counts.
 	 */
 	sumBy(query: object, fields: string[], sums: string[]): Promise<SumByRow[]>;
-	insert(doc: object): Promise<StoredDoc>;
+	/** With `handOver`, as insertMany's: the store may keep the very object, and answers it. */
+	insert(doc: object, options?: { handOver?: boolean }): Promise<StoredDoc>;
 	/**
 	 * Inserts the documents in one statement, answering them as stored. All or none on NeDB and
 	 * PostgreSQL; MongoDB inserts them in order up to the first it refuses. A unique violation is

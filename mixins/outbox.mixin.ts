@@ -13,8 +13,10 @@ import type { DbService } from "./db.mixin";
 export interface OutboxMethods {
 	/** Publishes the events the document `id` of `collection` (the main one when omitted) holds, without waiting for it. */
 	publishEvents(id: string, collection?: string): void;
-	/** publishEvents for documents written together in one batch (they share their `_outboxSince`). */
-	publishEventsOf(ids: string[], collection?: string): void;
+	/** A lease under which a batch insert claims its documents' events for publishClaimed (the relay's claim, in the insert). */
+	outboxLease(collection?: string): number;
+	/** Publishes the events of documents just inserted with `_outboxSince: lease` (outboxLease), from the documents as written. */
+	publishClaimed(docs: Array<{ _id: string }>, lease: number, collection?: string): void;
 }
 
 export interface OutboxOptions {
@@ -53,8 +55,12 @@ export function OutboxMixin(options: OutboxOptions = {}): Partial<ServiceSchema>
 				relayOf(this, options, collection).flush(id);
 			},
 
-			publishEventsOf(this: Owner, ids: string[], collection?: string): void {
-				if (ids.length > 0) relayOf(this, options, collection).flushMany(ids);
+			outboxLease(this: Owner, collection?: string): number {
+				return relayOf(this, options, collection).lease();
+			},
+
+			publishClaimed(this: Owner, docs: Array<{ _id: string }>, lease: number, collection?: string): void {
+				if (docs.length > 0) relayOf(this, options, collection).publishClaimed(docs, lease);
 			}
 		},
 

@@ -6,7 +6,9 @@
  * period: the writer died, or the publish failed (NATS away, no stream yet). Before
  * publishing, a relay claims the document with a conditional update that moves
  * `_outboxSince` into the future (a lease): another node's sweep skips it until the lease
- * runs out, so two nodes do not publish the same events side by side. Events are removed only
+ * runs out, so two nodes do not publish the same events side by side. A batch insert (an
+ * import's hires) writes its documents already claimed, under a lease of the relay's, and
+ * hands them to `publishClaimed`: the claim rides in the insert. Events are removed only
  * if no new one arrived meanwhile (`_outboxSeq` unchanged); otherwise they stay and go out
  * again with the new one.
  *
@@ -57,14 +59,24 @@ export class OutboxRelay {
 	}
 
 	/**
-	 * flush for many documents written together (a batch insert that gave them one `_outboxSince`):
-	 * one read, one claim and one removal for all of them instead of three writes each.
+	 * A lease for documents that their writer inserts already claimed (publishClaimed): no other
+	 * claim shares it (the fraction), and no sweep takes them before it runs out.
 	 */
-	flushMany(ids: string[]): void {
-		const done = this.store
-			.find({ query: { _id: { $in: ids } } })
-			.then((docs: OutboxDoc[]) => this.relayMany(docs.filter(doc => doc._outbox?.length)))
-			.catch(err => this.warn(`Events of ${ids.length} documents not published yet (a sweep will retry):`, err))
+	lease(): number {
+		return Date.now() + this.timing.leaseMs + Math.random();
+	}
+
+	/**
+	 * Publishes the events of documents inserted with `_outboxSince: lease`, from the documents as
+	 * the writer wrote them: no read and no claim, only the removal. If this process dies first,
+	 * a sweep publishes them once the lease has run out, as it does for a relay that died.
+	 */
+	publishClaimed(docs: OutboxDoc[], lease: number): void {
+		const done = this.publishLeased(
+			docs.filter(doc => doc._outbox?.length),
+			lease
+		)
+			.catch(err => this.warn(`Events of ${docs.length} documents not published yet (a sweep will retry):`, err))
 			.finally(() => this.flushing.delete(done));
 		this.flushing.add(done);
 	}
@@ -111,25 +123,12 @@ export class OutboxRelay {
 		return true;
 	}
 
-	/** relay for documents that wait since the same instant, claimed together. */
-	private async relayMany(docs: OutboxDoc[]): Promise<void> {
-		const since = docs[0]?._outboxSince;
-		const together = docs.filter(doc => doc._outboxSince === since);
-		for (const doc of docs.filter(doc => doc._outboxSince !== since)) await this.relay(doc);
-		if (together.length <= 1) {
-			if (together.length === 1) await this.relay(together[0]);
-			return;
-		}
-		// A lease no other claim can share (the fraction), so the claimed documents can be told apart
-		// when a sweep took some of them first.
-		const lease = Date.now() + this.timing.leaseMs + Math.random();
-		const ids = together.map(doc => doc._id);
-		const claimed = await this.store.updateMany({ _id: { $in: ids }, _outboxSince: since }, { $set: { _outboxSince: lease } });
-		if (claimed === 0) return;
-		const mine: OutboxDoc[] = claimed === together.length ? together : await this.store.find({ query: { _id: { $in: ids }, _outboxSince: lease } });
-		const mineIds = mine.map(doc => doc._id);
+	/** Publishes the events of documents claimed under `lease`, then removes them (but those that got a new event meanwhile). */
+	private async publishLeased(docs: OutboxDoc[], lease: number): Promise<void> {
+		if (docs.length === 0) return;
+		const ids = docs.map(doc => doc._id);
 		try {
-			for (const doc of mine) {
+			for (const doc of docs) {
 				const events: PendingEvent[] = doc._outbox ?? [];
 				const last = doc._outboxSeq ?? events.length;
 				for (const [i, { channel, event }] of events.entries()) {
@@ -137,11 +136,12 @@ export class OutboxRelay {
 				}
 			}
 		} catch (err) {
-			await this.store.updateMany({ _id: { $in: mineIds }, _outboxSince: lease }, { $set: { _outboxSince: Date.now() } }).catch(() => undefined);
+			// Back to waiting, so the next sweep after the grace period tries again (not only after the lease).
+			await this.store.updateMany({ _id: { $in: ids }, _outboxSince: lease }, { $set: { _outboxSince: Date.now() } }).catch(() => undefined);
 			throw err;
 		}
 		// A document that got a new event meanwhile has a new `_outboxSince` (updateWithEvent): it keeps its events.
-		await this.store.updateMany({ _id: { $in: mineIds }, _outboxSince: lease }, { $unset: { _outbox: 1, _outboxSince: 1 } });
+		await this.store.updateMany({ _id: { $in: ids }, _outboxSince: lease }, { $unset: { _outbox: 1, _outboxSince: 1 } });
 	}
 
 	/** At most one line every 10 s: a NATS outage would otherwise log one per document per second. */

@@ -18,6 +18,73 @@ type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy
 	};
 };
 
+/** What NeDB's own find does with an index, for the compound lookups (@seald-io/nedb 4.1.2, pinned). */
+interface NedbReadInternals {
+	indexes: Record<string, { getMatching(key: unknown): object[] }>;
+	ttlIndexes: Record<string, number>;
+	executor: { pushAsync<T>(task: () => Promise<T>): Promise<T> };
+}
+
+/** What NeDB's own insert does (@seald-io/nedb 4.1.2, pinned), but for its copies. */
+interface NedbInsertInternals {
+	timestampData: boolean;
+	executor: { pushAsync(task: () => Promise<void>): Promise<void> };
+	_insertInCache(docs: object | object[]): void;
+	persistence: { persistNewStateAsync(docs: object[]): Promise<void> };
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { deepCopy, match } = require("@seald-io/nedb/lib/model.js") as {
+	deepCopy<T>(doc: T): T;
+	match(doc: object, query: object): boolean;
+};
+
+/** NeDB's rule for a field name (its model.js checkKey, which it does not export). */
+function checkKey(key: string, value: unknown): void {
+	if (
+		key[0] === "$" &&
+		!(key === "$$date" && typeof value === "number") &&
+		!(key === "$$deleted" && value === true) &&
+		key !== "$$indexCreated" &&
+		key !== "$$indexRemoved"
+	)
+		throw new Error("Field names cannot begin with the $ character");
+	if (key.includes(".")) throw new Error("Field names cannot contain a .");
+}
+
+/**
+ * NeDB's checkObject, in one pass: it checks each array twice (as an array, then as an object
+ * of its positions), so an outbox of events with their changes was walked over and over.
+ */
+function checkKeys(value: unknown): void {
+	if (typeof value !== "object" || value === null) return;
+	if (Array.isArray(value)) {
+		for (const item of value) checkKeys(item);
+		return;
+	}
+	for (const key in value) {
+		if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+		const v = (value as Record<string, unknown>)[key];
+		checkKey(key, v);
+		checkKeys(v);
+	}
+}
+
+/**
+ * NeDB's insert of documents handed over (types.ts), without its two deep copies: checked,
+ * indexed (all or none) and persisted as NeDB does. False, having done nothing, where NeDB's own
+ * insert must do it (a document without its _id, timestamps to add).
+ */
+async function insertHandedOver(db: NedbInsertInternals, docs: object | object[]): Promise<boolean> {
+	const all = Array.isArray(docs) ? docs : [docs];
+	if (db.timestampData || !all.every(doc => typeof (doc as { _id?: unknown })._id === "string")) return false;
+	await db.executor.pushAsync(async () => {
+		for (const doc of all) checkKeys(doc);
+		db._insertInCache(docs);
+		await db.persistence.persistNewStateAsync(all);
+	});
+	return true;
+}
+
 const MemoryAdapterClass = (MoleculerDb as unknown as { MemoryAdapter: new (options?: { filename: string }) => MemoryAdapter }).MemoryAdapter;
 
 export function createNedbStore(filename?: string): Store {
@@ -25,6 +92,8 @@ export function createNedbStore(filename?: string): Store {
 	const updateById = adapter.updateById.bind(adapter);
 	const connect = adapter.connect.bind(adapter);
 	const find = adapter.find.bind(adapter);
+	const insert = adapter.insert.bind(adapter);
+	const insertMany = adapter.insertMany.bind(adapter);
 	return Object.assign(adapter, {
 		backend: "nedb" as const,
 		shared: false,
@@ -37,7 +106,24 @@ export function createNedbStore(filename?: string): Store {
 		async find(this: MemoryAdapter, params: FindParams): Promise<unknown[]> {
 			const lookups = params.sort?.length || params.limit || params.offset ? null : compoundInLookups(Object.keys(this.db.indexes), params.query);
 			if (!lookups) return find(params);
-			return (await Promise.all(lookups.map(query => this.db.findAsync(query)))).flat();
+			const db = this.db as unknown as NedbReadInternals;
+			const fields = Object.keys(lookups[0] ?? {});
+			const index = db.indexes[[...fields].sort().join()];
+			if (!index || Object.keys(db.ttlIndexes).length > 0) return (await Promise.all(lookups.map(query => this.db.findAsync(query)))).flat();
+			// One task on NeDB's queue for all the values rather than a cursor each (an import asks hundreds per chunk).
+			return db.executor.pushAsync(async () => {
+				const found: unknown[] = [];
+				for (const query of lookups) for (const doc of index.getMatching(query)) if (match(doc, query)) found.push(deepCopy(doc));
+				return found;
+			});
+		},
+		async insert(this: MemoryAdapter, doc: object, options: { handOver?: boolean } = {}): Promise<unknown> {
+			if (!options.handOver || !(await insertHandedOver(this.db as unknown as NedbInsertInternals, doc))) return insert(doc);
+			return doc;
+		},
+		async insertMany(this: MemoryAdapter, docs: object[], options: { handOver?: boolean } = {}): Promise<unknown[]> {
+			if (!options.handOver || !(await insertHandedOver(this.db as unknown as NedbInsertInternals, docs))) return insertMany(docs);
+			return [];
 		},
 		// NeDB 4's own promises: the adapter's promisified callbacks wrap NeDB's callbackified
 		// promises, two layers of wrapping for each of the reads every request makes.

@@ -204,7 +204,7 @@ export class PostgresStore implements Store {
 		return stored;
 	}
 
-	async insertMany(docs: Array<Record<string, unknown>>): Promise<StoredDoc[]> {
+	async insertMany(docs: Array<Record<string, unknown>>, options: { handOver?: boolean } = {}): Promise<StoredDoc[]> {
 		if (docs.length === 0) return [];
 		const values: unknown[] = [];
 		const rows = docs.map(doc => {
@@ -212,6 +212,11 @@ export class PostgresStore implements Store {
 			values.push(doc._id, JSON.stringify(doc));
 			return `($${values.length - 1}, $${values.length}::jsonb)`;
 		});
+		if (options.handOver) {
+			// Nothing to send back and parse again.
+			await this.pool.query(`INSERT INTO ${this.table} (id, data) VALUES ${rows.join(", ")}`, values);
+			return [];
+		}
 		return this.rows(`INSERT INTO ${this.table} (id, data) VALUES ${rows.join(", ")} RETURNING data`, values);
 	}
 

@@ -88,13 +88,18 @@ export interface Store {
 	 * by the database where it can, as countBy counts.
 	 */
 	sumBy(query: object, fields: string[], sums: string[]): Promise<SumByRow[]>;
-	insert(doc: object): Promise<StoredDoc>;
+	/** With `handOver`, as insertMany's: the store may keep the very object, and answers it. */
+	insert(doc: object, options?: { handOver?: boolean }): Promise<StoredDoc>;
 	/**
 	 * Inserts the documents in one statement, answering them as stored. All or none on NeDB and
 	 * PostgreSQL; MongoDB inserts them in order up to the first it refuses. A unique violation is
 	 * thrown as insert throws it.
+	 *
+	 * With `handOver`, the caller gives the documents up: it built them for this insert and
+	 * neither changes them after nor wants them back, so the store may keep those very objects
+	 * (NeDB copies a document on the way in and again on the way out) and answers [].
 	 */
-	insertMany(docs: object[]): Promise<StoredDoc[]>;
+	insertMany(docs: object[], options?: { handOver?: boolean }): Promise<StoredDoc[]>;
 	/** Applies a Mongo-style update to every match in one atomic statement; answers how many changed. */
 	updateMany(query: object, update: object): Promise<number>;
 	/** Applies a Mongo-style update and answers the document as it is after it, or null. */

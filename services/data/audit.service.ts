@@ -156,7 +156,8 @@ const AuditService: ServiceSchema = {
 				clientIp: event.clientIp
 			};
 			try {
-				await this.adapter.insert(doc);
+				// Built here from the event, for this insert alone: the store may keep it as it is.
+				await this.adapter.insert(doc, { handOver: true });
 			} catch (err) {
 				if (!isUniqueViolation(err)) throw err;
 			}

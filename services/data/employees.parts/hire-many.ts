@@ -69,16 +69,17 @@ export const HireManyPart: Partial<ServiceSchema> = {
 				if (docs.length > 0) {
 					await this.checkBatch(ctx, docs);
 					for (const doc of docs) if (!doc.employeeNumber) doc.employeeNumber = await this.assignNumber(tenantId);
-					// One instant for the batch, so the relay claims and clears all of it in one write each.
-					const since = Date.now();
+					// Inserted already claimed by this writer, under one lease for the batch: the relay publishes from these very
+					// documents and clears them in one write, with no read and no claim of its own (a sweep takes them if this process dies).
+					const lease = this.outboxLease();
 					const withEvents = docs.map(doc => ({
 						...insertWithEvents(doc, [this.changedEvent(doc, hireChanges(doc)), auditCreation(ctx, "employee", doc)]),
-						_outboxSince: since
+						_outboxSince: lease
 					}));
-					await this.unique("employeeNumber or workEmail", () => this.adapter.insertMany(withEvents));
-					this.publishEventsOf(docs.map(doc => doc._id));
+					await this.unique("employeeNumber or workEmail", () => this.adapter.insertMany(withEvents, { handOver: true }));
+					this.publishClaimed(withEvents, lease);
 					// Spells before history: hiredAs takes a record without its history entry for an unfinished hire, and finishes it.
-					await this.store(SPELLS).insertMany(docs.map(stintSpell));
+					await this.store(SPELLS).insertMany(docs.map(stintSpell), { handOver: true });
 					const entries: HistoryDoc[] = docs.map(doc => ({
 						_id: this.newId(),
 						tenantId,
@@ -89,7 +90,7 @@ export const HireManyPart: Partial<ServiceSchema> = {
 						by: actor.id,
 						at
 					}));
-					await this.store(HISTORY).insertMany(entries);
+					await this.store(HISTORY).insertMany(entries, { handOver: true });
 					await this.entityChanged("created", listItemJSON(docs[0]), ctx);
 					for (const doc of docs) answered.set(doc._id, employeeJSON(doc, true));
 				}

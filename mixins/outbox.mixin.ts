@@ -6,7 +6,7 @@
  * `main: false`; name further ones with `collections`.
  */
 import type { Service, ServiceSchema } from "moleculer";
-import { OutboxRelay } from "../lib/channels/outbox-relay";
+import { DEFAULT_TIMING, OutboxRelay } from "../lib/channels/outbox-relay";
 import { publishEvent } from "../lib/channels/publish";
 import type { DbService } from "./db.mixin";
 
@@ -24,6 +24,8 @@ export interface OutboxOptions {
 	main?: boolean;
 	/** Further collections (by name) whose documents carry events. */
 	collections?: string[];
+	/** Collections (by name) whose documents exist only to carry events (audit notes): removed once published. */
+	notes?: string[];
 }
 
 const SWEEP_INTERVAL_MS = 1000;
@@ -34,10 +36,13 @@ type Owner = DbService & { outboxes?: Map<string, OutboxRelay>; outboxTimer?: No
 function relaysOf(service: Owner, options: OutboxOptions): Map<string, OutboxRelay> {
 	if (!service.outboxes) {
 		// JetStream drops a second publish with the same id within its duplicate window (two minutes).
-		const relay = (store: DbService["adapter"]) =>
-			new OutboxRelay(store, (channel, event) => publishEvent(service.broker, channel, event, { msgID: event.eventId }), service.logger);
+		const relay = (store: DbService["adapter"], notes = false) =>
+			new OutboxRelay(store, (channel, event) => publishEvent(service.broker, channel, event, { msgID: event.eventId }), service.logger, DEFAULT_TIMING, {
+				notes
+			});
 		service.outboxes = new Map(options.main === false ? [] : [[MAIN, relay(service.adapter)]]);
 		for (const name of options.collections ?? []) service.outboxes.set(name, relay(service.store(name)));
+		for (const name of options.notes ?? []) service.outboxes.set(name, relay(service.store(name), true));
 	}
 	return service.outboxes;
 }
@@ -67,6 +72,10 @@ export function OutboxMixin(options: OutboxOptions = {}): Partial<ServiceSchema>
 		started(this: Service) {
 			const self = this as Owner;
 			const relays = [...relaysOf(self, options).values()];
+			// In the background, as a first sweep: a start does not wait on it.
+			self.outboxSweep = Promise.all(relays.map(relay => relay.removePublishedNotes()))
+				.catch((err: Error) => self.logger.debug("Removing published notes failed:", err.message))
+				.finally(() => (self.outboxSweep = undefined));
 			self.outboxTimer = setInterval(() => {
 				// One sweep at a time: a slow store must not stack them up.
 				self.outboxSweep ??= Promise.all(relays.map(relay => relay.sweep()))

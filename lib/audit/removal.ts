@@ -1,7 +1,7 @@
 /**
  * Removals (and other changes no one document can carry) on the audit trail. A removed document cannot carry its own record in its outbox, so
  * the record rides in a small document of the service's `<service>_audit_outbox` collection
- * (which has an outbox, OutboxMixin collections), written just BEFORE the removal: a crash
+ * (OutboxMixin `notes`: the document is removed once its records are out), written just BEFORE the removal: a crash
  * between the two leaves a record of a removal that did not happen (the client got an error
  * and the document is still there, which the trail's reader can see), never a removal without
  * a record. The removal is then done as usual (DbMixin.removed: 204, caches cleaned).
@@ -12,7 +12,7 @@ import { type AuditContext, auditRemoval } from "./record";
 
 export const auditOutboxName = (service: string): string => `${service}_audit_outbox`;
 
-/** The collection a service that audits removals adds to its DbMixin and its OutboxMixin. */
+/** The collection a service that audits removals adds to its DbMixin, and to its OutboxMixin's notes. */
 export function auditOutboxCollection(service: string): CollectionSpec {
 	return { name: auditOutboxName(service), indexes: [OUTBOX_INDEX] };
 }

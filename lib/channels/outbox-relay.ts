@@ -35,6 +35,14 @@ export interface RelayTiming {
 
 export const DEFAULT_TIMING: RelayTiming = { graceMs: 2000, leaseMs: 15_000, batch: 50 };
 
+export interface RelayOptions {
+	/**
+	 * The collection's documents exist only to carry their events (an audit note, lib/audit/removal.ts):
+	 * once the events are out, the document goes with them instead of staying behind, emptied, for ever.
+	 */
+	notes?: boolean;
+}
+
 type OutboxDoc = OutboxFields & { _id: string };
 
 export class OutboxRelay {
@@ -45,7 +53,8 @@ export class OutboxRelay {
 		private readonly store: Store,
 		private readonly publish: Publish,
 		private readonly logger: LoggerInstance,
-		private readonly timing: RelayTiming = DEFAULT_TIMING
+		private readonly timing: RelayTiming = DEFAULT_TIMING,
+		private readonly options: RelayOptions = {}
 	) {}
 
 	/** Publishes what the document `id` holds, in the background; a failure waits for a sweep. */
@@ -119,8 +128,18 @@ export class OutboxRelay {
 			await this.store.updateMany({ _id: doc._id, _outboxSince: lease }, { $set: { _outboxSince: Date.now() } }).catch(() => undefined);
 			throw err;
 		}
-		await this.store.updateMany({ _id: doc._id, _outboxSeq: doc._outboxSeq }, { $unset: { _outbox: 1, _outboxSince: 1 } });
+		await this.clear({ _id: doc._id, _outboxSeq: doc._outboxSeq });
 		return true;
+	}
+
+	/** The published events leave the documents `query` matches; notes go with them. */
+	private clear(query: object): Promise<number> {
+		return this.options.notes ? this.store.removeMany(query) : this.store.updateMany(query, { $unset: { _outbox: 1, _outboxSince: 1 } });
+	}
+
+	/** Removes the notes whose events went out before notes were removed with them (an older version's). */
+	async removePublishedNotes(): Promise<number> {
+		return this.options.notes ? this.store.removeMany({ _outboxSince: { $exists: false } }) : 0;
 	}
 
 	/** Publishes the events of documents claimed under `lease`, then removes them (but those that got a new event meanwhile). */
@@ -141,7 +160,7 @@ export class OutboxRelay {
 			throw err;
 		}
 		// A document that got a new event meanwhile has a new `_outboxSince` (updateWithEvent): it keeps its events.
-		await this.store.updateMany({ _id: { $in: ids }, _outboxSince: lease }, { $unset: { _outbox: 1, _outboxSince: 1 } });
+		await this.clear({ _id: { $in: ids }, _outboxSince: lease });
 	}
 
 	/** At most one line every 10 s: a NATS outage would otherwise log one per document per second. */

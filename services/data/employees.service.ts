@@ -249,7 +249,7 @@ const EmployeesService: ServiceSchema = {
 		]),
 		// Every write carries its employees.changed event in the same statement (lib/channels/outbox.ts);
 		// the audit outbox carries the records of removals (lib/audit/removal.ts).
-		OutboxMixin({ collections: [auditOutboxName("employees")] }),
+		OutboxMixin({ notes: [auditOutboxName("employees")] }),
 		ImportExportPart,
 		HireManyPart
 	],

@@ -63,7 +63,7 @@ const IdentityService: ServiceSchema = {
 		// Users carry identity's events (disabled, invited, a company opened) in the write that makes
 		// them (lib/channels/outbox.ts); accounts (passwords) and sessions (sign-ins, sign-outs) carry
 		// their audit records, and the audit outbox the records of removals (lib/audit/removal.ts).
-		OutboxMixin({ collections: [ACCOUNTS, SESSIONS, auditOutboxName("identity")] }),
+		OutboxMixin({ collections: [ACCOUNTS, SESSIONS], notes: [auditOutboxName("identity")] }),
 		SharedPart,
 		SignupPart,
 		SessionsPart,

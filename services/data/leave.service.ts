@@ -20,7 +20,7 @@
 import type { Service, ServiceSchema } from "moleculer";
 import { SerialQueues } from "../../lib/leave/serial";
 import { OUTBOX_INDEX } from "../../lib/channels/outbox";
-import { auditOutboxCollection } from "../../lib/audit/removal";
+import { auditOutboxCollection, auditOutboxName } from "../../lib/audit/removal";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
@@ -60,7 +60,7 @@ const LeaveService: ServiceSchema = {
 			]
 		),
 		// Requests carry their leave.request.* events in the write that makes them (lib/channels/outbox.ts).
-		OutboxMixin({ collections: [TYPES, ENTITLEMENTS, HOLIDAYS, auditOutboxCollection("leave").name] }),
+		OutboxMixin({ collections: [TYPES, ENTITLEMENTS, HOLIDAYS], notes: [auditOutboxName("leave")] }),
 		SharedPart,
 		TypesPart,
 		HolidaysPart,

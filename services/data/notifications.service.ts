@@ -56,7 +56,7 @@ const NotificationsService: ServiceSchema = {
 		// Each entry carries its email and text message in the same insert, and its read mark's audit
 		// record (lib/channels/outbox.ts); preferences carry their audit records, the audit outbox the
 		// summary of a "mark all read" (lib/audit/removal.ts).
-		OutboxMixin({ collections: [PREFERENCES, auditOutboxName("notifications")] }),
+		OutboxMixin({ collections: [PREFERENCES], notes: [auditOutboxName("notifications")] }),
 		InboxPart,
 		PreferencesPart,
 		FeedPart,

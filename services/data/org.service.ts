@@ -13,7 +13,7 @@ import { type ListParams, type ListResult, listParams, paginate, parseSort } fro
 import { id, nullableId, nullableText, optionalText, text } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
 import { auditCreation, auditUpdate } from "../../lib/audit/record";
-import { auditOutboxCollection, removeAudited } from "../../lib/audit/removal";
+import { auditOutboxCollection, auditOutboxName, removeAudited } from "../../lib/audit/removal";
 import { OUTBOX_INDEX, insertWithEvent, updateWithEvent } from "../../lib/channels/outbox";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
@@ -127,7 +127,7 @@ const OrgService: ServiceSchema = {
 			{ name: LOCATIONS, indexes: [{ fields: { tenantId: 1, name: 1 }, unique: true }, OUTBOX_INDEX] },
 			auditOutboxCollection("org")
 		]),
-		OutboxMixin({ collections: [POSITIONS, LOCATIONS, auditOutboxCollection("org").name] })
+		OutboxMixin({ collections: [POSITIONS, LOCATIONS], notes: [auditOutboxName("org")] })
 	],
 
 	settings: {

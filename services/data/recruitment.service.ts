@@ -13,7 +13,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { OUTBOX_INDEX } from "../../lib/channels/outbox";
-import { auditOutboxCollection } from "../../lib/audit/removal";
+import { auditOutboxCollection, auditOutboxName } from "../../lib/audit/removal";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
@@ -65,7 +65,7 @@ const RecruitmentService: ServiceSchema = {
 			auditOutboxCollection("recruitment")
 		]),
 		// Stage moves, new interviews, reminders and hires carry their events in the write that makes them (lib/channels/outbox.ts).
-		OutboxMixin({ collections: [CANDIDATES, APPLICATIONS, INTERVIEWS, OFFERS, auditOutboxCollection("recruitment").name] }),
+		OutboxMixin({ collections: [CANDIDATES, APPLICATIONS, INTERVIEWS, OFFERS], notes: [auditOutboxName("recruitment")] }),
 		SharedPart,
 		OpeningsPart,
 		CandidatesPart,

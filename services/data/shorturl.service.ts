@@ -25,7 +25,7 @@ import { isUniqueViolation } from "../../lib/store";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 import { type AuditContext, auditCreation } from "../../lib/audit/record";
-import { auditOutboxCollection, removeAudited } from "../../lib/audit/removal";
+import { auditOutboxCollection, auditOutboxName, removeAudited } from "../../lib/audit/removal";
 import { OUTBOX_INDEX, insertWithEvent } from "../../lib/channels/outbox";
 import { json, noContent } from "../../lib/openapi/responses";
 import { page } from "../../lib/openapi/schemas";
@@ -121,7 +121,7 @@ const ShortUrlService: ServiceSchema = {
 			[{ name: CLICKS, strings: ["linkId", "day"], indexes: [{ fields: { linkId: 1, day: 1 } }] }, auditOutboxCollection("shorturl")]
 		),
 		// Staff members' links carry their audit records (lib/audit/record.ts).
-		OutboxMixin({ collections: [auditOutboxCollection("shorturl").name] })
+		OutboxMixin({ notes: [auditOutboxName("shorturl")] })
 	],
 
 	settings: {

@@ -113,6 +113,52 @@ function outboxContract(backend: string, makeConfig: () => Config, cleanUp: () =
 			expect((await service.adapter.findById(doc._id))._outbox).toBeUndefined();
 		});
 
+		it("removes a note (a document that only carries events) once its events are out, and keeps one whose publish failed", async () => {
+			const published: Published[] = [];
+			let failures = 1;
+			const notes = new OutboxRelay(
+				service.adapter,
+				async (channel, event) => {
+					if (failures-- > 0) throw new Error("the channel is away");
+					published.push({ channel, event });
+				},
+				logger,
+				TIMING,
+				{ notes: true }
+			);
+			const unlucky = { _id: service.newId(), tenantId, at: new Date().toISOString() };
+			await service.adapter.insert(insertWithEvent(unlucky, event("removed-1")));
+			notes.flush(unlucky._id);
+			await notes.drain();
+			expect(await service.adapter.findById(unlucky._id)).toMatchObject({ _outbox: [expect.anything()] });
+
+			const note = { _id: service.newId(), tenantId, at: new Date().toISOString() };
+			await service.adapter.insert(insertWithEvent(note, event("removed-2")));
+			notes.flush(note._id);
+			await notes.drain();
+			await pause(TIMING.graceMs * 2);
+			await notes.sweep();
+			expect(published.map(p => p.event.name).sort()).toEqual(["removed-1", "removed-2"]);
+			expect(await service.adapter.findById(unlucky._id)).toBeNull();
+			expect(await service.adapter.findById(note._id)).toBeNull();
+		});
+
+		it("removes the notes an older version left behind, emptied, and none that still waits", async () => {
+			const left = { _id: service.newId(), tenantId, at: "2026-01-01T00:00:00.000Z" };
+			const waiting = { _id: service.newId(), tenantId, at: new Date().toISOString() };
+			await service.adapter.insert(left);
+			await service.adapter.insert(insertWithEvent(waiting, event("waits")));
+			const notes = new OutboxRelay(service.adapter, async () => undefined, logger, TIMING, { notes: true });
+			expect(await notes.removePublishedNotes()).toBeGreaterThanOrEqual(1);
+			expect(await service.adapter.findById(left._id)).toBeNull();
+			expect(await service.adapter.findById(waiting._id)).toMatchObject({ _outbox: [expect.anything()] });
+			// A relay of documents that live on leaves them all.
+			await service.adapter.insert({ ...left });
+			expect(await relay([]).removePublishedNotes()).toBe(0);
+			expect(await service.adapter.findById(left._id)).not.toBeNull();
+			await service.adapter.removeMany({ _id: { $in: [left._id, waiting._id] } });
+		});
+
 		it("two relays sweeping at once publish each event once (the claim), and neither loses one", async () => {
 			const published: Published[] = [];
 			const docs = Array.from({ length: 12 }, (_, i) => thing(`bulk-${i}`));

@@ -8,6 +8,7 @@
  * - REST goes to a gateway and keeps the client's X-Request-Id, or gets one.
  * - /realtime is upgraded to a WebSocket on a realtime node, and a REST call made through nginx
  *   pushes a notification down it.
+ * - An employee import (up to 10 MB) is let through to the gateway, which names its bound.
  * - With one gateway node stopped, GETs are passed to the other and answer; so is a POST nginx
  *   never got to send; a new WebSocket lands on the node still running.
  * - A gateway's 503 (no node serves the action) sends a GET on to the other gateway, but a POST
@@ -15,6 +16,7 @@
  */
 import { randomUUID } from "node:crypto";
 import request from "supertest";
+import { IMPORT_MAX_BYTES } from "../../lib/imports/limits";
 import { type ClusterNode, clusterNamespace, itWithLogs, startNode, waitFor, waitForGateway } from "../support/cluster-system";
 import { describeWith } from "../support/external";
 import { type Signup, bearer, login, signup, uniqueEmail } from "../support/http";
@@ -114,6 +116,18 @@ describeWith(["nats", "postgres", "nginx"], "nginx (deploy/nginx.conf) in front 
 			expect(pushed.notification).toMatchObject({ type: "invitation.sent", data: { email } });
 		}
 	);
+
+	itWithLogs("an employee import over 1 MB reaches the gateway, which answers a file over its 10 MB bound with the documented 413", logs, async () => {
+		const res = await request(nginx.url)
+			.post("/api/v1/imports/employees")
+			.set(bearer(owner.accessToken))
+			.set("Content-Type", "text/csv")
+			.send(Buffer.alloc(IMPORT_MAX_BYTES + 1, "a"));
+		expect(res.status).toBe(413);
+		expect(res.body.data).toEqual({ limit: IMPORT_MAX_BYTES, unit: "bytes" });
+		// Its own location still sends what `location /` does.
+		expect(res.headers["x-request-id"]).toMatch(/^[0-9a-f]{32}$/);
+	});
 
 	itWithLogs("with one gateway node stopped, GETs are passed to the other and answer, and a new WebSocket lands on the node left", logs, async () => {
 		await fronts[1].node.stop();

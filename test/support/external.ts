@@ -1,5 +1,5 @@
 /**
- * Tests that need a real NATS, Redis or PostgreSQL (or a browser) use these. On a machine
+ * Tests that need a real NATS, Redis or PostgreSQL (or a browser, or nginx) use these. On a machine
  * without them the tests are skipped (global setup says so once); with ROSTER_REQUIRE_SERVICES=1, as .ci/run sets it,
  * a missing service fails the suite instead of quietly skipping it.
  */
@@ -38,13 +38,26 @@ export function chromiumInstalled(): boolean {
 	}
 }
 
-export type ExternalService = "nats" | "redis" | "postgres" | "chromium";
+/** The load balancer of the reference deployment (Debian's nginx-light package; .ci/run installs it). */
+export const NGINX_PATH = process.env.TEST_NGINX_PATH || "/usr/sbin/nginx";
+
+export function nginxInstalled(): boolean {
+	try {
+		accessSync(NGINX_PATH, constants.X_OK);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+export type ExternalService = "nats" | "redis" | "postgres" | "chromium" | "nginx";
 
 const flag: Record<ExternalService, string> = {
 	nats: "ROSTER_HAS_NATS",
 	redis: "ROSTER_HAS_REDIS",
 	postgres: "ROSTER_HAS_POSTGRES",
-	chromium: "ROSTER_HAS_CHROMIUM"
+	chromium: "ROSTER_HAS_CHROMIUM",
+	nginx: "ROSTER_HAS_NGINX"
 };
 
 export function hasService(name: ExternalService): boolean {

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { CHROMIUM_PATH, NATS_URL, POSTGRES_URL, REDIS_URL, answers, chromiumInstalled } from "./external";
+import { CHROMIUM_PATH, NATS_URL, NGINX_PATH, POSTGRES_URL, REDIS_URL, answers, chromiumInstalled, nginxInstalled } from "./external";
 import { ensureTestDatabase } from "./postgres";
 
 async function postgresReady(): Promise<boolean> {
@@ -15,7 +15,7 @@ async function postgresReady(): Promise<boolean> {
 	}
 }
 
-/** Probe NATS, Redis, PostgreSQL and the browser once; the workers read the result from the environment. */
+/** Probe NATS, Redis, PostgreSQL, the browser and nginx once; the workers read the result from the environment. */
 export default async function globalSetup(): Promise<void> {
 	// One mail folder for the run, shared by the test processes and every node they start.
 	process.env.MAIL_DIR ??= mkdtempSync(path.join(os.tmpdir(), "roster-test-mail-"));
@@ -26,11 +26,14 @@ export default async function globalSetup(): Promise<void> {
 	process.env.ROSTER_HAS_POSTGRES = postgres ? "1" : "0";
 	const chromium = chromiumInstalled();
 	process.env.ROSTER_HAS_CHROMIUM = chromium ? "1" : "0";
+	const nginx = nginxInstalled();
+	process.env.ROSTER_HAS_NGINX = nginx ? "1" : "0";
 	const missing = [
 		!nats && `NATS (${NATS_URL})`,
 		!redis && `Redis (${REDIS_URL})`,
 		!postgres && `PostgreSQL (${POSTGRES_URL})`,
-		!chromium && `chromium (${CHROMIUM_PATH})`
+		!chromium && `chromium (${CHROMIUM_PATH})`,
+		!nginx && `nginx (${NGINX_PATH})`
 	].filter(Boolean);
 	if (missing.length > 0) {
 		const what = process.env.ROSTER_REQUIRE_SERVICES === "1" ? "will FAIL" : "are SKIPPED";

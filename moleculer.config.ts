@@ -10,15 +10,19 @@ import { CIRCUIT_BREAKER } from "./lib/circuit-breaker";
 import { type Config, ConfigError, loadConfig } from "./lib/config";
 import { loggerOptions } from "./lib/logging/logger";
 import { tracingOptions } from "./lib/logging/tracing";
+import { BATCHED_NATS_TRANSPORTER } from "./lib/nats-transporter";
 import { RESILIENT_REDIS_CACHER } from "./lib/redis-cacher";
 import { onlyPrefixedEnvOverrides } from "./lib/runner-env";
 import { SafeValidator } from "./lib/validator";
 import { middlewares } from "./middlewares";
 
-/** NATS on the servers of TRANSPORTER, with the credentials and TLS the configuration gives. */
+/**
+ * NATS on the servers of TRANSPORTER, with the credentials and TLS the configuration gives;
+ * one socket write per turn of the event loop (lib/nats-transporter.ts).
+ */
 function natsTransporter(servers: string, { user, password, token, tls, tlsCaFile }: Config["nats"]): BrokerOptions["transporter"] {
 	return {
-		type: "NATS",
+		type: BATCHED_NATS_TRANSPORTER,
 		options: {
 			servers: servers.split(",").map(server => server.trim()),
 			...(user && { user, pass: password }),

@@ -77,12 +77,12 @@ describe("loadConfig", () => {
 			const seeds = "nats://n1:4222, nats://n2:4222,tls://n3:4443";
 			expect(loadConfig({ TRANSPORTER: seeds }).transporter).toBe(seeds);
 			expect(brokerOptions(loadConfig({ TRANSPORTER: seeds })).transporter).toEqual({
-				type: "NATS",
+				type: "BatchedNATS",
 				// A tls:// server makes the client insist on TLS with every server.
 				options: { servers: ["nats://n1:4222", "nats://n2:4222", "tls://n3:4443"], tls: {} }
 			});
 			expect(brokerOptions(loadConfig({ TRANSPORTER: "nats://nats:4222" })).transporter).toEqual({
-				type: "NATS",
+				type: "BatchedNATS",
 				options: { servers: ["nats://nats:4222"] }
 			});
 		});
@@ -91,11 +91,11 @@ describe("loadConfig", () => {
 			const withUser = loadConfig({ TRANSPORTER: "nats://nats:4222", NATS_USER: "roster", NATS_PASSWORD: "p@ss:w/rd %41" });
 			expect(withUser.nats).toMatchObject({ user: "roster", password: "p@ss:w/rd %41", tls: false });
 			expect(brokerOptions(withUser).transporter).toEqual({
-				type: "NATS",
+				type: "BatchedNATS",
 				options: { servers: ["nats://nats:4222"], user: "roster", pass: "p@ss:w/rd %41" }
 			});
 			const withToken = loadConfig({ TRANSPORTER: "nats://nats:4222", NATS_TOKEN: "s3cret-token" });
-			expect(brokerOptions(withToken).transporter).toEqual({ type: "NATS", options: { servers: ["nats://nats:4222"], token: "s3cret-token" } });
+			expect(brokerOptions(withToken).transporter).toEqual({ type: "BatchedNATS", options: { servers: ["nats://nats:4222"], token: "s3cret-token" } });
 		});
 
 		it("insists on TLS, checked against NATS_TLS_CA when given", () => {

@@ -41,13 +41,18 @@ export class PostgresStore implements Store {
 		this.shape = shapeOf(spec);
 	}
 
-	private get pool(): Pool {
+	/** Every statement goes through here: one made after disconnect fails saying so, not on an undefined lease. */
+	private get leased(): PoolLease {
 		if (!this.lease) throw new Error(`The '${this.collection}' collection is not connected`);
-		return this.lease.pool;
+		return this.lease;
+	}
+
+	private get pool(): Pool {
+		return this.leased.pool;
 	}
 
 	private get table(): string {
-		return `"${this.lease!.schema}"."${this.collection}"`;
+		return `"${this.leased.schema}"."${this.collection}"`;
 	}
 
 	private where(query: object | undefined, params: Params): string {

@@ -137,6 +137,78 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 			});
 	}
 
+	/** Claims the slot's run and, if this node got it, runs the handler to the end (lease renewed meanwhile). */
+	async function claimAndRun(owner: Owner, name: JobName, slot: Date): Promise<RunAnswer> {
+		const definition = definitionOf(name);
+		const { leaseMs, testPauseMs } = cfg().jobs;
+		const store = owner.store(runsCollection);
+		const nodeID = owner.broker.nodeID;
+		const claim: Claim | null = await claimRun(store, name, slot, `${nodeID}:${randomUUID()}`, nodeID, leaseMs);
+		if (!claim) return { outcome: "skipped", ran: false };
+
+		const iso = slot.toISOString();
+		const started = Date.now();
+		owner.logger.info(`Job ${name} slot ${iso}: started (attempt ${claim.attempt})`);
+		let lost = false;
+		const renewal = setInterval(
+			() => {
+				renewRun(store, claim, leaseMs)
+					.then(ours => {
+						if (!ours && !lost) {
+							lost = true;
+							owner.logger.warn(`Job ${name} slot ${iso}: another node took the run over (this node missed its lease renewal)`);
+						}
+					})
+					.catch((err: Error) => owner.logger.warn(`Job ${name} slot ${iso}: lease renewal failed:`, err.message));
+			},
+			Math.max(200, Math.floor(leaseMs / 3))
+		);
+		renewal.unref();
+		try {
+			const result = await definition.handler.call(owner, slot);
+			if (testPauseMs) {
+				console.log(`[test hook] job ${name} slot ${iso} on ${nodeID}: paused ${testPauseMs} ms after the handler ${JSON.stringify(result)}`);
+				await pause(testPauseMs);
+			}
+			if (!(await finishRun(store, claim, result))) {
+				record(owner, name, "lost");
+				owner.logger.warn(`Job ${name} slot ${iso}: done, but another node had taken the run over`);
+				return { outcome: "lost", ran: true };
+			}
+			record(owner, name, "done");
+			owner.logger.info(`Job ${name} slot ${iso}: done in ${Date.now() - started} ms`, result);
+			return { outcome: "done", ran: true };
+		} catch (err) {
+			const status = await failRun(store, claim, err as Error, leaseMs).catch(() => "retrying" as const);
+			const outcome: RunOutcome = status === "failed" ? "failed" : "retrying";
+			record(owner, name, outcome);
+			owner.logger.error(
+				`Job ${name} slot ${iso}: attempt ${claim.attempt} failed (${status === "failed" ? "given up" : "another attempt follows"}):`,
+				(err as Error).message
+			);
+			return { outcome, ran: true };
+		} finally {
+			clearInterval(renewal);
+		}
+	}
+
+	async function sweep(owner: Owner): Promise<void> {
+		const state = owner.jobState;
+		const now = new Date();
+		for (const { name, definition, cron } of state.scheduled) {
+			const slot = latestDue(cron, now, definition.catchUpMs ?? DAY_MS);
+			if (slot) tick(owner, name, slot);
+		}
+		// Every job of the service, scheduled or off: a run asked for by hand is finished too.
+		const stale = await staleRuns(owner.store(runsCollection), names, now.getTime());
+		for (const run of stale) tick(owner, run.job as JobName, new Date(run.slot));
+		if (now.getTime() - state.prunedAt >= PRUNE_EVERY_MS) {
+			state.prunedAt = now.getTime();
+			const pruned = await pruneRuns(owner.store(runsCollection), names, new Date(now.getTime() - RUNS_KEPT_MS));
+			if (pruned > 0) owner.logger.info(`Scheduled jobs: ${pruned} finished run(s) older than ${RUNS_KEPT_MS / DAY_MS} days removed`);
+		}
+	}
+
 	return {
 		actions: {
 			/** Internal: runs `job` for the slot `at` (default now), unless that slot has run or is running. */
@@ -168,87 +240,19 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 		},
 
 		methods: {
-			/** Claims the slot's run and, if this node got it, runs the handler to the end (lease renewed meanwhile). */
-			async runSlot(this: Owner, name: JobName, slot: Date): Promise<RunAnswer> {
-				const definition = definitionOf(name);
-				const { leaseMs, testPauseMs } = cfg().jobs;
-				const store = this.store(runsCollection);
-				const nodeID = this.broker.nodeID;
-				const claim: Claim | null = await claimRun(store, name, slot, `${nodeID}:${randomUUID()}`, nodeID, leaseMs);
-				if (!claim) return { outcome: "skipped", ran: false };
-
-				const iso = slot.toISOString();
-				const started = Date.now();
-				this.logger.info(`Job ${name} slot ${iso}: started (attempt ${claim.attempt})`);
-				let lost = false;
-				const renewal = setInterval(
-					() => {
-						renewRun(store, claim, leaseMs)
-							.then(ours => {
-								if (!ours && !lost) {
-									lost = true;
-									this.logger.warn(`Job ${name} slot ${iso}: another node took the run over (this node missed its lease renewal)`);
-								}
-							})
-							.catch((err: Error) => this.logger.warn(`Job ${name} slot ${iso}: lease renewal failed:`, err.message));
-					},
-					Math.max(200, Math.floor(leaseMs / 3))
-				);
-				renewal.unref();
-				const run = (async (): Promise<RunAnswer> => {
-					try {
-						const result = await definition.handler.call(this, slot);
-						if (testPauseMs) {
-							console.log(
-								`[test hook] job ${name} slot ${iso} on ${nodeID}: paused ${testPauseMs} ms after the handler ${JSON.stringify(result)}`
-							);
-							await pause(testPauseMs);
-						}
-						if (!(await finishRun(store, claim, result))) {
-							record(this, name, "lost");
-							this.logger.warn(`Job ${name} slot ${iso}: done, but another node had taken the run over`);
-							return { outcome: "lost", ran: true };
-						}
-						record(this, name, "done");
-						this.logger.info(`Job ${name} slot ${iso}: done in ${Date.now() - started} ms`, result);
-						return { outcome: "done", ran: true };
-					} catch (err) {
-						const status = await failRun(store, claim, err as Error, leaseMs).catch(() => "retrying" as const);
-						const outcome: RunOutcome = status === "failed" ? "failed" : "retrying";
-						record(this, name, outcome);
-						this.logger.error(
-							`Job ${name} slot ${iso}: attempt ${claim.attempt} failed (${status === "failed" ? "given up" : "another attempt follows"}):`,
-							(err as Error).message
-						);
-						return { outcome, ran: true };
-					} finally {
-						clearInterval(renewal);
-					}
-				})();
-				this.jobState.inFlight.add(run);
-				try {
-					return await run;
-				} finally {
-					this.jobState.inFlight.delete(run);
-				}
+			/**
+			 * Claims the slot's run and, if this node got it, runs the handler to the end (lease
+			 * renewed meanwhile). A stop waits for all of it, the claim included: the claim reads and
+			 * then writes the runs collection, and a stop that waited only for the handler closed the
+			 * store between the two ("Cannot read properties of undefined (reading 'schema')").
+			 */
+			runSlot(this: Owner, name: JobName, slot: Date): Promise<RunAnswer> {
+				return inFlight(this, claimAndRun(this, name, slot));
 			},
 
 			/** The latest due slot of each job, if nobody ran it; then every run whose node died or whose retry is due. */
-			async sweepJobs(this: Owner): Promise<void> {
-				const state = this.jobState;
-				const now = new Date();
-				for (const { name, definition, cron } of state.scheduled) {
-					const slot = latestDue(cron, now, definition.catchUpMs ?? DAY_MS);
-					if (slot) tick(this, name, slot);
-				}
-				// Every job of the service, scheduled or off: a run asked for by hand is finished too.
-				const stale = await staleRuns(this.store(runsCollection), names, now.getTime());
-				for (const run of stale) tick(this, run.job as JobName, new Date(run.slot));
-				if (now.getTime() - state.prunedAt >= PRUNE_EVERY_MS) {
-					state.prunedAt = now.getTime();
-					const pruned = await pruneRuns(this.store(runsCollection), names, new Date(now.getTime() - RUNS_KEPT_MS));
-					if (pruned > 0) this.logger.info(`Scheduled jobs: ${pruned} finished run(s) older than ${RUNS_KEPT_MS / DAY_MS} days removed`);
-				}
+			sweepJobs(this: Owner): Promise<void> {
+				return inFlight(this, sweep(this));
 			}
 		},
 
@@ -294,9 +298,20 @@ export function ScheduledJobsMixin<S = DbService>(service: string, jobs: JobDefi
 			clearInterval(state.sweepTimer);
 			for (const { timer } of state.scheduled) timer.stop();
 			// A run in flight finishes (or fails) and records it; a node killed instead leaves its lease to expire.
-			await Promise.allSettled([...state.inFlight]);
+			// runJob may start one while we wait (the broker still answers calls): it needs the collections too.
+			while (state.inFlight.size > 0) await Promise.allSettled([...state.inFlight]);
 		}
 	};
+}
+
+/** Work that reads or writes the service's collections: the service's `stopped` waits for it before they close. */
+async function inFlight<T>(owner: Owner, work: Promise<T>): Promise<T> {
+	owner.jobState.inFlight.add(work);
+	try {
+		return await work;
+	} finally {
+		owner.jobState.inFlight.delete(work);
+	}
 }
 
 /** Resolves once the store answers a query (or the service stops). */

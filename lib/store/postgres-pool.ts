@@ -119,8 +119,11 @@ export async function withDdlLock<T>(pool: Pool, work: (client: PoolClient) => P
 	}
 }
 
-function createSchema(pool: Pool, schema: string): Promise<void> {
-	return withDdlLock(pool, async client => {
+/** Only a schema that is missing takes the DDL lock: every node's start would otherwise queue for it. */
+async function createSchema(pool: Pool, schema: string): Promise<void> {
+	const { rowCount } = await pool.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+	if (rowCount) return;
+	await withDdlLock(pool, async client => {
 		await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
 	});
 }

@@ -10,7 +10,7 @@
  * columns the same work stays in the index (figures in docs/benchmarks.md).
  */
 import { createHash } from "node:crypto";
-import type { PoolClient } from "pg";
+import type { Pool, PoolClient } from "pg";
 import { type Shape, keyExpression, textExpression } from "./postgres-query";
 import type { CollectionSpec, IndexSpec } from "./types";
 
@@ -44,7 +44,40 @@ export interface Table {
 	shape: Shape;
 }
 
-const qualified = (table: Table) => `"${table.schema}"."${table.collection}"`;
+export const qualifiedName = (table: Table) => `"${table.schema}"."${table.collection}"`;
+
+/**
+ * What the database already holds for one table, read from the catalogs in one statement and
+ * without the DDL lock: a start against an up-to-date schema then takes no lock at all. Nodes
+ * used to take the database-wide lock for every table and every index even when all existed,
+ * one node at a time, which made a data node's start 10 s or more under load.
+ */
+export interface Catalog {
+	/** The table's columns and their types (none when the table does not exist). */
+	columns: Map<string, string>;
+	/** The names of the table's indexes. */
+	indexes: Set<string>;
+	/** Where pg_trgm is installed, if it is. */
+	trigrams?: string;
+}
+
+export async function readCatalog(pool: Pool, table: Table): Promise<Catalog> {
+	const { rows } = await pool.query<{ columns: Array<[string, string]>; indexes: string[]; trigrams: string | null }>(
+		`SELECT
+			(SELECT coalesce(json_agg(json_build_array(a.attname, format_type(a.atttypid, a.atttypmod))), '[]')
+				FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+			(SELECT coalesce(json_agg(indexname), '[]') FROM pg_indexes WHERE schemaname = $2 AND tablename = $3) AS indexes,
+			(SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm') AS trigrams`,
+		[qualifiedName(table), table.schema, table.collection]
+	);
+	const row = rows[0];
+	return { columns: new Map(row.columns), indexes: new Set(row.indexes), trigrams: row.trigrams ?? undefined };
+}
+
+/** The table exists with every column of its shape, of the right kind: nothing for openTable to do. */
+export function hasColumns(catalog: Catalog, table: Table): boolean {
+	return catalog.columns.has("data") && [...table.shape.columns].every(([field, kind]) => catalog.columns.get(field) === kind);
+}
 
 /**
  * Adds the columns the table lacks (and replaces one whose kind changed, with its indexes, which
@@ -63,7 +96,7 @@ export async function addColumns(client: PoolClient, table: Table): Promise<void
 		if (present.has(field)) clauses.push(`DROP COLUMN "${field}"`);
 		clauses.push(`ADD COLUMN ${columnDefinition(field, kind)}`);
 	}
-	if (clauses.length > 0) await client.query(`ALTER TABLE ${qualified(table)} ${clauses.join(", ")}`);
+	if (clauses.length > 0) await client.query(`ALTER TABLE ${qualifiedName(table)} ${clauses.join(", ")}`);
 }
 
 /** Index names are at most 63 bytes: a digest of what is indexed keeps them unique and stable. */
@@ -80,13 +113,20 @@ function legacyName(table: Table, index: IndexSpec): string {
 	return `${table.collection.slice(0, 40)}_${index.unique ? "uq" : "ix"}_${digest}`;
 }
 
+/** An index spec's statements, and the index names they make and drop. */
+interface IndexWork {
+	made: string[];
+	gone: string[];
+	statements: string[];
+}
+
 /**
  * A B-tree whose keys sort as orderBy sorts (ascending NULLS FIRST, descending NULLS LAST), so
  * one ending with `_id` (the tie-break of every sort) serves `tenantId = … ORDER BY …` and its
  * LIMIT, and hands a deep page its ids from the index alone. One without it holds each distinct
  * key once (B-tree deduplication): counting or grouping a tenant's rows by it reads little.
  */
-function btree(table: Table, index: IndexSpec): string[] {
+function btree(table: Table, index: IndexSpec): IndexWork {
 	const keys = Object.entries(index.fields).map(([field, direction]) => {
 		// The id is never NULL, but the planner matches NULLS FIRST/LAST all the same: as orderBy says it.
 		if (field === "_id") return direction === -1 ? "id DESC" : "id ASC";
@@ -95,10 +135,16 @@ function btree(table: Table, index: IndexSpec): string[] {
 	});
 	const columns = `(${keys.join(", ")})`;
 	const kind = index.unique ? "uq" : "ix";
-	return [
-		`CREATE ${index.unique ? "UNIQUE " : ""}INDEX IF NOT EXISTS "${indexName(table, kind, columns)}" ON ${qualified(table)} ${columns}`,
-		`DROP INDEX IF EXISTS "${table.schema}"."${legacyName(table, index)}"`
-	];
+	const name = indexName(table, kind, columns);
+	const legacy = legacyName(table, index);
+	return {
+		made: [name],
+		gone: [legacy],
+		statements: [
+			`CREATE ${index.unique ? "UNIQUE " : ""}INDEX IF NOT EXISTS "${name}" ON ${qualifiedName(table)} ${columns}`,
+			`DROP INDEX IF EXISTS "${table.schema}"."${legacy}"`
+		]
+	};
 }
 
 /** The schema holding pg_trgm, creating the extension unless it is there; a clear error where it cannot be. */
@@ -121,17 +167,30 @@ async function trigramSchema(client: PoolClient): Promise<string> {
 	return rows[0].schema;
 }
 
-/** One trigram index (GIN) per field over its text: a case-insensitive "contains" pattern is then an index lookup. */
-async function trigrams(client: PoolClient, table: Table, index: IndexSpec): Promise<string[]> {
-	const schema = await trigramSchema(client);
-	return Object.keys(index.fields).map(field => {
+/**
+ * One trigram index (GIN) per field over its text, pg_trgm's operator class named with the
+ * schema it is in: a case-insensitive "contains" pattern is then an index lookup.
+ */
+function trigrams(table: Table, index: IndexSpec, schema: string): IndexWork {
+	const made: string[] = [];
+	const statements = Object.keys(index.fields).map(field => {
 		const columns = `(${textExpression(field, table.shape)} "${schema}".gin_trgm_ops)`;
-		return `CREATE INDEX IF NOT EXISTS "${indexName(table, "tg", columns)}" ON ${qualified(table)} USING gin ${columns}`;
+		const name = indexName(table, "tg", columns);
+		made.push(name);
+		return `CREATE INDEX IF NOT EXISTS "${name}" ON ${qualifiedName(table)} USING gin ${columns}`;
 	});
+	return { made, gone: [], statements };
+}
+
+/** The catalog already has every index of the spec, and none it replaces: createIndex would change nothing. */
+export function hasIndex(catalog: Catalog, table: Table, index: IndexSpec): boolean {
+	if (index.search && !catalog.trigrams) return false;
+	const work = index.search ? trigrams(table, index, catalog.trigrams!) : btree(table, index);
+	return work.made.every(name => catalog.indexes.has(name)) && !work.gone.some(name => catalog.indexes.has(name));
 }
 
 /** Creates the index unless it exists, in the caller's transaction (postgres-pool's withDdlLock). */
 export async function createIndex(client: PoolClient, table: Table, index: IndexSpec): Promise<void> {
-	const statements = index.search ? await trigrams(client, table, index) : btree(table, index);
-	for (const statement of statements) await client.query(statement);
+	const work = index.search ? trigrams(table, index, await trigramSchema(client)) : btree(table, index);
+	for (const statement of work.statements) await client.query(statement);
 }

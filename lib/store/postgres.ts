@@ -10,7 +10,7 @@ import { checkGroupFields, checkSumFields } from "./count-by";
 import { type PoolLease, acquirePool, withDdlLock } from "./postgres-pool";
 import { findAndCount } from "./page";
 import { Params, type Shape, fieldExpression, hasPattern, orderBy, sortKeys, textColumn, updateExpression, where } from "./postgres-query";
-import { type Table, addColumns, createIndex, shapeOf } from "./postgres-schema";
+import { type Catalog, type Table, addColumns, createIndex, hasColumns, hasIndex, qualifiedName, readCatalog, shapeOf } from "./postgres-schema";
 import type { CollectionSpec, CountByRow, FindParams, IndexSpec, Page, Store, StoredDoc, SumByRow } from "./types";
 
 interface Row {
@@ -28,6 +28,8 @@ export class PostgresStore implements Store {
 	readonly shared = true;
 	private lease?: PoolLease;
 	private connecting?: Promise<void>;
+	/** The table as the catalogs showed it at connect, when no DDL of ours has changed it since. */
+	private catalog?: Catalog;
 
 	private readonly collection: string;
 	private readonly shape: Shape;
@@ -41,13 +43,18 @@ export class PostgresStore implements Store {
 		this.shape = shapeOf(spec);
 	}
 
-	private get pool(): Pool {
+	/** Every statement goes through here: one made after disconnect fails saying so, not on an undefined lease. */
+	private get leased(): PoolLease {
 		if (!this.lease) throw new Error(`The '${this.collection}' collection is not connected`);
-		return this.lease.pool;
+		return this.lease;
+	}
+
+	private get pool(): Pool {
+		return this.leased.pool;
 	}
 
 	private get table(): string {
-		return `"${this.lease!.schema}"."${this.collection}"`;
+		return `"${this.leased.schema}"."${this.collection}"`;
 	}
 
 	private where(query: object | undefined, params: Params): string {
@@ -71,13 +78,25 @@ export class PostgresStore implements Store {
 		return this.connecting;
 	}
 
+	/**
+	 * Reads what the table has first, and takes the DDL lock only for what is missing (checked
+	 * again under it: another node may have made it meanwhile).
+	 */
 	private async open(): Promise<void> {
 		const lease = await acquirePool({ url: this.url, max: this.poolSize });
+		const table: Table = { schema: lease.schema, collection: this.collection, shape: this.shape };
 		try {
-			await withDdlLock(lease.pool, async client => {
-				await client.query(`CREATE TABLE IF NOT EXISTS "${lease.schema}"."${this.collection}" (id text PRIMARY KEY, data jsonb NOT NULL)`);
-				await addColumns(client, { schema: lease.schema, collection: this.collection, shape: this.shape });
-			});
+			const catalog = await readCatalog(lease.pool, table);
+			if (hasColumns(catalog, table)) {
+				this.catalog = catalog;
+			} else {
+				await withDdlLock(lease.pool, async client => {
+					await client.query(`CREATE TABLE IF NOT EXISTS ${qualifiedName(table)} (id text PRIMARY KEY, data jsonb NOT NULL)`);
+					await addColumns(client, table);
+				});
+				// Replacing a column drops its indexes: what was read before no longer holds.
+				this.catalog = undefined;
+			}
 		} catch (err) {
 			await lease.release();
 			throw err;
@@ -89,13 +108,16 @@ export class PostgresStore implements Store {
 		const lease = this.lease;
 		this.lease = undefined;
 		this.connecting = undefined;
+		this.catalog = undefined;
 		await lease?.release();
 	}
 
 	async ensureIndex(index: IndexSpec): Promise<void> {
 		await this.connect();
-		const table: Table = { schema: this.lease!.schema, collection: this.collection, shape: this.shape };
-		await withDdlLock(this.pool, client => createIndex(client, table, index));
+		const { pool, schema } = this.leased;
+		const table: Table = { schema, collection: this.collection, shape: this.shape };
+		if (this.catalog && hasIndex(this.catalog, table, index)) return;
+		await withDdlLock(pool, client => createIndex(client, table, index));
 	}
 
 	/**

@@ -14,8 +14,9 @@ import { mailTo, mailbox, tokenOf } from "../support/mail";
 import { IdentityEvents } from "../../lib/names/identity";
 import { channelProbe } from "../support/channels";
 import { eventually, itInProcess } from "../support/cluster-topology";
+import { suiteTimeout } from "../support/timeouts";
 
-jest.setTimeout(60_000);
+suiteTimeout(60_000);
 
 describe("accounts", () => {
 	let system: RunningSystem;

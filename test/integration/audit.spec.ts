@@ -15,8 +15,9 @@ import { entitle, leaveType, person, workWeek } from "../support/leave";
 import { applicationAt, candidateBody, createOffer, moveThrough, scheduleInterview, setUpCompany } from "../support/recruitment";
 import { itInProcess } from "../support/cluster-topology";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
+import { suiteTimeout } from "../support/timeouts";
 
-jest.setTimeout(60_000);
+suiteTimeout(60_000);
 
 describe("audit trail", () => {
 	let system: RunningSystem;

@@ -26,8 +26,9 @@ import { type Session, type Signup, bearer, createUser, signup } from "../suppor
 import { type RunningSystem, startLocalSystem } from "../support/local-system";
 import { config, loadConfig } from "../../lib/config";
 import { brokerOptions } from "../../moleculer.config";
+import { suiteTimeout } from "../support/timeouts";
 
-jest.setTimeout(90_000);
+suiteTimeout(90_000);
 
 type Changed = DomainEvent<{ employeeId: string; changes: Changes }>;
 

@@ -10,8 +10,9 @@ import { createDepartment, createPosition, hire, startRoomySystem } from "../sup
 import type { RunningSystem } from "../support/local-system";
 import { RealtimeEvents, type RealtimePush } from "../../lib/names/notifications";
 import { itInProcess } from "../support/cluster-topology";
+import { suiteTimeout } from "../support/timeouts";
 
-jest.setTimeout(60_000);
+suiteTimeout(60_000);
 
 describe("employee import", () => {
 	let system: RunningSystem;

@@ -19,6 +19,7 @@ import { type As, type Company, applicationAt, client, createOffer, setUpCompany
 import { clusterTopology, eventually, itInProcess } from "../support/cluster-topology";
 import { hireRequest } from "../../lib/onboarding/hire";
 import { EmployeeActions, OnboardingSagaActions, type SagaOffer } from "../../lib/names";
+import { suiteTimeout } from "../support/timeouts";
 
 // Sweeps for stalled sagas often in one process (read when the system starts); a cluster's nodes keep their default.
 process.env.ONBOARDING_SWEEP_INTERVAL ??= "200";
@@ -26,7 +27,7 @@ process.env.ONBOARDING_SWEEP_INTERVAL ??= "200";
 const SWEEP_WAIT_MS = clusterTopology ? 30_000 : 10_000;
 
 // Each company is a signup and several users (password hashing): seconds, not milliseconds.
-jest.setTimeout(60_000);
+suiteTimeout(60_000);
 
 describe("onboarding", () => {
 	let system: RunningSystem;

@@ -9,6 +9,7 @@ import { type RateLimitConfig, config } from "../../lib/config";
 import { PASSWORD, type Signup, bearer, signup, uniqueEmail } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
 import { itInProcess } from "../support/cluster-topology";
+import { suiteTimeout } from "../support/timeouts";
 
 // The gateway reads TRUST_PROXY once, when its module loads, so the variable is set before that
 // module is required. Every system here then trusts X-Forwarded-For, as in production; a request
@@ -19,7 +20,7 @@ const { startLocalSystem } = require("../support/local-system") as typeof import
 
 // Argon2 makes every signup and login cost real time.
 // Each describe starts a system of its own: on the cluster project five nodes and a fresh schema.
-jest.setTimeout(60_000);
+suiteTimeout(60_000);
 
 const WINDOW = 60;
 // Unlike WINDOW, so a Retry-After on a blocked login shows which window it came from.

@@ -25,9 +25,10 @@ import {
 	scheduleInterview,
 	setUpCompany
 } from "../support/recruitment";
+import { suiteTimeout } from "../support/timeouts";
 
 // Each company is a signup and several users (password hashing): seconds, not milliseconds.
-jest.setTimeout(60_000);
+suiteTimeout(60_000);
 
 describe("recruitment", () => {
 	let system: RunningSystem;

@@ -11,8 +11,9 @@ import { tenantsCommand } from "../../scripts/repl/tenants";
 import { createDepartment, hire, startRoomySystem } from "../support/employees";
 import { type Signup, acceptInvitation, bearer, createUser, signup } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
+import { suiteTimeout } from "../support/timeouts";
 
-jest.setTimeout(60_000);
+suiteTimeout(60_000);
 
 describe("REPL commands", () => {
 	let system: RunningSystem;

@@ -7,7 +7,7 @@
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { loadConfig } from "../../lib/config";
 import type { RunDoc } from "../../lib/jobs/runs";
-import { DbMixin } from "../../mixins/db.mixin";
+import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type JobDefinitions, JobMetricNames, ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
 import { waitFor } from "../support/cluster-system";
 
@@ -126,5 +126,33 @@ describe("the scheduled-jobs mixin", () => {
 		expect(finished).toBe(true);
 		expect(counted(stopped, "done")).toBe(1);
 		expect(counted(stopped, "retrying")).toBe(0);
+	});
+
+	it("waits for a claim in flight when the service stops, which writes its run before the store closes", async () => {
+		broker = await startWith({ JOB_SCHEDULES: "leaveRollover=off" }, { leaveRollover: { schedule: "0 0 1 1 *", handler: async () => ({}) } });
+		const runs = (broker.getLocalService(SERVICE) as unknown as DbService).store(jobRunsCollection(SERVICE).name);
+		const order: string[] = [];
+		let release!: () => void;
+		const held = new Promise<void>(resolve => (release = resolve));
+		// The claim reads the run, then writes it: the stop begins between the two.
+		const findById = runs.findById.bind(runs);
+		jest.spyOn(runs, "findById").mockImplementationOnce(async id => {
+			await held;
+			return findById(id);
+		});
+		const insert = runs.insert.bind(runs);
+		jest.spyOn(runs, "insert").mockImplementation(async doc => (order.push("claim written"), insert(doc)));
+		const disconnect = runs.disconnect.bind(runs);
+		jest.spyOn(runs, "disconnect").mockImplementation(async () => (order.push("store closed"), disconnect()));
+
+		const running = broker.call(`${SERVICE}.runJob`, { job: "leaveRollover", at: "2030-01-01T00:00:00Z" });
+		await waitFor("the claim to be reading", async () => (runs.findById as jest.Mock).mock.calls.length > 0, 5000);
+		const stopped = broker;
+		broker = undefined;
+		const stopping = stopped.stop();
+		setTimeout(release, 300);
+		await Promise.all([running.catch(() => undefined), stopping]);
+		expect(order).toEqual(["claim written", "store closed"]);
+		expect(counted(stopped, "done")).toBe(1);
 	});
 });

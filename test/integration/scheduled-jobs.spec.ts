@@ -24,8 +24,9 @@ import { client as leaveClient, entitle, leaveType, requestLeave } from "../supp
 import type { RunningSystem } from "../support/local-system";
 import { mailTo, tokenOf } from "../support/mail";
 import { type Company, applicationAt, client as recruitmentClient, scheduleInterview, setUpCompany } from "../support/recruitment";
+import { suiteTimeout } from "../support/timeouts";
 
-jest.setTimeout(60_000);
+suiteTimeout(60_000);
 
 describe("scheduled jobs", () => {
 	let system: RunningSystem;

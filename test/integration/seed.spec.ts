@@ -8,8 +8,9 @@ import { describeSeed, seedDemo, type SeedResult } from "../../scripts/seed/seed
 import { startRoomySystem } from "../support/employees";
 import { bearer, login } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
+import { suiteTimeout } from "../support/timeouts";
 
-jest.setTimeout(60_000);
+suiteTimeout(60_000);
 
 describe("demo seed", () => {
 	let system: RunningSystem;

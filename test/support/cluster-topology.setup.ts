@@ -4,6 +4,7 @@
  * skipped, saying so, unless ROSTER_REQUIRE_SERVICES=1 (then starting the cluster fails them).
  */
 import { type ExternalService, hasService } from "./external";
+import { CLUSTER_TIMEOUT_MS } from "./timeouts";
 
 process.env.ROSTER_TEST_TOPOLOGY = "cluster";
 
@@ -15,4 +16,4 @@ if (missing.length > 0 && process.env.ROSTER_REQUIRE_SERVICES !== "1") {
 }
 
 // Starting five processes takes seconds, more on a loaded machine: hooks and tests get room.
-jest.setTimeout(120_000);
+jest.setTimeout(CLUSTER_TIMEOUT_MS);

@@ -84,9 +84,34 @@ describeWith(["nats", "redis", "postgres"], "faults under a steady stream of rea
 		return node;
 	}
 
-	/** The observer sees the node with its services (its INFO arrived after they started). */
+	type ServiceEntry = { name: string; nodeID: string };
+	/** The services each node runs: those its kind ran when the cluster was first whole. */
+	const servicesOf = new Map<string, string[]>();
+	const namesOn = (list: ServiceEntry[], name: string) => list.filter(s => s.nodeID === nodeId(name)).map(s => s.name);
+
+	/** The observer sees the node with its services: all it ran at first, once the cluster had been whole. */
 	function serving(name: string): boolean {
-		return observer.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).some(s => s.nodeID === nodeId(name));
+		const seen = namesOn(observer.registry.getServiceList({ onlyAvailable: true, skipInternal: true }) as ServiceEntry[], name);
+		const expected = servicesOf.get(name);
+		return expected ? expected.every(service => seen.includes(service)) : seen.length > 0;
+	}
+
+	/**
+	 * serving, and every other gateway's registry has the node with all those services too: only
+	 * then may a rolling restart stop the next node of its kind (a gateway that has not yet heard
+	 * of the restarted node would have none left for its services, and answer 503).
+	 */
+	async function servingEverywhere(name: string): Promise<boolean> {
+		if (!serving(name)) return false;
+		for (const gateway of ["gateway-1", "gateway-2"].filter(g => g !== name)) {
+			const list = await observer.call<ServiceEntry[], object>(
+				"$node.services",
+				{ onlyAvailable: true, skipInternal: true, grouping: false },
+				{ nodeID: nodeId(gateway) }
+			);
+			if (!servicesOf.get(name)!.every(service => namesOn(list, name).includes(service))) return false;
+		}
+		return true;
 	}
 
 	async function whole(): Promise<void> {
@@ -153,6 +178,12 @@ describeWith(["nats", "redis", "postgres"], "faults under a steady stream of rea
 			await waitFor("data-1 serving", async () => serving("data-1"), 60_000);
 			for (const name of Object.keys(NODE_KINDS).filter(n => n !== "data-1")) start(name);
 			await whole();
+			const list = observer.registry.getServiceList({ onlyAvailable: true, skipInternal: true }) as ServiceEntry[];
+			// Per kind: nodes of a kind run the same services, whichever of them announced all of its own first.
+			for (const name of Object.keys(NODE_KINDS)) {
+				const sameKind = Object.keys(NODE_KINDS).filter(other => NODE_KINDS[other] === NODE_KINDS[name]);
+				servicesOf.set(name, [...new Set(sameKind.flatMap(other => namesOn(list, other)))]);
+			}
 		} catch (err) {
 			throw new Error(`${(err as Error).message}\n${logs()}`);
 		}
@@ -211,7 +242,7 @@ describeWith(["nats", "redis", "postgres"], "faults under a steady stream of rea
 			await nodes.get(name)!.stop();
 			const stopped = Date.now() - t;
 			start(name);
-			await waitFor(`${name} serving again`, async () => serving(name), 60_000);
+			await waitFor(`${name} serving again, as every gateway sees it`, () => servingEverywhere(name), 60_000);
 			if (name.startsWith("gateway")) await waitForGateway(gateways[Number(name.slice(-1)) - 1]);
 			restartMs.push(`${name} ${stopped}+${Date.now() - t - stopped}`);
 		}

@@ -4,11 +4,37 @@
  * when the last collection lets go of it.
  */
 import { Pool, type PoolClient } from "pg";
+import { ServiceBusyError } from "../errors";
 
 export interface PoolSpec {
 	/** A postgres:// URL; its `schema` parameter (default public) is where the tables live. */
 	url: string;
 	max: number;
+	/** How long a query waits for a free connection before its caller hears the database is busy. */
+	connectTimeoutMs?: number;
+}
+
+const CONNECT_TIMEOUT_MS = 5_000;
+/** pg's words when no connection came free within connectionTimeoutMillis. */
+const NO_CONNECTION = "timeout exceeded when trying to connect";
+
+/**
+ * Every connection of the node's pool stayed busy through the connect timeout: a burst beyond
+ * what the database takes (on a slow disk each commit waits for its WAL flush). The caller gets
+ * a retryable 503 with Retry-After, as for any overload, rather than a 500 with pg's words.
+ */
+function answerBusyWhenExhausted(pool: Pool): void {
+	const busy = (err: unknown): never => {
+		throw (err as Error | undefined)?.message === NO_CONNECTION ? new ServiceBusyError(1, "The database is busy, try again shortly") : err;
+	};
+	const wrap = (method: (...args: unknown[]) => unknown) =>
+		function (this: Pool, ...args: unknown[]) {
+			const answer = method.apply(this, args) as Promise<unknown> | undefined;
+			return typeof answer?.then === "function" ? answer.catch(busy) : answer;
+		};
+	const methods = pool as unknown as Record<"query" | "connect", (...args: unknown[]) => unknown>;
+	methods.query = wrap(methods.query);
+	methods.connect = wrap(methods.connect);
 }
 
 interface Shared {
@@ -44,7 +70,13 @@ export async function acquirePool(spec: PoolSpec): Promise<PoolLease> {
 	let shared = pools.get(spec.url);
 	if (!shared) {
 		const { connectionString, schema } = parseDatabaseUrl(spec.url);
-		const pool = new Pool({ connectionString, max: spec.max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+		const pool = new Pool({
+			connectionString,
+			max: spec.max,
+			idleTimeoutMillis: 30_000,
+			connectionTimeoutMillis: spec.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
+		});
+		answerBusyWhenExhausted(pool);
 		// An idle client that loses its connection emits here; without a listener it would crash the node.
 		pool.on("error", () => undefined);
 		const database = decodeURIComponent(new URL(connectionString).pathname.slice(1));

@@ -153,9 +153,10 @@ export function createNedbStore(filename?: string): Store {
 			return groupSums(await this.find({ query }), fields, sums);
 		},
 		async ensureIndex(this: MemoryAdapter, index: IndexSpec): Promise<void> {
-			// NeDB has no index for patterns: a search scans the collection in memory anyway.
-			if (index.search) return;
 			const fields = Object.keys(index.fields);
+			// NeDB has no index for patterns (a search scans the collection in memory anyway), nor reads
+			// a compound index for comparisons or sorts (types.ts).
+			if (index.search || (index.ordered && fields.length > 1)) return;
 			await this.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique, sparse: !!index.sparse });
 			compareCompoundKeysFast(this.db as unknown as NedbDatastore);
 		}

@@ -66,7 +66,8 @@ function swap(index: NedbIndex, { oldDoc, newDoc }: Pair): boolean {
 	if (index.sparse && values.every(v => v === undefined)) return true;
 	const key = index._fields.length === 1 ? values[0] : Object.fromEntries(index._fields.map((f, i) => [f, values[i]]));
 	const list = index.tree.search(key);
-	const at = list.indexOf(oldDoc);
+	// From the end: the documents updated soonest after their insert (the outbox relay's clear) are the last under a shared key.
+	const at = list.lastIndexOf(oldDoc);
 	if (at < 0) return false;
 	list[at] = newDoc;
 	return true;

@@ -187,6 +187,25 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 			expect(await people.findById(id)).toMatchObject({ tags: ["first", "second", { third: 3 }] });
 		});
 
+		it("leaves a document as it was, nested values included, when a unique index refuses its update", async () => {
+			const staff = service.store(`staff_${suffix}`);
+			const [a, b] = [service.newId(), service.newId()];
+			const before = { _id: a, tenantId: "rb", number: "1", profile: { tags: ["x"] }, history: [{ at: 1 }], note: "kept" };
+			await staff.insertMany([before, { _id: b, tenantId: "rb", number: "2" }]);
+			const clash = { $set: { number: "2", "profile.level": 3 }, $push: { history: { at: 2 }, "profile.tags": "y" }, $unset: { note: 1 } };
+			await expect(service.unique("number", () => staff.updateById(a, clash))).rejects.toMatchObject({ code: 409 });
+			expect(await staff.findById(a)).toEqual(before);
+			// The same update, without the clash, changes what it names and nothing else.
+			const { number: _clash, ...fine } = clash.$set;
+			expect(await staff.updateById(a, { ...clash, $set: fine })).toEqual({
+				_id: a,
+				tenantId: "rb",
+				number: "1",
+				profile: { tags: ["x", "y"], level: 3 },
+				history: [{ at: 1 }, { at: 2 }]
+			});
+		});
+
 		describe("queries", () => {
 			const people = () => service.store(`people_${suffix}`);
 			const tenantId = `q-${suffix}`;

@@ -104,31 +104,38 @@ interface NedbIndexTrees extends NedbIndex {
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { compareThings } = require("@seald-io/nedb/lib/model.js") as { compareThings: Compare };
-const FAST = Symbol("fastCompoundKeys");
+const FAST = Symbol("fastKeys");
+
+/** Two strings, as nearly every key (part) is: the order compareThings gives them, without its checks of every other type first. */
+const compareStrings = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 
 /**
  * A compound index's keys are objects with the same fields, which NeDB compares generically:
  * both objects' field names listed and sorted at each of the dozen comparisons of every
  * insertion. Comparing the values field by field in the same (sorted) order gives the same
- * order at a fraction of the cost. Applied to each compound index of the datastore not yet
- * given it, rebuilding its tree (at start, when an index is made).
+ * order at a fraction of the cost. A single field's keys, nearly all strings (ids, times), are
+ * compared as strings first, as compareThings would after ruling out every other type. Applied
+ * to each index of the datastore not yet given it, rebuilding its tree (at start, when an index
+ * is made).
  */
-export function compareCompoundKeysFast(db: NedbDatastore): void {
+export function compareKeysFast(db: NedbDatastore): void {
 	for (const index of Object.values(db.indexes) as Array<NedbIndexTrees & { [FAST]?: true }>) {
-		if (index[FAST] || index._fields.length < 2) continue;
+		if (index[FAST]) continue;
 		const fields = [...index._fields].sort();
 		const generic = index.treeOptions.compareKeys;
-		index.treeOptions.compareKeys = (a, b) => {
-			if (isPlain(a) || isPlain(b) || Array.isArray(a) || Array.isArray(b)) return generic(a, b);
-			for (const field of fields) {
-				const x = (a as Record<string, unknown>)[field];
-				const y = (b as Record<string, unknown>)[field];
-				// Two strings, as nearly every key part is: the order compareThings gives them, without its checks of every other type first.
-				const order = typeof x === "string" && typeof y === "string" ? (x < y ? -1 : x > y ? 1 : 0) : compareThings(x, y);
-				if (order !== 0) return order;
-			}
-			return 0;
-		};
+		index.treeOptions.compareKeys =
+			fields.length === 1
+				? (a, b) => (typeof a === "string" && typeof b === "string" ? compareStrings(a, b) : generic(a, b))
+				: (a, b) => {
+						if (isPlain(a) || isPlain(b) || Array.isArray(a) || Array.isArray(b)) return generic(a, b);
+						for (const field of fields) {
+							const x = (a as Record<string, unknown>)[field];
+							const y = (b as Record<string, unknown>)[field];
+							const order = typeof x === "string" && typeof y === "string" ? compareStrings(x, y) : compareThings(x, y);
+							if (order !== 0) return order;
+						}
+						return 0;
+					};
 		index.reset(index.getAll());
 		index[FAST] = true;
 	}
@@ -177,7 +184,11 @@ interface AvlNode {
 function compareOncePerNode(): void {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const AVLTree = require("@seald-io/binary-search-tree").AVLTree as new () => { tree: AvlNode };
-	const proto = Object.getPrototypeOf(new AVLTree().tree) as { insert(this: AvlNode, key: unknown, value: unknown): AvlNode; [FAST]?: true };
+	const proto = Object.getPrototypeOf(new AVLTree().tree) as {
+		insert(this: AvlNode, key: unknown, value: unknown): AvlNode;
+		delete(this: AvlNode, key: unknown, value?: unknown): AvlNode;
+		[FAST]?: true;
+	};
 	if (proto[FAST]) return;
 	proto.insert = function (this: AvlNode, key: unknown, value: unknown): AvlNode {
 		if (!Object.prototype.hasOwnProperty.call(this, "key")) {
@@ -221,6 +232,25 @@ function compareOncePerNode(): void {
 			}
 		}
 		return this.rebalanceAlongPath(insertPath);
+	};
+
+	// A value's removal from a key it shares (a non-unique index): the library builds a new list of
+	// the others each time, so removing a batch from its common key (the outbox relay's clear of a
+	// lease, 250 hires) copied the list once per document. In place instead; a key's last value,
+	// and a unique index's, go as the library removes them.
+	const remove = proto.delete;
+	proto.delete = function (this: AvlNode, key: unknown, value?: unknown): AvlNode {
+		if (value !== undefined && !this.unique && Object.prototype.hasOwnProperty.call(this, "key")) {
+			// eslint-disable-next-line @typescript-eslint/no-this-alias
+			let node: AvlNode | null = this;
+			for (let order; node && (order = node.compareKeys(key, node.key)) !== 0;) node = order < 0 ? node.left : node.right;
+			if (node && node.data.length > 1) {
+				const at = node.data.lastIndexOf(value);
+				if (at >= 0) node.data.splice(at, 1);
+				return this;
+			}
+		}
+		return remove.call(this, key, value);
 	};
 	proto[FAST] = true;
 }

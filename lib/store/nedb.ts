@@ -4,7 +4,7 @@
  */
 import MoleculerDb from "moleculer-db";
 import { checkGroupFields, checkSumFields, groupCounts, groupSums } from "./count-by";
-import { type NedbDatastore, compareCompoundKeysFast, compoundInLookups, reindexOnlyChangedKeys } from "./nedb-indexes";
+import { type NedbDatastore, compareKeysFast, compoundInLookups, reindexOnlyChangedKeys } from "./nedb-indexes";
 import { findAndCount } from "./page";
 import type { CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from "./types";
 
@@ -139,6 +139,7 @@ export function createNedbStore(filename?: string): Store {
 		async connect(this: MemoryAdapter): Promise<unknown> {
 			const loaded = await connect();
 			reindexOnlyChangedKeys(this.db as unknown as NedbDatastore);
+			compareKeysFast(this.db as unknown as NedbDatastore);
 			return loaded;
 		},
 		/** A `$in` within a compound index is asked of that index, a lookup per value (nedb-indexes.ts), where no order or page is asked. */
@@ -197,7 +198,7 @@ export function createNedbStore(filename?: string): Store {
 			// a compound index for comparisons or sorts (types.ts).
 			if (index.search || (index.ordered && fields.length > 1)) return;
 			await this.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique, sparse: !!index.sparse });
-			compareCompoundKeysFast(this.db as unknown as NedbDatastore);
+			compareKeysFast(this.db as unknown as NedbDatastore);
 		}
 	});
 }

@@ -144,6 +144,19 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 			expect(await staff.findOne({ tenantId: "ix", number: "1" })).toMatchObject({ _id: c, note: "x" });
 		});
 
+		it("keeps the other documents of a shared index key found as some leave it (moved or removed)", async () => {
+			const people = service.store(`people_${suffix}`);
+			const ids = Array.from({ length: 6 }, () => service.newId());
+			await people.insertMany(ids.map(_id => ({ _id, tenantId: "sk", team: "grey", name: "Same" })));
+			const shared = async () =>
+				((await people.find({ query: { tenantId: "sk", team: "grey", name: "Same" } })) as Array<{ _id: string }>).map(d => d._id).sort();
+			await people.updateMany({ _id: { $in: [ids[1], ids[4]] } }, { $set: { team: "blue" } });
+			await people.removeMany({ _id: ids[5] });
+			await people.updateById(ids[0], { $set: { note: "still grey" } });
+			expect(await shared()).toEqual([ids[0], ids[2], ids[3]].sort());
+			expect(await people.count({ query: { tenantId: "sk", team: "blue", name: "Same" } })).toBe(2);
+		});
+
 		it("updates many atomically with a conditional query, reporting how many changed", async () => {
 			const id = service.newId();
 			await service.adapter.insert({ _id: id, code: "cas", version: 1 });

@@ -48,7 +48,12 @@ function actorOf(ctx: AuditContext): AuditActor {
 	return { userId: user.id, role: highest, roles: [...user.roles] };
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+const isText = (value: unknown) => value === null || typeof value === "string" || typeof value === "boolean";
+/** Equal as JSON: strings, booleans and null compared as themselves (a creation's every field is one), the rest as their JSON. */
+function same(a: unknown, b: unknown): boolean {
+	const [x, y] = [a ?? null, b ?? null];
+	return isText(x) && isText(y) ? x === y : JSON.stringify(x) === JSON.stringify(y);
+}
 
 /** Each field of `after` whose value differs from `before`'s, with both values, secrets redacted. */
 export function diffChanges(before: Record<string, unknown> | null, after: Record<string, unknown> | null): Record<string, AuditChange> {

@@ -35,10 +35,8 @@ export interface InProcessMessage {
 	seq: number;
 	data: Buffer;
 	headers: Record<string, string>;
-	/** Deliveries so far, this one included. */
+	/** Deliveries so far, this one included. (No JetStream-like `working()`: there is no ack wait to extend, so no timer to keep one.) */
 	redeliveryCount: number;
-	/** JetStream's "still working": nothing to extend here. */
-	working(): void;
 }
 
 interface Group {
@@ -104,7 +102,7 @@ export class InProcessAdapter extends Adapters.Base {
 		// Serialized as on the wire: a consumer never shares an object with the publisher or another group.
 		const data = opts.raw ? (payload as Buffer) : this.serializer.serialize(payload as object, "");
 		for (const group of groups.values()) {
-			group.queue.push({ seq: ++this.seq, data, headers: { ...opts.headers }, redeliveryCount: 0, working: () => undefined });
+			group.queue.push({ seq: ++this.seq, data, headers: { ...opts.headers }, redeliveryCount: 0 });
 			this.pump(group);
 		}
 	}

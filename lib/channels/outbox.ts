@@ -50,9 +50,12 @@ export function insertWithEvent<T extends object>(doc: T, pending: PendingEvent)
 	return { ...doc, _outbox: [...carried, pending], _outboxSeq: carried.length + 1, _outboxSince: Date.now() };
 }
 
-/** A document to insert, carrying several events at once (each published on its own channel, in order). */
-export function insertWithEvents<T extends object>(doc: T, pending: PendingEvent[]): T & OutboxFields {
-	return { ...doc, _outbox: pending, _outboxSeq: pending.length, _outboxSince: Date.now() };
+/**
+ * A document to insert, carrying several events at once (each published on its own channel, in
+ * order); `since` is a relay's lease when the writer inserts them already claimed (OutboxRelay.lease).
+ */
+export function insertWithEvents<T extends object>(doc: T, pending: PendingEvent[], since = Date.now()): T & OutboxFields {
+	return { ...doc, _outbox: pending, _outboxSeq: pending.length, _outboxSince: since };
 }
 
 export interface MongoUpdate {

@@ -66,7 +66,8 @@ function swap(index: NedbIndex, { oldDoc, newDoc }: Pair): boolean {
 	if (index.sparse && values.every(v => v === undefined)) return true;
 	const key = index._fields.length === 1 ? values[0] : Object.fromEntries(index._fields.map((f, i) => [f, values[i]]));
 	const list = index.tree.search(key);
-	const at = list.indexOf(oldDoc);
+	// From the end: the documents updated soonest after their insert (the outbox relay's clear) are the last under a shared key.
+	const at = list.lastIndexOf(oldDoc);
 	if (at < 0) return false;
 	list[at] = newDoc;
 	return true;
@@ -103,31 +104,38 @@ interface NedbIndexTrees extends NedbIndex {
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { compareThings } = require("@seald-io/nedb/lib/model.js") as { compareThings: Compare };
-const FAST = Symbol("fastCompoundKeys");
+const FAST = Symbol("fastKeys");
+
+/** Two strings, as nearly every key (part) is: the order compareThings gives them, without its checks of every other type first. */
+const compareStrings = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 
 /**
  * A compound index's keys are objects with the same fields, which NeDB compares generically:
  * both objects' field names listed and sorted at each of the dozen comparisons of every
  * insertion. Comparing the values field by field in the same (sorted) order gives the same
- * order at a fraction of the cost. Applied to each compound index of the datastore not yet
- * given it, rebuilding its tree (at start, when an index is made).
+ * order at a fraction of the cost. A single field's keys, nearly all strings (ids, times), are
+ * compared as strings first, as compareThings would after ruling out every other type. Applied
+ * to each index of the datastore not yet given it, rebuilding its tree (at start, when an index
+ * is made).
  */
-export function compareCompoundKeysFast(db: NedbDatastore): void {
+export function compareKeysFast(db: NedbDatastore): void {
 	for (const index of Object.values(db.indexes) as Array<NedbIndexTrees & { [FAST]?: true }>) {
-		if (index[FAST] || index._fields.length < 2) continue;
+		if (index[FAST]) continue;
 		const fields = [...index._fields].sort();
 		const generic = index.treeOptions.compareKeys;
-		index.treeOptions.compareKeys = (a, b) => {
-			if (isPlain(a) || isPlain(b) || Array.isArray(a) || Array.isArray(b)) return generic(a, b);
-			for (const field of fields) {
-				const x = (a as Record<string, unknown>)[field];
-				const y = (b as Record<string, unknown>)[field];
-				// Two strings, as nearly every key part is: the order compareThings gives them, without its checks of every other type first.
-				const order = typeof x === "string" && typeof y === "string" ? (x < y ? -1 : x > y ? 1 : 0) : compareThings(x, y);
-				if (order !== 0) return order;
-			}
-			return 0;
-		};
+		index.treeOptions.compareKeys =
+			fields.length === 1
+				? (a, b) => (typeof a === "string" && typeof b === "string" ? compareStrings(a, b) : generic(a, b))
+				: (a, b) => {
+						if (isPlain(a) || isPlain(b) || Array.isArray(a) || Array.isArray(b)) return generic(a, b);
+						for (const field of fields) {
+							const x = (a as Record<string, unknown>)[field];
+							const y = (b as Record<string, unknown>)[field];
+							const order = typeof x === "string" && typeof y === "string" ? compareStrings(x, y) : compareThings(x, y);
+							if (order !== 0) return order;
+						}
+						return 0;
+					};
 		index.reset(index.getAll());
 		index[FAST] = true;
 	}
@@ -166,17 +174,23 @@ interface AvlNode {
 }
 
 /**
- * NeDB's AVL tree compares the new key with each node's twice on the way down (once for
- * equality, once for the side), a fifth of an import's CPU being index inserts. The same
- * insertion with one comparison per node: an index's comparison is a consistent order, so
- * compare(a, b) is 0 exactly when compare(b, a) is, and its sign tells the side. Applied once
- * to the tree class of @seald-io/binary-search-tree (pinned with NeDB); the store contract suite
- * runs on NeDB.
+ * NeDB's AVL tree compares the key asked with each node's twice on the way down (once for
+ * equality, once for the side), in an insertion and in a search (every lookup by id or by a
+ * unique key, and each re-filing of an updated document), a fifth of an import's CPU being
+ * index inserts. The same walks with one comparison per node: an index's comparison is a
+ * consistent order, so compare(a, b) is 0 exactly when compare(b, a) is, and its sign tells
+ * the side. Applied once to the tree class of @seald-io/binary-search-tree (pinned with NeDB);
+ * the store contract suite runs on NeDB.
  */
 function compareOncePerNode(): void {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const AVLTree = require("@seald-io/binary-search-tree").AVLTree as new () => { tree: AvlNode };
-	const proto = Object.getPrototypeOf(new AVLTree().tree) as { insert(this: AvlNode, key: unknown, value: unknown): AvlNode; [FAST]?: true };
+	const proto = Object.getPrototypeOf(new AVLTree().tree) as {
+		insert(this: AvlNode, key: unknown, value: unknown): AvlNode;
+		delete(this: AvlNode, key: unknown, value?: unknown): AvlNode;
+		search(this: AvlNode, key: unknown): unknown[];
+		[FAST]?: true;
+	};
 	if (proto[FAST]) return;
 	proto.insert = function (this: AvlNode, key: unknown, value: unknown): AvlNode {
 		if (!Object.prototype.hasOwnProperty.call(this, "key")) {
@@ -220,6 +234,35 @@ function compareOncePerNode(): void {
 			}
 		}
 		return this.rebalanceAlongPath(insertPath);
+	};
+
+	proto.search = function (this: AvlNode, key: unknown): unknown[] {
+		if (!Object.prototype.hasOwnProperty.call(this, "key")) return [];
+		// eslint-disable-next-line @typescript-eslint/no-this-alias
+		let node: AvlNode | null = this;
+		while (node) {
+			const order = node.compareKeys(key, node.key);
+			if (order === 0) return node.data;
+			node = order < 0 ? node.left : node.right;
+		}
+		return [];
+	};
+
+	// A value's removal from a key it shares (a non-unique index): the library builds a new list of
+	// the others each time, so removing a batch from its common key (the outbox relay's clear of a
+	// lease, 250 hires) copied the list once per document. In place instead; a key's last value,
+	// and a unique index's, go as the library removes them.
+	const remove = proto.delete;
+	proto.delete = function (this: AvlNode, key: unknown, value?: unknown): AvlNode {
+		if (value !== undefined && !this.unique) {
+			const data = proto.search.call(this, key);
+			if (data.length > 1) {
+				const at = data.lastIndexOf(value);
+				if (at >= 0) data.splice(at, 1);
+				return this;
+			}
+		}
+		return remove.call(this, key, value);
 	};
 	proto[FAST] = true;
 }

@@ -4,7 +4,7 @@
  */
 import MoleculerDb from "moleculer-db";
 import { checkGroupFields, checkSumFields, groupCounts, groupSums } from "./count-by";
-import { type NedbDatastore, compareCompoundKeysFast, compoundInLookups, reindexOnlyChangedKeys } from "./nedb-indexes";
+import { type NedbDatastore, compareKeysFast, compoundInLookups, reindexOnlyChangedKeys } from "./nedb-indexes";
 import { findAndCount } from "./page";
 import type { CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from "./types";
 
@@ -32,11 +32,50 @@ interface NedbInsertInternals {
 	_insertInCache(docs: object | object[]): void;
 	persistence: { persistNewStateAsync(docs: object[]): Promise<void> };
 }
+type Doc = Record<string, unknown>;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { deepCopy, match } = require("@seald-io/nedb/lib/model.js") as {
+const model = require("@seald-io/nedb/lib/model.js") as {
 	deepCopy<T>(doc: T): T;
 	match(doc: object, query: object): boolean;
+	modify(doc: Doc, update: Doc): Doc;
 };
+const { deepCopy, match } = model;
+
+/**
+ * NeDB applies an update to a deep copy of the whole document, and checks every field of the
+ * copy: the outbox relay's clear of a hire copied the employee with both its events only to drop
+ * them. Applied to the fields the update names, NeDB's own modify gives the same document
+ * (its modifiers, checks and errors), and the others are the stored document's own values:
+ * a stored document is never changed in place (every update goes through here, and reads and
+ * handed-over inserts copy or are given up), so the old and new versions may share them. A field
+ * that is only unset is not copied at all. A replacement (no `$` modifiers) is NeDB's as before.
+ */
+function modifyNamedFieldsOnly(): void {
+	const modify = model.modify;
+	model.modify = (doc, update) => {
+		const modifiers = Object.keys(update);
+		if (modifiers.length === 0 || !modifiers.every(m => m[0] === "$")) return modify(doc, update);
+		const named = new Map<string, boolean>();
+		for (const m of modifiers) {
+			for (const path of Object.keys(update[m] as object)) {
+				const field = path.split(".", 1)[0];
+				// Its value is needed unless the update only removes the whole field.
+				named.set(field, !!named.get(field) || m !== "$unset" || field !== path);
+			}
+		}
+		const part: Doc = { _id: doc._id };
+		for (const [field, valueNeeded] of named) if (Object.hasOwn(doc, field)) part[field] = valueNeeded ? doc[field] : true;
+		const changed = modify(part, update);
+		const next: Doc = {};
+		for (const field in doc) {
+			if (!named.has(field)) next[field] = doc[field];
+			else if (Object.hasOwn(changed, field)) next[field] = changed[field];
+		}
+		for (const field in changed) if (!Object.hasOwn(next, field)) next[field] = changed[field];
+		return next;
+	};
+}
+modifyNamedFieldsOnly();
 
 /** NeDB's rule for a field name (its model.js checkKey, which it does not export). */
 function checkKey(key: string, value: unknown): void {
@@ -100,6 +139,7 @@ export function createNedbStore(filename?: string): Store {
 		async connect(this: MemoryAdapter): Promise<unknown> {
 			const loaded = await connect();
 			reindexOnlyChangedKeys(this.db as unknown as NedbDatastore);
+			compareKeysFast(this.db as unknown as NedbDatastore);
 			return loaded;
 		},
 		/** A `$in` within a compound index is asked of that index, a lookup per value (nedb-indexes.ts), where no order or page is asked. */
@@ -153,11 +193,12 @@ export function createNedbStore(filename?: string): Store {
 			return groupSums(await this.find({ query }), fields, sums);
 		},
 		async ensureIndex(this: MemoryAdapter, index: IndexSpec): Promise<void> {
-			// NeDB has no index for patterns: a search scans the collection in memory anyway.
-			if (index.search) return;
 			const fields = Object.keys(index.fields);
+			// NeDB has no index for patterns (a search scans the collection in memory anyway), nor reads
+			// a compound index for comparisons or sorts (types.ts).
+			if (index.search || (index.ordered && fields.length > 1)) return;
 			await this.db.ensureIndex({ fieldName: fields.length === 1 ? fields[0] : fields, unique: !!index.unique, sparse: !!index.sparse });
-			compareCompoundKeysFast(this.db as unknown as NedbDatastore);
+			compareKeysFast(this.db as unknown as NedbDatastore);
 		}
 	});
 }

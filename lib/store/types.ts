@@ -31,6 +31,14 @@ export interface IndexSpec {
 	 * list, which each write of any of them scans).
 	 */
 	sparse?: boolean;
+	/**
+	 * A compound index whose fields after the exact ones (the tenant) are only ever compared or
+	 * sorted by, never matched to one value: `at` of a time range, a directory's sort order.
+	 * PostgreSQL and MongoDB use it for those; NeDB uses a compound index only for a query that
+	 * gives every one of its fields one value, never for such a query, so it does not build one
+	 * (each insert would add to a tree that no read ever consults).
+	 */
+	ordered?: boolean;
 }
 
 export interface CollectionSpec {

@@ -82,9 +82,9 @@ const AuditService: ServiceSchema = {
 			{
 				name: RECORDS,
 				indexes: [
-					{ fields: { tenantId: 1, at: -1 } },
-					{ fields: { tenantId: 1, "actor.userId": 1, at: -1 } },
-					{ fields: { tenantId: 1, "target.id": 1, at: -1 } },
+					{ fields: { tenantId: 1, at: -1 }, ordered: true },
+					{ fields: { tenantId: 1, "actor.userId": 1, at: -1 }, ordered: true },
+					{ fields: { tenantId: 1, "target.id": 1, at: -1 }, ordered: true },
 					// The retention's prune, across tenants (lib/audit/retention.ts).
 					{ fields: { at: 1 } }
 				]

@@ -199,8 +199,8 @@ export const EMPLOYEES_COLLECTION: CollectionSpec = {
 		// The department filter; the count and the headcount (per department and status) from this index alone.
 		{ fields: { tenantId: 1, departmentId: 1, status: 1 } },
 		// The directory in its default order, and newest hires first, each with the id that breaks ties: a page without sorting.
-		{ fields: { tenantId: 1, lastName: 1, firstName: 1, _id: 1 } },
-		{ fields: { tenantId: 1, hireDate: -1, _id: 1 } },
+		{ fields: { tenantId: 1, lastName: 1, firstName: 1, _id: 1 }, ordered: true },
+		{ fields: { tenantId: 1, hireDate: -1, _id: 1 }, ordered: true },
 		// Directory search: "contains" on every field it looks at (searchQuery).
 		{ fields: { firstName: 1, lastName: 1, workEmail: 1, employeeNumber: 1 }, search: true },
 		// Events not yet relayed (lib/channels/outbox.ts).
@@ -240,9 +240,9 @@ const EmployeesService: ServiceSchema = {
 				indexes: [
 					{ fields: { tenantId: 1, employeeId: 1 } },
 					// Headcount on a date reads the spells started by then; movements group by month.
-					{ fields: { tenantId: 1, start: 1 } },
-					{ fields: { tenantId: 1, startMonth: 1 } },
-					{ fields: { tenantId: 1, endMonth: 1 } }
+					{ fields: { tenantId: 1, start: 1 }, ordered: true },
+					{ fields: { tenantId: 1, startMonth: 1 }, ordered: true },
+					{ fields: { tenantId: 1, endMonth: 1 }, ordered: true }
 				]
 			},
 			auditOutboxCollection("employees")

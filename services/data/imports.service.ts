@@ -88,7 +88,8 @@ const ImportsService: ServiceSchema = {
 				const importId = this.newId();
 				for (let n = 0; n < chunks.length; n++) {
 					const chunk: ChunkDoc = { _id: chunkId(importId, n), tenantId: actor.tenantId, importId, n, rows: chunks[n] };
-					await this.store(CHUNKS).insert(chunk);
+					// Built here for this insert alone, as its rows were read for it: the store may keep them as they are.
+					await this.store(CHUNKS).insert(chunk, { handOver: true });
 				}
 				const doc: ImportDoc = {
 					_id: importId,

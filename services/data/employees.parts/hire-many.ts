@@ -72,10 +72,9 @@ export const HireManyPart: Partial<ServiceSchema> = {
 					// Inserted already claimed by this writer, under one lease for the batch: the relay publishes from these very
 					// documents and clears them in one write, with no read and no claim of its own (a sweep takes them if this process dies).
 					const lease = this.outboxLease();
-					const withEvents = docs.map(doc => ({
-						...insertWithEvents(doc, [this.changedEvent(doc, hireChanges(doc)), auditCreation(ctx, "employee", doc)]),
-						_outboxSince: lease
-					}));
+					const withEvents = docs.map(doc =>
+						insertWithEvents(doc, [this.changedEvent(doc, hireChanges(doc)), auditCreation(ctx, "employee", doc)], lease)
+					);
 					await this.unique("employeeNumber or workEmail", () => this.adapter.insertMany(withEvents, { handOver: true }));
 					this.publishClaimed(withEvents, lease);
 					// Spells before history: hiredAs takes a record without its history entry for an unfinished hire, and finishes it.

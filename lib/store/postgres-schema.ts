@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Pool, PoolClient } from "pg";
-import { type Shape, keyExpression, textExpression } from "./postgres-query";
+import { NO_SHAPE, type SearchColumn, type Shape, keyExpression, textExpression } from "./postgres-query";
 import type { CollectionSpec, IndexSpec } from "./types";
 
 /** A column is named as its field; the table's own columns' names are not free. */
@@ -29,12 +29,31 @@ export function shapeOf(spec: CollectionSpec): Shape {
 			if (COLUMN.test(field) && !TAKEN.has(field)) columns.set(field, spec.strings?.includes(field) ? "text" : "jsonb");
 		}
 	}
-	return { columns, arrays: spec.arrays ?? [] };
+	const searches = (spec.indexes ?? []).filter(index => index.search);
+	if (searches.length > 1) throw new Error(`The '${spec.name}' collection declares ${searches.length} search indexes; it may have one`);
+	return { columns, arrays: spec.arrays ?? [], ...(searches.length === 1 && { search: searchColumn(Object.keys(searches[0].fields)) }) };
+}
+
+/** A search column is named after its fields ("$" is never a field's): a changed search index gets a new one. */
+const SEARCH_PREFIX = "$search_";
+
+function searchColumn(fields: string[]): SearchColumn {
+	const digest = createHash("sha1").update(fields.join(",")).digest("hex").slice(0, 12);
+	return { column: `${SEARCH_PREFIX}${digest}`, fields };
 }
 
 function columnDefinition(field: string, kind: "jsonb" | "text"): string {
 	const value = kind === "text" ? `CASE WHEN jsonb_typeof(data->'${field}') = 'string' THEN data->>'${field}' END` : `data->'${field}'`;
 	return `"${field}" ${kind} GENERATED ALWAYS AS (${value}) STORED`;
+}
+
+/**
+ * Read from `data`: a generated column cannot read another. Each field's text (none for a
+ * value that is no string) on a line of its own, so no word of a search spans two fields.
+ */
+function searchColumnDefinition(search: SearchColumn): string {
+	const lines = search.fields.map(field => `coalesce(${textExpression(field, NO_SHAPE)}, '')`);
+	return `"${search.column}" text GENERATED ALWAYS AS (lower(${lines.join(" || E'\\n' || ")})) STORED`;
 }
 
 /** Where an index lives: the table, its schema (for DROP INDEX) and the collection's name (for index names). */
@@ -76,7 +95,10 @@ export async function readCatalog(pool: Pool, table: Table): Promise<Catalog> {
 
 /** The table exists with every column of its shape, of the right kind: nothing for openTable to do. */
 export function hasColumns(catalog: Catalog, table: Table): boolean {
-	return catalog.columns.has("data") && [...table.shape.columns].every(([field, kind]) => catalog.columns.get(field) === kind);
+	const { columns, search } = table.shape;
+	const searchColumns = [...catalog.columns.keys()].filter(name => name.startsWith(SEARCH_PREFIX));
+	const searchAsSpecified = search ? searchColumns.length === 1 && catalog.columns.get(search.column) === "text" : searchColumns.length === 0;
+	return catalog.columns.has("data") && searchAsSpecified && [...columns].every(([field, kind]) => catalog.columns.get(field) === kind);
 }
 
 /**
@@ -96,6 +118,10 @@ export async function addColumns(client: PoolClient, table: Table): Promise<void
 		if (present.has(field)) clauses.push(`DROP COLUMN "${field}"`);
 		clauses.push(`ADD COLUMN ${columnDefinition(field, kind)}`);
 	}
+	const search = table.shape.search;
+	// A search column of other fields goes, with its index.
+	for (const name of present.keys()) if (name.startsWith(SEARCH_PREFIX) && name !== search?.column) clauses.push(`DROP COLUMN "${name}"`);
+	if (search && !present.has(search.column)) clauses.push(`ADD COLUMN ${searchColumnDefinition(search)}`);
 	if (clauses.length > 0) await client.query(`ALTER TABLE ${qualifiedName(table)} ${clauses.join(", ")}`);
 }
 
@@ -168,18 +194,26 @@ async function trigramSchema(client: PoolClient): Promise<string> {
 }
 
 /**
- * One trigram index (GIN) per field over its text, pg_trgm's operator class named with the
- * schema it is in: a case-insensitive "contains" pattern is then an index lookup.
+ * One trigram index (GIN) over the search column, pg_trgm's operator class named with the
+ * schema it is in: a case-insensitive "contains" pattern is then an index lookup. It replaces
+ * the index per field that earlier versions made.
  */
 function trigrams(table: Table, index: IndexSpec, schema: string): IndexWork {
-	const made: string[] = [];
-	const statements = Object.keys(index.fields).map(field => {
-		const columns = `(${textExpression(field, table.shape)} "${schema}".gin_trgm_ops)`;
-		const name = indexName(table, "tg", columns);
-		made.push(name);
-		return `CREATE INDEX IF NOT EXISTS "${name}" ON ${qualifiedName(table)} USING gin ${columns}`;
-	});
-	return { made, gone: [], statements };
+	const search = table.shape.search;
+	if (search?.column !== searchColumn(Object.keys(index.fields)).column) {
+		throw new Error(`A search index of '${table.collection}' must be the one its collection declares (CollectionSpec.indexes)`);
+	}
+	const columns = `("${search.column}" "${schema}".gin_trgm_ops)`;
+	const name = indexName(table, "tg", columns);
+	const gone = search.fields.map(field => indexName(table, "tg", `(${textExpression(field, table.shape)} "${schema}".gin_trgm_ops)`));
+	return {
+		made: [name],
+		gone,
+		statements: [
+			`CREATE INDEX IF NOT EXISTS "${name}" ON ${qualifiedName(table)} USING gin ${columns}`,
+			...gone.map(legacy => `DROP INDEX IF EXISTS "${table.schema}"."${legacy}"`)
+		]
+	};
 }
 
 /** The catalog already has every index of the spec, and none it replaces: createIndex would change nothing. */

@@ -10,7 +10,9 @@
  * sorts by, then `_id`, which breaks ties in every sort: such an index serves
  * `WHERE tenantId = … ORDER BY lastName, firstName` and its LIMIT without sorting the tenant.
  * `search` asks for an index that serves case-insensitive "contains" patterns (a RegExp) on
- * each field, where the backend has one (PostgreSQL's pg_trgm); elsewhere it is skipped.
+ * its fields, where the backend has one: on PostgreSQL, one column holding the fields'
+ * lower-cased text under a pg_trgm index (postgres-query.ts, SearchColumn), so a collection has
+ * at most one. Elsewhere it is skipped.
  */
 /**
  * A stored document as a backend hands it back. Collections are schemaless to the store; each

@@ -37,7 +37,8 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 								{ fields: { tenantId: 1, team: 1, name: 1 } },
 								// Compared and sorted by only: NeDB leaves it out (IndexSpec.ordered), the others build it.
 								{ fields: { tenantId: 1, age: -1 }, ordered: true },
-								{ fields: { name: 1 }, search: true }
+								// On PostgreSQL one column holds both fields' text, one per line, under one trigram index.
+								{ fields: { name: 1, team: 1 }, search: true }
 							]
 						},
 						{ name: `locks_${suffix}` }
@@ -275,6 +276,27 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 				expect(ids(await find({ $or: [{ name: contains("bob") }, { team: "green" }] }))).toEqual(["p2", "p5"]);
 				expect(ids(await find({ $and: [{ team: "red" }, { name: contains("cy") }] }))).toEqual(["p3"]);
 				expect(await find({ age: contains("3") })).toEqual([]);
+			});
+
+			it("matches a searched word literally, in any one of the searched fields, never across two", async () => {
+				const contains = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "i");
+				const anyField = (text: string) => find({ $or: [{ name: contains(text) }, { team: contains(text) }] });
+				expect(ids(await anyField("RED"))).toEqual(["p1", "p3"]);
+				expect(ids(await anyField("e"))).toEqual(["p1", "p2", "p3", "p4", "p5"]);
+				// p1's name ends in "test" and its team is "red": no word spans the two.
+				expect(ids(await anyField("testred"))).toEqual([]);
+				expect(ids(await anyField("test"))).toEqual(["p1"]);
+				// What LIKE reads as wildcards and its escape are plain characters in a word.
+				expect(ids(await anyField("n_l"))).toEqual([]);
+				expect(ids(await anyField("n%e"))).toEqual([]);
+				expect(ids(await anyField("0%"))).toEqual(["p5"]);
+				expect(ids(await anyField("\\ b"))).toEqual(["p3"]);
+				// Each field alone, the case kept when the pattern asks, and a real pattern all still answer as patterns do.
+				expect(ids(await find({ name: contains("ann") }))).toEqual(["p1", "p4"]);
+				expect(ids(await find({ team: /^r/ }))).toEqual(["p1", "p3"]);
+				expect(ids(await find({ name: /ANN/ }))).toEqual([]);
+				expect(ids(await find({ $or: [{ name: /^b/i }, { team: /^b/i }] }))).toEqual(["p2"]);
+				expect(ids(await find({ $or: [{ name: contains("ann") }, { team: contains("blue") }] }))).toEqual(["p1", "p2", "p4"]);
 			});
 
 			(backend === "NeDB" ? it : it.skip)("leaves out an index for order only on NeDB, which never reads one", () => {

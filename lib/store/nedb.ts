@@ -5,7 +5,7 @@
 import MoleculerDb from "moleculer-db";
 import { checkGroupFields, checkSumFields, groupCounts, groupSums } from "./count-by";
 import { type NedbDatastore, compareKeysFast, compoundInLookups, reindexOnlyChangedKeys } from "./nedb-indexes";
-import { findAndCount } from "./page";
+import { type NedbPageInternals, pageInOnePass } from "./nedb-page";
 import type { CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from "./types";
 
 type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy" | "sumBy" | "page"> & {
@@ -181,7 +181,7 @@ export function createNedbStore(filename?: string): Store {
 			return (await updateById(id, update)) ?? null;
 		},
 		page(this: MemoryAdapter, params: FindParams): Promise<Page> {
-			return findAndCount(this, params);
+			return pageInOnePass(this.db as unknown as NedbPageInternals, params);
 		},
 		/** The documents are in this process already: counting them here costs no more than NeDB would. */
 		async countBy(this: MemoryAdapter, query: object, fields: string[]): Promise<CountByRow[]> {

@@ -1,5 +1,5 @@
 /**
- * A page and its total for a store that has no better way (NeDB, MongoDB, and PostgreSQL for
+ * A page and its total for a store that has no better way (MongoDB, and PostgreSQL for
  * queries its indexes answer alone): the page and the count at once, as two queries side by
  * side. Counting costs what there is to count, so a small result (a rare search, a team, a
  * filter) costs little either way; for the whole directory the count is the longer of the two,

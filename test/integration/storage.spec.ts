@@ -331,6 +331,14 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 				expect(await page({ $and: [withA, { team: "red" }] }, ["name"], 0, 0)).toEqual({ docs: [byName[1], byName[2]], total: 2 });
 				expect(await page(withA, ["name"], 2, 10)).toEqual({ docs: [], total: 4 });
 				expect(await page({ name: /nobody/i }, ["name"], 2, 0)).toEqual({ docs: [], total: 0 });
+
+				// Without a sort, a page is a slice of what find answers in the same order.
+				expect(await page({}, [], 2, 1)).toEqual({ docs: (await find({}, [])).slice(1, 3), total: 5 });
+				// What a page hands out is a copy: changing it changes nothing stored.
+				const [first] = (await page({}, ["name"], 1, 0)).docs;
+				const name = first.name;
+				first.name = "changed";
+				expect((await people().findById(first._id)).name).toBe(name);
 			});
 
 			it("counts by the values of fields, a missing value and null as one group", async () => {

@@ -26,6 +26,12 @@ export function checkSumFields(fields: readonly string[], sums: readonly string[
 	}
 }
 
+/**
+ * A group's own copy of a grouped value: NeDB groups its stored documents themselves, which
+ * nothing handed out may share.
+ */
+const own = (value: unknown) => (value !== null && typeof value === "object" ? structuredClone(value) : value);
+
 function valueAt(doc: Record<string, unknown>, field: string): unknown {
 	let value: unknown = doc;
 	for (const part of field.split(".")) value = (value as Record<string, unknown> | null | undefined)?.[part];
@@ -33,20 +39,20 @@ function valueAt(doc: Record<string, unknown>, field: string): unknown {
 }
 
 /** The groups of `docs` by the fields' values, a missing value counted as null. */
-export function groupCounts(docs: Array<Record<string, unknown>>, fields: readonly string[]): CountByRow[] {
+export function groupCounts(docs: ReadonlyArray<Record<string, unknown>>, fields: readonly string[]): CountByRow[] {
 	const groups = new Map<string, CountByRow>();
 	for (const doc of docs) {
 		const values = fields.map(field => valueAt(doc, field));
 		const key = JSON.stringify(values);
 		const group = groups.get(key);
 		if (group) group.count += 1;
-		else groups.set(key, { ...Object.fromEntries(fields.map((field, i) => [field, values[i]])), count: 1 });
+		else groups.set(key, { ...Object.fromEntries(fields.map((field, i) => [field, own(values[i])])), count: 1 });
 	}
 	return [...groups.values()];
 }
 
 /** The groups of `docs` with the totals of the summed fields (NeDB: the documents are here anyway). */
-export function groupSums(docs: Array<Record<string, unknown>>, fields: readonly string[], sums: readonly string[]): SumByRow[] {
+export function groupSums(docs: ReadonlyArray<Record<string, unknown>>, fields: readonly string[], sums: readonly string[]): SumByRow[] {
 	const groups = new Map<string, SumByRow>();
 	for (const doc of docs) {
 		const values = fields.map(field => valueAt(doc, field));
@@ -54,7 +60,7 @@ export function groupSums(docs: Array<Record<string, unknown>>, fields: readonly
 		let group = groups.get(key);
 		if (!group) {
 			group = {
-				...Object.fromEntries(fields.map((field, i) => [field, values[i]])),
+				...Object.fromEntries(fields.map((field, i) => [field, own(values[i])])),
 				count: 0,
 				sums: Object.fromEntries(sums.map(sum => [sum, 0]))
 			} as SumByRow;

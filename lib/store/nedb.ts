@@ -5,7 +5,7 @@
 import MoleculerDb from "moleculer-db";
 import { checkGroupFields, checkSumFields, groupCounts, groupSums } from "./count-by";
 import { type NedbDatastore, compareKeysFast, compoundInLookups, reindexOnlyChangedKeys } from "./nedb-indexes";
-import { type NedbPageInternals, pageInOnePass } from "./nedb-page";
+import { type NedbCursorInternals, pageInOnePass, readMatching } from "./nedb-reads";
 import type { CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from "./types";
 
 type MemoryAdapter = Omit<Store, "backend" | "shared" | "ensureIndex" | "countBy" | "sumBy" | "page"> & {
@@ -181,16 +181,16 @@ export function createNedbStore(filename?: string): Store {
 			return (await updateById(id, update)) ?? null;
 		},
 		page(this: MemoryAdapter, params: FindParams): Promise<Page> {
-			return pageInOnePass(this.db as unknown as NedbPageInternals, params);
+			return pageInOnePass(this.db as unknown as NedbCursorInternals, params);
 		},
 		/** The documents are in this process already: counting them here costs no more than NeDB would. */
 		async countBy(this: MemoryAdapter, query: object, fields: string[]): Promise<CountByRow[]> {
 			checkGroupFields(fields);
-			return groupCounts(await this.find({ query }), fields);
+			return readMatching(this.db as unknown as NedbCursorInternals, query, docs => groupCounts(docs, fields));
 		},
 		async sumBy(this: MemoryAdapter, query: object, fields: string[], sums: string[]): Promise<SumByRow[]> {
 			checkSumFields(fields, sums);
-			return groupSums(await this.find({ query }), fields, sums);
+			return readMatching(this.db as unknown as NedbCursorInternals, query, docs => groupSums(docs, fields, sums));
 		},
 		async ensureIndex(this: MemoryAdapter, index: IndexSpec): Promise<void> {
 			const fields = Object.keys(index.fields);

@@ -376,6 +376,10 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 					])
 				);
 				expect(await people().countBy({ tenantId: "nobody" }, ["dept"])).toEqual([]);
+				// A grouped value handed out is the caller's own: changing it changes nothing stored.
+				const [byLevel] = (await people().countBy({ tenantId: groups, dept: "b" }, ["level"])) as unknown as Array<{ level: { rank: number } }>;
+				byLevel.level.rank = 99;
+				expect((await people().findOne({ tenantId: groups, dept: "b" })).level).toEqual({ rank: 2 });
 				await expect(people().countBy({ tenantId: groups }, [])).rejects.toThrow(/at least one field/);
 				await expect(people().countBy({ tenantId: groups }, ["count"])).rejects.toThrow(/cannot group by 'count'/);
 			});

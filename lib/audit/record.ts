@@ -48,11 +48,11 @@ function actorOf(ctx: AuditContext): AuditActor {
 	return { userId: user.id, role: highest, roles: [...user.roles] };
 }
 
-const isText = (value: unknown) => value === null || typeof value === "string" || typeof value === "boolean";
+const isScalar = (value: unknown) => value === null || typeof value === "string" || typeof value === "boolean";
 /** Equal as JSON: strings, booleans and null compared as themselves (a creation's every field is one), the rest as their JSON. */
 function same(a: unknown, b: unknown): boolean {
 	const [x, y] = [a ?? null, b ?? null];
-	return isText(x) && isText(y) ? x === y : JSON.stringify(x) === JSON.stringify(y);
+	return isScalar(x) && isScalar(y) ? x === y : JSON.stringify(x) === JSON.stringify(y);
 }
 
 /** Each field of `after` whose value differs from `before`'s, with both values, secrets redacted. */

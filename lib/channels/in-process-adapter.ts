@@ -30,12 +30,16 @@ export const C = {
 	METRIC_CHANNELS_MESSAGES_DEAD_LETTERING_TOTAL: "moleculer.channels.messages.deadLettering.total"
 } as const;
 
-/** What a channel handler receives as its raw message. */
+/**
+ * What a channel handler receives as its raw message. It has no JetStream-like `working()`:
+ * there is no ack wait to extend, and its presence made the retries middleware keep a timer
+ * per delivery.
+ */
 export interface InProcessMessage {
 	seq: number;
 	data: Buffer;
 	headers: Record<string, string>;
-	/** Deliveries so far, this one included. (No JetStream-like `working()`: there is no ack wait to extend, so no timer to keep one.) */
+	/** Deliveries so far, this one included. */
 	redeliveryCount: number;
 }
 

@@ -29,26 +29,21 @@ export function answers(url: string, defaultPort: number): Promise<boolean> {
 /** The browser the docs page's test drives (Debian's chromium package; .ci/run installs it). */
 export const CHROMIUM_PATH = process.env.TEST_CHROMIUM_PATH || "/usr/bin/chromium";
 
-export function chromiumInstalled(): boolean {
+function executable(file: string): boolean {
 	try {
-		accessSync(CHROMIUM_PATH, constants.X_OK);
+		accessSync(file, constants.X_OK);
 		return true;
 	} catch {
 		return false;
 	}
 }
+
+export const chromiumInstalled = (): boolean => executable(CHROMIUM_PATH);
 
 /** The load balancer of the reference deployment (Debian's nginx-light package; .ci/run installs it). */
 export const NGINX_PATH = process.env.TEST_NGINX_PATH || "/usr/sbin/nginx";
 
-export function nginxInstalled(): boolean {
-	try {
-		accessSync(NGINX_PATH, constants.X_OK);
-		return true;
-	} catch {
-		return false;
-	}
-}
+export const nginxInstalled = (): boolean => executable(NGINX_PATH);
 
 export type ExternalService = "nats" | "redis" | "postgres" | "chromium" | "nginx";
 

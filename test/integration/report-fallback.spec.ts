@@ -12,15 +12,20 @@ import { type Signup, createUser, signup } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
 import { client } from "../support/recruitment";
 
+/** Every way of reading a store (lib/store/types.ts): which one a report uses is the store's business. */
+const STORE_READS = ["find", "findOne", "findById", "findByIds", "count", "countBy", "sumBy", "page"] as const;
+type StoreRead = (typeof STORE_READS)[number];
+
 describe("reports when their inputs fail", () => {
 	let system: RunningSystem;
 	let api: ReturnType<typeof client>;
 	let owner: Signup;
-	let employees: Service & { adapter: { find(...args: unknown[]): Promise<unknown> } };
+	let employees: Service & { adapter: Record<StoreRead, (...args: unknown[]) => Promise<unknown>> };
 
 	/** Every read of the employees store fails, as when its database is gone. */
 	function breakEmployeesStore(): void {
-		jest.spyOn(employees.adapter, "find").mockRejectedValue(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }));
+		const down = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+		for (const read of STORE_READS) jest.spyOn(employees.adapter, read).mockRejectedValue(down);
 	}
 
 	beforeAll(async () => {

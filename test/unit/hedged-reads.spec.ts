@@ -103,7 +103,8 @@ describe("hedged reads between nodes", () => {
 		for (let i = 0; i < 8; i++) {
 			const { value, ms } = await timed(() => caller.call("records.get", { id: i }));
 			expect(value).toEqual({ node: "healthy" });
-			expect(ms).toBeLessThan(ATTEMPT_MS / 3);
+			// Well before the attempt timeout: a machine loaded by the full suite (three projects at once) once took 619 ms.
+			expect(ms).toBeLessThan((ATTEMPT_MS * 2) / 3);
 		}
 		// Round-robin sent about half of them to the frozen node first; each had a backup, which won.
 		const state = hedging(caller, "records.get")!;

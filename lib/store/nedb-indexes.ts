@@ -11,6 +11,8 @@
  * (`indexes`, `_updateIndexes`, an index's `_fields`, `tree.search` answering its live list);
  * the store contract suite runs on NeDB and would see a mismatch.
  */
+import { model } from "./nedb-model";
+
 interface NedbTree {
 	search(key: unknown): unknown[];
 }
@@ -102,8 +104,7 @@ interface NedbIndexTrees extends NedbIndex {
 	getAll(): unknown[];
 	reset(docs?: unknown[]): void;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { compareThings } = require("@seald-io/nedb/lib/model.js") as { compareThings: Compare };
+const { compareThings } = model;
 const FAST = Symbol("fastKeys");
 
 /** Two strings, as nearly every key (part) is: the order compareThings gives them, without its checks of every other type first. */

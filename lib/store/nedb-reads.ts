@@ -13,6 +13,7 @@
  * Groups (countBy, sumBy) over the stored documents themselves: a cursor copied every match
  * first (10,000 deep copies for a headcount of 10,000 employees), only to read two fields.
  */
+import { model } from "./nedb-model";
 import type { FindParams, Page } from "./types";
 
 type Doc = Record<string, unknown>;
@@ -23,14 +24,6 @@ export interface NedbCursorInternals {
 	_getCandidatesAsync(query: object): Promise<Doc[]>;
 	compareStrings?: (a: string, b: string) => number;
 }
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const model = require("@seald-io/nedb/lib/model.js") as {
-	match(doc: object, query: object): boolean;
-	deepCopy<T>(doc: T): T;
-	getDotValue(doc: object, field: string): unknown;
-	compareThings(a: unknown, b: unknown, compareStrings?: (a: string, b: string) => number): number;
-};
 
 interface Criterion {
 	field: string;

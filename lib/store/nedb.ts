@@ -5,6 +5,7 @@
 import MoleculerDb from "moleculer-db";
 import { checkGroupFields, checkSumFields, groupCounts, groupSums } from "./count-by";
 import { type NedbDatastore, compareKeysFast, compoundInLookups, reindexOnlyChangedKeys } from "./nedb-indexes";
+import { model } from "./nedb-model";
 import { type NedbCursorInternals, pageInOnePass, readMatching } from "./nedb-reads";
 import type { CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from "./types";
 
@@ -33,12 +34,6 @@ interface NedbInsertInternals {
 	persistence: { persistNewStateAsync(docs: object[]): Promise<void> };
 }
 type Doc = Record<string, unknown>;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const model = require("@seald-io/nedb/lib/model.js") as {
-	deepCopy<T>(doc: T): T;
-	match(doc: object, query: object): boolean;
-	modify(doc: Doc, update: Doc): Doc;
-};
 const { deepCopy, match } = model;
 
 /**

@@ -14,7 +14,8 @@
  * - bare moleculer-web: one route to a local action, no authentication;
  * - Roster, one process: the embedded defaults, an authenticated GET /api/v1/employees/:id;
  * - Roster, gateway → data node over NATS (127.0.0.1:4222, skipped when it does not answer),
- *   sharing the Redis cache at 127.0.0.1:6379 as compose does (without it when it does not answer).
+ *   sharing the Redis cache at 127.0.0.1:6379 as compose does (without it when it does not answer),
+ *   each node with the image's Node.js flags (bench/support.ts, IMAGE_NODE_OPTIONS).
  * ONLY=nats (or bare, one) keeps raw http, the baseline, and the scenarios whose name holds it:
  * what a profile of one scenario needs (NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof").
  * Rate limits are raised for Roster: every request is still counted, none is refused.

@@ -70,9 +70,13 @@ export const median = (values: number[]) =>
 		50
 	);
 
+/** The Node.js flags the image gives every node (the Dockerfile's NODE_OPTIONS). */
+export const IMAGE_NODE_OPTIONS = /^ENV .*\bNODE_OPTIONS=(\S+)/m.exec(readFileSync(path.join(ROOT, "Dockerfile"), "utf8"))?.[1] ?? "";
+
 /**
  * A Roster node from dist/, as `npm run serve` runs it: the services `SERVICES` names (all by
- * default), rate limits out of the way, mail to MAIL_DIR. Ready when `ready` says so.
+ * default), rate limits out of the way, mail to MAIL_DIR. Ready when `ready` says so. A cluster
+ * node (one given a TRANSPORTER) gets the image's Node.js flags, as compose runs it.
  */
 export async function startRoster(env: Record<string, string>, ready: () => Promise<boolean>): Promise<ChildProcess> {
 	// NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the nodes (node refuses it in NODE_OPTIONS).
@@ -94,6 +98,7 @@ export async function startRoster(env: Record<string, string>, ready: () => Prom
 				RATE_LIMIT_USER: "1000000",
 				LOGIN_MAX_FAILS_PER_ACCOUNT: "1000",
 				LOGIN_MAX_FAILS_PER_IP: "100000",
+				...(env.TRANSPORTER && { NODE_OPTIONS: [IMAGE_NODE_OPTIONS, process.env.NODE_OPTIONS].filter(Boolean).join(" ") }),
 				...env
 			}
 		}

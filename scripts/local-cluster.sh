@@ -18,6 +18,9 @@ export NAMESPACE="${NAMESPACE:-roster-local}"
 export SERVICEDIR=dist/services
 # Every node must verify the tokens any other node signs.
 export JWT_SECRET="${JWT_SECRET:-local-cluster-secret-change-me-0123456789}"
+# Each node runs with the image's Node.js flags (the Dockerfile's NODE_OPTIONS), then the caller's.
+image_node_options=$(sed -n 's/^ENV .*NODE_OPTIONS=\([^ ]*\).*/\1/p' Dockerfile)
+export NODE_OPTIONS="$image_node_options${NODE_OPTIONS:+ $NODE_OPTIONS}"
 read -r -a gateway_ports <<< "${GATEWAY_PORTS:-3001 3002}"
 read -r -a realtime_ports <<< "${REALTIME_PORTS:-3301 3302}"
 

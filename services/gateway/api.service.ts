@@ -459,6 +459,16 @@ const ApiService: ServiceSchema = {
 		},
 
 		/**
+		 * moleculer-web looks a plain OPTIONS (no Access-Control-Request-Method: no CORS preflight)
+		 * up with no method, which its resolveAlias takes for GET: the GET action ran and answered
+		 * the OPTIONS. Found nowhere, it reaches send404 below: 204 with the path's Allow.
+		 */
+		resolveAlias(this: GatewayThis, url: string, method?: string) {
+			if (method === undefined) return null;
+			return ApiGateway.methods!.resolveAlias.call(this, url, method);
+		},
+
+		/**
 		 * A path that matches no route while routes are still being generated may be one about
 		 * to exist: 503 with Retry-After (a load balancer tries another gateway), not 404.
 		 */

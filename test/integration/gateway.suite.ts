@@ -493,6 +493,20 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				expect(unknown.headers).not.toHaveProperty("allow");
 			});
 
+			it("a plain OPTIONS (no CORS preflight) answers 204 with Allow, and runs no action", async () => {
+				const as = bearer(owner.accessToken);
+				const answers = await Promise.all([
+					request(url).options("/api/v1/me").set(as),
+					request(url).options(`/api/v1/users/${owner.user.id}`).set(as),
+					request(url).options("/api/v1/auth/login")
+				]);
+				expect(answers.map(res => [res.status, res.headers.allow, res.text])).toEqual([
+					[204, "GET, OPTIONS", ""],
+					[204, "DELETE, GET, PATCH, OPTIONS", ""],
+					[204, "POST, OPTIONS", ""]
+				]);
+			});
+
 			it("a CORS preflight for a method the path does not take still answers 204", async () => {
 				const res = await request(url).options("/api/v1/me").set("Origin", "https://app.example.test").set("Access-Control-Request-Method", "DELETE");
 				expect(res.status).toBe(204);

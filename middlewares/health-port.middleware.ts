@@ -58,7 +58,8 @@ async function nodeReadiness(broker: ServiceBroker, phase: Phase): Promise<NodeR
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
-	res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
+	// As every answer of the gateway (response-headers.ts): a browser never sniffs a JSON body.
+	res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "X-Content-Type-Options": "nosniff" });
 	res.end(JSON.stringify(body));
 }
 

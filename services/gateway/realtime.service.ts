@@ -92,7 +92,8 @@ function validPush(push: unknown): push is RealtimePush {
 }
 
 function answer(res: http.ServerResponse, status: number, body: unknown): void {
-	res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
+	// As every answer of the gateway (response-headers.ts): a browser never sniffs a JSON body.
+	res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "X-Content-Type-Options": "nosniff" });
 	res.end(JSON.stringify(body));
 }
 

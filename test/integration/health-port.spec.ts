@@ -37,7 +37,8 @@ describe("HEALTH_PORT", () => {
 				status: 503,
 				body: { status: "unavailable", checks: { broker: "starting", channels: "starting" }, missing: ["broker", "channels"] }
 			});
-			expect((await get(`${url}/live`)).status).toBe(200);
+			const live = await fetch(`${url}/live`);
+			expect([live.status, live.headers.get("x-content-type-options")]).toEqual([200, "nosniff"]);
 
 			release();
 			await starting;

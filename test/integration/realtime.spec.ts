@@ -155,6 +155,7 @@ describe("realtime push", () => {
 			expect((await fetch(`${http}/health/live`)).status).toBe(200);
 			const ready = await fetch(`${http}/health/ready`);
 			expect(ready.status).toBe(200);
+			expect(ready.headers.get("x-content-type-options")).toBe("nosniff");
 			expect(await ready.json()).toMatchObject({ status: "ok", checks: { broker: "ok", identity: "ok", notifications: "ok" } });
 			expect((await fetch(`${http}/realtime`)).status).toBe(426);
 			expect((await fetch(`${http}/elsewhere`)).status).toBe(404);

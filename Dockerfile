@@ -15,7 +15,8 @@ FROM node:24-bookworm-slim
 # A young generation of 32 MB a half instead of V8's 16: a gateway node allocates some 55 KB a
 # request, and scavenging half as often took its CPU a request down by a seventh and the
 # cluster's throughput up by a sixth, for some 35 MB more under load (docs/operations.md,
-# "The young generation"). scripts/local-cluster.sh and bench/gateway.ts read it from here.
+# "The young generation"). scripts/local-cluster.sh and the benches' cluster nodes
+# (bench/support.ts) read it from here.
 ENV NODE_ENV=production SERVICEDIR=dist/services NODE_OPTIONS=--max-semi-space-size=32
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules

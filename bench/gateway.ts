@@ -21,18 +21,13 @@
  * Rate limits are raised for Roster: every request is still counted, none is refused.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import path from "node:path";
 import autocannon from "autocannon";
-import { deleteStreams } from "../test/support/jetstream";
-import { answers, cpuMicros, freePort, gatewayReady, median, rssMb, send, signup, startRoster, stopNode } from "./support";
+import { NATS, answers, cpuMicros, freePort, gatewayAndDataNode, gatewayReady, median, rssMb, send, signup, startRoster, stopNode } from "./support";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
-const NATS = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
-/** The cluster's shared cache, as in compose: the gateway then remembers checked sessions (services/gateway/session-check.ts). */
-const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const ONLY = process.env.ONLY?.toLowerCase();
 const wanted = (name: string) => !ONLY || name.toLowerCase().includes(ONLY);
 
@@ -96,40 +91,13 @@ async function rosterOneProcess(): Promise<Scenario> {
 }
 
 async function rosterOverNats(): Promise<Scenario> {
-	const port = await freePort();
-	// Tokens signed by the data node are verified by the gateway: one secret for both.
-	const cluster = {
-		TRANSPORTER: NATS,
-		NAMESPACE: `bench-${process.pid}`,
-		JWT_SECRET: randomBytes(24).toString("hex"),
-		CACHER: (await answers(REDIS, 6379)) ? REDIS : ""
-	};
-	if (!cluster.CACHER) console.log(`Redis does not answer at ${REDIS}: the cluster runs without a shared cache.`);
-	const started = await Promise.allSettled([
-		startRoster({ ...cluster, SERVICES: "data" }, async () => true),
-		startRoster({ ...cluster, SERVICES: "gateway/api", PORT: String(port), READY_SERVICES: "identity,employees" }, gatewayReady(port))
-	]);
-	const nodes = started.flatMap(result => (result.status === "fulfilled" ? [result.value] : []));
-	const stop = async () => {
-		for (const node of nodes.reverse()) await stopNode(node);
-		// The nodes' durable-event streams, named after the namespace: not left on a shared NATS.
-		await deleteStreams([cluster.NAMESPACE], NATS).catch(() => undefined);
-	};
-	const failed = started.find(result => result.status === "rejected");
-	if (failed) {
-		await stop();
-		throw failed.reason;
-	}
-	const { path: urlPath, token } = await employeeToRead(port, "OverNats").catch(async err => {
-		await stop();
-		throw err;
-	});
+	const cluster = await gatewayAndDataNode("gateway", "identity,employees", port => employeeToRead(port, "OverNats"));
 	return {
 		name: "Roster, gateway → data over NATS",
-		url: `http://127.0.0.1:${port}${urlPath}`,
-		headers: { authorization: `Bearer ${token}` },
-		processes: { "data node": nodes[0], "gateway node": nodes[1] },
-		stop
+		url: `http://127.0.0.1:${cluster.port}${cluster.prepared.path}`,
+		headers: { authorization: `Bearer ${cluster.prepared.token}` },
+		processes: { "data node": cluster.data, "gateway node": cluster.gateway },
+		stop: cluster.stop
 	};
 }
 

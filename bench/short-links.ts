@@ -16,17 +16,13 @@
  * and the clicks the link shows afterwards against the redirects autocannon saw answered.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import path from "node:path";
 import autocannon from "autocannon";
-import { deleteStreams } from "../test/support/jetstream";
-import { answers, freePort, gatewayReady, median, send, signup, startRoster, stopNode } from "./support";
+import { NATS, answers, freePort, gatewayAndDataNode, gatewayReady, median, send, signup, startRoster, stopNode } from "./support";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
-const NATS = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
-const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 interface Scenario {
 	name: string;
@@ -83,33 +79,8 @@ async function rosterOneProcess(): Promise<Scenario> {
 }
 
 async function rosterOverNats(): Promise<Scenario> {
-	const port = await freePort();
-	const cluster = {
-		TRANSPORTER: NATS,
-		NAMESPACE: `bench-short-${process.pid}`,
-		JWT_SECRET: randomBytes(24).toString("hex"),
-		CACHER: (await answers(REDIS, 6379)) ? REDIS : ""
-	};
-	if (!cluster.CACHER) console.log(`Redis does not answer at ${REDIS}: the cluster runs without a shared cache.`);
-	const started = await Promise.allSettled([
-		startRoster({ ...cluster, SERVICES: "data" }, async () => true),
-		startRoster({ ...cluster, SERVICES: "gateway/api", PORT: String(port), READY_SERVICES: "identity,shorturl" }, gatewayReady(port))
-	]);
-	const nodes = started.flatMap(result => (result.status === "fulfilled" ? [result.value] : []));
-	const stop = async () => {
-		for (const node of nodes.reverse()) await stopNode(node);
-		await deleteStreams([cluster.NAMESPACE], NATS).catch(() => undefined);
-	};
-	const failed = started.find(result => result.status === "rejected");
-	if (failed) {
-		await stop();
-		throw failed.reason;
-	}
-	const link = await shortLink(port, "OverNats").catch(async err => {
-		await stop();
-		throw err;
-	});
-	return { name: "Roster, gateway → data over NATS", ...link, stop };
+	const cluster = await gatewayAndDataNode("short", "identity,shorturl", port => shortLink(port, "OverNats"));
+	return { name: "Roster, gateway → data over NATS", ...cluster.prepared, stop: cluster.stop };
 }
 
 async function measure(scenario: Scenario): Promise<Sample> {

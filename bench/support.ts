@@ -1,11 +1,14 @@
 /** What the benchmarks share: ports, plain HTTP calls, percentiles, and Roster nodes started as a deployment runs them. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { readMailbox } from "../lib/mail/sink";
+import { answers } from "../test/support/external";
+import { deleteStreams } from "../test/support/jetstream";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const PASSWORD = "Bench-Password-42";
@@ -121,6 +124,59 @@ export async function stopNode(node: ChildProcess): Promise<void> {
 	await new Promise(resolve => node.once("exit", resolve));
 }
 
+export const NATS = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+/** The cluster's shared cache, as in compose: the gateway then remembers checked sessions (services/gateway/session-check.ts). */
+export const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export interface GatewayAndDataNode {
+	/** The gateway's HTTP port. */
+	port: number;
+	data: ChildProcess;
+	gateway: ChildProcess;
+	stop(): Promise<void>;
+}
+
+/**
+ * A gateway node and a data node over NATS, sharing Redis as compose does (without it when it
+ * does not answer), in a namespace of their own; the gateway is ready once `readyServices`
+ * have a node. Then `prepare` (a company, its data), stopping both if it fails.
+ */
+export async function gatewayAndDataNode<T>(
+	name: string,
+	readyServices: string,
+	prepare: (port: number) => Promise<T>
+): Promise<GatewayAndDataNode & { prepared: T }> {
+	const port = await freePort();
+	// Tokens signed by the data node are verified by the gateway: one secret for both.
+	const cluster = {
+		TRANSPORTER: NATS,
+		NAMESPACE: `bench-${name}-${process.pid}`,
+		JWT_SECRET: randomBytes(24).toString("hex"),
+		CACHER: (await answers(REDIS, 6379)) ? REDIS : ""
+	};
+	if (!cluster.CACHER) console.log(`Redis does not answer at ${REDIS}: the cluster runs without a shared cache.`);
+	const started = await Promise.allSettled([
+		startRoster({ ...cluster, SERVICES: "data" }, async () => true),
+		startRoster({ ...cluster, SERVICES: "gateway/api", PORT: String(port), READY_SERVICES: readyServices }, gatewayReady(port))
+	]);
+	const nodes = started.flatMap(result => (result.status === "fulfilled" ? [result.value] : []));
+	const stop = async () => {
+		for (const node of [...nodes].reverse()) await stopNode(node);
+		// The nodes' durable-event streams, named after the namespace: not left on a shared NATS.
+		await deleteStreams([cluster.NAMESPACE], NATS).catch(() => undefined);
+	};
+	const failed = started.find(result => result.status === "rejected");
+	if (failed) {
+		await stop();
+		throw failed.reason;
+	}
+	const prepared = await prepare(port).catch(async err => {
+		await stop();
+		throw err;
+	});
+	return { port, data: nodes[0], gateway: nodes[1], stop, prepared };
+}
+
 /** Signs a company up and follows the mailed link, as its owner would. */
 export async function signup(port: number, company: string): Promise<{ email: string; accessToken: string }> {
 	const email = `owner-${company.toLowerCase()}-${process.pid}@bench.test`;
@@ -133,4 +189,4 @@ export async function signup(port: number, company: string): Promise<{ email: st
 	return { email, accessToken: JSON.parse(reply.body).accessToken };
 }
 
-export { answers } from "../test/support/external";
+export { answers };

@@ -18,7 +18,9 @@
  *   each node with the image's Node.js flags (bench/support.ts, IMAGE_NODE_OPTIONS).
  * ONLY=nats (or bare, one) keeps raw http, the baseline, and the scenarios whose name holds it:
  * what a profile of one scenario needs (NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof").
- * Rate limits are raised for Roster: every request is still counted, none is refused.
+ * Rate limits are raised for Roster: every request is still counted, none is refused. The nodes
+ * log at LOG_LEVEL=warn unless it is set, so no access line is written (what one costs:
+ * docs/benchmarks.md, "What the access log costs").
  */
 import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";

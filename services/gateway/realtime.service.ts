@@ -31,6 +31,7 @@ import { replay } from "../../lib/realtime/replay";
 import { type ConnectionSlots, MemorySlots, type SlotOwner } from "../../lib/realtime/slots";
 import { SocketIndex } from "../../lib/realtime/socket-index";
 import { authenticateSocket, sessionStands } from "./realtime-auth";
+import { setEveryResponseHeaders } from "./response-headers";
 import { SessionCheck } from "./session-check";
 
 // ---- Types -------------------------------------------------------------------------------
@@ -92,8 +93,8 @@ function validPush(push: unknown): push is RealtimePush {
 }
 
 function answer(res: http.ServerResponse, status: number, body: unknown): void {
-	// As every answer of the gateway (response-headers.ts): a browser never sniffs a JSON body.
-	res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "X-Content-Type-Options": "nosniff" });
+	setEveryResponseHeaders(res);
+	res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
 	res.end(JSON.stringify(body));
 }
 

@@ -23,9 +23,10 @@
  * docs/benchmarks.md, "What the access log costs").
  */
 import { type ChildProcess, fork } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import { NATS, answers, cpuMicros, freePort, gatewayAndDataNode, gatewayReady, median, rssMb, send, signup, startRoster, stopNode } from "./support";
+import { NATS, answers, cpuMicros, freePort, gatewayAndDataNode, gatewayReady, median, pidOf, rssMb, send, signup, startRoster, stopNode } from "./support";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -39,6 +40,8 @@ interface Scenario {
 	headers?: Record<string, string>;
 	/** The server processes, by the name the table gives them. */
 	processes: Record<string, ChildProcess>;
+	/** The machine's own servers it talks to (nats-server, redis-server), by pid: their CPU is in its budget. */
+	servers?: Record<string, number>;
 	stop(): Promise<void>;
 }
 
@@ -99,6 +102,7 @@ async function rosterOverNats(): Promise<Scenario> {
 		url: `http://127.0.0.1:${cluster.port}${cluster.prepared.path}`,
 		headers: { authorization: `Bearer ${cluster.prepared.token}` },
 		processes: { "data node": cluster.data, "gateway node": cluster.gateway },
+		servers: sharedServers(),
 		stop: cluster.stop
 	};
 }
@@ -108,12 +112,30 @@ async function serverScenario(name: string, file: string, urlPath: string): Prom
 	return { name, url: `http://127.0.0.1:${port}${urlPath}`, processes: { [name]: child }, stop: () => stopNode(child) };
 }
 
+/** NATS and Redis when they run on this machine (they do here, as in compose): their CPU is the cluster's too. */
+function sharedServers(): Record<string, number> {
+	const found = ["nats-server", "redis-server"].map(command => [command, pidOf(command)] as const);
+	return Object.fromEntries(found.filter((entry): entry is [string, number] => entry[1] !== undefined));
+}
+
+/** autocannon runs in this process: what the client costs is on the same cores as the servers. */
+const LOAD_GENERATOR = "load generator (autocannon)";
+const selfCpuMicros = () => {
+	const { user, system } = process.cpuUsage();
+	return user + system;
+};
+
 /** The most memory each process held while under load, by process name. */
 const rssUnderLoad = new Map<string, number>();
 
 async function measure(scenario: Scenario): Promise<Sample> {
 	const processes = Object.entries(scenario.processes);
-	const cpuBefore = processes.map(([, child]) => cpuMicros(child.pid!));
+	const counted: [string, () => number][] = [
+		...processes.map(([name, child]) => [name, () => cpuMicros(child.pid!)] as [string, () => number]),
+		...Object.entries(scenario.servers ?? {}).map(([name, pid]) => [name, () => cpuMicros(pid)] as [string, () => number]),
+		[LOAD_GENERATOR, selfCpuMicros]
+	];
+	const cpuBefore = counted.map(([, cpu]) => cpu());
 	const watchMemory = setInterval(() => {
 		for (const [name, child] of processes) rssUnderLoad.set(name, Math.max(rssUnderLoad.get(name) ?? 0, rssMb(child.pid!)));
 	}, 500);
@@ -123,9 +145,7 @@ async function measure(scenario: Scenario): Promise<Sample> {
 	const errors = result.errors + result.timeouts + result.non2xx;
 	for (const [name, child] of processes)
 		if (child.exitCode !== null || child.signalCode !== null) console.log(`${name} exited (${child.exitCode ?? child.signalCode}) during the round`);
-	const cpuPerRequest = Object.fromEntries(
-		processes.map(([name, child], i) => [name, (cpuMicros(child.pid!) - cpuBefore[i]) / Math.max(1, result.requests.total)])
-	);
+	const cpuPerRequest = Object.fromEntries(counted.map(([name, cpu], i) => [name, (cpu() - cpuBefore[i]) / Math.max(1, result.requests.total)]));
 	return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors, cpuPerRequest };
 }
 
@@ -171,8 +191,36 @@ async function main(): Promise<void> {
 				);
 			}
 		}
+		printCpuBudget(scenarios, samples);
 	} finally {
 		for (const scenario of scenarios) await scenario.stop().catch(() => undefined);
+	}
+}
+
+/**
+ * What the machine can give each scenario at most: every process it runs here (servers, NATS,
+ * Redis, the load generator) shares these cores, and a Node process answers on one thread. A
+ * scenario near either ceiling is bound by it, whatever the others cost.
+ */
+function printCpuBudget(scenarios: Scenario[], samples: Map<string, Sample[]>): void {
+	const cores = os.availableParallelism();
+	console.log(
+		`\n${"CPU per request, every process".padEnd(34)} ${"µs".padStart(6)} ${`${cores} cores at most`.padStart(17)}   busiest Node process (one thread) at most`
+	);
+	for (const scenario of scenarios) {
+		const list = samples.get(scenario.name)!;
+		const cpu = (name: string) => median(list.map(s => s.cpuPerRequest[name]));
+		const total = Object.keys(list[0].cpuPerRequest).reduce((sum, name) => sum + cpu(name), 0);
+		const [busiest, busiestCpu] = Object.keys(scenario.processes)
+			.map(name => [name, cpu(name)] as const)
+			.reduce((a, b) => (b[1] > a[1] ? b : a));
+		const parts = Object.keys(list[0].cpuPerRequest)
+			.map(name => `${name} ${cpu(name).toFixed(0)}`)
+			.join(" + ");
+		console.log(
+			`${scenario.name.padEnd(34)} ${total.toFixed(0).padStart(6)} ${`${((cores * 1e6) / total).toFixed(0)} req/s`.padStart(17)}   ${busiest}: ${(1e6 / busiestCpu).toFixed(0)} req/s`
+		);
+		console.log(`${"".padEnd(34)} ${parts}`);
 	}
 }
 

@@ -1,7 +1,7 @@
 /** What the benchmarks share: ports, plain HTTP calls, percentiles, and Roster nodes started as a deployment runs them. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
@@ -52,6 +52,19 @@ export function cpuMicros(pid: number): number {
 	if (!existsSync(`/proc/${pid}/stat`)) return Number.NaN;
 	const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
 	return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** The process whose command is `command` (nats-server, redis-server) on this machine, if one runs here. */
+export function pidOf(command: string): number | undefined {
+	for (const entry of readdirSync("/proc")) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === command) return Number(entry);
+		} catch {
+			// gone meanwhile
+		}
+	}
+	return undefined;
 }
 
 /** Resident memory in MB, from /proc; NaN once the process is gone. */

@@ -19,11 +19,11 @@
  * Not hedged: calls this node serves itself (preferLocal: nothing to gain), actions served by
  * one node, writes, and calls sent to a named node. HEDGED_READS=false leaves calls untouched.
  */
-import type { CallingOptions, Middleware, ServiceBroker } from "moleculer";
+import type { CallingOptions, Context, Middleware, ServiceBroker } from "moleculer";
 import { BackupBudget } from "../lib/hedging/backup-budget";
 import { LatencyWindow } from "../lib/hedging/latency-window";
 import { type HedgedReadState, reportHedgedReads } from "../lib/node-state";
-import { type Call, type EndpointLike, NODE_FAULTS, endpointsOf, isReadOnly, targetAction } from "./read-retry.middleware";
+import { type Call, type EndpointLike, NODE_FAULTS, answeredBy, endpointsOf, isReadOnly, targetAction } from "./read-retry.middleware";
 import { cancelRemoteCall } from "./remote-timeout.middleware";
 
 export interface HedgedReadOptions {
@@ -118,12 +118,14 @@ export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 			const delay = state.delayMs();
 			const attempts: Attempt[] = [];
 			let winner: Attempt | undefined;
+			const call: { promise?: { ctx?: Context } } = {};
 
 			const result = new Promise((resolve, reject) => {
 				let timer: NodeJS.Timeout | undefined;
 
 				function settle(attempt: Attempt, outcome: () => void): void {
 					winner = attempt;
+					answeredBy(call, attempt.p);
 					clearTimeout(timer);
 					// The other attempt, if still out, is not waited for: settled here, its answer an orphan.
 					for (const other of attempts) if (other !== attempt && other.pending) cancelRemoteCall(other.p.ctx);
@@ -199,8 +201,7 @@ export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 				}, delay);
 				timer.unref();
 			}) as ReturnType<Call>;
-			// ctx.call merges the callee's meta back through `p.ctx`: the attempt that answered.
-			Object.defineProperty(result, "ctx", { get: () => (winner ?? attempts[0])?.p.ctx, set: () => undefined });
+			call.promise = result;
 			return result;
 		}
 

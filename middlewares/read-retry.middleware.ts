@@ -83,6 +83,21 @@ function pick(candidates: EndpointLike[]): EndpointLike | undefined {
 	return candidates.find(ep => ep.local) ?? candidates[Math.floor(Math.random() * candidates.length)];
 }
 
+/**
+ * ctx.call merges the callee's meta back through the call's `p.ctx` once it has settled: the
+ * attempt that answered, set here as it settles. Moleculer's call interceptor sets the first
+ * attempt's as the call returns, before any attempt can settle.
+ *
+ * A plain property, not an accessor defined on each call's promise (hedged-read.middleware.ts
+ * uses this too): a getter per call gave each promise a hidden class of its own, which V8 keeps
+ * in the old generation, and through the getter's closure the whole request stayed reachable
+ * from it. Every scavenge then kept and promoted the requests in flight: some 18 % of all a
+ * gateway allocated, scavenges of 15–20 ms (docs/benchmarks.md, "What kept requests alive").
+ */
+export function answeredBy(call: { promise?: { ctx?: Context } }, attempt: { ctx?: Context }): void {
+	if (call.promise) call.promise.ctx = attempt.ctx;
+}
+
 export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 	// Moleculer calls a middleware that is a function with the broker (middleware.js, add()).
 	return function readRetry(broker: ServiceBroker) {
@@ -94,7 +109,7 @@ export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 			params: unknown,
 			callOpts: CallingOptions,
 			next: Call,
-			current: { attempt?: { ctx?: Context } }
+			call: { promise?: { ctx?: Context } }
 		) {
 			const name = action.name!;
 			// The caller's time (ctx.call passes what is left of its own), else the action's, else the broker's.
@@ -121,10 +136,12 @@ export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 				const anotherLeft = attempt < opts.retries && untried.some(ep => ep.id !== targetNode) && untried.length > (targetNode ? 0 : 1);
 				const timeout = anotherLeft ? Math.min(perAttempt, left) : left;
 				const p = next(target, params, { ...callOpts, timeout: Number.isFinite(timeout) ? timeout : 0 });
-				current.attempt = p;
 				try {
-					return await p;
+					const value = await p;
+					answeredBy(call, p);
+					return value;
 				} catch (err) {
+					answeredBy(call, p);
 					if (!NODE_FAULTS.has((err as Error).name)) throw err;
 					lastError = err;
 					const failedNode = p.ctx?.nodeID ?? targetNode ?? (err as Errors.MoleculerError).data?.nodeID;
@@ -149,12 +166,9 @@ export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 					if (servedHere(broker, target)) return next(target, params, callOpts);
 					const action = targetAction(broker, target);
 					if (!action?.name || !isReadOnly(action)) return next(target, params, callOpts);
-					const current: { attempt?: { ctx?: Context } } = {};
-					const result = attempts(target, action, params, callOpts, next, current) as ReturnType<Call>;
-					// ctx.call merges the callee's meta back through `p.ctx`: the attempt that answered
-					// (read when it has, since a hedged attempt knows its winner only then).
-					// Moleculer's call interceptor sets it to the first attempt's; that is ignored.
-					Object.defineProperty(result, "ctx", { get: () => current.attempt?.ctx, set: () => undefined });
+					const call: { promise?: { ctx?: Context } } = {};
+					const result = attempts(target, action, params, callOpts, next, call) as ReturnType<Call>;
+					call.promise = result;
 					return result;
 				};
 			}

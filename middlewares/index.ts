@@ -15,6 +15,7 @@ import { HedgedReadMiddleware } from "./hedged-read.middleware";
 import { HttpDrainMiddleware } from "./http-drain.middleware";
 import { LogContextMiddleware } from "./log-context.middleware";
 import { NodeStateMiddleware } from "./node-state.middleware";
+import { PendingRequestsMiddleware } from "./pending-requests.middleware";
 import { type ReadRetryOptions, ReadRetryMiddleware } from "./read-retry.middleware";
 import { RemoteTimeoutMiddleware } from "./remote-timeout.middleware";
 import { RequestLogMiddleware } from "./request-log.middleware";
@@ -56,6 +57,7 @@ export function middlewares(opts: MiddlewareOptions): Middleware[] {
 		// Wraps nothing: registers the pool's gauges when metrics are on, and keeps them current.
 		StoreMetricsMiddleware(),
 		NodeStateMiddleware(),
+		PendingRequestsMiddleware(),
 		...(opts.healthPort === undefined ? [] : [HealthPortMiddleware(opts.healthPort)]),
 		// Last: outermost of ours, so the lines of every middleware above carry the request too.
 		...(opts.requestLogContext ? [LogContextMiddleware()] : [])

@@ -9,7 +9,9 @@
  * second, its ratio to raw http, and median p50/p99 latency; then, per server process, the CPU
  * time it spent per request (user + system, from /proc: what a busy machine disturbs least)
  * and its resident memory idle (before the first round) and under load (the most seen while
- * the rounds ran).
+ * the rounds ran); last, each scenario's CPU budget: that CPU per request summed over every
+ * process it runs on this machine (nats-server, redis-server and this process's autocannon
+ * included) and the two ceilings it sets, all cores and one Node thread.
  * - raw http: node:http answering a small JSON body;
  * - bare moleculer-web: one route to a local action, no authentication;
  * - Roster, one process: the embedded defaults, an authenticated GET /api/v1/employees/:id;

@@ -69,7 +69,8 @@ interface TrackedContext extends Context {
 interface BrokerInternals {
 	CircuitBreakerStore?: Map<string, { ep: { id: string; action: { name: string } }; state: BreakerPosition; count: number; failures: number }>;
 	_trackedContexts?: TrackedContext[];
-	transit?: { pendingRequests: Map<string, unknown> };
+	/** A Map in Moleculer; a DictionaryMap here (middlewares/pending-requests.middleware.ts): only its size is read. */
+	transit?: { pendingRequests: { size: number } };
 	services: Array<{ fullName: string; _trackedContexts?: TrackedContext[] }>;
 }
 

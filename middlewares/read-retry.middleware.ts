@@ -137,11 +137,8 @@ export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 				const timeout = anotherLeft ? Math.min(perAttempt, left) : left;
 				const p = next(target, params, { ...callOpts, timeout: Number.isFinite(timeout) ? timeout : 0 });
 				try {
-					const value = await p;
-					answeredBy(call, p);
-					return value;
+					return await p;
 				} catch (err) {
-					answeredBy(call, p);
 					if (!NODE_FAULTS.has((err as Error).name)) throw err;
 					lastError = err;
 					const failedNode = p.ctx?.nodeID ?? targetNode ?? (err as Errors.MoleculerError).data?.nodeID;
@@ -151,6 +148,8 @@ export function ReadRetryMiddleware(opts: ReadRetryOptions): Middleware {
 							requestID: p.ctx?.requestID
 						});
 					}
+				} finally {
+					answeredBy(call, p);
 				}
 			}
 			throw lastError ?? new Errors.RequestTimeoutError({ action: name, nodeID: broker.nodeID });

@@ -27,6 +27,8 @@ async function startAt(root: string, port: number): Promise<ChildProcess> {
 			env: {
 				...process.env,
 				PORT: String(port),
+				// Both sides run at once: each its own realtime port.
+				REALTIME_PORT: "0",
 				SERVICEDIR: "dist/services",
 				LOG_LEVEL: "error",
 				TRANSPORTER: "",

@@ -113,9 +113,11 @@ function corsSettings(cfg: Config) {
 function requireJsonBody(req: GatewayRequest & { _body?: boolean }, _res: GatewayResponse, next: (err?: unknown) => void): void {
 	const length = Number(req.headers["content-length"] ?? 0);
 	const hasContent = length > 0 || req.headers["transfer-encoding"] !== undefined;
+	// Most requests (every GET) carry no body: nothing to check.
+	if (!hasContent) return next();
 	const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1]?.toLowerCase();
 	const notUtf8 = charset !== undefined && charset !== "utf-8" && charset !== "utf8";
-	next(hasContent && (!req._body || notUtf8) ? new UnsupportedMediaTypeError() : undefined);
+	next(!req._body || notUtf8 ? new UnsupportedMediaTypeError() : undefined);
 }
 
 // ---- Service -----------------------------------------------------------------------------

@@ -48,11 +48,11 @@ import {
 	today
 } from "../../lib/employees/rules";
 import { type RosterContext, isStaff, requireUser } from "../../lib/meta";
-import { EmployeeEvents, type EmployeeSummary, type EmploymentStatus, OrgActions } from "../../lib/names";
+import { EmployeeEvents, type EmployeeSummary, type EmploymentStatus, IdentityActions, OrgActions } from "../../lib/names";
 import { type HeadcountRow, REPORT_SOURCE_CALLER_LIMIT } from "../../lib/names/reports";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
 import { date, enumOf, id, nullableId, text } from "../../lib/params";
-import { STAFF_ROLES } from "../../lib/roles";
+import { type Role, STAFF_ROLES, canGrant } from "../../lib/roles";
 import { isUniqueViolation } from "../../lib/store/types";
 import { type CollectionSpec, type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
@@ -136,6 +136,7 @@ interface EmployeeMethods {
 	hireEmployee(ctx: RosterContext, params: HireParams, employeeId: string): Promise<Employee>;
 	hiredAs(ctx: RosterContext, employeeId: string): Promise<Employee | null>;
 	findEmployee(ctx: RosterContext, employeeId: string): Promise<EmployeeDoc>;
+	checkMayEndAccount(ctx: RosterContext, employee: EmployeeDoc): Promise<void>;
 	findVisible(ctx: RosterContext, employeeId: string): Promise<{ employee: EmployeeDoc; relation: Relation }>;
 	relationTo(ctx: RosterContext, employeeId: string): Promise<Relation>;
 	activeManager(ctx: RosterContext): Promise<string | null>;
@@ -424,6 +425,7 @@ const EmployeesService: ServiceSchema = {
 				const employee = await this.findEmployee(ctx, employeeId);
 				checkDate(on, "date");
 				checkTerminate(employee, on);
+				await this.checkMayEndAccount(ctx, employee);
 				const set: Partial<EmployeeDoc> = { status: "terminated", terminationDate: on, terminationReason: reason };
 				const changes = diffFields(employee, set);
 				const updated = await this.transition(ctx, employee, "active", set, changes);
@@ -658,6 +660,22 @@ const EmployeesService: ServiceSchema = {
 				await this.recorded(ctx, employee, "hired", hireChanges(employee), employee.hireDate);
 			}
 			return employeeJSON(employee, true);
+		},
+
+		/**
+		 * Ending an employment disables the account linked to it (identity follows employees.changed),
+		 * so it is refused to staff who may not disable that account themselves: one whose role is
+		 * above their own. Otherwise hr could lock out the company's admins and owners this way.
+		 */
+		async checkMayEndAccount(this: EmployeesThis, ctx: RosterContext, employee: EmployeeDoc): Promise<void> {
+			if (!employee.userId) return;
+			const actor = requireUser(ctx);
+			const account = await ctx
+				.call<{ role: Role }, { id: string }>(IdentityActions.getUser, { id: employee.userId })
+				.catch((err: { code?: number }) => (err.code === 404 ? null : Promise.reject(err)));
+			if (account && !canGrant(actor.roles[0], account.role)) {
+				throw new ForbiddenError(`You cannot terminate the employee of a user with the role '${account.role}'`);
+			}
 		},
 
 		/** An employee of the caller's tenant, whoever the caller is (staff actions and internal use). */

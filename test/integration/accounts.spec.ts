@@ -350,6 +350,23 @@ describe("accounts", () => {
 			expect((await api.get(`/users/${user.id}`, acme)).body.status).toBe("active");
 		});
 
+		it("hr cannot end the employment of an admin's employee record (403), which would disable the admin; the owner can", async () => {
+			const hr = await createUser(url, acme, "hr");
+			const employee = await hire(url, acme);
+			const admin = await createUser(url, acme, "admin", employee.id);
+			const terminate = (as: Session) => post(`/employees/${employee.id}/terminate`, { date: "2025-06-30", reason: "Left" }, as);
+			const refused = await terminate(hr);
+			expect(refused.status).toBe(403);
+			expect(refused.body.message).toContain("'admin'");
+			expect((await api.get(`/employees/${employee.id}`, acme)).body.status).toBe("active");
+			await new Promise(resolve => setTimeout(resolve, 300));
+			expect((await me(admin)).status).toBe(200);
+			expect((await api.get(`/users/${admin.id}`, acme)).body.status).toBe("active");
+
+			expect((await terminate(acme)).status).toBe(200);
+			await eventually(async () => expect((await me(admin)).status).toBe(401));
+		});
+
 		it("a rehire does not give back an account staff disabled", async () => {
 			const employee = await hire(url, acme);
 			const user = await createUser(url, acme, "employee", employee.id);

@@ -229,6 +229,21 @@ describe("employee import", () => {
 		expect(csvRecords(mine.text).map(r => r.workEmail)).toEqual([me.workEmail]);
 	});
 
+	it("a manager's export holds their team, with the birth date and home address only in their own row", async () => {
+		const lead = await hire(url, acme, { birthDate: "1980-01-02", homeAddress: "1 Lead Lane" });
+		const report = await hire(url, acme, { managerId: lead.id, birthDate: "1991-02-03", homeAddress: "2 Report Road" });
+		const manager = await createUser(url, acme, "manager", lead.id);
+		const res = await request(url).get("/api/v1/employees/export.csv").set(bearer(manager.accessToken));
+		expect(res.status).toBe(200);
+		const rows = new Map(csvRecords(res.text).map(r => [r.workEmail, r]));
+		expect([...rows.keys()].sort()).toEqual([lead.workEmail, report.workEmail].sort());
+		expect(rows.get(lead.workEmail)).toMatchObject({ birthDate: "1980-01-02", homeAddress: "1 Lead Lane" });
+		expect(rows.get(report.workEmail)).toMatchObject({ birthDate: "", homeAddress: "" });
+		// Staff see both, as on GET /employees/:id.
+		const all = new Map(csvRecords((await request(url).get("/api/v1/employees/export.csv").set(bearer(acme.accessToken))).text).map(r => [r.workEmail, r]));
+		expect(all.get(report.workEmail)).toMatchObject({ birthDate: "1991-02-03", homeAddress: "2 Report Road" });
+	});
+
 	/** Waits until the import `id` has left queued and running; answers its state. */
 	async function settled(id: string, timeoutMs = 30_000) {
 		const deadline = Date.now() + timeoutMs;

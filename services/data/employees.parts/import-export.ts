@@ -8,7 +8,7 @@ import { Readable } from "node:stream";
 import type { ServiceSchema } from "moleculer";
 import { type Employee, type EmployeeDoc, employeeJSON } from "../../../lib/employees/model";
 import { EMPLOYEE_COLUMNS } from "../../../lib/imports/employee-columns";
-import { type RosterContext, requireUser } from "../../../lib/meta";
+import { type RosterContext, isStaff, requireUser } from "../../../lib/meta";
 import { OrgActions, type OrgDirectory } from "../../../lib/names/org";
 import { csvCell, type Cell } from "../../../lib/reports/csv";
 import type { DbService } from "../../../mixins/db.mixin";
@@ -48,7 +48,8 @@ export const ImportExportPart: Partial<ServiceSchema> = {
 
 		/**
 		 * The directory the caller may see as a CSV download (staff: everyone; a manager: self and
-		 * team; others: self), streamed a page at a time. National ids never leave this way.
+		 * team; others: self), streamed a page at a time. National ids never leave this way; the
+		 * birth date and home address only for staff and in the caller's own row, as on GET /employees/:id.
 		 */
 		exportCsv: {
 			rest: "GET /employees/export.csv",
@@ -56,7 +57,9 @@ export const ImportExportPart: Partial<ServiceSchema> = {
 			auth: {},
 			params: { $$strict: true },
 			async handler(this: PartThis, ctx: RosterContext): Promise<Readable> {
-				const { tenantId } = requireUser(ctx);
+				const actor = requireUser(ctx);
+				const { tenantId } = actor;
+				const seesPrivate = (e: EmployeeDoc) => isStaff(actor) || e._id === actor.employeeId;
 				const visible = await this.visibleIds(ctx);
 				const query: Record<string, unknown> = visible ? { tenantId, _id: { $in: visible } } : { tenantId };
 				const directory: OrgDirectory = await ctx.call(OrgActions.directory, {});
@@ -82,8 +85,8 @@ export const ImportExportPart: Partial<ServiceSchema> = {
 								e.lastName,
 								e.workEmail,
 								e.phone,
-								e.birthDate,
-								e.homeAddress,
+								seesPrivate(e) ? e.birthDate : null,
+								seesPrivate(e) ? e.homeAddress : null,
 								e.hireDate,
 								e.employmentType,
 								e.departmentId ? departments.get(e.departmentId) : null,

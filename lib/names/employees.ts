@@ -24,6 +24,8 @@ export const EmployeeActions = {
 	activeManager: "employees.activeManager",
 	/** Internal { departmentId } → number of employees (any status) in the department. */
 	countInDepartment: "employees.countInDepartment",
+	/** Internal { positionId } → number of employees (any status) who hold the position. */
+	countInPosition: "employees.countInPosition",
 	/** Internal { id } → removes an employee created moments ago: onboarding's compensation. */
 	undoHire: "employees.undoHire",
 	/**

@@ -128,6 +128,9 @@ interface IsManagerOfParams {
 interface CountInDepartmentParams {
 	departmentId: string;
 }
+interface CountInPositionParams {
+	positionId: string;
+}
 
 /** Reference and uniqueness checks look only at the fields a write is about to change. */
 type Proposed = Partial<EmployeeFields>;
@@ -566,6 +569,17 @@ const EmployeesService: ServiceSchema = {
 			cache: { keys: ["departmentId", "#user.tenantId"] },
 			async handler(this: EmployeesThis, ctx: RosterContext<CountInDepartmentParams>): Promise<number> {
 				return this.adapter.count({ query: { tenantId: requireUser(ctx).tenantId, departmentId: ctx.params.departmentId } });
+			}
+		},
+
+		/** How many employees, of any status, hold the position (org refuses to delete it then). */
+		countInPosition: {
+			visibility: "public",
+			readOnly: true,
+			params: { positionId: id },
+			cache: { keys: ["positionId", "#user.tenantId"] },
+			async handler(this: EmployeesThis, ctx: RosterContext<CountInPositionParams>): Promise<number> {
+				return this.adapter.count({ query: { tenantId: requireUser(ctx).tenantId, positionId: ctx.params.positionId } });
 			}
 		},
 

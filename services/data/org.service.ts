@@ -380,6 +380,9 @@ const OrgService: ServiceSchema = {
 			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const store = this.store(POSITIONS);
 				const position = await findInTenant<PositionDoc>(store, requireUser(ctx).tenantId, ctx.params.id, "Position");
+				// Terminated employees keep their last position, as they keep their department.
+				const employees = await ctx.call<number, { positionId: string }>(EmployeeActions.countInPosition, { positionId: position._id });
+				if (employees > 0) throw new ConflictError("The position is still held by employees", { employees });
 				return removeAudited(this, ctx, store, "position", position, positionJSON(position));
 			}
 		},

@@ -1,5 +1,6 @@
 /** Departments, positions and locations over HTTP: the tree rules, roles and tenant isolation. */
 import request from "supertest";
+import { hire } from "../support/employees";
 import { type Signup, bearer, createUser, signup } from "../support/http";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
 
@@ -112,6 +113,18 @@ describe("org", () => {
 				.send({ title: "Senior Backend Engineer" });
 			expect(renamed.body.title).toBe("Senior Backend Engineer");
 			expect((await request(url).delete(`/api/v1/positions/${created.body.id}`).set(bearer(acme.accessToken))).status).toBe(204);
+		});
+
+		it("keeps a position an employee holds, terminated or not (409), and changes nothing", async () => {
+			const position = (await post("/positions", acme, { title: "Tester" })).body.id;
+			const holder = await hire(url, acme, { positionId: position });
+			const remove = () => request(url).delete(`/api/v1/positions/${position}`).set(bearer(acme.accessToken));
+			const refused = await remove();
+			expect(refused.status).toBe(409);
+			expect(refused.body.data).toEqual({ employees: 1 });
+			expect((await get(`/positions/${position}`, acme)).status).toBe(200);
+			expect((await post(`/employees/${holder.id}/terminate`, acme, { date: "2025-06-30", reason: "Left" })).status).toBe(200);
+			expect((await remove()).status).toBe(409);
 		});
 
 		it("validates a location's country and time zone, and keeps a used location", async () => {

@@ -261,6 +261,16 @@ describe("accounts", () => {
 			expect(taken.body).toEqual(free.body);
 			expect((await mailTo(acme.email, "signupExisting")).text).toContain("already has a Roster account");
 		});
+
+		it("a person invited but not yet joined who opens their own company signs in with the password chosen at signup", async () => {
+			const email = uniqueEmail();
+			expect((await invite(acme, { email })).status).toBe(201);
+			// signup() follows a plain signup mail: the account has no password to sign in with yet.
+			await signup(url, "Own Co", email);
+			expect((await post("/auth/login", { email, password: PASSWORD })).status).toBe(200);
+			// The invitation still works, with that password.
+			expect((await acceptInvitation(url, email, null)).user.status).toBe("active");
+		});
 	});
 
 	describe("the link between a user and an employee", () => {
@@ -306,6 +316,17 @@ describe("accounts", () => {
 			expect((await api.get(`/users/${user.id}`, hr)).body.employeeId).toBeNull();
 			expect((await api.get(`/employees/${taken.id}`, hr)).body.userId).toBe(holder.id);
 			expect((await api.get(`/employees/${foreign.id}`, globex)).body.userId).toBeNull();
+		});
+
+		it("an invitation refused for its employee leaves nothing behind: the address later signs up with its own password", async () => {
+			const taken = await hire(url, acme);
+			await createUser(url, acme, "employee", taken.id);
+			const email = uniqueEmail();
+			expect((await invite(acme, { email, employeeId: taken.id })).status).toBe(409);
+			expect((await request(url).get("/api/v1/users").query({ search: email }).set(bearer(acme.accessToken))).body.total).toBe(0);
+			expect(await mailbox(email)).toEqual([]);
+			await signup(url, "Ghost", email);
+			expect((await post("/auth/login", { email, password: PASSWORD })).status).toBe(200);
 		});
 
 		it("two links of one employee racing: exactly one lands", async () => {

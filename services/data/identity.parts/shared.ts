@@ -189,6 +189,7 @@ export interface IdentityMethods {
 	sendInvitation(user: UserDoc, invitedBy: string | null): Promise<void>;
 	finishInvite(ctx: RosterContext, user: UserDoc, employeeId: string | null): Promise<UserDoc>;
 	accountFor(address: string, passwordHash: string | null): Promise<AccountDoc>;
+	dropAccountIfUnused(accountId: string): Promise<void>;
 }
 
 /** employees.changed as identity receives it from its channel. */

@@ -69,10 +69,13 @@ export const SignupPart: Partial<ServiceSchema> = {
 				// Hashed either way, so a known address answers as slowly as a new one.
 				const passwordHash = await hashPassword(plain, callDeadline(ctx));
 				const account: AccountDoc | null = await this.store(ACCOUNTS).findOne({ email: address });
+				// An account without a password (an invitation not yet accepted) is no account to sign in
+				// with: the person is told as a new one, and the password they chose here becomes its own.
+				const signsInAlready = !!account?.passwordHash;
 				await this.sendLink(
 					{ purpose: "signup", email: address, accountId: account?._id ?? null, userId: null, signup: { company, name, passwordHash } },
 					url =>
-						account
+						signsInAlready
 							? {
 									to: address,
 									kind: "signupExisting",
@@ -139,8 +142,14 @@ export const SignupPart: Partial<ServiceSchema> = {
 		async openCompany(this: IdentityThis, ctx: RosterContext, link: LinkDoc): Promise<Activated> {
 			const signup = link.signup!;
 			const createdAt = now();
-			// A person who has an account keeps it, password included; the signup's password is for a new one.
-			const account = await this.accountFor(link.email, signup.passwordHash);
+			// A person who has an account keeps it, password included; the signup's password is for a
+			// new one, or for an account that has none yet (the mailed link proved the address).
+			let account = await this.accountFor(link.email, signup.passwordHash);
+			if (!account.passwordHash) {
+				const accounts = this.store(ACCOUNTS);
+				await accounts.updateMany({ _id: account._id, passwordHash: null }, { $set: { passwordHash: signup.passwordHash, updatedAt: createdAt } });
+				account = await accounts.findById(account._id);
+			}
 			const tenant: TenantDoc = { _id: this.newId(), name: signup.company, ownerId: this.newId(), createdAt };
 			const owner: UserDoc = {
 				_id: tenant.ownerId,

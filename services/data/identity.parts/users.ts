@@ -119,11 +119,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 				await this.store(LINKS).removeMany({ userId: user._id });
 				await recordRemovals(this, audit, "user", [user]);
 				await this.adapter.removeById(user._id);
-				// An account made for this membership alone goes with it.
-				const account: AccountDoc | null = await this.store(ACCOUNTS).findById(user.accountId);
-				if (account && !account.passwordHash && (await this.adapter.count({ query: { accountId: account._id } })) === 0) {
-					await this.store(ACCOUNTS).removeById(account._id);
-				}
+				await this.dropAccountIfUnused(user.accountId);
 				await this.entityChanged("removed", this.userJSON(user), ctx);
 				return { removed: true };
 			}
@@ -318,6 +314,9 @@ export const UsersPart: Partial<ServiceSchema> = {
 			if (await this.adapter.findOne({ tenantId, email: address })) {
 				throw new ConflictError("A user of this company already has this email", { field: "email" });
 			}
+			// A refused link must leave nothing behind, the account least of all: a later signup with
+			// the address would find it and keep its (missing) password. Checked again under the lease.
+			if (params.employeeId) await this.checkLinkable(ctx, { _id: userId, tenantId } as UserDoc, params.employeeId);
 			const account = await this.accountFor(address, null);
 			const createdAt = now();
 			const user: UserDoc = {
@@ -343,6 +342,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 				// The creation is on the trail already: so is its undoing.
 				await recordRemovals(this, ctx, "user", [user]);
 				await this.adapter.removeById(user._id);
+				await this.dropAccountIfUnused(account._id);
 				throw err;
 			}
 			await this.sendInvitation(user, ctx.meta.user?.id ?? null);
@@ -389,6 +389,21 @@ export const UsersPart: Partial<ServiceSchema> = {
 				const fresh: AccountDoc = { _id: this.newId(), email: address, passwordHash, createdAt: at, updatedAt: at };
 				await this.store(ACCOUNTS).insert(fresh);
 				return fresh;
+			});
+		},
+
+		/**
+		 * An account made for a membership that was then undone goes with it: no password, no
+		 * membership left. Under accountFor's lease, so it never goes while another invitation finds it.
+		 */
+		async dropAccountIfUnused(this: IdentityThis, accountId: string): Promise<void> {
+			const account: AccountDoc | null = await this.store(ACCOUNTS).findById(accountId);
+			if (!account || account.passwordHash) return;
+			await withLease(this.store(LOCKS), `account:${account.email}`, async () => {
+				const current: AccountDoc | null = await this.store(ACCOUNTS).findById(accountId);
+				if (current && !current.passwordHash && (await this.adapter.count({ query: { accountId } })) === 0) {
+					await this.store(ACCOUNTS).removeById(accountId);
+				}
 			});
 		}
 	}

@@ -34,25 +34,44 @@ const PROBLEMS: Record<string, string> = {
 	CSV_MAX_RECORD_SIZE: "a record longer than 128,000 characters (a quote may be missing)."
 };
 
+/** What csv-parse tells with each record and error: the empty lines it has skipped so far. */
+interface ParseInfo {
+	empty_lines: number;
+}
+
 const lineBreaks = (fields: string[]) => fields.reduce((n, field) => n + (field.match(/\r\n|\n|\r/g)?.length ?? 0), 0);
 
 /** The records of `text`, as its pieces arrive; a failure of `text` itself (too large, not UTF-8) is thrown as it is. */
 export async function* readCsv(text: AsyncIterable<string> | Iterable<string>): AsyncGenerator<CsvRecord> {
-	// Counted as the parser makes each record (not as they are read from it), so a syntax error names the line it is on.
-	let line = 1;
-	const toRecord = (fields: string[]): CsvRecord | null => {
-		const start = line;
-		line += 1 + lineBreaks(fields);
+	// Counted as the parser makes each record (not as they are read from it), so a syntax error
+	// names the line it is on: `next` is the line after the last record, to which the empty lines
+	// the parser skipped since are added. (Its own line count takes a CRLF inside a quoted field
+	// for two lines.)
+	let next = 1;
+	let emptyBefore = 0;
+	const toRecord = (fields: string[], info: ParseInfo): CsvRecord | null => {
+		const start = next + info.empty_lines - emptyBefore;
+		next = start + 1 + lineBreaks(fields);
+		emptyBefore = info.empty_lines;
 		return fields.length === 1 && fields[0] === "" ? null : { line: start, fields };
 	};
-	// csv-parse types on_record as answering a record of the input's shape; ours answers CsvRecord.
-	const options: Options = { bom: true, relax_column_count: true, record_delimiter: ["\r\n", "\n"], on_record: toRecord as unknown as Options["on_record"] };
+	// Empty lines are skipped by the parser itself: as records, a file of nothing else (no row to
+	// count against the row limit) cost seconds of a node's CPU per megabyte.
+	const options: Options = {
+		bom: true,
+		relax_column_count: true,
+		skip_empty_lines: true,
+		record_delimiter: ["\r\n", "\n"],
+		// csv-parse types on_record as answering a record of the input's shape; ours answers CsvRecord.
+		on_record: toRecord as unknown as Options["on_record"]
+	};
 	const parser = parse(options);
 	pipeline(Readable.from(text), parser, () => undefined);
 	try {
 		yield* parser as AsyncIterable<CsvRecord>;
 	} catch (err) {
 		if (!(err instanceof CsvError)) throw err;
+		const line = next + Math.max(0, ((err as CsvError & Partial<ParseInfo>).empty_lines ?? emptyBefore) - emptyBefore);
 		const problem = PROBLEMS[err.code] ?? `${err.message.replace(/ at line \d+.*$/, "")}.`;
 		throw new CsvSyntaxError(line, `Line ${line}: ${problem}`);
 	}

@@ -15,6 +15,7 @@ import { STAFF_ROLES } from "../../lib/roles";
 import { auditCreation, auditUpdate } from "../../lib/audit/record";
 import { auditOutboxCollection, auditOutboxName, removeAudited } from "../../lib/audit/removal";
 import { OUTBOX_INDEX, insertWithEvent, updateWithEvent } from "../../lib/channels/outbox";
+import { withLease } from "../../lib/store/lease";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 import { json, noContent } from "../../lib/openapi/responses";
@@ -83,6 +84,7 @@ interface OrgMethods {
 	checkManager(ctx: RosterContext, managerId: string | null | undefined): Promise<void>;
 	checkLocation(tenantId: string, locationId: string | null | undefined): Promise<void>;
 	checkDepartment(tenantId: string, departmentId: string | null | undefined, field: string): Promise<void>;
+	reshapeTree<T>(tenantId: string, change: () => Promise<T>): Promise<T>;
 }
 
 type OrgThis = DbService & OrgMethods & OutboxMethods;
@@ -92,6 +94,7 @@ type OrgThis = DbService & OrgMethods & OutboxMethods;
 const DEPARTMENTS = "departments";
 const POSITIONS = "positions";
 const LOCATIONS = "locations";
+const LOCKS = "org_locks";
 
 const country = {
 	type: "string",
@@ -125,6 +128,7 @@ const OrgService: ServiceSchema = {
 		DbMixin("org", { name: DEPARTMENTS, indexes: [{ fields: { tenantId: 1, parentId: 1, name: 1 }, unique: true }, OUTBOX_INDEX] }, [
 			{ name: POSITIONS, indexes: [{ fields: { tenantId: 1, title: 1 }, unique: true }, OUTBOX_INDEX] },
 			{ name: LOCATIONS, indexes: [{ fields: { tenantId: 1, name: 1 }, unique: true }, OUTBOX_INDEX] },
+			{ name: LOCKS },
 			auditOutboxCollection("org")
 		]),
 		OutboxMixin({ collections: [POSITIONS, LOCATIONS], notes: [auditOutboxName("org")] })
@@ -145,12 +149,16 @@ const OrgService: ServiceSchema = {
 			async handler(this: OrgThis, ctx: RosterContext<CreateDepartmentParams>): Promise<Department> {
 				const { tenantId } = requireUser(ctx);
 				const { name, parentId = null, managerId = null, locationId = null } = ctx.params;
-				await this.checkDepartment(tenantId, parentId, "parentId");
 				await this.checkLocation(tenantId, locationId);
 				await this.checkManager(ctx, managerId);
 				const at = now();
 				const doc: DepartmentDoc = { _id: this.newId(), tenantId, name, parentId, managerId, locationId, createdAt: at, updatedAt: at };
-				await this.unique("name", () => this.adapter.insert(insertWithEvent(doc, auditCreation(ctx, "department", doc))));
+				const insert = async () => {
+					await this.checkDepartment(tenantId, parentId, "parentId");
+					await this.unique("name", () => this.adapter.insert(insertWithEvent(doc, auditCreation(ctx, "department", doc))));
+				};
+				// Under a parent, with the tree held: the parent cannot be deleted meanwhile.
+				await (parentId ? this.reshapeTree(tenantId, insert) : insert());
 				this.publishEvents(doc._id);
 				created(ctx, `/api/v1/departments/${doc._id}`);
 				return this.saved(ctx, "created", departmentJSON(doc));
@@ -268,20 +276,25 @@ const OrgService: ServiceSchema = {
 			params: { $$strict: true, id, parentId: { ...id, nullable: true } },
 			async handler(this: OrgThis, ctx: RosterContext<MoveDepartmentParams>): Promise<Department> {
 				const { tenantId } = requireUser(ctx);
-				const dept = await findInTenant<DepartmentDoc>(this.adapter, tenantId, ctx.params.id, "Department");
 				const { parentId } = ctx.params;
-				await this.checkDepartment(tenantId, parentId, "parentId");
-				// One query for the whole tree: tenants have hundreds of departments, not millions.
-				const all: DepartmentDoc[] = await this.adapter.find({ query: { tenantId } });
-				const nodes = all.map(d => ({ id: d._id, parentId: d.parentId }));
-				if (wouldCycle(nodes, dept._id, parentId)) {
-					throw new BusinessRuleError("parentId", "A department cannot move under itself or one of its sub-departments.", "cycle");
-				}
-				const set = { parentId, updatedAt: now() };
-				const updated: DepartmentDoc = await this.unique("name", () =>
-					this.adapter.updateById(dept._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "department", dept, set)))
-				);
-				this.publishEvents(dept._id);
+				// Two moves checked against the same tree could each pass and together make a loop
+				// (A under B, B under A): each checks and writes with the tree held.
+				const updated = await this.reshapeTree(tenantId, async () => {
+					const dept = await findInTenant<DepartmentDoc>(this.adapter, tenantId, ctx.params.id, "Department");
+					await this.checkDepartment(tenantId, parentId, "parentId");
+					// One query for the whole tree: tenants have hundreds of departments, not millions.
+					const all: DepartmentDoc[] = await this.adapter.find({ query: { tenantId } });
+					const nodes = all.map(d => ({ id: d._id, parentId: d.parentId }));
+					if (wouldCycle(nodes, dept._id, parentId)) {
+						throw new BusinessRuleError("parentId", "A department cannot move under itself or one of its sub-departments.", "cycle");
+					}
+					const set = { parentId, updatedAt: now() };
+					const moved: DepartmentDoc = await this.unique("name", () =>
+						this.adapter.updateById(dept._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "department", dept, set)))
+					);
+					return moved;
+				});
+				this.publishEvents(updated._id);
 				return this.saved(ctx, "updated", departmentJSON(updated));
 			}
 		},
@@ -293,16 +306,19 @@ const OrgService: ServiceSchema = {
 			params: { $$strict: true, id },
 			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const { tenantId } = requireUser(ctx);
-				const dept = await findInTenant<DepartmentDoc>(this.adapter, tenantId, ctx.params.id, "Department");
-				const [children, positions, employees] = await Promise.all([
-					this.adapter.count({ query: { tenantId, parentId: dept._id } }),
-					this.store(POSITIONS).count({ query: { tenantId, departmentId: dept._id } }),
-					ctx.call<number, { departmentId: string }>(EmployeeActions.countInDepartment, { departmentId: dept._id })
-				]);
-				if (children + positions + employees > 0) {
-					throw new ConflictError("Only an empty department can be deleted", { subDepartments: children, positions, employees });
-				}
-				return removeAudited(this, ctx, this.adapter, "department", dept, departmentJSON(dept));
+				// With the tree held, no sub-department is made or moved under it meanwhile.
+				return this.reshapeTree(tenantId, async () => {
+					const dept = await findInTenant<DepartmentDoc>(this.adapter, tenantId, ctx.params.id, "Department");
+					const [children, positions, employees] = await Promise.all([
+						this.adapter.count({ query: { tenantId, parentId: dept._id } }),
+						this.store(POSITIONS).count({ query: { tenantId, departmentId: dept._id } }),
+						ctx.call<number, { departmentId: string }>(EmployeeActions.countInDepartment, { departmentId: dept._id })
+					]);
+					if (children + positions + employees > 0) {
+						throw new ConflictError("Only an empty department can be deleted", { subDepartments: children, positions, employees });
+					}
+					return removeAudited(this, ctx, this.adapter, "department", dept, departmentJSON(dept));
+				});
 			}
 		},
 
@@ -478,6 +494,11 @@ const OrgService: ServiceSchema = {
 	},
 
 	methods: {
+		/** A change to the shape of the tenant's department tree, one at a time across nodes. */
+		reshapeTree<T>(this: OrgThis, tenantId: string, change: () => Promise<T>): Promise<T> {
+			return withLease(this.store(LOCKS), `departmentTree:${tenantId}`, change);
+		},
+
 		async checkDepartment(this: OrgThis, tenantId: string, departmentId: string | null | undefined, field: string): Promise<void> {
 			if (departmentId) await requireReference(this.adapter, tenantId, departmentId, field, "department");
 		},

@@ -90,6 +90,22 @@ describeWith(["nats", "redis", "postgres"], "two data nodes and two application 
 		expect(held.body.rows.filter((r: { status: string }) => r.status === "requested").length).toBeLessThanOrEqual(1);
 	});
 
+	it("never lets two moves on the two nodes make a loop of departments", async () => {
+		const api = client(system.url);
+		const department = async (name: string): Promise<string> => (await api.post("/departments", owner, { name })).body.id;
+		for (let round = 0; round < 6; round++) {
+			const [a, b] = await Promise.all([department(`Loop A${round}`), department(`Loop B${round}`)]);
+			// Each alone is fine; together, A under B and B under A, they would be a loop.
+			const answers = await Promise.allSettled([
+				system.broker.call("org.moveDepartment", { id: a, parentId: b }, { meta: meta(owner), nodeID: node("data", 1) }),
+				system.broker.call("org.moveDepartment", { id: b, parentId: a }, { meta: meta(owner), nodeID: node("data", 2) })
+			]);
+			expect(answers.map(statusOf).sort()).toEqual([200, 422]);
+			const parents = await Promise.all([a, b].map(async id => (await api.get(`/departments/${id}`, owner)).body.parentId));
+			expect(parents.filter(parent => parent === null)).toHaveLength(1);
+		}
+	});
+
 	describe("an offer accepted on both application nodes at once", () => {
 		let company: Company;
 		let sent: SentOffer;

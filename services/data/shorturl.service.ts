@@ -16,7 +16,7 @@ import { type RosterContext, created, requireUser } from "../../lib/meta";
 import type { ClicksOnDay, ResolvedShortLink, ShortLink, ShortLinkWithClicks, ShortenParams } from "../../lib/names/shorturl";
 import { ShortUrlActions } from "../../lib/names/shorturl";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
-import { id } from "../../lib/params";
+import { id, isRealDate } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
 import { type ClickDoc, ClickCounter } from "../../lib/shorturl/click-counter";
 import { CODE_LENGTH, CODE_PATTERN, randomCode } from "../../lib/shorturl/codes";
@@ -92,10 +92,15 @@ function cacheControl(expiresAt: string | null): string {
 	return left >= 1 ? `private, max-age=${Math.min(REDIRECT_MAX_AGE_S, left)}` : "no-store";
 }
 
-/** An ISO time in the future, or 422 naming the field. */
+/**
+ * An ISO time with its offset, in the future, or 422 naming the field. Date.parse alone would take
+ * the 30th of February for the 2nd of March, and a time without an offset as the server's own.
+ */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
 function futureTime(value: string, field: string): string {
 	const at = Date.parse(value);
-	if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(at)) {
+	if (!ISO_TIME.test(value) || !isRealDate(value.slice(0, 10)) || Number.isNaN(at)) {
 		throw new UnprocessableError(field, `The '${field}' field must be an ISO 8601 date and time, such as 2030-01-31T12:00:00Z.`, "date");
 	}
 	if (at <= Date.now()) throw new BusinessRuleError(field, `The '${field}' field must be in the future.`, "future");

@@ -159,8 +159,14 @@ describe("short links", () => {
 			expect(after.body.total).toBe(before.body.total);
 		});
 
-		it("an expiry in the past, or no time at all", async () => {
-			for (const expiresAt of [new Date(Date.now() - 1000).toISOString(), "tomorrow", "2030-13-45T00:00:00Z"]) {
+		it("an expiry in the past, no time at all, a day that does not exist, or a time without its offset", async () => {
+			for (const expiresAt of [
+				new Date(Date.now() - 1000).toISOString(),
+				"tomorrow",
+				"2030-13-45T00:00:00Z",
+				"2030-02-30T00:00:00Z",
+				"2030-01-01T00:00"
+			]) {
 				const res = await create({ url: "https://example.com/", expiresAt });
 				expect(res.status).toBe(422);
 				expect(res.body.data.map((e: { field: string }) => e.field)).toEqual(["expiresAt"]);

@@ -10,7 +10,7 @@
 import type { ResponseSpec } from "./types";
 
 export const ERROR_DESCRIPTIONS: Record<number, string> = {
-	400: "The body is not valid JSON",
+	400: "The body is not a JSON object or array",
 	401: "No valid access token",
 	403: "The caller's role or relation to the record does not allow this",
 	404: "Not found in the caller's company",

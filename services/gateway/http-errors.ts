@@ -31,7 +31,8 @@ interface ValidationItem {
 
 /** body-parser's errors carry `status` and a `type` of their own. */
 const BODY_ERRORS: Record<string, { name: string; type: string; message: string }> = {
-	"entity.parse.failed": { name: "BadRequestError", type: "INVALID_JSON", message: "The request body is not valid JSON" },
+	// The parser is strict: `null`, a number or a string is valid JSON, but no body an action takes.
+	"entity.parse.failed": { name: "BadRequestError", type: "INVALID_JSON", message: "The request body is not a JSON object or array" },
 	"entity.too.large": { name: "PayloadTooLargeError", type: "PAYLOAD_TOO_LARGE", message: "The request body is too large" },
 	"encoding.unsupported": { name: "UnsupportedMediaTypeError", type: "UNSUPPORTED_ENCODING", message: "Unsupported content encoding" },
 	"charset.unsupported": { name: "UnsupportedMediaTypeError", type: "UNSUPPORTED_CHARSET", message: "Unsupported charset" }

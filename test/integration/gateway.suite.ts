@@ -310,6 +310,10 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 					.send('{"email": "x@y.z",');
 				expect(res.status).toBe(400);
 				expect(res.body).toMatchObject({ name: "BadRequestError", code: 400, type: "INVALID_JSON" });
+				// Valid JSON, but no object: the message must not call it invalid JSON.
+				const nothing = await request(url).post("/api/v1/users").set(bearer(owner.accessToken)).set("Content-Type", "application/json").send("null");
+				expect(nothing.status).toBe(400);
+				expect(nothing.body).toMatchObject({ type: "INVALID_JSON", message: "The request body is not a JSON object or array" });
 			});
 
 			it("a body in another charset than UTF-8 is 415, and an empty PATCH changes nothing", async () => {

@@ -841,6 +841,35 @@ describe("leave", () => {
 			expect((await api.get(`/leave-requests/${pending.id}`, hr)).body.status).toBe("requested");
 			expect(events.about(pending.id).filter(e => e.event === LeaveEvents.requestDecided)).toEqual([]);
 		});
+
+		it("approves no leave the employment no longer covers (422 outsideEmployment, as on creation); it stays requested and may be rejected", async () => {
+			const boss = await employee(100, "manager");
+			const leaver = await employee(100, "employee", boss.employeeId);
+			const latecomer = await employee(100, "employee", boss.employeeId);
+			const approvedEarlier = await requestLeave(system.url, leaver, { leaveTypeId: annual.id, ...workWeek(40) });
+			expect((await api.post(`/leave-requests/${approvedEarlier.id}/approve`, boss)).status).toBe(200);
+			const afterLastDay = await requestLeave(system.url, leaver, { leaveTypeId: annual.id, ...workWeek(42) });
+			const beforeHire = await requestLeave(system.url, latecomer, { leaveTypeId: annual.id, ...workWeek(42) });
+			expect((await api.post(`/employees/${leaver.employeeId}/terminate`, hr, { date: day(41, 4), reason: "Resigned" })).status).toBe(200);
+			expect((await api.patch(`/employees/${latecomer.employeeId}`, hr, { hireDate: day(43, 0) })).status).toBe(200);
+
+			for (const [made, field, limit] of [
+				[afterLastDay, "endDate", day(41, 4)],
+				[beforeHire, "startDate", day(43, 0)]
+			] as const) {
+				const refused = await api.post(`/leave-requests/${made.id}/approve`, boss);
+				expect({ field, status: refused.status, type: refused.body.type }).toEqual({ field, status: 422, type: "BUSINESS_RULE" });
+				expect(refused.body.data).toEqual([expect.objectContaining({ field, type: "outsideEmployment" })]);
+				expect(refused.body.data[0].message).toContain(limit);
+				expect((await api.get(`/leave-requests/${made.id}`, hr)).body).toMatchObject({ status: "requested", decidedBy: null });
+				expect(await balanceOf(hr, made.employeeId)).toMatchObject({ pending: 5 });
+			}
+			// Leave approved before the termination is history: it stays approved.
+			expect((await api.get(`/leave-requests/${approvedEarlier.id}`, hr)).body.status).toBe("approved");
+			// The queue can still be cleared.
+			expect((await api.post(`/leave-requests/${afterLastDay.id}/reject`, boss, { note: "Left before" })).body).toMatchObject({ status: "rejected" });
+			expect(events.about(beforeHire.id).filter(e => e.event === LeaveEvents.requestDecided)).toEqual([]);
+		});
 	});
 
 	// ---- Who sees what -------------------------------------------------------------------

@@ -9,7 +9,7 @@ import { checkRange, daysPerMonth, requestDays, yearOf } from "../../../lib/leav
 import { checkWithinEmployment } from "../../../lib/leave/employment";
 import { type EntitlementDoc, type LeaveRequestJSON, type RequestDoc, type TypeDoc, requestJSON } from "../../../lib/leave/model";
 import { overlaps } from "../../../lib/leave/overlap";
-import { ACTIVE_STATUSES, LEAVE_STATUSES, statusesBefore } from "../../../lib/leave/status";
+import { ACTIVE_STATUSES, LEAVE_STATUSES, canTransition, statusesBefore } from "../../../lib/leave/status";
 import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
 import type { EmployeeSummary } from "../../../lib/names/employees";
 import { type LeaveDecidedEvent, LeaveEvents, type LeaveRequestedEvent, type LeaveStatus } from "../../../lib/names/leave";
@@ -217,7 +217,8 @@ export const RequestsPart: Partial<ServiceSchema> = {
 
 		/**
 		 * Stores an approval or rejection. The status guard is part of the write, so of two
-		 * decisions racing for one request exactly one lands; the other is a 409.
+		 * decisions racing for one request exactly one lands; the other is a 409. An approval also
+		 * needs the days to lie within the employment as it stands now (422 outsideEmployment).
 		 */
 		decide: {
 			visibility: "public",
@@ -226,6 +227,13 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				const user = requireUser(ctx);
 				const { id: requestId, decision, note = null } = ctx.params;
 				const request = await findInTenant<RequestDoc>(this.adapter, user.tenantId, requestId, "Leave request");
+				if (decision === "approved" && canTransition(request.status, decision)) {
+					// Admission checked the employment of its day; a termination dated before the leave, or a hire date
+					// moved past it, may have come since. The broken rule is the request's own, so the answer is
+					// creation's (422 on the same field), not a 409 about the status. Rejecting stays open, and an
+					// already decided request falls through to the status guard's 409.
+					checkWithinEmployment(await this.checkEmployee(ctx, request.employeeId), request);
+				}
 				const at = now();
 				const set = { status: decision, decidedBy: user.id, decidedAt: at, decisionNote: note, updatedAt: at };
 				const changed = await this.adapter.updateMany(

@@ -23,7 +23,7 @@ import {
 	workWeek
 } from "../support/leave";
 import type { RunningSystem } from "../support/local-system";
-import { eventually } from "../support/cluster-topology";
+import { eventually, itInProcess } from "../support/cluster-topology";
 import { staleSession } from "../support/stale-session";
 
 describe("leave", () => {
@@ -344,6 +344,73 @@ describe("leave", () => {
 			expect((await api.del(`/leave-entitlements/${id}`, p)).status).toBe(403);
 			expect((await api.del(`/leave-entitlements/${id}`, hr)).status).toBe(204);
 			expect((await api.get(`/leave-entitlements/${id}`, hr)).status).toBe(404);
+		});
+
+		it("may not be lowered below the days taken and pending (422 days, insufficientBalance), unless the type allows a negative balance", async () => {
+			const p = await person(system.url, acme, "employee");
+			const id = await entitle(system.url, acme, p.employeeId, annual.id, 2030, 10);
+			const taken = await requestLeave(system.url, p, { leaveTypeId: annual.id, startDate: day(2, 0), endDate: day(2, 1) });
+			expect((await api.post(`/leave-requests/${taken.id}/approve`, hr)).status).toBe(200);
+			await requestLeave(system.url, p, { leaveTypeId: annual.id, ...workWeek(3) });
+			await requestLeave(system.url, p, { leaveTypeId: annual.id, startDate: day(4, 0), endDate: day(4, 2) });
+			expect(await balanceOf(hr, p.employeeId)).toMatchObject({ entitled: 10, taken: 2, pending: 8, remaining: 0 });
+
+			// Pending days count, as they do when a request is admitted.
+			for (const body of [{ days: 1 }, { days: 9.5 }, { days: 5, carriedOver: 4 }]) {
+				const res = await api.patch(`/leave-entitlements/${id}`, hr, body);
+				expect({ body, status: res.status }).toEqual({ body, status: 422 });
+				expect(res.body.data).toEqual([expect.objectContaining({ field: "days", type: "insufficientBalance" })]);
+				expect(res.body.data[0].message).toMatch(/2 day\(s\) are taken and 8 pending/);
+			}
+			expect((await api.get(`/leave-entitlements/${id}`, hr)).body).toMatchObject({ days: 10, carriedOver: 0 });
+			expect(await balanceOf(hr, p.employeeId)).toMatchObject({ remaining: 0 });
+			// Exactly what is held, or the days moved into the carry-over, is enough.
+			expect((await api.patch(`/leave-entitlements/${id}`, hr, { days: 6, carriedOver: 4 })).body).toMatchObject({ days: 6, carriedOver: 4 });
+			const carry = await api.patch(`/leave-entitlements/${id}`, hr, { carriedOver: 3.5 });
+			expect(carry.status).toBe(422);
+			expect(carry.body.data[0]).toMatchObject({ field: "carriedOver", type: "insufficientBalance" });
+
+			// A type that allows a negative balance may go below zero, as its requests may.
+			const negativeId = await entitle(system.url, acme, p.employeeId, unpaid.id, 2030, 5);
+			await requestLeave(system.url, p, { leaveTypeId: unpaid.id, ...workWeek(6) });
+			expect((await api.patch(`/leave-entitlements/${negativeId}`, hr, { days: 1 })).status).toBe(200);
+			expect(await balanceOf(hr, p.employeeId, unpaid.id)).toMatchObject({ entitled: 1, pending: 5, remaining: -4 });
+		});
+
+		// In one process: the test holds the leave service's own admission open.
+		itInProcess("lowered while a request is being admitted: the change waits for the admission, then is refused", async () => {
+			const p = await person(system.url, acme, "employee");
+			const id = await entitle(system.url, acme, p.employeeId, annual.id, 2030, 10);
+			await requestLeave(system.url, p, { leaveTypeId: annual.id, ...workWeek(7) });
+			// The second request passes its balance check and is held before it is stored.
+			const leave = system.broker.getLocalService("leave") as unknown as { admit: (...args: unknown[]) => Promise<void> };
+			const admit = leave.admit;
+			let release = () => {};
+			const held = new Promise<void>(resolve => (release = resolve));
+			let admitted = () => {};
+			const checked = new Promise<void>(resolve => (admitted = resolve));
+			leave.admit = async (...args) => {
+				await admit(...args);
+				admitted();
+				await held;
+			};
+			try {
+				const requested = api.post("/leave-requests", hr, { employeeId: p.employeeId, leaveTypeId: annual.id, ...workWeek(8) }).then(res => res);
+				await checked;
+				// Alone, 5 days fit the 5 pending; with the held request they do not. Unlocked, the change
+				// would land while the request is held; locked, it waits, so give it a bounded while.
+				const lowered = api.patch(`/leave-entitlements/${id}`, hr, { days: 5 }).then(res => res);
+				await Promise.race([lowered, new Promise(resolve => setTimeout(resolve, 300))]);
+				release();
+				expect((await requested).status).toBe(201);
+				const refused = await lowered;
+				expect(refused.status).toBe(422);
+				expect(refused.body.data[0]).toMatchObject({ field: "days", type: "insufficientBalance" });
+			} finally {
+				leave.admit = admit;
+				release();
+			}
+			expect(await balanceOf(hr, p.employeeId)).toMatchObject({ entitled: 10, pending: 10, remaining: 0 });
 		});
 
 		describe("granted for a year (leave.grantEntitlements)", () => {

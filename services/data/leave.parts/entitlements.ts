@@ -4,7 +4,8 @@ import { auditCreation, auditUpdate, onBehalfOf } from "../../../lib/audit/recor
 import { recordRemovals, removeAudited } from "../../../lib/audit/removal";
 import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { findInTenant, now } from "../../../lib/entity";
-import { balanceOf, carryOver } from "../../../lib/leave/balance";
+import { BusinessRuleError } from "../../../lib/errors";
+import { type Allowance, balanceOf, carryOver } from "../../../lib/leave/balance";
 import { checkHalfDays } from "../../../lib/leave/calendar";
 import { type EntitlementDoc, type LeaveEntitlement, type RequestDoc, type TypeDoc, entitlementJSON } from "../../../lib/leave/model";
 import { ACTIVE_STATUSES } from "../../../lib/leave/status";
@@ -99,6 +100,10 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 			}
 		},
 
+		/**
+		 * A lower entitlement must still cover the year's requested and approved days, unless the
+		 * type allows a negative balance (422 insufficientBalance on the field lowered).
+		 */
 		updateEntitlement: {
 			rest: "PATCH /leave-entitlements/:id",
 			openapi: { responses: { 200: json(Leave.Entitlement) } },
@@ -109,12 +114,18 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 				const { id: entitlementId, ...changes } = ctx.params;
 				checkHalfDays(changes.days, "days");
 				checkHalfDays(changes.carriedOver, "carriedOver");
-				const before = await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), tenantId, entitlementId, "Leave entitlement");
-				const set = { ...changes, updatedAt: now() };
-				const updated: EntitlementDoc = await this.store(ENTITLEMENTS).updateById(
-					entitlementId,
-					updateWithEvent({ $set: set }, auditUpdate(ctx, "leaveEntitlement", before, set))
-				);
+				const found = await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), tenantId, entitlementId, "Leave entitlement");
+				// Under the lock that admits the employee's requests: a request admitted against the old
+				// days while this check reads the balance would otherwise take them after all.
+				const updated: EntitlementDoc = await this.exclusively(tenantId, found.employeeId, async () => {
+					const before = await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), tenantId, entitlementId, "Leave entitlement");
+					await this.checkLowered(before, changes);
+					const set = { ...changes, updatedAt: now() };
+					return this.store(ENTITLEMENTS).updateById(
+						entitlementId,
+						updateWithEvent({ $set: set }, auditUpdate(ctx, "leaveEntitlement", before, set))
+					);
+				});
 				this.publishEvents(entitlementId, ENTITLEMENTS);
 				return this.saved(ctx, "updated", entitlementJSON(updated));
 			}
@@ -214,6 +225,32 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 				await this.entityChanged("removed", doomed.map(entitlementJSON), ctx);
 				return { removed };
 			}
+		}
+	},
+
+	methods: {
+		/**
+		 * Refuses a change that lowers the allowance below what the year's requests hold, for a type
+		 * without a negative balance. Pending days count, as they do when a request is admitted
+		 * (lib/leave/balance.ts): they are promised until decided. A change that lowers nothing
+		 * passes, so staff can still raise a balance that is negative already (a type whose
+		 * allowNegative was switched off).
+		 */
+		async checkLowered(this: LeaveThis, entitlement: EntitlementDoc, changes: Partial<Allowance>): Promise<void> {
+			const after: Allowance = { days: changes.days ?? entitlement.days, carriedOver: changes.carriedOver ?? entitlement.carriedOver };
+			if (after.days + after.carriedOver >= entitlement.days + entitlement.carriedOver) return;
+			const { tenantId, employeeId, leaveTypeId, year: y } = entitlement;
+			const type = await this.findType(tenantId, leaveTypeId);
+			if (type.allowNegative) return;
+			const held: RequestDoc[] = await this.adapter.find({ query: { tenantId, employeeId, leaveTypeId, year: y, status: { $in: ACTIVE_STATUSES } } });
+			const { taken, pending, remaining } = balanceOf(after, held);
+			if (remaining >= 0) return;
+			const field = changes.days === undefined ? "carriedOver" : "days";
+			throw new BusinessRuleError(
+				field,
+				`The entitlement would give ${after.days + after.carriedOver} day(s) of '${type.name}' for ${y}, but ${taken} day(s) are taken and ${pending} pending.`,
+				"insufficientBalance"
+			);
 		}
 	}
 };

@@ -15,9 +15,8 @@ import type { EmployeeSummary } from "../../../lib/names/employees";
 import { type LeaveDecidedEvent, LeaveEvents, type LeaveRequestedEvent, type LeaveStatus } from "../../../lib/names/leave";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { date, enumOf, id, nullableText, optionalDate, optionalId, optionalText } from "../../../lib/params";
-import { withLease } from "../../../lib/store/lease";
 import { type NamedLeaveRequest, withDisplayNames } from "./display-names";
-import { ADMISSIONS, ENTITLEMENTS, type IdParams, type LeaveThis, optionalYear } from "./shared";
+import { ENTITLEMENTS, type IdParams, type LeaveThis, optionalYear } from "./shared";
 import { json } from "../../../lib/openapi/responses";
 import { page } from "../../../lib/openapi/schemas";
 import * as Leave from "../../../lib/openapi/contexts/leave";
@@ -112,24 +111,21 @@ export const RequestsPart: Partial<ServiceSchema> = {
 					createdAt: at,
 					updatedAt: at
 				};
-				// One admission per employee at a time on this node (queued) and across nodes (a lease
-				// in the shared store), so the second of two identical requests sees the first.
-				await this.admissions.run(`${tenantId}:${employeeId}`, () =>
-					withLease(this.store(ADMISSIONS), `${tenantId}:${employeeId}`, async () => {
-						await this.admit(doc, type);
-						// The event rides in the request's own insert: published if and only if it is stored.
-						const requested = pendingEvent<LeaveRequestedEvent>(LeaveEvents.requested, tenantId, {
-							requestId: doc._id,
-							employeeId,
-							leaveTypeId,
-							startDate,
-							endDate,
-							days: doc.days,
-							requestedBy: user.id
-						});
-						await this.adapter.insert(insertWithEvent(insertWithEvent(doc, requested), auditCreation(ctx, "leaveRequest", doc)));
-					})
-				);
+				// One admission per employee at a time, so the second of two identical requests sees the first.
+				await this.exclusively(tenantId, employeeId, async () => {
+					await this.admit(doc, type);
+					// The event rides in the request's own insert: published if and only if it is stored.
+					const requested = pendingEvent<LeaveRequestedEvent>(LeaveEvents.requested, tenantId, {
+						requestId: doc._id,
+						employeeId,
+						leaveTypeId,
+						startDate,
+						endDate,
+						days: doc.days,
+						requestedBy: user.id
+					});
+					await this.adapter.insert(insertWithEvent(insertWithEvent(doc, requested), auditCreation(ctx, "leaveRequest", doc)));
+				});
 				this.publishEvents(doc._id);
 				const json = requestJSON(doc);
 				await this.saved(ctx, "created", json);

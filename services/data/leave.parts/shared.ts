@@ -5,11 +5,13 @@
 import type { ServiceSchema } from "moleculer";
 import { type TenantDoc, findInTenant } from "../../../lib/entity";
 import { BusinessRuleError, NotFoundError } from "../../../lib/errors";
-import type { RequestDoc, TypeDoc } from "../../../lib/leave/model";
+import type { Allowance } from "../../../lib/leave/balance";
+import type { EntitlementDoc, RequestDoc, TypeDoc } from "../../../lib/leave/model";
 import type { SerialQueues } from "../../../lib/leave/serial";
 import { type RosterContext, hasRole, isStaff, requireUser } from "../../../lib/meta";
 import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employees";
 import { optionalInt } from "../../../lib/params";
+import { withLease } from "../../../lib/store/lease";
 import type { DbService, Store } from "../../../mixins/db.mixin";
 import type { OutboxMethods } from "../../../mixins/outbox.mixin";
 
@@ -25,6 +27,7 @@ export interface LeaveMethods {
 	findType(tenantId: string, typeId: string): Promise<TypeDoc>;
 	referencedType(tenantId: string, typeId: string): Promise<TypeDoc>;
 	// shared.ts
+	exclusively<T>(tenantId: string, employeeId: string, task: () => Promise<T>): Promise<T>;
 	checkEmployee(ctx: RosterContext, employeeId: string): Promise<EmployeeSummary>;
 	visibleEmployees(ctx: RosterContext): Promise<string[] | null>;
 	scopeQuery(ctx: RosterContext, query: Record<string, unknown>, wanted?: string): Promise<void>;
@@ -32,6 +35,8 @@ export interface LeaveMethods {
 	// requests.ts
 	requester(ctx: RosterContext, employeeId: string | undefined): Promise<EmployeeSummary>;
 	admit(doc: RequestDoc, type: TypeDoc): Promise<void>;
+	// entitlements.ts
+	checkLowered(entitlement: EntitlementDoc, changes: Partial<Allowance>): Promise<void>;
 	// holidays.ts
 	holidaysBetween(tenantId: string, from: string, to: string): Promise<Set<string>>;
 }
@@ -44,7 +49,7 @@ export const REQUESTS = "leaveRequests";
 export const TYPES = "leaveTypes";
 export const ENTITLEMENTS = "leaveEntitlements";
 export const HOLIDAYS = "holidays";
-/** One lease row per employee whose request is being admitted (lib/store/lease.ts). */
+/** One lease row per employee whose balance is being checked and changed (lib/store/lease.ts). */
 export const ADMISSIONS = "leaveAdmissions";
 
 /** Days, whole or half (checked by checkHalfDays); a year has at most 366 of them. */
@@ -57,6 +62,16 @@ export const optionalYear = optionalInt(2000, 2100);
 
 export const SharedPart: Partial<ServiceSchema> = {
 	methods: {
+		/**
+		 * Runs `task` alone among the writes that move one employee's balances (admitting a request,
+		 * changing an entitlement): one at a time on this node (queued) and across nodes (a lease in
+		 * the shared store), so a balance check sees every write before it and none slips in after.
+		 */
+		exclusively<T>(this: LeaveThis, tenantId: string, employeeId: string, task: () => Promise<T>): Promise<T> {
+			const key = `${tenantId}:${employeeId}`;
+			return this.admissions.run(key, () => withLease(this.store(ADMISSIONS), key, task));
+		},
+
 		/** An employee of the caller's tenant, terminated or not; a 422 naming employeeId otherwise. */
 		async checkEmployee(ctx: RosterContext, employeeId: string): Promise<EmployeeSummary> {
 			const [employee] = await ctx.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: [employeeId] });

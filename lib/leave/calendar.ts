@@ -21,6 +21,24 @@ const toDate = (time: number): string => new Date(time).toISOString().slice(0, 1
 
 export const yearOf = (date: string): number => Number(date.slice(0, 4));
 
+/**
+ * The years leave lives in: every query by year (requests, balances, entitlements, holidays, the
+ * leave reports) takes these and no others, so leave outside them could be stored but never found.
+ */
+export const LEAVE_YEARS = { min: 2000, max: 2100 } as const;
+
+/** A date of leave must fall in a year the API can ask about (a 422 naming the field, as a ?year= beyond it is). */
+export function checkLeaveYear(date: string, field: string): void {
+	const y = yearOf(date);
+	if (y < LEAVE_YEARS.min || y > LEAVE_YEARS.max) {
+		throw new UnprocessableError(
+			field,
+			`The '${field}' field must be in a year from ${LEAVE_YEARS.min} to ${LEAVE_YEARS.max}.`,
+			y < LEAVE_YEARS.min ? "dateMin" : "dateMax"
+		);
+	}
+}
+
 export function isWeekend(date: string): boolean {
 	const weekday = new Date(toTime(date)).getUTCDay();
 	return weekday === 0 || weekday === 6;

@@ -8,6 +8,7 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { ActionTimeouts } from "../../lib/action-timeouts";
+import { LEAVE_YEARS } from "../../lib/leave/calendar";
 import { type RosterContext, requireUser } from "../../lib/meta";
 import type { Department } from "../../lib/names/org";
 import { type HeadcountRow, type LeaveTakenRow, REPORT_INPUTS, type RecruitingFunnel, ReportSources } from "../../lib/names/reports";
@@ -147,7 +148,7 @@ const ReportsService: ServiceSchema = {
 			timeout: ActionTimeouts.report,
 			attemptTimeout: REPORT_ATTEMPT_TIMEOUT_MS,
 			auth: { roles: STAFF_ROLES },
-			params: { $$strict: true, year: optionalInt(2000, 2100) },
+			params: { $$strict: true, year: optionalInt(LEAVE_YEARS.min, LEAVE_YEARS.max) },
 			fallback: lastReport<LeaveReport>("leave", ctx => leaveParams(ctx as RosterContext<LeaveReportParams>)),
 			async handler(this: ReportsThis, ctx: RosterContext<LeaveReportParams>): Promise<LeaveReport> {
 				const { tenantId } = requireUser(ctx);

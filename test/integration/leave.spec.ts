@@ -521,6 +521,8 @@ describe("leave", () => {
 			["half of a Sunday", { startDate: day(5, 1), endDate: day(5, 6), halfDayEnd: true }, "halfDayEnd"],
 			["the 30th of February", { startDate: "2030-02-30", endDate: "2030-03-01" }, "startDate"],
 			["a date in the wrong format", { startDate: "07/01/2030", endDate: day(5, 1) }, "startDate"],
+			["a year after any a query can name", { startDate: "9999-01-04", endDate: "9999-01-08" }, "startDate"],
+			["a year before any a query can name", { startDate: "1999-12-27", endDate: "1999-12-31" }, "startDate"],
 			["a missing end", { startDate: day(5, 1), endDate: undefined }, "endDate"],
 			["a half-day flag that is no boolean", { ...workWeek(5), halfDayStart: "morning" }, "halfDayStart"],
 			["a reason too long", { ...workWeek(5), reason: "x".repeat(501) }, "reason"],
@@ -663,6 +665,20 @@ describe("leave", () => {
 			// take the days up to and including their last one.
 			const notice = await requestLeave(system.url, hr, { employeeId: p.employeeId, leaveTypeId: annual.id, startDate: day(22, 0), endDate: day(22, 2) });
 			expect(notice).toMatchObject({ days: 3, status: "requested", employeeId: p.employeeId });
+		});
+
+		it("lie in a year the API can query, 2000 to 2100 (422 naming the date, as ?year= beyond it is)", async () => {
+			const p = await employee();
+			const far = await api.post("/leave-requests", p, { leaveTypeId: unpaid.id, startDate: "9999-01-04", endDate: "9999-01-08" });
+			expect(far.status).toBe(422);
+			expect(far.body.data).toEqual([expect.objectContaining({ field: "startDate", type: "dateMax" })]);
+			expect(far.body.data[0].message).toContain("2100");
+			expect((await api.get("/leave-requests", hr, { year: 9999 })).status).toBe(422);
+			expect(await requestsOf(p.employeeId)).toBe(0);
+			// The last year a query names takes leave, and the query finds it.
+			const last = await requestLeave(system.url, p, { leaveTypeId: unpaid.id, startDate: "2100-12-27", endDate: "2100-12-31" });
+			const found = await api.get("/leave-requests", hr, { employeeId: p.employeeId, year: 2100 });
+			expect(found.body.rows.map((r: { id: string }) => r.id)).toEqual([last.id]);
 		});
 
 		it("announce themselves with a durable event, once", async () => {

@@ -10,6 +10,7 @@ import type { ServiceSchema } from "moleculer";
 import { checkDate } from "../../../lib/entity";
 import { BusinessRuleError, ForbiddenError } from "../../../lib/errors";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
+import { LEAVE_YEARS } from "../../../lib/leave/calendar";
 import { type RosterContext, hasRole, isStaff, requireUser } from "../../../lib/meta";
 import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employees";
 import type { Department, Location } from "../../../lib/names/org";
@@ -220,7 +221,7 @@ export const HrReportsPart: Partial<ServiceSchema> = {
 			...reportAction,
 			rest: "GET /leave-usage",
 			openapi: { responses: { 200: jsonOrCsv(Reports.LeaveUsage) } },
-			params: { $$strict: true, year: optionalInt(2000, 2100), groupBy: { ...enumOf(LEAVE_GROUPS), optional: true }, format },
+			params: { $$strict: true, year: optionalInt(LEAVE_YEARS.min, LEAVE_YEARS.max), groupBy: { ...enumOf(LEAVE_GROUPS), optional: true }, format },
 			fallback: lastHrReport<LeaveUsageReport, LeaveUsageParams>("leaveUsage", leaveUsageParams, leaveUsageCsv),
 			async handler(this: HrThis, ctx: RosterContext<LeaveUsageParams>): Promise<LeaveUsageReport | string> {
 				const { tenantId } = requireUser(ctx);

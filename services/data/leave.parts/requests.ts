@@ -5,7 +5,7 @@ import { auditCreation, auditUpdate } from "../../../lib/audit/record";
 import { checkDate, findInTenant, now } from "../../../lib/entity";
 import { BusinessRuleError, ConflictError, ForbiddenError } from "../../../lib/errors";
 import { balanceOf, fits } from "../../../lib/leave/balance";
-import { checkRange, daysPerMonth, requestDays, yearOf } from "../../../lib/leave/calendar";
+import { checkLeaveYear, checkRange, daysPerMonth, requestDays, yearOf } from "../../../lib/leave/calendar";
 import { checkWithinEmployment } from "../../../lib/leave/employment";
 import { type EntitlementDoc, type LeaveRequestJSON, type RequestDoc, type TypeDoc, requestJSON } from "../../../lib/leave/model";
 import { overlaps } from "../../../lib/leave/overlap";
@@ -58,8 +58,8 @@ function decidedEvent(request: RequestDoc, status: LeaveDecidedEvent["status"], 
 export const RequestsPart: Partial<ServiceSchema> = {
 	actions: {
 		/**
-		 * A request for oneself (staff may request for anyone). Admission: the days lie within the
-		 * employment (422 outsideEmployment), are counted against the tenant's calendar, must not
+		 * A request for oneself (staff may request for anyone). Admission: the days lie in a year
+		 * the API can query (422), within the employment (422 outsideEmployment), are counted against the tenant's calendar, must not
 		 * overlap the employee's requested or approved leave (409), and must fit the year's
 		 * balance unless the type allows going negative (422 insufficientBalance).
 		 */
@@ -83,6 +83,8 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				const { leaveTypeId, startDate, endDate, halfDayStart = false, halfDayEnd = false, reason = null } = ctx.params;
 				checkDate(startDate, "startDate");
 				checkDate(endDate, "endDate");
+				checkLeaveYear(startDate, "startDate");
+				checkLeaveYear(endDate, "endDate");
 				checkRange({ startDate, endDate });
 				const employee = await this.requester(ctx, ctx.params.employeeId);
 				checkWithinEmployment(employee, { startDate, endDate });

@@ -6,6 +6,7 @@ import type { ServiceSchema } from "moleculer";
 import { type TenantDoc, findInTenant } from "../../../lib/entity";
 import { BusinessRuleError, NotFoundError } from "../../../lib/errors";
 import type { Allowance } from "../../../lib/leave/balance";
+import { LEAVE_YEARS } from "../../../lib/leave/calendar";
 import type { EntitlementDoc, RequestDoc, TypeDoc } from "../../../lib/leave/model";
 import type { SerialQueues } from "../../../lib/leave/serial";
 import { type RosterContext, hasRole, isStaff, requireUser } from "../../../lib/meta";
@@ -55,8 +56,8 @@ export const ADMISSIONS = "leaveAdmissions";
 /** Days, whole or half (checked by checkHalfDays); a year has at most 366 of them. */
 export const days = { type: "number", min: 0, max: 366 } as const;
 export const optionalDays = { ...days, optional: true } as const;
-export const year = { type: "number", integer: true, min: 2000, max: 2100 } as const;
-export const optionalYear = optionalInt(2000, 2100);
+export const year = { type: "number", integer: true, min: LEAVE_YEARS.min, max: LEAVE_YEARS.max } as const;
+export const optionalYear = optionalInt(LEAVE_YEARS.min, LEAVE_YEARS.max);
 
 // ---- Employees and scoping ---------------------------------------------------------------
 

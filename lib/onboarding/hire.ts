@@ -3,6 +3,7 @@
  * record and the user account a hire makes, and the year of its first leave entitlements.
  */
 import type { Candidate, JobOpening, Offer } from "../names/recruitment";
+import { hasExpired } from "../recruitment/offers";
 
 /** The employees.hire parameters onboarding sends. */
 export interface HireRequest {
@@ -34,7 +35,7 @@ export function acceptRefusal(offer: Pick<Offer, "status" | "expiresAt">, today:
 		const hint = offer.status === "draft" ? "; send it first" : "";
 		return { reason: "offerStatus", message: `A ${offer.status} offer cannot be accepted${hint}` };
 	}
-	if (offer.expiresAt !== null && offer.expiresAt < today) {
+	if (hasExpired(offer.expiresAt, today)) {
 		return { reason: "expired", message: `The offer expired on ${offer.expiresAt}` };
 	}
 	return null;

@@ -30,6 +30,7 @@ import { acceptRefusal } from "../../lib/onboarding/hire";
 import { isStalled, messageOf } from "../../lib/onboarding/saga";
 import { id } from "../../lib/params";
 import { IllegalTransitionError } from "../../lib/recruitment/errors";
+import { offerToday } from "../../lib/recruitment/offers";
 import { STAFF_ROLES } from "../../lib/roles";
 import { type Onboarded, STEP_TIMEOUT_MS, SagaPart, type SagaMethods, type SagaRun, type UserAccount, isLeaseLost } from "./onboarding.parts/saga";
 import { json } from "../../lib/openapi/responses";
@@ -61,8 +62,6 @@ type OnboardingThis = Service & OnboardingMethods & { sweepTimer?: NodeJS.Timeou
 
 /** Sagas taken over per sweep of one node; more wait for the next sweep (or another node). */
 const SWEEP_BATCH = 10;
-
-const today = (): string => new Date().toISOString().slice(0, 10);
 
 /** Unique per run: a node that takes over a saga it held before is a new holder all the same. */
 const newHolder = (nodeID: string) => `${nodeID}:${randomUUID()}`;
@@ -114,7 +113,7 @@ const OnboardingService: ServiceSchema = {
 				if (!takenOver && isStalled(offer.onboarding, Date.now())) return this.takeOverFromRequest(ctx, offer);
 				throw busy(offer);
 			}
-			const refusal = acceptRefusal(offer, today());
+			const refusal = acceptRefusal(offer, offerToday());
 			if (refusal) throw new IllegalTransitionError(offer.status, "accepted", refusal.message, refusal.reason);
 			this.crashPoint("claim", "before");
 			const claimed = await this.broker.call<SagaOffer, object>(

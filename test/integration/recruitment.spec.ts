@@ -5,8 +5,9 @@
  */
 import type { Application, Interview, InterviewScheduledEvent, Offer, StageChangedEvent } from "../../lib/names/recruitment";
 import { RecruitmentActions, RecruitmentEvents } from "../../lib/names/recruitment";
+import type { Store } from "../../lib/store/types";
 import { channelProbe } from "../support/channels";
-import { eventually } from "../support/cluster-topology";
+import { eventually, itInProcess } from "../support/cluster-topology";
 import { hire, linkedUser, startRoomySystem } from "../support/employees";
 import { createUser } from "../support/http";
 import type { RunningSystem } from "../support/local-system";
@@ -762,6 +763,31 @@ describe("recruitment", () => {
 				expect({ field: res.body.data?.[0]?.field, status: res.status }).toEqual({ field, status: 422 });
 			}
 			expect((await api().get(`/offers?applicationId=${application.id}`, acme.hr)).body.total).toBe(0);
+		});
+
+		itInProcess("refuses an expiry already past where an offer is made, changed or sent (422 naming expiresAt); today's is fine", async () => {
+			const { application } = await applicationAt(url, acme, "offer");
+			const made = await api().post("/offers", acme.hr, { applicationId: application.id, startDate: "2030-04-01", expiresAt: "2020-01-01" });
+			expect(made.status).toBe(422);
+			expect(made.body).toMatchObject({ type: "BUSINESS_RULE", data: [{ field: "expiresAt", type: "past" }] });
+			expect((await api().get(`/offers?applicationId=${application.id}`, acme.hr)).body.total).toBe(0);
+			// Expiry is counted in UTC days, as accepting counts it: the last day is today's UTC date.
+			const today = new Date().toISOString().slice(0, 10);
+			const offer = await createOffer(url, acme, application.id, { expiresAt: today });
+			const changed = await api().patch(`/offers/${offer.id}`, acme.hr, { expiresAt: "2020-01-01", salary: 1 });
+			expect(changed.status).toBe(422);
+			expect(changed.body.data[0].field).toBe("expiresAt");
+			expect((await api().get(`/offers/${offer.id}`, acme.hr)).body).toMatchObject({ expiresAt: today, salary: 70000 });
+			// A draft made while its date was ahead, and not sent before the date passed (no route stores a past one).
+			const recruitment = system.broker.getLocalService("recruitment") as unknown as { store(name: string): Store };
+			await recruitment.store("offers").updateMany({ _id: offer.id }, { $set: { expiresAt: "2020-01-01" } });
+			const sent = await api().post(`/offers/${offer.id}/send`, acme.hr);
+			expect(sent.status).toBe(422);
+			expect(sent.body.data[0]).toMatchObject({ field: "expiresAt", type: "past" });
+			expect((await api().get(`/offers/${offer.id}`, acme.hr)).body.status).toBe("draft");
+			// Given a later date, the same draft goes out.
+			expect((await api().patch(`/offers/${offer.id}`, acme.hr, { expiresAt: "2030-03-15" })).status).toBe(200);
+			expect((await api().post(`/offers/${offer.id}/send`, acme.hr)).body).toMatchObject({ status: "sent", expiresAt: "2030-03-15" });
 		});
 
 		it("edits a draft only; sends, declines and withdraws by the offer rules (409 illegalTransition)", async () => {

@@ -3,14 +3,14 @@ import { auditCreation, auditUpdate } from "../../../lib/audit/record";
 import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import type { ServiceSchema } from "moleculer";
 import { checkDate, findInTenant, now, toJSON } from "../../../lib/entity";
-import { ConflictError } from "../../../lib/errors";
+import { BusinessRuleError, ConflictError } from "../../../lib/errors";
 import { type RosterContext, created, requireUser } from "../../../lib/meta";
 import { OFFER_STATUSES, type Offer, type OfferStatus } from "../../../lib/names/recruitment";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { date, enumOf, id, nullableId, nullableText, optionalDate } from "../../../lib/params";
 import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { currency } from "../../../lib/recruitment/fields";
-import { canChangeOffer, isEditableOffer, isLiveOffer } from "../../../lib/recruitment/offers";
+import { canChangeOffer, hasExpired, isEditableOffer, isLiveOffer, offerToday } from "../../../lib/recruitment/offers";
 import { STAFF_ROLES } from "../../../lib/roles";
 import { APPLICATIONS, type ApplicationDoc, type IdParams, OFFERS, type OfferDoc, type RecruitmentThis, noReference, nullable, optional } from "./shared";
 import { json } from "../../../lib/openapi/responses";
@@ -60,6 +60,19 @@ export function offerJSON(doc: OfferDoc): Offer {
 	return json;
 }
 
+/**
+ * An offer whose last day has passed can never be accepted, and once sent never changed: it is
+ * refused where it is made, changed or sent (422 naming expiresAt), by the day accept counts by.
+ */
+function checkNotExpired(expiresAt: string | null | undefined, sending = false): void {
+	const today = offerToday();
+	if (!hasExpired(expiresAt, today)) return;
+	const message = sending
+		? `The offer expired on ${expiresAt}; set a later 'expiresAt' before sending it.`
+		: `The 'expiresAt' field (${expiresAt}) is before today (${today}): nobody could accept the offer.`;
+	throw new BusinessRuleError("expiresAt", message, "past");
+}
+
 export const liveKey = (offer: { _id: string; applicationId: string }, status: OfferStatus) => (isLiveOffer(status) ? offer.applicationId : offer._id);
 
 export const OffersPart: Partial<ServiceSchema> = {
@@ -87,6 +100,7 @@ export const OffersPart: Partial<ServiceSchema> = {
 				if (!app) throw noReference("applicationId", "application");
 				checkDate(startDate, "startDate");
 				checkDate(expiresAt, "expiresAt");
+				checkNotExpired(expiresAt);
 				await this.checkPosition(ctx, positionId);
 				if (app.stage !== "offer") {
 					throw new ConflictError(`An offer needs the application in stage 'offer'; it is in '${app.stage}'`, {
@@ -173,6 +187,7 @@ export const OffersPart: Partial<ServiceSchema> = {
 				const { id: _id, ...changes } = ctx.params;
 				checkDate(changes.startDate, "startDate");
 				checkDate(changes.expiresAt, "expiresAt");
+				checkNotExpired(changes.expiresAt);
 				await this.checkPosition(ctx, changes.positionId);
 				if (!isEditableOffer(offer.status))
 					throw new ConflictError(`A ${offer.status} offer cannot be changed`, { field: "status", status: offer.status });
@@ -292,6 +307,7 @@ export const OffersPart: Partial<ServiceSchema> = {
 			if (!canChangeOffer(offer.status, to)) {
 				throw new IllegalTransitionError(offer.status, to, `A ${offer.status} offer cannot become ${to}`, "offerStatus");
 			}
+			if (to === "sent") checkNotExpired(offer.expiresAt, true);
 			const at = now();
 			const set = { status: to, liveKey: liveKey(offer, to), updatedAt: at };
 			const changed = await store.updateMany(

@@ -219,6 +219,41 @@ describe("onboarding", () => {
 			expect(retry.body.employee.id).toBe(created[0].body.employee.id);
 		});
 
+		it("tells the losers of concurrent accepts that the offer is being (or was) accepted (409)", async () => {
+			const sent = await sentOffer(url, acme);
+			const results = await Promise.all([acme.hr, acme.owner, acme.hr, acme.owner].map(as => accept(url, as, sent.offer.id)));
+			expect(results.filter(r => r.status === 201)).toHaveLength(1);
+			for (const lost of results.filter(r => r.status !== 201)) {
+				// A loser that looked after the winner had finished is answered the same hire.
+				if (lost.status === 200) continue;
+				expect(lost.status).toBe(409);
+				expect(lost.body.message).toMatch(/being accepted|accepted already/);
+			}
+			expect(await employeesMatching(sent.candidate.email)).toBe(1);
+
+			// The claim itself, raced where its message is made: nodes that read the offer sent and lost the write.
+			const other = await sentOffer(url, acme);
+			const claim = (n: number) =>
+				system.broker.call<SagaOffer, object>(
+					OnboardingSagaActions.start,
+					{
+						id: other.offer.id,
+						sagaId: `race-${n}-${other.offer.id}`,
+						employeeId: `emp-${n}-${other.offer.id}`,
+						userId: `usr-${n}-${other.offer.id}`,
+						holder: `node-${n}`,
+						leaseMs: 60_000
+					},
+					{ meta: { user: metaUser(acme) } }
+				);
+			const claims = await Promise.allSettled([1, 2, 3, 4].map(claim));
+			expect(claims.filter(c => c.status === "fulfilled")).toHaveLength(1);
+			for (const c of claims.filter((c): c is PromiseRejectedResult => c.status === "rejected")) {
+				expect(c.reason).toMatchObject({ code: 409, type: "illegalTransition", data: { from: "accepted", to: "accepted" } });
+				expect(c.reason.message).toBe("The offer is already being accepted by another request; try again shortly");
+			}
+		});
+
 		it("starts the entitlements in the year of the start date", async () => {
 			const sent = await sentOffer(url, acme, { startDate: "2031-12-31" });
 			const res = await accept(url, acme.hr, sent.offer.id);

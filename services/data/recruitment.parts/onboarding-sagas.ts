@@ -78,6 +78,21 @@ function held(doc: OfferDoc, sagaId: string, by: string, states: OnboardingState
 	};
 }
 
+/**
+ * Why an offer cannot be claimed, as it stands now. Read again after a claim that lost, it
+ * tells the loser of concurrent accepts what won: the other accept, under way or finished.
+ */
+function notClaimable(offer: OfferDoc): IllegalTransitionError {
+	if (offer.status === "accepted") {
+		const message =
+			offer.onboarding?.state === "done" ? "The offer was accepted already" : "The offer is already being accepted by another request; try again shortly";
+		return new IllegalTransitionError(offer.status, "accepted", message, "stale");
+	}
+	// Sent again: the accept that won was rolled back in between, and this one may be retried.
+	const message = offer.status === "sent" ? "The offer changed meanwhile; try again" : `A ${offer.status} offer cannot be accepted`;
+	return new IllegalTransitionError(offer.status, "accepted", message, "stale");
+}
+
 /** An error message short enough for the record. */
 const clip = (message: string | null | undefined) => (message ? message.slice(0, 1000) : null);
 
@@ -90,8 +105,7 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 				const actor = requireUser(ctx);
 				const store = this.store(OFFERS);
 				const offer = await findInTenant<OfferDoc>(store, actor.tenantId, ctx.params.id, "Offer");
-				const stale = () => new IllegalTransitionError(offer.status, "accepted", `The offer is ${offer.status}, not sent`, "stale");
-				if (offer.status !== "sent") throw stale();
+				if (offer.status !== "sent") throw notClaimable(offer);
 				const at = now();
 				const leaseUntil = Date.now() + ctx.params.leaseMs;
 				const saga: OnboardingSaga = {
@@ -125,7 +139,7 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 						}
 					)
 				);
-				if (changed !== 1) throw stale();
+				if (changed !== 1) throw notClaimable(await findInTenant<OfferDoc>(store, actor.tenantId, offer._id, "Offer"));
 				return this.sagaOffer(ctx, offer._id);
 			}
 		},

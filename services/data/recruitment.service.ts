@@ -25,7 +25,7 @@ import { OffersPart } from "./recruitment.parts/offers";
 import { OnboardingSagasPart } from "./recruitment.parts/onboarding-sagas";
 import { OpeningsPart } from "./recruitment.parts/openings";
 import { interviewReminders } from "./recruitment.parts/reminders";
-import { APPLICATIONS, CANDIDATES, INTERVIEWS, OFFERS, OPENINGS, SharedPart } from "./recruitment.parts/shared";
+import { APPLICATIONS, CANDIDATES, INTERVIEWS, LOCKS, OFFERS, OPENINGS, SharedPart } from "./recruitment.parts/shared";
 
 export type { ApplicationView } from "./recruitment.parts/shared";
 
@@ -61,6 +61,8 @@ const RecruitmentService: ServiceSchema = {
 					OUTBOX_INDEX
 				]
 			},
+			// Per-application leases: an accept's claim and a move that closes the application (shared.ts).
+			{ name: LOCKS },
 			jobRunsCollection("recruitment"),
 			auditOutboxCollection("recruitment")
 		]),

@@ -254,6 +254,33 @@ describe("onboarding", () => {
 			}
 		});
 
+		it("ends consistent when a move to rejected races the accept: hired with the offer accepted, or rejected with it withdrawn", async () => {
+			for (let attempt = 1; attempt <= 3; attempt++) {
+				const sent = await sentOffer(url, acme);
+				const [accepted, moved] = await Promise.all([
+					accept(url, acme.hr, sent.offer.id),
+					api().post(`/applications/${sent.application.id}/move`, acme.owner, { stage: "rejected" })
+				]);
+				const [offer, stage] = await Promise.all([offerOf(sent.offer.id), stageOf(sent.application.id)]);
+				if (accepted.status === 201) {
+					expect({ attempt, moved: moved.status, stage, offer: offer.status }).toEqual({ attempt, moved: 409, stage: "hired", offer: "accepted" });
+					continue;
+				}
+				expect({ attempt, accepted: accepted.status, moved: moved.status, stage, offer: offer.status }).toEqual({
+					attempt,
+					accepted: 409,
+					moved: 200,
+					stage: "rejected",
+					offer: "withdrawn"
+				});
+				expect(await employeesMatching(sent.candidate.email)).toBe(0);
+				// Nothing live is left to accept: a retry is refused before any hire is tried.
+				const again = await accept(url, acme.hr, sent.offer.id);
+				expect(again.status).toBe(409);
+				expect(again.body.data).toMatchObject({ from: "withdrawn", reason: "offerStatus" });
+			}
+		});
+
 		it("starts the entitlements in the year of the start date", async () => {
 			const sent = await sentOffer(url, acme, { startDate: "2031-12-31" });
 			const res = await accept(url, acme.hr, sent.offer.id);
@@ -538,7 +565,7 @@ describe("onboarding", () => {
 			expect(await offerOf(sent.offer.id)).toMatchObject({ status: "accepted", employeeId: null });
 		});
 
-		it("refuses an offer whose application left the race meanwhile (409) and puts the offer back", async () => {
+		it("refuses an offer whose application left the race meanwhile (409), claiming nothing", async () => {
 			const sent = await sentOffer(url, acme);
 			// Only internal calls can get here (a pipeline move to rejected withdraws the offer).
 			await system.broker.call(

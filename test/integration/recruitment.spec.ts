@@ -529,6 +529,26 @@ describe("recruitment", () => {
 			expect((await api().get(`/offers/${offer.id}`, acme.hr)).body.status).toBe("withdrawn");
 		});
 
+		it("does not close an application whose offer is being accepted (409), and does once it is sent again", async () => {
+			const { application } = await applicationAt(url, acme, "offer");
+			const offer = await createOffer(url, acme, application.id);
+			await api().post(`/offers/${offer.id}/send`, acme.hr);
+			const meta = { user: { id: acme.hr.id, tenantId: acme.owner.tenant.id, roles: ["hr"], employeeId: null, sessionId: "internal" } };
+			// What an accept looks like between its claim and its commit.
+			await system.broker.call(RecruitmentActions.setOfferStatus, { id: offer.id, status: "accepted", expect: "sent" }, { meta });
+			for (const stage of ["rejected", "withdrawn"]) {
+				const refused = await move(application.id, stage);
+				expect(refused.status).toBe(409);
+				expect(refused.body).toMatchObject({ type: "illegalTransition", data: { from: "offer", to: stage, reason: "offerAccepted" } });
+			}
+			expect(await stageOf(application.id)).toBe("offer");
+			expect((await api().get(`/offers/${offer.id}`, acme.hr)).body.status).toBe("accepted");
+			// The accept rolled back: the offer is sent again, and the move withdraws it.
+			await system.broker.call(RecruitmentActions.setOfferStatus, { id: offer.id, status: "sent", expect: "accepted" }, { meta });
+			expect((await move(application.id, "rejected")).status).toBe(200);
+			expect((await api().get(`/offers/${offer.id}`, acme.hr)).body.status).toBe("withdrawn");
+		});
+
 		it("refuses a bad body (422 naming the field) and an unknown application (404)", async () => {
 			const { application } = await applicationAt(url, acme, "applied");
 			const bad = await move(application.id, "promoted");

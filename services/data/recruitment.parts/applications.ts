@@ -13,6 +13,7 @@ import { acceptsApplications } from "../../../lib/recruitment/openings";
 import { figuresOf } from "../../../lib/recruitment/figures";
 import { isClosed } from "../../../lib/recruitment/stages";
 import { STAFF_ROLES } from "../../../lib/roles";
+import { withLease } from "../../../lib/store/lease";
 import {
 	APPLICATIONS,
 	type ApplicationDoc,
@@ -20,9 +21,13 @@ import {
 	CANDIDATES,
 	type CandidateDoc,
 	type IdParams,
+	LOCKS,
+	OFFERS,
+	type OfferDoc,
 	type OpeningDoc,
 	RECRUITERS,
 	type RecruitmentThis,
+	applicationLease,
 	noReference,
 	optional
 } from "./shared";
@@ -164,13 +169,35 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 					movedBy: user.id
 				});
 				const set = { stage: to, closedFrom, stageChangedAt: at, updatedAt: at, figures: figuresOf(app.createdAt, [...app.history, change]) };
-				const moved = await store.updateMany(
-					{ _id: app._id, tenantId: user.tenantId, stage: from },
-					updateWithEvent(
-						updateWithEvent({ $set: set, $push: { history: change } }, event),
-						auditUpdate(ctx, "application", app, { stage: to, closedFrom })
-					)
-				);
+				const write = () =>
+					store.updateMany(
+						{ _id: app._id, tenantId: user.tenantId, stage: from },
+						updateWithEvent(
+							updateWithEvent({ $set: set, $push: { history: change } }, event),
+							auditUpdate(ctx, "application", app, { stage: to, closedFrom })
+						)
+					);
+				// Closing it, under the lease an accept claims its offer under (onboarding-sagas.ts): an offer
+				// being accepted keeps the application in the race, or the hire would undo itself against a
+				// rejected application and send the offer again.
+				const moved = !isClosed(to)
+					? await write()
+					: await withLease(this.store(LOCKS), applicationLease(user.tenantId, app._id), async () => {
+							const accepting: OfferDoc | null = await this.store(OFFERS).findOne({
+								tenantId: user.tenantId,
+								liveKey: app._id,
+								status: "accepted"
+							});
+							if (accepting) {
+								throw new IllegalTransitionError(
+									from,
+									to,
+									`The application's offer is being accepted; it cannot be ${to} now`,
+									"offerAccepted"
+								);
+							}
+							return write();
+						});
 				if (moved !== 1) {
 					const current: ApplicationDoc | null = await store.findOne({ _id: app._id, tenantId: user.tenantId });
 					throw new IllegalTransitionError(current?.stage ?? from, to, "The application was moved meanwhile", "stale");

@@ -15,8 +15,9 @@ import { ONBOARDING_STEPS, type OnboardingSaga, type OnboardingState, type Onboa
 import type { Offer } from "../../../lib/names/recruitment";
 import { enumOf, id, nullableId } from "../../../lib/params";
 import { IllegalTransitionError } from "../../../lib/recruitment/errors";
+import { withLease } from "../../../lib/store/lease";
 import { liveKey, offerJSON } from "./offers";
-import { OFFERS, type OfferDoc, type RecruitmentThis } from "./shared";
+import { APPLICATIONS, type ApplicationDoc, LOCKS, OFFERS, type OfferDoc, type RecruitmentThis, applicationLease } from "./shared";
 
 interface StartParams {
 	id: string;
@@ -106,41 +107,49 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 				const store = this.store(OFFERS);
 				const offer = await findInTenant<OfferDoc>(store, actor.tenantId, ctx.params.id, "Offer");
 				if (offer.status !== "sent") throw notClaimable(offer);
-				const at = now();
-				const leaseUntil = Date.now() + ctx.params.leaseMs;
-				const saga: OnboardingSaga = {
-					sagaId: ctx.params.sagaId,
-					state: "running",
-					step: ONBOARDING_STEPS[0],
-					employeeId: ctx.params.employeeId,
-					userId: ctx.params.userId,
-					attempts: 0,
-					error: null,
-					leaseUntil,
-					startedAt: at,
-					updatedAt: at,
-					holder: ctx.params.holder,
-					actor
-				};
-				// One write: of two concurrent accepts exactly one finds the offer still sent.
-				const changed = await this.unique("applicationId", () =>
-					store.updateMany(
-						{ _id: offer._id, tenantId: actor.tenantId, status: "sent" },
-						{
-							$set: {
-								status: "accepted",
-								liveKey: liveKey(offer, "accepted"),
-								employeeId: null,
-								userId: null,
-								onboarding: saga,
-								onboardingDue: leaseUntil,
-								updatedAt: at
+				// Under the application's lease, as a move that closes it (applications.ts, setStage): the offer
+				// is claimed only while the application is still at "offer", and once claimed no move closes it.
+				return withLease(this.store(LOCKS), applicationLease(actor.tenantId, offer.applicationId), async () => {
+					const app: ApplicationDoc | null = await this.store(APPLICATIONS).findOne({ _id: offer.applicationId, tenantId: actor.tenantId });
+					if (app && app.stage !== "offer") {
+						throw new IllegalTransitionError(app.stage, "hired", `The application is in '${app.stage}', not 'offer'`, "stale");
+					}
+					const at = now();
+					const leaseUntil = Date.now() + ctx.params.leaseMs;
+					const saga: OnboardingSaga = {
+						sagaId: ctx.params.sagaId,
+						state: "running",
+						step: ONBOARDING_STEPS[0],
+						employeeId: ctx.params.employeeId,
+						userId: ctx.params.userId,
+						attempts: 0,
+						error: null,
+						leaseUntil,
+						startedAt: at,
+						updatedAt: at,
+						holder: ctx.params.holder,
+						actor
+					};
+					// One write: of two concurrent accepts exactly one finds the offer still sent.
+					const changed = await this.unique("applicationId", () =>
+						store.updateMany(
+							{ _id: offer._id, tenantId: actor.tenantId, status: "sent" },
+							{
+								$set: {
+									status: "accepted",
+									liveKey: liveKey(offer, "accepted"),
+									employeeId: null,
+									userId: null,
+									onboarding: saga,
+									onboardingDue: leaseUntil,
+									updatedAt: at
+								}
 							}
-						}
-					)
-				);
-				if (changed !== 1) throw notClaimable(await findInTenant<OfferDoc>(store, actor.tenantId, offer._id, "Offer"));
-				return this.sagaOffer(ctx, offer._id);
+						)
+					);
+					if (changed !== 1) throw notClaimable(await findInTenant<OfferDoc>(store, actor.tenantId, offer._id, "Offer"));
+					return this.sagaOffer(ctx, offer._id);
+				});
 			}
 		},
 

@@ -77,6 +77,15 @@ export const CANDIDATES = "candidates";
 export const APPLICATIONS = "applications";
 export const INTERVIEWS = "interviews";
 export const OFFERS = "offers";
+/** Leases (lib/store/lease.ts): what must not interleave across nodes, such as closing an application and accepting its offer. */
+export const LOCKS = "recruitmentLocks";
+
+/**
+ * The lease of one application. Accepting its offer (the claim) and moving it to a closed stage
+ * each read one record and write another: unserialised, an accept could claim the offer of an
+ * application rejected meanwhile, or a move close one whose offer was just claimed.
+ */
+export const applicationLease = (tenantId: string, applicationId: string) => `application:${tenantId}:${applicationId}`;
 
 /** Who may read openings, applications and interviews (a manager only their own openings'). */
 export const RECRUITERS: Role[] = [...STAFF_ROLES, "manager"];

@@ -60,6 +60,28 @@ export function hireRequest(offer: Offer, candidate: Candidate, opening: JobOpen
 	return request;
 }
 
+/**
+ * The 409 message for a hire employees refused over a reference of its own request (a 422
+ * naming the field): the request was built from the opening and the offer, so the caller is
+ * told which of their parts is gone and what to do, not about a field they never sent.
+ */
+const GONE: Record<string, { part: string; message: string }> = {
+	departmentId: { part: "opening.departmentId", message: "The opening's department no longer exists: change the opening before accepting" },
+	managerId: {
+		part: "opening.hiringManagerId",
+		message: "The opening's hiring manager is no longer an active employee: change the opening before accepting"
+	},
+	positionId: { part: "offer.positionId", message: "The offer's position no longer exists: withdraw the offer and make a new one" }
+};
+
+/** For an employees.hire refusal over a reference that went away (a 422 of type "reference"): which part of the opening or offer is gone. */
+export function goneReference(err: unknown): { part: string; message: string } | null {
+	const e = err as { code?: number; data?: Array<{ type?: string; field?: string }> } | null;
+	if (e?.code !== 422 || !Array.isArray(e.data)) return null;
+	const reference = e.data.find(d => d.type === "reference" && d.field !== undefined && d.field in GONE);
+	return reference ? GONE[reference.field!] : null;
+}
+
 /** The account's display name; two names of 100 characters would pass identity's limit by one. */
 export function accountName(candidate: Pick<Candidate, "firstName" | "lastName">): string {
 	return `${candidate.firstName} ${candidate.lastName}`.slice(0, NAME_MAX).trim();

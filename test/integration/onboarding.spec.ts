@@ -9,13 +9,13 @@ import type { Service, ServiceSchema } from "moleculer";
 import request from "supertest";
 import { RecruitmentActions } from "../../lib/names/recruitment";
 import LeaveService from "../../services/data/leave.service";
-import { hire, startRoomySystem } from "../support/employees";
+import { createDepartment, createPosition, hire, startRoomySystem } from "../support/employees";
 import { PASSWORD, acceptInvitation, bearer, createUser, login, signup } from "../support/http";
 import { mailTo, tokenOf } from "../support/mail";
 import { leaveType } from "../support/leave";
 import type { RunningSystem } from "../support/local-system";
 import { type HireLog, type SentOffer, accept, listenToHires, metaUser, sentOffer } from "../support/onboarding";
-import { type As, type Company, applicationAt, client, createOffer, setUpCompany } from "../support/recruitment";
+import { type As, type Company, applicationAt, client, createOffer, createOpening, setUpCompany } from "../support/recruitment";
 import { clusterTopology, eventually, itInProcess } from "../support/cluster-topology";
 import { hireRequest } from "../../lib/onboarding/hire";
 import { EmployeeActions, OnboardingSagaActions, type SagaOffer } from "../../lib/names";
@@ -331,6 +331,38 @@ describe("onboarding", () => {
 			expect(await offerOf(offer.id)).toMatchObject({ status: "accepted", employeeId: retry.body.employee.id, userId: retry.body.user.id });
 			expect(await stageOf(pipeline.application.id)).toBe("hired");
 			expect(await hires.next(offer.id)).toMatchObject({ employeeId: retry.body.employee.id });
+		});
+
+		it("answers 409 saying which part of the opening or offer is gone (department, hiring manager, position), and hires no one", async () => {
+			const [departmentId, positionId, manager] = await Promise.all([
+				createDepartment(url, acme.owner, `Gone ${Date.now()}`),
+				createPosition(url, acme.owner, `Gone ${Date.now()}`),
+				hire(url, acme.owner, { firstName: "Mona", lastName: "Leaving" })
+			]);
+			const sentFor = async (openingOverrides: Record<string, unknown>, offerOverrides: Record<string, unknown> = {}): Promise<SentOffer> => {
+				const pipeline = await applicationAt(url, acme, "offer", await createOpening(url, acme, openingOverrides));
+				const offer = await createOffer(url, acme, pipeline.application.id, offerOverrides);
+				return { ...pipeline, offer: (await api().post(`/offers/${offer.id}/send`, acme.hr)).body };
+			};
+			const inDepartment = await sentFor({ departmentId });
+			const underManager = await sentFor({ hiringManagerId: manager.id });
+			const inPosition = await sentFor({}, { positionId });
+			// A closed opening's sent offer can still be accepted, and nothing points at the department any more.
+			expect((await api().patch(`/job-openings/${inDepartment.opening.id}`, acme.hr, { status: "closed" })).status).toBe(200);
+			expect((await api().del(`/departments/${departmentId}`, acme.owner)).status).toBe(204);
+			expect((await api().post(`/employees/${manager.id}/terminate`, acme.owner, { date: "2024-06-30", reason: "moved on" })).status).toBe(200);
+			expect((await api().del(`/positions/${positionId}`, acme.owner)).status).toBe(204);
+
+			for (const [sent, gone, message] of [
+				[inDepartment, "opening.departmentId", "The opening's department no longer exists: change the opening before accepting"],
+				[underManager, "opening.hiringManagerId", "The opening's hiring manager is no longer an active employee: change the opening before accepting"],
+				[inPosition, "offer.positionId", "The offer's position no longer exists: withdraw the offer and make a new one"]
+			] as const) {
+				const res = await accept(url, acme.hr, sent.offer.id);
+				expect({ gone, status: res.status, message: res.body.message }).toEqual({ gone, status: 409, message });
+				expect(res.body).toMatchObject({ type: "CONFLICT", data: { reason: "referenceGone", gone } });
+				await expectNoHire(sent, sent.candidate.email);
+			}
 		});
 
 		it("changes nothing when the candidate's email is already an employee's work email (409 naming workEmail)", async () => {

@@ -7,10 +7,11 @@
 import type { CallingOptions, Service, ServiceSchema } from "moleculer";
 import { config } from "../../../lib/config";
 import type { Employee } from "../../../lib/employees/model";
+import { ConflictError } from "../../../lib/errors";
 import { EmployeeActions, type EmployeeSummary, IdentityActions, LeaveActions } from "../../../lib/names";
 import { OnboardingSagaActions, type OnboardingSaga, type OnboardingStep, type SagaOffer } from "../../../lib/names/onboarding";
 import { type Application, type Candidate, type JobOpening, type Offer, RecruitmentActions, type Stage } from "../../../lib/names/recruitment";
-import { accountName, entitlementYear, hireRequest } from "../../../lib/onboarding/hire";
+import { accountName, entitlementYear, goneReference, hireRequest } from "../../../lib/onboarding/hire";
 import { type Origin, afterFailure, expectedStages, messageOf, retryDelay, stepsFrom, stepsToUndo } from "../../../lib/onboarding/saga";
 import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 
@@ -146,11 +147,13 @@ export const SagaPart: Partial<ServiceSchema> = {
 				await this.enter(run, step);
 				switch (step) {
 					case "hire":
-						employee = await this.broker.call<Employee, object>(
-							EmployeeActions.hireWithId,
-							{ id: saga.employeeId, ...hireRequest(offer, candidate, opening) },
-							run.opts
-						);
+						employee = await this.broker
+							.call<Employee, object>(EmployeeActions.hireWithId, { id: saga.employeeId, ...hireRequest(offer, candidate, opening) }, run.opts)
+							.catch(err => {
+								// Gone since the opening or offer was made (a department deleted, a manager terminated): a conflict with their state.
+								const gone = goneReference(err);
+								throw gone ? new ConflictError(gone.message, { reason: "referenceGone", gone: gone.part }) : err;
+							});
 						break;
 					// The user is made after the employee, so it is born linked (identity writes both sides
 					// of the link). The person is sent an invitation and chooses their own password.

@@ -30,7 +30,9 @@ export const RecruitmentActions = {
 	/** Internal { id } → { removed }: removes an interview created moments ago (the pipeline's compensation). */
 	undoCreateInterview: "recruitment.undoCreateInterview",
 	/** Internal { applicationId } → { withdrawn }: every draft or sent offer of the application becomes withdrawn. */
-	withdrawOffers: "recruitment.withdrawOffers"
+	withdrawOffers: "recruitment.withdrawOffers",
+	/** Internal { departmentId } → how many openings not closed (draft or open) hire into the department (org refuses to delete it then). */
+	countOpeningsInDepartment: "recruitment.countOpeningsInDepartment"
 } as const;
 
 /** Durable domain events (channels, published from the aggregate's outbox). */

@@ -8,6 +8,7 @@ import { BusinessRuleError, ConflictError, UnprocessableError } from "../../lib/
 import { type RosterContext, created, requireUser } from "../../lib/meta";
 import { EmployeeActions, type EmployeeSummary } from "../../lib/names/employees";
 import type { Department, Location, OrgDirectory, OrgNames, Position } from "../../lib/names/org";
+import { RecruitmentActions } from "../../lib/names/recruitment";
 import { nest, wouldCycle } from "../../lib/org/tree";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
 import { id, nullableId, nullableText, optionalText, text } from "../../lib/params";
@@ -309,13 +310,15 @@ const OrgService: ServiceSchema = {
 				// With the tree held, no sub-department is made or moved under it meanwhile.
 				return this.reshapeTree(tenantId, async () => {
 					const dept = await findInTenant<DepartmentDoc>(this.adapter, tenantId, ctx.params.id, "Department");
-					const [children, positions, employees] = await Promise.all([
+					// Openings still hiring into it count too: accepting one of their offers would hire into nothing.
+					const [children, positions, employees, openings] = await Promise.all([
 						this.adapter.count({ query: { tenantId, parentId: dept._id } }),
 						this.store(POSITIONS).count({ query: { tenantId, departmentId: dept._id } }),
-						ctx.call<number, { departmentId: string }>(EmployeeActions.countInDepartment, { departmentId: dept._id })
+						ctx.call<number, { departmentId: string }>(EmployeeActions.countInDepartment, { departmentId: dept._id }),
+						ctx.call<number, { departmentId: string }>(RecruitmentActions.countOpeningsInDepartment, { departmentId: dept._id })
 					]);
-					if (children + positions + employees > 0) {
-						throw new ConflictError("Only an empty department can be deleted", { subDepartments: children, positions, employees });
+					if (children + positions + employees + openings > 0) {
+						throw new ConflictError("Only an empty department can be deleted", { subDepartments: children, positions, employees, openings });
 					}
 					return removeAudited(this, ctx, this.adapter, "department", dept, departmentJSON(dept));
 				});

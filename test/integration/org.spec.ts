@@ -78,6 +78,26 @@ describe("org", () => {
 			expect((await get(`/departments/${empty}`, acme)).status).toBe(404);
 		});
 
+		it("does not delete a department a draft or open job opening hires into (409); once the openings are closed, it does", async () => {
+			const hiring = await department("Hiring");
+			const manager = await hire(url, acme, { firstName: "Hana", lastName: "Hiring" });
+			const opening = async (status: string) => {
+				const res = await post("/job-openings", acme, { title: `${status} role`, departmentId: hiring, hiringManagerId: manager.id, status });
+				expect(res.status).toBe(201);
+				return res.body.id as string;
+			};
+			const [draft, open] = await Promise.all([opening("draft"), opening("open")]);
+			const del = () => request(url).delete(`/api/v1/departments/${hiring}`).set(bearer(acme.accessToken));
+			const refused = await del();
+			expect(refused.status).toBe(409);
+			expect(refused.body.data).toEqual({ subDepartments: 0, positions: 0, employees: 0, openings: 2 });
+			for (const id of [draft, open]) {
+				expect((await request(url).patch(`/api/v1/job-openings/${id}`).set(bearer(acme.accessToken)).send({ status: "closed" })).status).toBe(200);
+			}
+			expect((await del()).status).toBe(204);
+			expect((await get(`/departments/${hiring}`, acme)).status).toBe(404);
+		});
+
 		it("rejects a parent, location or manager that does not exist in the tenant (422 naming the field)", async () => {
 			const theirs = await department("Theirs", null, globex);
 			const res = await post("/departments", acme, { name: "X", parentId: theirs });

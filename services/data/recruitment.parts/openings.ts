@@ -35,6 +35,13 @@ interface ListOpeningsParams extends ListParams {
 	search?: string;
 }
 
+interface DepartmentIdParams {
+	departmentId: string;
+}
+
+/** The statuses of an opening that may still hire. */
+const HIRING_STATUSES: OpeningStatus[] = ["draft", "open"];
+
 const headcount = { type: "number", integer: true, min: 1, max: 10_000 } as const;
 
 const openingJSON = (doc: OpeningDoc) => toJSON(doc) as unknown as JobOpening;
@@ -170,6 +177,20 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 			params: { id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<JobOpening> {
 				return openingJSON(await findInTenant<OpeningDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.id, "Job opening"));
+			}
+		},
+
+		/**
+		 * Openings still to hire into the department: a draft or open one would hire into nothing
+		 * once it is deleted. A closed one counts not, or no department that ever hired could go.
+		 */
+		countOpeningsInDepartment: {
+			visibility: "public",
+			readOnly: true,
+			params: { departmentId: id },
+			handler(this: RecruitmentThis, ctx: RosterContext<DepartmentIdParams>): Promise<number> {
+				const query = { tenantId: requireUser(ctx).tenantId, departmentId: ctx.params.departmentId, status: { $in: HIRING_STATUSES } };
+				return this.adapter.count({ query });
 			}
 		}
 	}

@@ -92,12 +92,12 @@ function cacheControl(expiresAt: string | null): string {
 	return left >= 1 ? `private, max-age=${Math.min(REDIRECT_MAX_AGE_S, left)}` : "no-store";
 }
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
 /**
  * An ISO time with its offset, in the future, or 422 naming the field. Date.parse alone would take
  * the 30th of February for the 2nd of March, and a time without an offset as the server's own.
  */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
 function futureTime(value: string, field: string): string {
 	const at = Date.parse(value);
 	if (!ISO_TIME.test(value) || !isRealDate(value.slice(0, 10)) || Number.isNaN(at)) {

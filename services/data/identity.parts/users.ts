@@ -394,7 +394,9 @@ export const UsersPart: Partial<ServiceSchema> = {
 
 		/**
 		 * An account made for a membership that was then undone goes with it: no password, no
-		 * membership left. Under accountFor's lease, so it never goes while another invitation finds it.
+		 * membership left. Under accountFor's lease, so it never goes while another invitation is
+		 * looking it up; one that found it a moment before and has not written its membership yet
+		 * is a window this leaves open, as undoCreateUser's own check did.
 		 */
 		async dropAccountIfUnused(this: IdentityThis, accountId: string): Promise<void> {
 			const account: AccountDoc | null = await this.store(ACCOUNTS).findById(accountId);

@@ -197,6 +197,12 @@ describe("leave", () => {
 			const dup = await api.post("/holidays", own, { date: "2030-05-01", name: "Again" });
 			expect(dup.status).toBe(409);
 			expect(dup.body.data).toMatchObject({ field: "date" });
+			// A year no list can ask for (?year= stops at 2100) is refused, on creation and on a change.
+			const far = await api.post("/holidays", own, { date: "9999-05-01", name: "Far" });
+			expect(far.status).toBe(422);
+			expect(far.body.data[0]).toMatchObject({ field: "date" });
+			expect((await api.patch(`/holidays/${res.body.id}`, own, { date: "9999-05-01" })).status).toBe(422);
+			expect((await api.get(`/holidays/${res.body.id}`, own)).body.date).toBe("2030-05-01");
 
 			const someone = await person(system.url, own, "employee");
 			expect((await api.post("/holidays", someone, { date: "2030-06-01", name: "Mine" })).status).toBe(403);

@@ -4,6 +4,7 @@ import { auditCreation, auditUpdate } from "../../../lib/audit/record";
 import { removeAudited } from "../../../lib/audit/removal";
 import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { checkDate, findInTenant, now } from "../../../lib/entity";
+import { checkLeaveYear } from "../../../lib/leave/calendar";
 import { type Holiday, type HolidayDoc, holidayJSON } from "../../../lib/leave/model";
 import { type RosterContext, created, requireUser } from "../../../lib/meta";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
@@ -42,6 +43,7 @@ export const HolidaysPart: Partial<ServiceSchema> = {
 			async handler(this: LeaveThis, ctx: RosterContext<CreateHolidayParams>): Promise<Holiday> {
 				const { tenantId } = requireUser(ctx);
 				checkDate(ctx.params.date, "date");
+				checkLeaveYear(ctx.params.date, "date");
 				const at = now();
 				const doc: HolidayDoc = { _id: this.newId(), tenantId, date: ctx.params.date, name: ctx.params.name, createdAt: at, updatedAt: at };
 				await this.unique("date", () => this.store(HOLIDAYS).insert(insertWithEvent(doc, auditCreation(ctx, "holiday", doc))));
@@ -89,6 +91,7 @@ export const HolidaysPart: Partial<ServiceSchema> = {
 				const { tenantId } = requireUser(ctx);
 				const { id: holidayId, ...changes } = ctx.params;
 				checkDate(changes.date, "date");
+				if (changes.date) checkLeaveYear(changes.date, "date");
 				const before = await findInTenant<HolidayDoc>(this.store(HOLIDAYS), tenantId, holidayId, "Holiday");
 				const set = { ...changes, updatedAt: now() };
 				const updated: HolidayDoc = await this.unique("date", () =>

@@ -370,6 +370,11 @@ describe("leave", () => {
 			}
 			expect((await api.get(`/leave-entitlements/${id}`, hr)).body).toMatchObject({ days: 10, carriedOver: 0 });
 			expect(await balanceOf(hr, p.employeeId)).toMatchObject({ remaining: 0 });
+			// Deleting it is lowering it to nothing: 409 while days stand on it.
+			const gone = await api.del(`/leave-entitlements/${id}`, hr);
+			expect(gone.status).toBe(409);
+			expect(gone.body.data).toEqual({ taken: 2, pending: 8 });
+			expect((await api.get(`/leave-entitlements/${id}`, hr)).status).toBe(200);
 			// Exactly what is held, or the days moved into the carry-over, is enough.
 			expect((await api.patch(`/leave-entitlements/${id}`, hr, { days: 6, carriedOver: 4 })).body).toMatchObject({ days: 6, carriedOver: 4 });
 			const carry = await api.patch(`/leave-entitlements/${id}`, hr, { carriedOver: 3.5 });
@@ -381,6 +386,7 @@ describe("leave", () => {
 			await requestLeave(system.url, p, { leaveTypeId: unpaid.id, ...workWeek(6) });
 			expect((await api.patch(`/leave-entitlements/${negativeId}`, hr, { days: 1 })).status).toBe(200);
 			expect(await balanceOf(hr, p.employeeId, unpaid.id)).toMatchObject({ entitled: 1, pending: 5, remaining: -4 });
+			expect((await api.del(`/leave-entitlements/${negativeId}`, hr)).status).toBe(204);
 		});
 
 		// In one process: the test holds the leave service's own admission open.

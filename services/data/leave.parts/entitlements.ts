@@ -4,7 +4,7 @@ import { auditCreation, auditUpdate, onBehalfOf } from "../../../lib/audit/recor
 import { recordRemovals, removeAudited } from "../../../lib/audit/removal";
 import { insertWithEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { findInTenant, now } from "../../../lib/entity";
-import { BusinessRuleError } from "../../../lib/errors";
+import { BusinessRuleError, ConflictError } from "../../../lib/errors";
 import { type Allowance, balanceOf, carryOver } from "../../../lib/leave/balance";
 import { checkHalfDays } from "../../../lib/leave/calendar";
 import { type EntitlementDoc, type LeaveEntitlement, type RequestDoc, type TypeDoc, entitlementJSON } from "../../../lib/leave/model";
@@ -137,8 +137,21 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<null> {
-				const entitlement = await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), requireUser(ctx).tenantId, ctx.params.id, "Leave entitlement");
-				return removeAudited(this, ctx, this.store(ENTITLEMENTS), "leaveEntitlement", entitlement, entitlementJSON(entitlement));
+				const { tenantId } = requireUser(ctx);
+				const found = await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), tenantId, ctx.params.id, "Leave entitlement");
+				// As lowering it to nothing, under the same lock: a type without a negative balance keeps
+				// the entitlement its requested and approved days stand on (409 until they are cancelled).
+				return this.exclusively(tenantId, found.employeeId, async () => {
+					const entitlement = await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), tenantId, ctx.params.id, "Leave entitlement");
+					const short = await this.shortfall(entitlement, { days: 0, carriedOver: 0 });
+					if (short) {
+						throw new ConflictError(
+							`The entitlement still covers ${short.taken} day(s) taken and ${short.pending} pending of '${short.typeName}' for ${entitlement.year}: cancel or reject them first.`,
+							{ taken: short.taken, pending: short.pending }
+						);
+					}
+					return removeAudited(this, ctx, this.store(ENTITLEMENTS), "leaveEntitlement", entitlement, entitlementJSON(entitlement));
+				});
 			}
 		},
 
@@ -231,26 +244,35 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 	methods: {
 		/**
 		 * Refuses a change that lowers the allowance below what the year's requests hold, for a type
-		 * without a negative balance. Pending days count, as they do when a request is admitted
-		 * (lib/leave/balance.ts): they are promised until decided. A change that lowers nothing
+		 * without a negative balance (422 naming the field lowered). A change that lowers nothing
 		 * passes, so staff can still raise a balance that is negative already (a type whose
 		 * allowNegative was switched off).
 		 */
 		async checkLowered(this: LeaveThis, entitlement: EntitlementDoc, changes: Partial<Allowance>): Promise<void> {
 			const after: Allowance = { days: changes.days ?? entitlement.days, carriedOver: changes.carriedOver ?? entitlement.carriedOver };
 			if (after.days + after.carriedOver >= entitlement.days + entitlement.carriedOver) return;
-			const { tenantId, employeeId, leaveTypeId, year: y } = entitlement;
-			const type = await this.findType(tenantId, leaveTypeId);
-			if (type.allowNegative) return;
-			const held: RequestDoc[] = await this.adapter.find({ query: { tenantId, employeeId, leaveTypeId, year: y, status: { $in: ACTIVE_STATUSES } } });
-			const { taken, pending, remaining } = balanceOf(after, held);
-			if (remaining >= 0) return;
+			const short = await this.shortfall(entitlement, after);
+			if (!short) return;
 			const field = changes.days === undefined ? "carriedOver" : "days";
 			throw new BusinessRuleError(
 				field,
-				`The entitlement would give ${after.days + after.carriedOver} day(s) of '${type.name}' for ${y}, but ${taken} day(s) are taken and ${pending} pending.`,
+				`The entitlement would give ${after.days + after.carriedOver} day(s) of '${short.typeName}' for ${entitlement.year}, but ${short.taken} day(s) are taken and ${short.pending} pending.`,
 				"insufficientBalance"
 			);
+		},
+
+		/**
+		 * What the year's requests of the entitlement's type hold beyond `after`, for a type without a
+		 * negative balance; null when they fit. Pending days count, as they do when a request is
+		 * admitted (lib/leave/balance.ts): they are promised until decided.
+		 */
+		async shortfall(this: LeaveThis, entitlement: EntitlementDoc, after: Allowance): Promise<{ typeName: string; taken: number; pending: number } | null> {
+			const { tenantId, employeeId, leaveTypeId, year: y } = entitlement;
+			const type = await this.findType(tenantId, leaveTypeId);
+			if (type.allowNegative) return null;
+			const held: RequestDoc[] = await this.adapter.find({ query: { tenantId, employeeId, leaveTypeId, year: y, status: { $in: ACTIVE_STATUSES } } });
+			const { taken, pending, remaining } = balanceOf(after, held);
+			return remaining >= 0 ? null : { typeName: type.name, taken, pending };
 		}
 	}
 };

@@ -38,6 +38,7 @@ export interface LeaveMethods {
 	admit(doc: RequestDoc, type: TypeDoc): Promise<void>;
 	// entitlements.ts
 	checkLowered(entitlement: EntitlementDoc, changes: Partial<Allowance>): Promise<void>;
+	shortfall(entitlement: EntitlementDoc, after: Allowance): Promise<{ typeName: string; taken: number; pending: number } | null>;
 	// holidays.ts
 	holidaysBetween(tenantId: string, from: string, to: string): Promise<Set<string>>;
 }

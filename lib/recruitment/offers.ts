@@ -30,8 +30,8 @@ export function isLiveOffer(status: OfferStatus): boolean {
 /** Only a draft's terms may still change. */
 export const isEditableOffer = (status: OfferStatus): boolean => status === "draft";
 
-/** The day offers count by: the UTC date, so a node's time zone never moves an expiry. */
-export const offerToday = (): string => new Date().toISOString().slice(0, 10);
-
-/** `expiresAt` is the last day an offer may be accepted: it has expired once that day is over. */
+/**
+ * `expiresAt` is the last day an offer may be accepted: it has expired once that day is over.
+ * `today` is the UTC date (lib/employees/rules.ts), so a node's time zone never moves an expiry.
+ */
 export const hasExpired = (expiresAt: string | null | undefined, today: string): boolean => expiresAt != null && expiresAt < today;

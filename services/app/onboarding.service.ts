@@ -26,11 +26,11 @@ import type { RosterContext } from "../../lib/meta";
 import { EmployeeActions, IdentityActions } from "../../lib/names";
 import { OnboardingSagaActions, type OnboardingSaga, type SagaOffer } from "../../lib/names/onboarding";
 import { type Offer, RecruitmentActions } from "../../lib/names/recruitment";
+import { today } from "../../lib/employees/rules";
 import { acceptRefusal } from "../../lib/onboarding/hire";
 import { isStalled, messageOf } from "../../lib/onboarding/saga";
 import { id } from "../../lib/params";
 import { IllegalTransitionError } from "../../lib/recruitment/errors";
-import { offerToday } from "../../lib/recruitment/offers";
 import { STAFF_ROLES } from "../../lib/roles";
 import { type Onboarded, STEP_TIMEOUT_MS, SagaPart, type SagaMethods, type SagaRun, type UserAccount, isLeaseLost } from "./onboarding.parts/saga";
 import { json } from "../../lib/openapi/responses";
@@ -113,7 +113,7 @@ const OnboardingService: ServiceSchema = {
 				if (!takenOver && isStalled(offer.onboarding, Date.now())) return this.takeOverFromRequest(ctx, offer);
 				throw busy(offer);
 			}
-			const refusal = acceptRefusal(offer, offerToday());
+			const refusal = acceptRefusal(offer, today());
 			if (refusal) throw new IllegalTransitionError(offer.status, "accepted", refusal.message, refusal.reason);
 			this.crashPoint("claim", "before");
 			const claimed = await this.broker.call<SagaOffer, object>(

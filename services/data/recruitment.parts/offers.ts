@@ -10,7 +10,8 @@ import { type ListParams, type ListResult, listParams, paginate, parseSort } fro
 import { date, enumOf, id, nullableId, nullableText, optionalDate } from "../../../lib/params";
 import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { currency } from "../../../lib/recruitment/fields";
-import { canChangeOffer, hasExpired, isEditableOffer, isLiveOffer, offerToday } from "../../../lib/recruitment/offers";
+import { today as utcToday } from "../../../lib/employees/rules";
+import { canChangeOffer, hasExpired, isEditableOffer, isLiveOffer } from "../../../lib/recruitment/offers";
 import { STAFF_ROLES } from "../../../lib/roles";
 import { APPLICATIONS, type ApplicationDoc, type IdParams, OFFERS, type OfferDoc, type RecruitmentThis, noReference, nullable, optional } from "./shared";
 import { json } from "../../../lib/openapi/responses";
@@ -65,7 +66,7 @@ export function offerJSON(doc: OfferDoc): Offer {
  * refused where it is made, changed or sent (422 naming expiresAt), by the day accept counts by.
  */
 function checkNotExpired(expiresAt: string | null | undefined, sending = false): void {
-	const today = offerToday();
+	const today = utcToday();
 	if (!hasExpired(expiresAt, today)) return;
 	const message = sending
 		? `The offer expired on ${expiresAt}; set a later 'expiresAt' before sending it.`

@@ -8,7 +8,7 @@ type Doc = Record<string, unknown>;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const model = require("@seald-io/nedb/lib/model.js") as {
 	match(doc: object, query: object): boolean;
-	deepCopy<T>(doc: T): T;
+	deepCopy<T>(doc: T, strictKeys?: boolean): T;
 	modify(doc: Doc, update: Doc): Doc;
 	getDotValue(doc: object, field: string): unknown;
 	compareThings(a: unknown, b: unknown, compareStrings?: (a: string, b: string) => number): number;

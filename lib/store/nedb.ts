@@ -5,6 +5,7 @@
 import MoleculerDb from "moleculer-db";
 import { checkGroupFields, checkSumFields, groupCounts, groupSums } from "./count-by";
 import { type NedbDatastore, compareKeysFast, compoundInLookups, reindexOnlyChangedKeys } from "./nedb-indexes";
+import { asStored, copyDocumentsFast } from "./nedb-copy";
 import { model } from "./nedb-model";
 import { type NedbCursorInternals, pageInOnePass, readMatching } from "./nedb-reads";
 import type { CountByRow, FindParams, IndexSpec, Page, Store, SumByRow } from "./types";
@@ -34,6 +35,7 @@ interface NedbInsertInternals {
 	persistence: { persistNewStateAsync(docs: object[]): Promise<void> };
 }
 type Doc = Record<string, unknown>;
+copyDocumentsFast();
 const { deepCopy, match } = model;
 
 /**
@@ -61,13 +63,14 @@ function modifyNamedFieldsOnly(): void {
 		const part: Doc = { _id: doc._id };
 		for (const [field, valueNeeded] of named) if (Object.hasOwn(doc, field)) part[field] = valueNeeded ? doc[field] : true;
 		const changed = modify(part, update);
-		const next: Doc = {};
-		for (const field in doc) {
-			if (!named.has(field)) next[field] = doc[field];
-			else if (Object.hasOwn(changed, field)) next[field] = changed[field];
-		}
-		for (const field in changed) if (!Object.hasOwn(next, field)) next[field] = changed[field];
-		return next;
+		// Spreads, not a store per field, so the new version is a fast object as the old one was (nedb-copy.ts).
+		const next: Doc = { ...doc, ...changed };
+		const unset = [...named.keys()].filter(field => !Object.hasOwn(changed, field) && Object.hasOwn(doc, field));
+		if (unset.length === 0) return next;
+		// `delete` would make a dictionary of it: copy what is kept instead.
+		const kept: Doc = {};
+		for (const field in next) if (!unset.includes(field)) kept[field] = next[field];
+		return asStored(kept);
 	};
 }
 modifyNamedFieldsOnly();
@@ -113,8 +116,9 @@ async function insertHandedOver(db: NedbInsertInternals, docs: object | object[]
 	if (db.timestampData || !all.every(doc => typeof (doc as { _id?: unknown })._id === "string")) return false;
 	await db.executor.pushAsync(async () => {
 		for (const doc of all) checkKeys(doc);
-		db._insertInCache(docs);
-		await db.persistence.persistNewStateAsync(all);
+		const stored = all.map(asStored);
+		db._insertInCache(stored);
+		await db.persistence.persistNewStateAsync(stored);
 	});
 	return true;
 }

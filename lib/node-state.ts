@@ -38,6 +38,8 @@ export interface HedgedReadState {
 	won: number;
 	/** Reads that waited past the delay but had no backup: the budget was spent. */
 	overBudget: number;
+	/** Reads whose first attempt went elsewhere than the balancer chose, that node being silent. */
+	rerouted: number;
 	/** How long a read waits now before its backup goes (the recent p90), in ms. */
 	delayMs: number;
 }

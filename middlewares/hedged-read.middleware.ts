@@ -16,12 +16,18 @@
  * ReadRetry tries another node as before. An error the action answered (404, 422) is an answer:
  * the other node shares its database and would say the same.
  *
+ * A node that has gone silent (lib/hedging/silent-nodes.ts: a read to it is stuck, it has answered
+ * nothing since, and it does not answer a ping) gets no first attempts while another node can
+ * serve the action, so a frozen node costs the few reads sent before it was found silent, not
+ * half of them until the registry drops it.
+ *
  * Not hedged: calls this node serves itself (preferLocal: nothing to gain), actions served by
  * one node, writes, and calls sent to a named node. HEDGED_READS=false leaves calls untouched.
  */
 import type { CallingOptions, Context, Middleware, ServiceBroker } from "moleculer";
 import { BackupBudget } from "../lib/hedging/backup-budget";
 import { LatencyWindow } from "../lib/hedging/latency-window";
+import { SilentNodes } from "../lib/hedging/silent-nodes";
 import { type HedgedReadState, reportHedgedReads } from "../lib/node-state";
 import { type Call, type EndpointLike, NODE_FAULTS, answeredBy, endpointsOf, isReadOnly, targetAction } from "./read-retry.middleware";
 import { cancelRemoteCall } from "./remote-timeout.middleware";
@@ -46,19 +52,28 @@ const BUDGET = { ratio: 0.1, burst: 10 };
  */
 const RESERVE = BUDGET.burst / 2;
 const STUCK_FACTOR = 4;
+/**
+ * A node is suspected (and pinged) once a read to it has waited this long, or the stuck time if
+ * longer, with no answer from it since. The bar sits above a busy node's tail, so that pings stay
+ * rare (at four times the p90, a healthy node under the hedged-reads cluster test was suspected
+ * every few seconds), and a frozen node is still found silent within half a second.
+ */
+const SILENT_AFTER_MS = 250;
 
 export const HedgedReadMetricNames = {
 	calls: "roster.hedged.calls.total",
 	backups: "roster.hedged.backups.total",
 	won: "roster.hedged.backups.won.total",
-	overBudget: "roster.hedged.over.budget.total"
+	overBudget: "roster.hedged.over.budget.total",
+	rerouted: "roster.hedged.rerouted.total"
 } as const;
 
 const DESCRIPTIONS: Record<keyof typeof HedgedReadMetricNames, string> = {
 	calls: "Remote read calls that could have a backup (the action had two nodes or more)",
 	backups: "Backups sent to another node because the first attempt had not answered after the action's p90",
 	won: "Backups that answered before the first attempt",
-	overBudget: "Reads that waited past the action's p90 but had no backup: the budget (a tenth of calls) was spent"
+	overBudget: "Reads that waited past the action's p90 but had no backup: the budget (a tenth of calls) was spent",
+	rerouted: "Reads whose first attempt went to another node than the balancer chose, because that one had gone silent"
 };
 
 /** One action's hedging, on this node. */
@@ -69,6 +84,7 @@ class ActionHedging {
 	backups = 0;
 	won = 0;
 	overBudget = 0;
+	rerouted = 0;
 
 	delayMs(): number {
 		return Math.max(MIN_DELAY_MS, this.latency.percentile(PERCENTILE) ?? DEFAULT_DELAY_MS);
@@ -82,10 +98,26 @@ interface Attempt {
 	error?: unknown;
 }
 
-/** Someone else than `nodeID` that can serve the action now, if any. */
-function otherEndpoint(broker: ServiceBroker, action: string, nodeID: string | undefined): EndpointLike | undefined {
+const anyOf = <T>(list: T[]): T | undefined => list[Math.floor(Math.random() * list.length)];
+
+/** Someone else than `nodeID` that can serve the action now, if any: one not silent, if there is one. */
+function otherEndpoint(broker: ServiceBroker, action: string, nodeID: string | undefined, silent: SilentNodes): EndpointLike | undefined {
 	const others = endpointsOf(broker, action).filter(ep => ep.isAvailable && !ep.local && ep.id !== nodeID);
-	return others[Math.floor(Math.random() * others.length)];
+	return anyOf(others.filter(ep => !silent.isSilent(ep.id))) ?? anyOf(others);
+}
+
+/**
+ * Where the first attempt goes: where the balancer sends it (`target`: an endpoint, or the
+ * action's name for the balancer to choose), unless that node is silent and another is not.
+ */
+function firstTarget(broker: ServiceBroker, action: string, target: unknown, silent: SilentNodes): { target: unknown; rerouted: boolean } {
+	const endpoints = endpointsOf(broker, action).filter(ep => ep.isAvailable);
+	if (!endpoints.some(ep => silent.isSilent(ep.id))) return { target, rerouted: false };
+	// The balancer's choice, made now rather than after this middleware, to see where it falls.
+	const chosen = typeof target === "string" ? broker.findNextActionEndpoint(action) : target;
+	if (chosen instanceof Error || !silent.isSilent((chosen as EndpointLike).id)) return { target: chosen instanceof Error ? target : chosen, rerouted: false };
+	const other = anyOf(endpoints.filter(ep => !silent.isSilent(ep.id)));
+	return other ? { target: other, rerouted: true } : { target, rerouted: false };
 }
 
 /** Two remote nodes or more, and none here: the balancer (preferLocal) would keep a local call local. */
@@ -98,6 +130,12 @@ function hedgeable(broker: ServiceBroker, action: string, target: unknown): bool
 export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 	return function hedgedRead(broker: ServiceBroker) {
 		const actions = new Map<string, ActionHedging>();
+		const nodes = broker.registry.nodes as unknown as { get(nodeID: string): { lastHeartbeatTime: number } | undefined };
+		const silent = new SilentNodes({
+			lastHeartbeat: nodeID => nodes.get(nodeID)?.lastHeartbeatTime,
+			uptime: () => process.uptime(),
+			ping: async (nodeID, timeoutMs) => (await broker.ping(nodeID, timeoutMs)) != null
+		});
 		const count = (name: keyof typeof HedgedReadMetricNames, action: string) => {
 			if (broker.isMetricsEnabled()) broker.metrics.increment(HedgedReadMetricNames[name], { action });
 		};
@@ -116,6 +154,12 @@ export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 			const started = Date.now();
 			const timeout = callOpts.timeout ?? broker.options.requestTimeout ?? 0;
 			const delay = state.delayMs();
+			const stuckAfter = delay * STUCK_FACTOR;
+			const first = firstTarget(broker, action, target, silent);
+			if (first.rerouted) {
+				state.rerouted++;
+				count("rerouted", action);
+			}
 			const attempts: Attempt[] = [];
 			let winner: Attempt | undefined;
 			const call: { promise?: { ctx?: Context } } = {};
@@ -132,8 +176,12 @@ export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 					outcome();
 				}
 
+				const nodeOf = (attempt: Attempt) => attempt.p.ctx?.nodeID ?? undefined;
+
 				function answered(attempt: Attempt, value: unknown): void {
 					attempt.pending = false;
+					const nodeID = nodeOf(attempt);
+					if (nodeID) silent.answered(nodeID);
 					if (winner) return;
 					state.latency.add(Date.now() - attempt.sentAt);
 					if (attempt !== attempts[0]) {
@@ -149,6 +197,8 @@ export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 					if (winner) return;
 					if (!NODE_FAULTS.has((err as Error).name)) {
 						// The action's own answer, an error: as good as a value from the other node.
+						const nodeID = nodeOf(attempt);
+						if (nodeID) silent.answered(nodeID);
 						state.latency.add(Date.now() - attempt.sentAt);
 						return settle(attempt, () => reject(err));
 					}
@@ -160,6 +210,8 @@ export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 				function send(target: unknown, callOpts: CallingOptions): Attempt {
 					const attempt: Attempt = { p: next(target, params, callOpts), sentAt: Date.now(), pending: true };
 					attempts.push(attempt);
+					const nodeID = nodeOf(attempt);
+					if (nodeID && !attempt.p.ctx?.endpoint?.local) silent.sent(nodeID, attempt.sentAt + Math.max(stuckAfter, SILENT_AFTER_MS));
 					attempt.p.then(
 						value => answered(attempt, value),
 						err => failed(attempt, err)
@@ -167,15 +219,14 @@ export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 					return attempt;
 				}
 
-				const primary = send(target, { ...callOpts });
+				const primary = send(first.target, { ...callOpts });
 				const primaryNode = primary.p.ctx?.nodeID ?? undefined;
 				if (!primary.p.ctx || primary.p.ctx.endpoint?.local || (timeout > 0 && delay >= timeout)) return;
-				const stuckAfter = delay * STUCK_FACTOR;
 
 				/** A backup now if the budget allows, leaving `keep` tokens; false if it did not. */
 				function backup(keep: number): boolean {
 					if (winner || !primary.pending) return true;
-					const backupTo = otherEndpoint(broker, action, primaryNode);
+					const backupTo = otherEndpoint(broker, action, primaryNode, silent);
 					if (!backupTo) return true;
 					if (!state.budget.take(keep)) return false;
 					state.backups++;
@@ -216,6 +267,7 @@ export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 						backups: s.backups,
 						won: s.won,
 						overBudget: s.overBudget,
+						rerouted: s.rerouted,
 						delayMs: s.delayMs()
 					}))
 				);

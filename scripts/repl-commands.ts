@@ -48,7 +48,7 @@ export function describeNodeStates(answers: NodeStateAnswer[]): string {
 			lines.push(`  ${closed} breaker(s) closed without failures`);
 			for (const h of answer.hedgedReads ?? []) {
 				lines.push(
-					`  hedged ${h.action}: ${h.calls} calls, ${h.backups} backups (${h.won} won), ${h.overBudget} over budget; backup after ${h.delayMs} ms`
+					`  hedged ${h.action}: ${h.calls} calls, ${h.backups} backups (${h.won} won), ${h.overBudget} over budget, ${h.rerouted} sent away from a silent node; backup after ${h.delayMs} ms`
 				);
 			}
 			return lines.join("\n");

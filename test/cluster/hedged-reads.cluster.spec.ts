@@ -4,8 +4,9 @@
  * The same steady stream of authenticated reads goes through each while a data node is frozen
  * (SIGSTOP): both answer every request (ReadRetry moves a read that waited out its attempt on
  * the frozen node to the other), but in the seconds before the gateways drop the frozen node,
- * far fewer requests wait out an attempt at the hedged one, and its backups stay within their
- * budget. The counts come from the hedged gateway's metrics scrape and its node state.
+ * far fewer requests wait out an attempt at the hedged one, none once it has found the node
+ * silent, and its backups stay within their budget. The counts come from the hedged gateway's
+ * metrics scrape and its node state.
  */
 import { ServiceBroker } from "moleculer";
 import { type NodeState, NodeStateActions } from "../../lib/node-state";
@@ -32,6 +33,11 @@ const ATTEMPT_TIMEOUT_MS = 1000;
  * Reads sent then meet the frozen node as often as the balancer picks it.
  */
 const STILL_ROUTED_MS = 2000;
+/**
+ * By then the hedged gateway has found the frozen node silent (a read to it unanswered for 250 ms,
+ * or four times the p90 if longer) and sends it no first attempt: what it sends later waits for nothing.
+ */
+const FOUND_SILENT_MS = 1000;
 /** The budget per action (middlewares/hedged-read.middleware.ts): a tenth of the calls, and a burst of ten. */
 const BUDGET = { ratio: 0.1, burst: 10 };
 
@@ -125,9 +131,11 @@ describeWith(["nats", "postgres"], "hedged reads with a frozen data node", () =>
 		const backups = sum(samplesOf(metrics, "roster_hedged_backups_total"));
 		const won = sum(samplesOf(metrics, "roster_hedged_backups_won_total"));
 		const overBudget = sum(samplesOf(metrics, "roster_hedged_over_budget_total"));
+		const rerouted = sum(samplesOf(metrics, "roster_hedged_rerouted_total"));
 		const plainMetrics = (await scrape(plain.metrics)).samples;
 
 		const early = (samples: Sample[]) => samples.filter(s => s.at >= frozenAt && s.at < frozenAt + STILL_ROUTED_MS);
+		const foundSilent = (samples: Sample[]) => samples.filter(s => s.at >= frozenAt + FOUND_SILENT_MS && s.at < frozenAt + FREEZE_MS);
 		const slow = (samples: Sample[]) => samples.filter(s => s.ms >= ATTEMPT_TIMEOUT_MS).length;
 		const line = (name: string, samples: Sample[]) => {
 			const all = summarize(samples);
@@ -141,7 +149,7 @@ describeWith(["nats", "postgres"], "hedged reads with a frozen data node", () =>
 			[
 				line("hedged", withHedging),
 				line("not hedged", without),
-				`hedged gateway: ${sum(calls)} calls could have a backup, ${backups} backups (${won} won), ${overBudget} over budget; ` +
+				`hedged gateway: ${sum(calls)} calls could have a backup, ${backups} backups (${won} won), ${overBudget} over budget, ${rerouted} sent away from a silent node; ` +
 					calls.map(c => `${c.labels.action} ${c.value}`).join(", "),
 				`gateway without hedging: ${sum(samplesOf(plainMetrics, "roster_hedged_calls_total"))} hedged calls`
 			].join("\n")
@@ -153,6 +161,11 @@ describeWith(["nats", "postgres"], "hedged reads with a frozen data node", () =>
 		// Without hedging about three requests in four met the frozen node (two reads each, half of
 		// them sent there) and waited out an attempt; backups spare well over a quarter of those.
 		expect(slow(early(withHedging))).toBeLessThanOrEqual(0.75 * slow(early(without)));
+		// Once found silent, the frozen node gets no first attempt from the hedged gateway: nothing
+		// it sent from then until the node thawed waited out an attempt, where the other gateway's did.
+		expect(rerouted).toBeGreaterThan(0);
+		expect(foundSilent(withHedging).filter(s => s.ms >= ATTEMPT_TIMEOUT_MS)).toEqual([]);
+		expect(slow(foundSilent(without))).toBeGreaterThan(0);
 		expect(samplesOf(plainMetrics, "roster_hedged_calls_total")).toEqual([]);
 
 		// The REPL's node state (`breakers`) shows the same counts, and the attempts that lost

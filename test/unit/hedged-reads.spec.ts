@@ -2,6 +2,8 @@
  * Hedged reads in one process: brokers joined by Moleculer's in-memory Fake transporter, with
  * the middlewares of moleculer.config.ts. A node that never answers stands for a frozen one; the
  * read attempt timeout is long here, so only a backup can answer a read that landed on it soon.
+ * Its process still answers pings, as a node whose database hangs would, so it is not silent
+ * (lib/hedging/silent-nodes.ts) until the last test stops its PONGs, as a frozen process's stop.
  */
 import { randomUUID } from "node:crypto";
 import { type Context, Errors, ServiceBroker, type ServiceSchema } from "moleculer";
@@ -23,6 +25,9 @@ function broker(namespace: string, nodeID: string, hedgedReads = true): ServiceB
 		transporter: "Fake",
 		logger: false,
 		requestTimeout: 5000,
+		// No heartbeat within the suite: one a second after a node fell silent would end its silence.
+		heartbeatInterval: 60,
+		heartbeatTimeout: 180,
 		tracking: { enabled: true, shutdownTimeout: 1000 },
 		registry: { strategy: "RoundRobin", preferLocal: true },
 		middlewares: middlewares({ reads: { attemptTimeout: ATTEMPT_MS, retries: 2 }, hedgedReads })
@@ -66,6 +71,14 @@ describe("hedged reads between nodes", () => {
 		return { value, ms: Date.now() - started };
 	};
 
+	/** Until `callers` each see the service on both nodes: before that, a call could only ever land on one. */
+	const seeBothNodes = (...callers: ServiceBroker[]) =>
+		new Promise<void>(resolve => {
+			const both = (b: ServiceBroker) => b.registry.getServiceList({ onlyAvailable: true }).filter(s => s.name === "records").length === 2;
+			const check = () => (callers.every(both) ? resolve() : setTimeout(check, 10));
+			check();
+		});
+
 	beforeAll(async () => {
 		frozen.createService(
 			records("frozen", served, (name, ctx) => {
@@ -87,12 +100,7 @@ describe("hedged reads between nodes", () => {
 		);
 		await Promise.all([frozen.start(), healthy.start(), caller.start(), unhedged.start()]);
 		await caller.waitForServices("records");
-		// Both nodes of it on both callers, or a call could only ever land on one.
-		await new Promise<void>(resolve => {
-			const both = (b: ServiceBroker) => b.registry.getServiceList({ onlyAvailable: true }).filter(s => s.name === "records").length === 2;
-			const check = () => (both(caller) && both(unhedged) ? resolve() : setTimeout(check, 10));
-			check();
-		});
+		await seeBothNodes(caller, unhedged);
 	});
 
 	afterAll(async () => {
@@ -218,6 +226,39 @@ describe("hedged reads between nodes", () => {
 			expect(nodeState(local).hedgedReads).toEqual([]);
 		} finally {
 			await local.stop();
+		}
+	});
+	it("a node that stops answering pings too is silent: once found so, reads go to the other node first and need no backup", async () => {
+		const silentCaller = broker(namespace, "caller-silent");
+		await silentCaller.start();
+		await seeBothNodes(silentCaller);
+		// The frozen node's process stops answering pings, as a stopped process does.
+		const transit = frozen.transit as unknown as { sendPong(payload: unknown): Promise<void> };
+		const sendPong = transit.sendPong;
+		transit.sendPong = () => Promise.resolve();
+		try {
+			// Reads until one finds it silent: one sent there unanswered for 250 ms, and an unanswered ping.
+			const state = () => hedging(silentCaller, "records.get");
+			for (let i = 0; i < 60 && !((state()?.rerouted ?? 0) > 0); i++) {
+				await silentCaller.call("records.get", { id: i });
+				await new Promise(resolve => setTimeout(resolve, 20));
+			}
+			const before = { ...state()! };
+			expect(before.rerouted).toBeGreaterThan(0);
+			served.length = 0;
+			for (let i = 0; i < 10; i++) {
+				await expect(silentCaller.call("records.get", { id: i })).resolves.toEqual({ node: "healthy" });
+			}
+			// Each went to the healthy node first, and it answered before any backup was due.
+			expect(served).toEqual(Array(10).fill("healthy:get"));
+			const after = state()!;
+			expect(after.backups).toBe(before.backups);
+			// Round-robin picked the frozen node for about half of them.
+			expect(after.rerouted - before.rerouted).toBeGreaterThanOrEqual(3);
+			expect(describeNodeStates([nodeState(silentCaller)])).toContain(`${after.rerouted} sent away from a silent node`);
+		} finally {
+			transit.sendPong = sendPong;
+			await silentCaller.stop();
 		}
 	});
 });

@@ -260,6 +260,8 @@ export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 			name: "HedgedRead",
 
 			created() {
+				// A node gone from the registry is no longer anyone's to avoid; node IDs of restarted nodes would pile up.
+				broker.localBus.on("$node.disconnected", ({ node }: { node: { id: string } }) => silent.forget(node.id));
 				reportHedgedReads(broker, (): HedgedReadState[] =>
 					[...actions].map(([action, s]) => ({
 						action,

@@ -35,7 +35,8 @@ const ATTEMPT_TIMEOUT_MS = 1000;
 const STILL_ROUTED_MS = 2000;
 /**
  * By then the hedged gateway has found the frozen node silent (a read to it unanswered for 250 ms,
- * or four times the p90 if longer) and sends it no first attempt: what it sends later waits for nothing.
+ * or four times the p90 if longer, then no PONG within 250 ms) and sends it no first attempt: what
+ * it sends later waits for nothing.
  */
 const FOUND_SILENT_MS = 1000;
 /** The budget per action (middlewares/hedged-read.middleware.ts): a tenth of the calls, and a burst of ten. */

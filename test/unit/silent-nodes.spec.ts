@@ -104,9 +104,13 @@ describe("silent nodes", () => {
 		expect(nodes.isSilent("a", T + 5000)).toBe(false);
 	});
 
-	it("a node the registry no longer knows is not silent", async () => {
+	it("a node the registry no longer knows is not silent, and one that left is forgotten", async () => {
 		await frozen("a");
 		heartbeats.delete("a");
 		expect(nodes.isSilent("a", T + 10)).toBe(false);
+		await frozen("b");
+		nodes.forget("b");
+		expect(nodes.isSilent("b", T + 10)).toBe(false);
+		expect(pings).toHaveLength(2);
 	});
 });

@@ -98,6 +98,9 @@ interface Attempt {
 	error?: unknown;
 }
 
+/** The node an attempt went to, once the balancer has chosen it. */
+const nodeOf = (attempt: Attempt): string | undefined => attempt.p.ctx?.nodeID ?? undefined;
+
 const anyOf = <T>(list: T[]): T | undefined => list[Math.floor(Math.random() * list.length)];
 
 /** Someone else than `nodeID` that can serve the action now, if any: one not silent, if there is one. */
@@ -175,8 +178,6 @@ export function HedgedReadMiddleware(opts: HedgedReadOptions): Middleware {
 					for (const other of attempts) if (other !== attempt && other.pending) cancelRemoteCall(other.p.ctx);
 					outcome();
 				}
-
-				const nodeOf = (attempt: Attempt) => attempt.p.ctx?.nodeID ?? undefined;
 
 				function answered(attempt: Attempt, value: unknown): void {
 					attempt.pending = false;

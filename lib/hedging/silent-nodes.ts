@@ -29,7 +29,7 @@ export interface NodeProbe {
 }
 
 /** A node whose transit does not answer a ping within this is silent. */
-export const PING_TIMEOUT_MS = 250;
+const PING_TIMEOUT_MS = 250;
 
 export class SilentNodes {
 	/**

@@ -7,8 +7,17 @@ import { createNedbStore } from "../../lib/store/nedb";
 import { deepCopy } from "../../lib/store/nedb-copy";
 import type { Store } from "../../lib/store/types";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const nedbDeepCopy = (require("@seald-io/nedb/lib/model.js") as { deepCopy: <T>(value: T) => T }).deepCopy;
+/**
+ * NeDB's own copy, from a module instance of its own: importing the store above has replaced
+ * `deepCopy` on the shared one (copyDocumentsFast).
+ */
+let nedbDeepCopy: <T>(value: T) => T = () => {
+	throw new Error("NeDB's model was not loaded");
+};
+jest.isolateModules(() => {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	nedbDeepCopy = (require("@seald-io/nedb/lib/model.js") as { deepCopy: <T>(value: T) => T }).deepCopy;
+});
 
 v8.setFlagsFromString("--allow-natives-syntax");
 // V8's own test of an object's mode; the flag above lets a function compiled from now on ask it.
@@ -38,6 +47,8 @@ describe("NeDB document copies", () => {
 			employee("e1"),
 			undefined
 		];
+		// NeDB's own body, not the store's replacement.
+		expect(String(nedbDeepCopy)).toContain("hasOwnProperty");
 		for (const value of values) {
 			const copy = deepCopy(value);
 			expect(copy).toStrictEqual(nedbDeepCopy(value));

@@ -103,10 +103,17 @@ const nodeOf = (attempt: Attempt): string | undefined => attempt.p.ctx?.nodeID ?
 
 const anyOf = <T>(list: T[]): T | undefined => list[Math.floor(Math.random() * list.length)];
 
-/** Someone else than `nodeID` that can serve the action now, if any: one not silent, if there is one. */
+/**
+ * Someone else than `nodeID` that can serve the action now, and is not silent: a backup sent to
+ * a silent node would not answer, and would only wait in its queue until it thaws. Only when the
+ * first attempt's node is silent too are silent ones tried: every node silent at once is more
+ * likely this node's own view gone wrong than all of them frozen.
+ */
 function otherEndpoint(broker: ServiceBroker, action: string, nodeID: string | undefined, silent: SilentNodes): EndpointLike | undefined {
 	const others = endpointsOf(broker, action).filter(ep => ep.isAvailable && !ep.local && ep.id !== nodeID);
-	return anyOf(others.filter(ep => !silent.isSilent(ep.id))) ?? anyOf(others);
+	const answering = others.filter(ep => !silent.isSilent(ep.id));
+	if (answering.length > 0) return anyOf(answering);
+	return nodeID !== undefined && silent.isSilent(nodeID) ? anyOf(others) : undefined;
 }
 
 /**

@@ -228,7 +228,7 @@ describe("hedged reads between nodes", () => {
 			await local.stop();
 		}
 	});
-	it("a node that stops answering pings too is silent: once found so, reads go to the other node first and need no backup", async () => {
+	it("a node that stops answering pings too is silent: once found so, reads go to the other node first, and no backup goes to it", async () => {
 		const silentCaller = broker(namespace, "caller-silent");
 		await silentCaller.start();
 		await seeBothNodes(silentCaller);
@@ -256,6 +256,13 @@ describe("hedged reads between nodes", () => {
 			// Round-robin picked the frozen node for about half of them.
 			expect(after.rerouted - before.rerouted).toBeGreaterThanOrEqual(3);
 			expect(describeNodeStates([nodeState(silentCaller)])).toContain(`${after.rerouted} sent away from a silent node`);
+
+			// The healthy node answers this one after 250 ms, past the 50 ms a backup waits for: the
+			// only other node is silent, so none is sent, and the read waits for the healthy node.
+			served.length = 0;
+			await expect(silentCaller.call("records.flaky")).resolves.toEqual({ node: "healthy" });
+			expect(served).toEqual(["healthy:flaky"]);
+			expect(hedging(silentCaller, "records.flaky")).toMatchObject({ calls: 1, backups: 0 });
 		} finally {
 			transit.sendPong = sendPong;
 			await silentCaller.stop();

@@ -771,6 +771,9 @@ describe("recruitment", () => {
 			const cases: [string, object][] = [
 				["startDate", { startDate: "2030-02-30" }],
 				["startDate", { startDate: "1 April" }],
+				// The hire's leave is granted in that year: one leave cannot live in would fail the accept.
+				["startDate", { startDate: "1900-01-01" }],
+				["startDate", { startDate: "2101-01-01" }],
 				["expiresAt", { startDate: "2030-04-01", expiresAt: "2030-13-01" }],
 				["currency", { startDate: "2030-04-01", currency: "eur" }],
 				["salary", { startDate: "2030-04-01", salary: -1 }],
@@ -827,6 +830,37 @@ describe("recruitment", () => {
 			const again = await api().post(`/offers/${offer.id}/decline`, acme.hr);
 			expect(again.status).toBe(409);
 			expect(again.body.data).toMatchObject({ from: "withdrawn", to: "declined" });
+		});
+
+		it("refuses a start date in a year leave cannot live in when a draft is changed (422), changing nothing", async () => {
+			const { application } = await applicationAt(url, acme, "offer");
+			const offer = await createOffer(url, acme, application.id);
+			const res = await api().patch(`/offers/${offer.id}`, acme.hr, { startDate: "9999-12-31", salary: 1 });
+			expect(res.status).toBe(422);
+			expect(res.body.data[0]).toMatchObject({ field: "startDate", type: "dateMax" });
+			expect((await api().get(`/offers/${offer.id}`, acme.hr)).body).toMatchObject({ startDate: offer.startDate, salary: offer.salary });
+		});
+
+		itInProcess("does not change a draft that was sent after the change read it (409), and the sent terms stay", async () => {
+			const { application } = await applicationAt(url, acme, "offer");
+			const offer = await createOffer(url, acme, application.id);
+			// A send lands between the change's read of the draft and its write, as when both arrive at once.
+			const recruitment = system.broker.getLocalService("recruitment") as unknown as { store(name: string): Store };
+			const offers = recruitment.store("offers");
+			const findOne = offers.findOne.bind(offers);
+			const read = jest.spyOn(offers, "findOne").mockImplementationOnce(async query => {
+				const draft = await findOne(query);
+				expect((await api().post(`/offers/${offer.id}/send`, acme.hr)).status).toBe(200);
+				return draft;
+			});
+			try {
+				const changed = await api().patch(`/offers/${offer.id}`, acme.hr, { salary: 99999 });
+				expect(changed.status).toBe(409);
+				expect(changed.body.data).toMatchObject({ field: "status", status: "sent" });
+			} finally {
+				read.mockRestore();
+			}
+			expect((await api().get(`/offers/${offer.id}`, acme.hr)).body).toMatchObject({ status: "sent", salary: offer.salary });
 		});
 
 		it("is for staff only: managers and employees get 403", async () => {

@@ -12,6 +12,7 @@ import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { currency } from "../../../lib/recruitment/fields";
 import { today as utcToday } from "../../../lib/employees/rules";
 import { canChangeOffer, hasExpired, isEditableOffer, isLiveOffer } from "../../../lib/recruitment/offers";
+import { checkLeaveYear } from "../../../lib/leave/calendar";
 import { STAFF_ROLES } from "../../../lib/roles";
 import { APPLICATIONS, type ApplicationDoc, type IdParams, OFFERS, type OfferDoc, type RecruitmentThis, noReference, nullable, optional } from "./shared";
 import { json } from "../../../lib/openapi/responses";
@@ -50,6 +51,15 @@ interface ApplicationIdParams {
 }
 
 const salary = { type: "number", min: 0, max: 1_000_000_000, optional: true, nullable: true } as const;
+
+/**
+ * A start date is the new employee's hire date, and the year of its leave entitlements: a year
+ * leave can live in, or the accept would fail at its entitlements step, and so would its undo.
+ */
+function checkStartDate(startDate: string): void {
+	checkDate(startDate, "startDate");
+	checkLeaveYear(startDate, "startDate");
+}
 
 /** What a client sees: the saga without who holds it or as whom it acts, and no outbox. */
 export function offerJSON(doc: OfferDoc): Offer {
@@ -99,7 +109,7 @@ export const OffersPart: Partial<ServiceSchema> = {
 				const { applicationId, title = null, positionId = null, salary: pay = null, currency: cur = null, startDate, expiresAt = null } = ctx.params;
 				const app: ApplicationDoc | null = await this.store(APPLICATIONS).findOne({ _id: applicationId, tenantId });
 				if (!app) throw noReference("applicationId", "application");
-				checkDate(startDate, "startDate");
+				checkStartDate(startDate);
 				checkDate(expiresAt, "expiresAt");
 				checkNotExpired(expiresAt);
 				await this.checkPosition(ctx, positionId);
@@ -186,14 +196,20 @@ export const OffersPart: Partial<ServiceSchema> = {
 				const store = this.store(OFFERS);
 				const offer = await findInTenant<OfferDoc>(store, requireUser(ctx).tenantId, ctx.params.id, "Offer");
 				const { id: _id, ...changes } = ctx.params;
-				checkDate(changes.startDate, "startDate");
+				if (changes.startDate !== undefined) checkStartDate(changes.startDate);
 				checkDate(changes.expiresAt, "expiresAt");
 				checkNotExpired(changes.expiresAt);
 				await this.checkPosition(ctx, changes.positionId);
 				if (!isEditableOffer(offer.status))
 					throw new ConflictError(`A ${offer.status} offer cannot be changed`, { field: "status", status: offer.status });
 				const set = { ...changes, updatedAt: now() };
-				const updated: OfferDoc = await store.updateById(offer._id, updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set)));
+				// Only while it is still the draft read above: a send landing meanwhile has fixed its terms.
+				const changed = await store.updateMany(
+					{ _id: offer._id, tenantId: offer.tenantId, status: offer.status },
+					updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set))
+				);
+				const updated = await findInTenant<OfferDoc>(store, offer.tenantId, offer._id, "Offer");
+				if (changed !== 1) throw new ConflictError(`A ${updated.status} offer cannot be changed`, { field: "status", status: updated.status });
 				this.publishEvents(offer._id, OFFERS);
 				return this.saved(ctx, "updated", offerJSON(updated));
 			}

@@ -177,6 +177,37 @@ describe("accounts", () => {
 		});
 	});
 
+	describe("refresh tokens", () => {
+		itInProcess("the same token presented twice at once is a reuse: the request that loses the rotation revokes the family", async () => {
+			const user = await createUser(url, acme, "employee");
+			// Both requests read the session before either rotates it, as when a thief and the client refresh at once.
+			const identity = system.broker.getLocalService("identity") as Service & { store(name: string): { findById(id: string): Promise<unknown> } };
+			const sessions = identity.store("sessions");
+			const findById = sessions.findById.bind(sessions);
+			let bothRead: () => void = () => undefined;
+			const barrier = new Promise<void>(resolve => (bothRead = resolve));
+			let reads = 0;
+			const read = jest.spyOn(sessions, "findById").mockImplementation(async id => {
+				const session = await findById(id);
+				if (++reads === 2) bothRead();
+				await barrier;
+				return session;
+			});
+			let answers: request.Response[];
+			try {
+				answers = await Promise.all([0, 1].map(() => post("/auth/refresh", { refreshToken: user.refreshToken })));
+			} finally {
+				read.mockRestore();
+			}
+			expect(answers.map(a => a.status).sort()).toEqual([200, 401]);
+			expect(answers.find(a => a.status === 401)!.body.type).toBe("REFRESH_TOKEN_REUSED");
+			const won = answers.find(a => a.status === 200)!.body;
+			expect((await me(won)).status).toBe(401);
+			expect((await post("/auth/refresh", { refreshToken: won.refreshToken })).status).toBe(401);
+			expect((await me(user)).status).toBe(401);
+		});
+	});
+
 	describe("one person, several companies", () => {
 		let person: { email: string; acme: Session & { id: string }; globexUserId: string };
 

@@ -105,14 +105,15 @@ export const SessionsPart: Partial<ServiceSchema> = {
 				const session: SessionDoc | null = await sessions.findById(presented.sessionId);
 				if (!session || session.status !== "active" || session.expiresAt <= now()) throw invalidRefresh();
 
+				const reused = async (): Promise<never> => {
+					// No signed-in person did it: the system ends a leaked family, in the request that showed the leak.
+					const audit = { meta: ctx.meta, requestID: ctx.requestID, action: ctx.action, job: "identity.refreshTokenReuse" };
+					await this.revokeSessions({ _id: session._id }, "refresh token reused", () => audit);
+					this.logger.warn(`Refresh token reuse in session ${session._id}: family revoked`, { requestID: ctx.requestID });
+					throw new UnauthorizedError("Refresh token was already used; the session is revoked", "REFRESH_TOKEN_REUSED");
+				};
 				if (!sameHash(session.tokenHash, presented.hash)) {
-					if (session.usedHashes.some(h => sameHash(h, presented.hash))) {
-						// No signed-in person did it: the system ends a leaked family, in the request that showed the leak.
-						const audit = { meta: ctx.meta, requestID: ctx.requestID, action: ctx.action, job: "identity.refreshTokenReuse" };
-						await this.revokeSessions({ _id: session._id }, "refresh token reused", () => audit);
-						this.logger.warn(`Refresh token reuse in session ${session._id}: family revoked`, { requestID: ctx.requestID });
-						throw new UnauthorizedError("Refresh token was already used; the session is revoked", "REFRESH_TOKEN_REUSED");
-					}
+					if (session.usedHashes.some(h => sameHash(h, presented.hash))) return reused();
 					throw invalidRefresh();
 				}
 
@@ -120,7 +121,9 @@ export const SessionsPart: Partial<ServiceSchema> = {
 				if (!user || user.status !== "active") throw invalidRefresh();
 
 				const next = newRefreshToken(session._id);
-				// Only the request that still sees the old hash wins; a concurrent twin fails.
+				// Only the request that still sees the old hash wins. A twin that read the same hash has
+				// presented a token another request spent meanwhile: a reuse, as if it had come later
+				// (a thief refreshing at the moment the client does must not keep the session).
 				const rotated = await sessions.updateMany(
 					{ _id: session._id, tokenHash: session.tokenHash, status: "active" },
 					{
@@ -131,7 +134,7 @@ export const SessionsPart: Partial<ServiceSchema> = {
 						}
 					}
 				);
-				if (rotated !== 1) throw invalidRefresh();
+				if (rotated !== 1) return reused();
 				return this.issueTokens(user, next);
 			}
 		},

@@ -678,12 +678,17 @@ const EmployeesService: ServiceSchema = {
 
 		/**
 		 * Ending an employment disables the account linked to it (identity follows employees.changed),
-		 * so it is refused to staff who may not disable that account themselves: one whose role is
-		 * above their own. Otherwise hr could lock out the company's admins and owners this way.
+		 * so it is refused to staff who may not disable that account themselves: their own, or one
+		 * whose role is above their own. Otherwise hr could lock out the company's admins and owners
+		 * this way.
 		 */
 		async checkMayEndAccount(this: EmployeesThis, ctx: RosterContext, employee: EmployeeDoc): Promise<void> {
 			if (!employee.userId) return;
 			const actor = requireUser(ctx);
+			// As no one may disable themselves: the company's last owner could lock everyone out so.
+			if (employee.userId === actor.id) {
+				throw new ConflictError("You cannot terminate your own employee record: it would disable your own account", { field: "id" });
+			}
 			const account = await ctx
 				.call<{ role: Role }, { id: string }>(IdentityActions.getUser, { id: employee.userId })
 				.catch((err: { code?: number }) => (err.code === 404 ? null : Promise.reject(err)));

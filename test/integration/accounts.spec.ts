@@ -430,6 +430,49 @@ describe("accounts", () => {
 			expect((await api.get(`/users/${user.id}`, acme)).body.status).toBe("disabled");
 			expect((await post("/auth/login", { email: user.email, password: PASSWORD })).status).toBe(401);
 		});
+
+		it("nor one staff disabled after the termination had already disabled it", async () => {
+			const employee = await hire(url, acme);
+			const user = await createUser(url, acme, "employee", employee.id);
+			expect((await post(`/employees/${employee.id}/terminate`, { date: "2025-06-30", reason: "Left" }, acme)).status).toBe(200);
+			await eventually(async () => expect((await api.get(`/users/${user.id}`, acme)).body.status).toBe("disabled"));
+			expect((await del(`/users/${user.id}`, acme)).status).toBe(204);
+			expect((await post(`/employees/${employee.id}/rehire`, { date: "2026-01-05" }, acme)).status).toBe(200);
+			await new Promise(resolve => setTimeout(resolve, 300));
+			expect((await api.get(`/users/${user.id}`, acme)).body.status).toBe("disabled");
+			expect((await post("/auth/login", { email: user.email, password: PASSWORD })).status).toBe(401);
+		});
+
+		it("a rehire gives a user who never accepted their invitation the invitation back, not a membership", async () => {
+			// A person with an account of their own (and so a password), invited to Acme as an employee's user.
+			const person = await signup(url, "Own Co");
+			const employee = await hire(url, acme);
+			const invited = await invite(acme, { email: person.email, employeeId: employee.id });
+			expect(invited.body.status).toBe("invited");
+			expect((await post(`/employees/${employee.id}/terminate`, { date: "2025-06-30", reason: "Left" }, acme)).status).toBe(200);
+			await eventually(async () => expect((await api.get(`/users/${invited.body.id}`, acme)).body.status).toBe("disabled"));
+			expect((await post(`/employees/${employee.id}/rehire`, { date: "2026-01-05" }, acme)).status).toBe(200);
+			await eventually(async () => expect((await api.get(`/users/${invited.body.id}`, acme)).body.status).toBe("invited"));
+			const signedIn = await post("/auth/login", { email: person.email, password: PASSWORD });
+			expect(signedIn.body.companies.map((c: { id: string }) => c.id)).toEqual([person.tenant.id]);
+			// Their invitation still works: joining stays their choice.
+			const token = tokenOf(await mailTo(person.email, "invitation"));
+			expect((await post("/auth/activate", { token })).status).toBe(200);
+		});
+
+		it("no one may end the employment of their own account's employee (409): it would disable their account", async () => {
+			const employee = await hire(url, acme);
+			const hr = await createUser(url, acme, "hr", employee.id);
+			const refused = await post(`/employees/${employee.id}/terminate`, { date: "2025-06-30", reason: "Left" }, hr);
+			expect(refused.status).toBe(409);
+			expect(refused.body.data).toMatchObject({ field: "id" });
+			expect((await api.get(`/employees/${employee.id}`, acme)).body.status).toBe("active");
+			await new Promise(resolve => setTimeout(resolve, 300));
+			expect((await me(hr)).status).toBe(200);
+			// Another on staff may.
+			expect((await post(`/employees/${employee.id}/terminate`, { date: "2025-06-30", reason: "Left" }, acme)).status).toBe(200);
+			await eventually(async () => expect((await me(hr)).status).toBe(401));
+		});
 	});
 
 	it("keeps every mail of a person in their own mailbox", async () => {

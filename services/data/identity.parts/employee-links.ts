@@ -223,11 +223,13 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 			const audit = systemAudit(EMPLOYMENT_ENDED);
 			for (const user of users) {
 				const disabled = pendingEvent(IdentityEvents.userDisabled, tenantId, { userId: user._id });
-				const set = { status: "disabled", disabledBecause: "employmentEnded", updatedAt: now() };
-				await this.adapter.updateMany(
-					{ _id: user._id },
+				const set = { status: "disabled", disabledBecause: "employmentEnded", statusBeforeDisabled: user.status, updatedAt: now() };
+				// Only as read: staff disabling the user meanwhile must stay the reason, or a rehire would undo it.
+				const changed = await this.adapter.updateMany(
+					{ _id: user._id, status: user.status },
 					updateWithEvent(updateWithEvent({ $set: set }, disabled), auditUpdate(audit, "user", user, set))
 				);
+				if (changed !== 1) continue;
 				this.publishEvents(user._id);
 				await this.revokeSessions({ userId: user._id }, "employment ended", () => audit);
 				this.logger.info(`User ${user._id} disabled: the employment of ${employeeId} ended`);
@@ -235,14 +237,18 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 			await this.usersChanged(tenantId);
 		},
 
-		/** A rehire gives back what the termination took, and nothing a person on staff took away. */
+		/**
+		 * A rehire gives back what the termination took, and nothing a person on staff took away: a
+		 * user who was still invited is invited again, not made a member they never agreed to be.
+		 */
 		async employmentResumed(this: IdentityThis, tenantId: string, employeeId: string): Promise<void> {
 			const users: UserDoc[] = await this.adapter.find({ query: { tenantId, employeeId, status: "disabled", disabledBecause: "employmentEnded" } });
 			for (const user of users) {
 				const account: AccountDoc | null = await this.store(ACCOUNTS).findById(user.accountId);
-				const set = { status: account?.passwordHash ? "active" : "invited", disabledBecause: null, updatedAt: now() };
+				const status = user.statusBeforeDisabled ?? (account?.passwordHash ? "active" : "invited");
+				const set = { status, disabledBecause: null, statusBeforeDisabled: null, updatedAt: now() };
 				const changed = await this.adapter.updateMany(
-					{ _id: user._id, status: "disabled" },
+					{ _id: user._id, status: "disabled", disabledBecause: "employmentEnded" },
 					updateWithEvent({ $set: set }, auditUpdate(systemAudit(EMPLOYMENT_RESUMED), "user", user, set))
 				);
 				if (changed === 1) this.publishEvents(user._id);

@@ -69,6 +69,8 @@ export interface UserDoc {
 	role: Role;
 	status: UserStatus;
 	disabledBecause: DisabledBecause | null;
+	/** What a user disabled because their employment ended was before it (absent on users disabled before it was kept). */
+	statusBeforeDisabled?: Exclude<UserStatus, "disabled"> | null;
 	employeeId: string | null;
 	/** Every employee this user was ever linked to: "own" decisions hold after a re-link. */
 	linkedEmployeeIds: string[];

@@ -240,6 +240,11 @@ export const UsersPart: Partial<ServiceSchema> = {
 				const user = await this.findUser(ctx, ctx.params.id);
 				if (user._id === actor.id) throw new ConflictError("You cannot disable yourself", { field: "id" });
 				if (!canGrant(actor.roles[0], user.role)) throw new ForbiddenError(`You cannot disable a user with the role '${user.role}'`);
+				if (user.status === "disabled" && user.disabledBecause !== "staff") {
+					// Disabled because the employment ended: now staff's decision too, which a rehire does not undo.
+					const set = { disabledBecause: "staff", statusBeforeDisabled: null, updatedAt: now() };
+					await this.adapter.updateMany({ _id: user._id, status: "disabled" }, updateWithEvent({ $set: set }, auditUpdate(ctx, "user", user, set)));
+				}
 				if (user.status !== "disabled") {
 					const disabled = pendingEvent(IdentityEvents.userDisabled, user.tenantId, { userId: user._id });
 					const set = { status: "disabled", disabledBecause: "staff", updatedAt: now() };

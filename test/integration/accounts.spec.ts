@@ -175,6 +175,25 @@ describe("accounts", () => {
 			expect((await post("/auth/login", { email: user.email, password: PASSWORD })).status).toBe(401);
 			expect((await login(url, user.email, "Reset-Phrase-For-2031")).accessToken).toBeTruthy();
 		});
+
+		it("a reset or a change ends every other reset link of the person (410)", async () => {
+			const user = await createUser(url, acme, "employee");
+			const resetLinks = async () => (await mailbox(user.email)).filter(m => m.kind === "passwordReset").map(tokenOf);
+			const asked = async (count: number) => {
+				await post("/auth/password/forgot", { email: user.email });
+				await eventually(async () => expect(await resetLinks()).toHaveLength(count));
+				return (await resetLinks())[count - 1];
+			};
+			const [first, second] = [await asked(1), await asked(2)];
+			expect((await post("/auth/password/reset", { token: second, password: "Reset-Phrase-For-2031" })).status).toBe(204);
+			expect((await post("/auth/password/reset", { token: first, password: "Thief-Chosen-Phrase-2032" })).status).toBe(410);
+
+			const third = await asked(3);
+			const session = await login(url, user.email, "Reset-Phrase-For-2031");
+			expect((await post("/auth/password", { currentPassword: "Reset-Phrase-For-2031", newPassword: "Changed-Phrase-For-2033" }, session)).status).toBe(204);
+			expect((await post("/auth/password/reset", { token: third, password: "Thief-Chosen-Phrase-2032" })).status).toBe(410);
+			expect((await login(url, user.email, "Changed-Phrase-For-2033")).accessToken).toBeTruthy();
+		});
 	});
 
 	describe("refresh tokens", () => {

@@ -274,6 +274,7 @@ describe("scheduled jobs", () => {
 			// Sent again: a new link works, the old one does not.
 			const again = await users().post(`/users/${late.id}/invitation`, owner);
 			expect(again.status).toBe(201);
+			expect(again.headers.location).toBe(`/api/v1/users/${late.id}`);
 			expect(again.body).toMatchObject({ id: late.id, status: "invited" });
 			const newToken = tokenOf(await mailTo(late.email, "invitation"));
 			expect(newToken).not.toBe(oldToken);

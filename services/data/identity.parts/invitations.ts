@@ -131,6 +131,7 @@ export const InvitationsPart: Partial<ServiceSchema> = {
 				await this.usersChanged(user.tenantId);
 				await this.entityChanged("updated", json, ctx);
 				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = `/api/v1/users/${user._id}`;
 				return json;
 			}
 		}

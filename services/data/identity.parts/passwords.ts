@@ -13,7 +13,7 @@ import { BusinessRuleError } from "../../../lib/errors";
 import { type RosterContext, callDeadline, requireUser } from "../../../lib/meta";
 import { email } from "../../../lib/params";
 import { checkPassword, password } from "./credentials";
-import { ACCOUNTS, type AccountDoc, type IdentityThis, type SessionDoc, type UserDoc, linkToken, normalEmail } from "./shared";
+import { ACCOUNTS, type AccountDoc, type IdentityThis, LINKS, type SessionDoc, type UserDoc, linkToken, normalEmail } from "./shared";
 import { json, noContent } from "../../../lib/openapi/responses";
 import * as Identity from "../../../lib/openapi/contexts/identity";
 
@@ -58,6 +58,14 @@ const RESET_REQUESTED = {
 	message: "If the address has an account, a link to choose a new password is on its way. It works once, for an hour."
 } as const;
 
+/**
+ * Every reset link of the account not used yet stops working once its password is set anew: an
+ * older mail (one a thief read, say) must not undo the reset or the change.
+ */
+async function endResetLinks(identity: IdentityThis, accountId: string): Promise<void> {
+	await identity.store(LINKS).updateMany({ accountId, purpose: "passwordReset", usedAt: null }, { $set: { usedAt: now() } });
+}
+
 export const PasswordsPart: Partial<ServiceSchema> = {
 	actions: {
 		/** 204; the caller's current session stays, every other session of the person ends. */
@@ -79,6 +87,7 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 				const memberships: UserDoc[] = await this.adapter.find({ query: { accountId: account._id } });
 				await this.store(ACCOUNTS).updateMany({ _id: account._id }, setPassword(account, passwordHash, memberships, ctx));
 				this.publishEvents(account._id, ACCOUNTS);
+				await endResetLinks(this, account._id);
 				await this.revokeSessions({ accountId: account._id, _id: { $ne: caller.sessionId } }, "password changed", asMemberOf(ctx, memberships));
 				ctx.meta.$statusCode = 204;
 				return null;
@@ -125,6 +134,7 @@ export const PasswordsPart: Partial<ServiceSchema> = {
 					await this.releaseLink(link);
 					throw err;
 				}
+				await endResetLinks(this, link.accountId!);
 				await this.revokeSessions({ accountId: link.accountId }, "password reset", asMemberOf(ctx, memberships));
 				ctx.meta.$statusCode = 204;
 				return null;

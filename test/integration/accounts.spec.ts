@@ -190,7 +190,9 @@ describe("accounts", () => {
 
 			const third = await asked(3);
 			const session = await login(url, user.email, "Reset-Phrase-For-2031");
-			expect((await post("/auth/password", { currentPassword: "Reset-Phrase-For-2031", newPassword: "Changed-Phrase-For-2033" }, session)).status).toBe(204);
+			expect((await post("/auth/password", { currentPassword: "Reset-Phrase-For-2031", newPassword: "Changed-Phrase-For-2033" }, session)).status).toBe(
+				204
+			);
 			expect((await post("/auth/password/reset", { token: third, password: "Thief-Chosen-Phrase-2032" })).status).toBe(410);
 			expect((await login(url, user.email, "Changed-Phrase-For-2033")).accessToken).toBeTruthy();
 		});

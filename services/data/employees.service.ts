@@ -152,6 +152,7 @@ interface EmployeeMethods {
 	guarded<T>(tenantId: string, selfId: string, workEmail: string, write: () => Promise<T>): Promise<T>;
 	insertHire(ctx: RosterContext, doc: EmployeeDoc, numbered: boolean, changesOf: (doc: EmployeeDoc) => Changes): Promise<void>;
 	assignNumber(tenantId: string): Promise<string>;
+	highestAssignedNumber(tenantId: string): Promise<number>;
 	transition(ctx: RosterContext, employee: EmployeeDoc, from: EmploymentStatus, set: Partial<EmployeeDoc>, changes: Changes): Promise<EmployeeDoc>;
 	changedEvent(employee: EmployeeDoc, changes: Changes): PendingEvent;
 	recorded(ctx: RosterContext, employee: EmployeeDoc, type: HistoryType, changes: Changes, effectiveDate: string): Promise<void>;
@@ -798,17 +799,21 @@ const EmployeesService: ServiceSchema = {
 		async assignNumber(this: EmployeesThis, tenantId: string): Promise<string> {
 			const counters = this.store(COUNTERS);
 			if (!(await counters.findById(tenantId))) {
-				const [highest]: EmployeeDoc[] = await this.adapter.find({
-					query: { tenantId, employeeNumber: ASSIGNED_NUMBER },
-					sort: ["-employeeNumber"],
-					limit: 1
-				});
-				const start = highest ? Number(highest.employeeNumber.slice(1)) : 0;
 				// Two first hires may both try to create it: the loser's insert fails, and both go on.
-				await counters.insert({ _id: tenantId, last: start }).catch(() => undefined);
+				await counters.insert({ _id: tenantId, last: await this.highestAssignedNumber(tenantId) }).catch(() => undefined);
 			}
 			const counter: { last: number } = await counters.updateById(tenantId, { $inc: { last: 1 } });
 			return formatAssignedNumber(counter.last);
+		},
+
+		/** The highest number of the assigned kind stored for the tenant, typed in by hand or not (0 for none). */
+		async highestAssignedNumber(this: EmployeesThis, tenantId: string): Promise<number> {
+			const [highest]: EmployeeDoc[] = await this.adapter.find({
+				query: { tenantId, employeeNumber: ASSIGNED_NUMBER },
+				sort: ["-employeeNumber"],
+				limit: 1
+			});
+			return highest ? Number(highest.employeeNumber.slice(1)) : 0;
 		},
 
 		/** Inserts a hire, with its event; without a given number it takes the next free assigned one. */
@@ -829,6 +834,9 @@ const EmployeesService: ServiceSchema = {
 				} catch (err) {
 					const raced = !numbered && attempt < NUMBER_ATTEMPTS && (err as ConflictError).data?.field === "employeeNumber";
 					if (!raced) throw err;
+					// Taken by hand: the counter jumps past every such number at once, not one per attempt.
+					const highest = await this.highestAssignedNumber(doc.tenantId);
+					await this.store(COUNTERS).updateMany({ _id: doc.tenantId, last: { $lt: highest } }, { $set: { last: highest } });
 				}
 			}
 		},

@@ -105,6 +105,15 @@ describe("employees", () => {
 			expect(Number(next.employeeNumber.slice(1))).toBe(Number(res.body.employeeNumber.slice(1)) + 1);
 		});
 
+		it("assigns a number past those typed in by hand in its own pattern, however many come next", async () => {
+			const last = Number((await hire(url, acme)).employeeNumber.slice(1));
+			const assigned = (n: number) => `E${String(n).padStart(6, "0")}`;
+			for (let n = last + 1; n <= last + 7; n++) await hire(url, acme, { employeeNumber: assigned(n) });
+			const res = await post("/employees", acme, employeeBody());
+			expect(res.status).toBe(201);
+			expect(res.body.employeeNumber).toBe(assigned(last + 8));
+		});
+
 		it("takes a department, a position and a manager of the tenant", async () => {
 			const [departmentId, positionId] = await Promise.all([createDepartment(url, acme, "Hiring Dept"), createPosition(url, acme, "Hiring Engineer")]);
 			const boss = await hire(url, acme);

@@ -58,9 +58,10 @@ export function readHeader(record: CsvRecord | undefined): Array<EmployeeColumn>
 
 /**
  * Roster's own CSV export guards text a spreadsheet would run as a formula with a leading single
- * quote (lib/reports/csv.ts); reading it back drops that quote again.
+ * quote, and adds one more to text already quoted so (lib/reports/csv.ts); reading it back drops
+ * that one quote again.
  */
-const GUARDED_FORMULA = /^'[=+\-@\t\r]/;
+const GUARDED_FORMULA = /^'+[=+\-@\t\r]/;
 
 export function readRow(columns: readonly EmployeeColumn[], record: CsvRecord): ImportRow {
 	const cells: ImportRow["cells"] = {};

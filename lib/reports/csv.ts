@@ -9,7 +9,12 @@ import type { RosterContext } from "../meta";
 
 export type Cell = string | number | boolean | null | undefined;
 
-const FORMULA = /^[=+\-@\t\r]/;
+/**
+ * Text a spreadsheet would run as a formula gets a leading single quote. So does text that
+ * already starts with such quotes before one of those characters: the import (and a spreadsheet)
+ * drops one quote, and gets the text back as it was.
+ */
+const FORMULA = /^'*[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
 export function csvCell(value: Cell): string {

@@ -213,6 +213,8 @@ describe("employee import", () => {
 	});
 
 	it("exports the directory in the import's columns, and the export imports back unchanged", async () => {
+		// Text a spreadsheet would take for a formula, and text that already looks guarded against one.
+		const quoted = await hire(url, acme, { firstName: "'+Quoted", lastName: "=Formula", homeAddress: "'-42 Main St" });
 		const res = await request(url).get("/api/v1/employees/export.csv").set(bearer(acme.accessToken));
 		expect(res.status).toBe(200);
 		expect(res.headers["content-type"]).toMatch(/^text\/csv/);
@@ -221,6 +223,11 @@ describe("employee import", () => {
 		expect(rows.find(r => r.employeeNumber === "G-1")).toMatchObject({ department: "Engineering", position: "Engineer", manager: "B-1" });
 		const again = await imported(res.text);
 		expect(again.counts).toMatchObject({ total: rows.length, imported: 0, updated: 0, failed: 0, skipped: rows.length });
+		expect((await request(url).get(`/api/v1/employees/${quoted.id}`).set(bearer(acme.accessToken))).body).toMatchObject({
+			firstName: "'+Quoted",
+			lastName: "=Formula",
+			homeAddress: "'-42 Main St"
+		});
 
 		// An employee sees only themself in their export.
 		const me = await hire(url, acme);

@@ -74,6 +74,10 @@ describe("the header and rows", () => {
 			row: 3,
 			cells: { firstName: "Ann", phone: "+33 1 23" }
 		});
+		expect(readRow(["firstName", "homeAddress"], { line: 4, fields: ["''+Quoted", "'quoted"] }).cells).toEqual({
+			firstName: "'+Quoted",
+			homeAddress: "'quoted"
+		});
 	});
 });
 

@@ -30,5 +30,9 @@ describe("report CSV", () => {
 		expect(csvCell("\tcmd")).toBe("'\tcmd");
 		expect(csvCell(-2)).toBe("-2");
 		expect(csvCell("Ops")).toBe("Ops");
+		// Text that already looks guarded gets one more quote, for the reader to drop.
+		expect(csvCell("'+Quoted")).toBe("''+Quoted");
+		expect(csvCell("''-42 Main St")).toBe("'''-42 Main St");
+		expect(csvCell("'quoted")).toBe("'quoted");
 	});
 });

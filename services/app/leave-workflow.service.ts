@@ -5,7 +5,7 @@
  * publishes LeaveEvents.requestDecided with it (from the request's outbox).
  */
 import type { Service, ServiceSchema } from "moleculer";
-import { ForbiddenError } from "../../lib/errors";
+import { ForbiddenError, NotFoundError } from "../../lib/errors";
 import { type AuthUser, type RosterContext, hasRole, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeActions } from "../../lib/names/employees";
 import { type EmployeeLinks, IdentityActions } from "../../lib/names/identity";
@@ -89,6 +89,7 @@ const LeaveWorkflowService: ServiceSchema = {
 		 * user with the manager role whose employee is above the requester at any depth and
 		 * still employed (isManagerOf answers false for a terminated one): the same people who
 		 * see the request (the leave and employees contexts scope by the role and the record too).
+		 * Anyone else cannot see it, so is told it does not exist.
 		 */
 		async checkDecider(ctx: RosterContext, user: AuthUser, request: LeaveRequest): Promise<void> {
 			// "Own" is asked of identity at decision time, across every employee the user was ever
@@ -101,7 +102,8 @@ const LeaveWorkflowService: ServiceSchema = {
 				!!user.employeeId &&
 				hasRole(user, "manager") &&
 				(await ctx.call<boolean, IsManagerOfParams>(EmployeeActions.isManagerOf, { managerId: user.employeeId, employeeId: request.employeeId }));
-			if (!manages) throw new ForbiddenError("Only the employee's manager or HR may decide this leave request");
+			// A request outside the caller's view is as absent as a missing one (GET /leave-requests/:id says 404 too).
+			if (!manages) throw new NotFoundError("LeaveRequest", request.id);
 		}
 	}
 };

@@ -805,15 +805,16 @@ describe("leave", () => {
 			}
 		});
 
-		it("an unrelated manager or a colleague may not decide (403)", async () => {
+		it("an unrelated manager or a colleague may not decide, nor learn that the request exists (404, as when reading it)", async () => {
 			const made = await ask(alice);
 			for (const who of [olga, oscar]) {
-				expect((await api.post(`/leave-requests/${made.id}/approve`, who)).status).toBe(403);
-				expect((await api.post(`/leave-requests/${made.id}/reject`, who)).status).toBe(403);
+				expect((await api.get(`/leave-requests/${made.id}`, who)).status).toBe(404);
+				expect((await api.post(`/leave-requests/${made.id}/approve`, who)).status).toBe(404);
+				expect((await api.post(`/leave-requests/${made.id}/reject`, who)).status).toBe(404);
 			}
 			// alice is no manager of oscar's, nor is lead.
 			const oscars = await ask(oscar);
-			expect((await api.post(`/leave-requests/${oscars.id}/approve`, lead)).status).toBe(403);
+			expect((await api.post(`/leave-requests/${oscars.id}/approve`, lead)).status).toBe(404);
 			expect((await api.get(`/leave-requests/${made.id}`, hr)).body.status).toBe("requested");
 		});
 
@@ -919,7 +920,7 @@ describe("leave", () => {
 			expect((await api.get(`/leave-requests/${made.id}`, alice)).body.status).toBe("requested");
 		});
 
-		it("a terminated manager decides none of their former reports' requests (403), which stay requested", async () => {
+		it("a terminated manager decides none of their former reports' requests (404: no longer theirs to see), which stay requested", async () => {
 			const boss = await employee(100, "manager");
 			const report = await employee(100, "employee", boss.employeeId);
 			const first = await ask(report);
@@ -931,7 +932,7 @@ describe("leave", () => {
 			// A decision already past the gateway when the termination landed is refused too.
 			for (const action of ["approve", "reject"]) {
 				const res = await inFlight("POST", `/leave-requests/${pending.id}/${action}`);
-				expect({ action, status: res.status, type: res.body.type }).toEqual({ action, status: 403, type: "FORBIDDEN" });
+				expect({ action, status: res.status, type: res.body.type }).toEqual({ action, status: 404, type: "NOT_FOUND" });
 			}
 			expect((await api.get(`/leave-requests/${pending.id}`, hr)).body.status).toBe("requested");
 			expect(events.about(pending.id).filter(e => e.event === LeaveEvents.requestDecided)).toEqual([]);

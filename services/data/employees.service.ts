@@ -158,6 +158,8 @@ interface EmployeeMethods {
 	recorded(ctx: RosterContext, employee: EmployeeDoc, type: HistoryType, changes: Changes, effectiveDate: string): Promise<void>;
 	syncSpell(employee: EmployeeDoc, type: HistoryType, effectiveDate: string): Promise<void>;
 	keepSpell(spell: SpellDoc): Promise<void>;
+	stintSpells(employee: EmployeeDoc): Promise<SpellDoc[]>;
+	checkHireBeforeTransfers(employee: EmployeeDoc, hireDate: string): Promise<void>;
 }
 
 type EmployeesThis = DbService & EmployeeMethods & OutboxMethods;
@@ -365,7 +367,10 @@ const EmployeesService: ServiceSchema = {
 					if (denied.length > 0) throw new ForbiddenError("You may change only your contact fields (phone, homeAddress)", { fields: denied });
 				}
 				checkDates(fields);
-				if (fields.hireDate) checkHireDate(employee, fields.hireDate);
+				if (fields.hireDate) {
+					checkHireDate(employee, fields.hireDate);
+					await this.checkHireBeforeTransfers(employee, fields.hireDate);
+				}
 				const set = changedValues<EmployeeFields>(employee, fields);
 				if (Object.keys(set).length === 0) return employeeJSON(employee, seesSensitive(relation));
 				await this.checkReferences(ctx, employee, set);
@@ -926,8 +931,40 @@ const EmployeesService: ServiceSchema = {
 				return;
 			}
 			const { start, startMonth, ...rest } = spellFields(employee);
-			// The hire date is the start of the stint's first spell only.
-			await spells.updateMany({ _id: current._id }, { $set: current.transferIn ? rest : { start, startMonth, ...rest } });
+			if (!current.transferIn) {
+				await spells.updateMany({ _id: current._id }, { $set: { start, startMonth, ...rest } });
+				return;
+			}
+			// The open spell began with a transfer: the stint's earlier spells may need the change too.
+			const stint = await this.stintSpells(employee);
+			const ended = employee.terminationDate;
+			if (ended && ended < current.start) {
+				// Terminated before a transfer dated ahead took effect: the stint ends in the spell holding that
+				// day, where the person still was, and the later ones never happened.
+				const last = stint.filter(spell => spell.start <= ended).at(-1)!;
+				await spells.updateMany({ _id: last._id }, { $set: { end: ended, endMonth: ended.slice(0, 7), transferOut: false, current: true } });
+				for (const never of stint.filter(spell => spell.start > ended)) await spells.removeById(never._id);
+				return;
+			}
+			await spells.updateMany({ _id: current._id }, { $set: rest });
+			// The hire date is the start of the stint's first spell.
+			if (stint[0].start !== start) await spells.updateMany({ _id: stint[0]._id }, { $set: { start, startMonth } });
+		},
+
+		/** A corrected hire date must come before the stint's first transfer to another department, which it started. */
+		async checkHireBeforeTransfers(this: EmployeesThis, employee: EmployeeDoc, hireDate: string): Promise<void> {
+			const transferred = (await this.stintSpells(employee))[1];
+			if (transferred && hireDate >= transferred.start) {
+				throw new BusinessRuleError("hireDate", `The 'hireDate' field must be before the transfer of ${transferred.start}.`, "dateOrder");
+			}
+		},
+
+		/** The spells of the employee's current stint, in order: from the last one a hire or rehire opened. */
+		async stintSpells(this: EmployeesThis, employee: EmployeeDoc): Promise<SpellDoc[]> {
+			const all: SpellDoc[] = await this.store(SPELLS).find({ query: { tenantId: employee.tenantId, employeeId: employee._id }, sort: ["start"] });
+			let opened = all.length - 1;
+			while (opened > 0 && all[opened].transferIn) opened--;
+			return all.slice(opened);
 		},
 
 		/** Stores the spell; the same one stored again (a retry, a resumed saga) is brought up to date instead. */

@@ -305,6 +305,50 @@ describe("HR reports", () => {
 		});
 	});
 
+	describe("a transfer and a correction or termination dated before it", () => {
+		const setUp = async (name: string) => {
+			const owner = await signup(system.url, name);
+			const d1 = (await api.post("/departments", owner, { name: "D1" })).body.id;
+			const d2 = (await api.post("/departments", owner, { name: "D2" })).body.id;
+			const person = await hire(system.url, owner, { hireDate: "2025-01-10", departmentId: d1 });
+			expect((await api.post(`/employees/${person.id}/transfer`, owner, { departmentId: d2, effectiveDate: "2025-06-01" })).status).toBe(200);
+			return { owner, person };
+		};
+		const total = async (owner: Signup, asOf: string) => (await ok(`/reports/headcount-as-of?asOf=${asOf}`, owner)).body.total;
+
+		it("a termination before the transfer's date ends the stint where the person was, and the move never happens", async () => {
+			const { owner, person } = await setUp("Left Before The Move AG");
+			expect((await api.post(`/employees/${person.id}/terminate`, owner, { date: "2025-04-01", reason: "Left" })).status).toBe(200);
+			expect(counts((await ok("/reports/headcount-as-of?asOf=2025-04-01", owner)).body.groups)).toEqual({ D1: 1 });
+			expect(await total(owner, "2025-05-01")).toBe(0);
+			expect(await total(owner, "2025-07-01")).toBe(0);
+			const months = (await ok("/reports/turnover?from=2025-04&to=2025-06", owner)).body.months;
+			expect(months.map((m: { month: string; terminations: number; headcountEnd: number }) => [m.month, m.terminations, m.headcountEnd])).toEqual([
+				["2025-04", 1, 0],
+				["2025-05", 0, 0],
+				["2025-06", 0, 0]
+			]);
+			// A rehire then opens a new stint as usual.
+			expect((await api.post(`/employees/${person.id}/rehire`, owner, { date: "2025-09-01" })).status).toBe(200);
+			expect(await total(owner, "2025-09-01")).toBe(1);
+			expect(await total(owner, "2025-07-01")).toBe(0);
+		});
+
+		it("a hire date corrected after a transfer moves the stint's start; one on or after the transfer is 422", async () => {
+			const { owner, person } = await setUp("Corrected Hire AG");
+			expect((await api.patch(`/employees/${person.id}`, owner, { hireDate: "2025-03-01" })).status).toBe(200);
+			expect(await total(owner, "2025-02-01")).toBe(0);
+			expect(counts((await ok("/reports/headcount-as-of?asOf=2025-03-01", owner)).body.groups)).toEqual({ D1: 1 });
+			expect(counts((await ok("/reports/headcount-as-of?asOf=2025-06-01", owner)).body.groups)).toEqual({ D2: 1 });
+			const hires = (await ok("/reports/turnover?from=2025-01&to=2025-03", owner)).body.months.map((m: { hires: number }) => m.hires);
+			expect(hires).toEqual([0, 0, 1]);
+			const late = await api.patch(`/employees/${person.id}`, owner, { hireDate: "2025-06-01" });
+			expect(late.status).toBe(422);
+			expect(late.body.data[0]).toMatchObject({ field: "hireDate", type: "dateOrder" });
+			expect((await api.get(`/employees/${person.id}`, owner)).body.hireDate).toBe("2025-03-01");
+		});
+	});
+
 	describe("employees stored before spells existed", () => {
 		itInProcess("are looked for once at start-up, which then leaves its marker", async () => {
 			const employees = system.broker.getLocalService("employees") as DbService;

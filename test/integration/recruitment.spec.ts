@@ -253,6 +253,48 @@ describe("recruitment", () => {
 			expect((await api().get(`/applications/${application.id}`, acme.hr)).status).toBe(404);
 		});
 
+		describe("an application made while its candidate is erased", () => {
+			const stores = () => system.broker.getLocalService("recruitment") as unknown as { store(name: string): Store };
+
+			itInProcess("after the application's check of the candidate, but before its insert: 422 naming candidateId, and none is left", async () => {
+				const [opening, candidate] = await Promise.all([createOpening(url, acme), createCandidate(url, acme)]);
+				const candidates = stores().store("candidates");
+				const count = candidates.count.bind(candidates);
+				const check = jest.spyOn(candidates, "count").mockImplementationOnce(async params => {
+					const found = await count(params);
+					expect((await api().del(`/candidates/${candidate.id}`, acme.hr)).status).toBe(204);
+					return found;
+				});
+				try {
+					const res = await api().post("/applications", acme.hr, { candidateId: candidate.id, openingId: opening.id });
+					expect(res.status).toBe(422);
+					expect(res.body.data[0].field).toBe("candidateId");
+				} finally {
+					check.mockRestore();
+				}
+				expect((await api().get(`/applications?candidateId=${candidate.id}`, acme.hr)).body.total).toBe(0);
+			});
+
+			itInProcess("after the application is in, before the candidate goes: the erasure takes the application with it", async () => {
+				const [opening, candidate] = await Promise.all([createOpening(url, acme), createCandidate(url, acme)]);
+				const candidates = stores().store("candidates");
+				const removeById = candidates.removeById.bind(candidates);
+				let made: { status: number; body: { id: string } } | undefined;
+				const removal = jest.spyOn(candidates, "removeById").mockImplementationOnce(async id => {
+					made = await api().post("/applications", acme.hr, { candidateId: candidate.id, openingId: opening.id });
+					return removeById(id);
+				});
+				try {
+					expect((await api().del(`/candidates/${candidate.id}`, acme.hr)).status).toBe(204);
+				} finally {
+					removal.mockRestore();
+				}
+				expect(made?.status).toBe(201);
+				expect((await api().get(`/applications/${made!.body.id}`, acme.hr)).status).toBe(404);
+				expect((await api().get(`/applications?candidateId=${candidate.id}`, acme.hr)).body.total).toBe(0);
+			});
+		});
+
 		it("is for staff only: managers and employees get 403", async () => {
 			const candidate = await createCandidate(url, acme);
 			for (const as of [acme.manager, acme.employee]) {

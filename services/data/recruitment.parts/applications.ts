@@ -93,6 +93,11 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 					updatedAt: at
 				};
 				await this.unique("candidateId", () => store.insert(insertWithEvent(doc, auditCreation(ctx, "application", doc))));
+				// A candidate erased meanwhile (deleteCandidate sweeps once more after its removal, for one erased later).
+				if ((await this.store(CANDIDATES).count({ query: { _id: candidateId, tenantId } })) === 0) {
+					await store.removeMany({ _id: doc._id, tenantId });
+					throw noReference("candidateId", "candidate");
+				}
 				this.publishEvents(doc._id, APPLICATIONS);
 				created(ctx, `/api/v1/applications/${doc._id}`);
 				const [view] = await this.withParties(tenantId, [applicationJSON(doc)]);

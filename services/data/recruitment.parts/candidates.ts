@@ -51,6 +51,23 @@ interface ListCandidatesParams extends ListParams {
 
 const candidateJSON = (doc: CandidateDoc) => toJSON(doc) as unknown as Candidate;
 
+/** The candidate's applications, with their interviews and offers, each on the audit trail before it goes. */
+async function eraseApplicationsOf(service: RecruitmentThis, ctx: RosterContext, candidate: CandidateDoc): Promise<void> {
+	const { tenantId, _id: candidateId } = candidate;
+	const apps: ApplicationDoc[] = await service.store(APPLICATIONS).find({ query: { tenantId, candidateId } });
+	const appIds = apps.map(a => a._id);
+	const [interviews, offers]: [InterviewDoc[], OfferDoc[]] = await Promise.all([
+		service.store(INTERVIEWS).find({ query: { tenantId, applicationId: { $in: appIds } } }),
+		service.store(OFFERS).find({ query: { tenantId, candidateId } })
+	]);
+	await recordRemovals(service, ctx, "interview", interviews);
+	await service.store(INTERVIEWS).removeMany({ tenantId, applicationId: { $in: appIds } });
+	await recordRemovals(service, ctx, "offer", offers);
+	await service.store(OFFERS).removeMany({ tenantId, candidateId });
+	await recordRemovals(service, ctx, "application", apps);
+	await service.store(APPLICATIONS).removeMany({ tenantId, candidateId });
+}
+
 export const CandidatesPart: Partial<ServiceSchema> = {
 	actions: {
 		createCandidate: {
@@ -174,20 +191,12 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 				const applications = this.store(APPLICATIONS);
 				const active = await applications.count({ query: { tenantId, candidateId: candidate._id, stage: { $in: [...ACTIVE_STAGES] } } });
 				if (active > 0) throw new ConflictError("The candidate still has active applications; withdraw or reject them first", { applications: active });
-				const apps: ApplicationDoc[] = await applications.find({ query: { tenantId, candidateId: candidate._id } });
-				const appIds = apps.map(a => a._id);
-				const [interviews, offers]: [InterviewDoc[], OfferDoc[]] = await Promise.all([
-					this.store(INTERVIEWS).find({ query: { tenantId, applicationId: { $in: appIds } } }),
-					this.store(OFFERS).find({ query: { tenantId, candidateId: candidate._id } })
-				]);
-				// The cascade is on the trail too, each removed record by its kind, before it goes.
-				await recordRemovals(this, ctx, "interview", interviews);
-				await this.store(INTERVIEWS).removeMany({ tenantId, applicationId: { $in: appIds } });
-				await recordRemovals(this, ctx, "offer", offers);
-				await this.store(OFFERS).removeMany({ tenantId, candidateId: candidate._id });
-				await recordRemovals(this, ctx, "application", apps);
-				await applications.removeMany({ tenantId, candidateId: candidate._id });
-				return removeAudited(this, ctx, this.store(CANDIDATES), "candidate", candidate, candidateJSON(candidate));
+				await eraseApplicationsOf(this, ctx, candidate);
+				const answer = await removeAudited(this, ctx, this.store(CANDIDATES), "candidate", candidate, candidateJSON(candidate));
+				// Again, now that the candidate is gone: an application made meanwhile saw the candidate
+				// still there (createApplication checks again after its insert, for one made later).
+				await eraseApplicationsOf(this, ctx, candidate);
+				return answer;
 			}
 		},
 

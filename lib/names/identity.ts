@@ -2,6 +2,8 @@
 export const IdentityActions = {
 	session: "identity.session",
 	login: "identity.login",
+	/** Published POST /auth/password: the gateway throttles its wrong current passwords as it does failed logins. */
+	changePassword: "identity.changePassword",
 	/** Published POST /users; onboarding calls it too: { email, name, role, employeeId } → User (201), invited. */
 	createUser: "identity.createUser",
 	/** Published GET /users/:id: { id } → User of the caller's tenant. */

@@ -37,13 +37,24 @@ export interface GatewayRequest extends MeasuredRequest {
 	$ctx: Context<unknown, RequestMeta>;
 	/** Set when a Bearer token was presented, so a 401 can say it was the token at fault. */
 	$tokenPresented?: boolean;
-	/** Set once a login has reserved its failure point, so the outcome settles that point. */
-	$loginAttempt?: { email: string; ip: string };
+	/** Set once a login or a password change has reserved its failure point, so the outcome settles that point. */
+	$loginAttempt?: PasswordAttempt;
 	/** moleculer-web's: the path without query string or trailing slash, as aliases match it. */
 	parsedUrl?: string;
 }
 
 type GatewayResponse = ServerResponse;
+
+/** A password check whose failure point is reserved: whose it is, and which answer says the password was wrong. */
+interface PasswordAttempt {
+	email: string;
+	ip: string;
+	wrongPassword(err: { code?: number; data?: unknown } | undefined): boolean;
+}
+
+/** identity.changePassword's refusal of the current password (a 422 naming it), not of the new one. */
+const isWrongCurrentPassword = (err: { code?: number; data?: unknown } | undefined): boolean =>
+	err?.code === 422 && Array.isArray(err.data) && err.data.some((item: { type?: string }) => item?.type === "wrongPassword");
 
 interface AliasSpec {
 	method: string;
@@ -76,7 +87,7 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	limit(req: GatewayRequest, res: GatewayResponse, kind: "anonymous" | "user", key: string): Promise<void>;
 	/** Rate-limit headers on the answer, and 429 when the count is spent. */
 	applyVerdict(res: GatewayResponse, verdict: RateLimitVerdict): void;
-	checkLoginThrottle(ctx: Context, req: GatewayRequest): Promise<void>;
+	checkLoginThrottle(ctx: Context<unknown, RequestMeta>, req: GatewayRequest): Promise<void>;
 	sendErrorResponse(req: GatewayRequest, res: GatewayResponse, err: unknown): void;
 	writeErrorResponse(req: GatewayRequest, res: GatewayResponse, err: unknown): void;
 	/** Counts a refusal the limiter has not seen yet: the error to send instead when over the limit. */
@@ -215,7 +226,9 @@ const ApiService: ServiceSchema = {
 					// header. Earlier refusals (body parser, no node for the action) never hold a token.
 					if (req.$action?.noStore) forbidStoring(res);
 					dropClientTenant(req.$params);
-					if (req.$action?.name === IdentityActions.login) return this.checkLoginThrottle(ctx, req);
+					if (req.$action?.name === IdentityActions.login || req.$action?.name === IdentityActions.changePassword) {
+						return this.checkLoginThrottle(ctx, req);
+					}
 				},
 
 				async onAfterCall(this: GatewayThis, _ctx: Context, _route: unknown, req: GatewayRequest, _res: GatewayResponse, data: unknown) {
@@ -234,7 +247,7 @@ const ApiService: ServiceSchema = {
 					const attempt = req.$loginAttempt;
 					if (attempt) {
 						// A wrong password keeps the point; anything else never checked the password.
-						const settle = err?.code === 401 ? "loginFailed" : "loginAborted";
+						const settle = attempt.wrongPassword(err) ? "loginFailed" : "loginAborted";
 						await this.limiters[settle](attempt.email, attempt.ip).catch(e =>
 							this.logger.warn("Could not settle a login attempt:", (e as Error).message)
 						);
@@ -385,11 +398,17 @@ const ApiService: ServiceSchema = {
 			if (!verdict.allowed) throw new TooManyRequestsError(Math.max(1, verdict.resetSeconds));
 		},
 
-		/** Reserves the login's failure point before the call, so parallel attempts cannot all pass. */
-		async checkLoginThrottle(this: GatewayThis, _ctx: Context, req: GatewayRequest) {
+		/**
+		 * Reserves the failure point of a password check before the call, so parallel attempts
+		 * cannot all pass: a login, counted by the email it names, or a password change, whose
+		 * current password a stolen access token could otherwise guess without end, by its user.
+		 */
+		async checkLoginThrottle(this: GatewayThis, ctx: Context<unknown, RequestMeta>, req: GatewayRequest) {
+			const ip = clientIp(req, this.settings.roster.trustProxy);
+			const changing = req.$action?.name === IdentityActions.changePassword;
 			// Validation has not run yet: the email may be any JSON value, and only a string counts.
-			const email = typeof req.$params.email === "string" ? req.$params.email : "";
-			const attempt = { email, ip: clientIp(req, this.settings.roster.trustProxy) };
+			const email = changing ? `user:${ctx.meta.user?.id ?? ""}` : typeof req.$params.email === "string" ? req.$params.email : "";
+			const attempt: PasswordAttempt = { email, ip, wrongPassword: changing ? isWrongCurrentPassword : err => err?.code === 401 };
 			const wait = await this.limiters.loginAttempt(attempt.email, attempt.ip);
 			if (wait > 0) throw new TooManyRequestsError(wait);
 			req.$loginAttempt = attempt;

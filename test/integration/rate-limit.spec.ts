@@ -333,6 +333,23 @@ describe("rate limits over HTTP, one process", () => {
 			expectTooManyRequests(await rightLogin(url, owner.email), LOGIN_WINDOW);
 		});
 
+		it("throttles guesses of the current password in a password change as failed logins: a stolen access token cannot try on", async () => {
+			const owner = await signup(url, "Guessed");
+			const change = (currentPassword: string, newPassword = "Brand-New-Phrase-2031") =>
+				request(url).post("/api/v1/auth/password").set(bearer(owner.accessToken)).send({ currentPassword, newPassword });
+			// A new password too weak is refused before the current one is checked: no failure.
+			for (let i = 0; i < MAX_FAILS + 1; i++) expect((await change(PASSWORD, "Password123!")).body.data[0].field).toBe("newPassword");
+			for (let i = 0; i < MAX_FAILS; i++) {
+				const res = await change(WRONG_PASSWORD);
+				expect(res.status).toBe(422);
+				expect(res.body.data[0].field).toBe("currentPassword");
+			}
+			expectTooManyRequests(await change(WRONG_PASSWORD), LOGIN_WINDOW);
+			expectTooManyRequests(await change(PASSWORD), LOGIN_WINDOW);
+			// The login of the same person is another count: the guesses did not lock them out of it.
+			expect((await rightLogin(url, owner.email)).status).toBe(200);
+		});
+
 		it("starts the count afresh after a successful login", async () => {
 			const owner = await signup(url, "Forgetful");
 

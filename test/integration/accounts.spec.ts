@@ -229,6 +229,40 @@ describe("accounts", () => {
 		});
 	});
 
+	describe("two owners at once", () => {
+		itInProcess("disabling each other: one wins, the other finds their own account disabled (403), and an owner remains", async () => {
+			const company = await signup(url, "Two Owners Ltd");
+			const second = await createUser(url, company, "owner");
+			const owners = [company.user.id, second.id];
+			// Each request has read the user it disables before either writes, as when both arrive at once
+			// (or, with the requests taking turns, the first has waited a moment for the other).
+			const identity = system.broker.getLocalService("identity") as Service & { adapter: { findOne(query: { _id?: string }): Promise<unknown> } };
+			const findOne = identity.adapter.findOne.bind(identity.adapter);
+			let bothRead: () => void = () => undefined;
+			const barrier = Promise.race([new Promise<void>(resolve => (bothRead = resolve)), new Promise<void>(resolve => setTimeout(resolve, 500))]);
+			let reads = 0;
+			const read = jest.spyOn(identity.adapter, "findOne").mockImplementation(async query => {
+				const found = await findOne(query);
+				if (query._id && owners.includes(query._id)) {
+					if (++reads === 2) bothRead();
+					await barrier;
+				}
+				return found;
+			});
+			let answers: request.Response[];
+			try {
+				answers = await Promise.all([del(`/users/${second.id}`, company), del(`/users/${company.user.id}`, second)]);
+			} finally {
+				read.mockRestore();
+			}
+			expect(answers.map(a => a.status).sort()).toEqual([204, 403]);
+			const statuses = await Promise.all(
+				owners.map(async id => (await api.get(`/users/${id}`, answers[0].status === 204 ? company : second)).body.status)
+			);
+			expect(statuses.sort()).toEqual(["active", "disabled"]);
+		});
+	});
+
 	describe("one person, several companies", () => {
 		let person: { email: string; acme: Session & { id: string }; globexUserId: string };
 

@@ -62,6 +62,23 @@ interface ProvisionParams {
 
 const role = enumOf(ROLES);
 
+/**
+ * Runs a change of another user's role or status one at a time per company, and only while the
+ * caller's own membership still is what their token says: two owners disabling (or demoting)
+ * each other at once would otherwise both pass the gateway's session check and both succeed,
+ * leaving the company without an owner. The second now finds its caller disabled (403).
+ */
+function asStaffStill<T>(service: IdentityThis, ctx: RosterContext, change: () => Promise<T>): Promise<T> {
+	const caller = requireUser(ctx);
+	return withLease(service.store(LOCKS), `users:${caller.tenantId}`, async () => {
+		const own: UserDoc | null = await service.adapter.findById(caller.id);
+		if (!own || own.tenantId !== caller.tenantId || own.status !== "active" || own.role !== caller.roles[0]) {
+			throw new ForbiddenError("Your account was disabled or its role changed meanwhile");
+		}
+		return change();
+	});
+}
+
 export const UsersPart: Partial<ServiceSchema> = {
 	actions: {
 		/** 201 with the user, status "invited" until the person follows the mailed link. */
@@ -204,28 +221,33 @@ export const UsersPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 200: json(Identity.User) } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id, name: { ...text(), optional: true }, role: { ...role, optional: true } },
-			async handler(this: IdentityThis, ctx: RosterContext<UpdateUserParams>): Promise<UserJSON> {
-				const actor = requireUser(ctx);
-				const user = await this.findUser(ctx, ctx.params.id);
-				const { name, role: granted } = ctx.params;
-				if (!canGrant(actor.roles[0], user.role)) throw new ForbiddenError(`You cannot change a user with the role '${user.role}'`);
-				if (granted !== undefined && granted !== user.role) {
-					if (user._id === actor.id) throw new ConflictError("You cannot change your own role", { field: "role" });
-					if (!canGrant(actor.roles[0], granted)) throw new ForbiddenError(`You cannot grant the role '${granted}'`);
-				}
-				const changes: Partial<UserDoc> = {};
-				if (name !== undefined && name !== user.name) changes.name = name;
-				if (granted !== undefined && granted !== user.role) changes.role = granted;
-				// Nothing to change is not a change: no write, and updatedAt stays as it was.
-				if (Object.keys(changes).length === 0) return this.userJSON(user);
-				changes.updatedAt = now();
-				const updated: UserDoc = await this.adapter.updateById(user._id, updateWithEvent({ $set: changes }, auditUpdate(ctx, "user", user, changes)));
-				this.publishEvents(user._id);
-				const json = this.userJSON(updated);
-				// A role is in every token of the user: the session check must see the new one at once.
-				await this.usersChanged(user.tenantId);
-				await this.entityChanged("updated", json, ctx);
-				return json;
+			handler(this: IdentityThis, ctx: RosterContext<UpdateUserParams>): Promise<UserJSON> {
+				return asStaffStill(this, ctx, async () => {
+					const actor = requireUser(ctx);
+					const user = await this.findUser(ctx, ctx.params.id);
+					const { name, role: granted } = ctx.params;
+					if (!canGrant(actor.roles[0], user.role)) throw new ForbiddenError(`You cannot change a user with the role '${user.role}'`);
+					if (granted !== undefined && granted !== user.role) {
+						if (user._id === actor.id) throw new ConflictError("You cannot change your own role", { field: "role" });
+						if (!canGrant(actor.roles[0], granted)) throw new ForbiddenError(`You cannot grant the role '${granted}'`);
+					}
+					const changes: Partial<UserDoc> = {};
+					if (name !== undefined && name !== user.name) changes.name = name;
+					if (granted !== undefined && granted !== user.role) changes.role = granted;
+					// Nothing to change is not a change: no write, and updatedAt stays as it was.
+					if (Object.keys(changes).length === 0) return this.userJSON(user);
+					changes.updatedAt = now();
+					const updated: UserDoc = await this.adapter.updateById(
+						user._id,
+						updateWithEvent({ $set: changes }, auditUpdate(ctx, "user", user, changes))
+					);
+					this.publishEvents(user._id);
+					const json = this.userJSON(updated);
+					// A role is in every token of the user: the session check must see the new one at once.
+					await this.usersChanged(user.tenantId);
+					await this.entityChanged("updated", json, ctx);
+					return json;
+				});
 			}
 		},
 
@@ -235,30 +257,35 @@ export const UsersPart: Partial<ServiceSchema> = {
 			openapi: { responses: { 204: noContent() } },
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
-			async handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<null> {
-				const actor = requireUser(ctx);
-				const user = await this.findUser(ctx, ctx.params.id);
-				if (user._id === actor.id) throw new ConflictError("You cannot disable yourself", { field: "id" });
-				if (!canGrant(actor.roles[0], user.role)) throw new ForbiddenError(`You cannot disable a user with the role '${user.role}'`);
-				if (user.status === "disabled" && user.disabledBecause !== "staff") {
-					// Disabled because the employment ended: now staff's decision too, which a rehire does not undo.
-					const set = { disabledBecause: "staff", statusBeforeDisabled: null, updatedAt: now() };
-					await this.adapter.updateMany({ _id: user._id, status: "disabled" }, updateWithEvent({ $set: set }, auditUpdate(ctx, "user", user, set)));
-				}
-				if (user.status !== "disabled") {
-					const disabled = pendingEvent(IdentityEvents.userDisabled, user.tenantId, { userId: user._id });
-					const set = { status: "disabled", disabledBecause: "staff", updatedAt: now() };
-					await this.adapter.updateMany(
-						{ _id: user._id },
-						updateWithEvent(updateWithEvent({ $set: set }, disabled), auditUpdate(ctx, "user", user, set))
-					);
-					this.publishEvents(user._id);
-					await this.revokeSessions({ userId: user._id }, "user disabled", () => ctx);
-					await this.store(LINKS).updateMany({ userId: user._id, usedAt: null }, { $set: { usedAt: now() } });
-					await this.entityChanged("updated", this.userJSON(await this.adapter.findById(user._id)), ctx);
-				}
-				ctx.meta.$statusCode = 204;
-				return null;
+			handler(this: IdentityThis, ctx: RosterContext<UserIdParams>): Promise<null> {
+				return asStaffStill(this, ctx, async () => {
+					const actor = requireUser(ctx);
+					const user = await this.findUser(ctx, ctx.params.id);
+					if (user._id === actor.id) throw new ConflictError("You cannot disable yourself", { field: "id" });
+					if (!canGrant(actor.roles[0], user.role)) throw new ForbiddenError(`You cannot disable a user with the role '${user.role}'`);
+					if (user.status === "disabled" && user.disabledBecause !== "staff") {
+						// Disabled because the employment ended: now staff's decision too, which a rehire does not undo.
+						const set = { disabledBecause: "staff", statusBeforeDisabled: null, updatedAt: now() };
+						await this.adapter.updateMany(
+							{ _id: user._id, status: "disabled" },
+							updateWithEvent({ $set: set }, auditUpdate(ctx, "user", user, set))
+						);
+					}
+					if (user.status !== "disabled") {
+						const disabled = pendingEvent(IdentityEvents.userDisabled, user.tenantId, { userId: user._id });
+						const set = { status: "disabled", disabledBecause: "staff", updatedAt: now() };
+						await this.adapter.updateMany(
+							{ _id: user._id },
+							updateWithEvent(updateWithEvent({ $set: set }, disabled), auditUpdate(ctx, "user", user, set))
+						);
+						this.publishEvents(user._id);
+						await this.revokeSessions({ userId: user._id }, "user disabled", () => ctx);
+						await this.store(LINKS).updateMany({ userId: user._id, usedAt: null }, { $set: { usedAt: now() } });
+						await this.entityChanged("updated", this.userJSON(await this.adapter.findById(user._id)), ctx);
+					}
+					ctx.meta.$statusCode = 204;
+					return null;
+				});
 			}
 		},
 

@@ -224,9 +224,9 @@ export const EmployeeLinksPart: Partial<ServiceSchema> = {
 			for (const user of users) {
 				const disabled = pendingEvent(IdentityEvents.userDisabled, tenantId, { userId: user._id });
 				const set = { status: "disabled", disabledBecause: "employmentEnded", statusBeforeDisabled: user.status, updatedAt: now() };
-				// Only as read: staff disabling the user meanwhile must stay the reason, or a rehire would undo it.
+				// Not over staff disabling the user meanwhile: that must stay the reason, or a rehire would undo it.
 				const changed = await this.adapter.updateMany(
-					{ _id: user._id, status: user.status },
+					{ _id: user._id, status: { $ne: "disabled" } },
 					updateWithEvent(updateWithEvent({ $set: set }, disabled), auditUpdate(audit, "user", user, set))
 				);
 				if (changed !== 1) continue;

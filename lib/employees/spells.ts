@@ -106,17 +106,19 @@ export function monthBounds(month: string): { first: string; last: string } {
 	return { first: `${month}-01`, last: `${month}-${String(last).padStart(2, "0")}` };
 }
 
-/** Every month from `from` to `to`, both YYYY-MM and in order. */
+/** The month `index` months after January of year 0, as YYYY-MM. */
+function monthAt(index: number): string {
+	return `${String(Math.floor(index / 12)).padStart(4, "0")}-${String((index % 12) + 1).padStart(2, "0")}`;
+}
+
+const monthIndex = (month: string): number => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
+
+/**
+ * Every month from `from` to `to`, both YYYY-MM and in order. Counted, not compared as text:
+ * after 9999-12 comes 10000-01, which sorts before it, and a loop on the text never ended.
+ */
 export function monthsBetween(from: string, to: string): string[] {
 	const months: string[] = [];
-	let [y, m] = from.split("-").map(Number);
-	for (let month = from; month <= to; month = `${y}-${String(m).padStart(2, "0")}`) {
-		months.push(month);
-		m += 1;
-		if (m > 12) {
-			m = 1;
-			y += 1;
-		}
-	}
+	for (let i = monthIndex(from); i <= monthIndex(to); i++) months.push(monthAt(i));
 	return months;
 }

@@ -3,7 +3,7 @@
  * and when a transfer corrects the open spell instead of splitting it.
  */
 import type { EmployeeDoc } from "../../lib/employees/model";
-import { dayBefore, stintSpell, transferSplit } from "../../lib/employees/spells";
+import { dayBefore, monthsBetween, stintSpell, transferSplit } from "../../lib/employees/spells";
 
 const hired = { _id: "e-1", tenantId: "t-1", hireDate: "2025-01-10", terminationDate: null, departmentId: "d-old", employmentType: "full_time" } as EmployeeDoc;
 const open = stintSpell(hired);
@@ -41,5 +41,17 @@ describe("employment spells", () => {
 		const moved = { ...hired, departmentId: "d-new" } as EmployeeDoc;
 		expect(transferSplit(moved, open, "2025-01-10")).toBeNull();
 		expect(transferSplit(moved, { ...open, start: "2025-04-01" }, "2025-03-01")).toBeNull();
+	});
+});
+
+describe("monthsBetween", () => {
+	it("counts the months of a range, across years, four digits to a year", () => {
+		expect(monthsBetween("2024-11", "2025-02")).toEqual(["2024-11", "2024-12", "2025-01", "2025-02"]);
+		expect(monthsBetween("2025-03", "2025-03")).toEqual(["2025-03"]);
+		expect(monthsBetween("2025-04", "2025-03")).toEqual([]);
+		expect(monthsBetween("0999-12", "1000-01")).toEqual(["0999-12", "1000-01"]);
+		expect(monthsBetween("0000-11", "0001-02")).toEqual(["0000-11", "0000-12", "0001-01", "0001-02"]);
+		// The last month of the last four-digit year ends the range: its text successor sorts before it.
+		expect(monthsBetween("9999-11", "9999-12")).toEqual(["9999-11", "9999-12"]);
 	});
 });

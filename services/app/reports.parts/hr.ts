@@ -83,12 +83,13 @@ type HrThis = DerivedCacheMethods & HrReportMethods;
 
 // ---- Helpers -----------------------------------------------------------------------------
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+/** A month of the years employment records are about: 1900-01 to 2100-12. */
+const MONTH = /^(19\d\d|20\d\d|2100)-(0[1-9]|1[0-2])$/;
 const month = {
 	type: "string",
 	pattern: MONTH.source,
 	optional: true,
-	messages: { stringPattern: "The '{field}' field must be a month as YYYY-MM." }
+	messages: { stringPattern: "The '{field}' field must be a month as YYYY-MM, from 1900-01 to 2100-12." }
 } as const;
 const format = { ...enumOf(["json", "csv"] as const), optional: true } as const;
 /** A range longer than this is refused: each month costs the database two counts. */
@@ -104,7 +105,7 @@ const thisMonth = () => today().slice(0, 7);
 const monthIndex = (m: string) => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
 function monthsBefore(m: string, count: number): string {
 	const i = monthIndex(m) - count;
-	return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}`;
+	return `${String(Math.floor(i / 12)).padStart(4, "0")}-${String((i % 12) + 1).padStart(2, "0")}`;
 }
 /** A look-up by ids, IDS_PER_CALL at a time (the callees bound their lists). */
 async function inChunks<T>(ids: string[], lookup: (chunk: string[]) => Promise<T[]>): Promise<T[]> {

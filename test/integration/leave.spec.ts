@@ -4,6 +4,7 @@
  * bad input, and the event that tells the requester.
  */
 import type { AuthUser } from "../../lib/meta";
+import type { Store } from "../../lib/store/types";
 import { LeaveActions, LeaveEvents } from "../../lib/names/leave";
 import { ReportSources } from "../../lib/names/reports";
 import { hire, startRoomySystem } from "../support/employees";
@@ -172,6 +173,38 @@ describe("leave", () => {
 			const spare = await leaveType(system.url, acme, { name: "Spare" });
 			expect((await api.del(`/leave-types/${spare.id}`, hr)).status).toBe(204);
 			expect((await api.get(`/leave-types/${spare.id}`, hr)).status).toBe(404);
+		});
+
+		itInProcess("an entitlement or a request of a type being deleted waits for the delete, then is 422: no orphan of a deleted type", async () => {
+			const p = await person(system.url, acme, "employee");
+			const leave = system.broker.getLocalService("leave") as unknown as { store(name: string): Store };
+			const entitlements = leave.store("leaveEntitlements");
+			const count = entitlements.count.bind(entitlements);
+			for (const write of [
+				(typeId: string) => api.post("/leave-entitlements", hr, { employeeId: p.employeeId, leaveTypeId: typeId, year: 2031, days: 3 }),
+				(typeId: string) => api.post("/leave-requests", p, { leaveTypeId: typeId, ...workWeek(3) })
+			]) {
+				const type = await leaveType(system.url, acme, { name: `Going ${Math.random()}`, allowNegative: true });
+				// The write arrives while the delete has counted the type's uses and not yet removed it.
+				let written: Promise<{ status: number; body: { data?: Array<{ field: string }> } }> | undefined;
+				const counted = jest.spyOn(entitlements, "count").mockImplementationOnce(async params => {
+					const n = await count(params);
+					// then() sends it now: supertest sends a request only once it is awaited.
+					written = write(type.id).then(res => res);
+					await new Promise(resolve => setTimeout(resolve, 150));
+					return n;
+				});
+				try {
+					expect((await api.del(`/leave-types/${type.id}`, hr)).status).toBe(204);
+				} finally {
+					counted.mockRestore();
+				}
+				const res = await written!;
+				expect(res.status).toBe(422);
+				expect(res.body.data?.[0].field).toBe("leaveTypeId");
+				expect((await api.get(`/leave-entitlements?leaveTypeId=${type.id}`, hr)).body.total).toBe(0);
+				expect((await api.get(`/leave-requests?leaveTypeId=${type.id}`, hr)).body.total).toBe(0);
+			}
 		});
 
 		it("of another tenant are 404 on every route, and stay as they were", async () => {

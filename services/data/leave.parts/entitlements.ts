@@ -67,7 +67,10 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 					createdAt: at,
 					updatedAt: at
 				};
-				await this.unique("year", () => this.store(ENTITLEMENTS).insert(insertWithEvent(doc, auditCreation(ctx, "leaveEntitlement", doc))));
+				await this.whileTypeStays(tenantId, leaveTypeId, async () => {
+					await this.referencedType(tenantId, leaveTypeId);
+					await this.unique("year", () => this.store(ENTITLEMENTS).insert(insertWithEvent(doc, auditCreation(ctx, "leaveEntitlement", doc))));
+				});
 				this.publishEvents(doc._id, ENTITLEMENTS);
 				created(ctx, `/api/v1/leave-entitlements/${doc._id}`);
 				return this.saved(ctx, "created", entitlementJSON(doc));

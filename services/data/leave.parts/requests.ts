@@ -114,20 +114,23 @@ export const RequestsPart: Partial<ServiceSchema> = {
 					updatedAt: at
 				};
 				// One admission per employee at a time, so the second of two identical requests sees the first.
-				await this.exclusively(tenantId, employeeId, async () => {
-					await this.admit(doc, type);
-					// The event rides in the request's own insert: published if and only if it is stored.
-					const requested = pendingEvent<LeaveRequestedEvent>(LeaveEvents.requested, tenantId, {
-						requestId: doc._id,
-						employeeId,
-						leaveTypeId,
-						startDate,
-						endDate,
-						days: doc.days,
-						requestedBy: user.id
-					});
-					await this.adapter.insert(insertWithEvent(insertWithEvent(doc, requested), auditCreation(ctx, "leaveRequest", doc)));
-				});
+				await this.exclusively(tenantId, employeeId, () =>
+					this.whileTypeStays(tenantId, leaveTypeId, async () => {
+						await this.referencedType(tenantId, leaveTypeId);
+						await this.admit(doc, type);
+						// The event rides in the request's own insert: published if and only if it is stored.
+						const requested = pendingEvent<LeaveRequestedEvent>(LeaveEvents.requested, tenantId, {
+							requestId: doc._id,
+							employeeId,
+							leaveTypeId,
+							startDate,
+							endDate,
+							days: doc.days,
+							requestedBy: user.id
+						});
+						await this.adapter.insert(insertWithEvent(insertWithEvent(doc, requested), auditCreation(ctx, "leaveRequest", doc)));
+					})
+				);
 				this.publishEvents(doc._id);
 				const json = requestJSON(doc);
 				await this.saved(ctx, "created", json);

@@ -29,6 +29,7 @@ export interface LeaveMethods {
 	referencedType(tenantId: string, typeId: string): Promise<TypeDoc>;
 	// shared.ts
 	exclusively<T>(tenantId: string, employeeId: string, task: () => Promise<T>): Promise<T>;
+	whileTypeStays<T>(tenantId: string, typeId: string, task: () => Promise<T>): Promise<T>;
 	checkEmployee(ctx: RosterContext, employeeId: string): Promise<EmployeeSummary>;
 	visibleEmployees(ctx: RosterContext): Promise<string[] | null>;
 	scopeQuery(ctx: RosterContext, query: Record<string, unknown>, wanted?: string): Promise<void>;
@@ -72,6 +73,15 @@ export const SharedPart: Partial<ServiceSchema> = {
 		exclusively<T>(this: LeaveThis, tenantId: string, employeeId: string, task: () => Promise<T>): Promise<T> {
 			const key = `${tenantId}:${employeeId}`;
 			return this.admissions.run(key, () => withLease(this.store(ADMISSIONS), key, task));
+		},
+
+		/**
+		 * Runs `task` while no one can delete the leave type (deleteLeaveType holds the same lease):
+		 * a request or an entitlement written inside it refers to a type that stays. Unserialised, a
+		 * delete could count no use of the type, and a write could land before the type went.
+		 */
+		whileTypeStays<T>(this: LeaveThis, tenantId: string, typeId: string, task: () => Promise<T>): Promise<T> {
+			return withLease(this.store(ADMISSIONS), `leaveType:${tenantId}:${typeId}`, task);
 		},
 
 		/** An employee of the caller's tenant, terminated or not; a 422 naming employeeId otherwise. */

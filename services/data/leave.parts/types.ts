@@ -133,12 +133,14 @@ export const TypesPart: Partial<ServiceSchema> = {
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const { tenantId } = requireUser(ctx);
 				const type = await this.findType(tenantId, ctx.params.id);
-				const query = { query: { tenantId, leaveTypeId: type._id } };
-				const [entitlements, requests] = await Promise.all([this.store(ENTITLEMENTS).count(query), this.adapter.count(query)]);
-				if (entitlements + requests > 0) {
-					throw new ConflictError("The leave type has entitlements or requests; it cannot be deleted", { field: "id", entitlements, requests });
-				}
-				return removeAudited(this, ctx, this.store(TYPES), "leaveType", type, typeJSON(type));
+				return this.whileTypeStays(tenantId, type._id, async () => {
+					const query = { query: { tenantId, leaveTypeId: type._id } };
+					const [entitlements, requests] = await Promise.all([this.store(ENTITLEMENTS).count(query), this.adapter.count(query)]);
+					if (entitlements + requests > 0) {
+						throw new ConflictError("The leave type has entitlements or requests; it cannot be deleted", { field: "id", entitlements, requests });
+					}
+					return removeAudited(this, ctx, this.store(TYPES), "leaveType", type, typeJSON(type));
+				});
 			}
 		}
 	},

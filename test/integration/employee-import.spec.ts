@@ -179,6 +179,17 @@ describe("employee import", () => {
 		expect(full.body).toMatchObject({ firstName: "Zoë", lastName: 'O"Brien, Jr.', homeAddress: "1 Main St,\r\nApt 2" });
 	});
 
+	it("asks for a CSV body of the upload only: other requests under /imports get the API's 405, 404, 204 or 401", async () => {
+		const wrongMethod = await request(url).delete("/api/v1/imports/some-id").set(bearer(acme.accessToken));
+		expect(wrongMethod.status).toBe(405);
+		expect(wrongMethod.headers.allow).toBe("GET");
+		expect((await request(url).get("/api/v1/importsX").set(bearer(acme.accessToken))).status).toBe(404);
+		const options = await request(url).options("/api/v1/imports/employees");
+		expect(options.status).toBe(204);
+		expect(options.headers.allow).toContain("POST");
+		expect((await request(url).get("/api/v1/imports/some-id")).status).toBe(401);
+	});
+
 	it("refuses what is not a sound CSV file with a 4xx naming the problem, and stores nothing", async () => {
 		const json = await request(url).post("/api/v1/imports/employees").set(bearer(acme.accessToken)).send({ rows: [] });
 		expect(json.status).toBe(415);

@@ -150,16 +150,16 @@ const OrgService: ServiceSchema = {
 			async handler(this: OrgThis, ctx: RosterContext<CreateDepartmentParams>): Promise<Department> {
 				const { tenantId } = requireUser(ctx);
 				const { name, parentId = null, managerId = null, locationId = null } = ctx.params;
-				await this.checkLocation(tenantId, locationId);
 				await this.checkManager(ctx, managerId);
 				const at = now();
 				const doc: DepartmentDoc = { _id: this.newId(), tenantId, name, parentId, managerId, locationId, createdAt: at, updatedAt: at };
 				const insert = async () => {
+					await this.checkLocation(tenantId, locationId);
 					await this.checkDepartment(tenantId, parentId, "parentId");
 					await this.unique("name", () => this.adapter.insert(insertWithEvent(doc, auditCreation(ctx, "department", doc))));
 				};
-				// Under a parent, with the tree held: the parent cannot be deleted meanwhile.
-				await (parentId ? this.reshapeTree(tenantId, insert) : insert());
+				// Under a parent or at a location, with the tree held: neither can be deleted meanwhile.
+				await (parentId || locationId ? this.reshapeTree(tenantId, insert) : insert());
 				this.publishEvents(doc._id);
 				created(ctx, `/api/v1/departments/${doc._id}`);
 				return this.saved(ctx, "created", departmentJSON(doc));
@@ -256,15 +256,19 @@ const OrgService: ServiceSchema = {
 				const { tenantId } = requireUser(ctx);
 				const dept = await findInTenant<DepartmentDoc>(this.adapter, tenantId, ctx.params.id, "Department");
 				const { name, managerId, locationId } = ctx.params;
-				await this.checkLocation(tenantId, locationId);
 				await this.checkManager(ctx, managerId);
 				const changes: Partial<DepartmentDoc> = { updatedAt: now() };
 				if (name !== undefined) changes.name = name;
 				if (managerId !== undefined) changes.managerId = managerId;
 				if (locationId !== undefined) changes.locationId = locationId;
-				const updated: DepartmentDoc = await this.unique("name", () =>
-					this.adapter.updateById(dept._id, updateWithEvent({ $set: changes }, auditUpdate(ctx, "department", dept, changes)))
-				);
+				const update = async (): Promise<DepartmentDoc> => {
+					await this.checkLocation(tenantId, locationId);
+					return this.unique("name", () =>
+						this.adapter.updateById(dept._id, updateWithEvent({ $set: changes }, auditUpdate(ctx, "department", dept, changes)))
+					);
+				};
+				// To a location, with the tree held: the location cannot be deleted meanwhile.
+				const updated = await (locationId ? this.reshapeTree(tenantId, update) : update());
 				this.publishEvents(dept._id);
 				return this.saved(ctx, "updated", departmentJSON(updated));
 			}
@@ -335,10 +339,14 @@ const OrgService: ServiceSchema = {
 			async handler(this: OrgThis, ctx: RosterContext<CreatePositionParams>): Promise<Position> {
 				const { tenantId } = requireUser(ctx);
 				const { title, departmentId = null } = ctx.params;
-				await this.checkDepartment(tenantId, departmentId, "departmentId");
 				const at = now();
 				const doc: PositionDoc = { _id: this.newId(), tenantId, title, departmentId, createdAt: at, updatedAt: at };
-				await this.unique("title", () => this.store(POSITIONS).insert(insertWithEvent(doc, auditCreation(ctx, "position", doc))));
+				const insert = async () => {
+					await this.checkDepartment(tenantId, departmentId, "departmentId");
+					await this.unique("title", () => this.store(POSITIONS).insert(insertWithEvent(doc, auditCreation(ctx, "position", doc))));
+				};
+				// In a department, with the tree held: the department cannot be deleted meanwhile.
+				await (departmentId ? this.reshapeTree(tenantId, insert) : insert());
 				this.publishEvents(doc._id, POSITIONS);
 				created(ctx, `/api/v1/positions/${doc._id}`);
 				return this.saved(ctx, "created", positionJSON(doc));
@@ -379,13 +387,17 @@ const OrgService: ServiceSchema = {
 				const store = this.store(POSITIONS);
 				const position = await findInTenant<PositionDoc>(store, tenantId, ctx.params.id, "Position");
 				const { title, departmentId } = ctx.params;
-				await this.checkDepartment(tenantId, departmentId, "departmentId");
 				const changes: Partial<PositionDoc> = { updatedAt: now() };
 				if (title !== undefined) changes.title = title;
 				if (departmentId !== undefined) changes.departmentId = departmentId;
-				const updated: PositionDoc = await this.unique("title", () =>
-					store.updateById(position._id, updateWithEvent({ $set: changes }, auditUpdate(ctx, "position", position, changes)))
-				);
+				const update = async (): Promise<PositionDoc> => {
+					await this.checkDepartment(tenantId, departmentId, "departmentId");
+					return this.unique("title", () =>
+						store.updateById(position._id, updateWithEvent({ $set: changes }, auditUpdate(ctx, "position", position, changes)))
+					);
+				};
+				// Into a department, with the tree held: the department cannot be deleted meanwhile.
+				const updated = await (departmentId ? this.reshapeTree(tenantId, update) : update());
 				this.publishEvents(position._id, POSITIONS);
 				return this.saved(ctx, "updated", positionJSON(updated));
 			}
@@ -489,15 +501,22 @@ const OrgService: ServiceSchema = {
 				const { tenantId } = requireUser(ctx);
 				const store = this.store(LOCATIONS);
 				const location = await findInTenant<LocationDoc>(store, tenantId, ctx.params.id, "Location");
-				const inUse = await this.adapter.count({ query: { tenantId, locationId: location._id } });
-				if (inUse > 0) throw new ConflictError("The location is still used by departments", { departments: inUse });
-				return removeAudited(this, ctx, store, "location", location, locationJSON(location));
+				// With the tree held, no department is made at the location or moved to it meanwhile.
+				return this.reshapeTree(tenantId, async () => {
+					const inUse = await this.adapter.count({ query: { tenantId, locationId: location._id } });
+					if (inUse > 0) throw new ConflictError("The location is still used by departments", { departments: inUse });
+					return removeAudited(this, ctx, store, "location", location, locationJSON(location));
+				});
 			}
 		}
 	},
 
 	methods: {
-		/** A change to the shape of the tenant's department tree, one at a time across nodes. */
+		/**
+		 * A change to the shape of the tenant's department tree, or to what in this service refers to
+		 * a department or a location (a position, a department's location), and the deletes those
+		 * references guard: one at a time across nodes, so a delete's count of uses sees every write.
+		 */
 		reshapeTree<T>(this: OrgThis, tenantId: string, change: () => Promise<T>): Promise<T> {
 			return withLease(this.store(LOCKS), `departmentTree:${tenantId}`, change);
 		},

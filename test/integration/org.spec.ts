@@ -3,6 +3,8 @@ import request from "supertest";
 import { hire } from "../support/employees";
 import { type Signup, bearer, createUser, signup } from "../support/http";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
+import { itInProcess } from "../support/cluster-topology";
+import type { Store } from "../../lib/store/types";
 
 describe("org", () => {
 	let system: RunningSystem;
@@ -117,6 +119,60 @@ describe("org", () => {
 			expect(res.body.rows[0].name >= res.body.rows[1].name).toBe(true);
 			expect((await get("/departments", acme).query({ sort: "tenantId" })).status).toBe(422);
 			expect((await get("/departments", acme).query({ color: "red" })).body.data[0].field).toBe("color");
+		});
+	});
+
+	describe("a delete and a reference to what it deletes, at once", () => {
+		const del = (path: string) => request(url).delete(`/api/v1${path}`).set(bearer(acme.accessToken));
+		const patch = (path: string, body: object) => request(url).patch(`/api/v1${path}`).set(bearer(acme.accessToken)).send(body);
+		/**
+		 * Runs `remove` with `write` sent while the delete has counted the uses (the spied store's
+		 * count) and not yet removed: the write must wait for the delete, then refer to nothing (422).
+		 */
+		async function racing(
+			store: Store,
+			remove: () => PromiseLike<{ status: number }>,
+			write: () => PromiseLike<{ status: number; body: { data?: Array<{ field: string }> } }>
+		) {
+			const count = store.count.bind(store);
+			let written: Promise<{ status: number; body: { data?: Array<{ field: string }> } }> | undefined;
+			const counted = jest.spyOn(store, "count").mockImplementationOnce(async params => {
+				const n = await count(params);
+				written = Promise.resolve(write());
+				await new Promise(resolve => setTimeout(resolve, 150));
+				return n;
+			});
+			try {
+				expect((await remove()).status).toBe(204);
+			} finally {
+				counted.mockRestore();
+			}
+			return written!;
+		}
+		const org = () => system.broker.getLocalService("org") as unknown as { adapter: Store; store(name: string): Store };
+
+		itInProcess("a department made at a location being deleted", async () => {
+			const location = await post("/locations", acme, { name: `Going ${Math.random()}` });
+			const res = await racing(
+				org().adapter,
+				() => del(`/locations/${location.body.id}`),
+				() => post("/departments", acme, { name: `At ${Math.random()}`, locationId: location.body.id })
+			);
+			expect(res.status).toBe(422);
+			expect(res.body.data?.[0].field).toBe("locationId");
+		});
+
+		itInProcess("a position moved into a department being deleted", async () => {
+			const departmentId = await department(`Going ${Math.random()}`);
+			const position = await post("/positions", acme, { title: `Moving ${Math.random()}` });
+			const res = await racing(
+				org().store("positions"),
+				() => del(`/departments/${departmentId}`),
+				() => patch(`/positions/${position.body.id}`, { departmentId })
+			);
+			expect(res.status).toBe(422);
+			expect(res.body.data?.[0].field).toBe("departmentId");
+			expect((await get(`/positions/${position.body.id}`, acme)).body.departmentId).toBeNull();
 		});
 	});
 

@@ -107,11 +107,12 @@ export function monthBounds(month: string): { first: string; last: string } {
 }
 
 /** The month `index` months after January of year 0, as YYYY-MM. */
-function monthAt(index: number): string {
+export function monthAt(index: number): string {
 	return `${String(Math.floor(index / 12)).padStart(4, "0")}-${String((index % 12) + 1).padStart(2, "0")}`;
 }
 
-const monthIndex = (month: string): number => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
+/** How many months YYYY-MM comes after January of year 0: monthAt's inverse. */
+export const monthIndex = (month: string): number => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
 
 /**
  * Every month from `from` to `to`, both YYYY-MM and in order. Counted, not compared as text:

@@ -40,6 +40,7 @@ import {
 } from "../../../lib/reports/hr";
 import { funnelCsv, headcountCsv, leaveCsv, turnoverCsv } from "../../../lib/reports/hr-csv";
 import { date, enumOf, optionalInt } from "../../../lib/params";
+import { monthAt, monthIndex } from "../../../lib/employees/spells";
 import { STAFF_ROLES } from "../../../lib/roles";
 import type { DerivedCacheMethods } from "../../../mixins/derived-cache.mixin";
 import { type StaleReport, audienceKeyOf, inputOptions, lastReport } from "./last-report";
@@ -102,11 +103,7 @@ const reportAction = { timeout: ActionTimeouts.report, attemptTimeout: 4000, aut
 
 const today = () => new Date().toISOString().slice(0, 10);
 const thisMonth = () => today().slice(0, 7);
-const monthIndex = (m: string) => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
-function monthsBefore(m: string, count: number): string {
-	const i = monthIndex(m) - count;
-	return `${String(Math.floor(i / 12)).padStart(4, "0")}-${String((i % 12) + 1).padStart(2, "0")}`;
-}
+const monthsBefore = (m: string, count: number): string => monthAt(monthIndex(m) - count);
 /** A look-up by ids, IDS_PER_CALL at a time (the callees bound their lists). */
 async function inChunks<T>(ids: string[], lookup: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
 	const chunks: string[][] = [];

@@ -13,7 +13,14 @@ export const OrgActions = {
 	/** {} → OrgDirectory: every department (id, name) and position (id, title) of the caller's tenant. */
 	directory: "org.directory",
 	/** Internal { departmentIds, positionIds } → OrgNames of the caller's tenant, uncached (a rename shows at once). */
-	names: "org.names"
+	names: "org.names",
+	/**
+	 * Internal {} → { holder }: the tenant's tree held for a write in another service that refers to
+	 * a department or position, so no delete of one counts its uses meanwhile. 503 if busy for 4 s.
+	 */
+	holdTree: "org.holdTree",
+	/** Internal { holder } → lets go of a holdTree (it runs out by itself 15 s after its claim). */
+	releaseTree: "org.releaseTree"
 } as const;
 
 export interface Department {

@@ -32,7 +32,9 @@ export const RecruitmentActions = {
 	/** Internal { applicationId } → { withdrawn }: every draft or sent offer of the application becomes withdrawn. */
 	withdrawOffers: "recruitment.withdrawOffers",
 	/** Internal { departmentId } → how many openings not closed (draft or open) hire into the department (org refuses to delete it then). */
-	countOpeningsInDepartment: "recruitment.countOpeningsInDepartment"
+	countOpeningsInDepartment: "recruitment.countOpeningsInDepartment",
+	/** Internal { positionId } → how many offers not yet answered (draft or sent) hire into the position (org refuses to delete it then). */
+	countOffersForPosition: "recruitment.countOffersForPosition"
 } as const;
 
 /** Durable domain events (channels, published from the aggregate's outbox). */

@@ -42,8 +42,11 @@ async function tryClaim(store: Store, key: string, holder: string, ttlMs: number
 
 const pause = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
-/** Runs the task while holding the lock named `key` in `store`; waits for it, or fails with 503. */
-export async function withLease<T>(store: Store, key: string, task: () => Promise<T>, options: LeaseOptions = {}): Promise<T> {
+/**
+ * Claims the lock named `key` in `store` for a new holder, waiting for it or failing with 503,
+ * and answers the holder to give to releaseLease. For a lock held across calls (see withLease).
+ */
+export async function claimLease(store: Store, key: string, options: LeaseOptions = {}): Promise<string> {
 	const { ttlMs, waitMs } = { ...DEFAULTS, ...options };
 	const holder = randomUUID();
 	const deadline = Date.now() + waitMs;
@@ -54,10 +57,20 @@ export async function withLease<T>(store: Store, key: string, task: () => Promis
 		await pause(delay + Math.random() * delay);
 		delay = Math.min(delay * 2, 50);
 	}
+	return holder;
+}
+
+/** Lets go of the lock if `holder` still has it: after an expiry the row may belong to someone else. */
+export async function releaseLease(store: Store, key: string, holder: string): Promise<void> {
+	await store.updateMany({ _id: key, holder }, { $set: { holder: null, until: 0 } });
+}
+
+/** Runs the task while holding the lock named `key` in `store`; waits for it, or fails with 503. */
+export async function withLease<T>(store: Store, key: string, task: () => Promise<T>, options: LeaseOptions = {}): Promise<T> {
+	const holder = await claimLease(store, key, options);
 	try {
 		return await task();
 	} finally {
-		// Only our own claim is released: after an expiry the row may belong to someone else.
-		await store.updateMany({ _id: key, holder }, { $set: { holder: null, until: 0 } });
+		await releaseLease(store, key, holder);
 	}
 }

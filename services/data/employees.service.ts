@@ -35,6 +35,7 @@ import {
 import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
 import { type HireParams, checkDates, employeeFields, employmentType, hireChanges, hireFields, hiredEmployee } from "../../lib/employees/params";
 import { type SpellDoc, dayBefore, spellFields, stintSpell, transferSplit } from "../../lib/employees/spells";
+import { namesOrgPlace, whileOrgHeld } from "../../lib/org/tree-hold";
 import {
 	type Relation,
 	checkHireDate,
@@ -373,19 +374,22 @@ const EmployeesService: ServiceSchema = {
 				}
 				const set = changedValues<EmployeeFields>(employee, fields);
 				if (Object.keys(set).length === 0) return employeeJSON(employee, seesSensitive(relation));
-				await this.checkReferences(ctx, employee, set);
-				await this.checkTaken(tenantId, set, employee._id);
-				const changes = diffFields(employee, set);
-				const updated: EmployeeDoc = await this.guarded(tenantId, employee._id, set.workEmail ?? employee.workEmail, () =>
-					this.adapter.updateById(
-						employee._id,
-						updateWithEvent(
-							updateWithEvent({ $set: { ...set, updatedAt: now() } }, this.changedEvent(employee, changes)),
-							auditUpdate(ctx, "employee", employee, set)
+				const updated = await whileOrgHeld(ctx, namesOrgPlace(set), async () => {
+					await this.checkReferences(ctx, employee, set);
+					await this.checkTaken(tenantId, set, employee._id);
+					const changes = diffFields(employee, set);
+					const written: EmployeeDoc = await this.guarded(tenantId, employee._id, set.workEmail ?? employee.workEmail, () =>
+						this.adapter.updateById(
+							employee._id,
+							updateWithEvent(
+								updateWithEvent({ $set: { ...set, updatedAt: now() } }, this.changedEvent(employee, changes)),
+								auditUpdate(ctx, "employee", employee, set)
+							)
 						)
-					)
-				);
-				await this.recorded(ctx, updated, "updated", changes, today());
+					);
+					await this.recorded(ctx, written, "updated", changes, today());
+					return written;
+				});
 				return employeeJSON(updated, seesSensitive(relation));
 			}
 		},
@@ -412,10 +416,13 @@ const EmployeesService: ServiceSchema = {
 				if (Object.keys(set).length === 0) {
 					throw new BusinessRuleError("departmentId", "A transfer must change the departmentId, the positionId or the managerId.", "noChange");
 				}
-				await this.checkReferences(ctx, employee, set);
-				const changes = diffFields(employee, set);
-				const updated = await this.transition(ctx, employee, "active", set, changes);
-				await this.recorded(ctx, updated, "transferred", changes, effectiveDate);
+				const updated = await whileOrgHeld(ctx, namesOrgPlace(set), async () => {
+					await this.checkReferences(ctx, employee, set);
+					const changes = diffFields(employee, set);
+					const moved = await this.transition(ctx, employee, "active", set, changes);
+					await this.recorded(ctx, moved, "transferred", changes, effectiveDate);
+					return moved;
+				});
 				return employeeJSON(updated, true);
 			}
 		},
@@ -461,10 +468,13 @@ const EmployeesService: ServiceSchema = {
 					terminationDate: null,
 					terminationReason: null
 				});
-				await this.checkReferences(ctx, employee, set);
-				const changes = diffFields(employee, set);
-				const updated = await this.transition(ctx, employee, "terminated", set, changes);
-				await this.recorded(ctx, updated, "rehired", changes, on);
+				const updated = await whileOrgHeld(ctx, namesOrgPlace(set), async () => {
+					await this.checkReferences(ctx, employee, set);
+					const changes = diffFields(employee, set);
+					const rehired = await this.transition(ctx, employee, "terminated", set, changes);
+					await this.recorded(ctx, rehired, "rehired", changes, on);
+					return rehired;
+				});
 				return employeeJSON(updated, true);
 			}
 		},
@@ -658,11 +668,13 @@ const EmployeesService: ServiceSchema = {
 			checkDates(p);
 			const doc = hiredEmployee(tenantId, employeeId, p, now());
 			const numbered = p.employeeNumber !== undefined;
-			await this.checkReferences(ctx, null, doc);
-			// An assigned number is left empty until insertHire picks it, so nothing is checked for it here.
-			await this.checkTaken(tenantId, doc, null);
-			await this.insertHire(ctx, doc, numbered, hireChanges);
-			await this.recorded(ctx, doc, "hired", hireChanges(doc), doc.hireDate);
+			await whileOrgHeld(ctx, namesOrgPlace(doc), async () => {
+				await this.checkReferences(ctx, null, doc);
+				// An assigned number is left empty until insertHire picks it, so nothing is checked for it here.
+				await this.checkTaken(tenantId, doc, null);
+				await this.insertHire(ctx, doc, numbered, hireChanges);
+				await this.recorded(ctx, doc, "hired", hireChanges(doc), doc.hireDate);
+			});
 			ctx.meta.$statusCode = 201;
 			ctx.meta.$location = `/api/v1/employees/${doc._id}`;
 			return employeeJSON(doc, true);

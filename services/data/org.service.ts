@@ -16,7 +16,7 @@ import { STAFF_ROLES } from "../../lib/roles";
 import { auditCreation, auditUpdate } from "../../lib/audit/record";
 import { auditOutboxCollection, auditOutboxName, removeAudited } from "../../lib/audit/removal";
 import { OUTBOX_INDEX, insertWithEvent, updateWithEvent } from "../../lib/channels/outbox";
-import { withLease } from "../../lib/store/lease";
+import { claimLease, releaseLease, withLease } from "../../lib/store/lease";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 import { json, noContent } from "../../lib/openapi/responses";
@@ -96,6 +96,9 @@ const DEPARTMENTS = "departments";
 const POSITIONS = "positions";
 const LOCATIONS = "locations";
 const LOCKS = "org_locks";
+const HOLD_WAIT_MS = 4000;
+
+const treeKey = (tenantId: string) => `departmentTree:${tenantId}`;
 
 const country = {
 	type: "string",
@@ -244,6 +247,24 @@ const OrgService: ServiceSchema = {
 					departments: departments.map(d => ({ id: d._id, name: d.name })),
 					positions: positions.map(p => ({ id: p._id, title: p.title }))
 				};
+			}
+		},
+
+		holdTree: {
+			visibility: "public",
+			params: {},
+			async handler(this: OrgThis, ctx: RosterContext): Promise<{ holder: string }> {
+				// Waits less than the caller's write may take (ActionTimeouts.write), so a busy tree is a 503, not a timeout.
+				return { holder: await claimLease(this.store(LOCKS), treeKey(requireUser(ctx).tenantId), { waitMs: HOLD_WAIT_MS }) };
+			}
+		},
+
+		releaseTree: {
+			visibility: "public",
+			params: { holder: { type: "uuid" } },
+			async handler(this: OrgThis, ctx: RosterContext<{ holder: string }>): Promise<null> {
+				await releaseLease(this.store(LOCKS), treeKey(requireUser(ctx).tenantId), ctx.params.holder);
+				return null;
 			}
 		},
 
@@ -409,12 +430,19 @@ const OrgService: ServiceSchema = {
 			auth: { roles: STAFF_ROLES },
 			params: { $$strict: true, id },
 			async handler(this: OrgThis, ctx: RosterContext<IdParams>): Promise<null> {
+				const { tenantId } = requireUser(ctx);
 				const store = this.store(POSITIONS);
-				const position = await findInTenant<PositionDoc>(store, requireUser(ctx).tenantId, ctx.params.id, "Position");
-				// Terminated employees keep their last position, as they keep their department.
-				const employees = await ctx.call<number, { positionId: string }>(EmployeeActions.countInPosition, { positionId: position._id });
-				if (employees > 0) throw new ConflictError("The position is still held by employees", { employees });
-				return removeAudited(this, ctx, store, "position", position, positionJSON(position));
+				// With the tree held, no employee or offer is given the position meanwhile (holdTree).
+				return this.reshapeTree(tenantId, async () => {
+					const position = await findInTenant<PositionDoc>(store, tenantId, ctx.params.id, "Position");
+					// Terminated employees keep their last position, as they keep their department.
+					const [employees, offers] = await Promise.all([
+						ctx.call<number, { positionId: string }>(EmployeeActions.countInPosition, { positionId: position._id }),
+						ctx.call<number, { positionId: string }>(RecruitmentActions.countOffersForPosition, { positionId: position._id })
+					]);
+					if (employees + offers > 0) throw new ConflictError("The position is still held by employees or offered", { employees, offers });
+					return removeAudited(this, ctx, store, "position", position, positionJSON(position));
+				});
 			}
 		},
 
@@ -513,12 +541,13 @@ const OrgService: ServiceSchema = {
 
 	methods: {
 		/**
-		 * A change to the shape of the tenant's department tree, or to what in this service refers to
-		 * a department or a location (a position, a department's location), and the deletes those
-		 * references guard: one at a time across nodes, so a delete's count of uses sees every write.
+		 * A change to the shape of the tenant's department tree, or to what refers to a department, a
+		 * position or a location (here: a position, a department's location; elsewhere, under
+		 * holdTree: an employee, an opening, an offer), and the deletes those references guard: one
+		 * at a time across nodes, so a delete's count of uses sees every write.
 		 */
 		reshapeTree<T>(this: OrgThis, tenantId: string, change: () => Promise<T>): Promise<T> {
-			return withLease(this.store(LOCKS), `departmentTree:${tenantId}`, change);
+			return withLease(this.store(LOCKS), treeKey(tenantId), change);
 		},
 
 		async checkDepartment(this: OrgThis, tenantId: string, departmentId: string | null | undefined, field: string): Promise<void> {

@@ -106,6 +106,21 @@ describeWith(["nats", "redis", "postgres"], "two data nodes and two application 
 		}
 	});
 
+	it("never leaves a hire in a department deleted on the other node at once", async () => {
+		const api = client(system.url);
+		for (let round = 0; round < 8; round++) {
+			const departmentId: string = (await api.post("/departments", owner, { name: `Going ${round}` })).body.id;
+			// Either the delete counts the hire (409) or the hire finds the department gone (422): never both done.
+			const answers = await Promise.allSettled([
+				system.broker.call(EmployeeActions.hire, employeeBody({ departmentId }), { meta: meta(owner), nodeID: node("data", 1) }),
+				system.broker.call("org.deleteDepartment", { id: departmentId }, { meta: meta(owner), nodeID: node("data", 2) })
+			]);
+			const [hired, deleted] = answers.map(statusOf);
+			expect([hired, deleted]).not.toEqual([200, 200]);
+			expect((await api.get(`/departments/${departmentId}`, owner)).status).toBe(hired === 200 ? 200 : 404);
+		}
+	});
+
 	describe("an offer accepted on both application nodes at once", () => {
 		let company: Company;
 		let sent: SentOffer;

@@ -333,36 +333,46 @@ describe("onboarding", () => {
 			expect(await hires.next(offer.id)).toMatchObject({ employeeId: retry.body.employee.id });
 		});
 
-		it("answers 409 saying which part of the opening or offer is gone (department, hiring manager, position), and hires no one", async () => {
-			const [departmentId, positionId, manager] = await Promise.all([
+		const sentFor = async (openingOverrides: Record<string, unknown>, offerOverrides: Record<string, unknown> = {}): Promise<SentOffer> => {
+			const pipeline = await applicationAt(url, acme, "offer", await createOpening(url, acme, openingOverrides));
+			const offer = await createOffer(url, acme, pipeline.application.id, offerOverrides);
+			return { ...pipeline, offer: (await api().post(`/offers/${offer.id}/send`, acme.hr)).body };
+		};
+		const expectGone = async (sent: SentOffer, gone: string, message: string) => {
+			const res = await accept(url, acme.hr, sent.offer.id);
+			expect({ gone, status: res.status, message: res.body.message }).toEqual({ gone, status: 409, message });
+			expect(res.body).toMatchObject({ type: "CONFLICT", data: { reason: "referenceGone", gone } });
+			await expectNoHire(sent, sent.candidate.email);
+		};
+
+		it("answers 409 saying which part of the opening is gone (department, hiring manager), and hires no one", async () => {
+			const [departmentId, manager] = await Promise.all([
 				createDepartment(url, acme.owner, `Gone ${Date.now()}`),
-				createPosition(url, acme.owner, `Gone ${Date.now()}`),
 				hire(url, acme.owner, { firstName: "Mona", lastName: "Leaving" })
 			]);
-			const sentFor = async (openingOverrides: Record<string, unknown>, offerOverrides: Record<string, unknown> = {}): Promise<SentOffer> => {
-				const pipeline = await applicationAt(url, acme, "offer", await createOpening(url, acme, openingOverrides));
-				const offer = await createOffer(url, acme, pipeline.application.id, offerOverrides);
-				return { ...pipeline, offer: (await api().post(`/offers/${offer.id}/send`, acme.hr)).body };
-			};
 			const inDepartment = await sentFor({ departmentId });
 			const underManager = await sentFor({ hiringManagerId: manager.id });
-			const inPosition = await sentFor({}, { positionId });
 			// A closed opening's sent offer can still be accepted, and nothing points at the department any more.
 			expect((await api().patch(`/job-openings/${inDepartment.opening.id}`, acme.hr, { status: "closed" })).status).toBe(200);
 			expect((await api().del(`/departments/${departmentId}`, acme.owner)).status).toBe(204);
 			expect((await api().post(`/employees/${manager.id}/terminate`, acme.owner, { date: "2024-06-30", reason: "moved on" })).status).toBe(200);
-			expect((await api().del(`/positions/${positionId}`, acme.owner)).status).toBe(204);
 
-			for (const [sent, gone, message] of [
-				[inDepartment, "opening.departmentId", "The opening's department no longer exists: change the opening before accepting"],
-				[underManager, "opening.hiringManagerId", "The opening's hiring manager is no longer an active employee: change the opening before accepting"],
-				[inPosition, "offer.positionId", "The offer's position no longer exists: withdraw the offer and make a new one"]
-			] as const) {
-				const res = await accept(url, acme.hr, sent.offer.id);
-				expect({ gone, status: res.status, message: res.body.message }).toEqual({ gone, status: 409, message });
-				expect(res.body).toMatchObject({ type: "CONFLICT", data: { reason: "referenceGone", gone } });
-				await expectNoHire(sent, sent.candidate.email);
-			}
+			await expectGone(inDepartment, "opening.departmentId", "The opening's department no longer exists: change the opening before accepting");
+			await expectGone(
+				underManager,
+				"opening.hiringManagerId",
+				"The opening's hiring manager is no longer an active employee: change the opening before accepting"
+			);
+		});
+
+		itInProcess("answers 409 naming the offer's position when it is gone, and hires no one", async () => {
+			const positionId = await createPosition(url, acme.owner, `Gone ${Date.now()}`);
+			const inPosition = await sentFor({}, { positionId });
+			// A sent offer keeps its position; one removed before that rule (stored data) is what is left to explain.
+			expect((await api().del(`/positions/${positionId}`, acme.owner)).status).toBe(409);
+			const org = system.broker.getLocalService("org") as unknown as { store(name: string): Store };
+			await org.store("positions").removeById(positionId);
+			await expectGone(inPosition, "offer.positionId", "The offer's position no longer exists: withdraw the offer and make a new one");
 		});
 
 		it("changes nothing when the candidate's email is already an employee's work email (409 naming workEmail)", async () => {

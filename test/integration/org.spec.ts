@@ -1,6 +1,6 @@
 /** Departments, positions and locations over HTTP: the tree rules, roles and tenant isolation. */
 import request from "supertest";
-import { hire } from "../support/employees";
+import { employeeBody, hire } from "../support/employees";
 import { type Signup, bearer, createUser, signup } from "../support/http";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
 import { itInProcess } from "../support/cluster-topology";
@@ -128,6 +128,8 @@ describe("org", () => {
 		/**
 		 * Runs `remove` with `write` sent while the delete has counted the uses (the spied store's
 		 * count) and not yet removed: the write must wait for the delete, then refer to nothing (422).
+		 * A write in another service waits for the org's tree too (holdTree): without it, it was
+		 * checked before the delete and written after it.
 		 */
 		async function racing(
 			store: Store,
@@ -150,6 +152,7 @@ describe("org", () => {
 			return written!;
 		}
 		const org = () => system.broker.getLocalService("org") as unknown as { adapter: Store; store(name: string): Store };
+		const offers = () => (system.broker.getLocalService("recruitment") as unknown as { store(name: string): Store }).store("offers");
 
 		itInProcess("a department made at a location being deleted", async () => {
 			const location = await post("/locations", acme, { name: `Going ${Math.random()}` });
@@ -174,6 +177,43 @@ describe("org", () => {
 			expect(res.body.data?.[0].field).toBe("departmentId");
 			expect((await get(`/positions/${position.body.id}`, acme)).body.departmentId).toBeNull();
 		});
+
+		itInProcess("an employee hired into a department being deleted", async () => {
+			const departmentId = await department(`Going ${Math.random()}`);
+			const res = await racing(
+				org().adapter,
+				() => del(`/departments/${departmentId}`),
+				() => post("/employees", acme, employeeBody({ departmentId }))
+			);
+			expect(res.status).toBe(422);
+			expect(res.body.data?.[0].field).toBe("departmentId");
+		});
+
+		itInProcess("an employee transferred to a department being deleted", async () => {
+			const departmentId = await department(`Going ${Math.random()}`);
+			const employee = await hire(url, acme);
+			const res = await racing(
+				org().adapter,
+				() => del(`/departments/${departmentId}`),
+				() => post(`/employees/${employee.id}/transfer`, acme, { departmentId })
+			);
+			expect(res.status).toBe(422);
+			expect(res.body.data?.[0].field).toBe("departmentId");
+			expect((await get(`/employees/${employee.id}`, acme)).body.departmentId).toBeNull();
+		});
+
+		itInProcess("an employee given a position being deleted", async () => {
+			const position = await post("/positions", acme, { title: `Going ${Math.random()}` });
+			const employee = await hire(url, acme);
+			const res = await racing(
+				offers(),
+				() => del(`/positions/${position.body.id}`),
+				() => patch(`/employees/${employee.id}`, { positionId: position.body.id })
+			);
+			expect(res.status).toBe(422);
+			expect(res.body.data?.[0].field).toBe("positionId");
+			expect((await get(`/employees/${employee.id}`, acme)).body.positionId).toBeNull();
+		});
 	});
 
 	describe("positions and locations", () => {
@@ -197,7 +237,7 @@ describe("org", () => {
 			const remove = () => request(url).delete(`/api/v1/positions/${position}`).set(bearer(acme.accessToken));
 			const refused = await remove();
 			expect(refused.status).toBe(409);
-			expect(refused.body.data).toEqual({ employees: 1 });
+			expect(refused.body.data).toEqual({ employees: 1, offers: 0 });
 			expect((await get(`/positions/${position}`, acme)).status).toBe(200);
 			expect((await post(`/employees/${holder.id}/terminate`, acme, { date: "2025-06-30", reason: "Left" })).status).toBe(200);
 			expect((await remove()).status).toBe(409);

@@ -6,6 +6,7 @@
 import type { Application, Interview, InterviewScheduledEvent, Offer, StageChangedEvent } from "../../lib/names/recruitment";
 import { RecruitmentActions, RecruitmentEvents } from "../../lib/names/recruitment";
 import type { Store } from "../../lib/store/types";
+import type request from "supertest";
 import { channelProbe } from "../support/channels";
 import { eventually, itInProcess } from "../support/cluster-topology";
 import { hire, linkedUser, startRoomySystem } from "../support/employees";
@@ -120,6 +121,20 @@ describe("recruitment", () => {
 			expect((await api().get(`/job-openings/${opening.id}`, acme.hr)).body).toMatchObject({ status: "open", title: "Backend Engineer" });
 			const closed = await api().patch(`/job-openings/${opening.id}`, acme.hr, { status: "closed" });
 			expect(closed.body.status).toBe("closed");
+		});
+
+		it("reopens a closed opening only while its department exists (422 naming departmentId), changing nothing", async () => {
+			const departmentId = (await api().post("/departments", acme.owner, { name: `Closing ${Math.random()}` })).body.id;
+			const opening = await createOpening(url, acme, { departmentId });
+			expect((await api().del(`/departments/${departmentId}`, acme.owner)).status).toBe(409);
+			expect((await api().patch(`/job-openings/${opening.id}`, acme.hr, { status: "closed" })).status).toBe(200);
+			expect((await api().del(`/departments/${departmentId}`, acme.owner)).status).toBe(204);
+			const reopened = await api().patch(`/job-openings/${opening.id}`, acme.hr, { status: "open" });
+			expect(reopened.status).toBe(422);
+			expect(reopened.body.data[0].field).toBe("departmentId");
+			expect((await api().get(`/job-openings/${opening.id}`, acme.hr)).body.status).toBe("closed");
+			const moved = await api().patch(`/job-openings/${opening.id}`, acme.hr, { status: "open", departmentId: acme.departmentId });
+			expect(moved.body).toMatchObject({ status: "open", departmentId: acme.departmentId });
 		});
 
 		it("deletes an opening without applications (204), not one with applications (409)", async () => {
@@ -903,6 +918,63 @@ describe("recruitment", () => {
 				read.mockRestore();
 			}
 			expect((await api().get(`/offers/${offer.id}`, acme.hr)).body).toMatchObject({ status: "sent", salary: offer.salary });
+		});
+
+		it("keeps a position that an unanswered offer names (409), and lets it go once the offer is withdrawn", async () => {
+			const positionId = (await api().post("/positions", acme.owner, { title: `Offered ${Math.random()}` })).body.id;
+			const { application } = await applicationAt(url, acme, "offer");
+			const offer = await createOffer(url, acme, application.id, { positionId });
+			const refused = await api().del(`/positions/${positionId}`, acme.owner);
+			expect(refused.status).toBe(409);
+			expect(refused.body.data).toEqual({ employees: 0, offers: 1 });
+			expect((await api().post(`/offers/${offer.id}/withdraw`, acme.hr)).status).toBe(200);
+			expect((await api().del(`/positions/${positionId}`, acme.owner)).status).toBe(204);
+		});
+
+		describe("a reference to what a delete in org is deleting, made at once", () => {
+			/** `write` sent while org's delete has counted the spied store's uses: it must wait for the delete, then refer to nothing. */
+			async function racing(store: Store, remove: () => PromiseLike<{ status: number }>, write: () => PromiseLike<request.Response>) {
+				const count = store.count.bind(store);
+				let written: Promise<request.Response> | undefined;
+				const counted = jest.spyOn(store, "count").mockImplementationOnce(async params => {
+					const n = await count(params);
+					written = Promise.resolve(write());
+					await new Promise(resolve => setTimeout(resolve, 150));
+					return n;
+				});
+				try {
+					expect((await remove()).status).toBe(204);
+				} finally {
+					counted.mockRestore();
+				}
+				return written!;
+			}
+			const service = (name: string) => system.broker.getLocalService(name) as unknown as { adapter: Store; store(name: string): Store };
+
+			itInProcess("an offer naming a position being deleted: 422 naming positionId, and no offer", async () => {
+				const positionId = (await api().post("/positions", acme.owner, { title: `Going ${Math.random()}` })).body.id;
+				const { application } = await applicationAt(url, acme, "offer");
+				const res = await racing(
+					service("recruitment").store("offers"),
+					() => api().del(`/positions/${positionId}`, acme.owner),
+					() => api().post("/offers", acme.hr, { applicationId: application.id, startDate: "2030-04-01", positionId })
+				);
+				expect(res.status).toBe(422);
+				expect(res.body.data[0].field).toBe("positionId");
+				expect((await api().get(`/offers?applicationId=${application.id}`, acme.hr)).body.total).toBe(0);
+			});
+
+			itInProcess("an opening in a department being deleted: 422 naming departmentId, and no opening", async () => {
+				const departmentId = (await api().post("/departments", acme.owner, { name: `Going ${Math.random()}` })).body.id;
+				const res = await racing(
+					service("org").adapter,
+					() => api().del(`/departments/${departmentId}`, acme.owner),
+					() => api().post("/job-openings", acme.hr, openingBody(acme, { departmentId }))
+				);
+				expect(res.status).toBe(422);
+				expect(res.body.data[0].field).toBe("departmentId");
+				expect((await api().get(`/job-openings?departmentId=${departmentId}`, acme.hr)).body.total).toBe(0);
+			});
 		});
 
 		it("is for staff only: managers and employees get 403", async () => {

@@ -19,6 +19,7 @@ import { type Changes, HISTORY, type HistoryDoc } from "../../../lib/employees/h
 import { type Employee, type EmployeeDoc, employeeJSON, listItemJSON } from "../../../lib/employees/model";
 import { type HireParams, checkDates, hireChanges, hireFields, hiredEmployee } from "../../../lib/employees/params";
 import { stintSpell } from "../../../lib/employees/spells";
+import { namesOrgPlace, whileOrgHeld } from "../../../lib/org/tree-hold";
 import { type RosterContext, requireUser } from "../../../lib/meta";
 import { id } from "../../../lib/params";
 import type { DbService } from "../../../mixins/db.mixin";
@@ -67,30 +68,32 @@ export const HireManyPart: Partial<ServiceSchema> = {
 						return hiredEmployee(tenantId, employeeId, p, at);
 					});
 				if (docs.length > 0) {
-					await this.checkBatch(ctx, docs);
-					for (const doc of docs) if (!doc.employeeNumber) doc.employeeNumber = await this.assignNumber(tenantId);
-					// Inserted already claimed by this writer, under one lease for the batch: the relay publishes from these very
-					// documents and clears them in one write, with no read and no claim of its own (a sweep takes them if this process dies).
-					const lease = this.outboxLease();
-					const withEvents = docs.map(doc =>
-						insertWithEvents(doc, [this.changedEvent(doc, hireChanges(doc)), auditCreation(ctx, "employee", doc)], lease)
-					);
-					await this.unique("employeeNumber or workEmail", () => this.adapter.insertMany(withEvents, { handOver: true }));
-					this.publishClaimed(withEvents, lease);
-					// Spells before history: hiredAs takes a record without its history entry for an unfinished hire, and finishes it.
-					await this.store(SPELLS).insertMany(docs.map(stintSpell), { handOver: true });
-					const entries: HistoryDoc[] = docs.map(doc => ({
-						_id: this.newId(),
-						tenantId,
-						employeeId: doc._id,
-						type: "hired",
-						changes: hireChanges(doc),
-						effectiveDate: doc.hireDate,
-						by: actor.id,
-						at
-					}));
-					await this.store(HISTORY).insertMany(entries, { handOver: true });
-					await this.entityChanged("created", listItemJSON(docs[0]), ctx);
+					await whileOrgHeld(ctx, docs.some(namesOrgPlace), async () => {
+						await this.checkBatch(ctx, docs);
+						for (const doc of docs) if (!doc.employeeNumber) doc.employeeNumber = await this.assignNumber(tenantId);
+						// Inserted already claimed by this writer, under one lease for the batch: the relay publishes from these very
+						// documents and clears them in one write, with no read and no claim of its own (a sweep takes them if this process dies).
+						const lease = this.outboxLease();
+						const withEvents = docs.map(doc =>
+							insertWithEvents(doc, [this.changedEvent(doc, hireChanges(doc)), auditCreation(ctx, "employee", doc)], lease)
+						);
+						await this.unique("employeeNumber or workEmail", () => this.adapter.insertMany(withEvents, { handOver: true }));
+						this.publishClaimed(withEvents, lease);
+						// Spells before history: hiredAs takes a record without its history entry for an unfinished hire, and finishes it.
+						await this.store(SPELLS).insertMany(docs.map(stintSpell), { handOver: true });
+						const entries: HistoryDoc[] = docs.map(doc => ({
+							_id: this.newId(),
+							tenantId,
+							employeeId: doc._id,
+							type: "hired",
+							changes: hireChanges(doc),
+							effectiveDate: doc.hireDate,
+							by: actor.id,
+							at
+						}));
+						await this.store(HISTORY).insertMany(entries, { handOver: true });
+						await this.entityChanged("created", listItemJSON(docs[0]), ctx);
+					});
 					for (const doc of docs) answered.set(doc._id, employeeJSON(doc, true));
 				}
 				return wanted.map(e => answered.get(e.id)!);

@@ -13,6 +13,7 @@ import { currency } from "../../../lib/recruitment/fields";
 import { today as utcToday } from "../../../lib/employees/rules";
 import { canChangeOffer, hasExpired, isEditableOffer, isLiveOffer } from "../../../lib/recruitment/offers";
 import { checkLeaveYear } from "../../../lib/leave/calendar";
+import { whileOrgHeld } from "../../../lib/org/tree-hold";
 import { STAFF_ROLES } from "../../../lib/roles";
 import { APPLICATIONS, type ApplicationDoc, type IdParams, OFFERS, type OfferDoc, type RecruitmentThis, noReference, nullable, optional } from "./shared";
 import { json } from "../../../lib/openapi/responses";
@@ -112,7 +113,6 @@ export const OffersPart: Partial<ServiceSchema> = {
 				checkStartDate(startDate);
 				checkDate(expiresAt, "expiresAt");
 				checkNotExpired(expiresAt);
-				await this.checkPosition(ctx, positionId);
 				if (app.stage !== "offer") {
 					throw new ConflictError(`An offer needs the application in stage 'offer'; it is in '${app.stage}'`, {
 						field: "applicationId",
@@ -144,10 +144,13 @@ export const OffersPart: Partial<ServiceSchema> = {
 					createdAt: at,
 					updatedAt: at
 				};
-				await this.unique("applicationId", () => store.insert(insertWithEvent(doc, auditCreation(ctx, "offer", doc))));
-				this.publishEvents(doc._id, OFFERS);
-				created(ctx, `/api/v1/offers/${doc._id}`);
-				return this.saved(ctx, "created", offerJSON(doc));
+				return whileOrgHeld(ctx, !!positionId, async () => {
+					await this.checkPosition(ctx, positionId);
+					await this.unique("applicationId", () => store.insert(insertWithEvent(doc, auditCreation(ctx, "offer", doc))));
+					this.publishEvents(doc._id, OFFERS);
+					created(ctx, `/api/v1/offers/${doc._id}`);
+					return this.saved(ctx, "created", offerJSON(doc));
+				});
 			}
 		},
 
@@ -199,19 +202,21 @@ export const OffersPart: Partial<ServiceSchema> = {
 				if (changes.startDate !== undefined) checkStartDate(changes.startDate);
 				checkDate(changes.expiresAt, "expiresAt");
 				checkNotExpired(changes.expiresAt);
-				await this.checkPosition(ctx, changes.positionId);
 				if (!isEditableOffer(offer.status))
 					throw new ConflictError(`A ${offer.status} offer cannot be changed`, { field: "status", status: offer.status });
 				const set = { ...changes, updatedAt: now() };
-				// Only while it is still the draft read above: a send landing meanwhile has fixed its terms.
-				const changed = await store.updateMany(
-					{ _id: offer._id, tenantId: offer.tenantId, status: offer.status },
-					updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set))
-				);
-				const updated = await findInTenant<OfferDoc>(store, offer.tenantId, offer._id, "Offer");
-				if (changed !== 1) throw new ConflictError(`A ${updated.status} offer cannot be changed`, { field: "status", status: updated.status });
-				this.publishEvents(offer._id, OFFERS);
-				return this.saved(ctx, "updated", offerJSON(updated));
+				return whileOrgHeld(ctx, !!changes.positionId, async () => {
+					await this.checkPosition(ctx, changes.positionId);
+					// Only while it is still the draft read above: a send landing meanwhile has fixed its terms.
+					const changed = await store.updateMany(
+						{ _id: offer._id, tenantId: offer.tenantId, status: offer.status },
+						updateWithEvent({ $set: set }, auditUpdate(ctx, "offer", offer, set))
+					);
+					const updated = await findInTenant<OfferDoc>(store, offer.tenantId, offer._id, "Offer");
+					if (changed !== 1) throw new ConflictError(`A ${updated.status} offer cannot be changed`, { field: "status", status: updated.status });
+					this.publishEvents(offer._id, OFFERS);
+					return this.saved(ctx, "updated", offerJSON(updated));
+				});
 			}
 		},
 
@@ -285,6 +290,20 @@ export const OffersPart: Partial<ServiceSchema> = {
 				if (changed !== 1) throw new IllegalTransitionError(offer.status, status, "The offer changed meanwhile", "stale");
 				this.publishEvents(offer._id, OFFERS);
 				return this.saved(ctx, "updated", offerJSON(await store.findOne({ _id: offer._id, tenantId })));
+			}
+		},
+
+		/**
+		 * Offers not yet answered (draft or sent) that would hire into the position: accepting one once
+		 * the position is deleted would hire into nothing. An accepted one counts not: its hire is made.
+		 */
+		countOffersForPosition: {
+			visibility: "public",
+			readOnly: true,
+			params: { positionId: id },
+			handler(this: RecruitmentThis, ctx: RosterContext<{ positionId: string }>): Promise<number> {
+				const query = { tenantId: requireUser(ctx).tenantId, positionId: ctx.params.positionId, status: { $in: ["draft", "sent"] } };
+				return this.store(OFFERS).count({ query });
 			}
 		},
 

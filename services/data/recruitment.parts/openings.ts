@@ -11,6 +11,7 @@ import { type ListParams, type ListResult, listParams, paginate, parseSort } fro
 import { enumOf, id, nullableText, optionalText, text } from "../../../lib/params";
 import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { canChangeOpening } from "../../../lib/recruitment/openings";
+import { whileOrgHeld } from "../../../lib/org/tree-hold";
 import { STAFF_ROLES } from "../../../lib/roles";
 import { APPLICATIONS, type IdParams, type OpeningDoc, RECRUITERS, type RecruitmentThis, optional, search } from "./shared";
 import { json, noContent } from "../../../lib/openapi/responses";
@@ -64,7 +65,6 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 			async handler(this: RecruitmentThis, ctx: RosterContext<CreateOpeningParams>): Promise<JobOpening> {
 				const { tenantId } = requireUser(ctx);
 				const { title, departmentId, hiringManagerId, headcount: count = 1, status = "draft", description = null } = ctx.params;
-				await this.checkDepartment(ctx, departmentId);
 				await this.checkEmployees(ctx, [hiringManagerId], "hiringManagerId");
 				const at = now();
 				const doc: OpeningDoc = {
@@ -79,10 +79,13 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 					createdAt: at,
 					updatedAt: at
 				};
-				await this.adapter.insert(insertWithEvent(doc, auditCreation(ctx, "jobOpening", doc)));
-				this.publishEvents(doc._id);
-				created(ctx, `/api/v1/job-openings/${doc._id}`);
-				return this.saved(ctx, "created", openingJSON(doc));
+				return whileOrgHeld(ctx, true, async () => {
+					await this.checkDepartment(ctx, departmentId);
+					await this.adapter.insert(insertWithEvent(doc, auditCreation(ctx, "jobOpening", doc)));
+					this.publishEvents(doc._id);
+					created(ctx, `/api/v1/job-openings/${doc._id}`);
+					return this.saved(ctx, "created", openingJSON(doc));
+				});
 			}
 		},
 
@@ -144,15 +147,20 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 				if (changes.status && !canChangeOpening(opening.status, changes.status)) {
 					throw new IllegalTransitionError(opening.status, changes.status, "A published opening does not go back to draft", "openingStatus");
 				}
-				await this.checkDepartment(ctx, changes.departmentId);
 				if (changes.hiringManagerId) await this.checkEmployees(ctx, [changes.hiringManagerId], "hiringManagerId");
+				// A closed opening's department may have been deleted since (it did not count): reopened, it would hire into nothing.
+				const reopened = !!changes.status && HIRING_STATUSES.includes(changes.status) && !HIRING_STATUSES.includes(opening.status);
+				const departmentId = changes.departmentId ?? (reopened ? opening.departmentId : undefined);
 				const set = { ...changes, updatedAt: now() };
-				const updated: OpeningDoc = await this.adapter.updateById(
-					opening._id,
-					updateWithEvent({ $set: set }, auditUpdate(ctx, "jobOpening", opening, set))
-				);
-				this.publishEvents(opening._id);
-				return this.saved(ctx, "updated", openingJSON(updated));
+				return whileOrgHeld(ctx, !!departmentId, async () => {
+					await this.checkDepartment(ctx, departmentId);
+					const updated: OpeningDoc = await this.adapter.updateById(
+						opening._id,
+						updateWithEvent({ $set: set }, auditUpdate(ctx, "jobOpening", opening, set))
+					);
+					this.publishEvents(opening._id);
+					return this.saved(ctx, "updated", openingJSON(updated));
+				});
 			}
 		},
 

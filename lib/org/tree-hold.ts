@@ -1,0 +1,25 @@
+/**
+ * Writes in other services that name a department or a position (an employee's, an opening's,
+ * an offer's) are checked and made while org holds the tenant's department tree, as org's own
+ * deletes of departments and positions count their uses under that same lease. So a delete
+ * either counts the write or the write's reference check finds the department gone (422).
+ * Without it, a hire checked before a delete and written after it kept an id that points at
+ * nothing. The hold covers the write's cache cleaning too: the delete's counts may be cached.
+ */
+import type { Context } from "moleculer";
+import { OrgActions } from "../names/org";
+
+/** Whether these fields name a place in the org that a delete could take away meanwhile. */
+export const namesOrgPlace = (fields: { departmentId?: string | null; positionId?: string | null }): boolean => !!(fields.departmentId || fields.positionId);
+
+/** Runs the task (its reference checks and its write) with the tenant's tree held; only when `needed`. */
+export async function whileOrgHeld<T>(ctx: Context, needed: boolean, task: () => Promise<T>): Promise<T> {
+	if (!needed) return task();
+	const { holder } = await ctx.call<{ holder: string }, Record<string, never>>(OrgActions.holdTree, {});
+	try {
+		return await task();
+	} finally {
+		// The write has landed or failed by now, and its answer stands: a hold not let go runs out by itself.
+		await ctx.call(OrgActions.releaseTree, { holder }).catch((err: Error) => ctx.broker.logger.warn("Org tree hold not released:", err.message));
+	}
+}

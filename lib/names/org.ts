@@ -10,7 +10,7 @@ export const OrgActions = {
 	getLocation: "org.getLocation",
 	/** { ids } → Location[] of the caller's tenant (missing ids are left out). */
 	findLocations: "org.findLocations",
-	/** {} → OrgDirectory: every department (id, name) and position (id, title) of the caller's tenant. */
+	/** {} → OrgDirectory: every department (id, name, parentId) and position (id, title) of the caller's tenant. */
 	directory: "org.directory",
 	/** Internal { departmentIds, positionIds } → OrgNames of the caller's tenant, uncached (a rename shows at once). */
 	names: "org.names",
@@ -58,6 +58,6 @@ export interface OrgNames {
 }
 
 export interface OrgDirectory {
-	departments: Array<{ id: string; name: string }>;
+	departments: Array<{ id: string; name: string; parentId: string | null }>;
 	positions: Array<{ id: string; title: string }>;
 }

@@ -244,7 +244,7 @@ const OrgService: ServiceSchema = {
 					this.store(POSITIONS).find({ query: { tenantId } })
 				]);
 				return {
-					departments: departments.map(d => ({ id: d._id, name: d.name })),
+					departments: departments.map(d => ({ id: d._id, name: d.name, parentId: d.parentId })),
 					positions: positions.map(p => ({ id: p._id, title: p.title }))
 				};
 			}

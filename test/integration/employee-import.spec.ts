@@ -247,6 +247,64 @@ describe("employee import", () => {
 		expect(csvRecords(mine.text).map(r => r.workEmail)).toEqual([me.workEmail]);
 	});
 
+	it("writes a department whose name repeats in the company as its path, and finds each again: such an export imports back unchanged", async () => {
+		const initech = await signup(url, "Initech");
+		const post = (path: string, body: object) => request(url).post(`/api/v1${path}`).set(bearer(initech.accessToken)).send(body);
+		const made = async (path: string, body: object): Promise<string> => {
+			const res = await post(path, body);
+			expect(res.status).toBe(201);
+			return res.body.id;
+		};
+		const [sales, support] = [await made("/departments", { name: "Sales" }), await made("/departments", { name: "Support" })];
+		// Names are unique among siblings only, and in their case.
+		const salesTeam = await made("/departments", { name: "Team", parentId: sales });
+		const supportTeam = await made("/departments", { name: "Team", parentId: support });
+		const ops = await made("/departments", { name: "Ops" });
+		const opsUpper = await made("/departments", { name: "OPS" });
+		const [engineer, engineerUpper] = [await made("/positions", { title: "Engineer" }), await made("/positions", { title: "ENGINEER" })];
+		for (const [departmentId, positionId] of [
+			[salesTeam, engineer],
+			[supportTeam, engineerUpper],
+			[ops, engineer],
+			[opsUpper, engineerUpper]
+		]) {
+			await hire(url, initech, { departmentId, positionId });
+		}
+
+		const exported = await request(url).get("/api/v1/employees/export.csv").set(bearer(initech.accessToken));
+		expect(csvRecords(exported.text).map(r => [r.department, r.position])).toEqual([
+			["Sales / Team", "Engineer"],
+			["Support / Team", "ENGINEER"],
+			["Ops", "Engineer"],
+			["OPS", "ENGINEER"]
+		]);
+		const again = await imported(exported.text, initech);
+		expect(again.counts).toMatchObject({ total: 4, imported: 0, updated: 0, failed: 0, skipped: 4 });
+
+		const result = await imported(
+			[
+				"firstName,lastName,workEmail,hireDate,department,position",
+				`Amb,Iguous,${uniqueEmail("amb")},2024-03-01,Team,engineer`,
+				`Any,Case,${uniqueEmail("case")},2024-03-01,support / team,Engineer`
+			].join("\n"),
+			initech
+		);
+		expect(result.counts).toMatchObject({ imported: 1, failed: 1 });
+		expect(result.errors).toEqual([
+			{
+				row: 2,
+				field: "department",
+				reason: "Several departments are named 'Team'. Write the one meant by its path: 'Sales / Team' or 'Support / Team'."
+			}
+		]);
+		const list = await request(url).get(`/api/v1/employees?departmentId=${supportTeam}`).set(bearer(initech.accessToken));
+		const placed = list.body.rows.map((e: { firstName: string; positionId: string }) => [e.firstName, e.positionId]);
+		expect(placed.sort()).toEqual([
+			["Any", engineer],
+			["Erin", engineerUpper]
+		]);
+	});
+
 	it("a manager's export holds their team, with the birth date and home address only in their own row", async () => {
 		const lead = await hire(url, acme, { birthDate: "1980-01-02", homeAddress: "1 Lead Lane" });
 		const report = await hire(url, acme, { managerId: lead.id, birthDate: "1991-02-03", homeAddress: "2 Report Road" });

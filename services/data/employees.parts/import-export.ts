@@ -11,6 +11,7 @@ import { EMPLOYEE_COLUMNS } from "../../../lib/imports/employee-columns";
 import { type RosterContext, isStaff, requireUser } from "../../../lib/meta";
 import { OrgActions, type OrgDirectory } from "../../../lib/names/org";
 import { csvCell, type Cell } from "../../../lib/reports/csv";
+import { departmentLabels } from "../../../lib/org/department-labels";
 import type { DbService } from "../../../mixins/db.mixin";
 import { csv } from "../../../lib/openapi/responses";
 
@@ -63,7 +64,8 @@ export const ImportExportPart: Partial<ServiceSchema> = {
 				const visible = await this.visibleIds(ctx);
 				const query: Record<string, unknown> = visible ? { tenantId, _id: { $in: visible } } : { tenantId };
 				const directory: OrgDirectory = await ctx.call(OrgActions.directory, {});
-				const departments = new Map(directory.departments.map(d => [d.id, d.name]));
+				// Written so that the import finds each again: a name used twice in the company as its path.
+				const departments = departmentLabels(directory.departments);
 				const positions = new Map(directory.positions.map(p => [p.id, p.title]));
 				const store = this.adapter;
 				// Managers by number (they may lie outside the caller's view: only the number is written).

@@ -11,6 +11,8 @@
 import type { ServiceBroker } from "moleculer";
 import type { Employee } from "../../../lib/employees/model";
 import { FIELD_COLUMNS, type ImportRow } from "../../../lib/imports/employee-columns";
+import { NameIndex } from "../../../lib/imports/name-index";
+import { departmentNames, departmentPaths } from "../../../lib/org/department-labels";
 import type { AuthUser } from "../../../lib/meta";
 import { EmployeeActions, type ImportCounts, type ImportRowError, OrgActions, type OrgDirectory } from "../../../lib/names";
 import { rowEmployeeId } from "./shared";
@@ -99,15 +101,6 @@ const COLUMN_OF: Record<string, string> = { departmentId: "department", position
 
 const UPDATABLE = [...FIELD_COLUMNS, "departmentId", "positionId", "managerId"] as const;
 
-function byName<T extends { id: string }>(items: T[], name: (item: T) => string): Map<string, T[]> {
-	const map = new Map<string, T[]>();
-	for (const item of items) {
-		const key = name(item).trim().toLowerCase();
-		map.set(key, [...(map.get(key) ?? []), item]);
-	}
-	return map;
-}
-
 /** The errors of a refused call, per field; undefined when it is not the row's fault (4xx). */
 function rowErrorsOf(row: number, err: unknown): ImportRowError[] | undefined {
 	const e = err as { code?: number; type?: string; message?: string; data?: unknown };
@@ -131,8 +124,9 @@ export async function importRows(
 	journal: ChunkJournal
 ): Promise<{ counts: ChunkCounts; errors: ImportRowError[] }> {
 	const directory: OrgDirectory = await broker.call(OrgActions.directory, {}, opts);
-	const departments = byName(directory.departments, d => d.name);
-	const positions = byName(directory.positions, p => p.title);
+	const departments = new NameIndex(departmentNames(directory.departments));
+	const positions = new NameIndex(directory.positions.map(p => ({ id: p.id, names: [p.title] })));
+	const departmentPath = departmentPaths(directory.departments);
 
 	const numbers = new Set<string>();
 	const emails = new Set<string>();
@@ -153,20 +147,25 @@ export async function importRows(
 	const counts: ChunkCounts = { imported: 0, updated: 0, skipped: 0, failed: 0 };
 	const errors: ImportRowError[] = [];
 
-	const resolve = <T extends { id: string }>(map: Map<string, T[]>, column: string, value: string | undefined, what: string): string | undefined => {
+	const resolve = (index: NameIndex, column: string, value: string | undefined, what: string, hint?: (ids: string[]) => string): string | undefined => {
 		if (value === undefined) return undefined;
-		const found = map.get(value.toLowerCase()) ?? [];
+		const found = index.find(value);
 		if (found.length === 0) throw new RowError(column, `No ${what} '${value}' in this company.`);
-		if (found.length > 1) throw new RowError(column, `Several ${what}s are named '${value}'.`);
-		return found[0].id;
+		if (found.length > 1) throw new RowError(column, `Several ${what}s are named '${value}'.${hint ? ` ${hint(found)}` : ""}`);
+		return found[0];
 	};
+	const pathHint = (ids: string[]) =>
+		`Write the one meant by its path: ${ids
+			.map(id => `'${departmentPath.get(id)}'`)
+			.sort()
+			.join(" or ")}.`;
 
 	/** Skips a row that matches an employee and changes nothing; one to update or hire is added to `updates` or `hires`. */
 	const importOne = async ({ row, cells }: ImportRow, updates: Update[], hires: Hire[]): Promise<void> => {
 		try {
 			const fields: Record<string, string> = {};
 			for (const key of FIELD_COLUMNS) if (cells[key] !== undefined) fields[key] = cells[key]!;
-			const departmentId = resolve(departments, "department", cells.department, "department");
+			const departmentId = resolve(departments, "department", cells.department, "department", pathHint);
 			const positionId = resolve(positions, "position", cells.position, "position");
 			if (departmentId) fields.departmentId = departmentId;
 			if (positionId) fields.positionId = positionId;

@@ -4,10 +4,13 @@
  * (OutboxMixin `notes`: the document is removed once its records are out), written just BEFORE the removal: a crash
  * between the two leaves a record of a removal that did not happen (the client got an error
  * and the document is still there, which the trail's reader can see), never a removal without
- * a record. The removal is then done as usual (DbMixin.removed: 204, caches cleaned).
+ * a record. The record goes out only once the removal has removed something: of two deletes
+ * of one document at once, the one that finds it gone takes its record back and answers 404.
+ * The removal is then reported as usual (DbMixin.saved: caches cleaned; 204).
  */
 import type { CollectionSpec, Store } from "../store";
 import { OUTBOX_INDEX, type PendingEvent, insertWithEvents } from "../channels/outbox";
+import { NotFoundError } from "../errors";
 import { type AuditContext, auditRemoval } from "./record";
 
 export const auditOutboxName = (service: string): string => `${service}_audit_outbox`;
@@ -22,7 +25,7 @@ interface Remover {
 	store(name: string): Store;
 	newId(): string;
 	publishEvents(id: string, collection?: string): void;
-	removed(ctx: { meta: { $statusCode?: number } }, store: Store, id: string, json: unknown): Promise<null>;
+	saved<T>(ctx: unknown, type: "removed", json: T): Promise<T>;
 }
 
 type Removed = { _id: string; tenantId: string };
@@ -35,10 +38,14 @@ type Recorder = Pick<Remover, "name" | "store" | "newId" | "publishEvents">;
  */
 export async function recordAhead(service: Recorder, tenantId: string, records: PendingEvent[]): Promise<void> {
 	if (records.length === 0) return;
-	const collection = auditOutboxName(service.name);
+	service.publishEvents(await writeNote(service, tenantId, records), auditOutboxName(service.name));
+}
+
+/** The records in a note of the audit outbox, not yet published (the relay's sweep would, after a crash): its id. */
+async function writeNote(service: Recorder, tenantId: string, records: PendingEvent[]): Promise<string> {
 	const note = insertWithEvents({ _id: service.newId(), tenantId, at: new Date().toISOString() }, records);
-	await service.store(collection).insert(note);
-	service.publishEvents(note._id, collection);
+	await service.store(auditOutboxName(service.name)).insert(note);
+	return note._id;
 }
 
 /**
@@ -63,6 +70,20 @@ export async function removeAudited(
 	before: Removed,
 	json: unknown
 ): Promise<null> {
-	await recordRemovals(service, ctx, type, [before]);
-	return service.removed(ctx, store, before._id, json);
+	const notes = service.store(auditOutboxName(service.name));
+	const noteId = await writeNote(service, before.tenantId, [auditRemoval(ctx, type, before)]);
+	if ((await store.removeMany({ _id: before._id, tenantId: before.tenantId })) === 0) {
+		await notes.removeMany({ _id: noteId });
+		throw new NotFoundError(entityName(type), before._id);
+	}
+	service.publishEvents(noteId, auditOutboxName(service.name));
+	await service.saved(ctx, "removed", json);
+	ctx.meta.$statusCode = 204;
+	return null;
 }
+
+/** "jobOpening" → "Job opening", as a 404 names what it did not find. */
+const entityName = (type: string) => {
+	const words = type.replace(/[A-Z]/g, letter => ` ${letter.toLowerCase()}`);
+	return words.charAt(0).toUpperCase() + words.slice(1);
+};

@@ -22,7 +22,7 @@ import { BusinessRuleError, UnprocessableError } from "../../lib/errors";
 import { type RosterContext, requireUser } from "../../lib/meta";
 import { AuditEvents, type AuditRecord, type AuditRecordedEvent } from "../../lib/names/audit";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
-import { enumOf, id } from "../../lib/params";
+import { enumOf, id, isRealDate } from "../../lib/params";
 import { ADMIN_ROLES } from "../../lib/roles";
 import { isUniqueViolation } from "../../lib/store";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
@@ -64,7 +64,9 @@ const instant = {
 /** A filter's time as the stored form (UTC, milliseconds), so strings compare in time order. */
 function utc(value: string, field: string): string {
 	const time = new Date(value);
-	if (Number.isNaN(time.getTime())) throw new UnprocessableError(field, `The '${field}' field is not a real time.`, "date");
+	// Date takes the 30th of February and rolls it over to March: the calendar day must be real too.
+	if (Number.isNaN(time.getTime()) || !isRealDate(value.slice(0, 10)))
+		throw new UnprocessableError(field, `The '${field}' field is not a real time.`, "date");
 	return time.toISOString();
 }
 

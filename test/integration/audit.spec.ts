@@ -16,6 +16,7 @@ import { applicationAt, candidateBody, createOffer, moveThrough, scheduleIntervi
 import { itInProcess } from "../support/cluster-topology";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
 import { suiteTimeout } from "../support/timeouts";
+import type { Store } from "../../lib/store/types";
 
 suiteTimeout(60_000);
 
@@ -444,6 +445,32 @@ describe("audit trail", () => {
 		expect(all).not.toContain(made.body.code);
 	});
 
+	itInProcess("records one removal of a short link deleted three times at once: one 204, the others 404", async () => {
+		const made = await api("post", "/short-links", acme).send({ url: "https://example.test/thrice" });
+		const remove = (i: number) => api("delete", `/short-links/${made.body.id}`, acme, `audit-thrice-${i}`).then(r => r);
+		// The first delete is held after its read, at its record's write, while the other two arrive.
+		const notes = (system.broker.getLocalService("shorturl") as unknown as { store(name: string): Store }).store("shorturl_audit_outbox");
+		const insert = notes.insert.bind(notes);
+		let others: Promise<request.Response[]> | undefined;
+		const held = jest.spyOn(notes, "insert").mockImplementationOnce(async doc => {
+			others = Promise.all([remove(2), remove(3)]);
+			await new Promise(resolve => setTimeout(resolve, 150));
+			return insert(doc);
+		});
+		let answers: request.Response[];
+		try {
+			answers = [await remove(1), ...(await others!)];
+		} finally {
+			held.mockRestore();
+		}
+		expect(answers.map(r => r.status).sort()).toEqual([204, 404, 404]);
+		expect(answers.find(r => r.status === 404)!.body.message).toBe("Short link not found");
+		await awaitTrail({ targetId: made.body.id, operation: "removed" });
+		// The refused deletes' records were taken back before they went out: none arrives later either.
+		await new Promise(resolve => setTimeout(resolve, 300));
+		expect(await trail({ targetId: made.body.id, operation: "removed" })).toHaveLength(1);
+	});
+
 	it("records nothing for a refused request (422, 403, 409)", async () => {
 		const employee = await createUser(url, acme, "employee");
 		const taken = `Taken ${randomUUID()}`;
@@ -497,6 +524,8 @@ describe("audit trail", () => {
 
 		for (const [query, field] of [
 			[{ from: "yesterday" }, "from"],
+			[{ from: "2026-02-30T00:00:00Z" }, "from"],
+			[{ to: "2026-11-31T10:00:00Z" }, "to"],
 			[{ from: "2026-03-01T10:00:00Z", to: "2026-02-01T10:00:00Z" }, "to"],
 			[{ targetType: "no such type!" }, "targetType"],
 			[{ operation: "edited" }, "operation"],

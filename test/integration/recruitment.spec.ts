@@ -3,8 +3,10 @@
  * service) and the recruiting pipeline (stage moves, interview scheduling): the rules, role
  * scoping, tenant isolation on every route, bad input, and lists.
  */
+import { randomUUID } from "node:crypto";
 import type { Application, Interview, InterviewScheduledEvent, Offer, StageChangedEvent } from "../../lib/names/recruitment";
 import { RecruitmentActions, RecruitmentEvents } from "../../lib/names/recruitment";
+import { OnboardingSagaActions } from "../../lib/names/onboarding";
 import type { Store } from "../../lib/store/types";
 import type request from "supertest";
 import { channelProbe } from "../support/channels";
@@ -268,45 +270,86 @@ describe("recruitment", () => {
 			expect((await api().get(`/applications/${application.id}`, acme.hr)).status).toBe(404);
 		});
 
-		describe("an application made while its candidate is erased", () => {
+		describe("an erasure and a write that would leave something of the candidate, at once", () => {
 			const stores = () => system.broker.getLocalService("recruitment") as unknown as { store(name: string): Store };
-
-			itInProcess("after the application's check of the candidate, but before its insert: 422 naming candidateId, and none is left", async () => {
-				const [opening, candidate] = await Promise.all([createOpening(url, acme), createCandidate(url, acme)]);
-				const candidates = stores().store("candidates");
-				const count = candidates.count.bind(candidates);
-				const check = jest.spyOn(candidates, "count").mockImplementationOnce(async params => {
-					const found = await count(params);
-					expect((await api().del(`/candidates/${candidate.id}`, acme.hr)).status).toBe(204);
-					return found;
+			/** Sends `second` while `first` is inside the spied store call, held there a while; answers both. */
+			async function during(
+				store: Store,
+				method: "count" | "insert",
+				first: () => PromiseLike<request.Response>,
+				second: () => PromiseLike<request.Response>
+			) {
+				const real = (store[method] as (...args: unknown[]) => Promise<unknown>).bind(store);
+				let later: Promise<request.Response> | undefined;
+				const spied = jest.spyOn(store, method).mockImplementationOnce(async (...args: unknown[]) => {
+					later = Promise.resolve(second());
+					await new Promise(resolve => setTimeout(resolve, 150));
+					return real(...args);
 				});
 				try {
-					const res = await api().post("/applications", acme.hr, { candidateId: candidate.id, openingId: opening.id });
-					expect(res.status).toBe(422);
-					expect(res.body.data[0].field).toBe("candidateId");
+					return [await first(), await later!];
 				} finally {
-					check.mockRestore();
+					spied.mockRestore();
 				}
-				expect((await api().get(`/applications?candidateId=${candidate.id}`, acme.hr)).body.total).toBe(0);
+			}
+
+			itInProcess("an erasure sent while an application is made waits for it, then finds it active (409): both stay", async () => {
+				const [opening, candidate] = await Promise.all([createOpening(url, acme), createCandidate(url, acme)]);
+				const [made, erased] = await during(
+					stores().store("applications"),
+					"insert",
+					() => api().post("/applications", acme.hr, { candidateId: candidate.id, openingId: opening.id }),
+					() => api().del(`/candidates/${candidate.id}`, acme.hr)
+				);
+				expect([made.status, erased.status]).toEqual([201, 409]);
+				expect((await api().get(`/applications/${made.body.id}`, acme.hr)).status).toBe(200);
 			});
 
-			itInProcess("after the application is in, before the candidate goes: the erasure takes the application with it", async () => {
-				const [opening, candidate] = await Promise.all([createOpening(url, acme), createCandidate(url, acme)]);
-				const candidates = stores().store("candidates");
-				const removeById = candidates.removeById.bind(candidates);
-				let made: { status: number; body: { id: string } } | undefined;
-				const removal = jest.spyOn(candidates, "removeById").mockImplementationOnce(async id => {
-					made = await api().post("/applications", acme.hr, { candidateId: candidate.id, openingId: opening.id });
-					return removeById(id);
-				});
-				try {
-					expect((await api().del(`/candidates/${candidate.id}`, acme.hr)).status).toBe(204);
-				} finally {
-					removal.mockRestore();
+			itInProcess(
+				"an application sent while the candidate is erased waits for it, then finds no candidate (422): nothing acknowledged is lost",
+				async () => {
+					const [opening, candidate] = await Promise.all([createOpening(url, acme), createCandidate(url, acme)]);
+					const [erased, made] = await during(
+						stores().store("applications"),
+						"count",
+						() => api().del(`/candidates/${candidate.id}`, acme.hr),
+						() => api().post("/applications", acme.hr, { candidateId: candidate.id, openingId: opening.id })
+					);
+					expect([erased.status, made.status]).toEqual([204, 422]);
+					expect(made.body.data[0].field).toBe("candidateId");
+					expect((await api().get(`/applications?candidateId=${candidate.id}`, acme.hr)).body.total).toBe(0);
 				}
-				expect(made?.status).toBe(201);
-				expect((await api().get(`/applications/${made!.body.id}`, acme.hr)).status).toBe(404);
-				expect((await api().get(`/applications?candidateId=${candidate.id}`, acme.hr)).body.total).toBe(0);
+			);
+
+			itInProcess("an application sent while its opening is deleted waits for it, then finds no opening (422)", async () => {
+				const [opening, candidate] = await Promise.all([createOpening(url, acme), createCandidate(url, acme)]);
+				const [deleted, made] = await during(
+					stores().store("applications"),
+					"count",
+					() => api().del(`/job-openings/${opening.id}`, acme.hr),
+					() => api().post("/applications", acme.hr, { candidateId: candidate.id, openingId: opening.id })
+				);
+				expect([deleted.status, made.status]).toEqual([204, 422]);
+				expect(made.body.data[0].field).toBe("openingId");
+			});
+
+			it("refuses to erase a candidate whose offer onboarding has claimed and not yet finished (409)", async () => {
+				const { candidate, application } = await applicationAt(url, acme, "offer");
+				const offer = await createOffer(url, acme, application.id);
+				expect((await api().post(`/offers/${offer.id}/send`, acme.hr)).status).toBe(200);
+				const meta = { user: { id: acme.hr.id, tenantId: acme.owner.tenant.id, roles: ["hr"], employeeId: null, sessionId: "test" } };
+				const saga = { id: offer.id, sagaId: randomUUID(), holder: randomUUID() };
+				await system.broker.call(OnboardingSagaActions.start, { ...saga, employeeId: randomUUID(), userId: randomUUID(), leaseMs: 30_000 }, { meta });
+				// As its stage step does, before the commit: the application no longer counts as active.
+				await system.broker.call(RecruitmentActions.setStage, { id: application.id, stage: "hired", expect: "offer" }, { meta });
+				const refused = await api().del(`/candidates/${candidate.id}`, acme.hr);
+				expect(refused.status).toBe(409);
+				expect(refused.body.data).toEqual({ offers: 1 });
+				await system.broker.call(RecruitmentActions.setStage, { id: application.id, stage: "offer", expect: "hired" }, { meta });
+				await system.broker.call(OnboardingSagaActions.record, { ...saga, state: "compensating", leaseMs: 30_000 }, { meta });
+				await system.broker.call(OnboardingSagaActions.rollBack, { ...saga, error: "test" }, { meta });
+				expect((await api().post(`/applications/${application.id}/move`, acme.hr, { stage: "withdrawn" })).status).toBe(200);
+				expect((await api().del(`/candidates/${candidate.id}`, acme.hr)).status).toBe(204);
 			});
 		});
 

@@ -28,7 +28,9 @@ import {
 	RECRUITERS,
 	type RecruitmentThis,
 	applicationLease,
+	candidateLease,
 	noReference,
+	openingLease,
 	optional
 } from "./shared";
 import { json } from "../../../lib/openapi/responses";
@@ -64,40 +66,43 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 			async handler(this: RecruitmentThis, ctx: RosterContext<CreateApplicationParams>): Promise<ApplicationView> {
 				const { tenantId } = requireUser(ctx);
 				const { candidateId, openingId, note = null } = ctx.params;
-				if ((await this.store(CANDIDATES).count({ query: { _id: candidateId, tenantId } })) === 0) throw noReference("candidateId", "candidate");
-				const opening: OpeningDoc | null = await this.adapter.findOne({ _id: openingId, tenantId });
-				if (!opening) throw noReference("openingId", "job opening");
-				if (!acceptsApplications(opening.status)) {
-					throw new ConflictError(`The opening is ${opening.status}; only open openings take applications`, {
-						field: "openingId",
-						status: opening.status
-					});
-				}
+				const locks = this.store(LOCKS);
 				const store = this.store(APPLICATIONS);
-				if (await store.findOne({ tenantId, candidateId, openingId })) {
-					throw new ConflictError("The candidate has already applied to this opening", { field: "candidateId" });
-				}
-				const at = now();
-				const doc: ApplicationDoc = {
-					_id: this.newId(),
-					tenantId,
-					candidateId,
-					openingId,
-					stage: "applied",
-					closedFrom: null,
-					note,
-					history: [],
-					figures: figuresOf(at, []),
-					stageChangedAt: at,
-					createdAt: at,
-					updatedAt: at
-				};
-				await this.unique("candidateId", () => store.insert(insertWithEvent(doc, auditCreation(ctx, "application", doc))));
-				// A candidate erased meanwhile (deleteCandidate sweeps once more after its removal, for one erased later).
-				if ((await this.store(CANDIDATES).count({ query: { _id: candidateId, tenantId } })) === 0) {
-					await store.removeMany({ _id: doc._id, tenantId });
-					throw noReference("candidateId", "candidate");
-				}
+				// Checked and made while neither the candidate is erased nor the opening deleted (their leases).
+				const doc = await withLease(locks, candidateLease(tenantId, candidateId), () =>
+					withLease(locks, openingLease(tenantId, openingId), async () => {
+						if ((await this.store(CANDIDATES).count({ query: { _id: candidateId, tenantId } })) === 0)
+							throw noReference("candidateId", "candidate");
+						const opening: OpeningDoc | null = await this.adapter.findOne({ _id: openingId, tenantId });
+						if (!opening) throw noReference("openingId", "job opening");
+						if (!acceptsApplications(opening.status)) {
+							throw new ConflictError(`The opening is ${opening.status}; only open openings take applications`, {
+								field: "openingId",
+								status: opening.status
+							});
+						}
+						if (await store.findOne({ tenantId, candidateId, openingId })) {
+							throw new ConflictError("The candidate has already applied to this opening", { field: "candidateId" });
+						}
+						const at = now();
+						const made: ApplicationDoc = {
+							_id: this.newId(),
+							tenantId,
+							candidateId,
+							openingId,
+							stage: "applied",
+							closedFrom: null,
+							note,
+							history: [],
+							figures: figuresOf(at, []),
+							stageChangedAt: at,
+							createdAt: at,
+							updatedAt: at
+						};
+						await this.unique("candidateId", () => store.insert(insertWithEvent(made, auditCreation(ctx, "application", made))));
+						return made;
+					})
+				);
 				this.publishEvents(doc._id, APPLICATIONS);
 				created(ctx, `/api/v1/applications/${doc._id}`);
 				const [view] = await this.withParties(tenantId, [applicationJSON(doc)]);

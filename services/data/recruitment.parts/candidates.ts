@@ -12,6 +12,7 @@ import { email, enumOf, id, optionalBoolean, optionalText, text } from "../../..
 import { httpUrl, phone } from "../../../lib/recruitment/fields";
 import { ACTIVE_STAGES } from "../../../lib/recruitment/stages";
 import { STAFF_ROLES } from "../../../lib/roles";
+import { withLease } from "../../../lib/store/lease";
 import {
 	APPLICATIONS,
 	type ApplicationDoc,
@@ -20,9 +21,11 @@ import {
 	INTERVIEWS,
 	type IdParams,
 	type InterviewDoc,
+	LOCKS,
 	OFFERS,
 	type OfferDoc,
 	type RecruitmentThis,
+	candidateLease,
 	nullable,
 	optional,
 	search
@@ -187,16 +190,20 @@ export const CandidatesPart: Partial<ServiceSchema> = {
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const { tenantId } = requireUser(ctx);
-				const candidate = await findInTenant<CandidateDoc>(this.store(CANDIDATES), tenantId, ctx.params.id, "Candidate");
-				const applications = this.store(APPLICATIONS);
-				const active = await applications.count({ query: { tenantId, candidateId: candidate._id, stage: { $in: [...ACTIVE_STAGES] } } });
-				if (active > 0) throw new ConflictError("The candidate still has active applications; withdraw or reject them first", { applications: active });
-				await eraseApplicationsOf(this, ctx, candidate);
-				const answer = await removeAudited(this, ctx, this.store(CANDIDATES), "candidate", candidate, candidateJSON(candidate));
-				// Again, now that the candidate is gone: an application made meanwhile saw the candidate
-				// still there (createApplication checks again after its insert, for one made later).
-				await eraseApplicationsOf(this, ctx, candidate);
-				return answer;
+				// With the candidate held, no application is made for them and no offer of theirs claimed meanwhile.
+				return withLease(this.store(LOCKS), candidateLease(tenantId, ctx.params.id), async () => {
+					const candidate = await findInTenant<CandidateDoc>(this.store(CANDIDATES), tenantId, ctx.params.id, "Candidate");
+					const active = await this.store(APPLICATIONS).count({
+						query: { tenantId, candidateId: candidate._id, stage: { $in: [...ACTIVE_STAGES] } }
+					});
+					if (active > 0)
+						throw new ConflictError("The candidate still has active applications; withdraw or reject them first", { applications: active });
+					// An offer onboarding has claimed and not yet committed: its application may already read "hired".
+					const hiring = await this.store(OFFERS).count({ query: { tenantId, candidateId: candidate._id, status: "accepted", employeeId: null } });
+					if (hiring > 0) throw new ConflictError("The candidate is being hired; erase them once the hire is done or undone", { offers: hiring });
+					await eraseApplicationsOf(this, ctx, candidate);
+					return removeAudited(this, ctx, this.store(CANDIDATES), "candidate", candidate, candidateJSON(candidate));
+				});
 			}
 		},
 

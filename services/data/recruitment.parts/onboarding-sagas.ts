@@ -17,7 +17,7 @@ import { enumOf, id, nullableId } from "../../../lib/params";
 import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { withLease } from "../../../lib/store/lease";
 import { liveKey, offerJSON } from "./offers";
-import { APPLICATIONS, type ApplicationDoc, LOCKS, OFFERS, type OfferDoc, type RecruitmentThis, applicationLease } from "./shared";
+import { APPLICATIONS, type ApplicationDoc, LOCKS, OFFERS, type OfferDoc, type RecruitmentThis, applicationLease, candidateLease } from "./shared";
 
 interface StartParams {
 	id: string;
@@ -109,47 +109,51 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 				if (offer.status !== "sent") throw notClaimable(offer);
 				// Under the application's lease, as a move that closes it (applications.ts, setStage): the offer
 				// is claimed only while the application is still at "offer", and once claimed no move closes it.
-				return withLease(this.store(LOCKS), applicationLease(actor.tenantId, offer.applicationId), async () => {
-					const app: ApplicationDoc | null = await this.store(APPLICATIONS).findOne({ _id: offer.applicationId, tenantId: actor.tenantId });
-					if (app && app.stage !== "offer") {
-						throw new IllegalTransitionError(app.stage, "hired", `The application is in '${app.stage}', not 'offer'`, "stale");
-					}
-					const at = now();
-					const leaseUntil = Date.now() + ctx.params.leaseMs;
-					const saga: OnboardingSaga = {
-						sagaId: ctx.params.sagaId,
-						state: "running",
-						step: ONBOARDING_STEPS[0],
-						employeeId: ctx.params.employeeId,
-						userId: ctx.params.userId,
-						attempts: 0,
-						error: null,
-						leaseUntil,
-						startedAt: at,
-						updatedAt: at,
-						holder: ctx.params.holder,
-						actor
-					};
-					// One write: of two concurrent accepts exactly one finds the offer still sent.
-					const changed = await this.unique("applicationId", () =>
-						store.updateMany(
-							{ _id: offer._id, tenantId: actor.tenantId, status: "sent" },
-							{
-								$set: {
-									status: "accepted",
-									liveKey: liveKey(offer, "accepted"),
-									employeeId: null,
-									userId: null,
-									onboarding: saga,
-									onboardingDue: leaseUntil,
-									updatedAt: at
+				// And the candidate's, as their erasure: it is refused once the claim is in, and after it there is no offer to claim.
+				const locks = this.store(LOCKS);
+				const claim = () =>
+					withLease(locks, applicationLease(actor.tenantId, offer.applicationId), async () => {
+						const app: ApplicationDoc | null = await this.store(APPLICATIONS).findOne({ _id: offer.applicationId, tenantId: actor.tenantId });
+						if (app && app.stage !== "offer") {
+							throw new IllegalTransitionError(app.stage, "hired", `The application is in '${app.stage}', not 'offer'`, "stale");
+						}
+						const at = now();
+						const leaseUntil = Date.now() + ctx.params.leaseMs;
+						const saga: OnboardingSaga = {
+							sagaId: ctx.params.sagaId,
+							state: "running",
+							step: ONBOARDING_STEPS[0],
+							employeeId: ctx.params.employeeId,
+							userId: ctx.params.userId,
+							attempts: 0,
+							error: null,
+							leaseUntil,
+							startedAt: at,
+							updatedAt: at,
+							holder: ctx.params.holder,
+							actor
+						};
+						// One write: of two concurrent accepts exactly one finds the offer still sent.
+						const changed = await this.unique("applicationId", () =>
+							store.updateMany(
+								{ _id: offer._id, tenantId: actor.tenantId, status: "sent" },
+								{
+									$set: {
+										status: "accepted",
+										liveKey: liveKey(offer, "accepted"),
+										employeeId: null,
+										userId: null,
+										onboarding: saga,
+										onboardingDue: leaseUntil,
+										updatedAt: at
+									}
 								}
-							}
-						)
-					);
-					if (changed !== 1) throw notClaimable(await findInTenant<OfferDoc>(store, actor.tenantId, offer._id, "Offer"));
-					return this.sagaOffer(ctx, offer._id);
-				});
+							)
+						);
+						if (changed !== 1) throw notClaimable(await findInTenant<OfferDoc>(store, actor.tenantId, offer._id, "Offer"));
+						return this.sagaOffer(ctx, offer._id);
+					});
+				return withLease(locks, candidateLease(actor.tenantId, offer.candidateId), claim);
 			}
 		},
 

@@ -13,7 +13,8 @@ import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { canChangeOpening } from "../../../lib/recruitment/openings";
 import { whileOrgHeld } from "../../../lib/org/tree-hold";
 import { STAFF_ROLES } from "../../../lib/roles";
-import { APPLICATIONS, type IdParams, type OpeningDoc, RECRUITERS, type RecruitmentThis, optional, search } from "./shared";
+import { withLease } from "../../../lib/store/lease";
+import { APPLICATIONS, type IdParams, LOCKS, type OpeningDoc, RECRUITERS, type RecruitmentThis, openingLease, optional, search } from "./shared";
 import { json, noContent } from "../../../lib/openapi/responses";
 import { page } from "../../../lib/openapi/schemas";
 import * as Recruitment from "../../../lib/openapi/contexts/recruitment";
@@ -171,11 +172,14 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const { tenantId } = requireUser(ctx);
-				const opening = await findInTenant<OpeningDoc>(this.adapter, tenantId, ctx.params.id, "Job opening");
-				const applications = await this.store(APPLICATIONS).count({ query: { tenantId, openingId: opening._id } });
-				// Applications are the hiring record; an opening that has any is closed, not deleted.
-				if (applications > 0) throw new ConflictError("The opening has applications; close it instead", { applications });
-				return removeAudited(this, ctx, this.adapter, "jobOpening", opening, openingJSON(opening));
+				// With the opening held, no application is made to it meanwhile.
+				return withLease(this.store(LOCKS), openingLease(tenantId, ctx.params.id), async () => {
+					const opening = await findInTenant<OpeningDoc>(this.adapter, tenantId, ctx.params.id, "Job opening");
+					const applications = await this.store(APPLICATIONS).count({ query: { tenantId, openingId: opening._id } });
+					// Applications are the hiring record; an opening that has any is closed, not deleted.
+					if (applications > 0) throw new ConflictError("The opening has applications; close it instead", { applications });
+					return removeAudited(this, ctx, this.adapter, "jobOpening", opening, openingJSON(opening));
+				});
 			}
 		},
 

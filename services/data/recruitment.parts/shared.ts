@@ -87,6 +87,16 @@ export const LOCKS = "recruitmentLocks";
  */
 export const applicationLease = (tenantId: string, applicationId: string) => `application:${tenantId}:${applicationId}`;
 
+/**
+ * The lease of one candidate: an erasure, and each write that would leave something of the
+ * candidate behind (an application made, an offer claimed by onboarding), take turns, so the
+ * erasure's checks see every one. Taken before an application's or an opening's lease.
+ */
+export const candidateLease = (tenantId: string, candidateId: string) => `candidate:${tenantId}:${candidateId}`;
+
+/** The lease of one opening: its delete, and an application made to it, take turns. */
+export const openingLease = (tenantId: string, openingId: string) => `opening:${tenantId}:${openingId}`;
+
 /** Who may read openings, applications and interviews (a manager only their own openings'). */
 export const RECRUITERS: Role[] = [...STAFF_ROLES, "manager"];
 

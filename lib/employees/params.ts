@@ -3,12 +3,12 @@
  * chosen id, an import's batch), the checks on its dates, and the record and history changes
  * it makes. One definition, so a batch hire cannot drift from a single one.
  */
-import { checkDate } from "../entity";
+
 import { date, email, enumOf, nullableId, nullableText, text } from "../params";
 import type { Changes } from "./history";
 import { diffFields } from "./history";
 import { EMPLOYMENT_TYPES, type EmployeeDoc, type EmploymentType } from "./model";
-import { checkBirthDate } from "./rules";
+import { checkBirthDate, checkEmploymentDate } from "./rules";
 
 export interface HireParams {
 	firstName: string;
@@ -71,8 +71,8 @@ export const employeeFields = {
 export const hireFields = { ...employeeFields, firstName: personName, lastName: personName, workEmail: email, hireDate: date } as const;
 
 export function checkDates(fields: { hireDate?: string; birthDate?: string | null }): void {
-	checkDate(fields.hireDate, "hireDate");
-	checkDate(fields.birthDate, "birthDate");
+	checkEmploymentDate(fields.hireDate, "hireDate");
+	checkEmploymentDate(fields.birthDate, "birthDate");
 	checkBirthDate(fields.birthDate);
 }
 

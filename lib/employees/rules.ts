@@ -3,7 +3,8 @@
  * transferred, only an active one is terminated, only a terminated one is rehired, and the
  * dates of each step come after the hire they belong to.
  */
-import { BusinessRuleError, ConflictError } from "../errors";
+import { checkDate } from "../entity";
+import { BusinessRuleError, ConflictError, UnprocessableError } from "../errors";
 import { type AuthUser, hasRole, isStaff } from "../meta";
 import { CONTACT_FIELDS, type EmployeeDoc } from "./model";
 
@@ -34,6 +35,23 @@ export const mayManage = (actor: AuthUser): actor is AuthUser & { employeeId: st
 /** The fields of a self-service update that only staff may change. */
 export function staffOnlyFields(fields: readonly string[]): string[] {
 	return fields.filter(field => !(CONTACT_FIELDS as readonly string[]).includes(field));
+}
+
+/** The years employment records are about, as the reports' months: year 0 or 9999 is a typo no report would show. */
+export const EMPLOYMENT_YEARS = { min: 1900, max: 2100 } as const;
+
+/** A real calendar date (422 otherwise) in EMPLOYMENT_YEARS. */
+export function checkEmploymentDate(value: string | null | undefined, field: string): void {
+	checkDate(value, field);
+	if (!value) return;
+	const year = Number(value.slice(0, 4));
+	if (year < EMPLOYMENT_YEARS.min || year > EMPLOYMENT_YEARS.max) {
+		throw new UnprocessableError(
+			field,
+			`The '${field}' field must be in a year from ${EMPLOYMENT_YEARS.min} to ${EMPLOYMENT_YEARS.max}.`,
+			year < EMPLOYMENT_YEARS.min ? "dateMin" : "dateMax"
+		);
+	}
 }
 
 type Dated = Pick<EmployeeDoc, "status" | "hireDate" | "terminationDate">;

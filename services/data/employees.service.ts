@@ -9,7 +9,7 @@ import type { ServiceSchema } from "moleculer";
 import { type PendingEvent, OUTBOX_INDEX, insertWithEvent, pendingEvent, updateWithEvent } from "../../lib/channels/outbox";
 import { auditCreation, auditUpdate, onBehalfOf } from "../../lib/audit/record";
 import { auditOutboxCollection, auditOutboxName, recordRemovals } from "../../lib/audit/removal";
-import { checkDate, containsPattern, findInTenant, findManyInTenant, now } from "../../lib/entity";
+import { containsPattern, findInTenant, findManyInTenant, now } from "../../lib/entity";
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError } from "../../lib/errors";
 import {
 	type Changes,
@@ -36,8 +36,10 @@ import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbe
 import { type HireParams, checkDates, employeeFields, employmentType, hireChanges, hireFields, hiredEmployee } from "../../lib/employees/params";
 import { type SpellDoc, dayBefore, spellFields, stintSpell, transferSplit } from "../../lib/employees/spells";
 import { namesOrgPlace, whileOrgHeld } from "../../lib/org/tree-hold";
+import { withLease } from "../../lib/store/lease";
 import {
 	type Relation,
+	checkEmploymentDate,
 	checkHireDate,
 	checkRehire,
 	checkTerminate,
@@ -149,6 +151,8 @@ interface EmployeeMethods {
 	teamOf(ctx: RosterContext, employeeId: string, depth: ReportDepth): Promise<string[]>;
 	managerLoader(tenantId: string): LoadManager;
 	checkReferences(ctx: RosterContext, employee: EmployeeDoc | null, next: Proposed): Promise<void>;
+	placing<T>(ctx: RosterContext, placed: Proposed | Proposed[], task: () => Promise<T>): Promise<T>;
+	whileReportingHeld<T>(tenantId: string, task: () => Promise<T>): Promise<T>;
 	checkTaken(tenantId: string, next: Proposed, selfId: string | null): Promise<void>;
 	guarded<T>(tenantId: string, selfId: string, workEmail: string, write: () => Promise<T>): Promise<T>;
 	insertHire(ctx: RosterContext, doc: EmployeeDoc, numbered: boolean, changesOf: (doc: EmployeeDoc) => Changes): Promise<void>;
@@ -160,7 +164,8 @@ interface EmployeeMethods {
 	syncSpell(employee: EmployeeDoc, type: HistoryType, effectiveDate: string): Promise<void>;
 	keepSpell(spell: SpellDoc): Promise<void>;
 	stintSpells(employee: EmployeeDoc): Promise<SpellDoc[]>;
-	checkHireBeforeTransfers(employee: EmployeeDoc, hireDate: string): Promise<void>;
+	spellsAround(employee: EmployeeDoc): Promise<{ stint: SpellDoc[]; before: SpellDoc | undefined }>;
+	checkHireWithinStint(employee: EmployeeDoc, hireDate: string): Promise<void>;
 }
 
 type EmployeesThis = DbService & EmployeeMethods & OutboxMethods;
@@ -170,6 +175,7 @@ type EmployeesThis = DbService & EmployeeMethods & OutboxMethods;
 const EMPLOYEES = "employees";
 /** One document per tenant holding the last assigned employee number, bumped atomically. */
 const COUNTERS = "employee_counters";
+const LOCKS = "employee_locks";
 
 const SORTABLE = ["firstName", "lastName", "employeeNumber", "workEmail", "hireDate", "status", "createdAt", "updatedAt"];
 const DEFAULT_SORT = "lastName,firstName";
@@ -185,7 +191,6 @@ function searchQuery(search: string): object[] {
 	return search
 		.split(/\s+/)
 		.filter(Boolean)
-		.slice(0, 5)
 		.map(word => {
 			const pattern = containsPattern(word);
 			return { $or: [{ firstName: pattern }, { lastName: pattern }, { workEmail: pattern }, { employeeNumber: pattern }] };
@@ -242,6 +247,7 @@ const EmployeesService: ServiceSchema = {
 		DbMixin("employees", EMPLOYEES_COLLECTION, [
 			{ name: HISTORY, indexes: [{ fields: { tenantId: 1, employeeId: 1 } }] },
 			{ name: COUNTERS },
+			{ name: LOCKS },
 			{
 				name: SPELLS,
 				strings: ["tenantId", "employeeId", "start", "startMonth", "endMonth"],
@@ -275,7 +281,16 @@ const EmployeesService: ServiceSchema = {
 			params: {
 				$$strict: true,
 				...listParams,
-				search: { type: "string", trim: true, min: 1, max: 100, optional: true },
+				search: {
+					type: "string",
+					trim: true,
+					min: 1,
+					max: 100,
+					optional: true,
+					// Each word is one more condition on four fields: five bound the query, and a sixth would be ignored.
+					pattern: String.raw`^\S+(\s+\S+){0,4}$`,
+					messages: { stringPattern: "The 'search' field takes at most 5 words." }
+				},
 				departmentId: filterId,
 				positionId: filterId,
 				managerId: filterId,
@@ -370,11 +385,11 @@ const EmployeesService: ServiceSchema = {
 				checkDates(fields);
 				if (fields.hireDate) {
 					checkHireDate(employee, fields.hireDate);
-					await this.checkHireBeforeTransfers(employee, fields.hireDate);
+					await this.checkHireWithinStint(employee, fields.hireDate);
 				}
 				const set = changedValues<EmployeeFields>(employee, fields);
 				if (Object.keys(set).length === 0) return employeeJSON(employee, seesSensitive(relation));
-				const updated = await whileOrgHeld(ctx, namesOrgPlace(set), async () => {
+				const updated = await this.placing(ctx, set, async () => {
 					await this.checkReferences(ctx, employee, set);
 					await this.checkTaken(tenantId, set, employee._id);
 					const changes = diffFields(employee, set);
@@ -410,13 +425,13 @@ const EmployeesService: ServiceSchema = {
 			async handler(this: EmployeesThis, ctx: RosterContext<TransferParams>): Promise<Employee> {
 				const { id: employeeId, effectiveDate = today(), ...moves } = ctx.params;
 				const employee = await this.findEmployee(ctx, employeeId);
-				checkDate(effectiveDate, "effectiveDate");
+				checkEmploymentDate(effectiveDate, "effectiveDate");
 				checkTransfer(employee, effectiveDate);
 				const set = changedValues<EmployeeDoc>(employee, moves);
 				if (Object.keys(set).length === 0) {
 					throw new BusinessRuleError("departmentId", "A transfer must change the departmentId, the positionId or the managerId.", "noChange");
 				}
-				const updated = await whileOrgHeld(ctx, namesOrgPlace(set), async () => {
+				const updated = await this.placing(ctx, set, async () => {
 					await this.checkReferences(ctx, employee, set);
 					const changes = diffFields(employee, set);
 					const moved = await this.transition(ctx, employee, "active", set, changes);
@@ -439,13 +454,17 @@ const EmployeesService: ServiceSchema = {
 			async handler(this: EmployeesThis, ctx: RosterContext<TerminateParams>): Promise<Employee> {
 				const { id: employeeId, date: on, reason } = ctx.params;
 				const employee = await this.findEmployee(ctx, employeeId);
-				checkDate(on, "date");
+				checkEmploymentDate(on, "date");
 				checkTerminate(employee, on);
 				await this.checkMayEndAccount(ctx, employee);
 				const set: Partial<EmployeeDoc> = { status: "terminated", terminationDate: on, terminationReason: reason };
 				const changes = diffFields(employee, set);
-				const updated = await this.transition(ctx, employee, "active", set, changes);
-				await this.recorded(ctx, updated, "terminated", changes, on);
+				// In turn with the changes that put people under a manager: none is put under this one meanwhile.
+				const updated = await this.whileReportingHeld(employee.tenantId, async () => {
+					const ended = await this.transition(ctx, employee, "active", set, changes);
+					await this.recorded(ctx, ended, "terminated", changes, on);
+					return ended;
+				});
 				return employeeJSON(updated, true);
 			}
 		},
@@ -459,7 +478,7 @@ const EmployeesService: ServiceSchema = {
 			async handler(this: EmployeesThis, ctx: RosterContext<RehireParams>): Promise<Employee> {
 				const { id: employeeId, date: on, ...placement } = ctx.params;
 				const employee = await this.findEmployee(ctx, employeeId);
-				checkDate(on, "date");
+				checkEmploymentDate(on, "date");
 				checkRehire(employee, on);
 				const set = changedValues<EmployeeDoc>(employee, {
 					...placement,
@@ -468,7 +487,7 @@ const EmployeesService: ServiceSchema = {
 					terminationDate: null,
 					terminationReason: null
 				});
-				const updated = await whileOrgHeld(ctx, namesOrgPlace(set), async () => {
+				const updated = await this.placing(ctx, set, async () => {
 					await this.checkReferences(ctx, employee, set);
 					const changes = diffFields(employee, set);
 					const rehired = await this.transition(ctx, employee, "terminated", set, changes);
@@ -668,7 +687,7 @@ const EmployeesService: ServiceSchema = {
 			checkDates(p);
 			const doc = hiredEmployee(tenantId, employeeId, p, now());
 			const numbered = p.employeeNumber !== undefined;
-			await whileOrgHeld(ctx, namesOrgPlace(doc), async () => {
+			await this.placing(ctx, doc, async () => {
 				await this.checkReferences(ctx, null, doc);
 				// An assigned number is left empty until insertHire picks it, so nothing is checked for it here.
 				await this.checkTaken(tenantId, doc, null);
@@ -767,6 +786,28 @@ const EmployeesService: ServiceSchema = {
 				const doc: EmployeeDoc | null = await this.adapter.findOne({ _id: employeeId, tenantId });
 				return doc?.managerId ?? null;
 			};
+		},
+
+		/**
+		 * The reference checks and the write of a change that places an employee: with the org's tree
+		 * held when it names a department or position (lib/org/tree-hold.ts), and in turn with the
+		 * company's other changes of reporting lines when it names a manager.
+		 */
+		placing<T>(this: EmployeesThis, ctx: RosterContext, placed: Proposed | Proposed[], task: () => Promise<T>): Promise<T> {
+			const { tenantId } = requireUser(ctx);
+			const all = Array.isArray(placed) ? placed : [placed];
+			const managed = all.some(fields => fields.managerId);
+			return whileOrgHeld(ctx, all.some(namesOrgPlace), () => (managed ? this.whileReportingHeld(tenantId, task) : task()));
+		},
+
+		/**
+		 * Changes of a company's reporting lines, one at a time across nodes (a lease): each checks for
+		 * a loop on the lines as they stand, so two at once could each pass and together close one (p
+		 * under q, q under r, r under p, each alone fine). A termination takes its turn too, so no one is
+		 * put under a manager who is leaving meanwhile.
+		 */
+		whileReportingHeld<T>(this: EmployeesThis, tenantId: string, task: () => Promise<T>): Promise<T> {
+			return withLease(this.store(LOCKS), `reportingLines:${tenantId}`, task);
 		},
 
 		/**
@@ -924,8 +965,11 @@ const EmployeesService: ServiceSchema = {
 			const key = { tenantId: employee.tenantId, employeeId: employee._id };
 			const firstSpell = stintSpell(employee);
 			if (type === "hired" || type === "rehired") {
-				await spells.updateMany({ ...key, current: true, _id: { $ne: firstSpell._id } }, { $set: { current: false } });
-				return this.keepSpell(firstSpell);
+				// A hire's spell id is its own (hiredAs may finish the hire twice); a rehire is never redone, and its spell
+				// needs a new id: an earlier stint's id holds its hire date as first recorded, which a rehire may meet again.
+				const opened = type === "hired" ? firstSpell : { ...firstSpell, _id: this.newId() };
+				await spells.updateMany({ ...key, current: true, _id: { $ne: opened._id } }, { $set: { current: false } });
+				return this.keepSpell(opened);
 			}
 			const open: SpellDoc[] = await spells.find({ query: { ...key, current: true }, sort: ["start"] });
 			const current = open.at(-1);
@@ -963,20 +1007,32 @@ const EmployeesService: ServiceSchema = {
 			if (stint[0].start !== start) await spells.updateMany({ _id: stint[0]._id }, { $set: { start, startMonth } });
 		},
 
-		/** A corrected hire date must come before the stint's first transfer to another department, which it started. */
-		async checkHireBeforeTransfers(this: EmployeesThis, employee: EmployeeDoc, hireDate: string): Promise<void> {
-			const transferred = (await this.stintSpells(employee))[1];
+		/**
+		 * A corrected hire date stays within its stint: before the stint's first transfer to another
+		 * department, which it started, and after the end of the employment before it (a rehire's).
+		 */
+		async checkHireWithinStint(this: EmployeesThis, employee: EmployeeDoc, hireDate: string): Promise<void> {
+			const { stint, before } = await this.spellsAround(employee);
+			const transferred = stint[1];
 			if (transferred && hireDate >= transferred.start) {
 				throw new BusinessRuleError("hireDate", `The 'hireDate' field must be before the transfer of ${transferred.start}.`, "dateOrder");
+			}
+			if (before?.end && hireDate <= before.end) {
+				throw new BusinessRuleError("hireDate", `The 'hireDate' field must be after the end of the employment before (${before.end}).`, "dateOrder");
 			}
 		},
 
 		/** The spells of the employee's current stint, in order: from the last one a hire or rehire opened. */
 		async stintSpells(this: EmployeesThis, employee: EmployeeDoc): Promise<SpellDoc[]> {
+			return (await this.spellsAround(employee)).stint;
+		},
+
+		/** The current stint's spells, and the last spell of the stint before it, if any. */
+		async spellsAround(this: EmployeesThis, employee: EmployeeDoc): Promise<{ stint: SpellDoc[]; before: SpellDoc | undefined }> {
 			const all: SpellDoc[] = await this.store(SPELLS).find({ query: { tenantId: employee.tenantId, employeeId: employee._id }, sort: ["start"] });
 			let opened = all.length - 1;
 			while (opened > 0 && all[opened].transferIn) opened--;
-			return all.slice(opened);
+			return { stint: all.slice(opened), before: opened > 0 ? all[opened - 1] : undefined };
 		},
 
 		/** Stores the spell; the same one stored again (a retry, a resumed saga) is brought up to date instead. */

@@ -12,7 +12,8 @@ import { metaUser } from "../support/leave";
 import { type HiredEmployee, createDepartment, createPosition, employeeBody, hire, linkedUser, startRoomySystem } from "../support/employees";
 import type { RunningSystem } from "../support/local-system";
 import { channelProbe } from "../support/channels";
-import { eventually } from "../support/cluster-topology";
+import { eventually, itInProcess } from "../support/cluster-topology";
+import type { Store } from "../../lib/store/types";
 import { staleSession } from "../support/stale-session";
 
 const SENSITIVE = ["nationalId", "birthDate", "homeAddress"];
@@ -197,7 +198,10 @@ describe("employees", () => {
 			const base = { firstName: "A", lastName: "B", workEmail: uniqueEmail(), hireDate: "2024-01-01" };
 			expect422(await post("/employees", acme, { ...base, hireDate: "2024-02-30" }), "hireDate");
 			expect422(await post("/employees", acme, { ...base, hireDate: "01/02/2024" }), "hireDate");
-			expectRule(await post("/employees", acme, { ...base, birthDate: "2999-01-01" }), "birthDate", "dateOrder");
+			expect422(await post("/employees", acme, { ...base, hireDate: "0000-01-01" }), "hireDate", "dateMin");
+			expect422(await post("/employees", acme, { ...base, hireDate: "9999-12-31" }), "hireDate", "dateMax");
+			expect422(await post("/employees", acme, { ...base, birthDate: "1800-01-01" }), "birthDate", "dateMin");
+			expectRule(await post("/employees", acme, { ...base, birthDate: "2099-01-01" }), "birthDate", "dateOrder");
 			expect422(await post("/employees", acme, { ...base, workEmail: "not-an-email" }), "workEmail");
 			expect422(await post("/employees", acme, { ...base, employmentType: "volunteer" }), "employmentType");
 			expect422(await post("/employees", acme, { ...base, salary: 100 }), "salary", "unknownField");
@@ -428,6 +432,28 @@ describe("employees", () => {
 			expect((await post(`/employees/${leaf.id}/transfer`, acme, { managerId: low1.id })).status).toBe(200);
 		});
 
+		itInProcess("takes changes of the reporting line in turn: two that together close a loop cannot both pass (422 managerId)", async () => {
+			const [p, q] = [await hire(url, acme), await hire(url, acme)];
+			// p under q is held at its write while q under p is sent: alone each is fine, together a loop.
+			const store = (system.broker.getLocalService("employees") as unknown as { adapter: Store }).adapter;
+			const updateById = store.updateById.bind(store);
+			let second: Promise<request.Response> | undefined;
+			const held = jest.spyOn(store, "updateById").mockImplementationOnce(async (id, update) => {
+				second = Promise.resolve(patch(`/employees/${q.id}`, acme, { managerId: p.id }));
+				await new Promise(resolve => setTimeout(resolve, 150));
+				return updateById(id, update);
+			});
+			let first: request.Response;
+			try {
+				first = await patch(`/employees/${p.id}`, acme, { managerId: q.id });
+			} finally {
+				held.mockRestore();
+			}
+			expect(first.status).toBe(200);
+			expectRule(await second!, "managerId", "cycle");
+			expect((await current(q.id)).managerId).toBeNull();
+		});
+
 		it("refuses a rehire under someone who still reports to the employee", async () => {
 			const chief = await hire(url, acme);
 			const deputy = await hire(url, acme, { managerId: chief.id });
@@ -647,6 +673,9 @@ describe("employees", () => {
 			expect422(await get("/employees?page=0", owner), "page");
 			expect422(await get("/employees?status=retired", owner), "status");
 			expect422(await get("/employees?search=", owner), "search");
+			// Every word must match: a sixth would not be looked for, so it is refused rather than ignored.
+			expect422(await get("/employees?search=a b c d e zzzz", owner), "search", "stringPattern");
+			expect((await get("/employees?search=%20a%20b%20c%20d%20e%20", owner)).status).toBe(200);
 		});
 
 		it("pages and filters an employee's history", async () => {

@@ -352,6 +352,45 @@ describe("HR reports", () => {
 		});
 	});
 
+	describe("a hire date corrected around a rehire", () => {
+		const total = async (owner: Signup, asOf: string) => (await ok(`/reports/headcount-as-of?asOf=${asOf}`, owner)).body.total;
+
+		it("may not reach back into the employment before: 422, and the person is counted once", async () => {
+			const owner = await signup(system.url, "Rehired Once AG");
+			const person = await hire(system.url, owner, { hireDate: "2023-01-01" });
+			expect((await api.post(`/employees/${person.id}/terminate`, owner, { date: "2023-03-31", reason: "Left" })).status).toBe(200);
+			expect((await api.post(`/employees/${person.id}/rehire`, owner, { date: "2023-06-01" })).status).toBe(200);
+			for (const hireDate of ["2022-06-01", "2023-03-31"]) {
+				const refused = await api.patch(`/employees/${person.id}`, owner, { hireDate });
+				expect(refused.status).toBe(422);
+				expect(refused.body.data[0]).toMatchObject({ field: "hireDate", type: "dateOrder" });
+			}
+			expect((await api.patch(`/employees/${person.id}`, owner, { hireDate: "2023-04-01" })).status).toBe(200);
+			expect(await total(owner, "2023-02-01")).toBe(1);
+			expect(await total(owner, "2023-04-01")).toBe(1);
+		});
+
+		it("keeps the earlier stint when the rehire falls on the date it was first hired on", async () => {
+			const owner = await signup(system.url, "Same Day Again AG");
+			const person = await hire(system.url, owner, { hireDate: "2022-01-01" });
+			expect((await api.patch(`/employees/${person.id}`, owner, { hireDate: "2021-01-01" })).status).toBe(200);
+			expect((await api.post(`/employees/${person.id}/terminate`, owner, { date: "2021-06-30", reason: "Left" })).status).toBe(200);
+			expect((await api.post(`/employees/${person.id}/rehire`, owner, { date: "2022-01-01" })).status).toBe(200);
+			expect(await total(owner, "2021-03-01")).toBe(1);
+			expect(await total(owner, "2021-09-01")).toBe(0);
+			expect(await total(owner, "2022-01-01")).toBe(1);
+			const months = (await ok("/reports/turnover?from=2021-01&to=2022-01", owner)).body.months;
+			const sum = (field: "hires" | "terminations") => months.reduce((n: number, m: Record<string, number>) => n + m[field], 0);
+			expect([sum("hires"), sum("terminations")]).toEqual([2, 1]);
+		});
+	});
+
+	it("starts the turnover's default year back no earlier than 1900-01", async () => {
+		const owner = await signup(system.url, "Long Ago AG");
+		const report = (await ok("/reports/turnover?to=1900-05", owner)).body;
+		expect([report.from, report.to, report.months.length]).toEqual(["1900-01", "1900-05", 5]);
+	});
+
 	describe("employees stored before spells existed", () => {
 		itInProcess("are looked for once at start-up, which then leaves its marker", async () => {
 			const employees = system.broker.getLocalService("employees") as DbService;

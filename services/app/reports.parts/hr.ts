@@ -104,6 +104,8 @@ const reportAction = { timeout: ActionTimeouts.report, attemptTimeout: 4000, aut
 const today = () => new Date().toISOString().slice(0, 10);
 const thisMonth = () => today().slice(0, 7);
 const monthsBefore = (m: string, count: number): string => monthAt(monthIndex(m) - count);
+const maxMonth = (a: string, b: string): string => (monthIndex(a) >= monthIndex(b) ? a : b);
+const FIRST_MONTH = "1900-01";
 /** A look-up by ids, IDS_PER_CALL at a time (the callees bound their lists). */
 async function inChunks<T>(ids: string[], lookup: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
 	const chunks: string[][] = [];
@@ -122,7 +124,8 @@ const employeesOf = (ctx: RosterContext, ids: string[]) =>
 const headcountParams = (ctx: RosterContext<HeadcountAsOfParams>) => ({ asOf: ctx.params.asOf ?? today(), groupBy: ctx.params.groupBy ?? "department" });
 function turnoverParams(ctx: RosterContext<TurnoverParams>) {
 	const to = ctx.params.to ?? thisMonth();
-	return { from: ctx.params.from ?? monthsBefore(to, 11), to };
+	// The default year back stops at the first month a range may start in.
+	return { from: ctx.params.from ?? maxMonth(monthsBefore(to, 11), FIRST_MONTH), to };
 }
 const leaveUsageParams = (ctx: RosterContext<LeaveUsageParams>) => ({
 	year: ctx.params.year ?? new Date().getUTCFullYear(),

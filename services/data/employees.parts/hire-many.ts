@@ -19,7 +19,6 @@ import { type Changes, HISTORY, type HistoryDoc } from "../../../lib/employees/h
 import { type Employee, type EmployeeDoc, employeeJSON, listItemJSON } from "../../../lib/employees/model";
 import { type HireParams, checkDates, hireChanges, hireFields, hiredEmployee } from "../../../lib/employees/params";
 import { stintSpell } from "../../../lib/employees/spells";
-import { namesOrgPlace, whileOrgHeld } from "../../../lib/org/tree-hold";
 import { type RosterContext, requireUser } from "../../../lib/meta";
 import { id } from "../../../lib/params";
 import type { DbService } from "../../../mixins/db.mixin";
@@ -40,6 +39,7 @@ type PartThis = DbService &
 		assignNumber(tenantId: string): Promise<string>;
 		changedEvent(employee: EmployeeDoc, changes: Changes): PendingEvent;
 		checkBatch(ctx: RosterContext, docs: EmployeeDoc[]): Promise<void>;
+		placing<T>(ctx: RosterContext, placed: Array<Partial<EmployeeDoc>>, task: () => Promise<T>): Promise<T>;
 	};
 
 const distinct = (values: Array<string | null>): string[] => [...new Set(values.filter((v): v is string => !!v))];
@@ -68,7 +68,7 @@ export const HireManyPart: Partial<ServiceSchema> = {
 						return hiredEmployee(tenantId, employeeId, p, at);
 					});
 				if (docs.length > 0) {
-					await whileOrgHeld(ctx, docs.some(namesOrgPlace), async () => {
+					await this.placing(ctx, docs, async () => {
 						await this.checkBatch(ctx, docs);
 						for (const doc of docs) if (!doc.employeeNumber) doc.employeeNumber = await this.assignNumber(tenantId);
 						// Inserted already claimed by this writer, under one lease for the batch: the relay publishes from these very

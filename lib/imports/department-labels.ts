@@ -1,9 +1,11 @@
 /**
  * How a department is written in a CSV export, so that the import finds it again: its name
- * where no other department of the company has that name (in any case), else its path from the
- * top, "Engineering / Team". Names are unique only among siblings, so a path tells apart the
- * two "Team"s under different parents. The import reads either (departmentNames).
+ * where that names it alone, else its path from the top, "Engineering / Team". Names are unique
+ * only among siblings, so a path tells apart the two "Team"s under different parents. The import
+ * reads either (departmentNames).
  */
+import { NameIndex } from "./name-index";
+
 export const PATH_SEPARATOR = " / ";
 
 export interface DirectoryDepartment {
@@ -29,16 +31,21 @@ export function departmentPaths(departments: readonly DirectoryDepartment[]): Ma
 	return paths;
 }
 
-/** The label the export writes for each department: its name when unique in the company, else its path. */
-export function departmentLabels(departments: readonly DirectoryDepartment[]): Map<string, string> {
-	const uses = new Map<string, number>();
-	for (const { name } of departments) uses.set(name.toLowerCase(), (uses.get(name.toLowerCase()) ?? 0) + 1);
-	const paths = departmentPaths(departments);
-	return new Map(departments.map(d => [d.id, uses.get(d.name.toLowerCase()) === 1 ? d.name : paths.get(d.id)!]));
-}
-
-/** Every name the import knows a department by: its name and its path. */
+/** Every name the import knows a department by: its name, its path and its id. */
 export function departmentNames(departments: readonly DirectoryDepartment[]): Array<{ id: string; names: string[] }> {
 	const paths = departmentPaths(departments);
-	return departments.map(d => ({ id: d.id, names: [d.name, paths.get(d.id)!] }));
+	return departments.map(d => ({ id: d.id, names: [d.name, paths.get(d.id)!, d.id] }));
 }
+
+/**
+ * The label the export writes for each department: the first of its name, its path and its id
+ * that the import finds it by alone. The id is left for names that hold the separator themselves
+ * ("Alpha / Beta" beside Beta under Alpha).
+ */
+export function departmentLabels(departments: readonly DirectoryDepartment[]): Map<string, string> {
+	const known = departmentNames(departments);
+	const index = new NameIndex(known);
+	return new Map(known.map(({ id, names }) => [id, names.find(label => only(index.find(label), id))!]));
+}
+
+const only = (ids: string[], id: string) => ids.length === 1 && ids[0] === id;

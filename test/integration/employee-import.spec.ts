@@ -294,7 +294,7 @@ describe("employee import", () => {
 			{
 				row: 2,
 				field: "department",
-				reason: "Several departments are named 'Team'. Write the one meant by its path: 'Sales / Team' or 'Support / Team'."
+				reason: "Several departments are named 'Team'. Write the one meant as 'Sales / Team' or 'Support / Team'."
 			}
 		]);
 		const list = await request(url).get(`/api/v1/employees?departmentId=${supportTeam}`).set(bearer(initech.accessToken));

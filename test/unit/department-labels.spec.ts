@@ -1,6 +1,6 @@
 /** How departments and positions are written in a CSV export and found again by the import. */
 import { NameIndex } from "../../lib/imports/name-index";
-import { departmentLabels, departmentNames, departmentPaths } from "../../lib/org/department-labels";
+import { departmentLabels, departmentNames, departmentPaths } from "../../lib/imports/department-labels";
 
 const tree = [
 	{ id: "sales", name: "Sales", parentId: null },
@@ -21,6 +21,18 @@ describe("department labels", () => {
 			ops: "Ops",
 			"ops-upper": "OPS"
 		});
+	});
+
+	it("writes the id of a department that neither its name nor its path names alone", () => {
+		const slashed = [
+			{ id: "alpha", name: "Alpha", parentId: null },
+			{ id: "beta", name: "Beta", parentId: "alpha" },
+			{ id: "literal", name: "Alpha / Beta", parentId: null }
+		];
+		expect(Object.fromEntries(departmentLabels(slashed))).toEqual({ alpha: "Alpha", beta: "Beta", literal: "literal" });
+		const index = new NameIndex(departmentNames(slashed));
+		expect(index.find("Alpha / Beta").sort()).toEqual(["beta", "literal"]);
+		expect(index.find("literal")).toEqual(["literal"]);
 	});
 
 	it("walks a stored loop once instead of for ever", () => {

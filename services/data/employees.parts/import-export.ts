@@ -11,7 +11,7 @@ import { EMPLOYEE_COLUMNS } from "../../../lib/imports/employee-columns";
 import { type RosterContext, isStaff, requireUser } from "../../../lib/meta";
 import { OrgActions, type OrgDirectory } from "../../../lib/names/org";
 import { csvCell, type Cell } from "../../../lib/reports/csv";
-import { departmentLabels } from "../../../lib/org/department-labels";
+import { departmentLabels } from "../../../lib/imports/department-labels";
 import type { DbService } from "../../../mixins/db.mixin";
 import { csv } from "../../../lib/openapi/responses";
 

@@ -12,7 +12,7 @@ import type { ServiceBroker } from "moleculer";
 import type { Employee } from "../../../lib/employees/model";
 import { FIELD_COLUMNS, type ImportRow } from "../../../lib/imports/employee-columns";
 import { NameIndex } from "../../../lib/imports/name-index";
-import { departmentNames, departmentPaths } from "../../../lib/org/department-labels";
+import { departmentLabels, departmentNames } from "../../../lib/imports/department-labels";
 import type { AuthUser } from "../../../lib/meta";
 import { EmployeeActions, type ImportCounts, type ImportRowError, OrgActions, type OrgDirectory } from "../../../lib/names";
 import { rowEmployeeId } from "./shared";
@@ -126,7 +126,7 @@ export async function importRows(
 	const directory: OrgDirectory = await broker.call(OrgActions.directory, {}, opts);
 	const departments = new NameIndex(departmentNames(directory.departments));
 	const positions = new NameIndex(directory.positions.map(p => ({ id: p.id, names: [p.title] })));
-	const departmentPath = departmentPaths(directory.departments);
+	const departmentLabel = departmentLabels(directory.departments);
 
 	const numbers = new Set<string>();
 	const emails = new Set<string>();
@@ -154,9 +154,9 @@ export async function importRows(
 		if (found.length > 1) throw new RowError(column, `Several ${what}s are named '${value}'.${hint ? ` ${hint(found)}` : ""}`);
 		return found[0];
 	};
-	const pathHint = (ids: string[]) =>
-		`Write the one meant by its path: ${ids
-			.map(id => `'${departmentPath.get(id)}'`)
+	const labelHint = (ids: string[]) =>
+		`Write the one meant as ${ids
+			.map(id => `'${departmentLabel.get(id)}'`)
 			.sort()
 			.join(" or ")}.`;
 
@@ -165,7 +165,7 @@ export async function importRows(
 		try {
 			const fields: Record<string, string> = {};
 			for (const key of FIELD_COLUMNS) if (cells[key] !== undefined) fields[key] = cells[key]!;
-			const departmentId = resolve(departments, "department", cells.department, "department", pathHint);
+			const departmentId = resolve(departments, "department", cells.department, "department", labelHint);
 			const positionId = resolve(positions, "position", cells.position, "position");
 			if (departmentId) fields.departmentId = departmentId;
 			if (positionId) fields.positionId = positionId;

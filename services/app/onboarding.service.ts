@@ -67,7 +67,8 @@ const SWEEP_BATCH = 10;
 const newHolder = (nodeID: string) => `${nodeID}:${randomUUID()}`;
 
 /** Calls of a request's saga: as its user and request, but each with its own time (STEP_TIMEOUT_MS). */
-const requestOptions = (ctx: RosterContext): CallingOptions => ({ parentCtx: ctx, timeout: STEP_TIMEOUT_MS });
+// The request's id spelled out too (parentCtx passes it on anyway): the saga's log lines name it from these options.
+const requestOptions = (ctx: RosterContext): CallingOptions => ({ parentCtx: ctx, requestID: ctx.requestID ?? undefined, timeout: STEP_TIMEOUT_MS });
 
 const busy = (offer: Offer) => new ConflictError("The offer is being accepted by another request; try again shortly", { field: "id", status: offer.status });
 

@@ -33,9 +33,23 @@ function protocolToken(req: IncomingMessage): string | undefined {
 	return entry?.slice(BEARER_PROTOCOL_PREFIX.length);
 }
 
-export function readHandshake(req: IncomingMessage): Handshake {
-	// The host does not matter here, only the path and the query.
-	const url = new URL(req.url ?? "/", "http://realtime.invalid");
+/**
+ * The request target as a URL, or null when it is none: an absolute-form target such as
+ * `http://[` or `http://x:99999/` makes URL throw, and in a plain request handler an uncaught
+ * throw ends the process. Only the path and the query matter here, never the host.
+ */
+export function requestUrl(req: IncomingMessage): URL | null {
+	try {
+		return new URL(req.url ?? "/", "http://realtime.invalid");
+	} catch {
+		return null;
+	}
+}
+
+/** The upgrade request's token, `after` and path; null for a request target that is no URL. */
+export function readHandshake(req: IncomingMessage): Handshake | null {
+	const url = requestUrl(req);
+	if (!url) return null;
 	const queryToken = url.searchParams.get("access_token") ?? undefined;
 	const after = url.searchParams.get("after") ?? undefined;
 	return {

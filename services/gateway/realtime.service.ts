@@ -22,7 +22,7 @@ import { type Config, config } from "../../lib/config";
 import type { RequestMeta } from "../../lib/meta";
 import { type Notification, NotificationActions, type RealtimePush, RealtimeEvents } from "../../lib/names/notifications";
 import { Connection, outgoing } from "../../lib/realtime/connection";
-import { type Handshake, readHandshake } from "../../lib/realtime/handshake";
+import { type Handshake, readHandshake, requestUrl } from "../../lib/realtime/handshake";
 import { NO_METRICS, type RealtimeMeter, realtimeMetrics } from "../../lib/realtime/metrics";
 import { CloseCodes, CloseReasons, type CloseCode, REALTIME_PATH, SUBPROTOCOL, validAfter } from "../../lib/realtime/protocol";
 import { realtimeReadiness } from "../../lib/realtime/readiness";
@@ -137,6 +137,7 @@ const RealtimeService: ServiceSchema = {
 			// A client that goes away while it is being checked must not crash the node.
 			socket.on("error", () => undefined);
 			const handshake = readHandshake(req);
+			if (!handshake) return refuseUpgrade(socket, "400 Bad Request");
 			if (handshake.path !== REALTIME_PATH) return refuseUpgrade(socket, "404 Not Found");
 			if (this.stopping) return refuseUpgrade(socket, "503 Service Unavailable");
 			const roster = this.settings.roster;
@@ -282,7 +283,8 @@ const RealtimeService: ServiceSchema = {
 				handleProtocols: protocols => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false)
 			});
 			this.server = http.createServer((req, res) => {
-				const path = new URL(req.url ?? "/", "http://realtime.invalid").pathname;
+				const path = requestUrl(req)?.pathname;
+				if (path === undefined) return answer(res, 400, { message: "Bad Request: the request target is no URL" });
 				if (req.method === "GET" && path === "/health/live") return answer(res, 200, { status: "ok" });
 				if (req.method === "GET" && path === "/health/ready") {
 					const report = realtimeReadiness(this.broker, this.stopping);

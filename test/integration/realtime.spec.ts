@@ -161,6 +161,26 @@ describe("realtime push", () => {
 			expect((await fetch(`${http}/elsewhere`)).status).toBe(404);
 		});
 
+		it("answers 400 to a request target that is no URL, plain or upgrade, and keeps serving", async () => {
+			const { hostname, port } = new URL(system.ws);
+			/** The status line of the answer to a raw request: fetch would never send such a target. */
+			const statusLine = (text: string) =>
+				new Promise<string>((resolve, reject) => {
+					const socket = net.connect(Number(port), hostname, () => socket.write(text));
+					let answer = "";
+					socket.on("data", chunk => (answer += chunk.toString()));
+					socket.on("close", () => resolve(answer.split("\r\n")[0]));
+					socket.on("error", reject);
+				});
+			for (const target of ["http://[", "http://x:99999/"]) {
+				expect(await statusLine(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).toBe("HTTP/1.1 400 Bad Request");
+				const upgrade = `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
+				expect(await statusLine(upgrade)).toBe("HTTP/1.1 400 Bad Request");
+			}
+			expect((await fetch(`http://${hostname}:${port}/health/live`)).status).toBe(200);
+			await open({ token: owner.accessToken });
+		});
+
 		it("refuses a malformed `after` with 4400", async () => {
 			expect(await connect(system.ws, { token: owner.accessToken, after: "../../etc" }).closed).toBe(CloseCodes.badRequest);
 		});

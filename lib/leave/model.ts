@@ -74,6 +74,8 @@ export type EntitlementDoc = TenantDoc &
 	Omit<LeaveEntitlement, "id"> & {
 		/** The year whose remainder it has received (the roll-over, or a grant that computed it): it receives it once. */
 		rolledOverFrom?: number | null;
+		/** The part of `carriedOver` that year brought, kept up to date with its balance (leave.parts/carry-over.ts). */
+		carriedIn?: number | null;
 	};
 export type RequestDoc = TenantDoc &
 	Omit<LeaveRequestJSON, "id"> & {

@@ -31,13 +31,16 @@ export interface NextEntitlement {
 export type RolloverAction =
 	/** None exists: make it, with the type's allowance and the carry-over. */
 	| { kind: "create"; carriedOver: number }
-	/** Someone made it (a grant, HR by hand): leave their days alone and add the carry-over once. */
+	/**
+	 * Someone made it (a grant, HR by hand): leave their days alone and add the carry-over once,
+	 * none too: the mark that it is added lets a later change of the closed year move it.
+	 */
 	| { kind: "add"; carriedOver: number }
-	/** It has had this year's carry-over, or there is none to add. */
+	/** It has had this year's carry-over. */
 	| { kind: "none" };
 
 export function rolloverAction(next: NextEntitlement | null, closing: number, carried: number): RolloverAction {
 	if (!next) return { kind: "create", carriedOver: carried };
-	if (next.rolledOverFrom === closing || carried === 0) return { kind: "none" };
+	if (next.rolledOverFrom === closing) return { kind: "none" };
 	return { kind: "add", carriedOver: carried };
 }

@@ -25,6 +25,7 @@ import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
 import { BalancesPart } from "./leave.parts/balances";
+import { CarryOverPart } from "./leave.parts/carry-over";
 import { EntitlementsPart } from "./leave.parts/entitlements";
 import { HolidaysPart } from "./leave.parts/holidays";
 import { RequestsPart } from "./leave.parts/requests";
@@ -66,6 +67,7 @@ const LeaveService: ServiceSchema = {
 		HolidaysPart,
 		EntitlementsPart,
 		RequestsPart,
+		CarryOverPart,
 		BalancesPart,
 		UsagePart
 	],

@@ -157,6 +157,44 @@ describe("scheduled jobs", () => {
 			expect(ran).toMatchObject({ ran: true, outcome: "done", run: { result: { created: 0, added: 0 } } });
 			expect(await jobsCommand(system.broker, "run", "nightlyBackup", undefined)).toMatch(/Which job\?/);
 		});
+
+		it("moves the carry-over with the closed year: a late request takes it back, a rejection gives it back, and days spent in the new year are not spent twice", async () => {
+			const [late, returned] = await Promise.all([hire(url, acme), hire(url, acme)]);
+			await entitle(url, acme, late.id, annual.id, 2030, 20);
+			await entitle(url, acme, returned.id, annual.id, 2030, 20);
+			const pending = await requestLeave(url, acme, { employeeId: returned.id, leaveTypeId: annual.id, startDate: "2030-03-04", endDate: "2030-03-27" });
+			await runJob(Jobs.leaveRollover, "2031-01-04T00:05:00Z");
+			expect(await balance(acme, late.id, annual.id, 2031)).toMatchObject({ carriedOver: 5, remaining: 25 });
+			expect(await balance(acme, returned.id, annual.id, 2031)).toMatchObject({ carriedOver: 2, remaining: 22 });
+
+			// December filed in January: ten days leave ten, still five to carry; ten more leave none.
+			const december = (startDate: string, endDate: string) =>
+				api().post("/leave-requests", acme, { employeeId: late.id, leaveTypeId: annual.id, startDate, endDate });
+			expect((await december("2030-12-02", "2030-12-13")).status).toBe(201);
+			expect(await balance(acme, late.id, annual.id, 2031)).toMatchObject({ carriedOver: 5, remaining: 25 });
+			const last = await december("2030-12-16", "2030-12-27");
+			expect(last.status).toBe(201);
+			expect(await balance(acme, late.id, annual.id, 2030)).toMatchObject({ remaining: 0 });
+			expect(await balance(acme, late.id, annual.id, 2031)).toMatchObject({ carriedOver: 0, remaining: 20 });
+			// Cancelled, its days are carried again.
+			expect((await api().post(`/leave-requests/${last.body.id}/cancel`, acme)).status).toBe(200);
+			expect(await balance(acme, late.id, annual.id, 2031)).toMatchObject({ carriedOver: 5, remaining: 25 });
+
+			// Once the carried days are spent in 2031, 2030 cannot take them back: 422, and nothing moves.
+			expect(
+				(await api().post("/leave-requests", acme, { employeeId: late.id, leaveTypeId: annual.id, startDate: "2031-02-03", endDate: "2031-03-03" }))
+					.status
+			).toBe(201);
+			const twice = await december("2030-12-16", "2030-12-27");
+			expect(twice.status).toBe(422);
+			expect(twice.body.data[0]).toMatchObject({ field: "leaveTypeId", type: "insufficientBalance" });
+			expect(twice.body.data[0].message).toContain("2030 carried into 2031, where only 4 remain");
+			expect(await balance(acme, late.id, annual.id, 2031)).toMatchObject({ carriedOver: 5, remaining: 4 });
+
+			// A request pending at the roll-over, rejected after it: the days it held are carried after all.
+			expect((await api().post(`/leave-requests/${pending.id}/reject`, acme, {})).status).toBe(200);
+			expect(await balance(acme, returned.id, annual.id, 2031)).toMatchObject({ carriedOver: 5, remaining: 25 });
+		});
 	});
 
 	// ---- Interview reminders -------------------------------------------------------------

@@ -124,10 +124,12 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 					const before = await findInTenant<EntitlementDoc>(this.store(ENTITLEMENTS), tenantId, entitlementId, "Leave entitlement");
 					await this.checkLowered(before, changes);
 					const set = { ...changes, updatedAt: now() };
-					return this.store(ENTITLEMENTS).updateById(
+					const written: EntitlementDoc = await this.store(ENTITLEMENTS).updateById(
 						entitlementId,
 						updateWithEvent({ $set: set }, auditUpdate(ctx, "leaveEntitlement", before, set))
 					);
+					await this.carryOn(ctx, tenantId, before.employeeId, before.leaveTypeId, before.year);
+					return written;
 				});
 				this.publishEvents(entitlementId, ENTITLEMENTS);
 				return this.saved(ctx, "updated", entitlementJSON(updated));
@@ -153,7 +155,9 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 							{ taken: short.taken, pending: short.pending }
 						);
 					}
-					return removeAudited(this, ctx, this.store(ENTITLEMENTS), "leaveEntitlement", entitlement, entitlementJSON(entitlement));
+					const answer = await removeAudited(this, ctx, this.store(ENTITLEMENTS), "leaveEntitlement", entitlement, entitlementJSON(entitlement));
+					await this.carryOn(ctx, tenantId, entitlement.employeeId, entitlement.leaveTypeId, entitlement.year);
+					return answer;
 				});
 			}
 		},
@@ -208,6 +212,7 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 						carriedOver: carried,
 						source: "grant",
 						rolledOverFrom: last ? y - 1 : null,
+						carriedIn: last ? carried : null,
 						createdAt: at,
 						updatedAt: at
 					};

@@ -129,6 +129,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 							requestedBy: user.id
 						});
 						await this.adapter.insert(insertWithEvent(insertWithEvent(doc, requested), auditCreation(ctx, "leaveRequest", doc)));
+						await this.carryOn(ctx, tenantId, employeeId, leaveTypeId, doc.year);
 					})
 				);
 				this.publishEvents(doc._id);
@@ -202,6 +203,10 @@ export const RequestsPart: Partial<ServiceSchema> = {
 					throw new ConflictError(`The leave request is ${current.status} and cannot be cancelled`, { field: "status", status: current.status });
 				}
 				this.publishEvents(current._id);
+				// The days are back in their year, and in what it carried into the next.
+				await this.exclusively(user.tenantId, request.employeeId, () =>
+					this.carryOn(ctx, user.tenantId, request.employeeId, request.leaveTypeId, request.year)
+				);
 				return this.saved(ctx, "updated", requestJSON(current));
 			}
 		},
@@ -249,6 +254,12 @@ export const RequestsPart: Partial<ServiceSchema> = {
 					});
 				}
 				this.publishEvents(requestId);
+				// A rejection gives the days back (an approval keeps them held, as the request did).
+				if (decision === "rejected") {
+					await this.exclusively(user.tenantId, request.employeeId, () =>
+						this.carryOn(ctx, user.tenantId, request.employeeId, request.leaveTypeId, request.year)
+					);
+				}
 				return this.saved(ctx, "updated", requestJSON(current));
 			}
 		}
@@ -296,6 +307,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 					"insufficientBalance"
 				);
 			}
+			await this.checkCarriedSpend(doc, type, remaining);
 		}
 	}
 };

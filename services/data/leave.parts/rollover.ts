@@ -69,13 +69,12 @@ async function rollOverTenant(service: LeaveThis, tenantId: string, closing: num
 		});
 		if (page.length === 0) return;
 		const employeeIds = [...new Set(page.map(e => e.employeeId))];
-		const [held, next, employees]: [RequestDoc[], EntitlementDoc[], EmployeeSummary[]] = await Promise.all([
-			service.adapter.find({ query: { tenantId, year: closing, employeeId: { $in: employeeIds }, status: { $in: ACTIVE_STATUSES } } }),
-			entitlements.find({ query: { tenantId, year: closing + 1, employeeId: { $in: employeeIds } } }),
-			service.broker.call<EmployeeSummary[], { ids: string[] }>(EmployeeActions.summaries, { ids: employeeIds }, { meta: { user: systemUser(tenantId) } })
-		]);
+		const employees: EmployeeSummary[] = await service.broker.call<EmployeeSummary[], { ids: string[] }>(
+			EmployeeActions.summaries,
+			{ ids: employeeIds },
+			{ meta: { user: systemUser(tenantId) } }
+		);
 		const employment = new Map(employees.map(e => [e.id, e]));
-		const nextOf = new Map(next.map(e => [`${e.employeeId}:${e.leaveTypeId}`, e]));
 		for (const entitlement of page) {
 			const type = types.get(entitlement.leaveTypeId);
 			if (!type) continue;
@@ -83,9 +82,16 @@ async function rollOverTenant(service: LeaveThis, tenantId: string, closing: num
 				counts.skippedNotEmployed++;
 				continue;
 			}
-			const requests = held.filter(r => r.employeeId === entitlement.employeeId && r.leaveTypeId === entitlement.leaveTypeId);
-			const carried = carriedInto(entitlement, requests, type.carryOverCap);
-			await applyCarryOver(service, entitlement, type, nextOf.get(`${entitlement.employeeId}:${entitlement.leaveTypeId}`) ?? null, carried, counts);
+			// Read and carried in turn with the employee's requests (exclusively): one filed meanwhile is either
+			// counted here, or finds the carry-over in place and moves it (carry-over.ts).
+			await service.exclusively(tenantId, entitlement.employeeId, async () => {
+				const key = { tenantId, employeeId: entitlement.employeeId, leaveTypeId: entitlement.leaveTypeId };
+				const [held, next]: [RequestDoc[], EntitlementDoc | null] = await Promise.all([
+					service.adapter.find({ query: { ...key, year: closing, status: { $in: ACTIVE_STATUSES } } }),
+					entitlements.findOne({ ...key, year: closing + 1 })
+				]);
+				await applyCarryOver(service, entitlement, type, next, carriedInto(entitlement, held, type.carryOverCap), counts);
+			});
 		}
 		if (page.length < PAGE) return;
 	}
@@ -114,6 +120,7 @@ async function applyCarryOver(
 			carriedOver: action.carriedOver,
 			source: "grant",
 			rolledOverFrom: closing,
+			carriedIn: action.carriedOver,
 			createdAt: at,
 			updatedAt: at
 		};
@@ -138,11 +145,16 @@ async function applyCarryOver(
 		const audit = auditUpdate(AUDIT, "leaveEntitlement", next, { carriedOver: next.carriedOver + action.carriedOver, rolledOverFrom: closing });
 		const added = await entitlements.updateMany(
 			{ _id: next._id, tenantId: old.tenantId, rolledOverFrom: { $ne: closing } },
-			updateWithEvent({ $inc: { carriedOver: action.carriedOver }, $set: { rolledOverFrom: closing, updatedAt: at } }, audit)
+			updateWithEvent(
+				{ $inc: { carriedOver: action.carriedOver }, $set: { rolledOverFrom: closing, carriedIn: action.carriedOver, updatedAt: at } },
+				audit
+			)
 		);
 		if (added === 1) {
 			service.publishEvents(next._id, ENTITLEMENTS);
-			counts.added++;
+			// Nothing added is only the mark: the entitlement's days are as they were.
+			if (action.carriedOver > 0) counts.added++;
+			else counts.unchanged++;
 			return;
 		}
 	}

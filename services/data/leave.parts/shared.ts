@@ -3,6 +3,7 @@
  * the scoping of who sees whose leave (the rule is in leave.service.ts's header).
  */
 import type { ServiceSchema } from "moleculer";
+import type { AuditContext } from "../../../lib/audit/record";
 import { type TenantDoc, findInTenant } from "../../../lib/entity";
 import { BusinessRuleError, NotFoundError } from "../../../lib/errors";
 import type { Allowance } from "../../../lib/leave/balance";
@@ -42,6 +43,9 @@ export interface LeaveMethods {
 	shortfall(entitlement: EntitlementDoc, after: Allowance): Promise<{ typeName: string; taken: number; pending: number } | null>;
 	// holidays.ts
 	holidaysBetween(tenantId: string, from: string, to: string): Promise<Set<string>>;
+	// carry-over.ts
+	carryOn(ctx: AuditContext, tenantId: string, employeeId: string, leaveTypeId: string, year: number): Promise<void>;
+	checkCarriedSpend(doc: RequestDoc, type: TypeDoc, remaining: number): Promise<void>;
 }
 
 export type LeaveThis = DbService & LeaveMethods & OutboxMethods & { admissions: SerialQueues };

@@ -1,4 +1,5 @@
 /** Names of the actions and events services call across the cluster, so a typo fails to compile. */
+import type { Role } from "../roles";
 export const IdentityActions = {
 	session: "identity.session",
 	login: "identity.login",
@@ -55,6 +56,7 @@ export interface UserContact {
 	id: string;
 	email: string;
 	name: string;
+	role: Role;
 	employeeId: string | null;
 }
 

@@ -51,6 +51,24 @@ describe("notifications from the producers", () => {
 		);
 	});
 
+	it("leave: a manager who may no longer decide (demoted, or their account disabled) is not told; staff are", async () => {
+		const type = await leaveType(url, company.owner, { name: "Holiday from a manager who cannot decide" });
+		const demoted = await person(url, company.owner, "manager");
+		const disabled = await person(url, company.owner, "manager");
+		expect((await client(url).patch(`/users/${demoted.userId}`, company.owner, { role: "employee" })).status).toBe(200);
+		expect((await client(url).del(`/users/${disabled.userId}`, company.owner)).status).toBe(204);
+		for (const [boss, week] of [
+			[demoted, 5],
+			[disabled, 6]
+		] as const) {
+			const worker = await person(url, company.owner, "employee", boss.employeeId);
+			await entitle(url, company.owner, worker.employeeId, type.id, 2030, 20);
+			const asked = await requestLeave(url, worker, { leaveTypeId: type.id, ...workWeek(week) });
+			await has(company.hr, "leave.requested", "requestId", asked.id);
+			expect((await inbox(demoted)).some(n => n.data.requestId === asked.id)).toBe(false);
+		}
+	});
+
 	it("an interview reaches its interviewers; an invitation the one who invited", async () => {
 		const { application } = await applicationAt(url, company, "interview");
 		const res = await client(url).post("/interviews", company.hr, {

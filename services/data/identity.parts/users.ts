@@ -162,7 +162,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 			params: { ids: { type: "array", items: id, max: 1000 } },
 			async handler(this: IdentityThis, ctx: RosterContext<{ ids: string[] }>): Promise<UserContact[]> {
 				const users = await findManyInTenant<UserDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);
-				return users.filter(u => u.status === "active").map(u => ({ id: u._id, email: u.email, name: u.name, employeeId: u.employeeId }));
+				return users.filter(u => u.status === "active").map(u => ({ id: u._id, email: u.email, name: u.name, role: u.role, employeeId: u.employeeId }));
 			}
 		},
 

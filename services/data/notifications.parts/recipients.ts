@@ -9,6 +9,7 @@
 import type { ServiceSchema } from "moleculer";
 import type { DomainEvent } from "../../../lib/channels/events";
 import { systemCaller } from "../../../lib/meta";
+import { STAFF_ROLES } from "../../../lib/roles";
 import {
 	EmployeeActions,
 	type EmployeeSummary,
@@ -21,6 +22,7 @@ import { type NotificationsThis, PREFERENCES, type PreferencesDoc, type Recipien
 
 export interface RecipientsMethods {
 	summaries(tenantId: string, ids: string[]): Promise<EmployeeSummary[]>;
+	contactsOf(tenantId: string, userIds: string[]): Promise<UserContact[]>;
 	staffUserIds(tenantId: string): Promise<string[]>;
 	approversOf(event: DomainEvent<LeaveRequestedEvent>, employee: EmployeeSummary | undefined): Promise<string[]>;
 	recipients(tenantId: string, userIds: string[]): Promise<Recipient[]>;
@@ -33,11 +35,7 @@ export const RecipientsPart: Partial<ServiceSchema> = {
 	methods: {
 		/** Each user's mail address (an active account) and phone (their employee record), in two calls. */
 		async recipients(this: RecipientsThis, tenantId: string, userIds: string[]): Promise<Recipient[]> {
-			const contacts = await this.broker.call<UserContact[], { ids: string[] }>(
-				IdentityActions.contacts,
-				{ ids: userIds },
-				{ meta: systemCaller(tenantId) }
-			);
+			const contacts = await this.contactsOf(tenantId, userIds);
 			const employeeIds = contacts.map(c => c.employeeId).filter((e): e is string => !!e);
 			const employees = await this.summaries(tenantId, employeeIds);
 			return contacts.map(c => ({
@@ -47,12 +45,23 @@ export const RecipientsPart: Partial<ServiceSchema> = {
 			}));
 		},
 
-		/** The manager's user while the manager is employed; otherwise (or for their own request) the tenant's staff. */
+		/**
+		 * The manager's user while they may decide the request (leave-workflow's checkDecider): the
+		 * manager employed, their account active, with the manager role or a staff one. Otherwise
+		 * (or for their own request) the tenant's staff, so that someone who can act is told.
+		 */
 		async approversOf(this: RecipientsThis, event: DomainEvent<LeaveRequestedEvent>, employee: EmployeeSummary | undefined): Promise<string[]> {
 			const [manager] = employee?.managerId ? await this.summaries(event.tenantId, [employee.managerId]) : [];
-			const approvers = manager?.status === "active" && manager.userId ? [manager.userId] : await this.staffUserIds(event.tenantId);
+			const [account] = manager?.status === "active" && manager.userId ? await this.contactsOf(event.tenantId, [manager.userId]) : [];
+			const decides = account && (account.role === "manager" || STAFF_ROLES.includes(account.role));
+			const approvers = decides ? [account.id] : await this.staffUserIds(event.tenantId);
 			// Whoever made the request knows of it.
 			return approvers.filter(userId => userId !== event.requestedBy);
+		},
+
+		/** The active accounts among `userIds`, with how to reach them and their role. */
+		contactsOf(this: RecipientsThis, tenantId: string, userIds: string[]): Promise<UserContact[]> {
+			return this.broker.call<UserContact[], { ids: string[] }>(IdentityActions.contacts, { ids: userIds }, { meta: systemCaller(tenantId) });
 		},
 
 		async summaries(this: RecipientsThis, tenantId: string, ids: string[]): Promise<EmployeeSummary[]> {

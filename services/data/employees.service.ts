@@ -925,8 +925,9 @@ const EmployeesService: ServiceSchema = {
 		},
 
 		/**
-		 * After every write: its event goes out (it is already stored with the change), then the
-		 * history entry (who and when), and cache cleaning on every node.
+		 * After every write: the history entry (who and when), the spell, cache cleaning on every
+		 * node, and then its event goes out (it is already stored with the change): a consumer that
+		 * reads the employee back (leave, when an employment ends) finds the change, not a cached answer.
 		 */
 		async recorded(
 			this: EmployeesThis,
@@ -936,7 +937,6 @@ const EmployeesService: ServiceSchema = {
 			changes: Changes,
 			effectiveDate: string
 		): Promise<void> {
-			this.publishEvents(employee._id);
 			const actor = requireUser(ctx);
 			const entry: HistoryDoc = {
 				_id: this.newId(),
@@ -952,6 +952,7 @@ const EmployeesService: ServiceSchema = {
 			// Before the cache is cleaned, so the first report read after this write counts it.
 			await this.syncSpell(employee, type, effectiveDate);
 			await this.entityChanged(type === "hired" ? "created" : "updated", listItemJSON(employee), ctx);
+			this.publishEvents(employee._id);
 		},
 
 		/**

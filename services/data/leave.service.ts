@@ -26,6 +26,7 @@ import { OutboxMixin } from "../../mixins/outbox.mixin";
 import { ScheduledJobsMixin, jobRunsCollection } from "../../mixins/scheduled-jobs.mixin";
 import { BalancesPart } from "./leave.parts/balances";
 import { CarryOverPart } from "./leave.parts/carry-over";
+import { EmploymentEndedChannels } from "./leave.parts/employment-ended";
 import { EntitlementsPart } from "./leave.parts/entitlements";
 import { HolidaysPart } from "./leave.parts/holidays";
 import { RequestsPart } from "./leave.parts/requests";
@@ -75,6 +76,8 @@ const LeaveService: ServiceSchema = {
 	settings: {
 		rest: "/"
 	},
+
+	channels: EmploymentEndedChannels,
 
 	created(this: Service) {
 		(this as LeaveThis).admissions = new SerialQueues();

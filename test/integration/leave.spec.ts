@@ -712,6 +712,34 @@ describe("leave", () => {
 			expect(notice).toMatchObject({ days: 3, status: "requested", employeeId: p.employeeId });
 		});
 
+		it("booked past the last day go when the employment ends: cancelled as the system, the days given back, earlier leave kept", async () => {
+			const p = await employee();
+			const kept = await requestLeave(system.url, hr, { employeeId: p.employeeId, leaveTypeId: annual.id, ...workWeek(24) });
+			const approved = await requestLeave(system.url, hr, { employeeId: p.employeeId, leaveTypeId: annual.id, ...workWeek(26) });
+			expect((await api.post(`/leave-requests/${approved.id}/approve`, acme)).status).toBe(200);
+			const straddling = await requestLeave(system.url, hr, {
+				employeeId: p.employeeId,
+				leaveTypeId: annual.id,
+				startDate: day(25, 3),
+				endDate: day(25, 4)
+			});
+			const pending = await requestLeave(system.url, hr, { employeeId: p.employeeId, leaveTypeId: annual.id, ...workWeek(27) });
+			expect(await balanceOf(acme, p.employeeId)).toMatchObject({ taken: 5, pending: 12, remaining: 3 });
+
+			expect((await api.post(`/employees/${p.employeeId}/terminate`, acme, { date: day(25, 3), reason: "Resigned" })).status).toBe(200);
+			const statusOf = async (id: string) => (await api.get(`/leave-requests/${id}`, acme)).body;
+			await eventually(async () => expect((await statusOf(pending.id)).status).toBe("cancelled"));
+			for (const gone of [approved, straddling, pending]) {
+				expect(await statusOf(gone.id)).toMatchObject({
+					status: "cancelled",
+					cancelledBy: null,
+					decisionNote: "The employment ended before this leave."
+				});
+			}
+			expect((await statusOf(kept.id)).status).toBe("requested");
+			expect(await balanceOf(acme, p.employeeId)).toMatchObject({ taken: 0, pending: 5, remaining: 15 });
+		});
+
 		it("lie in a year the API can query, 2000 to 2100 (422 naming the date, as ?year= beyond it is)", async () => {
 			const p = await employee();
 			const far = await api.post("/leave-requests", p, { leaveTypeId: unpaid.id, startDate: "9999-01-04", endDate: "9999-01-08" });
@@ -982,22 +1010,19 @@ describe("leave", () => {
 			expect((await api.post(`/employees/${leaver.employeeId}/terminate`, hr, { date: day(41, 4), reason: "Resigned" })).status).toBe(200);
 			expect((await api.patch(`/employees/${latecomer.employeeId}`, hr, { hireDate: day(43, 0) })).status).toBe(200);
 
-			for (const [made, field, limit] of [
-				[afterLastDay, "endDate", day(41, 4)],
-				[beforeHire, "startDate", day(43, 0)]
-			] as const) {
-				const refused = await api.post(`/leave-requests/${made.id}/approve`, boss);
-				expect({ field, status: refused.status, type: refused.body.type }).toEqual({ field, status: 422, type: "BUSINESS_RULE" });
-				expect(refused.body.data).toEqual([expect.objectContaining({ field, type: "outsideEmployment" })]);
-				expect(refused.body.data[0].message).toContain(limit);
-				expect((await api.get(`/leave-requests/${made.id}`, hr)).body).toMatchObject({ status: "requested", decidedBy: null });
-				expect(await balanceOf(hr, made.employeeId)).toMatchObject({ pending: 5 });
-			}
-			// Leave approved before the termination is history: it stays approved.
+			const refused = await api.post(`/leave-requests/${beforeHire.id}/approve`, boss);
+			expect({ status: refused.status, type: refused.body.type }).toEqual({ status: 422, type: "BUSINESS_RULE" });
+			expect(refused.body.data).toEqual([expect.objectContaining({ field: "startDate", type: "outsideEmployment" })]);
+			expect(refused.body.data[0].message).toContain(day(43, 0));
+			expect((await api.get(`/leave-requests/${beforeHire.id}`, hr)).body).toMatchObject({ status: "requested", decidedBy: null });
+			expect(await balanceOf(hr, latecomer.employeeId)).toMatchObject({ pending: 5 });
+			// The termination took the leave after the last day with it (employment-ended.ts): nothing is left to approve.
+			await eventually(async () => expect((await api.get(`/leave-requests/${afterLastDay.id}`, hr)).body.status).toBe("cancelled"));
+			expect((await api.post(`/leave-requests/${afterLastDay.id}/approve`, boss)).status).toBe(409);
+			// Leave approved before the termination, within the employment, is history: it stays approved.
 			expect((await api.get(`/leave-requests/${approvedEarlier.id}`, hr)).body.status).toBe("approved");
 			// The queue can still be cleared.
-			expect((await api.post(`/leave-requests/${afterLastDay.id}/reject`, boss, { note: "Left before" })).body).toMatchObject({ status: "rejected" });
-			expect(events.about(beforeHire.id).filter(e => e.event === LeaveEvents.requestDecided)).toEqual([]);
+			expect((await api.post(`/leave-requests/${beforeHire.id}/reject`, boss, { note: "Starts later" })).body).toMatchObject({ status: "rejected" });
 		});
 	});
 

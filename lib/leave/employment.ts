@@ -21,3 +21,8 @@ export function checkWithinEmployment(employee: Employment, range: Pick<DateRang
 		);
 	}
 }
+
+/** Whether one of the employee's employments (lib/names/employees employmentPeriods) holds the whole range. */
+export function withinSomeEmployment(periods: readonly Employment[], range: Pick<DateRange, "startDate" | "endDate">): boolean {
+	return periods.some(p => range.startDate >= p.hireDate && (p.terminationDate === null || range.endDate <= p.terminationDate));
+}

@@ -26,6 +26,8 @@ export const EmployeeActions = {
 	countInDepartment: "employees.countInDepartment",
 	/** Internal { positionId } → number of employees (any status) who hold the position. */
 	countInPosition: "employees.countInPosition",
+	/** Internal { id } → Employment[]: each employment of the employee (a rehire starts another), oldest first. */
+	employmentPeriods: "employees.employmentPeriods",
 	/** Internal { id } → removes an employee created moments ago: onboarding's compensation. */
 	undoHire: "employees.undoHire",
 	/**

@@ -607,6 +607,27 @@ const EmployeesService: ServiceSchema = {
 			}
 		},
 
+		/**
+		 * Each employment of the employee, from the spells: one begins at each hire or rehire and
+		 * ends with the last day of its last spell (null while it lasts). Leave of an employment
+		 * before a rehire is still leave of that one (leave's checkEmployment).
+		 */
+		employmentPeriods: {
+			visibility: "public",
+			readOnly: true,
+			params: { id },
+			async handler(this: EmployeesThis, ctx: RosterContext<IdParams>): Promise<Array<{ hireDate: string; terminationDate: string | null }>> {
+				const employee = await this.findEmployee(ctx, ctx.params.id);
+				const spells: SpellDoc[] = await this.store(SPELLS).find({ query: { tenantId: employee.tenantId, employeeId: employee._id }, sort: ["start"] });
+				const periods: Array<{ hireDate: string; terminationDate: string | null }> = [];
+				for (const spell of spells) {
+					if (!spell.transferIn || periods.length === 0) periods.push({ hireDate: spell.start, terminationDate: spell.end });
+					else periods[periods.length - 1].terminationDate = spell.end;
+				}
+				return periods;
+			}
+		},
+
 		/** How many employees, of any status, hold the position (org refuses to delete it then). */
 		countInPosition: {
 			visibility: "public",

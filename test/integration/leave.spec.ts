@@ -740,6 +740,19 @@ describe("leave", () => {
 			expect(await balanceOf(acme, p.employeeId)).toMatchObject({ taken: 0, pending: 5, remaining: 15 });
 		});
 
+		it("of an employment before a rehire stay that employment's: approved and booked after the rehire too, not between the two (422)", async () => {
+			const p = await employee();
+			const before = await requestLeave(system.url, hr, { employeeId: p.employeeId, leaveTypeId: annual.id, ...workWeek(30) });
+			expect((await api.post(`/employees/${p.employeeId}/terminate`, acme, { date: day(31, 4), reason: "Left" })).status).toBe(200);
+			expect((await api.post(`/employees/${p.employeeId}/rehire`, acme, { date: day(33, 0) })).status).toBe(200);
+			expect((await api.post(`/leave-requests/${before.id}/approve`, acme)).status).toBe(200);
+			expect((await api.post("/leave-requests", hr, { employeeId: p.employeeId, leaveTypeId: annual.id, ...workWeek(31) })).status).toBe(201);
+			const between = await api.post("/leave-requests", hr, { employeeId: p.employeeId, leaveTypeId: annual.id, ...workWeek(32) });
+			expect(between.status).toBe(422);
+			expect(between.body.data).toEqual([expect.objectContaining({ field: "startDate", type: "outsideEmployment" })]);
+			expect((await api.post("/leave-requests", hr, { employeeId: p.employeeId, leaveTypeId: annual.id, ...workWeek(33) })).status).toBe(201);
+		});
+
 		it("lie in a year the API can query, 2000 to 2100 (422 naming the date, as ?year= beyond it is)", async () => {
 			const p = await employee();
 			const far = await api.post("/leave-requests", p, { leaveTypeId: unpaid.id, startDate: "9999-01-04", endDate: "9999-01-08" });

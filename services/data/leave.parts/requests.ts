@@ -5,13 +5,13 @@ import { auditCreation, auditUpdate } from "../../../lib/audit/record";
 import { checkDate, findInTenant, now } from "../../../lib/entity";
 import { BusinessRuleError, ConflictError, ForbiddenError } from "../../../lib/errors";
 import { balanceOf, fits } from "../../../lib/leave/balance";
-import { checkLeaveYear, checkRange, daysPerMonth, requestDays, yearOf } from "../../../lib/leave/calendar";
-import { checkWithinEmployment } from "../../../lib/leave/employment";
+import { type DateRange, checkLeaveYear, checkRange, daysPerMonth, requestDays, yearOf } from "../../../lib/leave/calendar";
+import { type Employment, checkWithinEmployment, withinSomeEmployment } from "../../../lib/leave/employment";
 import { type EntitlementDoc, type LeaveRequestJSON, type RequestDoc, type TypeDoc, requestJSON } from "../../../lib/leave/model";
 import { overlaps } from "../../../lib/leave/overlap";
 import { ACTIVE_STATUSES, LEAVE_STATUSES, canTransition, statusesBefore } from "../../../lib/leave/status";
 import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
-import type { EmployeeSummary } from "../../../lib/names/employees";
+import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employees";
 import { type LeaveDecidedEvent, LeaveEvents, type LeaveRequestedEvent, type LeaveStatus } from "../../../lib/names/leave";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
 import { date, enumOf, id, nullableText, optionalDate, optionalId, optionalText } from "../../../lib/params";
@@ -87,7 +87,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				checkLeaveYear(endDate, "endDate");
 				checkRange({ startDate, endDate });
 				const employee = await this.requester(ctx, ctx.params.employeeId);
-				checkWithinEmployment(employee, { startDate, endDate });
+				await this.checkEmployment(ctx, employee, { startDate, endDate });
 				const employeeId = employee.id;
 				const type = await this.referencedType(tenantId, leaveTypeId);
 				const holidays = await this.holidaysBetween(tenantId, startDate, endDate);
@@ -238,7 +238,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 					// moved past it, may have come since. The broken rule is the request's own, so the answer is
 					// creation's (422 on the same field), not a 409 about the status. Rejecting stays open, and an
 					// already decided request falls through to the status guard's 409.
-					checkWithinEmployment(await this.checkEmployee(ctx, request.employeeId), request);
+					await this.checkEmployment(ctx, await this.checkEmployee(ctx, request.employeeId), request);
 				}
 				const at = now();
 				const set = { status: decision, decidedBy: user.id, decidedAt: at, decisionNote: note, updatedAt: at };
@@ -278,6 +278,20 @@ export const RequestsPart: Partial<ServiceSchema> = {
 			}
 			if (wanted !== user.employeeId && !isStaff(user)) throw new ForbiddenError("You may request leave only for yourself");
 			return this.checkEmployee(ctx, wanted);
+		},
+
+		/**
+		 * Leave lies within the employment as it stands or, for leave of the time before a rehire,
+		 * within the employment it fell in; otherwise the current employment's 422 (outsideEmployment).
+		 */
+		async checkEmployment(this: LeaveThis, ctx: RosterContext, employee: EmployeeSummary, range: Pick<DateRange, "startDate" | "endDate">): Promise<void> {
+			try {
+				checkWithinEmployment(employee, range);
+			} catch (err) {
+				if (!(err instanceof BusinessRuleError)) throw err;
+				const periods = await ctx.call<Employment[], { id: string }>(EmployeeActions.employmentPeriods, { id: employee.id });
+				if (!withinSomeEmployment(periods, range)) throw err;
+			}
 		},
 
 		/** The request must not overlap the employee's held leave and must fit the year's balance. */

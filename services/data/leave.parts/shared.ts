@@ -38,6 +38,7 @@ export interface LeaveMethods {
 	// requests.ts
 	requester(ctx: RosterContext, employeeId: string | undefined): Promise<EmployeeSummary>;
 	admit(doc: RequestDoc, type: TypeDoc): Promise<void>;
+	checkEmployment(ctx: RosterContext, employee: EmployeeSummary, range: { startDate: string; endDate: string }): Promise<void>;
 	// entitlements.ts
 	checkLowered(entitlement: EntitlementDoc, changes: Partial<Allowance>): Promise<void>;
 	shortfall(entitlement: EntitlementDoc, after: Allowance): Promise<{ typeName: string; taken: number; pending: number } | null>;

@@ -17,6 +17,7 @@ import { itInProcess } from "../support/cluster-topology";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
 import { suiteTimeout } from "../support/timeouts";
 import type { Store } from "../../lib/store/types";
+import { sentDuring } from "../support/races";
 
 suiteTimeout(60_000);
 
@@ -450,19 +451,13 @@ describe("audit trail", () => {
 		const remove = (i: number) => api("delete", `/short-links/${made.body.id}`, acme, `audit-thrice-${i}`).then(r => r);
 		// The first delete is held after its read, at its record's write, while the other two arrive.
 		const notes = (system.broker.getLocalService("shorturl") as unknown as { store(name: string): Store }).store("shorturl_audit_outbox");
-		const insert = notes.insert.bind(notes);
-		let others: Promise<request.Response[]> | undefined;
-		const held = jest.spyOn(notes, "insert").mockImplementationOnce(async doc => {
-			others = Promise.all([remove(2), remove(3)]);
-			await new Promise(resolve => setTimeout(resolve, 150));
-			return insert(doc);
-		});
-		let answers: request.Response[];
-		try {
-			answers = [await remove(1), ...(await others!)];
-		} finally {
-			held.mockRestore();
-		}
+		const [one, others] = await sentDuring(
+			notes,
+			"insert",
+			() => remove(1),
+			() => Promise.all([remove(2), remove(3)])
+		);
+		const answers = [one, ...others];
 		expect(answers.map(r => r.status).sort()).toEqual([204, 404, 404]);
 		expect(answers.find(r => r.status === 404)!.body.message).toBe("Short link not found");
 		await awaitTrail({ targetId: made.body.id, operation: "removed" });

@@ -14,6 +14,7 @@ import type { RunningSystem } from "../support/local-system";
 import { channelProbe } from "../support/channels";
 import { eventually, itInProcess } from "../support/cluster-topology";
 import type { Store } from "../../lib/store/types";
+import { sentDuring } from "../support/races";
 import { staleSession } from "../support/stale-session";
 
 const SENSITIVE = ["nationalId", "birthDate", "homeAddress"];
@@ -436,21 +437,14 @@ describe("employees", () => {
 			const [p, q] = [await hire(url, acme), await hire(url, acme)];
 			// p under q is held at its write while q under p is sent: alone each is fine, together a loop.
 			const store = (system.broker.getLocalService("employees") as unknown as { adapter: Store }).adapter;
-			const updateById = store.updateById.bind(store);
-			let second: Promise<request.Response> | undefined;
-			const held = jest.spyOn(store, "updateById").mockImplementationOnce(async (id, update) => {
-				second = Promise.resolve(patch(`/employees/${q.id}`, acme, { managerId: p.id }));
-				await new Promise(resolve => setTimeout(resolve, 150));
-				return updateById(id, update);
-			});
-			let first: request.Response;
-			try {
-				first = await patch(`/employees/${p.id}`, acme, { managerId: q.id });
-			} finally {
-				held.mockRestore();
-			}
+			const [first, second] = await sentDuring(
+				store,
+				"updateById",
+				() => patch(`/employees/${p.id}`, acme, { managerId: q.id }),
+				() => patch(`/employees/${q.id}`, acme, { managerId: p.id })
+			);
 			expect(first.status).toBe(200);
-			expectRule(await second!, "managerId", "cycle");
+			expectRule(second, "managerId", "cycle");
 			expect((await current(q.id)).managerId).toBeNull();
 		});
 

@@ -5,6 +5,7 @@ import { type Signup, bearer, createUser, signup } from "../support/http";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
 import { itInProcess } from "../support/cluster-topology";
 import type { Store } from "../../lib/store/types";
+import { sentDuring } from "../support/races";
 
 describe("org", () => {
 	let system: RunningSystem;
@@ -136,20 +137,9 @@ describe("org", () => {
 			remove: () => PromiseLike<{ status: number }>,
 			write: () => PromiseLike<{ status: number; body: { data?: Array<{ field: string }> } }>
 		) {
-			const count = store.count.bind(store);
-			let written: Promise<{ status: number; body: { data?: Array<{ field: string }> } }> | undefined;
-			const counted = jest.spyOn(store, "count").mockImplementationOnce(async params => {
-				const n = await count(params);
-				written = Promise.resolve(write());
-				await new Promise(resolve => setTimeout(resolve, 150));
-				return n;
-			});
-			try {
-				expect((await remove()).status).toBe(204);
-			} finally {
-				counted.mockRestore();
-			}
-			return written!;
+			const [removed, written] = await sentDuring(store, "count", remove, write, { when: "after" });
+			expect(removed.status).toBe(204);
+			return written;
 		}
 		const org = () => system.broker.getLocalService("org") as unknown as { adapter: Store; store(name: string): Store };
 		const offers = () => (system.broker.getLocalService("recruitment") as unknown as { store(name: string): Store }).store("offers");

@@ -8,6 +8,7 @@ import type { Application, Interview, InterviewScheduledEvent, Offer, StageChang
 import { RecruitmentActions, RecruitmentEvents } from "../../lib/names/recruitment";
 import { OnboardingSagaActions } from "../../lib/names/onboarding";
 import type { Store } from "../../lib/store/types";
+import { sentDuring } from "../support/races";
 import type request from "supertest";
 import { channelProbe } from "../support/channels";
 import { eventually, itInProcess } from "../support/cluster-topology";
@@ -272,30 +273,9 @@ describe("recruitment", () => {
 
 		describe("an erasure and a write that would leave something of the candidate, at once", () => {
 			const stores = () => system.broker.getLocalService("recruitment") as unknown as { store(name: string): Store };
-			/** Sends `second` while `first` is inside the spied store call, held there a while; answers both. */
-			async function during(
-				store: Store,
-				method: "count" | "insert",
-				first: () => PromiseLike<request.Response>,
-				second: () => PromiseLike<request.Response>
-			) {
-				const real = (store[method] as (...args: unknown[]) => Promise<unknown>).bind(store);
-				let later: Promise<request.Response> | undefined;
-				const spied = jest.spyOn(store, method).mockImplementationOnce(async (...args: unknown[]) => {
-					later = Promise.resolve(second());
-					await new Promise(resolve => setTimeout(resolve, 150));
-					return real(...args);
-				});
-				try {
-					return [await first(), await later!];
-				} finally {
-					spied.mockRestore();
-				}
-			}
-
 			itInProcess("an erasure sent while an application is made waits for it, then finds it active (409): both stay", async () => {
 				const [opening, candidate] = await Promise.all([createOpening(url, acme), createCandidate(url, acme)]);
-				const [made, erased] = await during(
+				const [made, erased] = await sentDuring(
 					stores().store("applications"),
 					"insert",
 					() => api().post("/applications", acme.hr, { candidateId: candidate.id, openingId: opening.id }),
@@ -309,7 +289,7 @@ describe("recruitment", () => {
 				"an application sent while the candidate is erased waits for it, then finds no candidate (422): nothing acknowledged is lost",
 				async () => {
 					const [opening, candidate] = await Promise.all([createOpening(url, acme), createCandidate(url, acme)]);
-					const [erased, made] = await during(
+					const [erased, made] = await sentDuring(
 						stores().store("applications"),
 						"count",
 						() => api().del(`/candidates/${candidate.id}`, acme.hr),
@@ -323,7 +303,7 @@ describe("recruitment", () => {
 
 			itInProcess("an application sent while its opening is deleted waits for it, then finds no opening (422)", async () => {
 				const [opening, candidate] = await Promise.all([createOpening(url, acme), createCandidate(url, acme)]);
-				const [deleted, made] = await during(
+				const [deleted, made] = await sentDuring(
 					stores().store("applications"),
 					"count",
 					() => api().del(`/job-openings/${opening.id}`, acme.hr),
@@ -977,20 +957,9 @@ describe("recruitment", () => {
 		describe("a reference to what a delete in org is deleting, made at once", () => {
 			/** `write` sent while org's delete has counted the spied store's uses: it must wait for the delete, then refer to nothing. */
 			async function racing(store: Store, remove: () => PromiseLike<{ status: number }>, write: () => PromiseLike<request.Response>) {
-				const count = store.count.bind(store);
-				let written: Promise<request.Response> | undefined;
-				const counted = jest.spyOn(store, "count").mockImplementationOnce(async params => {
-					const n = await count(params);
-					written = Promise.resolve(write());
-					await new Promise(resolve => setTimeout(resolve, 150));
-					return n;
-				});
-				try {
-					expect((await remove()).status).toBe(204);
-				} finally {
-					counted.mockRestore();
-				}
-				return written!;
+				const [removed, written] = await sentDuring(store, "count", remove, write, { when: "after" });
+				expect(removed.status).toBe(204);
+				return written;
 			}
 			const service = (name: string) => system.broker.getLocalService(name) as unknown as { adapter: Store; store(name: string): Store };
 

@@ -1,0 +1,37 @@
+/**
+ * Races made to happen, not hoped for: `second` is sent from inside the first call that `first`
+ * makes to `store[method]` (a spied store of a service in this process, so for itInProcess tests),
+ * which is held there a while. "after": the call is made first and its answer held; "before":
+ * held before the call is made. Answers both, `first`'s and `second`'s.
+ */
+import type { Store } from "../../lib/store/types";
+
+type Method = "count" | "insert" | "updateById" | "findOne";
+
+export async function sentDuring<A, B>(
+	store: Store,
+	method: Method,
+	first: () => PromiseLike<A>,
+	second: () => PromiseLike<B>,
+	{ when = "before", holdMs = 150 }: { when?: "before" | "after"; holdMs?: number } = {}
+): Promise<[A, B]> {
+	const real = (store[method] as (...args: unknown[]) => Promise<unknown>).bind(store);
+	const hold = () => new Promise(resolve => setTimeout(resolve, holdMs));
+	let sent: Promise<B> | undefined;
+	const spied = jest.spyOn(store, method).mockImplementationOnce((async (...args: unknown[]) => {
+		if (when === "before") {
+			sent = Promise.resolve(second());
+			await hold();
+			return real(...args);
+		}
+		const answer = await real(...args);
+		sent = Promise.resolve(second());
+		await hold();
+		return answer;
+	}) as never);
+	try {
+		return [await first(), await sent!];
+	} finally {
+		spied.mockRestore();
+	}
+}

@@ -197,7 +197,7 @@ export async function signup(port: number, company: string): Promise<{ email: st
 	if (asked.status !== 202) throw new Error(`signup failed: ${asked.status} ${asked.body}`);
 	const [mail] = await readMailbox(MAIL_DIR, email);
 	const token = mail?.link?.split("#token=")[1];
-	const reply = await send(port, false, "POST", "/api/v1/auth/activate", { token });
+	const reply = await send(port, false, "POST", "/api/v1/auth/activate", { token, password: PASSWORD });
 	if (reply.status !== 201) throw new Error(`activation failed: ${reply.status} ${reply.body}`);
 	return { email, accessToken: JSON.parse(reply.body).accessToken };
 }

@@ -54,7 +54,7 @@ async function signupAs(url: string, ip: string): Promise<Signup> {
 	const res = await request(url)
 		.post("/api/v1/auth/activate")
 		.set("X-Forwarded-For", ip)
-		.send({ token: tokenOf(await mailTo(email, "signup")) });
+		.send({ token: tokenOf(await mailTo(email, "signup")), password: PASSWORD });
 	if (res.status !== 201) throw new Error(`activation failed: ${res.status} ${JSON.stringify(res.body)}`);
 	return { ...res.body, email };
 }

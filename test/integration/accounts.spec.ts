@@ -99,6 +99,33 @@ describe("accounts", () => {
 			expect((await post("/auth/login", { email, password: PASSWORD })).status).toBe(401);
 		});
 
+		it("a signup's link opens the company only with the password chosen at signup: a stranger's signup gives no one's account their password", async () => {
+			const ATTACKER = "Attacker-Chosen-Passphrase-31337";
+			const carol = uniqueEmail("carol");
+			expect((await invite(acme, { email: carol, role: "admin" })).status).toBe(201);
+			// A stranger signs up with the invited, passwordless address, and a password of their own.
+			expect((await post("/auth/signup", { company: "Acme - confirm your invitation", name: "Carol", email: carol, password: ATTACKER })).status).toBe(
+				202
+			);
+			const token = tokenOf(await mailTo(carol, "signup"));
+			const none = await post("/auth/activate", { token });
+			expect(none.status).toBe(422);
+			expect(none.body.data[0]).toMatchObject({ field: "password", type: "required" });
+			const own = await post("/auth/activate", { token, password: PASSWORD });
+			expect(own.status).toBe(422);
+			expect(own.body.data[0]).toMatchObject({ field: "password", type: "mismatch" });
+			// Carol joins by her invitation with her own password; the stranger's opens nothing.
+			await acceptInvitation(url, carol, PASSWORD);
+			expect((await post("/auth/login", { email: carol, password: ATTACKER })).status).toBe(401);
+			expect((await post("/auth/login", { email: carol, password: PASSWORD })).status).toBe(200);
+
+			// A new address alike: following a signup someone else made creates no account.
+			const fresh = uniqueEmail("fresh");
+			await post("/auth/signup", { company: "Not Mine", name: "F", email: fresh, password: ATTACKER });
+			expect((await post("/auth/activate", { token: tokenOf(await mailTo(fresh, "signup")) })).status).toBe(422);
+			expect((await post("/auth/login", { email: fresh, password: ATTACKER })).status).toBe(401);
+		});
+
 		it("an invitation of a user disabled meanwhile no longer works", async () => {
 			const email = uniqueEmail();
 			const created = await invite(acme, { email });

@@ -153,7 +153,7 @@ describe("audit trail", () => {
 		const email = uniqueEmail("founder");
 		expect((await request(url).post("/api/v1/auth/signup").send({ company: "Initech", name: "Ina Founder", email, password: PASSWORD })).status).toBe(202);
 		const signupToken = tokenOf(await mailTo(email, "signup"));
-		const opened = await request(url).post("/api/v1/auth/activate").set("X-Request-Id", "audit-open").send({ token: signupToken });
+		const opened = await request(url).post("/api/v1/auth/activate").set("X-Request-Id", "audit-open").send({ token: signupToken, password: PASSWORD });
 		expect(opened.status).toBe(201);
 		const owner: Signup = { ...opened.body, email };
 		const ownerId = owner.user.id;

@@ -53,7 +53,7 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				// Nothing exists until the mailbox owner follows the link.
 				expect((await request(url).post("/api/v1/auth/login").send({ email, password: PASSWORD })).status).toBe(401);
 				const token = tokenOf(await mailTo(email, "signup"));
-				const res = await request(url).post("/api/v1/auth/activate").send({ token });
+				const res = await request(url).post("/api/v1/auth/activate").send({ token, password: PASSWORD });
 				expect(res.status).toBe(201);
 				expect(res.body.tenant).toMatchObject({ name: "Acme" });
 				expect(res.body.user).toMatchObject({ email, role: "owner", tenantId: res.body.tenant.id, status: "active" });
@@ -392,7 +392,7 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				const asked = await request(url).post("/api/v1/auth/signup").send({ company: "Cacheless", name: "C", email, password: PASSWORD });
 				const activated = await request(url)
 					.post("/api/v1/auth/activate")
-					.send({ token: tokenOf(await mailTo(email, "signup")) });
+					.send({ token: tokenOf(await mailTo(email, "signup")), password: PASSWORD });
 				const answers: Array<[string, request.Response]> = [
 					["signup", asked],
 					["activation", activated],

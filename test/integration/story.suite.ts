@@ -46,7 +46,7 @@ export function defineStory(title: string, start: () => Promise<StoryTarget>): v
 			).toBe(202);
 			const signup = await request(url)
 				.post("/api/v1/auth/activate")
-				.send({ token: tokenOf(await mailTo(sofia, "signup")) });
+				.send({ token: tokenOf(await mailTo(sofia, "signup")), password: PASSWORD });
 			expect(signup.status).toBe(201);
 			token = signup.body.accessToken;
 

@@ -27,7 +27,8 @@ export async function signup(url: string, company = "Acme", email = uniqueEmail(
 	const asked = await request(url).post("/api/v1/auth/signup").send({ company, name: "Olivia Owner", email, password: PASSWORD });
 	if (asked.status !== 202) throw new Error(`signup failed: ${asked.status} ${JSON.stringify(asked.body)}`);
 	const token = tokenOf(await mailTo(email, "signup"));
-	const res = await request(url).post("/api/v1/auth/activate").send({ token });
+	// The password chosen at signup, asked again: it proves the one who follows the link signed up.
+	const res = await request(url).post("/api/v1/auth/activate").send({ token, password: PASSWORD });
 	if (res.status !== 201) throw new Error(`activation failed: ${res.status} ${JSON.stringify(res.body)}`);
 	return { ...res.body, email };
 }

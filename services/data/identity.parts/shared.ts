@@ -174,6 +174,7 @@ export interface IdentityMethods {
 	claimLink(link: LinkDoc): Promise<LinkDoc>;
 	releaseLink(link: LinkDoc): Promise<void>;
 	// signup.ts
+	checkSignupPassword(ctx: RosterContext, link: LinkDoc): Promise<void>;
 	openCompany(ctx: RosterContext, link: LinkDoc): Promise<Activated>;
 	joinCompany(ctx: RosterContext, link: LinkDoc, passwordHash: string | null): Promise<Activated>;
 	// employee-links.ts

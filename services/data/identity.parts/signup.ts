@@ -9,7 +9,7 @@ import type { ServiceSchema } from "moleculer";
 import { actingAs, auditCreation, auditUpdate } from "../../../lib/audit/record";
 import { insertWithEvents, pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { ActionTimeouts } from "../../../lib/action-timeouts";
-import { hashPassword } from "../../../lib/auth/passwords";
+import { hashPassword, verifyPassword } from "../../../lib/auth/passwords";
 import { now } from "../../../lib/entity";
 import { BusinessRuleError } from "../../../lib/errors";
 import { type RosterContext, callDeadline } from "../../../lib/meta";
@@ -115,7 +115,12 @@ export const SignupPart: Partial<ServiceSchema> = {
 				const peeked = await this.usableLink(ctx.params.token, ["signup", "invitation"]);
 				const account: AccountDoc | null = await this.store(ACCOUNTS).findOne({ email: peeked.email });
 				let passwordHash: string | null = null;
-				if (peeked.purpose === "invitation" && !account?.passwordHash) {
+				if (peeked.purpose === "signup" && !account?.passwordHash) {
+					// The link proves the address; the signup's password, asked again, proves that whoever follows it is
+					// whoever signed up. Else anyone could sign up with someone else's address and a password of their
+					// own, and the address's owner, following a real mail, would give their account that password.
+					await this.checkSignupPassword(ctx, peeked);
+				} else if (peeked.purpose === "invitation" && !account?.passwordHash) {
 					if (ctx.params.password === undefined) {
 						throw new BusinessRuleError("password", "Choose a 'password' for your new account.", "required");
 					}
@@ -123,8 +128,7 @@ export const SignupPart: Partial<ServiceSchema> = {
 					checkPassword(ctx.params.password, peeked.email, invited?.name);
 					passwordHash = await hashPassword(ctx.params.password, callDeadline(ctx));
 				} else if (ctx.params.password !== undefined) {
-					const why = peeked.purpose === "signup" ? "The password was chosen at signup" : "Your account already has a password";
-					throw new BusinessRuleError("password", `${why}: leave 'password' out.`, "notAllowed");
+					throw new BusinessRuleError("password", "Your account already has a password: leave 'password' out.", "notAllowed");
 				}
 				const link = await this.claimLink(peeked);
 				try {
@@ -138,6 +142,16 @@ export const SignupPart: Partial<ServiceSchema> = {
 	},
 
 	methods: {
+		/** The password chosen at the link's signup, given again at its activation (422 otherwise: the link stays usable). */
+		async checkSignupPassword(this: IdentityThis, ctx: RosterContext<ActivateParams>, link: LinkDoc): Promise<void> {
+			if (ctx.params.password === undefined) {
+				throw new BusinessRuleError("password", "Enter the 'password' you chose when you signed up.", "required");
+			}
+			if (!(await verifyPassword(link.signup?.passwordHash, ctx.params.password, callDeadline(ctx)))) {
+				throw new BusinessRuleError("password", "The 'password' is not the one chosen when you signed up.", "mismatch");
+			}
+		},
+
 		/** A confirmed signup: the account (unless the person has one), the company and its owner. */
 		async openCompany(this: IdentityThis, ctx: RosterContext, link: LinkDoc): Promise<Activated> {
 			const signup = link.signup!;

@@ -4,7 +4,7 @@
  * it makes. One definition, so a batch hire cannot drift from a single one.
  */
 
-import { date, email, enumOf, nullableId, nullableText, text } from "../params";
+import { date, email, enumOf, nullableId, nullableText, text, nullableProse } from "../params";
 import type { Changes } from "./history";
 import { diffFields } from "./history";
 import { EMPLOYMENT_TYPES, type EmployeeDoc, type EmploymentType } from "./model";
@@ -58,7 +58,7 @@ export const employeeFields = {
 	phone,
 	birthDate: nullableDate,
 	nationalId: nullableText(50),
-	homeAddress: nullableText(500),
+	homeAddress: nullableProse(500),
 	employeeNumber,
 	departmentId: nullableId,
 	positionId: nullableId,

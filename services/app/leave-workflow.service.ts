@@ -10,7 +10,7 @@ import { type AuthUser, type RosterContext, hasRole, isStaff, requireUser } from
 import { EmployeeActions } from "../../lib/names/employees";
 import { type EmployeeLinks, IdentityActions } from "../../lib/names/identity";
 import { LeaveActions, type LeaveRequest } from "../../lib/names/leave";
-import { id, optionalText } from "../../lib/params";
+import { id, optionalProse } from "../../lib/params";
 import { json } from "../../lib/openapi/responses";
 import * as Leave from "../../lib/openapi/contexts/leave";
 
@@ -43,7 +43,7 @@ type WorkflowThis = Service & WorkflowMethods;
 
 // ---- Helpers -----------------------------------------------------------------------------
 
-const decisionParams = { $$strict: true, id, note: optionalText(500) } as const;
+const decisionParams = { $$strict: true, id, note: optionalProse(500) } as const;
 
 // ---- Service -----------------------------------------------------------------------------
 

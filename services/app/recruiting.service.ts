@@ -11,7 +11,7 @@ import { BusinessRuleError, ForbiddenError } from "../../lib/errors";
 import { type RosterContext, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeActions } from "../../lib/names/employees";
 import { type Application, type Interview, type JobOpening, RecruitmentActions, STAGES, type Stage } from "../../lib/names/recruitment";
-import { enumOf, id, nullableText } from "../../lib/params";
+import { enumOf, id, nullableProse } from "../../lib/params";
 import { IllegalTransitionError, refusal } from "../../lib/recruitment/errors";
 import { dateTime } from "../../lib/recruitment/fields";
 import { checkMove, isClosed, stageAfterScheduling } from "../../lib/recruitment/stages";
@@ -61,7 +61,7 @@ const RecruitingService: ServiceSchema = {
 			rest: "POST /applications/:id/move",
 			openapi: { responses: { 200: json(Recruitment.Application) } },
 			auth: { roles: RECRUITERS },
-			params: { $$strict: true, id, stage: enumOf(STAGES), reason: nullableText(500) },
+			params: { $$strict: true, id, stage: enumOf(STAGES), reason: nullableProse(500) },
 			async handler(this: RecruitingThis, ctx: RosterContext<MoveParams>): Promise<Application> {
 				const user = requireUser(ctx);
 				const { id: applicationId, stage: to, reason = null } = ctx.params;

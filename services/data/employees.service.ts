@@ -54,7 +54,7 @@ import { type RosterContext, isStaff, requireUser } from "../../lib/meta";
 import { EmployeeEvents, type EmployeeSummary, type EmploymentStatus, IdentityActions, OrgActions } from "../../lib/names";
 import { type HeadcountRow, REPORT_SOURCE_CALLER_LIMIT } from "../../lib/names/reports";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
-import { date, enumOf, id, nullableId, text } from "../../lib/params";
+import { date, enumOf, id, nullableId, prose } from "../../lib/params";
 import { type Role, STAFF_ROLES, canGrant } from "../../lib/roles";
 import { isUniqueViolation } from "../../lib/store/types";
 import { type CollectionSpec, type DbService, DbMixin } from "../../mixins/db.mixin";
@@ -450,7 +450,7 @@ const EmployeesService: ServiceSchema = {
 			rest: "POST /employees/:id/terminate",
 			openapi: { responses: { 200: json(Employees.Employee) } },
 			auth: { roles: STAFF_ROLES },
-			params: { $$strict: true, id, date, reason: text(500) },
+			params: { $$strict: true, id, date, reason: prose(500) },
 			async handler(this: EmployeesThis, ctx: RosterContext<TerminateParams>): Promise<Employee> {
 				const { id: employeeId, date: on, reason } = ctx.params;
 				const employee = await this.findEmployee(ctx, employeeId);

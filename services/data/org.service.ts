@@ -11,7 +11,7 @@ import type { Department, Location, OrgDirectory, OrgNames, Position } from "../
 import { RecruitmentActions } from "../../lib/names/recruitment";
 import { nest, wouldCycle } from "../../lib/org/tree";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../lib/pagination";
-import { id, nullableId, nullableText, optionalText, text } from "../../lib/params";
+import { id, nullableId, optionalText, text, nullableProse } from "../../lib/params";
 import { STAFF_ROLES } from "../../lib/roles";
 import { auditCreation, auditUpdate } from "../../lib/audit/record";
 import { auditOutboxCollection, auditOutboxName, removeAudited } from "../../lib/audit/removal";
@@ -452,7 +452,7 @@ const OrgService: ServiceSchema = {
 			rest: "POST /locations",
 			openapi: { responses: { 201: json(Org.Location) } },
 			auth: { roles: STAFF_ROLES },
-			params: { $$strict: true, name: text(), address: nullableText(500), country, timezone },
+			params: { $$strict: true, name: text(), address: nullableProse(500), country, timezone },
 			async handler(this: OrgThis, ctx: RosterContext<CreateLocationParams>): Promise<Location> {
 				const { tenantId } = requireUser(ctx);
 				const { name, address = null, country: code = null, timezone: zone = null } = ctx.params;
@@ -504,7 +504,7 @@ const OrgService: ServiceSchema = {
 			rest: "PATCH /locations/:id",
 			openapi: { responses: { 200: json(Org.Location) } },
 			auth: { roles: STAFF_ROLES },
-			params: { $$strict: true, id, name: optionalText(), address: nullableText(500), country, timezone },
+			params: { $$strict: true, id, name: optionalText(), address: nullableProse(500), country, timezone },
 			async handler(this: OrgThis, ctx: RosterContext<UpdateLocationParams>): Promise<Location> {
 				const store = this.store(LOCATIONS);
 				const location = await findInTenant<LocationDoc>(store, requireUser(ctx).tenantId, ctx.params.id, "Location");

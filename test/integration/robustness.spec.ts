@@ -13,7 +13,7 @@ import { config } from "../../lib/config";
 import { MAX_PAGE } from "../../lib/pagination";
 import { ROLES } from "../../lib/roles";
 import { itInProcess } from "../support/cluster-topology";
-import { PASSWORD, type Session, type Signup, bearer, createUser, signup } from "../support/http";
+import { PASSWORD, type Session, type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
 import { type RunningSystem, startLocalSystem } from "../support/local-system";
 
 // Every property sends a hundred-odd requests; the default 5 s is for one request.
@@ -1277,6 +1277,27 @@ describe("hostile inputs found by the properties", () => {
 			422
 		);
 		expect(await employeeRow()).toEqual(old);
+	});
+
+	it("a line break or other control character in a name is a 422 naming the field; an address keeps its line breaks", async () => {
+		for (const body of [
+			{ company: "Evil\r\nBcc: x@evil.test", name: "E", email: uniqueEmail(), password: PASSWORD },
+			{ company: "Evil", name: "Tab\there", email: uniqueEmail(), password: PASSWORD }
+		]) {
+			const res = await request(system.url).post("/api/v1/auth/signup").send(body);
+			expect(res.status).toBe(422);
+			expect(res.body.data[0]).toMatchObject({ field: body.company.startsWith("Evil\r") ? "company" : "name", type: "stringPattern" });
+		}
+		const old = await employeeRow();
+		const renamed = await request(system.url).patch(`/api/v1/users/${employee.id}`).set(bearer(scratch.accessToken)).send({ name: "Two\nLines" });
+		expect(renamed.status).toBe(422);
+		expect(await employeeRow()).toEqual(old);
+		const location = await request(system.url)
+			.post("/api/v1/locations")
+			.set(bearer(scratch.accessToken))
+			.send({ name: `Office ${Math.random()}`, address: "1 Main Street\r\nSpringfield" });
+		expect(location.status).toBe(201);
+		expect(location.body.address).toBe("1 Main Street\r\nSpringfield");
 	});
 
 	it("PATCH /users/:id with a text/plain body is a 415 and changes nothing", async () => {

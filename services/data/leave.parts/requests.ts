@@ -14,7 +14,7 @@ import { type RosterContext, created, isStaff, requireUser } from "../../../lib/
 import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employees";
 import { type LeaveDecidedEvent, LeaveEvents, type LeaveRequestedEvent, type LeaveStatus } from "../../../lib/names/leave";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
-import { date, enumOf, id, nullableText, optionalDate, optionalId, optionalText } from "../../../lib/params";
+import { date, enumOf, id, optionalDate, optionalId, optionalProse, nullableProse } from "../../../lib/params";
 import { type NamedLeaveRequest, withDisplayNames } from "./display-names";
 import { ENTITLEMENTS, type IdParams, type LeaveThis, optionalYear } from "./shared";
 import { json } from "../../../lib/openapi/responses";
@@ -75,7 +75,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 				endDate: date,
 				halfDayStart: { type: "boolean", optional: true },
 				halfDayEnd: { type: "boolean", optional: true },
-				reason: nullableText(500)
+				reason: nullableProse(500)
 			},
 			async handler(this: LeaveThis, ctx: RosterContext<CreateRequestParams>): Promise<LeaveRequestJSON> {
 				const user = requireUser(ctx);
@@ -228,7 +228,7 @@ export const RequestsPart: Partial<ServiceSchema> = {
 		 */
 		decide: {
 			visibility: "public",
-			params: { id, decision: { type: "enum", values: ["approved", "rejected"] }, note: optionalText(500) },
+			params: { id, decision: { type: "enum", values: ["approved", "rejected"] }, note: optionalProse(500) },
 			async handler(this: LeaveThis, ctx: RosterContext<DecideParams>): Promise<LeaveRequestJSON> {
 				const user = requireUser(ctx);
 				const { id: requestId, decision, note = null } = ctx.params;

@@ -7,7 +7,7 @@ import { ConflictError } from "../../../lib/errors";
 import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
 import { STAGES, type Application, RecruitmentEvents, type Stage, type StageChange, type StageChangedEvent } from "../../../lib/names/recruitment";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
-import { enumOf, id, nullableText } from "../../../lib/params";
+import { enumOf, id, nullableProse } from "../../../lib/params";
 import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { acceptsApplications } from "../../../lib/recruitment/openings";
 import { figuresOf } from "../../../lib/recruitment/figures";
@@ -62,7 +62,7 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 			rest: "POST /applications",
 			openapi: { responses: { 201: json(Recruitment.ApplicationView) } },
 			auth: { roles: STAFF_ROLES },
-			params: { $$strict: true, candidateId: id, openingId: id, note: nullableText(2000) },
+			params: { $$strict: true, candidateId: id, openingId: id, note: nullableProse(2000) },
 			async handler(this: RecruitmentThis, ctx: RosterContext<CreateApplicationParams>): Promise<ApplicationView> {
 				const { tenantId } = requireUser(ctx);
 				const { candidateId, openingId, note = null } = ctx.params;
@@ -155,7 +155,7 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 		/** Stores a stage change the caller has decided on; lands only if the stage is still the one expected. */
 		setStage: {
 			visibility: "public",
-			params: { id, stage: enumOf(STAGES), expect: optional(enumOf(STAGES)), reason: nullableText(500) },
+			params: { id, stage: enumOf(STAGES), expect: optional(enumOf(STAGES)), reason: nullableProse(500) },
 			async handler(this: RecruitmentThis, ctx: RosterContext<SetStageParams>): Promise<Application> {
 				const user = requireUser(ctx);
 				const store = this.store(APPLICATIONS);

@@ -7,7 +7,7 @@ import { findInTenant, now, toJSON } from "../../../lib/entity";
 import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
 import { INTERVIEW_RESULTS, type Interview, type InterviewResult, type InterviewScheduledEvent, RecruitmentEvents } from "../../../lib/names/recruitment";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
-import { enumOf, id, nullableText } from "../../../lib/params";
+import { enumOf, id, nullableProse } from "../../../lib/params";
 import { dateTime, toInstant } from "../../../lib/recruitment/fields";
 import {
 	APPLICATIONS,
@@ -162,7 +162,7 @@ export const InterviewsPart: Partial<ServiceSchema> = {
 				id,
 				scheduledAt: optional(dateTime),
 				interviewerIds: optional(interviewerIds),
-				feedback: nullableText(10_000),
+				feedback: nullableProse(10_000),
 				result: optional(enumOf(INTERVIEW_RESULTS))
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<UpdateInterviewParams>): Promise<Interview> {

@@ -8,7 +8,7 @@ import { ConflictError } from "../../../lib/errors";
 import { type RosterContext, created, isStaff, requireUser } from "../../../lib/meta";
 import { OPENING_STATUSES, type JobOpening, type OpeningStatus } from "../../../lib/names/recruitment";
 import { type ListParams, type ListResult, listParams, paginate, parseSort } from "../../../lib/pagination";
-import { enumOf, id, nullableText, optionalText, text } from "../../../lib/params";
+import { enumOf, id, optionalText, text, nullableProse } from "../../../lib/params";
 import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { canChangeOpening } from "../../../lib/recruitment/openings";
 import { whileOrgHeld } from "../../../lib/org/tree-hold";
@@ -61,7 +61,7 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 				hiringManagerId: id,
 				headcount: optional(headcount),
 				status: optional(enumOf(OPENING_STATUSES)),
-				description: nullableText(5000)
+				description: nullableProse(5000)
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<CreateOpeningParams>): Promise<JobOpening> {
 				const { tenantId } = requireUser(ctx);
@@ -139,7 +139,7 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 				hiringManagerId: optional(id),
 				headcount: optional(headcount),
 				status: optional(enumOf(OPENING_STATUSES)),
-				description: nullableText(5000)
+				description: nullableProse(5000)
 			},
 			async handler(this: RecruitmentThis, ctx: RosterContext<UpdateOpeningParams>): Promise<JobOpening> {
 				const { tenantId } = requireUser(ctx);

@@ -126,6 +126,19 @@ describe("accounts", () => {
 			expect((await post("/auth/login", { email: fresh, password: ATTACKER })).status).toBe(401);
 		});
 
+		it("refuses a new address with invisible or look-alike characters (422 emailForm): no second account that looks like the first", async () => {
+			const plain = uniqueEmail("look");
+			const [local, domain] = plain.split("@");
+			for (const email of [`${plain}\u200b`, `\uff41${plain.slice(1)}`, `${plain}.`, `${local.normalize("NFC")}e\u0301@${domain}`]) {
+				const invited = await invite(acme, { email });
+				expect({ email, status: invited.status }).toEqual({ email, status: 422 });
+				expect(invited.body.data[0]).toMatchObject({ field: "email", type: "emailForm" });
+				const signedUp = await post("/auth/signup", { company: "Look Alike", name: "L", email, password: PASSWORD });
+				expect({ email, status: signedUp.status }).toEqual({ email, status: 422 });
+			}
+			expect((await invite(acme, { email: plain })).status).toBe(201);
+		});
+
 		it("an invitation of a user disabled meanwhile no longer works", async () => {
 			const email = uniqueEmail();
 			const created = await invite(acme, { email });

@@ -224,6 +224,19 @@ export const linkToken = { type: "string", min: 1, max: 256 } as const;
 /** An email as stored and compared: addresses differ only in case are one person. */
 export const normalEmail = (address: string): string => address.trim().toLowerCase();
 
+/**
+ * A new account's address (a signup, an invitation) must not hold characters that look like
+ * nothing or like others: invisible ones (a zero-width space), compatibility and decomposed forms
+ * (a full-width a, e plus a combining accent), a trailing dot. Each would make a second account
+ * that staff see as the first, and mail it could never reach. Only refused for new addresses:
+ * accounts stored so already keep signing in.
+ */
+export function checkNewAddress(address: string): void {
+	if (/[\p{Cc}\p{Cf}\p{Z}]/u.test(address) || address.normalize("NFKC") !== address || address.endsWith(".")) {
+		throw new UnprocessableError("email", "The 'email' field holds characters that are invisible or only look like others.", "emailForm");
+	}
+}
+
 /** How long a mail waits for its short link before it goes out with the full one. */
 const SHORTEN_TIMEOUT_MS = 2000;
 

@@ -26,6 +26,7 @@ import {
 	type TenantDoc,
 	type UserDoc,
 	linkToken,
+	checkNewAddress,
 	normalEmail
 } from "./shared";
 import { json } from "../../../lib/openapi/responses";
@@ -65,6 +66,7 @@ export const SignupPart: Partial<ServiceSchema> = {
 			async handler(this: IdentityThis, ctx: RosterContext<SignupParams>): Promise<SignupPending> {
 				const { company, name, password: plain } = ctx.params;
 				const address = normalEmail(ctx.params.email);
+				checkNewAddress(address);
 				checkPassword(plain, address, name);
 				// Hashed either way, so a known address answers as slowly as a new one.
 				const passwordHash = await hashPassword(plain, callDeadline(ctx));

@@ -32,6 +32,7 @@ import {
 	USER_STATUSES,
 	type UserJSON,
 	type UserStatus,
+	checkNewAddress,
 	normalEmail
 } from "./shared";
 import { invitationMail } from "./invitations";
@@ -343,6 +344,7 @@ export const UsersPart: Partial<ServiceSchema> = {
 		async invite(this: IdentityThis, ctx: RosterContext, params: InviteParams, userId: string = this.newId()): Promise<UserDoc> {
 			const { tenantId } = requireUser(ctx);
 			const address = normalEmail(params.email);
+			checkNewAddress(address);
 			if (await this.adapter.findOne({ tenantId, email: address })) {
 				throw new ConflictError("A user of this company already has this email", { field: "email" });
 			}

@@ -14,7 +14,12 @@ import { contractViolation } from "../support/contract";
 
 describe("fastest-validator rules as JSON Schema", () => {
 	it("keeps lengths, patterns, formats, enums and nullability", () => {
-		expect(ruleToSchema(nullableText(50))).toEqual({ type: ["string", "null"], minLength: 1, maxLength: 50 });
+		expect(ruleToSchema(nullableText(50))).toEqual({
+			type: ["string", "null"],
+			minLength: 1,
+			maxLength: 50,
+			pattern: String.raw`^[^\u0000-\u001f\u007f]*$`
+		});
 		expect(ruleToSchema(date)).toEqual({ type: "string", pattern: DATE_PATTERN.source });
 		expect(ruleToSchema(email)).toEqual({ type: "string", format: "email", maxLength: 254 });
 		expect(ruleToSchema(optionalInt(1, 10))).toEqual({ type: "integer", minimum: 1, maximum: 10 });

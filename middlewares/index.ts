@@ -9,6 +9,7 @@ import { type ChannelAdapterDefinition } from "../lib/channels/adapter";
 import { ChannelReplaysMiddleware } from "./channel-replays.middleware";
 import { type ChannelRetryOptions, ChannelRetriesMiddleware } from "./channel-retries.middleware";
 import { ActionTimeoutsMiddleware } from "./action-timeouts.middleware";
+import { CallDeadlineMiddleware } from "./call-deadline.middleware";
 import { CallerRateLimitMiddleware } from "./caller-rate-limit.middleware";
 import { HealthPortMiddleware } from "./health-port.middleware";
 import { HedgedReadMiddleware } from "./hedged-read.middleware";
@@ -45,6 +46,8 @@ export function middlewares(opts: MiddlewareOptions): Middleware[] {
 			: []),
 		// First: the innermost wrapper of remote calls, right around the transit request.
 		RemoteTimeoutMiddleware(),
+		// Stamps each remote call (each retry and backup too) with its deadline; refuses an incoming one past it.
+		CallDeadlineMiddleware(),
 		RequestLogMiddleware(),
 		// Inside ReadRetry: each of its attempts is one hedged call (a first try and maybe a backup).
 		HedgedReadMiddleware({ enabled: opts.hedgedReads ?? true }),

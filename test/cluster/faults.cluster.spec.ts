@@ -13,7 +13,7 @@ import { ActionTimeouts } from "../../lib/action-timeouts";
 import { type ClusterNode, clusterNamespace, itWithLogs, startNode, waitFor, waitForGateway } from "../support/cluster-system";
 import { describeWith } from "../support/external";
 import { hire } from "../support/employees";
-import { signup } from "../support/http";
+import { type Signup, bearer, signup } from "../support/http";
 import { type NatsServer, startNatsServer } from "../support/nats-server";
 import { freePort } from "../support/ports";
 import { dropSchema, freshSchemaUrl } from "../support/postgres";
@@ -75,6 +75,7 @@ describeWith(["nats", "redis", "postgres"], "faults under a steady stream of rea
 	let gateways: string[];
 	let paths: string[];
 	let token: string;
+	let owner: Signup;
 	/** A bare node of the namespace: it sees nodes join and leave as the gateways do. */
 	let observer: ServiceBroker;
 
@@ -192,7 +193,7 @@ describeWith(["nats", "redis", "postgres"], "faults under a steady stream of rea
 		} catch (err) {
 			throw new Error(`${(err as Error).message}\n${logs()}`);
 		}
-		const owner = await signup(gateways[0], "Faults Inc");
+		owner = await signup(gateways[0], "Faults Inc");
 		const employee = await hire(gateways[0], owner);
 		token = owner.accessToken;
 		paths = ["/api/v1/me", `/api/v1/employees/${employee.id}`, "/api/v1/reports/headcount"];
@@ -342,5 +343,34 @@ describeWith(["nats", "redis", "postgres"], "faults under a steady stream of rea
 		expect(samples.filter(x => failed(x) && x.at >= thawedAt)).toEqual([]);
 		// The thawed node answers calls again.
 		await expect(observer.call("identity.storageReady", {}, { nodeID: nodeId("data-2"), timeout: 2000 })).resolves.toEqual({ ok: true });
+	});
+
+	scenario("a write its caller gave up on while its data node was frozen is never made when the node thaws", async () => {
+		await heal();
+		const people = await Promise.all(Array.from({ length: 10 }, () => hire(gateways[0], owner)));
+		const patch = (gateway: string, id: string, phone: string) =>
+			fetch(`${gateway}/api/v1/employees/${id}`, {
+				method: "PATCH",
+				headers: { ...bearer(owner.accessToken), "Content-Type": "application/json" },
+				body: JSON.stringify({ phone })
+			});
+		const frozen = nodes.get("data-2")!;
+		frozen.process.kill("SIGSTOP");
+		// Sent at once, round-robin: those that reach data-2 wait in its queue until the gateway gives up (504).
+		const first = await Promise.all(people.map((p, i) => patch(gateways[i % 2], p.id, "+1 111 111")));
+		const givenUp = people.filter((_, i) => first[i].status !== 200);
+		expect(givenUp.length).toBeGreaterThan(0);
+		// The client writes anew, and is answered 200 by the node that is still there.
+		for (const p of givenUp) {
+			await waitFor(`the second write of ${p.id} answered`, async () => (await patch(gateways[0], p.id, "+2 222 222")).status === 200, 30_000);
+		}
+		frozen.process.kill("SIGCONT");
+		await waitFor("data-2 serving again", async () => serving("data-2"), 20_000);
+		// Time for what data-2 found queued on waking: each of those calls arrives past its deadline.
+		await sleep(3000);
+		for (const p of givenUp) {
+			const now = (await (await fetch(`${gateways[1]}/api/v1/employees/${p.id}`, { headers: bearer(owner.accessToken) })).json()) as { phone: string };
+			expect({ id: p.id, phone: now.phone }).toEqual({ id: p.id, phone: "+2 222 222" });
+		}
 	});
 });

@@ -7,7 +7,11 @@
  * nothing. The hold covers the write's cache cleaning too: the delete's counts may be cached.
  */
 import type { Context } from "moleculer";
+import type { RequestMeta } from "../meta";
 import { OrgActions } from "../names/org";
+
+/** A release is one conditional update: given its own time, whatever time its write had left. */
+const RELEASE_TIMEOUT_MS = 2000;
 
 /** Whether these fields name a place in the org that a delete could take away meanwhile. */
 export const namesOrgPlace = (fields: { departmentId?: string | null; positionId?: string | null }): boolean => !!(fields.departmentId || fields.positionId);
@@ -19,7 +23,14 @@ export async function whileOrgHeld<T>(ctx: Context, needed: boolean, task: () =>
 	try {
 		return await task();
 	} finally {
-		// The write has landed or failed by now, and its answer stands: a hold not let go runs out by itself.
-		await ctx.call(OrgActions.releaseTree, { holder }).catch((err: Error) => ctx.broker.logger.warn("Org tree hold not released:", err.message));
+		// Not through ctx: a call made after its caller's time is up is skipped, and a hold left to run out (15 s)
+		// makes every other write of the company's org wait for it. The write has landed or failed; its answer stands.
+		await ctx.broker
+			.call(
+				OrgActions.releaseTree,
+				{ holder },
+				{ meta: { user: (ctx.meta as RequestMeta).user }, requestID: ctx.requestID ?? undefined, timeout: RELEASE_TIMEOUT_MS }
+			)
+			.catch((err: Error) => ctx.broker.logger.warn("Org tree hold not released:", err.message));
 	}
 }

@@ -18,6 +18,7 @@ import { logAccess } from "./access-log";
 import { checkRoles, dropClientTenant, requestMeta } from "./caller";
 import { type MatchableAlias, allowedMethods } from "./allowed-methods";
 import { refuseDeepBodies } from "./body-depth";
+import { refuseProtoKeys } from "./body-keys";
 import { SessionCheck } from "./session-check";
 import { clientIp, formatError } from "./http-errors";
 import { HttpMetrics, type MeasuredRequest } from "./http-metrics";
@@ -219,7 +220,7 @@ const ApiService: ServiceSchema = {
 				authentication: true,
 				authorization: true,
 				bodyParsers: { json: { strict: true, limit: cfg.bodyLimit } },
-				use: [requireJsonBody, refuseDeepBodies],
+				use: [requireJsonBody, refuseDeepBodies, refuseProtoKeys],
 
 				onBeforeCall(this: GatewayThis, ctx: Context<unknown, RequestMeta>, _route: unknown, req: GatewayRequest, res: GatewayResponse) {
 					// The first hook that knows the action: from here on the answer and any error carry the

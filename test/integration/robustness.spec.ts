@@ -1300,6 +1300,17 @@ describe("hostile inputs found by the properties", () => {
 		expect(location.body.address).toBe("1 Main Street\r\nSpringfield");
 	});
 
+	it("a '__proto__' key in a JSON body is a 422 naming its field: its fields would pass the strict check as inherited values", async () => {
+		for (const body of [
+			'{"__proto__":{"foo":1,"companyId":"zzz"},"email":"a@b.test","password":"x"}',
+			'{"email":"a@b.test","password":"x","extra":[{"__proto__":{"tenantId":"other"}}]}'
+		]) {
+			const res = await request(system.url).post("/api/v1/auth/login").set("Content-Type", "application/json").send(body);
+			expect(res.status).toBe(422);
+			expect(res.body.data[0]).toMatchObject({ field: body.startsWith('{"__proto__"') ? "__proto__" : "extra", type: "forbiddenKey" });
+		}
+	});
+
 	it("PATCH /users/:id with a text/plain body is a 415 and changes nothing", async () => {
 		const old = await employeeRow();
 		await expectStatus(

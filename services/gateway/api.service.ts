@@ -24,7 +24,7 @@ import { clientIp, formatError } from "./http-errors";
 import { HttpMetrics, type MeasuredRequest } from "./http-metrics";
 import { GatewayReadiness, type ReadinessReport } from "./readiness";
 import { refusalToCount, setRateLimitHeaders } from "./rate-limit-headers";
-import { REQUEST_ID_HEADER, forbidStoring, setEveryResponseHeaders } from "./response-headers";
+import { REQUEST_ID_HEADER, forbidStoring, keepPrivate, setEveryResponseHeaders } from "./response-headers";
 import { docsAsset, docsPage } from "./api-docs";
 import { type ActionInfo, type RouteInfo, buildDocument } from "../../lib/openapi/document";
 import * as Health from "../../lib/openapi/contexts/health";
@@ -226,6 +226,7 @@ const ApiService: ServiceSchema = {
 					// The first hook that knows the action: from here on the answer and any error carry the
 					// header. Earlier refusals (body parser, no node for the action) never hold a token.
 					if (req.$action?.noStore) forbidStoring(res);
+					else if (req.headers.authorization) keepPrivate(res);
 					dropClientTenant(req.$params);
 					if (req.$action?.name === IdentityActions.login || req.$action?.name === IdentityActions.changePassword) {
 						return this.checkLoginThrottle(ctx, req);

@@ -23,3 +23,12 @@ export function forbidStoring(res: ServerResponse): void {
 	res.setHeader("Cache-Control", "no-store");
 	res.setHeader("Pragma", "no-cache");
 }
+
+/**
+ * On every answer to a request that carries credentials: what it holds is someone's (a national
+ * id, an address, a salary), and no browser or proxy cache may keep it. An action may still say
+ * otherwise for its own answer ($responseHeaders are applied after).
+ */
+export function keepPrivate(res: ServerResponse): void {
+	res.setHeader("Cache-Control", "private, no-store");
+}

@@ -421,6 +421,29 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			});
 		});
 
+		describe("answers that hold someone's data", () => {
+			it("Cache-Control: private, no-store on whatever a request with credentials gets, errors included; none on anonymous health", async () => {
+				const owner = await signup(url);
+				const as = bearer(owner.accessToken);
+				const hired = await request(url)
+					.post("/api/v1/employees")
+					.set(as)
+					.send({ firstName: "P", lastName: "Q", workEmail: uniqueEmail(), hireDate: "2024-01-01" });
+				for (const res of [
+					await request(url).get(`/api/v1/employees/${hired.body.id}`).set(as),
+					await request(url).get("/api/v1/me").set(as),
+					await request(url).get("/api/v1/employees/export.csv").set(as),
+					await request(url).get("/api/v1/employees/no-such-id").set(as)
+				]) {
+					expect({ status: res.status, cacheControl: res.headers["cache-control"] }).toEqual({
+						status: res.status,
+						cacheControl: "private, no-store"
+					});
+				}
+				expect((await request(url).get("/health/live")).headers["cache-control"]).toBeUndefined();
+			});
+		});
+
 		describe("headers on every response", () => {
 			it("X-Content-Type-Options: nosniff on successes, errors, 404s outside any route, preflights and health", async () => {
 				const owner = await signup(url);

@@ -484,11 +484,15 @@ const ApiService: ServiceSchema = {
 		/**
 		 * moleculer-web looks a plain OPTIONS (no Access-Control-Request-Method: no CORS preflight)
 		 * up with no method, which its resolveAlias takes for GET: the GET action ran and answered
-		 * the OPTIONS. Found nowhere, it reaches send404 below: 204 with the path's Allow.
+		 * the OPTIONS. Found nowhere, it reaches send404 below: 204 with the path's Allow. A HEAD
+		 * finds the path's GET.
 		 */
 		resolveAlias(this: GatewayThis, url: string, method?: string) {
 			if (method === undefined) return null;
-			return ApiGateway.methods!.resolveAlias.call(this, url, method);
+			const found = ApiGateway.methods!.resolveAlias.call(this, url, method);
+			// HEAD is GET without the body (RFC 9110 9.3.2), which Node's response leaves out by itself for a HEAD
+			// request: a path's own HEAD alias first (a short link's, which counts no click), else its GET.
+			return found || method !== "HEAD" ? found : ApiGateway.methods!.resolveAlias.call(this, url, "GET");
 		},
 
 		/**

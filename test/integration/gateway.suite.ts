@@ -421,6 +421,25 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 			});
 		});
 
+		describe("HEAD", () => {
+			it("answers as GET does on every GET route, status and headers, without a body; a path without GET is still 405", async () => {
+				const owner = await signup(url);
+				const as = bearer(owner.accessToken);
+				for (const path of ["/api/v1/me", "/api/v1/employees?pageSize=1", "/api/v1/no-such-route"]) {
+					const [head, get] = [await request(url).head(path).set(as), await request(url).get(path).set(as)];
+					expect({ path, status: head.status, type: head.headers["content-type"], body: head.text ?? "" }).toEqual({
+						path,
+						status: get.status,
+						type: get.headers["content-type"],
+						body: ""
+					});
+				}
+				const logout = await request(url).head("/api/v1/auth/logout").set(as);
+				expect(logout.status).toBe(405);
+				expect(logout.headers.allow).toContain("POST");
+			});
+		});
+
 		describe("answers that hold someone's data", () => {
 			it("Cache-Control: private, no-store on whatever a request with credentials gets, errors included; none on anonymous health", async () => {
 				const owner = await signup(url);

@@ -226,7 +226,6 @@ const ApiService: ServiceSchema = {
 					// The first hook that knows the action: from here on the answer and any error carry the
 					// header. Earlier refusals (body parser, no node for the action) never hold a token.
 					if (req.$action?.noStore) forbidStoring(res);
-					else if (req.headers.authorization) keepPrivate(res);
 					dropClientTenant(req.$params);
 					if (req.$action?.name === IdentityActions.login || req.$action?.name === IdentityActions.changePassword) {
 						return this.checkLoginThrottle(ctx, req);
@@ -517,9 +516,11 @@ const ApiService: ServiceSchema = {
 		/**
 		 * Called on every request that reaches routing, before any answer: moleculer-web's rest action
 		 * spells the request id `X-Request-ID`, every other answer of ours `X-Request-Id`. One spelling.
+		 * And no cache keeps an answer to a request with credentials, whatever route it finds or not.
 		 */
 		corsHandler(this: GatewayThis, settings: unknown, req: GatewayRequest, res: GatewayResponse): boolean {
 			if (req.$ctx?.requestID) res.setHeader(REQUEST_ID_HEADER, req.$ctx.requestID);
+			if (req.headers.authorization) keepPrivate(res);
 			return ApiGateway.methods!.corsHandler.call(this, settings, req, res);
 		},
 

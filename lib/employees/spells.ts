@@ -48,6 +48,19 @@ export function spellFields(employee: EmployeeDoc): Omit<SpellDoc, "_id" | "tena
 	};
 }
 
+/**
+ * An employee's spells, in order of start, grouped by employment: each hire or rehire begins one,
+ * a transfer (transferIn) continues it.
+ */
+export function stintsOf(spells: readonly SpellDoc[]): SpellDoc[][] {
+	const stints: SpellDoc[][] = [];
+	for (const spell of spells) {
+		if (!spell.transferIn || stints.length === 0) stints.push([spell]);
+		else stints[stints.length - 1].push(spell);
+	}
+	return stints;
+}
+
 /** One id per stint: the same hire written twice (a retry, a resumed saga) lands on one spell. */
 export const spellId = (employee: EmployeeDoc): string => `${employee._id}:${employee.hireDate}`;
 

@@ -34,7 +34,7 @@ import {
 } from "../../lib/employees/model";
 import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbers";
 import { type HireParams, checkDates, employeeFields, employmentType, hireChanges, hireFields, hiredEmployee } from "../../lib/employees/params";
-import { type SpellDoc, dayBefore, spellFields, stintSpell, transferSplit } from "../../lib/employees/spells";
+import { type SpellDoc, dayBefore, spellFields, stintSpell, stintsOf, transferSplit } from "../../lib/employees/spells";
 import { namesOrgPlace, whileOrgHeld } from "../../lib/org/tree-hold";
 import { withLease } from "../../lib/store/lease";
 import {
@@ -165,6 +165,7 @@ interface EmployeeMethods {
 	keepSpell(spell: SpellDoc): Promise<void>;
 	stintSpells(employee: EmployeeDoc): Promise<SpellDoc[]>;
 	spellsAround(employee: EmployeeDoc): Promise<{ stint: SpellDoc[]; before: SpellDoc | undefined }>;
+	spellsOf(employee: EmployeeDoc): Promise<SpellDoc[]>;
 	checkHireWithinStint(employee: EmployeeDoc, hireDate: string): Promise<void>;
 }
 
@@ -617,14 +618,8 @@ const EmployeesService: ServiceSchema = {
 			readOnly: true,
 			params: { id },
 			async handler(this: EmployeesThis, ctx: RosterContext<IdParams>): Promise<Array<{ hireDate: string; terminationDate: string | null }>> {
-				const employee = await this.findEmployee(ctx, ctx.params.id);
-				const spells: SpellDoc[] = await this.store(SPELLS).find({ query: { tenantId: employee.tenantId, employeeId: employee._id }, sort: ["start"] });
-				const periods: Array<{ hireDate: string; terminationDate: string | null }> = [];
-				for (const spell of spells) {
-					if (!spell.transferIn || periods.length === 0) periods.push({ hireDate: spell.start, terminationDate: spell.end });
-					else periods[periods.length - 1].terminationDate = spell.end;
-				}
-				return periods;
+				const stints = stintsOf(await this.spellsOf(await this.findEmployee(ctx, ctx.params.id)));
+				return stints.map(stint => ({ hireDate: stint[0].start, terminationDate: stint[stint.length - 1].end }));
 			}
 		},
 
@@ -1051,10 +1046,13 @@ const EmployeesService: ServiceSchema = {
 
 		/** The current stint's spells, and the last spell of the stint before it, if any. */
 		async spellsAround(this: EmployeesThis, employee: EmployeeDoc): Promise<{ stint: SpellDoc[]; before: SpellDoc | undefined }> {
-			const all: SpellDoc[] = await this.store(SPELLS).find({ query: { tenantId: employee.tenantId, employeeId: employee._id }, sort: ["start"] });
-			let opened = all.length - 1;
-			while (opened > 0 && all[opened].transferIn) opened--;
-			return { stint: all.slice(opened), before: opened > 0 ? all[opened - 1] : undefined };
+			const stints = stintsOf(await this.spellsOf(employee));
+			return { stint: stints.at(-1) ?? [], before: stints.at(-2)?.at(-1) };
+		},
+
+		/** Every spell of the employee, in order of start. */
+		spellsOf(this: EmployeesThis, employee: EmployeeDoc): Promise<SpellDoc[]> {
+			return this.store(SPELLS).find({ query: { tenantId: employee.tenantId, employeeId: employee._id }, sort: ["start"] });
 		},
 
 		/** Stores the spell; the same one stored again (a retry, a resumed saga) is brought up to date instead. */

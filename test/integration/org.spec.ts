@@ -5,7 +5,7 @@ import { type Signup, bearer, createUser, signup } from "../support/http";
 import { type RunningSystem, startRoomySystem } from "../support/local-system";
 import { itInProcess } from "../support/cluster-topology";
 import type { Store } from "../../lib/store/types";
-import { sentDuring } from "../support/races";
+import { writtenWhileDeleting } from "../support/races";
 
 describe("org", () => {
 	let system: RunningSystem;
@@ -126,21 +126,9 @@ describe("org", () => {
 	describe("a delete and a reference to what it deletes, at once", () => {
 		const del = (path: string) => request(url).delete(`/api/v1${path}`).set(bearer(acme.accessToken));
 		const patch = (path: string, body: object) => request(url).patch(`/api/v1${path}`).set(bearer(acme.accessToken)).send(body);
-		/**
-		 * Runs `remove` with `write` sent while the delete has counted the uses (the spied store's
-		 * count) and not yet removed: the write must wait for the delete, then refer to nothing (422).
-		 * A write in another service waits for the org's tree too (holdTree): without it, it was
-		 * checked before the delete and written after it.
-		 */
-		async function racing(
-			store: Store,
-			remove: () => PromiseLike<{ status: number }>,
-			write: () => PromiseLike<{ status: number; body: { data?: Array<{ field: string }> } }>
-		) {
-			const [removed, written] = await sentDuring(store, "count", remove, write, { when: "after" });
-			expect(removed.status).toBe(204);
-			return written;
-		}
+		// The write must wait for the delete, then refer to nothing (422); one in another service waits for the
+		// org's tree too (holdTree): without it, it was checked before the delete and written after it.
+		const racing = writtenWhileDeleting;
 		const org = () => system.broker.getLocalService("org") as unknown as { adapter: Store; store(name: string): Store };
 		const offers = () => (system.broker.getLocalService("recruitment") as unknown as { store(name: string): Store }).store("offers");
 

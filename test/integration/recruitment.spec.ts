@@ -8,8 +8,7 @@ import type { Application, Interview, InterviewScheduledEvent, Offer, StageChang
 import { RecruitmentActions, RecruitmentEvents } from "../../lib/names/recruitment";
 import { OnboardingSagaActions } from "../../lib/names/onboarding";
 import type { Store } from "../../lib/store/types";
-import { sentDuring } from "../support/races";
-import type request from "supertest";
+import { sentDuring, writtenWhileDeleting } from "../support/races";
 import { channelProbe } from "../support/channels";
 import { eventually, itInProcess } from "../support/cluster-topology";
 import { hire, linkedUser, startRoomySystem } from "../support/employees";
@@ -955,12 +954,8 @@ describe("recruitment", () => {
 		});
 
 		describe("a reference to what a delete in org is deleting, made at once", () => {
-			/** `write` sent while org's delete has counted the spied store's uses: it must wait for the delete, then refer to nothing. */
-			async function racing(store: Store, remove: () => PromiseLike<{ status: number }>, write: () => PromiseLike<request.Response>) {
-				const [removed, written] = await sentDuring(store, "count", remove, write, { when: "after" });
-				expect(removed.status).toBe(204);
-				return written;
-			}
+			// The write must wait for org's delete, then refer to nothing.
+			const racing = writtenWhileDeleting;
 			const service = (name: string) => system.broker.getLocalService(name) as unknown as { adapter: Store; store(name: string): Store };
 
 			itInProcess("an offer naming a position being deleted: 422 naming positionId, and no offer", async () => {

@@ -35,3 +35,14 @@ export async function sentDuring<A, B>(
 		spied.mockRestore();
 	}
 }
+
+/**
+ * A delete and a write referring to what it deletes, the write sent while the delete counts the
+ * uses (the spied store's first count, answered and then held): the delete must answer 204, and
+ * the write's answer is returned.
+ */
+export async function writtenWhileDeleting<W>(store: Store, remove: () => PromiseLike<{ status: number }>, write: () => PromiseLike<W>): Promise<W> {
+	const [removed, written] = await sentDuring(store, "count", remove, write, { when: "after" });
+	expect(removed.status).toBe(204);
+	return written;
+}

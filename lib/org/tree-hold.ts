@@ -1,10 +1,12 @@
 /**
  * Writes in other services that name a department or a position (an employee's, an opening's,
- * an offer's) are checked and made while org holds the tenant's department tree, as org's own
- * deletes of departments and positions count their uses under that same lease. So a delete
- * either counts the write or the write's reference check finds the department gone (422).
+ * an offer's) are checked and made while they share org's lease on the tenant's department tree,
+ * which org's own deletes of departments and positions own while they count their uses. So a
+ * delete either counts the write or the write's reference check finds the department gone (422).
  * Without it, a hire checked before a delete and written after it kept an id that points at
- * nothing. The hold covers the write's cache cleaning too: the delete's counts may be cached.
+ * nothing. Such writes share the lease, so a company's hires do not wait for one another
+ * (lib/store/shared-lease.ts). The hold covers the write's cache cleaning too: the delete's
+ * counts may be cached.
  */
 import type { Context } from "moleculer";
 import type { RequestMeta } from "../meta";

@@ -42,6 +42,17 @@ async function tryClaim(store: Store, key: string, holder: string, ttlMs: number
 
 const pause = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
+/** Asks `ready` until it answers true, or fails with 503 at `deadline`. */
+export async function waitUntil(ready: () => Promise<boolean>, deadline: number): Promise<void> {
+	let delay = 2;
+	while (!(await ready())) {
+		if (Date.now() >= deadline) throw new ServiceBusyError(1);
+		// Jittered, growing pauses: holders keep a lease for milliseconds, waiters should not stampede.
+		await pause(delay + Math.random() * delay);
+		delay = Math.min(delay * 2, 50);
+	}
+}
+
 /**
  * Claims the lock named `key` in `store` for a new holder, waiting for it or failing with 503,
  * and answers the holder to give to releaseLease. For a lock held across calls (see withLease).
@@ -49,14 +60,7 @@ const pause = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 export async function claimLease(store: Store, key: string, options: LeaseOptions = {}): Promise<string> {
 	const { ttlMs, waitMs } = { ...DEFAULTS, ...options };
 	const holder = randomUUID();
-	const deadline = Date.now() + waitMs;
-	let delay = 2;
-	while (!(await tryClaim(store, key, holder, ttlMs))) {
-		if (Date.now() >= deadline) throw new ServiceBusyError(1);
-		// Jittered, growing pauses: holders keep a lease for milliseconds, waiters should not stampede.
-		await pause(delay + Math.random() * delay);
-		delay = Math.min(delay * 2, 50);
-	}
+	await waitUntil(() => tryClaim(store, key, holder, ttlMs), Date.now() + waitMs);
 	return holder;
 }
 

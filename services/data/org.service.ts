@@ -16,7 +16,7 @@ import { STAFF_ROLES } from "../../lib/roles";
 import { auditCreation, auditUpdate } from "../../lib/audit/record";
 import { auditOutboxCollection, auditOutboxName, removeAudited } from "../../lib/audit/removal";
 import { OUTBOX_INDEX, insertWithEvent, updateWithEvent } from "../../lib/channels/outbox";
-import { claimLease, releaseLease, withLease } from "../../lib/store/lease";
+import { claimShared, releaseShared, withOwnedLease } from "../../lib/store/shared-lease";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 import { json, noContent } from "../../lib/openapi/responses";
@@ -255,7 +255,7 @@ const OrgService: ServiceSchema = {
 			params: {},
 			async handler(this: OrgThis, ctx: RosterContext): Promise<{ holder: string }> {
 				// Waits less than the caller's write may take (ActionTimeouts.write), so a busy tree is a 503, not a timeout.
-				return { holder: await claimLease(this.store(LOCKS), treeKey(requireUser(ctx).tenantId), { waitMs: HOLD_WAIT_MS }) };
+				return { holder: await claimShared(this.store(LOCKS), treeKey(requireUser(ctx).tenantId), { waitMs: HOLD_WAIT_MS }) };
 			}
 		},
 
@@ -263,7 +263,7 @@ const OrgService: ServiceSchema = {
 			visibility: "public",
 			params: { holder: { type: "uuid" } },
 			async handler(this: OrgThis, ctx: RosterContext<{ holder: string }>): Promise<null> {
-				await releaseLease(this.store(LOCKS), treeKey(requireUser(ctx).tenantId), ctx.params.holder);
+				await releaseShared(this.store(LOCKS), treeKey(requireUser(ctx).tenantId), ctx.params.holder);
 				return null;
 			}
 		},
@@ -542,12 +542,13 @@ const OrgService: ServiceSchema = {
 	methods: {
 		/**
 		 * A change to the shape of the tenant's department tree, or to what refers to a department, a
-		 * position or a location (here: a position, a department's location; elsewhere, under
-		 * holdTree: an employee, an opening, an offer), and the deletes those references guard: one
-		 * at a time across nodes, so a delete's count of uses sees every write.
+		 * position or a location here (a position, a department's location), and the deletes those
+		 * references guard: one at a time across nodes, and none while a write elsewhere holds the
+		 * tree (holdTree: an employee, an opening, an offer), so a delete's count of uses sees every
+		 * write. Those writes share their hold: a company's hires do not wait for each other.
 		 */
 		reshapeTree<T>(this: OrgThis, tenantId: string, change: () => Promise<T>): Promise<T> {
-			return withLease(this.store(LOCKS), treeKey(tenantId), change);
+			return withOwnedLease(this.store(LOCKS), treeKey(tenantId), change);
 		},
 
 		async checkDepartment(this: OrgThis, tenantId: string, departmentId: string | null | undefined, field: string): Promise<void> {

@@ -6,6 +6,7 @@ import { type RunningSystem, startRoomySystem } from "../support/local-system";
 import { itInProcess } from "../support/cluster-topology";
 import type { Store } from "../../lib/store/types";
 import { writtenWhileDeleting } from "../support/races";
+import { OrgActions } from "../../lib/names/org";
 
 describe("org", () => {
 	let system: RunningSystem;
@@ -191,6 +192,32 @@ describe("org", () => {
 			expect(res.status).toBe(422);
 			expect(res.body.data?.[0].field).toBe("positionId");
 			expect((await get(`/employees/${employee.id}`, acme)).body.positionId).toBeNull();
+		});
+	});
+
+	describe("a write elsewhere that names a department, while another holds the tree", () => {
+		const asAcme = () => ({ meta: { user: { id: acme.user.id, tenantId: acme.tenant.id, roles: ["admin"], employeeId: null, sessionId: "test" } } });
+
+		itInProcess("a hire goes ahead while another write holds it (they share it), and a delete waits for both", async () => {
+			const departmentId = await department(`Shared ${Math.random()}`);
+			const empty = await department(`Empty ${Math.random()}`);
+			const { holder } = await system.broker.call<{ holder: string }, object>(OrgActions.holdTree, {}, asAcme());
+			let released = false;
+			try {
+				const started = Date.now();
+				const hired = await post("/employees", acme, employeeBody({ departmentId }));
+				expect({ status: hired.status, answeredAtOnce: Date.now() - started < 2000 }).toEqual({ status: 201, answeredAtOnce: true });
+				const deleting = request(url)
+					.delete(`/api/v1/departments/${empty}`)
+					.set(bearer(acme.accessToken))
+					.then(res => ({ status: res.status, released }));
+				await new Promise(resolve => setTimeout(resolve, 300));
+				released = true;
+				await system.broker.call(OrgActions.releaseTree, { holder }, asAcme());
+				expect(await deleting).toEqual({ status: 204, released: true });
+			} finally {
+				if (!released) await system.broker.call(OrgActions.releaseTree, { holder }, asAcme());
+			}
 		});
 	});
 

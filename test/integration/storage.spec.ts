@@ -8,7 +8,8 @@ import { type Config, loadConfig } from "../../lib/config";
 import { ConflictError } from "../../lib/errors";
 import { createStore } from "../../lib/store";
 import { withLease } from "../../lib/store/lease";
-import type { SumByRow } from "../../lib/store/types";
+import { claimShared, releaseShared, withOwnedLease } from "../../lib/store/shared-lease";
+import type { Store, SumByRow } from "../../lib/store/types";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { describeWith } from "../support/external";
 import { dropSchema, freshSchemaUrl } from "../support/postgres";
@@ -461,6 +462,54 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 				expect(run).not.toHaveBeenCalled();
 				await expect(withLease(locks, "dead-holder", run, { waitMs: 2000 })).resolves.toBe("ran");
 			});
+
+			describe("shared", () => {
+				const shared = async (locks: Store, key: string, task: () => Promise<void>, options?: { waitMs: number }) => {
+					const holder = await claimShared(locks, key, options);
+					try {
+						await task();
+					} finally {
+						await releaseShared(locks, key, holder);
+					}
+				};
+
+				it("lets sharers hold it together, and an owner only once they have let go", async () => {
+					const locks = service.store(`locks_${suffix}`);
+					const holders = await Promise.all(Array.from({ length: 6 }, () => claimShared(locks, "shared-then-owned", { waitMs: 1000 })));
+					let ran = false;
+					const owner = withOwnedLease(locks, "shared-then-owned", async () => void (ran = true));
+					await pause(150);
+					const ranWhileShared = ran;
+					await Promise.all(holders.map(holder => releaseShared(locks, "shared-then-owned", holder)));
+					await owner;
+					expect({ ranWhileShared, ran }).toEqual({ ranWhileShared: false, ran: true });
+				});
+
+				it("keeps sharers waiting while it is owned, and answers 503 past their wait", async () => {
+					const locks = service.store(`locks_${suffix}`);
+					let owning = false;
+					const owner = withOwnedLease(locks, "owned-then-shared", async () => {
+						owning = true;
+						await pause(200);
+						owning = false;
+					});
+					await pause(30);
+					await expect(shared(locks, "owned-then-shared", async () => undefined, { waitMs: 50 })).rejects.toMatchObject({ code: 503 });
+					let ownedMeanwhile = true;
+					await shared(locks, "owned-then-shared", async () => void (ownedMeanwhile = owning));
+					await owner;
+					expect(ownedMeanwhile).toBe(false);
+				});
+
+				it("counts a sharer that died until its hold runs out", async () => {
+					const locks = service.store(`locks_${suffix}`);
+					await claimShared(locks, "dead-sharer", { ttlMs: 300 });
+					const run = jest.fn(async () => "ran");
+					await expect(withOwnedLease(locks, "dead-sharer", run, { waitMs: 50 })).rejects.toMatchObject({ code: 503 });
+					expect(run).not.toHaveBeenCalled();
+					await expect(withOwnedLease(locks, "dead-sharer", run, { waitMs: 2000 })).resolves.toBe("ran");
+				});
+			});
 		});
 
 		if (service.adapter.shared) {
@@ -494,6 +543,40 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 						)
 					);
 					expect(most).toBe(1);
+				} finally {
+					await other.disconnect();
+				}
+			});
+
+			it("shares a lease across two nodes' stores: never owned while shared", async () => {
+				const other = createStore({ name: `locks_${suffix}` }, cfg);
+				await other.connect();
+				try {
+					const stores = [service.store(`locks_${suffix}`), other];
+					let sharing = 0;
+					let owners = 0;
+					let overlaps = 0;
+					let mostSharing = 0;
+					await Promise.all(
+						Array.from({ length: 24 }, async (_, i) => {
+							const store = stores[i % 2];
+							if (i % 4 === 0) {
+								return withOwnedLease(store, "shared-across-nodes", async () => {
+									if (sharing > 0 || owners > 0) overlaps++;
+									owners++;
+									await new Promise(resolve => setTimeout(resolve, 5));
+									owners--;
+								});
+							}
+							const holder = await claimShared(store, "shared-across-nodes");
+							if (owners > 0) overlaps++;
+							mostSharing = Math.max(mostSharing, ++sharing);
+							await new Promise(resolve => setTimeout(resolve, 5));
+							sharing--;
+							await releaseShared(store, "shared-across-nodes", holder);
+						})
+					);
+					expect({ overlaps, shared: mostSharing > 1 }).toEqual({ overlaps: 0, shared: true });
 				} finally {
 					await other.disconnect();
 				}

@@ -57,6 +57,16 @@ export async function releaseShared(store: Store, key: string, holder: string): 
 	await store.removeMany({ _id: sharerId(key, holder) });
 }
 
+/** Runs the task sharing the lease named `key`; waits while someone owns it, or fails with 503. */
+export async function withSharedLease<T>(store: Store, key: string, task: () => Promise<T>, options: SharedLeaseOptions = {}): Promise<T> {
+	const holder = await claimShared(store, key, options);
+	try {
+		return await task();
+	} finally {
+		await releaseShared(store, key, holder);
+	}
+}
+
 /** Runs the task owning the lease named `key`: no one shares it meanwhile. Waits for it, or fails with 503. */
 export async function withOwnedLease<T>(store: Store, key: string, task: () => Promise<T>, options: SharedLeaseOptions = {}): Promise<T> {
 	const { ttlMs, waitMs } = { ...DEFAULTS, ...options };

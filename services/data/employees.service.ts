@@ -36,7 +36,7 @@ import { ASSIGNED_NUMBER, formatAssignedNumber } from "../../lib/employees/numbe
 import { type HireParams, checkDates, employeeFields, employmentType, hireChanges, hireFields, hiredEmployee } from "../../lib/employees/params";
 import { type SpellDoc, dayBefore, spellFields, stintSpell, stintsOf, transferSplit } from "../../lib/employees/spells";
 import { namesOrgPlace, whileOrgHeld } from "../../lib/org/tree-hold";
-import { withLease } from "../../lib/store/lease";
+import { withOwnedLease, withSharedLease } from "../../lib/store/shared-lease";
 import {
 	type Relation,
 	checkEmploymentDate,
@@ -151,8 +151,8 @@ interface EmployeeMethods {
 	teamOf(ctx: RosterContext, employeeId: string, depth: ReportDepth): Promise<string[]>;
 	managerLoader(tenantId: string): LoadManager;
 	checkReferences(ctx: RosterContext, employee: EmployeeDoc | null, next: Proposed): Promise<void>;
-	placing<T>(ctx: RosterContext, placed: Proposed | Proposed[], task: () => Promise<T>): Promise<T>;
-	whileReportingHeld<T>(tenantId: string, task: () => Promise<T>): Promise<T>;
+	placing<T>(ctx: RosterContext, placed: Proposed | Proposed[], task: () => Promise<T>, newcomer?: boolean): Promise<T>;
+	whileReportingHeld<T>(tenantId: string, task: () => Promise<T>, newcomer?: boolean): Promise<T>;
 	checkTaken(tenantId: string, next: Proposed, selfId: string | null): Promise<void>;
 	guarded<T>(tenantId: string, selfId: string, workEmail: string, write: () => Promise<T>): Promise<T>;
 	insertHire(ctx: RosterContext, doc: EmployeeDoc, numbered: boolean, changesOf: (doc: EmployeeDoc) => Changes): Promise<void>;
@@ -703,13 +703,18 @@ const EmployeesService: ServiceSchema = {
 			checkDates(p);
 			const doc = hiredEmployee(tenantId, employeeId, p, now());
 			const numbered = p.employeeNumber !== undefined;
-			await this.placing(ctx, doc, async () => {
-				await this.checkReferences(ctx, null, doc);
-				// An assigned number is left empty until insertHire picks it, so nothing is checked for it here.
-				await this.checkTaken(tenantId, doc, null);
-				await this.insertHire(ctx, doc, numbered, hireChanges);
-				await this.recorded(ctx, doc, "hired", hireChanges(doc), doc.hireDate);
-			});
+			await this.placing(
+				ctx,
+				doc,
+				async () => {
+					await this.checkReferences(ctx, null, doc);
+					// An assigned number is left empty until insertHire picks it, so nothing is checked for it here.
+					await this.checkTaken(tenantId, doc, null);
+					await this.insertHire(ctx, doc, numbered, hireChanges);
+					await this.recorded(ctx, doc, "hired", hireChanges(doc), doc.hireDate);
+				},
+				true
+			);
 			ctx.meta.$statusCode = 201;
 			ctx.meta.$location = `/api/v1/employees/${doc._id}`;
 			return employeeJSON(doc, true);
@@ -807,23 +812,24 @@ const EmployeesService: ServiceSchema = {
 		/**
 		 * The reference checks and the write of a change that places an employee: with the org's tree
 		 * held when it names a department or position (lib/org/tree-hold.ts), and in turn with the
-		 * company's other changes of reporting lines when it names a manager.
+		 * company's other changes of reporting lines when it names a manager (`newcomer`: alongside them).
 		 */
-		placing<T>(this: EmployeesThis, ctx: RosterContext, placed: Proposed | Proposed[], task: () => Promise<T>): Promise<T> {
+		placing<T>(this: EmployeesThis, ctx: RosterContext, placed: Proposed | Proposed[], task: () => Promise<T>, newcomer = false): Promise<T> {
 			const { tenantId } = requireUser(ctx);
 			const all = Array.isArray(placed) ? placed : [placed];
 			const managed = all.some(fields => fields.managerId);
-			return whileOrgHeld(ctx, all.some(namesOrgPlace), () => (managed ? this.whileReportingHeld(tenantId, task) : task()));
+			return whileOrgHeld(ctx, all.some(namesOrgPlace), () => (managed ? this.whileReportingHeld(tenantId, task, newcomer) : task()));
 		},
 
 		/**
 		 * Changes of a company's reporting lines, one at a time across nodes (a lease): each checks for
 		 * a loop on the lines as they stand, so two at once could each pass and together close one (p
 		 * under q, q under r, r under p, each alone fine). A termination takes its turn too, so no one is
-		 * put under a manager who is leaving meanwhile.
+		 * put under a manager who is leaving meanwhile. A newcomer, whom no one reports to yet, closes no
+		 * loop: their hires share the lease, and wait only for those changes.
 		 */
-		whileReportingHeld<T>(this: EmployeesThis, tenantId: string, task: () => Promise<T>): Promise<T> {
-			return withLease(this.store(LOCKS), `reportingLines:${tenantId}`, task);
+		whileReportingHeld<T>(this: EmployeesThis, tenantId: string, task: () => Promise<T>, newcomer = false): Promise<T> {
+			return (newcomer ? withSharedLease : withOwnedLease)(this.store(LOCKS), `reportingLines:${tenantId}`, task);
 		},
 
 		/**

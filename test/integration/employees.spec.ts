@@ -448,6 +448,35 @@ describe("employees", () => {
 			expect((await current(q.id)).managerId).toBeNull();
 		});
 
+		describe("hires under a manager, in flight", () => {
+			const employees = () => (system.broker.getLocalService("employees") as unknown as { adapter: Store }).adapter;
+			/** `second` sent while `first`'s hire is held at its insert for a while; the order they answered in. */
+			async function answeredInOrder(first: () => PromiseLike<request.Response>, second: () => PromiseLike<request.Response>) {
+				const order: string[] = [];
+				const noted = (name: string, send: () => PromiseLike<request.Response>) => () => Promise.resolve(send()).then(res => (order.push(name), res));
+				const answers = await sentDuring(employees(), "insert", noted("first", first), noted("second", second), { holdMs: 600 });
+				return { answers, order };
+			}
+
+			itInProcess("go side by side: a newcomer closes no loop, so one hire does not wait for another", async () => {
+				const head = await hire(url, acme);
+				const { answers, order } = await answeredInOrder(
+					() => post("/employees", acme, employeeBody({ managerId: head.id })),
+					() => post("/employees", acme, employeeBody({ managerId: head.id }))
+				);
+				expect({ statuses: answers.map(res => res.status), order }).toEqual({ statuses: [201, 201], order: ["second", "first"] });
+			});
+
+			itInProcess("hold back the manager's termination until they land: no one is put under a manager who has left", async () => {
+				const head = await hire(url, acme);
+				const { answers, order } = await answeredInOrder(
+					() => post("/employees", acme, employeeBody({ managerId: head.id })),
+					() => post(`/employees/${head.id}/terminate`, acme, { date: "2030-01-31", reason: "Moving on" })
+				);
+				expect({ statuses: answers.map(res => res.status), order }).toEqual({ statuses: [201, 200], order: ["first", "second"] });
+			});
+		});
+
 		it("refuses a rehire under someone who still reports to the employee", async () => {
 			const chief = await hire(url, acme);
 			const deputy = await hire(url, acme, { managerId: chief.id });

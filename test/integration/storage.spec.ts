@@ -8,8 +8,8 @@ import { type Config, loadConfig } from "../../lib/config";
 import { ConflictError } from "../../lib/errors";
 import { createStore } from "../../lib/store";
 import { withLease } from "../../lib/store/lease";
-import { claimShared, releaseShared, withOwnedLease } from "../../lib/store/shared-lease";
-import type { Store, SumByRow } from "../../lib/store/types";
+import { claimShared, releaseShared, withOwnedLease, withSharedLease } from "../../lib/store/shared-lease";
+import type { SumByRow } from "../../lib/store/types";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { describeWith } from "../support/external";
 import { dropSchema, freshSchemaUrl } from "../support/postgres";
@@ -464,15 +464,6 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 			});
 
 			describe("shared", () => {
-				const shared = async (locks: Store, key: string, task: () => Promise<void>, options?: { waitMs: number }) => {
-					const holder = await claimShared(locks, key, options);
-					try {
-						await task();
-					} finally {
-						await releaseShared(locks, key, holder);
-					}
-				};
-
 				it("lets sharers hold it together, and an owner only once they have let go", async () => {
 					const locks = service.store(`locks_${suffix}`);
 					const holders = await Promise.all(Array.from({ length: 6 }, () => claimShared(locks, "shared-then-owned", { waitMs: 1000 })));
@@ -494,9 +485,9 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 						owning = false;
 					});
 					await pause(30);
-					await expect(shared(locks, "owned-then-shared", async () => undefined, { waitMs: 50 })).rejects.toMatchObject({ code: 503 });
+					await expect(withSharedLease(locks, "owned-then-shared", async () => undefined, { waitMs: 50 })).rejects.toMatchObject({ code: 503 });
 					let ownedMeanwhile = true;
-					await shared(locks, "owned-then-shared", async () => void (ownedMeanwhile = owning));
+					await withSharedLease(locks, "owned-then-shared", async () => void (ownedMeanwhile = owning));
 					await owner;
 					expect(ownedMeanwhile).toBe(false);
 				});

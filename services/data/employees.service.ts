@@ -151,7 +151,7 @@ interface EmployeeMethods {
 	teamOf(ctx: RosterContext, employeeId: string, depth: ReportDepth): Promise<string[]>;
 	managerLoader(tenantId: string): LoadManager;
 	checkReferences(ctx: RosterContext, employee: EmployeeDoc | null, next: Proposed): Promise<void>;
-	placing<T>(ctx: RosterContext, placed: Proposed | Proposed[], task: () => Promise<T>, newcomer?: boolean): Promise<T>;
+	placing<T>(ctx: RosterContext, placed: Proposed | Proposed[], task: () => Promise<T>, opts?: { newcomer?: boolean }): Promise<T>;
 	whileReportingHeld<T>(tenantId: string, task: () => Promise<T>, newcomer?: boolean): Promise<T>;
 	checkTaken(tenantId: string, next: Proposed, selfId: string | null): Promise<void>;
 	guarded<T>(tenantId: string, selfId: string, workEmail: string, write: () => Promise<T>): Promise<T>;
@@ -713,7 +713,7 @@ const EmployeesService: ServiceSchema = {
 					await this.insertHire(ctx, doc, numbered, hireChanges);
 					await this.recorded(ctx, doc, "hired", hireChanges(doc), doc.hireDate);
 				},
-				true
+				{ newcomer: true }
 			);
 			ctx.meta.$statusCode = 201;
 			ctx.meta.$location = `/api/v1/employees/${doc._id}`;
@@ -814,7 +814,7 @@ const EmployeesService: ServiceSchema = {
 		 * held when it names a department or position (lib/org/tree-hold.ts), and in turn with the
 		 * company's other changes of reporting lines when it names a manager (`newcomer`: alongside them).
 		 */
-		placing<T>(this: EmployeesThis, ctx: RosterContext, placed: Proposed | Proposed[], task: () => Promise<T>, newcomer = false): Promise<T> {
+		placing<T>(this: EmployeesThis, ctx: RosterContext, placed: Proposed | Proposed[], task: () => Promise<T>, { newcomer = false } = {}): Promise<T> {
 			const { tenantId } = requireUser(ctx);
 			const all = Array.isArray(placed) ? placed : [placed];
 			const managed = all.some(fields => fields.managerId);

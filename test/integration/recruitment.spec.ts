@@ -312,6 +312,31 @@ describe("recruitment", () => {
 				expect(made.body.data[0].field).toBe("openingId");
 			});
 
+			itInProcess("applications of two candidates to one opening go side by side: one does not wait for the other", async () => {
+				const [opening, first, second] = await Promise.all([createOpening(url, acme), createCandidate(url, acme), createCandidate(url, acme)]);
+				const order: string[] = [];
+				const apply = (name: string, candidateId: string) => () =>
+					api()
+						.post("/applications", acme.hr, { candidateId, openingId: opening.id })
+						.then(res => (order.push(name), res));
+				const answers = await sentDuring(stores().store("applications"), "insert", apply("first", first.id), apply("second", second.id), {
+					holdMs: 600
+				});
+				expect({ statuses: answers.map(res => res.status), order }).toEqual({ statuses: [201, 201], order: ["second", "first"] });
+			});
+
+			itInProcess("an opening's delete sent while an application to it is made waits for it, then finds it (409)", async () => {
+				const [opening, candidate] = await Promise.all([createOpening(url, acme), createCandidate(url, acme)]);
+				const [made, deleted] = await sentDuring(
+					stores().store("applications"),
+					"insert",
+					() => api().post("/applications", acme.hr, { candidateId: candidate.id, openingId: opening.id }),
+					() => api().del(`/job-openings/${opening.id}`, acme.hr)
+				);
+				expect([made.status, deleted.status]).toEqual([201, 409]);
+				expect((await api().get(`/job-openings/${opening.id}`, acme.hr)).status).toBe(200);
+			});
+
 			it("refuses to erase a candidate whose offer onboarding has claimed and not yet finished (409)", async () => {
 				const { candidate, application } = await applicationAt(url, acme, "offer");
 				const offer = await createOffer(url, acme, application.id);

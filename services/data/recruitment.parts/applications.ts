@@ -14,6 +14,7 @@ import { figuresOf } from "../../../lib/recruitment/figures";
 import { isClosed } from "../../../lib/recruitment/stages";
 import { STAFF_ROLES } from "../../../lib/roles";
 import { withLease } from "../../../lib/store/lease";
+import { withSharedLease } from "../../../lib/store/shared-lease";
 import {
 	APPLICATIONS,
 	type ApplicationDoc,
@@ -68,9 +69,10 @@ export const ApplicationsPart: Partial<ServiceSchema> = {
 				const { candidateId, openingId, note = null } = ctx.params;
 				const locks = this.store(LOCKS);
 				const store = this.store(APPLICATIONS);
-				// Checked and made while neither the candidate is erased nor the opening deleted (their leases).
+				// Checked and made while neither the candidate is erased nor the opening deleted (their leases);
+				// applications to one opening share its lease, so they do not wait for one another.
 				const doc = await withLease(locks, candidateLease(tenantId, candidateId), () =>
-					withLease(locks, openingLease(tenantId, openingId), async () => {
+					withSharedLease(locks, openingLease(tenantId, openingId), async () => {
 						if ((await this.store(CANDIDATES).count({ query: { _id: candidateId, tenantId } })) === 0)
 							throw noReference("candidateId", "candidate");
 						const opening: OpeningDoc | null = await this.adapter.findOne({ _id: openingId, tenantId });

@@ -13,7 +13,7 @@ import { IllegalTransitionError } from "../../../lib/recruitment/errors";
 import { canChangeOpening } from "../../../lib/recruitment/openings";
 import { whileOrgHeld } from "../../../lib/org/tree-hold";
 import { STAFF_ROLES } from "../../../lib/roles";
-import { withLease } from "../../../lib/store/lease";
+import { withOwnedLease } from "../../../lib/store/shared-lease";
 import { APPLICATIONS, type IdParams, LOCKS, type OpeningDoc, RECRUITERS, type RecruitmentThis, openingLease, optional, search } from "./shared";
 import { json, noContent } from "../../../lib/openapi/responses";
 import { page } from "../../../lib/openapi/schemas";
@@ -172,8 +172,8 @@ export const OpeningsPart: Partial<ServiceSchema> = {
 			params: { $$strict: true, id },
 			async handler(this: RecruitmentThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const { tenantId } = requireUser(ctx);
-				// With the opening held, no application is made to it meanwhile.
-				return withLease(this.store(LOCKS), openingLease(tenantId, ctx.params.id), async () => {
+				// With the opening owned, no application is made to it meanwhile.
+				return withOwnedLease(this.store(LOCKS), openingLease(tenantId, ctx.params.id), async () => {
 					const opening = await findInTenant<OpeningDoc>(this.adapter, tenantId, ctx.params.id, "Job opening");
 					const applications = await this.store(APPLICATIONS).count({ query: { tenantId, openingId: opening._id } });
 					// Applications are the hiring record; an opening that has any is closed, not deleted.

@@ -94,7 +94,7 @@ export const applicationLease = (tenantId: string, applicationId: string) => `ap
  */
 export const candidateLease = (tenantId: string, candidateId: string) => `candidate:${tenantId}:${candidateId}`;
 
-/** The lease of one opening: its delete, and an application made to it, take turns. */
+/** The lease of one opening: its delete owns it, applications made to it share it (lib/store/shared-lease.ts). */
 export const openingLease = (tenantId: string, openingId: string) => `opening:${tenantId}:${openingId}`;
 
 /** Who may read openings, applications and interviews (a manager only their own openings'). */

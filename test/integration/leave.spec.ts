@@ -26,6 +26,7 @@ import {
 import type { RunningSystem } from "../support/local-system";
 import { eventually, itInProcess } from "../support/cluster-topology";
 import { staleSession } from "../support/stale-session";
+import { sentDuring } from "../support/races";
 
 describe("leave", () => {
 	let system: RunningSystem;
@@ -205,6 +206,17 @@ describe("leave", () => {
 				expect((await api.get(`/leave-entitlements?leaveTypeId=${type.id}`, hr)).body.total).toBe(0);
 				expect((await api.get(`/leave-requests?leaveTypeId=${type.id}`, hr)).body.total).toBe(0);
 			}
+		});
+
+		itInProcess("requests of one type by two employees go side by side: one does not wait for the other", async () => {
+			const [p1, p2] = [await person(system.url, acme, "employee"), await person(system.url, acme, "employee")];
+			const type = await leaveType(system.url, acme, { name: `Busy ${Math.random()}`, allowNegative: true });
+			const requests = (system.broker.getLocalService("leave") as unknown as { adapter: Store }).adapter;
+			const order: string[] = [];
+			const send = (name: string, who: Session) => () =>
+				api.post("/leave-requests", who, { leaveTypeId: type.id, ...workWeek(5) }).then(res => (order.push(name), res));
+			const answers = await sentDuring(requests, "insert", send("first", p1), send("second", p2), { holdMs: 600 });
+			expect({ statuses: answers.map(res => res.status), order }).toEqual({ statuses: [201, 201], order: ["second", "first"] });
 		});
 
 		it("of another tenant are 404 on every route, and stay as they were", async () => {

@@ -14,6 +14,7 @@ import { type RosterContext, hasRole, isStaff, requireUser } from "../../../lib/
 import { EmployeeActions, type EmployeeSummary } from "../../../lib/names/employees";
 import { optionalInt } from "../../../lib/params";
 import { withLease } from "../../../lib/store/lease";
+import { withOwnedLease, withSharedLease } from "../../../lib/store/shared-lease";
 import type { DbService, Store } from "../../../mixins/db.mixin";
 import type { OutboxMethods } from "../../../mixins/outbox.mixin";
 
@@ -31,6 +32,7 @@ export interface LeaveMethods {
 	// shared.ts
 	exclusively<T>(tenantId: string, employeeId: string, task: () => Promise<T>): Promise<T>;
 	whileTypeStays<T>(tenantId: string, typeId: string, task: () => Promise<T>): Promise<T>;
+	whileTypeGoes<T>(tenantId: string, typeId: string, task: () => Promise<T>): Promise<T>;
 	checkEmployee(ctx: RosterContext, employeeId: string): Promise<EmployeeSummary>;
 	visibleEmployees(ctx: RosterContext): Promise<string[] | null>;
 	scopeQuery(ctx: RosterContext, query: Record<string, unknown>, wanted?: string): Promise<void>;
@@ -68,6 +70,9 @@ export const optionalYear = optionalInt(LEAVE_YEARS.min, LEAVE_YEARS.max);
 
 // ---- Employees and scoping ---------------------------------------------------------------
 
+/** The lease of one leave type: its delete owns it, the writes that refer to it share it. */
+const typeLease = (tenantId: string, typeId: string) => `leaveType:${tenantId}:${typeId}`;
+
 export const SharedPart: Partial<ServiceSchema> = {
 	methods: {
 		/**
@@ -81,12 +86,18 @@ export const SharedPart: Partial<ServiceSchema> = {
 		},
 
 		/**
-		 * Runs `task` while no one can delete the leave type (deleteLeaveType holds the same lease):
+		 * Runs `task` while no one can delete the leave type (whileTypeGoes owns the lease this shares):
 		 * a request or an entitlement written inside it refers to a type that stays. Unserialised, a
-		 * delete could count no use of the type, and a write could land before the type went.
+		 * delete could count no use of the type, and a write could land before the type went. Writes
+		 * share the lease, so a company's requests of one type do not wait for one another.
 		 */
 		whileTypeStays<T>(this: LeaveThis, tenantId: string, typeId: string, task: () => Promise<T>): Promise<T> {
-			return withLease(this.store(ADMISSIONS), `leaveType:${tenantId}:${typeId}`, task);
+			return withSharedLease(this.store(ADMISSIONS), typeLease(tenantId, typeId), task);
+		},
+
+		/** Runs the type's delete with no write sharing its lease (whileTypeStays): its count of uses sees them all. */
+		whileTypeGoes<T>(this: LeaveThis, tenantId: string, typeId: string, task: () => Promise<T>): Promise<T> {
+			return withOwnedLease(this.store(ADMISSIONS), typeLease(tenantId, typeId), task);
 		},
 
 		/** An employee of the caller's tenant, terminated or not; a 422 naming employeeId otherwise. */

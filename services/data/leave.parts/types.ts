@@ -133,7 +133,7 @@ export const TypesPart: Partial<ServiceSchema> = {
 			async handler(this: LeaveThis, ctx: RosterContext<IdParams>): Promise<null> {
 				const { tenantId } = requireUser(ctx);
 				const type = await this.findType(tenantId, ctx.params.id);
-				return this.whileTypeStays(tenantId, type._id, async () => {
+				return this.whileTypeGoes(tenantId, type._id, async () => {
 					const query = { query: { tenantId, leaveTypeId: type._id } };
 					const [entitlements, requests] = await Promise.all([this.store(ENTITLEMENTS).count(query), this.adapter.count(query)]);
 					if (entitlements + requests > 0) {

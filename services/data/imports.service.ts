@@ -200,10 +200,13 @@ const ImportsService: ServiceSchema = {
 		async errorsOf(this: ImportsThis, doc: ImportDoc): Promise<ImportRowError[]> {
 			const docs: ErrorsDoc[] = await this.store(ERRORS).find({ query: { importId: doc._id, tenantId: doc.tenantId } });
 			// Only the chunks counted so far: a chunk redone after a crash has not added its errors twice.
-			return docs
-				.filter(d => d.n < doc.nextChunk)
-				.sort((a, b) => a.n - b.n)
-				.flatMap(d => d.errors);
+			return (
+				docs
+					.filter(d => d.n < doc.nextChunk)
+					.flatMap(d => d.errors)
+					// Chunks hold the rows in dependency order (lib/imports/row-order.ts), not the file's.
+					.sort((a, b) => a.row - b.row)
+			);
 		},
 
 		/** The import stuck at chunk `n` (not one that moved on meanwhile) ends failed, saying why. */

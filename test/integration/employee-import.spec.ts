@@ -401,6 +401,28 @@ describe("employee import", () => {
 		expect(redone).toHaveLength(2);
 	});
 
+	it("hires a manager named further down the file, past the first chunk, before the rows under them; errors come in file order", async () => {
+		const initech = await signup(url, "Initech");
+		const stamp = Date.now();
+		const line = (n: string, manager = "") => `${n},Row,${n},${n.toLowerCase()}.${stamp}@example.com,2024-06-01,${manager}`;
+		const lines = ["employeeNumber,firstName,lastName,workEmail,hireDate,manager", line("R-0", "BOSS"), line("R-1", "NOBODY")];
+		for (let i = 2; i < 300; i++) lines.push(line(`R-${i}`, i % 2 ? "BOSS" : ""));
+		// The boss reports to the chief, on the very last line; row 302 names no one on record.
+		lines.push(line("R-300", "NOBODY-EITHER"), line("BOSS", "CHIEF"), line("CHIEF"));
+		const result = await imported(lines.join("\n"), initech);
+		expect(result.counts).toEqual({ total: 303, imported: 301, updated: 0, skipped: 0, failed: 2 });
+		expect(result.errors.map((e: { row: number; field: string }) => [e.row, e.field])).toEqual([
+			[3, "manager"],
+			[302, "manager"]
+		]);
+		const find = async (lastName: string) => {
+			const res = await request(url).get("/api/v1/employees").query({ search: lastName, pageSize: 100 }).set(bearer(initech.accessToken));
+			return (res.body.rows as Array<{ id: string; lastName: string; managerId: string | null }>).find(row => row.lastName === lastName)!;
+		};
+		const [first, boss, chief] = [await find("R-0"), await find("BOSS"), await find("CHIEF")];
+		expect({ first: first.managerId, boss: boss.managerId }).toEqual({ first: boss.id, boss: chief.id });
+	});
+
 	it("imports a 20,000-row file to the end", async () => {
 		const lines = ["employeeNumber,firstName,lastName,workEmail,hireDate"];
 		for (let i = 0; i < 20_000; i++) lines.push(`V-${i},Vol,Ume${i},vol${i}.${Date.now()}@example.com,2024-06-01`);

@@ -6,6 +6,7 @@
 import { CsvSyntaxError, readCsv } from "../../lib/imports/csv-reader";
 import { readHeader, readRow } from "../../lib/imports/employee-columns";
 import { waves } from "../../services/data/imports.parts/rows";
+import { inDependencyOrder } from "../../lib/imports/row-order";
 
 async function readAll(text: string, piece: number) {
 	const pieces: string[] = [];
@@ -93,5 +94,37 @@ describe("waves", () => {
 		const e = row(7, { employeeNumber: "E", workEmail: "e@x.co", manager: "Z" });
 		// b waits for a2 too (it may change A, b's manager): conservative, never wrong.
 		expect(waves([a, b, c, a2, d, e])).toEqual([[a, c, e], [a2], [b], [d]]);
+	});
+});
+
+describe("inDependencyOrder", () => {
+	const row = (row: number, cells: Record<string, string>) => ({ row, cells });
+	const rowsOf = (rows: Array<{ row: number }>) => rows.map(r => r.row);
+
+	it("puts each row after its manager's rows and after the earlier rows with its keys; the rest keep the file's order", () => {
+		const b = row(2, { employeeNumber: "B", manager: "a@x.co" });
+		const c = row(3, { employeeNumber: "C" });
+		const a = row(4, { employeeNumber: "A", workEmail: "a@x.co", manager: "Z" });
+		const a2 = row(5, { employeeNumber: "A", workEmail: "a@x.co" });
+		const d = row(6, { employeeNumber: "D", manager: "B" });
+		// b waits for every row that writes its manager (a and the later a2), as waves do.
+		expect(rowsOf(inDependencyOrder([b, c, a, a2, d]))).toEqual([4, 5, 2, 3, 6]);
+	});
+
+	it("keeps every row of a loop of managers, once, and what depends on none where it was", () => {
+		const p = row(2, { employeeNumber: "P", manager: "Q" });
+		const q = row(3, { employeeNumber: "Q", manager: "R" });
+		const r = row(4, { employeeNumber: "R", manager: "P" });
+		const self = row(5, { employeeNumber: "S", manager: "S" });
+		const ordered = rowsOf(inDependencyOrder([p, q, r, self]));
+		expect(ordered.slice().sort()).toEqual([2, 3, 4, 5]);
+		expect(ordered[3]).toBe(5);
+	});
+
+	it("orders a chain of 50,000 managers written bottom-up, without overflowing the stack", () => {
+		const rows = Array.from({ length: 50_000 }, (_, i) => row(i + 2, { employeeNumber: `E${i}`, manager: `E${i + 1}` }));
+		const ordered = inDependencyOrder(rows);
+		expect(ordered[0].row).toBe(50_001);
+		expect(ordered[49_999].row).toBe(2);
 	});
 });

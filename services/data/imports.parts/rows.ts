@@ -12,6 +12,7 @@ import type { ServiceBroker } from "moleculer";
 import type { Employee } from "../../../lib/employees/model";
 import { FIELD_COLUMNS, type ImportRow } from "../../../lib/imports/employee-columns";
 import { NameIndex } from "../../../lib/imports/name-index";
+import { keysOf, managerKey } from "../../../lib/imports/row-order";
 import { departmentLabels, departmentNames } from "../../../lib/imports/department-labels";
 import type { AuthUser } from "../../../lib/meta";
 import { EmployeeActions, type ImportCounts, type ImportRowError, OrgActions, type OrgDirectory } from "../../../lib/names";
@@ -19,11 +20,6 @@ import { rowEmployeeId } from "./shared";
 
 /** Rows of a chunk imported at once: each is a few awaited calls, so a chunk is latency-bound, not CPU-bound. */
 const ROW_CONCURRENCY = 16;
-
-const keysOf = ({ cells }: ImportRow): string[] =>
-	[cells.employeeNumber && `#${cells.employeeNumber}`, cells.workEmail && `@${cells.workEmail.toLowerCase()}`].filter((k): k is string => !!k);
-const managerKey = ({ cells }: ImportRow): string | undefined =>
-	cells.manager ? (cells.manager.includes("@") ? `@${cells.manager.toLowerCase()}` : `#${cells.manager}`) : undefined;
 
 /**
  * The chunk's rows in waves that may each run in parallel and give the result of running them

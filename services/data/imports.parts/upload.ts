@@ -1,13 +1,15 @@
 /**
  * Reading an uploaded file: the body streams in, is decoded as UTF-8 (a BOM or not), parsed as
- * CSV record by record (csv-parse, lib/imports/csv-reader.ts), checked against the documented bounds as it goes, and cut into chunks
- * of rows. Nothing is stored until the whole file has been read and found sound, so a refused
- * upload changes nothing.
+ * CSV record by record (csv-parse, lib/imports/csv-reader.ts), checked against the documented
+ * bounds as it goes, put in dependency order (lib/imports/row-order.ts) and cut into chunks of
+ * rows. Nothing is stored until the whole file has been read and found sound, so a refused upload
+ * changes nothing.
  */
 import type { Readable } from "node:stream";
 import { PayloadTooLargeError, UnprocessableError } from "../../../lib/errors";
 import { CsvSyntaxError, readCsv } from "../../../lib/imports/csv-reader";
 import { type EmployeeColumn, type ImportRow, readHeader, readRow } from "../../../lib/imports/employee-columns";
+import { inDependencyOrder } from "../../../lib/imports/row-order";
 import { CHUNK_ROWS, MAX_BYTES, MAX_ROWS } from "./shared";
 
 export interface ReadFile {
@@ -17,7 +19,7 @@ export interface ReadFile {
 
 export async function readUpload(body: Readable): Promise<ReadFile> {
 	let columns: EmployeeColumn[] | null = null;
-	const chunks: ImportRow[][] = [];
+	const rows: ImportRow[] = [];
 	let total = 0;
 	try {
 		for await (const record of readCsv(decoded(body))) {
@@ -27,8 +29,7 @@ export async function readUpload(body: Readable): Promise<ReadFile> {
 			}
 			if (++total > MAX_ROWS)
 				throw new PayloadTooLargeError(`The file has more than ${MAX_ROWS} rows: split it into several imports.`, { limit: MAX_ROWS, unit: "rows" });
-			if (chunks.length === 0 || chunks[chunks.length - 1].length >= CHUNK_ROWS) chunks.push([]);
-			chunks[chunks.length - 1].push(readRow(columns, record));
+			rows.push(readRow(columns, record));
 		}
 	} catch (err) {
 		// The rest of the body is not wanted: read and dropped, so a client still sending gets the
@@ -41,6 +42,9 @@ export async function readUpload(body: Readable): Promise<ReadFile> {
 	}
 	if (!columns) throw new UnprocessableError("file", "The file is empty: it needs a header row naming the columns.", "empty");
 	if (total === 0) throw new UnprocessableError("file", "The file has a header row but no rows to import.", "noRows");
+	// A row's manager may be hired further down the file: a chunk can wait for its own rows, not a later chunk's.
+	const ordered = inDependencyOrder(rows);
+	const chunks = Array.from({ length: Math.ceil(ordered.length / CHUNK_ROWS) }, (_, n) => ordered.slice(n * CHUNK_ROWS, (n + 1) * CHUNK_ROWS));
 	return { chunks, total };
 }
 

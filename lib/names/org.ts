@@ -31,6 +31,8 @@ export interface Department {
 	locationId: string | null;
 	createdAt: string;
 	updatedAt: string;
+	/** Only on a department deleted since, as findDepartments names it for reports of the past. */
+	removedAt?: string;
 }
 
 export interface Position {

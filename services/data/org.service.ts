@@ -17,6 +17,7 @@ import { auditCreation, auditUpdate } from "../../lib/audit/record";
 import { auditOutboxCollection, auditOutboxName, removeAudited } from "../../lib/audit/removal";
 import { OUTBOX_INDEX, insertWithEvent, updateWithEvent } from "../../lib/channels/outbox";
 import { claimShared, releaseShared, withOwnedLease } from "../../lib/store/shared-lease";
+import { isUniqueViolation } from "../../lib/store/types";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
 import { type OutboxMethods, OutboxMixin } from "../../mixins/outbox.mixin";
 import { json, noContent } from "../../lib/openapi/responses";
@@ -86,6 +87,7 @@ interface OrgMethods {
 	checkLocation(tenantId: string, locationId: string | null | undefined): Promise<void>;
 	checkDepartment(tenantId: string, departmentId: string | null | undefined, field: string): Promise<void>;
 	reshapeTree<T>(tenantId: string, change: () => Promise<T>): Promise<T>;
+	keepRemoved(dept: DepartmentDoc): Promise<void>;
 }
 
 type OrgThis = DbService & OrgMethods & OutboxMethods;
@@ -93,6 +95,8 @@ type OrgThis = DbService & OrgMethods & OutboxMethods;
 // ---- Helpers -----------------------------------------------------------------------------
 
 const DEPARTMENTS = "departments";
+/** Each deleted department as it was last, so reports of the past still name it (spells keep its id). */
+const REMOVED_DEPARTMENTS = "departments_removed";
 const POSITIONS = "positions";
 const LOCATIONS = "locations";
 const LOCKS = "org_locks";
@@ -133,6 +137,7 @@ const OrgService: ServiceSchema = {
 			{ name: POSITIONS, indexes: [{ fields: { tenantId: 1, title: 1 }, unique: true }, OUTBOX_INDEX] },
 			{ name: LOCATIONS, indexes: [{ fields: { tenantId: 1, name: 1 }, unique: true }, OUTBOX_INDEX] },
 			{ name: LOCKS },
+			{ name: REMOVED_DEPARTMENTS, indexes: [{ fields: { tenantId: 1 } }] },
 			auditOutboxCollection("org")
 		]),
 		OutboxMixin({ collections: [POSITIONS, LOCATIONS], notes: [auditOutboxName("org")] })
@@ -209,8 +214,13 @@ const OrgService: ServiceSchema = {
 			readOnly: true,
 			params: { ids: { type: "array", items: id, max: 1000 } },
 			async handler(this: OrgThis, ctx: RosterContext<IdsParams>): Promise<Department[]> {
-				const docs = await findManyInTenant<DepartmentDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);
-				return docs.map(departmentJSON);
+				const { tenantId } = requireUser(ctx);
+				const docs = await findManyInTenant<DepartmentDoc>(this.adapter, tenantId, ctx.params.ids);
+				// Reports ask for the departments their people were in: some may have been deleted since.
+				const found = new Set(docs.map(doc => doc._id));
+				const missing = ctx.params.ids.filter(departmentId => !found.has(departmentId));
+				const removed = missing.length > 0 ? await findManyInTenant<DepartmentDoc>(this.store(REMOVED_DEPARTMENTS), tenantId, missing) : [];
+				return [...docs, ...removed].map(departmentJSON);
 			}
 		},
 
@@ -345,6 +355,8 @@ const OrgService: ServiceSchema = {
 					if (children + positions + employees + openings > 0) {
 						throw new ConflictError("Only an empty department can be deleted", { subDepartments: children, positions, employees, openings });
 					}
+					// Kept first: a live department is found before its copy, and a copy is what a failed delete leaves.
+					await this.keepRemoved(dept);
 					return removeAudited(this, ctx, this.adapter, "department", dept, departmentJSON(dept));
 				});
 			}
@@ -549,6 +561,18 @@ const OrgService: ServiceSchema = {
 		 */
 		reshapeTree<T>(this: OrgThis, tenantId: string, change: () => Promise<T>): Promise<T> {
 			return withOwnedLease(this.store(LOCKS), treeKey(tenantId), change);
+		},
+
+		/** A department about to be deleted, as it is now: see REMOVED_DEPARTMENTS. */
+		async keepRemoved(this: OrgThis, dept: DepartmentDoc): Promise<void> {
+			const removed: DepartmentDoc = { ...dept, removedAt: now() };
+			await this.store(REMOVED_DEPARTMENTS)
+				.insert(removed)
+				.catch(async err => {
+					// A delete tried before, that did not go through: the copy is brought up to date.
+					if (!isUniqueViolation(err)) throw err;
+					await this.store(REMOVED_DEPARTMENTS).updateById(dept._id, { $set: removed });
+				});
 		},
 
 		async checkDepartment(this: OrgThis, tenantId: string, departmentId: string | null | undefined, field: string): Promise<void> {

@@ -90,6 +90,19 @@ describe("HR reports", () => {
 			expect((await ok("/reports/headcount-as-of?asOf=2024-11-30", owner)).body).toMatchObject({ groups: [], total: 0 });
 		});
 
+		it("still names a department deleted since, where it counts people of the past", async () => {
+			const gone = (await api.post("/departments", owner, { name: "Skunkworks" })).body.id;
+			const mover = await hire(system.url, owner, { firstName: "Mover", lastName: "Counted", hireDate: "2023-01-02", departmentId: gone });
+			expect((await api.post(`/employees/${mover.id}/transfer`, owner, { departmentId: ops, effectiveDate: "2023-06-01" })).status).toBe(200);
+			expect((await api.del(`/departments/${gone}`, owner)).status).toBe(204);
+			expect((await api.get(`/departments/${gone}`, owner)).status).toBe(404);
+			const then = await ok("/reports/headcount-as-of?asOf=2023-03-01", owner);
+			expect(then.body.groups).toEqual([{ key: gone, name: "Skunkworks", count: 1 }]);
+			// Gone from what is current: the tree and the list.
+			expect((await api.get("/departments", owner)).body.rows.map((d: { id: string }) => d.id)).not.toContain(gone);
+			expect((await api.post(`/employees/${mover.id}/terminate`, owner, { date: "2023-12-31", reason: "Left" })).status).toBe(200);
+		});
+
 		it("counts hires (rehires included), terminations and turnover per month", async () => {
 			const res = await ok("/reports/turnover?from=2025-01&to=2025-04", owner);
 			expect(res.body.months).toEqual([

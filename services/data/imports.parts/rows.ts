@@ -23,8 +23,9 @@ const ROW_CONCURRENCY = 16;
 
 /**
  * The chunk's rows in waves that may each run in parallel and give the result of running them
- * one by one in file order: a row waits for an earlier row with the same number or email (the
- * later one updates what the earlier hired) and for the row that hires its manager.
+ * one by one in the chunk's order (dependency order, lib/imports/row-order.ts): a row waits for an
+ * earlier row with the same number or email (the later one updates what the earlier hired) and
+ * for the row that hires its manager.
  */
 export function waves(rows: ImportRow[]): ImportRow[][] {
 	const out: ImportRow[][] = [];

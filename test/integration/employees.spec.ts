@@ -14,7 +14,7 @@ import type { RunningSystem } from "../support/local-system";
 import { channelProbe } from "../support/channels";
 import { eventually, itInProcess } from "../support/cluster-topology";
 import type { Store } from "../../lib/store/types";
-import { sentDuring } from "../support/races";
+import { answeredInOrder, sentDuring } from "../support/races";
 import { staleSession } from "../support/stale-session";
 
 const SENSITIVE = ["nationalId", "birthDate", "homeAddress"];
@@ -450,17 +450,13 @@ describe("employees", () => {
 
 		describe("hires under a manager, in flight", () => {
 			const employees = () => (system.broker.getLocalService("employees") as unknown as { adapter: Store }).adapter;
-			/** `second` sent while `first`'s hire is held at its insert for a while; the order they answered in. */
-			async function answeredInOrder(first: () => PromiseLike<request.Response>, second: () => PromiseLike<request.Response>) {
-				const order: string[] = [];
-				const noted = (name: string, send: () => PromiseLike<request.Response>) => () => Promise.resolve(send()).then(res => (order.push(name), res));
-				const answers = await sentDuring(employees(), "insert", noted("first", first), noted("second", second), { holdMs: 600 });
-				return { answers, order };
-			}
+			/** `second` sent while `first`'s hire is held at its insert for a while. */
+			const racing = (first: () => PromiseLike<request.Response>, second: () => PromiseLike<request.Response>) =>
+				answeredInOrder(employees(), "insert", first, second, { holdMs: 600 });
 
 			itInProcess("go side by side: a newcomer closes no loop, so one hire does not wait for another", async () => {
 				const head = await hire(url, acme);
-				const { answers, order } = await answeredInOrder(
+				const { answers, order } = await racing(
 					() => post("/employees", acme, employeeBody({ managerId: head.id })),
 					() => post("/employees", acme, employeeBody({ managerId: head.id }))
 				);
@@ -469,7 +465,7 @@ describe("employees", () => {
 
 			itInProcess("hold back the manager's termination until they land: no one is put under a manager who has left", async () => {
 				const head = await hire(url, acme);
-				const { answers, order } = await answeredInOrder(
+				const { answers, order } = await racing(
 					() => post("/employees", acme, employeeBody({ managerId: head.id })),
 					() => post(`/employees/${head.id}/terminate`, acme, { date: "2030-01-31", reason: "Moving on" })
 				);

@@ -26,7 +26,7 @@ import {
 import type { RunningSystem } from "../support/local-system";
 import { eventually, itInProcess } from "../support/cluster-topology";
 import { staleSession } from "../support/stale-session";
-import { sentDuring } from "../support/races";
+import { answeredInOrder } from "../support/races";
 
 describe("leave", () => {
 	let system: RunningSystem;
@@ -212,10 +212,8 @@ describe("leave", () => {
 			const [p1, p2] = [await person(system.url, acme, "employee"), await person(system.url, acme, "employee")];
 			const type = await leaveType(system.url, acme, { name: `Busy ${Math.random()}`, allowNegative: true });
 			const requests = (system.broker.getLocalService("leave") as unknown as { adapter: Store }).adapter;
-			const order: string[] = [];
-			const send = (name: string, who: Session) => () =>
-				api.post("/leave-requests", who, { leaveTypeId: type.id, ...workWeek(5) }).then(res => (order.push(name), res));
-			const answers = await sentDuring(requests, "insert", send("first", p1), send("second", p2), { holdMs: 600 });
+			const send = (who: Session) => () => api.post("/leave-requests", who, { leaveTypeId: type.id, ...workWeek(5) });
+			const { answers, order } = await answeredInOrder(requests, "insert", send(p1), send(p2), { holdMs: 600 });
 			expect({ statuses: answers.map(res => res.status), order }).toEqual({ statuses: [201, 201], order: ["second", "first"] });
 		});
 

@@ -8,7 +8,7 @@ import type { Application, Interview, InterviewScheduledEvent, Offer, StageChang
 import { RecruitmentActions, RecruitmentEvents } from "../../lib/names/recruitment";
 import { OnboardingSagaActions } from "../../lib/names/onboarding";
 import type { Store } from "../../lib/store/types";
-import { sentDuring, writtenWhileDeleting } from "../support/races";
+import { answeredInOrder, sentDuring, writtenWhileDeleting } from "../support/races";
 import { channelProbe } from "../support/channels";
 import { eventually, itInProcess } from "../support/cluster-topology";
 import { hire, linkedUser, startRoomySystem } from "../support/employees";
@@ -314,14 +314,8 @@ describe("recruitment", () => {
 
 			itInProcess("applications of two candidates to one opening go side by side: one does not wait for the other", async () => {
 				const [opening, first, second] = await Promise.all([createOpening(url, acme), createCandidate(url, acme), createCandidate(url, acme)]);
-				const order: string[] = [];
-				const apply = (name: string, candidateId: string) => () =>
-					api()
-						.post("/applications", acme.hr, { candidateId, openingId: opening.id })
-						.then(res => (order.push(name), res));
-				const answers = await sentDuring(stores().store("applications"), "insert", apply("first", first.id), apply("second", second.id), {
-					holdMs: 600
-				});
+				const apply = (candidateId: string) => () => api().post("/applications", acme.hr, { candidateId, openingId: opening.id });
+				const { answers, order } = await answeredInOrder(stores().store("applications"), "insert", apply(first.id), apply(second.id), { holdMs: 600 });
 				expect({ statuses: answers.map(res => res.status), order }).toEqual({ statuses: [201, 201], order: ["second", "first"] });
 			});
 

@@ -46,3 +46,20 @@ export async function writtenWhileDeleting<W>(store: Store, remove: () => Promis
 	expect(removed.status).toBe(204);
 	return written;
 }
+
+/** sentDuring, and which of the two was answered first ("first" or "second"): whether one waited for the other. */
+export async function answeredInOrder<A, B>(
+	store: Store,
+	method: Method,
+	first: () => PromiseLike<A>,
+	second: () => PromiseLike<B>,
+	options?: { when?: "before" | "after"; holdMs?: number }
+): Promise<{ answers: [A, B]; order: string[] }> {
+	const order: string[] = [];
+	const noted =
+		<T>(name: string, send: () => PromiseLike<T>) =>
+		() =>
+			Promise.resolve(send()).then(answer => (order.push(name), answer));
+	const answers = await sentDuring(store, method, noted("first", first), noted("second", second), options);
+	return { answers, order };
+}

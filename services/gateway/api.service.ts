@@ -16,7 +16,8 @@ import { IdentityActions, ShortUrlActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
 import { logAccess } from "./access-log";
 import { checkRoles, dropClientTenant, requestMeta } from "./caller";
-import { type MatchableAlias, allowedMethods } from "./allowed-methods";
+import { AliasIndex, type RoutedAlias } from "./alias-index";
+import { allowedMethods } from "./allowed-methods";
 import { refuseDeepBodies } from "./body-depth";
 import { refuseProtoKeys } from "./body-keys";
 import { SessionCheck } from "./session-check";
@@ -72,11 +73,12 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	/** Requests by route and status, when this node has metrics (METRICS_PORT). */
 	httpMetrics?: HttpMetrics;
 	sessions: SessionCheck;
+	aliasIndex: AliasIndex<GatewayThis["aliases"][number]>;
 	/** Every alias ever generated, so a route whose service is gone answers 503, not 404. */
 	knownAliases: Map<string, AliasSpec>;
 	/** The OpenAPI document of the current routes, built on the first request after they change. */
 	openApiDocument?: Record<string, unknown>;
-	aliases: Array<MatchableAlias & { route: unknown; path: string; fullPath: string; type: string; action: string | null; _generated?: boolean }>;
+	aliases: Array<RoutedAlias & { route: unknown; path: string; type: string; action: string | null; _generated?: boolean }>;
 	broker: ServiceBroker;
 	logger: { info: (...a: unknown[]) => void; warn: (...a: unknown[]) => void; error: (...a: unknown[]) => void };
 	createAlias(route: unknown, spec: object, action: string): GatewayThis["aliases"][number];
@@ -484,14 +486,14 @@ const ApiService: ServiceSchema = {
 		 * moleculer-web looks a plain OPTIONS (no Access-Control-Request-Method: no CORS preflight)
 		 * up with no method, which its resolveAlias takes for GET: the GET action ran and answered
 		 * the OPTIONS. Found nowhere, it reaches send404 below: 204 with the path's Allow. A HEAD
-		 * finds the path's GET.
+		 * finds the path's GET. Found as moleculer-web finds it, without trying every alias (alias-index.ts).
 		 */
 		resolveAlias(this: GatewayThis, url: string, method?: string) {
 			if (method === undefined) return null;
-			const found = ApiGateway.methods!.resolveAlias.call(this, url, method);
+			const found = this.aliasIndex.resolve(this.aliases, url, method);
 			// HEAD is GET without the body (RFC 9110 9.3.2), which Node's response leaves out by itself for a HEAD
 			// request: a path's own HEAD alias first (a short link's, which counts no click), else its GET.
-			return found || method !== "HEAD" ? found : ApiGateway.methods!.resolveAlias.call(this, url, "GET");
+			return found || method !== "HEAD" ? found : this.aliasIndex.resolve(this.aliases, url, "GET");
 		},
 
 		/**
@@ -552,6 +554,7 @@ const ApiService: ServiceSchema = {
 	created(this: Service) {
 		const self = this as unknown as GatewayThis;
 		self.knownAliases ??= new Map();
+		self.aliasIndex = new AliasIndex();
 		self.readiness ??= new GatewayReadiness(self.broker, self.settings.roster.readyServices);
 		self.httpMetrics = self.broker.isMetricsEnabled() ? new HttpMetrics(self.broker) : undefined;
 		// Generations are shared in one process, or through Redis; a memory cacher per node shares nothing.

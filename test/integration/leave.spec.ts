@@ -208,6 +208,35 @@ describe("leave", () => {
 			}
 		});
 
+		itInProcess("a grant (onboarding) while a type is being deleted waits for the delete and grants nothing of that type", async () => {
+			const p = await person(system.url, acme, "employee");
+			const leave = system.broker.getLocalService("leave") as unknown as { store(name: string): Store };
+			const entitlements = leave.store("leaveEntitlements");
+			const count = entitlements.count.bind(entitlements);
+			const type = await leaveType(system.url, acme, { name: `Going ${Math.random()}`, yearlyAllowance: 3 });
+			// The grant arrives while the delete has counted the type's uses and not yet removed it.
+			let granted: Promise<Array<{ leaveTypeId: string }>> | undefined;
+			const counted = jest.spyOn(entitlements, "count").mockImplementationOnce(async params => {
+				const n = await count(params);
+				granted = system.broker.call<Array<{ leaveTypeId: string }>, object>(
+					LeaveActions.grantEntitlements,
+					{ employeeId: p.employeeId, year: 2032 },
+					{ meta: { user: metaUser(acme) } }
+				);
+				await new Promise(resolve => setTimeout(resolve, 150));
+				return n;
+			});
+			try {
+				expect((await api.del(`/leave-types/${type.id}`, hr)).status).toBe(204);
+			} finally {
+				counted.mockRestore();
+			}
+			const made = await granted!;
+			expect(made.length).toBeGreaterThan(0);
+			expect(made.filter(e => e.leaveTypeId === type.id)).toEqual([]);
+			expect((await api.get(`/leave-entitlements?leaveTypeId=${type.id}`, hr)).body.total).toBe(0);
+		});
+
 		itInProcess("requests of one type by two employees go side by side: one does not wait for the other", async () => {
 			const [p1, p2] = [await person(system.url, acme, "employee"), await person(system.url, acme, "employee")];
 			const type = await leaveType(system.url, acme, { name: `Busy ${Math.random()}`, allowNegative: true });

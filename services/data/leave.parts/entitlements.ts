@@ -217,9 +217,14 @@ export const EntitlementsPart: Partial<ServiceSchema> = {
 						updatedAt: at
 					};
 					try {
-						await this.unique("year", () => entitlements.insert(insertWithEvent(doc, auditCreation(ctx, "leaveEntitlement", doc))));
-						this.publishEvents(doc._id, ENTITLEMENTS);
-						made.push(doc);
+						// Sharing the type's lease, as createEntitlement does, and only if the type is still there: a delete
+						// that counted no use of it meanwhile would otherwise leave an entitlement of a type that is gone.
+						await this.whileTypeStays(tenantId, type._id, async () => {
+							if (!(await this.store(TYPES).findOne({ _id: type._id, tenantId }))) return;
+							await this.unique("year", () => entitlements.insert(insertWithEvent(doc, auditCreation(ctx, "leaveEntitlement", doc))));
+							this.publishEvents(doc._id, ENTITLEMENTS);
+							made.push(doc);
+						});
 					} catch (err) {
 						// A concurrent grant got there first: that entitlement stands.
 						if ((err as { code?: number }).code !== 409) throw err;

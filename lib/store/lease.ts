@@ -4,10 +4,11 @@
  * leave request per employee at a time, on any backend (a conditional update and a unique _id
  * are all it needs). On NeDB, with one node, it is an ordinary lock.
  *
- * The lease outlives any single call (the broker's request timeout is 10 s), so it expires only
- * for a holder that died; the clocks of the nodes matter only then.
+ * The lease outlives any single call (a write's timeout is 5 s, ActionTimeouts.write), so it
+ * expires only for a holder that died; the clocks of the nodes matter only then.
  */
 import { randomUUID } from "node:crypto";
+import { ActionTimeouts } from "../action-timeouts";
 import { ServiceBusyError } from "../errors";
 import { type Store, isUniqueViolation } from "./types";
 
@@ -18,7 +19,15 @@ export interface LeaseOptions {
 	waitMs?: number;
 }
 
-const DEFAULTS = { ttlMs: 15_000, waitMs: 10_000 };
+/**
+ * How long a waiter waits by default: less than its caller's write may take, so a lock that a dead
+ * or frozen holder keeps answers 503 (retry shortly) within the caller's time. Waiting longer, the
+ * caller answered 504 first ("may still have taken effect") while the write, still waiting here,
+ * went through once the lock freed: a termination or a delete the client was told timed out.
+ */
+export const LEASE_WAIT_MS = ActionTimeouts.write - 1000;
+
+const DEFAULTS = { ttlMs: 15_000, waitMs: LEASE_WAIT_MS };
 
 interface LeaseDoc {
 	_id: string;

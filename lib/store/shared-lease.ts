@@ -10,7 +10,7 @@
  * other's write. A sharer that finds an owner takes its row back and tries again.
  */
 import { randomUUID } from "node:crypto";
-import { claimLease, releaseLease, waitUntil } from "./lease";
+import { LEASE_WAIT_MS, claimLease, releaseLease, waitUntil } from "./lease";
 import type { Store } from "./types";
 
 export interface SharedLeaseOptions {
@@ -20,7 +20,7 @@ export interface SharedLeaseOptions {
 	waitMs?: number;
 }
 
-const DEFAULTS = { ttlMs: 15_000, waitMs: 10_000 };
+const DEFAULTS = { ttlMs: 15_000, waitMs: LEASE_WAIT_MS };
 
 interface SharerDoc {
 	_id: string;

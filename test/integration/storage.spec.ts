@@ -7,7 +7,8 @@ import { ServiceBroker } from "moleculer";
 import { type Config, loadConfig } from "../../lib/config";
 import { ConflictError } from "../../lib/errors";
 import { createStore } from "../../lib/store";
-import { withLease } from "../../lib/store/lease";
+import { ActionTimeouts } from "../../lib/action-timeouts";
+import { claimLease, withLease } from "../../lib/store/lease";
 import { claimShared, releaseShared, withOwnedLease, withSharedLease } from "../../lib/store/shared-lease";
 import type { SumByRow } from "../../lib/store/types";
 import { type DbService, DbMixin } from "../../mixins/db.mixin";
@@ -499,6 +500,26 @@ function storageContract(backend: string, makeConfig: () => Config, cleanUp: () 
 					await expect(withOwnedLease(locks, "dead-sharer", run, { waitMs: 50 })).rejects.toMatchObject({ code: 503 });
 					expect(run).not.toHaveBeenCalled();
 					await expect(withOwnedLease(locks, "dead-sharer", run, { waitMs: 2000 })).resolves.toBe("ran");
+				});
+
+				it("answers 503 within a write's time when a holder that died keeps the lease: never the caller's timeout", async () => {
+					const locks = service.store(`locks_${suffix}`);
+					// Held as a crashed node leaves them: the owner's row, a sharer's row, each for longer than a write may take.
+					await claimLease(locks, "dead-owner-in-time", { ttlMs: 60_000 });
+					await claimShared(locks, "dead-sharer-in-time", { ttlMs: 60_000 });
+					const run = jest.fn(async () => "ran");
+					const waited = async (attempt: Promise<unknown>) => {
+						const start = Date.now();
+						await expect(attempt).rejects.toMatchObject({ code: 503, type: "SERVICE_BUSY" });
+						return Date.now() - start;
+					};
+					const times = await Promise.all([
+						waited(withLease(locks, "dead-owner-in-time", run)),
+						waited(withSharedLease(locks, "dead-owner-in-time", run)),
+						waited(withOwnedLease(locks, "dead-sharer-in-time", run))
+					]);
+					expect(run).not.toHaveBeenCalled();
+					for (const ms of times) expect(ms).toBeLessThan(ActionTimeouts.write);
 				});
 			});
 		});

@@ -29,7 +29,8 @@ function refuse(req: IncomingMessage, next: (err?: unknown) => void, err: Error)
 export function requireCsvBody(req: IncomingMessage, _res: ServerResponse, next: (err?: unknown) => void): void {
 	// Only the upload itself (the route's one alias). Every other request the route's prefix
 	// catches (another method, /imports/x, /importsX) goes on to the API's own 404, 405 or 204.
-	const path = (req.url ?? "").split("?")[0].replace(/\/+$/, "");
+	// Aliases match regardless of case (path-to-regexp's default), so /IMPORTS/Employees is the upload too.
+	const path = (req.url ?? "").split("?")[0].replace(/\/+$/, "").toLowerCase();
 	if (req.method !== "POST" || path !== "/employees") return next();
 	const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
 	const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1]?.toLowerCase();

@@ -194,6 +194,14 @@ describe("employee import", () => {
 		const json = await request(url).post("/api/v1/imports/employees").set(bearer(acme.accessToken)).send({ rows: [] });
 		expect(json.status).toBe(415);
 		expect(json.body.message).toMatch(/text\/csv/);
+		// The route takes the path in any case, and so does the check of what it is sent.
+		const csvAsJson = "firstName,lastName,workEmail,hireDate\nA,B,json@b.co,2024-01-01\n";
+		for (const path of ["/api/v1/imports/EMPLOYEES", "/API/V1/Imports/Employees/"]) {
+			const shouted = await request(url).post(path).set(bearer(acme.accessToken)).set("Content-Type", "application/json").send(csvAsJson);
+			expect(shouted.status).toBe(415);
+			const latin1 = await request(url).post(path).set(bearer(acme.accessToken)).set("Content-Type", "text/csv; charset=latin1").send(csvAsJson);
+			expect(latin1.status).toBe(415);
+		}
 		const empty = await upload("");
 		expect(empty.status).toBe(422);
 		expect(empty.body.data[0]).toMatchObject({ field: "file", type: "empty" });

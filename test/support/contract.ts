@@ -45,7 +45,7 @@ function escapeRegExp(text: string): string {
 	return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Literal paths first (/departments/tree before /departments/{id}), as the gateway routes them. */
+/** Literal paths first (/departments/tree before /departments/{id}), as the gateway routes them: in any case. */
 function operationsOf(doc: Json): Operation[] {
 	const params = (path: string) => (path.match(/\{/g) ?? []).length;
 	const paths = Object.entries(doc.paths as Record<string, Json>).sort(([a], [b]) => params(a) - params(b));
@@ -56,7 +56,8 @@ function operationsOf(doc: Json): Operation[] {
 			`^${path
 				.split(/\{[^}]+\}/)
 				.map(escapeRegExp)
-				.join("[^/]+")}$`
+				.join("[^/]+")}$`,
+			"i"
 		)
 	}));
 }

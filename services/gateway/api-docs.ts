@@ -30,7 +30,8 @@ export const DOCS_CSP =
 type Next = (err?: unknown) => void;
 
 function send(res: ServerResponse, name: string, next: Next): void {
-	const file = FILES[name];
+	// Own keys only: `constructor` or `__proto__` would find Object.prototype's, and fail as a 500.
+	const file = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
 	if (!file) return next(new ApiGateway.Errors.NotFoundError("NOT_FOUND", { file: name }));
 	res.setHeader("Content-Type", file.type);
 	res.setHeader("Content-Security-Policy", DOCS_CSP);

@@ -115,6 +115,10 @@ describe("the OpenAPI document", () => {
 		// Only the page's own files: nothing else of the package, nothing outside it.
 		expect((await request(system.url).get("/api/docs/package.json")).status).toBe(404);
 		expect((await request(system.url).get("/api/docs/..%2F..%2Fpackage.json")).status).toBe(404);
+		// Names every object has are no file of the page either.
+		for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+			expect((await request(system.url).get(`/api/docs/${name}`)).status).toBe(404);
+		}
 	});
 
 	it("adds the routes of a service that joins later", async () => {

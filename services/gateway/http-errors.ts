@@ -49,6 +49,13 @@ const GENERIC_5XX: Record<number, HttpError["body"]> = {
 const UNAVAILABLE = new Set(["ServiceNotAvailableError", "ServiceNotFoundError", "RequestRejectedError", "ServiceUnavailableError"]);
 
 /**
+ * Unknown fields named one by one, per object, before the rest are only counted: a 100 kB body
+ * of 50,000 keys (or a JSON array, whose items become keys "0", "1", …) would otherwise be
+ * answered with a list of 50,000 entries, 4 MB.
+ */
+export const MAX_UNKNOWN_FIELDS_NAMED = 20;
+
+/**
  * One entry per field: fastest-validator reports unknown keys once for the whole object, and
  * adds the node and action names, which are nobody's business outside.
  */
@@ -58,14 +65,18 @@ function nameFields(items: ValidationItem[]): ValidationItem[] {
 			return [{ type: item.type, field: item.field, message: item.message }];
 		}
 		const prefix = item.field ? `${item.field}.` : "";
-		return item.actual
-			.split(",")
-			.map(key => key.trim())
-			.map(key => ({
-				type: "unknownField",
-				field: prefix + key,
-				message: `The '${prefix + key}' field is not allowed.`
-			}));
+		const keys = item.actual.split(",").map(key => key.trim());
+		const named: ValidationItem[] = keys.slice(0, MAX_UNKNOWN_FIELDS_NAMED).map(key => ({
+			type: "unknownField",
+			field: prefix + key,
+			message: `The '${prefix + key}' field is not allowed.`
+		}));
+		const more = keys.length - named.length;
+		if (more > 0) {
+			const where = item.field ? `the '${item.field}' field` : "the request";
+			named.push({ type: "unknownFields", field: item.field ?? "", message: `${more} more fields of ${where} are not allowed.` });
+		}
+		return named;
 	});
 }
 

@@ -13,7 +13,7 @@ import {
 	ServiceBusyError,
 	UnprocessableError
 } from "../../lib/errors";
-import { formatError } from "../../services/gateway/http-errors";
+import { MAX_UNKNOWN_FIELDS_NAMED, formatError } from "../../services/gateway/http-errors";
 
 const ACTION = "employees.get";
 const NODE = "data-2-roster";
@@ -127,6 +127,38 @@ describe("errors as the gateway answers them", () => {
 			expect(answer.status).toBe(422);
 			expect(answer.body.data).toEqual([{ type: "required", field: "email", message: "The 'email' field is required." }]);
 			expectNothingInternal(answer);
+		});
+
+		it("unknown fields: each named up to a bound, the rest counted, so a body of many keys is not answered with megabytes", () => {
+			const strict = (field: string | undefined, keys: string[]) =>
+				format(
+					new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", [
+						{ type: "objectStrict", field, actual: keys.join(", "), expected: "name", message: "…", nodeID: NODE, action: ACTION }
+					])
+				).body.data as Array<{ type: string; field: string; message: string }>;
+			expect(strict(undefined, ["x", "y"])).toEqual([
+				{ type: "unknownField", field: "x", message: "The 'x' field is not allowed." },
+				{ type: "unknownField", field: "y", message: "The 'y' field is not allowed." }
+			]);
+			// What a 100 kB JSON array of zeros becomes: its items are keys "0" to "50999".
+			const many = strict(
+				undefined,
+				Array.from({ length: 51_000 }, (_, i) => String(i))
+			);
+			expect(many).toHaveLength(MAX_UNKNOWN_FIELDS_NAMED + 1);
+			expect(many[MAX_UNKNOWN_FIELDS_NAMED - 1]).toEqual({ type: "unknownField", field: "19", message: "The '19' field is not allowed." });
+			expect(many[MAX_UNKNOWN_FIELDS_NAMED]).toEqual({ type: "unknownFields", field: "", message: "50980 more fields of the request are not allowed." });
+			expect(JSON.stringify(many).length).toBeLessThan(2_000);
+			const nested = strict(
+				"types",
+				Array.from({ length: 25 }, (_, i) => `t${i}`)
+			);
+			expect(nested[0]).toEqual({ type: "unknownField", field: "types.t0", message: "The 'types.t0' field is not allowed." });
+			expect(nested[MAX_UNKNOWN_FIELDS_NAMED]).toEqual({
+				type: "unknownFields",
+				field: "types",
+				message: "5 more fields of the 'types' field are not allowed."
+			});
 		});
 
 		it("domain errors keep their message and data", () => {

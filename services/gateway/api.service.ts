@@ -21,7 +21,7 @@ import { allowedMethods } from "./allowed-methods";
 import { refuseDeepBodies } from "./body-depth";
 import { refuseProtoKeys } from "./body-keys";
 import { SessionCheck } from "./session-check";
-import { clientIp, formatError } from "./http-errors";
+import { clientIp, formatError, isUndecompressableBody } from "./http-errors";
 import { HttpMetrics, type MeasuredRequest } from "./http-metrics";
 import { GatewayReadiness, type ReadinessReport } from "./readiness";
 import { refusalToCount, setRateLimitHeaders } from "./rate-limit-headers";
@@ -419,10 +419,12 @@ const ApiService: ServiceSchema = {
 
 		/**
 		 * moleculer-web's, less its error log with a stack for a node shedding load: those 503s
-		 * come by the dozen when they come at all, and they are the node working as meant.
+		 * come by the dozen when they come at all, and they are the node working as meant. Nor for
+		 * a body sent as gzip that is not: a 400, the client's mistake, which moleculer-web takes
+		 * for ours because zlib's code is no HTTP status.
 		 */
 		errorHandler(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, err: unknown) {
-			if (isServiceBusy(err)) return this.sendError(req, res, err);
+			if (isServiceBusy(err) || isUndecompressableBody(err)) return this.sendError(req, res, err);
 			return ApiGateway.methods!.errorHandler.call(this, req, res, err);
 		},
 

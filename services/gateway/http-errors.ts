@@ -92,6 +92,12 @@ function allowHeader(data: unknown): string {
 	return Array.isArray(allow) ? allow.join(", ") : "";
 }
 
+/** zlib's failure on a body sent compressed that is not (the client's), rewrapped with a string code ("Z_DATA_ERROR"). */
+export function isUndecompressableBody(raw: unknown): boolean {
+	const code = (raw as AnyError | undefined)?.code;
+	return typeof code === "string" && code.startsWith("Z_");
+}
+
 export function formatError(raw: unknown, opts: { tokenPresented: boolean }): HttpError {
 	const err = (raw ?? {}) as AnyError;
 	const headers: Record<string, string> = {};
@@ -103,8 +109,7 @@ export function formatError(raw: unknown, opts: { tokenPresented: boolean }): Ht
 		return { status: bodyStatus, body: { ...known, code: bodyStatus }, headers };
 	}
 
-	// zlib failures on a body sent compressed come rewrapped with a string code ("Z_DATA_ERROR").
-	if (typeof err.code === "string" && err.code.startsWith("Z_")) {
+	if (isUndecompressableBody(err)) {
 		return {
 			status: 400,
 			body: { name: "BadRequestError", message: "The request body could not be decompressed", code: 400, type: "INVALID_ENCODING" },

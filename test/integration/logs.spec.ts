@@ -142,6 +142,24 @@ describe("JSON logs", () => {
 		});
 	});
 
+	it("writes no error for a client's body that is not what its Content-Encoding says: a 400 and its access line only", async () => {
+		const {
+			id,
+			status,
+			lines: written
+		} = await traced(rid =>
+			request(url)
+				.post("/api/v1/auth/login")
+				.set("X-Request-Id", rid)
+				.set("Content-Type", "application/json")
+				.set("Content-Encoding", "gzip")
+				.send('{"email":"not@gzip.test"}')
+		);
+		expect(status).toBe(400);
+		expect(written.filter(l => l.level === "error" || l.level === "fatal")).toEqual([]);
+		expect(lines().filter(l => l.requestId === id && l.route !== undefined)).toHaveLength(1);
+	});
+
 	it("never holds a token, a password or a refresh token: signup, activation, login, refresh, 401 and 422", async () => {
 		const secrets: string[] = [];
 		const email = uniqueEmail("secrets");

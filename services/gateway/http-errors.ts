@@ -109,6 +109,13 @@ export function formatError(raw: unknown, opts: { tokenPresented: boolean }): Ht
 		return { status: bodyStatus, body: { ...known, code: bodyStatus }, headers };
 	}
 
+	// A path parameter that is no percent-encoding ("/s/%ZZ", "/employees/%"): moleculer-web's
+	// 400 "Bad request", which no route documents. Such a code or id names nothing: 404, as an
+	// unknown or malformed one is.
+	if (err.type === "UNABLE_DECODE_PARAM") {
+		return { status: 404, body: { name: "NotFoundError", message: "Not found", code: 404, type: "NOT_FOUND" }, headers };
+	}
+
 	if (isUndecompressableBody(err)) {
 		return {
 			status: 400,

@@ -122,12 +122,16 @@ describe("short links", () => {
 	});
 
 	it("answers 404 for an unknown code and for a malformed one", async () => {
-		for (const code of ["zzzzzzzz", "no-such!", "a".repeat(200), "%00"]) {
+		// "%ZZ" and "%" are no percent-encoding at all: still a code that names no link.
+		for (const code of ["zzzzzzzz", "no-such!", "a".repeat(200), "%00", "%ZZ", "%", "%E2%82"]) {
 			const res = await follow(code);
 			expect(res.status).toBe(404);
 			expect(res.headers.location).toBeUndefined();
 		}
 		expect((await request(url).get("/s/abc/def").redirects(0)).status).toBe(404);
+		expect((await request(url).head("/s/%ZZ")).status).toBe(404);
+		// So is such an id under /api/v1: a 404 as its route documents, not an undocumented 400.
+		expect((await show("%ZZ")).status).toBe(404);
 	});
 
 	it("stops redirecting at once when staff remove the link", async () => {

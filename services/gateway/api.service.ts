@@ -369,7 +369,9 @@ const ApiService: ServiceSchema = {
 				return null;
 			}
 			const token = bearerToken(req);
-			req.$tokenPresented = token !== undefined;
+			// A header without a Bearer token in it ("Basic …", "Bearer" alone) presents none: the
+			// 401 says NO_TOKEN, and its WWW-Authenticate must not blame a token either.
+			req.$tokenPresented = !!token;
 			const claims = token ? await verifyAccessToken(token, this.settings.roster.jwt) : undefined;
 			// A validly signed token names its user: their count and the session check go out
 			// together, one round trip to Redis (its client pipelines them) instead of two in turn.

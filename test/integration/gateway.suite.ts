@@ -122,6 +122,16 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				expect(res.body).not.toHaveProperty("stack");
 			});
 
+			it.each([
+				["another scheme", "Basic dXNlcjpwYXNz"],
+				["Bearer alone", "Bearer"],
+				["two words", "Bearer abc def"]
+			])("401 NO_TOKEN with a plain WWW-Authenticate: Bearer for an Authorization header that holds no Bearer token (%s)", async (_case, header) => {
+				const res = await request(url).get("/api/v1/me").set("Authorization", header);
+				expect(res.status).toBe(401);
+				expect({ type: res.body.type, challenge: res.headers["www-authenticate"] }).toEqual({ type: "NO_TOKEN", challenge: "Bearer" });
+			});
+
 			it("401 for a tampered token", async () => {
 				const [head, payload, signature] = owner.accessToken.split(".");
 				const claims = JSON.parse(Buffer.from(payload, "base64url").toString());

@@ -37,6 +37,11 @@ export function requireCsvBody(req: IncomingMessage, _res: ServerResponse, next:
 	if (!CSV_MEDIA_TYPES.includes(type) || (charset && charset !== "utf-8" && charset !== "utf8")) {
 		return refuse(req, next, new WrongMediaTypeError("Send the file as the request body with Content-Type: text/csv (UTF-8)."));
 	}
+	// The file is read as sent: a compressed one would be refused as "not valid UTF-8" (422).
+	const encoding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
+	if (encoding !== "identity" && encoding !== "") {
+		return refuse(req, next, new WrongMediaTypeError("Send the file uncompressed (no Content-Encoding)."));
+	}
 	const length = Number(req.headers["content-length"] ?? 0);
 	if (length > IMPORT_MAX_BYTES) {
 		return refuse(

@@ -3,6 +3,7 @@
  * GET /imports/:id follows it to the end with counts and a per-row report; the same file twice
  * creates nobody twice; the export is the same columns and imports back unchanged.
  */
+import { gzipSync } from "node:zlib";
 import request from "supertest";
 import { type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
 import { csvRecords } from "../support/csv";
@@ -202,6 +203,13 @@ describe("employee import", () => {
 			const latin1 = await request(url).post(path).set(bearer(acme.accessToken)).set("Content-Type", "text/csv; charset=latin1").send(csvAsJson);
 			expect(latin1.status).toBe(415);
 		}
+		const gzipped = await request(url)
+			.post("/api/v1/imports/employees")
+			.set(bearer(acme.accessToken))
+			.set("Content-Type", "text/csv")
+			.set("Content-Encoding", "gzip")
+			.send(gzipSync("firstName,lastName,workEmail,hireDate\nA,B,gz@b.co,2024-01-01\n"));
+		expect({ status: gzipped.status, message: gzipped.body.message }).toEqual({ status: 415, message: expect.stringMatching(/uncompressed/) });
 		const empty = await upload("");
 		expect(empty.status).toBe(422);
 		expect(empty.body.data[0]).toMatchObject({ field: "file", type: "empty" });

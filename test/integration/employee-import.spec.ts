@@ -210,6 +210,11 @@ describe("employee import", () => {
 			.set("Content-Encoding", "gzip")
 			.send(gzipSync("firstName,lastName,workEmail,hireDate\nA,B,gz@b.co,2024-01-01\n"));
 		expect({ status: gzipped.status, message: gzipped.body.message }).toEqual({ status: 415, message: expect.stringMatching(/uncompressed/) });
+		const latin1Bytes = await upload(Buffer.from("firstName,lastName,workEmail,hireDate\nJos\xe9,B,jose@b.co,2024-01-01\n", "latin1"));
+		expect({ status: latin1Bytes.status, item: latin1Bytes.body.data?.[0] }).toEqual({
+			status: 422,
+			item: expect.objectContaining({ field: "file", type: "encoding" })
+		});
 		const empty = await upload("");
 		expect(empty.status).toBe(422);
 		expect(empty.body.data[0]).toMatchObject({ field: "file", type: "empty" });

@@ -36,7 +36,11 @@ export async function readUpload(body: Readable): Promise<ReadFile> {
 		// answer rather than a broken connection (the gateway's request timeout bounds it).
 		body.resume?.();
 		if (err instanceof CsvSyntaxError) throw new UnprocessableError("file", err.message, "csv");
-		if (err instanceof TypeError && /decode|encoding/i.test(err.message))
+		// Node's TextDecoder says so by its code; `instanceof TypeError` misses it from another realm (jest's vm).
+		if (
+			(err as { code?: string } | null)?.code === "ERR_ENCODING_INVALID_ENCODED_DATA" ||
+			(err instanceof TypeError && /decode|encoding/i.test(err.message))
+		)
 			throw new UnprocessableError("file", "The file is not valid UTF-8 text: save it as CSV UTF-8.", "encoding");
 		throw err;
 	}

@@ -184,6 +184,30 @@ describe("notifications", () => {
 			expect((await inbox(manager)).filter(n => n.type === "leave.decided")).toEqual([]);
 		});
 
+		it("a decision on leave staff asked for on the employee's behalf reaches the employee too, never the one who decided", async () => {
+			const [byManager, byHr] = [randomUUID(), randomUUID()];
+			await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, {
+				requestId: byManager,
+				employeeId: employee.id,
+				status: "approved",
+				decidedBy: manager.id,
+				requestedBy: hr.id
+			});
+			await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, {
+				requestId: byHr,
+				employeeId: employee.id,
+				status: "rejected",
+				decidedBy: hr.id,
+				requestedBy: hr.id
+			});
+			const [approved] = await entries(worker, "leave.decided", { requestId: byManager });
+			expect(approved).toMatchObject({ title: "Leave request approved", data: { status: "approved", employeeId: employee.id } });
+			await entries(worker, "leave.decided", { requestId: byHr });
+			await entries(hr, "leave.decided", { requestId: byManager });
+			expect((await inbox(hr)).filter(n => n.data.requestId === byHr)).toEqual([]);
+			expect((await inbox(manager)).filter(n => n.data.requestId === byManager)).toEqual([]);
+		});
+
 		it("an interview goes to each interviewer who has an account", async () => {
 			const noAccount = await hire(url, acme, { firstName: "Nat", lastName: "NoAccount" });
 			const interviewId = randomUUID();

@@ -80,9 +80,13 @@ export const FeedChannels: ServiceSchema["channels"] = {
 		await this.notify(event, await this.approversOf(event, employee), Messages.leaveRequested(event, employee));
 	}),
 
-	/** To the requester, unless they decided it themselves (a cancellation of their own). */
+	/**
+	 * To the employee whose leave it is (their account) and to the requester when staff asked on
+	 * their behalf, but never to whoever decided (a cancellation of one's own tells nobody).
+	 */
 	[LeaveEvents.requestDecided]: consumer<LeaveDecidedEvent>(async function (event) {
-		const told = event.requestedBy === event.decidedBy ? [] : [event.requestedBy];
+		const [employee] = await this.summaries(event.tenantId, [event.employeeId]);
+		const told = [employee?.userId, event.requestedBy].filter((u): u is string => !!u && u !== event.decidedBy);
 		await this.notify(event, told, Messages.leaveDecided(event));
 	}),
 

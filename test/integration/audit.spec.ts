@@ -18,6 +18,7 @@ import { type RunningSystem, startRoomySystem } from "../support/local-system";
 import { suiteTimeout } from "../support/timeouts";
 import type { Store } from "../../lib/store/types";
 import { sentDuring } from "../support/races";
+import { sentOffer } from "../support/onboarding";
 
 suiteTimeout(60_000);
 
@@ -393,6 +394,29 @@ describe("audit trail", () => {
 			[`application:${application.id}`, `candidate:${candidate.id}`, `interview:${interview.id}`, `offer:${offer.id}`].sort()
 		);
 		for (const row of rows) expect(row).toMatchObject({ requestId: "audit-erase", actor: { userId: company.owner.user.id, role: "owner" } });
+	});
+
+	it("records an offer's acceptance: sent to accepted, then the hire's ids, by whoever accepted it", async () => {
+		const company = await setUpCompany(url, "Audit Acceptance");
+		const { offer } = await sentOffer(url, company);
+		const accepted = await request(url)
+			.post(`/api/v1/offers/${offer.id}/accept`)
+			.set(bearer(company.hr.accessToken))
+			.set("X-Request-Id", "audit-offer-accept")
+			.send({});
+		expect(accepted.status).toBe(201);
+		const rows = await awaitTrail({ targetType: "offer", targetId: offer.id, action: "recruitment.startOnboarding" }, 1, company.owner);
+		expect(rows[0]).toMatchObject({
+			operation: "updated",
+			requestId: "audit-offer-accept",
+			actor: { userId: company.hr.id, role: "hr" },
+			changes: { status: { from: "sent", to: "accepted" } }
+		});
+		const [committed] = await awaitTrail({ targetType: "offer", targetId: offer.id, action: "recruitment.commitOnboarding" }, 1, company.owner);
+		expect(committed.changes).toMatchObject({
+			employeeId: { from: null, to: accepted.body.offer.employeeId },
+			userId: { from: null, to: accepted.body.offer.userId }
+		});
 	});
 
 	it("records a user's notification preferences and read marks (one record for a mark-all-read call)", async () => {

@@ -6,6 +6,7 @@
  * the hire, ends the saga and queues employee.hired in the offer's outbox at once.
  */
 import type { ServiceSchema } from "moleculer";
+import { auditUpdate, onBehalfOf } from "../../../lib/audit/record";
 import { pendingEvent, updateWithEvent } from "../../../lib/channels/outbox";
 import { findInTenant, now } from "../../../lib/entity";
 import { ConflictError } from "../../../lib/errors";
@@ -137,20 +138,25 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 						const changed = await this.unique("applicationId", () =>
 							store.updateMany(
 								{ _id: offer._id, tenantId: actor.tenantId, status: "sent" },
-								{
-									$set: {
-										status: "accepted",
-										liveKey: liveKey(offer, "accepted"),
-										employeeId: null,
-										userId: null,
-										onboarding: saga,
-										onboardingDue: leaseUntil,
-										updatedAt: at
-									}
-								}
+								updateWithEvent(
+									{
+										$set: {
+											status: "accepted",
+											liveKey: liveKey(offer, "accepted"),
+											employeeId: null,
+											userId: null,
+											onboarding: saga,
+											onboardingDue: leaseUntil,
+											updatedAt: at
+										}
+									},
+									// The status change is on the trail; the saga's log is bookkeeping.
+									auditUpdate(ctx, "offer", offer, { status: "accepted", liveKey: liveKey(offer, "accepted") })
+								)
 							)
 						);
 						if (changed !== 1) throw notClaimable(await findInTenant<OfferDoc>(store, actor.tenantId, offer._id, "Offer"));
+						this.publishEvents(offer._id, OFFERS);
 						return this.sagaOffer(ctx, offer._id);
 					});
 				return withLease(locks, candidateLease(actor.tenantId, offer.candidateId), claim);
@@ -238,19 +244,22 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 				};
 				const at = now();
 				const update = updateWithEvent(
-					{
-						$set: {
-							employeeId: saga.employeeId,
-							userId: saga.userId,
-							updatedAt: at,
-							onboardingDue: null,
-							"onboarding.state": "done",
-							"onboarding.step": "commit",
-							"onboarding.error": null,
-							"onboarding.updatedAt": at
-						}
-					},
-					pendingEvent(AppEvents.employeeHired, tenantId, hired)
+					updateWithEvent(
+						{
+							$set: {
+								employeeId: saga.employeeId,
+								userId: saga.userId,
+								updatedAt: at,
+								onboardingDue: null,
+								"onboarding.state": "done",
+								"onboarding.step": "commit",
+								"onboarding.error": null,
+								"onboarding.updatedAt": at
+							}
+						},
+						pendingEvent(AppEvents.employeeHired, tenantId, hired)
+					),
+					auditUpdate(ctx, "offer", offer, { employeeId: saga.employeeId, userId: saga.userId })
 				);
 				if ((await store.updateMany(held(offer, saga.sagaId, ctx.params.holder, ["running"]), update)) !== 1) throw leaseLost(offer._id);
 				this.publishEvents(offer._id, OFFERS);
@@ -278,8 +287,10 @@ export const OnboardingSagasPart: Partial<ServiceSchema> = {
 					"onboarding.updatedAt": now()
 				};
 				if (ctx.params.error !== undefined) set["onboarding.error"] = clip(ctx.params.error);
-				if ((await store.updateMany(held(offer, ctx.params.sagaId, ctx.params.holder, ["compensating"]), { $set: set })) !== 1)
+				const undone = auditUpdate(onBehalfOf(ctx, "onboarding.rollBack"), "offer", offer, { status: "sent", liveKey: liveKey(offer, "sent") });
+				if ((await store.updateMany(held(offer, ctx.params.sagaId, ctx.params.holder, ["compensating"]), updateWithEvent({ $set: set }, undone))) !== 1)
 					throw leaseLost(offer._id);
+				this.publishEvents(offer._id, OFFERS);
 				return (await this.sagaOffer(ctx, offer._id)).offer;
 			}
 		},

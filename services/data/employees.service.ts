@@ -151,6 +151,7 @@ interface EmployeeMethods {
 	teamOf(ctx: RosterContext, employeeId: string, depth: ReportDepth): Promise<string[]>;
 	managerLoader(tenantId: string): LoadManager;
 	checkReferences(ctx: RosterContext, employee: EmployeeDoc | null, next: Proposed): Promise<void>;
+	placementOn(employee: EmployeeDoc, day: string): Promise<Partial<EmployeeDoc>>;
 	placing<T>(ctx: RosterContext, placed: Proposed | Proposed[], task: () => Promise<T>, opts?: { newcomer?: boolean }): Promise<T>;
 	whileReportingHeld<T>(tenantId: string, task: () => Promise<T>, newcomer?: boolean): Promise<T>;
 	checkTaken(tenantId: string, next: Proposed, selfId: string | null): Promise<void>;
@@ -458,7 +459,13 @@ const EmployeesService: ServiceSchema = {
 				checkEmploymentDate(on, "date");
 				checkTerminate(employee, on);
 				await this.checkMayEndAccount(ctx, employee);
-				const set: Partial<EmployeeDoc> = { status: "terminated", terminationDate: on, terminationReason: reason };
+				// A transfer dated after the last day never takes effect: the record goes back to where the person was.
+				const set: Partial<EmployeeDoc> = {
+					...(await this.placementOn(employee, on)),
+					status: "terminated",
+					terminationDate: on,
+					terminationReason: reason
+				};
 				const changes = diffFields(employee, set);
 				// In turn with the changes that put people under a manager: none is put under this one meanwhile.
 				const updated = await this.whileReportingHeld(employee.tenantId, async () => {
@@ -836,6 +843,27 @@ const EmployeesService: ServiceSchema = {
 		 * Department and position must exist in the tenant's org; a manager must be an active
 		 * employee who is neither the employee nor anyone under them. Only changed values are checked.
 		 */
+		/**
+		 * The department, position and manager the employee held on `day`, where the record already
+		 * shows a transfer of this stint dated after it: each such transfer undone, latest first.
+		 * Only the fields that differ from the record; none when no transfer is pending after `day`.
+		 */
+		async placementOn(this: EmployeesThis, employee: EmployeeDoc, day: string): Promise<Partial<EmployeeDoc>> {
+			const key = { tenantId: employee.tenantId, employeeId: employee._id };
+			const entries: HistoryDoc[] = await this.store(HISTORY).find({ query: key, sort: ["-at"] });
+			const stintStart = entries.find(e => e.type === "hired" || e.type === "rehired")?.at ?? "";
+			const placement: Record<string, unknown> = {};
+			for (const entry of entries) {
+				if (entry.at < stintStart) break;
+				if (entry.type !== "transferred" || entry.effectiveDate <= day) continue;
+				for (const field of ["departmentId", "positionId", "managerId"] as const) {
+					const change = entry.changes[field];
+					if (change && "from" in change) placement[field] = change.from ?? null;
+				}
+			}
+			return changedValues<EmployeeDoc>(employee, placement as Partial<EmployeeDoc>);
+		},
+
 		async checkReferences(this: EmployeesThis, ctx: RosterContext, employee: EmployeeDoc | null, next: Proposed): Promise<void> {
 			const { tenantId } = requireUser(ctx);
 			if (next.departmentId) await refersTo("departmentId", ctx.call(OrgActions.getDepartment, { id: next.departmentId }));

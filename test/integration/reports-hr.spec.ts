@@ -328,7 +328,7 @@ describe("HR reports", () => {
 			const d2 = (await api.post("/departments", owner, { name: "D2" })).body.id;
 			const person = await hire(system.url, owner, { hireDate: "2025-01-10", departmentId: d1 });
 			expect((await api.post(`/employees/${person.id}/transfer`, owner, { departmentId: d2, effectiveDate: "2025-06-01" })).status).toBe(200);
-			return { owner, person };
+			return { owner, person, d1, d2 };
 		};
 		const total = async (owner: Signup, asOf: string) => (await ok(`/reports/headcount-as-of?asOf=${asOf}`, owner)).body.total;
 
@@ -348,6 +348,19 @@ describe("HR reports", () => {
 			expect((await api.post(`/employees/${person.id}/rehire`, owner, { date: "2025-09-01" })).status).toBe(200);
 			expect(await total(owner, "2025-09-01")).toBe(1);
 			expect(await total(owner, "2025-07-01")).toBe(0);
+		});
+
+		it("a termination before the transfer's date puts the record back where the person was, as the reports count them", async () => {
+			const { owner, person, d1 } = await setUp("Record Before The Move AG");
+			const boss = await hire(system.url, owner, { hireDate: "2025-01-02" });
+			expect((await api.post(`/employees/${person.id}/transfer`, owner, { managerId: boss.id, effectiveDate: "2025-03-01" })).status).toBe(200);
+			const ended = await api.post(`/employees/${person.id}/terminate`, owner, { date: "2025-04-01", reason: "Left" });
+			expect(ended.status).toBe(200);
+			// The move to D2 (June) never happened; the new manager (March) did.
+			expect(ended.body).toMatchObject({ departmentId: d1, managerId: boss.id, status: "terminated" });
+			expect((await api.get(`/employees/${person.id}`, owner)).body).toMatchObject({ departmentId: d1, managerId: boss.id });
+			const [entry] = (await api.get(`/employees/${person.id}/history?type=terminated`, owner)).body.rows;
+			expect(entry.changes.departmentId).toMatchObject({ to: d1 });
 		});
 
 		it("a hire date corrected after a transfer moves the stint's start; one on or after the transfer is 422", async () => {

@@ -152,6 +152,7 @@ interface EmployeeMethods {
 	managerLoader(tenantId: string): LoadManager;
 	checkReferences(ctx: RosterContext, employee: EmployeeDoc | null, next: Proposed): Promise<void>;
 	placementOn(employee: EmployeeDoc, day: string): Promise<Partial<EmployeeDoc>>;
+	stillPlaceable(ctx: RosterContext, employee: EmployeeDoc, placement: Partial<EmployeeDoc>): Promise<Partial<EmployeeDoc>>;
 	placing<T>(ctx: RosterContext, placed: Proposed | Proposed[], task: () => Promise<T>, opts?: { newcomer?: boolean }): Promise<T>;
 	whileReportingHeld<T>(tenantId: string, task: () => Promise<T>, newcomer?: boolean): Promise<T>;
 	checkTaken(tenantId: string, next: Proposed, selfId: string | null): Promise<void>;
@@ -235,6 +236,12 @@ async function refersTo(field: string, lookup: Promise<unknown>): Promise<void> 
 		}
 		throw err;
 	}
+}
+
+/** False for a reference that breaks a rule (gone, left, a loop); any other failure stands. */
+function refusedReference(err: unknown): false {
+	if (err instanceof BusinessRuleError) return false;
+	throw err;
 }
 
 // ---- Service -----------------------------------------------------------------------------
@@ -460,19 +467,23 @@ const EmployeesService: ServiceSchema = {
 				checkTerminate(employee, on);
 				await this.checkMayEndAccount(ctx, employee);
 				// A transfer dated after the last day never takes effect: the record goes back to where the person was.
-				const set: Partial<EmployeeDoc> = {
-					...(await this.placementOn(employee, on)),
-					status: "terminated",
-					terminationDate: on,
-					terminationReason: reason
-				};
-				const changes = diffFields(employee, set);
+				const placement = await this.placementOn(employee, on);
 				// In turn with the changes that put people under a manager: none is put under this one meanwhile.
-				const updated = await this.whileReportingHeld(employee.tenantId, async () => {
-					const ended = await this.transition(ctx, employee, "active", set, changes);
-					await this.recorded(ctx, ended, "terminated", changes, on);
-					return ended;
-				});
+				// With the org's tree held too when a department or position comes back, so it cannot go meanwhile.
+				const updated = await whileOrgHeld(ctx, namesOrgPlace(placement), () =>
+					this.whileReportingHeld(employee.tenantId, async () => {
+						const set: Partial<EmployeeDoc> = {
+							...(await this.stillPlaceable(ctx, employee, placement)),
+							status: "terminated",
+							terminationDate: on,
+							terminationReason: reason
+						};
+						const changes = diffFields(employee, set);
+						const ended = await this.transition(ctx, employee, "active", set, changes);
+						await this.recorded(ctx, ended, "terminated", changes, on);
+						return ended;
+					})
+				);
 				return employeeJSON(updated, true);
 			}
 		},
@@ -840,10 +851,6 @@ const EmployeesService: ServiceSchema = {
 		},
 
 		/**
-		 * Department and position must exist in the tenant's org; a manager must be an active
-		 * employee who is neither the employee nor anyone under them. Only changed values are checked.
-		 */
-		/**
 		 * The department, position and manager the employee held on `day`, where the record already
 		 * shows a transfer of this stint dated after it: each such transfer undone, latest first.
 		 * Only the fields that differ from the record; none when no transfer is pending after `day`.
@@ -864,6 +871,25 @@ const EmployeesService: ServiceSchema = {
 			return changedValues<EmployeeDoc>(employee, placement as Partial<EmployeeDoc>);
 		},
 
+		/**
+		 * Of a place to go back to, what still passes the checks a transfer's would: a department or
+		 * position deleted since, or a manager who has left since (or would close a loop now), is
+		 * none (null) rather than a reference to nothing, and never a reason to refuse the termination.
+		 */
+		async stillPlaceable(this: EmployeesThis, ctx: RosterContext, employee: EmployeeDoc, placement: Partial<EmployeeDoc>): Promise<Partial<EmployeeDoc>> {
+			const kept: Partial<EmployeeDoc> = {};
+			for (const field of ["departmentId", "positionId", "managerId"] as const) {
+				if (!(field in placement)) continue;
+				const value = placement[field] ?? null;
+				kept[field] = value && (await this.checkReferences(ctx, employee, { [field]: value }).then(() => true, refusedReference)) ? value : null;
+			}
+			return kept;
+		},
+
+		/**
+		 * Department and position must exist in the tenant's org; a manager must be an active
+		 * employee who is neither the employee nor anyone under them. Only changed values are checked.
+		 */
 		async checkReferences(this: EmployeesThis, ctx: RosterContext, employee: EmployeeDoc | null, next: Proposed): Promise<void> {
 			const { tenantId } = requireUser(ctx);
 			if (next.departmentId) await refersTo("departmentId", ctx.call(OrgActions.getDepartment, { id: next.departmentId }));

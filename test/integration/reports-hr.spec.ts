@@ -363,6 +363,16 @@ describe("HR reports", () => {
 			expect(entry.changes.departmentId).toMatchObject({ to: d1 });
 		});
 
+		it("a termination before the transfer's date puts back no department deleted since: none, and the termination stands", async () => {
+			const { owner, person, d1, d2 } = await setUp("Gone Before The Move AG");
+			expect((await api.del(`/departments/${d1}`, owner)).status).toBe(204);
+			const ended = await api.post(`/employees/${person.id}/terminate`, owner, { date: "2025-04-01", reason: "Left" });
+			expect(ended.status).toBe(200);
+			expect(ended.body).toMatchObject({ departmentId: null, status: "terminated" });
+			const [entry] = (await api.get(`/employees/${person.id}/history?type=terminated`, owner)).body.rows;
+			expect(entry.changes.departmentId).toEqual({ from: d2, to: null });
+		});
+
 		it("a hire date corrected after a transfer moves the stint's start; one on or after the transfer is 422", async () => {
 			const { owner, person } = await setUp("Corrected Hire AG");
 			expect((await api.patch(`/employees/${person.id}`, owner, { hireDate: "2025-03-01" })).status).toBe(200);

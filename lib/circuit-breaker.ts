@@ -21,6 +21,8 @@ import { isServiceBusy } from "./errors";
 interface FailureLike {
 	name?: string;
 	code?: unknown;
+	/** Set on an error that came back from another node (Moleculer's transit names its sender). */
+	nodeID?: unknown;
 	data?: { nodeID?: unknown } | null;
 }
 
@@ -43,14 +45,26 @@ function turnedAway(err: FailureLike): boolean {
 }
 
 /**
+ * A call this node refused because its caller had stopped waiting (middlewares/call-deadline:
+ * it arrived late, or queued while this node stood still), seen here, where it was refused. The
+ * node is doing as meant, and counted against its own endpoint, the calls it found queued on
+ * waking from a freeze would open its breaker and turn away the live calls after them for
+ * seconds. Seen by a caller still waiting (a clock too far apart), it counts as any 504.
+ */
+function refusedHereAsExpired(err: FailureLike): boolean {
+	return err.name === "CallExpiredError" && err.nodeID === undefined;
+}
+
+/**
  * A failure of the endpoint: a 5xx (a timeout is a 504, a node declared gone a 503), or a node
  * that turned the call away. Never a client's error (4xx: one tenant's bad requests must not cut
  * every tenant off a node), and never a node shedding load (SERVICE_BUSY, or a bulkhead's full
- * queue): that node is healthy, and opening its breaker would turn a burst into an outage.
+ * queue): that node is healthy, and opening its breaker would turn a burst into an outage. Nor
+ * a stale call refused where it arrived (above).
  */
 export function isEndpointFailure(err: unknown): boolean {
 	const e = (err ?? {}) as FailureLike;
-	if (isServiceBusy(e) || e.name === "QueueIsFullError") return false;
+	if (isServiceBusy(e) || e.name === "QueueIsFullError" || refusedHereAsExpired(e)) return false;
 	return turnedAway(e) || isServerFailure(e);
 }
 

@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { Errors, ServiceBroker } from "moleculer";
 import { CIRCUIT_BREAKER, isEndpointFailure } from "../../lib/circuit-breaker";
+import { CallExpiredError } from "../../middlewares/call-deadline.middleware";
 import { NotFoundError, ServiceBusyError } from "../../lib/errors";
 import { type BreakerPosition, nodeState } from "../../lib/node-state";
 import { middlewares } from "../../middlewares";
@@ -35,7 +36,11 @@ describe("what counts as an endpoint's failure", () => {
 		["a call left pending on a node declared gone", new Errors.RequestRejectedError({ action: "a", nodeID: "n" })],
 		["a 500", new Errors.MoleculerError("broken", 500, "BROKEN")],
 		["a database driver's error, with a string code", Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })],
-		["a node turning the call away (stopping, or its own breaker open)", new Errors.ServiceNotAvailableError({ action: "a", nodeID: "n" })]
+		["a node turning the call away (stopping, or its own breaker open)", new Errors.ServiceNotAvailableError({ action: "a", nodeID: "n" })],
+		[
+			"a call refused as expired, seen by a caller still waiting (it came back from that node)",
+			Object.assign(new CallExpiredError("a", "caller", "it arrived 6000 ms after its caller stopped waiting"), { nodeID: "n" })
+		]
 	])("%s counts", (_what, err) => {
 		expect(isEndpointFailure(err)).toBe(true);
 	});
@@ -44,7 +49,8 @@ describe("what counts as an endpoint's failure", () => {
 		["a client's error (404)", new NotFoundError("Employee", "x")],
 		["a validation error (422)", new Errors.ValidationError("bad", "VALIDATION_ERROR", [])],
 		["a node shedding load (503 SERVICE_BUSY)", new ServiceBusyError(1)],
-		["a bulkhead's full queue", new Errors.QueueIsFullError({ action: "a", nodeID: "n" })]
+		["a bulkhead's full queue", new Errors.QueueIsFullError({ action: "a", nodeID: "n" })],
+		["a call refused as expired, on the node that refused it", new CallExpiredError("a", "caller", "it queued while this node stood still for 10000 ms")]
 	])("%s does not", (_what, err) => {
 		expect(isEndpointFailure(err)).toBe(false);
 	});
@@ -147,6 +153,32 @@ describe("the circuit breaker between nodes", () => {
 		await Promise.all(Array.from({ length: 10 }, (_, i) => caller.call("records.update", { id: i })));
 		expect(received.bad).toBe(5);
 	}, 20_000);
+
+	it("a node refusing calls that arrive after their caller stopped waiting keeps serving the live calls after them", async () => {
+		// A caller without our middlewares, so the deadline it sends is the one it chose: long past, as
+		// for the calls a node finds queued on waking from a freeze.
+		const late = new ServiceBroker({ namespace, nodeID: "late-caller", transporter: "Fake", logger: false });
+		await late.start();
+		try {
+			await new Promise<void>(resolve => {
+				const check = () => (late.registry.getServiceList({ onlyAvailable: true }).some(s => s.name === "records") ? resolve() : setTimeout(check, 10));
+				check();
+			});
+			const stale = await Promise.all(
+				Array.from({ length: 30 }, (_, i) =>
+					late.call("records.update", { id: i }, { nodeID: "good", meta: { $deadline: Date.now() - 10_000 } }).then(
+						() => "ok",
+						(err: { type?: string }) => err.type
+					)
+				)
+			);
+			expect(stale).toEqual(Array(30).fill("CALL_EXPIRED"));
+			const live = await Promise.all(Array.from({ length: 10 }, (_, i) => outcome(caller.call("records.update", { id: i }, { nodeID: "good" }))));
+			expect(live).toEqual(Array(10).fill("ok"));
+		} finally {
+			await late.stop();
+		}
+	});
 
 	it("a node that stops answering (frozen) opens it through timeouts, while every read is answered by the other node", async () => {
 		mode = "hang";

@@ -10,12 +10,17 @@ export interface MatchableAlias {
 	match(url: string): false | Record<string, unknown>;
 }
 
-/** The methods of the aliases matching `url`, sorted; empty when the path is unknown. */
+/**
+ * The methods of the aliases matching `url`, sorted; empty when the path is unknown. HEAD with
+ * GET: the gateway answers a HEAD of any path it takes a GET on (RFC 9110 9.3.2; api.service.ts,
+ * resolveAlias), so a client reading Allow must find it there.
+ */
 export function allowedMethods(aliases: readonly MatchableAlias[], url: string): string[] {
 	const methods = new Set<string>();
 	for (const alias of aliases) {
 		// "*" takes every method, so such a path never reaches a 405.
 		if (alias.method !== "*" && alias.match(url)) methods.add(alias.method);
 	}
+	if (methods.has("GET")) methods.add("HEAD");
 	return [...methods].sort();
 }

@@ -520,7 +520,7 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				owner = await signup(url);
 			});
 
-			it("405 with Allow naming the methods the path takes, in the error shape; an unknown path stays 404", async () => {
+			it("405 with Allow naming the methods the path takes (HEAD wherever GET), in the error shape; an unknown path stays 404", async () => {
 				const as = bearer(owner.accessToken);
 				const answers = await Promise.all([
 					request(url).delete("/api/v1/me").set(as),
@@ -530,17 +530,17 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 					request(url).put("/api/v1/users/").set(as).send({ name: "X" })
 				]);
 				expect(answers.map(res => [res.status, res.headers.allow])).toEqual([
-					[405, "GET"],
-					[405, "GET, POST"],
-					[405, "DELETE, GET, PATCH"],
-					[405, "GET, POST"]
+					[405, "GET, HEAD"],
+					[405, "GET, HEAD, POST"],
+					[405, "DELETE, GET, HEAD, PATCH"],
+					[405, "GET, HEAD, POST"]
 				]);
 				expect(answers[0].body).toEqual({
 					name: "MethodNotAllowedError",
-					message: "DELETE is not allowed on /api/v1/me; it takes GET",
+					message: "DELETE is not allowed on /api/v1/me; it takes GET, HEAD",
 					code: 405,
 					type: "METHOD_NOT_ALLOWED",
-					data: { allow: ["GET"] }
+					data: { allow: ["GET", "HEAD"] }
 				});
 				// The refused call changed nothing.
 				expect((await request(url).get("/api/v1/me").set(as)).body).toMatchObject({ id: owner.user.id, name: "Olivia Owner" });
@@ -557,8 +557,8 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 					request(url).options("/api/v1/auth/login")
 				]);
 				expect(answers.map(res => [res.status, res.headers.allow, res.text])).toEqual([
-					[204, "GET, OPTIONS", ""],
-					[204, "DELETE, GET, PATCH, OPTIONS", ""],
+					[204, "GET, HEAD, OPTIONS", ""],
+					[204, "DELETE, GET, HEAD, PATCH, OPTIONS", ""],
 					[204, "POST, OPTIONS", ""]
 				]);
 			});
@@ -609,7 +609,7 @@ export function defineGatewaySuite(title: string, start: () => Promise<GatewayTa
 				expect(login.status).toBe(503);
 				// The gone service's routes are kept: a method they never took is still a 405, not a 404.
 				const wrongMethod = await request(url).delete("/api/v1/users").set(bearer(owner.accessToken));
-				expect([wrongMethod.status, wrongMethod.headers.allow]).toEqual([405, "GET, POST"]);
+				expect([wrongMethod.status, wrongMethod.headers.allow]).toEqual([405, "GET, HEAD, POST"]);
 				expect((await request(url).get("/health/ready")).status).toBe(503);
 			});
 		});

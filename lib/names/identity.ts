@@ -58,6 +58,8 @@ export interface UserContact {
 	name: string;
 	role: Role;
 	employeeId: string | null;
+	/** The name of the user's company: what is sent outside the app says which one (a person may work for several). */
+	companyName: string;
 }
 
 /** The employee a user is now, and every one they have been linked to. */

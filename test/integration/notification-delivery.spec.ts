@@ -77,7 +77,7 @@ describe("notifications by email and text message (file sinks)", () => {
 	});
 	afterAll(() => system?.stop());
 
-	it("an email reaches the recipient's mailbox, by default, once however often its delivery comes", async () => {
+	it("an email reaches the recipient's mailbox, by default, its subject naming the company, once however often its delivery comes", async () => {
 		const probe = await channelProbe<DeliveryEvent>(system.broker, "delivery-probe", DELIVERY_CHANNEL);
 		try {
 			const requestId = randomUUID();
@@ -90,7 +90,8 @@ describe("notifications by email and text message (file sinks)", () => {
 			expect(mails[0]).toMatchObject({
 				to: worker.email,
 				kind: "notification",
-				subject: "Leave request approved",
+				// A person may work for several companies: the subject says which one.
+				subject: "Acme: Leave request approved",
 				text: expect.stringContaining("Your leave request was approved")
 			});
 			// No text message: SMS is off until the user chooses it.
@@ -102,7 +103,10 @@ describe("notifications by email and text message (file sinks)", () => {
 			await system.broker.sendToChannel!(DELIVERY_CHANNEL, delivery);
 			// Deliveries are handled in order: once a later mail is there, the redelivery was handled.
 			await decided(randomUUID(), "rejected");
-			await eventually(async () => expect((await notificationMail(worker.email)).some(m => m.subject === "Leave request rejected")).toBe(true), 20_000);
+			await eventually(
+				async () => expect((await notificationMail(worker.email)).some(m => m.subject === "Acme: Leave request rejected")).toBe(true),
+				20_000
+			);
 			const after = (await notificationMail(worker.email)).filter(m => m.text.includes("approved"));
 			expect(after).toEqual(mails);
 		} finally {
@@ -139,8 +143,8 @@ describe("notifications by email and text message (file sinks)", () => {
 		await inboxHas(manager, "requestId", skipped);
 		const interviewId = randomUUID();
 		await interview(interviewId);
-		await eventually(async () => expect((await notificationMail(manager.email)).map(m => m.subject)).toEqual(["Interview scheduled"]), 20_000);
+		await eventually(async () => expect((await notificationMail(manager.email)).map(m => m.subject)).toEqual(["Acme: Interview scheduled"]), 20_000);
 		await inboxHas(manager, "interviewId", interviewId);
-		expect((await notificationMail(manager.email)).some(m => m.subject.startsWith("Leave"))).toBe(false);
+		expect((await notificationMail(manager.email)).some(m => m.subject.includes("Leave"))).toBe(false);
 	});
 });

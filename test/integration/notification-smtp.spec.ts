@@ -103,7 +103,7 @@ describe("notification mail by SMTP", () => {
 		await eventually(() => expect(received()).toHaveLength(1), 20_000);
 		const [mail] = received();
 		expect(mail.to).toEqual([acme.email]);
-		expect(mail.data).toMatch(/^Subject: Invitation sent$/m);
+		expect(mail.data).toMatch(/^Subject: Acme: Invitation sent$/m);
 		expect(mail.data).toContain("newcomer@example.test");
 		expect(mail.data).toMatch(new RegExp(`^From: ${cfg.mail.from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
 

@@ -44,9 +44,9 @@ describe("notifications from the producers", () => {
 		const me = await request(url).get("/api/v1/me").set(bearer(worker.accessToken));
 		await eventually(
 			async () =>
-				expect((await readMailbox(config().mail.dir, me.body.user?.email ?? me.body.email)).some(m => m.subject === "Leave request approved")).toBe(
-					true
-				),
+				expect(
+					(await readMailbox(config().mail.dir, me.body.user?.email ?? me.body.email)).some(m => m.subject === "Producers: Leave request approved")
+				).toBe(true),
 			20_000
 		);
 	});

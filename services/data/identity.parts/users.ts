@@ -162,8 +162,15 @@ export const UsersPart: Partial<ServiceSchema> = {
 			readOnly: true,
 			params: { ids: { type: "array", items: id, max: 1000 } },
 			async handler(this: IdentityThis, ctx: RosterContext<{ ids: string[] }>): Promise<UserContact[]> {
-				const users = await findManyInTenant<UserDoc>(this.adapter, requireUser(ctx).tenantId, ctx.params.ids);
-				return users.filter(u => u.status === "active").map(u => ({ id: u._id, email: u.email, name: u.name, role: u.role, employeeId: u.employeeId }));
+				const { tenantId } = requireUser(ctx);
+				const [users, tenant] = await Promise.all([
+					findManyInTenant<UserDoc>(this.adapter, tenantId, ctx.params.ids),
+					this.store(TENANTS).findOne({ _id: tenantId }) as Promise<TenantDoc | null>
+				]);
+				const companyName = tenant?.name ?? "";
+				return users
+					.filter(u => u.status === "active")
+					.map(u => ({ id: u._id, email: u.email, name: u.name, role: u.role, employeeId: u.employeeId, companyName }));
 			}
 		},
 

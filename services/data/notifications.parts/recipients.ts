@@ -41,7 +41,8 @@ export const RecipientsPart: Partial<ServiceSchema> = {
 			return contacts.map(c => ({
 				userId: c.id,
 				email: c.email,
-				phone: employees.find(e => e.id === c.employeeId && e.status === "active")?.phone ?? null
+				phone: employees.find(e => e.id === c.employeeId && e.status === "active")?.phone ?? null,
+				companyName: c.companyName
 			}));
 		},
 

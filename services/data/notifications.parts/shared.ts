@@ -79,6 +79,8 @@ export interface Recipient {
 	userId: string;
 	email: string | null;
 	phone: string | null;
+	/** Their company's name, which a mail's subject names: a person in two companies must tell which one wrote. */
+	companyName: string;
 }
 
 export interface NotificationsMethods {

@@ -42,6 +42,14 @@ export function leaveDecided(event: LeaveDecidedEvent): NotificationContent {
 	};
 }
 
+/** To whoever asked for the leave on the employee's behalf (staff): whose request it was. */
+export function leaveDecidedOnBehalf(event: LeaveDecidedEvent, employee: EmployeeSummary | undefined): NotificationContent {
+	return {
+		...leaveDecided(event),
+		body: `The leave request you filed for ${nameOr(employee, "an employee")} was ${event.status}.`
+	};
+}
+
 /** Where an interview notification leads: the interview, its application, opening and candidate. */
 const interviewData = (event: InterviewScheduledEvent | InterviewReminderEvent): Notification["data"] => ({
 	interviewId: event.interviewId,

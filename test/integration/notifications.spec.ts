@@ -202,8 +202,11 @@ describe("notifications", () => {
 			});
 			const [approved] = await entries(worker, "leave.decided", { requestId: byManager });
 			expect(approved).toMatchObject({ title: "Leave request approved", data: { status: "approved", employeeId: employee.id } });
-			await entries(worker, "leave.decided", { requestId: byHr });
-			await entries(hr, "leave.decided", { requestId: byManager });
+			const [rejected] = await entries(worker, "leave.decided", { requestId: byHr });
+			expect(rejected).toMatchObject({ title: "Leave request rejected", body: "Your leave request was rejected." });
+			// Whoever filed it is told whose request it was: "your leave request" would be news to them.
+			const [filed] = await entries(hr, "leave.decided", { requestId: byManager });
+			expect(filed).toMatchObject({ title: "Leave request approved", body: "The leave request you filed for Eli Worker was approved." });
 			expect((await inbox(hr)).filter(n => n.data.requestId === byHr)).toEqual([]);
 			expect((await inbox(manager)).filter(n => n.data.requestId === byManager)).toEqual([]);
 		});

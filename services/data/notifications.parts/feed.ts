@@ -82,12 +82,16 @@ export const FeedChannels: ServiceSchema["channels"] = {
 
 	/**
 	 * To the employee whose leave it is (their account) and to the requester when staff asked on
-	 * their behalf, but never to whoever decided (a cancellation of one's own tells nobody).
+	 * their behalf, each in their own words, but never to whoever decided (a cancellation of one's
+	 * own tells nobody).
 	 */
 	[LeaveEvents.requestDecided]: consumer<LeaveDecidedEvent>(async function (event) {
 		const [employee] = await this.summaries(event.tenantId, [event.employeeId]);
-		const told = [employee?.userId, event.requestedBy].filter((u): u is string => !!u && u !== event.decidedBy);
-		await this.notify(event, told, Messages.leaveDecided(event));
+		const own = employee?.userId;
+		if (own && own !== event.decidedBy) await this.notify(event, [own], Messages.leaveDecided(event));
+		if (event.requestedBy !== own && event.requestedBy !== event.decidedBy) {
+			await this.notify(event, [event.requestedBy], Messages.leaveDecidedOnBehalf(event, employee));
+		}
 	}),
 
 	/** To each interviewer who has an account. */

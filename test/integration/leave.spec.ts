@@ -26,7 +26,7 @@ import {
 import type { RunningSystem } from "../support/local-system";
 import { eventually, itInProcess } from "../support/cluster-topology";
 import { staleSession } from "../support/stale-session";
-import { answeredInOrder } from "../support/races";
+import { answeredInOrder, writtenWhileDeleting } from "../support/races";
 
 describe("leave", () => {
 	let system: RunningSystem;
@@ -180,27 +180,17 @@ describe("leave", () => {
 			const p = await person(system.url, acme, "employee");
 			const leave = system.broker.getLocalService("leave") as unknown as { store(name: string): Store };
 			const entitlements = leave.store("leaveEntitlements");
-			const count = entitlements.count.bind(entitlements);
 			for (const write of [
 				(typeId: string) => api.post("/leave-entitlements", hr, { employeeId: p.employeeId, leaveTypeId: typeId, year: 2031, days: 3 }),
 				(typeId: string) => api.post("/leave-requests", p, { leaveTypeId: typeId, ...workWeek(3) })
 			]) {
 				const type = await leaveType(system.url, acme, { name: `Going ${Math.random()}`, allowNegative: true });
 				// The write arrives while the delete has counted the type's uses and not yet removed it.
-				let written: Promise<{ status: number; body: { data?: Array<{ field: string }> } }> | undefined;
-				const counted = jest.spyOn(entitlements, "count").mockImplementationOnce(async params => {
-					const n = await count(params);
-					// then() sends it now: supertest sends a request only once it is awaited.
-					written = write(type.id).then(res => res);
-					await new Promise(resolve => setTimeout(resolve, 150));
-					return n;
-				});
-				try {
-					expect((await api.del(`/leave-types/${type.id}`, hr)).status).toBe(204);
-				} finally {
-					counted.mockRestore();
-				}
-				const res = await written!;
+				const res = await writtenWhileDeleting(
+					entitlements,
+					() => api.del(`/leave-types/${type.id}`, hr),
+					() => write(type.id)
+				);
 				expect(res.status).toBe(422);
 				expect(res.body.data?.[0].field).toBe("leaveTypeId");
 				expect((await api.get(`/leave-entitlements?leaveTypeId=${type.id}`, hr)).body.total).toBe(0);
@@ -212,26 +202,18 @@ describe("leave", () => {
 			const p = await person(system.url, acme, "employee");
 			const leave = system.broker.getLocalService("leave") as unknown as { store(name: string): Store };
 			const entitlements = leave.store("leaveEntitlements");
-			const count = entitlements.count.bind(entitlements);
 			const type = await leaveType(system.url, acme, { name: `Going ${Math.random()}`, yearlyAllowance: 3 });
 			// The grant arrives while the delete has counted the type's uses and not yet removed it.
-			let granted: Promise<Array<{ leaveTypeId: string }>> | undefined;
-			const counted = jest.spyOn(entitlements, "count").mockImplementationOnce(async params => {
-				const n = await count(params);
-				granted = system.broker.call<Array<{ leaveTypeId: string }>, object>(
-					LeaveActions.grantEntitlements,
-					{ employeeId: p.employeeId, year: 2032 },
-					{ meta: { user: metaUser(acme) } }
-				);
-				await new Promise(resolve => setTimeout(resolve, 150));
-				return n;
-			});
-			try {
-				expect((await api.del(`/leave-types/${type.id}`, hr)).status).toBe(204);
-			} finally {
-				counted.mockRestore();
-			}
-			const made = await granted!;
+			const made = await writtenWhileDeleting(
+				entitlements,
+				() => api.del(`/leave-types/${type.id}`, hr),
+				() =>
+					system.broker.call<Array<{ leaveTypeId: string }>, object>(
+						LeaveActions.grantEntitlements,
+						{ employeeId: p.employeeId, year: 2032 },
+						{ meta: { user: metaUser(acme) } }
+					)
+			);
 			expect(made.length).toBeGreaterThan(0);
 			expect(made.filter(e => e.leaveTypeId === type.id)).toEqual([]);
 			expect((await api.get(`/leave-entitlements?leaveTypeId=${type.id}`, hr)).body.total).toBe(0);

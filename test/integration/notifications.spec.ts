@@ -62,6 +62,10 @@ describe("notifications", () => {
 		return event;
 	}
 
+	/** A decision on the leave of `employee`, as the leave service publishes it. */
+	const decided = (requestId: string, status: string, by: { decidedBy: string; requestedBy: string }) =>
+		publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, { requestId, employeeId: employee.id, status, ...by });
+
 	/** Waits until `as` has `count` entries of `type` whose data matches, and answers them. */
 	async function entries(as: Session, type: string, match: Record<string, unknown>, count = 1): Promise<Notification[]> {
 		let found: Notification[] = [];
@@ -164,20 +168,8 @@ describe("notifications", () => {
 
 		it("a decision goes to the requester; a cancellation by the requester themself tells nobody", async () => {
 			const [approved, cancelled] = [randomUUID(), randomUUID()];
-			await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, {
-				requestId: cancelled,
-				employeeId: employee.id,
-				status: "cancelled",
-				decidedBy: worker.id,
-				requestedBy: worker.id
-			});
-			await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, {
-				requestId: approved,
-				employeeId: employee.id,
-				status: "approved",
-				decidedBy: manager.id,
-				requestedBy: worker.id
-			});
+			await decided(cancelled, "cancelled", { decidedBy: worker.id, requestedBy: worker.id });
+			await decided(approved, "approved", { decidedBy: manager.id, requestedBy: worker.id });
 			const [entry] = await entries(worker, "leave.decided", { requestId: approved });
 			expect(entry).toMatchObject({ title: "Leave request approved", data: { status: "approved" } });
 			expect((await inbox(worker)).filter(n => n.data.requestId === cancelled)).toEqual([]);
@@ -186,20 +178,8 @@ describe("notifications", () => {
 
 		it("a decision on leave staff asked for on the employee's behalf reaches the employee too, never the one who decided", async () => {
 			const [byManager, byHr] = [randomUUID(), randomUUID()];
-			await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, {
-				requestId: byManager,
-				employeeId: employee.id,
-				status: "approved",
-				decidedBy: manager.id,
-				requestedBy: hr.id
-			});
-			await publish(system.broker, LeaveEvents.requestDecided, acme.tenant.id, {
-				requestId: byHr,
-				employeeId: employee.id,
-				status: "rejected",
-				decidedBy: hr.id,
-				requestedBy: hr.id
-			});
+			await decided(byManager, "approved", { decidedBy: manager.id, requestedBy: hr.id });
+			await decided(byHr, "rejected", { decidedBy: hr.id, requestedBy: hr.id });
 			const [approved] = await entries(worker, "leave.decided", { requestId: byManager });
 			expect(approved).toMatchObject({ title: "Leave request approved", data: { status: "approved", employeeId: employee.id } });
 			const [rejected] = await entries(worker, "leave.decided", { requestId: byHr });

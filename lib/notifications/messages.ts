@@ -95,12 +95,12 @@ export function invitationSent(event: InvitationSentEvent): NotificationContent 
 	};
 }
 
-/** A text message is short: the title and as much of the body as fits in one SMS. */
 /** A mail's subject: the title, after the company it is from ("Acme: Leave request approved"). */
 export function mailSubject(content: { title: string }, companyName: string | undefined): string {
 	return companyName ? `${companyName}: ${content.title}` : content.title;
 }
 
+/** A text message is short: the title and as much of the body as fits in one SMS. */
 export function smsText(content: { title: string; body: string }): string {
 	const text = `${content.title}: ${content.body}`;
 	return text.length <= 160 ? text : `${text.slice(0, 159)}…`;

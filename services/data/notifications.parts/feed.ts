@@ -216,10 +216,10 @@ export const FeedPart: Partial<ServiceSchema> = {
 			const pending: PendingEvent[] = [];
 			const base = { notificationId: doc._id, userId: doc.userId, subject: doc.title };
 			if (choice.email) {
-				const subject = Messages.mailSubject(doc, to?.companyName);
-				if (to?.email)
+				if (to?.email) {
+					const subject = Messages.mailSubject(doc, to.companyName);
 					pending.push(pendingEvent(DELIVERY_CHANNEL, doc.tenantId, { ...base, subject, medium: "email", to: to.email, text: `${doc.body}\n` }));
-				else this.logger.info(`Notification ${doc._id}: user ${doc.userId} has no active account to mail, email skipped`);
+				} else this.logger.info(`Notification ${doc._id}: user ${doc.userId} has no active account to mail, email skipped`);
 			}
 			if (choice.sms) {
 				if (to?.phone)

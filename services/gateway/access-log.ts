@@ -37,6 +37,16 @@ function routeOf(req: AccessLogRequest): string {
 	return path.length > MAX_PATH ? `${path.slice(0, MAX_PATH)}…` : path;
 }
 
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"];
+
+/**
+ * Whether a broker at `logLevel` prints the access line (info). A level per module (an object)
+ * counts as yes. At warn, building the line unprinted cost about 1 % of a read's time.
+ */
+export function logsAccess(logLevel: unknown): boolean {
+	return typeof logLevel !== "string" || LEVELS.indexOf(logLevel) >= LEVELS.indexOf("info");
+}
+
 /** Logs once, when the answer has gone out or the connection closed before it did. */
 export function logAccess(logger: Logger, structured: boolean, req: AccessLogRequest, res: ServerResponse): void {
 	const started = process.hrtime.bigint();

@@ -14,7 +14,7 @@ import { requireCsvBody } from "./csv-upload";
 import type { ActionAuth, AuthUser, RequestMeta } from "../../lib/meta";
 import { IdentityActions, ShortUrlActions } from "../../lib/names";
 import { type GatewayLimiters, type RateLimitVerdict, createGatewayLimiters } from "../../lib/rate-limit";
-import { logAccess } from "./access-log";
+import { logAccess, logsAccess } from "./access-log";
 import { checkRoles, dropClientTenant, requestMeta } from "./caller";
 import { AliasIndex, type RoutedAlias } from "./alias-index";
 import { allowedMethods } from "./allowed-methods";
@@ -72,6 +72,8 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	readiness: GatewayReadiness;
 	/** Requests by route and status, when this node has metrics (METRICS_PORT). */
 	httpMetrics?: HttpMetrics;
+	/** The broker's level prints the access line. */
+	accessLogged: boolean;
 	sessions: SessionCheck;
 	aliasIndex: AliasIndex<GatewayThis["aliases"][number]>;
 	/** Every alias ever generated, so a route whose service is gone answers 503, not 404. */
@@ -341,7 +343,7 @@ const ApiService: ServiceSchema = {
 		 * routes' own hooks miss a 404 outside any route, a body the parser refuses, a preflight.
 		 */
 		httpHandler(this: GatewayThis, req: GatewayRequest, res: GatewayResponse, next?: Next) {
-			logAccess(this.logger, this.settings.roster.logFormat === "json", req, res);
+			if (this.accessLogged) logAccess(this.logger, this.settings.roster.logFormat === "json", req, res);
 			setEveryResponseHeaders(res);
 			this.httpMetrics?.track(req, res);
 			return ApiGateway.methods!.httpHandler.call(this, req, res, next);
@@ -561,6 +563,7 @@ const ApiService: ServiceSchema = {
 		self.aliasIndex = new AliasIndex();
 		self.readiness ??= new GatewayReadiness(self.broker, self.settings.roster.readyServices);
 		self.httpMetrics = self.broker.isMetricsEnabled() ? new HttpMetrics(self.broker) : undefined;
+		self.accessLogged = logsAccess(self.broker.options.logLevel);
 		// Generations are shared in one process, or through Redis; a memory cacher per node shares nothing.
 		const sharedGenerations = !self.broker.transit || !!self.settings.roster.cacherRedisUrl;
 		self.sessions = new SessionCheck(sharedGenerations ? self.broker.cacher : undefined);

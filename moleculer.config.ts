@@ -12,6 +12,7 @@ import { loggerOptions } from "./lib/logging/logger";
 import { tracingOptions } from "./lib/logging/tracing";
 import { BATCHED_NATS_TRANSPORTER } from "./lib/nats-transporter";
 import { RESILIENT_REDIS_CACHER } from "./lib/redis-cacher";
+import { STALL_AWARE_DISCOVERER } from "./lib/stall-aware-discoverer";
 import { onlyPrefixedEnvOverrides } from "./lib/runner-env";
 import { SafeValidator } from "./lib/validator";
 import { middlewares } from "./middlewares";
@@ -62,7 +63,8 @@ export function brokerOptions(cfg: Config, { logDestination }: { logDestination?
 		heartbeatTimeout: 3,
 		// In-flight requests finish before a node stops.
 		tracking: { enabled: true, shutdownTimeout: 10_000 },
-		registry: { strategy: "RoundRobin", preferLocal: true },
+		// A node that stood still (frozen, starved) does not take its own stall for the others' silence (lib/stall-aware-discoverer.ts).
+		registry: { strategy: "RoundRobin", preferLocal: true, discoverer: { type: STALL_AWARE_DISCOVERER, options: {} } },
 		// Opens for an endpoint (an action on one node) that fails at cluster traffic within about 2 s;
 		// never for 4xx or a node shedding load (lib/circuit-breaker.ts).
 		circuitBreaker: { ...CIRCUIT_BREAKER },

@@ -17,6 +17,7 @@
  */
 import type { BrokerOptions } from "moleculer";
 import { isServiceBusy } from "./errors";
+import { justStalled } from "./event-loop-stalls";
 
 interface FailureLike {
 	name?: string;
@@ -56,15 +57,25 @@ function refusedHereAsExpired(err: FailureLike): boolean {
 }
 
 /**
+ * A call's timeout that fires as this node wakes from standing still (frozen, starved: see
+ * lib/event-loop-stalls.ts): the answer is likely waiting unread in its socket. Counted, the calls
+ * a gateway had out when it froze opened its breakers for every data node at once, and it
+ * answered 503 for seconds after waking.
+ */
+function timedOutWhileStalled(err: FailureLike): boolean {
+	return err.name === "RequestTimeoutError" && justStalled();
+}
+
+/**
  * A failure of the endpoint: a 5xx (a timeout is a 504, a node declared gone a 503), or a node
  * that turned the call away. Never a client's error (4xx: one tenant's bad requests must not cut
  * every tenant off a node), and never a node shedding load (SERVICE_BUSY, or a bulkhead's full
  * queue): that node is healthy, and opening its breaker would turn a burst into an outage. Nor
- * a stale call refused where it arrived (above).
+ * a stale call refused where it arrived, nor a timeout this node's own stall made (above).
  */
 export function isEndpointFailure(err: unknown): boolean {
 	const e = (err ?? {}) as FailureLike;
-	if (isServiceBusy(e) || e.name === "QueueIsFullError" || refusedHereAsExpired(e)) return false;
+	if (isServiceBusy(e) || e.name === "QueueIsFullError" || refusedHereAsExpired(e) || timedOutWhileStalled(e)) return false;
 	return turnedAway(e) || isServerFailure(e);
 }
 

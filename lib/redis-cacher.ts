@@ -7,6 +7,10 @@
  *
  * - a command fails at once while Redis is not connected, and after 500 ms when it does not
  *   answer (a stalled Redis), instead of queueing;
+ * - once a command failed, the next ones fail at once too, except one a second that goes to
+ *   Redis to find out whether it answers again: a stalled Redis keeps its connection open, so
+ *   without this every command would wait its 500 ms, and an action that reads and writes the
+ *   cache several times in turn (a session check) would outlast its caller's 1 s attempt;
  * - a get that fails is a miss: the action runs against its store, uncached, and still answers;
  * - a set or clean that fails is logged, never its caller's failure: a write that was stored
  *   answers as stored (a 500 would have the client retry it into a duplicate), and a set that
@@ -24,6 +28,8 @@ const COMMAND_TIMEOUT_MS = 500;
 const CONNECT_TIMEOUT_MS = 2000;
 /** Reconnect forever, at most this far apart, so the cache comes back on its own. */
 const MAX_RECONNECT_DELAY_MS = 2000;
+/** While Redis fails, one command this often is sent to it to see whether it answers again; the others fail at once. */
+const PROBE_INTERVAL_MS = 1000;
 /**
  * How long ioredis waits for a socket it ends to close (2 s by default): close() below ends one
  * only when it is not connected, where there is nothing to drain, and the wait would only hold
@@ -49,6 +55,8 @@ export const RESILIENT_REDIS_CACHER = "ResilientRedis";
 
 export class ResilientRedisCacher extends Cachers.Redis {
 	private failing = false;
+	/** While failing: when the next command may go to Redis. */
+	private nextProbeAt = 0;
 	private log?: ServiceBroker["logger"];
 
 	/** Moleculer's Redis cacher options; `redis` may be a redis:// URL. */
@@ -84,12 +92,22 @@ export class ResilientRedisCacher extends Cachers.Redis {
 	}
 
 	private failed(err: unknown): void {
+		this.nextProbeAt = Date.now() + PROBE_INTERVAL_MS;
 		if (this.failing) return;
 		this.failing = true;
 		this.log?.warn(`Redis cache unreachable (${(err as Error).message}): actions answer uncached.`);
 	}
 
+	/** Whether a command goes to Redis now: always while it answers; while it fails, one a second. */
+	private mayTry(): boolean {
+		if (!this.failing) return true;
+		if (Date.now() < this.nextProbeAt) return false;
+		this.nextProbeAt = Date.now() + PROBE_INTERVAL_MS;
+		return true;
+	}
+
 	override get(key: string): Promise<Record<string, unknown> | null> {
+		if (!this.mayTry()) return Promise.resolve(null);
 		return super.get(key).then(
 			value => {
 				this.recovered();
@@ -103,6 +121,7 @@ export class ResilientRedisCacher extends Cachers.Redis {
 	}
 
 	override set(key: string, data: unknown, ttl?: number): Promise<unknown> {
+		if (!this.mayTry()) return Promise.resolve();
 		return super.set(key, data, ttl).then(
 			result => {
 				this.recovered();
@@ -113,6 +132,8 @@ export class ResilientRedisCacher extends Cachers.Redis {
 	}
 
 	override clean(match?: string | string[]): Promise<unknown> {
+		// Skipped, it is made up for as a failed one is: recovered() empties the whole cache.
+		if (!this.mayTry()) return Promise.resolve();
 		return super.clean(match).catch((err: unknown) => this.failed(err));
 	}
 

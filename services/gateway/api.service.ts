@@ -377,10 +377,18 @@ const ApiService: ServiceSchema = {
 			const claims = token ? await verifyAccessToken(token, this.settings.roster.jwt) : undefined;
 			// A validly signed token names its user: their count and the session check go out
 			// together, one round trip to Redis (its client pipelines them) instead of two in turn.
-			const [user, verdict] =
-				claims && typeof claims === "object"
-					? await Promise.all([this.sessions.user(ctx, claims), this.limiters.consume("user", claims.userId)])
-					: [null, undefined];
+			let user: AuthUser | null = null;
+			let verdict: RateLimitVerdict | undefined;
+			if (claims && typeof claims === "object") {
+				const counted = this.limiters.consume("user", claims.userId);
+				// A check that fails (identity away) still answers with the count's headers, so its
+				// error answer is not counted a second time (sendErrorResponse counts one without).
+				const checked = this.sessions.user(ctx, claims).catch(async (err: unknown) => {
+					this.applyVerdict(res, await counted);
+					throw err;
+				});
+				[user, verdict] = await Promise.all([checked, counted]);
+			}
 			if (!user) {
 				// Guessing tokens costs the same as any anonymous request.
 				await this.limit(req, res, "anonymous", ip);

@@ -3,6 +3,7 @@
  * counters. Each block starts its own system with low limits: every request here comes from
  * 127.0.0.1, so one block's requests would otherwise eat another block's budget.
  */
+import { Errors } from "moleculer";
 import request, { type Response } from "supertest";
 import { configurePasswordHashing, passwordHashingQueue } from "../../lib/auth/passwords";
 import { type RateLimitConfig, config } from "../../lib/config";
@@ -209,6 +210,31 @@ describe("rate limits over HTTP, one process", () => {
 			expect(budget(relogin)).toMatchObject({ limit: 100 });
 
 			expectTooManyRequests(await request(url).get("/api/v1/me").set(bearer(relogin.body.accessToken)), WINDOW);
+		});
+	});
+
+	describe("a session check that fails", () => {
+		const LIMIT = 10;
+		let system: RunningSystem;
+		let url: string;
+		let ann: Signup;
+
+		beforeAll(async () => {
+			system = await startLocalSystem(withLimits({ userPoints: LIMIT, anonymousPoints: 100 }));
+			url = system.url;
+			ann = await signup(url, "Ann Co");
+		});
+		afterAll(() => system?.stop());
+
+		itInProcess("costs the user one point, as any request: identity away must not spend budgets twice as fast", async () => {
+			const sessions = (system.broker.getLocalService("api") as unknown as { sessions: { user(...args: unknown[]): Promise<unknown> } }).sessions;
+			const first = await request(url).get("/api/v1/me").set(bearer(ann.accessToken));
+			jest.spyOn(sessions, "user").mockRejectedValueOnce(new Errors.ServiceNotAvailableError({ action: "identity.session" }));
+			const unavailable = await request(url).get("/api/v1/me").set(bearer(ann.accessToken));
+			const after = await request(url).get("/api/v1/me").set(bearer(ann.accessToken));
+
+			expect([first.status, unavailable.status, after.status]).toEqual([200, 503, 200]);
+			expect([first, unavailable, after].map(r => budget(r).remaining)).toEqual([LIMIT - 1, LIMIT - 2, LIMIT - 3]);
 		});
 	});
 

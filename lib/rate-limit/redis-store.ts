@@ -82,17 +82,24 @@ function connect(url: string, health: StoreHealth): Redis {
 	return client;
 }
 
-/** The Redis limiter with each call watched, to tell Redis's answers from the insurance's. */
-function watched(limiter: RateLimiterRedis, health: StoreHealth): Counter {
+/**
+ * The Redis limiter with each call watched, to tell Redis's answers from the insurance's; while
+ * the insurance answers, calls go to it directly but for one a second (StoreHealth.skipRedis).
+ */
+function watched(limiter: RateLimiterRedis, insurance: InsuranceLimiter, health: StoreHealth): Counter {
 	return {
 		points: limiter.points,
 		duration: limiter.duration,
-		consume: (key, points, options) => health.watch(own => limiter.consume(key, points, own), options),
-		penalty: (key, points, options) => health.watch(own => limiter.penalty(key, points, own), options),
-		reward: (key, points, options) => health.watch(own => limiter.reward(key, points, own), options),
-		get: (key, options) => health.watch(own => limiter.get(key, own), options),
-		block: (key, seconds, options) => health.watch(own => limiter.block(key, seconds, own), options),
-		delete: (key, options) => health.watch(own => limiter.delete(key, own), options)
+		consume: (key, points, options) =>
+			health.skipRedis() ? insurance.consume(key, points, { ...options }) : health.watch(own => limiter.consume(key, points, own), options),
+		penalty: (key, points, options) =>
+			health.skipRedis() ? insurance.penalty(key, points, { ...options }) : health.watch(own => limiter.penalty(key, points, own), options),
+		reward: (key, points, options) =>
+			health.skipRedis() ? insurance.reward(key, points, { ...options }) : health.watch(own => limiter.reward(key, points, own), options),
+		get: (key, options) => (health.skipRedis() ? insurance.get(key, { ...options }) : health.watch(own => limiter.get(key, own), options)),
+		block: (key, seconds, options) =>
+			health.skipRedis() ? insurance.block(key, seconds, { ...options }) : health.watch(own => limiter.block(key, seconds, own), options),
+		delete: (key, options) => (health.skipRedis() ? insurance.delete(key, { ...options }) : health.watch(own => limiter.delete(key, own), options))
 	};
 }
 
@@ -117,7 +124,7 @@ export function redisStore(url: string, keyPrefix: string, logger: LimiterLogger
 		counter(name, points, duration) {
 			const opts = { keyPrefix: `${keyPrefix}:${name}`, points, duration };
 			const insuranceLimiter = new InsuranceLimiter(opts, health);
-			return watched(new RateLimiterRedis({ ...opts, storeClient: client, insuranceLimiter }), health);
+			return watched(new RateLimiterRedis({ ...opts, storeClient: client, insuranceLimiter }), insuranceLimiter, health);
 		},
 		status: () => ({ store: "redis", degraded: health.degraded(client.status) }),
 		close: () => disconnect(client)

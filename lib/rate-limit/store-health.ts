@@ -12,11 +12,16 @@ export type CallOptions = { [key: string]: unknown };
 export const FALLBACK_MESSAGE = "Redis rate-limit store unreachable, using in-process limits";
 export const RECOVERED_MESSAGE = "Redis rate-limit store reachable again, limits are shared across nodes";
 
+/** While the insurance answers, one call this often still goes to Redis, to find out that it answers again. */
+const PROBE_INTERVAL_MS = 1000;
+
 export class StoreHealth {
 	private usingFallback = false;
 	/** Until the first connection is made or fails, the insurance answering is expected, not news. */
 	private connecting = true;
 	private lastError: string | undefined;
+	/** While falling back: when the next call may go to Redis. */
+	private nextProbeAt = 0;
 	/**
 	 * The options objects of the calls the insurance answered. rate-limiter-flexible hands the
 	 * insurance the caller's own options object, which makes it a per-call marker.
@@ -46,9 +51,22 @@ export class StoreHealth {
 		return undefined;
 	}
 
+	/**
+	 * Whether a call should go straight to the insurance: while it answers for Redis, but for one
+	 * call a second. A stalled Redis keeps its connection open, so every call sent to it would wait
+	 * the whole command timeout before the insurance answered: every request 500 ms slower.
+	 */
+	skipRedis(): boolean {
+		if (!this.usingFallback) return false;
+		if (Date.now() < this.nextProbeAt) return true;
+		this.nextProbeAt = Date.now() + PROBE_INTERVAL_MS;
+		return false;
+	}
+
 	/** The insurance calls this for each call it answers in place of Redis. */
 	insuring(options: object): void {
 		this.insured.add(options);
+		if (!this.usingFallback) this.nextProbeAt = Date.now() + PROBE_INTERVAL_MS;
 		if (this.usingFallback || this.connecting) return;
 		this.usingFallback = true;
 		if (this.lastError) this.logger.warn(FALLBACK_MESSAGE, `(${this.lastError})`);

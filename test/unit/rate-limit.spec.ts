@@ -395,4 +395,25 @@ describeWithRedisServer("rate limits when Redis stalls", () => {
 		expect(logged(logger.info, RECOVERED_MESSAGE)).toBe(1);
 		expect(logged(logger.warn, FALLBACK_MESSAGE)).toBe(1);
 	});
+
+	// Every request is counted: one command timeout per request would slow the whole API by it.
+	it("once a call has fallen back, answers the next ones in-process at once, and finds Redis again when it answers", async () => {
+		server.stall();
+		try {
+			await limiters.consume("user", "stalled-first");
+			const started = Date.now();
+			const verdicts = await consumeTimes(limiters, "user", "stalled-next", 5);
+			const elapsed = Date.now() - started;
+
+			expect(verdicts.map(v => v.allowed)).toEqual([true, true, true, true, true]);
+			expect(elapsed).toBeLessThan(250);
+		} finally {
+			server.resume();
+		}
+		const recoveredBefore = logged(logger.info, RECOVERED_MESSAGE);
+		await until("the recovery to be logged", async () => {
+			await limiters.consume("user", "after-second-stall");
+			return logged(logger.info, RECOVERED_MESSAGE) > recoveredBefore;
+		});
+	});
 });

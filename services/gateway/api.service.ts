@@ -52,6 +52,8 @@ interface PasswordAttempt {
 	email: string;
 	ip: string;
 	wrongPassword(err: { code?: number; data?: unknown } | undefined): boolean;
+	/** Its point was settled: given back, kept as a failure, or reset by a success. */
+	settled?: boolean;
 }
 
 /** identity.changePassword's refusal of the current password (a 422 naming it), not of the new one. */
@@ -92,7 +94,9 @@ type GatewayThis = Omit<Service, "settings" | "logger" | "broker"> & {
 	limit(req: GatewayRequest, res: GatewayResponse, kind: "anonymous" | "user", key: string): Promise<void>;
 	/** Rate-limit headers on the answer, and 429 when the count is spent. */
 	applyVerdict(res: GatewayResponse, verdict: RateLimitVerdict): void;
-	checkLoginThrottle(ctx: Context<unknown, RequestMeta>, req: GatewayRequest): Promise<void>;
+	checkLoginThrottle(ctx: Context<unknown, RequestMeta>, req: GatewayRequest, res: GatewayResponse): Promise<void>;
+	/** Settles a password attempt's reserved point once, whichever of the answer or the client's leaving comes first. */
+	settleLogin(attempt: PasswordAttempt, how: "loginSucceeded" | "loginFailed" | "loginAborted"): Promise<void>;
 	sendErrorResponse(req: GatewayRequest, res: GatewayResponse, err: unknown): void;
 	writeErrorResponse(req: GatewayRequest, res: GatewayResponse, err: unknown): void;
 	/** Counts a refusal the limiter has not seen yet: the error to send instead when over the limit. */
@@ -232,18 +236,14 @@ const ApiService: ServiceSchema = {
 					if (req.$action?.noStore) forbidStoring(res);
 					dropClientTenant(req.$params);
 					if (req.$action?.name === IdentityActions.login || req.$action?.name === IdentityActions.changePassword) {
-						return this.checkLoginThrottle(ctx, req);
+						return this.checkLoginThrottle(ctx, req, res);
 					}
 				},
 
 				async onAfterCall(this: GatewayThis, _ctx: Context, _route: unknown, req: GatewayRequest, _res: GatewayResponse, data: unknown) {
 					const attempt = req.$loginAttempt;
-					if (attempt) {
-						// The session exists by now: a limiter hiccup must not turn it into an error.
-						await this.limiters
-							.loginSucceeded(attempt.email, attempt.ip)
-							.catch(e => this.logger.warn("Could not settle a login attempt:", (e as Error).message));
-					}
+					// The session exists by now: a limiter hiccup must not turn it into an error (settleLogin logs it).
+					if (attempt) await this.settleLogin(attempt, "loginSucceeded");
 					return data;
 				},
 
@@ -252,10 +252,7 @@ const ApiService: ServiceSchema = {
 					const attempt = req.$loginAttempt;
 					if (attempt) {
 						// A wrong password keeps the point; anything else never checked the password.
-						const settle = attempt.wrongPassword(err) ? "loginFailed" : "loginAborted";
-						await this.limiters[settle](attempt.email, attempt.ip).catch(e =>
-							this.logger.warn("Could not settle a login attempt:", (e as Error).message)
-						);
+						await this.settleLogin(attempt, attempt.wrongPassword(err) ? "loginFailed" : "loginAborted");
 					}
 					this.sendErrorResponse(req, res, err);
 				}
@@ -418,7 +415,7 @@ const ApiService: ServiceSchema = {
 		 * cannot all pass: a login, counted by the email it names, or a password change, whose
 		 * current password a stolen access token could otherwise guess without end, by its user.
 		 */
-		async checkLoginThrottle(this: GatewayThis, ctx: Context<unknown, RequestMeta>, req: GatewayRequest) {
+		async checkLoginThrottle(this: GatewayThis, ctx: Context<unknown, RequestMeta>, req: GatewayRequest, res: GatewayResponse) {
 			const ip = clientIp(req, this.settings.roster.trustProxy);
 			const changing = req.$action?.name === IdentityActions.changePassword;
 			// Validation has not run yet: the email may be any JSON value, and only a string counts.
@@ -427,6 +424,18 @@ const ApiService: ServiceSchema = {
 			const wait = await this.limiters.loginAttempt(attempt.email, attempt.ip);
 			if (wait > 0) throw new TooManyRequestsError(wait);
 			req.$loginAttempt = attempt;
+			// moleculer-web drops a request whose client left: an error after that reaches no onError,
+			// and its point stayed reserved for the whole window, so logins a slow cluster made their
+			// clients give up on locked the accounts. A client that left is told nothing: give it back.
+			res.once("close", () => {
+				if (!res.writableFinished) void this.settleLogin(attempt, "loginAborted");
+			});
+		},
+
+		async settleLogin(this: GatewayThis, attempt: PasswordAttempt, how: "loginSucceeded" | "loginFailed" | "loginAborted") {
+			if (attempt.settled) return;
+			attempt.settled = true;
+			await this.limiters[how](attempt.email, attempt.ip).catch(e => this.logger.warn("Could not settle a login attempt:", (e as Error).message));
 		},
 
 		/**

@@ -285,6 +285,40 @@ describe("rate limits over HTTP, one process", () => {
 		});
 	});
 
+	describe("logins whose client left before they failed", () => {
+		const MAX_FAILS = 2;
+		let system: RunningSystem;
+		let url: string;
+
+		beforeAll(async () => {
+			system = await startLocalSystem(withLimits({ loginFailsPerAccount: MAX_FAILS, loginFailsPerIp: 100 }));
+			url = system.url;
+		});
+		afterAll(() => system?.stop());
+
+		// A client that gives up on a login the cluster is too slow to answer (an outage) never
+		// sent a wrong password: its attempts must not lock the account for the login window.
+		itInProcess("give their reserved failure back: the right password still signs in afterwards", async () => {
+			const ann = await signup(url, "Ann Co");
+			const call = system.broker.call.bind(system.broker);
+			const slowFailure = jest.spyOn(system.broker, "call").mockImplementation(((action: unknown, ...rest: unknown[]) => {
+				const name = typeof action === "string" ? action : (action as { action?: { name?: string } }).action?.name;
+				if (name !== "identity.login") return (call as (...args: unknown[]) => unknown)(action, ...rest);
+				return new Promise((_resolve, reject) => setTimeout(() => reject(new Errors.RequestTimeoutError({ action: name, nodeID: "data-1" })), 300));
+			}) as typeof system.broker.call);
+			try {
+				for (let i = 0; i < MAX_FAILS; i++) {
+					await expect(rightLogin(url, ann.email).timeout(100)).rejects.toThrow(/Timeout/);
+					// It fails on the server after its client has left.
+					await new Promise(resolve => setTimeout(resolve, 400));
+				}
+			} finally {
+				slowFailure.mockRestore();
+			}
+			expect((await rightLogin(url, ann.email)).status).toBe(200);
+		});
+	});
+
 	describe("failed logins, counted per account and IP", () => {
 		const MAX_FAILS = 3;
 		let system: RunningSystem;

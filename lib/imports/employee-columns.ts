@@ -63,7 +63,20 @@ export function readHeader(record: CsvRecord | undefined): Array<EmployeeColumn>
  */
 const GUARDED_FORMULA = /^'+[=+\-@\t\r]/;
 
+/**
+ * A row with text beyond the header's last column is refused with the file (422 naming its line):
+ * most often an unquoted comma (an address) that has moved the row's later cells one column on,
+ * and importing it would silently drop what no column holds. Empty cells past the header (the
+ * trailing commas a spreadsheet writes) are no text, and are let through.
+ */
 export function readRow(columns: readonly EmployeeColumn[], record: CsvRecord): ImportRow {
+	if (record.fields.length > columns.length && record.fields.slice(columns.length).some(cell => cell.trim() !== "")) {
+		throw new UnprocessableError(
+			"file",
+			`Line ${record.line}: ${record.fields.length} cells, but the header names ${columns.length} columns (quote a cell that holds a comma).`,
+			"columnCount"
+		);
+	}
 	const cells: ImportRow["cells"] = {};
 	columns.forEach((column, i) => {
 		let value = (record.fields[i] ?? "").trim();

@@ -180,6 +180,22 @@ describe("employee import", () => {
 		expect(full.body).toMatchObject({ firstName: "Zoë", lastName: 'O"Brien, Jr.', homeAddress: "1 Main St,\r\nApt 2" });
 	});
 
+	it("refuses a row with text past the header's last column (an unquoted comma), naming its line, and hires nobody", async () => {
+		const [shifted, trailing] = [uniqueEmail("shifted"), uniqueEmail("trailing")];
+		const header = "firstName,lastName,workEmail,hireDate,homeAddress\r\n";
+		const res = await upload(`${header}Tom,Trail,${trailing},2024-04-01,1 Elm St,,\r\nSam,Shift,${shifted},2024-04-01,1 Main St, Springfield\r\n`);
+		expect({ status: res.status, item: res.body.data?.[0] }).toEqual({
+			status: 422,
+			item: { type: "columnCount", field: "file", message: "Line 3: 6 cells, but the header names 5 columns (quote a cell that holds a comma)." }
+		});
+		const emails = (await employees()).rows.map((e: { workEmail: string }) => e.workEmail);
+		expect(emails).not.toContain(shifted);
+		expect(emails).not.toContain(trailing);
+		// Empty cells past the header (a spreadsheet's trailing commas) hold nothing to lose.
+		const result = await imported(`${header}Tom,Trail,${trailing},2024-04-01,1 Elm St,,\r\n`);
+		expect(result.counts).toMatchObject({ total: 1, imported: 1, failed: 0 });
+	});
+
 	it("asks for a CSV body of the upload only: other requests under /imports get the API's 405, 404, 204 or 401", async () => {
 		const wrongMethod = await request(url).delete("/api/v1/imports/some-id").set(bearer(acme.accessToken));
 		expect(wrongMethod.status).toBe(405);

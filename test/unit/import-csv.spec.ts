@@ -82,6 +82,19 @@ describe("the header and rows", () => {
 	});
 });
 
+describe("a row longer than the header", () => {
+	it("is refused, naming its line, when it holds text past the last column; empty cells there are let through", () => {
+		const columns = ["firstName", "homeAddress"] as const;
+		expect(() => readRow(columns, { line: 7, fields: ["Ann", "1 Main St", " Springfield"] })).toThrow(
+			expect.objectContaining({
+				code: 422,
+				data: [{ type: "columnCount", field: "file", message: expect.stringMatching(/^Line 7: 3 cells, but the header names 2 columns/) }]
+			})
+		);
+		expect(readRow(columns, { line: 8, fields: ["Ann", "1 Main St", "", " "] })).toEqual({ row: 8, cells: { firstName: "Ann", homeAddress: "1 Main St" } });
+	});
+});
+
 describe("waves", () => {
 	const row = (row: number, cells: Record<string, string>) => ({ row, cells });
 

@@ -196,6 +196,19 @@ describe("employee import", () => {
 		expect(result.counts).toMatchObject({ total: 1, imported: 1, failed: 0 });
 	});
 
+	it("skips lines of empty cells (a spreadsheet's blank rows) as it skips empty lines: no row, no error, still a line", async () => {
+		const [first, second] = [uniqueEmail("blank1"), uniqueEmail("blank2")];
+		const header = "firstName,lastName,workEmail,hireDate";
+		const result = await imported(`,,,\r\n${header}\r\nBea,Blank,${first},2024-04-01\r\n,,,\r\n , , ,\r\nBo,Blank,${second},2024-13-01\r\n,,,\r\n`);
+		expect(result.counts).toMatchObject({ total: 2, imported: 1, failed: 1 });
+		expect(result.errors).toEqual([expect.objectContaining({ row: 6, field: "hireDate" })]);
+		const onlyBlank = await upload(`${header}\r\n,,,\r\n,,,\r\n`);
+		expect({ status: onlyBlank.status, item: onlyBlank.body.data?.[0] }).toEqual({
+			status: 422,
+			item: expect.objectContaining({ field: "file", type: "noRows" })
+		});
+	});
+
 	it("asks for a CSV body of the upload only: other requests under /imports get the API's 405, 404, 204 or 401", async () => {
 		const wrongMethod = await request(url).delete("/api/v1/imports/some-id").set(bearer(acme.accessToken));
 		expect(wrongMethod.status).toBe(405);

@@ -1,6 +1,7 @@
 /**
  * Reading an uploaded file: the body streams in, is decoded as UTF-8 (a BOM or not), parsed as
- * CSV record by record (csv-parse, lib/imports/csv-reader.ts), checked against the documented
+ * CSV record by record (csv-parse, lib/imports/csv-reader.ts), lines of nothing but empty cells
+ * skipped as empty lines are, checked against the documented
  * bounds as it goes, put in dependency order (lib/imports/row-order.ts) and cut into chunks of
  * rows. Nothing is stored until the whole file has been read and found sound, so a refused upload
  * changes nothing.
@@ -23,6 +24,8 @@ export async function readUpload(body: Readable): Promise<ReadFile> {
 	let total = 0;
 	try {
 		for await (const record of readCsv(decoded(body))) {
+			// A line of empty cells (",,,": a spreadsheet's formatted but empty rows) is no row, as an empty line is not.
+			if (record.fields.every(cell => cell.trim() === "")) continue;
 			if (!columns) {
 				columns = readHeader(record);
 				continue;

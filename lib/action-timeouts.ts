@@ -16,6 +16,13 @@ export const ActionTimeouts = {
 	write: 5000,
 	/** Argon2 work (logins, sign-ups, password changes): each waits its turn in the hashing queue (lib/auth/passwords.ts). */
 	password: 10_000,
+	/**
+	 * An upload (imports.uploadEmployees): the call starts when the request's headers arrive, and
+	 * reads the file as the client sends it. 10 MB, the bound, takes 84 s at 1 Mbit/s; the write
+	 * timeout answered 504 to any file that took 5 s to send, and stored it all the same when its
+	 * last bytes had just arrived.
+	 */
+	upload: 120_000,
 	/** A report: aggregations over a whole tenant, uncached after any change. */
 	report: 15_000,
 	/** Accepting an offer: a saga of writes in four services, each call with its own time (a saga outlives its request if need be). */

@@ -16,6 +16,7 @@
  */
 import type { Readable } from "node:stream";
 import type { ServiceSchema } from "moleculer";
+import { ActionTimeouts } from "../../lib/action-timeouts";
 import { handledEventsCollection } from "../../lib/channels/handled";
 import { DEAD_LETTER_CHANNEL, type DomainEvent } from "../../lib/channels/events";
 import { deadLetterOrigin } from "../../lib/channels/publish";
@@ -81,6 +82,8 @@ const ImportsService: ServiceSchema = {
 				responses: { 202: json(Operations.ImportQueued, "Queued: follow it at the Location (GET /imports/{id})") },
 				errors: [413, 415, 422]
 			},
+			// Its time starts with the request's headers: the file arrives while it runs.
+			timeout: ActionTimeouts.upload,
 			auth: { roles: STAFF_ROLES },
 			async handler(this: ImportsThis, ctx: RosterContext<Readable>): Promise<{ id: string; status: string; total: number }> {
 				const actor = requireUser(ctx);

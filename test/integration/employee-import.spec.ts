@@ -3,6 +3,7 @@
  * GET /imports/:id follows it to the end with counts and a per-row report; the same file twice
  * creates nobody twice; the export is the same columns and imports back unchanged.
  */
+import { request as httpRequest } from "node:http";
 import { gzipSync } from "node:zlib";
 import request from "supertest";
 import { type Signup, bearer, createUser, signup, uniqueEmail } from "../support/http";
@@ -12,6 +13,7 @@ import type { RunningSystem } from "../support/local-system";
 import { RealtimeEvents, type RealtimePush } from "../../lib/names/notifications";
 import { itInProcess } from "../support/cluster-topology";
 import { suiteTimeout } from "../support/timeouts";
+import { ActionTimeouts } from "../../lib/action-timeouts";
 
 suiteTimeout(60_000);
 
@@ -207,6 +209,40 @@ describe("employee import", () => {
 			status: 422,
 			item: expect.objectContaining({ field: "file", type: "noRows" })
 		});
+	});
+
+	it("takes a file that is sent more slowly than a write may take (a big file, a slow link), and imports it", async () => {
+		const [first, second] = [uniqueEmail("slow1"), uniqueEmail("slow2")];
+		const csv = `firstName,lastName,workEmail,hireDate\nSid,Slow,${first},2024-04-01\nSue,Slow,${second},2024-04-01\n`;
+		// Four pieces, a third of a write's time (and more) apart: the last arrives after the write timeout.
+		const gapMs = Math.ceil((ActionTimeouts.write + 1000) / 3);
+		const answer = await new Promise<{ status: number; body: { id?: string } }>((resolve, reject) => {
+			const req = httpRequest(
+				`${url}/api/v1/imports/employees`,
+				{ method: "POST", headers: { ...bearer(acme.accessToken), "Content-Type": "text/csv" } },
+				res => {
+					let text = "";
+					res.setEncoding("utf8");
+					res.on("data", (piece: string) => (text += piece));
+					res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+				}
+			);
+			req.on("error", reject);
+			const size = Math.ceil(csv.length / 4);
+			let n = 0;
+			const next = () => {
+				req.write(csv.slice(n * size, (n + 1) * size));
+				if (++n < 4) setTimeout(next, gapMs);
+				else req.end();
+			};
+			next();
+		});
+		expect(answer).toEqual({ status: 202, body: expect.objectContaining({ status: "queued", total: 2 }) });
+		for (let tries = 0; (await show(answer.body.id!)).body.status !== "done"; tries++) {
+			expect(tries).toBeLessThan(100);
+			await new Promise(resolve => setTimeout(resolve, 100));
+		}
+		expect((await show(answer.body.id!)).body.counts).toMatchObject({ total: 2, imported: 2, failed: 0 });
 	});
 
 	it("asks for a CSV body of the upload only: other requests under /imports get the API's 405, 404, 204 or 401", async () => {

@@ -333,6 +333,37 @@ describe("employee import", () => {
 		expect(csvRecords(mine.text).map(r => r.workEmail)).toEqual([me.workEmail]);
 	});
 
+	itInProcess("writes each employee once when others are hired while it is written (an import with lower numbers)", async () => {
+		const paged = await signup(url, "Paged Export");
+		// More than one page of the export (1,000 employees).
+		const rows = Array.from({ length: 1010 }, (_, i) => `P${String(i).padStart(5, "0")},Pia,Paged,${uniqueEmail(`paged${i}`)},2024-04-01`);
+		const result = await imported(`employeeNumber,firstName,lastName,workEmail,hireDate\n${rows.join("\n")}\n`, paged);
+		expect(result.counts).toMatchObject({ imported: 1010, failed: 0 });
+		// Right after the first page is read, five people are hired whose numbers sort before every one on it.
+		const store = (system.broker.getLocalService("employees") as unknown as { adapter: { find: (params: { limit?: number }) => Promise<unknown[]> } })
+			.adapter;
+		const find = store.find.bind(store);
+		let hiredMeanwhile = false;
+		const spy = jest.spyOn(store, "find").mockImplementation(async params => {
+			const page = await find(params);
+			if (params.limit === 1000 && !hiredMeanwhile) {
+				hiredMeanwhile = true;
+				for (let i = 0; i < 5; i++) await hire(url, paged, { employeeNumber: `A${i}` });
+			}
+			return page;
+		});
+		try {
+			const res = await request(url).get("/api/v1/employees/export.csv").set(bearer(paged.accessToken));
+			expect(res.status).toBe(200);
+			const numbers = csvRecords(res.text).map(r => r.employeeNumber);
+			expect(hiredMeanwhile).toBe(true);
+			expect(numbers.length).toBe(new Set(numbers).size);
+			expect(numbers.filter(n => n.startsWith("P"))).toHaveLength(1010);
+		} finally {
+			spy.mockRestore();
+		}
+	});
+
 	it("writes a department whose name repeats in the company as its path, and finds each again: such an export imports back unchanged", async () => {
 		const initech = await signup(url, "Initech");
 		const post = (path: string, body: object) => request(url).post(`/api/v1${path}`).set(bearer(initech.accessToken)).send(body);

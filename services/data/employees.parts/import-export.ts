@@ -72,8 +72,15 @@ export const ImportExportPart: Partial<ServiceSchema> = {
 				const managerNumbers = new Map<string, string>();
 				async function* lines(): AsyncGenerator<string> {
 					yield csvLine([...EMPLOYEE_COLUMNS]);
-					for (let offset = 0; ; offset += EXPORT_PAGE) {
-						const page: EmployeeDoc[] = await store.find({ query, sort: ["employeeNumber", "_id"], limit: EXPORT_PAGE, offset });
+					// Each page goes on from the last number written (numbers are unique in a company), not from an
+					// offset: employees hired meanwhile with lower numbers (an import's) pushed rows already written
+					// onto the next page, and the file held them twice.
+					for (let after: string | null = null; ;) {
+						const page: EmployeeDoc[] = await store.find({
+							query: after === null ? query : { ...query, employeeNumber: { $gt: after } },
+							sort: ["employeeNumber", "_id"],
+							limit: EXPORT_PAGE
+						});
 						const unknown = [...new Set(page.map(e => e.managerId).filter((m): m is string => !!m && !managerNumbers.has(m)))];
 						if (unknown.length > 0) {
 							const managers: EmployeeDoc[] = await store.find({ query: { tenantId, _id: { $in: unknown } } });
@@ -98,6 +105,7 @@ export const ImportExportPart: Partial<ServiceSchema> = {
 						}
 						if (chunk) yield chunk;
 						if (page.length < EXPORT_PAGE) return;
+						after = page[page.length - 1].employeeNumber;
 					}
 				}
 				ctx.meta.$responseHeaders = {

@@ -21,6 +21,7 @@ import { type ReadRetryOptions, ReadRetryMiddleware } from "./read-retry.middlew
 import { RemoteTimeoutMiddleware } from "./remote-timeout.middleware";
 import { RequestLogMiddleware } from "./request-log.middleware";
 import { StoreMetricsMiddleware } from "./store-metrics.middleware";
+import { UnsharedSchemasMiddleware } from "./unshared-schemas.middleware";
 
 export interface MiddlewareOptions {
 	healthPort?: number;
@@ -54,6 +55,8 @@ export function middlewares(opts: MiddlewareOptions): Middleware[] {
 		ReadRetryMiddleware(opts.reads),
 		// Wraps nothing: gives read-only actions their timeout as their services are created.
 		ActionTimeoutsMiddleware(ActionTimeouts.read),
+		// Wraps nothing: copies what actions' schemas share, so that other nodes get all of it.
+		UnsharedSchemasMiddleware(),
 		// Outside both: a retry or a backup is not another call of the caller.
 		CallerRateLimitMiddleware(),
 		HttpDrainMiddleware(),

@@ -101,6 +101,9 @@ describe("the OpenAPI document", () => {
 		expect(new RegExp(hireDate.pattern!).test("28/02/2026")).toBe(false);
 		const auditQuery = doc.paths["/api/v1/audit"].get.parameters as unknown as Array<{ name: string; schema: { pattern?: string } }>;
 		expect(auditQuery.find(p => p.name === "from")?.schema.pattern).toEqual(expect.any(String));
+		// `to` has the very rule object of `from` (middlewares/unshared-schemas.middleware.ts), and so has `lastName` of `firstName`.
+		expect(auditQuery.find(p => p.name === "to")?.schema.pattern).toEqual(expect.any(String));
+		expect(hire.required).toEqual(expect.arrayContaining(["firstName", "lastName", "workEmail", "hireDate"]));
 	});
 
 	it("serves the docs page and its files from the gateway, under a CSP that allows nothing from elsewhere", async () => {

@@ -126,4 +126,14 @@ describe("the reference deployment (docker-compose.yml)", () => {
 			expect({ name, user: env.NATS_USER, password: env.NATS_PASSWORD }).toEqual({ name, user, password });
 		}
 	});
+
+	it("has Prometheus scrape every kind of node on its METRICS_PORT, and the dashboard offer each kind Prometheus labels", () => {
+		const prometheus = parse(readFileSync(path.join(ROOT, "deploy/prometheus/prometheus.yml"), "utf8"));
+		const sd = prometheus.scrape_configs.find((job: { job_name: string }) => job.job_name === "roster").dns_sd_configs[0];
+		expect([...sd.names].sort()).toEqual(nodes.map(([name]) => name).sort());
+		for (const [name, service] of nodes) expect({ name, port: stringEnv(service).METRICS_PORT }).toEqual({ name, port: String(sd.port) });
+		const dashboard = JSON.parse(readFileSync(path.join(ROOT, "deploy/grafana/dashboards/roster.json"), "utf8"));
+		const kind = dashboard.templating.list.find((variable: { name: string }) => variable.name === "kind");
+		expect(kind.query.split(",").sort()).toEqual([...sd.names].sort());
+	});
 });

@@ -127,6 +127,15 @@ describe("the reference deployment (docker-compose.yml)", () => {
 		}
 	});
 
+	it("points the links in mail and short links at the load balancer, the one port published for the API", () => {
+		const published = (services.lb as { ports: string[] }).ports.map(port => port.split(":").at(-2));
+		for (const [name, service] of nodes) {
+			const config = loadConfig(stringEnv(service));
+			const origin = new URL(config.mail.publicUrl);
+			expect({ name, port: origin.port, shortLinks: config.shortLinks.baseUrl }).toEqual({ name, port: published[0], shortLinks: config.mail.publicUrl });
+		}
+	});
+
 	it("has Prometheus scrape every kind of node on its METRICS_PORT, and the dashboard offer each kind Prometheus labels", () => {
 		const prometheus = parse(readFileSync(path.join(ROOT, "deploy/prometheus/prometheus.yml"), "utf8"));
 		const sd = prometheus.scrape_configs.find((job: { job_name: string }) => job.job_name === "roster").dns_sd_configs[0];

@@ -6,7 +6,7 @@
 #
 # Needs NATS on $TRANSPORTER, Redis on $CACHER and PostgreSQL on $DATABASE_URL; the defaults are
 # the local ones. GATEWAY_PORTS (default "3001 3002"), REALTIME_PORTS (default "3301 3302") and
-# NAMESPACE choose where it listens.
+# NAMESPACE choose where it listens; PUBLIC_URL (default the first gateway) is where mailed links point.
 # --no-build starts the nodes from the dist/ that is there (npm run build first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,9 @@ image_node_options=$(sed -n 's/^ENV .*NODE_OPTIONS=\([^ ]*\).*/\1/p' Dockerfile)
 export NODE_OPTIONS="$image_node_options${NODE_OPTIONS:+ $NODE_OPTIONS}"
 read -r -a gateway_ports <<< "${GATEWAY_PORTS:-3001 3002}"
 read -r -a realtime_ports <<< "${REALTIME_PORTS:-3301 3302}"
+# The links in mail and short links point at the first gateway: PUBLIC_URL's own default,
+# http://localhost:$PORT, would be 3000 on the data nodes, where no gateway of this cluster listens.
+export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:${gateway_ports[0]}}"
 
 # The database named in DATABASE_URL must exist; create it when the server lets us.
 database=$(node -e 'const u = new URL(process.argv[1]); process.stdout.write(decodeURIComponent(u.pathname.slice(1)))' "$DATABASE_URL")

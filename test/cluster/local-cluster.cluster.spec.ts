@@ -73,6 +73,14 @@ describeWith(["nats", "redis", "postgres"], "npm run cluster", () => {
 			body: JSON.stringify({ email: owner.email, password: "Sturdy-Password-42" })
 		});
 		expect(login.status).toBe(200);
+		// Mailed links and short links point at a gateway of this cluster, not at PUBLIC_URL's default port 3000.
+		const link = await fetch(`http://127.0.0.1:${ports[1]}/api/v1/short-links`, {
+			method: "POST",
+			headers: { "content-type": "application/json", authorization: `Bearer ${owner.accessToken}` },
+			body: JSON.stringify({ url: "https://example.com/handbook" })
+		});
+		expect(link.status).toBe(201);
+		expect(((await link.json()) as { shortUrl: string }).shortUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${ports[0]}/s/\\w{8}$`));
 		for (const port of realtimePorts) {
 			expect(log).toContain(`realtime on ws://127.0.0.1:${port}/realtime`);
 			await waitFor(`realtime node on ${port} to be ready`, async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200);

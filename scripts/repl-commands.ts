@@ -76,7 +76,9 @@ export async function jobsCommand(broker: ServiceBroker, action: string | undefi
 		const answer = await broker.call(`${JobServices[job]}.runJob`, at ? { job, at } : { job });
 		return JSON.stringify(answer, null, 2);
 	}
-	const wanted = known(action) ? [action] : known(job) ? [job] : JOB_NAMES;
+	// `jobs` lists every job; `jobs <job>` one; a name it does not know (a typo) lists none.
+	const wanted = action === undefined ? JOB_NAMES : known(action) ? [action] : known(job) ? [job] : undefined;
+	if (!wanted) return `Which job? One of ${JOB_NAMES.join(", ")} (got "${[action, job].filter(Boolean).join(" ")}"); \`jobs\` alone lists them all`;
 	const lists = await Promise.all(
 		wanted.map(name =>
 			broker.call<RunDoc[], { job: string; limit: number }>(`${JobServices[name]}.jobRuns`, { job: name, limit: 10 }).catch(() => [] as RunDoc[])

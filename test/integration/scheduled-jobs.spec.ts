@@ -156,6 +156,8 @@ describe("scheduled jobs", () => {
 			const ran = JSON.parse(await jobsCommand(system.broker, "run", "leaveRollover", "2031-01-03T00:05:00Z"));
 			expect(ran).toMatchObject({ ran: true, outcome: "done", run: { result: { created: 0, added: 0 } } });
 			expect(await jobsCommand(system.broker, "run", "nightlyBackup", undefined)).toMatch(/Which job\?/);
+			// A name it does not know lists nothing, rather than every job as if none had been named.
+			expect(await jobsCommand(system.broker, "leaveRolover", undefined, undefined)).toMatch(/^Which job\? .*\(got "leaveRolover"\)/);
 		});
 
 		it("moves the carry-over with the closed year: a late request takes it back, a rejection gives it back, and days spent in the new year are not spent twice", async () => {
